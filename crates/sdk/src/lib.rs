@@ -1,0 +1,10 @@
+//! The Leash SDK: what every client (CLI, node genesis, tests, later the HTTP API and MCP server)
+//! shares. The program's own `state` and `instruction` types are re-exported as the one canonical
+//! encoding; this crate adds the SPL helpers clients need around them.
+
+pub mod spl;
+
+pub use leash_program::{
+    accounting, error::LeashError, event::LeashEvent, instruction, state, token_account,
+    ID as PROGRAM_ID,
+};

@@ -1,0 +1,400 @@
+//! Account layouts and addresses (DESIGN.md §3.1–3.2).
+//!
+//! Every account starts with its type byte and layout version; the rest is borsh. Accounts are
+//! allocated at exactly their borsh size.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use solana_program::{hash::hashv, program_error::ProgramError, pubkey::Pubkey};
+
+use crate::error::LeashError;
+
+/// Account type byte of a [`Wallet`].
+pub const WALLET_ACCOUNT_TYPE: u8 = 1;
+/// Account type byte of a [`Session`].
+pub const SESSION_ACCOUNT_TYPE: u8 = 2;
+/// Layout version of both account types.
+pub const LAYOUT_VERSION: u8 = 1;
+
+/// PDA seed prefix of wallets.
+pub const WALLET_SEED: &[u8] = b"wallet";
+/// PDA seed prefix of vaults.
+pub const VAULT_SEED: &[u8] = b"vault";
+/// PDA seed prefix of sessions.
+pub const SESSION_SEED: &[u8] = b"session";
+
+/// Most programs one policy may allow.
+pub const MAX_ALLOWED_PROGRAMS: usize = 16;
+/// Most spending limits one policy may carry.
+pub const MAX_SPEND_LIMITS: usize = 8;
+/// `u64::MAX` in a limit or in `max_uses` means "no bound".
+pub const UNLIMITED: u64 = u64::MAX;
+/// The mint that stands for native SOL (the vault's lamports) in spending limits.
+pub const NATIVE_SOL_MINT: Pubkey = Pubkey::new_from_array([0; 32]);
+
+/// Who owns a wallet. Only ed25519 keys today; passkeys and EVM keys come later as new variants.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authority {
+    Ed25519(Pubkey),
+}
+
+impl Authority {
+    /// The borsh encoding, which the wallet PDA hashes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Borsh of an enum of fixed-size fields cannot fail.
+        borsh::to_vec(self).unwrap_or_default()
+    }
+
+    /// The ed25519 key that must sign for this authority.
+    pub fn signer_key(&self) -> &Pubkey {
+        match self {
+            Authority::Ed25519(key) => key,
+        }
+    }
+}
+
+/// A smart wallet: the owner's authority and the revocation epoch of its sessions.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Wallet {
+    pub account_type: u8,
+    pub version: u8,
+    pub bump: u8,
+    pub vault_bump: u8,
+    pub owner: Authority,
+    pub salt: [u8; 32],
+    /// Sessions whose epoch differs from this are revoked (`RevokeAllSessions` bumps it).
+    pub epoch: u32,
+    pub created_slot: u64,
+}
+
+impl Wallet {
+    /// Borsh size of a wallet account.
+    pub const LEN: usize = 1 + 1 + 1 + 1 + 33 + 32 + 4 + 8;
+}
+
+/// One per-mint spending limit. `u64::MAX` means "no bound" for `per_tx`, `total` and
+/// `per_period`; `period_secs == 0` means there is no periodic allowance (`per_period` is then
+/// ignored).
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpendLimit {
+    /// [`NATIVE_SOL_MINT`] for the vault's lamports.
+    pub mint: Pubkey,
+    pub per_tx: u64,
+    pub total: u64,
+    pub period_secs: u32,
+    pub per_period: u64,
+}
+
+impl SpendLimit {
+    /// A limit that only meters (no bound of any kind).
+    pub fn unlimited(mint: Pubkey) -> Self {
+        SpendLimit { mint, per_tx: UNLIMITED, total: UNLIMITED, period_secs: 0, per_period: 0 }
+    }
+}
+
+/// What a session may do.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Unix seconds; usable from this time on.
+    pub valid_after: i64,
+    /// Unix seconds; unusable from this time on.
+    pub valid_until: i64,
+    /// Unusable from this slot on; 0 = no slot bound.
+    pub expiry_slot: u64,
+    /// `u64::MAX` = unlimited.
+    pub max_uses: u64,
+    /// At least 1.
+    pub max_calls_per_tx: u8,
+    /// Empty = nothing allowed; at most [`MAX_ALLOWED_PROGRAMS`]; never the Leash program.
+    pub allowed_programs: Vec<Pubkey>,
+    /// At most [`MAX_SPEND_LIMITS`], distinct mints.
+    pub limits: Vec<SpendLimit>,
+}
+
+impl Policy {
+    /// Checks the rules of DESIGN.md §3.3 `CreateSession`, plus rejecting duplicate programs.
+    pub fn validate(&self) -> Result<(), LeashError> {
+        let invalid = |why: &str| {
+            crate::leash_log!("invalid policy: {why}");
+            LeashError::InvalidPolicy
+        };
+        if self.valid_until <= self.valid_after {
+            return Err(invalid("valid_until must be after valid_after"));
+        }
+        if self.max_calls_per_tx == 0 {
+            return Err(invalid("max_calls_per_tx must be at least 1"));
+        }
+        if self.allowed_programs.len() > MAX_ALLOWED_PROGRAMS {
+            return Err(invalid("too many allowed programs"));
+        }
+        if self.allowed_programs.contains(&crate::ID) {
+            return Err(invalid("the Leash program itself cannot be allowed"));
+        }
+        if has_duplicates(self.allowed_programs.iter()) {
+            return Err(invalid("duplicate allowed program"));
+        }
+        if self.limits.len() > MAX_SPEND_LIMITS {
+            return Err(invalid("too many spending limits"));
+        }
+        if has_duplicates(self.limits.iter().map(|l| &l.mint)) {
+            return Err(invalid("duplicate mint in spending limits"));
+        }
+        Ok(())
+    }
+
+    /// The limit for `mint`, with its index.
+    pub fn limit_for(&self, mint: &Pubkey) -> Option<(usize, &SpendLimit)> {
+        self.limits.iter().enumerate().find(|(_, l)| l.mint == *mint)
+    }
+
+    /// Borsh size.
+    pub fn encoded_len(&self) -> usize {
+        8 + 8 + 8 + 8 + 1 + 4 + 32 * self.allowed_programs.len() + 4 + 60 * self.limits.len()
+    }
+}
+
+fn has_duplicates<'a>(keys: impl Iterator<Item = &'a Pubkey>) -> bool {
+    let mut seen: Vec<&Pubkey> = Vec::new();
+    for key in keys {
+        if seen.contains(&key) {
+            return true;
+        }
+        seen.push(key);
+    }
+    false
+}
+
+/// What a session has spent of one limit.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spent {
+    pub total: u64,
+    /// Index of the fixed window `in_period` belongs to: `(now - created_at) / period_secs`.
+    pub period_index: u64,
+    pub in_period: u64,
+}
+
+/// A registered session key and its bounds.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub account_type: u8,
+    pub version: u8,
+    pub bump: u8,
+    pub wallet: Pubkey,
+    pub session_key: Pubkey,
+    /// Receives the rent when the session is closed.
+    pub rent_payer: Pubkey,
+    pub created_slot: u64,
+    /// Unix seconds; anchors the periodic windows.
+    pub created_at: i64,
+    /// The wallet epoch at creation; a different wallet epoch means revoked.
+    pub epoch: u32,
+    pub revoked: bool,
+    pub uses: u64,
+    /// Incremented by every successful `Execute`; clients bind it with `expected_nonce`.
+    pub nonce: u64,
+    pub policy: Policy,
+    /// Parallel to `policy.limits`.
+    pub spent: Vec<Spent>,
+}
+
+/// Offset of `Session::wallet` in the account data, for `getProgramAccounts` memcmp filters.
+pub const SESSION_WALLET_OFFSET: usize = 3;
+/// Offset of `Session::session_key` in the account data.
+pub const SESSION_KEY_OFFSET: usize = 35;
+/// Offset of the owner key inside a wallet account (after the `Authority` variant byte).
+pub const WALLET_OWNER_KEY_OFFSET: usize = 5;
+
+impl Session {
+    /// Borsh size of a session with `policy`.
+    pub fn encoded_len_for(policy: &Policy) -> usize {
+        1 + 1 + 1 + 32 + 32 + 32 + 8 + 8 + 4 + 1 + 8 + 8
+            + policy.encoded_len()
+            + 4
+            + 24 * policy.limits.len()
+    }
+
+    /// Borsh size of this session.
+    pub fn encoded_len(&self) -> usize {
+        Self::encoded_len_for(&self.policy)
+    }
+
+    /// Revoked by itself or by a `RevokeAllSessions` since it was created.
+    pub fn is_revoked(&self, wallet: &Wallet) -> bool {
+        self.revoked || self.epoch != wallet.epoch
+    }
+
+    /// Past `valid_until` or `expiry_slot`.
+    pub fn is_expired(&self, now: i64, slot: u64) -> bool {
+        now >= self.policy.valid_until
+            || (self.policy.expiry_slot != 0 && slot >= self.policy.expiry_slot)
+    }
+}
+
+/// Decodes an account whose first two bytes must be `account_type` and [`LAYOUT_VERSION`].
+fn decode_typed<T: BorshDeserialize>(data: &[u8], account_type: u8) -> Option<T> {
+    if data.len() < 2 || data[0] != account_type || data[1] != LAYOUT_VERSION {
+        return None;
+    }
+    T::try_from_slice(data).ok()
+}
+
+impl Wallet {
+    /// Decodes a wallet account's data; `None` if it is not one.
+    pub fn decode(data: &[u8]) -> Option<Wallet> {
+        decode_typed(data, WALLET_ACCOUNT_TYPE)
+    }
+}
+
+impl Session {
+    /// Decodes a session account's data; `None` if it is not one.
+    pub fn decode(data: &[u8]) -> Option<Session> {
+        decode_typed(data, SESSION_ACCOUNT_TYPE)
+    }
+}
+
+/// Writes `value` at the start of `dst`, which must be exactly its size.
+pub fn encode_into<T: BorshSerialize>(value: &T, dst: &mut [u8]) -> Result<(), ProgramError> {
+    let bytes = borsh::to_vec(value).map_err(|_| ProgramError::InvalidAccountData)?;
+    if bytes.len() != dst.len() {
+        return Err(ProgramError::AccountDataTooSmall);
+    }
+    dst.copy_from_slice(&bytes);
+    Ok(())
+}
+
+/// sha256 of the authority's borsh bytes: the init-authority hash in the wallet seeds.
+pub fn authority_hash(owner: &Authority) -> [u8; 32] {
+    hashv(&[&owner.to_bytes()]).to_bytes()
+}
+
+/// The wallet PDA of `owner` and `salt`, with its bump.
+pub fn wallet_address(owner: &Authority, salt: &[u8; 32]) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[WALLET_SEED, &authority_hash(owner), salt], &crate::ID)
+}
+
+/// The vault PDA of `wallet`, with its bump.
+pub fn vault_address(wallet: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[VAULT_SEED, wallet.as_ref()], &crate::ID)
+}
+
+/// The session PDA of `session_key` under `wallet`, with its bump.
+pub fn session_address(wallet: &Pubkey, session_key: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[SESSION_SEED, wallet.as_ref(), session_key.as_ref()],
+        &crate::ID,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(b: u8) -> Pubkey {
+        Pubkey::new_from_array([b; 32])
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            valid_after: 10,
+            valid_until: 20,
+            expiry_slot: 0,
+            max_uses: UNLIMITED,
+            max_calls_per_tx: 2,
+            allowed_programs: vec![key(1), key(2)],
+            limits: vec![SpendLimit::unlimited(key(3)), SpendLimit::unlimited(NATIVE_SOL_MINT)],
+        }
+    }
+
+    #[test]
+    fn lengths_match_borsh() {
+        let wallet = Wallet {
+            account_type: WALLET_ACCOUNT_TYPE,
+            version: LAYOUT_VERSION,
+            bump: 255,
+            vault_bump: 254,
+            owner: Authority::Ed25519(key(9)),
+            salt: [7; 32],
+            epoch: 3,
+            created_slot: 99,
+        };
+        assert_eq!(borsh::to_vec(&wallet).unwrap().len(), Wallet::LEN);
+        let bytes = borsh::to_vec(&wallet).unwrap();
+        assert_eq!(&bytes[WALLET_OWNER_KEY_OFFSET..WALLET_OWNER_KEY_OFFSET + 32], &[9; 32]);
+        assert_eq!(Wallet::decode(&bytes), Some(wallet));
+
+        let p = policy();
+        assert_eq!(borsh::to_vec(&p).unwrap().len(), p.encoded_len());
+        let session = Session {
+            account_type: SESSION_ACCOUNT_TYPE,
+            version: LAYOUT_VERSION,
+            bump: 1,
+            wallet: key(4),
+            session_key: key(5),
+            rent_payer: key(6),
+            created_slot: 1,
+            created_at: 2,
+            epoch: 0,
+            revoked: false,
+            uses: 0,
+            nonce: 0,
+            spent: vec![Spent::default(); p.limits.len()],
+            policy: p,
+        };
+        let bytes = borsh::to_vec(&session).unwrap();
+        assert_eq!(bytes.len(), session.encoded_len());
+        assert_eq!(&bytes[SESSION_WALLET_OFFSET..SESSION_WALLET_OFFSET + 32], &[4; 32]);
+        assert_eq!(&bytes[SESSION_KEY_OFFSET..SESSION_KEY_OFFSET + 32], &[5; 32]);
+        assert_eq!(Session::decode(&bytes), Some(session));
+        // A session is not a wallet and vice versa.
+        assert_eq!(Wallet::decode(&bytes), None);
+    }
+
+    #[test]
+    fn decode_rejects_wrong_type_version_and_trailing_bytes() {
+        let mut bytes = vec![0u8; Wallet::LEN];
+        bytes[0] = WALLET_ACCOUNT_TYPE;
+        bytes[1] = LAYOUT_VERSION;
+        assert!(Wallet::decode(&bytes).is_some());
+        bytes[1] = 2;
+        assert!(Wallet::decode(&bytes).is_none());
+        bytes[1] = LAYOUT_VERSION;
+        bytes.push(0);
+        assert!(Wallet::decode(&bytes).is_none());
+        assert!(Wallet::decode(&[]).is_none());
+    }
+
+    #[test]
+    fn policy_validation() {
+        assert_eq!(policy().validate(), Ok(()));
+        let cases: Vec<Box<dyn Fn(&mut Policy)>> = vec![
+            Box::new(|p| p.valid_until = p.valid_after),
+            Box::new(|p| p.max_calls_per_tx = 0),
+            Box::new(|p| p.allowed_programs = (0..17).map(|i| key(100 + i)).collect()),
+            Box::new(|p| p.allowed_programs.push(crate::ID)),
+            Box::new(|p| p.allowed_programs.push(key(1))),
+            Box::new(|p| p.limits = (0..9).map(|i| SpendLimit::unlimited(key(50 + i))).collect()),
+            Box::new(|p| p.limits.push(SpendLimit::unlimited(key(3)))),
+        ];
+        for (i, mutate) in cases.iter().enumerate() {
+            let mut p = policy();
+            mutate(&mut p);
+            assert_eq!(p.validate(), Err(LeashError::InvalidPolicy), "case {i}");
+        }
+        // The edges that stay valid.
+        let mut p = policy();
+        p.allowed_programs = (0..16).map(|i| key(100 + i)).collect();
+        p.limits = (0..8).map(|i| SpendLimit::unlimited(key(50 + i))).collect();
+        p.valid_until = p.valid_after + 1;
+        assert_eq!(p.validate(), Ok(()));
+    }
+
+    #[test]
+    fn pdas_depend_on_authority_hash() {
+        let a = Authority::Ed25519(key(1));
+        let b = Authority::Ed25519(key(2));
+        assert_ne!(wallet_address(&a, &[0; 32]).0, wallet_address(&b, &[0; 32]).0);
+        assert_ne!(wallet_address(&a, &[0; 32]).0, wallet_address(&a, &[1; 32]).0);
+        let mut expected = vec![0u8];
+        expected.extend_from_slice(&[1; 32]);
+        assert_eq!(a.to_bytes(), expected);
+    }
+}
