@@ -28,7 +28,10 @@ native_builtin!(LeashBuiltin, leash_program::process_instruction);
 /// Registers the Leash program (at [`leash_program::ID`]) in `svm`.
 pub fn add_leash_program(svm: &mut LiteSVM) {
     install_stubs();
-    svm.add_builtin(leash_program::ID, <LeashBuiltin as BuiltinFunctionDefinition<_>>::register);
+    svm.add_builtin(
+        leash_program::ID,
+        <LeashBuiltin as BuiltinFunctionDefinition<_>>::register,
+    );
 }
 
 /// A fresh chain: LiteSVM's defaults (sysvars, builtins, signature verification, SPL Token,

@@ -107,9 +107,13 @@ pub fn invoke_native(
     install_stubs();
     let log_collector = invoke_context.get_log_collector();
     let stack_height = invoke_context.get_stack_height();
-    let direct_pointers = invoke_context.get_feature_set().direct_account_pointers_in_program_input;
+    let direct_pointers = invoke_context
+        .get_feature_set()
+        .direct_account_pointers_in_program_input;
 
-    let instruction_context = invoke_context.transaction_context.get_current_instruction_context()?;
+    let instruction_context = invoke_context
+        .transaction_context
+        .get_current_instruction_context()?;
     let program_id = *instruction_context.get_program_key()?;
     stable_log::program_invoke(&log_collector, &program_id, stack_height);
     let account_indices: HashSet<IndexOfAccount> =
@@ -129,8 +133,9 @@ pub fn invoke_native(
     #[allow(unsafe_code)]
     let (_, account_infos, input) =
         unsafe { solana_program_entrypoint::deserialize(buffer.as_mut_ptr()) };
-    let outcome =
-        std::panic::catch_unwind(AssertUnwindSafe(|| process(&program_id, &account_infos, input)));
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        process(&program_id, &account_infos, input)
+    }));
     drop(guard);
 
     let result = match outcome {
@@ -151,10 +156,15 @@ pub fn invoke_native(
     stable_log::program_success(&log_collector, &program_id);
 
     // Commit the program's changes to writable accounts.
-    let instruction_context = invoke_context.transaction_context.get_current_instruction_context()?;
+    let instruction_context = invoke_context
+        .transaction_context
+        .get_current_instruction_context()?;
     for index in account_indices {
         let mut account = instruction_context.try_borrow_instruction_account(index)?;
-        let Some(info) = account_infos.iter().find(|info| info.key == account.get_key()) else {
+        let Some(info) = account_infos
+            .iter()
+            .find(|info| info.key == account.get_key())
+        else {
             continue;
         };
         if !account.is_writable() {
@@ -162,7 +172,9 @@ pub fn invoke_native(
             if account.get_lamports() != info.lamports() {
                 return Err(InstructionError::ReadonlyLamportChange);
             }
-            let data = info.try_borrow_data().map_err(|_| InstructionError::AccountBorrowFailed)?;
+            let data = info
+                .try_borrow_data()
+                .map_err(|_| InstructionError::AccountBorrowFailed)?;
             if account.get_data() != *data {
                 return Err(InstructionError::ReadonlyDataModified);
             }
@@ -174,7 +186,9 @@ pub fn invoke_native(
         if account.get_lamports() != info.lamports() {
             account.set_lamports(info.lamports())?;
         }
-        let data = info.try_borrow_data().map_err(|_| InstructionError::AccountBorrowFailed)?;
+        let data = info
+            .try_borrow_data()
+            .map_err(|_| InstructionError::AccountBorrowFailed)?;
         if account.get_data() != *data {
             account.can_data_be_resized(data.len())?;
             account.set_data_from_slice(&data)?;
@@ -228,7 +242,9 @@ impl SyscallStubs for NativeStubs {
                 .get_current_instruction_context()
                 .and_then(|c| c.get_program_key().copied());
             if let Ok(caller) = caller {
-                let _ = ic.transaction_context.set_return_data(caller, data.to_vec());
+                let _ = ic
+                    .transaction_context
+                    .set_return_data(caller, data.to_vec());
             }
         });
     }
@@ -288,7 +304,9 @@ fn cpi(
             if account.get_lamports() != info.lamports() {
                 account.set_lamports(info.lamports())?;
             }
-            let data = info.try_borrow_data().map_err(|_| InstructionError::AccountBorrowFailed)?;
+            let data = info
+                .try_borrow_data()
+                .map_err(|_| InstructionError::AccountBorrowFailed)?;
             if account.get_data() != *data {
                 account.can_data_be_resized(data.len())?;
                 account.set_data_from_slice(&data)?;
@@ -314,14 +332,16 @@ fn cpi(
             caller_context.get_index_of_account_in_instruction(index_in_transaction)?;
         let account = caller_context.try_borrow_instruction_account(index_in_caller)?;
         let info = &account_infos[info_index];
-        **info.try_borrow_mut_lamports().map_err(|_| InstructionError::AccountBorrowFailed)? =
-            account.get_lamports();
+        **info
+            .try_borrow_mut_lamports()
+            .map_err(|_| InstructionError::AccountBorrowFailed)? = account.get_lamports();
         if info.owner != account.get_owner() {
             info.assign(account.get_owner());
         }
         let new_data = account.get_data();
         if info.data_len() != new_data.len() {
-            info.resize(new_data.len()).map_err(|_| InstructionError::InvalidRealloc)?;
+            info.resize(new_data.len())
+                .map_err(|_| InstructionError::InvalidRealloc)?;
         }
         info.try_borrow_mut_data()
             .map_err(|_| InstructionError::AccountBorrowFailed)?
@@ -339,7 +359,9 @@ fn processed_sibling_instruction(
 ) -> Result<Option<Instruction>, InstructionError> {
     let transaction_context = &invoke_context.transaction_context;
     let stack_height = invoke_context.get_stack_height();
-    let current_caller = transaction_context.get_current_instruction_context()?.get_index_of_caller();
+    let current_caller = transaction_context
+        .get_current_instruction_context()?
+        .get_index_of_caller();
     let range = if stack_height == 1 {
         0..transaction_context.next_top_level_instruction_index()
     } else {
@@ -348,7 +370,8 @@ fn processed_sibling_instruction(
     };
     let mut seen_at_height = 0usize;
     for index_in_trace in range.rev() {
-        let context = transaction_context.get_instruction_context_at_index_in_trace(index_in_trace)?;
+        let context =
+            transaction_context.get_instruction_context_at_index_in_trace(index_in_trace)?;
         if context.get_index_of_caller() != current_caller {
             continue;
         }
@@ -362,9 +385,11 @@ fn processed_sibling_instruction(
         if seen_at_height == index.saturating_add(1) {
             let mut accounts = Vec::new();
             for i in 0..context.get_number_of_instruction_accounts() {
-                let index_in_transaction = context.get_index_of_instruction_account_in_transaction(i)?;
+                let index_in_transaction =
+                    context.get_index_of_instruction_account_in_transaction(i)?;
                 accounts.push(AccountMeta {
-                    pubkey: *transaction_context.get_key_of_account_at_index(index_in_transaction)?,
+                    pubkey: *transaction_context
+                        .get_key_of_account_at_index(index_in_transaction)?,
                     is_signer: context.is_instruction_account_signer(i)?,
                     is_writable: context.is_instruction_account_writable(i)?,
                 });

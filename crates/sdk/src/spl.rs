@@ -13,7 +13,7 @@ pub use leash_program::token_account::{TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 
 /// The Associated Token Account program.
 pub const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey =
-    solana_program::pubkey!("ATokenGPvbdGVxr1b2hdZbsL8kwMp2gJYhESsXEQSz5K");
+    solana_program::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
 /// The wrapped-SOL mint.
 pub const NATIVE_MINT: Pubkey =
     solana_program::pubkey!("So11111111111111111111111111111111111111112");
@@ -57,7 +57,11 @@ pub fn initialize_mint2(
     let mut data = vec![20, decimals];
     data.extend_from_slice(mint_authority.as_ref());
     data.extend(optional_key(freeze_authority));
-    Instruction { program_id: *token_program, accounts: vec![AccountMeta::new(*mint, false)], data }
+    Instruction {
+        program_id: *token_program,
+        accounts: vec![AccountMeta::new(*mint, false)],
+        data,
+    }
 }
 
 /// `InitializeAccount3 { owner }` (tag 18).
@@ -71,7 +75,10 @@ pub fn initialize_account3(
     data.extend_from_slice(owner.as_ref());
     Instruction {
         program_id: *token_program,
-        accounts: vec![AccountMeta::new(*account, false), AccountMeta::new_readonly(*mint, false)],
+        accounts: vec![
+            AccountMeta::new(*account, false),
+            AccountMeta::new_readonly(*mint, false),
+        ],
         data,
     }
 }
@@ -261,12 +268,20 @@ mod tests {
     #[test]
     fn encodings_match_the_token_program_layout() {
         let k = Pubkey::new_from_array([7; 32]);
-        assert_eq!(transfer(&TOKEN_PROGRAM_ID, &k, &k, &k, 5).data, vec![3, 5, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            transfer(&TOKEN_PROGRAM_ID, &k, &k, &k, 5).data,
+            vec![3, 5, 0, 0, 0, 0, 0, 0, 0]
+        );
         let sa = set_authority(&TOKEN_PROGRAM_ID, &k, None, AuthorityType::CloseAccount, &k);
         assert_eq!(sa.data, vec![6, 3, 0]);
         let im = initialize_mint2(&TOKEN_PROGRAM_ID, &k, &k, Some(&k), 6);
         assert_eq!(im.data.len(), 2 + 32 + 33);
-        assert_eq!(transfer_checked(&TOKEN_PROGRAM_ID, &k, &k, &k, &k, 1, 6).data.len(), 10);
+        assert_eq!(
+            transfer_checked(&TOKEN_PROGRAM_ID, &k, &k, &k, &k, 1, 6)
+                .data
+                .len(),
+            10
+        );
     }
 
     #[test]

@@ -118,7 +118,13 @@ pub fn charge(
 ) -> Result<(), LimitViolation> {
     let mut updated = spent.to_vec();
     for &(mint, amount) in outflows {
-        let violation = |error, used, limit| LimitViolation { error, mint, amount, used, limit };
+        let violation = |error, used, limit| LimitViolation {
+            error,
+            mint,
+            amount,
+            used,
+            limit,
+        };
         let overflow = violation(LeashError::ArithmeticOverflow, 0, 0);
         let Some((i, limit)) = policy.limit_for(&mint) else {
             return Err(violation(LeashError::TokenNotInPolicy, 0, 0));
@@ -129,7 +135,11 @@ pub fn charge(
         }
         let total = entry.total.checked_add(amount).ok_or(overflow)?;
         if total > limit.total {
-            return Err(violation(LeashError::SpendingLimitExceeded, entry.total, limit.total));
+            return Err(violation(
+                LeashError::SpendingLimitExceeded,
+                entry.total,
+                limit.total,
+            ));
         }
         entry.total = total;
         if limit.period_secs > 0 {
@@ -199,7 +209,13 @@ mod tests {
     }
 
     fn limit(m: u8, per_tx: u64, total: u64, period_secs: u32, per_period: u64) -> SpendLimit {
-        SpendLimit { mint: mint(m), per_tx, total, period_secs, per_period }
+        SpendLimit {
+            mint: mint(m),
+            per_tx,
+            total,
+            period_secs,
+            per_period,
+        }
     }
 
     #[test]
@@ -224,7 +240,10 @@ mod tests {
         let before = snap(0, &[(1, 1, 100)]);
         let after = snap(0, &[]);
         assert_eq!(outflows(&before, &after).unwrap(), vec![(mint(1), 100)]);
-        assert_eq!(check_authorities(&before, &after), Err(LeashError::ForbiddenAuthorityChange));
+        assert_eq!(
+            check_authorities(&before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
     }
 
     #[test]
@@ -233,10 +252,16 @@ mod tests {
         let mut after = before.clone();
         assert_eq!(check_authorities(&before, &after), Ok(()));
         after.token_accounts[0].1.delegate = Some(mint(9));
-        assert_eq!(check_authorities(&before, &after), Err(LeashError::ForbiddenAuthorityChange));
+        assert_eq!(
+            check_authorities(&before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
         let mut after = before.clone();
         after.token_accounts[0].1.close_authority = Some(mint(9));
-        assert_eq!(check_authorities(&before, &after), Err(LeashError::ForbiddenAuthorityChange));
+        assert_eq!(
+            check_authorities(&before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
         // An existing delegate may be kept or revoked, not raised.
         let mut with_delegate = before.clone();
         with_delegate.token_accounts[0].1.delegate = Some(mint(9));
@@ -264,7 +289,10 @@ mod tests {
         assert!(charge(&p, &mut spent, &[(mint(1), 10)], 0, 0).is_ok());
         // 20 spent: exactly the remaining 5 fits, 6 does not.
         let e = charge(&p, &mut spent, &[(mint(1), 6)], 0, 0).unwrap_err();
-        assert_eq!((e.error, e.used, e.limit), (LeashError::SpendingLimitExceeded, 20, 25));
+        assert_eq!(
+            (e.error, e.used, e.limit),
+            (LeashError::SpendingLimitExceeded, 20, 25)
+        );
         assert_eq!(spent[0].total, 20, "a refused charge changes nothing");
         assert!(charge(&p, &mut spent, &[(mint(1), 5)], 0, 0).is_ok());
         assert_eq!(spent[0].total, 25);
@@ -279,10 +307,20 @@ mod tests {
         let created = 1_000;
         assert!(charge(&p, &mut spent, &[(mint(1), 30)], created + 99, created).is_ok());
         let e = charge(&p, &mut spent, &[(mint(1), 1)], created + 99, created).unwrap_err();
-        assert_eq!((e.error, e.used, e.limit), (LeashError::PeriodLimitExceeded, 30, 30));
+        assert_eq!(
+            (e.error, e.used, e.limit),
+            (LeashError::PeriodLimitExceeded, 30, 30)
+        );
         // The next window starts exactly at created_at + period_secs.
         assert!(charge(&p, &mut spent, &[(mint(1), 30)], created + 100, created).is_ok());
-        assert_eq!(spent[0], Spent { total: 60, period_index: 1, in_period: 30 });
+        assert_eq!(
+            spent[0],
+            Spent {
+                total: 60,
+                period_index: 1,
+                in_period: 30
+            }
+        );
         // A clock before created_at is window 0.
         assert_eq!(period_index(created - 5, created, 100), 0);
     }
@@ -295,7 +333,10 @@ mod tests {
         let e = charge(&p, &mut spent, &[(mint(1), 1)], 0, 0).unwrap_err();
         assert_eq!(e.error, LeashError::ArithmeticOverflow);
         let big = snap(0, &[(1, 1, u64::MAX), (2, 1, 1)]);
-        assert_eq!(outflows(&big, &snap(0, &[])), Err(LeashError::ArithmeticOverflow));
+        assert_eq!(
+            outflows(&big, &snap(0, &[])),
+            Err(LeashError::ArithmeticOverflow)
+        );
     }
 
     proptest! {

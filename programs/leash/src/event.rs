@@ -8,13 +8,35 @@ use crate::state::Authority;
 
 #[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
 pub enum LeashEvent {
-    WalletCreated { wallet: Pubkey, owner: Authority },
-    SessionCreated { wallet: Pubkey, session: Pubkey, session_key: Pubkey },
-    SessionUsed { session: Pubkey, uses: u64, nonce: u64, outflows: Vec<(Pubkey, u64)> },
-    SessionRevoked { session: Pubkey, by: Pubkey },
-    AllSessionsRevoked { wallet: Pubkey, epoch: u32 },
-    SessionUpdated { session: Pubkey },
-    SessionClosed { session: Pubkey },
+    WalletCreated {
+        wallet: Pubkey,
+        owner: Authority,
+    },
+    SessionCreated {
+        wallet: Pubkey,
+        session: Pubkey,
+        session_key: Pubkey,
+    },
+    SessionUsed {
+        session: Pubkey,
+        uses: u64,
+        nonce: u64,
+        outflows: Vec<(Pubkey, u64)>,
+    },
+    SessionRevoked {
+        session: Pubkey,
+        by: Pubkey,
+    },
+    AllSessionsRevoked {
+        wallet: Pubkey,
+        epoch: u32,
+    },
+    SessionUpdated {
+        session: Pubkey,
+    },
+    SessionClosed {
+        session: Pubkey,
+    },
 }
 
 impl LeashEvent {

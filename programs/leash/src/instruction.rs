@@ -32,13 +32,19 @@ pub enum LeashInstruction {
     /// payer(s,w), owner(s), wallet, session(w), system_program
     CreateSession { session_key: Pubkey, policy: Policy },
     /// session_key(s), wallet, session(w), vault(w), then the calls' accounts
-    Execute { expected_nonce: Option<u64>, calls: Vec<Call> },
+    Execute {
+        expected_nonce: Option<u64>,
+        calls: Vec<Call>,
+    },
     /// authority(s), wallet, session(w)
     RevokeSession,
     /// owner(s), wallet(w)
     RevokeAllSessions,
     /// owner(s), wallet, session(w), payer(s,w), system_program
-    UpdateSession { policy: Policy, expected_uses: Option<u64> },
+    UpdateSession {
+        policy: Policy,
+        expected_uses: Option<u64>,
+    },
     /// authority(s), wallet, session(w), rent_payer(w)
     CloseSession,
     /// owner(s), wallet, vault(w), then the calls' accounts
@@ -82,7 +88,11 @@ pub fn create_wallet(payer: &Pubkey, owner: &Pubkey, salt: [u8; 32]) -> Instruct
             AccountMeta::new(wallet, false),
             AccountMeta::new_readonly(system_program(), false),
         ],
-        data: LeashInstruction::CreateWallet { owner: authority, salt }.pack(),
+        data: LeashInstruction::CreateWallet {
+            owner: authority,
+            salt,
+        }
+        .pack(),
     }
 }
 
@@ -103,14 +113,21 @@ pub fn create_session(
             AccountMeta::new(session, false),
             AccountMeta::new_readonly(system_program(), false),
         ],
-        data: LeashInstruction::CreateSession { session_key: *session_key, policy }.pack(),
+        data: LeashInstruction::CreateSession {
+            session_key: *session_key,
+            policy,
+        }
+        .pack(),
     }
 }
 
 /// Turns ordinary instructions into `Call`s over one shared account list that starts with
 /// `fixed` (whose last entry is the vault). Accounts are deduplicated and their privileges
 /// merged; a `signer` flag is kept only for the vault, for which the program signs.
-pub fn compile_calls(fixed: Vec<AccountMeta>, instructions: &[Instruction]) -> (Vec<AccountMeta>, Vec<Call>) {
+pub fn compile_calls(
+    fixed: Vec<AccountMeta>,
+    instructions: &[Instruction],
+) -> (Vec<AccountMeta>, Vec<Call>) {
     let mut metas = fixed;
     let vault = metas.last().map(|m| m.pubkey);
     let index_of = |metas: &mut Vec<AccountMeta>, key: &Pubkey, writable: bool| -> u8 {
@@ -138,7 +155,11 @@ pub fn compile_calls(fixed: Vec<AccountMeta>, instructions: &[Instruction]) -> (
                 signer: m.is_signer && Some(m.pubkey) == vault,
             })
             .collect();
-        calls.push(Call { program, accounts, data: ix.data.clone() });
+        calls.push(Call {
+            program,
+            accounts,
+            data: ix.data.clone(),
+        });
     }
     (metas, calls)
 }
@@ -163,7 +184,11 @@ pub fn execute(
     Instruction {
         program_id: crate::ID,
         accounts,
-        data: LeashInstruction::Execute { expected_nonce, calls }.pack(),
+        data: LeashInstruction::Execute {
+            expected_nonce,
+            calls,
+        }
+        .pack(),
     }
 }
 
@@ -182,7 +207,10 @@ pub fn revoke_session(authority: &Pubkey, wallet: &Pubkey, session: &Pubkey) -> 
 pub fn revoke_all_sessions(owner: &Pubkey, wallet: &Pubkey) -> Instruction {
     Instruction {
         program_id: crate::ID,
-        accounts: vec![AccountMeta::new_readonly(*owner, true), AccountMeta::new(*wallet, false)],
+        accounts: vec![
+            AccountMeta::new_readonly(*owner, true),
+            AccountMeta::new(*wallet, false),
+        ],
         data: LeashInstruction::RevokeAllSessions.pack(),
     }
 }
@@ -204,7 +232,11 @@ pub fn update_session(
             AccountMeta::new(*payer, true),
             AccountMeta::new_readonly(system_program(), false),
         ],
-        data: LeashInstruction::UpdateSession { policy, expected_uses }.pack(),
+        data: LeashInstruction::UpdateSession {
+            policy,
+            expected_uses,
+        }
+        .pack(),
     }
 }
 
@@ -251,11 +283,18 @@ mod tests {
         assert_eq!(LeashInstruction::RevokeSession.pack(), vec![3]);
         assert_eq!(LeashInstruction::RevokeAllSessions.pack(), vec![4]);
         assert_eq!(LeashInstruction::CloseSession.pack(), vec![6]);
-        let exec = LeashInstruction::Execute { expected_nonce: Some(7), calls: vec![] };
+        let exec = LeashInstruction::Execute {
+            expected_nonce: Some(7),
+            calls: vec![],
+        };
         assert_eq!(exec.pack(), vec![2, 1, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(LeashInstruction::unpack(&exec.pack()), Some(exec));
         assert_eq!(LeashInstruction::unpack(&[8]), None);
-        assert_eq!(LeashInstruction::unpack(&[3, 0]), None, "trailing bytes are refused");
+        assert_eq!(
+            LeashInstruction::unpack(&[3, 0]),
+            None,
+            "trailing bytes are refused"
+        );
     }
 
     #[test]
@@ -263,18 +302,39 @@ mod tests {
         let vault = Pubkey::new_from_array([3; 32]);
         let other = Pubkey::new_from_array([4; 32]);
         let program = Pubkey::new_from_array([5; 32]);
-        let fixed = vec![AccountMeta::new_readonly(Pubkey::new_from_array([1; 32]), true), AccountMeta::new(vault, false)];
+        let fixed = vec![
+            AccountMeta::new_readonly(Pubkey::new_from_array([1; 32]), true),
+            AccountMeta::new(vault, false),
+        ];
         let ix = Instruction {
             program_id: program,
-            accounts: vec![AccountMeta::new(vault, true), AccountMeta::new_readonly(other, true), AccountMeta::new(other, false)],
+            accounts: vec![
+                AccountMeta::new(vault, true),
+                AccountMeta::new_readonly(other, true),
+                AccountMeta::new(other, false),
+            ],
             data: vec![9],
         };
         let (metas, calls) = compile_calls(fixed, &[ix.clone(), ix]);
         assert_eq!(metas.len(), 4);
         assert!(metas[3].is_writable && !metas[3].is_signer);
         assert_eq!(calls[0].program, 2);
-        assert_eq!(calls[0].accounts[0], CallAccount { index: 1, writable: true, signer: true });
-        assert_eq!(calls[0].accounts[1], CallAccount { index: 3, writable: false, signer: false });
+        assert_eq!(
+            calls[0].accounts[0],
+            CallAccount {
+                index: 1,
+                writable: true,
+                signer: true
+            }
+        );
+        assert_eq!(
+            calls[0].accounts[1],
+            CallAccount {
+                index: 3,
+                writable: false,
+                signer: false
+            }
+        );
         assert_eq!(calls[1], calls[0]);
     }
 }

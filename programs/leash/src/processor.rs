@@ -19,9 +19,7 @@ use crate::{
     accounting::{self, Snapshot},
     error::LeashError,
     event::LeashEvent,
-    instruction::{
-        Call, LeashInstruction, EXECUTE_VAULT_INDEX, OWNER_EXECUTE_VAULT_INDEX,
-    },
+    instruction::{Call, LeashInstruction, EXECUTE_VAULT_INDEX, OWNER_EXECUTE_VAULT_INDEX},
     leash_log,
     state::{
         authority_hash, encode_into, session_address, Authority, Policy, Session, Spent, Wallet,
@@ -43,17 +41,20 @@ pub fn process_instruction(
     let instruction = LeashInstruction::unpack(data).ok_or(ProgramError::InvalidInstructionData)?;
     match instruction {
         LeashInstruction::CreateWallet { owner, salt } => create_wallet(accounts, owner, salt),
-        LeashInstruction::CreateSession { session_key, policy } => {
-            create_session(accounts, session_key, policy)
-        }
-        LeashInstruction::Execute { expected_nonce, calls } => {
-            execute(accounts, expected_nonce, &calls)
-        }
+        LeashInstruction::CreateSession {
+            session_key,
+            policy,
+        } => create_session(accounts, session_key, policy),
+        LeashInstruction::Execute {
+            expected_nonce,
+            calls,
+        } => execute(accounts, expected_nonce, &calls),
         LeashInstruction::RevokeSession => revoke_session(accounts),
         LeashInstruction::RevokeAllSessions => revoke_all_sessions(accounts),
-        LeashInstruction::UpdateSession { policy, expected_uses } => {
-            update_session(accounts, policy, expected_uses)
-        }
+        LeashInstruction::UpdateSession {
+            policy,
+            expected_uses,
+        } => update_session(accounts, policy, expected_uses),
         LeashInstruction::CloseSession => close_session(accounts),
         LeashInstruction::OwnerExecute { calls } => owner_execute(accounts, &calls),
     }
@@ -75,7 +76,12 @@ fn load_wallet(wallet: &AccountInfo) -> Result<Wallet, ProgramError> {
     let state = Wallet::decode(&wallet.try_borrow_data()?)
         .ok_or_else(|| invalid_account("wallet account is not a Leash wallet"))?;
     let expected = Pubkey::create_program_address(
-        &[WALLET_SEED, &authority_hash(&state.owner), &state.salt, &[state.bump]],
+        &[
+            WALLET_SEED,
+            &authority_hash(&state.owner),
+            &state.salt,
+            &[state.bump],
+        ],
         &crate::ID,
     )
     .map_err(|_| invalid_account("wallet address"))?;
@@ -170,18 +176,31 @@ fn create_pda_account<'a>(
             space_u64,
             &crate::ID,
         );
-        return invoke_signed(&ix, &[payer.clone(), target.clone(), system_program.clone()], &[
-            seeds,
-        ]);
+        return invoke_signed(
+            &ix,
+            &[payer.clone(), target.clone(), system_program.clone()],
+            &[seeds],
+        );
     }
     let top_up = required.saturating_sub(target.lamports());
     if top_up > 0 {
         let ix = system_instruction::transfer(payer.key, target.key, top_up);
-        invoke(&ix, &[payer.clone(), target.clone(), system_program.clone()])?;
+        invoke(
+            &ix,
+            &[payer.clone(), target.clone(), system_program.clone()],
+        )?;
     }
     let accounts = [target.clone(), system_program.clone()];
-    invoke_signed(&system_instruction::allocate(target.key, space_u64), &accounts, &[seeds])?;
-    invoke_signed(&system_instruction::assign(target.key, &crate::ID), &accounts, &[seeds])
+    invoke_signed(
+        &system_instruction::allocate(target.key, space_u64),
+        &accounts,
+        &[seeds],
+    )?;
+    invoke_signed(
+        &system_instruction::assign(target.key, &crate::ID),
+        &accounts,
+        &[seeds],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,16 +224,19 @@ fn create_wallet(accounts: &[AccountInfo], owner: Authority, salt: [u8; 32]) -> 
     let (expected, bump) =
         Pubkey::find_program_address(&[WALLET_SEED, &owner_hash, &salt], &crate::ID);
     if expected != *wallet.key {
-        return Err(invalid_account("wallet is not the PDA of this owner and salt"));
+        return Err(invalid_account(
+            "wallet is not the PDA of this owner and salt",
+        ));
     }
     let (_, vault_bump) = crate::state::vault_address(wallet.key);
     let clock = crate::sysvars::clock()?;
-    create_pda_account(payer, wallet, system_program, Wallet::LEN, &[
-        WALLET_SEED,
-        &owner_hash,
-        &salt,
-        &[bump],
-    ])?;
+    create_pda_account(
+        payer,
+        wallet,
+        system_program,
+        Wallet::LEN,
+        &[WALLET_SEED, &owner_hash, &salt, &[bump]],
+    )?;
     let state = Wallet {
         account_type: WALLET_ACCOUNT_TYPE,
         version: LAYOUT_VERSION,
@@ -226,7 +248,11 @@ fn create_wallet(accounts: &[AccountInfo], owner: Authority, salt: [u8; 32]) -> 
         created_slot: clock.slot,
     };
     encode_into(&state, &mut wallet.try_borrow_mut_data()?)?;
-    LeashEvent::WalletCreated { wallet: *wallet.key, owner }.emit();
+    LeashEvent::WalletCreated {
+        wallet: *wallet.key,
+        owner,
+    }
+    .emit();
     Ok(())
 }
 
@@ -248,7 +274,9 @@ fn create_session(accounts: &[AccountInfo], session_key: Pubkey, policy: Policy)
     policy.validate()?;
     let (expected, bump) = session_address(wallet_account.key, &session_key);
     if expected != *session_account.key {
-        return Err(invalid_account("session is not the PDA of this wallet and session key"));
+        return Err(invalid_account(
+            "session is not the PDA of this wallet and session key",
+        ));
     }
     let clock = crate::sysvars::clock()?;
     let session = Session {
@@ -267,12 +295,18 @@ fn create_session(accounts: &[AccountInfo], session_key: Pubkey, policy: Policy)
         spent: vec![Spent::default(); policy.limits.len()],
         policy,
     };
-    create_pda_account(payer, session_account, system_program, session.encoded_len(), &[
-        SESSION_SEED,
-        wallet_account.key.as_ref(),
-        session_key.as_ref(),
-        &[bump],
-    ])?;
+    create_pda_account(
+        payer,
+        session_account,
+        system_program,
+        session.encoded_len(),
+        &[
+            SESSION_SEED,
+            wallet_account.key.as_ref(),
+            session_key.as_ref(),
+            &[bump],
+        ],
+    )?;
     write_session(session_account, &session)?;
     LeashEvent::SessionCreated {
         wallet: *wallet_account.key,
@@ -322,7 +356,10 @@ fn execute(accounts: &[AccountInfo], expected_nonce: Option<u64>, calls: &[Call]
     // 9. Replay and ordering.
     if let Some(expected) = expected_nonce {
         if expected != session.nonce {
-            leash_log!("expected nonce {expected}, session nonce is {}", session.nonce);
+            leash_log!(
+                "expected nonce {expected}, session nonce is {}",
+                session.nonce
+            );
             return Err(LeashError::NonceMismatch.into());
         }
     }
@@ -337,7 +374,11 @@ fn execute(accounts: &[AccountInfo], expected_nonce: Option<u64>, calls: &[Call]
     check_call_accounts(accounts, calls, EXECUTE_VAULT_INDEX)?;
 
     let before = snapshot(accounts, vault)?;
-    let seeds: &[&[u8]] = &[VAULT_SEED, wallet_account.key.as_ref(), &[wallet.vault_bump]];
+    let seeds: &[&[u8]] = &[
+        VAULT_SEED,
+        wallet_account.key.as_ref(),
+        &[wallet.vault_bump],
+    ];
     for call in calls {
         run_call(accounts, call, seeds)?;
     }
@@ -349,20 +390,32 @@ fn execute(accounts: &[AccountInfo], expected_nonce: Option<u64>, calls: &[Call]
     }
     accounting::check_authorities(&before, &after)?;
     let outflows = accounting::outflows(&before, &after)?;
-    accounting::charge(&session.policy, &mut session.spent, &outflows, now, session.created_at)
-        .map_err(|v| {
-            leash_log!(
-                "{}: mint {} amount {} used {} limit {}",
-                v.error.name(),
-                v.mint,
-                v.amount,
-                v.used,
-                v.limit
-            );
-            ProgramError::from(v.error)
-        })?;
-    session.uses = session.uses.checked_add(1).ok_or(LeashError::ArithmeticOverflow)?;
-    session.nonce = session.nonce.checked_add(1).ok_or(LeashError::ArithmeticOverflow)?;
+    accounting::charge(
+        &session.policy,
+        &mut session.spent,
+        &outflows,
+        now,
+        session.created_at,
+    )
+    .map_err(|v| {
+        leash_log!(
+            "{}: mint {} amount {} used {} limit {}",
+            v.error.name(),
+            v.mint,
+            v.amount,
+            v.used,
+            v.limit
+        );
+        ProgramError::from(v.error)
+    })?;
+    session.uses = session
+        .uses
+        .checked_add(1)
+        .ok_or(LeashError::ArithmeticOverflow)?;
+    session.nonce = session
+        .nonce
+        .checked_add(1)
+        .ok_or(LeashError::ArithmeticOverflow)?;
     write_session(session_account, &session)?;
     LeashEvent::SessionUsed {
         session: *session_account.key,
@@ -448,7 +501,10 @@ fn snapshot(accounts: &[AccountInfo], vault: &AccountInfo) -> Result<Snapshot, P
             }
         }
     }
-    Ok(Snapshot { vault_lamports: vault.lamports(), token_accounts })
+    Ok(Snapshot {
+        vault_lamports: vault.lamports(),
+        token_accounts,
+    })
 }
 
 /// Invokes one call with the vault as PDA signer.
@@ -470,7 +526,11 @@ fn run_call(accounts: &[AccountInfo], call: &Call, vault_seeds: &[&[u8]]) -> Pro
         infos.push(info.clone());
     }
     infos.push(program.clone());
-    let instruction = Instruction { program_id: *program.key, accounts: metas, data: call.data.clone() };
+    let instruction = Instruction {
+        program_id: *program.key,
+        accounts: metas,
+        data: call.data.clone(),
+    };
     invoke_signed(&instruction, &infos, &[vault_seeds])
 }
 
@@ -496,7 +556,11 @@ fn revoke_session(accounts: &[AccountInfo]) -> ProgramResult {
     }
     session.revoked = true;
     write_session(session_account, &session)?;
-    LeashEvent::SessionRevoked { session: *session_account.key, by: *authority.key }.emit();
+    LeashEvent::SessionRevoked {
+        session: *session_account.key,
+        by: *authority.key,
+    }
+    .emit();
     Ok(())
 }
 
@@ -510,9 +574,16 @@ fn revoke_all_sessions(accounts: &[AccountInfo]) -> ProgramResult {
     let mut wallet = load_wallet(wallet_account)?;
     check_owner(&wallet, owner)?;
     check_writable(wallet_account, "wallet must be writable")?;
-    wallet.epoch = wallet.epoch.checked_add(1).ok_or(LeashError::ArithmeticOverflow)?;
+    wallet.epoch = wallet
+        .epoch
+        .checked_add(1)
+        .ok_or(LeashError::ArithmeticOverflow)?;
     encode_into(&wallet, &mut wallet_account.try_borrow_mut_data()?)?;
-    LeashEvent::AllSessionsRevoked { wallet: *wallet_account.key, epoch: wallet.epoch }.emit();
+    LeashEvent::AllSessionsRevoked {
+        wallet: *wallet_account.key,
+        epoch: wallet.epoch,
+    }
+    .emit();
     Ok(())
 }
 
@@ -568,12 +639,22 @@ fn update_session(
     let top_up = required.saturating_sub(session_account.lamports());
     if top_up > 0 {
         let ix = system_instruction::transfer(payer.key, session_account.key, top_up);
-        invoke(&ix, &[payer.clone(), session_account.clone(), system_program.clone()])?;
+        invoke(
+            &ix,
+            &[
+                payer.clone(),
+                session_account.clone(),
+                system_program.clone(),
+            ],
+        )?;
     }
     // A shrinking session keeps its surplus lamports; they return to rent_payer on close.
     session_account.resize(new_len)?;
     write_session(session_account, &session)?;
-    LeashEvent::SessionUpdated { session: *session_account.key }.emit();
+    LeashEvent::SessionUpdated {
+        session: *session_account.key,
+    }
+    .emit();
     Ok(())
 }
 
@@ -589,7 +670,9 @@ fn close_session(accounts: &[AccountInfo]) -> ProgramResult {
     check_writable(session_account, "session must be writable")?;
     check_session_wallet(&session, wallet_account.key)?;
     if *rent_payer.key != session.rent_payer {
-        return Err(invalid_account("rent_payer is not the account that paid the session's rent"));
+        return Err(invalid_account(
+            "rent_payer is not the account that paid the session's rent",
+        ));
     }
     check_writable(rent_payer, "rent_payer must be writable")?;
     if !authority.is_signer {
@@ -598,19 +681,25 @@ fn close_session(accounts: &[AccountInfo]) -> ProgramResult {
     let is_owner = authority.key == wallet.owner.signer_key();
     if !is_owner {
         let clock = crate::sysvars::clock()?;
-        let ended = session.is_revoked(&wallet) || session.is_expired(clock.unix_timestamp, clock.slot);
+        let ended =
+            session.is_revoked(&wallet) || session.is_expired(clock.unix_timestamp, clock.slot);
         if !ended {
             return Err(LeashError::SessionStillActive.into());
         }
     }
     let lamports = session_account.lamports();
-    let refunded =
-        rent_payer.lamports().checked_add(lamports).ok_or(LeashError::ArithmeticOverflow)?;
+    let refunded = rent_payer
+        .lamports()
+        .checked_add(lamports)
+        .ok_or(LeashError::ArithmeticOverflow)?;
     **rent_payer.try_borrow_mut_lamports()? = refunded;
     **session_account.try_borrow_mut_lamports()? = 0;
     session_account.resize(0)?;
     session_account.assign(&solana_system_interface::program::ID);
-    LeashEvent::SessionClosed { session: *session_account.key }.emit();
+    LeashEvent::SessionClosed {
+        session: *session_account.key,
+    }
+    .emit();
     Ok(())
 }
 
@@ -626,7 +715,11 @@ fn owner_execute(accounts: &[AccountInfo], calls: &[Call]) -> ProgramResult {
     check_owner(&wallet, owner)?;
     check_call_programs(accounts, calls, None)?;
     check_call_accounts(accounts, calls, OWNER_EXECUTE_VAULT_INDEX)?;
-    let seeds: &[&[u8]] = &[VAULT_SEED, wallet_account.key.as_ref(), &[wallet.vault_bump]];
+    let seeds: &[&[u8]] = &[
+        VAULT_SEED,
+        wallet_account.key.as_ref(),
+        &[wallet.vault_bump],
+    ];
     for call in calls {
         run_call(accounts, call, seeds)?;
     }

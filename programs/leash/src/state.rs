@@ -87,7 +87,13 @@ pub struct SpendLimit {
 impl SpendLimit {
     /// A limit that only meters (no bound of any kind).
     pub fn unlimited(mint: Pubkey) -> Self {
-        SpendLimit { mint, per_tx: UNLIMITED, total: UNLIMITED, period_secs: 0, per_period: 0 }
+        SpendLimit {
+            mint,
+            per_tx: UNLIMITED,
+            total: UNLIMITED,
+            period_secs: 0,
+            per_period: 0,
+        }
     }
 }
 
@@ -143,7 +149,10 @@ impl Policy {
 
     /// The limit for `mint`, with its index.
     pub fn limit_for(&self, mint: &Pubkey) -> Option<(usize, &SpendLimit)> {
-        self.limits.iter().enumerate().find(|(_, l)| l.mint == *mint)
+        self.limits
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.mint == *mint)
     }
 
     /// Borsh size.
@@ -206,7 +215,17 @@ pub const WALLET_OWNER_KEY_OFFSET: usize = 5;
 impl Session {
     /// Borsh size of a session with `policy`.
     pub fn encoded_len_for(policy: &Policy) -> usize {
-        1 + 1 + 1 + 32 + 32 + 32 + 8 + 8 + 4 + 1 + 8 + 8
+        1 + 1
+            + 1
+            + 32
+            + 32
+            + 32
+            + 8
+            + 8
+            + 4
+            + 1
+            + 8
+            + 8
             + policy.encoded_len()
             + 4
             + 24 * policy.limits.len()
@@ -300,7 +319,10 @@ mod tests {
             max_uses: UNLIMITED,
             max_calls_per_tx: 2,
             allowed_programs: vec![key(1), key(2)],
-            limits: vec![SpendLimit::unlimited(key(3)), SpendLimit::unlimited(NATIVE_SOL_MINT)],
+            limits: vec![
+                SpendLimit::unlimited(key(3)),
+                SpendLimit::unlimited(NATIVE_SOL_MINT),
+            ],
         }
     }
 
@@ -318,7 +340,10 @@ mod tests {
         };
         assert_eq!(borsh::to_vec(&wallet).unwrap().len(), Wallet::LEN);
         let bytes = borsh::to_vec(&wallet).unwrap();
-        assert_eq!(&bytes[WALLET_OWNER_KEY_OFFSET..WALLET_OWNER_KEY_OFFSET + 32], &[9; 32]);
+        assert_eq!(
+            &bytes[WALLET_OWNER_KEY_OFFSET..WALLET_OWNER_KEY_OFFSET + 32],
+            &[9; 32]
+        );
         assert_eq!(Wallet::decode(&bytes), Some(wallet));
 
         let p = policy();
@@ -341,8 +366,14 @@ mod tests {
         };
         let bytes = borsh::to_vec(&session).unwrap();
         assert_eq!(bytes.len(), session.encoded_len());
-        assert_eq!(&bytes[SESSION_WALLET_OFFSET..SESSION_WALLET_OFFSET + 32], &[4; 32]);
-        assert_eq!(&bytes[SESSION_KEY_OFFSET..SESSION_KEY_OFFSET + 32], &[5; 32]);
+        assert_eq!(
+            &bytes[SESSION_WALLET_OFFSET..SESSION_WALLET_OFFSET + 32],
+            &[4; 32]
+        );
+        assert_eq!(
+            &bytes[SESSION_KEY_OFFSET..SESSION_KEY_OFFSET + 32],
+            &[5; 32]
+        );
         assert_eq!(Session::decode(&bytes), Some(session));
         // A session is not a wallet and vice versa.
         assert_eq!(Wallet::decode(&bytes), None);
@@ -391,8 +422,14 @@ mod tests {
     fn pdas_depend_on_authority_hash() {
         let a = Authority::Ed25519(key(1));
         let b = Authority::Ed25519(key(2));
-        assert_ne!(wallet_address(&a, &[0; 32]).0, wallet_address(&b, &[0; 32]).0);
-        assert_ne!(wallet_address(&a, &[0; 32]).0, wallet_address(&a, &[1; 32]).0);
+        assert_ne!(
+            wallet_address(&a, &[0; 32]).0,
+            wallet_address(&b, &[0; 32]).0
+        );
+        assert_ne!(
+            wallet_address(&a, &[0; 32]).0,
+            wallet_address(&a, &[1; 32]).0
+        );
         let mut expected = vec![0u8];
         expected.extend_from_slice(&[1; 32]);
         assert_eq!(a.to_bytes(), expected);

@@ -15,7 +15,9 @@ pub fn clock() -> Result<Clock, ProgramError> {
     }
     #[cfg(not(target_os = "solana"))]
     {
-        native::provider().and_then(|p| (p.clock)()).ok_or(ProgramError::UnsupportedSysvar)
+        native::provider()
+            .and_then(|p| (p.clock)())
+            .ok_or(ProgramError::UnsupportedSysvar)
     }
 }
 
@@ -28,7 +30,9 @@ pub fn rent() -> Result<Rent, ProgramError> {
     }
     #[cfg(not(target_os = "solana"))]
     {
-        native::provider().and_then(|p| (p.rent)()).ok_or(ProgramError::UnsupportedSysvar)
+        native::provider()
+            .and_then(|p| (p.rent)())
+            .ok_or(ProgramError::UnsupportedSysvar)
     }
 }
 

@@ -1,0 +1,382 @@
+//! A LiteSVM chain with the real token programs and the Leash program, an owner with a wallet, a
+//! funded vault and a USDC-style mint; helpers to run Leash instructions and read state.
+#![allow(dead_code)]
+
+use leash_program::{
+    instruction as ix,
+    state::{self, Policy, Session, SpendLimit, Wallet, NATIVE_SOL_MINT, UNLIMITED},
+};
+use leash_sdk::spl;
+use litesvm::{
+    types::{FailedTransactionMetadata, TransactionMetadata},
+    LiteSVM,
+};
+use solana_account::Account;
+use solana_keypair::Keypair;
+use solana_message::Message;
+use solana_program::{
+    clock::Clock,
+    instruction::{Instruction, InstructionError},
+    pubkey::Pubkey,
+};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+pub const SOL: u64 = 1_000_000_000;
+/// 1 USDC in base units (6 decimals).
+pub const USDC: u64 = 1_000_000;
+/// The clock the environment starts at.
+pub const START_TIME: i64 = 1_800_000_000;
+
+pub type TxResult = Result<TransactionMetadata, FailedTransactionMetadata>;
+
+pub struct Env {
+    pub svm: LiteSVM,
+    pub owner: Keypair,
+    pub wallet: Pubkey,
+    pub vault: Pubkey,
+    pub mint_authority: Keypair,
+    /// A 6-decimal SPL Token mint.
+    pub usdc: Pubkey,
+    /// The vault's USDC associated token account, holding 1 000 USDC.
+    pub vault_usdc: Pubkey,
+    /// A recipient's USDC account.
+    pub recipient_usdc: Pubkey,
+    pub recipient: Pubkey,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let mut svm = leash_runtime::leash_svm();
+        let mut clock: Clock = svm.get_sysvar();
+        clock.unix_timestamp = START_TIME;
+        svm.set_sysvar(&clock);
+        let owner = Keypair::new();
+        svm.airdrop(&owner.pubkey(), 100 * SOL).unwrap();
+        let mint_authority = Keypair::new();
+        let recipient = Pubkey::new_unique();
+        let mut env = Env {
+            svm,
+            owner,
+            wallet: Pubkey::default(),
+            vault: Pubkey::default(),
+            mint_authority,
+            usdc: Pubkey::default(),
+            vault_usdc: Pubkey::default(),
+            recipient_usdc: Pubkey::default(),
+            recipient,
+        };
+        let (wallet, vault) = env.create_wallet_for(&env.owner.insecure_clone(), [0; 32]);
+        env.wallet = wallet;
+        env.vault = vault;
+        env.fund_vault(10 * SOL);
+        env.usdc = env.create_mint(&spl::TOKEN_PROGRAM_ID, 6);
+        env.vault_usdc = env.create_ata(&vault, &env.usdc.clone(), &spl::TOKEN_PROGRAM_ID);
+        env.mint_to(
+            &spl::TOKEN_PROGRAM_ID,
+            &env.usdc.clone(),
+            &env.vault_usdc.clone(),
+            1_000 * USDC,
+        );
+        env.recipient_usdc = env.create_ata(&recipient, &env.usdc.clone(), &spl::TOKEN_PROGRAM_ID);
+        env
+    }
+
+    /// Sends a transaction paid by `payer`, signed by `payer` and `signers`, then rotates the
+    /// blockhash so an identical transaction later is a new one.
+    pub fn send(
+        &mut self,
+        instructions: &[Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+    ) -> TxResult {
+        let mut all: Vec<&Keypair> = vec![payer];
+        all.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|s| s.pubkey() != payer.pubkey()),
+        );
+        let message = Message::new(instructions, Some(&payer.pubkey()));
+        let tx = Transaction::new(&all, message, self.svm.latest_blockhash());
+        let result = self.svm.send_transaction(tx);
+        self.svm.expire_blockhash();
+        result
+    }
+
+    pub fn owner_send(&mut self, instructions: &[Instruction]) -> TxResult {
+        let owner = self.owner.insecure_clone();
+        self.send(instructions, &owner, &[])
+    }
+
+    pub fn create_wallet_for(&mut self, owner: &Keypair, salt: [u8; 32]) -> (Pubkey, Pubkey) {
+        let (wallet, _) = state::wallet_address(&state::Authority::Ed25519(owner.pubkey()), &salt);
+        let (vault, _) = state::vault_address(&wallet);
+        self.send(
+            &[ix::create_wallet(&owner.pubkey(), &owner.pubkey(), salt)],
+            owner,
+            &[],
+        )
+        .expect("create wallet");
+        (wallet, vault)
+    }
+
+    pub fn fund_vault(&mut self, lamports: u64) {
+        let owner = self.owner.insecure_clone();
+        let transfer =
+            solana_system_interface::instruction::transfer(&owner.pubkey(), &self.vault, lamports);
+        self.send(&[transfer], &owner, &[]).expect("fund vault");
+    }
+
+    pub fn create_mint(&mut self, token_program: &Pubkey, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.owner.insecure_clone();
+        let rent = self.svm.minimum_balance_for_rent_exemption(spl::MINT_LEN);
+        let create = solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent,
+            spl::MINT_LEN as u64,
+            token_program,
+        );
+        let init = spl::initialize_mint2(
+            token_program,
+            &mint.pubkey(),
+            &self.mint_authority.pubkey(),
+            None,
+            decimals,
+        );
+        self.send(&[create, init], &payer, &[&mint])
+            .expect("create mint");
+        mint.pubkey()
+    }
+
+    pub fn create_ata(&mut self, owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+        let payer = self.owner.insecure_clone();
+        let create = spl::create_associated_token_account_idempotent(
+            &payer.pubkey(),
+            owner,
+            mint,
+            token_program,
+        );
+        self.send(&[create], &payer, &[]).expect("create ATA");
+        spl::associated_token_address(owner, mint, token_program)
+    }
+
+    /// A non-associated token account (a fresh keypair address) of `owner`.
+    pub fn create_token_account(
+        &mut self,
+        owner: &Pubkey,
+        mint: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Pubkey {
+        let account = Keypair::new();
+        let payer = self.owner.insecure_clone();
+        let rent = self
+            .svm
+            .minimum_balance_for_rent_exemption(spl::ACCOUNT_LEN);
+        let create = solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &account.pubkey(),
+            rent,
+            spl::ACCOUNT_LEN as u64,
+            token_program,
+        );
+        let init = spl::initialize_account3(token_program, &account.pubkey(), mint, owner);
+        self.send(&[create, init], &payer, &[&account])
+            .expect("create token account");
+        account.pubkey()
+    }
+
+    pub fn mint_to(
+        &mut self,
+        token_program: &Pubkey,
+        mint: &Pubkey,
+        account: &Pubkey,
+        amount: u64,
+    ) {
+        let authority = self.mint_authority.insecure_clone();
+        let payer = self.owner.insecure_clone();
+        let ix = spl::mint_to(token_program, mint, account, &authority.pubkey(), amount);
+        self.send(&[ix], &payer, &[&authority]).expect("mint");
+    }
+
+    /// Registers a session for a new key (funded with 1 SOL for fees) and returns the key.
+    pub fn create_session(&mut self, policy: Policy) -> Keypair {
+        let key = Keypair::new();
+        self.svm.airdrop(&key.pubkey(), SOL).unwrap();
+        let owner = self.owner.insecure_clone();
+        self.send(
+            &[ix::create_session(
+                &owner.pubkey(),
+                &owner.pubkey(),
+                &self.wallet,
+                &key.pubkey(),
+                policy,
+            )],
+            &owner,
+            &[],
+        )
+        .expect("create session");
+        key
+    }
+
+    pub fn session_address(&self, key: &Pubkey) -> Pubkey {
+        state::session_address(&self.wallet, key).0
+    }
+
+    pub fn session(&self, key: &Pubkey) -> Session {
+        let account = self
+            .svm
+            .get_account(&self.session_address(key))
+            .expect("session account");
+        Session::decode(&account.data).expect("session data")
+    }
+
+    pub fn wallet_state(&self) -> Wallet {
+        Wallet::decode(&self.svm.get_account(&self.wallet).unwrap().data).unwrap()
+    }
+
+    /// `Execute` of `instructions` signed and paid by the session key.
+    pub fn execute(&mut self, key: &Keypair, instructions: &[Instruction]) -> TxResult {
+        let wallet = self.wallet;
+        self.execute_on(key, &wallet, None, instructions)
+    }
+
+    pub fn execute_on(
+        &mut self,
+        key: &Keypair,
+        wallet: &Pubkey,
+        nonce: Option<u64>,
+        instructions: &[Instruction],
+    ) -> TxResult {
+        let ix = ix::execute(&key.pubkey(), wallet, nonce, instructions);
+        self.send(&[ix], key, &[])
+    }
+
+    /// A USDC transfer out of the vault, as the calls of an `Execute`.
+    pub fn usdc_out(&self, amount: u64) -> Instruction {
+        spl::transfer(
+            &spl::TOKEN_PROGRAM_ID,
+            &self.vault_usdc,
+            &self.recipient_usdc,
+            &self.vault,
+            amount,
+        )
+    }
+
+    /// A SOL transfer out of the vault.
+    pub fn sol_out(&self, lamports: u64) -> Instruction {
+        solana_system_interface::instruction::transfer(&self.vault, &self.recipient, lamports)
+    }
+
+    pub fn token_balance(&self, account: &Pubkey) -> u64 {
+        let data = self
+            .svm
+            .get_account(account)
+            .map(|a| a.data)
+            .unwrap_or_default();
+        data.get(64..72)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+            .unwrap_or(0)
+    }
+
+    pub fn lamports(&self, account: &Pubkey) -> u64 {
+        self.svm.get_balance(account).unwrap_or(0)
+    }
+
+    pub fn account(&self, address: &Pubkey) -> Option<Account> {
+        self.svm.get_account(address)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.svm.get_sysvar::<Clock>().unix_timestamp
+    }
+
+    pub fn set_time(&mut self, unix_timestamp: i64) {
+        let mut clock: Clock = self.svm.get_sysvar();
+        clock.unix_timestamp = unix_timestamp;
+        self.svm.set_sysvar(&clock);
+    }
+
+    pub fn slot(&self) -> u64 {
+        self.svm.get_sysvar::<Clock>().slot
+    }
+
+    pub fn set_slot(&mut self, slot: u64) {
+        let time = self.now();
+        self.svm.warp_to_slot(slot);
+        self.set_time(time);
+    }
+}
+
+/// A policy valid for an hour from [`START_TIME`], allowing SPL Token and System, with a USDC
+/// limit of 10 per transaction and 50 in total, and a SOL limit of 1 SOL per tx, 2 SOL total.
+pub fn policy(env: &Env) -> Policy {
+    Policy {
+        valid_after: START_TIME - 60,
+        valid_until: START_TIME + 3_600,
+        expiry_slot: 0,
+        max_uses: UNLIMITED,
+        max_calls_per_tx: 4,
+        allowed_programs: vec![spl::TOKEN_PROGRAM_ID, solana_system_interface::program::ID],
+        limits: vec![
+            SpendLimit {
+                mint: env.usdc,
+                per_tx: 10 * USDC,
+                total: 50 * USDC,
+                period_secs: 0,
+                per_period: 0,
+            },
+            SpendLimit {
+                mint: NATIVE_SOL_MINT,
+                per_tx: SOL,
+                total: 2 * SOL,
+                period_secs: 0,
+                per_period: 0,
+            },
+        ],
+    }
+}
+
+/// The custom error code a failed transaction carries, if any.
+pub fn custom_code(result: &TxResult) -> Option<u32> {
+    match result {
+        Err(f) => match &f.err {
+            TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(*code),
+            _ => None,
+        },
+        Ok(_) => None,
+    }
+}
+
+/// Asserts that `result` failed with the Leash error `expected`.
+#[track_caller]
+pub fn assert_leash_err(result: &TxResult, expected: leash_program::error::LeashError) {
+    match result {
+        Ok(meta) => panic!(
+            "expected {expected:?}, transaction succeeded:\n{}",
+            meta.logs.join("\n")
+        ),
+        Err(f) => assert_eq!(
+            custom_code(result),
+            Some(expected.code()),
+            "expected {expected:?}, got {:?}\n{}",
+            f.err,
+            f.meta.logs.join("\n")
+        ),
+    }
+}
+
+/// Asserts that `result` succeeded, printing the logs if not.
+#[track_caller]
+pub fn assert_ok(result: &TxResult) {
+    if let Err(f) = result {
+        panic!(
+            "transaction failed: {:?}\n{}",
+            f.err,
+            f.meta.logs.join("\n")
+        );
+    }
+}
