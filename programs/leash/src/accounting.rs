@@ -38,8 +38,17 @@ impl Snapshot {
 
 /// Token accounts the vault owned before must still be the vault's afterwards, gain no delegate
 /// (or a larger delegated amount) and no close authority. A closed or re-owned account fails
-/// here too: its rent and any wrapped SOL would leave the vault unmetered.
+/// here too: its rent and any wrapped SOL would leave the vault unmetered. Token accounts that
+/// became the vault's during the calls must have neither a delegate nor a close authority, or
+/// tokens moved into them could be taken later without a session.
 pub fn check_authorities(before: &Snapshot, after: &Snapshot) -> Result<(), LeashError> {
+    for (address, now) in &after.token_accounts {
+        let is_new = !before.token_accounts.iter().any(|(a, _)| a == address);
+        if is_new && (now.delegate.is_some() || now.close_authority.is_some()) {
+            crate::leash_log!("new vault token account {address} has a delegate or close authority");
+            return Err(LeashError::ForbiddenAuthorityChange);
+        }
+    }
     for (address, was) in &before.token_accounts {
         let Some((_, now)) = after.token_accounts.iter().find(|(a, _)| a == address) else {
             crate::leash_log!("vault token account {address} was closed or changed owner");
@@ -277,6 +286,11 @@ mod tests {
             check_authorities(&with_delegate, &after),
             Err(LeashError::ForbiddenAuthorityChange)
         );
+        // An account that became the vault's during the calls may carry neither authority.
+        let mut after = snap(0, &[(1, 1, 100), (2, 1, 0)]);
+        assert_eq!(check_authorities(&before, &after), Ok(()));
+        after.token_accounts[1].1.delegate = Some(mint(9));
+        assert_eq!(check_authorities(&before, &after), Err(LeashError::ForbiddenAuthorityChange));
     }
 
     #[test]

@@ -107,12 +107,22 @@ fn check_vault(wallet_key: &Pubkey, wallet: &Wallet, vault: &AccountInfo) -> Pro
     Ok(())
 }
 
-/// A session account: owned by this program and of type Session.
+/// A session account: owned by this program, of type Session, at its PDA.
 fn load_session(session: &AccountInfo) -> Result<Session, ProgramError> {
     if *session.owner != crate::ID {
         return Err(LeashError::SessionNotRegistered.into());
     }
-    Session::decode(&session.try_borrow_data()?).ok_or(LeashError::SessionNotRegistered.into())
+    let state = Session::decode(&session.try_borrow_data()?)
+        .ok_or(LeashError::SessionNotRegistered)?;
+    let expected = Pubkey::create_program_address(
+        &[SESSION_SEED, state.wallet.as_ref(), state.session_key.as_ref(), &[state.bump]],
+        &crate::ID,
+    );
+    if expected.as_ref() != Ok(session.key) {
+        leash_log!("session account is not at its address");
+        return Err(LeashError::SessionNotRegistered.into());
+    }
+    Ok(state)
 }
 
 /// The session belongs to `wallet`.
