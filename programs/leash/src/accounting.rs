@@ -45,7 +45,9 @@ pub fn check_authorities(before: &Snapshot, after: &Snapshot) -> Result<(), Leas
     for (address, now) in &after.token_accounts {
         let is_new = !before.token_accounts.iter().any(|(a, _)| a == address);
         if is_new && (now.delegate.is_some() || now.close_authority.is_some()) {
-            crate::leash_log!("new vault token account {address} has a delegate or close authority");
+            crate::leash_log!(
+                "new vault token account {address} has a delegate or close authority"
+            );
             return Err(LeashError::ForbiddenAuthorityChange);
         }
     }
@@ -290,7 +292,10 @@ mod tests {
         let mut after = snap(0, &[(1, 1, 100), (2, 1, 0)]);
         assert_eq!(check_authorities(&before, &after), Ok(()));
         after.token_accounts[1].1.delegate = Some(mint(9));
-        assert_eq!(check_authorities(&before, &after), Err(LeashError::ForbiddenAuthorityChange));
+        assert_eq!(
+            check_authorities(&before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
     }
 
     #[test]

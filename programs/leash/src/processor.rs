@@ -112,10 +112,15 @@ fn load_session(session: &AccountInfo) -> Result<Session, ProgramError> {
     if *session.owner != crate::ID {
         return Err(LeashError::SessionNotRegistered.into());
     }
-    let state = Session::decode(&session.try_borrow_data()?)
-        .ok_or(LeashError::SessionNotRegistered)?;
+    let state =
+        Session::decode(&session.try_borrow_data()?).ok_or(LeashError::SessionNotRegistered)?;
     let expected = Pubkey::create_program_address(
-        &[SESSION_SEED, state.wallet.as_ref(), state.session_key.as_ref(), &[state.bump]],
+        &[
+            SESSION_SEED,
+            state.wallet.as_ref(),
+            state.session_key.as_ref(),
+            &[state.bump],
+        ],
         &crate::ID,
     );
     if expected.as_ref() != Ok(session.key) {

@@ -25,7 +25,16 @@ fn forge_copy(env: &mut Env, from: &Pubkey, owner: Pubkey) -> Pubkey {
     let original = env.account(from).unwrap();
     let forged = Pubkey::new_unique();
     env.svm
-        .set_account(forged, Account { lamports: original.lamports, data: original.data, owner, executable: false, rent_epoch: 0 })
+        .set_account(
+            forged,
+            Account {
+                lamports: original.lamports,
+                data: original.data,
+                owner,
+                executable: false,
+                rent_epoch: 0,
+            },
+        )
         .unwrap();
     forged
 }
@@ -39,11 +48,17 @@ fn stranger_cannot_sign_with_someone_elses_session() {
     // The stranger signs in the session key's place.
     let mut forged = execute_ix(&env, &key.pubkey(), USDC);
     forged.accounts[0] = AccountMeta::new_readonly(stranger.pubkey(), true);
-    assert_leash_err(&env.send(&[forged], &stranger, &[]), LeashError::SessionKeyMismatch);
+    assert_leash_err(
+        &env.send(&[forged], &stranger, &[]),
+        LeashError::SessionKeyMismatch,
+    );
     // The session key's account is named but does not sign.
     let mut unsigned = execute_ix(&env, &key.pubkey(), USDC);
     unsigned.accounts[0].is_signer = false;
-    assert_leash_err(&env.send(&[unsigned], &stranger, &[]), LeashError::SessionKeyMismatch);
+    assert_leash_err(
+        &env.send(&[unsigned], &stranger, &[]),
+        LeashError::SessionKeyMismatch,
+    );
     assert_eq!(env.token_balance(&env.recipient_usdc), 0);
     assert_eq!(env.session(&key.pubkey()).uses, 0);
 }
@@ -113,7 +128,10 @@ fn substituted_session_accounts_are_refused() {
     for substitute in [system_copy, wallet, leash_copy, Pubkey::new_unique()] {
         let mut ix = execute_ix(&env, &key.pubkey(), USDC);
         ix.accounts[2] = AccountMeta::new(substitute, false);
-        assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::SessionNotRegistered);
+        assert_leash_err(
+            &env.send(&[ix], &key, &[]),
+            LeashError::SessionNotRegistered,
+        );
     }
 }
 
@@ -125,13 +143,25 @@ fn calls_into_leash_itself_or_unlisted_programs_are_refused() {
     let inner = ix::revoke_all_sessions(&env.owner.pubkey(), &env.wallet);
     assert_leash_err(&env.execute(&key, &[inner]), LeashError::ProgramNotAllowed);
     // Token-2022 is not in the allowed list.
-    let inner = spl::transfer(&spl::TOKEN_2022_PROGRAM_ID, &env.vault_usdc, &env.recipient_usdc, &env.vault, 1);
+    let inner = spl::transfer(
+        &spl::TOKEN_2022_PROGRAM_ID,
+        &env.vault_usdc,
+        &env.recipient_usdc,
+        &env.vault,
+        1,
+    );
     assert_leash_err(&env.execute(&key, &[inner]), LeashError::ProgramNotAllowed);
     // A policy that lists Leash is refused outright.
     let mut p = policy(&env);
     p.allowed_programs.push(leash_program::ID);
     let owner = env.owner.insecure_clone();
-    let create = ix::create_session(&owner.pubkey(), &owner.pubkey(), &env.wallet, &Pubkey::new_unique(), p);
+    let create = ix::create_session(
+        &owner.pubkey(),
+        &owner.pubkey(),
+        &env.wallet,
+        &Pubkey::new_unique(),
+        p,
+    );
     assert_leash_err(&env.owner_send(&[create]), LeashError::InvalidPolicy);
 }
 
@@ -143,8 +173,26 @@ fn token_authority_changes_on_vault_accounts_are_refused() {
     let (vault, usdc, token) = (env.vault, env.vault_usdc, spl::TOKEN_PROGRAM_ID);
     let attempts = vec![
         ("approve", spl::approve(&token, &usdc, &attacker, &vault, 1)),
-        ("set owner", spl::set_authority(&token, &usdc, Some(&attacker), spl::AuthorityType::AccountOwner, &vault)),
-        ("set close authority", spl::set_authority(&token, &usdc, Some(&attacker), spl::AuthorityType::CloseAccount, &vault)),
+        (
+            "set owner",
+            spl::set_authority(
+                &token,
+                &usdc,
+                Some(&attacker),
+                spl::AuthorityType::AccountOwner,
+                &vault,
+            ),
+        ),
+        (
+            "set close authority",
+            spl::set_authority(
+                &token,
+                &usdc,
+                Some(&attacker),
+                spl::AuthorityType::CloseAccount,
+                &vault,
+            ),
+        ),
     ];
     for (what, inner) in attempts {
         let result = env.execute(&key, &[inner]);
@@ -155,10 +203,17 @@ fn token_authority_changes_on_vault_accounts_are_refused() {
     // Closing an (empty) vault token account, rent to the attacker.
     let empty = env.create_token_account(&vault, &env.usdc.clone(), &token);
     let close = spl::close_account(&token, &empty, &attacker, &vault);
-    assert_leash_err(&env.execute(&key, &[close]), LeashError::ForbiddenAuthorityChange);
+    assert_leash_err(
+        &env.execute(&key, &[close]),
+        LeashError::ForbiddenAuthorityChange,
+    );
     assert!(env.account(&empty).is_some());
-    let state = leash_program::token_account::parse(&token, &env.account(&usdc).unwrap().data).unwrap();
-    assert_eq!((state.owner, state.delegate, state.close_authority), (vault, None, None));
+    let state =
+        leash_program::token_account::parse(&token, &env.account(&usdc).unwrap().data).unwrap();
+    assert_eq!(
+        (state.owner, state.delegate, state.close_authority),
+        (vault, None, None)
+    );
 }
 
 #[test]
@@ -182,7 +237,13 @@ fn new_vault_token_account_with_a_delegate_is_refused() {
     let calls = [
         spl::initialize_account3(&token, &fresh.pubkey(), &env.usdc, &env.vault),
         spl::approve(&token, &fresh.pubkey(), &attacker, &env.vault, u64::MAX),
-        spl::transfer(&token, &env.vault_usdc, &fresh.pubkey(), &env.vault, 5 * USDC),
+        spl::transfer(
+            &token,
+            &env.vault_usdc,
+            &fresh.pubkey(),
+            &env.vault,
+            5 * USDC,
+        ),
     ];
     let execute = ix::execute(&key.pubkey(), &env.wallet, None, &calls);
     let result = env.send(&[create, execute], &key, &[&fresh]);
@@ -195,11 +256,20 @@ fn vault_cannot_be_reassigned_or_allocated() {
     let mut env = Env::new();
     let key = env.create_session(policy(&env));
     let assign = solana_system_interface::instruction::assign(&env.vault, &Pubkey::new_unique());
-    assert_leash_err(&env.execute(&key, &[assign]), LeashError::ForbiddenAuthorityChange);
+    assert_leash_err(
+        &env.execute(&key, &[assign]),
+        LeashError::ForbiddenAuthorityChange,
+    );
     let allocate = solana_system_interface::instruction::allocate(&env.vault, 8);
-    assert_leash_err(&env.execute(&key, &[allocate]), LeashError::ForbiddenAuthorityChange);
+    assert_leash_err(
+        &env.execute(&key, &[allocate]),
+        LeashError::ForbiddenAuthorityChange,
+    );
     let vault = env.account(&env.vault).unwrap();
-    assert_eq!((vault.owner, vault.data.len()), (solana_system_interface::program::ID, 0));
+    assert_eq!(
+        (vault.owner, vault.data.len()),
+        (solana_system_interface::program::ID, 0)
+    );
 }
 
 #[test]
@@ -211,15 +281,28 @@ fn session_key_cannot_revoke_others_revoke_all_or_change_policies() {
     let own_session = env.session_address(&key.pubkey());
     let wallet = env.wallet;
     let revoke_other = ix::revoke_session(&key.pubkey(), &wallet, &other_session);
-    assert_leash_err(&env.send(&[revoke_other], &key, &[]), LeashError::Unauthorized);
+    assert_leash_err(
+        &env.send(&[revoke_other], &key, &[]),
+        LeashError::Unauthorized,
+    );
     // Signing as "owner" of revoke-all.
     let revoke_all = ix::revoke_all_sessions(&key.pubkey(), &wallet);
-    assert_leash_err(&env.send(&[revoke_all], &key, &[]), LeashError::Unauthorized);
+    assert_leash_err(
+        &env.send(&[revoke_all], &key, &[]),
+        LeashError::Unauthorized,
+    );
     // Widening its own policy, even for its own renewal.
     let mut wider = policy(&env);
     wider.valid_until += 86_400 * 365;
     wider.limits.clear();
-    let update = ix::update_session(&key.pubkey(), &wallet, &own_session, &key.pubkey(), wider, None);
+    let update = ix::update_session(
+        &key.pubkey(),
+        &wallet,
+        &own_session,
+        &key.pubkey(),
+        wider,
+        None,
+    );
     assert_leash_err(&env.send(&[update], &key, &[]), LeashError::Unauthorized);
     assert!(!env.session(&other.pubkey()).revoked);
     assert_eq!(env.wallet_state().epoch, 0);
@@ -235,21 +318,39 @@ fn non_owner_cannot_create_wallets_sessions_or_owner_execute() {
     // A wallet at the victim's address for a fresh salt, without the victim's signature.
     let mut create = ix::create_wallet(&attacker.pubkey(), &victim, [5; 32]);
     create.accounts[1].is_signer = false;
-    assert_leash_err(&env.send(&[create], &attacker, &[]), LeashError::Unauthorized);
+    assert_leash_err(
+        &env.send(&[create], &attacker, &[]),
+        LeashError::Unauthorized,
+    );
     // The attacker's own authority, aimed at the victim's wallet address.
     let (victim_wallet, _) = state::wallet_address(&Authority::Ed25519(victim), &[5; 32]);
     let mut create = ix::create_wallet(&attacker.pubkey(), &attacker.pubkey(), [5; 32]);
     create.accounts[2] = AccountMeta::new(victim_wallet, false);
-    assert_leash_err(&env.send(&[create], &attacker, &[]), LeashError::InvalidAccount);
+    assert_leash_err(
+        &env.send(&[create], &attacker, &[]),
+        LeashError::InvalidAccount,
+    );
     // The victim can still create it afterwards.
     let owner = env.owner.insecure_clone();
     assert_ok(&env.send(&[ix::create_wallet(&victim, &victim, [5; 32])], &owner, &[]));
     // A session on the victim's wallet.
-    let session = ix::create_session(&attacker.pubkey(), &attacker.pubkey(), &env.wallet, &attacker.pubkey(), policy(&env));
-    assert_leash_err(&env.send(&[session], &attacker, &[]), LeashError::Unauthorized);
+    let session = ix::create_session(
+        &attacker.pubkey(),
+        &attacker.pubkey(),
+        &env.wallet,
+        &attacker.pubkey(),
+        policy(&env),
+    );
+    assert_leash_err(
+        &env.send(&[session], &attacker, &[]),
+        LeashError::Unauthorized,
+    );
     // Full authority over the vault.
     let drain = ix::owner_execute(&attacker.pubkey(), &env.wallet, &[env.sol_out(SOL)]);
-    assert_leash_err(&env.send(&[drain], &attacker, &[]), LeashError::Unauthorized);
+    assert_leash_err(
+        &env.send(&[drain], &attacker, &[]),
+        LeashError::Unauthorized,
+    );
 }
 
 #[test]
@@ -261,12 +362,22 @@ fn stranger_cannot_close_an_active_session_but_may_close_an_ended_one() {
     env.svm.airdrop(&stranger.pubkey(), SOL).unwrap();
     let owner = env.owner.pubkey();
     let close = ix::close_session(&stranger.pubkey(), &env.wallet, &session, &owner);
-    assert_leash_err(&env.send(&[close.clone()], &stranger, &[]), LeashError::SessionStillActive);
+    assert_leash_err(
+        &env.send(&[close.clone()], &stranger, &[]),
+        LeashError::SessionStillActive,
+    );
     // Rent must go back to whoever paid it.
     let wallet = env.wallet;
     let wrong_payee = ix::close_session(&stranger.pubkey(), &wallet, &session, &stranger.pubkey());
-    assert_ok(&env.send(&[ix::revoke_session(&key.pubkey(), &wallet, &session)], &key, &[]));
-    assert_leash_err(&env.send(&[wrong_payee], &stranger, &[]), LeashError::InvalidAccount);
+    assert_ok(&env.send(
+        &[ix::revoke_session(&key.pubkey(), &wallet, &session)],
+        &key,
+        &[],
+    ));
+    assert_leash_err(
+        &env.send(&[wrong_payee], &stranger, &[]),
+        LeashError::InvalidAccount,
+    );
     let rent = env.lamports(&session);
     let owner_before = env.lamports(&owner);
     assert_ok(&env.send(&[close], &stranger, &[]));
@@ -283,12 +394,23 @@ fn replayed_or_out_of_order_executes_are_refused() {
     assert_ok(&env.send(&[first.clone()], &key, &[]));
     // The same intent again, in a new transaction: the nonce has moved on.
     assert_leash_err(&env.send(&[first], &key, &[]), LeashError::NonceMismatch);
-    assert_leash_err(&env.execute_on(&key, &wallet, Some(5), &[env.usdc_out(1)]), LeashError::NonceMismatch);
+    assert_leash_err(
+        &env.execute_on(&key, &wallet, Some(5), &[env.usdc_out(1)]),
+        LeashError::NonceMismatch,
+    );
     assert_ok(&env.execute_on(&key, &wallet, Some(1), &[env.usdc_out(1)]));
     // The very same signed transaction is rejected by the runtime as already processed.
     let tx = solana_transaction::Transaction::new(
         &[&key],
-        solana_message::Message::new(&[ix::execute(&key.pubkey(), &wallet, Some(2), &[env.usdc_out(1)])], Some(&key.pubkey())),
+        solana_message::Message::new(
+            &[ix::execute(
+                &key.pubkey(),
+                &wallet,
+                Some(2),
+                &[env.usdc_out(1)],
+            )],
+            Some(&key.pubkey()),
+        ),
         env.svm.latest_blockhash(),
     );
     assert!(env.svm.send_transaction(tx.clone()).is_ok());
@@ -317,7 +439,11 @@ fn inner_calls_cannot_claim_privileges_the_outer_instruction_lacks() {
     let mut ix = ix::execute(&key.pubkey(), &wallet, None, &[env.usdc_out(USDC)]);
     let mut data = LeashInstruction::unpack(&ix.data).unwrap();
     if let LeashInstruction::Execute { calls, .. } = &mut data {
-        calls[0].accounts.push(CallAccount { index: 0, writable: false, signer: true });
+        calls[0].accounts.push(CallAccount {
+            index: 0,
+            writable: false,
+            signer: true,
+        });
     }
     ix.data = data.pack();
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
@@ -325,14 +451,22 @@ fn inner_calls_cannot_claim_privileges_the_outer_instruction_lacks() {
     let mut ix = ix::execute(&key.pubkey(), &wallet, None, &[env.usdc_out(USDC)]);
     let mut data = LeashInstruction::unpack(&ix.data).unwrap();
     if let LeashInstruction::Execute { calls, .. } = &mut data {
-        calls[0].accounts.push(CallAccount { index: 1, writable: true, signer: false });
+        calls[0].accounts.push(CallAccount {
+            index: 1,
+            writable: true,
+            signer: false,
+        });
     }
     ix.data = data.pack();
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
     // Indices past the account list.
     let bogus = LeashInstruction::Execute {
         expected_nonce: None,
-        calls: vec![Call { program: 200, accounts: vec![], data: vec![] }],
+        calls: vec![Call {
+            program: 200,
+            accounts: vec![],
+            data: vec![],
+        }],
     };
     let mut ix = ix::execute(&key.pubkey(), &wallet, None, &[env.usdc_out(USDC)]);
     ix.data = bogus.pack();
