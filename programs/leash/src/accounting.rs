@@ -114,7 +114,7 @@ pub fn period_index(now: i64, created_at: i64, period_secs: u32) -> u64 {
         return 0;
     }
     let elapsed = now.checked_sub(created_at).unwrap_or(0).max(0) as u64;
-    elapsed / u64::from(period_secs)
+    elapsed.checked_div(u64::from(period_secs)).unwrap_or(0)
 }
 
 /// Charges `outflows` against `policy`, updating `spent` (parallel to `policy.limits`) only if

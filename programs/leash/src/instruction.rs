@@ -135,7 +135,7 @@ pub fn compile_calls(
             Some(i) => i,
             None => {
                 metas.push(AccountMeta::new_readonly(*key, false));
-                metas.len() - 1
+                metas.len().saturating_sub(1)
             }
         };
         if writable {

@@ -157,7 +157,10 @@ impl Policy {
 
     /// Borsh size.
     pub fn encoded_len(&self) -> usize {
-        8 + 8 + 8 + 8 + 1 + 4 + 32 * self.allowed_programs.len() + 4 + 60 * self.limits.len()
+        const FIXED: usize = 8 + 8 + 8 + 8 + 1 + 4 + 4;
+        FIXED
+            .saturating_add(32usize.saturating_mul(self.allowed_programs.len()))
+            .saturating_add(60usize.saturating_mul(self.limits.len()))
     }
 }
 
@@ -215,20 +218,10 @@ pub const WALLET_OWNER_KEY_OFFSET: usize = 5;
 impl Session {
     /// Borsh size of a session with `policy`.
     pub fn encoded_len_for(policy: &Policy) -> usize {
-        1 + 1
-            + 1
-            + 32
-            + 32
-            + 32
-            + 8
-            + 8
-            + 4
-            + 1
-            + 8
-            + 8
-            + policy.encoded_len()
-            + 4
-            + 24 * policy.limits.len()
+        const FIXED: usize = 1 + 1 + 1 + 32 + 32 + 32 + 8 + 8 + 4 + 1 + 8 + 8 + 4;
+        FIXED
+            .saturating_add(policy.encoded_len())
+            .saturating_add(24usize.saturating_mul(policy.limits.len()))
     }
 
     /// Borsh size of this session.
@@ -396,7 +389,8 @@ mod tests {
     #[test]
     fn policy_validation() {
         assert_eq!(policy().validate(), Ok(()));
-        let cases: Vec<Box<dyn Fn(&mut Policy)>> = vec![
+        type Mutation = Box<dyn Fn(&mut Policy)>;
+        let cases: Vec<Mutation> = vec![
             Box::new(|p| p.valid_until = p.valid_after),
             Box::new(|p| p.max_calls_per_tx = 0),
             Box::new(|p| p.allowed_programs = (0..17).map(|i| key(100 + i)).collect()),

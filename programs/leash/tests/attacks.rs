@@ -1,5 +1,7 @@
 //! Attacks on a session: each must fail with the error DESIGN.md §3.3 gives, and change nothing.
 
+#![allow(clippy::result_large_err)] // LiteSVM's own result type
+
 mod common;
 
 use common::*;
@@ -363,7 +365,7 @@ fn stranger_cannot_close_an_active_session_but_may_close_an_ended_one() {
     let owner = env.owner.pubkey();
     let close = ix::close_session(&stranger.pubkey(), &env.wallet, &session, &owner);
     assert_leash_err(
-        &env.send(&[close.clone()], &stranger, &[]),
+        &env.send(std::slice::from_ref(&close), &stranger, &[]),
         LeashError::SessionStillActive,
     );
     // Rent must go back to whoever paid it.
@@ -391,7 +393,7 @@ fn replayed_or_out_of_order_executes_are_refused() {
     let key = env.create_session(policy(&env));
     let wallet = env.wallet;
     let first = ix::execute(&key.pubkey(), &wallet, Some(0), &[env.usdc_out(USDC)]);
-    assert_ok(&env.send(&[first.clone()], &key, &[]));
+    assert_ok(&env.send(std::slice::from_ref(&first), &key, &[]));
     // The same intent again, in a new transaction: the nonce has moved on.
     assert_leash_err(&env.send(&[first], &key, &[]), LeashError::NonceMismatch);
     assert_leash_err(

@@ -1,5 +1,7 @@
 //! `Execute`: the order of checks, outcome-based accounting and its boundaries.
 
+#![allow(clippy::result_large_err)] // LiteSVM's own result type
+
 mod common;
 
 use common::*;
@@ -377,51 +379,51 @@ fn checks_run_in_the_documented_order() {
     tx.accounts[2] = AccountMeta::new(stranger.pubkey(), false);
     tx.accounts[0] = AccountMeta::new_readonly(stranger.pubkey(), true);
     assert_leash_err(
-        &env.send(&[tx.clone()], &stranger, &[]),
+        &env.send(std::slice::from_ref(&tx), &stranger, &[]),
         LeashError::InvalidAccount,
     );
     tx.accounts[3] = base.accounts[3].clone();
     assert_leash_err(
-        &env.send(&[tx.clone()], &stranger, &[]),
+        &env.send(std::slice::from_ref(&tx), &stranger, &[]),
         LeashError::SessionNotRegistered,
     );
     tx.accounts[2] = base.accounts[2].clone();
     assert_leash_err(
-        &env.send(&[tx.clone()], &stranger, &[]),
+        &env.send(std::slice::from_ref(&tx), &stranger, &[]),
         LeashError::SessionKeyMismatch,
     );
     assert_leash_err(
-        &env.send(&[base.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&base), &key, &[]),
         LeashError::SessionRevoked,
     );
     edit_session(&mut env, &key.pubkey(), |s| s.revoked = false);
     assert_leash_err(
-        &env.send(&[base.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&base), &key, &[]),
         LeashError::SessionNotYetActive,
     );
     env.set_time(START_TIME + 200);
     assert_leash_err(
-        &env.send(&[base.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&base), &key, &[]),
         LeashError::SessionExpired,
     );
     env.set_time(START_TIME + 150);
     assert_leash_err(
-        &env.send(&[base.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&base), &key, &[]),
         LeashError::MaxUsesReached,
     );
     edit_session(&mut env, &key.pubkey(), |s| s.uses = 0);
     assert_leash_err(
-        &env.send(&[base.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&base), &key, &[]),
         LeashError::NonceMismatch,
     );
     edit_session(&mut env, &key.pubkey(), |s| s.nonce = 7);
     assert_leash_err(
-        &env.send(&[base.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&base), &key, &[]),
         LeashError::TooManyCalls,
     );
     edit_session(&mut env, &key.pubkey(), |s| s.policy.max_calls_per_tx = 2);
     assert_leash_err(
-        &env.send(&[base.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&base), &key, &[]),
         LeashError::ProgramNotAllowed,
     );
     edit_session(&mut env, &key.pubkey(), |s| {

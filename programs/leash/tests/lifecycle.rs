@@ -1,5 +1,7 @@
 //! Owner operations: sessions created, revoked (one and all), updated, closed; OwnerExecute.
 
+#![allow(clippy::result_large_err)] // LiteSVM's own result type
+
 mod common;
 
 use common::*;
@@ -267,7 +269,7 @@ fn expired_sessions_may_be_closed_by_anyone() {
     );
     let close = ix::close_session(&key.pubkey(), &wallet, &session, &owner);
     assert_leash_err(
-        &env.send(&[close.clone()], &key, &[]),
+        &env.send(std::slice::from_ref(&close), &key, &[]),
         LeashError::SessionStillActive,
     );
     env.set_time(policy(&env).valid_until);

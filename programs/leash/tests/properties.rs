@@ -2,6 +2,8 @@
 //! updates, what the session records equals what left the vault and never exceeds the limits in
 //! force; a failed transaction changes nothing but the fee payer's balance.
 
+#![allow(clippy::result_large_err)] // LiteSVM's own result type
+
 mod common;
 
 use common::*;

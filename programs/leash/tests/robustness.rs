@@ -1,6 +1,8 @@
 //! Random instruction data and random account lists: the program answers every one with an error
 //! or a success, never a crash of the process, and a failure changes no state.
 
+#![allow(clippy::result_large_err)] // LiteSVM's own result type
+
 mod common;
 
 use common::*;
