@@ -123,7 +123,7 @@ proptest! {
                     if usdc_left > 0 {
                         prop_assert!(model.usdc_out <= model.usdc.total);
                     }
-                    if model.period_secs > 0 {
+                    if model.period_secs > 0 && usdc_left > 0 {
                         let window = leash_program::accounting::period_index(env.now(), created_at, model.period_secs);
                         let sum = model.windows.entry(window).or_default();
                         *sum += usdc_left;
