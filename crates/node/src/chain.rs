@@ -1,0 +1,592 @@
+//! The chain state the executor owns: LiteSVM with the Leash program and the SPL programs, the
+//! slot and clock, the recent blockhashes, the faucet, and the writes not yet committed.
+
+use std::{
+    collections::{HashSet, VecDeque},
+    path::{Path, PathBuf},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use litesvm::{types::TransactionMetadata, LiteSVM};
+use serde::{Deserialize, Serialize};
+use solana_account::{Account, ReadableAccount};
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_message::{Message, VersionedMessage};
+use solana_program::{clock::Clock, pubkey::Pubkey};
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::{versioned::VersionedTransaction, Transaction};
+use solana_transaction_error::TransactionError;
+
+use crate::store::{Batch, Store, StoreError, TxRecord};
+use leash_sdk::spl;
+
+/// Slots per epoch, as on mainnet.
+pub const SLOTS_PER_EPOCH: u64 = 432_000;
+/// How many slots a blockhash stays valid, as on mainnet.
+pub const BLOCKHASH_VALIDITY_SLOTS: u64 = 150;
+/// Lamports the faucet starts with (500 million SOL).
+const FAUCET_LAMPORTS: u64 = 500_000_000 * 1_000_000_000;
+
+/// A token the node's faucet can mint, published to clients by `leash_getTokenList`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub symbol: String,
+    pub name: String,
+    pub mint: String,
+    pub decimals: u8,
+    pub program: String,
+}
+
+/// What a new ledger is created with; stored once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Genesis {
+    genesis_hash: String,
+    /// The faucet keypair (64 bytes); a local development key, never a real one.
+    faucet: Vec<u8>,
+    tokens: Vec<TokenInfo>,
+    created_at: i64,
+}
+
+/// Slot, clock offset, blockhashes and the transaction sequence: written with every commit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Progress {
+    slot: u64,
+    time_offset: i64,
+    sequence: u64,
+    /// (blockhash, slot it was issued), oldest first.
+    blockhashes: Vec<(String, u64)>,
+}
+
+/// Why a transaction was not accepted.
+#[derive(Debug)]
+pub enum SendError {
+    /// The same signature was already processed.
+    AlreadyProcessed,
+    /// Unknown or expired blockhash.
+    BlockhashNotFound,
+    /// A signature does not verify.
+    SignatureFailure,
+    /// Refused before execution (malformed, unsupported); nothing was charged.
+    Rejected(TransactionError),
+    /// Preflight (simulation) failed; nothing was charged.
+    Preflight {
+        err: TransactionError,
+        meta: TransactionMetadata,
+    },
+    /// Unsupported by this node.
+    Unsupported(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for SendError {
+    fn from(e: StoreError) -> Self {
+        SendError::Store(e)
+    }
+}
+
+pub struct Chain {
+    svm: LiteSVM,
+    store: Store,
+    genesis: Genesis,
+    faucet: Keypair,
+    progress: Progress,
+    blockhashes: VecDeque<(Hash, u64)>,
+    pending: Batch,
+    ledger: PathBuf,
+}
+
+fn wall_clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn fresh_svm() -> LiteSVM {
+    let mut svm = leash_runtime::leash_svm();
+    // The node checks blockhash age against its own queue (150 slots, like a validator) and
+    // detects duplicates in its own ledger, which outlives LiteSVM's in-memory history.
+    svm.set_blockhash_check(false);
+    svm.with_transaction_history(0)
+}
+
+/// An initialized SPL mint account with `authority` as mint authority.
+fn mint_account(svm: &LiteSVM, authority: &Pubkey, decimals: u8) -> Account {
+    let mut data = vec![0u8; spl::MINT_LEN];
+    data[0..4].copy_from_slice(&1u32.to_le_bytes());
+    data[4..36].copy_from_slice(authority.as_ref());
+    data[44] = decimals;
+    data[45] = 1;
+    Account {
+        lamports: svm.minimum_balance_for_rent_exemption(spl::MINT_LEN),
+        data,
+        owner: spl::TOKEN_PROGRAM_ID,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
+
+impl Chain {
+    /// Opens the ledger in `dir`, creating genesis if it is new (or `reset`).
+    pub fn open(dir: &Path, reset: bool) -> Result<Chain, StoreError> {
+        if reset {
+            let file = dir.join("ledger.redb");
+            if file.exists() {
+                std::fs::remove_file(&file)
+                    .map_err(|e| StoreError(format!("cannot reset {}: {e}", file.display())))?;
+            }
+        }
+        let store = Store::open(dir)?;
+        let mut svm = fresh_svm();
+        let (genesis, progress) = match store.meta::<Genesis>("genesis")? {
+            Some(genesis) => {
+                let progress: Progress = store
+                    .meta("progress")?
+                    .ok_or_else(|| StoreError("ledger has genesis but no progress".into()))?;
+                for (address, account) in store.accounts()? {
+                    svm.set_account(address, account)
+                        .map_err(|e| StoreError(format!("restoring {address}: {e:?}")))?;
+                }
+                (genesis, progress)
+            }
+            None => Self::genesis(&mut svm),
+        };
+        let faucet = Keypair::try_from(genesis.faucet.as_slice())
+            .map_err(|e| StoreError(format!("faucet key: {e}")))?;
+        let blockhashes = progress
+            .blockhashes
+            .iter()
+            .filter_map(|(h, s)| h.parse::<Hash>().ok().map(|h| (h, *s)))
+            .collect();
+        let mut chain = Chain {
+            svm,
+            store,
+            genesis,
+            faucet,
+            progress,
+            blockhashes,
+            pending: Batch::default(),
+            ledger: dir.to_path_buf(),
+        };
+        let is_new = chain.store.meta::<Genesis>("genesis")?.is_none();
+        if is_new {
+            chain
+                .pending
+                .meta
+                .push(("genesis", serde_json::to_vec(&chain.genesis)?));
+            for address in [chain.faucet.pubkey()] {
+                chain.stage_account(&address);
+            }
+            for token in chain.genesis.tokens.clone() {
+                if let Ok(mint) = token.mint.parse::<Pubkey>() {
+                    chain.stage_account(&mint);
+                }
+            }
+        }
+        // A restarted node continues after the last slot it recorded.
+        chain.advance_slot(chain.progress.slot.saturating_add(1));
+        chain.commit(true)?;
+        Ok(chain)
+    }
+
+    fn genesis(svm: &mut LiteSVM) -> (Genesis, Progress) {
+        let faucet = Keypair::new();
+        let usdc = Keypair::new().pubkey();
+        let _ = svm.set_account(
+            faucet.pubkey(),
+            Account {
+                lamports: FAUCET_LAMPORTS,
+                data: vec![],
+                owner: solana_system_interface::program::ID,
+                executable: false,
+                rent_epoch: 0,
+            },
+        );
+        let _ = svm.set_account(usdc, mint_account(svm, &faucet.pubkey(), 6));
+        let genesis = Genesis {
+            genesis_hash: Hash::new_from_array(rand_bytes()).to_string(),
+            faucet: faucet.to_bytes().to_vec(),
+            tokens: vec![TokenInfo {
+                symbol: "USDC".into(),
+                name: "USD Coin (local test token)".into(),
+                mint: usdc.to_string(),
+                decimals: 6,
+                program: spl::TOKEN_PROGRAM_ID.to_string(),
+            }],
+            created_at: wall_clock(),
+        };
+        let progress = Progress {
+            slot: 0,
+            time_offset: 0,
+            sequence: 0,
+            blockhashes: vec![],
+        };
+        (genesis, progress)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Time.
+
+    pub fn slot(&self) -> u64 {
+        self.progress.slot
+    }
+
+    /// Unix time the chain's clock shows.
+    pub fn unix_timestamp(&self) -> i64 {
+        wall_clock().saturating_add(self.progress.time_offset)
+    }
+
+    /// Moves to `slot` (never backwards), issues a new blockhash and updates the Clock.
+    pub fn advance_slot(&mut self, slot: u64) {
+        if slot <= self.progress.slot && !self.blockhashes.is_empty() {
+            return;
+        }
+        let slot = slot.max(self.progress.slot);
+        let previous = self.blockhashes.back().map(|(h, _)| *h).unwrap_or_default();
+        let hash = solana_program::hash::hashv(&[
+            previous.as_ref(),
+            &slot.to_le_bytes(),
+            self.genesis.genesis_hash.as_bytes(),
+        ]);
+        let hash = Hash::new_from_array(hash.to_bytes());
+        self.blockhashes.push_back((hash, slot));
+        while self.blockhashes.len() as u64 > BLOCKHASH_VALIDITY_SLOTS {
+            self.blockhashes.pop_front();
+        }
+        self.progress.slot = slot;
+        self.svm.warp_to_slot(slot);
+        self.svm.set_latest_blockhash(hash);
+        self.sync_clock();
+        self.stage_progress();
+    }
+
+    /// One slot tick of the timer.
+    pub fn tick(&mut self) {
+        self.advance_slot(self.progress.slot.saturating_add(1));
+    }
+
+    /// `leash_setUnixTimestamp`: the clock jumps to `unix_timestamp` and runs on from there.
+    pub fn set_unix_timestamp(&mut self, unix_timestamp: i64) {
+        self.progress.time_offset = unix_timestamp.saturating_sub(wall_clock());
+        self.sync_clock();
+        self.stage_progress();
+    }
+
+    fn sync_clock(&mut self) {
+        let slot = self.progress.slot;
+        let mut clock: Clock = self.svm.get_sysvar();
+        clock.slot = slot;
+        clock.epoch = slot / SLOTS_PER_EPOCH;
+        clock.leader_schedule_epoch = clock.epoch.saturating_add(1);
+        clock.unix_timestamp = self.unix_timestamp();
+        self.svm.set_sysvar(&clock);
+    }
+
+    pub fn latest_blockhash(&self) -> (Hash, u64) {
+        let (hash, slot) = self.blockhashes.back().copied().unwrap_or_default();
+        (hash, slot.saturating_add(BLOCKHASH_VALIDITY_SLOTS))
+    }
+
+    pub fn is_blockhash_valid(&self, hash: &Hash) -> bool {
+        self.blockhashes.iter().any(|(h, _)| h == hash)
+    }
+
+    pub fn genesis_hash(&self) -> &str {
+        &self.genesis.genesis_hash
+    }
+
+    pub fn tokens(&self) -> &[TokenInfo] {
+        &self.genesis.tokens
+    }
+
+    pub fn faucet(&self) -> Pubkey {
+        self.faucet.pubkey()
+    }
+
+    pub fn ledger_dir(&self) -> &Path {
+        &self.ledger
+    }
+
+    pub fn transaction_count(&self) -> u64 {
+        self.progress.sequence
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reads.
+
+    pub fn account(&self, address: &Pubkey) -> Option<Account> {
+        self.svm
+            .get_account(address)
+            .filter(|a| a.lamports > 0 || !a.data.is_empty())
+    }
+
+    pub fn program_accounts(&self, program: &Pubkey) -> Vec<(Pubkey, Account)> {
+        self.svm.get_program_accounts(program)
+    }
+
+    pub fn minimum_balance_for_rent_exemption(&self, len: usize) -> u64 {
+        self.svm.minimum_balance_for_rent_exemption(len)
+    }
+
+    pub fn lamports_per_signature(&self) -> u64 {
+        self.svm.get_fee_structure().lamports_per_signature
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Transactions.
+
+    /// Checks what a validator checks before executing: not a duplicate, a known blockhash, no
+    /// address lookup tables (this node does not persist their loaded accounts).
+    fn admit(&self, tx: &VersionedTransaction) -> Result<(), SendError> {
+        let Some(signature) = tx.signatures.first() else {
+            return Err(SendError::Rejected(TransactionError::SanitizeFailure));
+        };
+        if self.is_pending(signature) || self.store.has_transaction(&signature_bytes(signature))? {
+            return Err(SendError::AlreadyProcessed);
+        }
+        if let VersionedMessage::V0(message) = &tx.message {
+            if !message.address_table_lookups.is_empty() {
+                return Err(SendError::Unsupported(
+                    "address lookup tables are not supported by leash node".into(),
+                ));
+            }
+        }
+        if !self.is_blockhash_valid(tx.message.recent_blockhash()) {
+            return Err(SendError::BlockhashNotFound);
+        }
+        Ok(())
+    }
+
+    fn is_pending(&self, signature: &Signature) -> bool {
+        let bytes = signature_bytes(signature);
+        self.pending
+            .transactions
+            .iter()
+            .any(|(r, _)| r.signature == bytes)
+    }
+
+    /// Executes `tx`. With `preflight`, a transaction that would fail is refused and charges
+    /// nothing (as `sendTransaction` without `skipPreflight`); otherwise a failing transaction
+    /// lands, pays its fee and is recorded with its error.
+    pub fn send_transaction(
+        &mut self,
+        tx: VersionedTransaction,
+        preflight: bool,
+    ) -> Result<Signature, SendError> {
+        self.admit(&tx)?;
+        let signature = tx.signatures[0];
+        let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
+        let writable: Vec<Pubkey> = keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                tx.message
+                    .is_maybe_writable_with_reserved_addresses(*i, None::<&HashSet<Pubkey>>)
+            })
+            .map(|(_, k)| *k)
+            .collect();
+        let before: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
+        let raw = bincode::serialize(&tx).map_err(|e| SendError::Unsupported(e.to_string()))?;
+
+        let (err, meta) = match self.svm.send_transaction(tx) {
+            Ok(meta) => (None, meta),
+            Err(failed) => (Some(failed.err), failed.meta),
+        };
+        let after: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
+        let landed = err.is_none() || before.first() != after.first();
+        if let Some(err) = &err {
+            if !landed {
+                return Err(match err {
+                    TransactionError::SignatureFailure => SendError::SignatureFailure,
+                    other => SendError::Rejected(other.clone()),
+                });
+            }
+            if preflight {
+                // Undo the fee (the only change a failed transaction makes).
+                for (key, account) in keys.iter().zip(&before) {
+                    if let Some(account) = account {
+                        let _ = self.svm.set_account(*key, account.clone());
+                    }
+                }
+                return Err(SendError::Preflight {
+                    err: err.clone(),
+                    meta,
+                });
+            }
+        }
+        let balance = |a: &Option<Account>| a.as_ref().map(|a| a.lamports).unwrap_or(0);
+        let record = TxRecord {
+            signature: signature_bytes(&signature),
+            slot: self.progress.slot,
+            block_time: self.unix_timestamp(),
+            sequence: self.progress.sequence,
+            transaction: raw,
+            err,
+            fee: meta.fee,
+            logs: meta.logs,
+            pre_balances: before.iter().map(balance).collect(),
+            post_balances: after.iter().map(balance).collect(),
+            compute_units: meta.compute_units_consumed,
+            return_data: (!meta.return_data.data.is_empty()).then(|| {
+                (
+                    meta.return_data.program_id.to_bytes(),
+                    meta.return_data.data.clone(),
+                )
+            }),
+        };
+        self.progress.sequence = self.progress.sequence.saturating_add(1);
+        for key in &writable {
+            self.stage_account(key);
+        }
+        self.pending.transactions.push((record, keys));
+        self.stage_progress();
+        Ok(signature)
+    }
+
+    /// Runs `tx` without changing anything.
+    pub fn simulate(
+        &mut self,
+        tx: VersionedTransaction,
+        sig_verify: bool,
+    ) -> (
+        Option<TransactionError>,
+        TransactionMetadata,
+        Vec<(Pubkey, Account)>,
+    ) {
+        self.svm.set_sigverify(sig_verify);
+        let result = self.svm.simulate_transaction(tx);
+        self.svm.set_sigverify(true);
+        match result {
+            Ok(info) => {
+                let accounts = info
+                    .post_accounts
+                    .into_iter()
+                    .map(|(k, a)| {
+                        let account = Account {
+                            lamports: a.lamports(),
+                            data: a.data().to_vec(),
+                            owner: *a.owner(),
+                            executable: a.executable(),
+                            rent_epoch: a.rent_epoch(),
+                        };
+                        (k, account)
+                    })
+                    .collect();
+                (None, info.meta, accounts)
+            }
+            Err(failed) => (Some(failed.err), failed.meta, vec![]),
+        }
+    }
+
+    /// A transfer of `lamports` from the faucet.
+    pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, SendError> {
+        let ix =
+            solana_system_interface::instruction::transfer(&self.faucet.pubkey(), to, lamports);
+        self.send_from_faucet(&[ix])
+    }
+
+    /// Mints `amount` base units of one of the node's faucet tokens to `owner`'s associated
+    /// token account, creating it if needed.
+    pub fn mint_tokens(
+        &mut self,
+        owner: &Pubkey,
+        mint: &Pubkey,
+        amount: u64,
+    ) -> Result<Signature, SendError> {
+        let Some(token) = self
+            .genesis
+            .tokens
+            .iter()
+            .find(|t| t.mint == mint.to_string())
+        else {
+            return Err(SendError::Unsupported(format!(
+                "{mint} is not a token this node's faucet can mint; see leash_getTokenList"
+            )));
+        };
+        let program: Pubkey = token.program.parse().unwrap_or(spl::TOKEN_PROGRAM_ID);
+        let faucet = self.faucet.pubkey();
+        let ata = spl::associated_token_address(owner, mint, &program);
+        let ixs = [
+            spl::create_associated_token_account_idempotent(&faucet, owner, mint, &program),
+            spl::mint_to(&program, mint, &ata, &faucet, amount),
+        ];
+        self.send_from_faucet(&ixs)
+    }
+
+    fn send_from_faucet(
+        &mut self,
+        ixs: &[solana_program::instruction::Instruction],
+    ) -> Result<Signature, SendError> {
+        let faucet = self.faucet.insecure_clone();
+        let (blockhash, _) = self.latest_blockhash();
+        let tx = Transaction::new(
+            &[&faucet],
+            Message::new(ixs, Some(&faucet.pubkey())),
+            blockhash,
+        );
+        // Two identical faucet requests in one slot would share a signature: move on a slot.
+        if self.is_pending(&tx.signatures[0])
+            || self
+                .store
+                .has_transaction(&signature_bytes(&tx.signatures[0]))?
+        {
+            self.tick();
+            return self.send_from_faucet(ixs);
+        }
+        self.send_transaction(VersionedTransaction::from(tx), true)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Commits.
+
+    fn stage_account(&mut self, address: &Pubkey) {
+        let account = self
+            .svm
+            .get_account(address)
+            .filter(|a| a.lamports > 0 || !a.data.is_empty());
+        self.pending.accounts.push((*address, account));
+    }
+
+    fn stage_progress(&mut self) {
+        self.progress.blockhashes = self
+            .blockhashes
+            .iter()
+            .map(|(h, s)| (h.to_string(), *s))
+            .collect();
+        self.pending.meta.retain(|(name, _)| *name != "progress");
+        if let Ok(bytes) = serde_json::to_vec(&self.progress) {
+            self.pending.meta.push(("progress", bytes));
+        }
+    }
+
+    /// Whether uncommitted transactions are waiting.
+    pub fn has_pending_transactions(&self) -> bool {
+        !self.pending.transactions.is_empty()
+    }
+
+    /// Commits staged writes in one ledger transaction; `durable` waits for the disk.
+    pub fn commit(&mut self, durable: bool) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        self.store.commit(&batch, durable)
+    }
+}
+
+pub fn signature_bytes(signature: &Signature) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    out.copy_from_slice(signature.as_ref());
+    out
+}
+
+/// 32 random bytes from a fresh keypair (no extra RNG dependency).
+fn rand_bytes() -> [u8; 32] {
+    Keypair::new().pubkey().to_bytes()
+}

@@ -1,0 +1,243 @@
+//! Account encodings of the JSON-RPC API: base58, base64 and jsonParsed (SPL Token and
+//! Token-2022 accounts and mints, as validators parse them).
+
+use base64::{prelude::BASE64_STANDARD, Engine};
+use serde_json::{json, Value};
+use solana_account::Account;
+use solana_account_decoder_client_types::{
+    token::UiTokenAmount, ParsedAccount, UiAccount, UiAccountData, UiAccountEncoding,
+    UiDataSliceConfig,
+};
+use solana_program::pubkey::Pubkey;
+
+use crate::rpc::RpcError;
+use leash_sdk::{spl, token_account};
+
+/// `amount` in base units as a decimal string with `decimals` places, trailing zeros trimmed
+/// ("1.5", "1000", "0.000001"): exact, no floating point.
+pub fn ui_amount_string(amount: u64, decimals: u8) -> String {
+    let digits = amount.to_string();
+    let decimals = usize::from(decimals);
+    if decimals == 0 {
+        return digits;
+    }
+    let padded = format!("{digits:0>width$}", width = decimals + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - decimals);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole}.{fraction}")
+    }
+}
+
+pub fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {
+    let ui_amount_string = ui_amount_string(amount, decimals);
+    UiTokenAmount {
+        // The standard response carries a float for display; the string is the exact value.
+        ui_amount: ui_amount_string.parse::<f64>().ok(),
+        decimals,
+        amount: amount.to_string(),
+        ui_amount_string,
+    }
+}
+
+fn program_name(owner: &Pubkey) -> &'static str {
+    if *owner == spl::TOKEN_2022_PROGRAM_ID {
+        "spl-token-2022"
+    } else {
+        "spl-token"
+    }
+}
+
+/// jsonParsed of a token account or mint, or `None` when the account is neither.
+fn parse_token(
+    account: &Account,
+    mint_decimals: &dyn Fn(&Pubkey) -> Option<u8>,
+) -> Option<ParsedAccount> {
+    if !token_account::is_token_program(&account.owner) {
+        return None;
+    }
+    let program = program_name(&account.owner).to_string();
+    let space = account.data.len() as u64;
+    if let Some(view) = token_account::parse(&account.owner, &account.data) {
+        let decimals = mint_decimals(&view.mint)?;
+        let frozen = account.data.get(108) == Some(&2);
+        let is_native = account.data.get(109..113) == Some(&1u32.to_le_bytes()[..]);
+        let mut info = json!({
+            "isNative": is_native,
+            "mint": view.mint.to_string(),
+            "owner": view.owner.to_string(),
+            "state": if frozen { "frozen" } else { "initialized" },
+            "tokenAmount": token_amount(view.amount, decimals),
+        });
+        if let Some(delegate) = view.delegate {
+            info["delegate"] = json!(delegate.to_string());
+            info["delegatedAmount"] = json!(token_amount(view.delegated_amount, decimals));
+        }
+        if let Some(close) = view.close_authority {
+            info["closeAuthority"] = json!(close.to_string());
+        }
+        return Some(ParsedAccount {
+            program,
+            parsed: json!({"info": info, "type": "account"}),
+            space,
+        });
+    }
+    let decimals = spl::mint_decimals(&account.data)?;
+    let data = &account.data;
+    let authority = |offset: usize| -> Value {
+        match data.get(offset..offset + 4) {
+            Some(tag) if tag == 1u32.to_le_bytes() => data
+                .get(offset + 4..offset + 36)
+                .and_then(|k| <[u8; 32]>::try_from(k).ok())
+                .map(|k| json!(Pubkey::new_from_array(k).to_string()))
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
+        }
+    };
+    let supply = u64::from_le_bytes(data.get(36..44)?.try_into().ok()?);
+    let info = json!({
+        "decimals": decimals,
+        "freezeAuthority": authority(46),
+        "isInitialized": true,
+        "mintAuthority": authority(0),
+        "supply": supply.to_string(),
+    });
+    Some(ParsedAccount {
+        program,
+        parsed: json!({"info": info, "type": "mint"}),
+        space,
+    })
+}
+
+/// Encodes `account` as the RPC's `UiAccount`. jsonParsed falls back to base64 for accounts it
+/// does not parse, as validators do.
+pub fn ui_account(
+    account: &Account,
+    encoding: UiAccountEncoding,
+    slice: Option<UiDataSliceConfig>,
+    mint_decimals: &dyn Fn(&Pubkey) -> Option<u8>,
+) -> Result<UiAccount, RpcError> {
+    let sliced = |data: &[u8]| -> Vec<u8> {
+        match slice {
+            Some(UiDataSliceConfig { offset, length }) => {
+                let start = offset.min(data.len());
+                let end = offset.saturating_add(length).min(data.len());
+                data[start..end].to_vec()
+            }
+            None => data.to_vec(),
+        }
+    };
+    let data = match encoding {
+        UiAccountEncoding::Binary | UiAccountEncoding::Base58 => {
+            let bytes = sliced(&account.data);
+            if bytes.len() > 128 {
+                return Err(RpcError::invalid_params(
+                    "encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.",
+                ));
+            }
+            let encoded = bs58::encode(bytes).into_string();
+            if encoding == UiAccountEncoding::Binary {
+                UiAccountData::LegacyBinary(encoded)
+            } else {
+                UiAccountData::Binary(encoded, UiAccountEncoding::Base58)
+            }
+        }
+        UiAccountEncoding::Base64 => UiAccountData::Binary(
+            BASE64_STANDARD.encode(sliced(&account.data)),
+            UiAccountEncoding::Base64,
+        ),
+        UiAccountEncoding::JsonParsed => match parse_token(account, mint_decimals) {
+            Some(parsed) => UiAccountData::Json(parsed),
+            None => UiAccountData::Binary(
+                BASE64_STANDARD.encode(sliced(&account.data)),
+                UiAccountEncoding::Base64,
+            ),
+        },
+        UiAccountEncoding::Base64Zstd => {
+            return Err(RpcError::invalid_params(
+                "base64+zstd encoding is not supported by leash node; use base64",
+            ));
+        }
+    };
+    Ok(UiAccount {
+        lamports: account.lamports,
+        data,
+        owner: account.owner.to_string(),
+        executable: account.executable,
+        rent_epoch: account.rent_epoch,
+        space: Some(account.data.len() as u64),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_amount_strings_are_exact() {
+        assert_eq!(ui_amount_string(0, 6), "0");
+        assert_eq!(ui_amount_string(1, 6), "0.000001");
+        assert_eq!(ui_amount_string(1_500_000, 6), "1.5");
+        assert_eq!(ui_amount_string(1_000_000_000, 6), "1000");
+        assert_eq!(ui_amount_string(u64::MAX, 9), "18446744073.709551615");
+        assert_eq!(ui_amount_string(42, 0), "42");
+    }
+
+    #[test]
+    fn parses_token_accounts_and_mints() {
+        let mint = Pubkey::new_unique();
+        let owner = Pubkey::new_unique();
+        let mut data = vec![0u8; 165];
+        data[0..32].copy_from_slice(mint.as_ref());
+        data[32..64].copy_from_slice(owner.as_ref());
+        data[64..72].copy_from_slice(&4_500_000u64.to_le_bytes());
+        data[108] = 1;
+        let account = Account {
+            lamports: 1,
+            data,
+            owner: spl::TOKEN_PROGRAM_ID,
+            executable: false,
+            rent_epoch: 0,
+        };
+        let ui = ui_account(&account, UiAccountEncoding::JsonParsed, None, &|_| Some(6)).unwrap();
+        let UiAccountData::Json(parsed) = ui.data else {
+            panic!("not parsed")
+        };
+        assert_eq!(parsed.program, "spl-token");
+        assert_eq!(parsed.parsed["type"], "account");
+        assert_eq!(
+            parsed.parsed["info"]["tokenAmount"]["uiAmountString"],
+            "4.5"
+        );
+        assert_eq!(parsed.parsed["info"]["owner"], owner.to_string());
+        // Unknown accounts fall back to base64.
+        let other = Account {
+            lamports: 1,
+            data: vec![1, 2, 3],
+            owner: Pubkey::new_unique(),
+            executable: false,
+            rent_epoch: 0,
+        };
+        let ui = ui_account(&other, UiAccountEncoding::JsonParsed, None, &|_| None).unwrap();
+        assert_eq!(
+            ui.data,
+            UiAccountData::Binary("AQID".into(), UiAccountEncoding::Base64)
+        );
+        let ui = ui_account(
+            &other,
+            UiAccountEncoding::Base64,
+            Some(UiDataSliceConfig {
+                offset: 1,
+                length: 5,
+            }),
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(
+            ui.data,
+            UiAccountData::Binary("AgM=".into(), UiAccountEncoding::Base64)
+        );
+    }
+}

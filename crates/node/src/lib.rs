@@ -1,0 +1,168 @@
+//! `leash node`: a local Solana-compatible JSON-RPC node on LiteSVM with the Leash program, SPL
+//! Token, Token-2022 and ATA, a faucet, a local USDC, and a durable ledger (DESIGN.md §4,
+//! docs/node.md).
+
+pub mod chain;
+pub mod encoding;
+pub mod executor;
+pub mod rpc;
+pub mod store;
+
+use std::{
+    future::Future,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
+
+use axum::{
+    body::Bytes, extract::State, http::header, response::IntoResponse, routing::get, Router,
+};
+use serde_json::Value;
+
+pub use chain::TokenInfo;
+pub use executor::{ChainInfo, Executor};
+
+/// How to run a node.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    pub ledger: PathBuf,
+    pub reset: bool,
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub rpc_port: u16,
+    /// Slot length; `None` = slots move only by `leash_warpSlot`.
+    pub slot_time: Option<Duration>,
+}
+
+/// A node that is listening.
+pub struct Node {
+    pub url: String,
+    pub address: SocketAddr,
+    pub info: ChainInfo,
+    executor: Executor,
+    listener: tokio::net::TcpListener,
+    executor_thread: std::thread::JoinHandle<()>,
+}
+
+impl Node {
+    /// Opens the ledger and binds the RPC port.
+    pub async fn bind(config: NodeConfig) -> Result<Node, String> {
+        let (executor, info, executor_thread) =
+            Executor::start(config.ledger.clone(), config.reset, config.slot_time)
+                .map_err(|e| e.to_string())?;
+        let address = SocketAddr::new(config.bind, config.rpc_port);
+        let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+            executor.shutdown();
+            format!("cannot listen on {address}: {e}")
+        })?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        Ok(Node {
+            url: format!("http://{address}"),
+            address,
+            info,
+            executor,
+            listener,
+            executor_thread,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then commits and stops the executor.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
+        let app = Router::new()
+            .route("/", axum::routing::post(rpc_endpoint))
+            .route("/health", get(|| async { "ok" }))
+            .with_state(self.executor.clone());
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.executor.shutdown();
+        let _ = tokio::task::spawn_blocking(move || self.executor_thread.join()).await;
+        served.map_err(|e| e.to_string())
+    }
+}
+
+async fn rpc_endpoint(State(executor): State<Executor>, body: Bytes) -> impl IntoResponse {
+    let json = |value: Value| {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            value.to_string(),
+        )
+    };
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) => {
+            return json(serde_json::json!({
+                "jsonrpc": "2.0",
+                "error": {"code": -32700, "message": "Parse error"},
+                "id": null
+            }))
+        }
+    };
+    match request {
+        Value::Array(requests) if requests.is_empty() => json(serde_json::json!({
+            "jsonrpc": "2.0",
+            "error": {"code": -32600, "message": "Invalid request: empty batch"},
+            "id": null
+        })),
+        Value::Array(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                if let Some(response) = rpc::handle_request(&executor, request).await {
+                    responses.push(response);
+                }
+            }
+            json(Value::Array(responses))
+        }
+        request => match rpc::handle_request(&executor, request).await {
+            Some(response) => json(response),
+            None => json(Value::Null),
+        },
+    }
+}
+
+/// A node on a background runtime, for tests and benchmarks; stops when dropped.
+pub struct BackgroundNode {
+    pub url: String,
+    pub info: ChainInfo,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundNode {
+    pub fn start(config: NodeConfig) -> Result<BackgroundNode, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let node = runtime.block_on(Node::bind(config))?;
+        let (url, info) = (node.url.clone(), node.info.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let _ = runtime.block_on(node.serve(async {
+                let _ = stopped.await;
+            }));
+        });
+        Ok(BackgroundNode {
+            url,
+            info,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for BackgroundNode {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

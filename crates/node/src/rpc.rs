@@ -1,0 +1,769 @@
+//! JSON-RPC 2.0: request parsing, Solana's error shapes, and the methods.
+//!
+//! Every method runs on the executor thread ([`crate::executor`]); reads see only committed
+//! transactions, writes are answered after their commit.
+
+use base64::{prelude::BASE64_STANDARD, Engine};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use solana_account::Account;
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_hash::Hash;
+use solana_message::VersionedMessage;
+use solana_program::pubkey::Pubkey;
+use solana_rpc_client_types::{
+    config::{
+        RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig,
+        RpcSignaturesForAddressConfig, RpcSimulateTransactionConfig, RpcTokenAccountsFilter,
+        RpcTransactionConfig,
+    },
+    filter::RpcFilterType,
+};
+use solana_signature::Signature;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+
+use crate::{
+    chain::{signature_bytes, Chain, SendError, SLOTS_PER_EPOCH},
+    encoding::{token_amount, ui_account},
+    executor::{Access, Executor},
+    store::TxRecord,
+};
+use leash_sdk::{spl, token_account};
+
+/// The Agave version whose runtime (through LiteSVM) executes transactions here.
+pub const SOLANA_CORE_VERSION: &str = "4.2.2";
+/// Largest serialized transaction a validator accepts.
+const PACKET_DATA_SIZE: usize = 1232;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+    pub data: Option<Value>,
+}
+
+pub type RpcResult = Result<Value, RpcError>;
+
+impl RpcError {
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+    pub fn parse_error() -> Self {
+        Self::new(-32700, "Parse error")
+    }
+    pub fn invalid_request(why: &str) -> Self {
+        Self::new(-32600, format!("Invalid request: {why}"))
+    }
+    pub fn method_not_found(method: &str) -> Self {
+        Self::new(-32601, format!("Method not found: {method}"))
+    }
+    pub fn invalid_params(why: impl Into<String>) -> Self {
+        Self::new(-32602, why)
+    }
+    pub fn internal(why: impl Into<String>) -> Self {
+        Self::new(-32603, why)
+    }
+    fn to_json(&self) -> Value {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(data) = &self.data {
+            error["data"] = data.clone();
+        }
+        error
+    }
+}
+
+fn context(chain: &Chain, value: impl serde::Serialize) -> RpcResult {
+    Ok(json!({
+        "context": {"slot": chain.slot(), "apiVersion": SOLANA_CORE_VERSION},
+        "value": serde_json::to_value(value).map_err(|e| RpcError::internal(e.to_string()))?,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters.
+
+fn nth(params: &Value, i: usize) -> Option<&Value> {
+    params
+        .as_array()
+        .and_then(|a| a.get(i))
+        .filter(|v| !v.is_null())
+}
+
+fn required<T: DeserializeOwned>(params: &Value, i: usize, what: &str) -> Result<T, RpcError> {
+    let value = nth(params, i)
+        .ok_or_else(|| RpcError::invalid_params(format!("missing parameter {i}: {what}")))?;
+    serde_json::from_value(value.clone())
+        .map_err(|e| RpcError::invalid_params(format!("invalid parameter {i} ({what}): {e}")))
+}
+
+fn optional<T: DeserializeOwned + Default>(params: &Value, i: usize) -> Result<T, RpcError> {
+    match nth(params, i) {
+        None => Ok(T::default()),
+        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+            RpcError::invalid_params(format!("invalid configuration (parameter {i}): {e}"))
+        }),
+    }
+}
+
+fn pubkey(params: &Value, i: usize) -> Result<Pubkey, RpcError> {
+    let text: String = required(params, i, "a base-58 address")?;
+    parse_pubkey(&text)
+}
+
+fn parse_pubkey(text: &str) -> Result<Pubkey, RpcError> {
+    text.parse().map_err(|_| {
+        RpcError::invalid_params(format!("Invalid param: {text:?} is not a valid address"))
+    })
+}
+
+fn parse_signature(text: &str) -> Result<Signature, RpcError> {
+    text.parse().map_err(|_| {
+        RpcError::invalid_params(format!("Invalid param: {text:?} is not a valid signature"))
+    })
+}
+
+fn decode_transaction(
+    encoded: &str,
+    encoding: Option<UiTransactionEncoding>,
+) -> Result<VersionedTransaction, RpcError> {
+    let bytes = match encoding.unwrap_or(UiTransactionEncoding::Base58) {
+        UiTransactionEncoding::Base58 | UiTransactionEncoding::Binary => bs58::decode(encoded)
+            .into_vec()
+            .map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e}")))?,
+        UiTransactionEncoding::Base64 => BASE64_STANDARD
+            .decode(encoded)
+            .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e}")))?,
+        other => {
+            return Err(RpcError::invalid_params(format!(
+                "unsupported encoding: {other}. Supported encodings: base58, base64"
+            )))
+        }
+    };
+    if bytes.len() > PACKET_DATA_SIZE {
+        return Err(RpcError::invalid_params(format!(
+            "transaction too large: {} bytes (max: {PACKET_DATA_SIZE} bytes)",
+            bytes.len()
+        )));
+    }
+    let tx: VersionedTransaction = bincode::deserialize(&bytes)
+        .map_err(|e| RpcError::invalid_params(format!("failed to deserialize transaction: {e}")))?;
+    tx.sanitize()
+        .map_err(|e| RpcError::invalid_params(format!("invalid transaction: {e}")))?;
+    Ok(tx)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors of sendTransaction.
+
+fn simulation_result(
+    err: Option<&TransactionError>,
+    meta: Option<&litesvm::types::TransactionMetadata>,
+) -> Value {
+    let return_data = meta.filter(|m| !m.return_data.data.is_empty()).map(|m| {
+        json!({"programId": m.return_data.program_id.to_string(), "data": [BASE64_STANDARD.encode(&m.return_data.data), "base64"]})
+    });
+    json!({
+        "err": err,
+        "logs": meta.map(|m| m.logs.clone()).unwrap_or_default(),
+        "accounts": null,
+        "unitsConsumed": meta.map(|m| m.compute_units_consumed).unwrap_or(0),
+        "returnData": return_data,
+        "innerInstructions": null,
+        "replacementBlockhash": null,
+        "fee": meta.map(|m| m.fee),
+    })
+}
+
+fn preflight_error(
+    err: &TransactionError,
+    meta: Option<&litesvm::types::TransactionMetadata>,
+) -> RpcError {
+    RpcError {
+        code: -32002,
+        message: format!("Transaction simulation failed: {err}"),
+        data: Some(simulation_result(Some(err), meta)),
+    }
+}
+
+fn send_error(e: SendError) -> RpcError {
+    match e {
+        SendError::AlreadyProcessed => preflight_error(&TransactionError::AlreadyProcessed, None),
+        SendError::BlockhashNotFound => preflight_error(&TransactionError::BlockhashNotFound, None),
+        SendError::SignatureFailure => {
+            RpcError::new(-32003, "Transaction signature verification failure")
+        }
+        SendError::Rejected(err) => preflight_error(&err, None),
+        SendError::Preflight { err, meta } => preflight_error(&err, Some(&meta)),
+        SendError::Unsupported(why) => RpcError::invalid_params(why),
+        SendError::Store(e) => RpcError::internal(e.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch.
+
+/// Answers one parsed JSON-RPC request object; `None` for a notification (no `id`).
+pub async fn handle_request(executor: &Executor, request: Value) -> Option<Value> {
+    let id = request.get("id").cloned();
+    let response = |result: RpcResult| -> Value {
+        let id = id.clone().unwrap_or(Value::Null);
+        match result {
+            Ok(value) => json!({"jsonrpc": "2.0", "result": value, "id": id}),
+            Err(error) => json!({"jsonrpc": "2.0", "error": error.to_json(), "id": id}),
+        }
+    };
+    let Some(object) = request.as_object() else {
+        return Some(response(Err(RpcError::invalid_request(
+            "a request must be a JSON object",
+        ))));
+    };
+    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Some(response(Err(RpcError::invalid_request(
+            "\"jsonrpc\" must be \"2.0\"",
+        ))));
+    }
+    let Some(method) = object
+        .get("method")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Some(response(Err(RpcError::invalid_request(
+            "\"method\" must be a string",
+        ))));
+    };
+    let params = object.get("params").cloned().unwrap_or(Value::Null);
+    if !(params.is_null() || params.is_array()) {
+        return Some(response(Err(RpcError::invalid_params(
+            "\"params\" must be an array",
+        ))));
+    }
+    let is_notification = id.is_none();
+    let result = dispatch(executor, &method, params).await;
+    (!is_notification).then(|| response(result))
+}
+
+async fn dispatch(executor: &Executor, method: &str, params: Value) -> RpcResult {
+    let access = match method {
+        "sendTransaction"
+        | "requestAirdrop"
+        | "leash_mintTokens"
+        | "leash_warpSlot"
+        | "leash_setUnixTimestamp" => Access::Write,
+        _ => Access::Read,
+    };
+    let method = method.to_string();
+    executor
+        .run(access, move |chain| call(chain, &method, &params))
+        .await
+}
+
+/// Runs `method` on the chain (on the executor thread).
+fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
+    match method {
+        "getHealth" => Ok(json!("ok")),
+        "getVersion" => Ok(
+            json!({"solana-core": SOLANA_CORE_VERSION, "feature-set": 0, "leash": env!("CARGO_PKG_VERSION")}),
+        ),
+        "getSlot" | "getBlockHeight" => Ok(json!(chain.slot())),
+        "getTransactionCount" => Ok(json!(chain.transaction_count())),
+        "getGenesisHash" => Ok(json!(chain.genesis_hash())),
+        "getEpochInfo" => {
+            let slot = chain.slot();
+            Ok(json!({
+                "absoluteSlot": slot,
+                "blockHeight": slot,
+                "epoch": slot / SLOTS_PER_EPOCH,
+                "slotIndex": slot % SLOTS_PER_EPOCH,
+                "slotsInEpoch": SLOTS_PER_EPOCH,
+                "transactionCount": chain.transaction_count(),
+            }))
+        }
+        "getLatestBlockhash" => {
+            let (hash, last_valid) = chain.latest_blockhash();
+            context(
+                chain,
+                json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid}),
+            )
+        }
+        "isBlockhashValid" => {
+            let text: String = required(params, 0, "a blockhash")?;
+            let hash: Hash = text.parse().map_err(|_| {
+                RpcError::invalid_params(format!("Invalid param: {text:?} is not a blockhash"))
+            })?;
+            context(chain, chain.is_blockhash_valid(&hash))
+        }
+        "getFeeForMessage" => {
+            let encoded: String = required(params, 0, "a base64 message")?;
+            let bytes = BASE64_STANDARD
+                .decode(&encoded)
+                .map_err(|e| RpcError::invalid_params(format!("invalid base64: {e}")))?;
+            let message: VersionedMessage = bincode::deserialize(&bytes).map_err(|e| {
+                RpcError::invalid_params(format!("failed to deserialize message: {e}"))
+            })?;
+            let fee = chain
+                .is_blockhash_valid(message.recent_blockhash())
+                .then(|| {
+                    u64::from(message.header().num_required_signatures)
+                        * chain.lamports_per_signature()
+                });
+            context(chain, fee)
+        }
+        "getMinimumBalanceForRentExemption" => {
+            let len: usize = required(params, 0, "a data length")?;
+            Ok(json!(chain.minimum_balance_for_rent_exemption(len)))
+        }
+        "getBalance" => {
+            let address = pubkey(params, 0)?;
+            context(
+                chain,
+                chain.account(&address).map(|a| a.lamports).unwrap_or(0),
+            )
+        }
+        "getAccountInfo" => {
+            let address = pubkey(params, 0)?;
+            let config: RpcAccountInfoConfig = optional(params, 1)?;
+            let account = chain
+                .account(&address)
+                .map(|a| encode(chain, &a, &config))
+                .transpose()?;
+            context(chain, account)
+        }
+        "getMultipleAccounts" => {
+            let addresses: Vec<String> = required(params, 0, "an array of addresses")?;
+            if addresses.len() > 100 {
+                return Err(RpcError::invalid_params(
+                    "Too many inputs provided; max 100",
+                ));
+            }
+            let config: RpcAccountInfoConfig = optional(params, 1)?;
+            let accounts = addresses
+                .iter()
+                .map(|a| {
+                    let address = parse_pubkey(a)?;
+                    chain
+                        .account(&address)
+                        .map(|acc| encode(chain, &acc, &config))
+                        .transpose()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            context(chain, accounts)
+        }
+        "getProgramAccounts" => get_program_accounts(chain, params),
+        "getTokenAccountBalance" => {
+            let address = pubkey(params, 0)?;
+            let account = chain
+                .account(&address)
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
+            let view = token_account::parse(&account.owner, &account.data)
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token account"))?;
+            let decimals = mint_decimals(chain, &view.mint)
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
+            context(chain, token_amount(view.amount, decimals))
+        }
+        "getTokenSupply" => {
+            let mint = pubkey(params, 0)?;
+            let account = chain
+                .account(&mint)
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
+            let decimals = spl::mint_decimals(&account.data)
+                .filter(|_| token_account::is_token_program(&account.owner))
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
+            let supply = u64::from_le_bytes(account.data[36..44].try_into().unwrap_or_default());
+            context(chain, token_amount(supply, decimals))
+        }
+        "getTokenAccountsByOwner" => get_token_accounts_by_owner(chain, params),
+        "requestAirdrop" => {
+            let address = pubkey(params, 0)?;
+            let lamports: u64 = required(params, 1, "lamports")?;
+            let signature = chain.airdrop(&address, lamports).map_err(send_error)?;
+            Ok(json!(signature.to_string()))
+        }
+        "sendTransaction" => {
+            let encoded: String = required(params, 0, "an encoded transaction")?;
+            let config: RpcSendTransactionConfig = optional(params, 1)?;
+            let tx = decode_transaction(&encoded, config.encoding)?;
+            let signature = chain
+                .send_transaction(tx, !config.skip_preflight)
+                .map_err(send_error)?;
+            Ok(json!(signature.to_string()))
+        }
+        "simulateTransaction" => simulate_transaction(chain, params),
+        "getSignatureStatuses" => {
+            let signatures: Vec<String> = required(params, 0, "an array of signatures")?;
+            if signatures.len() > 256 {
+                return Err(RpcError::invalid_params(
+                    "Too many inputs provided; max 256",
+                ));
+            }
+            let statuses = signatures
+                .iter()
+                .map(|s| {
+                    let signature = parse_signature(s)?;
+                    let record = chain
+                        .store()
+                        .transaction(&signature_bytes(&signature))
+                        .map_err(|e| RpcError::internal(e.to_string()))?;
+                    Ok(record.map(|r| {
+                        json!({
+                            "slot": r.slot,
+                            "confirmations": null,
+                            "err": r.err,
+                            "status": status(&r.err),
+                            "confirmationStatus": "finalized",
+                        })
+                    }))
+                })
+                .collect::<Result<Vec<_>, RpcError>>()?;
+            context(chain, statuses)
+        }
+        "getTransaction" => get_transaction(chain, params),
+        "getSignaturesForAddress" => get_signatures_for_address(chain, params),
+        // Namespaced control methods for local development and tests.
+        "leash_getTokenList" => Ok(json!(chain.tokens())),
+        "leash_getFaucet" => Ok(json!(chain.faucet().to_string())),
+        "leash_mintTokens" => {
+            let owner = pubkey(params, 0)?;
+            let token: String = required(params, 1, "a mint address or token symbol")?;
+            let amount: u64 = required(params, 2, "an amount in base units")?;
+            let mint = match chain
+                .tokens()
+                .iter()
+                .find(|t| t.symbol.eq_ignore_ascii_case(&token))
+            {
+                Some(t) => parse_pubkey(&t.mint)?,
+                None => parse_pubkey(&token)?,
+            };
+            let signature = chain
+                .mint_tokens(&owner, &mint, amount)
+                .map_err(send_error)?;
+            Ok(json!(signature.to_string()))
+        }
+        "leash_warpSlot" => {
+            let slot: u64 = required(params, 0, "a slot")?;
+            if slot < chain.slot() {
+                return Err(RpcError::invalid_params(format!(
+                    "cannot warp back to slot {slot}; the chain is at slot {}",
+                    chain.slot()
+                )));
+            }
+            chain.advance_slot(slot);
+            Ok(json!(chain.slot()))
+        }
+        "leash_setUnixTimestamp" => {
+            let unix_timestamp: i64 = required(params, 0, "a unix timestamp in seconds")?;
+            chain.set_unix_timestamp(unix_timestamp);
+            Ok(json!(chain.unix_timestamp()))
+        }
+        other => Err(RpcError::method_not_found(other)),
+    }
+}
+
+fn status(err: &Option<TransactionError>) -> Value {
+    match err {
+        None => json!({"Ok": null}),
+        Some(e) => json!({"Err": e}),
+    }
+}
+
+fn mint_decimals(chain: &Chain, mint: &Pubkey) -> Option<u8> {
+    let account = chain.account(mint)?;
+    token_account::is_token_program(&account.owner)
+        .then(|| spl::mint_decimals(&account.data))
+        .flatten()
+}
+
+fn encode(chain: &Chain, account: &Account, config: &RpcAccountInfoConfig) -> RpcResult {
+    let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
+    let ui = ui_account(account, encoding, config.data_slice, &|mint| {
+        mint_decimals(chain, mint)
+    })?;
+    serde_json::to_value(ui).map_err(|e| RpcError::internal(e.to_string()))
+}
+
+fn keyed(
+    chain: &Chain,
+    accounts: Vec<(Pubkey, Account)>,
+    config: &RpcAccountInfoConfig,
+) -> Result<Vec<Value>, RpcError> {
+    accounts
+        .into_iter()
+        .map(|(address, account)| {
+            Ok(json!({"pubkey": address.to_string(), "account": encode(chain, &account, config)?}))
+        })
+        .collect()
+}
+
+fn get_program_accounts(chain: &Chain, params: &Value) -> RpcResult {
+    let program = pubkey(params, 0)?;
+    let config: RpcProgramAccountsConfig = optional(params, 1)?;
+    let filters = config.filters.clone().unwrap_or_default();
+    for filter in &filters {
+        filter
+            .verify()
+            .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e}")))?;
+    }
+    let mut accounts: Vec<(Pubkey, Account)> = chain
+        .program_accounts(&program)
+        .into_iter()
+        .filter(|(_, account)| filters.iter().all(|f| filter_allows(f, account)))
+        .collect();
+    accounts.sort_by_key(|(address, _)| *address);
+    let values = keyed(chain, accounts, &config.account_config)?;
+    if config.with_context.unwrap_or(false) {
+        context(chain, values)
+    } else {
+        Ok(json!(values))
+    }
+}
+
+fn filter_allows(filter: &RpcFilterType, account: &Account) -> bool {
+    match filter {
+        RpcFilterType::DataSize(size) => account.data.len() as u64 == *size,
+        RpcFilterType::Memcmp(memcmp) => memcmp.bytes_match(&account.data),
+        RpcFilterType::TokenAccountState => {
+            token_account::parse(&account.owner, &account.data).is_some()
+        }
+    }
+}
+
+fn get_token_accounts_by_owner(chain: &Chain, params: &Value) -> RpcResult {
+    let owner = pubkey(params, 0)?;
+    let filter: RpcTokenAccountsFilter =
+        required(params, 1, "{\"mint\": …} or {\"programId\": …}")?;
+    let config: RpcAccountInfoConfig = optional(params, 2)?;
+    let (programs, mint) = match filter {
+        RpcTokenAccountsFilter::Mint(mint) => {
+            let mint = parse_pubkey(&mint)?;
+            let account = chain
+                .account(&mint)
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
+            (vec![account.owner], Some(mint))
+        }
+        RpcTokenAccountsFilter::ProgramId(program) => {
+            let program = parse_pubkey(&program)?;
+            if !token_account::is_token_program(&program) {
+                return Err(RpcError::invalid_params(
+                    "Invalid param: unrecognized Token program id",
+                ));
+            }
+            (vec![program], None)
+        }
+    };
+    let mut accounts: Vec<(Pubkey, Account)> = programs
+        .iter()
+        .flat_map(|p| chain.program_accounts(p))
+        .filter(|(_, account)| {
+            token_account::parse(&account.owner, &account.data)
+                .is_some_and(|view| view.owner == owner && mint.is_none_or(|m| view.mint == m))
+        })
+        .collect();
+    accounts.sort_by_key(|(address, _)| *address);
+    let values = keyed(chain, accounts, &config)?;
+    context(chain, values)
+}
+
+fn simulate_transaction(chain: &mut Chain, params: &Value) -> RpcResult {
+    let encoded: String = required(params, 0, "an encoded transaction")?;
+    let config: RpcSimulateTransactionConfig = optional(params, 1)?;
+    let mut tx = decode_transaction(&encoded, config.encoding)?;
+    if config.sig_verify && config.replace_recent_blockhash {
+        return Err(RpcError::invalid_params(
+            "sigVerify may not be used with replaceRecentBlockhash",
+        ));
+    }
+    let mut replacement = Value::Null;
+    if config.replace_recent_blockhash {
+        let (hash, last_valid) = chain.latest_blockhash();
+        tx.message.set_recent_blockhash(hash);
+        replacement = json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid});
+    } else if !chain.is_blockhash_valid(tx.message.recent_blockhash()) {
+        let mut value = simulation_result(Some(&TransactionError::BlockhashNotFound), None);
+        value["replacementBlockhash"] = Value::Null;
+        return context(chain, value);
+    }
+    let (err, meta, post_accounts) = chain.simulate(tx, config.sig_verify);
+    let mut value = simulation_result(err.as_ref(), Some(&meta));
+    value["replacementBlockhash"] = replacement;
+    if let Some(requested) = &config.accounts {
+        let account_config = RpcAccountInfoConfig {
+            encoding: requested.encoding,
+            ..Default::default()
+        };
+        let accounts = requested
+            .addresses
+            .iter()
+            .map(|a| {
+                let address = parse_pubkey(a)?;
+                let account = post_accounts
+                    .iter()
+                    .find(|(k, _)| *k == address)
+                    .map(|(_, acc)| acc.clone())
+                    .or_else(|| chain.account(&address));
+                account
+                    .map(|acc| encode(chain, &acc, &account_config))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, RpcError>>()?;
+        value["accounts"] = json!(accounts);
+    }
+    context(chain, value)
+}
+
+fn transaction_json(record: &TxRecord, encoding: UiTransactionEncoding) -> RpcResult {
+    let tx: VersionedTransaction =
+        bincode::deserialize(&record.transaction).map_err(|e| RpcError::internal(e.to_string()))?;
+    let version = match &tx.message {
+        VersionedMessage::Legacy(_) => json!("legacy"),
+        VersionedMessage::V0(_) => json!(0),
+        _ => json!(1),
+    };
+    let transaction = match encoding {
+        UiTransactionEncoding::Base64 => {
+            json!([BASE64_STANDARD.encode(&record.transaction), "base64"])
+        }
+        UiTransactionEncoding::Base58 => {
+            json!([bs58::encode(&record.transaction).into_string(), "base58"])
+        }
+        UiTransactionEncoding::Binary => json!(bs58::encode(&record.transaction).into_string()),
+        // json and jsonParsed: the raw (unparsed) message form.
+        UiTransactionEncoding::Json | UiTransactionEncoding::JsonParsed => {
+            let message = &tx.message;
+            let header = message.header();
+            let instructions: Vec<Value> = message
+                .instructions()
+                .iter()
+                .map(|ix| {
+                    json!({
+                        "programIdIndex": ix.program_id_index,
+                        "accounts": ix.accounts,
+                        "data": bs58::encode(&ix.data).into_string(),
+                        "stackHeight": null,
+                    })
+                })
+                .collect();
+            let mut raw = json!({
+                "header": {
+                    "numRequiredSignatures": header.num_required_signatures,
+                    "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
+                    "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
+                },
+                "accountKeys": message.static_account_keys().iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                "recentBlockhash": message.recent_blockhash().to_string(),
+                "instructions": instructions,
+            });
+            if matches!(message, VersionedMessage::V0(_)) {
+                raw["addressTableLookups"] = json!([]);
+            }
+            json!({
+                "signatures": tx.signatures.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "message": raw,
+            })
+        }
+    };
+    let return_data = record.return_data.as_ref().map(|(program, data)| {
+        json!({"programId": Pubkey::new_from_array(*program).to_string(), "data": [BASE64_STANDARD.encode(data), "base64"]})
+    });
+    let mut meta = json!({
+        "err": record.err,
+        "status": status(&record.err),
+        "fee": record.fee,
+        "preBalances": record.pre_balances,
+        "postBalances": record.post_balances,
+        "innerInstructions": [],
+        "logMessages": record.logs,
+        "preTokenBalances": [],
+        "postTokenBalances": [],
+        "rewards": [],
+        "loadedAddresses": {"writable": [], "readonly": []},
+        "computeUnitsConsumed": record.compute_units,
+    });
+    if let Some(return_data) = return_data {
+        meta["returnData"] = return_data;
+    }
+    Ok(json!({
+        "slot": record.slot,
+        "transaction": transaction,
+        "meta": meta,
+        "version": version,
+        "blockTime": record.block_time,
+    }))
+}
+
+fn get_transaction(chain: &Chain, params: &Value) -> RpcResult {
+    let text: String = required(params, 0, "a signature")?;
+    let signature = parse_signature(&text)?;
+    // The second parameter is a config object, or (deprecated) just an encoding string.
+    let encoding = match nth(params, 1) {
+        Some(Value::String(_)) => required::<UiTransactionEncoding>(params, 1, "an encoding")?,
+        _ => optional::<RpcTransactionConfig>(params, 1)?
+            .encoding
+            .unwrap_or(UiTransactionEncoding::Json),
+    };
+    let record = chain
+        .store()
+        .transaction(&signature_bytes(&signature))
+        .map_err(|e| RpcError::internal(e.to_string()))?;
+    match record {
+        Some(record) => transaction_json(&record, encoding),
+        None => Ok(Value::Null),
+    }
+}
+
+fn get_signatures_for_address(chain: &Chain, params: &Value) -> RpcResult {
+    let address = pubkey(params, 0)?;
+    let config: RpcSignaturesForAddressConfig = optional(params, 1)?;
+    let limit = config.limit.unwrap_or(1000);
+    if limit == 0 || limit > 1000 {
+        return Err(RpcError::invalid_params("Invalid limit; max 1000"));
+    }
+    let store = chain.store();
+    let sequence_of = |text: &str| -> Result<Option<u64>, RpcError> {
+        let signature = parse_signature(text)?;
+        let record = store
+            .transaction(&signature_bytes(&signature))
+            .map_err(|e| RpcError::internal(e.to_string()))?;
+        Ok(record.map(|r| r.sequence))
+    };
+    let before = config
+        .before
+        .as_deref()
+        .map(sequence_of)
+        .transpose()?
+        .flatten();
+    let until = config
+        .until
+        .as_deref()
+        .map(sequence_of)
+        .transpose()?
+        .flatten();
+    let signatures = store
+        .signatures_for_address(&address, before, limit)
+        .map_err(|e| RpcError::internal(e.to_string()))?;
+    let mut out = Vec::new();
+    for signature in signatures {
+        let Some(record) = store
+            .transaction(&signature)
+            .map_err(|e| RpcError::internal(e.to_string()))?
+        else {
+            continue;
+        };
+        if until.is_some_and(|u| record.sequence <= u) {
+            break;
+        }
+        out.push(json!({
+            "signature": Signature::from(signature).to_string(),
+            "slot": record.slot,
+            "err": record.err,
+            "memo": null,
+            "blockTime": record.block_time,
+            "confirmationStatus": "finalized",
+        }));
+    }
+    Ok(json!(out))
+}

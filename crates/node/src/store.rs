@@ -1,0 +1,341 @@
+//! The ledger: accounts, transaction records and an address → signatures index in one redb file.
+//!
+//! redb is an embedded, pure-Rust, ACID key-value store: a write transaction with
+//! `Durability::Immediate` is on disk (fsync) when `commit` returns, and a crash leaves either the
+//! whole transaction or none of it. That is exactly the guarantee the node gives clients: a
+//! transaction is answered only after its account changes and its record are committed together.
+//! See docs/node.md for why redb over SQLite or RocksDB.
+
+use std::path::Path;
+
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
+use serde::{Deserialize, Serialize};
+use solana_account::Account;
+use solana_program::pubkey::Pubkey;
+use solana_transaction_error::TransactionError;
+
+/// Address → account (see [`encode_account`]).
+const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
+/// Signature → [`TxRecord`] (bincode).
+const TRANSACTIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transactions");
+/// Address ++ sequence (big-endian) → signature: the history of an address, oldest first.
+const ADDRESS_SIGNATURES: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("address_signatures");
+/// Named node state (genesis, slot, clock offset, blockhashes, …), JSON values.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// A failure of the ledger file. Fatal to the node: state in memory and on disk may differ.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ledger error: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+macro_rules! store_err {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { StoreError(e.to_string()) }
+        }
+    )*};
+}
+store_err!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError,
+    bincode::Error,
+    serde_json::Error
+);
+
+/// What the node keeps of each executed transaction.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TxRecord {
+    #[serde(with = "bytes64")]
+    pub signature: [u8; 64],
+    pub slot: u64,
+    pub block_time: i64,
+    /// Order of execution over the whole ledger.
+    pub sequence: u64,
+    /// The transaction as sent (bincode of `VersionedTransaction`).
+    pub transaction: Vec<u8>,
+    pub err: Option<TransactionError>,
+    pub fee: u64,
+    pub logs: Vec<String>,
+    pub pre_balances: Vec<u64>,
+    pub post_balances: Vec<u64>,
+    pub compute_units: u64,
+    pub return_data: Option<([u8; 32], Vec<u8>)>,
+}
+
+/// serde for `[u8; 64]` (serde itself stops at 32).
+mod bytes64 {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
+        let bytes: Vec<u8> = Deserialize::deserialize(d)?;
+        bytes
+            .try_into()
+            .map_err(|_| D::Error::custom("expected 64 bytes"))
+    }
+}
+
+/// Writes gathered for one commit.
+#[derive(Default)]
+pub struct Batch {
+    pub accounts: Vec<(Pubkey, Option<Account>)>,
+    pub transactions: Vec<(TxRecord, Vec<Pubkey>)>,
+    pub meta: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.transactions.is_empty() && self.meta.is_empty()
+    }
+}
+
+pub struct Store {
+    db: Database,
+}
+
+/// lamports (8) | owner (32) | executable (1) | rent_epoch (8) | data
+pub fn encode_account(account: &Account) -> Vec<u8> {
+    let mut out = Vec::with_capacity(49 + account.data.len());
+    out.extend_from_slice(&account.lamports.to_le_bytes());
+    out.extend_from_slice(account.owner.as_ref());
+    out.push(u8::from(account.executable));
+    out.extend_from_slice(&account.rent_epoch.to_le_bytes());
+    out.extend_from_slice(&account.data);
+    out
+}
+
+pub fn decode_account(bytes: &[u8]) -> Option<Account> {
+    if bytes.len() < 49 {
+        return None;
+    }
+    Some(Account {
+        lamports: u64::from_le_bytes(bytes[0..8].try_into().ok()?),
+        owner: Pubkey::new_from_array(bytes[8..40].try_into().ok()?),
+        executable: bytes[40] != 0,
+        rent_epoch: u64::from_le_bytes(bytes[41..49].try_into().ok()?),
+        data: bytes[49..].to_vec(),
+    })
+}
+
+impl Store {
+    /// Opens the ledger in `dir` (created if missing).
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("{}: {e}", dir.display())))?;
+        let db = Database::create(dir.join("ledger.redb"))?;
+        let txn = db.begin_write()?;
+        txn.open_table(ACCOUNTS)?;
+        txn.open_table(TRANSACTIONS)?;
+        txn.open_table(ADDRESS_SIGNATURES)?;
+        txn.open_table(META)?;
+        txn.commit()?;
+        Ok(Store { db })
+    }
+
+    /// Commits `batch` atomically; with `durable`, it is on disk when this returns.
+    pub fn commit(&self, batch: &Batch, durable: bool) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(if durable {
+            Durability::Immediate
+        } else {
+            Durability::None
+        })?;
+        {
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            for (address, account) in &batch.accounts {
+                match account {
+                    Some(account) => {
+                        accounts.insert(address.as_ref(), encode_account(account).as_slice())?;
+                    }
+                    None => {
+                        accounts.remove(address.as_ref())?;
+                    }
+                }
+            }
+            let mut transactions = txn.open_table(TRANSACTIONS)?;
+            let mut index = txn.open_table(ADDRESS_SIGNATURES)?;
+            for (record, addresses) in &batch.transactions {
+                transactions.insert(
+                    record.signature.as_slice(),
+                    bincode::serialize(record)?.as_slice(),
+                )?;
+                for address in addresses {
+                    let mut key = [0u8; 40];
+                    key[..32].copy_from_slice(address.as_ref());
+                    key[32..].copy_from_slice(&record.sequence.to_be_bytes());
+                    index.insert(key.as_slice(), record.signature.as_slice())?;
+                }
+            }
+            let mut meta = txn.open_table(META)?;
+            for (name, value) in &batch.meta {
+                meta.insert(*name, value.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    pub fn meta<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(META)?;
+        let Some(value) = table.get(name)? else {
+            return Ok(None);
+        };
+        Ok(Some(serde_json::from_slice(value.value())?))
+    }
+
+    /// Every stored account.
+    pub fn accounts(&self) -> Result<Vec<(Pubkey, Account)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ACCOUNTS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let Ok(address) = <[u8; 32]>::try_from(key.value()) else {
+                continue;
+            };
+            if let Some(account) = decode_account(value.value()) {
+                out.push((Pubkey::new_from_array(address), account));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn transaction(&self, signature: &[u8; 64]) -> Result<Option<TxRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TRANSACTIONS)?;
+        match table.get(signature.as_slice())? {
+            Some(value) => Ok(Some(bincode::deserialize(value.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn has_transaction(&self, signature: &[u8; 64]) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TRANSACTIONS)?;
+        Ok(table.get(signature.as_slice())?.is_some())
+    }
+
+    /// Signatures touching `address`, newest first, strictly older than `before` (a sequence)
+    /// when given, at most `limit`.
+    pub fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<[u8; 64]>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ADDRESS_SIGNATURES)?;
+        let mut start = [0u8; 40];
+        start[..32].copy_from_slice(address.as_ref());
+        let mut end = start;
+        end[32..].copy_from_slice(&before.unwrap_or(u64::MAX).to_be_bytes());
+        let mut out = Vec::new();
+        for entry in table.range(start.as_slice()..end.as_slice())?.rev() {
+            let (_, value) = entry?;
+            if let Ok(signature) = <[u8; 64]>::try_from(value.value()) {
+                out.push(signature);
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of stored transactions.
+    pub fn transaction_count(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TRANSACTIONS)?;
+        Ok(table.len()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(sequence: u64, byte: u8) -> TxRecord {
+        TxRecord {
+            signature: [byte; 64],
+            slot: sequence,
+            block_time: 0,
+            sequence,
+            transaction: vec![1, 2, 3],
+            err: Some(TransactionError::InstructionError(
+                0,
+                solana_program::instruction::InstructionError::Custom(6008),
+            )),
+            fee: 5000,
+            logs: vec!["log".into()],
+            pre_balances: vec![1],
+            post_balances: vec![2],
+            compute_units: 7,
+            return_data: None,
+        }
+    }
+
+    #[test]
+    fn batch_commit_round_trips_and_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let address = Pubkey::new_unique();
+        let account = Account {
+            lamports: 5,
+            data: vec![9, 9],
+            owner: Pubkey::new_unique(),
+            executable: false,
+            rent_epoch: 3,
+        };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let mut batch = Batch::default();
+            batch.accounts.push((address, Some(account.clone())));
+            batch.transactions.push((record(1, 1), vec![address]));
+            batch.transactions.push((record(2, 2), vec![address]));
+            batch
+                .meta
+                .push(("slot", serde_json::to_vec(&42u64).unwrap()));
+            store.commit(&batch, true).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.accounts().unwrap(), vec![(address, account)]);
+        assert_eq!(store.transaction(&[1; 64]).unwrap(), Some(record(1, 1)));
+        assert_eq!(store.meta::<u64>("slot").unwrap(), Some(42));
+        assert_eq!(
+            store.signatures_for_address(&address, None, 10).unwrap(),
+            vec![[2; 64], [1; 64]]
+        );
+        assert_eq!(
+            store.signatures_for_address(&address, Some(2), 10).unwrap(),
+            vec![[1; 64]]
+        );
+        assert_eq!(
+            store
+                .signatures_for_address(&Pubkey::new_unique(), None, 10)
+                .unwrap(),
+            Vec::<[u8; 64]>::new()
+        );
+        assert_eq!(store.transaction_count().unwrap(), 2);
+        // Deleting an account.
+        let mut batch = Batch::default();
+        batch.accounts.push((address, None));
+        store.commit(&batch, true).unwrap();
+        assert!(store.accounts().unwrap().is_empty());
+    }
+}
