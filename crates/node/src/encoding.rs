@@ -156,9 +156,12 @@ pub fn ui_account(
             ),
         },
         UiAccountEncoding::Base64Zstd => {
-            return Err(RpcError::invalid_params(
-                "base64+zstd encoding is not supported by leash node; use base64",
-            ));
+            let compressed = zstd::encode_all(sliced(&account.data).as_slice(), 0)
+                .map_err(|e| RpcError::internal(format!("zstd: {e}")))?;
+            UiAccountData::Binary(
+                BASE64_STANDARD.encode(compressed),
+                UiAccountEncoding::Base64Zstd,
+            )
         }
     };
     Ok(UiAccount {

@@ -1,0 +1,739 @@
+//! The node through `solana-rpc-client`, the client the Solana CLI uses: airdrops, SPL tokens, a
+//! Leash session, program-account filters, statuses, history, errors, restarts and concurrency.
+
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    sync::Arc,
+    time::Duration,
+};
+
+use leash_node::{BackgroundNode, NodeConfig};
+use leash_program::{
+    instruction as ix,
+    state::{self, Authority, Policy, Session, SpendLimit, UNLIMITED},
+};
+use leash_sdk::spl;
+use serde_json::{json, Value};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_message::Message;
+use solana_program::{instruction::Instruction, pubkey::Pubkey};
+use solana_rpc_client::rpc_client::{RpcClient, SerializableTransaction};
+use solana_rpc_client_types::{
+    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcTransactionConfig},
+    filter::{Memcmp, RpcFilterType},
+};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+
+const SOL: u64 = 1_000_000_000;
+
+fn start(ledger: &std::path::Path, reset: bool) -> (BackgroundNode, RpcClient) {
+    let node = BackgroundNode::start(NodeConfig {
+        ledger: ledger.to_path_buf(),
+        reset,
+        bind: "127.0.0.1".parse().unwrap(),
+        rpc_port: 0,
+        slot_time: Some(Duration::from_millis(50)),
+    })
+    .expect("node starts");
+    let client = RpcClient::new_with_commitment(node.url.clone(), CommitmentConfig::confirmed());
+    (node, client)
+}
+
+fn send(
+    client: &RpcClient,
+    ixs: &[Instruction],
+    payer: &Keypair,
+    signers: &[&Keypair],
+) -> solana_signature::Signature {
+    let mut all = vec![payer];
+    all.extend_from_slice(signers);
+    let blockhash = client.get_latest_blockhash().unwrap();
+    let tx = Transaction::new(&all, Message::new(ixs, Some(&payer.pubkey())), blockhash);
+    client
+        .send_and_confirm_transaction(&tx)
+        .expect("transaction confirms")
+}
+
+fn funded(client: &RpcClient, lamports: u64) -> Keypair {
+    let key = Keypair::new();
+    let signature = client.request_airdrop(&key.pubkey(), lamports).unwrap();
+    assert!(client.confirm_transaction(&signature).unwrap());
+    key
+}
+
+/// POSTs raw bytes and returns the HTTP body, for requests no client library would send.
+fn raw_post(url: &str, body: &[u8]) -> String {
+    let address = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
+}
+
+struct Leash {
+    owner: Keypair,
+    wallet: Pubkey,
+    vault: Pubkey,
+    usdc: Pubkey,
+    vault_usdc: Pubkey,
+    recipient_usdc: Pubkey,
+}
+
+/// A wallet with 5 SOL and 100 USDC (the node's faucet token) in its vault.
+fn leash_wallet(client: &RpcClient, rpc: &str) -> Leash {
+    let owner = funded(client, 20 * SOL);
+    let tokens: Value = rpc_call(rpc, "leash_getTokenList", json!([]));
+    let usdc: Pubkey = tokens["result"][0]["mint"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32]);
+    let (vault, _) = state::vault_address(&wallet);
+    let token = spl::TOKEN_PROGRAM_ID;
+    let recipient = Pubkey::new_unique();
+    send(
+        client,
+        &[
+            ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [0; 32]),
+            solana_system_interface::instruction::transfer(&owner.pubkey(), &vault, 5 * SOL),
+            spl::create_associated_token_account_idempotent(
+                &owner.pubkey(),
+                &recipient,
+                &usdc,
+                &token,
+            ),
+        ],
+        &owner,
+        &[],
+    );
+    let minted = rpc_call(
+        rpc,
+        "leash_mintTokens",
+        json!([vault.to_string(), "USDC", 100_000_000u64]),
+    );
+    let signature = minted["result"]
+        .as_str()
+        .expect("mint signature")
+        .parse()
+        .unwrap();
+    assert!(client.confirm_transaction(&signature).unwrap());
+    Leash {
+        owner,
+        wallet,
+        vault,
+        usdc,
+        vault_usdc: spl::associated_token_address(&vault, &usdc, &token),
+        recipient_usdc: spl::associated_token_address(&recipient, &usdc, &token),
+    }
+}
+
+fn rpc_call(url: &str, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    serde_json::from_str(&raw_post(url, body.as_bytes())).unwrap()
+}
+
+fn policy(usdc: Pubkey, total: u64) -> Policy {
+    Policy {
+        valid_after: 0,
+        valid_until: i64::MAX,
+        expiry_slot: 0,
+        max_uses: UNLIMITED,
+        max_calls_per_tx: 2,
+        allowed_programs: vec![spl::TOKEN_PROGRAM_ID],
+        limits: vec![SpendLimit {
+            mint: usdc,
+            per_tx: 10_000_000,
+            total,
+            period_secs: 0,
+            per_period: 0,
+        }],
+    }
+}
+
+fn create_session(client: &RpcClient, leash: &Leash, total: u64) -> Keypair {
+    let key = funded(client, SOL);
+    let create = ix::create_session(
+        &leash.owner.pubkey(),
+        &leash.owner.pubkey(),
+        &leash.wallet,
+        &key.pubkey(),
+        policy(leash.usdc, total),
+    );
+    send(client, &[create], &leash.owner, &[]);
+    key
+}
+
+#[test]
+fn airdrop_tokens_session_filters_statuses_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start(dir.path(), false);
+    assert_eq!(client.get_health().unwrap(), ());
+    assert_eq!(client.get_version().unwrap().solana_core, "4.2.2");
+
+    // Airdrop.
+    let alice = funded(&client, 3 * SOL);
+    assert_eq!(client.get_balance(&alice.pubkey()).unwrap(), 3 * SOL);
+
+    // A plain SPL mint and transfer, signed by alice.
+    let token = spl::TOKEN_PROGRAM_ID;
+    let mint = Keypair::new();
+    let rent = client
+        .get_minimum_balance_for_rent_exemption(spl::MINT_LEN)
+        .unwrap();
+    let bob = Pubkey::new_unique();
+    let (alice_ata, bob_ata) = (
+        spl::associated_token_address(&alice.pubkey(), &mint.pubkey(), &token),
+        spl::associated_token_address(&bob, &mint.pubkey(), &token),
+    );
+    send(
+        &client,
+        &[
+            solana_system_interface::instruction::create_account(
+                &alice.pubkey(),
+                &mint.pubkey(),
+                rent,
+                spl::MINT_LEN as u64,
+                &token,
+            ),
+            spl::initialize_mint2(&token, &mint.pubkey(), &alice.pubkey(), None, 2),
+            spl::create_associated_token_account_idempotent(
+                &alice.pubkey(),
+                &alice.pubkey(),
+                &mint.pubkey(),
+                &token,
+            ),
+            spl::create_associated_token_account_idempotent(
+                &alice.pubkey(),
+                &bob,
+                &mint.pubkey(),
+                &token,
+            ),
+            spl::mint_to(&token, &mint.pubkey(), &alice_ata, &alice.pubkey(), 1_000),
+        ],
+        &alice,
+        &[&mint],
+    );
+    let transfer = send(
+        &client,
+        &[spl::transfer_checked(
+            &token,
+            &alice_ata,
+            &mint.pubkey(),
+            &bob_ata,
+            &alice.pubkey(),
+            250,
+            2,
+        )],
+        &alice,
+        &[],
+    );
+    let balance = client.get_token_account_balance(&bob_ata).unwrap();
+    assert_eq!(
+        (
+            balance.amount.as_str(),
+            balance.ui_amount_string.as_str(),
+            balance.decimals
+        ),
+        ("250", "2.5", 2)
+    );
+    let by_owner = client
+        .get_token_accounts_by_owner(
+            &bob,
+            solana_rpc_client_types::request::TokenAccountsFilter::Mint(mint.pubkey()),
+        )
+        .unwrap();
+    assert_eq!(by_owner.len(), 1);
+    assert_eq!(by_owner[0].pubkey, bob_ata.to_string());
+
+    // A Leash session executing a transfer out of the vault.
+    let leash = leash_wallet(&client, &node.url);
+    let key = create_session(&client, &leash, 50_000_000);
+    let _other = create_session(&client, &leash, 1);
+    let out = spl::transfer(
+        &token,
+        &leash.vault_usdc,
+        &leash.recipient_usdc,
+        &leash.vault,
+        4_500_000,
+    );
+    let used = send(
+        &client,
+        &[ix::execute(&key.pubkey(), &leash.wallet, Some(0), &[out])],
+        &key,
+        &[],
+    );
+    assert_eq!(
+        client
+            .get_token_account_balance(&leash.recipient_usdc)
+            .unwrap()
+            .amount,
+        "4500000"
+    );
+
+    // The sessions of one wallet, by memcmp on the wallet field.
+    let sessions = client
+        .get_program_ui_accounts_with_config(
+            &leash_program::ID,
+            RpcProgramAccountsConfig {
+                filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
+                    state::SESSION_WALLET_OFFSET,
+                    leash.wallet.as_ref(),
+                ))]),
+                account_config: RpcAccountInfoConfig {
+                    encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(sessions.len(), 2);
+    let session = sessions
+        .iter()
+        .map(|(_, a)| Session::decode(&a.data.decode().unwrap()).unwrap())
+        .find(|s| s.session_key == key.pubkey())
+        .unwrap();
+    assert_eq!((session.uses, session.spent[0].total), (1, 4_500_000));
+    let wallets = client
+        .get_program_ui_accounts_with_config(
+            &leash_program::ID,
+            RpcProgramAccountsConfig {
+                filters: Some(vec![RpcFilterType::DataSize(state::Wallet::LEN as u64)]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(wallets.len(), 1);
+
+    // Statuses and history.
+    let statuses = client
+        .get_signature_statuses(&[transfer, used, solana_signature::Signature::default()])
+        .unwrap()
+        .value;
+    assert!(statuses[0].as_ref().unwrap().err.is_none());
+    assert!(statuses[1].is_some());
+    assert!(statuses[2].is_none());
+    let history = client.get_signatures_for_address(&key.pubkey()).unwrap();
+    assert_eq!(history.len(), 2, "airdrop and Execute");
+    assert_eq!(history[0].signature, used.to_string(), "newest first");
+    for encoding in [UiTransactionEncoding::Base64, UiTransactionEncoding::Json] {
+        let tx = client
+            .get_transaction_with_config(
+                &used,
+                RpcTransactionConfig {
+                    encoding: Some(encoding),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let meta = tx.transaction.meta.unwrap();
+        assert!(meta.err.is_none());
+        let logs: Option<Vec<String>> = meta.log_messages.into();
+        assert!(
+            logs.unwrap()
+                .iter()
+                .any(|l| l.starts_with("Program data: ")),
+            "the SessionUsed event"
+        );
+    }
+    let decoded = client
+        .get_transaction_with_config(
+            &used,
+            RpcTransactionConfig {
+                encoding: Some(UiTransactionEncoding::Base64),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .transaction
+        .transaction
+        .decode()
+        .unwrap();
+    assert_eq!(decoded.signatures[0], used);
+}
+
+#[test]
+fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start(dir.path(), false);
+    let leash = leash_wallet(&client, &node.url);
+    let key = create_session(&client, &leash, 5_000_000);
+    let out = |amount| {
+        spl::transfer(
+            &spl::TOKEN_PROGRAM_ID,
+            &leash.vault_usdc,
+            &leash.recipient_usdc,
+            &leash.vault,
+            amount,
+        )
+    };
+    let before = client.get_balance(&key.pubkey()).unwrap();
+    let blockhash = client.get_latest_blockhash().unwrap();
+    let over = Transaction::new(
+        &[&key],
+        Message::new(
+            &[ix::execute(
+                &key.pubkey(),
+                &leash.wallet,
+                None,
+                &[out(6_000_000)],
+            )],
+            Some(&key.pubkey()),
+        ),
+        blockhash,
+    );
+    let encoded = base64_tx(&over);
+    let response = rpc_call(
+        &node.url,
+        "sendTransaction",
+        json!([encoded, {"encoding": "base64"}]),
+    );
+    assert_eq!(response["error"]["code"], -32002, "{response}");
+    assert_eq!(
+        response["error"]["data"]["err"],
+        json!({"InstructionError": [0, {"Custom": 6008}]})
+    );
+    let logs = response["error"]["data"]["logs"].as_array().unwrap();
+    assert!(
+        logs.iter()
+            .any(|l| l.as_str().unwrap().contains("SpendingLimitExceeded")),
+        "{logs:?}"
+    );
+    assert_eq!(
+        client.get_balance(&key.pubkey()).unwrap(),
+        before,
+        "a refused preflight charges nothing"
+    );
+    // The same through the Rust client: a typed error carrying the program code.
+    let err = client.send_transaction(&over).unwrap_err();
+    assert_eq!(
+        err.get_transaction_error(),
+        Some(
+            solana_transaction_error::TransactionError::InstructionError(
+                0,
+                solana_program::instruction::InstructionError::Custom(6008)
+            )
+        )
+    );
+
+    // skipPreflight: it lands, fails, pays its fee and is recorded.
+    let landed = rpc_call(
+        &node.url,
+        "sendTransaction",
+        json!([encoded, {"encoding": "base64", "skipPreflight": true}]),
+    );
+    let signature: solana_signature::Signature =
+        landed["result"].as_str().unwrap().parse().unwrap();
+    let status = client.get_signature_status(&signature).unwrap().unwrap();
+    assert!(status.is_err());
+    assert!(client.get_balance(&key.pubkey()).unwrap() < before);
+
+    // A duplicate is reported, never executed twice.
+    let good = Transaction::new(
+        &[&key],
+        Message::new(
+            &[ix::execute(
+                &key.pubkey(),
+                &leash.wallet,
+                None,
+                &[out(1_000_000)],
+            )],
+            Some(&key.pubkey()),
+        ),
+        client.get_latest_blockhash().unwrap(),
+    );
+    let first = rpc_call(
+        &node.url,
+        "sendTransaction",
+        json!([base64_tx(&good), {"encoding": "base64"}]),
+    );
+    assert!(first["result"].is_string(), "{first}");
+    let second = rpc_call(
+        &node.url,
+        "sendTransaction",
+        json!([base64_tx(&good), {"encoding": "base64"}]),
+    );
+    assert_eq!(
+        second["error"]["data"]["err"],
+        json!("AlreadyProcessed"),
+        "{second}"
+    );
+    assert_eq!(
+        client
+            .get_token_account_balance(&leash.recipient_usdc)
+            .unwrap()
+            .amount,
+        "1000000"
+    );
+
+    // Unknown blockhash, bad signature.
+    let stale = Transaction::new(
+        &[&key],
+        Message::new(
+            &[ix::execute(&key.pubkey(), &leash.wallet, None, &[out(1)])],
+            Some(&key.pubkey()),
+        ),
+        solana_hash::Hash::new_unique(),
+    );
+    let response = rpc_call(
+        &node.url,
+        "sendTransaction",
+        json!([base64_tx(&stale), {"encoding": "base64"}]),
+    );
+    assert_eq!(response["error"]["data"]["err"], json!("BlockhashNotFound"));
+    let mut forged = Transaction::new(
+        &[&key],
+        Message::new(
+            &[ix::execute(&key.pubkey(), &leash.wallet, None, &[out(1)])],
+            Some(&key.pubkey()),
+        ),
+        client.get_latest_blockhash().unwrap(),
+    );
+    forged.signatures[0] = solana_signature::Signature::from([7u8; 64]);
+    let response = rpc_call(
+        &node.url,
+        "sendTransaction",
+        json!([base64_tx(&forged), {"encoding": "base64"}]),
+    );
+    assert_eq!(response["error"]["code"], -32003, "{response}");
+
+    // Simulation reports without changing anything.
+    let simulated = client.simulate_transaction(&over).unwrap().value;
+    assert_eq!(
+        simulated.err.map(|e| serde_json::to_value(e).unwrap()),
+        Some(json!({"InstructionError": [0, {"Custom": 6008}]}))
+    );
+    assert!(simulated
+        .logs
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("SpendingLimitExceeded")));
+}
+
+fn base64_tx(tx: &Transaction) -> String {
+    use base64::Engine;
+    base64::prelude::BASE64_STANDARD.encode(bincode::serialize(tx).unwrap())
+}
+
+#[test]
+fn malformed_requests_get_json_rpc_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, _client) = start(dir.path(), false);
+    let cases: Vec<(&[u8], i64)> = vec![
+        (b"{not json", -32700),
+        (b"[]", -32600),
+        (br#"{"jsonrpc":"1.0","id":1,"method":"getSlot"}"#, -32600),
+        (br#"{"jsonrpc":"2.0","id":1}"#, -32600),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"noSuchMethod"}"#, -32601),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"getBalance","params":["not-an-address"]}"#, -32602),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"getBalance"}"#, -32602),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"sendTransaction","params":["!!!"]}"#, -32602),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"sendTransaction","params":["AAAA",{"encoding":"base64"}]}"#, -32602),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"getAccountInfo","params":["11111111111111111111111111111111",{"encoding":"hex"}]}"#, -32602),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"getProgramAccounts","params":["11111111111111111111111111111111",{"filters":[{"memcmp":{"offset":0,"bytes":"0OIl"}}]}]}"#, -32602),
+        (br#"{"jsonrpc":"2.0","id":1,"method":"leash_warpSlot","params":[0]}"#, -32602),
+    ];
+    for (body, code) in cases {
+        let response: Value = serde_json::from_str(&raw_post(&node.url, body))
+            .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(body)));
+        assert_eq!(
+            response["error"]["code"],
+            code,
+            "{} -> {response}",
+            String::from_utf8_lossy(body)
+        );
+        assert!(response["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    // A batch answers each member; a notification gets no answer.
+    let batch = raw_post(&node.url, br#"[{"jsonrpc":"2.0","id":1,"method":"getSlot"},{"jsonrpc":"2.0","method":"getSlot"},{"jsonrpc":"2.0","id":3,"method":"x"}]"#);
+    let batch: Value = serde_json::from_str(&batch).unwrap();
+    assert_eq!(batch.as_array().unwrap().len(), 2);
+    assert!(batch[0]["result"].is_u64());
+    assert_eq!(batch[1]["error"]["code"], -32601);
+}
+
+#[test]
+fn state_history_and_slot_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (signature, address, slot, genesis) = {
+        let (node, client) = start(dir.path(), false);
+        let key = funded(&client, 2 * SOL);
+        let recipient = Pubkey::new_unique();
+        let signature = send(
+            &client,
+            &[solana_system_interface::instruction::transfer(
+                &key.pubkey(),
+                &recipient,
+                SOL,
+            )],
+            &key,
+            &[],
+        );
+        let slot = client.get_slot().unwrap();
+        let genesis = client.get_genesis_hash().unwrap();
+        drop(node);
+        (signature, recipient, slot, genesis)
+    };
+    let (_node, client) = start(dir.path(), false);
+    assert_eq!(client.get_balance(&address).unwrap(), SOL);
+    assert!(client
+        .get_signature_status(&signature)
+        .unwrap()
+        .unwrap()
+        .is_ok());
+    assert!(client.get_slot().unwrap() > slot, "the slot continues");
+    assert_eq!(client.get_genesis_hash().unwrap(), genesis);
+    assert_eq!(
+        client.get_signatures_for_address(&address).unwrap().len(),
+        1
+    );
+    drop(_node);
+    // --reset starts over.
+    let (_node, client) = start(dir.path(), true);
+    assert_eq!(client.get_balance(&address).unwrap(), 0);
+    assert_ne!(client.get_genesis_hash().unwrap(), genesis);
+}
+
+#[test]
+fn control_methods_move_slot_and_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start(dir.path(), false);
+    let target = client.get_slot().unwrap() + 1_000;
+    assert_eq!(
+        rpc_call(&node.url, "leash_warpSlot", json!([target]))["result"],
+        json!(target)
+    );
+    assert!(client.get_slot().unwrap() >= target);
+    let set = rpc_call(
+        &node.url,
+        "leash_setUnixTimestamp",
+        json!([2_000_000_000i64]),
+    );
+    assert!(set["result"].as_i64().unwrap() >= 2_000_000_000);
+    // The program sees the new time: a session valid only before it is expired.
+    let leash = leash_wallet(&client, &node.url);
+    let key = funded(&client, SOL);
+    let mut p = policy(leash.usdc, UNLIMITED);
+    p.valid_until = 1_999_999_999;
+    p.valid_after = 0;
+    send(
+        &client,
+        &[ix::create_session(
+            &leash.owner.pubkey(),
+            &leash.owner.pubkey(),
+            &leash.wallet,
+            &key.pubkey(),
+            p,
+        )],
+        &leash.owner,
+        &[],
+    );
+    let out = spl::transfer(
+        &spl::TOKEN_PROGRAM_ID,
+        &leash.vault_usdc,
+        &leash.recipient_usdc,
+        &leash.vault,
+        1,
+    );
+    let tx = Transaction::new(
+        &[&key],
+        Message::new(
+            &[ix::execute(&key.pubkey(), &leash.wallet, None, &[out])],
+            Some(&key.pubkey()),
+        ),
+        client.get_latest_blockhash().unwrap(),
+    );
+    let err = client.send_transaction(&tx).unwrap_err();
+    assert_eq!(
+        err.get_transaction_error(),
+        Some(
+            solana_transaction_error::TransactionError::InstructionError(
+                0,
+                solana_program::instruction::InstructionError::Custom(6003)
+            )
+        )
+    );
+    let _ = tx.get_signature();
+}
+
+#[test]
+fn concurrent_clients_racing_on_one_session_never_exceed_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start(dir.path(), false);
+    let leash = leash_wallet(&client, &node.url);
+    let total = 23_000_000; // 23 USDC: at most 7 transfers of 3 USDC fit.
+    let key = Arc::new(create_session(&client, &leash, total));
+    let url = node.url.clone();
+    let (vault, wallet, from, to) = (
+        leash.vault,
+        leash.wallet,
+        leash.vault_usdc,
+        leash.recipient_usdc,
+    );
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (key, url) = (key.clone(), url.clone());
+            std::thread::spawn(move || {
+                let client = RpcClient::new_with_commitment(url, CommitmentConfig::confirmed());
+                let mut landed = 0u64;
+                for i in 0..4u64 {
+                    // Distinct amounts keep every transaction distinct.
+                    let amount = 3_000_000 + t * 10 + i;
+                    let out = spl::transfer(&spl::TOKEN_PROGRAM_ID, &from, &to, &vault, amount);
+                    let tx = Transaction::new(
+                        &[&*key],
+                        Message::new(
+                            &[ix::execute(&key.pubkey(), &wallet, None, &[out])],
+                            Some(&key.pubkey()),
+                        ),
+                        client.get_latest_blockhash().unwrap(),
+                    );
+                    match client.send_and_confirm_transaction(&tx) {
+                        Ok(_) => landed += amount,
+                        Err(e) => assert_eq!(
+                            e.get_transaction_error(),
+                            Some(
+                                solana_transaction_error::TransactionError::InstructionError(
+                                    0,
+                                    solana_program::instruction::InstructionError::Custom(6008)
+                                )
+                            ),
+                            "{e}"
+                        ),
+                    }
+                }
+                landed
+            })
+        })
+        .collect();
+    let landed: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let session_address = state::session_address(&leash.wallet, &key.pubkey()).0;
+    let session = Session::decode(&client.get_account_data(&session_address).unwrap()).unwrap();
+    assert!(session.spent[0].total <= total);
+    assert_eq!(session.spent[0].total, landed);
+    assert_eq!(
+        client
+            .get_token_account_balance(&leash.recipient_usdc)
+            .unwrap()
+            .amount,
+        landed.to_string()
+    );
+    assert_eq!(session.uses, 7);
+}
