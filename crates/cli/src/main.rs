@@ -1,5 +1,6 @@
 //! `leash`: Leash session keys from the command line, and the local node.
 
+mod bench;
 mod paths;
 
 use std::{net::IpAddr, path::PathBuf, process::ExitCode, time::Duration};
@@ -21,6 +22,18 @@ struct Cli {
 enum Command {
     /// Run the local chain: a durable Solana JSON-RPC node with the Leash program
     Node(NodeArgs),
+    /// Measure leash node: transactions per second and latency, plain vs session transfers
+    Bench(BenchCmd),
+}
+
+#[derive(Args)]
+struct BenchCmd {
+    /// Transactions per run (runs: plain and session, from 1 and from 8 clients)
+    #[arg(long, default_value_t = 25_000)]
+    transactions: usize,
+    /// Print the results as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -46,6 +59,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Node(args) => run_node(args),
+        Command::Bench(args) => bench::bench(bench::BenchArgs {
+            per_run: args.transactions,
+            json: args.json,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

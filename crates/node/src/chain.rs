@@ -73,7 +73,7 @@ pub enum SendError {
     /// Preflight (simulation) failed; nothing was charged.
     Preflight {
         err: TransactionError,
-        meta: TransactionMetadata,
+        meta: Box<TransactionMetadata>,
     },
     /// Unsupported by this node.
     Unsupported(String),
@@ -176,9 +176,8 @@ impl Chain {
                 .pending
                 .meta
                 .push(("genesis", serde_json::to_vec(&chain.genesis)?));
-            for address in [chain.faucet.pubkey()] {
-                chain.stage_account(&address);
-            }
+            let faucet = chain.faucet.pubkey();
+            chain.stage_account(&faucet);
             for token in chain.genesis.tokens.clone() {
                 if let Ok(mint) = token.mint.parse::<Pubkey>() {
                     chain.stage_account(&mint);
@@ -416,7 +415,7 @@ impl Chain {
                 }
                 return Err(SendError::Preflight {
                     err: err.clone(),
-                    meta,
+                    meta: Box::new(meta),
                 });
             }
         }

@@ -13,26 +13,8 @@ use solana_program::pubkey::Pubkey;
 use crate::rpc::RpcError;
 use leash_sdk::{spl, token_account};
 
-/// `amount` in base units as a decimal string with `decimals` places, trailing zeros trimmed
-/// ("1.5", "1000", "0.000001"): exact, no floating point.
-pub fn ui_amount_string(amount: u64, decimals: u8) -> String {
-    let digits = amount.to_string();
-    let decimals = usize::from(decimals);
-    if decimals == 0 {
-        return digits;
-    }
-    let padded = format!("{digits:0>width$}", width = decimals + 1);
-    let (whole, fraction) = padded.split_at(padded.len() - decimals);
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.is_empty() {
-        whole.to_string()
-    } else {
-        format!("{whole}.{fraction}")
-    }
-}
-
 pub fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {
-    let ui_amount_string = ui_amount_string(amount, decimals);
+    let ui_amount_string = leash_sdk::amount::format_amount(amount, decimals);
     UiTokenAmount {
         // The standard response carries a float for display; the string is the exact value.
         ui_amount: ui_amount_string.parse::<f64>().ok(),
@@ -177,16 +159,6 @@ pub fn ui_account(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ui_amount_strings_are_exact() {
-        assert_eq!(ui_amount_string(0, 6), "0");
-        assert_eq!(ui_amount_string(1, 6), "0.000001");
-        assert_eq!(ui_amount_string(1_500_000, 6), "1.5");
-        assert_eq!(ui_amount_string(1_000_000_000, 6), "1000");
-        assert_eq!(ui_amount_string(u64::MAX, 9), "18446744073.709551615");
-        assert_eq!(ui_amount_string(42, 0), "42");
-    }
 
     #[test]
     fn parses_token_accounts_and_mints() {

@@ -106,6 +106,9 @@ impl Batch {
     }
 }
 
+/// redb's page cache (its default is 1 GiB).
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 pub struct Store {
     db: Database,
 }
@@ -138,7 +141,10 @@ impl Store {
     /// Opens the ledger in `dir` (created if missing).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("{}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("ledger.redb"))?;
+        // A bounded page cache: the node's memory should not grow with the ledger.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(dir.join("ledger.redb"))?;
         let txn = db.begin_write()?;
         txn.open_table(ACCOUNTS)?;
         txn.open_table(TRANSACTIONS)?;

@@ -1,8 +1,14 @@
 //! The Leash SDK: what every client (CLI, node genesis, tests, later the HTTP API and MCP server)
 //! shares. The program's own `state` and `instruction` types are re-exported as the one canonical
-//! encoding; this crate adds the SPL helpers clients need around them.
+//! encoding; this crate adds exact amounts, the session token, policy files, error messages,
+//! names of well-known programs and tokens, and the SPL helpers clients need around them.
 
+pub mod amount;
+pub mod errors;
+pub mod names;
+pub mod policy;
 pub mod spl;
+pub mod token;
 
 pub use leash_program::{
     accounting, error::LeashError, event::LeashEvent, instruction, state, token_account,

@@ -1,0 +1,91 @@
+//! Program errors as people read them: the DESIGN.md §3.4 message, the figures the program
+//! logged, and a recovery hint.
+
+use solana_program::pubkey::Pubkey;
+
+use crate::LeashError;
+
+/// What a failed limit check logged: `<Name>: mint <m> amount <a> used <u> limit <l>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitFigures {
+    pub mint: Pubkey,
+    pub amount: u64,
+    pub used: u64,
+    pub limit: u64,
+}
+
+/// Finds the limit figures in a failed transaction's logs.
+pub fn limit_figures(logs: &[String]) -> Option<LimitFigures> {
+    logs.iter().find_map(|line| {
+        let rest = line.strip_prefix("Program log: ")?;
+        let (_, rest) = rest.split_once(": mint ")?;
+        let mut words = rest.split_whitespace();
+        let mint = words.next()?.parse().ok()?;
+        let mut field = |name: &str| -> Option<u64> {
+            (words.next()? == name).then_some(())?;
+            words.next()?.parse().ok()
+        };
+        let amount = field("amount")?;
+        let used = field("used")?;
+        let limit = field("limit")?;
+        Some(LimitFigures {
+            mint,
+            amount,
+            used,
+            limit,
+        })
+    })
+}
+
+/// The recovery hint for a program error.
+pub fn hint(error: LeashError) -> &'static str {
+    match error {
+        LeashError::Unauthorized => "only the wallet's owner (or, for revoke, the session itself) can do this; check --keypair",
+        LeashError::SessionNotRegistered => "the session was never created or has been closed; ask the owner for a new session token",
+        LeashError::SessionRevoked => "this session was revoked; ask the owner for a new session",
+        LeashError::SessionExpired => "ask the owner for a new session or a longer validity (leash session update)",
+        LeashError::SessionNotYetActive => "wait until the session's start time (see leash session status)",
+        LeashError::MaxUsesReached => "ask the owner for more uses (leash session update) or a new session",
+        LeashError::ProgramNotAllowed => "the policy does not allow this program; ask the owner to add it (leash session update)",
+        LeashError::TooManyCalls => "split the calls over several transactions (see max calls per transaction in leash policy show)",
+        LeashError::SpendingLimitExceeded => "ask the owner for a new session or a higher limit",
+        LeashError::PerTxLimitExceeded => "send a smaller amount per transaction, or ask the owner for a higher per-transaction limit",
+        LeashError::PeriodLimitExceeded => "wait for the next period (see leash policy show) or ask the owner for a higher allowance",
+        LeashError::TokenNotInPolicy => "the policy has no limit for this token; ask the owner to add one",
+        LeashError::ForbiddenAuthorityChange => "sessions may not approve delegates, change owners or close the vault's token accounts; the owner can",
+        LeashError::NonceMismatch => "the session was used at the same time elsewhere; retry",
+        LeashError::InvalidPolicy => "check the policy (leash session create --policy FILE --preview)",
+        LeashError::WalletMismatch => "this session belongs to another wallet; check the token",
+        LeashError::InvalidAccount => "an account in the transaction is not what Leash expects; check addresses, or report a bug",
+        LeashError::SessionKeyMismatch => "the signing key is not this session's key; check LEASH_TOKEN or the imported token",
+        LeashError::SessionStillActive => "revoke the session first, or close it as the owner",
+        LeashError::ArithmeticOverflow => "an amount is too large; use smaller amounts",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_figures_the_program_logs() {
+        let mint = Pubkey::new_unique();
+        let logs = vec![
+            "Program LeashSessionKeys111111111111111111111111111 invoke [1]".to_string(),
+            format!("Program log: SpendingLimitExceeded: mint {mint} amount 5000000 used 4500000 limit 8000000"),
+        ];
+        assert_eq!(
+            limit_figures(&logs),
+            Some(LimitFigures {
+                mint,
+                amount: 5_000_000,
+                used: 4_500_000,
+                limit: 8_000_000
+            })
+        );
+        assert_eq!(limit_figures(&["Program log: hello".into()]), None);
+        for e in LeashError::ALL {
+            assert!(!hint(e).is_empty());
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Names for well-known programs and tokens, both ways.
+
+use solana_program::{pubkey, pubkey::Pubkey};
+
+use crate::spl;
+
+/// (name, address) of programs users name in policies; the first name of an address is the one
+/// shown.
+pub const PROGRAMS: &[(&str, Pubkey)] = &[
+    ("system", pubkey!("11111111111111111111111111111111")),
+    ("spl-token", spl::TOKEN_PROGRAM_ID),
+    ("token", spl::TOKEN_PROGRAM_ID),
+    ("token-2022", spl::TOKEN_2022_PROGRAM_ID),
+    ("spl-token-2022", spl::TOKEN_2022_PROGRAM_ID),
+    ("associated-token", spl::ASSOCIATED_TOKEN_PROGRAM_ID),
+    ("ata", spl::ASSOCIATED_TOKEN_PROGRAM_ID),
+    (
+        "spl-associated-token-account",
+        spl::ASSOCIATED_TOKEN_PROGRAM_ID,
+    ),
+    (
+        "memo",
+        pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
+    ),
+    (
+        "spl-memo",
+        pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
+    ),
+    (
+        "compute-budget",
+        pubkey!("ComputeBudget111111111111111111111111111111"),
+    ),
+    ("leash", leash_program::ID),
+];
+
+/// Mainnet tokens known by symbol: (symbol, mint, decimals).
+pub const MAINNET_TOKENS: &[(&str, Pubkey, u8)] = &[
+    (
+        "USDC",
+        pubkey!("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
+        6,
+    ),
+    (
+        "USDT",
+        pubkey!("Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB"),
+        6,
+    ),
+    ("WSOL", spl::NATIVE_MINT, 9),
+];
+
+/// The program a name stands for (case-insensitive).
+pub fn program_by_name(name: &str) -> Option<Pubkey> {
+    let name = name.trim().to_ascii_lowercase();
+    PROGRAMS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+}
+
+/// The display name of a well-known program.
+pub fn program_name(address: &Pubkey) -> Option<&'static str> {
+    PROGRAMS.iter().find(|(_, k)| k == address).map(|(n, _)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_both_ways() {
+        assert_eq!(program_by_name("SPL-Token"), Some(spl::TOKEN_PROGRAM_ID));
+        assert_eq!(program_name(&spl::TOKEN_PROGRAM_ID), Some("spl-token"));
+        assert_eq!(
+            program_by_name("system"),
+            Some(solana_system_interface::program::ID)
+        );
+        assert_eq!(program_by_name("nope"), None);
+    }
+}

@@ -1,0 +1,579 @@
+//! Policy files (TOML, JSON accepted) and the human-readable policy summary.
+//!
+//! ```toml
+//! label = "trading-bot"
+//! expires_in = "2h"                     # or valid_until = "2026-12-01T00:00:00Z" (or unix seconds)
+//! max_uses = 100                        # default: unlimited
+//! max_calls_per_tx = 4                  # default: 4
+//! allowed_programs = ["spl-token", "system"]
+//!
+//! [[limits]]
+//! token = "USDC"                        # "SOL", a symbol, or a mint address
+//! per_tx = "5"                          # exact decimal amounts, in the token's units
+//! total = "100"
+//! daily = "20"                          # or: period = "1h", per_period = "5"
+//! ```
+//!
+//! Amounts are exact decimal strings converted with the mint's decimals; no floating point.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use solana_program::pubkey::Pubkey;
+
+use crate::{
+    amount::{format_amount, parse_amount},
+    names,
+};
+use leash_program::state::{
+    Policy, SpendLimit, MAX_ALLOWED_PROGRAMS, MAX_SPEND_LIMITS, NATIVE_SOL_MINT, UNLIMITED,
+};
+
+/// Validity when a policy file names none.
+pub const DEFAULT_VALIDITY_SECS: u64 = 24 * 3600;
+/// How far back `valid_after` is set when a file names none (tolerates clock skew).
+const VALID_AFTER_SLACK_SECS: i64 = 60;
+/// Longer validity than this is flagged.
+const LONG_VALIDITY_SECS: i64 = 7 * 24 * 3600;
+/// More programs than this is flagged.
+const WIDE_PROGRAM_LIST: usize = 4;
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub expires_in: Option<String>,
+    #[serde(default)]
+    pub valid_after: Option<TimeSpec>,
+    #[serde(default)]
+    pub valid_until: Option<TimeSpec>,
+    #[serde(default)]
+    pub expiry_slot: Option<u64>,
+    #[serde(default)]
+    pub max_uses: Option<u64>,
+    #[serde(default)]
+    pub max_calls_per_tx: Option<u8>,
+    #[serde(default)]
+    pub allowed_programs: Vec<String>,
+    #[serde(default)]
+    pub limits: Vec<LimitEntry>,
+}
+
+/// An absolute time: RFC 3339 text or unix seconds.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum TimeSpec {
+    Unix(i64),
+    Text(String),
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitEntry {
+    pub token: String,
+    #[serde(default)]
+    pub per_tx: Option<String>,
+    #[serde(default)]
+    pub total: Option<String>,
+    #[serde(default)]
+    pub daily: Option<String>,
+    #[serde(default)]
+    pub period: Option<String>,
+    #[serde(default)]
+    pub per_period: Option<String>,
+}
+
+/// A token as the policy needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedToken {
+    pub symbol: String,
+    pub mint: Pubkey,
+    pub decimals: u8,
+}
+
+impl ResolvedToken {
+    pub fn sol() -> ResolvedToken {
+        ResolvedToken {
+            symbol: "SOL".into(),
+            mint: NATIVE_SOL_MINT,
+            decimals: 9,
+        }
+    }
+}
+
+/// Finds tokens by symbol or mint (the CLI asks the cluster; tests use a table).
+pub trait TokenResolver {
+    fn resolve(&self, token: &str) -> Result<ResolvedToken, String>;
+    /// The token of a mint, for display; `None` when unknown.
+    fn by_mint(&self, mint: &Pubkey) -> Option<ResolvedToken>;
+}
+
+/// A policy file that is wrong, with what to fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError(pub String);
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+fn err<T>(message: impl Into<String>) -> Result<T, PolicyError> {
+    Err(PolicyError(message.into()))
+}
+
+/// Parses a policy file; `json` selects JSON instead of TOML.
+pub fn parse_policy_file(text: &str, json: bool) -> Result<PolicyFile, PolicyError> {
+    if json {
+        serde_json::from_str(text).map_err(|e| PolicyError(format!("invalid JSON policy: {e}")))
+    } else {
+        toml::from_str(text)
+            .map_err(|e| PolicyError(format!("invalid TOML policy: {}", e.message())))
+    }
+}
+
+fn parse_duration(what: &str, text: &str) -> Result<u64, PolicyError> {
+    humantime::parse_duration(text)
+        .map(|d| d.as_secs())
+        .map_err(|_| {
+            PolicyError(format!(
+                "{what} = {text:?} is not a duration (examples: \"30m\", \"2h\", \"7d\")"
+            ))
+        })
+}
+
+fn parse_time(what: &str, spec: &TimeSpec) -> Result<i64, PolicyError> {
+    match spec {
+        TimeSpec::Unix(seconds) => Ok(*seconds),
+        TimeSpec::Text(text) => humantime::parse_rfc3339_weak(text)
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64)
+            .ok_or_else(|| PolicyError(format!("{what} = {text:?} is not a time (use RFC 3339, e.g. \"2026-12-01T00:00:00Z\", or unix seconds)"))),
+    }
+}
+
+/// A normalized policy: what goes on chain, its summary, and warnings for the owner.
+#[derive(Clone, Debug)]
+pub struct NormalizedPolicy {
+    pub policy: Policy,
+    pub label: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Turns a policy file into the on-chain policy, relative to `now` (unix seconds).
+pub fn normalize(
+    file: &PolicyFile,
+    resolver: &dyn TokenResolver,
+    now: i64,
+) -> Result<NormalizedPolicy, PolicyError> {
+    let valid_after = match &file.valid_after {
+        Some(spec) => parse_time("valid_after", spec)?,
+        None => now.saturating_sub(VALID_AFTER_SLACK_SECS),
+    };
+    let valid_until = match (&file.expires_in, &file.valid_until) {
+        (Some(_), Some(_)) => return err("give either expires_in or valid_until, not both"),
+        (Some(text), None) => now.saturating_add(parse_duration("expires_in", text)? as i64),
+        (None, Some(spec)) => parse_time("valid_until", spec)?,
+        (None, None) => now.saturating_add(DEFAULT_VALIDITY_SECS as i64),
+    };
+    if valid_until <= now {
+        return err("the session would already be expired: choose a later valid_until or a positive expires_in");
+    }
+    if valid_until <= valid_after {
+        return err(
+            "the session would expire before it starts: valid_until must be after valid_after",
+        );
+    }
+    let max_calls_per_tx = file.max_calls_per_tx.unwrap_or(4);
+    if max_calls_per_tx == 0 {
+        return err("max_calls_per_tx must be at least 1");
+    }
+    if file.max_uses == Some(0) {
+        return err("max_uses = 0 would make the session unusable; omit it for unlimited");
+    }
+    let mut allowed_programs = Vec::new();
+    for entry in &file.allowed_programs {
+        let program = names::program_by_name(entry)
+            .or_else(|| entry.parse().ok())
+            .ok_or_else(|| PolicyError(format!("allowed_programs: {entry:?} is neither a known program name ({}) nor an address", known_program_names())))?;
+        if program == leash_program::ID {
+            return err("allowed_programs: the Leash program itself can never be allowed (a session may not manage sessions)");
+        }
+        if !allowed_programs.contains(&program) {
+            allowed_programs.push(program);
+        }
+    }
+    if allowed_programs.len() > MAX_ALLOWED_PROGRAMS {
+        return err(format!(
+            "allowed_programs: at most {MAX_ALLOWED_PROGRAMS} programs"
+        ));
+    }
+    if file.limits.len() > MAX_SPEND_LIMITS {
+        return err(format!("limits: at most {MAX_SPEND_LIMITS} tokens"));
+    }
+    let mut limits = Vec::new();
+    let mut warnings = Vec::new();
+    for entry in &file.limits {
+        let token = if entry.token.eq_ignore_ascii_case("SOL") {
+            ResolvedToken::sol()
+        } else {
+            resolver.resolve(&entry.token).map_err(PolicyError)?
+        };
+        if limits.iter().any(|l: &SpendLimit| l.mint == token.mint) {
+            return err(format!("limits: {} appears twice", token.symbol));
+        }
+        let amount = |field: &str, value: &Option<String>| -> Result<u64, PolicyError> {
+            match value {
+                None => Ok(UNLIMITED),
+                Some(text) if text.eq_ignore_ascii_case("unlimited") => Ok(UNLIMITED),
+                Some(text) => parse_amount(text, token.decimals).map_err(|e| {
+                    PolicyError(format!(
+                        "limits ({}): {field} = {text:?}: {e}",
+                        token.symbol
+                    ))
+                }),
+            }
+        };
+        let per_tx = amount("per_tx", &entry.per_tx)?;
+        let total = amount("total", &entry.total)?;
+        let (period_secs, per_period) = match (&entry.daily, &entry.period, &entry.per_period) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return err(format!(
+                    "limits ({}): give daily, or period with per_period, not both",
+                    token.symbol
+                ))
+            }
+            (Some(daily), None, None) => (86_400u64, amount("daily", &Some(daily.clone()))?),
+            (None, Some(period), Some(per_period)) => (
+                parse_duration("period", period)?,
+                amount("per_period", &Some(per_period.clone()))?,
+            ),
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                return err(format!(
+                    "limits ({}): period and per_period go together",
+                    token.symbol
+                ))
+            }
+            (None, None, None) => (0, 0),
+        };
+        let period_secs = u32::try_from(period_secs)
+            .map_err(|_| PolicyError(format!("limits ({}): period is too long", token.symbol)))?;
+        if per_tx == UNLIMITED && total == UNLIMITED && period_secs == 0 {
+            warnings.push(format!(
+                "no bound on {}: the session may spend all of it (set per_tx, total or daily)",
+                token.symbol
+            ));
+        }
+        limits.push(SpendLimit {
+            mint: token.mint,
+            per_tx,
+            total,
+            period_secs,
+            per_period,
+        });
+    }
+    if limits.is_empty() {
+        warnings.push("no spending limits: this session cannot move SOL or tokens out of the vault (any outflow fails with \"Token not in spending policy\")".into());
+    }
+    if allowed_programs.is_empty() {
+        warnings.push("no allowed programs: this session cannot execute anything".into());
+    }
+    if valid_until.saturating_sub(valid_after) > LONG_VALIDITY_SECS {
+        warnings.push(format!(
+            "long validity: more than {} days; prefer short sessions",
+            LONG_VALIDITY_SECS / 86_400
+        ));
+    }
+    if allowed_programs.len() > WIDE_PROGRAM_LIST {
+        warnings.push(format!(
+            "wide program list: {} programs allowed; allow only what the holder needs",
+            allowed_programs.len()
+        ));
+    }
+    let policy = Policy {
+        valid_after,
+        valid_until,
+        expiry_slot: file.expiry_slot.unwrap_or(0),
+        max_uses: file.max_uses.unwrap_or(UNLIMITED),
+        max_calls_per_tx,
+        allowed_programs,
+        limits,
+    };
+    Ok(NormalizedPolicy {
+        policy,
+        label: file.label.clone(),
+        warnings,
+    })
+}
+
+fn known_program_names() -> String {
+    let mut names: Vec<&str> = names::PROGRAMS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| *n != "leash")
+        .collect();
+    names.dedup();
+    names.join(", ")
+}
+
+/// RFC 3339 (UTC, seconds) of unix seconds.
+pub fn format_time(unix: i64) -> String {
+    if unix < 0 {
+        return unix.to_string();
+    }
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix as u64);
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
+/// "1d", "2h", "90s" for a period in seconds.
+pub fn format_period(secs: u32) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// The human-readable snapshot of a policy (and, given `spent`, of its use), as the token
+/// carries it and `policy show --json` prints it.
+pub fn summarize(
+    policy: &Policy,
+    spent: Option<&[leash_program::state::Spent]>,
+    resolver: &dyn TokenResolver,
+) -> Value {
+    let bound = |value: u64, decimals: u8| -> Value {
+        if value == UNLIMITED {
+            json!("unlimited")
+        } else {
+            json!(format_amount(value, decimals))
+        }
+    };
+    let limits: Vec<Value> = policy
+        .limits
+        .iter()
+        .enumerate()
+        .map(|(i, limit)| {
+            let token = if limit.mint == NATIVE_SOL_MINT {
+                Some(ResolvedToken::sol())
+            } else {
+                resolver.by_mint(&limit.mint)
+            };
+            let (symbol, decimals) = match &token {
+                Some(t) => (t.symbol.clone(), t.decimals),
+                None => (limit.mint.to_string(), 0),
+            };
+            let mut entry = json!({
+                "token": symbol,
+                "mint": if limit.mint == NATIVE_SOL_MINT { "SOL".to_string() } else { limit.mint.to_string() },
+                "decimals": decimals,
+                "per_tx": bound(limit.per_tx, decimals),
+                "total": bound(limit.total, decimals),
+                "period": if limit.period_secs == 0 { Value::Null } else { json!(format_period(limit.period_secs)) },
+                "per_period": if limit.period_secs == 0 { Value::Null } else { bound(limit.per_period, decimals) },
+            });
+            if let Some(spent) = spent.and_then(|s| s.get(i)) {
+                entry["used"] = json!(format_amount(spent.total, decimals));
+                if limit.period_secs > 0 {
+                    entry["used_in_period"] = json!(format_amount(spent.in_period, decimals));
+                    entry["period_index"] = json!(spent.period_index);
+                }
+            }
+            entry
+        })
+        .collect();
+    json!({
+        "valid_after": format_time(policy.valid_after),
+        "valid_until": format_time(policy.valid_until),
+        "expiry_slot": if policy.expiry_slot == 0 { Value::Null } else { json!(policy.expiry_slot) },
+        "max_uses": if policy.max_uses == UNLIMITED { Value::Null } else { json!(policy.max_uses) },
+        "max_calls_per_tx": policy.max_calls_per_tx,
+        "allowed_programs": policy.allowed_programs.iter().map(|p| json!({"address": p.to_string(), "name": names::program_name(p)})).collect::<Vec<_>>(),
+        "limits": limits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Table;
+    const USDC: Pubkey = solana_program::pubkey!("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v");
+
+    impl TokenResolver for Table {
+        fn resolve(&self, token: &str) -> Result<ResolvedToken, String> {
+            if token.eq_ignore_ascii_case("USDC") || token == USDC.to_string() {
+                Ok(ResolvedToken {
+                    symbol: "USDC".into(),
+                    mint: USDC,
+                    decimals: 6,
+                })
+            } else {
+                Err(format!("unknown token {token:?}"))
+            }
+        }
+        fn by_mint(&self, mint: &Pubkey) -> Option<ResolvedToken> {
+            (*mint == USDC).then(|| ResolvedToken {
+                symbol: "USDC".into(),
+                mint: USDC,
+                decimals: 6,
+            })
+        }
+    }
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn normalize_toml(text: &str) -> Result<NormalizedPolicy, PolicyError> {
+        normalize(&parse_policy_file(text, false)?, &Table, NOW)
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let n = normalize_toml(
+            r#"
+            label = "bot"
+            expires_in = "2h"
+            max_uses = 100
+            allowed_programs = ["spl-token", "system"]
+            [[limits]]
+            token = "USDC"
+            per_tx = "5"
+            total = "100"
+            daily = "20.5"
+            [[limits]]
+            token = "SOL"
+            total = "0.25"
+            "#,
+        )
+        .unwrap();
+        let p = &n.policy;
+        assert_eq!(n.label.as_deref(), Some("bot"));
+        assert_eq!((p.valid_after, p.valid_until), (NOW - 60, NOW + 7200));
+        assert_eq!(p.max_uses, 100);
+        assert_eq!(p.max_calls_per_tx, 4);
+        assert_eq!(
+            p.allowed_programs,
+            vec![
+                crate::spl::TOKEN_PROGRAM_ID,
+                solana_system_interface::program::ID
+            ]
+        );
+        assert_eq!(
+            p.limits[0],
+            SpendLimit {
+                mint: USDC,
+                per_tx: 5_000_000,
+                total: 100_000_000,
+                period_secs: 86_400,
+                per_period: 20_500_000
+            }
+        );
+        assert_eq!(
+            p.limits[1],
+            SpendLimit {
+                mint: NATIVE_SOL_MINT,
+                per_tx: UNLIMITED,
+                total: 250_000_000,
+                period_secs: 0,
+                per_period: 0
+            }
+        );
+        assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+        let summary = summarize(p, None, &Table);
+        assert_eq!(summary["limits"][0]["per_period"], "20.5");
+        assert_eq!(summary["limits"][0]["period"], "1d");
+        assert_eq!(summary["limits"][1]["per_tx"], "unlimited");
+        assert_eq!(summary["allowed_programs"][0]["name"], "spl-token");
+        assert_eq!(summary["valid_until"], format_time(NOW + 7200));
+    }
+
+    #[test]
+    fn json_policies_and_absolute_times() {
+        let file = parse_policy_file(
+            r#"{"valid_until": "2027-02-15T00:00:00Z", "allowed_programs": ["TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"], "limits": [{"token": "USDC", "period": "1h", "per_period": "1"}]}"#,
+            true,
+        )
+        .unwrap();
+        let n = normalize(&file, &Table, NOW).unwrap();
+        assert_eq!(n.policy.valid_until, 1_802_649_600);
+        assert_eq!(
+            (
+                n.policy.limits[0].period_secs,
+                n.policy.limits[0].per_period
+            ),
+            (3600, 1_000_000)
+        );
+        assert!(n.warnings.iter().any(|w| w.contains("long validity")));
+        let n = normalize_toml("valid_until = 1800003600").unwrap();
+        assert_eq!(n.policy.valid_until, 1_800_003_600);
+        assert!(n.warnings.iter().any(|w| w.contains("no spending limits")));
+    }
+
+    #[test]
+    fn mistakes_get_messages_that_say_what_to_fix() {
+        let cases = [
+            ("expires_in = \"soon\"", "not a duration"),
+            (
+                "expires_in = \"1h\"\nvalid_until = 1",
+                "either expires_in or valid_until",
+            ),
+            ("valid_until = \"tomorrow\"", "not a time"),
+            ("valid_until = 1700000000", "already be expired"),
+            ("max_calls_per_tx = 0", "at least 1"),
+            ("max_uses = 0", "unusable"),
+            (
+                "allowed_programs = [\"uniswap\"]",
+                "neither a known program name",
+            ),
+            (
+                "allowed_programs = [\"LeashSessionKeys111111111111111111111111111\"]",
+                "never be allowed",
+            ),
+            ("[[limits]]\ntoken = \"DOGE\"", "unknown token"),
+            (
+                "[[limits]]\ntoken = \"USDC\"\nper_tx = \"1.0000001\"",
+                "7 decimal places",
+            ),
+            ("[[limits]]\ntoken = \"USDC\"\ntotal = \"-1\"", "negative"),
+            (
+                "[[limits]]\ntoken = \"USDC\"\ndaily = \"1\"\nperiod = \"1h\"",
+                "not both",
+            ),
+            (
+                "[[limits]]\ntoken = \"USDC\"\nperiod = \"1h\"",
+                "go together",
+            ),
+            (
+                "[[limits]]\ntoken = \"USDC\"\n[[limits]]\ntoken = \"usdc\"",
+                "appears twice",
+            ),
+            ("expire_in = \"2h\"", "unknown field"),
+            ("max_uses = \"ten\"", "invalid TOML"),
+            ("this is not toml", "invalid TOML"),
+        ];
+        for (text, expected) in cases {
+            let e = normalize_toml(text).unwrap_err();
+            assert!(e.0.contains(expected), "{text:?}: {e}");
+        }
+        assert!(parse_policy_file("{", true)
+            .unwrap_err()
+            .0
+            .contains("invalid JSON"));
+    }
+
+    #[test]
+    fn warnings_for_unbounded_long_and_wide_policies() {
+        let n = normalize_toml(
+            "expires_in = \"30d\"\nallowed_programs = [\"system\", \"spl-token\", \"token-2022\", \"memo\", \"ata\"]\n[[limits]]\ntoken = \"USDC\"",
+        )
+        .unwrap();
+        let all = n.warnings.join("\n");
+        for expected in ["no bound on USDC", "long validity", "wide program list"] {
+            assert!(all.contains(expected), "{all}");
+        }
+    }
+}
