@@ -273,6 +273,19 @@ fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
         "getSlot" | "getBlockHeight" => Ok(json!(chain.slot())),
         "getTransactionCount" => Ok(json!(chain.transaction_count())),
         "getGenesisHash" => Ok(json!(chain.genesis_hash())),
+        "getBlockTime" => {
+            let slot: u64 = required(params, 0, "a slot")?;
+            if slot > chain.slot() {
+                return Err(RpcError::new(
+                    -32004,
+                    format!("Block not available for slot {slot}"),
+                ));
+            }
+            // The current slot's time exactly; earlier slots estimated at 400 ms per slot.
+            let behind =
+                i64::try_from((chain.slot() - slot).saturating_mul(2) / 5).unwrap_or(i64::MAX);
+            Ok(json!(chain.unix_timestamp().saturating_sub(behind)))
+        }
         "getEpochInfo" => {
             let slot = chain.slot();
             Ok(json!({
