@@ -248,9 +248,11 @@ impl Ctx {
                 Ok(hash) => hash,
                 Err(e) => break Err(e),
             };
+            let mut all = vec![unique_compute_limit()];
+            all.extend_from_slice(instructions);
             let tx = Transaction::new(
                 signers,
-                Message::new(instructions, Some(&payer.pubkey())),
+                Message::new(&all, Some(&payer.pubkey())),
                 blockhash,
             );
             match self.send_and_wait(&tx) {
@@ -381,6 +383,26 @@ impl Ctx {
         symbols.push("SOL".into());
         symbols.sort();
         symbols.join(", ")
+    }
+}
+
+/// A compute-unit limit instruction whose value differs between invocations.
+///
+/// Two devices sending the same transfer in the same slot would otherwise build byte-identical
+/// transactions with one signature, and the second would be dropped as a duplicate. The limit
+/// is generous and the price stays 0, so it adds no fee.
+fn unique_compute_limit() -> Instruction {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) % 100_000;
+    let mut data = vec![2u8];
+    data.extend_from_slice(&(600_000 + jitter).to_le_bytes());
+    Instruction {
+        program_id: solana_program::pubkey!("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data,
     }
 }
 

@@ -2,10 +2,11 @@
 //! transaction a client saw confirmed is there, nothing it did not send is, and balances and
 //! session counters agree with exactly the transactions that landed.
 
+mod common;
+
 use std::{
     collections::HashSet,
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::Child,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -30,24 +31,7 @@ const SOL: u64 = 1_000_000_000;
 
 /// Starts `leash node` on a free port and returns it with its RPC URL.
 fn spawn_node(ledger: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
-        .args(["node", "--rpc-port", "0", "--slot-ms", "100", "--ledger"])
-        .arg(ledger)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("leash node starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines.next().expect("node printed its URL").unwrap();
-        if let Some(url) = line.strip_prefix("RPC URL:") {
-            break url.trim().to_string();
-        }
-    };
-    // Keep draining stdout so the node never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    common::spawn_node(ledger, 100).into_parts()
 }
 
 fn confirmed_client(url: &str) -> RpcClient {

@@ -1,0 +1,593 @@
+//! The real `leash` binary against a real `leash node`: the README quickstart, error messages,
+//! `--json` shapes, the 0600 token file, the secret never printed, two concurrent holders, and
+//! malformed tokens, policies and addresses.
+
+mod common;
+
+use common::{rpc, spawn_node, NodeProcess, Run, User};
+use serde_json::json;
+
+const POLICY: &str = r#"
+label = "quickstart-bot"
+expires_in = "2h"
+max_uses = 100
+allowed_programs = ["spl-token", "system"]
+
+[[limits]]
+token = "USDC"
+per_tx = "5"
+total = "8"
+
+[[limits]]
+token = "SOL"
+total = "0.5"
+"#;
+
+struct Setup {
+    _node: NodeProcess,
+    _dir: tempfile::TempDir,
+    owner: User,
+    holder: User,
+    token: String,
+    secret: String,
+}
+
+fn recipient() -> String {
+    solana_program::pubkey::Pubkey::new_unique().to_string()
+}
+
+/// The quickstart up to `session import`, in separate homes for owner and holder.
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let node = spawn_node(&dir.path().join("ledger"), 100);
+    let owner = User::new(&dir.path().join("owner"), &node.url);
+    std::fs::create_dir_all(&owner.home).unwrap();
+    std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
+    owner.ok(&["airdrop", "--amount", "10"]);
+    owner.ok(&["airdrop", "--token", "USDC", "--amount", "1000"]);
+    owner.ok(&["wallet", "create"]);
+    owner.ok(&["wallet", "deposit", "--amount", "2", "--token", "SOL"]);
+    owner.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
+    let policy = owner.home.join("policy.toml");
+    let created = owner
+        .ok(&[
+            "--json",
+            "session",
+            "create",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--top-up",
+            "0.05",
+        ])
+        .json();
+    let token = created["token"].as_str().unwrap().to_string();
+    let decoded = leash_sdk::token::SessionToken::decode(&token).unwrap();
+    let holder = User::new(&dir.path().join("holder"), &node.url);
+    std::fs::create_dir_all(&holder.home).unwrap();
+    holder.ok(&["session", "import", &token]);
+    Setup {
+        _node: node,
+        _dir: dir,
+        owner,
+        holder,
+        token,
+        secret: decoded.secret,
+    }
+}
+
+/// Neither the token nor its secret appears in anything a command printed.
+#[track_caller]
+fn assert_no_secret(setup: &Setup, run: &Run) {
+    let all = run.all();
+    assert!(!all.contains(&setup.secret), "the secret leaked:\n{all}");
+    assert!(!all.contains(&setup.token), "the token leaked:\n{all}");
+}
+
+#[test]
+fn quickstart_word_for_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = spawn_node(&dir.path().join("ledger"), 100);
+    let me = User::new(&dir.path().join("home"), &node.url);
+    std::fs::create_dir_all(&me.home).unwrap();
+    std::fs::write(me.home.join("policy.toml"), POLICY).unwrap();
+    let policy = me.home.join("policy.toml");
+    let policy = policy.to_str().unwrap();
+
+    let run = me.ok(&["airdrop", "--amount", "10"]);
+    assert!(run.stdout.contains("Airdropped 10 SOL"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("Created a new localnet keypair"),
+        "the owner keypair is created on localnet"
+    );
+    assert!(me
+        .ok(&["airdrop", "--token", "USDC", "--amount", "1000"])
+        .stdout
+        .contains("Airdropped 1000 USDC"));
+    let created = me.ok(&["wallet", "create"]);
+    assert!(
+        created.stdout.contains("Wallet \"default\" created") && created.stdout.contains("Vault:")
+    );
+    assert!(
+        me.ok(&["wallet", "create"])
+            .stdout
+            .contains("already exists"),
+        "creating twice is harmless"
+    );
+    me.ok(&["wallet", "deposit", "--amount", "2", "--token", "SOL"]);
+    me.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
+    let create = me.ok(&["session", "create", "--policy", policy, "--top-up", "0.05"]);
+    let token = create.stdout.lines().last().unwrap().trim().to_string();
+    assert!(token.starts_with("lsk1_"), "{}", create.stdout);
+    me.ok(&["session", "import", &token]);
+    let whoami = me.ok(&["whoami"]);
+    assert!(
+        whoami.stdout.contains("Status:      active"),
+        "{}",
+        whoami.stdout
+    );
+    assert!(whoami.stdout.contains("Label:       quickstart-bot"));
+    let status = me.ok(&["session", "status"]);
+    assert!(
+        status.stdout.contains("Registered:  yes")
+            && status.stdout.contains("Uses:        0 / 100"),
+        "{}",
+        status.stdout
+    );
+    let policy_show = me.ok(&["policy", "show"]);
+    assert!(
+        policy_show
+            .stdout
+            .contains("USDC: 0 / 8 used, per transaction 5"),
+        "{}",
+        policy_show.stdout
+    );
+    assert!(policy_show.stdout.contains("(spl-token)") && policy_show.stdout.contains("(system)"));
+    let to = recipient();
+    let sent = me.ok(&[
+        "transfer", "--to", &to, "--amount", "4.5", "--token", "USDC",
+    ]);
+    assert!(sent.stdout.contains("Sent 4.5 USDC"), "{}", sent.stdout);
+    assert!(me
+        .ok(&["policy", "show"])
+        .stdout
+        .contains("USDC: 4.5 / 8 used"));
+    let revoked = me.ok(&["revoke"]);
+    assert!(revoked.stdout.contains("revoked"));
+    assert!(me
+        .ok(&["session", "status"])
+        .stdout
+        .contains("Status:      revoked"));
+    // The recipient really holds 4.5 USDC.
+    let usdc = rpc(&node.url, "leash_getTokenList", json!([]))[0]["mint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let accounts = rpc(
+        &node.url,
+        "getTokenAccountsByOwner",
+        json!([to, {"mint": usdc}, {"encoding": "jsonParsed"}]),
+    );
+    assert_eq!(
+        accounts["value"][0]["account"]["data"]["parsed"]["info"]["tokenAmount"]["uiAmountString"],
+        "4.5"
+    );
+}
+
+#[test]
+fn errors_carry_messages_figures_hints_and_exit_codes() {
+    let s = setup();
+    let to = recipient();
+    s.holder.ok(&[
+        "transfer", "--to", &to, "--amount", "4.5", "--token", "USDC",
+    ]);
+    // Over the total: the DESIGN.md message with figures and the hint, exit 1.
+    let over = s.holder.run(&[
+        "transfer", "--to", &to, "--amount", "4.5", "--token", "USDC",
+    ]);
+    assert_eq!(over.code, 1);
+    assert!(
+        over.stderr.contains(
+            "Error: Spending limit exceeded (4.5 used, 8 limit; this transaction needs 4.5 USDC)"
+        ),
+        "{}",
+        over.stderr
+    );
+    assert!(over
+        .stderr
+        .contains("hint: ask the owner for a new session or a higher limit"));
+    assert_no_secret(&s, &over);
+    // The same with --json: {code, message, hint} on stderr, nothing on stdout.
+    let over = s.holder.run(&[
+        "--json", "transfer", "--to", &to, "--amount", "4.5", "--token", "USDC",
+    ]);
+    assert_eq!(over.code, 1);
+    assert!(over.stdout.is_empty());
+    let error = over.error_json();
+    assert_eq!(error["code"], "SpendingLimitExceeded");
+    assert_eq!(error["program_code"], 6008);
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Spending limit exceeded"));
+    assert!(error["hint"].as_str().unwrap().contains("higher limit"));
+    // Per transaction.
+    let per_tx = s.holder.run(&[
+        "transfer", "--to", &to, "--amount", "5.000001", "--token", "USDC",
+    ]);
+    assert!(
+        per_tx.stderr.contains(
+            "Per-transaction limit exceeded (5.000001 USDC in this transaction, 5 limit)"
+        ),
+        "{}",
+        per_tx.stderr
+    );
+    // A program the policy does not allow (memo).
+    let memo = json!({"program": "memo", "accounts": [], "data": "aGk="}).to_string();
+    let denied = s.holder.run(&["execute", "--ix", &memo]);
+    assert!(
+        denied
+            .stderr
+            .contains("Error: Program not allowed by policy"),
+        "{}",
+        denied.stderr
+    );
+    assert!(denied
+        .stderr
+        .contains("hint: the policy does not allow this program"));
+    // Simulation says which bound stops it and by how much, without sending.
+    let sim = s.holder.ok(&[
+        "simulate", "transfer", "--to", &to, "--amount", "4", "--token", "USDC",
+    ]);
+    assert!(
+        sim.stdout.contains("Would fail: Spending limit exceeded")
+            && sim.stdout.contains("Over by 0.5 USDC"),
+        "{}",
+        sim.stdout
+    );
+    let sim = s
+        .holder
+        .ok(&[
+            "--json", "simulate", "transfer", "--to", &to, "--amount", "0.1", "--token", "SOL",
+        ])
+        .json();
+    assert_eq!(sim["would_succeed"], true);
+    // Expired: the owner's node clock moves past valid_until.
+    rpc(
+        &s.owner.url,
+        "leash_setUnixTimestamp",
+        json!([4_000_000_000i64]),
+    );
+    let expired = s
+        .holder
+        .run(&["transfer", "--to", &to, "--amount", "0.1", "--token", "SOL"]);
+    assert!(
+        expired.stderr.contains("Error: Session expired"),
+        "{}",
+        expired.stderr
+    );
+    assert!(expired
+        .stderr
+        .contains("hint: ask the owner for a new session or a longer validity"));
+    assert_no_secret(&s, &expired);
+    // Revoked.
+    s.owner.ok(&["session", "revoke-all"]);
+    let revoked = s.holder.run(&[
+        "--json", "transfer", "--to", &to, "--amount", "0.1", "--token", "SOL",
+    ]);
+    assert_eq!(revoked.error_json()["code"], "SessionRevoked");
+    // Usage errors exit 2; bad input exits 1 with a message.
+    assert_eq!(
+        s.holder
+            .run(&["transfer", "--to", "nope", "--amount", "1"])
+            .code,
+        2
+    );
+    assert_eq!(s.holder.run(&["no-such-command"]).code, 2);
+    let bad_amount = s
+        .holder
+        .run(&["transfer", "--to", &to, "--amount", "1.5e3"]);
+    assert_eq!(bad_amount.code, 1);
+    assert!(
+        bad_amount.stderr.contains("is not a decimal amount"),
+        "{}",
+        bad_amount.stderr
+    );
+    let bad_token = s
+        .holder
+        .run(&["transfer", "--to", &to, "--amount", "1", "--token", "DOGE"]);
+    assert!(
+        bad_token.stderr.contains("is not a known token symbol"),
+        "{}",
+        bad_token.stderr
+    );
+}
+
+#[test]
+fn json_shapes() {
+    let s = setup();
+    let policy = s.owner.home.join("policy.toml");
+    let created = s
+        .owner
+        .ok(&[
+            "--json",
+            "session",
+            "create",
+            "--policy",
+            policy.to_str().unwrap(),
+        ])
+        .json();
+    for field in ["token", "session", "wallet", "policy"] {
+        assert!(
+            created.get(field).is_some(),
+            "session create --json lacks {field}: {created}"
+        );
+    }
+    assert_eq!(created["policy"]["limits"][0]["token"], "USDC");
+    assert_eq!(created["policy"]["limits"][0]["total"], "8");
+    let preview = s
+        .owner
+        .ok(&[
+            "--json",
+            "session",
+            "create",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--preview",
+        ])
+        .json();
+    assert_eq!(preview["preview"], true);
+    assert!(preview.get("token").is_none(), "a preview makes no token");
+    let whoami = s.holder.ok(&["--json", "whoami"]).json();
+    for field in [
+        "session_key",
+        "session",
+        "wallet",
+        "vault",
+        "cluster",
+        "status",
+    ] {
+        assert!(
+            whoami[field].is_string(),
+            "whoami --json lacks {field}: {whoami}"
+        );
+    }
+    let status = s.holder.ok(&["--json", "session", "status"]).json();
+    assert_eq!(
+        (
+            status["registered"].clone(),
+            status["status"].clone(),
+            status["uses"].clone()
+        ),
+        (json!(true), json!("active"), json!(0))
+    );
+    let policy = s.holder.ok(&["--json", "policy", "show"]).json();
+    assert_eq!(policy["limits"][0]["used"], "0");
+    assert_eq!(policy["allowed_programs"][0]["name"], "spl-token");
+    let balance = s
+        .holder
+        .ok(&["--json", "balance", "--token", "USDC"])
+        .json();
+    assert_eq!(balance["balances"][0]["balance"], "100");
+    let sent = s
+        .holder
+        .ok(&[
+            "--json",
+            "transfer",
+            "--to",
+            &recipient(),
+            "--amount",
+            "1",
+            "--token",
+            "USDC",
+        ])
+        .json();
+    assert!(sent["signature"].is_string());
+    assert_eq!(sent["uses"], 1);
+    let list = s.owner.ok(&["--json", "session", "list"]).json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let info = s.owner.ok(&["--json", "info"]).json();
+    assert_eq!(info["program_id"], leash_sdk::PROGRAM_ID.to_string());
+    let tools = s.holder.ok(&["tools", "list"]).json();
+    let names: Vec<&str> = tools
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"leash_transfer")
+            && names.contains(&"leash_policy_show")
+            && names.contains(&"leash_revoke"),
+        "{names:?}"
+    );
+    assert_eq!(tools[0]["type"], "function");
+    assert_eq!(
+        tools[4]["function"]["parameters"]["required"],
+        json!(["to", "amount"])
+    );
+}
+
+#[test]
+fn token_files_are_private_and_the_secret_is_never_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup();
+    let imported = s.holder.leash_home().join("session.token");
+    assert_eq!(
+        std::fs::metadata(&imported).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let created_dir = s.owner.leash_home().join("sessions");
+    for entry in std::fs::read_dir(created_dir).unwrap() {
+        assert_eq!(
+            entry.unwrap().metadata().unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let to = recipient();
+    for args in [
+        vec!["whoami"],
+        vec!["session", "status"],
+        vec!["policy", "show"],
+        vec!["balance"],
+        vec![
+            "transfer", "--to", &to, "--amount", "0.01", "--token", "SOL",
+        ],
+        vec!["--json", "whoami"],
+        vec!["--json", "policy", "show"],
+        vec![
+            "simulate", "transfer", "--to", &to, "--amount", "100", "--token", "USDC",
+        ],
+        vec!["tools", "list"],
+    ] {
+        let run = s.holder.ok(&args);
+        assert_no_secret(&s, &run);
+    }
+    assert_no_secret(&s, &s.holder.run(&["session", "import", &s.token]));
+    // Only export prints it, on purpose.
+    let session = leash_sdk::token::SessionToken::decode(&s.token)
+        .unwrap()
+        .session;
+    let exported = s.owner.ok(&["session", "export", &session]);
+    assert_eq!(exported.stdout.trim(), s.token);
+}
+
+#[test]
+fn leash_token_env_wins_and_bad_tokens_get_clear_errors() {
+    let s = setup();
+    // A second session, handed over by environment: it wins over the imported one.
+    let policy = s.owner.home.join("policy.toml");
+    let other = s
+        .owner
+        .ok(&[
+            "--json",
+            "session",
+            "create",
+            "--policy",
+            policy.to_str().unwrap(),
+        ])
+        .json();
+    let mut holder = User::new(&s.holder.home, &s.holder.url);
+    holder.env.push((
+        "LEASH_TOKEN".into(),
+        other["token"].as_str().unwrap().into(),
+    ));
+    let whoami = holder.ok(&["--json", "whoami"]).json();
+    assert_eq!(whoami["session"], other["session"]);
+    // Malformed tokens: clear messages, exit 1, no panic.
+    for (bad, expected) in [
+        ("not-a-token", "starts with \"lsk1_\""),
+        ("lsk1_%%%", "not valid base64url"),
+        ("lsk1_eyJ2IjoxfQ", "not a Leash token"),
+    ] {
+        let mut holder = User::new(&s.holder.home, &s.holder.url);
+        holder.env.push(("LEASH_TOKEN".into(), bad.into()));
+        let run = holder.run(&["whoami"]);
+        assert_eq!(run.code, 1, "{bad}");
+        assert!(run.stderr.contains(expected), "{bad}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"));
+        let run = s.holder.run(&["session", "import", bad]);
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains(expected));
+    }
+    // No token at all.
+    let nobody = User::new(&s.owner.home.join("nobody"), &s.owner.url);
+    let run = nobody.run(&["--json", "whoami"]);
+    assert_eq!(run.error_json()["code"], "NoSession");
+}
+
+#[test]
+fn malformed_policy_files_are_refused_with_the_reason() {
+    let s = setup();
+    for (name, text, expected) in [
+        ("typo.toml", "expire_in = \"2h\"", "unknown field"),
+        (
+            "amount.toml",
+            "[[limits]]\ntoken = \"USDC\"\nper_tx = \"1.0000001\"",
+            "7 decimal places",
+        ),
+        (
+            "program.toml",
+            "allowed_programs = [\"uniswap\"]",
+            "neither a known program name",
+        ),
+        ("broken.toml", "this is = = not toml", "invalid TOML"),
+        ("broken.json", "{\"limits\": 3}", "invalid JSON"),
+        (
+            "token.toml",
+            "[[limits]]\ntoken = \"DOGE\"",
+            "not a known token symbol",
+        ),
+    ] {
+        let path = s.owner.home.join(name);
+        std::fs::write(&path, text).unwrap();
+        let run = s
+            .owner
+            .run(&["session", "create", "--policy", path.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{name}");
+        assert!(run.stderr.contains(expected), "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(name),
+            "the message names the file: {}",
+            run.stderr
+        );
+    }
+    let run = s
+        .owner
+        .run(&["session", "create", "--policy", "/no/such/file.toml"]);
+    assert!(run.stderr.contains("cannot read the policy file"));
+    // Nothing was created by the refused attempts.
+    assert_eq!(
+        s.owner
+            .ok(&["--json", "session", "list"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn two_holders_with_one_token_share_its_limits() {
+    let s = setup();
+    let to = recipient();
+    // Two devices at once, each trying 3 transfers of 1.5 USDC (9 > the 8 USDC total).
+    let run_device = |holder: &User, to: String| {
+        let home = holder.home.clone();
+        let url = holder.url.clone();
+        std::thread::spawn(move || {
+            let device = User::new(&home, &url);
+            (0..3)
+                .map(|_| {
+                    device.run(&[
+                        "--json", "transfer", "--to", &to, "--amount", "1.5", "--token", "USDC",
+                    ])
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let a = run_device(&s.holder, to.clone());
+    let b = run_device(&s.holder, to.clone());
+    let runs: Vec<Run> = a
+        .join()
+        .unwrap()
+        .into_iter()
+        .chain(b.join().unwrap())
+        .collect();
+    let mut landed = 0;
+    for run in &runs {
+        match run.code {
+            0 => landed += 1,
+            1 => assert_eq!(
+                run.error_json()["code"],
+                "SpendingLimitExceeded",
+                "{}",
+                run.stderr
+            ),
+            other => panic!("unexpected exit {other}: {}", run.stderr),
+        }
+    }
+    assert_eq!(landed, 5, "5 × 1.5 = 7.5 fits in 8, a sixth does not");
+    let policy = s.holder.ok(&["--json", "policy", "show"]).json();
+    assert_eq!(policy["limits"][0]["used"], "7.5");
+}

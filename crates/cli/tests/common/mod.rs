@@ -1,0 +1,148 @@
+//! Starting the real `leash node` and running the real `leash` binary in a private home.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+};
+
+/// A `leash node` child process, killed when dropped.
+pub struct NodeProcess {
+    child: Option<Child>,
+    pub url: String,
+}
+
+impl NodeProcess {
+    /// The child process, for a test that kills it itself.
+    pub fn into_parts(mut self) -> (Child, String) {
+        let child = self.child.take().expect("child");
+        (child, std::mem::take(&mut self.url))
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `leash node` on a free port with `ledger`, returning once it listens.
+pub fn spawn_node(ledger: &Path, slot_ms: u64) -> NodeProcess {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args([
+            "node",
+            "--rpc-port",
+            "0",
+            "--slot-ms",
+            &slot_ms.to_string(),
+            "--ledger",
+        ])
+        .arg(ledger)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("leash node starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().expect("node printed its URL").expect("line");
+        if let Some(url) = line.strip_prefix("RPC URL:") {
+            break url.trim().to_string();
+        }
+    };
+    // Keep draining stdout so the node never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    NodeProcess {
+        child: Some(child),
+        url,
+    }
+}
+
+/// A user of the CLI: a private HOME and LEASH_HOME, talking to one node.
+pub struct User {
+    pub home: PathBuf,
+    pub url: String,
+    pub env: Vec<(String, String)>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+    pub fn error_json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stderr.trim())
+            .unwrap_or_else(|e| panic!("stderr is not JSON ({e}):\n{}", self.stderr))
+    }
+}
+
+impl User {
+    pub fn new(home: &Path, url: &str) -> User {
+        User {
+            home: home.to_path_buf(),
+            url: url.to_string(),
+            env: vec![],
+        }
+    }
+
+    pub fn leash_home(&self) -> PathBuf {
+        self.home.join("leash")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output: Output = Command::new(env!("CARGO_BIN_EXE_leash"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("LEASH_HOME", self.leash_home())
+            .env("LEASH_URL", &self.url)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .output()
+            .expect("leash runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and asserts success.
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code, 0,
+            "leash {args:?} failed:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+}
+
+/// A JSON-RPC call to the node.
+pub fn rpc(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
+    let client = solana_rpc_client::rpc_client::RpcClient::new(url.to_string());
+    let request = solana_rpc_client_types::request::RpcRequest::Custom {
+        method: Box::leak(method.to_string().into_boxed_str()),
+    };
+    client.send(request, params).expect("rpc call")
+}
