@@ -147,6 +147,11 @@ fn quickstart_word_for_word() {
         "transfer", "--to", &to, "--amount", "4.5", "--token", "USDC",
     ]);
     assert!(sent.stdout.contains("Sent 4.5 USDC"), "{}", sent.stdout);
+    assert!(
+        sent.stderr.is_empty(),
+        "no spinner when piped: {:?}",
+        sent.stderr
+    );
     assert!(me
         .ok(&["policy", "show"])
         .stdout

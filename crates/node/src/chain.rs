@@ -140,7 +140,9 @@ impl Chain {
         }
         let store = Store::open(dir)?;
         let mut svm = fresh_svm();
-        let (genesis, progress) = match store.meta::<Genesis>("genesis")? {
+        let stored = store.meta::<Genesis>("genesis")?;
+        let is_new = stored.is_none();
+        let (genesis, progress) = match stored {
             Some(genesis) => {
                 let progress: Progress = store
                     .meta("progress")?
@@ -170,7 +172,6 @@ impl Chain {
             pending: Batch::default(),
             ledger: dir.to_path_buf(),
         };
-        let is_new = chain.store.meta::<Genesis>("genesis")?.is_none();
         if is_new {
             chain
                 .pending

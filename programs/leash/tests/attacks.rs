@@ -474,3 +474,53 @@ fn inner_calls_cannot_claim_privileges_the_outer_instruction_lacks() {
     ix.data = bogus.pack();
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
 }
+
+/// A program that forwards its instruction to Leash by CPI, passing its accounts on.
+fn relay(
+    _program_id: &Pubkey,
+    accounts: &[solana_program::account_info::AccountInfo],
+    data: &[u8],
+) -> solana_program::entrypoint::ProgramResult {
+    let metas = accounts[1..]
+        .iter()
+        .map(|a| AccountMeta {
+            pubkey: *a.key,
+            is_signer: a.is_signer,
+            is_writable: a.is_writable,
+        })
+        .collect();
+    let ix = solana_program::instruction::Instruction {
+        program_id: leash_program::ID,
+        accounts: metas,
+        data: data.to_vec(),
+    };
+    solana_program::program::invoke(&ix, accounts)
+}
+
+leash_runtime::native_builtin!(RelayBuiltin, relay);
+
+#[test]
+fn execute_through_another_program_is_refused() {
+    // Through a CPI, Execute could be repeated inside one transaction without the sibling check
+    // seeing it; it must be a top-level instruction.
+    use leash_runtime::BuiltinFunctionDefinition;
+    let mut env = Env::new();
+    let relay_id = Pubkey::new_unique();
+    env.svm.add_builtin(
+        relay_id,
+        <RelayBuiltin as BuiltinFunctionDefinition<_>>::register,
+    );
+    let key = env.create_session(policy(&env));
+    let inner = execute_ix(&env, &key.pubkey(), USDC);
+    let mut accounts = vec![AccountMeta::new_readonly(leash_program::ID, false)];
+    accounts.extend(inner.accounts.clone());
+    let relayed = solana_program::instruction::Instruction {
+        program_id: relay_id,
+        accounts,
+        data: inner.data.clone(),
+    };
+    assert_leash_err(&env.send(&[relayed], &key, &[]), LeashError::TooManyCalls);
+    assert_eq!(env.token_balance(&env.recipient_usdc), 0);
+    // The same instruction top-level works.
+    assert_ok(&env.send(&[inner], &key, &[]));
+}
