@@ -596,3 +596,112 @@ fn two_holders_with_one_token_share_its_limits() {
     let policy = s.holder.ok(&["--json", "policy", "show"]).json();
     assert_eq!(policy["limits"][0]["used"], "7.5");
 }
+
+#[test]
+fn owner_manages_wallet_and_sessions_and_holder_runs_raw_instructions() {
+    use base64::Engine;
+    let s = setup();
+    let shown = s.owner.ok(&["--json", "wallet", "show"]).json();
+    assert_eq!(shown["sessions"], 1);
+    let balances = shown["balances"].as_array().unwrap();
+    assert!(
+        balances
+            .iter()
+            .any(|b| b["token"] == "USDC" && b["amount"] == "100"),
+        "{shown}"
+    );
+    // Withdraw under the owner's full authority.
+    let to = recipient();
+    s.owner.ok(&[
+        "wallet", "withdraw", "--amount", "10", "--token", "USDC", "--to", &to,
+    ]);
+    s.owner.ok(&["wallet", "withdraw", "--amount", "0.5"]);
+    let after = s.owner.ok(&["--json", "wallet", "show"]).json();
+    assert!(
+        after["balances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["token"] == "USDC" && b["amount"] == "90"),
+        "{after}"
+    );
+
+    // Raw instructions through the session: a System transfer out of the vault ("vault" is a
+    // placeholder for its address), once with execute and twice atomically with multicall.
+    let destination = recipient();
+    let system_transfer = |lamports: u64| {
+        let mut data = 2u32.to_le_bytes().to_vec();
+        data.extend_from_slice(&lamports.to_le_bytes());
+        json!({
+            "program": "system",
+            "accounts": [{"pubkey": "vault", "is_signer": true, "is_writable": true}, {"pubkey": destination, "is_writable": true}],
+            "data": base64::prelude::BASE64_STANDARD.encode(data),
+        })
+    };
+    s.holder
+        .ok(&["execute", "--ix", &system_transfer(100_000_000).to_string()]);
+    let calls = json!([system_transfer(1_000_000), system_transfer(2_000_000)]).to_string();
+    let calls_file = s.holder.home.join("calls.json");
+    std::fs::write(&calls_file, &calls).unwrap();
+    s.holder.ok(&[
+        "multicall",
+        "--calls",
+        &format!("@{}", calls_file.display()),
+    ]);
+    let policy = s.holder.ok(&["--json", "policy", "show"]).json();
+    assert_eq!(
+        policy["limits"][1]["used"], "0.103",
+        "SOL spent by execute and multicall: {policy}"
+    );
+    let bad = s.holder.run(&[
+        "execute",
+        "--ix",
+        "{\"program\": \"system\", \"data\": \"%%\"}",
+    ]);
+    assert!(
+        bad.stderr.contains("\"data\" must be base64"),
+        "{}",
+        bad.stderr
+    );
+
+    // The owner widens the limit in place; the holder goes on with the same token.
+    let session = s.holder.ok(&["--json", "whoami"]).json()["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wider = s.owner.home.join("wider.toml");
+    std::fs::write(&wider, POLICY.replace("total = \"8\"", "total = \"20\"")).unwrap();
+    s.owner.ok(&[
+        "session",
+        "update",
+        &session,
+        "--policy",
+        wider.to_str().unwrap(),
+    ]);
+    s.holder
+        .ok(&["transfer", "--to", &to, "--amount", "5", "--token", "USDC"]);
+    s.holder
+        .ok(&["transfer", "--to", &to, "--amount", "5", "--token", "USDC"]);
+    let shown = s.owner.ok(&["--json", "session", "show", &session]).json();
+    assert_eq!(shown["policy"]["limits"][0]["used"], "10");
+    assert_eq!(shown["policy"]["limits"][0]["total"], "20");
+    let listed = s.owner.ok(&["session", "list"]);
+    assert!(
+        listed.stdout.contains(&session) && listed.stdout.contains("active"),
+        "{}",
+        listed.stdout
+    );
+
+    // Close: the session is gone and its rent is back with the owner.
+    s.owner.ok(&["session", "close", &session]);
+    let status = s.holder.ok(&["--json", "session", "status"]).json();
+    assert_eq!(status["registered"], false);
+    let gone = s
+        .holder
+        .run(&["transfer", "--to", &to, "--amount", "1", "--token", "USDC"]);
+    assert!(
+        gone.stderr.contains("Error: Session not registered"),
+        "{}",
+        gone.stderr
+    );
+}

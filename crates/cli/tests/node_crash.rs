@@ -6,7 +6,7 @@ mod common;
 
 use std::{
     collections::HashSet,
-    process::Child,
+    process::{Child, Command},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -228,6 +228,30 @@ fn kill_dash_nine_loses_nothing_confirmed_and_invents_nothing() {
         client.get_latest_blockhash().unwrap(),
     );
     client.send_and_confirm_transaction(&tx).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn sigterm_stops_the_node_cleanly_and_keeps_its_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = spawn_node(dir.path());
+    let client = confirmed_client(&url);
+    let key = Keypair::new();
+    let signature = client.request_airdrop(&key.pubkey(), 3 * SOL).unwrap();
+    assert!(client.confirm_transaction(&signature).unwrap());
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "leash node exits 0 on SIGTERM: {exit:?}");
+    let (mut child, url) = spawn_node(dir.path());
+    assert_eq!(
+        confirmed_client(&url).get_balance(&key.pubkey()).unwrap(),
+        3 * SOL
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
