@@ -289,8 +289,12 @@ impl Chain {
         (hash, slot.saturating_add(BLOCKHASH_VALIDITY_SLOTS))
     }
 
+    /// Issued in the last 150 slots (a warp expires older blockhashes, as time would).
     pub fn is_blockhash_valid(&self, hash: &Hash) -> bool {
-        self.blockhashes.iter().any(|(h, _)| h == hash)
+        let slot = self.progress.slot;
+        self.blockhashes
+            .iter()
+            .any(|(h, issued)| h == hash && issued.saturating_add(BLOCKHASH_VALIDITY_SLOTS) >= slot)
     }
 
     pub fn genesis_hash(&self) -> &str {

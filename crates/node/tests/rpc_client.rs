@@ -615,12 +615,20 @@ fn state_history_and_slot_survive_a_restart() {
 fn control_methods_move_slot_and_clock() {
     let dir = tempfile::tempdir().unwrap();
     let (node, client) = start(dir.path(), false);
+    let old_blockhash = client.get_latest_blockhash().unwrap();
     let target = client.get_slot().unwrap() + 1_000;
     assert_eq!(
         rpc_call(&node.url, "leash_warpSlot", json!([target]))["result"],
         json!(target)
     );
     assert!(client.get_slot().unwrap() >= target);
+    // 1 000 slots later the old blockhash has expired.
+    let commitment = CommitmentConfig::confirmed();
+    assert!(!client
+        .is_blockhash_valid(&old_blockhash, commitment)
+        .unwrap());
+    let fresh = client.get_latest_blockhash().unwrap();
+    assert!(client.is_blockhash_valid(&fresh, commitment).unwrap());
     let set = rpc_call(
         &node.url,
         "leash_setUnixTimestamp",
