@@ -373,6 +373,13 @@ fn json_shapes() {
         .ok(&["--json", "balance", "--token", "USDC"])
         .json();
     assert_eq!(balance["balances"][0]["balance"], "100");
+    // The recipient's token account is created in the same transaction, paid by the session
+    // key: the vault's SOL does not move.
+    let vault_sol = |s: &Setup| {
+        s.holder.ok(&["--json", "balance", "--token", "SOL"]).json()["balances"][0]["balance"]
+            .clone()
+    };
+    let sol_before = vault_sol(&s);
     let sent = s
         .holder
         .ok(&[
@@ -386,6 +393,7 @@ fn json_shapes() {
             "USDC",
         ])
         .json();
+    assert_eq!(vault_sol(&s), sol_before);
     assert!(sent["signature"].is_string());
     assert_eq!(sent["uses"], 1);
     let list = s.owner.ok(&["--json", "session", "list"]).json();
