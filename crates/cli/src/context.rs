@@ -130,7 +130,7 @@ impl Ctx {
     }
 
     /// The session token: `LEASH_TOKEN` wins over the imported one.
-    pub fn session_token(globals: &Globals) -> CliResult<SessionToken> {
+    pub fn session_token() -> CliResult<SessionToken> {
         let from_env = std::env::var("LEASH_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty());
@@ -150,7 +150,6 @@ impl Ctx {
                 }
             }
         };
-        let _ = globals;
         SessionToken::decode(&text).map_err(|e| {
             CliError::new(
                 "InvalidToken",

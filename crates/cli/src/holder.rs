@@ -41,7 +41,7 @@ pub struct Holder {
 
 impl Holder {
     pub fn load(globals: &Globals) -> CliResult<Holder> {
-        let token = Ctx::session_token(globals)?;
+        let token = Ctx::session_token()?;
         let invalid =
             |e: leash_sdk::token::TokenError| CliError::new("InvalidToken", e.to_string());
         let key = token.keypair().map_err(invalid)?;

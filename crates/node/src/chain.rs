@@ -153,7 +153,7 @@ impl Chain {
                 }
                 (genesis, progress)
             }
-            None => Self::genesis(&mut svm),
+            None => Self::genesis(&mut svm)?,
         };
         let faucet = Keypair::try_from(genesis.faucet.as_slice())
             .map_err(|e| StoreError(format!("faucet key: {e}")))?;
@@ -191,10 +191,13 @@ impl Chain {
         Ok(chain)
     }
 
-    fn genesis(svm: &mut LiteSVM) -> (Genesis, Progress) {
+    fn genesis(svm: &mut LiteSVM) -> Result<(Genesis, Progress), StoreError> {
         let faucet = Keypair::new();
         let usdc = Keypair::new().pubkey();
-        let _ = svm.set_account(
+        let genesis_error = |e: litesvm::error::LiteSVMError| {
+            StoreError(format!("creating genesis accounts: {e:?}"))
+        };
+        svm.set_account(
             faucet.pubkey(),
             Account {
                 lamports: FAUCET_LAMPORTS,
@@ -203,8 +206,10 @@ impl Chain {
                 executable: false,
                 rent_epoch: 0,
             },
-        );
-        let _ = svm.set_account(usdc, mint_account(svm, &faucet.pubkey(), 6));
+        )
+        .map_err(genesis_error)?;
+        svm.set_account(usdc, mint_account(svm, &faucet.pubkey(), 6))
+            .map_err(genesis_error)?;
         let genesis = Genesis {
             genesis_hash: Hash::new_from_array(rand_bytes()).to_string(),
             faucet: faucet.to_bytes().to_vec(),
@@ -223,7 +228,7 @@ impl Chain {
             sequence: 0,
             blockhashes: vec![],
         };
-        (genesis, progress)
+        Ok((genesis, progress))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -415,6 +420,7 @@ impl Chain {
                 // Undo the fee (the only change a failed transaction makes).
                 for (key, account) in keys.iter().zip(&before) {
                     if let Some(account) = account {
+                        // Plain accounts (no program cache to rebuild): cannot fail.
                         let _ = self.svm.set_account(*key, account.clone());
                     }
                 }
