@@ -16,7 +16,7 @@ use std::{
 
 use leash_program::{
     instruction as ix,
-    state::{self, Authority, Policy, SpendLimit, NATIVE_SOL_MINT, UNLIMITED},
+    state::{self, Authority, Policy, SpendLimit, NATIVE_SOL_MINT},
 };
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
@@ -196,15 +196,10 @@ fn run(
         let signer = Keypair::new();
         airdrop(&client, &signer.pubkey(), 50 * SOL)?;
         if kind == Kind::Session {
-            let policy = Policy {
-                valid_after: 0,
-                valid_until: i64::MAX,
-                expiry_slot: 0,
-                max_uses: UNLIMITED,
-                max_calls_per_tx: 1,
-                allowed_programs: vec![solana_system_interface::program::ID],
-                limits: vec![SpendLimit::unlimited(NATIVE_SOL_MINT)],
-            };
+            let policy = Policy::unbounded(
+                vec![solana_system_interface::program::ID],
+                vec![SpendLimit::unlimited(NATIVE_SOL_MINT)],
+            );
             let create = ix::create_session(
                 &owner.pubkey(),
                 &owner.pubkey(),

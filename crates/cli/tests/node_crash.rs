@@ -16,7 +16,7 @@ use std::{
 
 use leash_program::{
     instruction as ix,
-    state::{self, Authority, Policy, Session, SpendLimit, UNLIMITED},
+    state::{self, Authority, Policy, Session, SpendLimit},
 };
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
@@ -55,15 +55,10 @@ fn kill_dash_nine_loses_nothing_confirmed_and_invents_nothing() {
     let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32]);
     let (vault, _) = state::vault_address(&wallet);
     let session_key = Keypair::new();
-    let policy = Policy {
-        valid_after: 0,
-        valid_until: i64::MAX,
-        expiry_slot: 0,
-        max_uses: UNLIMITED,
-        max_calls_per_tx: 1,
-        allowed_programs: vec![solana_system_interface::program::ID],
-        limits: vec![SpendLimit::unlimited(state::NATIVE_SOL_MINT)],
-    };
+    let policy = Policy::unbounded(
+        vec![solana_system_interface::program::ID],
+        vec![SpendLimit::unlimited(state::NATIVE_SOL_MINT)],
+    );
     let setup = [
         ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [0; 32]),
         solana_system_interface::instruction::transfer(&owner.pubkey(), &vault, 3 * SOL),

@@ -7,7 +7,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use leash_program::{
     instruction as ix,
-    state::{self, Authority, Policy, SpendLimit, UNLIMITED},
+    state::{self, Authority, Policy, SpendLimit},
 };
 use leash_sdk::spl;
 use litesvm::LiteSVM;
@@ -88,15 +88,7 @@ fn setup() -> Bench {
         solana_system_interface::instruction::transfer(&owner.pubkey(), &vault, SOL),
     ];
     send(&mut svm, &fund, &owner, &[]);
-    let policy = Policy {
-        valid_after: 0,
-        valid_until: i64::MAX,
-        expiry_slot: 0,
-        max_uses: UNLIMITED,
-        max_calls_per_tx: 1,
-        allowed_programs: vec![token],
-        limits: vec![SpendLimit::unlimited(mint)],
-    };
+    let policy = Policy::unbounded(vec![token], vec![SpendLimit::unlimited(mint)]);
     let create = ix::create_session(
         &owner.pubkey(),
         &owner.pubkey(),

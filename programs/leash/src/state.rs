@@ -117,6 +117,20 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// A policy bounded only by its programs and spending limits: valid from the epoch on,
+    /// forever, any number of uses, one call per transaction (benchmarks, tests, tools).
+    pub fn unbounded(allowed_programs: Vec<Pubkey>, limits: Vec<SpendLimit>) -> Policy {
+        Policy {
+            valid_after: 0,
+            valid_until: i64::MAX,
+            expiry_slot: 0,
+            max_uses: UNLIMITED,
+            max_calls_per_tx: 1,
+            allowed_programs,
+            limits,
+        }
+    }
+
     /// Checks the rules of DESIGN.md §3.3 `CreateSession`, plus rejecting duplicate programs.
     pub fn validate(&self) -> Result<(), LeashError> {
         let invalid = |why: &str| {
