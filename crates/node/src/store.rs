@@ -18,7 +18,7 @@ use solana_transaction_error::TransactionError;
 
 /// Address → account (see [`encode_account`]).
 const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
-/// Signature → [`TxRecord`] (bincode).
+/// Signature → [`TxRecord`] (bincode, zstd-compressed: logs and transactions compress well).
 const TRANSACTIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transactions");
 /// Address ++ sequence (big-endian) → signature: the history of an address, oldest first.
 const ADDRESS_SIGNATURES: TableDefinition<&[u8], &[u8]> =
@@ -137,6 +137,19 @@ pub fn decode_account(bytes: &[u8]) -> Option<Account> {
     })
 }
 
+fn encode_record(record: &TxRecord) -> Result<Vec<u8>, StoreError> {
+    let bytes = bincode::serialize(record)?;
+    zstd::bulk::compress(&bytes, 1).map_err(|e| StoreError(format!("compressing a record: {e}")))
+}
+
+fn decode_record(bytes: &[u8]) -> Result<TxRecord, StoreError> {
+    // A record is far below this; the bound keeps a corrupt length from allocating wildly.
+    const MAX_RECORD: usize = 1 << 20;
+    let bytes = zstd::bulk::decompress(bytes, MAX_RECORD)
+        .map_err(|e| StoreError(format!("decompressing a record: {e}")))?;
+    Ok(bincode::deserialize(&bytes)?)
+}
+
 impl Store {
     /// Opens the ledger in `dir` (created if missing).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
@@ -179,7 +192,7 @@ impl Store {
             for (record, addresses) in &batch.transactions {
                 transactions.insert(
                     record.signature.as_slice(),
-                    bincode::serialize(record)?.as_slice(),
+                    encode_record(record)?.as_slice(),
                 )?;
                 for address in addresses {
                     let mut key = [0u8; 40];
@@ -227,7 +240,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(TRANSACTIONS)?;
         match table.get(signature.as_slice())? {
-            Some(value) => Ok(Some(bincode::deserialize(value.value())?)),
+            Some(value) => Ok(Some(decode_record(value.value())?)),
             None => Ok(None),
         }
     }
