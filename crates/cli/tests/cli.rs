@@ -75,6 +75,20 @@ fn setup() -> Setup {
     }
 }
 
+/// A second session of the owner's wallet, created with the quickstart policy (`--json` output).
+fn create_session_json(s: &Setup) -> serde_json::Value {
+    let policy = s.owner.home.join("policy.toml");
+    s.owner
+        .ok(&[
+            "--json",
+            "session",
+            "create",
+            "--policy",
+            policy.to_str().unwrap(),
+        ])
+        .json()
+}
+
 /// Neither the token nor its secret appears in anything a command printed.
 #[track_caller]
 fn assert_no_secret(setup: &Setup, run: &Run) {
@@ -310,17 +324,7 @@ fn errors_carry_messages_figures_hints_and_exit_codes() {
 #[test]
 fn json_shapes() {
     let s = setup();
-    let policy = s.owner.home.join("policy.toml");
-    let created = s
-        .owner
-        .ok(&[
-            "--json",
-            "session",
-            "create",
-            "--policy",
-            policy.to_str().unwrap(),
-        ])
-        .json();
+    let created = create_session_json(&s);
     for field in ["token", "session", "wallet", "policy"] {
         assert!(
             created.get(field).is_some(),
@@ -329,6 +333,7 @@ fn json_shapes() {
     }
     assert_eq!(created["policy"]["limits"][0]["token"], "USDC");
     assert_eq!(created["policy"]["limits"][0]["total"], "8");
+    let policy = s.owner.home.join("policy.toml");
     let preview = s
         .owner
         .ok(&[
@@ -468,17 +473,7 @@ fn token_files_are_private_and_the_secret_is_never_printed() {
 fn leash_token_env_wins_and_bad_tokens_get_clear_errors() {
     let s = setup();
     // A second session, handed over by environment: it wins over the imported one.
-    let policy = s.owner.home.join("policy.toml");
-    let other = s
-        .owner
-        .ok(&[
-            "--json",
-            "session",
-            "create",
-            "--policy",
-            policy.to_str().unwrap(),
-        ])
-        .json();
+    let other = create_session_json(&s);
     let mut holder = User::new(&s.holder.home, &s.holder.url);
     holder.env.push((
         "LEASH_TOKEN".into(),

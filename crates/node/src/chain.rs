@@ -326,9 +326,7 @@ impl Chain {
     // Reads.
 
     pub fn account(&self, address: &Pubkey) -> Option<Account> {
-        self.svm
-            .get_account(address)
-            .filter(|a| a.lamports > 0 || !a.data.is_empty())
+        self.svm.get_account(address).filter(exists)
     }
 
     pub fn program_accounts(&self, program: &Pubkey) -> Vec<(Pubkey, Account)> {
@@ -391,14 +389,11 @@ impl Chain {
         self.admit(&tx)?;
         let signature = tx.signatures[0];
         let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
-        let writable: Vec<Pubkey> = keys
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| {
+        let writable: Vec<bool> = (0..keys.len())
+            .map(|i| {
                 tx.message
-                    .is_maybe_writable_with_reserved_addresses(*i, None::<&HashSet<Pubkey>>)
+                    .is_maybe_writable_with_reserved_addresses(i, None::<&HashSet<Pubkey>>)
             })
-            .map(|(_, k)| *k)
             .collect();
         let before: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
         let raw = bincode::serialize(&tx).map_err(|e| SendError::Unsupported(e.to_string()))?;
@@ -451,8 +446,10 @@ impl Chain {
             }),
         };
         self.progress.sequence = self.progress.sequence.saturating_add(1);
-        for key in &writable {
-            self.stage_account(key);
+        // The accounts as read after execution are what gets stored.
+        for ((key, account), _) in keys.iter().zip(&after).zip(&writable).filter(|(_, w)| **w) {
+            let account = account.clone().filter(exists);
+            self.pending.accounts.push((*key, account));
         }
         self.pending.transactions.push((record, keys));
         self.stage_progress();
@@ -556,10 +553,7 @@ impl Chain {
     // Commits.
 
     fn stage_account(&mut self, address: &Pubkey) {
-        let account = self
-            .svm
-            .get_account(address)
-            .filter(|a| a.lamports > 0 || !a.data.is_empty());
+        let account = self.svm.get_account(address).filter(exists);
         self.pending.accounts.push((*address, account));
     }
 
@@ -588,6 +582,11 @@ impl Chain {
         let batch = std::mem::take(&mut self.pending);
         self.store.commit(&batch, durable)
     }
+}
+
+/// An account with neither lamports nor data does not exist (as on a validator).
+fn exists(account: &Account) -> bool {
+    account.lamports > 0 || !account.data.is_empty()
 }
 
 pub fn signature_bytes(signature: &Signature) -> [u8; 64] {

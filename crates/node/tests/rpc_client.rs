@@ -384,25 +384,8 @@ fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
     };
     let before = client.get_balance(&key.pubkey()).unwrap();
     let blockhash = client.get_latest_blockhash().unwrap();
-    let over = Transaction::new(
-        &[&key],
-        Message::new(
-            &[ix::execute(
-                &key.pubkey(),
-                &leash.wallet,
-                None,
-                &[out(6_000_000)],
-            )],
-            Some(&key.pubkey()),
-        ),
-        blockhash,
-    );
-    let encoded = base64_tx(&over);
-    let response = rpc_call(
-        &node.url,
-        "sendTransaction",
-        json!([encoded, {"encoding": "base64"}]),
-    );
+    let over = execute_tx(&key, &leash.wallet, &[out(6_000_000)], blockhash);
+    let response = send_base64(&node.url, &over, false);
     assert_eq!(response["error"]["code"], -32002, "{response}");
     assert_eq!(
         response["error"]["data"]["err"],
@@ -432,11 +415,7 @@ fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
     );
 
     // skipPreflight: it lands, fails, pays its fee and is recorded.
-    let landed = rpc_call(
-        &node.url,
-        "sendTransaction",
-        json!([encoded, {"encoding": "base64", "skipPreflight": true}]),
-    );
+    let landed = send_base64(&node.url, &over, true);
     let signature: solana_signature::Signature =
         landed["result"].as_str().unwrap().parse().unwrap();
     let status = client.get_signature_status(&signature).unwrap().unwrap();
@@ -444,30 +423,15 @@ fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
     assert!(client.get_balance(&key.pubkey()).unwrap() < before);
 
     // A duplicate is reported, never executed twice.
-    let good = Transaction::new(
-        &[&key],
-        Message::new(
-            &[ix::execute(
-                &key.pubkey(),
-                &leash.wallet,
-                None,
-                &[out(1_000_000)],
-            )],
-            Some(&key.pubkey()),
-        ),
+    let good = execute_tx(
+        &key,
+        &leash.wallet,
+        &[out(1_000_000)],
         client.get_latest_blockhash().unwrap(),
     );
-    let first = rpc_call(
-        &node.url,
-        "sendTransaction",
-        json!([base64_tx(&good), {"encoding": "base64"}]),
-    );
+    let first = send_base64(&node.url, &good, false);
     assert!(first["result"].is_string(), "{first}");
-    let second = rpc_call(
-        &node.url,
-        "sendTransaction",
-        json!([base64_tx(&good), {"encoding": "base64"}]),
-    );
+    let second = send_base64(&node.url, &good, false);
     assert_eq!(
         second["error"]["data"]["err"],
         json!("AlreadyProcessed"),
@@ -482,34 +446,22 @@ fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
     );
 
     // Unknown blockhash, bad signature.
-    let stale = Transaction::new(
-        &[&key],
-        Message::new(
-            &[ix::execute(&key.pubkey(), &leash.wallet, None, &[out(1)])],
-            Some(&key.pubkey()),
-        ),
+    let stale = execute_tx(
+        &key,
+        &leash.wallet,
+        &[out(1)],
         solana_hash::Hash::new_unique(),
     );
-    let response = rpc_call(
-        &node.url,
-        "sendTransaction",
-        json!([base64_tx(&stale), {"encoding": "base64"}]),
-    );
+    let response = send_base64(&node.url, &stale, false);
     assert_eq!(response["error"]["data"]["err"], json!("BlockhashNotFound"));
-    let mut forged = Transaction::new(
-        &[&key],
-        Message::new(
-            &[ix::execute(&key.pubkey(), &leash.wallet, None, &[out(1)])],
-            Some(&key.pubkey()),
-        ),
+    let mut forged = execute_tx(
+        &key,
+        &leash.wallet,
+        &[out(1)],
         client.get_latest_blockhash().unwrap(),
     );
     forged.signatures[0] = solana_signature::Signature::from([7u8; 64]);
-    let response = rpc_call(
-        &node.url,
-        "sendTransaction",
-        json!([base64_tx(&forged), {"encoding": "base64"}]),
-    );
+    let response = send_base64(&node.url, &forged, false);
     assert_eq!(response["error"]["code"], -32003, "{response}");
 
     // Simulation reports without changing anything.
@@ -528,6 +480,27 @@ fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
 fn base64_tx(tx: &Transaction) -> String {
     use base64::Engine;
     base64::prelude::BASE64_STANDARD.encode(bincode::serialize(tx).unwrap())
+}
+
+/// A signed `Execute` of `calls` by the session `key` of `wallet`, paid by the key.
+fn execute_tx(
+    key: &Keypair,
+    wallet: &Pubkey,
+    calls: &[Instruction],
+    blockhash: solana_hash::Hash,
+) -> Transaction {
+    let execute = ix::execute(&key.pubkey(), wallet, None, calls);
+    Transaction::new(
+        &[key],
+        Message::new(&[execute], Some(&key.pubkey())),
+        blockhash,
+    )
+}
+
+/// `sendTransaction` with a base64 transaction, as a raw JSON-RPC response.
+fn send_base64(url: &str, tx: &Transaction, skip_preflight: bool) -> Value {
+    let config = json!({"encoding": "base64", "skipPreflight": skip_preflight});
+    rpc_call(url, "sendTransaction", json!([base64_tx(tx), config]))
 }
 
 #[test]
@@ -660,12 +633,10 @@ fn control_methods_move_slot_and_clock() {
         &leash.vault,
         1,
     );
-    let tx = Transaction::new(
-        &[&key],
-        Message::new(
-            &[ix::execute(&key.pubkey(), &leash.wallet, None, &[out])],
-            Some(&key.pubkey()),
-        ),
+    let tx = execute_tx(
+        &key,
+        &leash.wallet,
+        &[out],
         client.get_latest_blockhash().unwrap(),
     );
     let err = client.send_transaction(&tx).unwrap_err();
@@ -705,12 +676,10 @@ fn concurrent_clients_racing_on_one_session_never_exceed_its_limit() {
                     // Distinct amounts keep every transaction distinct.
                     let amount = 3_000_000 + t * 10 + i;
                     let out = spl::transfer(&spl::TOKEN_PROGRAM_ID, &from, &to, &vault, amount);
-                    let tx = Transaction::new(
-                        &[&*key],
-                        Message::new(
-                            &[ix::execute(&key.pubkey(), &wallet, None, &[out])],
-                            Some(&key.pubkey()),
-                        ),
+                    let tx = execute_tx(
+                        &key,
+                        &wallet,
+                        &[out],
                         client.get_latest_blockhash().unwrap(),
                     );
                     match client.send_and_confirm_transaction(&tx) {

@@ -208,15 +208,7 @@ mod tests {
     }
 
     fn policy(limits: Vec<SpendLimit>) -> Policy {
-        Policy {
-            valid_after: 0,
-            valid_until: i64::MAX,
-            expiry_slot: 0,
-            max_uses: UNLIMITED,
-            max_calls_per_tx: 1,
-            allowed_programs: vec![],
-            limits,
-        }
+        Policy::unbounded(vec![], limits)
     }
 
     fn limit(m: u8, per_tx: u64, total: u64, period_secs: u32, per_period: u64) -> SpendLimit {
