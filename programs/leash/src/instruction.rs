@@ -49,6 +49,9 @@ pub enum LeashInstruction {
     CloseSession,
     /// owner(s), wallet, vault(w), then the calls' accounts
     OwnerExecute { calls: Vec<Call> },
+    /// owner(s), wallet(w), recipient(w), then any of the wallet's session accounts (w): moves
+    /// every lamport above the rent-exempt minimum out of the wallet and the listed sessions.
+    SweepLamports,
 }
 
 impl LeashInstruction {
@@ -274,6 +277,27 @@ pub fn owner_execute(owner: &Pubkey, wallet: &Pubkey, instructions: &[Instructio
     }
 }
 
+/// `SweepLamports`: moves what lies above the rent-exempt minimum in the wallet account and in
+/// `sessions` (the wallet's session accounts) to `recipient`.
+pub fn sweep_lamports(
+    owner: &Pubkey,
+    wallet: &Pubkey,
+    recipient: &Pubkey,
+    sessions: &[Pubkey],
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new_readonly(*owner, true),
+        AccountMeta::new(*wallet, false),
+        AccountMeta::new(*recipient, false),
+    ];
+    accounts.extend(sessions.iter().map(|s| AccountMeta::new(*s, false)));
+    Instruction {
+        program_id: crate::ID,
+        accounts,
+        data: LeashInstruction::SweepLamports.pack(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,7 +313,8 @@ mod tests {
         };
         assert_eq!(exec.pack(), vec![2, 1, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(LeashInstruction::unpack(&exec.pack()), Some(exec));
-        assert_eq!(LeashInstruction::unpack(&[8]), None);
+        assert_eq!(LeashInstruction::SweepLamports.pack(), vec![8]);
+        assert_eq!(LeashInstruction::unpack(&[9]), None);
         assert_eq!(
             LeashInstruction::unpack(&[3, 0]),
             None,

@@ -57,6 +57,8 @@ pub fn process_instruction(
         } => update_session(accounts, policy, expected_uses),
         LeashInstruction::CloseSession => close_session(accounts),
         LeashInstruction::OwnerExecute { calls } => owner_execute(accounts, &calls),
+        // Implemented with the processor's per-instruction modules (value model v2).
+        LeashInstruction::SweepLamports => Err(ProgramError::InvalidInstructionData),
     }
 }
 
