@@ -29,6 +29,7 @@ use solana_program::{
     pubkey::Pubkey,
     rent::Rent,
 };
+use solana_program_runtime::solana_sbpf::vm::ContextObject;
 use solana_program_runtime::{
     invoke_context::InvokeContext, serialization::serialize_parameters, stable_log,
 };
@@ -106,7 +107,6 @@ pub fn invoke_native(
 ) -> Result<(), InstructionError> {
     install_stubs();
     let log_collector = invoke_context.get_log_collector();
-    let stack_height = invoke_context.get_stack_height();
     let direct_pointers = invoke_context
         .get_feature_set()
         .direct_account_pointers_in_program_input;
@@ -115,13 +115,13 @@ pub fn invoke_native(
         .transaction_context
         .get_current_instruction_context()?;
     let program_id = *instruction_context.get_program_key()?;
-    stable_log::program_invoke(&log_collector, &program_id, stack_height);
     let account_indices: HashSet<IndexOfAccount> =
         (0..instruction_context.get_number_of_instruction_accounts()).collect();
     // No VM: no address-space adjustments or direct mapping to emulate.
     let (mut parameter_bytes, _regions, _metadata, _data_offset) =
         serialize_parameters(&instruction_context, false, false, direct_pointers)?;
 
+    let compute_meter_prev = invoke_context.get_remaining();
     let guard = ContextGuard::enter(invoke_context);
     CPI_ERROR.with(|e| e.borrow_mut().take());
     let buffer = parameter_bytes.as_slice_mut();
@@ -149,11 +149,20 @@ pub fn invoke_native(
         }
         Err(_panic) => Err(InstructionError::ProgramFailedToComplete),
     };
-    if let Err(err) = &result {
-        stable_log::program_failure(&log_collector, &program_id, err);
-        return result;
+    // The lines the SBF loader adds after the program ran. `invoke [n]` before it and
+    // `success` / `failed: …` after it come from the runtime's dispatch of this builtin
+    // (`InvokeContext::process_executable_chain`), as they do around the SBF loader.
+    let consumed = compute_meter_prev.saturating_sub(invoke_context.get_remaining());
+    if let Some(collector) = &log_collector {
+        collector.borrow_mut().log(&format!(
+            "Program {program_id} consumed {consumed} of {compute_meter_prev} compute units"
+        ));
     }
-    stable_log::program_success(&log_collector, &program_id);
+    let (_, return_data) = invoke_context.transaction_context.get_return_data();
+    if !return_data.is_empty() {
+        stable_log::program_return(&log_collector, &program_id, return_data);
+    }
+    result?;
 
     // Commit the program's changes to writable accounts.
     let instruction_context = invoke_context
@@ -267,7 +276,6 @@ fn cpi(
     account_infos: &[AccountInfo],
     signers_seeds: &[&[&[u8]]],
 ) -> Result<(), InstructionError> {
-    let log_collector = invoke_context.get_log_collector();
     let caller = *invoke_context
         .transaction_context
         .get_current_instruction_context()?
@@ -277,11 +285,8 @@ fn cpi(
         .map(|seeds| Pubkey::create_program_address(seeds, &caller))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| InstructionError::InvalidSeeds)?;
-    stable_log::program_invoke(
-        &log_collector,
-        &instruction.program_id,
-        invoke_context.get_stack_height(),
-    );
+    // The callee's `invoke [n]` and `success` / `failed: …` come from `process_instruction`, as
+    // for the SBF loader's CPI syscall.
     invoke_context.prepare_next_cpi_instruction(instruction.clone(), &signers)?;
 
     // Caller → transaction.
@@ -347,7 +352,6 @@ fn cpi(
             .map_err(|_| InstructionError::AccountBorrowFailed)?
             .copy_from_slice(new_data);
     }
-    stable_log::program_success(&log_collector, &instruction.program_id);
     Ok(())
 }
 

@@ -129,6 +129,11 @@ fn logs_events_and_return_data_reach_the_transaction() {
         meta.logs.first().unwrap(),
         &format!("Program {PROBE} invoke [1]")
     );
+    // As the SBF loader logs it, after `consumed` and before `success`.
+    assert_eq!(
+        meta.logs[meta.logs.len() - 2],
+        format!("Program return: {PROBE} cmV0")
+    );
     assert_eq!(
         meta.logs.last().unwrap(),
         &format!("Program {PROBE} success")
