@@ -8,6 +8,7 @@ pub mod errors;
 pub mod names;
 pub mod policy;
 pub mod spl;
+pub mod sweep;
 pub mod token;
 
 pub use leash_program::{
