@@ -129,7 +129,7 @@ struct BenchCmd {
 #[derive(Args)]
 struct WalletName {
     /// Which of the owner's wallets
-    #[arg(long, default_value = "default")]
+    #[arg(long, visible_alias = "wallet", default_value = "default")]
     name: String,
 }
 
@@ -154,6 +154,15 @@ enum WalletCmd {
         amount: String,
         #[arg(long, default_value = "SOL")]
         token: String,
+        /// Recipient [default: the owner]
+        #[arg(long, value_parser = parse_address)]
+        to: Option<Pubkey>,
+        #[command(flatten)]
+        wallet: WalletName,
+    },
+    /// Move SOL sent by mistake to the wallet account or its session accounts (what lies above
+    /// their rent-exempt minimum) to the owner or --to
+    Sweep {
         /// Recipient [default: the owner]
         #[arg(long, value_parser = parse_address)]
         to: Option<Pubkey>,
@@ -319,6 +328,7 @@ fn run(cli: Cli) -> CliResult<()> {
                 to,
                 wallet,
             } => owner::wallet_withdraw(&ctx()?, &wallet.name, &amount, &token, to),
+            WalletCmd::Sweep { to, wallet } => owner::wallet_sweep(&ctx()?, &wallet.name, to),
         },
         Command::Session(cmd) => match cmd {
             SessionCmd::Create {

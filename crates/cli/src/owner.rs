@@ -8,8 +8,10 @@ use leash_sdk::{
     policy::{self, ResolvedToken, TokenResolver},
     spl,
     state::{self, Authority, Session, Wallet, NATIVE_SOL_MINT},
+    sweep,
     token::SessionToken,
 };
+use serde::Serialize;
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
 use solana_program::{hash::hashv, instruction::Instruction, pubkey::Pubkey};
@@ -337,6 +339,146 @@ pub fn wallet_withdraw(
     Ok(())
 }
 
+/// One account `leash wallet sweep` took lamports from.
+#[derive(Serialize)]
+pub struct SweptAccount {
+    pub address: String,
+    /// `wallet` or `session`.
+    pub kind: &'static str,
+    /// SOL, exact decimal.
+    pub amount: String,
+    pub lamports: u64,
+}
+
+/// What `leash wallet sweep` did (`--json`).
+#[derive(Serialize)]
+pub struct SweepReport {
+    pub wallet: String,
+    pub recipient: String,
+    /// Whether anything lay above the rent-exempt minimum (and so was sent).
+    pub swept: bool,
+    /// SOL moved in total, exact decimal.
+    pub amount: String,
+    pub lamports: u64,
+    /// The accounts swept, the wallet first; accounts at their minimum are not listed.
+    pub accounts: Vec<SweptAccount>,
+    /// One per transaction (at most 20 sessions each).
+    pub signatures: Vec<String>,
+}
+
+impl SweepReport {
+    fn text(&self) -> String {
+        if !self.swept {
+            return "Nothing to sweep: the wallet account and its sessions hold only their rent-exempt minimum".into();
+        }
+        let sessions = self.accounts.iter().filter(|a| a.kind == "session").count();
+        let mut sources = Vec::new();
+        if self.accounts.iter().any(|a| a.kind == "wallet") {
+            sources.push("the wallet".to_string());
+        }
+        match sessions {
+            0 => {}
+            1 => sources.push("1 session".into()),
+            n => sources.push(format!("{n} sessions")),
+        }
+        let mut text = format!(
+            "Swept {} SOL from {} to {}",
+            self.amount,
+            sources.join(" and "),
+            self.recipient
+        );
+        for signature in &self.signatures {
+            text.push_str(&format!("\nSignature: {signature}"));
+        }
+        text
+    }
+}
+
+/// Moves the lamports above the rent-exempt minimum out of the wallet account and its session
+/// accounts (SOL sent there by mistake) to `to`, default the owner.
+pub fn wallet_sweep(ctx: &Ctx, name: &str, to: Option<Pubkey>) -> CliResult<()> {
+    let owner = ctx.owner()?;
+    let wallet = wallet_ref(&owner.pubkey(), name);
+    load_wallet(ctx, &wallet)?;
+    let recipient = to.unwrap_or(owner.pubkey());
+    let wallet_account = ctx
+        .client
+        .get_account(&wallet.address)
+        .map_err(|e| ctx.rpc(e))?;
+    let sessions = session_accounts(ctx, &wallet)?;
+    if recipient == wallet.address || sessions.iter().any(|(a, _, _)| *a == recipient) {
+        return Err(CliError::input(format!(
+            "--to {recipient} is the wallet account or one of its sessions; lamports cannot be swept into it"
+        ))
+        .with_hint("omit --to to sweep to the owner, or pass another address (the vault works)"));
+    }
+
+    // One rent query per distinct data size.
+    let mut minimums = std::collections::BTreeMap::new();
+    let mut minimum = |len: usize| -> CliResult<u64> {
+        if let Some(m) = minimums.get(&len) {
+            return Ok(*m);
+        }
+        let m = ctx
+            .client
+            .get_minimum_balance_for_rent_exemption(len)
+            .map_err(|e| ctx.rpc(e))?;
+        minimums.insert(len, m);
+        Ok(m)
+    };
+    let mut accounts = Vec::new();
+    let wallet_excess =
+        sweep::excess_lamports(wallet_account.lamports, minimum(wallet_account.data.len())?);
+    if wallet_excess > 0 {
+        accounts.push((wallet.address, "wallet", wallet_excess));
+    }
+    let mut swept_sessions = Vec::new();
+    for (address, lamports, data) in &sessions {
+        let excess = sweep::excess_lamports(*lamports, minimum(data.len())?);
+        if excess > 0 {
+            accounts.push((*address, "session", excess));
+            swept_sessions.push(*address);
+        }
+    }
+    let lamports = accounts
+        .iter()
+        .try_fold(0u64, |sum, (_, _, l)| sum.checked_add(*l))
+        .ok_or_else(|| CliError::new("Internal", "the lamports to sweep overflow a u64"))?;
+
+    let mut signatures = Vec::new();
+    if lamports > 0 {
+        for sweep_ix in sweep::sweep_instructions(
+            &owner.pubkey(),
+            &wallet.address,
+            &recipient,
+            &swept_sessions,
+        ) {
+            signatures.push(ctx.send(&[sweep_ix], &[&owner])?.to_string());
+        }
+    }
+    let report = SweepReport {
+        wallet: wallet.address.to_string(),
+        recipient: recipient.to_string(),
+        swept: lamports > 0,
+        amount: format_amount(lamports, 9),
+        lamports,
+        accounts: accounts
+            .iter()
+            .map(|(address, kind, lamports)| SweptAccount {
+                address: address.to_string(),
+                kind,
+                amount: format_amount(*lamports, 9),
+                lamports: *lamports,
+            })
+            .collect(),
+        signatures,
+    };
+    let value = serde_json::to_value(&report)
+        .map_err(|e| CliError::new("Internal", format!("cannot encode the report: {e}")))?;
+    Out::new(ctx).result(value, report.text());
+    Ok(())
+}
+
 pub fn now(ctx: &Ctx) -> i64 {
     // The chain's clock: the latest block time, else the local clock.
     ctx.client
@@ -367,6 +509,14 @@ pub fn status(session: &Session, wallet: &Wallet, now: i64, slot: u64) -> &'stat
 }
 
 pub fn list_sessions(ctx: &Ctx, wallet: &WalletRef) -> CliResult<Vec<(Pubkey, Session)>> {
+    Ok(session_accounts(ctx, wallet)?
+        .into_iter()
+        .filter_map(|(address, _, data)| Some((address, Session::decode(&data)?)))
+        .collect())
+}
+
+/// The wallet's session accounts as stored: address, lamports and data.
+fn session_accounts(ctx: &Ctx, wallet: &WalletRef) -> CliResult<Vec<(Pubkey, u64, Vec<u8>)>> {
     let config = RpcProgramAccountsConfig {
         filters: Some(vec![
             RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
@@ -390,7 +540,7 @@ pub fn list_sessions(ctx: &Ctx, wallet: &WalletRef) -> CliResult<Vec<(Pubkey, Se
         .map_err(|e| ctx.rpc(e))?;
     Ok(accounts
         .into_iter()
-        .filter_map(|(address, account)| Some((address, Session::decode(&account.data.decode()?)?)))
+        .filter_map(|(address, account)| Some((address, account.lamports, account.data.decode()?)))
         .collect())
 }
 

@@ -708,3 +708,106 @@ fn owner_manages_wallet_and_sessions_and_holder_runs_raw_instructions() {
         gone.stderr
     );
 }
+
+#[test]
+fn wallet_sweep_returns_sol_stranded_in_the_wallet_and_session_accounts() {
+    use base64::Engine;
+    let s = setup();
+    let shown = s.owner.ok(&["--json", "wallet", "show"]).json();
+    let wallet = shown["wallet"].as_str().unwrap().to_string();
+    let owner = shown["owner"].as_str().unwrap().to_string();
+    let session = s.holder.ok(&["--json", "whoami"]).json()["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = s.owner.url.clone();
+    let balance = |address: &str| {
+        rpc(&url, "getBalance", json!([address]))["value"]
+            .as_u64()
+            .unwrap()
+    };
+    let minimum = |address: &str| {
+        let info = rpc(
+            &url,
+            "getAccountInfo",
+            json!([address, {"encoding": "base64"}]),
+        );
+        let data = base64::prelude::BASE64_STANDARD
+            .decode(info["value"]["data"][0].as_str().unwrap())
+            .unwrap();
+        rpc(
+            &url,
+            "getMinimumBalanceForRentExemption",
+            json!([data.len()]),
+        )
+        .as_u64()
+        .unwrap()
+    };
+    let (wallet_min, session_min) = (minimum(&wallet), minimum(&session));
+    assert_eq!(balance(&wallet), wallet_min);
+    assert_eq!(balance(&session), session_min);
+    let nothing = s.owner.ok(&["wallet", "sweep"]);
+    assert!(
+        nothing.stdout.contains("Nothing to sweep"),
+        "{}",
+        nothing.stdout
+    );
+
+    // SOL sent to the program-owned accounts by mistake (System transfers to them are allowed).
+    s.owner.ok(&["airdrop", "--amount", "0.5", "--to", &wallet]);
+    s.owner
+        .ok(&["airdrop", "--amount", "0.25", "--to", &session]);
+    assert_eq!(balance(&wallet), wallet_min + 500_000_000);
+
+    let refused = s.owner.run(&["wallet", "sweep", "--to", &session]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused
+            .stderr
+            .contains("is the wallet account or one of its sessions"),
+        "{}",
+        refused.stderr
+    );
+
+    let to = recipient();
+    let swept = s.owner.ok(&["wallet", "sweep", "--to", &to]);
+    assert!(
+        swept.stdout.contains(&format!(
+            "Swept 0.75 SOL from the wallet and 1 session to {to}"
+        )),
+        "{}",
+        swept.stdout
+    );
+    assert_eq!(balance(&to), 750_000_000);
+    assert_eq!(balance(&wallet), wallet_min);
+    assert_eq!(balance(&session), session_min);
+    let again = s.owner.ok(&["wallet", "sweep"]);
+    assert!(
+        again.stdout.contains("Nothing to sweep"),
+        "{}",
+        again.stdout
+    );
+
+    // A session alone, to the owner by default, as JSON.
+    s.owner
+        .ok(&["airdrop", "--amount", "0.001", "--to", &session]);
+    let report = s
+        .owner
+        .ok(&["--json", "wallet", "sweep", "--wallet", "default"])
+        .json();
+    assert_eq!(report["swept"], true);
+    assert_eq!(report["recipient"], owner);
+    assert_eq!(report["wallet"], wallet);
+    assert_eq!(report["amount"], "0.001");
+    assert_eq!(report["lamports"], 1_000_000);
+    assert_eq!(
+        report["accounts"],
+        json!([{"address": session, "kind": "session", "amount": "0.001", "lamports": 1_000_000}])
+    );
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(balance(&session), session_min);
+    let none = s.owner.ok(&["--json", "wallet", "sweep"]).json();
+    assert_eq!(none["swept"], false);
+    assert_eq!(none["lamports"], 0);
+    assert_eq!(none["signatures"], json!([]));
+}
