@@ -16,7 +16,8 @@ use crate::{
     state::{Policy, Spent, NATIVE_SOL_MINT},
     token_account::{
         self, MintView, TokenAccountKind, TokenAccountView, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
-        EXTENSION_TRANSFER_FEE_AMOUNT,
+        EXTENSION_TRANSFER_FEE_AMOUNT, EXTENSION_TRANSFER_FEE_CONFIG, FEE_CONFIG_WITHHELD_RANGE,
+        SUPPLY_RANGE,
     },
 };
 
@@ -123,10 +124,21 @@ impl VaultKeys {
     }
 }
 
-/// Whether the vault controls `state` as seen in `side`: a token account it owns, is delegate
-/// or close authority of, or may move as the mint's permanent delegate; a mint it may mint
-/// (whose excess lamports it may also withdraw); a multisig it signs for.
-fn controls(keys: &VaultKeys, side: &Snapshot, state: &AccountState) -> bool {
+/// Whether `state` holds the vault's own value: the vault, or a token account the vault itself
+/// owns. Only these are netted against each other: everything that can leave them needs the
+/// vault's signature (a session cannot add a delegate or close authority to them, and new ones
+/// may carry neither), so value moved between them has not left.
+fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
+    state.key == *vault || state.token_account().is_some_and(|t| t.owner == *vault)
+}
+
+/// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
+/// account owned by a multisig the vault signs for, delegated to the vault, closable by it, or
+/// movable by it as its mint's permanent delegate; a mint the vault holds an authority over
+/// (excess lamports, closing); a multisig the vault signs for. Decreases of these are charged
+/// account by account and never netted against increases: an increase may sit where someone
+/// else can take it (an attacker's own account delegated to the vault, say).
+fn debitable(keys: &VaultKeys, side: &Snapshot, state: &AccountState) -> bool {
     match state.kind() {
         Some(TokenAccountKind::Account) => state.token_account().is_some_and(|t| {
             keys.contains(&t.owner)
@@ -136,7 +148,9 @@ fn controls(keys: &VaultKeys, side: &Snapshot, state: &AccountState) -> bool {
                     .mint(&t.mint)
                     .is_some_and(|m| keys.holds(&m.permanent_delegate))
         }),
-        Some(TokenAccountKind::Mint) => state.mint().is_some_and(|m| keys.holds(&m.mint_authority)),
+        Some(TokenAccountKind::Mint) => state
+            .mint()
+            .is_some_and(|m| holds_mint_authority(keys, state, &m)),
         Some(TokenAccountKind::Multisig) => keys.contains(&state.key),
         None => false,
     }
@@ -178,8 +192,11 @@ pub fn check_authorities(
             ));
         }
         if let Some(mint) = was.mint() {
-            if !mint_keeps_authorities(&keys, was, &mint, now) {
-                return refuse(format_args!("authority of mint {} would change", was.key));
+            if holds_mint_authority(&keys, was, &mint) && !mint_unchanged_but_supply(was, now) {
+                return refuse(format_args!(
+                    "authority of mint {} would change, or the mint would be reconfigured",
+                    was.key
+                ));
             }
         }
         let old = was.token_account();
@@ -250,46 +267,60 @@ pub fn check_authorities(
     Ok(())
 }
 
-/// Every authority of the mint that was a vault key — mint, freeze, and every 32-byte field of
-/// a Token-2022 extension — is the same key afterwards.
-fn mint_keeps_authorities(
-    keys: &VaultKeys,
-    was: &AccountState,
-    mint: &MintView,
-    now: &AccountState,
-) -> bool {
-    let Some(after) = now.mint() else {
-        let held_any = keys.holds(&mint.mint_authority)
-            || keys.holds(&mint.freeze_authority)
-            || token_account::extensions(&was.data)
-                .any(|(_, v)| v.windows(32).any(|w| keys.appears_at(w)));
-        return !held_any;
-    };
-    if keys.holds(&mint.mint_authority) && after.mint_authority != mint.mint_authority {
+/// Whether a key of K holds any authority over the mint: mint, freeze, or any 32-byte field of a
+/// Token-2022 extension (permanent delegate, fee, close, pointer, metadata, pause authorities…,
+/// found by value so extensions this program does not know are covered too).
+fn holds_mint_authority(keys: &VaultKeys, was: &AccountState, mint: &MintView) -> bool {
+    keys.holds(&mint.mint_authority)
+        || keys.holds(&mint.freeze_authority)
+        || token_account::extensions(&was.data)
+            .any(|(_, value)| value.windows(32).any(|w| keys.appears_at(w)))
+}
+
+/// A mint after the calls: the same bytes but for its supply (minting, burning) and the fees
+/// withheld in it (harvesting is permissionless). So no authority leaves and none of the mint's
+/// powers is used on others: no pausing, no new fees or rates, no metadata edits, no closing.
+fn mint_unchanged_but_supply(was: &AccountState, now: &AccountState) -> bool {
+    if was.owner != now.owner || was.data.len() != now.data.len() || now.mint().is_none() {
         return false;
     }
-    if keys.holds(&mint.freeze_authority) && after.freeze_authority != mint.freeze_authority {
+    let base_equal =
+        |range: core::ops::Range<usize>| was.data.get(range.clone()) == now.data.get(range);
+    let base_end = was
+        .data
+        .len()
+        .min(token_account::BASE_ACCOUNT_LEN.saturating_add(1));
+    if !(base_equal(0..SUPPLY_RANGE.start) && base_equal(SUPPLY_RANGE.end..base_end)) {
         return false;
     }
-    token_account::extensions(&was.data).all(|(kind, value)| {
-        let held: Vec<usize> = value
-            .windows(32)
-            .enumerate()
-            .filter(|(_, w)| keys.appears_at(w))
-            .map(|(offset, _)| offset)
-            .collect();
-        if held.is_empty() {
-            return true;
-        }
-        let Some((_, new_value)) = token_account::extensions(&now.data).find(|(k, _)| *k == kind)
-        else {
-            return false;
-        };
-        held.iter().all(|&offset| {
-            let range = offset..offset.saturating_add(32);
-            new_value.get(range.clone()) == value.get(range)
-        })
+    extensions_equal_except(was, now, |kind, old, new| {
+        kind == EXTENSION_TRANSFER_FEE_CONFIG
+            && old.get(..FEE_CONFIG_WITHHELD_RANGE.start)
+                == new.get(..FEE_CONFIG_WITHHELD_RANGE.start)
+            && old.get(FEE_CONFIG_WITHHELD_RANGE.end..) == new.get(FEE_CONFIG_WITHHELD_RANGE.end..)
     })
+}
+
+/// The extensions of both sides are the same types in the same order with the same lengths,
+/// and equal values except where `allowed(kind, old, new)` accepts a difference.
+fn extensions_equal_except(
+    was: &AccountState,
+    now: &AccountState,
+    allowed: impl Fn(u16, &[u8], &[u8]) -> bool,
+) -> bool {
+    let mut old = token_account::extensions(&was.data);
+    let mut new = token_account::extensions(&now.data);
+    loop {
+        match (old.next(), new.next()) {
+            (None, None) => return true,
+            (Some((k1, v1)), Some((k2, v2))) => {
+                if k1 != k2 || v1.len() != v2.len() || (v1 != v2 && !allowed(k1, v1, v2)) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// A vault token account after the calls: the same bytes but for the amount, the delegated
@@ -311,84 +342,115 @@ fn vault_account_unchanged(was: &AccountState, now: &AccountState) -> bool {
     {
         return false;
     }
-    let mut old = token_account::extensions(&was.data);
-    let mut new = token_account::extensions(&now.data);
-    loop {
-        match (old.next(), new.next()) {
-            (None, None) => return true,
-            (Some((k1, v1)), Some((k2, v2))) => {
-                let same = k1 == k2
-                    && v1.len() == v2.len()
-                    && (k1 == EXTENSION_TRANSFER_FEE_AMOUNT || v1 == v2);
-                if !same {
-                    return false;
-                }
-            }
-            _ => return false,
-        }
-    }
+    extensions_equal_except(was, now, |kind, _, _| kind == EXTENSION_TRANSFER_FEE_AMOUNT)
 }
 
 /// What left everything the vault controls, per mint ([`NATIVE_SOL_MINT`] for SOL): SOL first,
 /// then mints in order of first appearance. Only positive outflows are returned; an outflow
 /// above `u64::MAX` is reported as `u64::MAX`.
+///
+/// Per mint (and for SOL, in lamports): max(0, Σbefore − Σafter) over the accounts holding the
+/// vault's own value, plus every decrease of another account the vault can debit (System
+/// accounts included: seeded addresses, nonce accounts), plus for a mint the vault may mint its
+/// supply increase, plus for a mint whose withheld fees the vault may withdraw the decrease of the
+/// fees withheld in it and its passed accounts. A side where an account is not of that kind (not
+/// yet created, closed, assigned away) counts 0.
 pub fn outflows(vault: &Pubkey, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
     let keys = VaultKeys::new(vault, before);
-    let mut sol_before: u128 = 0;
-    let mut sol_after: u128 = 0;
-    let mut sol_elsewhere: u128 = 0;
-    let mut tokens_before = Ledger::default();
-    let mut tokens_after = Ledger::default();
-    let mut minted = Ledger::default();
-    for (was, now) in before.accounts.iter().zip(&after.accounts) {
-        let is_vault = was.key == *vault;
-        let controlled = controls(&keys, before, was) || controls(&keys, after, now);
-        if is_vault || controlled {
-            sol_before = sol_before.saturating_add(u128::from(was.lamports));
-            sol_after = sol_after.saturating_add(u128::from(now.lamports));
-        } else if was.is_system() {
-            // Signed for through `create_with_seed` (or as a nonce authority): a debit, or the
-            // account leaving the System program, is charged.
-            let kept = if now.is_system() { now.lamports } else { 0 };
-            sol_elsewhere =
-                sol_elsewhere.saturating_add(u128::from(was.lamports.saturating_sub(kept)));
+    // Netted sums: the vault's own value, and the withheld-fee pools of mints whose fees only
+    // the vault may withdraw.
+    let mut netted_before = Ledger::default();
+    let mut netted_after = Ledger::default();
+    // Charged as they happen: decreases of debitable accounts, supply increases.
+    let mut charged = Ledger::default();
+    let fee_pools: Vec<Pubkey> = before
+        .accounts
+        .iter()
+        .filter(|s| s.mint().is_some())
+        .filter(|s| keys.holds(&token_account::withdraw_withheld_authority(&s.data)))
+        .map(|s| s.key)
+        .collect();
+    let pool_of = |state: &AccountState| -> Option<Pubkey> {
+        let mint = match state.kind()? {
+            TokenAccountKind::Mint => state.key,
+            TokenAccountKind::Account => state.token_account()?.mint,
+            TokenAccountKind::Multisig => return None,
+        };
+        fee_pools.contains(&mint).then_some(mint)
+    };
+    // Registers a key on every ledger so the order is that of first appearance.
+    let mut order: Vec<Pubkey> = vec![NATIVE_SOL_MINT];
+    let mut note = |key: Pubkey| {
+        if !order.contains(&key) {
+            order.push(key);
         }
-        if controlled {
-            // Register the mint on both sides first, so the order is that of first appearance.
-            if let Some(t) = was.token_account() {
-                tokens_before.add(t.mint, u128::from(t.amount));
-                tokens_after.add(t.mint, 0);
+    };
+    let amount_of = |state: &AccountState, mint: &Pubkey| {
+        state
+            .token_account()
+            .filter(|t| t.mint == *mint)
+            .map_or(0, |t| t.amount)
+    };
+    for (was, now) in before.accounts.iter().zip(&after.accounts) {
+        if holds_vaults_own_value(vault, was) || holds_vaults_own_value(vault, now) {
+            netted_before.add(NATIVE_SOL_MINT, u128::from(was.lamports));
+            netted_after.add(NATIVE_SOL_MINT, u128::from(now.lamports));
+            let old_mint = was.token_account().map(|t| t.mint);
+            let new_mint = now
+                .token_account()
+                .map(|t| t.mint)
+                .filter(|m| Some(*m) != old_mint);
+            for mint in old_mint.into_iter().chain(new_mint) {
+                note(mint);
+                netted_before.add(mint, u128::from(amount_of(was, &mint)));
+                netted_after.add(mint, u128::from(amount_of(now, &mint)));
             }
-            if let Some(t) = now.token_account() {
-                tokens_before.add(t.mint, 0);
-                tokens_after.add(t.mint, u128::from(t.amount));
+        } else if was.is_system() {
+            // Signed for through `create_with_seed`, or as a nonce authority: a debit, or the
+            // account leaving the System program (for anyone but the vault), is charged.
+            let kept = if now.is_system() { now.lamports } else { 0 };
+            charged.add(
+                NATIVE_SOL_MINT,
+                u128::from(was.lamports.saturating_sub(kept)),
+            );
+        } else if debitable(&keys, before, was) || debitable(&keys, after, now) {
+            charged.add(
+                NATIVE_SOL_MINT,
+                u128::from(was.lamports.saturating_sub(now.lamports)),
+            );
+            if let Some(t) = was.token_account() {
+                note(t.mint);
+                charged.add(
+                    t.mint,
+                    u128::from(t.amount.saturating_sub(amount_of(now, &t.mint))),
+                );
             }
         }
         if let (Some(old), Some(new)) = (was.mint(), now.mint()) {
             if keys.holds(&old.mint_authority) {
-                tokens_before.add(was.key, 0);
-                tokens_after.add(was.key, 0);
-                minted.add(was.key, u128::from(new.supply.saturating_sub(old.supply)));
+                note(was.key);
+                charged.add(was.key, u128::from(new.supply.saturating_sub(old.supply)));
             }
         }
-    }
-    let clamp = |v: u128| u64::try_from(v).unwrap_or(u64::MAX);
-    let mut out = Vec::new();
-    let sol = sol_before
-        .saturating_sub(sol_after)
-        .saturating_add(sol_elsewhere);
-    if sol > 0 {
-        out.push((NATIVE_SOL_MINT, clamp(sol)));
-    }
-    for &(mint, held_before) in &tokens_before.0 {
-        let spent = held_before
-            .saturating_sub(tokens_after.get(&mint))
-            .saturating_add(minted.get(&mint));
-        if spent > 0 {
-            out.push((mint, clamp(spent)));
+        if let Some(mint) = pool_of(was) {
+            note(mint);
+            netted_before.add(mint, u128::from(token_account::withheld_fees(&was.data)));
+        }
+        if let Some(mint) = pool_of(now) {
+            note(mint);
+            netted_after.add(mint, u128::from(token_account::withheld_fees(&now.data)));
         }
     }
-    out
+    order
+        .into_iter()
+        .filter_map(|mint| {
+            let spent = netted_before
+                .get(&mint)
+                .saturating_sub(netted_after.get(&mint))
+                .saturating_add(charged.get(&mint));
+            (spent > 0).then(|| (mint, u64::try_from(spent).unwrap_or(u64::MAX)))
+        })
+        .collect()
 }
 
 /// Which bound an outflow broke, with the figures the CLI shows.
@@ -537,6 +599,15 @@ mod tests {
 
     /// A mint's bytes; with a permanent delegate it is a Token-2022 mint with that extension.
     fn mint_state(address: u8, view: MintView) -> AccountState {
+        mint_with_extensions(address, view, &[])
+    }
+
+    /// A Token-2022 mint with `extensions` (type, value) after any permanent delegate.
+    fn mint_with_extensions(
+        address: u8,
+        view: MintView,
+        extensions: &[(u16, Vec<u8>)],
+    ) -> AccountState {
         let mut data = vec![0u8; BASE_MINT_LEN];
         coption(&mut data, 0, view.mint_authority);
         data[36..44].copy_from_slice(&view.supply.to_le_bytes());
@@ -544,13 +615,20 @@ mod tests {
         data[45] = 1;
         coption(&mut data, 46, view.freeze_authority);
         let mut owner = TOKEN_PROGRAM_ID;
+        let mut all: Vec<(u16, Vec<u8>)> = Vec::new();
         if let Some(delegate) = view.permanent_delegate {
+            all.push((12, delegate.to_bytes().to_vec()));
+        }
+        all.extend_from_slice(extensions);
+        if !all.is_empty() {
             owner = TOKEN_2022_PROGRAM_ID;
             data.resize(BASE_ACCOUNT_LEN, 0);
             data.push(1); // AccountType::Mint
-            data.extend_from_slice(&12u16.to_le_bytes());
-            data.extend_from_slice(&32u16.to_le_bytes());
-            data.extend_from_slice(delegate.as_ref());
+            for (kind, value) in all {
+                data.extend_from_slice(&kind.to_le_bytes());
+                data.extend_from_slice(&(value.len() as u16).to_le_bytes());
+                data.extend_from_slice(&value);
+            }
         }
         AccountState {
             key: key(address),
@@ -696,6 +774,66 @@ mod tests {
     }
 
     #[test]
+    fn value_moved_into_accounts_others_can_take_is_charged() {
+        let m = key(1);
+        // An attacker's own account, delegated to the vault for 1 unit so the vault "controls"
+        // it: tokens and lamports moved there from the vault are spend, not an internal move.
+        let bait = TokenAccountView {
+            delegate: Some(VAULT),
+            delegated_amount: 1,
+            ..token(m, OUTSIDER, 0)
+        };
+        let before = with_vault(
+            5_000,
+            vec![token_state(10, token(m, VAULT, 500)), token_state(11, bait)],
+        );
+        let mut fed = token_state(
+            11,
+            TokenAccountView {
+                amount: 500,
+                ..bait
+            },
+        );
+        fed.lamports += 5_000;
+        let after = with_vault(0, vec![token_state(10, token(m, VAULT, 0)), fed]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 5_000), (m, 500)]
+        );
+        // The same for a 1-of-2 multisig the attacker also signs for: its excess lamports are
+        // theirs to withdraw.
+        let multisig = multisig_state(40, &[VAULT, OUTSIDER]);
+        let mut fed = multisig.clone();
+        fed.lamports += 5_000;
+        let before = with_vault(5_000, vec![multisig]);
+        let after = with_vault(0, vec![fed]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 5_000)]
+        );
+    }
+
+    #[test]
+    fn a_seeded_address_turned_into_someone_elses_account_is_charged() {
+        // 5 SOL at a vault seeded address become the rent of an outsider's token account whose
+        // close authority is the vault: the outsider can withdraw them.
+        let before = with_vault(0, vec![system(key(30), 5_000)]);
+        let mut theirs = token_state(
+            30,
+            TokenAccountView {
+                close_authority: Some(VAULT),
+                ..token(key(1), OUTSIDER, 0)
+            },
+        );
+        theirs.lamports = 5_000;
+        let after = with_vault(0, vec![theirs]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 5_000)]
+        );
+    }
+
+    #[test]
     fn permanent_delegate_and_minting_are_metered() {
         let m = key(1);
         let mint = mint_view(Some(VAULT), 1_000);
@@ -725,6 +863,25 @@ mod tests {
         );
         // 777 moved through the permanent delegate, 500 minted.
         assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 1_277)]);
+        // From a third party to an outsider: both accounts are the permanent delegate's to
+        // move, but the outsider's gain is not netted against the third party's loss.
+        let before = with_vault(
+            0,
+            vec![
+                mint_state(1, with_delegate),
+                token_state(10, token(m, OUTSIDER, 777)),
+                token_state(11, token(m, key(202), 0)),
+            ],
+        );
+        let after = with_vault(
+            0,
+            vec![
+                mint_state(1, with_delegate),
+                token_state(10, token(m, OUTSIDER, 0)),
+                token_state(11, token(m, key(202), 777)),
+            ],
+        );
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 777)]);
         // Without the mint passed, the outsider's account is not the vault's to move.
         let before = with_vault(0, vec![token_state(10, token(m, OUTSIDER, 777))]);
         let after = with_vault(0, vec![token_state(10, token(m, OUTSIDER, 0))]);
@@ -996,6 +1153,106 @@ mod tests {
                 ),
             ],
         );
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+    }
+
+    /// A `TransferFeeConfig` value with `withdraw` as withdraw-withheld authority.
+    fn fee_config(withdraw: Pubkey, withheld: u64, fee_bps: u16) -> Vec<u8> {
+        let mut value = vec![0u8; 108];
+        value[32..64].copy_from_slice(withdraw.as_ref());
+        value[64..72].copy_from_slice(&withheld.to_le_bytes());
+        value[88..90].copy_from_slice(&fee_bps.to_le_bytes());
+        value
+    }
+
+    #[test]
+    fn withheld_fees_the_vault_may_withdraw_are_metered() {
+        let m = key(1);
+        let mint = mint_view(None, 1_000);
+        let before = with_vault(
+            0,
+            vec![
+                mint_with_extensions(1, mint, &[(1, fee_config(VAULT, 100, 50))]),
+                token_state(10, token(m, OUTSIDER, 0)),
+            ],
+        );
+        // WithdrawWithheldTokensFromMint to an outsider: 100 left the vault's reach.
+        let after = with_vault(
+            0,
+            vec![
+                mint_with_extensions(1, mint, &[(1, fee_config(VAULT, 0, 50))]),
+                token_state(10, token(m, OUTSIDER, 100)),
+            ],
+        );
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 100)]);
+        assert_eq!(check_authorities(&VAULT, &before, &after), Ok(()));
+        // Somebody else's fees are not the vault's.
+        let theirs =
+            |withheld| mint_with_extensions(1, mint, &[(1, fee_config(OUTSIDER, withheld, 50))]);
+        let before = with_vault(0, vec![theirs(100)]);
+        let after = with_vault(0, vec![theirs(0)]);
+        assert_eq!(outflows(&VAULT, &before, &after), vec![]);
+    }
+
+    #[test]
+    fn mints_the_vault_has_authority_over_are_not_reconfigured() {
+        let mint = mint_view(None, 1_000);
+        let before = with_vault(
+            0,
+            vec![mint_with_extensions(
+                1,
+                mint,
+                &[(1, fee_config(VAULT, 0, 50))],
+            )],
+        );
+        // Raising the fee (an authority's power used on every holder) is refused.
+        let after = with_vault(
+            0,
+            vec![mint_with_extensions(
+                1,
+                mint,
+                &[(1, fee_config(VAULT, 0, 9_999))],
+            )],
+        );
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+        // Harvested fees arriving in the mint are fine.
+        let after = with_vault(
+            0,
+            vec![mint_with_extensions(
+                1,
+                mint,
+                &[(1, fee_config(VAULT, 7, 50))],
+            )],
+        );
+        assert_eq!(check_authorities(&VAULT, &before, &after), Ok(()));
+        // A mint the vault has no authority over is not the vault's business.
+        let theirs = |bps| {
+            with_vault(
+                0,
+                vec![mint_with_extensions(
+                    1,
+                    mint,
+                    &[(1, fee_config(OUTSIDER, 0, bps))],
+                )],
+            )
+        };
+        assert_eq!(
+            check_authorities(&VAULT, &theirs(50), &theirs(9_999)),
+            Ok(())
+        );
+        // Closing a mint the vault holds an authority over is refused.
+        let frozen = MintView {
+            freeze_authority: Some(VAULT),
+            ..mint
+        };
+        let before = with_vault(0, vec![mint_state(1, frozen)]);
+        let after = with_vault(0, vec![system(key(1), 0)]);
         assert_eq!(
             check_authorities(&VAULT, &before, &after),
             Err(LeashError::ForbiddenAuthorityChange)

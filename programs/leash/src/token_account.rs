@@ -30,11 +30,18 @@ const TOKEN_2022_ACCOUNT_TYPE: u8 = 2;
 /// `AccountState::Initialized` and `AccountState::Frozen`.
 const STATE_INITIALIZED: u8 = 1;
 const STATE_FROZEN: u8 = 2;
+/// Token-2022 `ExtensionType::TransferFeeConfig` (a mint's fee authorities and withheld fees).
+pub const EXTENSION_TRANSFER_FEE_CONFIG: u16 = 1;
 /// Token-2022 `ExtensionType::TransferFeeAmount` (an account's withheld fees).
 pub const EXTENSION_TRANSFER_FEE_AMOUNT: u16 = 2;
+/// Where `TransferFeeConfig` keeps its withdraw-withheld authority and its withheld amount.
+const FEE_CONFIG_WITHDRAW_AUTHORITY: usize = 32;
+pub const FEE_CONFIG_WITHHELD_RANGE: core::ops::Range<usize> = 64..72;
 /// Token-2022 `ExtensionType::PermanentDelegate` (a mint's permanent delegate).
 pub const EXTENSION_PERMANENT_DELEGATE: u16 = 12;
 
+/// A mint's supply, the only base field minting and burning change.
+pub const SUPPLY_RANGE: core::ops::Range<usize> = 36..44;
 /// Byte ranges of a token account's base layout that move with ordinary transfers.
 pub const AMOUNT_RANGE: core::ops::Range<usize> = 64..72;
 pub const DELEGATED_AMOUNT_RANGE: core::ops::Range<usize> = 121..129;
@@ -164,6 +171,26 @@ pub fn extensions(data: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
         // Type 0 (uninitialized) with no length is padding at the end.
         (kind != 0 || len != 0).then_some((kind, value))
     })
+}
+
+/// The Token-2022 transfer fees withheld in a token account (`TransferFeeAmount`) or a mint
+/// (`TransferFeeConfig`); 0 without the extension.
+pub fn withheld_fees(data: &[u8]) -> u64 {
+    extensions(data)
+        .find_map(|(kind, value)| match kind {
+            EXTENSION_TRANSFER_FEE_AMOUNT => u64_at(value, 0),
+            EXTENSION_TRANSFER_FEE_CONFIG => u64_at(value, FEE_CONFIG_WITHHELD_RANGE.start),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// A Token-2022 mint's withdraw-withheld authority: whoever may take the withheld fees.
+pub fn withdraw_withheld_authority(data: &[u8]) -> Option<Pubkey> {
+    extensions(data)
+        .find(|(kind, _)| *kind == EXTENSION_TRANSFER_FEE_CONFIG)
+        .and_then(|(_, value)| pubkey_at(value, FEE_CONFIG_WITHDRAW_AUTHORITY))
+        .filter(|key| *key != Pubkey::default())
 }
 
 fn pubkey_at(data: &[u8], offset: usize) -> Option<Pubkey> {
