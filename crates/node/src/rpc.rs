@@ -201,6 +201,7 @@ fn send_error(e: SendError) -> RpcError {
         SendError::Rejected(err) => preflight_error(&err, None),
         SendError::Preflight { err, meta } => preflight_error(&err, Some(&meta)),
         SendError::Unsupported(why) => RpcError::invalid_params(why),
+        SendError::Faucet(why) => RpcError::internal(why),
         SendError::Store(e) => RpcError::internal(e.to_string()),
     }
 }
