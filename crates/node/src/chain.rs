@@ -28,6 +28,9 @@ pub const SLOTS_PER_EPOCH: u64 = 432_000;
 pub const BLOCKHASH_VALIDITY_SLOTS: u64 = 150;
 /// Lamports the faucet starts with (500 million SOL).
 const FAUCET_LAMPORTS: u64 = 500_000_000 * 1_000_000_000;
+/// The furthest one `leash_warpSlot` may jump past the current slot. Far enough for any test of
+/// expiry or epochs; it keeps the slot (and everything derived from it) far from `u64::MAX`.
+pub const MAX_WARP_SLOTS: u64 = 1_000_000_000;
 /// How many transactions the faucet builds for one request before it gives up on finding one
 /// that was not already sent (it only has to skip one when its counter wrapped around).
 const FAUCET_ATTEMPTS: u32 = 16;

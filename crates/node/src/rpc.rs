@@ -25,7 +25,7 @@ use solana_transaction_error::TransactionError;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
 use crate::{
-    chain::{signature_bytes, Chain, SendError, SLOTS_PER_EPOCH},
+    chain::{signature_bytes, Chain, SendError, MAX_WARP_SLOTS, SLOTS_PER_EPOCH},
     encoding::{token_amount, ui_account},
     executor::{Access, Executor},
     store::TxRecord,
@@ -483,6 +483,14 @@ fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
             if slot < current {
                 return Err(RpcError::invalid_params(format!(
                     "cannot warp back to slot {slot}; the chain is at slot {current}"
+                )));
+            }
+            // Bounded so that the slot stays far from u64::MAX, where it could no longer move.
+            let furthest = current.saturating_add(MAX_WARP_SLOTS);
+            if slot > furthest {
+                return Err(RpcError::invalid_params(format!(
+                    "cannot warp to slot {slot}: a warp moves at most {MAX_WARP_SLOTS} slots \
+                     ahead; the chain is at slot {current}, so the furthest is slot {furthest}"
                 )));
             }
             chain.advance_slot(slot);

@@ -733,6 +733,56 @@ fn time_travel_answers_only_with_the_flag() {
     assert!(set.as_i64().unwrap() >= 4_000_000_000, "{set}");
 }
 
+/// A warp moves at most 10^9 slots ahead; `leash_warpSlot(u64::MAX)` used to put the chain at
+/// the last slot, where no new blockhash could ever be issued.
+#[test]
+fn a_warp_moves_at_most_a_billion_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    // No slot timer: the slot moves only by warps, so the bounds below are exact.
+    let (node, client) = start_with(NodeConfig {
+        ledger: dir.path().to_path_buf(),
+        reset: false,
+        bind: "127.0.0.1".parse().unwrap(),
+        rpc_port: 0,
+        slot_time: None,
+        allow_time_travel: true,
+    });
+    let slot = client.get_slot().unwrap();
+    for target in [u64::MAX, slot + 1_000_000_001] {
+        let response = rpc_call(&node.url, "leash_warpSlot", json!([target]));
+        assert_eq!(response["error"]["code"], -32602, "{response}");
+        let message = response["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("at most 1000000000 slots ahead")
+                && message.contains(&format!("the furthest is slot {}", slot + 1_000_000_000)),
+            "{message}"
+        );
+    }
+    // Still healthy, and nothing moved.
+    assert_eq!(rpc_result(&node.url, "getHealth", json!([])), "ok");
+    assert_eq!(client.get_slot().unwrap(), slot);
+    key_gets_an_airdrop(&client);
+    // Exactly the cap is allowed, and the next warp is measured from there.
+    let target = slot + 1_000_000_000;
+    assert_eq!(
+        rpc_result(&node.url, "leash_warpSlot", json!([target])),
+        json!(target)
+    );
+    assert_eq!(client.get_slot().unwrap(), target);
+    key_gets_an_airdrop(&client);
+    let again = target + 1_000_000_000;
+    assert_eq!(
+        rpc_result(&node.url, "leash_warpSlot", json!([again])),
+        json!(again)
+    );
+    key_gets_an_airdrop(&client);
+}
+
+fn key_gets_an_airdrop(client: &RpcClient) {
+    let key = funded(client, SOL);
+    assert_eq!(client.get_balance(&key.pubkey()).unwrap(), SOL);
+}
+
 /// Identical faucet requests (same address, same amount) in a tight loop, with the slot timer
 /// stopped: each lands with its own signature and the slot does not have to move. The old faucet
 /// moved a slot on every repeat — and recursed forever when the slot could not move.
