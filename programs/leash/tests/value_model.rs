@@ -879,3 +879,64 @@ fn withheld_fees_the_vault_may_withdraw_are_charged() {
     );
     assert_unchanged(&env, &watched);
 }
+
+#[test]
+fn nested_truncated_and_token_2022_batches_are_counted_per_instruction() {
+    let mut env = Env::new();
+    let one = env.usdc_out(USDC);
+    // [transfer, Batch[transfer, transfer]] = 3 instructions.
+    let nested = token_batch(
+        &TOKEN,
+        &[
+            one.clone(),
+            token_batch(&TOKEN, &[one.clone(), one.clone()]),
+        ],
+    );
+    // One transfer, then a header cut short: 2 instructions.
+    let mut truncated = token_batch(&TOKEN, std::slice::from_ref(&one));
+    truncated.data.push(3);
+    // Token-2022's discriminator 255 counts the same way.
+    let mut batch_2022 = token_batch(&TOKEN, &[one.clone(), one]);
+    batch_2022.program_id = TOKEN_2022;
+    let watched = snapshot(&env, &[env.vault_usdc, env.recipient_usdc]);
+    let two_calls = env.create_session(policy_with(
+        vec![TOKEN, TOKEN_2022],
+        vec![usdc_limit(&env)],
+        2,
+    ));
+    assert_leash_err(
+        &env.execute(&two_calls, &[nested]),
+        LeashError::TooManyCalls,
+    );
+    let one_call = env.create_session(policy_with(
+        vec![TOKEN, TOKEN_2022],
+        vec![usdc_limit(&env)],
+        1,
+    ));
+    for batch in [truncated, batch_2022] {
+        assert_leash_err(&env.execute(&one_call, &[batch]), LeashError::TooManyCalls);
+    }
+    assert_unchanged(&env, &watched);
+}
+
+#[test]
+fn assigning_a_seeded_address_away_is_charged_as_sol() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    // `AssignWithSeed` derives the address with the new owner.
+    let seeded = Pubkey::create_with_seed(&vault, "parking", &TOKEN).unwrap();
+    env.svm.airdrop(&seeded, 5 * SOL).unwrap();
+    let assign = system_ix::assign_with_seed(&seeded, &vault, "parking", &TOKEN);
+    let watched = snapshot(&env, &[seeded, vault]);
+    let no_sol = env.create_session(usdc_only(&env, vec![SYSTEM]));
+    assert_leash_err(
+        &env.execute(&no_sol, std::slice::from_ref(&assign)),
+        LeashError::TokenNotInPolicy,
+    );
+    let one_sol_per_tx = env.create_session(policy(&env));
+    assert_leash_err(
+        &env.execute(&one_sol_per_tx, &[assign]),
+        LeashError::PerTxLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+}
