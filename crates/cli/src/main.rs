@@ -117,6 +117,15 @@ struct NodeArgs {
     /// Slot length in milliseconds (0: slots move only with leash_warpSlot)
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
+    /// Answer leash_warpSlot and leash_setUnixTimestamp, which move the slot and the clock for
+    /// every client (tests, local experiments); refused without it. The variable takes
+    /// 1/0, true/false, yes/no, on/off
+    #[arg(
+        long,
+        env = "LEASH_ALLOW_TIME_TRAVEL",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    allow_time_travel: bool,
 }
 
 #[derive(Args)]
@@ -413,7 +422,9 @@ fn run_node(args: NodeArgs) -> CliResult<()> {
         bind: args.bind,
         rpc_port: args.rpc_port,
         slot_time: (args.slot_ms > 0).then(|| Duration::from_millis(args.slot_ms)),
+        allow_time_travel: args.allow_time_travel,
     };
+    let allow_time_travel = args.allow_time_travel;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -427,6 +438,9 @@ fn run_node(args: NodeArgs) -> CliResult<()> {
             println!("Ledger:     {}", ledger.display());
             println!("Faucet:     {}", node.info.faucet);
             println!("Slot:       {}", node.info.slot);
+            if allow_time_travel {
+                println!("Time travel: on (leash_warpSlot, leash_setUnixTimestamp)");
+            }
             node.serve(shutdown_signal()).await
         })
         .map_err(|e| CliError::new("Node", e))

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{rpc, spawn_node, NodeProcess, Run, User};
+use common::{rpc, rpc_outcome, spawn_node, spawn_node_with, NodeProcess, Run, User};
 use serde_json::json;
 
 const POLICY: &str = r#"
@@ -810,4 +810,52 @@ fn wallet_sweep_returns_sol_stranded_in_the_wallet_and_session_accounts() {
     assert_eq!(none["swept"], false);
     assert_eq!(none["lamports"], 0);
     assert_eq!(none["signatures"], json!([]));
+}
+
+/// `leash node` moves its slot and clock on request only when started with `--allow-time-travel`
+/// (or LEASH_ALLOW_TIME_TRAVEL=1); otherwise the control methods are refused with -32601 and a
+/// message naming the flag, while the faucet stays open.
+#[test]
+fn node_time_travel_needs_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let refuses = |url: &str| {
+        for (method, params) in [
+            ("leash_warpSlot", json!([1_000_000])),
+            ("leash_setUnixTimestamp", json!([4_000_000_000i64])),
+        ] {
+            let (code, message) = rpc_outcome(url, method, params).unwrap_err();
+            assert_eq!(code, -32601, "{method}: {message}");
+            assert_eq!(
+                message,
+                format!("{method} is disabled: start the node with --allow-time-travel")
+            );
+        }
+    };
+    let accepts = |url: &str| {
+        let warped = rpc_outcome(url, "leash_warpSlot", json!([1_000_000])).unwrap();
+        assert_eq!(warped, json!(1_000_000));
+        let time = rpc_outcome(url, "leash_setUnixTimestamp", json!([4_000_000_000i64])).unwrap();
+        assert!(time.as_i64().unwrap() >= 4_000_000_000, "{time}");
+    };
+
+    let plain = spawn_node_with(&dir.path().join("plain"), 100, &[], &[]);
+    refuses(&plain.url);
+    let me = User::new(&dir.path().join("home"), &plain.url);
+    std::fs::create_dir_all(&me.home).unwrap();
+    me.ok(&["airdrop", "--amount", "1"]);
+    me.ok(&["airdrop", "--token", "USDC", "--amount", "5"]);
+    drop(plain);
+
+    let off = [("LEASH_ALLOW_TIME_TRAVEL", "false")];
+    let node = spawn_node_with(&dir.path().join("off"), 100, &[], &off);
+    refuses(&node.url);
+    drop(node);
+
+    let node = spawn_node_with(&dir.path().join("flag"), 100, &["--allow-time-travel"], &[]);
+    accepts(&node.url);
+    drop(node);
+
+    let on = [("LEASH_ALLOW_TIME_TRAVEL", "1")];
+    let node = spawn_node_with(&dir.path().join("env"), 100, &[], &on);
+    accepts(&node.url);
 }

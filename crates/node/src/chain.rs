@@ -28,6 +28,16 @@ pub const SLOTS_PER_EPOCH: u64 = 432_000;
 pub const BLOCKHASH_VALIDITY_SLOTS: u64 = 150;
 /// Lamports the faucet starts with (500 million SOL).
 const FAUCET_LAMPORTS: u64 = 500_000_000 * 1_000_000_000;
+/// The furthest one `leash_warpSlot` may jump past the current slot. Far enough for any test of
+/// expiry or epochs; it keeps the slot (and everything derived from it) far from `u64::MAX`.
+pub const MAX_WARP_SLOTS: u64 = 1_000_000_000;
+/// How many transactions the faucet builds for one request before it gives up on finding one
+/// that was not already sent (it only has to skip one when its counter wrapped around).
+const FAUCET_ATTEMPTS: u32 = 16;
+/// The compute-unit limits the faucet's transactions request: from this floor (far above what a
+/// transfer or a token mint uses) up to the runtime's maximum, 1 400 000.
+const FAUCET_UNITS_FLOOR: u32 = 200_000;
+const FAUCET_UNITS_SPAN: u64 = 1_200_001;
 
 /// A token the node's faucet can mint, published to clients by `leash_getTokenList`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -77,6 +87,8 @@ pub enum SendError {
     },
     /// Unsupported by this node.
     Unsupported(String),
+    /// The faucet could not build a transaction distinct from those already sent.
+    Faucet(String),
     Store(StoreError),
 }
 
@@ -95,6 +107,8 @@ pub struct Chain {
     blockhashes: VecDeque<(Hash, u64)>,
     pending: Batch,
     ledger: PathBuf,
+    /// Makes each faucet transaction unique (see [`Chain::send_from_faucet`]).
+    faucet_nonce: u64,
 }
 
 fn wall_clock() -> i64 {
@@ -155,6 +169,7 @@ impl Chain {
             }
             None => Self::genesis(&mut svm)?,
         };
+        let progress_sequence = progress.sequence;
         let faucet = Keypair::try_from(genesis.faucet.as_slice())
             .map_err(|e| StoreError(format!("faucet key: {e}")))?;
         let blockhashes = progress
@@ -171,6 +186,10 @@ impl Chain {
             blockhashes,
             pending: Batch::default(),
             ledger: dir.to_path_buf(),
+            // Started from the transaction count, so a restarted node (whose slot, and so
+            // blockhash, may not have moved at the very end of the slot range) begins past the
+            // values it used before.
+            faucet_nonce: progress_sequence,
         };
         if is_new {
             chain
@@ -526,27 +545,47 @@ impl Chain {
         self.send_from_faucet(&ixs)
     }
 
+    /// Signs `ixs` as a faucet transaction and sends it with preflight.
+    ///
+    /// Two identical requests (same recipient, same amount) under one blockhash would build
+    /// byte-identical transactions with one signature, and the second would be refused as a
+    /// duplicate. So each faucet transaction starts with a `SetComputeUnitLimit` whose value comes
+    /// from a per-node counter: identical requests differ without waiting for the slot (and so the
+    /// blockhash) to move — the slot may not move at all (`--slot-ms 0`, or at the end of the slot
+    /// range). The limit is at least 200 000 units, far above what a transfer or a mint uses, and
+    /// there is no compute-unit price, so the fee stays the plain signature fee. Only after the
+    /// counter has wrapped around (1 200 001 values under one blockhash) can a candidate repeat an
+    /// earlier one; the faucet then tries the next values, a bounded number of times.
     fn send_from_faucet(
         &mut self,
         ixs: &[solana_program::instruction::Instruction],
     ) -> Result<Signature, SendError> {
         let faucet = self.faucet.insecure_clone();
         let (blockhash, _) = self.latest_blockhash();
-        let tx = Transaction::new(
-            &[&faucet],
-            Message::new(ixs, Some(&faucet.pubkey())),
-            blockhash,
-        );
-        // Two identical faucet requests in one slot would share a signature: move on a slot.
-        if self.is_pending(&tx.signatures[0])
-            || self
-                .store
-                .has_transaction(&signature_bytes(&tx.signatures[0]))?
-        {
-            self.tick();
-            return self.send_from_faucet(ixs);
+        let mut instructions = Vec::with_capacity(ixs.len() + 1);
+        for _ in 0..FAUCET_ATTEMPTS {
+            let nonce = self.faucet_nonce;
+            self.faucet_nonce = self.faucet_nonce.wrapping_add(1);
+            instructions.clear();
+            instructions.push(faucet_compute_limit(nonce));
+            instructions.extend_from_slice(ixs);
+            let tx = Transaction::new(
+                &[&faucet],
+                Message::new(&instructions, Some(&faucet.pubkey())),
+                blockhash,
+            );
+            let signature = tx.signatures[0];
+            if self.is_pending(&signature)
+                || self.store.has_transaction(&signature_bytes(&signature))?
+            {
+                continue;
+            }
+            return self.send_transaction(VersionedTransaction::from(tx), true);
         }
-        self.send_transaction(VersionedTransaction::from(tx), true)
+        Err(SendError::Faucet(format!(
+            "the faucet could not build a transaction different from those already sent with \
+             blockhash {blockhash} ({FAUCET_ATTEMPTS} attempts); retry after the next slot"
+        )))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -595,7 +634,92 @@ pub fn signature_bytes(signature: &Signature) -> [u8; 64] {
     out
 }
 
+/// `ComputeBudget::SetComputeUnitLimit` with a limit in 200 000..=1 400 000 chosen by `nonce`.
+fn faucet_compute_limit(nonce: u64) -> solana_program::instruction::Instruction {
+    // The remainder is below FAUCET_UNITS_SPAN (1 200 001), so it fits a u32.
+    let offset = u32::try_from(nonce % FAUCET_UNITS_SPAN).unwrap_or(0);
+    let mut data = vec![2u8];
+    data.extend_from_slice(&FAUCET_UNITS_FLOOR.saturating_add(offset).to_le_bytes());
+    solana_program::instruction::Instruction {
+        program_id: solana_program::pubkey!("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data,
+    }
+}
+
 /// 32 random bytes from a fresh keypair (no extra RNG dependency).
 fn rand_bytes() -> [u8; 32] {
     Keypair::new().pubkey().to_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOL: u64 = 1_000_000_000;
+
+    /// The crash an attacker found: after a warp to the last slot the blockhash froze, and two
+    /// identical airdrops made the faucet recurse until the stack overflowed. Identical requests
+    /// must all land, with distinct signatures, without the slot having to move.
+    #[test]
+    fn identical_airdrops_at_the_last_slot_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut chain = Chain::open(dir.path(), false).unwrap();
+        chain.advance_slot(u64::MAX - 2);
+        for _ in 0..5 {
+            chain.tick();
+        }
+        assert_eq!(chain.slot(), u64::MAX);
+        let (blockhash, last_valid) = chain.latest_blockhash();
+        assert_eq!(last_valid, u64::MAX);
+        assert!(chain.is_blockhash_valid(&blockhash));
+
+        let to = Pubkey::new_unique();
+        let mut signatures = HashSet::new();
+        for round in 0..40 {
+            let signature = chain.airdrop(&to, SOL).unwrap();
+            assert!(signatures.insert(signature), "round {round}: {signature}");
+            if round % 10 == 0 {
+                chain.commit(true).unwrap();
+            }
+        }
+        chain.commit(true).unwrap();
+        assert_eq!(chain.slot(), u64::MAX);
+        assert_eq!(chain.account(&to).unwrap().lamports, 40 * SOL);
+
+        // Token mints too, and the slot still saturates.
+        let usdc: Pubkey = chain.tokens()[0].mint.parse().unwrap();
+        let a = chain.mint_tokens(&to, &usdc, 5).unwrap();
+        let b = chain.mint_tokens(&to, &usdc, 5).unwrap();
+        assert_ne!(a, b);
+        chain.tick();
+        chain.advance_slot(u64::MAX);
+        assert_eq!(chain.slot(), u64::MAX);
+        chain.commit(true).unwrap();
+
+        // A restart at the last slot keeps working: the slot cannot move, the faucet still can.
+        drop(chain);
+        let mut chain = Chain::open(dir.path(), false).unwrap();
+        assert_eq!(chain.slot(), u64::MAX);
+        for _ in 0..3 {
+            assert!(signatures.insert(chain.airdrop(&to, SOL).unwrap()));
+        }
+        chain.commit(true).unwrap();
+        assert_eq!(chain.account(&to).unwrap().lamports, 43 * SOL);
+    }
+
+    #[test]
+    fn faucet_compute_limits_stay_within_the_runtime_maximum() {
+        for nonce in [0, 1, FAUCET_UNITS_SPAN - 1, FAUCET_UNITS_SPAN, u64::MAX] {
+            let ix = faucet_compute_limit(nonce);
+            assert_eq!(ix.data[0], 2);
+            let units = u32::from_le_bytes(ix.data[1..5].try_into().unwrap());
+            assert!((200_000..=1_400_000).contains(&units), "{nonce} -> {units}");
+        }
+        assert_ne!(
+            faucet_compute_limit(7).data,
+            faucet_compute_limit(8).data,
+            "consecutive nonces differ"
+        );
+    }
 }

@@ -116,7 +116,9 @@ impl Executor {
 }
 
 fn run(chain: &mut Chain, receiver: mpsc::Receiver<Message>, slot_time: Option<Duration>) {
-    let mut next_tick = slot_time.map(|t| Instant::now() + t);
+    // A slot length too long for the clock (`--slot-ms` near u64::MAX) means no timer at all.
+    let slot_time = slot_time.filter(|t| Instant::now().checked_add(*t).is_some());
+    let mut next_tick = slot_time.and_then(|t| Instant::now().checked_add(t));
     let mut answers: Vec<(oneshot::Sender<RpcResult>, RpcResult)> = Vec::new();
     loop {
         let first = match next_tick {
@@ -134,7 +136,9 @@ fn run(chain: &mut Chain, receiver: mpsc::Receiver<Message>, slot_time: Option<D
             if Instant::now() >= at {
                 chain.tick();
                 // After a stall, resume the rhythm from now rather than firing a burst.
-                next_tick = Some((at + slot_time).max(Instant::now()));
+                next_tick = at
+                    .checked_add(slot_time)
+                    .map(|next| next.max(Instant::now()));
             }
         }
         let mut stop = false;

@@ -33,6 +33,9 @@ pub struct NodeConfig {
     pub rpc_port: u16,
     /// Slot length; `None` = slots move only by `leash_warpSlot`.
     pub slot_time: Option<Duration>,
+    /// Whether `leash_warpSlot` and `leash_setUnixTimestamp` answer (`--allow-time-travel`);
+    /// without it they are refused with -32601.
+    pub allow_time_travel: bool,
 }
 
 /// A node that is listening.
@@ -41,6 +44,7 @@ pub struct Node {
     pub address: SocketAddr,
     pub info: ChainInfo,
     executor: Executor,
+    allow_time_travel: bool,
     listener: tokio::net::TcpListener,
     executor_thread: std::thread::JoinHandle<()>,
 }
@@ -62,6 +66,7 @@ impl Node {
             address,
             info,
             executor,
+            allow_time_travel: config.allow_time_travel,
             listener,
             executor_thread,
         })
@@ -75,7 +80,10 @@ impl Node {
         let app = Router::new()
             .route("/", axum::routing::post(rpc_endpoint))
             .route("/health", get(|| async { "ok" }))
-            .with_state(self.executor.clone());
+            .with_state(rpc::Rpc {
+                executor: self.executor.clone(),
+                allow_time_travel: self.allow_time_travel,
+            });
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
@@ -85,7 +93,7 @@ impl Node {
     }
 }
 
-async fn rpc_endpoint(State(executor): State<Executor>, body: Bytes) -> impl IntoResponse {
+async fn rpc_endpoint(State(rpc): State<rpc::Rpc>, body: Bytes) -> impl IntoResponse {
     let json = |value: Value| {
         (
             [(header::CONTENT_TYPE, "application/json")],
@@ -111,13 +119,13 @@ async fn rpc_endpoint(State(executor): State<Executor>, body: Bytes) -> impl Int
         Value::Array(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                if let Some(response) = rpc::handle_request(&executor, request).await {
+                if let Some(response) = rpc::handle_request(&rpc, request).await {
                     responses.push(response);
                 }
             }
             json(Value::Array(responses))
         }
-        request => match rpc::handle_request(&executor, request).await {
+        request => match rpc::handle_request(&rpc, request).await {
             Some(response) => json(response),
             None => json(Value::Null),
         },

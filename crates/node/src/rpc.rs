@@ -25,7 +25,7 @@ use solana_transaction_error::TransactionError;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
 use crate::{
-    chain::{signature_bytes, Chain, SendError, SLOTS_PER_EPOCH},
+    chain::{signature_bytes, Chain, SendError, MAX_WARP_SLOTS, SLOTS_PER_EPOCH},
     encoding::{token_amount, ui_account},
     executor::{Access, Executor},
     store::TxRecord,
@@ -201,6 +201,7 @@ fn send_error(e: SendError) -> RpcError {
         SendError::Rejected(err) => preflight_error(&err, None),
         SendError::Preflight { err, meta } => preflight_error(&err, Some(&meta)),
         SendError::Unsupported(why) => RpcError::invalid_params(why),
+        SendError::Faucet(why) => RpcError::internal(why),
         SendError::Store(e) => RpcError::internal(e.to_string()),
     }
 }
@@ -208,8 +209,19 @@ fn send_error(e: SendError) -> RpcError {
 // ---------------------------------------------------------------------------------------------
 // Dispatch.
 
+/// What the JSON-RPC endpoint serves: the executor, and which optional methods answer.
+#[derive(Clone)]
+pub struct Rpc {
+    pub executor: Executor,
+    /// `leash_warpSlot` and `leash_setUnixTimestamp` answer only with `--allow-time-travel`.
+    pub allow_time_travel: bool,
+}
+
+/// The control methods that move the chain's slot or clock at will.
+const TIME_TRAVEL_METHODS: [&str; 2] = ["leash_warpSlot", "leash_setUnixTimestamp"];
+
 /// Answers one parsed JSON-RPC request object; `None` for a notification (no `id`).
-pub async fn handle_request(executor: &Executor, request: Value) -> Option<Value> {
+pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
     let id = request.get("id").cloned();
     let response = |result: RpcResult| -> Value {
         let id = id.clone().unwrap_or(Value::Null);
@@ -244,11 +256,19 @@ pub async fn handle_request(executor: &Executor, request: Value) -> Option<Value
         ))));
     }
     let is_notification = id.is_none();
-    let result = dispatch(executor, &method, params).await;
+    let result = dispatch(rpc, &method, params).await;
     (!is_notification).then(|| response(result))
 }
 
-async fn dispatch(executor: &Executor, method: &str, params: Value) -> RpcResult {
+async fn dispatch(rpc: &Rpc, method: &str, params: Value) -> RpcResult {
+    if !rpc.allow_time_travel && TIME_TRAVEL_METHODS.contains(&method) {
+        // Moving time expires blockhashes and sessions for every client of the node: only a
+        // node started for that (tests, local experiments) offers it.
+        return Err(RpcError::new(
+            -32601,
+            format!("{method} is disabled: start the node with --allow-time-travel"),
+        ));
+    }
     let access = match method {
         "sendTransaction"
         | "requestAirdrop"
@@ -258,7 +278,7 @@ async fn dispatch(executor: &Executor, method: &str, params: Value) -> RpcResult
         _ => Access::Read,
     };
     let method = method.to_string();
-    executor
+    rpc.executor
         .run(access, move |chain| call(chain, &method, &params))
         .await
 }
@@ -459,10 +479,18 @@ fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
         }
         "leash_warpSlot" => {
             let slot: u64 = required(params, 0, "a slot")?;
-            if slot < chain.slot() {
+            let current = chain.slot();
+            if slot < current {
                 return Err(RpcError::invalid_params(format!(
-                    "cannot warp back to slot {slot}; the chain is at slot {}",
-                    chain.slot()
+                    "cannot warp back to slot {slot}; the chain is at slot {current}"
+                )));
+            }
+            // Bounded so that the slot stays far from u64::MAX, where it could no longer move.
+            let furthest = current.saturating_add(MAX_WARP_SLOTS);
+            if slot > furthest {
+                return Err(RpcError::invalid_params(format!(
+                    "cannot warp to slot {slot}: a warp moves at most {MAX_WARP_SLOTS} slots \
+                     ahead; the chain is at slot {current}, so the furthest is slot {furthest}"
                 )));
             }
             chain.advance_slot(slot);

@@ -30,15 +30,20 @@ use solana_transaction_status_client_types::UiTransactionEncoding;
 
 const SOL: u64 = 1_000_000_000;
 
+/// A node with 50 ms slots and the time-travel control methods on, as tests need them.
 fn start(ledger: &std::path::Path, reset: bool) -> (BackgroundNode, RpcClient) {
-    let node = BackgroundNode::start(NodeConfig {
+    start_with(NodeConfig {
         ledger: ledger.to_path_buf(),
         reset,
         bind: "127.0.0.1".parse().unwrap(),
         rpc_port: 0,
         slot_time: Some(Duration::from_millis(50)),
+        allow_time_travel: true,
     })
-    .expect("node starts");
+}
+
+fn start_with(config: NodeConfig) -> (BackgroundNode, RpcClient) {
+    let node = BackgroundNode::start(config).expect("node starts");
     let client = RpcClient::new_with_commitment(node.url.clone(), CommitmentConfig::confirmed());
     (node, client)
 }
@@ -145,6 +150,14 @@ fn leash_wallet(client: &RpcClient, rpc: &str) -> Leash {
 fn rpc_call(url: &str, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
     serde_json::from_str(&raw_post(url, body.as_bytes())).unwrap()
+}
+
+/// The `result` of a call that must succeed.
+#[track_caller]
+fn rpc_result(url: &str, method: &str, params: Value) -> Value {
+    let response = rpc_call(url, method, params);
+    assert!(response["error"].is_null(), "{method}: {response}");
+    response["result"].clone()
 }
 
 fn policy(usdc: Pubkey, total: u64) -> Policy {
@@ -650,6 +663,195 @@ fn control_methods_move_slot_and_clock() {
         )
     );
     let _ = tx.get_signature();
+}
+
+/// Without `--allow-time-travel` the slot and the clock are the node's own: the control methods
+/// that move them are refused as unknown methods (-32601) with a message naming the flag, while
+/// the faucet stays open. With the flag they answer.
+#[test]
+fn time_travel_answers_only_with_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = NodeConfig {
+        ledger: dir.path().to_path_buf(),
+        reset: false,
+        bind: "127.0.0.1".parse().unwrap(),
+        rpc_port: 0,
+        slot_time: Some(Duration::from_millis(50)),
+        allow_time_travel: false,
+    };
+    {
+        let (node, client) = start_with(config.clone());
+        let slot = client.get_slot().unwrap();
+        for (method, params) in [
+            ("leash_warpSlot", json!([slot + 1_000])),
+            ("leash_setUnixTimestamp", json!([4_000_000_000i64])),
+            ("leash_warpSlot", json!([])),
+        ] {
+            let response = rpc_call(&node.url, method, params);
+            assert_eq!(response["error"]["code"], -32601, "{method}: {response}");
+            assert_eq!(
+                response["error"]["message"],
+                format!("{method} is disabled: start the node with --allow-time-travel"),
+                "{response}"
+            );
+        }
+        assert!(
+            client.get_slot().unwrap() < slot + 1_000,
+            "no warp happened"
+        );
+        let clock = client.get_block_time(client.get_slot().unwrap()).unwrap();
+        assert!(clock < 4_000_000_000, "the clock did not move");
+        // The faucet stays open.
+        let key = funded(&client, SOL);
+        assert_eq!(client.get_balance(&key.pubkey()).unwrap(), SOL);
+        let tokens = rpc_result(&node.url, "leash_getTokenList", json!([]));
+        assert_eq!(tokens[0]["symbol"], "USDC");
+        let faucet = rpc_result(&node.url, "leash_getFaucet", json!([]));
+        assert_eq!(faucet, json!(node.info.faucet));
+        let minted = rpc_result(
+            &node.url,
+            "leash_mintTokens",
+            json!([key.pubkey().to_string(), "USDC", 1_000_000]),
+        );
+        assert!(minted.is_string(), "{minted}");
+    }
+    // The same ledger, started with the flag.
+    let (node, client) = start_with(NodeConfig {
+        allow_time_travel: true,
+        ..config
+    });
+    let target = client.get_slot().unwrap() + 1_000;
+    assert_eq!(
+        rpc_result(&node.url, "leash_warpSlot", json!([target])),
+        json!(target)
+    );
+    let set = rpc_result(
+        &node.url,
+        "leash_setUnixTimestamp",
+        json!([4_000_000_000i64]),
+    );
+    assert!(set.as_i64().unwrap() >= 4_000_000_000, "{set}");
+}
+
+/// A warp moves at most 10^9 slots ahead; `leash_warpSlot(u64::MAX)` used to put the chain at
+/// the last slot, where no new blockhash could ever be issued.
+#[test]
+fn a_warp_moves_at_most_a_billion_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    // No slot timer: the slot moves only by warps, so the bounds below are exact.
+    let (node, client) = start_with(NodeConfig {
+        ledger: dir.path().to_path_buf(),
+        reset: false,
+        bind: "127.0.0.1".parse().unwrap(),
+        rpc_port: 0,
+        slot_time: None,
+        allow_time_travel: true,
+    });
+    let slot = client.get_slot().unwrap();
+    for target in [u64::MAX, slot + 1_000_000_001] {
+        let response = rpc_call(&node.url, "leash_warpSlot", json!([target]));
+        assert_eq!(response["error"]["code"], -32602, "{response}");
+        let message = response["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("at most 1000000000 slots ahead")
+                && message.contains(&format!("the furthest is slot {}", slot + 1_000_000_000)),
+            "{message}"
+        );
+    }
+    // Still healthy, and nothing moved.
+    assert_eq!(rpc_result(&node.url, "getHealth", json!([])), "ok");
+    assert_eq!(client.get_slot().unwrap(), slot);
+    key_gets_an_airdrop(&client);
+    // Exactly the cap is allowed, and the next warp is measured from there.
+    let target = slot + 1_000_000_000;
+    assert_eq!(
+        rpc_result(&node.url, "leash_warpSlot", json!([target])),
+        json!(target)
+    );
+    assert_eq!(client.get_slot().unwrap(), target);
+    key_gets_an_airdrop(&client);
+    let again = target + 1_000_000_000;
+    assert_eq!(
+        rpc_result(&node.url, "leash_warpSlot", json!([again])),
+        json!(again)
+    );
+    key_gets_an_airdrop(&client);
+}
+
+fn key_gets_an_airdrop(client: &RpcClient) {
+    let key = funded(client, SOL);
+    assert_eq!(client.get_balance(&key.pubkey()).unwrap(), SOL);
+}
+
+/// Identical faucet requests (same address, same amount) in a tight loop, with the slot timer
+/// stopped: each lands with its own signature and the slot does not have to move. The old faucet
+/// moved a slot on every repeat — and recursed forever when the slot could not move.
+#[test]
+fn identical_airdrops_in_a_tight_loop_all_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(NodeConfig {
+        ledger: dir.path().to_path_buf(),
+        reset: false,
+        bind: "127.0.0.1".parse().unwrap(),
+        rpc_port: 0,
+        slot_time: None,
+        allow_time_travel: false,
+    });
+    let slot = client.get_slot().unwrap();
+    let to = Pubkey::new_unique();
+    let mut signatures = std::collections::HashSet::new();
+    for _ in 0..100 {
+        let signature = rpc_result(
+            &node.url,
+            "requestAirdrop",
+            json!([to.to_string(), 1_000_000]),
+        );
+        assert!(signatures.insert(signature.as_str().unwrap().to_string()));
+    }
+    // A batch of identical requests, answered in one go.
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [to.to_string(), 1_000_000]});
+    let batch = serde_json::to_vec(&vec![call; 100]).unwrap();
+    let answers: Value = serde_json::from_str(&raw_post(&node.url, &batch)).unwrap();
+    for answer in answers.as_array().unwrap() {
+        let signature = answer["result"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{answer}"));
+        assert!(signatures.insert(signature.to_string()));
+    }
+    // Identical token mints too.
+    for _ in 0..20 {
+        let signature = rpc_result(
+            &node.url,
+            "leash_mintTokens",
+            json!([to.to_string(), "USDC", 5]),
+        );
+        assert!(signatures.insert(signature.as_str().unwrap().to_string()));
+    }
+    assert_eq!(signatures.len(), 220);
+    assert_eq!(client.get_slot().unwrap(), slot, "the slot did not move");
+    assert_eq!(client.get_balance(&to).unwrap(), 200 * 1_000_000);
+    let statuses: Vec<_> = signatures
+        .iter()
+        .map(|s| s.parse::<solana_signature::Signature>().unwrap())
+        .collect();
+    for chunk in statuses.chunks(200) {
+        for status in client.get_signature_statuses(chunk).unwrap().value {
+            assert!(status.unwrap().err.is_none());
+        }
+    }
+    // An airdrop costs the faucet only the signature fee.
+    let faucet: Pubkey = node.info.faucet.parse().unwrap();
+    let before = client.get_balance(&faucet).unwrap();
+    rpc_result(
+        &node.url,
+        "requestAirdrop",
+        json!([to.to_string(), 1_000_000]),
+    );
+    assert_eq!(
+        before - client.get_balance(&faucet).unwrap(),
+        1_000_000 + 5_000
+    );
+    assert_eq!(rpc_result(&node.url, "getHealth", json!([])), "ok");
 }
 
 #[test]

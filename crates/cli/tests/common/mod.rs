@@ -30,8 +30,20 @@ impl Drop for NodeProcess {
     }
 }
 
-/// Starts `leash node` on a free port with `ledger`, returning once it listens.
+/// Starts `leash node --allow-time-travel` (tests move its clock) on a free port with `ledger`,
+/// returning once it listens.
 pub fn spawn_node(ledger: &Path, slot_ms: u64) -> NodeProcess {
+    spawn_node_with(ledger, slot_ms, &["--allow-time-travel"], &[])
+}
+
+/// Starts `leash node` with extra arguments and environment variables (and none of the caller's
+/// LEASH_ALLOW_TIME_TRAVEL).
+pub fn spawn_node_with(
+    ledger: &Path,
+    slot_ms: u64,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> NodeProcess {
     let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
         .args([
             "node",
@@ -42,6 +54,9 @@ pub fn spawn_node(ledger: &Path, slot_ms: u64) -> NodeProcess {
             "--ledger",
         ])
         .arg(ledger)
+        .args(args)
+        .env_remove("LEASH_ALLOW_TIME_TRAVEL")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -136,6 +151,25 @@ impl User {
         );
         run
     }
+}
+
+/// A JSON-RPC call to the node: its result, or its error's code and message.
+pub fn rpc_outcome(
+    url: &str,
+    method: &str,
+    params: serde_json::Value,
+) -> Result<serde_json::Value, (i64, String)> {
+    use solana_rpc_client_api::{client_error::ErrorKind, request::RpcError};
+    let client = solana_rpc_client::rpc_client::RpcClient::new(url.to_string());
+    let request = solana_rpc_client_types::request::RpcRequest::Custom {
+        method: Box::leak(method.to_string().into_boxed_str()),
+    };
+    client.send(request, params).map_err(|e| match e.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError { code, message, .. }) => {
+            (*code, message.clone())
+        }
+        other => panic!("{method}: not a JSON-RPC error: {other}"),
+    })
 }
 
 /// A JSON-RPC call to the node.

@@ -380,3 +380,257 @@ pub fn assert_ok(result: &TxResult) {
         );
     }
 }
+
+// ---- Value model v2 harness: mints with chosen authorities, Token-2022 extensions, multisigs,
+// third parties, token `Batch` calls and whole-account snapshots.
+
+/// A system account funded with 10 SOL that signs its own transactions (a third party).
+pub fn funded_keypair(env: &mut Env) -> Keypair {
+    let key = Keypair::new();
+    env.svm.airdrop(&key.pubkey(), 10 * SOL).unwrap();
+    key
+}
+
+/// A policy valid for an hour from [`START_TIME`] with the given programs, limits and call cap.
+pub fn policy_with(
+    allowed_programs: Vec<Pubkey>,
+    limits: Vec<SpendLimit>,
+    max_calls_per_tx: u8,
+) -> Policy {
+    Policy {
+        valid_after: START_TIME - 60,
+        valid_until: START_TIME + 3_600,
+        expiry_slot: 0,
+        max_uses: UNLIMITED,
+        max_calls_per_tx,
+        allowed_programs,
+        limits,
+    }
+}
+
+/// A limit with a per-transaction and a total bound and no periodic allowance.
+pub fn limit(mint: Pubkey, per_tx: u64, total: u64) -> SpendLimit {
+    SpendLimit {
+        mint,
+        per_tx,
+        total,
+        period_secs: 0,
+        per_period: 0,
+    }
+}
+
+/// `(total, period_index, in_period)` of the session's counter for `mint`.
+pub fn spent_of(env: &Env, key: &Pubkey, mint: &Pubkey) -> (u64, u64, u64) {
+    let session = env.session(key);
+    let (i, _) = session
+        .policy
+        .limit_for(mint)
+        .expect("a limit for the mint");
+    let s = &session.spent[i];
+    (s.total, s.period_index, s.in_period)
+}
+
+/// The full state (lamports, owner, data) of some accounts, to prove a refusal moved nothing.
+pub type Snapshot = Vec<(Pubkey, Option<Account>)>;
+
+pub fn snapshot(env: &Env, accounts: &[Pubkey]) -> Snapshot {
+    accounts.iter().map(|a| (*a, env.account(a))).collect()
+}
+
+#[track_caller]
+pub fn assert_unchanged(env: &Env, before: &Snapshot) {
+    for (address, account) in before {
+        assert_eq!(
+            &env.account(address),
+            account,
+            "account {address} changed although the transaction was refused"
+        );
+    }
+}
+
+impl Env {
+    /// A mint of `token_program` with the given authorities and no extensions.
+    pub fn create_mint_with(
+        &mut self,
+        token_program: &Pubkey,
+        decimals: u8,
+        mint_authority: &Pubkey,
+        freeze_authority: Option<&Pubkey>,
+    ) -> Pubkey {
+        self.create_mint_2022_ext(
+            token_program,
+            spl::MINT_LEN,
+            |_| vec![],
+            decimals,
+            mint_authority,
+            freeze_authority,
+        )
+    }
+
+    /// A mint of `len` bytes whose extensions `init_extensions(mint)` initializes before
+    /// `InitializeMint2` (Token-2022 mint extensions).
+    pub fn create_mint_2022_ext(
+        &mut self,
+        token_program: &Pubkey,
+        len: usize,
+        init_extensions: impl FnOnce(&Pubkey) -> Vec<Instruction>,
+        decimals: u8,
+        mint_authority: &Pubkey,
+        freeze_authority: Option<&Pubkey>,
+    ) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.owner.insecure_clone();
+        let rent = self.svm.minimum_balance_for_rent_exemption(len);
+        let mut ixs = vec![solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent,
+            len as u64,
+            token_program,
+        )];
+        ixs.extend(init_extensions(&mint.pubkey()));
+        ixs.push(spl::initialize_mint2(
+            token_program,
+            &mint.pubkey(),
+            mint_authority,
+            freeze_authority,
+            decimals,
+        ));
+        self.send(&ixs, &payer, &[&mint]).expect("create mint");
+        mint.pubkey()
+    }
+
+    /// A token account of `len` bytes (room for Token-2022 account extensions).
+    pub fn create_token_account_len(
+        &mut self,
+        owner: &Pubkey,
+        mint: &Pubkey,
+        token_program: &Pubkey,
+        len: usize,
+    ) -> Pubkey {
+        let account = Keypair::new();
+        let payer = self.owner.insecure_clone();
+        let rent = self.svm.minimum_balance_for_rent_exemption(len);
+        let create = solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &account.pubkey(),
+            rent,
+            len as u64,
+            token_program,
+        );
+        let init = spl::initialize_account3(token_program, &account.pubkey(), mint, owner);
+        self.send(&[create, init], &payer, &[&account])
+            .expect("create token account");
+        account.pubkey()
+    }
+
+    /// An `m`-of-n multisig of `token_program` (355 bytes) over `signers`.
+    pub fn create_multisig(&mut self, token_program: &Pubkey, signers: &[Pubkey], m: u8) -> Pubkey {
+        let multisig = Keypair::new();
+        let payer = self.owner.insecure_clone();
+        let rent = self.svm.minimum_balance_for_rent_exemption(MULTISIG_LEN);
+        let create = solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &multisig.pubkey(),
+            rent,
+            MULTISIG_LEN as u64,
+            token_program,
+        );
+        let init = initialize_multisig2(token_program, &multisig.pubkey(), signers, m);
+        self.send(&[create, init], &payer, &[&multisig])
+            .expect("create multisig");
+        multisig.pubkey()
+    }
+
+    /// `MintTo` signed by `authority`.
+    pub fn mint_to_as(
+        &mut self,
+        authority: &Keypair,
+        token_program: &Pubkey,
+        mint: &Pubkey,
+        account: &Pubkey,
+        amount: u64,
+    ) {
+        let payer = self.owner.insecure_clone();
+        let ix = spl::mint_to(token_program, mint, account, &authority.pubkey(), amount);
+        self.send(&[ix], &payer, &[authority]).expect("mint");
+    }
+
+    /// Sends `instructions` paid by the owner and signed by `signer` too.
+    pub fn send_signed(&mut self, instructions: &[Instruction], signer: &Keypair) -> TxResult {
+        let payer = self.owner.insecure_clone();
+        self.send(instructions, &payer, &[signer])
+    }
+
+    /// The raw data of an account (empty if it does not exist).
+    pub fn data(&self, address: &Pubkey) -> Vec<u8> {
+        self.account(address).map(|a| a.data).unwrap_or_default()
+    }
+
+    /// A mint's supply.
+    pub fn supply(&self, mint: &Pubkey) -> u64 {
+        let data = self.data(mint);
+        u64::from_le_bytes(data[36..44].try_into().unwrap())
+    }
+}
+
+/// Size of an SPL Token / Token-2022 multisig.
+pub const MULTISIG_LEN: usize = 355;
+
+/// `InitializeMultisig2 { m }` (tag 19): multisig (w), then the signer keys.
+pub fn initialize_multisig2(
+    token_program: &Pubkey,
+    multisig: &Pubkey,
+    signers: &[Pubkey],
+    m: u8,
+) -> Instruction {
+    let mut accounts = vec![solana_program::instruction::AccountMeta::new(
+        *multisig, false,
+    )];
+    accounts.extend(
+        signers
+            .iter()
+            .map(|s| solana_program::instruction::AccountMeta::new_readonly(*s, false)),
+    );
+    Instruction {
+        program_id: *token_program,
+        accounts,
+        data: vec![19, m],
+    }
+}
+
+/// A token `Batch` (discriminator 255): after the 255 byte, per inner instruction
+/// `[account_count: u8, data_len: u8, data]`; the accounts are the inner ones concatenated.
+pub fn token_batch(token_program: &Pubkey, instructions: &[Instruction]) -> Instruction {
+    let mut data = vec![255u8];
+    let mut accounts = Vec::new();
+    for ix in instructions {
+        data.push(u8::try_from(ix.accounts.len()).unwrap());
+        data.push(u8::try_from(ix.data.len()).unwrap());
+        data.extend_from_slice(&ix.data);
+        accounts.extend(ix.accounts.iter().cloned());
+    }
+    Instruction {
+        program_id: *token_program,
+        accounts,
+        data,
+    }
+}
+
+/// Replaces a token instruction's single-signer authority at `authority_index` by a multisig
+/// `multisig` (not signing) followed by `signers` (signing).
+pub fn with_multisig_authority(
+    mut ix: Instruction,
+    authority_index: usize,
+    multisig: &Pubkey,
+    signers: &[Pubkey],
+) -> Instruction {
+    ix.accounts[authority_index] =
+        solana_program::instruction::AccountMeta::new_readonly(*multisig, false);
+    ix.accounts.extend(
+        signers
+            .iter()
+            .map(|s| solana_program::instruction::AccountMeta::new_readonly(*s, true)),
+    );
+    ix
+}
