@@ -210,11 +210,10 @@ fn permanent_delegate_burns_are_charged() {
 }
 
 /// Finding 3 as the issue states it: 777 moved by the vault, as permanent delegate, from a
-/// third party's account to an outsider's. The v2 rules put every passed account of a mint whose
-/// permanent delegate is the vault into T — the outsider's destination too — so the move nets to
-/// zero and is not charged, although the outsider can spend the 777 on their own afterwards.
+/// third party's account to an outsider's. Both accounts are the permanent delegate's to move,
+/// but only the vault's own accounts are netted: the third party's loss is charged account by
+/// account, the outsider's gain is not subtracted (it is theirs to spend).
 #[test]
-#[ignore = "finding 3 open under v2 rules: a permanent-delegate transfer to an outsider nets to zero"]
 fn permanent_delegate_transfers_to_an_outsider_are_charged() {
     let mut env = Env::new();
     let vault = env.vault;
@@ -853,12 +852,10 @@ fn closing_a_mint_the_vault_may_close_is_refused() {
     assert_unchanged(&env, &watched);
 }
 
-/// Not caught by the v2 rules as written: withheld transfer fees are no token account's `amount`
-/// and withdrawing them changes no supply, so a session holding the vault's signature as the
-/// mint's withdraw-withheld authority moves them to anyone uncharged. Kept as the conservative
-/// expectation (charged like any outflow of the mint) until the rules decide; see the report.
+/// Withheld transfer fees are no token account's `amount` and withdrawing them changes no supply,
+/// yet the vault as the mint's withdraw-withheld authority can move them to anyone: the fees
+/// withheld in the mint and its passed accounts are metered as a pool of that mint.
 #[test]
-#[ignore = "v2 rules do not meter withheld transfer fees the vault may withdraw"]
 fn withheld_fees_the_vault_may_withdraw_are_charged() {
     let mut env = Env::new();
     let vault = env.vault;
