@@ -1,97 +1,394 @@
-//! Outcome-based spend accounting (DESIGN.md §3.3, `Execute`).
+//! Outcome-based spend accounting, value model v2 (DESIGN.md §3.6).
 //!
-//! Spend is what actually left the vault: the vault's lamports and the balances of every token
-//! account the vault owns, snapshotted before the calls and compared afterwards. No call is
-//! parsed, so `transferFrom`-style pulls, swaps, burns and closes are all counted the same way.
-//! This module is pure logic over snapshots; the processor takes the snapshots.
+//! The vault's PDA signature, lent to the calls of an `Execute`, is the whole authority of the
+//! wallet. So spend is not read from the calls: the processor snapshots every passed account
+//! before and after the calls, and this module measures what left everything the vault
+//! controls — its lamports, the token accounts, mints and multisigs it has an authority over, and
+//! the System accounts it can sign for through `create_with_seed` — and refuses outcomes in which
+//! an authority the vault held would leave it. This module is pure logic over snapshots; the
+//! rules and the decisions DESIGN.md leaves open are listed in docs/program.md ("Value model").
 
-use solana_program::pubkey::Pubkey;
+use solana_program::{account_info::AccountInfo, program_error::ProgramError, pubkey::Pubkey};
 
 use crate::{
     error::LeashError,
+    leash_log,
     state::{Policy, Spent, NATIVE_SOL_MINT},
-    token_account::TokenAccountView,
+    token_account::{
+        self, MintView, TokenAccountKind, TokenAccountView, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
+        EXTENSION_TRANSFER_FEE_AMOUNT,
+    },
 };
 
-/// What the vault held, over the (deduplicated) accounts passed to an `Execute`.
+const SYSTEM_PROGRAM_ID: Pubkey = solana_system_interface::program::ID;
+
+/// One passed account at one moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountState {
+    pub key: Pubkey,
+    pub owner: Pubkey,
+    pub lamports: u64,
+    pub data_len: usize,
+    /// The data of accounts owned by a token program; empty for every other account (nothing
+    /// else is read).
+    pub data: Vec<u8>,
+}
+
+impl AccountState {
+    fn token_account(&self) -> Option<TokenAccountView> {
+        token_account::parse(&self.owner, &self.data)
+    }
+
+    fn mint(&self) -> Option<MintView> {
+        token_account::parse_mint(&self.owner, &self.data)
+    }
+
+    fn kind(&self) -> Option<TokenAccountKind> {
+        token_account::kind(&self.owner, &self.data)
+    }
+
+    fn is_system(&self) -> bool {
+        self.owner == SYSTEM_PROGRAM_ID
+    }
+}
+
+/// The distinct passed accounts of an `Execute`, in order of first appearance.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    pub vault_lamports: u64,
-    /// Every passed token account whose owner field is the vault, keyed by its address.
-    pub token_accounts: Vec<(Pubkey, TokenAccountView)>,
+    pub accounts: Vec<AccountState>,
 }
 
 impl Snapshot {
-    /// The vault's balance of `mint` over the snapshotted accounts.
-    fn balance(&self, mint: &Pubkey) -> Result<u64, LeashError> {
-        self.token_accounts
-            .iter()
-            .filter(|(_, t)| t.mint == *mint)
-            .try_fold(0u64, |sum, (_, t)| sum.checked_add(t.amount))
-            .ok_or(LeashError::ArithmeticOverflow)
+    /// Captures `accounts`, skipping repeated keys.
+    pub fn capture(accounts: &[AccountInfo]) -> Result<Snapshot, ProgramError> {
+        let mut states: Vec<AccountState> = Vec::with_capacity(accounts.len());
+        for account in accounts {
+            if states.iter().any(|s| s.key == *account.key) {
+                continue;
+            }
+            let data = account.try_borrow_data()?;
+            let copied = if token_account::is_token_program(account.owner) {
+                data.to_vec()
+            } else {
+                Vec::new()
+            };
+            states.push(AccountState {
+                key: *account.key,
+                owner: *account.owner,
+                lamports: account.lamports(),
+                data_len: data.len(),
+                data: copied,
+            });
+        }
+        Ok(Snapshot { accounts: states })
     }
 
-    fn mints(&self) -> impl Iterator<Item = &Pubkey> {
-        self.token_accounts.iter().map(|(_, t)| &t.mint)
+    fn get(&self, key: &Pubkey) -> Option<&AccountState> {
+        self.accounts.iter().find(|s| s.key == *key)
+    }
+
+    fn mint(&self, key: &Pubkey) -> Option<MintView> {
+        self.get(key).and_then(AccountState::mint)
     }
 }
 
-/// Token accounts the vault owned before must still be the vault's afterwards, gain no delegate
-/// (or a larger delegated amount) and no close authority. A closed or re-owned account fails
-/// here too: its rent and any wrapped SOL would leave the vault unmetered. Token accounts that
-/// became the vault's during the calls must have neither a delegate nor a close authority, or
-/// tokens moved into them could be taken later without a session.
-pub fn check_authorities(before: &Snapshot, after: &Snapshot) -> Result<(), LeashError> {
-    for (address, now) in &after.token_accounts {
-        let is_new = !before.token_accounts.iter().any(|(a, _)| a == address);
-        if is_new && (now.delegate.is_some() || now.close_authority.is_some()) {
-            crate::leash_log!(
-                "new vault token account {address} has a delegate or close authority"
-            );
-            return Err(LeashError::ForbiddenAuthorityChange);
+/// The keys whose authority is the vault's: the vault, and every passed multisig (judged before
+/// the calls) that lists the vault among its signers — the vault alone can sign for a 1-of-n.
+#[derive(Clone, Debug)]
+pub struct VaultKeys(Vec<Pubkey>);
+
+impl VaultKeys {
+    pub fn new(vault: &Pubkey, before: &Snapshot) -> VaultKeys {
+        let mut keys = vec![*vault];
+        keys.extend(
+            before
+                .accounts
+                .iter()
+                .filter(|s| token_account::multisig_has_signer(&s.owner, &s.data, vault))
+                .map(|s| s.key),
+        );
+        VaultKeys(keys)
+    }
+
+    pub fn contains(&self, key: &Pubkey) -> bool {
+        self.0.contains(key)
+    }
+
+    fn holds(&self, key: &Option<Pubkey>) -> bool {
+        key.as_ref().is_some_and(|k| self.contains(k))
+    }
+
+    fn appears_at(&self, bytes: &[u8]) -> bool {
+        self.0.iter().any(|k| k.as_ref() == bytes)
+    }
+}
+
+/// Whether the vault controls `state` as seen in `side`: a token account it owns, is delegate
+/// or close authority of, or may move as the mint's permanent delegate; a mint it may mint
+/// (whose excess lamports it may also withdraw); a multisig it signs for.
+fn controls(keys: &VaultKeys, side: &Snapshot, state: &AccountState) -> bool {
+    match state.kind() {
+        Some(TokenAccountKind::Account) => state.token_account().is_some_and(|t| {
+            keys.contains(&t.owner)
+                || keys.holds(&t.delegate)
+                || keys.holds(&t.close_authority)
+                || side
+                    .mint(&t.mint)
+                    .is_some_and(|m| keys.holds(&m.permanent_delegate))
+        }),
+        Some(TokenAccountKind::Mint) => state.mint().is_some_and(|m| keys.holds(&m.mint_authority)),
+        Some(TokenAccountKind::Multisig) => keys.contains(&state.key),
+        None => false,
+    }
+}
+
+/// Per-key sums in order of first appearance.
+#[derive(Default)]
+struct Ledger(Vec<(Pubkey, u128)>);
+
+impl Ledger {
+    fn add(&mut self, key: Pubkey, amount: u128) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, sum)) => *sum = sum.saturating_add(amount),
+            None => self.0.push((key, amount)),
         }
     }
-    for (address, was) in &before.token_accounts {
-        let Some((_, now)) = after.token_accounts.iter().find(|(a, _)| a == address) else {
-            crate::leash_log!("vault token account {address} was closed or changed owner");
-            return Err(LeashError::ForbiddenAuthorityChange);
-        };
-        let delegate_ok = match now.delegate {
-            None => true,
-            Some(d) => was.delegate == Some(d) && now.delegated_amount <= was.delegated_amount,
-        };
-        if !delegate_ok {
-            crate::leash_log!("vault token account {address} gained a delegate");
-            return Err(LeashError::ForbiddenAuthorityChange);
+
+    fn get(&self, key: &Pubkey) -> u128 {
+        self.0.iter().find(|(k, _)| k == key).map_or(0, |(_, v)| *v)
+    }
+}
+
+/// Refuses an outcome in which an authority the vault held would leave it (DESIGN.md §3.6
+/// rule 4), logging the rule and the account. Checked before anything is charged.
+pub fn check_authorities(
+    vault: &Pubkey,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> Result<(), LeashError> {
+    fn refuse(what: core::fmt::Arguments) -> Result<(), LeashError> {
+        leash_log!("{what}");
+        Err(LeashError::ForbiddenAuthorityChange)
+    }
+    let keys = VaultKeys::new(vault, before);
+    for (was, now) in before.accounts.iter().zip(&after.accounts) {
+        if was.key == *vault && !(now.is_system() && now.data_len == 0) {
+            return refuse(format_args!(
+                "the vault {vault} must stay a System account without data"
+            ));
         }
-        if now.close_authority.is_some() && now.close_authority != was.close_authority {
-            crate::leash_log!("vault token account {address} gained a close authority");
-            return Err(LeashError::ForbiddenAuthorityChange);
+        if let Some(mint) = was.mint() {
+            if !mint_keeps_authorities(&keys, was, &mint, now) {
+                return refuse(format_args!("authority of mint {} would change", was.key));
+            }
+        }
+        let old = was.token_account();
+        let new = now.token_account();
+        if let Some(n) = new {
+            let became_vaults =
+                keys.contains(&n.owner) && old.is_none_or(|o| !keys.contains(&o.owner));
+            if became_vaults && (n.delegate.is_some() || n.close_authority.is_some()) {
+                return refuse(format_args!(
+                    "new vault token account {} may not have a delegate or close authority",
+                    now.key
+                ));
+            }
+        }
+        let Some(old) = old else {
+            continue;
+        };
+        if keys.contains(&old.owner) {
+            if new.is_none() {
+                return refuse(format_args!(
+                    "vault token account {} would be closed",
+                    was.key
+                ));
+            }
+            if !vault_account_unchanged(was, now) {
+                return refuse(format_args!(
+                    "vault token account {} would change its owner, delegate, close authority, \
+                     state or extensions",
+                    was.key
+                ));
+            }
+            if new.is_some_and(|n| n.delegated_amount > old.delegated_amount) {
+                return refuse(format_args!(
+                    "delegated amount of vault token account {} would grow",
+                    was.key
+                ));
+            }
+        }
+        if keys.holds(&old.delegate) {
+            let kept = new.is_some_and(|n| {
+                n.delegate == old.delegate || (n.delegate.is_none() && n.delegated_amount == 0)
+            });
+            if !kept {
+                return refuse(format_args!(
+                    "delegated account {} would lose the vault as its delegate",
+                    was.key
+                ));
+            }
+        }
+        if keys.holds(&old.close_authority)
+            && new.is_none_or(|n| n.close_authority != old.close_authority)
+        {
+            return refuse(format_args!(
+                "account {} would lose the vault as its close authority",
+                was.key
+            ));
+        }
+        let frozen_by_vault = before
+            .mint(&old.mint)
+            .is_some_and(|m| keys.holds(&m.freeze_authority));
+        if frozen_by_vault && new.is_some_and(|n| n.state != old.state) {
+            return refuse(format_args!(
+                "token account {} of mint {} would be frozen or thawed",
+                was.key, old.mint
+            ));
         }
     }
     Ok(())
 }
 
-/// Per mint, `max(0, Σbefore − Σafter)`; native SOL is [`NATIVE_SOL_MINT`]. Only mints with a
-/// positive outflow are returned: SOL first, then tokens in order of first appearance.
-pub fn outflows(before: &Snapshot, after: &Snapshot) -> Result<Vec<(Pubkey, u64)>, LeashError> {
+/// Every authority of the mint that was a vault key — mint, freeze, and every 32-byte field of
+/// a Token-2022 extension — is the same key afterwards.
+fn mint_keeps_authorities(
+    keys: &VaultKeys,
+    was: &AccountState,
+    mint: &MintView,
+    now: &AccountState,
+) -> bool {
+    let Some(after) = now.mint() else {
+        let held_any = keys.holds(&mint.mint_authority)
+            || keys.holds(&mint.freeze_authority)
+            || token_account::extensions(&was.data)
+                .any(|(_, v)| v.windows(32).any(|w| keys.appears_at(w)));
+        return !held_any;
+    };
+    if keys.holds(&mint.mint_authority) && after.mint_authority != mint.mint_authority {
+        return false;
+    }
+    if keys.holds(&mint.freeze_authority) && after.freeze_authority != mint.freeze_authority {
+        return false;
+    }
+    token_account::extensions(&was.data).all(|(kind, value)| {
+        let held: Vec<usize> = value
+            .windows(32)
+            .enumerate()
+            .filter(|(_, w)| keys.appears_at(w))
+            .map(|(offset, _)| offset)
+            .collect();
+        if held.is_empty() {
+            return true;
+        }
+        let Some((_, new_value)) = token_account::extensions(&now.data).find(|(k, _)| *k == kind)
+        else {
+            return false;
+        };
+        held.iter().all(|&offset| {
+            let range = offset..offset.saturating_add(32);
+            new_value.get(range.clone()) == value.get(range)
+        })
+    })
+}
+
+/// A vault token account after the calls: the same bytes but for the amount, the delegated
+/// amount and the withheld transfer fees, which move with ordinary transfers.
+fn vault_account_unchanged(was: &AccountState, now: &AccountState) -> bool {
+    if was.owner != now.owner || was.data.len() != now.data.len() {
+        return false;
+    }
+    let base_equal =
+        |range: core::ops::Range<usize>| was.data.get(range.clone()) == now.data.get(range);
+    // The base layout and, with extensions, the account type byte after it.
+    let base_end = was
+        .data
+        .len()
+        .min(token_account::BASE_ACCOUNT_LEN.saturating_add(1));
+    if !(base_equal(0..AMOUNT_RANGE.start)
+        && base_equal(AMOUNT_RANGE.end..DELEGATED_AMOUNT_RANGE.start)
+        && base_equal(DELEGATED_AMOUNT_RANGE.end..base_end))
+    {
+        return false;
+    }
+    let mut old = token_account::extensions(&was.data);
+    let mut new = token_account::extensions(&now.data);
+    loop {
+        match (old.next(), new.next()) {
+            (None, None) => return true,
+            (Some((k1, v1)), Some((k2, v2))) => {
+                let same = k1 == k2
+                    && v1.len() == v2.len()
+                    && (k1 == EXTENSION_TRANSFER_FEE_AMOUNT || v1 == v2);
+                if !same {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// What left everything the vault controls, per mint ([`NATIVE_SOL_MINT`] for SOL): SOL first,
+/// then mints in order of first appearance. Only positive outflows are returned; an outflow
+/// above `u64::MAX` is reported as `u64::MAX`.
+pub fn outflows(vault: &Pubkey, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
+    let keys = VaultKeys::new(vault, before);
+    let mut sol_before: u128 = 0;
+    let mut sol_after: u128 = 0;
+    let mut sol_elsewhere: u128 = 0;
+    let mut tokens_before = Ledger::default();
+    let mut tokens_after = Ledger::default();
+    let mut minted = Ledger::default();
+    for (was, now) in before.accounts.iter().zip(&after.accounts) {
+        let is_vault = was.key == *vault;
+        let controlled = controls(&keys, before, was) || controls(&keys, after, now);
+        if is_vault || controlled {
+            sol_before = sol_before.saturating_add(u128::from(was.lamports));
+            sol_after = sol_after.saturating_add(u128::from(now.lamports));
+        } else if was.is_system() {
+            // Signed for through `create_with_seed` (or as a nonce authority): a debit, or the
+            // account leaving the System program, is charged.
+            let kept = if now.is_system() { now.lamports } else { 0 };
+            sol_elsewhere =
+                sol_elsewhere.saturating_add(u128::from(was.lamports.saturating_sub(kept)));
+        }
+        if controlled {
+            // Register the mint on both sides first, so the order is that of first appearance.
+            if let Some(t) = was.token_account() {
+                tokens_before.add(t.mint, u128::from(t.amount));
+                tokens_after.add(t.mint, 0);
+            }
+            if let Some(t) = now.token_account() {
+                tokens_before.add(t.mint, 0);
+                tokens_after.add(t.mint, u128::from(t.amount));
+            }
+        }
+        if let (Some(old), Some(new)) = (was.mint(), now.mint()) {
+            if keys.holds(&old.mint_authority) {
+                tokens_before.add(was.key, 0);
+                tokens_after.add(was.key, 0);
+                minted.add(was.key, u128::from(new.supply.saturating_sub(old.supply)));
+            }
+        }
+    }
+    let clamp = |v: u128| u64::try_from(v).unwrap_or(u64::MAX);
     let mut out = Vec::new();
-    let sol = before.vault_lamports.saturating_sub(after.vault_lamports);
+    let sol = sol_before
+        .saturating_sub(sol_after)
+        .saturating_add(sol_elsewhere);
     if sol > 0 {
-        out.push((NATIVE_SOL_MINT, sol));
+        out.push((NATIVE_SOL_MINT, clamp(sol)));
     }
-    let mut seen: Vec<&Pubkey> = Vec::new();
-    for mint in before.mints().chain(after.mints()) {
-        if seen.contains(&mint) {
-            continue;
-        }
-        seen.push(mint);
-        let spent = before.balance(mint)?.saturating_sub(after.balance(mint)?);
+    for &(mint, held_before) in &tokens_before.0 {
+        let spent = held_before
+            .saturating_sub(tokens_after.get(&mint))
+            .saturating_add(minted.get(&mint));
         if spent > 0 {
-            out.push((*mint, spent));
+            out.push((mint, clamp(spent)));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Which bound an outflow broke, with the figures the CLI shows.
@@ -113,13 +410,15 @@ pub fn period_index(now: i64, created_at: i64, period_secs: u32) -> u64 {
     if period_secs == 0 {
         return 0;
     }
-    let elapsed = now.checked_sub(created_at).unwrap_or(0).max(0) as u64;
+    let elapsed = u64::try_from(now.saturating_sub(created_at)).unwrap_or(0);
     elapsed.checked_div(u64::from(period_secs)).unwrap_or(0)
 }
 
 /// Charges `outflows` against `policy`, updating `spent` (parallel to `policy.limits`) only if
 /// every outflow fits. Checks per mint, in order: a limit exists, `per_tx`, remaining `total`,
-/// remaining `per_period` of the current window.
+/// remaining `per_period` of the current window. Counters saturate, so an unlimited bound
+/// (`u64::MAX`) never fails and a saturated counter exceeds every finite bound. A window never
+/// moves backwards: a clock set back counts as the window already recorded (DESIGN.md §3.6).
 pub fn charge(
     policy: &Policy,
     spent: &mut [Spent],
@@ -136,15 +435,16 @@ pub fn charge(
             used,
             limit,
         };
-        let overflow = violation(LeashError::ArithmeticOverflow, 0, 0);
         let Some((i, limit)) = policy.limit_for(&mint) else {
             return Err(violation(LeashError::TokenNotInPolicy, 0, 0));
         };
-        let entry = updated.get_mut(i).ok_or(overflow)?;
+        let entry = updated
+            .get_mut(i)
+            .ok_or(violation(LeashError::ArithmeticOverflow, 0, 0))?;
         if amount > limit.per_tx {
             return Err(violation(LeashError::PerTxLimitExceeded, 0, limit.per_tx));
         }
-        let total = entry.total.checked_add(amount).ok_or(overflow)?;
+        let total = entry.total.saturating_add(amount);
         if total > limit.total {
             return Err(violation(
                 LeashError::SpendingLimitExceeded,
@@ -154,12 +454,12 @@ pub fn charge(
         }
         entry.total = total;
         if limit.period_secs > 0 {
-            let index = period_index(now, created_at, limit.period_secs);
+            let index = period_index(now, created_at, limit.period_secs).max(entry.period_index);
             if index != entry.period_index {
                 entry.period_index = index;
                 entry.in_period = 0;
             }
-            let in_period = entry.in_period.checked_add(amount).ok_or(overflow)?;
+            let in_period = entry.in_period.saturating_add(amount);
             if in_period > limit.per_period {
                 return Err(violation(
                     LeashError::PeriodLimitExceeded,
@@ -177,34 +477,585 @@ pub fn charge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{SpendLimit, UNLIMITED};
+    use crate::{
+        state::{SpendLimit, UNLIMITED},
+        token_account::{BASE_ACCOUNT_LEN, BASE_MINT_LEN, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID},
+    };
     use proptest::prelude::*;
 
     const VAULT: Pubkey = Pubkey::new_from_array([200; 32]);
+    const OUTSIDER: Pubkey = Pubkey::new_from_array([201; 32]);
 
-    fn mint(b: u8) -> Pubkey {
+    fn key(b: u8) -> Pubkey {
         Pubkey::new_from_array([b; 32])
     }
 
-    fn token(m: u8, amount: u64) -> TokenAccountView {
+    fn coption(data: &mut [u8], offset: usize, key: Option<Pubkey>) {
+        if let Some(k) = key {
+            data[offset..offset + 4].copy_from_slice(&1u32.to_le_bytes());
+            data[offset + 4..offset + 36].copy_from_slice(k.as_ref());
+        } else {
+            data[offset..offset + 36].fill(0);
+        }
+    }
+
+    /// A token account's bytes (SPL Token layout).
+    fn token_bytes(view: &TokenAccountView) -> Vec<u8> {
+        let mut data = vec![0u8; BASE_ACCOUNT_LEN];
+        data[0..32].copy_from_slice(view.mint.as_ref());
+        data[32..64].copy_from_slice(view.owner.as_ref());
+        data[64..72].copy_from_slice(&view.amount.to_le_bytes());
+        coption(&mut data, 72, view.delegate);
+        data[108] = view.state;
+        data[121..129].copy_from_slice(&view.delegated_amount.to_le_bytes());
+        coption(&mut data, 129, view.close_authority);
+        data
+    }
+
+    fn token(mint: Pubkey, owner: Pubkey, amount: u64) -> TokenAccountView {
         TokenAccountView {
-            mint: mint(m),
-            owner: VAULT,
+            mint,
+            owner,
             amount,
             delegate: None,
+            state: 1,
             delegated_amount: 0,
             close_authority: None,
         }
     }
 
-    fn snap(lamports: u64, accounts: &[(u8, u8, u64)]) -> Snapshot {
-        Snapshot {
-            vault_lamports: lamports,
-            token_accounts: accounts
-                .iter()
-                .map(|&(addr, m, amount)| (Pubkey::new_from_array([addr; 32]), token(m, amount)))
-                .collect(),
+    fn token_state(address: u8, view: TokenAccountView) -> AccountState {
+        let data = token_bytes(&view);
+        AccountState {
+            key: key(address),
+            owner: TOKEN_PROGRAM_ID,
+            lamports: 2_039_280,
+            data_len: data.len(),
+            data,
         }
+    }
+
+    /// A mint's bytes; with a permanent delegate it is a Token-2022 mint with that extension.
+    fn mint_state(address: u8, view: MintView) -> AccountState {
+        let mut data = vec![0u8; BASE_MINT_LEN];
+        coption(&mut data, 0, view.mint_authority);
+        data[36..44].copy_from_slice(&view.supply.to_le_bytes());
+        data[44] = 6;
+        data[45] = 1;
+        coption(&mut data, 46, view.freeze_authority);
+        let mut owner = TOKEN_PROGRAM_ID;
+        if let Some(delegate) = view.permanent_delegate {
+            owner = TOKEN_2022_PROGRAM_ID;
+            data.resize(BASE_ACCOUNT_LEN, 0);
+            data.push(1); // AccountType::Mint
+            data.extend_from_slice(&12u16.to_le_bytes());
+            data.extend_from_slice(&32u16.to_le_bytes());
+            data.extend_from_slice(delegate.as_ref());
+        }
+        AccountState {
+            key: key(address),
+            owner,
+            lamports: 1_461_600,
+            data_len: data.len(),
+            data,
+        }
+    }
+
+    fn mint_view(authority: Option<Pubkey>, supply: u64) -> MintView {
+        MintView {
+            mint_authority: authority,
+            supply,
+            freeze_authority: None,
+            permanent_delegate: None,
+        }
+    }
+
+    fn system(key: Pubkey, lamports: u64) -> AccountState {
+        AccountState {
+            key,
+            owner: SYSTEM_PROGRAM_ID,
+            lamports,
+            data_len: 0,
+            data: Vec::new(),
+        }
+    }
+
+    fn snap(accounts: Vec<AccountState>) -> Snapshot {
+        Snapshot { accounts }
+    }
+
+    /// The vault with `lamports`, then `rest`.
+    fn with_vault(lamports: u64, rest: Vec<AccountState>) -> Snapshot {
+        let mut accounts = vec![system(VAULT, lamports)];
+        accounts.extend(rest);
+        snap(accounts)
+    }
+
+    #[test]
+    fn sums_across_accounts_and_ignores_inflows_and_internal_moves() {
+        let m = key(1);
+        let before = with_vault(
+            1_000,
+            vec![
+                token_state(10, token(m, VAULT, 100)),
+                token_state(11, token(m, VAULT, 50)),
+                token_state(12, token(key(2), VAULT, 10)),
+            ],
+        );
+        // 100 + 50 → 30 + 70: a move of 50 plus 50 out; mint 2 only grew; SOL only grew.
+        let after = with_vault(
+            1_500,
+            vec![
+                token_state(10, token(m, VAULT, 30)),
+                token_state(11, token(m, VAULT, 70)),
+                token_state(12, token(key(2), VAULT, 99)),
+            ],
+        );
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 50)]);
+        let after = with_vault(
+            400,
+            vec![
+                token_state(10, token(m, VAULT, 0)),
+                token_state(11, token(m, VAULT, 0)),
+                token_state(12, token(key(2), VAULT, 10)),
+            ],
+        );
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 600), (m, 150)],
+            "SOL first"
+        );
+    }
+
+    #[test]
+    fn lamports_of_vault_token_accounts_are_sol() {
+        // WithdrawExcessLamports: 2 SOL above rent leave the vault's token account.
+        let m = key(1);
+        let mut rich = token_state(10, token(m, VAULT, 5));
+        rich.lamports += 2_000_000_000;
+        let before = with_vault(1_000, vec![rich]);
+        let after = with_vault(1_000, vec![token_state(10, token(m, VAULT, 5))]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 2_000_000_000)]
+        );
+    }
+
+    #[test]
+    fn seeded_and_nonce_system_accounts_are_charged_per_account() {
+        let seeded = key(30);
+        let before = with_vault(1_000, vec![system(seeded, 5_000), system(OUTSIDER, 0)]);
+        let after = with_vault(1_000, vec![system(seeded, 0), system(OUTSIDER, 5_000)]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 5_000)]
+        );
+        // Moving it into the vault is still charged (conservative: no netting across accounts).
+        let after = with_vault(6_000, vec![system(seeded, 0), system(OUTSIDER, 0)]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 5_000)]
+        );
+        // Assigned to another program: everything it held left.
+        let mut assigned = system(seeded, 5_000);
+        assigned.owner = key(99);
+        let after = with_vault(1_000, vec![assigned, system(OUTSIDER, 0)]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 5_000)]
+        );
+        // A nonce account (System-owned, with data) counts too.
+        let mut nonce = system(seeded, 5_000);
+        nonce.data_len = 80;
+        let mut drained = nonce.clone();
+        drained.lamports = 1_000;
+        let before = with_vault(0, vec![nonce]);
+        let after = with_vault(0, vec![drained]);
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 4_000)]
+        );
+    }
+
+    #[test]
+    fn delegations_to_the_vault_are_metered_and_spent_to_zero_charges_what_moved() {
+        let m = key(1);
+        let delegated = |amount, allowance| TokenAccountView {
+            delegate: (allowance > 0).then_some(VAULT),
+            delegated_amount: allowance,
+            ..token(m, OUTSIDER, amount)
+        };
+        let before = with_vault(0, vec![token_state(10, delegated(500, 500))]);
+        let after = with_vault(0, vec![token_state(10, delegated(490, 490))]);
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 10)]);
+        // SPL Token clears the delegate at zero: charged the 10 that moved, not the 490 left.
+        let before = with_vault(0, vec![token_state(10, delegated(500, 10))]);
+        let after = with_vault(0, vec![token_state(10, delegated(490, 0))]);
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 10)]);
+        assert_eq!(check_authorities(&VAULT, &before, &after), Ok(()));
+    }
+
+    #[test]
+    fn permanent_delegate_and_minting_are_metered() {
+        let m = key(1);
+        let mint = mint_view(Some(VAULT), 1_000);
+        let with_delegate = MintView {
+            permanent_delegate: Some(VAULT),
+            ..mint
+        };
+        let before = with_vault(
+            0,
+            vec![
+                mint_state(1, with_delegate),
+                token_state(10, token(m, OUTSIDER, 777)),
+            ],
+        );
+        let after = with_vault(
+            0,
+            vec![
+                mint_state(
+                    1,
+                    MintView {
+                        supply: 1_500,
+                        ..with_delegate
+                    },
+                ),
+                token_state(10, token(m, OUTSIDER, 0)),
+            ],
+        );
+        // 777 moved through the permanent delegate, 500 minted.
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 1_277)]);
+        // Without the mint passed, the outsider's account is not the vault's to move.
+        let before = with_vault(0, vec![token_state(10, token(m, OUTSIDER, 777))]);
+        let after = with_vault(0, vec![token_state(10, token(m, OUTSIDER, 0))]);
+        assert_eq!(outflows(&VAULT, &before, &after), vec![]);
+        // Someone else's mint authority: no charge for minting.
+        let before = with_vault(0, vec![mint_state(1, mint_view(Some(OUTSIDER), 0))]);
+        let after = with_vault(0, vec![mint_state(1, mint_view(Some(OUTSIDER), 9))]);
+        assert_eq!(outflows(&VAULT, &before, &after), vec![]);
+    }
+
+    /// A multisig's bytes listing `signers`.
+    fn multisig_state(address: u8, signers: &[Pubkey]) -> AccountState {
+        let mut data = vec![0u8; token_account::MULTISIG_LEN];
+        data[0] = 1;
+        data[1] = signers.len() as u8;
+        data[2] = 1;
+        for (i, s) in signers.iter().enumerate() {
+            data[3 + 32 * i..35 + 32 * i].copy_from_slice(s.as_ref());
+        }
+        AccountState {
+            key: key(address),
+            owner: TOKEN_2022_PROGRAM_ID,
+            lamports: 3_361_680,
+            data_len: data.len(),
+            data,
+        }
+    }
+
+    #[test]
+    fn a_multisig_the_vault_signs_for_counts_as_the_vault() {
+        let m = key(1);
+        let multisig = multisig_state(40, &[OUTSIDER, VAULT]);
+        let before = with_vault(
+            0,
+            vec![multisig.clone(), token_state(10, token(m, key(40), 100))],
+        );
+        let after = with_vault(0, vec![multisig, token_state(10, token(m, key(40), 60))]);
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, 40)]);
+        // One the vault is not in is somebody else's.
+        let other = multisig_state(40, &[OUTSIDER]);
+        let before = with_vault(
+            0,
+            vec![other.clone(), token_state(10, token(m, key(40), 100))],
+        );
+        let after = with_vault(0, vec![other, token_state(10, token(m, key(40), 60))]);
+        assert_eq!(outflows(&VAULT, &before, &after), vec![]);
+    }
+
+    #[test]
+    fn a_multisig_is_never_read_as_a_token_account() {
+        // Signer keys chosen so the bytes look like a Token-2022 account owned by the vault.
+        let mut fake = multisig_state(40, &[OUTSIDER]);
+        fake.data[32..64].copy_from_slice(VAULT.as_ref());
+        fake.data[64..72].copy_from_slice(&u64::MAX.to_le_bytes());
+        fake.data[108] = 1;
+        fake.data[165] = 2;
+        assert_eq!(fake.token_account(), None);
+        assert_eq!(fake.mint(), None);
+        let mut emptied = fake.clone();
+        emptied.data[64..72].fill(0);
+        assert_eq!(
+            outflows(
+                &VAULT,
+                &with_vault(0, vec![fake]),
+                &with_vault(0, vec![emptied])
+            ),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn vault_token_accounts_keep_every_authority_and_setting() {
+        let m = key(1);
+        let base = token(m, VAULT, 100);
+        let before = with_vault(0, vec![token_state(10, base)]);
+        let refused = |after: TokenAccountView| {
+            check_authorities(
+                &VAULT,
+                &before,
+                &with_vault(0, vec![token_state(10, after)]),
+            )
+        };
+        assert_eq!(refused(TokenAccountView { amount: 1, ..base }), Ok(()));
+        for changed in [
+            TokenAccountView {
+                owner: OUTSIDER,
+                ..base
+            },
+            TokenAccountView {
+                delegate: Some(OUTSIDER),
+                delegated_amount: 5,
+                ..base
+            },
+            TokenAccountView {
+                close_authority: Some(OUTSIDER),
+                ..base
+            },
+            TokenAccountView { state: 2, ..base },
+        ] {
+            assert_eq!(
+                refused(changed),
+                Err(LeashError::ForbiddenAuthorityChange),
+                "{changed:?}"
+            );
+        }
+        // An owner-set delegate may not be revoked or raised; falling by its own spending is fine.
+        let delegated = TokenAccountView {
+            delegate: Some(OUTSIDER),
+            delegated_amount: 10,
+            ..base
+        };
+        let before = with_vault(0, vec![token_state(10, delegated)]);
+        let check = |after: TokenAccountView| {
+            check_authorities(
+                &VAULT,
+                &before,
+                &with_vault(0, vec![token_state(10, after)]),
+            )
+        };
+        assert_eq!(
+            check(TokenAccountView {
+                delegated_amount: 4,
+                ..delegated
+            }),
+            Ok(())
+        );
+        assert_eq!(
+            check(TokenAccountView {
+                delegate: None,
+                delegated_amount: 0,
+                ..delegated
+            }),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+        assert_eq!(
+            check(TokenAccountView {
+                delegated_amount: 11,
+                ..delegated
+            }),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+        // Closed.
+        let before = with_vault(0, vec![token_state(10, base)]);
+        let after = with_vault(0, vec![system(key(10), 0)]);
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+    }
+
+    #[test]
+    fn extension_bytes_of_vault_accounts_are_frozen_but_withheld_fees_may_grow() {
+        let m = key(1);
+        let mut account = token_state(10, token(m, VAULT, 100));
+        account.owner = TOKEN_2022_PROGRAM_ID;
+        account.data.push(2); // AccountType::Account
+                              // MemoTransfer (8), disabled; TransferFeeAmount (2), 0 withheld.
+        account.data.extend_from_slice(&[8, 0, 1, 0, 0]);
+        account
+            .data
+            .extend_from_slice(&[2, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        account.data_len = account.data.len();
+        let before = with_vault(0, vec![account.clone()]);
+        let mut fees = account.clone();
+        let n = fees.data.len();
+        fees.data[n - 8] = 7;
+        assert_eq!(
+            check_authorities(&VAULT, &before, &with_vault(0, vec![fees])),
+            Ok(())
+        );
+        let mut memo_required = account.clone();
+        memo_required.data[BASE_ACCOUNT_LEN + 5] = 1;
+        assert_eq!(
+            check_authorities(&VAULT, &before, &with_vault(0, vec![memo_required])),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+    }
+
+    #[test]
+    fn authorities_over_other_accounts_never_leave() {
+        let m = key(1);
+        // A delegation the vault received may only be spent, not lost otherwise.
+        let delegated = TokenAccountView {
+            delegate: Some(VAULT),
+            delegated_amount: 50,
+            ..token(m, OUTSIDER, 100)
+        };
+        let before = with_vault(0, vec![token_state(10, delegated)]);
+        let after = TokenAccountView {
+            delegate: Some(OUTSIDER),
+            ..delegated
+        };
+        assert_eq!(
+            check_authorities(
+                &VAULT,
+                &before,
+                &with_vault(0, vec![token_state(10, after)])
+            ),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+        // A close authority the vault holds stays.
+        let closable = TokenAccountView {
+            close_authority: Some(VAULT),
+            ..token(m, OUTSIDER, 0)
+        };
+        let before = with_vault(0, vec![token_state(10, closable)]);
+        let after = TokenAccountView {
+            close_authority: Some(OUTSIDER),
+            ..closable
+        };
+        assert_eq!(
+            check_authorities(
+                &VAULT,
+                &before,
+                &with_vault(0, vec![token_state(10, after)])
+            ),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+        // Mint, freeze and extension authorities stay.
+        let mint = MintView {
+            mint_authority: Some(VAULT),
+            supply: 0,
+            freeze_authority: Some(VAULT),
+            permanent_delegate: Some(VAULT),
+        };
+        let before = with_vault(0, vec![mint_state(1, mint)]);
+        for changed in [
+            MintView {
+                mint_authority: Some(OUTSIDER),
+                ..mint
+            },
+            MintView {
+                mint_authority: None,
+                ..mint
+            },
+            MintView {
+                freeze_authority: Some(OUTSIDER),
+                ..mint
+            },
+            MintView {
+                permanent_delegate: Some(OUTSIDER),
+                ..mint
+            },
+        ] {
+            let after = with_vault(0, vec![mint_state(1, changed)]);
+            assert_eq!(
+                check_authorities(&VAULT, &before, &after),
+                Err(LeashError::ForbiddenAuthorityChange),
+                "{changed:?}"
+            );
+        }
+        let after = with_vault(0, vec![mint_state(1, MintView { supply: 9, ..mint })]);
+        assert_eq!(check_authorities(&VAULT, &before, &after), Ok(()));
+        // Someone's account of a mint the vault freezes keeps its state.
+        let before = with_vault(
+            0,
+            vec![mint_state(1, mint), token_state(10, token(m, OUTSIDER, 5))],
+        );
+        let after = with_vault(
+            0,
+            vec![
+                mint_state(1, mint),
+                token_state(
+                    10,
+                    TokenAccountView {
+                        state: 2,
+                        ..token(m, OUTSIDER, 5)
+                    },
+                ),
+            ],
+        );
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+    }
+
+    #[test]
+    fn new_vault_token_accounts_carry_no_delegate_or_close_authority() {
+        let m = key(1);
+        let before = with_vault(0, vec![system(key(10), 0)]);
+        let fresh = token(m, VAULT, 0);
+        let ok = with_vault(0, vec![token_state(10, fresh)]);
+        assert_eq!(check_authorities(&VAULT, &before, &ok), Ok(()));
+        let delegated = TokenAccountView {
+            delegate: Some(OUTSIDER),
+            delegated_amount: 1,
+            ..fresh
+        };
+        let after = with_vault(0, vec![token_state(10, delegated)]);
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+    }
+
+    #[test]
+    fn the_vault_stays_a_plain_system_account() {
+        let before = with_vault(10, vec![]);
+        let mut after = with_vault(10, vec![]);
+        after.accounts[0].data_len = 8;
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+        let mut after = with_vault(10, vec![]);
+        after.accounts[0].owner = key(99);
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+    }
+
+    #[test]
+    fn huge_outflows_saturate() {
+        let m = key(1);
+        let before = with_vault(
+            0,
+            vec![
+                token_state(10, token(m, VAULT, u64::MAX)),
+                token_state(11, token(m, VAULT, u64::MAX)),
+            ],
+        );
+        let after = with_vault(
+            0,
+            vec![
+                token_state(10, token(m, VAULT, 0)),
+                token_state(11, token(m, VAULT, 0)),
+            ],
+        );
+        assert_eq!(outflows(&VAULT, &before, &after), vec![(m, u64::MAX)]);
     }
 
     fn policy(limits: Vec<SpendLimit>) -> Policy {
@@ -213,7 +1064,7 @@ mod tests {
 
     fn limit(m: u8, per_tx: u64, total: u64, period_secs: u32, per_period: u64) -> SpendLimit {
         SpendLimit {
-            mint: mint(m),
+            mint: key(m),
             per_tx,
             total,
             period_secs,
@@ -222,108 +1073,39 @@ mod tests {
     }
 
     #[test]
-    fn sums_across_accounts_and_ignores_inflows_and_internal_moves() {
-        // Two accounts of mint 1: 100 + 50 → 30 + 70 (move of 50 plus 50 out).
-        let before = snap(1_000, &[(1, 1, 100), (2, 1, 50), (3, 2, 10)]);
-        let after = snap(1_500, &[(1, 1, 30), (2, 1, 70), (3, 2, 99)]);
-        assert_eq!(outflows(&before, &after).unwrap(), vec![(mint(1), 50)]);
-        // A pure move between two vault accounts is nothing.
-        let after = snap(1_000, &[(1, 1, 0), (2, 1, 150), (3, 2, 10)]);
-        assert_eq!(outflows(&before, &after).unwrap(), vec![]);
-        // SOL comes first.
-        let after = snap(400, &[(1, 1, 0), (2, 1, 0), (3, 2, 10)]);
-        assert_eq!(
-            outflows(&before, &after).unwrap(),
-            vec![(NATIVE_SOL_MINT, 600), (mint(1), 150)]
-        );
-    }
-
-    #[test]
-    fn account_that_stops_being_the_vaults_counts_as_spent_and_is_refused() {
-        let before = snap(0, &[(1, 1, 100)]);
-        let after = snap(0, &[]);
-        assert_eq!(outflows(&before, &after).unwrap(), vec![(mint(1), 100)]);
-        assert_eq!(
-            check_authorities(&before, &after),
-            Err(LeashError::ForbiddenAuthorityChange)
-        );
-    }
-
-    #[test]
-    fn authority_changes() {
-        let before = snap(0, &[(1, 1, 100)]);
-        let mut after = before.clone();
-        assert_eq!(check_authorities(&before, &after), Ok(()));
-        after.token_accounts[0].1.delegate = Some(mint(9));
-        assert_eq!(
-            check_authorities(&before, &after),
-            Err(LeashError::ForbiddenAuthorityChange)
-        );
-        let mut after = before.clone();
-        after.token_accounts[0].1.close_authority = Some(mint(9));
-        assert_eq!(
-            check_authorities(&before, &after),
-            Err(LeashError::ForbiddenAuthorityChange)
-        );
-        // An existing delegate may be kept or revoked, not raised.
-        let mut with_delegate = before.clone();
-        with_delegate.token_accounts[0].1.delegate = Some(mint(9));
-        with_delegate.token_accounts[0].1.delegated_amount = 10;
-        let mut after = with_delegate.clone();
-        after.token_accounts[0].1.delegated_amount = 4;
-        assert_eq!(check_authorities(&with_delegate, &after), Ok(()));
-        after.token_accounts[0].1.delegate = None;
-        assert_eq!(check_authorities(&with_delegate, &after), Ok(()));
-        let mut after = with_delegate.clone();
-        after.token_accounts[0].1.delegated_amount = 11;
-        assert_eq!(
-            check_authorities(&with_delegate, &after),
-            Err(LeashError::ForbiddenAuthorityChange)
-        );
-        // An account that became the vault's during the calls may carry neither authority.
-        let mut after = snap(0, &[(1, 1, 100), (2, 1, 0)]);
-        assert_eq!(check_authorities(&before, &after), Ok(()));
-        after.token_accounts[1].1.delegate = Some(mint(9));
-        assert_eq!(
-            check_authorities(&before, &after),
-            Err(LeashError::ForbiddenAuthorityChange)
-        );
-    }
-
-    #[test]
     fn limit_edges() {
         let p = policy(vec![limit(1, 10, 25, 0, 0)]);
         let mut spent = vec![Spent::default()];
-        assert!(charge(&p, &mut spent, &[(mint(1), 10)], 0, 0).is_ok());
-        let e = charge(&p, &mut spent, &[(mint(1), 11)], 0, 0).unwrap_err();
+        assert!(charge(&p, &mut spent, &[(key(1), 10)], 0, 0).is_ok());
+        let e = charge(&p, &mut spent, &[(key(1), 11)], 0, 0).unwrap_err();
         assert_eq!((e.error, e.limit), (LeashError::PerTxLimitExceeded, 10));
-        assert!(charge(&p, &mut spent, &[(mint(1), 10)], 0, 0).is_ok());
+        assert!(charge(&p, &mut spent, &[(key(1), 10)], 0, 0).is_ok());
         // 20 spent: exactly the remaining 5 fits, 6 does not.
-        let e = charge(&p, &mut spent, &[(mint(1), 6)], 0, 0).unwrap_err();
+        let e = charge(&p, &mut spent, &[(key(1), 6)], 0, 0).unwrap_err();
         assert_eq!(
             (e.error, e.used, e.limit),
             (LeashError::SpendingLimitExceeded, 20, 25)
         );
         assert_eq!(spent[0].total, 20, "a refused charge changes nothing");
-        assert!(charge(&p, &mut spent, &[(mint(1), 5)], 0, 0).is_ok());
+        assert!(charge(&p, &mut spent, &[(key(1), 5)], 0, 0).is_ok());
         assert_eq!(spent[0].total, 25);
-        let e = charge(&p, &mut spent, &[(mint(2), 1)], 0, 0).unwrap_err();
+        let e = charge(&p, &mut spent, &[(key(2), 1)], 0, 0).unwrap_err();
         assert_eq!(e.error, LeashError::TokenNotInPolicy);
     }
 
     #[test]
-    fn period_windows_reset_at_the_edge() {
+    fn period_windows_reset_at_the_edge_and_never_move_back() {
         let p = policy(vec![limit(1, UNLIMITED, UNLIMITED, 100, 30)]);
         let mut spent = vec![Spent::default()];
         let created = 1_000;
-        assert!(charge(&p, &mut spent, &[(mint(1), 30)], created + 99, created).is_ok());
-        let e = charge(&p, &mut spent, &[(mint(1), 1)], created + 99, created).unwrap_err();
+        assert!(charge(&p, &mut spent, &[(key(1), 30)], created + 99, created).is_ok());
+        let e = charge(&p, &mut spent, &[(key(1), 1)], created + 99, created).unwrap_err();
         assert_eq!(
             (e.error, e.used, e.limit),
             (LeashError::PeriodLimitExceeded, 30, 30)
         );
         // The next window starts exactly at created_at + period_secs.
-        assert!(charge(&p, &mut spent, &[(mint(1), 30)], created + 100, created).is_ok());
+        assert!(charge(&p, &mut spent, &[(key(1), 30)], created + 100, created).is_ok());
         assert_eq!(
             spent[0],
             Spent {
@@ -332,51 +1114,62 @@ mod tests {
                 in_period: 30
             }
         );
+        // A clock set back into window 0 still counts as window 1, which is full.
+        let e = charge(&p, &mut spent, &[(key(1), 1)], created + 5, created).unwrap_err();
+        assert_eq!(e.error, LeashError::PeriodLimitExceeded);
         // A clock before created_at is window 0.
         assert_eq!(period_index(created - 5, created, 100), 0);
     }
 
     #[test]
-    fn u64_max_means_unbounded_and_overflow_is_an_error() {
-        let p = policy(vec![limit(1, UNLIMITED, UNLIMITED, 0, 0)]);
+    fn unlimited_bounds_saturate_instead_of_overflowing() {
+        let p = policy(vec![limit(1, UNLIMITED, UNLIMITED, 10, UNLIMITED)]);
         let mut spent = vec![Spent::default()];
-        assert!(charge(&p, &mut spent, &[(mint(1), u64::MAX)], 0, 0).is_ok());
-        let e = charge(&p, &mut spent, &[(mint(1), 1)], 0, 0).unwrap_err();
-        assert_eq!(e.error, LeashError::ArithmeticOverflow);
-        let big = snap(0, &[(1, 1, u64::MAX), (2, 1, 1)]);
-        assert_eq!(
-            outflows(&big, &snap(0, &[])),
-            Err(LeashError::ArithmeticOverflow)
-        );
+        assert!(charge(&p, &mut spent, &[(key(1), u64::MAX)], 0, 0).is_ok());
+        assert!(charge(&p, &mut spent, &[(key(1), 1)], 0, 0).is_ok());
+        assert_eq!(spent[0].total, u64::MAX);
+        assert_eq!(spent[0].in_period, u64::MAX);
+        // A finite bound is exceeded by a saturated counter.
+        let p = policy(vec![limit(1, UNLIMITED, u64::MAX - 1, 0, 0)]);
+        let mut spent = vec![Spent {
+            total: 5,
+            ..Spent::default()
+        }];
+        let e = charge(&p, &mut spent, &[(key(1), u64::MAX)], 0, 0).unwrap_err();
+        assert_eq!(e.error, LeashError::SpendingLimitExceeded);
     }
 
     proptest! {
-        /// Whatever the sequence of outflows and clock steps, what `charge` records never exceeds
-        /// the total or any window's allowance, and equals the sum of the accepted outflows.
+        /// Whatever the sequence of outflows and clock steps (backwards too), what `charge`
+        /// records never exceeds the total or any window's allowance, windows never move back,
+        /// and the total equals the sum of the accepted outflows.
         #[test]
         fn recorded_spend_never_exceeds_limits(
             per_tx in 1u64..200,
             total in 0u64..1_000,
             period_secs in 0u32..50,
             per_period in 0u64..300,
-            steps in proptest::collection::vec((0u64..250, 0i64..40), 1..60),
+            steps in proptest::collection::vec((0u64..250, -40i64..40), 1..60),
         ) {
             let p = policy(vec![limit(1, per_tx, total, period_secs, per_period)]);
             let mut spent = vec![Spent::default()];
             let mut now = 0i64;
             let mut accepted = 0u64;
+            let mut window = 0u64;
             let mut window_sum: std::collections::BTreeMap<u64, u64> = Default::default();
             for (amount, dt) in steps {
                 now += dt;
                 let before = spent.clone();
-                match charge(&p, &mut spent, &[(mint(1), amount)], now, 0) {
+                match charge(&p, &mut spent, &[(key(1), amount)], now, 0) {
                     Ok(()) => {
                         accepted += amount;
-                        *window_sum.entry(period_index(now, 0, period_secs)).or_default() += amount;
+                        window = window.max(period_index(now, 0, period_secs));
+                        *window_sum.entry(window).or_default() += amount;
                         prop_assert!(amount <= per_tx);
                     }
                     Err(_) => prop_assert_eq!(&spent, &before),
                 }
+                prop_assert!(spent[0].period_index >= before[0].period_index);
                 prop_assert_eq!(spent[0].total, accepted);
                 prop_assert!(spent[0].total <= total);
                 if period_secs > 0 {

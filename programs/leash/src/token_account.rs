@@ -1,7 +1,11 @@
-//! Reading SPL Token and Token-2022 token accounts without depending on their crates.
+//! Reading SPL Token and Token-2022 accounts without depending on their crates: token accounts,
+//! mints, multisigs and Token-2022 extensions (the fields spend accounting looks at).
 //!
-//! The base layout (165 bytes) is shared by both programs; Token-2022 accounts with extensions
-//! are longer and carry `AccountType::Account` (2) at byte 165.
+//! The base account layout (165 bytes) and mint layout (82 bytes) are shared by both programs.
+//! Token-2022 accounts and mints with extensions are longer: the mint is padded to 165 bytes,
+//! byte 165 carries the `AccountType` (1 = mint, 2 = account), and type-length-value extensions
+//! follow. A multisig is exactly 355 bytes, a length Token-2022 never gives an account or mint
+//! with extensions, so a 355-byte account is always read as a multisig and nothing else.
 
 use solana_program::pubkey::Pubkey;
 
@@ -14,11 +18,26 @@ pub const TOKEN_2022_PROGRAM_ID: Pubkey =
 
 /// Size of the base token account layout.
 pub const BASE_ACCOUNT_LEN: usize = 165;
-/// Token-2022 `AccountType::Account`, stored right after the base layout.
+/// Size of the base mint layout.
+pub const BASE_MINT_LEN: usize = 82;
+/// Size of a multisig account.
+pub const MULTISIG_LEN: usize = 355;
+/// Most signers a multisig holds.
+const MULTISIG_MAX_SIGNERS: usize = 11;
+/// Token-2022 `AccountType` values, stored right after the (padded) base layout.
+const TOKEN_2022_MINT_TYPE: u8 = 1;
 const TOKEN_2022_ACCOUNT_TYPE: u8 = 2;
 /// `AccountState::Initialized` and `AccountState::Frozen`.
 const STATE_INITIALIZED: u8 = 1;
 const STATE_FROZEN: u8 = 2;
+/// Token-2022 `ExtensionType::TransferFeeAmount` (an account's withheld fees).
+pub const EXTENSION_TRANSFER_FEE_AMOUNT: u16 = 2;
+/// Token-2022 `ExtensionType::PermanentDelegate` (a mint's permanent delegate).
+pub const EXTENSION_PERMANENT_DELEGATE: u16 = 12;
+
+/// Byte ranges of a token account's base layout that move with ordinary transfers.
+pub const AMOUNT_RANGE: core::ops::Range<usize> = 64..72;
+pub const DELEGATED_AMOUNT_RANGE: core::ops::Range<usize> = 121..129;
 
 /// The fields of a token account that spend accounting looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,8 +46,28 @@ pub struct TokenAccountView {
     pub owner: Pubkey,
     pub amount: u64,
     pub delegate: Option<Pubkey>,
+    /// Initialized (1) or frozen (2).
+    pub state: u8,
     pub delegated_amount: u64,
     pub close_authority: Option<Pubkey>,
+}
+
+/// The fields of a mint that spend accounting looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintView {
+    pub mint_authority: Option<Pubkey>,
+    pub supply: u64,
+    pub freeze_authority: Option<Pubkey>,
+    /// Token-2022 `PermanentDelegate`, if the mint has one.
+    pub permanent_delegate: Option<Pubkey>,
+}
+
+/// What a token-program account is, judged by its owner and layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenAccountKind {
+    Account,
+    Mint,
+    Multisig,
 }
 
 /// Whether `program` is one of the two token programs.
@@ -36,19 +75,31 @@ pub fn is_token_program(program: &Pubkey) -> bool {
     *program == TOKEN_PROGRAM_ID || *program == TOKEN_2022_PROGRAM_ID
 }
 
+/// The kind of an account owned by a token program, from its length (and, for Token-2022
+/// accounts with extensions, its `AccountType` byte). `None` for other owners and layouts.
+pub fn kind(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountKind> {
+    if !is_token_program(account_owner) {
+        return None;
+    }
+    match data.len() {
+        MULTISIG_LEN => Some(TokenAccountKind::Multisig),
+        BASE_ACCOUNT_LEN => Some(TokenAccountKind::Account),
+        BASE_MINT_LEN => Some(TokenAccountKind::Mint),
+        len if len > BASE_ACCOUNT_LEN && *account_owner == TOKEN_2022_PROGRAM_ID => {
+            match data.get(BASE_ACCOUNT_LEN) {
+                Some(&TOKEN_2022_ACCOUNT_TYPE) => Some(TokenAccountKind::Account),
+                Some(&TOKEN_2022_MINT_TYPE) => Some(TokenAccountKind::Mint),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Parses `data` as an initialized token account if the account is owned by a token program and
 /// has a token account's layout. Mints, multisigs and uninitialized accounts give `None`.
 pub fn parse(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountView> {
-    let is_account_layout = if *account_owner == TOKEN_PROGRAM_ID {
-        data.len() == BASE_ACCOUNT_LEN
-    } else if *account_owner == TOKEN_2022_PROGRAM_ID {
-        data.len() == BASE_ACCOUNT_LEN
-            || (data.len() > BASE_ACCOUNT_LEN
-                && data.get(BASE_ACCOUNT_LEN) == Some(&TOKEN_2022_ACCOUNT_TYPE))
-    } else {
-        false
-    };
-    if !is_account_layout {
+    if kind(account_owner, data)? != TokenAccountKind::Account {
         return None;
     }
     let state = *data.get(108)?;
@@ -60,8 +111,58 @@ pub fn parse(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountView> {
         owner: pubkey_at(data, 32)?,
         amount: u64_at(data, 64)?,
         delegate: coption_pubkey_at(data, 72)?,
+        state,
         delegated_amount: u64_at(data, 121)?,
         close_authority: coption_pubkey_at(data, 129)?,
+    })
+}
+
+/// Parses `data` as an initialized mint owned by a token program.
+pub fn parse_mint(account_owner: &Pubkey, data: &[u8]) -> Option<MintView> {
+    if kind(account_owner, data)? != TokenAccountKind::Mint || data.get(45) != Some(&1) {
+        return None;
+    }
+    let permanent_delegate = extensions(data)
+        .find(|(kind, _)| *kind == EXTENSION_PERMANENT_DELEGATE)
+        .and_then(|(_, value)| value.try_into().ok())
+        .map(Pubkey::new_from_array)
+        .filter(|key| *key != Pubkey::default());
+    Some(MintView {
+        mint_authority: coption_pubkey_at(data, 0)?,
+        supply: u64_at(data, 36)?,
+        freeze_authority: coption_pubkey_at(data, 46)?,
+        permanent_delegate,
+    })
+}
+
+/// Whether `data` is an initialized multisig owned by a token program listing `signer` among its
+/// signers.
+pub fn multisig_has_signer(account_owner: &Pubkey, data: &[u8], signer: &Pubkey) -> bool {
+    if kind(account_owner, data) != Some(TokenAccountKind::Multisig) || data.get(2) != Some(&1) {
+        return false;
+    }
+    let n = usize::from(data.get(1).copied().unwrap_or(0)).min(MULTISIG_MAX_SIGNERS);
+    (0..n).any(|i| {
+        let offset = 3usize.saturating_add(i.saturating_mul(32));
+        pubkey_at(data, offset).as_ref() == Some(signer)
+    })
+}
+
+/// The Token-2022 extensions of an account or mint: `(extension type, value)` in stored order.
+/// Empty for base layouts; stops at the first malformed entry.
+pub fn extensions(data: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut rest = data
+        .get(BASE_ACCOUNT_LEN.saturating_add(1)..)
+        .filter(|_| data.len() > BASE_ACCOUNT_LEN)
+        .unwrap_or(&[]);
+    core::iter::from_fn(move || {
+        let header: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+        let kind = u16::from_le_bytes([header[0], header[1]]);
+        let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
+        let value = rest.get(4..4usize.checked_add(len)?)?;
+        rest = rest.get(4usize.saturating_add(len)..).unwrap_or(&[]);
+        // Type 0 (uninitialized) with no length is padding at the end.
+        (kind != 0 || len != 0).then_some((kind, value))
     })
 }
 
@@ -126,6 +227,7 @@ pub(crate) mod tests {
         assert_eq!(view.amount, 42);
         assert_eq!(view.delegate, Some(d));
         assert_eq!(view.delegated_amount, 5);
+        assert_eq!(view.state, STATE_INITIALIZED);
         assert_eq!(view.close_authority, None);
         assert_eq!(parse(&TOKEN_2022_PROGRAM_ID, &data), Some(view));
     }

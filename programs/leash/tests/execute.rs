@@ -179,11 +179,12 @@ fn outflow_is_summed_across_calls_and_accounts_of_one_mint() {
 }
 
 #[test]
-fn inflows_are_ignored() {
+fn inflows_are_ignored_but_minting_by_the_vault_is_charged() {
     let mut env = Env::new();
     let token = leash_sdk::spl::TOKEN_PROGRAM_ID;
-    // A mint whose authority is the vault: minting inside an Execute is an inflow of a mint
-    // that has no limit, which must not count as spend.
+    // A mint whose authority is the vault: minting is value created by the vault's signature,
+    // charged as an outflow of that mint even when minted to the vault itself (value model v2,
+    // conservative); the tokens arriving in the vault refund nothing.
     let vault = env.vault;
     let minted = {
         let mint = solana_keypair::Keypair::new();
@@ -203,12 +204,21 @@ fn inflows_are_ignored() {
         mint.pubkey()
     };
     let vault_minted = env.create_ata(&vault, &minted, &token);
-    let key = env.create_session(policy(&env));
     let mint_in = leash_sdk::spl::mint_to(&token, &minted, &vault_minted, &vault, 1_000);
+    let key = env.create_session(policy(&env));
+    assert_leash_err(
+        &env.execute(&key, &[mint_in.clone(), env.usdc_out(2 * USDC)]),
+        LeashError::TokenNotInPolicy,
+    );
+    let mut p = policy(&env);
+    p.limits
+        .push(leash_program::state::SpendLimit::unlimited(minted));
+    let key = env.create_session(p);
     assert_ok(&env.execute(&key, &[mint_in, env.usdc_out(2 * USDC)]));
     assert_eq!(env.token_balance(&vault_minted), 1_000);
     let session = env.session(&key.pubkey());
     assert_eq!(session.spent[0].total, 2 * USDC);
+    assert_eq!(session.spent[2].total, 1_000);
     // Tokens received later do not refund the limit either.
     env.mint_to(
         &token,
@@ -298,7 +308,7 @@ fn period_allowance_resets_exactly_at_the_window_edge() {
 }
 
 #[test]
-fn cumulative_spend_past_u64_max_is_an_arithmetic_overflow() {
+fn cumulative_spend_past_u64_max_saturates_an_unlimited_total() {
     let mut env = Env::new();
     let token = leash_sdk::spl::TOKEN_PROGRAM_ID;
     let mint = env.create_mint(&token, 0);
@@ -314,7 +324,8 @@ fn cumulative_spend_past_u64_max_is_an_arithmetic_overflow() {
     let out =
         |amount| leash_sdk::spl::transfer(&token, &vault_account, &holder_account, &vault, amount);
     assert_ok(&env.execute(&key, &[out(u64::MAX)]));
-    // The tokens come back, and one more unit out would push spent.total past u64::MAX.
+    // The tokens come back, and one more unit out pushes spent.total past u64::MAX: an
+    // unlimited total saturates instead of failing (value model v2, rule 7).
     let back = leash_sdk::spl::transfer(
         &token,
         &holder_account,
@@ -323,10 +334,8 @@ fn cumulative_spend_past_u64_max_is_an_arithmetic_overflow() {
         u64::MAX,
     );
     assert_ok(&env.send(&[back], &holder, &[]));
-    assert_leash_err(
-        &env.execute(&key, &[out(1)]),
-        LeashError::ArithmeticOverflow,
-    );
+    assert_ok(&env.execute(&key, &[out(1)]));
+    assert_eq!(env.session(&key.pubkey()).spent[0].total, u64::MAX);
 }
 
 /// Rewrites a session's state in place (test setup only).

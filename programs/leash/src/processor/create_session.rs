@@ -1,0 +1,113 @@
+//! `CreateSession` (instruction 1): registers a session key and its policy under a wallet.
+
+use solana_program::{
+    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+    pubkey::Pubkey,
+};
+
+use super::{
+    check_owner, check_signer, check_system_program, check_writable, create_pda_account,
+    invalid_account, load_wallet, write_session,
+};
+use crate::{
+    event::LeashEvent,
+    state::{
+        session_address, Policy, Session, Spent, Wallet, LAYOUT_VERSION, SESSION_ACCOUNT_TYPE,
+        SESSION_SEED,
+    },
+};
+
+struct CreateSessionAccounts<'a, 'info> {
+    payer: &'a AccountInfo<'info>,
+    owner: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+    session: &'a AccountInfo<'info>,
+    system_program: &'a AccountInfo<'info>,
+}
+
+impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [payer, owner, wallet, session, system_program, ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self {
+            payer,
+            owner,
+            wallet,
+            session,
+            system_program,
+        })
+    }
+
+    /// Checks, in order; returns the wallet and the session's bump.
+    fn validate(
+        &self,
+        session_key: &Pubkey,
+        policy: &Policy,
+    ) -> Result<(Wallet, u8), ProgramError> {
+        // 1. A Leash wallet, and its owner signed.
+        let wallet = load_wallet(self.wallet)?;
+        check_owner(&wallet, self.owner)?;
+        // 2. The payer signs and pays; the System program creates the account.
+        check_signer(self.payer)?;
+        check_writable(self.payer, "payer must be writable")?;
+        check_writable(self.session, "session must be writable")?;
+        check_system_program(self.system_program)?;
+        // 3. The policy is valid.
+        policy.validate()?;
+        // 4. The session is the PDA of this wallet and key.
+        let (expected, bump) = session_address(self.wallet.key, session_key);
+        if expected != *self.session.key {
+            return Err(invalid_account(
+                "session is not the PDA of this wallet and session key",
+            ));
+        }
+        Ok((wallet, bump))
+    }
+}
+
+pub(super) fn process(
+    accounts: &[AccountInfo],
+    session_key: Pubkey,
+    policy: Policy,
+) -> ProgramResult {
+    let accounts = CreateSessionAccounts::parse(accounts)?;
+    let (wallet, bump) = accounts.validate(&session_key, &policy)?;
+    let clock = crate::sysvars::clock()?;
+    let session = Session {
+        account_type: SESSION_ACCOUNT_TYPE,
+        version: LAYOUT_VERSION,
+        bump,
+        wallet: *accounts.wallet.key,
+        session_key,
+        rent_payer: *accounts.payer.key,
+        created_slot: clock.slot,
+        created_at: clock.unix_timestamp,
+        epoch: wallet.epoch,
+        revoked: false,
+        uses: 0,
+        nonce: 0,
+        spent: vec![Spent::default(); policy.limits.len()],
+        policy,
+    };
+    create_pda_account(
+        accounts.payer,
+        accounts.session,
+        accounts.system_program,
+        session.encoded_len(),
+        &[
+            SESSION_SEED,
+            accounts.wallet.key.as_ref(),
+            session_key.as_ref(),
+            &[bump],
+        ],
+    )?;
+    write_session(accounts.session, &session)?;
+    LeashEvent::SessionCreated {
+        wallet: *accounts.wallet.key,
+        session: *accounts.session.key,
+        session_key,
+    }
+    .emit();
+    Ok(())
+}

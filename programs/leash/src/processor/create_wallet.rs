@@ -1,0 +1,101 @@
+//! `CreateWallet` (instruction 0): a wallet PDA of the owner's authority hash and a salt.
+
+use solana_program::{
+    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+    pubkey::Pubkey,
+};
+
+use super::{
+    check_signer, check_system_program, check_writable, create_pda_account, invalid_account,
+    write_wallet,
+};
+use crate::{
+    error::LeashError,
+    event::LeashEvent,
+    leash_log,
+    state::{
+        authority_hash, vault_address, Authority, Wallet, LAYOUT_VERSION, WALLET_ACCOUNT_TYPE,
+        WALLET_SEED,
+    },
+};
+
+struct CreateWalletAccounts<'a, 'info> {
+    payer: &'a AccountInfo<'info>,
+    owner: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+    system_program: &'a AccountInfo<'info>,
+}
+
+impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [payer, owner, wallet, system_program, ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self {
+            payer,
+            owner,
+            wallet,
+            system_program,
+        })
+    }
+
+    /// Checks, in order; returns the wallet's bump.
+    fn validate(
+        &self,
+        owner: &Authority,
+        owner_hash: &[u8; 32],
+        salt: &[u8; 32],
+    ) -> Result<u8, ProgramError> {
+        // 1. The payer signs and pays.
+        check_signer(self.payer)?;
+        check_writable(self.payer, "payer must be writable")?;
+        // 2. The owner signs its wallet's creation.
+        if !self.owner.is_signer || self.owner.key != owner.signer_key() {
+            leash_log!("the wallet's owner must sign its creation");
+            return Err(LeashError::Unauthorized.into());
+        }
+        // 3. The wallet is the PDA of this owner and salt.
+        check_writable(self.wallet, "wallet must be writable")?;
+        check_system_program(self.system_program)?;
+        let (expected, bump) =
+            Pubkey::find_program_address(&[WALLET_SEED, owner_hash, salt], &crate::ID);
+        if expected != *self.wallet.key {
+            return Err(invalid_account(
+                "wallet is not the PDA of this owner and salt",
+            ));
+        }
+        Ok(bump)
+    }
+}
+
+pub(super) fn process(accounts: &[AccountInfo], owner: Authority, salt: [u8; 32]) -> ProgramResult {
+    let accounts = CreateWalletAccounts::parse(accounts)?;
+    let owner_hash = authority_hash(&owner);
+    let bump = accounts.validate(&owner, &owner_hash, &salt)?;
+    let (_, vault_bump) = vault_address(accounts.wallet.key);
+    let clock = crate::sysvars::clock()?;
+    create_pda_account(
+        accounts.payer,
+        accounts.wallet,
+        accounts.system_program,
+        Wallet::LEN,
+        &[WALLET_SEED, &owner_hash, &salt, &[bump]],
+    )?;
+    let wallet = Wallet {
+        account_type: WALLET_ACCOUNT_TYPE,
+        version: LAYOUT_VERSION,
+        bump,
+        vault_bump,
+        owner,
+        salt,
+        epoch: 0,
+        created_slot: clock.slot,
+    };
+    write_wallet(accounts.wallet, &wallet)?;
+    LeashEvent::WalletCreated {
+        wallet: *accounts.wallet.key,
+        owner,
+    }
+    .emit();
+    Ok(())
+}

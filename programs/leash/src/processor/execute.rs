@@ -1,0 +1,219 @@
+//! `Execute` (instruction 2): a session key acts through the vault, within its policy.
+//!
+//! The checks run in the order DESIGN.md §3.3 fixes; then the calls run with the vault as PDA
+//! signer between two snapshots, and the outcome is judged by the value model (§3.6):
+//! authorities the vault held must stay, and what left everything the vault controls is charged
+//! against the policy's limits.
+
+use solana_program::{
+    account_info::AccountInfo,
+    clock::Clock,
+    entrypoint::ProgramResult,
+    instruction::{
+        get_processed_sibling_instruction, get_stack_height, TRANSACTION_LEVEL_STACK_HEIGHT,
+    },
+    program_error::ProgramError,
+    pubkey::Pubkey,
+};
+
+use super::{
+    check_session_wallet, check_vault, check_writable, load_session, load_wallet, vault_seeds,
+    write_session,
+};
+use crate::{
+    accounting::{self, Snapshot},
+    calls::{self, ValidatedCalls},
+    error::LeashError,
+    event::LeashEvent,
+    instruction::{Call, EXECUTE_VAULT_INDEX},
+    leash_log,
+    state::{Session, Wallet},
+};
+
+/// The discriminator of `Execute`, to find other `Execute`s in the same transaction.
+const EXECUTE_DISCRIMINATOR: u8 = 2;
+/// Index of the session account in `Execute`'s account list.
+const SESSION_INDEX: usize = 2;
+
+struct ExecuteAccounts<'a, 'info> {
+    session_key: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+    session: &'a AccountInfo<'info>,
+    vault: &'a AccountInfo<'info>,
+    /// The whole account list: calls index into it (the fixed accounts included).
+    all: &'a [AccountInfo<'info>],
+}
+
+/// What the checks established.
+struct Validated<'a, 'info> {
+    wallet: Wallet,
+    session: Session,
+    clock: Clock,
+    calls: ValidatedCalls<'a, 'info>,
+}
+
+impl<'a, 'info> ExecuteAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [session_key, wallet, session, vault, ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self {
+            session_key,
+            wallet,
+            session,
+            vault,
+            all: accounts,
+        })
+    }
+
+    /// The checks of DESIGN.md §3.3, in order, each with its own error.
+    fn validate(
+        &self,
+        expected_nonce: Option<u64>,
+        calls: &'a [Call],
+    ) -> Result<Validated<'a, 'info>, ProgramError> {
+        // 1. The wallet, and the vault is its vault.
+        let wallet = load_wallet(self.wallet)?;
+        check_vault(self.wallet.key, &wallet, self.vault)?;
+        // 2. A registered session.
+        let session = load_session(self.session)?;
+        check_writable(self.session, "session must be writable")?;
+        // 3. Of this wallet.
+        check_session_wallet(&session, self.wallet.key)?;
+        // 4. Signed by its key.
+        if !self.session_key.is_signer || *self.session_key.key != session.session_key {
+            return Err(LeashError::SessionKeyMismatch.into());
+        }
+        // 5. Not revoked, alone or by epoch.
+        if session.is_revoked(&wallet) {
+            return Err(LeashError::SessionRevoked.into());
+        }
+        // 6. Active.
+        let clock = crate::sysvars::clock()?;
+        if clock.unix_timestamp < session.policy.valid_after {
+            return Err(LeashError::SessionNotYetActive.into());
+        }
+        // 7. Not expired, by time or slot.
+        if session.is_expired(clock.unix_timestamp, clock.slot) {
+            return Err(LeashError::SessionExpired.into());
+        }
+        // 8. Uses left.
+        if session.uses >= session.policy.max_uses {
+            return Err(LeashError::MaxUsesReached.into());
+        }
+        // 9. Replay and ordering.
+        if let Some(expected) = expected_nonce {
+            if expected != session.nonce {
+                leash_log!(
+                    "expected nonce {expected}, session nonce is {}",
+                    session.nonce
+                );
+                return Err(LeashError::NonceMismatch.into());
+            }
+        }
+        // 10. Instructions per transaction: a token Batch counts what it carries; one Execute
+        // per session per transaction, top-level only, so per-transaction bounds cannot be
+        // multiplied.
+        let count = calls::instruction_count(self.all, calls);
+        if calls.is_empty() || count > usize::from(session.policy.max_calls_per_tx) {
+            leash_log!(
+                "{count} instructions in {} calls; the policy allows {}",
+                calls.len(),
+                session.policy.max_calls_per_tx
+            );
+            return Err(LeashError::TooManyCalls.into());
+        }
+        check_single_execute(self.session.key)?;
+        // 11. Programs allowed, and the calls' accounts resolved.
+        let calls = ValidatedCalls::new(
+            self.all,
+            calls,
+            EXECUTE_VAULT_INDEX,
+            Some(&session.policy.allowed_programs),
+        )?;
+        Ok(Validated {
+            wallet,
+            session,
+            clock,
+            calls,
+        })
+    }
+}
+
+pub(super) fn process(
+    accounts: &[AccountInfo],
+    expected_nonce: Option<u64>,
+    calls: &[Call],
+) -> ProgramResult {
+    let accounts = ExecuteAccounts::parse(accounts)?;
+    let Validated {
+        wallet,
+        mut session,
+        clock,
+        calls,
+    } = accounts.validate(expected_nonce, calls)?;
+
+    let vault = accounts.vault.key;
+    let before = Snapshot::capture(accounts.all)?;
+    let bump = [wallet.vault_bump];
+    calls.invoke(&vault_seeds(accounts.wallet.key, &bump))?;
+    let after = Snapshot::capture(accounts.all)?;
+
+    accounting::check_authorities(vault, &before, &after)?;
+    let outflows = accounting::outflows(vault, &before, &after);
+    accounting::charge(
+        &session.policy,
+        &mut session.spent,
+        &outflows,
+        clock.unix_timestamp,
+        session.created_at,
+    )
+    .map_err(|v| {
+        leash_log!(
+            "{}: mint {} amount {} used {} limit {}",
+            v.error.name(),
+            v.mint,
+            v.amount,
+            v.used,
+            v.limit
+        );
+        ProgramError::from(v.error)
+    })?;
+    session.uses = session
+        .uses
+        .checked_add(1)
+        .ok_or(LeashError::ArithmeticOverflow)?;
+    session.nonce = session
+        .nonce
+        .checked_add(1)
+        .ok_or(LeashError::ArithmeticOverflow)?;
+    write_session(accounts.session, &session)?;
+    LeashEvent::SessionUsed {
+        session: *accounts.session.key,
+        uses: session.uses,
+        nonce: session.nonce,
+        outflows,
+    }
+    .emit();
+    Ok(())
+}
+
+/// Refuses an `Execute` that is not a top-level instruction, or that follows another `Execute`
+/// of the same session in the same transaction.
+fn check_single_execute(session: &Pubkey) -> ProgramResult {
+    if get_stack_height() != TRANSACTION_LEVEL_STACK_HEIGHT {
+        leash_log!("Execute must be a top-level instruction");
+        return Err(LeashError::TooManyCalls.into());
+    }
+    let mut index = 0;
+    while let Some(sibling) = get_processed_sibling_instruction(index) {
+        let is_execute =
+            sibling.program_id == crate::ID && sibling.data.first() == Some(&EXECUTE_DISCRIMINATOR);
+        if is_execute && sibling.accounts.get(SESSION_INDEX).map(|m| &m.pubkey) == Some(session) {
+            leash_log!("only one Execute per session per transaction");
+            return Err(LeashError::TooManyCalls.into());
+        }
+        index = index.saturating_add(1);
+    }
+    Ok(())
+}

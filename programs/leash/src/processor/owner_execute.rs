@@ -1,0 +1,56 @@
+//! `OwnerExecute` (instruction 7): the owner's full authority over the vault, with no limits.
+
+use solana_program::{
+    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+};
+
+use super::{check_owner, check_vault, load_wallet, vault_seeds};
+use crate::{
+    calls::ValidatedCalls,
+    instruction::{Call, OWNER_EXECUTE_VAULT_INDEX},
+    state::Wallet,
+};
+
+struct OwnerExecuteAccounts<'a, 'info> {
+    owner: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+    vault: &'a AccountInfo<'info>,
+    /// The whole account list: calls index into it.
+    all: &'a [AccountInfo<'info>],
+}
+
+impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [owner, wallet, vault, ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self {
+            owner,
+            wallet,
+            vault,
+            all: accounts,
+        })
+    }
+
+    /// Checks, in order; returns the wallet and the resolved calls.
+    fn validate(
+        &self,
+        calls: &'a [Call],
+    ) -> Result<(Wallet, ValidatedCalls<'a, 'info>), ProgramError> {
+        // 1. The wallet and its vault.
+        let wallet = load_wallet(self.wallet)?;
+        check_vault(self.wallet.key, &wallet, self.vault)?;
+        // 2. Signed by the owner.
+        check_owner(&wallet, self.owner)?;
+        // 3. Calls: any program but Leash itself, accounts resolved.
+        let calls = ValidatedCalls::new(self.all, calls, OWNER_EXECUTE_VAULT_INDEX, None)?;
+        Ok((wallet, calls))
+    }
+}
+
+pub(super) fn process(accounts: &[AccountInfo], calls: &[Call]) -> ProgramResult {
+    let accounts = OwnerExecuteAccounts::parse(accounts)?;
+    let (wallet, calls) = accounts.validate(calls)?;
+    let bump = [wallet.vault_bump];
+    calls.invoke(&vault_seeds(accounts.wallet.key, &bump))
+}

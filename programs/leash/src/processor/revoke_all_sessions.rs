@@ -1,0 +1,49 @@
+//! `RevokeAllSessions` (instruction 4): the owner bumps the wallet's epoch; every session stops at
+//! once.
+
+use solana_program::{
+    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+};
+
+use super::{check_owner, check_writable, load_wallet, write_wallet};
+use crate::{error::LeashError, event::LeashEvent, state::Wallet};
+
+struct RevokeAllSessionsAccounts<'a, 'info> {
+    owner: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+}
+
+impl<'a, 'info> RevokeAllSessionsAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [owner, wallet, ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self { owner, wallet })
+    }
+
+    /// Checks, in order; returns the wallet.
+    fn validate(&self) -> Result<Wallet, ProgramError> {
+        // 1. A Leash wallet, and its owner signed.
+        let wallet = load_wallet(self.wallet)?;
+        check_owner(&wallet, self.owner)?;
+        // 2. The wallet is writable.
+        check_writable(self.wallet, "wallet must be writable")?;
+        Ok(wallet)
+    }
+}
+
+pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
+    let accounts = RevokeAllSessionsAccounts::parse(accounts)?;
+    let mut wallet = accounts.validate()?;
+    wallet.epoch = wallet
+        .epoch
+        .checked_add(1)
+        .ok_or(LeashError::ArithmeticOverflow)?;
+    write_wallet(accounts.wallet, &wallet)?;
+    LeashEvent::AllSessionsRevoked {
+        wallet: *accounts.wallet.key,
+        epoch: wallet.epoch,
+    }
+    .emit();
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! `RevokeSession` (instruction 3): the owner revokes any session; a session key revokes only its
+//! own.
+
+use solana_program::{
+    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+};
+
+use super::{check_session_wallet, check_writable, load_session, load_wallet, write_session};
+use crate::{error::LeashError, event::LeashEvent, leash_log, state::Session};
+
+struct RevokeSessionAccounts<'a, 'info> {
+    authority: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+    session: &'a AccountInfo<'info>,
+}
+
+impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [authority, wallet, session, ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self {
+            authority,
+            wallet,
+            session,
+        })
+    }
+
+    /// Checks, in order; returns the session.
+    fn validate(&self) -> Result<Session, ProgramError> {
+        // 1. A Leash wallet and a session of it.
+        let wallet = load_wallet(self.wallet)?;
+        let session = load_session(self.session)?;
+        check_writable(self.session, "session must be writable")?;
+        check_session_wallet(&session, self.wallet.key)?;
+        // 2. Signed by the owner or by the session's own key.
+        let is_owner = self.authority.key == wallet.owner.signer_key();
+        let is_own_key = *self.authority.key == session.session_key;
+        if !self.authority.is_signer || !(is_owner || is_own_key) {
+            leash_log!("only the owner or the session's own key may revoke it");
+            return Err(LeashError::Unauthorized.into());
+        }
+        Ok(session)
+    }
+}
+
+pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
+    let accounts = RevokeSessionAccounts::parse(accounts)?;
+    let mut session = accounts.validate()?;
+    if session.revoked {
+        leash_log!("session was already revoked");
+    }
+    session.revoked = true;
+    write_session(accounts.session, &session)?;
+    LeashEvent::SessionRevoked {
+        session: *accounts.session.key,
+        by: *accounts.authority.key,
+    }
+    .emit();
+    Ok(())
+}

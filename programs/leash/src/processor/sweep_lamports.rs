@@ -1,0 +1,85 @@
+//! `SweepLamports` (instruction 8): the owner recovers lamports sent by mistake to the wallet
+//! account or to its session accounts (program-owned, so nothing else can move them): everything
+//! above the rent-exempt minimum goes to a recipient.
+
+use solana_program::{
+    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError, rent::Rent,
+};
+
+use super::{
+    check_owner, check_session_wallet, check_writable, invalid_account, load_session, load_wallet,
+};
+use crate::{error::LeashError, leash_log};
+
+struct SweepLamportsAccounts<'a, 'info> {
+    owner: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+    recipient: &'a AccountInfo<'info>,
+    sessions: &'a [AccountInfo<'info>],
+}
+
+impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [owner, wallet, recipient, sessions @ ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self {
+            owner,
+            wallet,
+            recipient,
+            sessions,
+        })
+    }
+
+    /// Checks, in order.
+    fn validate(&self) -> ProgramResult {
+        // 1. A Leash wallet, and its owner signed.
+        let wallet = load_wallet(self.wallet)?;
+        check_owner(&wallet, self.owner)?;
+        check_writable(self.wallet, "wallet must be writable")?;
+        // 2. A writable recipient that is not one of the swept accounts.
+        check_writable(self.recipient, "recipient must be writable")?;
+        if self.recipient.key == self.wallet.key
+            || self.sessions.iter().any(|s| s.key == self.recipient.key)
+        {
+            return Err(invalid_account("the recipient cannot be a swept account"));
+        }
+        // 3. Each listed account is a session of this wallet, listed once.
+        for (i, account) in self.sessions.iter().enumerate() {
+            let session = load_session(account)?;
+            check_session_wallet(&session, self.wallet.key)?;
+            check_writable(account, "session must be writable")?;
+            if self.sessions[..i].iter().any(|s| s.key == account.key) {
+                return Err(invalid_account("a session is listed twice"));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
+    let accounts = SweepLamportsAccounts::parse(accounts)?;
+    accounts.validate()?;
+    let rent = crate::sysvars::rent()?;
+    for account in core::iter::once(accounts.wallet).chain(accounts.sessions) {
+        sweep(&rent, account, accounts.recipient)?;
+    }
+    Ok(())
+}
+
+/// Moves what `account` holds above its rent-exempt minimum to `recipient`.
+fn sweep(rent: &Rent, account: &AccountInfo, recipient: &AccountInfo) -> ProgramResult {
+    let minimum = rent.minimum_balance(account.data_len());
+    let surplus = account.lamports().saturating_sub(minimum);
+    if surplus == 0 {
+        return Ok(());
+    }
+    let credited = recipient
+        .lamports()
+        .checked_add(surplus)
+        .ok_or(LeashError::ArithmeticOverflow)?;
+    **account.try_borrow_mut_lamports()? = minimum;
+    **recipient.try_borrow_mut_lamports()? = credited;
+    leash_log!("swept {surplus} lamports from {}", account.key);
+    Ok(())
+}

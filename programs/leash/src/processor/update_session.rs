@@ -1,0 +1,113 @@
+//! `UpdateSession` (instruction 5): the owner replaces a session's policy; spent counters carry
+//! over for mints that stay.
+
+use solana_program::{
+    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+};
+
+use super::{
+    check_owner, check_session_wallet, check_signer, check_system_program, check_writable,
+    load_session, load_wallet, top_up_rent, write_session,
+};
+use crate::{
+    error::LeashError,
+    event::LeashEvent,
+    leash_log,
+    state::{Policy, Session},
+};
+
+struct UpdateSessionAccounts<'a, 'info> {
+    owner: &'a AccountInfo<'info>,
+    wallet: &'a AccountInfo<'info>,
+    session: &'a AccountInfo<'info>,
+    payer: &'a AccountInfo<'info>,
+    system_program: &'a AccountInfo<'info>,
+}
+
+impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
+    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+        let [owner, wallet, session, payer, system_program, ..] = accounts else {
+            return Err(ProgramError::NotEnoughAccountKeys);
+        };
+        Ok(Self {
+            owner,
+            wallet,
+            session,
+            payer,
+            system_program,
+        })
+    }
+
+    /// Checks, in order; returns the session.
+    fn validate(
+        &self,
+        policy: &Policy,
+        expected_uses: Option<u64>,
+    ) -> Result<Session, ProgramError> {
+        // 1. A Leash wallet, and its owner signed.
+        let wallet = load_wallet(self.wallet)?;
+        check_owner(&wallet, self.owner)?;
+        // 2. A session of this wallet.
+        let session = load_session(self.session)?;
+        check_writable(self.session, "session must be writable")?;
+        check_session_wallet(&session, self.wallet.key)?;
+        // 3. The payer signs and pays for a larger account.
+        check_signer(self.payer)?;
+        check_writable(self.payer, "payer must be writable")?;
+        check_system_program(self.system_program)?;
+        // 4. Still alive: a revoked session stays revoked.
+        if session.is_revoked(&wallet) {
+            leash_log!("a revoked session cannot be updated; create a new one");
+            return Err(LeashError::SessionRevoked.into());
+        }
+        // 5. Not used since the owner looked.
+        if let Some(expected) = expected_uses {
+            if expected != session.uses {
+                leash_log!("expected {expected} uses, session has {}", session.uses);
+                return Err(LeashError::NonceMismatch.into());
+            }
+        }
+        // 6. A valid policy.
+        policy.validate()?;
+        Ok(session)
+    }
+}
+
+pub(super) fn process(
+    accounts: &[AccountInfo],
+    policy: Policy,
+    expected_uses: Option<u64>,
+) -> ProgramResult {
+    let accounts = UpdateSessionAccounts::parse(accounts)?;
+    let mut session = accounts.validate(&policy, expected_uses)?;
+    session.spent = policy
+        .limits
+        .iter()
+        .map(|limit| {
+            session
+                .policy
+                .limit_for(&limit.mint)
+                .and_then(|(i, _)| session.spent.get(i).copied())
+                .unwrap_or_default()
+        })
+        .collect();
+    session.policy = policy;
+
+    let new_len = session.encoded_len();
+    let required = crate::sysvars::rent()?.minimum_balance(new_len);
+    top_up_rent(
+        accounts.payer,
+        accounts.session,
+        accounts.system_program,
+        required,
+    )?;
+    // A shrinking session keeps its surplus lamports; they return to rent_payer on close (or
+    // to the owner through SweepLamports).
+    accounts.session.resize(new_len)?;
+    write_session(accounts.session, &session)?;
+    LeashEvent::SessionUpdated {
+        session: *accounts.session.key,
+    }
+    .emit();
+    Ok(())
+}
