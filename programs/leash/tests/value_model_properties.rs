@@ -12,7 +12,7 @@
 //! amounts (zero, exactly the remaining limit, one over, the whole balance, u64::MAX), random
 //! recipients and random clock steps (backwards too).
 //!
-//! For every transaction it checks, with its own reference model of /work/v2-rules.md computed
+//! For every transaction it checks, with its own reference model of the value model (docs/program.md) computed
 //! from the accounts' raw bytes before and after (never the program's accounting code):
 //! (a) a success records, per mint, exactly the value that left everything the vault controls;
 //! (b) the recorded spend never exceeds per_tx, total, or per_period within a fixed window (a
@@ -213,11 +213,18 @@ fn view_of(side: &Snapshot, key: &Pubkey) -> View {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reference model of the outflow (v2-rules.md "Outflows"), K = {vault}
+// Reference model of the outflow (docs/program.md, "Outflows"), K = {vault}
 // ---------------------------------------------------------------------------------------------
 
-/// Whether `key` is, on this side, an account the vault controls (T).
-fn controlled(side: &Snapshot, key: &Pubkey, passed: &[Pubkey], vault: &Pubkey) -> bool {
+/// Whether `key` is, on this side, a token account the vault itself owns (netted with the vault).
+fn vault_owned(side: &Snapshot, key: &Pubkey, vault: &Pubkey) -> bool {
+    matches!(view_of(side, key), View::Token(t) if t.owner == *vault)
+}
+
+/// Whether `key` is, on this side, an account the vault can debit without owning it: a token
+/// account delegated to it, closable by it, or movable by it as its passed Token-2022 mint's
+/// permanent delegate; a mint it holds an authority over.
+fn debitable(side: &Snapshot, key: &Pubkey, passed: &[Pubkey], vault: &Pubkey) -> bool {
     match view_of(side, key) {
         View::Token(t) => {
             let permanent = passed.contains(&t.mint)
@@ -232,7 +239,11 @@ fn controlled(side: &Snapshot, key: &Pubkey, passed: &[Pubkey], vault: &Pubkey) 
                 || t.close_authority == Some(*vault)
                 || permanent
         }
-        View::Mint(m) => m.authority == Some(*vault),
+        View::Mint(m) => {
+            m.authority == Some(*vault)
+                || m.freeze == Some(*vault)
+                || m.permanent_delegate == Some(*vault)
+        }
         View::Other => false,
     }
 }
@@ -246,43 +257,53 @@ fn model_outflows(
     payer: &Pubkey,
     fee: u64,
 ) -> BTreeMap<Pubkey, u64> {
-    let t: Vec<Pubkey> = passed
+    // P: the vault's own value, netted. D: other accounts the vault can debit, charged
+    // account by account. Every other System-owned account: debits only.
+    let own: Vec<Pubkey> = passed
         .iter()
         .filter(|k| *k != vault)
-        .filter(|k| controlled(before, k, passed, vault) || controlled(after, k, passed, vault))
+        .filter(|k| vault_owned(before, k, vault) || vault_owned(after, k, vault))
         .copied()
         .collect();
     let mut out: BTreeMap<Pubkey, u128> = BTreeMap::new();
 
-    // SOL: the vault and T, netted; every other System-owned account, debits only.
     let sum = |side: &Snapshot| -> u128 {
-        lamports_of(side, vault) + t.iter().map(|k| lamports_of(side, k)).sum::<u128>()
+        lamports_of(side, vault) + own.iter().map(|k| lamports_of(side, k)).sum::<u128>()
     };
     let mut sol = sum(before).saturating_sub(sum(after));
-    for key in passed.iter().filter(|k| *k != vault && !t.contains(k)) {
+    for key in passed.iter().filter(|k| *k != vault && !own.contains(k)) {
         let Some(Some(b)) = before.get(key) else {
             continue;
         };
-        if b.owner != SYSTEM || b.lamports == 0 {
-            continue;
+        if b.owner == SYSTEM {
+            let mut lamports_before = u128::from(b.lamports);
+            if key == payer {
+                // The fee is taken before the calls run.
+                lamports_before -= u128::from(fee);
+            }
+            let lamports_after = match after.get(key) {
+                Some(Some(a)) if a.owner == SYSTEM => u128::from(a.lamports),
+                _ => 0,
+            };
+            sol += lamports_before.saturating_sub(lamports_after);
+        } else if debitable(before, key, passed, vault) || debitable(after, key, passed, vault) {
+            sol += u128::from(b.lamports).saturating_sub(lamports_of(after, key));
+            if let View::Token(tb) = view_of(before, key) {
+                let amount_after = match view_of(after, key) {
+                    View::Token(ta) if ta.mint == tb.mint => ta.amount,
+                    _ => 0,
+                };
+                *out.entry(tb.mint).or_default() +=
+                    u128::from(tb.amount.saturating_sub(amount_after));
+            }
         }
-        let mut lamports_before = u128::from(b.lamports);
-        if key == payer {
-            // The fee is taken before the calls run.
-            lamports_before -= u128::from(fee);
-        }
-        let lamports_after = match after.get(key) {
-            Some(Some(a)) if a.owner == SYSTEM => u128::from(a.lamports),
-            _ => 0,
-        };
-        sol += lamports_before.saturating_sub(lamports_after);
     }
     out.insert(NATIVE_SOL_MINT, sol);
 
-    // Tokens: amounts over T per mint, netted; supply increases of vault-authority mints.
+    // Tokens of the vault's own accounts, per mint, netted.
     let mut mints: Vec<Pubkey> = Vec::new();
     for side in [before, after] {
-        for k in &t {
+        for k in &own {
             if let View::Token(tv) = view_of(side, k) {
                 if !mints.contains(&tv.mint) {
                     mints.push(tv.mint);
@@ -292,7 +313,7 @@ fn model_outflows(
     }
     for mint in &mints {
         let amount = |side: &Snapshot| -> u128 {
-            t.iter()
+            own.iter()
                 .map(|k| match view_of(side, k) {
                     View::Token(tv) if tv.mint == *mint => u128::from(tv.amount),
                     _ => 0,
@@ -318,7 +339,7 @@ fn model_outflows(
         .collect()
 }
 
-/// Instructions an `Execute` carries, a token `Batch` counting what it holds (v2-rules "Calls").
+/// Instructions an `Execute` carries, a token `Batch` counting what it holds (docs/program.md, "Calls").
 fn instruction_count(calls: &[Instruction]) -> usize {
     fn batch(data: &[u8]) -> usize {
         let mut n = 0;
