@@ -20,7 +20,7 @@ use solana_transaction::{versioned::VersionedTransaction, Transaction};
 use solana_transaction_error::TransactionError;
 
 use crate::store::{
-    BlockInfo, Batch, InnerIx, Store, StoreError, TokenBalance, TxDetails, TxRecord,
+    Batch, BlockInfo, InnerIx, Store, StoreError, TokenBalance, TxDetails, TxRecord,
 };
 use leash_sdk::spl;
 

@@ -5,6 +5,8 @@
 pub mod chain;
 pub mod encoding;
 pub mod executor;
+pub mod methods;
+pub mod parsed;
 pub mod rpc;
 pub mod store;
 
@@ -83,6 +85,7 @@ impl Node {
             .with_state(rpc::Rpc {
                 executor: self.executor.clone(),
                 allow_time_travel: self.allow_time_travel,
+                address: Some(self.address),
             });
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
