@@ -311,7 +311,7 @@ fn parse_token(accounts: &[Pubkey], data: &[u8]) -> Option<Value> {
             obj(json!({"account": a(0)?, "mint": a(1)?})),
             Some((2, "freezeAuthority")),
         ),
-        12 | 13 | 14 | 15 => {
+        12..=15 => {
             let amount = token_amount(r.u64()?, r.u8()?);
             match tag {
                 12 => (
