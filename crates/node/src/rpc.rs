@@ -316,7 +316,16 @@ fn call(
                     format!("Block not available for slot {slot}"),
                 ));
             }
-            // The current slot's time exactly; earlier slots estimated at 400 ms per slot.
+            // The current slot's time exactly; an earlier block's recorded time; earlier slots
+            // with no recorded block (older ledgers) estimated at 400 ms per slot.
+            if let Some(block) = (slot < chain.slot())
+                .then(|| chain.store().block(slot))
+                .transpose()
+                .map_err(|e| RpcError::internal(e.to_string()))?
+                .flatten()
+            {
+                return Ok(json!(block.block_time));
+            }
             let behind =
                 i64::try_from((chain.slot() - slot).saturating_mul(2) / 5).unwrap_or(i64::MAX);
             Ok(json!(chain.unix_timestamp().saturating_sub(behind)))
