@@ -53,6 +53,28 @@ pub fn parse_instruction(
     }
 }
 
+/// The `memo` of `getSignaturesForAddress`: each top-level memo instruction of the transaction
+/// (`bincode` of a `VersionedTransaction`) as `[length] text`, joined by `; `, as validators.
+pub fn memo(transaction: &[u8]) -> Option<String> {
+    let tx: solana_transaction::versioned::VersionedTransaction =
+        bincode::deserialize(transaction).ok()?;
+    let keys = tx.message.static_account_keys();
+    let memos: Vec<String> = tx
+        .message
+        .instructions()
+        .iter()
+        .filter(|ix| {
+            keys.get(usize::from(ix.program_id_index))
+                .is_some_and(|p| *p == MEMO_V1 || *p == MEMO_V2)
+        })
+        .map(|ix| {
+            let text = std::str::from_utf8(&ix.data).unwrap_or("(unparseable)");
+            format!("[{}] {text}", ix.data.len())
+        })
+        .collect();
+    (!memos.is_empty()).then(|| memos.join("; "))
+}
+
 /// A little-endian reader over instruction data.
 struct Reader<'a>(&'a [u8]);
 

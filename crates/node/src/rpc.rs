@@ -726,7 +726,7 @@ fn get_signatures_for_address(chain: &Chain, params: &Value) -> RpcResult {
             "signature": Signature::from(signature).to_string(),
             "slot": record.slot,
             "err": record.err,
-            "memo": null,
+            "memo": crate::parsed::memo(&record.transaction),
             "blockTime": record.block_time,
             "confirmationStatus": "finalized",
         }));

@@ -318,6 +318,9 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
     assert_eq!(instructions[1]["parsed"], "v2");
     let logs = parsed["result"]["meta"]["logMessages"].to_string();
     assert!(logs.contains("Memo (len 2)"), "{logs}");
+    let history = client.get_signatures_for_address(&payer.pubkey()).unwrap();
+    assert_eq!(history[0].memo.as_deref(), Some("[2] v1; [2] v2"));
+    assert_eq!(history[1].memo, None, "the airdrop has none");
 
     // The block of the Execute holds it.
     let block = client
