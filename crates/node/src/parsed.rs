@@ -248,6 +248,38 @@ const AUTHORITY_TYPES: [&str; 17] = [
     "pause",
 ];
 
+/// Token-2022's extension types by number, as validators name them.
+const EXTENSION_TYPES: [&str; 28] = [
+    "uninitialized",
+    "transferFeeConfig",
+    "transferFeeAmount",
+    "mintCloseAuthority",
+    "confidentialTransferMint",
+    "confidentialTransferAccount",
+    "defaultAccountState",
+    "immutableOwner",
+    "memoTransfer",
+    "nonTransferable",
+    "interestBearingConfig",
+    "cpiGuard",
+    "permanentDelegate",
+    "nonTransferableAccount",
+    "transferHook",
+    "transferHookAccount",
+    "confidentialTransferFeeConfig",
+    "confidentialTransferFeeAmount",
+    "metadataPointer",
+    "tokenMetadata",
+    "groupPointer",
+    "tokenGroup",
+    "groupMemberPointer",
+    "tokenGroupMember",
+    "confidentialMintBurn",
+    "scaledUiAmountConfig",
+    "pausableConfig",
+    "pausableAccount",
+];
+
 fn parse_token(accounts: &[Pubkey], data: &[u8]) -> Option<Value> {
     let mut r = Reader(data);
     let a = |i| key(accounts, i);
@@ -374,6 +406,21 @@ fn parse_token(accounts: &[Pubkey], data: &[u8]) -> Option<Value> {
             obj(json!({"account": a(0)?, "mint": a(1)?, "owner": r.pubkey()?})),
             None,
         ),
+        21 => {
+            // Token-2022 may list extension types (u16 each) to size the account for.
+            let mut info = obj(json!({"mint": a(0)?}));
+            if !r.0.is_empty() {
+                let types: Vec<&str> =
+                    r.0.chunks(2)
+                        .map(|c| {
+                            let n = u16::from_le_bytes(c.try_into().ok()?);
+                            EXTENSION_TYPES.get(usize::from(n)).copied()
+                        })
+                        .collect::<Option<_>>()?;
+                info.insert("extensionTypes".into(), json!(types));
+            }
+            ("getAccountDataSize", info, None)
+        }
         22 => (
             "initializeImmutableOwner",
             obj(json!({"account": a(0)?})),
@@ -484,6 +531,14 @@ mod tests {
         assert_eq!(v["programId"], other.to_string());
         assert_eq!(v["data"], bs58::encode([1, 2, 3]).into_string());
         assert_eq!(v["accounts"][0], from.to_string());
+        let v = parse_instruction(&spl::TOKEN_PROGRAM_ID, &[mint], &[21], Some(2));
+        assert_eq!(v["parsed"]["type"], "getAccountDataSize");
+        assert_eq!(v["parsed"]["info"]["mint"], mint.to_string());
+        let v = parse_instruction(&spl::TOKEN_2022_PROGRAM_ID, &[mint], &[21, 7, 0], None);
+        assert_eq!(
+            v["parsed"]["info"]["extensionTypes"],
+            json!(["immutableOwner"])
+        );
         let v = parse_instruction(&spl::TOKEN_PROGRAM_ID, &[from], &[99], None);
         assert!(v.get("parsed").is_none());
     }
