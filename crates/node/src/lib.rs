@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod encoding;
 pub mod executor;
+pub mod pubsub;
 pub mod rpc;
 pub mod store;
 
@@ -29,7 +30,7 @@ pub struct NodeConfig {
     pub ledger: PathBuf,
     pub reset: bool,
     pub bind: IpAddr,
-    /// 0 picks a free port.
+    /// 0 picks a free port (for PubSub too); PubSub listens on `rpc_port + 1`.
     pub rpc_port: u16,
     /// Slot length; `None` = slots move only by `leash_warpSlot`.
     pub slot_time: Option<Duration>,
@@ -42,10 +43,13 @@ pub struct NodeConfig {
 pub struct Node {
     pub url: String,
     pub address: SocketAddr,
+    /// WebSocket PubSub, on `rpc_port + 1` (a free port when `rpc_port` is 0).
+    pub ws_url: String,
     pub info: ChainInfo,
     executor: Executor,
     allow_time_travel: bool,
     listener: tokio::net::TcpListener,
+    ws_listener: tokio::net::TcpListener,
     executor_thread: std::thread::JoinHandle<()>,
 }
 
@@ -61,13 +65,23 @@ impl Node {
             format!("cannot listen on {address}: {e}")
         })?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let ws_listener = match bind_pubsub(config.bind, config.rpc_port).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                executor.shutdown();
+                return Err(e);
+            }
+        };
+        let ws_address = ws_listener.local_addr().map_err(|e| e.to_string())?;
         Ok(Node {
             url: format!("http://{address}"),
             address,
+            ws_url: format!("ws://{ws_address}"),
             info,
             executor,
             allow_time_travel: config.allow_time_travel,
             listener,
+            ws_listener,
             executor_thread,
         })
     }
@@ -84,13 +98,41 @@ impl Node {
                 executor: self.executor.clone(),
                 allow_time_travel: self.allow_time_travel,
             });
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let pubsub = tokio::spawn(pubsub::serve(
+            self.ws_listener,
+            self.executor.clone(),
+            stopped.clone(),
+        ));
+        let mut http_stopped = stopped;
         let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                let _ = http_stopped.wait_for(|stop| *stop).await;
+            })
             .await;
+        let _ = pubsub.await;
         self.executor.shutdown();
         let _ = tokio::task::spawn_blocking(move || self.executor_thread.join()).await;
         served.map_err(|e| e.to_string())
     }
+}
+
+/// PubSub's listener: `rpc_port + 1` as solana-test-validator, a free port when `rpc_port` is 0.
+async fn bind_pubsub(bind: IpAddr, rpc_port: u16) -> Result<tokio::net::TcpListener, String> {
+    let port = match rpc_port {
+        0 => 0,
+        port => port.checked_add(1).ok_or_else(|| {
+            format!("no port for WebSocket PubSub after RPC port {port} (it uses rpc-port + 1)")
+        })?,
+    };
+    let address = SocketAddr::new(bind, port);
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address} (WebSocket PubSub): {e}"))
 }
 
 async fn rpc_endpoint(State(rpc): State<rpc::Rpc>, body: Bytes) -> impl IntoResponse {
@@ -135,6 +177,7 @@ async fn rpc_endpoint(State(rpc): State<rpc::Rpc>, body: Bytes) -> impl IntoResp
 /// A node on a background runtime, for tests and benchmarks; stops when dropped.
 pub struct BackgroundNode {
     pub url: String,
+    pub ws_url: String,
     pub info: ChainInfo,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -148,7 +191,7 @@ impl BackgroundNode {
             .build()
             .map_err(|e| e.to_string())?;
         let node = runtime.block_on(Node::bind(config))?;
-        let (url, info) = (node.url.clone(), node.info.clone());
+        let (url, ws_url, info) = (node.url.clone(), node.ws_url.clone(), node.info.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let _ = runtime.block_on(node.serve(async {
@@ -157,6 +200,7 @@ impl BackgroundNode {
         });
         Ok(BackgroundNode {
             url,
+            ws_url,
             info,
             stop: Some(stop),
             thread: Some(thread),
