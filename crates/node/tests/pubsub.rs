@@ -99,17 +99,16 @@ fn usdc(node: &BackgroundNode) -> Pubkey {
 }
 
 #[test]
-fn the_pubsub_url_is_announced_and_differs_from_rpc() {
+fn pubsub_listens_on_the_port_after_rpc() {
     let (_dir, node) = start();
     assert!(
         node.ws_url.starts_with("ws://127.0.0.1:"),
         "{}",
         node.ws_url
     );
-    assert_ne!(
-        node.ws_url.trim_start_matches("ws://"),
-        node.url.trim_start_matches("http://")
-    );
+    // Free ports are paired as solana-test-validator's (web3.js derives the WebSocket URL so).
+    let port = |url: &str| -> u16 { url.rsplit(':').next().unwrap().parse().unwrap() };
+    assert_eq!(port(&node.ws_url), port(&node.url) + 1);
 }
 
 #[test]
@@ -526,5 +525,37 @@ fn a_connection_holds_at_most_a_thousand_subscriptions() {
                 .count();
             assert_eq!(errors, if chunk < 10 { 0 } else { 100 }, "chunk {chunk}");
         }
+    });
+}
+
+#[test]
+fn shutdown_closes_open_connections_with_going_away() {
+    let (_dir, node) = start();
+    run(async move {
+        let (mut socket, _) = tokio_tungstenite::connect_async(node.ws_url.as_str())
+            .await
+            .unwrap();
+        send_text(
+            &mut socket,
+            r#"{"jsonrpc":"2.0","id":1,"method":"rootSubscribe"}"#,
+        )
+        .await;
+        assert!(answer(&mut socket).await["result"].is_u64());
+        let stopped = tokio::task::spawn_blocking(move || drop(node));
+        let close = loop {
+            let message = tokio::time::timeout(WAIT, socket.next())
+                .await
+                .expect("closed in time")
+                .expect("a close frame")
+                .unwrap();
+            if let tungstenite::Message::Close(frame) = message {
+                break frame;
+            }
+        };
+        assert_eq!(close.map(|f| u16::from(f.code)), Some(1001), "going away");
+        tokio::time::timeout(WAIT, stopped)
+            .await
+            .expect("the node stops with a connection open")
+            .unwrap();
     });
 }
