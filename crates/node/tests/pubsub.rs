@@ -559,3 +559,60 @@ fn shutdown_closes_open_connections_with_going_away() {
             .unwrap();
     });
 }
+
+#[test]
+fn a_subscriber_that_does_not_read_is_closed_rather_than_buffered() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = BackgroundNode::start(NodeConfig {
+        ledger: dir.path().to_path_buf(),
+        reset: false,
+        bind: "127.0.0.1".parse().unwrap(),
+        rpc_port: 0,
+        slot_time: None,
+        allow_time_travel: true,
+    })
+    .unwrap();
+    run(async {
+        let (mut socket, _) = tokio_tungstenite::connect_async(node.ws_url.as_str())
+            .await
+            .unwrap();
+        // 1 000 slot subscriptions: each slot is ~100 KB of notifications for this connection.
+        for chunk in 0..10 {
+            let batch: Vec<Value> = (0..100)
+                .map(
+                    |i| json!({"jsonrpc": "2.0", "id": chunk * 100 + i, "method": "slotSubscribe"}),
+                )
+                .collect();
+            send_text(&mut socket, &Value::Array(batch).to_string()).await;
+            assert_eq!(answer(&mut socket).await.as_array().unwrap().len(), 100);
+        }
+        // Without reading, let the chain move on far more slots than the node keeps for a
+        // connection (1 024 commits) and than socket buffers hold.
+        let url = node.url.clone();
+        tokio::task::spawn_blocking(move || {
+            let start = rpc_result(&url, "getSlot", json!([])).as_u64().unwrap();
+            for slot in start + 1..start + 1_300 {
+                rpc_result(&url, "leash_warpSlot", json!([slot]));
+            }
+        })
+        .await
+        .unwrap();
+        let mut notifications = 0usize;
+        let close = loop {
+            match tokio::time::timeout(WAIT, socket.next())
+                .await
+                .expect("closed in time")
+            {
+                Some(Ok(tungstenite::Message::Text(_))) => notifications += 1,
+                Some(Ok(tungstenite::Message::Close(frame))) => break frame,
+                Some(Ok(_)) => {}
+                other => panic!("ended without a close frame: {other:?}"),
+            }
+        };
+        assert_eq!(close.map(|f| u16::from(f.code)), Some(1008));
+        assert!(
+            notifications < 1_299_000,
+            "{notifications} notifications: the lagging connection was served in full"
+        );
+    });
+}
