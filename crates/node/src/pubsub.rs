@@ -56,6 +56,8 @@ pub const EVENT_CAPACITY: usize = 1024;
 pub const MAX_SUBSCRIPTIONS: usize = 1_000;
 /// How long a send may wait for a client that does not read before the connection is dropped.
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long shutdown waits for open connections to send their close frames.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Largest message a client may send (subscription requests are a few hundred bytes).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
@@ -172,6 +174,8 @@ struct PubSub {
     executor: Executor,
     next_id: Arc<AtomicU64>,
     shutdown: watch::Receiver<bool>,
+    /// Held by every connection: [`serve`] waits for all to have said goodbye.
+    _live: tokio::sync::mpsc::Sender<()>,
 }
 
 /// Serves PubSub on `listener` until `shutdown` turns true; open connections then get a close
@@ -181,17 +185,23 @@ pub async fn serve(
     executor: Executor,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
+    let (live, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
     let state = PubSub {
         executor,
         next_id: Arc::new(AtomicU64::new(1)),
         shutdown: shutdown.clone(),
+        _live: live,
     };
     let app = Router::new().fallback(upgrade).with_state(state);
     let mut stop = shutdown;
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { stopped(&mut stop).await })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    // Open connections are sending their close frames; let them finish (bounded) before the
+    // runtime goes away.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_closed.recv()).await;
+    served
 }
 
 async fn upgrade(State(state): State<PubSub>, ws: WebSocketUpgrade) -> Response {
