@@ -30,7 +30,8 @@ pub struct NodeConfig {
     pub ledger: PathBuf,
     pub reset: bool,
     pub bind: IpAddr,
-    /// 0 picks a free port (for PubSub too); PubSub listens on `rpc_port + 1`.
+    /// PubSub listens on `rpc_port + 1`. 0 picks a free port whose next port is free too (after
+    /// 16 tries, PubSub takes any free port; `Node::ws_url` has it).
     pub rpc_port: u16,
     /// Slot length; `None` = slots move only by `leash_warpSlot`.
     pub slot_time: Option<Duration>,
@@ -43,7 +44,7 @@ pub struct NodeConfig {
 pub struct Node {
     pub url: String,
     pub address: SocketAddr,
-    /// WebSocket PubSub, on `rpc_port + 1` (a free port when `rpc_port` is 0).
+    /// WebSocket PubSub, on `rpc_port + 1` (see [`NodeConfig::rpc_port`]).
     pub ws_url: String,
     pub info: ChainInfo,
     executor: Executor,
