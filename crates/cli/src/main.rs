@@ -434,6 +434,7 @@ fn run_node(args: NodeArgs) -> CliResult<()> {
             let node = leash_node::Node::bind(config).await?;
             println!("leash node {}", env!("CARGO_PKG_VERSION"));
             println!("RPC URL:    {}", node.url);
+            println!("WebSocket PubSub URL: {}", node.ws_url);
             println!("Program id: {}", leash_program::ID);
             println!("Ledger:     {}", ledger.display());
             println!("Faucet:     {}", node.info.faucet);

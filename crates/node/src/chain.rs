@@ -111,6 +111,8 @@ pub struct Chain {
     ledger: PathBuf,
     /// Makes each faucet transaction unique (see [`Chain::send_from_faucet`]).
     faucet_nonce: u64,
+    /// Where commits are announced to PubSub subscribers.
+    publisher: Option<crate::pubsub::Publisher>,
 }
 
 fn wall_clock() -> i64 {
@@ -192,6 +194,7 @@ impl Chain {
             // blockhash, may not have moved at the very end of the slot range) begins past the
             // values it used before.
             faucet_nonce: progress_sequence,
+            publisher: None,
         };
         if is_new {
             chain
@@ -666,7 +669,17 @@ impl Chain {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.pending);
-        self.store.commit(&batch, durable)
+        self.store.commit(&batch, durable)?;
+        if let Some(mut publisher) = self.publisher.take() {
+            publisher.publish(self, &batch);
+            self.publisher = Some(publisher);
+        }
+        Ok(())
+    }
+
+    /// Announces every later commit through `publisher` (PubSub).
+    pub fn set_publisher(&mut self, publisher: crate::pubsub::Publisher) {
+        self.publisher = Some(publisher);
     }
 }
 

@@ -13,10 +13,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::{
     chain::Chain,
+    pubsub::{Event, Publisher, EVENT_CAPACITY},
     rpc::{RpcError, RpcResult},
     store::StoreError,
 };
@@ -53,6 +54,8 @@ pub struct ChainInfo {
 #[derive(Clone)]
 pub struct Executor {
     sender: mpsc::Sender<Message>,
+    /// What each commit made durable, for PubSub.
+    events: broadcast::Sender<std::sync::Arc<Event>>,
 }
 
 impl Executor {
@@ -64,6 +67,8 @@ impl Executor {
     ) -> Result<(Executor, ChainInfo, thread::JoinHandle<()>), StoreError> {
         let (sender, receiver) = mpsc::channel();
         let (ready_tx, ready_rx) = mpsc::channel();
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let publisher_events = events.clone();
         let handle = thread::Builder::new()
             .name("leash-executor".into())
             .spawn(move || {
@@ -79,6 +84,7 @@ impl Executor {
                     genesis_hash: chain.genesis_hash().to_string(),
                     faucet: chain.faucet().to_string(),
                 };
+                chain.set_publisher(Publisher::new(publisher_events, chain.slot()));
                 let _ = ready_tx.send(Ok(info));
                 run(&mut chain, receiver, slot_time);
             })
@@ -86,7 +92,7 @@ impl Executor {
         let info = ready_rx
             .recv()
             .map_err(|_| StoreError("the executor stopped while opening the ledger".into()))??;
-        Ok((Executor { sender }, info, handle))
+        Ok((Executor { sender, events }, info, handle))
     }
 
     /// Runs `job` on the chain and returns its answer.
@@ -107,6 +113,11 @@ impl Executor {
         answer
             .await
             .unwrap_or_else(|_| Err(RpcError::internal("the node is shutting down")))
+    }
+
+    /// Receives what every later commit makes durable.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<std::sync::Arc<Event>> {
+        self.events.subscribe()
     }
 
     /// Asks the executor to commit and stop.

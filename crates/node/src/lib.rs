@@ -7,6 +7,7 @@ pub mod encoding;
 pub mod executor;
 pub mod methods;
 pub mod parsed;
+pub mod pubsub;
 pub mod rpc;
 pub mod store;
 
@@ -31,7 +32,8 @@ pub struct NodeConfig {
     pub ledger: PathBuf,
     pub reset: bool,
     pub bind: IpAddr,
-    /// 0 picks a free port.
+    /// PubSub listens on `rpc_port + 1`. 0 picks a free port whose next port is free too (after
+    /// 16 tries, PubSub takes any free port; `Node::ws_url` has it).
     pub rpc_port: u16,
     /// Slot length; `None` = slots move only by `leash_warpSlot`.
     pub slot_time: Option<Duration>,
@@ -44,10 +46,13 @@ pub struct NodeConfig {
 pub struct Node {
     pub url: String,
     pub address: SocketAddr,
+    /// WebSocket PubSub, on `rpc_port + 1` (see [`NodeConfig::rpc_port`]).
+    pub ws_url: String,
     pub info: ChainInfo,
     executor: Executor,
     allow_time_travel: bool,
     listener: tokio::net::TcpListener,
+    ws_listener: tokio::net::TcpListener,
     executor_thread: std::thread::JoinHandle<()>,
 }
 
@@ -57,19 +62,24 @@ impl Node {
         let (executor, info, executor_thread) =
             Executor::start(config.ledger.clone(), config.reset, config.slot_time)
                 .map_err(|e| e.to_string())?;
-        let address = SocketAddr::new(config.bind, config.rpc_port);
-        let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
-            executor.shutdown();
-            format!("cannot listen on {address}: {e}")
-        })?;
+        let (listener, ws_listener) = match bind_ports(config.bind, config.rpc_port).await {
+            Ok(listeners) => listeners,
+            Err(e) => {
+                executor.shutdown();
+                return Err(e);
+            }
+        };
         let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let ws_address = ws_listener.local_addr().map_err(|e| e.to_string())?;
         Ok(Node {
             url: format!("http://{address}"),
             address,
+            ws_url: format!("ws://{ws_address}"),
             info,
             executor,
             allow_time_travel: config.allow_time_travel,
             listener,
+            ws_listener,
             executor_thread,
         })
     }
@@ -87,13 +97,63 @@ impl Node {
                 allow_time_travel: self.allow_time_travel,
                 address: Some(self.address),
             });
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let pubsub = tokio::spawn(pubsub::serve(
+            self.ws_listener,
+            self.executor.clone(),
+            stopped.clone(),
+        ));
+        let mut http_stopped = stopped;
         let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                let _ = http_stopped.wait_for(|stop| *stop).await;
+            })
             .await;
+        let _ = pubsub.await;
         self.executor.shutdown();
         let _ = tokio::task::spawn_blocking(move || self.executor_thread.join()).await;
         served.map_err(|e| e.to_string())
     }
+}
+
+/// The RPC listener and PubSub's on the next port, as solana-test-validator (web3.js derives the
+/// WebSocket URL as rpc-port + 1). With `rpc_port` 0, free ports are tried until a pair is found
+/// (a few attempts), else PubSub gets any free port.
+async fn bind_ports(
+    bind: IpAddr,
+    rpc_port: u16,
+) -> Result<(tokio::net::TcpListener, tokio::net::TcpListener), String> {
+    use tokio::net::TcpListener;
+    let listen = |port: u16, what: &'static str| async move {
+        let address = SocketAddr::new(bind, port);
+        TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("cannot listen on {address}{what}: {e}"))
+    };
+    if rpc_port != 0 {
+        let rpc = listen(rpc_port, "").await?;
+        let ws_port = rpc_port.checked_add(1).ok_or_else(|| {
+            format!("no port for WebSocket PubSub after RPC port {rpc_port} (it uses rpc-port + 1)")
+        })?;
+        return Ok((rpc, listen(ws_port, " (WebSocket PubSub)").await?));
+    }
+    for _ in 0..16 {
+        let rpc = listen(0, "").await?;
+        let port = rpc.local_addr().map_err(|e| e.to_string())?.port();
+        if let Some(next) = port.checked_add(1) {
+            if let Ok(ws) = listen(next, "").await {
+                return Ok((rpc, ws));
+            }
+        }
+    }
+    Ok((
+        listen(0, "").await?,
+        listen(0, " (WebSocket PubSub)").await?,
+    ))
 }
 
 async fn rpc_endpoint(State(rpc): State<rpc::Rpc>, body: Bytes) -> impl IntoResponse {
@@ -138,6 +198,7 @@ async fn rpc_endpoint(State(rpc): State<rpc::Rpc>, body: Bytes) -> impl IntoResp
 /// A node on a background runtime, for tests and benchmarks; stops when dropped.
 pub struct BackgroundNode {
     pub url: String,
+    pub ws_url: String,
     pub info: ChainInfo,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -151,7 +212,7 @@ impl BackgroundNode {
             .build()
             .map_err(|e| e.to_string())?;
         let node = runtime.block_on(Node::bind(config))?;
-        let (url, info) = (node.url.clone(), node.info.clone());
+        let (url, ws_url, info) = (node.url.clone(), node.ws_url.clone(), node.info.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let _ = runtime.block_on(node.serve(async {
@@ -160,6 +221,7 @@ impl BackgroundNode {
         });
         Ok(BackgroundNode {
             url,
+            ws_url,
             info,
             stop: Some(stop),
             thread: Some(thread),
