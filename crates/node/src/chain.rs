@@ -367,6 +367,20 @@ impl Chain {
         self.svm.get_program_accounts(program)
     }
 
+    /// Visits the accounts `program` owns, in no order and without copying them, until `visit`
+    /// returns false.
+    pub fn scan_program_accounts(
+        &self,
+        program: &Pubkey,
+        mut visit: impl FnMut(&Pubkey, &solana_account::AccountSharedData) -> bool,
+    ) {
+        for (address, account) in &self.svm.accounts_db().inner {
+            if account.owner() == program && !visit(address, account) {
+                return;
+            }
+        }
+    }
+
     pub fn minimum_balance_for_rent_exemption(&self, len: usize) -> u64 {
         self.svm.minimum_balance_for_rent_exemption(len)
     }

@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod encoding;
 pub mod executor;
+pub mod limits;
 pub mod methods;
 pub mod parsed;
 pub mod pubsub;
@@ -19,12 +20,18 @@ use std::{
 };
 
 use axum::{
-    body::Bytes, extract::State, http::header, response::IntoResponse, routing::get, Router,
+    body::Bytes,
+    extract::{rejection::BytesRejection, ConnectInfo, DefaultBodyLimit, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
 };
 use serde_json::Value;
 
 pub use chain::TokenInfo;
 pub use executor::{ChainInfo, Executor};
+pub use limits::Limits;
 
 /// How to run a node.
 #[derive(Clone, Debug)]
@@ -54,11 +61,14 @@ pub struct Node {
     listener: tokio::net::TcpListener,
     ws_listener: tokio::net::TcpListener,
     executor_thread: std::thread::JoinHandle<()>,
+    limits: Limits,
 }
 
 impl Node {
     /// Opens the ledger and binds the RPC port.
     pub async fn bind(config: NodeConfig) -> Result<Node, String> {
+        // Many idle clients should meet the idle timeout, not a low default open-file limit.
+        limits::raise_open_file_limit();
         let (executor, info, executor_thread) =
             Executor::start(config.ledger.clone(), config.reset, config.slot_time)
                 .map_err(|e| e.to_string())?;
@@ -81,7 +91,14 @@ impl Node {
             listener,
             ws_listener,
             executor_thread,
+            limits: Limits::default(),
         })
+    }
+
+    /// Replaces the default limits (docs/node.md "Limits").
+    pub fn with_limits(mut self, limits: Limits) -> Node {
+        self.limits = limits;
+        self
     }
 
     /// Serves until `shutdown` completes, then commits and stops the executor.
@@ -92,10 +109,14 @@ impl Node {
         let app = Router::new()
             .route("/", axum::routing::post(rpc_endpoint))
             .route("/health", get(|| async { "ok" }))
-            .with_state(rpc::Rpc {
-                executor: self.executor.clone(),
-                allow_time_travel: self.allow_time_travel,
-                address: Some(self.address),
+            .layer(DefaultBodyLimit::max(self.limits.max_body_bytes))
+            .with_state(Endpoint {
+                rpc: rpc::Rpc {
+                    executor: self.executor.clone(),
+                    allow_time_travel: self.allow_time_travel,
+                    address: Some(self.address),
+                },
+                limits: self.limits.clone(),
             });
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -108,7 +129,9 @@ impl Node {
             stopped.clone(),
         ));
         let mut http_stopped = stopped;
-        let served = axum::serve(self.listener, app)
+        let listener = limits::IdleListener::new(self.listener, self.limits.idle_timeout);
+        let app = app.into_make_service_with_connect_info::<limits::Connection>();
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = http_stopped.wait_for(|stop| *stop).await;
             })
@@ -156,43 +179,115 @@ async fn bind_ports(
     ))
 }
 
-async fn rpc_endpoint(State(rpc): State<rpc::Rpc>, body: Bytes) -> impl IntoResponse {
-    let json = |value: Value| {
-        (
-            [(header::CONTENT_TYPE, "application/json")],
-            value.to_string(),
-        )
+#[derive(Clone)]
+struct Endpoint {
+    rpc: rpc::Rpc,
+    limits: Limits,
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn error_body(error: rpc::RpcError) -> String {
+    serde_json::json!({
+        "jsonrpc": "2.0",
+        "error": {"code": error.code, "message": error.message},
+        "id": null
+    })
+    .to_string()
+}
+
+async fn rpc_endpoint(
+    State(endpoint): State<Endpoint>,
+    ConnectInfo(connection): ConnectInfo<limits::Connection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let _in_flight = connection.begin();
+    let limits = &endpoint.limits;
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let why = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "the request body exceeds the node's limit of {} bytes",
+                    limits.max_body_bytes
+                )
+            } else {
+                rejection.body_text()
+            };
+            return json_response(status, error_body(rpc::RpcError::invalid_request(&why)));
+        }
     };
     let request: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
-        Err(_) => {
-            return json(serde_json::json!({
-                "jsonrpc": "2.0",
-                "error": {"code": -32700, "message": "Parse error"},
-                "id": null
-            }))
-        }
+        Err(_) => return json_response(StatusCode::OK, error_body(rpc::RpcError::parse_error())),
     };
-    match request {
-        Value::Array(requests) if requests.is_empty() => json(serde_json::json!({
-            "jsonrpc": "2.0",
-            "error": {"code": -32600, "message": "Invalid request: empty batch"},
-            "id": null
-        })),
-        Value::Array(requests) => {
-            let mut responses = Vec::with_capacity(requests.len());
-            for request in requests {
-                if let Some(response) = rpc::handle_request(&rpc, request).await {
-                    responses.push(response);
+    drop(body);
+    let budget = limits::Budget::new(limits.max_response_bytes);
+    limits::BUDGET
+        .scope(budget, async move {
+            let rpc = &endpoint.rpc;
+            match request {
+                Value::Array(requests) if requests.is_empty() => json_response(
+                    StatusCode::OK,
+                    error_body(rpc::RpcError::invalid_request("empty batch")),
+                ),
+                Value::Array(requests) if requests.len() > limits.max_batch_calls => {
+                    let why = format!(
+                        "a batch of {} calls exceeds the node's limit of {} calls per batch",
+                        requests.len(),
+                        limits.max_batch_calls
+                    );
+                    json_response(
+                        StatusCode::OK,
+                        error_body(rpc::RpcError::invalid_request(&why)),
+                    )
                 }
+                Value::Array(requests) => {
+                    let mut answers = Vec::with_capacity(requests.len());
+                    for request in requests {
+                        if let Some(answer) = answer_within_budget(rpc, request).await {
+                            answers.push(answer);
+                        }
+                    }
+                    // All notifications: nothing to say (JSON-RPC 2.0; Agave answers an empty
+                    // body too).
+                    if answers.is_empty() {
+                        return json_response(StatusCode::OK, String::new());
+                    }
+                    json_response(StatusCode::OK, format!("[{}]", answers.join(",")))
+                }
+                request => match answer_within_budget(rpc, request).await {
+                    Some(answer) => json_response(StatusCode::OK, answer),
+                    None => json_response(StatusCode::OK, String::new()),
+                },
             }
-            json(Value::Array(responses))
-        }
-        request => match rpc::handle_request(&rpc, request).await {
-            Some(response) => json(response),
-            None => json(Value::Null),
-        },
+        })
+        .await
+}
+
+/// Answers one call as JSON text, charged to the request's response budget; an answer that does
+/// not fit is replaced by an error naming the limit.
+async fn answer_within_budget(rpc: &rpc::Rpc, request: Value) -> Option<String> {
+    let response = rpc::handle_request(rpc, request).await?;
+    let text = response.to_string();
+    let id = response.get("id").cloned();
+    drop(response);
+    let (fits, limit) = limits::BUDGET.with(|b| (b.charge(text.len()), b.limit()));
+    if fits {
+        return Some(text);
     }
+    let error = limits::too_large(limit, false);
+    Some(
+        serde_json::json!({
+            "jsonrpc": "2.0",
+            "error": {"code": error.code, "message": error.message},
+            "id": id,
+        })
+        .to_string(),
+    )
 }
 
 /// A node on a background runtime, for tests and benchmarks; stops when dropped.
@@ -206,12 +301,16 @@ pub struct BackgroundNode {
 
 impl BackgroundNode {
     pub fn start(config: NodeConfig) -> Result<BackgroundNode, String> {
+        Self::start_with_limits(config, Limits::default())
+    }
+
+    pub fn start_with_limits(config: NodeConfig, limits: Limits) -> Result<BackgroundNode, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        let node = runtime.block_on(Node::bind(config))?;
+        let node = runtime.block_on(Node::bind(config))?.with_limits(limits);
         let (url, ws_url, info) = (node.url.clone(), node.ws_url.clone(), node.info.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

@@ -1,12 +1,13 @@
 //! JSON-RPC 2.0: request parsing, Solana's error shapes, and the methods.
 //!
-//! Every method runs on the executor thread ([`crate::executor`]); reads see only committed
-//! transactions, writes are answered after their commit.
+//! Every method reads or changes the chain on the executor thread ([`crate::executor`]); reads
+//! see only committed transactions, writes are answered after their commit. Decoding
+//! transactions and encoding `getProgramAccounts` happen in the request's task instead.
 
 use base64::{prelude::BASE64_STANDARD, Engine};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use solana_account::Account;
+use solana_account::{Account, ReadableAccount};
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_hash::Hash;
 use solana_message::VersionedMessage;
@@ -27,7 +28,7 @@ use crate::{
     chain::{signature_bytes, Chain, SendError, MAX_WARP_SLOTS, SLOTS_PER_EPOCH},
     encoding::{token_amount, ui_account},
     executor::{Access, Executor},
-    methods,
+    limits, methods,
 };
 use leash_sdk::{spl, token_account};
 
@@ -138,6 +139,7 @@ fn decode_transaction(
     encoded: &str,
     encoding: Option<UiTransactionEncoding>,
 ) -> Result<VersionedTransaction, RpcError> {
+    limits::check_encoded_transaction(encoded, encoding)?;
     let bytes = match encoding.unwrap_or(UiTransactionEncoding::Base58) {
         UiTransactionEncoding::Base58 | UiTransactionEncoding::Binary => bs58::decode(encoded)
             .into_vec()
@@ -285,10 +287,59 @@ async fn dispatch(rpc: &Rpc, method: &str, params: Value) -> RpcResult {
         | "leash_setUnixTimestamp" => Access::Write,
         _ => Access::Read,
     };
+    // Decoding and heavy encoding happen here, in the request's task, never on the executor.
+    match method {
+        "sendTransaction" => return send_transaction(rpc, params).await,
+        "simulateTransaction" => return simulate_transaction(rpc, params).await,
+        "getProgramAccounts" => return get_program_accounts(rpc, params).await,
+        _ => {}
+    }
     let method = method.to_string();
     let address = rpc.address;
     rpc.executor
         .run(access, move |chain| call(chain, &method, &params, address))
+        .await
+}
+
+/// Runs `job` on the executor and hands back its typed answer.
+async fn query<T: Send + 'static>(
+    executor: &Executor,
+    access: Access,
+    job: impl FnOnce(&mut Chain) -> Result<T, RpcError> + Send + 'static,
+) -> Result<T, RpcError> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    executor
+        .run(access, move |chain| {
+            let _ = sender.send(job(chain));
+            Ok(Value::Null)
+        })
+        .await?;
+    receiver
+        .await
+        .unwrap_or_else(|_| Err(RpcError::internal("the node is shutting down")))
+}
+
+/// Runs CPU-heavy work (encoding many accounts) off the async workers and the executor.
+async fn off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, RpcError> + Send + 'static,
+) -> Result<T, RpcError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(RpcError::internal(e.to_string())))
+}
+
+async fn send_transaction(rpc: &Rpc, params: Value) -> RpcResult {
+    let encoded: String = required(&params, 0, "an encoded transaction")?;
+    let config: RpcSendTransactionConfig = optional(&params, 1)?;
+    let tx = decode_transaction(&encoded, config.encoding)?;
+    rpc.executor
+        .run(Access::Write, move |chain| {
+            methods::check_min_context_slot(chain, &params)?;
+            let signature = chain
+                .send_transaction(tx, !config.skip_preflight)
+                .map_err(send_error)?;
+            Ok(json!(signature.to_string()))
+        })
         .await
 }
 
@@ -399,19 +450,21 @@ fn call(
                 ));
             }
             let config: RpcAccountInfoConfig = optional(params, 1)?;
-            let accounts = addresses
+            let found = addresses
                 .iter()
-                .map(|a| {
-                    let address = parse_pubkey(a)?;
-                    chain
-                        .account(&address)
-                        .map(|acc| encode(chain, &acc, &config))
+                .map(|a| Ok(chain.account(&parse_pubkey(a)?)))
+                .collect::<Result<Vec<_>, RpcError>>()?;
+            limits::check_estimate(found.iter().flatten().map(|a| a.data.len()), &config)?;
+            let accounts = found
+                .iter()
+                .map(|acc| {
+                    acc.as_ref()
+                        .map(|acc| encode(chain, acc, &config))
                         .transpose()
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             context(chain, accounts)
         }
-        "getProgramAccounts" => get_program_accounts(chain, params),
         "getTokenAccountBalance" => {
             let address = pubkey(params, 0)?;
             let account = chain
@@ -441,16 +494,6 @@ fn call(
             let signature = chain.airdrop(&address, lamports).map_err(send_error)?;
             Ok(json!(signature.to_string()))
         }
-        "sendTransaction" => {
-            let encoded: String = required(params, 0, "an encoded transaction")?;
-            let config: RpcSendTransactionConfig = optional(params, 1)?;
-            let tx = decode_transaction(&encoded, config.encoding)?;
-            let signature = chain
-                .send_transaction(tx, !config.skip_preflight)
-                .map_err(send_error)?;
-            Ok(json!(signature.to_string()))
-        }
-        "simulateTransaction" => simulate_transaction(chain, params),
         "getSignatureStatuses" => {
             let signatures: Vec<String> = required(params, 0, "an array of signatures")?;
             if signatures.len() > 256 {
@@ -557,6 +600,7 @@ fn keyed(
     accounts: Vec<(Pubkey, Account)>,
     config: &RpcAccountInfoConfig,
 ) -> Result<Vec<Value>, RpcError> {
+    limits::check_estimate(accounts.iter().map(|(_, a)| a.data.len()), config)?;
     accounts
         .into_iter()
         .map(|(address, account)| {
@@ -565,36 +609,96 @@ fn keyed(
         .collect()
 }
 
-fn get_program_accounts(chain: &Chain, params: &Value) -> RpcResult {
-    let program = pubkey(params, 0)?;
-    let config: RpcProgramAccountsConfig = optional(params, 1)?;
+/// What `getProgramAccounts` found on the executor, for encoding in the request's task.
+struct FoundAccounts {
+    slot: u64,
+    accounts: Vec<(Pubkey, Account)>,
+    decimals: std::collections::HashMap<Pubkey, Option<u8>>,
+}
+
+/// Scans on the executor (stopping once the answer would exceed the request's response budget),
+/// then encodes in a blocking task: a big read does not hold the executor while it is encoded.
+async fn get_program_accounts(rpc: &Rpc, params: Value) -> RpcResult {
+    let program = pubkey(&params, 0)?;
+    let config: RpcProgramAccountsConfig = optional(&params, 1)?;
     let filters = config.filters.clone().unwrap_or_default();
     for filter in &filters {
         filter
             .verify()
             .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e}")))?;
     }
-    let mut accounts: Vec<(Pubkey, Account)> = chain
-        .program_accounts(&program)
-        .into_iter()
-        .filter(|(_, account)| filters.iter().all(|f| filter_allows(f, account)))
-        .collect();
-    accounts.sort_by_key(|(address, _)| *address);
-    let values = keyed(chain, accounts, &config.account_config)?;
-    if config.with_context.unwrap_or(false) {
-        context(chain, values)
-    } else {
-        Ok(json!(values))
-    }
+    let (remaining, limit) = limits::remaining_budget();
+    let account_config = config.account_config.clone();
+    let encoding = account_config.encoding.unwrap_or(UiAccountEncoding::Binary);
+    let slice = account_config.data_slice;
+    let found = query(&rpc.executor, Access::Read, move |chain| {
+        methods::check_min_context_slot(chain, &params)?;
+        let (mut estimate, mut too_large) = (0usize, false);
+        let mut accounts = Vec::new();
+        // Matches are copied only while the answer would fit the budget.
+        chain.scan_program_accounts(&program, |address, account| {
+            if !filters
+                .iter()
+                .all(|f| filter_allows(f, account.owner(), account.data()))
+            {
+                return true;
+            }
+            estimate +=
+                limits::estimated_account_json(account.data().len(), encoding, slice.as_ref());
+            too_large = estimate > remaining;
+            if !too_large {
+                accounts.push((*address, Account::from(account.clone())));
+            }
+            !too_large
+        });
+        if too_large {
+            return Err(limits::too_large(limit, true));
+        }
+        accounts.sort_by_key(|(address, _)| *address);
+        let mut decimals = std::collections::HashMap::new();
+        if encoding == UiAccountEncoding::JsonParsed {
+            for (_, account) in &accounts {
+                if let Some(view) = token_account::parse(&account.owner, &account.data) {
+                    decimals
+                        .entry(view.mint)
+                        .or_insert_with(|| mint_decimals(chain, &view.mint));
+                }
+            }
+        }
+        Ok(FoundAccounts {
+            slot: chain.slot(),
+            accounts,
+            decimals,
+        })
+    })
+    .await?;
+    off_executor(move || {
+        let decimals = |mint: &Pubkey| found.decimals.get(mint).copied().flatten();
+        let values = found
+            .accounts
+            .iter()
+            .map(|(address, account)| {
+                let ui = ui_account(account, encoding, slice, &decimals)?;
+                Ok(json!({"pubkey": address.to_string(), "account": ui}))
+            })
+            .collect::<Result<Vec<_>, RpcError>>()?;
+        if config.with_context.unwrap_or(false) {
+            Ok(json!({
+                "context": {"slot": found.slot, "apiVersion": SOLANA_CORE_VERSION},
+                "value": values,
+            }))
+        } else {
+            Ok(json!(values))
+        }
+    })
+    .await
 }
 
-fn filter_allows(filter: &RpcFilterType, account: &Account) -> bool {
+fn filter_allows(filter: &RpcFilterType, owner: &Pubkey, data: &[u8]) -> bool {
     match filter {
-        RpcFilterType::DataSize(size) => account.data.len() as u64 == *size,
-        RpcFilterType::Memcmp(memcmp) => memcmp.bytes_match(&account.data),
-        RpcFilterType::TokenAccountState => {
-            token_account::parse(&account.owner, &account.data).is_some()
-        }
+        RpcFilterType::DataSize(size) => data.len() as u64 == *size,
+        RpcFilterType::Memcmp(memcmp) => memcmp.bytes_match(data),
+        RpcFilterType::TokenAccountState => token_account::parse(owner, data).is_some(),
     }
 }
 
@@ -634,15 +738,28 @@ fn get_token_accounts_by_owner(chain: &Chain, params: &Value) -> RpcResult {
     context(chain, values)
 }
 
-fn simulate_transaction(chain: &mut Chain, params: &Value) -> RpcResult {
-    let encoded: String = required(params, 0, "an encoded transaction")?;
-    let config: RpcSimulateTransactionConfig = optional(params, 1)?;
-    let mut tx = decode_transaction(&encoded, config.encoding)?;
+async fn simulate_transaction(rpc: &Rpc, params: Value) -> RpcResult {
+    let encoded: String = required(&params, 0, "an encoded transaction")?;
+    let config: RpcSimulateTransactionConfig = optional(&params, 1)?;
+    let tx = decode_transaction(&encoded, config.encoding)?;
     if config.sig_verify && config.replace_recent_blockhash {
         return Err(RpcError::invalid_params(
             "sigVerify may not be used with replaceRecentBlockhash",
         ));
     }
+    rpc.executor
+        .run(Access::Read, move |chain| {
+            methods::check_min_context_slot(chain, &params)?;
+            simulate(chain, tx, &config)
+        })
+        .await
+}
+
+fn simulate(
+    chain: &mut Chain,
+    mut tx: VersionedTransaction,
+    config: &RpcSimulateTransactionConfig,
+) -> RpcResult {
     let mut replacement = Value::Null;
     if config.replace_recent_blockhash {
         let (hash, last_valid) = chain.latest_blockhash();
