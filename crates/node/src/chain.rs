@@ -19,7 +19,9 @@ use solana_signer::Signer;
 use solana_transaction::{versioned::VersionedTransaction, Transaction};
 use solana_transaction_error::TransactionError;
 
-use crate::store::{Batch, Store, StoreError, TxRecord};
+use crate::store::{
+    Batch, BlockInfo, InnerIx, Store, StoreError, TokenBalance, TxDetails, TxRecord,
+};
 use leash_sdk::spl;
 
 /// Slots per epoch, as on mainnet.
@@ -282,6 +284,16 @@ impl Chain {
         while self.blockhashes.len() as u64 > BLOCKHASH_VALIDITY_SLOTS {
             self.blockhashes.pop_front();
         }
+        // Each slot the chain passes through is a block (a warp skips the slots between).
+        self.pending.blocks.push((
+            slot,
+            BlockInfo {
+                blockhash: hash.to_bytes(),
+                parent_slot: self.progress.slot.min(slot.saturating_sub(1)),
+                previous_blockhash: previous.to_bytes(),
+                block_time: self.unix_timestamp(),
+            },
+        ));
         self.progress.slot = slot;
         self.svm.warp_to_slot(slot);
         self.svm.set_latest_blockhash(hash);
@@ -363,6 +375,34 @@ impl Chain {
         self.svm.get_fee_structure().lamports_per_signature
     }
 
+    /// Decimals of a mint of SPL Token or Token-2022.
+    pub fn mint_decimals(&self, mint: &Pubkey) -> Option<u8> {
+        let account = self.svm.get_account(mint)?;
+        leash_sdk::token_account::is_token_program(&account.owner)
+            .then(|| spl::mint_decimals(&account.data))
+            .flatten()
+    }
+
+    /// Every account the chain holds (programs and sysvars included).
+    pub fn all_accounts(&self) -> impl Iterator<Item = (Pubkey, u64)> + '_ {
+        self.svm
+            .accounts_db()
+            .inner
+            .iter()
+            .map(|(address, account)| (*address, account.lamports()))
+            .filter(|(_, lamports)| *lamports > 0)
+    }
+
+    /// This node's identity: the leader of every slot. Derived from the genesis hash; the node
+    /// never signs with it.
+    pub fn identity(&self) -> Pubkey {
+        let hash = solana_program::hash::hashv(&[
+            b"leash-node-identity",
+            self.genesis.genesis_hash.as_bytes(),
+        ]);
+        Pubkey::new_from_array(hash.to_bytes())
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -419,12 +459,35 @@ impl Chain {
             .collect();
         let before: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
         let raw = bincode::serialize(&tx).map_err(|e| SendError::Unsupported(e.to_string()))?;
+        let pre_token_balances = token_balances(&before, &|mint| self.mint_decimals(mint));
 
         let (err, meta) = match self.svm.send_transaction(tx) {
             Ok(meta) => (None, meta),
             Err(failed) => (Some(failed.err), failed.meta),
         };
         let after: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
+        let details = TxDetails {
+            inner_instructions: meta
+                .inner_instructions
+                .iter()
+                .enumerate()
+                .filter(|(_, inner)| !inner.is_empty())
+                .map(|(index, inner)| {
+                    let inner = inner
+                        .iter()
+                        .map(|ix| InnerIx {
+                            program_id_index: ix.instruction.program_id_index,
+                            accounts: ix.instruction.accounts.clone(),
+                            data: ix.instruction.data.clone(),
+                            stack_height: ix.stack_height,
+                        })
+                        .collect();
+                    (index as u8, inner)
+                })
+                .collect(),
+            pre_token_balances,
+            post_token_balances: token_balances(&after, &|mint| self.mint_decimals(mint)),
+        };
         let landed = err.is_none() || before.first() != after.first();
         if let Some(err) = &err {
             if !landed {
@@ -466,6 +529,7 @@ impl Chain {
                     meta.return_data.data.clone(),
                 )
             }),
+            details,
         };
         self.progress.sequence = self.progress.sequence.saturating_add(1);
         // The accounts as read after execution are what gets stored.
@@ -637,6 +701,29 @@ impl Chain {
 }
 
 /// An account with neither lamports nor data does not exist (as on a validator).
+/// The token accounts among `accounts` (a message's accounts, in order) with their balances.
+fn token_balances(
+    accounts: &[Option<Account>],
+    mint_decimals: &dyn Fn(&Pubkey) -> Option<u8>,
+) -> Vec<TokenBalance> {
+    accounts
+        .iter()
+        .enumerate()
+        .filter_map(|(index, account)| {
+            let account = account.as_ref()?;
+            let view = leash_sdk::token_account::parse(&account.owner, &account.data)?;
+            Some(TokenBalance {
+                account_index: u8::try_from(index).ok()?,
+                mint: view.mint.to_bytes(),
+                owner: view.owner.to_bytes(),
+                program: account.owner.to_bytes(),
+                amount: view.amount,
+                decimals: mint_decimals(&view.mint)?,
+            })
+        })
+        .collect()
+}
+
 fn exists(account: &Account) -> bool {
     account.lamports > 0 || !account.data.is_empty()
 }

@@ -5,6 +5,8 @@
 pub mod chain;
 pub mod encoding;
 pub mod executor;
+pub mod methods;
+pub mod parsed;
 pub mod pubsub;
 pub mod rpc;
 pub mod store;
@@ -97,6 +99,7 @@ impl Node {
             .with_state(rpc::Rpc {
                 executor: self.executor.clone(),
                 allow_time_travel: self.allow_time_travel,
+                address: Some(self.address),
             });
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {

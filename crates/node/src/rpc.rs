@@ -15,7 +15,6 @@ use solana_rpc_client_types::{
     config::{
         RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig,
         RpcSignaturesForAddressConfig, RpcSimulateTransactionConfig, RpcTokenAccountsFilter,
-        RpcTransactionConfig,
     },
     filter::RpcFilterType,
 };
@@ -28,7 +27,7 @@ use crate::{
     chain::{signature_bytes, Chain, SendError, MAX_WARP_SLOTS, SLOTS_PER_EPOCH},
     encoding::{token_amount, ui_account},
     executor::{Access, Executor},
-    store::TxRecord,
+    methods,
 };
 use leash_sdk::{spl, token_account};
 
@@ -78,7 +77,7 @@ impl RpcError {
     }
 }
 
-fn context(chain: &Chain, value: impl serde::Serialize) -> RpcResult {
+pub(crate) fn context(chain: &Chain, value: impl serde::Serialize) -> RpcResult {
     Ok(json!({
         "context": {"slot": chain.slot(), "apiVersion": SOLANA_CORE_VERSION},
         "value": serde_json::to_value(value).map_err(|e| RpcError::internal(e.to_string()))?,
@@ -88,21 +87,28 @@ fn context(chain: &Chain, value: impl serde::Serialize) -> RpcResult {
 // ---------------------------------------------------------------------------------------------
 // Parameters.
 
-fn nth(params: &Value, i: usize) -> Option<&Value> {
+pub(crate) fn nth(params: &Value, i: usize) -> Option<&Value> {
     params
         .as_array()
         .and_then(|a| a.get(i))
         .filter(|v| !v.is_null())
 }
 
-fn required<T: DeserializeOwned>(params: &Value, i: usize, what: &str) -> Result<T, RpcError> {
+pub(crate) fn required<T: DeserializeOwned>(
+    params: &Value,
+    i: usize,
+    what: &str,
+) -> Result<T, RpcError> {
     let value = nth(params, i)
         .ok_or_else(|| RpcError::invalid_params(format!("missing parameter {i}: {what}")))?;
     serde_json::from_value(value.clone())
         .map_err(|e| RpcError::invalid_params(format!("invalid parameter {i} ({what}): {e}")))
 }
 
-fn optional<T: DeserializeOwned + Default>(params: &Value, i: usize) -> Result<T, RpcError> {
+pub(crate) fn optional<T: DeserializeOwned + Default>(
+    params: &Value,
+    i: usize,
+) -> Result<T, RpcError> {
     match nth(params, i) {
         None => Ok(T::default()),
         Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
@@ -111,18 +117,18 @@ fn optional<T: DeserializeOwned + Default>(params: &Value, i: usize) -> Result<T
     }
 }
 
-fn pubkey(params: &Value, i: usize) -> Result<Pubkey, RpcError> {
+pub(crate) fn pubkey(params: &Value, i: usize) -> Result<Pubkey, RpcError> {
     let text: String = required(params, i, "a base-58 address")?;
     parse_pubkey(&text)
 }
 
-fn parse_pubkey(text: &str) -> Result<Pubkey, RpcError> {
+pub(crate) fn parse_pubkey(text: &str) -> Result<Pubkey, RpcError> {
     text.parse().map_err(|_| {
         RpcError::invalid_params(format!("Invalid param: {text:?} is not a valid address"))
     })
 }
 
-fn parse_signature(text: &str) -> Result<Signature, RpcError> {
+pub(crate) fn parse_signature(text: &str) -> Result<Signature, RpcError> {
     text.parse().map_err(|_| {
         RpcError::invalid_params(format!("Invalid param: {text:?} is not a valid signature"))
     })
@@ -215,6 +221,8 @@ pub struct Rpc {
     pub executor: Executor,
     /// `leash_warpSlot` and `leash_setUnixTimestamp` answer only with `--allow-time-travel`.
     pub allow_time_travel: bool,
+    /// The RPC address, for `getClusterNodes`.
+    pub address: Option<std::net::SocketAddr>,
 }
 
 /// The control methods that move the chain's slot or clock at will.
@@ -278,13 +286,20 @@ async fn dispatch(rpc: &Rpc, method: &str, params: Value) -> RpcResult {
         _ => Access::Read,
     };
     let method = method.to_string();
+    let address = rpc.address;
     rpc.executor
-        .run(access, move |chain| call(chain, &method, &params))
+        .run(access, move |chain| call(chain, &method, &params, address))
         .await
 }
 
 /// Runs `method` on the chain (on the executor thread).
-fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
+fn call(
+    chain: &mut Chain,
+    method: &str,
+    params: &Value,
+    address: Option<std::net::SocketAddr>,
+) -> RpcResult {
+    methods::check_min_context_slot(chain, params)?;
     match method {
         "getHealth" => Ok(json!("ok")),
         "getVersion" => Ok(
@@ -301,7 +316,16 @@ fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
                     format!("Block not available for slot {slot}"),
                 ));
             }
-            // The current slot's time exactly; earlier slots estimated at 400 ms per slot.
+            // The current slot's time exactly; an earlier block's recorded time; earlier slots
+            // with no recorded block (older ledgers) estimated at 400 ms per slot.
+            if let Some(block) = (slot < chain.slot())
+                .then(|| chain.store().block(slot))
+                .transpose()
+                .map_err(|e| RpcError::internal(e.to_string()))?
+                .flatten()
+            {
+                return Ok(json!(block.block_time));
+            }
             let behind =
                 i64::try_from((chain.slot() - slot).saturating_mul(2) / 5).unwrap_or(i64::MAX);
             Ok(json!(chain.unix_timestamp().saturating_sub(behind)))
@@ -455,7 +479,7 @@ fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
                 .collect::<Result<Vec<_>, RpcError>>()?;
             context(chain, statuses)
         }
-        "getTransaction" => get_transaction(chain, params),
+        "getTransaction" => methods::transaction::get_transaction(chain, params),
         "getSignaturesForAddress" => get_signatures_for_address(chain, params),
         // Namespaced control methods for local development and tests.
         "leash_getTokenList" => Ok(json!(chain.tokens())),
@@ -501,11 +525,12 @@ fn call(chain: &mut Chain, method: &str, params: &Value) -> RpcResult {
             chain.set_unix_timestamp(unix_timestamp);
             Ok(json!(chain.unix_timestamp()))
         }
-        other => Err(RpcError::method_not_found(other)),
+        other => methods::call(chain, other, params, address)
+            .unwrap_or_else(|| Err(RpcError::method_not_found(other))),
     }
 }
 
-fn status(err: &Option<TransactionError>) -> Value {
+pub(crate) fn status(err: &Option<TransactionError>) -> Value {
     match err {
         None => json!({"Ok": null}),
         Some(e) => json!({"Err": e}),
@@ -656,106 +681,6 @@ fn simulate_transaction(chain: &mut Chain, params: &Value) -> RpcResult {
     context(chain, value)
 }
 
-fn transaction_json(record: &TxRecord, encoding: UiTransactionEncoding) -> RpcResult {
-    let tx: VersionedTransaction =
-        bincode::deserialize(&record.transaction).map_err(|e| RpcError::internal(e.to_string()))?;
-    let version = match &tx.message {
-        VersionedMessage::Legacy(_) => json!("legacy"),
-        VersionedMessage::V0(_) => json!(0),
-        _ => json!(1),
-    };
-    let transaction = match encoding {
-        UiTransactionEncoding::Base64 => {
-            json!([BASE64_STANDARD.encode(&record.transaction), "base64"])
-        }
-        UiTransactionEncoding::Base58 => {
-            json!([bs58::encode(&record.transaction).into_string(), "base58"])
-        }
-        UiTransactionEncoding::Binary => json!(bs58::encode(&record.transaction).into_string()),
-        // json and jsonParsed: the raw (unparsed) message form.
-        UiTransactionEncoding::Json | UiTransactionEncoding::JsonParsed => {
-            let message = &tx.message;
-            let header = message.header();
-            let instructions: Vec<Value> = message
-                .instructions()
-                .iter()
-                .map(|ix| {
-                    json!({
-                        "programIdIndex": ix.program_id_index,
-                        "accounts": ix.accounts,
-                        "data": bs58::encode(&ix.data).into_string(),
-                        "stackHeight": null,
-                    })
-                })
-                .collect();
-            let mut raw = json!({
-                "header": {
-                    "numRequiredSignatures": header.num_required_signatures,
-                    "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
-                    "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
-                },
-                "accountKeys": message.static_account_keys().iter().map(|k| k.to_string()).collect::<Vec<_>>(),
-                "recentBlockhash": message.recent_blockhash().to_string(),
-                "instructions": instructions,
-            });
-            if matches!(message, VersionedMessage::V0(_)) {
-                raw["addressTableLookups"] = json!([]);
-            }
-            json!({
-                "signatures": tx.signatures.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                "message": raw,
-            })
-        }
-    };
-    let return_data = record.return_data.as_ref().map(|(program, data)| {
-        json!({"programId": Pubkey::new_from_array(*program).to_string(), "data": [BASE64_STANDARD.encode(data), "base64"]})
-    });
-    let mut meta = json!({
-        "err": record.err,
-        "status": status(&record.err),
-        "fee": record.fee,
-        "preBalances": record.pre_balances,
-        "postBalances": record.post_balances,
-        "innerInstructions": [],
-        "logMessages": record.logs,
-        "preTokenBalances": [],
-        "postTokenBalances": [],
-        "rewards": [],
-        "loadedAddresses": {"writable": [], "readonly": []},
-        "computeUnitsConsumed": record.compute_units,
-    });
-    if let Some(return_data) = return_data {
-        meta["returnData"] = return_data;
-    }
-    Ok(json!({
-        "slot": record.slot,
-        "transaction": transaction,
-        "meta": meta,
-        "version": version,
-        "blockTime": record.block_time,
-    }))
-}
-
-fn get_transaction(chain: &Chain, params: &Value) -> RpcResult {
-    let text: String = required(params, 0, "a signature")?;
-    let signature = parse_signature(&text)?;
-    // The second parameter is a config object, or (deprecated) just an encoding string.
-    let encoding = match nth(params, 1) {
-        Some(Value::String(_)) => required::<UiTransactionEncoding>(params, 1, "an encoding")?,
-        _ => optional::<RpcTransactionConfig>(params, 1)?
-            .encoding
-            .unwrap_or(UiTransactionEncoding::Json),
-    };
-    let record = chain
-        .store()
-        .transaction(&signature_bytes(&signature))
-        .map_err(|e| RpcError::internal(e.to_string()))?;
-    match record {
-        Some(record) => transaction_json(&record, encoding),
-        None => Ok(Value::Null),
-    }
-}
-
 fn get_signatures_for_address(chain: &Chain, params: &Value) -> RpcResult {
     let address = pubkey(params, 0)?;
     let config: RpcSignaturesForAddressConfig = optional(params, 1)?;
@@ -801,7 +726,7 @@ fn get_signatures_for_address(chain: &Chain, params: &Value) -> RpcResult {
             "signature": Signature::from(signature).to_string(),
             "slot": record.slot,
             "err": record.err,
-            "memo": null,
+            "memo": crate::parsed::memo(&record.transaction),
             "blockTime": record.block_time,
             "confirmationStatus": "finalized",
         }));

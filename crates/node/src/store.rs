@@ -23,6 +23,10 @@ const TRANSACTIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transa
 /// Address ++ sequence (big-endian) → signature: the history of an address, oldest first.
 const ADDRESS_SIGNATURES: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("address_signatures");
+/// Slot (big-endian) → [`BlockInfo`] (bincode): every block the node produced.
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// Slot ++ sequence (big-endian) → signature: the transactions of each block, in order.
+const SLOT_SIGNATURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("slot_signatures");
 /// Named node state (genesis, slot, clock offset, blockhashes, …), JSON values.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -74,6 +78,84 @@ pub struct TxRecord {
     pub post_balances: Vec<u64>,
     pub compute_units: u64,
     pub return_data: Option<([u8; 32], Vec<u8>)>,
+    /// Inner instructions and token balances (empty in records written before they were kept).
+    pub details: TxDetails,
+}
+
+/// The parts of a record added after the first ledger format.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TxDetails {
+    /// Per top-level instruction that invoked others: (its index, the instructions it invoked).
+    pub inner_instructions: Vec<(u8, Vec<InnerIx>)>,
+    pub pre_token_balances: Vec<TokenBalance>,
+    pub post_token_balances: Vec<TokenBalance>,
+}
+
+/// One invoked instruction, with account indexes into the message's account keys.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct InnerIx {
+    pub program_id_index: u8,
+    pub accounts: Vec<u8>,
+    pub data: Vec<u8>,
+    pub stack_height: u8,
+}
+
+/// A token account's balance before or after a transaction.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TokenBalance {
+    pub account_index: u8,
+    pub mint: [u8; 32],
+    pub owner: [u8; 32],
+    pub program: [u8; 32],
+    pub amount: u64,
+    pub decimals: u8,
+}
+
+/// The record layout before [`TxDetails`]; old ledgers hold it.
+#[derive(Serialize, Deserialize)]
+struct TxRecordV1 {
+    #[serde(with = "bytes64")]
+    signature: [u8; 64],
+    slot: u64,
+    block_time: i64,
+    sequence: u64,
+    transaction: Vec<u8>,
+    err: Option<TransactionError>,
+    fee: u64,
+    logs: Vec<String>,
+    pre_balances: Vec<u64>,
+    post_balances: Vec<u64>,
+    compute_units: u64,
+    return_data: Option<([u8; 32], Vec<u8>)>,
+}
+
+impl From<TxRecordV1> for TxRecord {
+    fn from(r: TxRecordV1) -> Self {
+        TxRecord {
+            signature: r.signature,
+            slot: r.slot,
+            block_time: r.block_time,
+            sequence: r.sequence,
+            transaction: r.transaction,
+            err: r.err,
+            fee: r.fee,
+            logs: r.logs,
+            pre_balances: r.pre_balances,
+            post_balances: r.post_balances,
+            compute_units: r.compute_units,
+            return_data: r.return_data,
+            details: TxDetails::default(),
+        }
+    }
+}
+
+/// A block: the slot's blockhash, its parent and its time.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BlockInfo {
+    pub blockhash: [u8; 32],
+    pub parent_slot: u64,
+    pub previous_blockhash: [u8; 32],
+    pub block_time: i64,
 }
 
 /// serde for `[u8; 64]` (serde itself stops at 32).
@@ -98,11 +180,15 @@ pub struct Batch {
     pub accounts: Vec<(Pubkey, Option<Account>)>,
     pub transactions: Vec<(TxRecord, Vec<Pubkey>)>,
     pub meta: Vec<(&'static str, Vec<u8>)>,
+    pub blocks: Vec<(u64, BlockInfo)>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty() && self.transactions.is_empty() && self.meta.is_empty()
+        self.accounts.is_empty()
+            && self.transactions.is_empty()
+            && self.meta.is_empty()
+            && self.blocks.is_empty()
     }
 }
 
@@ -147,7 +233,21 @@ fn decode_record(bytes: &[u8]) -> Result<TxRecord, StoreError> {
     const MAX_RECORD: usize = 1 << 20;
     let bytes = zstd::bulk::decompress(bytes, MAX_RECORD)
         .map_err(|e| StoreError(format!("decompressing a record: {e}")))?;
-    Ok(bincode::deserialize(&bytes)?)
+    // Records written before `details` existed end where the new layout continues: they fail
+    // to decode as the new layout (end of input) and decode as the old one.
+    match bincode::deserialize::<TxRecord>(&bytes) {
+        Ok(record) => Ok(record),
+        Err(new_error) => bincode::deserialize::<TxRecordV1>(&bytes)
+            .map(TxRecord::from)
+            .map_err(|_| new_error.into()),
+    }
+}
+
+fn slot_key(slot: u64, sequence: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&slot.to_be_bytes());
+    key[8..].copy_from_slice(&sequence.to_be_bytes());
+    key
 }
 
 impl Store {
@@ -163,6 +263,8 @@ impl Store {
         txn.open_table(TRANSACTIONS)?;
         txn.open_table(ADDRESS_SIGNATURES)?;
         txn.open_table(META)?;
+        txn.open_table(BLOCKS)?;
+        txn.open_table(SLOT_SIGNATURES)?;
         txn.commit()?;
         Ok(Store { db })
     }
@@ -189,6 +291,7 @@ impl Store {
             }
             let mut transactions = txn.open_table(TRANSACTIONS)?;
             let mut index = txn.open_table(ADDRESS_SIGNATURES)?;
+            let mut slot_index = txn.open_table(SLOT_SIGNATURES)?;
             for (record, addresses) in &batch.transactions {
                 transactions.insert(
                     record.signature.as_slice(),
@@ -200,6 +303,14 @@ impl Store {
                     key[32..].copy_from_slice(&record.sequence.to_be_bytes());
                     index.insert(key.as_slice(), record.signature.as_slice())?;
                 }
+                slot_index.insert(
+                    slot_key(record.slot, record.sequence).as_slice(),
+                    record.signature.as_slice(),
+                )?;
+            }
+            let mut blocks = txn.open_table(BLOCKS)?;
+            for (slot, block) in &batch.blocks {
+                blocks.insert(*slot, bincode::serialize(block)?.as_slice())?;
             }
             let mut meta = txn.open_table(META)?;
             for (name, value) in &batch.meta {
@@ -278,6 +389,56 @@ impl Store {
         Ok(out)
     }
 
+    /// The block of `slot`, if the node recorded one (ledgers older than the block table have
+    /// none for their earlier slots).
+    pub fn block(&self, slot: u64) -> Result<Option<BlockInfo>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        match table.get(slot)? {
+            Some(value) => Ok(Some(bincode::deserialize(value.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Slots of recorded blocks in `start..=end`, ascending, at most `limit`.
+    pub fn block_slots(&self, start: u64, end: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let mut out = Vec::new();
+        if start > end {
+            return Ok(out);
+        }
+        for entry in table.range(start..=end)? {
+            if out.len() >= limit {
+                break;
+            }
+            out.push(entry?.0.value());
+        }
+        Ok(out)
+    }
+
+    /// The first recorded block's slot.
+    pub fn first_block(&self) -> Result<Option<u64>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let first = table.first()?.map(|(k, _)| k.value());
+        Ok(first)
+    }
+
+    /// Signatures of the transactions recorded in `slot`, in execution order.
+    pub fn slot_signatures(&self, slot: u64) -> Result<Vec<[u8; 64]>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(SLOT_SIGNATURES)?;
+        let (start, end) = (slot_key(slot, 0), slot_key(slot, u64::MAX));
+        let mut out = Vec::new();
+        for entry in table.range(start.as_slice()..=end.as_slice())? {
+            if let Ok(signature) = <[u8; 64]>::try_from(entry?.1.value()) {
+                out.push(signature);
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of stored transactions.
     pub fn transaction_count(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read()?;
@@ -307,7 +468,41 @@ mod tests {
             post_balances: vec![2],
             compute_units: 7,
             return_data: None,
+            details: TxDetails::default(),
         }
+    }
+
+    #[test]
+    fn records_of_the_first_layout_stay_readable() {
+        let new = record(3, 3);
+        let old = TxRecordV1 {
+            signature: new.signature,
+            slot: new.slot,
+            block_time: new.block_time,
+            sequence: new.sequence,
+            transaction: new.transaction.clone(),
+            err: new.err.clone(),
+            fee: new.fee,
+            logs: new.logs.clone(),
+            pre_balances: new.pre_balances.clone(),
+            post_balances: new.post_balances.clone(),
+            compute_units: new.compute_units,
+            return_data: new.return_data.clone(),
+        };
+        let bytes = zstd::bulk::compress(&bincode::serialize(&old).unwrap(), 1).unwrap();
+        assert_eq!(decode_record(&bytes).unwrap(), new);
+        let mut detailed = new;
+        detailed.details.inner_instructions = vec![(
+            0,
+            vec![InnerIx {
+                program_id_index: 1,
+                accounts: vec![0, 2],
+                data: vec![3, 4],
+                stack_height: 2,
+            }],
+        )];
+        let bytes = encode_record(&detailed).unwrap();
+        assert_eq!(decode_record(&bytes).unwrap(), detailed);
     }
 
     #[test]

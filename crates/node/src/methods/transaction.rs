@@ -1,0 +1,234 @@
+//! Transactions as `getTransaction` and `getBlock` show them: `base64`, `base58`, `json` and
+//! `jsonParsed`, with inner instructions and token balances.
+
+use base64::{prelude::BASE64_STANDARD, Engine};
+use serde_json::{json, Value};
+use solana_message::VersionedMessage;
+use solana_program::pubkey::Pubkey;
+use solana_rpc_client_types::config::RpcTransactionConfig;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+
+use crate::{
+    chain::{signature_bytes, Chain},
+    encoding::token_amount,
+    parsed::parse_instruction,
+    rpc::{nth, optional, parse_signature, required, status, RpcError, RpcResult},
+    store::{InnerIx, TokenBalance, TxRecord},
+};
+
+/// Which transaction versions the caller accepts (`maxSupportedTransactionVersion`).
+fn check_version(tx: &VersionedTransaction, max_version: Option<u8>) -> Result<(), RpcError> {
+    if matches!(tx.message, VersionedMessage::Legacy(_)) {
+        return Ok(());
+    }
+    match max_version {
+        Some(_) => Ok(()),
+        None => Err(RpcError::new(
+            -32015,
+            "Transaction version (0) is not supported by the requesting client. Please try the \
+             request again with the following configuration parameter: \
+             \"maxSupportedTransactionVersion\": 0",
+        )),
+    }
+}
+
+fn version(tx: &VersionedTransaction) -> Value {
+    match &tx.message {
+        VersionedMessage::Legacy(_) => json!("legacy"),
+        VersionedMessage::V0(_) => json!(0),
+        _ => json!(1),
+    }
+}
+
+fn token_balances(balances: &[TokenBalance]) -> Value {
+    json!(balances
+        .iter()
+        .map(|b| json!({
+            "accountIndex": b.account_index,
+            "mint": Pubkey::new_from_array(b.mint).to_string(),
+            "uiTokenAmount": token_amount(b.amount, b.decimals),
+            "owner": Pubkey::new_from_array(b.owner).to_string(),
+            "programId": Pubkey::new_from_array(b.program).to_string(),
+        }))
+        .collect::<Vec<_>>())
+}
+
+/// The accounts of an instruction as addresses (indexes out of range are skipped).
+fn addresses(keys: &[Pubkey], indexes: &[u8]) -> Vec<Pubkey> {
+    indexes
+        .iter()
+        .filter_map(|i| keys.get(usize::from(*i)).copied())
+        .collect()
+}
+
+fn inner_instructions(record: &TxRecord, keys: &[Pubkey], parsed: bool) -> Value {
+    let render = |ix: &InnerIx| {
+        let height = Some(u32::from(ix.stack_height));
+        match keys.get(usize::from(ix.program_id_index)) {
+            Some(program) if parsed => {
+                parse_instruction(program, &addresses(keys, &ix.accounts), &ix.data, height)
+            }
+            _ => json!({
+                "programIdIndex": ix.program_id_index,
+                "accounts": ix.accounts,
+                "data": bs58::encode(&ix.data).into_string(),
+                "stackHeight": height,
+            }),
+        }
+    };
+    json!(record
+        .details
+        .inner_instructions
+        .iter()
+        .map(|(index, ixs)| json!({
+            "index": index,
+            "instructions": ixs.iter().map(render).collect::<Vec<_>>(),
+        }))
+        .collect::<Vec<_>>())
+}
+
+fn message_json(tx: &VersionedTransaction, parsed: bool) -> Value {
+    let message = &tx.message;
+    let keys = message.static_account_keys();
+    let mut out = if parsed {
+        let account_keys: Vec<Value> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                json!({
+                    "pubkey": key.to_string(),
+                    "writable": message.is_maybe_writable_with_reserved_addresses(
+                        i,
+                        None::<&std::collections::HashSet<Pubkey>>,
+                    ),
+                    "signer": message.is_signer(i),
+                    "source": "transaction",
+                })
+            })
+            .collect();
+        let instructions: Vec<Value> = message
+            .instructions()
+            .iter()
+            .map(|ix| match keys.get(usize::from(ix.program_id_index)) {
+                Some(program) => {
+                    parse_instruction(program, &addresses(keys, &ix.accounts), &ix.data, None)
+                }
+                None => Value::Null,
+            })
+            .collect();
+        json!({
+            "accountKeys": account_keys,
+            "recentBlockhash": message.recent_blockhash().to_string(),
+            "instructions": instructions,
+        })
+    } else {
+        let header = message.header();
+        let instructions: Vec<Value> = message
+            .instructions()
+            .iter()
+            .map(|ix| {
+                json!({
+                    "programIdIndex": ix.program_id_index,
+                    "accounts": ix.accounts,
+                    "data": bs58::encode(&ix.data).into_string(),
+                    "stackHeight": null,
+                })
+            })
+            .collect();
+        json!({
+            "header": {
+                "numRequiredSignatures": header.num_required_signatures,
+                "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
+                "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
+            },
+            "accountKeys": keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+            "recentBlockhash": message.recent_blockhash().to_string(),
+            "instructions": instructions,
+        })
+    };
+    if matches!(message, VersionedMessage::V0(_)) {
+        out["addressTableLookups"] = json!([]);
+    }
+    out
+}
+
+/// `{transaction, meta, version}` of a record (without `slot` and `blockTime`).
+pub fn transaction_with_meta(
+    record: &TxRecord,
+    encoding: UiTransactionEncoding,
+    max_version: Option<u8>,
+) -> RpcResult {
+    let tx: VersionedTransaction =
+        bincode::deserialize(&record.transaction).map_err(|e| RpcError::internal(e.to_string()))?;
+    check_version(&tx, max_version)?;
+    let parsed = encoding == UiTransactionEncoding::JsonParsed;
+    let transaction = match encoding {
+        UiTransactionEncoding::Base64 => {
+            json!([BASE64_STANDARD.encode(&record.transaction), "base64"])
+        }
+        UiTransactionEncoding::Base58 => {
+            json!([bs58::encode(&record.transaction).into_string(), "base58"])
+        }
+        UiTransactionEncoding::Binary => json!(bs58::encode(&record.transaction).into_string()),
+        UiTransactionEncoding::Json | UiTransactionEncoding::JsonParsed => json!({
+            "signatures": tx.signatures.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "message": message_json(&tx, parsed),
+        }),
+    };
+    let keys = tx.message.static_account_keys();
+    let mut meta = json!({
+        "err": record.err,
+        "status": status(&record.err),
+        "fee": record.fee,
+        "preBalances": record.pre_balances,
+        "postBalances": record.post_balances,
+        "innerInstructions": inner_instructions(record, keys, parsed),
+        "logMessages": record.logs,
+        "preTokenBalances": token_balances(&record.details.pre_token_balances),
+        "postTokenBalances": token_balances(&record.details.post_token_balances),
+        "rewards": [],
+        "computeUnitsConsumed": record.compute_units,
+    });
+    if !parsed {
+        meta["loadedAddresses"] = json!({"writable": [], "readonly": []});
+    }
+    if let Some((program, data)) = &record.return_data {
+        meta["returnData"] = json!({
+            "programId": Pubkey::new_from_array(*program).to_string(),
+            "data": [BASE64_STANDARD.encode(data), "base64"],
+        });
+    }
+    Ok(json!({"transaction": transaction, "meta": meta, "version": version(&tx)}))
+}
+
+/// `getTransaction`.
+pub fn get_transaction(chain: &Chain, params: &Value) -> RpcResult {
+    let text: String = required(params, 0, "a signature")?;
+    let signature = parse_signature(&text)?;
+    // The second parameter is a config object, or (deprecated) just an encoding string.
+    let (encoding, max_version) = match nth(params, 1) {
+        Some(Value::String(_)) => (
+            required::<UiTransactionEncoding>(params, 1, "an encoding")?,
+            None,
+        ),
+        _ => {
+            let config = optional::<RpcTransactionConfig>(params, 1)?;
+            (
+                config.encoding.unwrap_or(UiTransactionEncoding::Json),
+                config.max_supported_transaction_version,
+            )
+        }
+    };
+    let record = chain
+        .store()
+        .transaction(&signature_bytes(&signature))
+        .map_err(|e| RpcError::internal(e.to_string()))?;
+    let Some(record) = record else {
+        return Ok(Value::Null);
+    };
+    let mut value = transaction_with_meta(&record, encoding, max_version)?;
+    value["slot"] = json!(record.slot);
+    value["blockTime"] = json!(record.block_time);
+    Ok(value)
+}
