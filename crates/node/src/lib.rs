@@ -32,7 +32,8 @@ pub struct NodeConfig {
     pub ledger: PathBuf,
     pub reset: bool,
     pub bind: IpAddr,
-    /// 0 picks a free port (for PubSub too); PubSub listens on `rpc_port + 1`.
+    /// PubSub listens on `rpc_port + 1`. 0 picks a free port whose next port is free too (after
+    /// 16 tries, PubSub takes any free port; `Node::ws_url` has it).
     pub rpc_port: u16,
     /// Slot length; `None` = slots move only by `leash_warpSlot`.
     pub slot_time: Option<Duration>,
@@ -45,7 +46,7 @@ pub struct NodeConfig {
 pub struct Node {
     pub url: String,
     pub address: SocketAddr,
-    /// WebSocket PubSub, on `rpc_port + 1` (a free port when `rpc_port` is 0).
+    /// WebSocket PubSub, on `rpc_port + 1` (see [`NodeConfig::rpc_port`]).
     pub ws_url: String,
     pub info: ChainInfo,
     executor: Executor,
@@ -61,19 +62,14 @@ impl Node {
         let (executor, info, executor_thread) =
             Executor::start(config.ledger.clone(), config.reset, config.slot_time)
                 .map_err(|e| e.to_string())?;
-        let address = SocketAddr::new(config.bind, config.rpc_port);
-        let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
-            executor.shutdown();
-            format!("cannot listen on {address}: {e}")
-        })?;
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let ws_listener = match bind_pubsub(config.bind, config.rpc_port).await {
-            Ok(listener) => listener,
+        let (listener, ws_listener) = match bind_ports(config.bind, config.rpc_port).await {
+            Ok(listeners) => listeners,
             Err(e) => {
                 executor.shutdown();
                 return Err(e);
             }
         };
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
         let ws_address = ws_listener.local_addr().map_err(|e| e.to_string())?;
         Ok(Node {
             url: format!("http://{address}"),
@@ -124,18 +120,40 @@ impl Node {
     }
 }
 
-/// PubSub's listener: `rpc_port + 1` as solana-test-validator, a free port when `rpc_port` is 0.
-async fn bind_pubsub(bind: IpAddr, rpc_port: u16) -> Result<tokio::net::TcpListener, String> {
-    let port = match rpc_port {
-        0 => 0,
-        port => port.checked_add(1).ok_or_else(|| {
-            format!("no port for WebSocket PubSub after RPC port {port} (it uses rpc-port + 1)")
-        })?,
+/// The RPC listener and PubSub's on the next port, as solana-test-validator (web3.js derives the
+/// WebSocket URL as rpc-port + 1). With `rpc_port` 0, free ports are tried until a pair is found
+/// (a few attempts), else PubSub gets any free port.
+async fn bind_ports(
+    bind: IpAddr,
+    rpc_port: u16,
+) -> Result<(tokio::net::TcpListener, tokio::net::TcpListener), String> {
+    use tokio::net::TcpListener;
+    let listen = |port: u16, what: &'static str| async move {
+        let address = SocketAddr::new(bind, port);
+        TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("cannot listen on {address}{what}: {e}"))
     };
-    let address = SocketAddr::new(bind, port);
-    tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|e| format!("cannot listen on {address} (WebSocket PubSub): {e}"))
+    if rpc_port != 0 {
+        let rpc = listen(rpc_port, "").await?;
+        let ws_port = rpc_port.checked_add(1).ok_or_else(|| {
+            format!("no port for WebSocket PubSub after RPC port {rpc_port} (it uses rpc-port + 1)")
+        })?;
+        return Ok((rpc, listen(ws_port, " (WebSocket PubSub)").await?));
+    }
+    for _ in 0..16 {
+        let rpc = listen(0, "").await?;
+        let port = rpc.local_addr().map_err(|e| e.to_string())?.port();
+        if let Some(next) = port.checked_add(1) {
+            if let Ok(ws) = listen(next, "").await {
+                return Ok((rpc, ws));
+            }
+        }
+    }
+    Ok((
+        listen(0, "").await?,
+        listen(0, " (WebSocket PubSub)").await?,
+    ))
 }
 
 async fn rpc_endpoint(State(rpc): State<rpc::Rpc>, body: Bytes) -> impl IntoResponse {

@@ -54,6 +54,10 @@ use leash_sdk::{spl, token_account};
 pub const EVENT_CAPACITY: usize = 1024;
 /// Subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 1_000;
+/// How long a send may wait for a client that does not read before the connection is dropped.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long shutdown waits for open connections to send their close frames.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Largest message a client may send (subscription requests are a few hundred bytes).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
@@ -170,6 +174,8 @@ struct PubSub {
     executor: Executor,
     next_id: Arc<AtomicU64>,
     shutdown: watch::Receiver<bool>,
+    /// Held by every connection: [`serve`] waits for all to have said goodbye.
+    _live: tokio::sync::mpsc::Sender<()>,
 }
 
 /// Serves PubSub on `listener` until `shutdown` turns true; open connections then get a close
@@ -179,17 +185,23 @@ pub async fn serve(
     executor: Executor,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
+    let (live, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
     let state = PubSub {
         executor,
         next_id: Arc::new(AtomicU64::new(1)),
         shutdown: shutdown.clone(),
+        _live: live,
     };
     let app = Router::new().fallback(upgrade).with_state(state);
     let mut stop = shutdown;
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { stopped(&mut stop).await })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    // Open connections are sending their close frames; let them finish (bounded) before the
+    // runtime goes away.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_closed.recv()).await;
+    served
 }
 
 async fn upgrade(State(state): State<PubSub>, ws: WebSocketUpgrade) -> Response {
@@ -298,7 +310,7 @@ async fn connection(mut socket: WebSocket, state: PubSub) {
             reason: "the node is shutting down".into(),
         },
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
 /// Resolves when the node shuts down.
@@ -306,8 +318,17 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-async fn send(socket: &mut WebSocket, value: Value) -> Result<(), axum::Error> {
-    socket.send(Message::Text(value.to_string().into())).await
+/// The connection is gone, or so slow it is dropped.
+struct Gone;
+
+/// Sends `value`; a client that takes in nothing for [`SEND_TIMEOUT`] is dropped, so a connection
+/// that stopped reading does not hold its task and socket for ever.
+async fn send(socket: &mut WebSocket, value: Value) -> Result<(), Gone> {
+    let message = Message::Text(value.to_string().into());
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(Gone),
+    }
 }
 
 fn notification(method: &str, subscription: u64, result: Value) -> Value {
@@ -501,7 +522,7 @@ impl Connection {
     /// A signature already committed when it was subscribed is notified at once (clients
     /// subscribe after sending). Later commits arrive as events: the connection's event receiver
     /// predates the subscription, so none falls between the check and the events.
-    async fn check_signatures(&mut self, socket: &mut WebSocket) -> Result<(), axum::Error> {
+    async fn check_signatures(&mut self, socket: &mut WebSocket) -> Result<(), Gone> {
         for id in std::mem::take(&mut self.to_check) {
             let Some(Subscription::Signature { signature, .. }) = self.subscriptions.get(&id)
             else {
@@ -531,7 +552,7 @@ impl Connection {
         Ok(())
     }
 
-    async fn notify(&mut self, socket: &mut WebSocket, event: &Event) -> Result<(), axum::Error> {
+    async fn notify(&mut self, socket: &mut WebSocket, event: &Event) -> Result<(), Gone> {
         if self.subscriptions.is_empty() {
             return Ok(());
         }

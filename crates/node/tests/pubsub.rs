@@ -99,17 +99,16 @@ fn usdc(node: &BackgroundNode) -> Pubkey {
 }
 
 #[test]
-fn the_pubsub_url_is_announced_and_differs_from_rpc() {
+fn pubsub_listens_on_the_port_after_rpc() {
     let (_dir, node) = start();
     assert!(
         node.ws_url.starts_with("ws://127.0.0.1:"),
         "{}",
         node.ws_url
     );
-    assert_ne!(
-        node.ws_url.trim_start_matches("ws://"),
-        node.url.trim_start_matches("http://")
-    );
+    // Free ports are paired as solana-test-validator's (web3.js derives the WebSocket URL so).
+    let port = |url: &str| -> u16 { url.rsplit(':').next().unwrap().parse().unwrap() };
+    assert_eq!(port(&node.ws_url), port(&node.url) + 1);
 }
 
 #[test]
@@ -526,5 +525,94 @@ fn a_connection_holds_at_most_a_thousand_subscriptions() {
                 .count();
             assert_eq!(errors, if chunk < 10 { 0 } else { 100 }, "chunk {chunk}");
         }
+    });
+}
+
+#[test]
+fn shutdown_closes_open_connections_with_going_away() {
+    let (_dir, node) = start();
+    run(async move {
+        let (mut socket, _) = tokio_tungstenite::connect_async(node.ws_url.as_str())
+            .await
+            .unwrap();
+        send_text(
+            &mut socket,
+            r#"{"jsonrpc":"2.0","id":1,"method":"rootSubscribe"}"#,
+        )
+        .await;
+        assert!(answer(&mut socket).await["result"].is_u64());
+        let stopped = tokio::task::spawn_blocking(move || drop(node));
+        let close = loop {
+            let message = tokio::time::timeout(WAIT, socket.next())
+                .await
+                .expect("closed in time")
+                .expect("a close frame")
+                .unwrap();
+            if let tungstenite::Message::Close(frame) = message {
+                break frame;
+            }
+        };
+        assert_eq!(close.map(|f| u16::from(f.code)), Some(1001), "going away");
+        tokio::time::timeout(WAIT, stopped)
+            .await
+            .expect("the node stops with a connection open")
+            .unwrap();
+    });
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_closed_rather_than_buffered() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = BackgroundNode::start(NodeConfig {
+        ledger: dir.path().to_path_buf(),
+        reset: false,
+        bind: "127.0.0.1".parse().unwrap(),
+        rpc_port: 0,
+        slot_time: None,
+        allow_time_travel: true,
+    })
+    .unwrap();
+    run(async {
+        let (mut socket, _) = tokio_tungstenite::connect_async(node.ws_url.as_str())
+            .await
+            .unwrap();
+        // 1 000 slot subscriptions: each slot is ~100 KB of notifications for this connection.
+        for chunk in 0..10 {
+            let batch: Vec<Value> = (0..100)
+                .map(
+                    |i| json!({"jsonrpc": "2.0", "id": chunk * 100 + i, "method": "slotSubscribe"}),
+                )
+                .collect();
+            send_text(&mut socket, &Value::Array(batch).to_string()).await;
+            assert_eq!(answer(&mut socket).await.as_array().unwrap().len(), 100);
+        }
+        // Without reading, let the chain move on far more slots than the node keeps for a
+        // connection (1 024 commits) and than socket buffers hold.
+        let url = node.url.clone();
+        tokio::task::spawn_blocking(move || {
+            let start = rpc_result(&url, "getSlot", json!([])).as_u64().unwrap();
+            for slot in start + 1..start + 1_300 {
+                rpc_result(&url, "leash_warpSlot", json!([slot]));
+            }
+        })
+        .await
+        .unwrap();
+        let mut notifications = 0usize;
+        let close = loop {
+            match tokio::time::timeout(WAIT, socket.next())
+                .await
+                .expect("closed in time")
+            {
+                Some(Ok(tungstenite::Message::Text(_))) => notifications += 1,
+                Some(Ok(tungstenite::Message::Close(frame))) => break frame,
+                Some(Ok(_)) => {}
+                other => panic!("ended without a close frame: {other:?}"),
+            }
+        };
+        assert_eq!(close.map(|f| u16::from(f.code)), Some(1008));
+        assert!(
+            notifications < 1_299_000,
+            "{notifications} notifications: the lagging connection was served in full"
+        );
     });
 }
