@@ -467,24 +467,7 @@ impl Chain {
         };
         let after: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
         let details = TxDetails {
-            inner_instructions: meta
-                .inner_instructions
-                .iter()
-                .enumerate()
-                .filter(|(_, inner)| !inner.is_empty())
-                .map(|(index, inner)| {
-                    let inner = inner
-                        .iter()
-                        .map(|ix| InnerIx {
-                            program_id_index: ix.instruction.program_id_index,
-                            accounts: ix.instruction.accounts.clone(),
-                            data: ix.instruction.data.clone(),
-                            stack_height: ix.stack_height,
-                        })
-                        .collect();
-                    (index as u8, inner)
-                })
-                .collect(),
+            inner_instructions: inner_instructions(&meta.inner_instructions),
             pre_token_balances,
             post_token_balances: token_balances(&after, &|mint| self.mint_decimals(mint)),
         };
@@ -701,6 +684,29 @@ impl Chain {
 }
 
 /// An account with neither lamports nor data does not exist (as on a validator).
+/// LiteSVM's inner instructions as the ledger keeps them: per top-level instruction that invoked
+/// others, its index and what it invoked.
+pub fn inner_instructions(
+    list: &solana_message::inner_instruction::InnerInstructionsList,
+) -> Vec<(u8, Vec<InnerIx>)> {
+    list.iter()
+        .enumerate()
+        .filter(|(_, inner)| !inner.is_empty())
+        .map(|(index, inner)| {
+            let inner = inner
+                .iter()
+                .map(|ix| InnerIx {
+                    program_id_index: ix.instruction.program_id_index,
+                    accounts: ix.instruction.accounts.clone(),
+                    data: ix.instruction.data.clone(),
+                    stack_height: ix.stack_height,
+                })
+                .collect();
+            (index as u8, inner)
+        })
+        .collect()
+}
+
 /// The token accounts among `accounts` (a message's accounts, in order) with their balances.
 fn token_balances(
     accounts: &[Option<Account>],

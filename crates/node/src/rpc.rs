@@ -653,9 +653,15 @@ fn simulate_transaction(chain: &mut Chain, params: &Value) -> RpcResult {
         value["replacementBlockhash"] = Value::Null;
         return context(chain, value);
     }
+    let keys = tx.message.static_account_keys().to_vec();
     let (err, meta, post_accounts) = chain.simulate(tx, config.sig_verify);
     let mut value = simulation_result(err.as_ref(), Some(&meta));
     value["replacementBlockhash"] = replacement;
+    if config.inner_instructions {
+        let inner = crate::chain::inner_instructions(&meta.inner_instructions);
+        value["innerInstructions"] =
+            methods::transaction::ui_inner_instructions(&inner, &keys, true);
+    }
     if let Some(requested) = &config.accounts {
         let account_config = RpcAccountInfoConfig {
             encoding: requested.encoding,

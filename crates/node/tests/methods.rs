@@ -271,6 +271,35 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
     );
     assert_eq!(balance(pre, &recipient_usdc).ui_token_amount.amount, "0");
 
+    // A simulation with innerInstructions shows them parsed.
+    let out = spl::transfer(&token, &vault_usdc, &recipient_usdc, &vault, 1);
+    let blockhash = client.get_latest_blockhash().unwrap();
+    let sim = Transaction::new(
+        &[&key],
+        Message::new(
+            &[ix::execute(&key.pubkey(), &wallet, Some(1), &[out])],
+            Some(&key.pubkey()),
+        ),
+        blockhash,
+    );
+    let simulated = client
+        .simulate_transaction_with_config(
+            &sim,
+            solana_rpc_client_types::config::RpcSimulateTransactionConfig {
+                inner_instructions: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .value;
+    assert!(simulated.err.is_none(), "{:?}", simulated.logs);
+    let inner = simulated.inner_instructions.expect("inner instructions");
+    assert!(inner[0].instructions.iter().any(|ix| matches!(
+        ix,
+        UiInstruction::Parsed(UiParsedInstruction::Parsed(p))
+            if p.parsed["type"] == "transfer" && p.stack_height == Some(2)
+    )));
+
     // The json encoding has the inner instructions too, as indexes.
     let raw = rpc_call(
         &node.url,

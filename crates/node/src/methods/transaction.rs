@@ -62,7 +62,8 @@ fn addresses(keys: &[Pubkey], indexes: &[u8]) -> Vec<Pubkey> {
         .collect()
 }
 
-fn inner_instructions(record: &TxRecord, keys: &[Pubkey], parsed: bool) -> Value {
+/// `innerInstructions`: parsed (jsonParsed, simulations) or with account indexes (json).
+pub fn ui_inner_instructions(inner: &[(u8, Vec<InnerIx>)], keys: &[Pubkey], parsed: bool) -> Value {
     let render = |ix: &InnerIx| {
         let height = Some(u32::from(ix.stack_height));
         match keys.get(usize::from(ix.program_id_index)) {
@@ -77,9 +78,7 @@ fn inner_instructions(record: &TxRecord, keys: &[Pubkey], parsed: bool) -> Value
             }),
         }
     };
-    json!(record
-        .details
-        .inner_instructions
+    json!(inner
         .iter()
         .map(|(index, ixs)| json!({
             "index": index,
@@ -183,7 +182,7 @@ pub fn transaction_with_meta(
         "fee": record.fee,
         "preBalances": record.pre_balances,
         "postBalances": record.post_balances,
-        "innerInstructions": inner_instructions(record, keys, parsed),
+        "innerInstructions": ui_inner_instructions(&record.details.inner_instructions, keys, parsed),
         "logMessages": record.logs,
         "preTokenBalances": token_balances(&record.details.pre_token_balances),
         "postTokenBalances": token_balances(&record.details.post_token_balances),
