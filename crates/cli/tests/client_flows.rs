@@ -101,7 +101,7 @@ fn start_node() -> Node {
         let _ = std::fs::remove_dir_all(&ledger);
     }
     panic!(
-        "leash node did not start on a free port pair:\n{}",
+        "leash node did not start with PubSub on rpc-port + 1:\n{}",
         last_output.join("\n")
     );
 }
