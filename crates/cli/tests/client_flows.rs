@@ -19,10 +19,11 @@ const DEFAULT_BUDGET_MS: u64 = 1_000;
 
 /// The flows each suite must report (a suite that stops early must not pass with fewer rows).
 const EXPECTED: &[(&str, usize)] = &[
-    ("web3.js", 8),
-    ("spl-token", 6),
-    ("kit", 3),
-    ("solana-py", 3),
+    ("web3.js 1.98.4", 8),
+    ("spl-token 0.4.15", 6),
+    ("web3.js 1.98.4 reads", 25),
+    ("kit 8.4.0", 3),
+    ("solana-py 0.41.0", 3),
 ];
 
 fn clients_dir() -> PathBuf {
@@ -259,20 +260,21 @@ fn unmodified_clients_complete_their_documented_flows() {
     drop(node);
 
     let width = rows.iter().map(|r| r.flow.len()).max().unwrap_or(4);
+    let cw = rows.iter().map(|r| r.client.len()).max().unwrap_or(6);
     let mut table = format!(
-        "| {:<18} | {:<width$} | {:<4} | {:>6} |\n",
+        "| {:<cw$} | {:<width$} | {:<4} | {:>6} |\n",
         "client", "flow", "ok", "ms"
     );
     table += &format!(
         "|{}|{}|{}|{}|\n",
-        "-".repeat(20),
+        "-".repeat(cw + 2),
         "-".repeat(width + 2),
         "-".repeat(6),
         "-".repeat(8)
     );
     for r in &rows {
         table += &format!(
-            "| {:<18} | {:<width$} | {:<4} | {:>6} |\n",
+            "| {:<cw$} | {:<width$} | {:<4} | {:>6} |\n",
             r.client,
             r.flow,
             if r.ok { "ok" } else { "FAIL" },
@@ -292,7 +294,7 @@ fn unmodified_clients_complete_their_documented_flows() {
         failed.join("\n")
     );
     for (client, count) in EXPECTED {
-        let got = rows.iter().filter(|r| r.client.starts_with(client)).count();
+        let got = rows.iter().filter(|r| r.client == *client).count();
         assert_eq!(
             got, *count,
             "{client}: {got} flows reported, {count} expected\n{table}"

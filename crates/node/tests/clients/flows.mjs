@@ -253,6 +253,78 @@ async function web3js() {
         if (post?.uiTokenAmount.amount !== '250000') throw new Error(`postTokenBalances ${JSON.stringify(tx.meta.postTokenBalances)}`);
         if (!ix.programId.equals(TOKEN_PROGRAM_ID)) throw new Error('programId');
     });
+
+    // Everyday reads, each through web3.js's own response validation (a wrong shape throws).
+    const R = 'web3.js 1.98.4 reads';
+    const slot = await connection.getSlot();
+    const txSlot = transferSignature && (await connection.getTransaction(transferSignature, { maxSupportedTransactionVersion: 0 }))?.slot;
+    const reads = {
+        getParsedTokenAccountsByOwner: async () => {
+            const { value } = await connection.getParsedTokenAccountsByOwner(owner.publicKey, { mint });
+            if (value[0]?.account.data.parsed.info.tokenAmount.amount !== '250000') throw new Error(JSON.stringify(value));
+        },
+        getParsedAccountInfo: async () => {
+            const { value } = await connection.getParsedAccountInfo(mint);
+            if (value?.data.parsed?.type !== 'mint') throw new Error(JSON.stringify(value));
+        },
+        getParsedProgramAccounts: async () => {
+            const accounts = await connection.getParsedProgramAccounts(TOKEN_PROGRAM_ID, {
+                filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes: mint.toBase58() } }],
+            });
+            if (accounts.length !== 2) throw new Error(`${accounts.length} accounts`);
+        },
+        getTokenAccountBalance: () => connection.getTokenAccountBalance(to.address),
+        getTokenSupply: () => connection.getTokenSupply(mint),
+        getTokenLargestAccounts: () => connection.getTokenLargestAccounts(mint),
+        getSignaturesForAddress: async () => {
+            const list = await connection.getSignaturesForAddress(payer.publicKey);
+            if (!list.some(s => s.signature === transferSignature)) throw new Error('transfer not listed');
+        },
+        getBlock: () => connection.getBlock(txSlot, { maxSupportedTransactionVersion: 0 }),
+        getParsedBlock: () => connection.getParsedBlock(txSlot, { maxSupportedTransactionVersion: 0 }),
+        getBlocks: () => connection.getBlocks(Math.max(0, slot - 5), slot),
+        getBlockTime: () => connection.getBlockTime(txSlot),
+        getRecentPrioritizationFees: () => connection.getRecentPrioritizationFees(),
+        getEpochInfo: () => connection.getEpochInfo(),
+        getEpochSchedule: () => connection.getEpochSchedule(),
+        getSupply: () => connection.getSupply(),
+        getVersion: () => connection.getVersion(),
+        getClusterNodes: () => connection.getClusterNodes(),
+        getVoteAccounts: () => connection.getVoteAccounts(),
+        getSlotLeaders: () => connection.getSlotLeaders(slot, 3),
+        getRecentPerformanceSamples: () => connection.getRecentPerformanceSamples(5),
+        getStakeMinimumDelegation: () => connection.getStakeMinimumDelegation(),
+        getFeeForMessage: async () => {
+            const { blockhash } = await connection.getLatestBlockhash();
+            const message = new Transaction({ feePayer: payer.publicKey, recentBlockhash: blockhash })
+                .add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: recipient, lamports: 1 }))
+                .compileMessage();
+            const { value } = await connection.getFeeForMessage(message);
+            if (value !== 5000) throw new Error(`fee ${value}`);
+        },
+        simulateTransaction: async () => {
+            const { value } = await connection.simulateTransaction(transferTx(1), [payer]);
+            if (value.err) throw new Error(JSON.stringify(value));
+        },
+        'minContextSlot ahead (-32016)': async () => {
+            const error = await connection.getBalance(payer.publicKey, { minContextSlot: slot + 1_000_000 }).then(
+                () => undefined,
+                e => e,
+            );
+            if (!/Minimum context slot has not been reached/.test(error?.message)) throw new Error(`got ${error}`);
+        },
+        onRootChange: () =>
+            firstNotification(
+                cb => connection.onRootChange(cb),
+                id => connection.removeRootChangeListener(id),
+            ),
+    };
+    for (const [name, read] of Object.entries(reads)) {
+        await flow(R, name, async () => {
+            if (!mint || !to || !transferSignature) throw new Error('an earlier flow failed');
+            await read();
+        });
+    }
 }
 
 async function kit() {
