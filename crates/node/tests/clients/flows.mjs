@@ -143,6 +143,17 @@ async function web3js() {
         return { value: signature };
     });
 
+    await flow(C, 'sendAndConfirmTransaction, no commitment given (finalized)', async () => {
+        // `new Connection(url)` as many READMEs write it: the server default, finalized.
+        const plain = new Connection(RPC_URL);
+        await sendAndConfirmTransaction(plain, transferTx(5_000), [payer]);
+        const { value } = await plain.getSignatureStatuses([
+            (await plain.getSignaturesForAddress(recipient, { limit: 1 }))[0].signature,
+        ]);
+        if (value[0]?.confirmationStatus !== 'finalized') throw new Error(JSON.stringify(value));
+        plain._rpcWebSocket?.close?.();
+    });
+
     await flow(C, 'onAccountChange', async () => {
         const notified = firstNotification(
             cb => connection.onAccountChange(recipient, cb, { commitment: 'confirmed' }),
@@ -151,7 +162,7 @@ async function web3js() {
         await subscribed(connection);
         await connection.sendTransaction(transferTx(1_000_000), [payer]);
         const [info, context] = await notified;
-        if (info.lamports !== LAMPORTS_PER_SOL + 1_000_000) throw new Error(`lamports ${info.lamports}`);
+        if (info.lamports !== LAMPORTS_PER_SOL + 5_000 + 1_000_000) throw new Error(`lamports ${info.lamports}`);
         return { detail: `slot ${context.slot}` };
     });
 
