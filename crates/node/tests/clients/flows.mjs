@@ -265,6 +265,20 @@ async function web3js() {
         if (!ix.programId.equals(TOKEN_PROGRAM_ID)) throw new Error('programId');
     });
 
+    await flow(T, 'getParsedTransaction (ATA create: parsed inner instructions)', async () => {
+        if (!from) throw new Error('no token account (earlier step failed)');
+        const signatures = await connection.getSignaturesForAddress(from.address);
+        const create = signatures[signatures.length - 1].signature; // the oldest: its creation
+        const tx = await connection.getParsedTransaction(create, { maxSupportedTransactionVersion: 0 });
+        const outer = tx?.transaction.message.instructions[0];
+        if (outer?.program !== 'spl-associated-token-account') throw new Error(`instruction ${JSON.stringify(outer)}`);
+        const inner = tx.meta.innerInstructions?.[0]?.instructions ?? [];
+        const types = inner.map(ix => `${ix.program}.${ix.parsed?.type}`);
+        if (!types.includes('spl-token.initializeImmutableOwner') || !types.includes('system.createAccount'))
+            throw new Error(`inner ${JSON.stringify(types)}`);
+        return { detail: types.join(' ') };
+    });
+
     // Everyday reads, each through web3.js's own response validation (a wrong shape throws).
     const R = 'web3.js 1.98.4 reads';
     const slot = await connection.getSlot();
