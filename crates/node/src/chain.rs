@@ -126,6 +126,8 @@ pub struct Chain {
     write_failure: Option<StoreError>,
     /// When a commit last failed.
     last_failure: Option<Instant>,
+    /// The store's generation whose lost non-durable commits were written again.
+    store_generation: u64,
 }
 
 fn wall_clock() -> i64 {
@@ -213,6 +215,7 @@ impl Chain {
             undurable_blocks: Vec::new(),
             write_failure: None,
             last_failure: None,
+            store_generation: 0,
         };
         if is_new {
             chain
@@ -466,6 +469,9 @@ impl Chain {
         tx: VersionedTransaction,
         preflight: bool,
     ) -> Result<Signature, SendError> {
+        // A ledger closed by a failure is reopened by the next write (the commit writes again
+        // what the reopened file lost).
+        self.store.recover();
         self.admit(&tx)?;
         let signature = tx.signatures[0];
         let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
@@ -713,7 +719,6 @@ impl Chain {
         // Non-durable commits are kept in memory until a durable one (see `undurable_blocks`);
         // on an idle node, make every so many slots durable so that list stays short.
         let durable = durable || self.undurable_blocks.len() >= MAX_UNDURABLE_BLOCKS;
-        let generation = self.store.generation();
         let batch = std::mem::take(&mut self.pending);
         let mut result = self.store.commit(&batch, durable);
         if result.is_err() {
@@ -725,7 +730,8 @@ impl Chain {
                 }
             }
         }
-        if self.store.generation() != generation {
+        if self.store.generation() != self.store_generation {
+            self.store_generation = self.store.generation();
             // Reopened: the non-durable commits before the failure are gone from the file.
             let mut blocks = std::mem::take(&mut self.undurable_blocks);
             blocks.append(&mut self.pending.blocks);
