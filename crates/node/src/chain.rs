@@ -2,9 +2,9 @@
 //! slot and clock, the recent blockhashes, the faucet, and the writes not yet committed.
 
 use std::{
-    collections::{HashSet, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     path::{Path, PathBuf},
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use litesvm::{types::TransactionMetadata, LiteSVM};
@@ -40,6 +40,11 @@ const FAUCET_ATTEMPTS: u32 = 16;
 /// transfer or a token mint uses) up to the runtime's maximum, 1 400 000.
 const FAUCET_UNITS_FLOOR: u32 = 200_000;
 const FAUCET_UNITS_SPAN: u64 = 1_200_001;
+
+/// While commits fail, how often a commit of slots alone is tried again.
+const FAILED_COMMIT_BACKOFF: Duration = Duration::from_secs(1);
+/// Most blocks committed without durability before a commit is made durable.
+const MAX_UNDURABLE_BLOCKS: usize = 1024;
 
 /// A token the node's faucet can mint, published to clients by `leash_getTokenList`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -113,6 +118,18 @@ pub struct Chain {
     faucet_nonce: u64,
     /// Where commits are announced to PubSub subscribers.
     publisher: Option<crate::pubsub::Publisher>,
+    /// Each account the pending transactions changed, as it was before the first of them: what
+    /// a failed commit puts back.
+    undo: HashMap<Pubkey, Option<Account>>,
+    /// Blocks committed without durability since the last durable commit: a ledger reopened
+    /// after a failure has lost them, so they are written again.
+    undurable_blocks: Vec<(u64, BlockInfo)>,
+    /// Why the last commit failed, while commits fail (logged once, cleared when one succeeds).
+    write_failure: Option<StoreError>,
+    /// When a commit last failed.
+    last_failure: Option<Instant>,
+    /// The store's generation whose lost non-durable commits were written again.
+    store_generation: u64,
 }
 
 fn wall_clock() -> i64 {
@@ -152,8 +169,10 @@ impl Chain {
         if reset {
             let file = dir.join("ledger.redb");
             if file.exists() {
-                std::fs::remove_file(&file)
-                    .map_err(|e| StoreError(format!("cannot reset {}: {e}", file.display())))?;
+                std::fs::remove_file(&file).map_err(|e| StoreError::Io {
+                    kind: e.kind(),
+                    message: format!("cannot reset {}: {e}", file.display()),
+                })?;
             }
         }
         let store = Store::open(dir)?;
@@ -162,12 +181,12 @@ impl Chain {
         let is_new = stored.is_none();
         let (genesis, progress) = match stored {
             Some(genesis) => {
-                let progress: Progress = store
-                    .meta("progress")?
-                    .ok_or_else(|| StoreError("ledger has genesis but no progress".into()))?;
+                let progress: Progress = store.meta("progress")?.ok_or_else(|| {
+                    StoreError::Corrupt("ledger has genesis but no progress".into())
+                })?;
                 for (address, account) in store.accounts()? {
                     svm.set_account(address, account)
-                        .map_err(|e| StoreError(format!("restoring {address}: {e:?}")))?;
+                        .map_err(|e| StoreError::Corrupt(format!("restoring {address}: {e:?}")))?;
                 }
                 (genesis, progress)
             }
@@ -175,7 +194,7 @@ impl Chain {
         };
         let progress_sequence = progress.sequence;
         let faucet = Keypair::try_from(genesis.faucet.as_slice())
-            .map_err(|e| StoreError(format!("faucet key: {e}")))?;
+            .map_err(|e| StoreError::Corrupt(format!("faucet key: {e}")))?;
         let blockhashes = progress
             .blockhashes
             .iter()
@@ -195,6 +214,11 @@ impl Chain {
             // values it used before.
             faucet_nonce: progress_sequence,
             publisher: None,
+            undo: HashMap::new(),
+            undurable_blocks: Vec::new(),
+            write_failure: None,
+            last_failure: None,
+            store_generation: 0,
         };
         if is_new {
             chain
@@ -219,7 +243,7 @@ impl Chain {
         let faucet = Keypair::new();
         let usdc = Keypair::new().pubkey();
         let genesis_error = |e: litesvm::error::LiteSVMError| {
-            StoreError(format!("creating genesis accounts: {e:?}"))
+            StoreError::Other(format!("creating genesis accounts: {e:?}"))
         };
         svm.set_account(
             faucet.pubkey(),
@@ -462,6 +486,9 @@ impl Chain {
         tx: VersionedTransaction,
         preflight: bool,
     ) -> Result<Signature, SendError> {
+        // A ledger closed by a failure is reopened by the next write (the commit writes again
+        // what the reopened file lost).
+        self.store.recover();
         self.admit(&tx)?;
         let signature = tx.signatures[0];
         let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
@@ -529,10 +556,18 @@ impl Chain {
             details,
         };
         self.progress.sequence = self.progress.sequence.saturating_add(1);
-        // The accounts as read after execution are what gets stored.
-        for ((key, account), _) in keys.iter().zip(&after).zip(&writable).filter(|(_, w)| **w) {
+        // The accounts as read after execution are what gets stored; as they were before, what
+        // a failed commit restores.
+        for (((key, account), old), _) in keys
+            .iter()
+            .zip(&after)
+            .zip(&before)
+            .zip(&writable)
+            .filter(|(_, w)| **w)
+        {
             let account = account.clone().filter(exists);
             self.pending.accounts.push((*key, account));
+            self.undo.entry(*key).or_insert_with(|| old.clone());
         }
         self.pending.transactions.push((record, keys));
         self.stage_progress();
@@ -678,17 +713,115 @@ impl Chain {
     }
 
     /// Commits staged writes in one ledger transaction; `durable` waits for the disk.
+    ///
+    /// If the commit fails (a full disk, an I/O error) the pending transactions are undone in
+    /// memory too: their accounts return to their values before the batch and the transaction
+    /// sequence rewinds, so nothing a client could read is missing from the ledger, and the
+    /// transactions can be sent again. Slots (blocks, progress) are kept pending and written by
+    /// the next commit that succeeds.
     pub fn commit(&mut self, durable: bool) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.store.is_open() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.pending);
-        self.store.commit(&batch, durable)?;
-        if let Some(mut publisher) = self.publisher.take() {
-            publisher.publish(self, &batch);
-            self.publisher = Some(publisher);
+        // While commits fail, slots alone (no transaction waits on them) are retried at most once
+        // a second: each failure reopens, and so repairs, the ledger file.
+        if self.write_failure.is_some()
+            && self.pending.transactions.is_empty()
+            && self
+                .last_failure
+                .is_some_and(|at| at.elapsed() < FAILED_COMMIT_BACKOFF)
+        {
+            return Ok(());
         }
-        Ok(())
+        // Non-durable commits are kept in memory until a durable one (see `undurable_blocks`);
+        // on an idle node, make every so many slots durable so that list stays short.
+        let durable = durable || self.undurable_blocks.len() >= MAX_UNDURABLE_BLOCKS;
+        let batch = std::mem::take(&mut self.pending);
+        let mut result = self.store.commit(&batch, durable);
+        if result.is_err() {
+            // A commit can fail after its data reached the file (an fsync error, say): then the
+            // reopened ledger holds it, and the batch stands.
+            if let Some((record, _)) = batch.transactions.first() {
+                if self.store.has_transaction(&record.signature) == Ok(true) {
+                    result = Ok(());
+                }
+            }
+        }
+        if self.store.generation() != self.store_generation {
+            self.store_generation = self.store.generation();
+            // Reopened: the non-durable commits before the failure are gone from the file.
+            let mut blocks = std::mem::take(&mut self.undurable_blocks);
+            blocks.append(&mut self.pending.blocks);
+            self.pending.blocks = blocks;
+            self.stage_progress();
+        }
+        match result {
+            Ok(()) => {
+                self.undo.clear();
+                // Only what reached the ledger is announced (a failed batch is rolled back).
+                if let Some(mut publisher) = self.publisher.take() {
+                    publisher.publish(self, &batch);
+                    self.publisher = Some(publisher);
+                }
+                if durable || !batch.transactions.is_empty() {
+                    self.undurable_blocks.clear();
+                } else {
+                    self.undurable_blocks.extend(batch.blocks);
+                }
+                if self.write_failure.take().is_some() {
+                    eprintln!("leash node: ledger writes work again");
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.last_failure = Some(Instant::now());
+                self.roll_back(batch);
+                if self.write_failure.is_none() {
+                    eprintln!("leash node: {e}; refusing writes until a commit succeeds");
+                }
+                self.write_failure = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Undoes in memory what `batch` (whose commit failed) would have written.
+    fn roll_back(&mut self, batch: Batch) {
+        for (address, account) in self.undo.drain() {
+            // An account that did not exist goes back to empty (which reads as absent).
+            let _ = self.svm.set_account(address, account.unwrap_or_default());
+        }
+        if let Some((record, _)) = batch.transactions.first() {
+            self.progress.sequence = record.sequence;
+        }
+        // Blocks and named state (slot, clock, blockhashes) stay pending, ahead of anything
+        // staged since; accounts staged outside transactions (genesis) too.
+        let mut blocks = batch.blocks;
+        blocks.append(&mut self.pending.blocks);
+        self.pending.blocks = blocks;
+        let staged: HashSet<Pubkey> = batch
+            .transactions
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().copied())
+            .collect();
+        let mut accounts: Vec<_> = batch
+            .accounts
+            .into_iter()
+            .filter(|(address, _)| !staged.contains(address))
+            .collect();
+        accounts.append(&mut self.pending.accounts);
+        self.pending.accounts = accounts;
+        for (name, value) in batch.meta {
+            if !self.pending.meta.iter().any(|(n, _)| *n == name) {
+                self.pending.meta.push((name, value));
+            }
+        }
+        self.stage_progress();
+    }
+
+    /// Why writes are being refused, while they are.
+    pub fn write_failure(&self) -> Option<&StoreError> {
+        self.write_failure.as_ref()
     }
 
     /// Announces every later commit through `publisher` (PubSub).
@@ -697,7 +830,6 @@ impl Chain {
     }
 }
 
-/// An account with neither lamports nor data does not exist (as on a validator).
 /// LiteSVM's inner instructions as the ledger keeps them: per top-level instruction that invoked
 /// others, its index and what it invoked.
 pub fn inner_instructions(
@@ -744,6 +876,7 @@ fn token_balances(
         .collect()
 }
 
+/// An account with neither lamports nor data does not exist (as on a validator).
 fn exists(account: &Account) -> bool {
     account.lamports > 0 || !account.data.is_empty()
 }

@@ -88,10 +88,10 @@ impl Executor {
                 let _ = ready_tx.send(Ok(info));
                 run(&mut chain, receiver, slot_time);
             })
-            .map_err(|e| StoreError(format!("cannot start the executor thread: {e}")))?;
-        let info = ready_rx
-            .recv()
-            .map_err(|_| StoreError("the executor stopped while opening the ledger".into()))??;
+            .map_err(|e| StoreError::Other(format!("cannot start the executor thread: {e}")))?;
+        let info = ready_rx.recv().map_err(|_| {
+            StoreError::Other("the executor stopped while opening the ledger".into())
+        })??;
         Ok((Executor { sender, events }, info, handle))
     }
 
@@ -192,18 +192,18 @@ fn run(chain: &mut Chain, receiver: mpsc::Receiver<Message>, slot_time: Option<D
 }
 
 /// Commits what is staged (durably if it holds transactions) and then answers the writers.
+///
+/// If the commit fails (a full disk, say) the chain has undone the batch in memory, so the
+/// writers that succeeded in memory are answered with the ledger's error; the node goes on
+/// serving reads and tries again with the next write.
 fn flush(chain: &mut Chain, answers: &mut Vec<(oneshot::Sender<RpcResult>, RpcResult)>) {
     let durable = chain.has_pending_transactions();
-    if let Err(e) = chain.commit(durable) {
-        // Memory and disk may now differ: refuse to go on rather than serve state that a
-        // restart would not have.
-        eprintln!("leash node: {e}; stopping");
-        for (reply, _) in answers.drain(..) {
-            let _ = reply.send(Err(RpcError::internal(format!("ledger write failed: {e}"))));
-        }
-        std::process::exit(70);
-    }
+    let committed = chain.commit(durable);
     for (reply, result) in answers.drain(..) {
+        let result = match (&committed, result) {
+            (Err(e), Ok(_)) => Err(RpcError::from(e.clone())),
+            (_, result) => result,
+        };
         let _ = reply.send(result);
     }
 }

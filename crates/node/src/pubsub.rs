@@ -533,10 +533,7 @@ impl Connection {
                 .state
                 .executor
                 .run(Access::Read, move |chain| {
-                    let record = chain
-                        .store()
-                        .transaction(&bytes)
-                        .map_err(|e| RpcError::internal(e.0))?;
+                    let record = chain.store().transaction(&bytes).map_err(RpcError::from)?;
                     Ok(record.map_or(Value::Null, |r| json!({"slot": r.slot, "err": r.err})))
                 })
                 .await;

@@ -29,6 +29,7 @@ use crate::{
     encoding::{token_amount, ui_account},
     executor::{Access, Executor},
     limits, methods,
+    store::StoreError,
 };
 use leash_sdk::{spl, token_account};
 
@@ -77,6 +78,25 @@ impl RpcError {
         error
     }
 }
+
+/// A write refused for a full disk answers -32005 with what to do; other ledger failures are
+/// internal errors.
+impl From<StoreError> for RpcError {
+    fn from(e: StoreError) -> Self {
+        if e.is_disk_full() {
+            let message = match e {
+                StoreError::Closed(cause) => cause.to_string(),
+                e => e.to_string(),
+            };
+            RpcError::new(DISK_FULL, message)
+        } else {
+            RpcError::internal(e.to_string())
+        }
+    }
+}
+
+/// The JSON-RPC error code of a write refused because the ledger's disk is full.
+pub const DISK_FULL: i64 = -32005;
 
 pub(crate) fn context(chain: &Chain, value: impl serde::Serialize) -> RpcResult {
     Ok(json!({
@@ -210,7 +230,7 @@ fn send_error(e: SendError) -> RpcError {
         SendError::Preflight { err, meta } => preflight_error(&err, Some(&meta)),
         SendError::Unsupported(why) => RpcError::invalid_params(why),
         SendError::Faucet(why) => RpcError::internal(why),
-        SendError::Store(e) => RpcError::internal(e.to_string()),
+        SendError::Store(e) => RpcError::from(e),
     }
 }
 

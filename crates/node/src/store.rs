@@ -6,7 +6,7 @@
 //! transaction is answered only after its account changes and its record are committed together.
 //! See docs/node.md for why redb over SQLite or RocksDB.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use redb::{
     Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
@@ -30,35 +30,169 @@ const SLOT_SIGNATURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("slo
 /// Named node state (genesis, slot, clock offset, blockhashes, …), JSON values.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
-/// A failure of the ledger file. Fatal to the node: state in memory and on disk may differ.
-#[derive(Debug)]
-pub struct StoreError(pub String);
+/// A failure of the ledger. The node survives every one of them: a failed commit is rolled back
+/// in memory too (see `Chain::commit`), so memory and disk keep agreeing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreError {
+    /// The filesystem holding the ledger is full (ENOSPC, or a quota: EDQUOT). Writes are refused
+    /// until space returns; reads keep working.
+    DiskFull { ledger: PathBuf },
+    /// Another I/O failure of the ledger file.
+    Io {
+        kind: std::io::ErrorKind,
+        message: String,
+    },
+    /// The ledger holds something it cannot decode, or redb found it damaged.
+    Corrupt(String),
+    /// Another process has the ledger open.
+    InUse(PathBuf),
+    /// The ledger was closed after an I/O failure and could not be reopened yet.
+    Closed(Box<StoreError>),
+    /// Anything else redb reports (a value too large, an upgrade needed, …).
+    Other(String),
+}
+
+impl StoreError {
+    /// Whether this failure means the disk is full (also when it closed the ledger).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull { .. } => true,
+            StoreError::Closed(cause) => cause.is_disk_full(),
+            _ => false,
+        }
+    }
+
+    /// Names the ledger directory in errors that carry it.
+    fn at(self, dir: &Path) -> StoreError {
+        match self {
+            StoreError::DiskFull { .. } => StoreError::DiskFull {
+                ledger: dir.to_path_buf(),
+            },
+            StoreError::InUse(_) => StoreError::InUse(dir.to_path_buf()),
+            StoreError::Closed(cause) => StoreError::Closed(Box::new(cause.at(dir))),
+            other => other,
+        }
+    }
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ledger error: {}", self.0)
+        match self {
+            StoreError::DiskFull { ledger } => write!(
+                f,
+                "the node's disk is full (ledger at {}): free space and retry; reads keep working",
+                ledger.display()
+            ),
+            StoreError::Io { message, .. } => write!(f, "ledger I/O error: {message}"),
+            StoreError::Corrupt(why) => write!(f, "ledger corrupt: {why}"),
+            StoreError::InUse(dir) => write!(
+                f,
+                "the ledger at {} is open in another process (another leash node?)",
+                dir.display()
+            ),
+            StoreError::Closed(cause) => {
+                write!(f, "{cause} (the ledger is reopened on the next write)")
+            }
+            StoreError::Other(why) => write!(f, "ledger error: {why}"),
+        }
     }
 }
 
 impl std::error::Error for StoreError {}
 
-macro_rules! store_err {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self { StoreError(e.to_string()) }
-        }
-    )*};
+/// Whether an I/O error means no space is left (ENOSPC) or the quota is used up (EDQUOT).
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    ) || matches!(e.raw_os_error(), Some(28) | Some(122))
 }
-store_err!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::SetDurabilityError,
-    bincode::Error,
-    serde_json::Error
-);
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        if is_disk_full(&e) {
+            // The directory is filled in by the store (`StoreError::at`).
+            StoreError::DiskFull {
+                ledger: PathBuf::new(),
+            }
+        } else {
+            StoreError::Io {
+                kind: e.kind(),
+                message: e.to_string(),
+            }
+        }
+    }
+}
+
+impl From<redb::StorageError> for StoreError {
+    fn from(e: redb::StorageError) -> Self {
+        match e {
+            redb::StorageError::Io(e) => e.into(),
+            redb::StorageError::Corrupted(why) => StoreError::Corrupt(why),
+            redb::StorageError::PreviousIo | redb::StorageError::DatabaseClosed => {
+                StoreError::Closed(Box::new(StoreError::Other(
+                    "an earlier I/O error closed the ledger".into(),
+                )))
+            }
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::DatabaseError> for StoreError {
+    fn from(e: redb::DatabaseError) -> Self {
+        match e {
+            redb::DatabaseError::Storage(e) => e.into(),
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(PathBuf::new()),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::TransactionError> for StoreError {
+    fn from(e: redb::TransactionError) -> Self {
+        match e {
+            redb::TransactionError::Storage(e) => e.into(),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::TableError> for StoreError {
+    fn from(e: redb::TableError) -> Self {
+        match e {
+            redb::TableError::Storage(e) => e.into(),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::CommitError> for StoreError {
+    fn from(e: redb::CommitError) -> Self {
+        match e {
+            redb::CommitError::Storage(e) => e.into(),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::SetDurabilityError> for StoreError {
+    fn from(e: redb::SetDurabilityError) -> Self {
+        StoreError::Other(e.to_string())
+    }
+}
+
+impl From<bincode::Error> for StoreError {
+    fn from(e: bincode::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
 
 /// What the node keeps of each executed transaction.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -195,8 +329,16 @@ impl Batch {
 /// redb's page cache (its default is 1 GiB).
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// The ledger file. After an I/O failure redb refuses every later operation on the same
+/// `Database` (`PreviousIo`), so the store drops it and opens the file again (redb repairs it to
+/// the last commit); while that fails the store is closed and every operation answers why.
 pub struct Store {
-    db: Database,
+    db: Option<Database>,
+    dir: PathBuf,
+    /// Why the database is closed, when it is.
+    failure: Option<StoreError>,
+    /// How many times the database was reopened after a failure.
+    generation: u64,
 }
 
 /// lamports (8) | owner (32) | executable (1) | rent_epoch (8) | data
@@ -225,14 +367,15 @@ pub fn decode_account(bytes: &[u8]) -> Option<Account> {
 
 fn encode_record(record: &TxRecord) -> Result<Vec<u8>, StoreError> {
     let bytes = bincode::serialize(record)?;
-    zstd::bulk::compress(&bytes, 1).map_err(|e| StoreError(format!("compressing a record: {e}")))
+    zstd::bulk::compress(&bytes, 1)
+        .map_err(|e| StoreError::Other(format!("compressing a record: {e}")))
 }
 
 fn decode_record(bytes: &[u8]) -> Result<TxRecord, StoreError> {
     // A record is far below this; the bound keeps a corrupt length from allocating wildly.
     const MAX_RECORD: usize = 1 << 20;
     let bytes = zstd::bulk::decompress(bytes, MAX_RECORD)
-        .map_err(|e| StoreError(format!("decompressing a record: {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("decompressing a record: {e}")))?;
     // Records written before `details` existed end where the new layout continues: they fail
     // to decode as the new layout (end of input) and decode as the old one.
     match bincode::deserialize::<TxRecord>(&bytes) {
@@ -241,6 +384,22 @@ fn decode_record(bytes: &[u8]) -> Result<TxRecord, StoreError> {
             .map(TxRecord::from)
             .map_err(|_| new_error.into()),
     }
+}
+
+fn open_database(dir: &Path) -> Result<Database, StoreError> {
+    // A bounded page cache: the node's memory should not grow with the ledger.
+    let db = Database::builder()
+        .set_cache_size(CACHE_BYTES)
+        .create(dir.join("ledger.redb"))?;
+    let txn = db.begin_write()?;
+    txn.open_table(ACCOUNTS)?;
+    txn.open_table(TRANSACTIONS)?;
+    txn.open_table(ADDRESS_SIGNATURES)?;
+    txn.open_table(META)?;
+    txn.open_table(BLOCKS)?;
+    txn.open_table(SLOT_SIGNATURES)?;
+    txn.commit()?;
+    Ok(db)
 }
 
 fn slot_key(slot: u64, sequence: u64) -> [u8; 16] {
@@ -253,25 +412,94 @@ fn slot_key(slot: u64, sequence: u64) -> [u8; 16] {
 impl Store {
     /// Opens the ledger in `dir` (created if missing).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("{}: {e}", dir.display())))?;
-        // A bounded page cache: the node's memory should not grow with the ledger.
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(dir.join("ledger.redb"))?;
-        let txn = db.begin_write()?;
-        txn.open_table(ACCOUNTS)?;
-        txn.open_table(TRANSACTIONS)?;
-        txn.open_table(ADDRESS_SIGNATURES)?;
-        txn.open_table(META)?;
-        txn.open_table(BLOCKS)?;
-        txn.open_table(SLOT_SIGNATURES)?;
-        txn.commit()?;
-        Ok(Store { db })
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::from(e).at(dir))
+            .map_err(|e| match e {
+                StoreError::Io { kind, message } => StoreError::Io {
+                    kind,
+                    message: format!("{}: {message}", dir.display()),
+                },
+                e => e,
+            })?;
+        let db = open_database(dir).map_err(|e| e.at(dir))?;
+        Ok(Store {
+            db: Some(db),
+            dir: dir.to_path_buf(),
+            failure: None,
+            generation: 0,
+        })
     }
 
-    /// Commits `batch` atomically; with `durable`, it is on disk when this returns.
-    pub fn commit(&self, batch: &Batch, durable: bool) -> Result<(), StoreError> {
-        let mut txn = self.db.begin_write()?;
+    fn db(&self) -> Result<&Database, StoreError> {
+        self.db.as_ref().ok_or_else(|| {
+            StoreError::Closed(Box::new(
+                self.failure
+                    .clone()
+                    .unwrap_or_else(|| StoreError::Other("the ledger is closed".into())),
+            ))
+        })
+    }
+
+    /// Whether the database is open (it closes after an I/O failure it could not reopen from).
+    pub fn is_open(&self) -> bool {
+        self.db.is_some()
+    }
+
+    /// Counts the reopenings after failures: a reopened ledger has lost its non-durable commits.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Reopens the database if it is closed; true if it is open now.
+    pub fn recover(&mut self) -> bool {
+        if self.db.is_some() {
+            return true;
+        }
+        match open_database(&self.dir) {
+            Ok(db) => {
+                self.db = Some(db);
+                self.failure = None;
+                self.generation += 1;
+                true
+            }
+            Err(e) => {
+                // Keep the first cause (usually "disk full") unless this one says more.
+                if !self.failure.as_ref().is_some_and(StoreError::is_disk_full) {
+                    self.failure = Some(e.at(&self.dir));
+                }
+                false
+            }
+        }
+    }
+
+    /// Commits `batch` atomically; with `durable`, it is on disk when this returns. On an I/O
+    /// failure the database is reopened at once, so reads of the ledger keep working; the batch
+    /// is not in the ledger (redb rolls back a failed commit).
+    pub fn commit(&mut self, batch: &Batch, durable: bool) -> Result<(), StoreError> {
+        if !self.recover() {
+            return Err(self
+                .db()
+                .err()
+                .unwrap_or(StoreError::Other("closed".into())));
+        }
+        let result = self.write(batch, durable).map_err(|e| e.at(&self.dir));
+        if let Err(e) = &result {
+            if matches!(
+                e,
+                StoreError::DiskFull { .. } | StoreError::Io { .. } | StoreError::Closed(_)
+            ) {
+                // redb latches an I/O error: this `Database` would answer `PreviousIo` from now
+                // on. It must be dropped (releasing the file lock) before the file is reopened.
+                self.db = None;
+                self.failure = Some(e.clone());
+                self.recover();
+            }
+        }
+        result
+    }
+
+    fn write(&self, batch: &Batch, durable: bool) -> Result<(), StoreError> {
+        let mut txn = self.db()?.begin_write()?;
         txn.set_durability(if durable {
             Durability::Immediate
         } else {
@@ -322,7 +550,7 @@ impl Store {
     }
 
     pub fn meta<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(META)?;
         let Some(value) = table.get(name)? else {
             return Ok(None);
@@ -332,7 +560,7 @@ impl Store {
 
     /// Every stored account.
     pub fn accounts(&self) -> Result<Vec<(Pubkey, Account)>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(ACCOUNTS)?;
         let mut out = Vec::new();
         for entry in table.iter()? {
@@ -348,7 +576,7 @@ impl Store {
     }
 
     pub fn transaction(&self, signature: &[u8; 64]) -> Result<Option<TxRecord>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(TRANSACTIONS)?;
         match table.get(signature.as_slice())? {
             Some(value) => Ok(Some(decode_record(value.value())?)),
@@ -357,7 +585,7 @@ impl Store {
     }
 
     pub fn has_transaction(&self, signature: &[u8; 64]) -> Result<bool, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(TRANSACTIONS)?;
         Ok(table.get(signature.as_slice())?.is_some())
     }
@@ -370,7 +598,7 @@ impl Store {
         before: Option<u64>,
         limit: usize,
     ) -> Result<Vec<[u8; 64]>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(ADDRESS_SIGNATURES)?;
         let mut start = [0u8; 40];
         start[..32].copy_from_slice(address.as_ref());
@@ -392,7 +620,7 @@ impl Store {
     /// The block of `slot`, if the node recorded one (ledgers older than the block table have
     /// none for their earlier slots).
     pub fn block(&self, slot: u64) -> Result<Option<BlockInfo>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(BLOCKS)?;
         match table.get(slot)? {
             Some(value) => Ok(Some(bincode::deserialize(value.value())?)),
@@ -402,7 +630,7 @@ impl Store {
 
     /// Slots of recorded blocks in `start..=end`, ascending, at most `limit`.
     pub fn block_slots(&self, start: u64, end: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(BLOCKS)?;
         let mut out = Vec::new();
         if start > end {
@@ -419,7 +647,7 @@ impl Store {
 
     /// The first recorded block's slot.
     pub fn first_block(&self) -> Result<Option<u64>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(BLOCKS)?;
         let first = table.first()?.map(|(k, _)| k.value());
         Ok(first)
@@ -427,7 +655,7 @@ impl Store {
 
     /// Signatures of the transactions recorded in `slot`, in execution order.
     pub fn slot_signatures(&self, slot: u64) -> Result<Vec<[u8; 64]>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(SLOT_SIGNATURES)?;
         let (start, end) = (slot_key(slot, 0), slot_key(slot, u64::MAX));
         let mut out = Vec::new();
@@ -441,7 +669,7 @@ impl Store {
 
     /// Number of stored transactions.
     pub fn transaction_count(&self) -> Result<u64, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(TRANSACTIONS)?;
         Ok(table.len()?)
     }
@@ -506,6 +734,26 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_is_told_apart_from_other_failures() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let e = StoreError::from(redb::StorageError::Io(full)).at(Path::new("/ledger"));
+        assert!(e.is_disk_full());
+        assert!(e.to_string().contains("disk is full (ledger at /ledger)"));
+        assert!(StoreError::Closed(Box::new(e)).is_disk_full());
+        let quota = std::io::Error::from_raw_os_error(122);
+        assert!(
+            StoreError::from(redb::CommitError::Storage(redb::StorageError::Io(quota)))
+                .is_disk_full()
+        );
+        let eio = std::io::Error::from_raw_os_error(5);
+        assert!(!StoreError::from(eio).is_disk_full());
+        assert!(matches!(
+            StoreError::from(redb::StorageError::Corrupted("x".into())),
+            StoreError::Corrupt(_)
+        ));
+    }
+
+    #[test]
     fn batch_commit_round_trips_and_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let address = Pubkey::new_unique();
@@ -517,7 +765,7 @@ mod tests {
             rent_epoch: 3,
         };
         {
-            let store = Store::open(dir.path()).unwrap();
+            let mut store = Store::open(dir.path()).unwrap();
             let mut batch = Batch::default();
             batch.accounts.push((address, Some(account.clone())));
             batch.transactions.push((record(1, 1), vec![address]));
@@ -527,7 +775,7 @@ mod tests {
                 .push(("slot", serde_json::to_vec(&42u64).unwrap()));
             store.commit(&batch, true).unwrap();
         }
-        let store = Store::open(dir.path()).unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
         assert_eq!(store.accounts().unwrap(), vec![(address, account)]);
         assert_eq!(store.transaction(&[1; 64]).unwrap(), Some(record(1, 1)));
         assert_eq!(store.meta::<u64>("slot").unwrap(), Some(42));

@@ -317,7 +317,7 @@ impl ChildNode {
 fn ledger_with_program_accounts(ledger: &Path, count: usize) -> Pubkey {
     drop(BackgroundNode::start(config(ledger, true)).unwrap());
     let program = Pubkey::new_unique();
-    let store = store::Store::open(ledger).unwrap();
+    let mut store = store::Store::open(ledger).unwrap();
     let batch = store::Batch {
         accounts: (0..count)
             .map(|i| {

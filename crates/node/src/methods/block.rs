@@ -20,7 +20,7 @@ use crate::{
 const MAX_GET_BLOCKS_RANGE: u64 = 500_000;
 
 fn internal(e: StoreError) -> RpcError {
-    RpcError::internal(e.to_string())
+    RpcError::from(e)
 }
 
 fn not_available(slot: u64) -> RpcError {
