@@ -14,7 +14,7 @@
 
 #![no_std]
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use pinocchio::{address::address_eq, error::ProgramError, AccountView, Address, ProgramResult};
 
 pinocchio::program_entrypoint!(process_instruction, 2);
 pinocchio::nostd_panic_handler!();
@@ -73,25 +73,34 @@ pub fn process_instruction(
         return Err(ProgramError::InvalidAccountData);
     }
     let wallet_key = wallet.address().as_ref();
+    let vault = vault.address();
+    // Every comparison is `address_eq` (four u64 loads and compares); `==` on `Address` or on byte
+    // slices goes through a byte-wise `memcmp` that costs ~100 CU more on SBF.
     let ok = match data.first().copied().unwrap_or(0) {
         0 => true,
         1 => {
             let (found, bump) = syscalls::find(&[VAULT_SEED, wallet_key], program_id)?;
-            found == *vault.address() && bump == head.vault_bump
+            address_eq(&found, vault) && bump == head.vault_bump
         }
         2 => {
-            syscalls::create(&[VAULT_SEED, wallet_key, &[head.vault_bump]], program_id)?
-                == *vault.address()
+            let created =
+                syscalls::create(&[VAULT_SEED, wallet_key, &[head.vault_bump]], program_id)?;
+            address_eq(&created, vault)
         }
         3 => {
-            Address::derive_address(&[VAULT_SEED, wallet_key], Some(head.vault_bump), program_id)
-                == *vault.address()
+            let derived = Address::derive_address(
+                &[VAULT_SEED, wallet_key],
+                Some(head.vault_bump),
+                program_id,
+            );
+            address_eq(&derived, vault)
         }
         4 => {
-            let stored = bytes
+            let stored: &[u8; 32] = bytes
                 .get(STORED_VAULT_OFFSET..STORED_VAULT_OFFSET + 32)
+                .and_then(|slice| slice.try_into().ok())
                 .ok_or(ProgramError::InvalidAccountData)?;
-            stored == vault.address().as_ref()
+            address_eq(&Address::new_from_array(*stored), vault)
         }
         _ => return Err(ProgramError::InvalidInstructionData),
     };
