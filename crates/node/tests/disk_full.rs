@@ -7,8 +7,7 @@
 
 use std::{
     collections::HashSet,
-    io::{Read, Write},
-    net::TcpStream,
+    io::Write,
     path::{Path, PathBuf},
     process::Command,
     time::Duration,
@@ -23,7 +22,9 @@ use solana_program::pubkey::Pubkey;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-const SOL: u64 = 1_000_000_000;
+mod common;
+
+use common::*;
 
 /// A tmpfs mounted for the test, unmounted when dropped (also when the test fails).
 struct Tmpfs {
@@ -82,43 +83,14 @@ fn start(ledger: &Path) -> BackgroundNode {
     .expect("node starts")
 }
 
-/// One JSON-RPC call; the whole response object.
-fn call(url: &str, method: &str, params: Value) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{method}: {e}: {response}"))
-}
-
-fn result(url: &str, method: &str, params: Value) -> Value {
-    let response = call(url, method, params);
-    assert!(
-        response.get("error").is_none(),
-        "{method} failed: {response}"
-    );
-    response["result"].clone()
-}
-
 fn balance(url: &str, address: &Pubkey) -> u64 {
-    result(url, "getBalance", json!([address.to_string()]))["value"]
+    rpc_result(url, "getBalance", json!([address.to_string()]))["value"]
         .as_u64()
         .unwrap()
 }
 
 fn transfer(url: &str, from: &Keypair, to: &Pubkey, lamports: u64) -> Transaction {
-    let blockhash = result(url, "getLatestBlockhash", json!([]))["value"]["blockhash"]
+    let blockhash = rpc_result(url, "getLatestBlockhash", json!([]))["value"]["blockhash"]
         .as_str()
         .unwrap()
         .parse()
@@ -134,7 +106,7 @@ fn transfer(url: &str, from: &Keypair, to: &Pubkey, lamports: u64) -> Transactio
 /// `sendTransaction`; the node answers it once the transaction is durably committed.
 fn send(url: &str, tx: &Transaction) -> Value {
     let wire = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(tx).unwrap());
-    call(
+    rpc_call(
         url,
         "sendTransaction",
         json!([wire, {"encoding": "base64"}]),
@@ -166,7 +138,7 @@ fn fill(dir: &Path) -> PathBuf {
 }
 
 fn transaction(url: &str, signature: &str) -> Value {
-    result(
+    rpc_result(
         url,
         "getTransaction",
         json!([signature, {"encoding": "json", "commitment": "confirmed"}]),
@@ -186,7 +158,7 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     let mut confirmed: Vec<String> = Vec::new();
     // Confirmed transactions that do not touch `recipient`.
     let mut confirmed_elsewhere: Vec<String> = Vec::new();
-    let airdrop = result(
+    let airdrop = rpc_result(
         &url,
         "requestAirdrop",
         json!([payer.pubkey().to_string(), 100 * SOL]),
@@ -228,7 +200,7 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     }
     let refused = refused.expect("a write was refused on the full disk");
     let refused_signature = refused.signatures[0].to_string();
-    let statuses = result(
+    let statuses = rpc_result(
         &url,
         "getSignatureStatuses",
         json!([[refused_signature.clone()]]),
@@ -240,7 +212,7 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     let mut airdrop_refused = false;
     for _ in 0..200 {
         let to = Pubkey::new_unique();
-        let answer = call(&url, "requestAirdrop", json!([to.to_string(), SOL]));
+        let answer = rpc_call(&url, "requestAirdrop", json!([to.to_string(), SOL]));
         if answer.get("error").is_some() {
             assert_eq!(answer["error"]["code"], -32005, "{answer}");
             assert_eq!(balance(&url, &to), 0);
@@ -253,9 +225,9 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
 
     // Reads keep working, including reads of the ledger file, through several failed ticks.
     std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(result(&url, "getHealth", json!([])), json!("ok"));
+    assert_eq!(rpc_result(&url, "getHealth", json!([])), json!("ok"));
     assert_eq!(balance(&url, &recipient), received);
-    let info = result(
+    let info = rpc_result(
         &url,
         "getAccountInfo",
         json!([recipient.to_string(), {"encoding": "base64"}]),
@@ -264,13 +236,13 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     for signature in &confirmed {
         assert!(!transaction(&url, signature).is_null(), "{signature}");
     }
-    let history = result(
+    let history = rpc_result(
         &url,
         "getSignaturesForAddress",
         json!([recipient.to_string()]),
     );
     assert_eq!(history.as_array().unwrap().len(), confirmed.len() - 1);
-    let slot_while_full = result(&url, "getSlot", json!([])).as_u64().unwrap();
+    let slot_while_full = rpc_result(&url, "getSlot", json!([])).as_u64().unwrap();
 
     // Space returns: writes resume at once, the refused transaction can be sent again.
     std::fs::remove_file(&filler).unwrap();
@@ -289,7 +261,7 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     received += 7 * SOL;
     assert_eq!(balance(&url, &recipient), received);
     let payer_balance = balance(&url, &payer.pubkey());
-    let slot_after = result(&url, "getSlot", json!([])).as_u64().unwrap();
+    let slot_after = rpc_result(&url, "getSlot", json!([])).as_u64().unwrap();
     assert!(slot_after >= slot_while_full);
     drop(node);
 
@@ -300,10 +272,10 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
         assert!(!transaction(&url, signature).is_null(), "lost {signature}");
     }
     assert_eq!(
-        result(&url, "getTransactionCount", json!([])).as_u64(),
+        rpc_result(&url, "getTransactionCount", json!([])).as_u64(),
         Some((confirmed.len() + confirmed_elsewhere.len()) as u64)
     );
-    let history: HashSet<String> = result(
+    let history: HashSet<String> = rpc_result(
         &url,
         "getSignaturesForAddress",
         json!([recipient.to_string()]),
@@ -317,6 +289,6 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     assert_eq!(history, expected);
     assert_eq!(balance(&url, &recipient), received);
     assert_eq!(balance(&url, &payer.pubkey()), payer_balance);
-    assert!(result(&url, "getSlot", json!([])).as_u64().unwrap() > slot_after);
+    assert!(rpc_result(&url, "getSlot", json!([])).as_u64().unwrap() > slot_after);
     drop(node);
 }

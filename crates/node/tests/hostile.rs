@@ -19,55 +19,19 @@ use std::{
     time::{Duration, Instant},
 };
 
-use leash_node::{store, BackgroundNode, Limits, NodeConfig};
+use leash_node::{store, BackgroundNode, Limits};
 use serde_json::{json, Value};
 use solana_account::Account;
 use solana_program::pubkey::Pubkey;
 
-fn config(ledger: &Path, reset: bool) -> NodeConfig {
-    NodeConfig {
-        ledger: ledger.to_path_buf(),
-        reset,
-        bind: "127.0.0.1".parse().unwrap(),
-        rpc_port: 0,
-        slot_time: Some(Duration::from_millis(50)),
-        allow_time_travel: false,
-    }
-}
+mod common;
 
-/// POSTs `body` on a new connection; returns the HTTP status and body.
-fn post(url: &str, body: &[u8]) -> (u16, String) {
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .unwrap();
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    // The node may answer (413) before reading all of a body over its limit.
-    let _ = stream.write_all(body);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let response = String::from_utf8(response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
-}
-
-fn call(url: &str, method: &str, params: Value) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    let (status, body) = post(url, body.to_string().as_bytes());
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
+use common::*;
 
 #[test]
 fn oversized_transactions_are_refused_before_decoding_while_others_are_served() {
     let ledger = tempfile::tempdir().unwrap();
-    let node = BackgroundNode::start(config(ledger.path(), true)).unwrap();
+    let node = BackgroundNode::start(config(ledger.path(), true, false)).unwrap();
     let url = node.url.clone();
 
     // Another client polls getHealth throughout; its slowest answer is measured.
@@ -78,7 +42,7 @@ fn oversized_transactions_are_refused_before_decoding_while_others_are_served() 
             let (mut slowest, mut answers) = (Duration::ZERO, 0);
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let answer = call(&url, "getHealth", json!([]));
+                let answer = rpc_call(&url, "getHealth", json!([]));
                 assert_eq!(answer["result"], "ok");
                 slowest = slowest.max(started.elapsed());
                 answers += 1;
@@ -98,7 +62,7 @@ fn oversized_transactions_are_refused_before_decoding_while_others_are_served() 
         ("simulateTransaction", "base64", "A".repeat(1_645)),
     ] {
         let started = Instant::now();
-        let answer = call(&url, method, json!([encoded, {"encoding": encoding}]));
+        let answer = rpc_call(&url, method, json!([encoded, {"encoding": encoding}]));
         let took = started.elapsed();
         slowest_refusal = slowest_refusal.max(took);
         let error = &answer["error"];
@@ -117,7 +81,7 @@ fn oversized_transactions_are_refused_before_decoding_while_others_are_served() 
         assert!(took < Duration::from_secs(2), "{method}: {took:?}");
     }
     // A legitimate size still reaches the decoder (and fails there, being garbage).
-    let answer = call(
+    let answer = rpc_call(
         &url,
         "sendTransaction",
         json!(["z".repeat(1_683), {"encoding": "base58"}]),
@@ -147,7 +111,8 @@ fn batches_bodies_and_notifications_are_bounded() {
         max_body_bytes: 256 * 1024,
         ..Limits::default()
     };
-    let node = BackgroundNode::start_with_limits(config(ledger.path(), true), limits).unwrap();
+    let node =
+        BackgroundNode::start_with_limits(config(ledger.path(), true, false), limits).unwrap();
 
     // 100 calls are answered; 101 are one -32600 naming the cap.
     let batch = |n: usize| {
@@ -194,7 +159,7 @@ fn batches_bodies_and_notifications_are_bounded() {
         (200, String::new())
     );
     // The node still answers normally afterwards.
-    assert_eq!(call(&node.url, "getHealth", json!([]))["result"], "ok");
+    assert_eq!(rpc_call(&node.url, "getHealth", json!([]))["result"], "ok");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,7 +189,7 @@ fn child_node() {
     if let Ok(bytes) = std::env::var("LEASH_HOSTILE_RESPONSE_BYTES") {
         limits.max_response_bytes = bytes.parse().unwrap();
     }
-    let node = BackgroundNode::start_with_limits(config(Path::new(&ledger), false), limits)
+    let node = BackgroundNode::start_with_limits(config(Path::new(&ledger), false, false), limits)
         .expect("node starts");
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -315,7 +280,7 @@ impl ChildNode {
 
 /// A ledger with genesis and `count` accounts of 165 bytes owned by a new program.
 fn ledger_with_program_accounts(ledger: &Path, count: usize) -> Pubkey {
-    drop(BackgroundNode::start(config(ledger, true)).unwrap());
+    drop(BackgroundNode::start(config(ledger, true, false)).unwrap());
     let program = Pubkey::new_unique();
     let mut store = store::Store::open(ledger).unwrap();
     let batch = store::Batch {
@@ -433,7 +398,7 @@ fn program_accounts_over_the_response_budget_answer_an_error_in_bounded_memory()
         "params": [program.to_string(), {"encoding": "base64",
             "dataSlice": {"offset": 0, "length": 0},
             "filters": [{"memcmp": {"offset": 0, "bytes": bs58::encode(7u64.to_le_bytes()).into_string()}}]}]});
-    let narrowed = call(&node.url, "getProgramAccounts", narrowed["params"].clone());
+    let narrowed = rpc_call(&node.url, "getProgramAccounts", narrowed["params"].clone());
     assert_eq!(
         narrowed["result"].as_array().unwrap().len(),
         1,
@@ -441,14 +406,14 @@ fn program_accounts_over_the_response_budget_answer_an_error_in_bounded_memory()
     );
     // Before: 448 MB of answer, 2.67 GB resident. The bound leaves room for a debug build.
     assert!(hwm < 1024, "peak RSS {hwm} MiB");
-    assert_eq!(call(&node.url, "getHealth", json!([]))["result"], "ok");
+    assert_eq!(rpc_call(&node.url, "getHealth", json!([]))["result"], "ok");
     node.stop();
 }
 
 #[test]
 fn idle_connections_time_out_under_a_low_open_file_limit() {
     let ledger = tempfile::tempdir().unwrap();
-    drop(BackgroundNode::start(config(ledger.path(), true)).unwrap());
+    drop(BackgroundNode::start(config(ledger.path(), true, false)).unwrap());
     let node = ChildNode::start(
         ledger.path(),
         &[
@@ -468,7 +433,7 @@ fn idle_connections_time_out_under_a_low_open_file_limit() {
 
     // A new client is served once the idle ones time out (about 1 s per round of ~50).
     let started = Instant::now();
-    let answer = call(&node.url, "getHealth", json!([]));
+    let answer = rpc_call(&node.url, "getHealth", json!([]));
     let waited = started.elapsed();
     assert_eq!(answer["result"], "ok");
 
@@ -481,7 +446,7 @@ fn idle_connections_time_out_under_a_low_open_file_limit() {
     assert!(matches!(first.read(&mut buffer), Ok(0) | Err(_)));
     drop(idle);
     let started = Instant::now();
-    assert_eq!(call(&node.url, "getHealth", json!([]))["result"], "ok");
+    assert_eq!(rpc_call(&node.url, "getHealth", json!([]))["result"], "ok");
     let after = started.elapsed();
 
     let stderr = node.stop();

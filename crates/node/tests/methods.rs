@@ -2,21 +2,13 @@
 //! jsonParsed transactions (a session's Execute, with its inner SPL transfer), Memo v1 and v2,
 //! token balances, blocks, and the single-node cluster answers.
 
-use std::{
-    io::{Read, Write},
-    net::TcpStream,
-    time::Duration,
-};
-
-use leash_node::{BackgroundNode, NodeConfig};
+use leash_node::BackgroundNode;
 use leash_program::{
     instruction as ix,
     state::{self, Authority, Policy, SpendLimit, UNLIMITED},
 };
 use leash_sdk::spl;
-use serde_json::{json, Value};
-use solana_commitment_config::CommitmentConfig;
-use solana_keypair::Keypair;
+use serde_json::json;
 use solana_message::Message;
 use solana_program::{instruction::Instruction, pubkey::Pubkey};
 use solana_rpc_client::rpc_client::RpcClient;
@@ -30,59 +22,15 @@ use solana_transaction_status_client_types::{
     UiMessage, UiParsedInstruction, UiTransactionEncoding,
 };
 
-const SOL: u64 = 1_000_000_000;
+mod common;
+
+use common::*;
+
 const MEMO_V1: Pubkey = solana_program::pubkey!("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo");
 const MEMO_V2: Pubkey = solana_program::pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
 
 fn start(ledger: &std::path::Path) -> (BackgroundNode, RpcClient) {
-    let node = BackgroundNode::start(NodeConfig {
-        ledger: ledger.to_path_buf(),
-        reset: false,
-        bind: "127.0.0.1".parse().unwrap(),
-        rpc_port: 0,
-        slot_time: Some(Duration::from_millis(50)),
-        allow_time_travel: true,
-    })
-    .expect("node starts");
-    let client = RpcClient::new_with_commitment(node.url.clone(), CommitmentConfig::confirmed());
-    (node, client)
-}
-
-fn send(
-    client: &RpcClient,
-    ixs: &[Instruction],
-    payer: &Keypair,
-    signers: &[&Keypair],
-) -> solana_signature::Signature {
-    let mut all = vec![payer];
-    all.extend_from_slice(signers);
-    let blockhash = client.get_latest_blockhash().unwrap();
-    let tx = Transaction::new(&all, Message::new(ixs, Some(&payer.pubkey())), blockhash);
-    client
-        .send_and_confirm_transaction(&tx)
-        .expect("transaction confirms")
-}
-
-fn funded(client: &RpcClient, lamports: u64) -> Keypair {
-    let key = Keypair::new();
-    let signature = client.request_airdrop(&key.pubkey(), lamports).unwrap();
-    assert!(client.confirm_transaction(&signature).unwrap());
-    key
-}
-
-fn rpc_call(url: &str, method: &str, params: Value) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).unwrap();
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap_or_default()).unwrap()
+    start_with(config(ledger, false, true))
 }
 
 fn memo(program: Pubkey, text: &str) -> Instruction {

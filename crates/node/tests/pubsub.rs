@@ -3,12 +3,7 @@
 //! signature, account, slot, root, logs (`mentions`) and program subscriptions, unsubscribe,
 //! malformed messages, the per-connection subscription cap.
 
-use std::{
-    future::Future,
-    io::{Read, Write},
-    net::TcpStream,
-    time::Duration,
-};
+use std::{future::Future, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
 use leash_node::{BackgroundNode, NodeConfig};
@@ -33,21 +28,16 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use tokio_tungstenite::tungstenite;
 
-const SOL: u64 = 1_000_000_000;
+mod common;
+
+use common::*;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A node with 50 ms slots on a fresh ledger.
 fn start() -> (tempfile::TempDir, BackgroundNode) {
     let dir = tempfile::tempdir().unwrap();
-    let node = BackgroundNode::start(NodeConfig {
-        ledger: dir.path().to_path_buf(),
-        reset: false,
-        bind: "127.0.0.1".parse().unwrap(),
-        rpc_port: 0,
-        slot_time: Some(Duration::from_millis(50)),
-        allow_time_travel: false,
-    })
-    .expect("node starts");
+    let node = BackgroundNode::start(config(dir.path(), false, false)).expect("node starts");
     (dir, node)
 }
 
@@ -70,24 +60,6 @@ async fn next<T>(stream: &mut (impl futures_util::Stream<Item = T> + Unpin)) -> 
 
 fn rpc(node: &BackgroundNode) -> RpcClient {
     RpcClient::new_with_commitment(node.url.clone(), CommitmentConfig::confirmed())
-}
-
-/// A control method over plain HTTP (no client library knows them).
-fn rpc_result(url: &str, method: &str, params: Value) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).unwrap();
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let value: Value = serde_json::from_str(body).unwrap();
-    value["result"].clone()
 }
 
 fn usdc(node: &BackgroundNode) -> Pubkey {

@@ -1,12 +1,7 @@
 //! The node through `solana-rpc-client`, the client the Solana CLI uses: airdrops, SPL tokens, a
 //! Leash session, program-account filters, statuses, history, errors, restarts and concurrency.
 
-use std::{
-    io::{Read, Write},
-    net::TcpStream,
-    sync::Arc,
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use leash_node::{BackgroundNode, NodeConfig};
 use leash_program::{
@@ -28,65 +23,13 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
-const SOL: u64 = 1_000_000_000;
+mod common;
+
+use common::*;
 
 /// A node with 50 ms slots and the time-travel control methods on, as tests need them.
 fn start(ledger: &std::path::Path, reset: bool) -> (BackgroundNode, RpcClient) {
-    start_with(NodeConfig {
-        ledger: ledger.to_path_buf(),
-        reset,
-        bind: "127.0.0.1".parse().unwrap(),
-        rpc_port: 0,
-        slot_time: Some(Duration::from_millis(50)),
-        allow_time_travel: true,
-    })
-}
-
-fn start_with(config: NodeConfig) -> (BackgroundNode, RpcClient) {
-    let node = BackgroundNode::start(config).expect("node starts");
-    let client = RpcClient::new_with_commitment(node.url.clone(), CommitmentConfig::confirmed());
-    (node, client)
-}
-
-fn send(
-    client: &RpcClient,
-    ixs: &[Instruction],
-    payer: &Keypair,
-    signers: &[&Keypair],
-) -> solana_signature::Signature {
-    let mut all = vec![payer];
-    all.extend_from_slice(signers);
-    let blockhash = client.get_latest_blockhash().unwrap();
-    let tx = Transaction::new(&all, Message::new(ixs, Some(&payer.pubkey())), blockhash);
-    client
-        .send_and_confirm_transaction(&tx)
-        .expect("transaction confirms")
-}
-
-fn funded(client: &RpcClient, lamports: u64) -> Keypair {
-    let key = Keypair::new();
-    let signature = client.request_airdrop(&key.pubkey(), lamports).unwrap();
-    assert!(client.confirm_transaction(&signature).unwrap());
-    key
-}
-
-/// POSTs raw bytes and returns the HTTP body, for requests no client library would send.
-fn raw_post(url: &str, body: &[u8]) -> String {
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).unwrap();
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_string()
+    start_with(config(ledger, reset, true))
 }
 
 struct Leash {
@@ -145,19 +88,6 @@ fn leash_wallet(client: &RpcClient, rpc: &str) -> Leash {
         vault_usdc: spl::associated_token_address(&vault, &usdc, &token),
         recipient_usdc: spl::associated_token_address(&recipient, &usdc, &token),
     }
-}
-
-fn rpc_call(url: &str, method: &str, params: Value) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    serde_json::from_str(&raw_post(url, body.as_bytes())).unwrap()
-}
-
-/// The `result` of a call that must succeed.
-#[track_caller]
-fn rpc_result(url: &str, method: &str, params: Value) -> Value {
-    let response = rpc_call(url, method, params);
-    assert!(response["error"].is_null(), "{method}: {response}");
-    response["result"].clone()
 }
 
 fn policy(usdc: Pubkey, total: u64) -> Policy {
