@@ -45,10 +45,11 @@ use crate::{
     chain::{signature_bytes, Chain},
     encoding::ui_account,
     executor::{Access, Executor},
+    methods::accounts::filter_allows,
     rpc::RpcError,
     store::Batch,
 };
-use leash_sdk::{spl, token_account};
+use leash_sdk::token_account;
 
 /// Commits a connection may fall behind before it is closed.
 pub const EVENT_CAPACITY: usize = 1024;
@@ -142,7 +143,7 @@ impl Publisher {
             .map(|(pubkey, account)| {
                 let account = account.clone().unwrap_or_default();
                 let mint_decimals = token_account::parse(&account.owner, &account.data)
-                    .and_then(|view| Some((view.mint, mint_decimals(chain, &view.mint)?)));
+                    .and_then(|view| Some((view.mint, chain.mint_decimals(&view.mint)?)));
                 ChangedAccount {
                     pubkey: *pubkey,
                     account,
@@ -157,13 +158,6 @@ impl Publisher {
             accounts,
         }));
     }
-}
-
-fn mint_decimals(chain: &Chain, mint: &Pubkey) -> Option<u8> {
-    let account = chain.account(mint)?;
-    token_account::is_token_program(&account.owner)
-        .then(|| spl::mint_decimals(&account.data))
-        .flatten()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -634,7 +628,9 @@ impl Connection {
                         } => {
                             for changed in accounts.iter().filter(|a| {
                                 a.account.owner == *program
-                                    && filters.iter().all(|f| filter_allows(f, &a.account))
+                                    && filters.iter().all(|f| {
+                                        filter_allows(f, &a.account.owner, &a.account.data)
+                                    })
                             }) {
                                 let value = json!({
                                     "pubkey": changed.pubkey.to_string(),
@@ -684,14 +680,4 @@ fn encode(changed: &ChangedAccount, config: &RpcAccountInfoConfig) -> Value {
     ui.ok()
         .and_then(|ui| serde_json::to_value(ui).ok())
         .unwrap_or(Value::Null)
-}
-
-fn filter_allows(filter: &RpcFilterType, account: &Account) -> bool {
-    match filter {
-        RpcFilterType::DataSize(size) => account.data.len() as u64 == *size,
-        RpcFilterType::Memcmp(memcmp) => memcmp.bytes_match(&account.data),
-        RpcFilterType::TokenAccountState => {
-            token_account::parse(&account.owner, &account.data).is_some()
-        }
-    }
 }

@@ -13,15 +13,10 @@ use super::transaction::transaction_with_meta;
 use crate::{
     chain::{Chain, BLOCKHASH_VALIDITY_SLOTS, SLOTS_PER_EPOCH},
     rpc::{context, nth, optional, required, RpcError, RpcResult},
-    store::StoreError,
 };
 
 /// The widest range `getBlocks` answers, as validators.
 const MAX_GET_BLOCKS_RANGE: u64 = 500_000;
-
-fn internal(e: StoreError) -> RpcError {
-    RpcError::from(e)
-}
 
 fn not_available(slot: u64) -> RpcError {
     RpcError::new(-32004, format!("Block not available for slot {slot}"))
@@ -39,7 +34,7 @@ pub fn get_block(chain: &Chain, params: &Value) -> RpcResult {
     if slot > chain.slot() {
         return Err(not_available(slot));
     }
-    let Some(block) = chain.store().block(slot).map_err(internal)? else {
+    let Some(block) = chain.store().block(slot)? else {
         return Err(RpcError::new(
             -32009,
             format!("Slot {slot} was skipped, or missing in long-term storage"),
@@ -47,7 +42,7 @@ pub fn get_block(chain: &Chain, params: &Value) -> RpcResult {
     };
     let encoding = config.encoding.unwrap_or(UiTransactionEncoding::Json);
     let details = config.transaction_details.unwrap_or_default();
-    let signatures = chain.store().slot_signatures(slot).map_err(internal)?;
+    let signatures = chain.store().slot_signatures(slot)?;
     let mut value = json!({
         "blockhash": Hash::new_from_array(block.blockhash).to_string(),
         "previousBlockhash": Hash::new_from_array(block.previous_blockhash).to_string(),
@@ -66,7 +61,7 @@ pub fn get_block(chain: &Chain, params: &Value) -> RpcResult {
         TransactionDetails::Full | TransactionDetails::Accounts => {
             let mut transactions = Vec::with_capacity(signatures.len());
             for signature in &signatures {
-                let Some(record) = chain.store().transaction(signature).map_err(internal)? else {
+                let Some(record) = chain.store().transaction(signature)? else {
                     continue;
                 };
                 if details == TransactionDetails::Full {
@@ -123,10 +118,7 @@ pub fn get_blocks(chain: &Chain, params: &Value) -> RpcResult {
             "Slot range too large; max {MAX_GET_BLOCKS_RANGE}"
         )));
     }
-    let slots = chain
-        .store()
-        .block_slots(start, end, usize::MAX)
-        .map_err(internal)?;
+    let slots = chain.store().block_slots(start, end, usize::MAX)?;
     Ok(json!(slots))
 }
 
@@ -140,14 +132,13 @@ pub fn get_blocks_with_limit(chain: &Chain, params: &Value) -> RpcResult {
     }
     let slots = chain
         .store()
-        .block_slots(start, chain.slot(), limit as usize)
-        .map_err(internal)?;
+        .block_slots(start, chain.slot(), limit as usize)?;
     Ok(json!(slots))
 }
 
 /// `minimumLedgerSlot` and `getFirstAvailableBlock`: the first recorded block.
 pub fn first_block(chain: &Chain) -> RpcResult {
-    let first = chain.store().first_block().map_err(internal)?;
+    let first = chain.store().first_block()?;
     Ok(json!(first.unwrap_or(chain.slot())))
 }
 
@@ -168,10 +159,7 @@ pub fn recent_prioritization_fees(chain: &Chain, params: &Value) -> RpcResult {
     let start = chain
         .slot()
         .saturating_sub(BLOCKHASH_VALIDITY_SLOTS.saturating_sub(1));
-    let slots = chain
-        .store()
-        .block_slots(start, chain.slot(), usize::MAX)
-        .map_err(internal)?;
+    let slots = chain.store().block_slots(start, chain.slot(), usize::MAX)?;
     Ok(json!(slots
         .iter()
         .map(|slot| json!({"slot": slot, "prioritizationFee": 0}))
@@ -211,11 +199,7 @@ pub fn block_production(chain: &Chain, params: &Value) -> RpcResult {
     }
     let mut by_identity = serde_json::Map::new();
     if config.identity.as_deref().is_none_or(|i| i == identity) {
-        let produced = chain
-            .store()
-            .block_slots(first, last, usize::MAX)
-            .map_err(internal)?
-            .len();
+        let produced = chain.store().block_slots(first, last, usize::MAX)?.len();
         let leader_slots = last - first + 1;
         by_identity.insert(identity, json!([leader_slots, produced]));
     }

@@ -9,11 +9,12 @@ use solana_rpc_client_types::config::RpcTransactionConfig;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
+use super::status::status;
 use crate::{
     chain::{signature_bytes, Chain},
     encoding::token_amount,
     parsed::parse_instruction,
-    rpc::{nth, optional, parse_signature, required, status, RpcError, RpcResult},
+    rpc::{nth, optional, parse_signature, required, RpcError, RpcResult},
     store::{InnerIx, TokenBalance, TxRecord},
 };
 
@@ -219,10 +220,7 @@ pub fn get_transaction(chain: &Chain, params: &Value) -> RpcResult {
             )
         }
     };
-    let record = chain
-        .store()
-        .transaction(&signature_bytes(&signature))
-        .map_err(|e| RpcError::internal(e.to_string()))?;
+    let record = chain.store().transaction(&signature_bytes(&signature))?;
     let Some(record) = record else {
         return Ok(Value::Null);
     };

@@ -1,0 +1,85 @@
+//! The chain's clock and identity: health, version, slot and block height, epoch, blockhashes,
+//! fees, rent and block times.
+
+use base64::{prelude::BASE64_STANDARD, Engine};
+use serde_json::{json, Value};
+use solana_hash::Hash;
+use solana_message::VersionedMessage;
+
+use crate::{
+    chain::{Chain, SLOTS_PER_EPOCH},
+    rpc::{context, required, RpcError, RpcResult, SOLANA_CORE_VERSION},
+};
+
+pub fn version() -> Value {
+    json!({"solana-core": SOLANA_CORE_VERSION, "feature-set": 0, "leash": env!("CARGO_PKG_VERSION")})
+}
+
+pub fn get_block_time(chain: &Chain, params: &Value) -> RpcResult {
+    let slot: u64 = required(params, 0, "a slot")?;
+    if slot > chain.slot() {
+        return Err(RpcError::new(
+            -32004,
+            format!("Block not available for slot {slot}"),
+        ));
+    }
+    // The current slot's time exactly; an earlier block's recorded time; earlier slots with no
+    // recorded block (older ledgers) estimated at 400 ms per slot.
+    if let Some(block) = (slot < chain.slot())
+        .then(|| chain.store().block(slot))
+        .transpose()?
+        .flatten()
+    {
+        return Ok(json!(block.block_time));
+    }
+    let behind = i64::try_from((chain.slot() - slot).saturating_mul(2) / 5).unwrap_or(i64::MAX);
+    Ok(json!(chain.unix_timestamp().saturating_sub(behind)))
+}
+
+pub fn epoch_info(chain: &Chain) -> Value {
+    let slot = chain.slot();
+    json!({
+        "absoluteSlot": slot,
+        "blockHeight": slot,
+        "epoch": slot / SLOTS_PER_EPOCH,
+        "slotIndex": slot % SLOTS_PER_EPOCH,
+        "slotsInEpoch": SLOTS_PER_EPOCH,
+        "transactionCount": chain.transaction_count(),
+    })
+}
+
+pub fn latest_blockhash(chain: &Chain) -> RpcResult {
+    let (hash, last_valid) = chain.latest_blockhash();
+    context(
+        chain,
+        json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid}),
+    )
+}
+
+pub fn is_blockhash_valid(chain: &Chain, params: &Value) -> RpcResult {
+    let text: String = required(params, 0, "a blockhash")?;
+    let hash: Hash = text.parse().map_err(|_| {
+        RpcError::invalid_params(format!("Invalid param: {text:?} is not a blockhash"))
+    })?;
+    context(chain, chain.is_blockhash_valid(&hash))
+}
+
+pub fn fee_for_message(chain: &Chain, params: &Value) -> RpcResult {
+    let encoded: String = required(params, 0, "a base64 message")?;
+    let bytes = BASE64_STANDARD
+        .decode(&encoded)
+        .map_err(|e| RpcError::invalid_params(format!("invalid base64: {e}")))?;
+    let message: VersionedMessage = bincode::deserialize(&bytes)
+        .map_err(|e| RpcError::invalid_params(format!("failed to deserialize message: {e}")))?;
+    let fee = chain
+        .is_blockhash_valid(message.recent_blockhash())
+        .then(|| {
+            u64::from(message.header().num_required_signatures) * chain.lamports_per_signature()
+        });
+    context(chain, fee)
+}
+
+pub fn minimum_balance_for_rent_exemption(chain: &Chain, params: &Value) -> RpcResult {
+    let len: usize = required(params, 0, "a data length")?;
+    Ok(json!(chain.minimum_balance_for_rent_exemption(len)))
+}

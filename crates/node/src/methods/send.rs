@@ -1,0 +1,192 @@
+//! Sending: `sendTransaction`, `simulateTransaction` and the faucet's `requestAirdrop`, with
+//! Solana's error shapes for refused transactions. Transactions are decoded (and their size
+//! checked first) in the request's task, never on the executor.
+
+use base64::{prelude::BASE64_STANDARD, Engine};
+use serde_json::{json, Value};
+use solana_rpc_client_types::config::{
+    RpcAccountInfoConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig,
+};
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+
+use super::{accounts::encode, check_min_context_slot, Method};
+use crate::{
+    chain::{Chain, SendError},
+    limits,
+    rpc::{context, optional, parse_pubkey, pubkey, required, Rpc, RpcError, RpcResult},
+};
+
+/// Largest serialized transaction a validator accepts.
+const PACKET_DATA_SIZE: usize = 1232;
+
+fn decode_transaction(
+    encoded: &str,
+    encoding: Option<UiTransactionEncoding>,
+) -> Result<VersionedTransaction, RpcError> {
+    limits::check_encoded_transaction(encoded, encoding)?;
+    let bytes = match encoding.unwrap_or(UiTransactionEncoding::Base58) {
+        UiTransactionEncoding::Base58 | UiTransactionEncoding::Binary => bs58::decode(encoded)
+            .into_vec()
+            .map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e}")))?,
+        UiTransactionEncoding::Base64 => BASE64_STANDARD
+            .decode(encoded)
+            .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e}")))?,
+        other => {
+            return Err(RpcError::invalid_params(format!(
+                "unsupported encoding: {other}. Supported encodings: base58, base64"
+            )))
+        }
+    };
+    if bytes.len() > PACKET_DATA_SIZE {
+        return Err(RpcError::invalid_params(format!(
+            "transaction too large: {} bytes (max: {PACKET_DATA_SIZE} bytes)",
+            bytes.len()
+        )));
+    }
+    let tx: VersionedTransaction = bincode::deserialize(&bytes)
+        .map_err(|e| RpcError::invalid_params(format!("failed to deserialize transaction: {e}")))?;
+    tx.sanitize()
+        .map_err(|e| RpcError::invalid_params(format!("invalid transaction: {e}")))?;
+    Ok(tx)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors of sendTransaction.
+
+fn simulation_result(
+    err: Option<&TransactionError>,
+    meta: Option<&litesvm::types::TransactionMetadata>,
+) -> Value {
+    let return_data = meta.filter(|m| !m.return_data.data.is_empty()).map(|m| {
+        json!({"programId": m.return_data.program_id.to_string(), "data": [BASE64_STANDARD.encode(&m.return_data.data), "base64"]})
+    });
+    json!({
+        "err": err,
+        "logs": meta.map(|m| m.logs.clone()).unwrap_or_default(),
+        "accounts": null,
+        "unitsConsumed": meta.map(|m| m.compute_units_consumed).unwrap_or(0),
+        "returnData": return_data,
+        "innerInstructions": null,
+        "replacementBlockhash": null,
+        "fee": meta.map(|m| m.fee),
+    })
+}
+
+fn preflight_error(
+    err: &TransactionError,
+    meta: Option<&litesvm::types::TransactionMetadata>,
+) -> RpcError {
+    RpcError {
+        code: -32002,
+        message: format!("Transaction simulation failed: {err}"),
+        data: Some(simulation_result(Some(err), meta)),
+    }
+}
+
+/// How a refused send answers; a ledger failure through the typed [`RpcError::from`].
+pub(crate) fn send_error(e: SendError) -> RpcError {
+    match e {
+        SendError::AlreadyProcessed => preflight_error(&TransactionError::AlreadyProcessed, None),
+        SendError::BlockhashNotFound => preflight_error(&TransactionError::BlockhashNotFound, None),
+        SendError::SignatureFailure => {
+            RpcError::new(-32003, "Transaction signature verification failure")
+        }
+        SendError::Rejected(err) => preflight_error(&err, None),
+        SendError::Preflight { err, meta } => preflight_error(&err, Some(&meta)),
+        SendError::Unsupported(why) => RpcError::invalid_params(why),
+        SendError::Faucet(why) => RpcError::internal(why),
+        SendError::Store(e) => RpcError::from(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The methods.
+
+pub async fn send_transaction(rpc: &Rpc, params: Value) -> RpcResult {
+    let encoded: String = required(&params, 0, "an encoded transaction")?;
+    let config: RpcSendTransactionConfig = optional(&params, 1)?;
+    let tx = decode_transaction(&encoded, config.encoding)?;
+    rpc.executor
+        .run(Method::SendTransaction.access(), move |chain| {
+            check_min_context_slot(chain, &params)?;
+            let signature = chain
+                .send_transaction(tx, !config.skip_preflight)
+                .map_err(send_error)?;
+            Ok(json!(signature.to_string()))
+        })
+        .await
+}
+
+pub async fn simulate_transaction(rpc: &Rpc, params: Value) -> RpcResult {
+    let encoded: String = required(&params, 0, "an encoded transaction")?;
+    let config: RpcSimulateTransactionConfig = optional(&params, 1)?;
+    let tx = decode_transaction(&encoded, config.encoding)?;
+    if config.sig_verify && config.replace_recent_blockhash {
+        return Err(RpcError::invalid_params(
+            "sigVerify may not be used with replaceRecentBlockhash",
+        ));
+    }
+    rpc.executor
+        .run(Method::SimulateTransaction.access(), move |chain| {
+            check_min_context_slot(chain, &params)?;
+            simulate(chain, tx, &config)
+        })
+        .await
+}
+
+fn simulate(
+    chain: &mut Chain,
+    mut tx: VersionedTransaction,
+    config: &RpcSimulateTransactionConfig,
+) -> RpcResult {
+    let mut replacement = Value::Null;
+    if config.replace_recent_blockhash {
+        let (hash, last_valid) = chain.latest_blockhash();
+        tx.message.set_recent_blockhash(hash);
+        replacement = json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid});
+    } else if !chain.is_blockhash_valid(tx.message.recent_blockhash()) {
+        let mut value = simulation_result(Some(&TransactionError::BlockhashNotFound), None);
+        value["replacementBlockhash"] = Value::Null;
+        return context(chain, value);
+    }
+    let keys = tx.message.static_account_keys().to_vec();
+    let (err, meta, post_accounts) = chain.simulate(tx, config.sig_verify);
+    let mut value = simulation_result(err.as_ref(), Some(&meta));
+    value["replacementBlockhash"] = replacement;
+    if config.inner_instructions {
+        let inner = crate::chain::inner_instructions(&meta.inner_instructions);
+        value["innerInstructions"] = super::transaction::ui_inner_instructions(&inner, &keys, true);
+    }
+    if let Some(requested) = &config.accounts {
+        let account_config = RpcAccountInfoConfig {
+            encoding: requested.encoding,
+            ..Default::default()
+        };
+        let accounts = requested
+            .addresses
+            .iter()
+            .map(|a| {
+                let address = parse_pubkey(a)?;
+                let account = post_accounts
+                    .iter()
+                    .find(|(k, _)| *k == address)
+                    .map(|(_, acc)| acc.clone())
+                    .or_else(|| chain.account(&address));
+                account
+                    .map(|acc| encode(chain, &acc, &account_config))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, RpcError>>()?;
+        value["accounts"] = json!(accounts);
+    }
+    context(chain, value)
+}
+
+pub fn request_airdrop(chain: &mut Chain, params: &Value) -> RpcResult {
+    let address = pubkey(params, 0)?;
+    let lamports: u64 = required(params, 1, "lamports")?;
+    let signature = chain.airdrop(&address, lamports).map_err(send_error)?;
+    Ok(json!(signature.to_string()))
+}
