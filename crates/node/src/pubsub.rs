@@ -17,6 +17,7 @@ use std::{
     },
 };
 
+use axum::serve::ListenerExt;
 use axum::{
     extract::{
         ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
@@ -188,6 +189,10 @@ pub async fn serve(
     };
     let app = Router::new().fallback(upgrade).with_state(state);
     let mut stop = shutdown;
+    // Notifications are small writes a client waits on: send them at once (no Nagle delay).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { stopped(&mut stop).await })
         .await
