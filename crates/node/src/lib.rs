@@ -114,7 +114,10 @@ impl Node {
                 rpc: rpc::Rpc {
                     executor: self.executor.clone(),
                     allow_time_travel: self.allow_time_travel,
-                    address: Some(self.address),
+                    addresses: rpc::Addresses {
+                        rpc: Some(self.address),
+                        pubsub: self.ws_listener.local_addr().ok(),
+                    },
                 },
                 limits: self.limits.clone(),
             });

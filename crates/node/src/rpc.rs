@@ -141,8 +141,15 @@ pub struct Rpc {
     pub executor: Executor,
     /// `leash_warpSlot` and `leash_setUnixTimestamp` answer only with `--allow-time-travel`.
     pub allow_time_travel: bool,
-    /// The RPC address, for `getClusterNodes`.
-    pub address: Option<std::net::SocketAddr>,
+    /// Where this node listens, for `getClusterNodes`.
+    pub addresses: Addresses,
+}
+
+/// The node's RPC and PubSub addresses (`getClusterNodes` lists them).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Addresses {
+    pub rpc: Option<std::net::SocketAddr>,
+    pub pubsub: Option<std::net::SocketAddr>,
 }
 
 /// Answers one parsed JSON-RPC request object; `None` for a notification (no `id`).

@@ -383,6 +383,10 @@ fn single_node_cluster_methods_decode_in_solana_rpc_client() {
         nodes[0].rpc.map(|a| format!("http://{a}")),
         Some(node.url.clone())
     );
+    assert_eq!(
+        nodes[0].pubsub.map(|a| format!("ws://{a}")),
+        Some(node.ws_url.clone())
+    );
     assert!(nodes[0].gossip.is_none());
     let production = client.get_block_production().unwrap().value;
     let (leader_slots, produced) = production.by_identity[&identity.to_string()];

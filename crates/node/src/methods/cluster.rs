@@ -1,8 +1,6 @@
 //! The cluster, which is this one node: its identity leads every slot, it has no votes, no
 //! stake rewards and no fee market; supply is the sum of every account it holds.
 
-use std::net::SocketAddr;
-
 use serde_json::{json, Value};
 use solana_message::Message;
 use solana_program::{instruction::Instruction, pubkey::Pubkey};
@@ -14,7 +12,10 @@ use solana_transaction::{versioned::VersionedTransaction, Transaction};
 use crate::{
     chain::{Chain, SLOTS_PER_EPOCH},
     encoding::token_amount,
-    rpc::{context, nth, optional, pubkey, required, RpcError, RpcResult, SOLANA_CORE_VERSION},
+    rpc::{
+        context, nth, optional, pubkey, required, Addresses, RpcError, RpcResult,
+        SOLANA_CORE_VERSION,
+    },
 };
 use leash_sdk::token_account;
 
@@ -128,7 +129,7 @@ pub fn stake_minimum_delegation(chain: &mut Chain) -> RpcResult {
     }
 }
 
-pub fn cluster_nodes(chain: &Chain, address: Option<SocketAddr>) -> Value {
+pub fn cluster_nodes(chain: &Chain, addresses: Addresses) -> Value {
     json!([{
         "pubkey": chain.identity().to_string(),
         "gossip": null,
@@ -139,8 +140,8 @@ pub fn cluster_nodes(chain: &Chain, address: Option<SocketAddr>) -> Value {
         "tpuForwardsQuic": null,
         "tpuVote": null,
         "serveRepair": null,
-        "rpc": address.map(|a| a.to_string()),
-        "pubsub": null,
+        "rpc": addresses.rpc.map(|a| a.to_string()),
+        "pubsub": addresses.pubsub.map(|a| a.to_string()),
         "version": SOLANA_CORE_VERSION,
         "featureSet": null,
         "shredVersion": 0,

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::{
     executor::Access,
-    rpc::{Rpc, RpcError, RpcResult},
+    rpc::{Addresses, Rpc, RpcError, RpcResult},
 };
 
 /// One table: each method's variant, its JSON-RPC name and whether it reads or writes.
@@ -146,10 +146,10 @@ pub async fn dispatch(rpc: &Rpc, name: &str, params: Value) -> RpcResult {
         Method::SimulateTransaction => send::simulate_transaction(rpc, params).await,
         Method::GetProgramAccounts => accounts::get_program_accounts(rpc, params).await,
         _ => {
-            let address = rpc.address;
+            let addresses = rpc.addresses;
             rpc.executor
                 .run(method.access(), move |chain| {
-                    call(chain, method, &params, address)
+                    call(chain, method, &params, addresses)
                 })
                 .await
         }
@@ -161,7 +161,7 @@ fn call(
     chain: &mut crate::chain::Chain,
     method: Method,
     params: &Value,
-    address: Option<std::net::SocketAddr>,
+    addresses: Addresses,
 ) -> RpcResult {
     check_min_context_slot(chain, params)?;
     match method {
@@ -201,7 +201,7 @@ fn call(
         Method::GetTokenLargestAccounts => cluster::token_largest_accounts(chain, params),
         Method::GetStakeMinimumDelegation => cluster::stake_minimum_delegation(chain),
         Method::GetVoteAccounts => Ok(json!({"current": [], "delinquent": []})),
-        Method::GetClusterNodes => Ok(cluster::cluster_nodes(chain, address)),
+        Method::GetClusterNodes => Ok(cluster::cluster_nodes(chain, addresses)),
         Method::GetIdentity => Ok(json!({"identity": chain.identity().to_string()})),
         Method::GetSlotLeader => Ok(json!(chain.identity().to_string())),
         Method::GetSlotLeaders => cluster::slot_leaders(chain, params),
