@@ -111,6 +111,12 @@ impl VaultKeys {
         VaultKeys(keys)
     }
 
+    /// The vault itself.
+    pub fn vault(&self) -> &Pubkey {
+        // `new` always puts the vault first.
+        &self.0[0]
+    }
+
     pub fn contains(&self, key: &Pubkey) -> bool {
         self.0.contains(key)
     }
@@ -176,7 +182,7 @@ impl Ledger {
 /// Refuses an outcome in which an authority the vault held would leave it (DESIGN.md §3.6
 /// rule 4), logging the rule and the account. Checked before anything is charged.
 pub fn check_authorities(
-    vault: &Pubkey,
+    keys: &VaultKeys,
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), LeashError> {
@@ -184,7 +190,7 @@ pub fn check_authorities(
         leash_log!("{what}");
         Err(LeashError::ForbiddenAuthorityChange)
     }
-    let keys = VaultKeys::new(vault, before);
+    let vault = keys.vault();
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         if was.key == *vault && !(now.is_system() && now.data_len == 0) {
             return refuse(format_args!(
@@ -192,7 +198,7 @@ pub fn check_authorities(
             ));
         }
         if let Some(mint) = was.mint() {
-            if holds_mint_authority(&keys, was, &mint) && !mint_unchanged_but_supply(was, now) {
+            if holds_mint_authority(keys, was, &mint) && !mint_unchanged_but_supply(was, now) {
                 return refuse(format_args!(
                     "authority of mint {} would change, or the mint would be reconfigured",
                     was.key
@@ -355,8 +361,8 @@ fn vault_account_unchanged(was: &AccountState, now: &AccountState) -> bool {
 /// supply increase, plus for a mint whose withheld fees the vault may withdraw the decrease of the
 /// fees withheld in it and its passed accounts. A side where an account is not of that kind (not
 /// yet created, closed, assigned away) counts 0.
-pub fn outflows(vault: &Pubkey, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
-    let keys = VaultKeys::new(vault, before);
+pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
+    let vault = keys.vault();
     // Netted sums: the vault's own value, and the withheld-fee pools of mints whose fees only
     // the vault may withdraw.
     let mut netted_before = Ledger::default();
@@ -413,7 +419,7 @@ pub fn outflows(vault: &Pubkey, before: &Snapshot, after: &Snapshot) -> Vec<(Pub
                 NATIVE_SOL_MINT,
                 u128::from(was.lamports.saturating_sub(kept)),
             );
-        } else if debitable(&keys, before, was) || debitable(&keys, after, now) {
+        } else if debitable(keys, before, was) || debitable(keys, after, now) {
             charged.add(
                 NATIVE_SOL_MINT,
                 u128::from(was.lamports.saturating_sub(now.lamports)),
@@ -544,6 +550,19 @@ mod tests {
         token_account::{BASE_ACCOUNT_LEN, BASE_MINT_LEN, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID},
     };
     use proptest::prelude::*;
+
+    /// The pure functions with the vault keys taken from `before`, as `Execute` does.
+    fn check_authorities(
+        vault: &Pubkey,
+        before: &Snapshot,
+        after: &Snapshot,
+    ) -> Result<(), LeashError> {
+        super::check_authorities(&VaultKeys::new(vault, before), before, after)
+    }
+
+    fn outflows(vault: &Pubkey, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
+        super::outflows(&VaultKeys::new(vault, before), before, after)
+    }
 
     const VAULT: Pubkey = Pubkey::new_from_array([200; 32]);
     const OUTSIDER: Pubkey = Pubkey::new_from_array([201; 32]);

@@ -21,7 +21,7 @@ use super::{
     write_session,
 };
 use crate::{
-    accounting::{self, Snapshot},
+    accounting::{self, Snapshot, VaultKeys},
     calls::{self, ValidatedCalls},
     error::LeashError,
     event::LeashEvent,
@@ -159,8 +159,10 @@ pub(super) fn process(
     calls.invoke(&vault_seeds(accounts.wallet.key, &bump))?;
     let after = Snapshot::capture(accounts.all)?;
 
-    accounting::check_authorities(vault, &before, &after)?;
-    let outflows = accounting::outflows(vault, &before, &after);
+    // Judged before the calls: multisigs listing the vault count as the vault.
+    let keys = VaultKeys::new(vault, &before);
+    accounting::check_authorities(&keys, &before, &after)?;
+    let outflows = accounting::outflows(&keys, &before, &after);
     accounting::charge(
         &session.policy,
         &mut session.spent,
