@@ -8,11 +8,12 @@
 //! an authority the vault held would leave it. This module is pure logic over snapshots; the
 //! rules and the decisions DESIGN.md leaves open are listed in docs/program.md ("Value model").
 
-use solana_program::{account_info::AccountInfo, program_error::ProgramError, pubkey::Pubkey};
+use alloc::{vec, vec::Vec};
 
 use crate::{
     error::LeashError,
     leash_log,
+    platform::{Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
     state::{Policy, Spent, NATIVE_SOL_MINT},
     token_account::{
         self, MintView, TokenAccountKind, TokenAccountView, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
@@ -20,8 +21,6 @@ use crate::{
         SUPPLY_RANGE,
     },
 };
-
-const SYSTEM_PROGRAM_ID: Pubkey = solana_system_interface::program::ID;
 
 /// One passed account at one moment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,21 +60,21 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Captures `accounts`, skipping repeated keys.
-    pub fn capture(accounts: &[AccountInfo]) -> Result<Snapshot, ProgramError> {
+    pub fn capture(accounts: &[Account]) -> Result<Snapshot, ProgramError> {
         let mut states: Vec<AccountState> = Vec::with_capacity(accounts.len());
         for account in accounts {
-            if states.iter().any(|s| s.key == *account.key) {
+            if states.iter().any(|s| s.key == *account.key()) {
                 continue;
             }
-            let data = account.try_borrow_data()?;
-            let copied = if token_account::is_token_program(account.owner) {
+            let data = account.data()?;
+            let copied = if token_account::is_token_program(account.owner()) {
                 data.to_vec()
             } else {
                 Vec::new()
             };
             states.push(AccountState {
-                key: *account.key,
-                owner: *account.owner,
+                key: *account.key(),
+                owner: *account.owner(),
                 lamports: account.lamports(),
                 data_len: data.len(),
                 data: copied,

@@ -4,16 +4,15 @@
 //! instruction lacks, only the vault is a signer, and no call targets Leash itself or (for
 //! sessions) a program outside the policy.
 
-use solana_program::{
-    account_info::AccountInfo,
-    entrypoint::ProgramResult,
-    instruction::{AccountMeta, Instruction},
-    program::invoke_signed,
-    program_error::ProgramError,
-    pubkey::Pubkey,
-};
+use alloc::vec::Vec;
 
-use crate::{error::LeashError, instruction::Call, leash_log, token_account};
+use crate::{
+    error::LeashError,
+    instruction::Call,
+    leash_log,
+    platform::{invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey},
+    token_account,
+};
 
 /// The discriminator of SPL Token's (p-token's) and Token-2022's `Batch` instruction.
 pub const TOKEN_BATCH_DISCRIMINATOR: u8 = 255;
@@ -21,13 +20,13 @@ pub const TOKEN_BATCH_DISCRIMINATOR: u8 = 255;
 /// How many instructions `calls` carry, as `max_calls_per_tx` counts them (DESIGN.md §3.6
 /// rule 5): one per call, except that a token-program `Batch` counts the instructions inside it.
 /// A program index out of range counts one here and is refused by [`ValidatedCalls::new`].
-pub fn instruction_count(accounts: &[AccountInfo], calls: &[Call]) -> usize {
+pub fn instruction_count(accounts: &[Account], calls: &[Call]) -> usize {
     calls
         .iter()
         .map(|call| {
             let is_token = accounts
                 .get(usize::from(call.program))
-                .is_some_and(|p| token_account::is_token_program(p.key));
+                .is_some_and(|p| token_account::is_token_program(p.key()));
             if is_token {
                 token_instruction_count(&call.data)
             } else {
@@ -59,9 +58,8 @@ pub fn token_instruction_count(data: &[u8]) -> usize {
 
 /// One call, its program and accounts resolved.
 pub struct ValidatedCall<'a, 'info> {
-    program: &'a AccountInfo<'info>,
-    metas: Vec<AccountMeta>,
-    infos: Vec<AccountInfo<'info>>,
+    program: &'a Account<'info>,
+    accounts: Vec<CpiAccount<'a, 'info>>,
     data: &'a [u8],
 }
 
@@ -76,7 +74,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
     /// (`ProgramNotAllowed`); then every call account exists, is writable only if the outer
     /// account is, and is a signer only if it is the vault (`InvalidAccount`).
     pub fn new(
-        accounts: &'a [AccountInfo<'info>],
+        accounts: &'a [Account<'info>],
         calls: &'a [Call],
         vault_index: u8,
         allowed: Option<&[Pubkey]>,
@@ -86,39 +84,35 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
             let program = accounts
                 .get(usize::from(call.program))
                 .ok_or_else(|| invalid("call program index out of range"))?;
-            let permitted = allowed.is_none_or(|allowed| allowed.contains(program.key));
-            if *program.key == crate::ID || !permitted {
-                leash_log!("program {} is not allowed", program.key);
+            let permitted = allowed.is_none_or(|allowed| allowed.contains(program.key()));
+            if *program.key() == crate::ID || !permitted {
+                leash_log!("program {} is not allowed", program.key());
                 return Err(LeashError::ProgramNotAllowed.into());
             }
             programs.push(program);
         }
         let mut validated = Vec::with_capacity(calls.len());
         for (call, program) in calls.iter().zip(programs) {
-            let mut metas = Vec::with_capacity(call.accounts.len());
-            let mut infos = Vec::with_capacity(call.accounts.len().saturating_add(1));
+            let mut resolved = Vec::with_capacity(call.accounts.len());
             for account in &call.accounts {
-                let info = accounts
+                let outer = accounts
                     .get(usize::from(account.index))
                     .ok_or_else(|| invalid("call account index out of range"))?;
-                if account.writable && !info.is_writable {
+                if account.writable && !outer.is_writable() {
                     return Err(invalid("call marks a read-only account writable"));
                 }
                 if account.signer && account.index != vault_index {
                     return Err(invalid("only the vault may sign inner calls"));
                 }
-                metas.push(AccountMeta {
-                    pubkey: *info.key,
-                    is_signer: account.signer,
+                resolved.push(CpiAccount {
+                    account: outer,
                     is_writable: account.writable,
+                    is_signer: account.signer,
                 });
-                infos.push(info.clone());
             }
-            infos.push(program.clone());
             validated.push(ValidatedCall {
                 program,
-                metas,
-                infos,
+                accounts: resolved,
                 data: &call.data,
             });
         }
@@ -128,12 +122,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
     /// Invokes every call in order with the vault as PDA signer.
     pub fn invoke(&self, vault_seeds: &[&[u8]]) -> ProgramResult {
         for call in &self.calls {
-            let instruction = Instruction {
-                program_id: *call.program.key,
-                accounts: call.metas.clone(),
-                data: call.data.to_vec(),
-            };
-            invoke_signed(&instruction, &call.infos, &[vault_seeds])?;
+            invoke_signed(call.program, &call.accounts, call.data, &[vault_seeds])?;
         }
         Ok(())
     }

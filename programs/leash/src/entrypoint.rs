@@ -1,4 +1,13 @@
-//! The SBF entrypoint. Natively the runtime adapter calls [`crate::process_instruction`]
-//! directly, so builds for the SDK and CLI use the `no-entrypoint` feature.
+//! The SBF entrypoint: pinocchio's, over the runtime's input buffer without copying.
 
-solana_program::entrypoint!(crate::processor::process_instruction);
+use pinocchio::{AccountView, Address, ProgramResult};
+
+use crate::platform::Account;
+
+pinocchio::program_entrypoint!(entrypoint);
+pinocchio::default_allocator!();
+pinocchio::nostd_panic_handler!();
+
+fn entrypoint(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+    crate::processor::process(program_id, Account::from_views(accounts), data)
+}

@@ -1,6 +1,6 @@
 //! Custom program errors, codes 6000–6019 (DESIGN.md §3.4).
 
-use solana_program::program_error::ProgramError;
+use crate::platform::ProgramError;
 
 /// Every way Leash refuses an instruction. The discriminant is the custom error code the
 /// runtime reports (`InstructionError::Custom(code)`); clients map it back with

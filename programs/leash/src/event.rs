@@ -1,10 +1,10 @@
 //! Events, logged borsh-encoded with `sol_log_data` (`Program data: …`); the first byte is the
 //! event kind (the enum variant index).
 
+use alloc::vec::Vec;
 use borsh::{BorshDeserialize, BorshSerialize};
-use solana_program::pubkey::Pubkey;
 
-use crate::state::Authority;
+use crate::{platform::Pubkey, state::Authority};
 
 #[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
 pub enum LeashEvent {

@@ -11,12 +11,17 @@
 //! (account layouts and PDAs), [`processor`] (one module per instruction, each with its accounts
 //! parsed and its checks in order), [`calls`] (inner calls resolved once), [`accounting`]
 //! (snapshots, authorities, outflows, limits), [`error`] (codes 6000–6019), [`event`] (logged
-//! with `sol_log_data`), [`token_account`] (SPL Token / Token-2022 layouts). With the
-//! `no-entrypoint` feature it is a plain library for the SDK, CLI and tests, which use these
-//! same types.
+//! with `sol_log_data`), [`token_account`] (SPL Token / Token-2022 layouts), and
+//! [`platform`], the one place where the SBF build (`no_std`, pinocchio) and the native build
+//! (solana-program, the LiteSVM builtin) differ. With the `no-entrypoint` feature it is a plain
+//! library for the SDK, CLI and tests, which use these same types.
 
+#![cfg_attr(target_arch = "bpf", no_std)]
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
-#![forbid(unsafe_code)]
+// Only `platform` touches raw memory (the account slices and syscalls), and says why.
+#![deny(unsafe_code)]
+
+extern crate alloc;
 
 pub mod accounting;
 pub mod calls;
@@ -24,14 +29,23 @@ pub mod error;
 pub mod event;
 pub mod instruction;
 pub mod log;
+pub mod platform;
 pub mod processor;
 pub mod state;
 pub mod sysvars;
 pub mod token_account;
 
-#[cfg(not(feature = "no-entrypoint"))]
+#[cfg(all(target_arch = "bpf", not(feature = "no-entrypoint")))]
 mod entrypoint;
 
+#[cfg(not(target_arch = "bpf"))]
 pub use processor::process_instruction;
 
-solana_program::declare_id!("LeashSessionKeys111111111111111111111111111");
+/// The program id.
+pub const ID: platform::Pubkey =
+    platform::Pubkey::from_str_const("LeashSessionKeys111111111111111111111111111");
+
+/// The program id, as `declare_id!` gives it.
+pub const fn id() -> platform::Pubkey {
+    ID
+}

@@ -3,8 +3,10 @@
 //! Every account starts with its type byte and layout version; the rest is borsh. Accounts are
 //! allocated at exactly their borsh size.
 
+use alloc::vec::Vec;
 use borsh::{BorshDeserialize, BorshSerialize};
-use solana_program::{hash::hashv, program_error::ProgramError, pubkey::Pubkey};
+
+use crate::platform::{sha256, ProgramError, Pubkey};
 
 use crate::error::LeashError;
 
@@ -289,7 +291,7 @@ pub fn encode_into<T: BorshSerialize>(value: &T, dst: &mut [u8]) -> Result<(), P
 
 /// sha256 of the authority's borsh bytes: the init-authority hash in the wallet seeds.
 pub fn authority_hash(owner: &Authority) -> [u8; 32] {
-    hashv(&[&owner.to_bytes()]).to_bytes()
+    sha256(&[&owner.to_bytes()])
 }
 
 /// The wallet PDA of `owner` and `salt`, with its bump.

@@ -1,45 +1,27 @@
 //! Clock and Rent, on SBF and natively.
 //!
-//! On SBF these are the `sol_get_*_sysvar` syscalls. Off-chain, `solana-get-sysvar` has no
-//! syscall stub (it reports `UnsupportedSysvar`), so the native runtime adapter installs a
-//! provider here that reads the executing transaction's sysvar cache.
+//! On SBF these are the sysvar syscalls. Off-chain, `solana-get-sysvar` has no syscall stub (it
+//! reports `UnsupportedSysvar`), so the native runtime adapter installs a provider here that
+//! reads the executing transaction's sysvar cache.
 
-use solana_program::{clock::Clock, program_error::ProgramError, rent::Rent};
+use crate::platform::{self, ProgramError};
+
+pub use crate::platform::Clock;
 
 /// The current Clock.
 pub fn clock() -> Result<Clock, ProgramError> {
-    #[cfg(target_os = "solana")]
-    {
-        use solana_program::sysvar::Sysvar;
-        Clock::get()
-    }
-    #[cfg(not(target_os = "solana"))]
-    {
-        native::provider()
-            .and_then(|p| (p.clock)())
-            .ok_or(ProgramError::UnsupportedSysvar)
-    }
+    platform::clock()
 }
 
-/// The current Rent.
-pub fn rent() -> Result<Rent, ProgramError> {
-    #[cfg(target_os = "solana")]
-    {
-        use solana_program::sysvar::Sysvar;
-        Rent::get()
-    }
-    #[cfg(not(target_os = "solana"))]
-    {
-        native::provider()
-            .and_then(|p| (p.rent)())
-            .ok_or(ProgramError::UnsupportedSysvar)
-    }
+/// The rent-exempt minimum for `data_len` bytes of account data.
+pub fn minimum_balance(data_len: usize) -> Result<u64, ProgramError> {
+    platform::minimum_balance(data_len)
 }
 
 /// The hook the native runtime adapter fills.
-#[cfg(not(target_os = "solana"))]
+#[cfg(not(target_arch = "bpf"))]
 pub mod native {
-    use super::*;
+    use solana_program::{clock::Clock, rent::Rent};
     use std::sync::OnceLock;
 
     /// Reads sysvars of the transaction being executed on the current thread.
@@ -56,7 +38,7 @@ pub mod native {
         let _ = PROVIDER.set(provider);
     }
 
-    pub(super) fn provider() -> Option<&'static SysvarProvider> {
+    pub(crate) fn provider() -> Option<&'static SysvarProvider> {
         PROVIDER.get()
     }
 }

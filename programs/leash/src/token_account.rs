@@ -7,14 +7,14 @@
 //! follow. A multisig is exactly 355 bytes, a length Token-2022 never gives an account or mint
 //! with extensions, so a 355-byte account is always read as a multisig and nothing else.
 
-use solana_program::pubkey::Pubkey;
+use crate::platform::Pubkey;
 
 /// The SPL Token program.
 pub const TOKEN_PROGRAM_ID: Pubkey =
-    solana_program::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+    Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
 /// The SPL Token-2022 program.
 pub const TOKEN_2022_PROGRAM_ID: Pubkey =
-    solana_program::pubkey!("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+    Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
 
 /// Size of the base token account layout.
 pub const BASE_ACCOUNT_LEN: usize = 165;

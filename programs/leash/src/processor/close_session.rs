@@ -1,22 +1,22 @@
 //! `CloseSession` (instruction 6): the owner any time, anyone once the session has ended; rent
 //! returns to the account that paid it.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+use super::{check_session_wallet, check_writable, invalid_account, load_session, load_wallet};
+use crate::{
+    error::LeashError,
+    event::LeashEvent,
+    platform::{Account, ProgramError, ProgramResult, SYSTEM_PROGRAM_ID},
 };
 
-use super::{check_session_wallet, check_writable, invalid_account, load_session, load_wallet};
-use crate::{error::LeashError, event::LeashEvent};
-
 struct CloseSessionAccounts<'a, 'info> {
-    authority: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    session: &'a AccountInfo<'info>,
-    rent_payer: &'a AccountInfo<'info>,
+    authority: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    session: &'a Account<'info>,
+    rent_payer: &'a Account<'info>,
 }
 
 impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [authority, wallet, session, rent_payer, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -34,19 +34,19 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
         let wallet = load_wallet(self.wallet)?;
         let session = load_session(self.session)?;
         check_writable(self.session, "session must be writable")?;
-        check_session_wallet(&session, self.wallet.key)?;
+        check_session_wallet(&session, self.wallet.key())?;
         // 2. The rent goes back to whoever paid it.
-        if *self.rent_payer.key != session.rent_payer {
+        if *self.rent_payer.key() != session.rent_payer {
             return Err(invalid_account(
                 "rent_payer is not the account that paid the session's rent",
             ));
         }
         check_writable(self.rent_payer, "rent_payer must be writable")?;
         // 3. Signed; by the owner, or the session has ended.
-        if !self.authority.is_signer {
+        if !self.authority.is_signer() {
             return Err(LeashError::Unauthorized.into());
         }
-        if self.authority.key != wallet.owner.signer_key() {
+        if self.authority.key() != wallet.owner.signer_key() {
             let clock = crate::sysvars::clock()?;
             let ended =
                 session.is_revoked(&wallet) || session.is_expired(clock.unix_timestamp, clock.slot);
@@ -58,7 +58,7 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
+pub(super) fn process(accounts: &[Account]) -> ProgramResult {
     let accounts = CloseSessionAccounts::parse(accounts)?;
     accounts.validate()?;
     let session = accounts.session;
@@ -67,12 +67,12 @@ pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
         .lamports()
         .checked_add(session.lamports())
         .ok_or(LeashError::ArithmeticOverflow)?;
-    **accounts.rent_payer.try_borrow_mut_lamports()? = refunded;
-    **session.try_borrow_mut_lamports()? = 0;
+    accounts.rent_payer.set_lamports(refunded)?;
+    session.set_lamports(0)?;
     session.resize(0)?;
-    session.assign(&solana_system_interface::program::ID);
+    session.assign(&SYSTEM_PROGRAM_ID);
     LeashEvent::SessionClosed {
-        session: *session.key,
+        session: *session.key(),
     }
     .emit();
     Ok(())

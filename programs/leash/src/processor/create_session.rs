@@ -1,16 +1,12 @@
 //! `CreateSession` (instruction 1): registers a session key and its policy under a wallet.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
-    pubkey::Pubkey,
-};
-
 use super::{
     check_owner, check_signer, check_system_program, check_writable, create_pda_account,
     invalid_account, load_wallet, write_session,
 };
 use crate::{
     event::LeashEvent,
+    platform::{Account, ProgramError, ProgramResult, Pubkey},
     state::{
         session_address, Policy, Session, Spent, Wallet, LAYOUT_VERSION, SESSION_ACCOUNT_TYPE,
         SESSION_SEED,
@@ -18,15 +14,15 @@ use crate::{
 };
 
 struct CreateSessionAccounts<'a, 'info> {
-    payer: &'a AccountInfo<'info>,
-    owner: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    session: &'a AccountInfo<'info>,
-    system_program: &'a AccountInfo<'info>,
+    payer: &'a Account<'info>,
+    owner: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    session: &'a Account<'info>,
+    system_program: &'a Account<'info>,
 }
 
 impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [payer, owner, wallet, session, system_program, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -56,8 +52,8 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
         // 3. The policy is valid.
         policy.validate()?;
         // 4. The session is the PDA of this wallet and key.
-        let (expected, bump) = session_address(self.wallet.key, session_key);
-        if expected != *self.session.key {
+        let (expected, bump) = session_address(self.wallet.key(), session_key);
+        if expected != *self.session.key() {
             return Err(invalid_account(
                 "session is not the PDA of this wallet and session key",
             ));
@@ -66,11 +62,7 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(
-    accounts: &[AccountInfo],
-    session_key: Pubkey,
-    policy: Policy,
-) -> ProgramResult {
+pub(super) fn process(accounts: &[Account], session_key: Pubkey, policy: Policy) -> ProgramResult {
     let accounts = CreateSessionAccounts::parse(accounts)?;
     let (wallet, bump) = accounts.validate(&session_key, &policy)?;
     let clock = crate::sysvars::clock()?;
@@ -78,9 +70,9 @@ pub(super) fn process(
         account_type: SESSION_ACCOUNT_TYPE,
         version: LAYOUT_VERSION,
         bump,
-        wallet: *accounts.wallet.key,
+        wallet: *accounts.wallet.key(),
         session_key,
-        rent_payer: *accounts.payer.key,
+        rent_payer: *accounts.payer.key(),
         created_slot: clock.slot,
         created_at: clock.unix_timestamp,
         epoch: wallet.epoch,
@@ -97,15 +89,15 @@ pub(super) fn process(
         session.encoded_len(),
         &[
             SESSION_SEED,
-            accounts.wallet.key.as_ref(),
+            accounts.wallet.key().as_ref(),
             session_key.as_ref(),
             &[bump],
         ],
     )?;
     write_session(accounts.session, &session)?;
     LeashEvent::SessionCreated {
-        wallet: *accounts.wallet.key,
-        session: *accounts.session.key,
+        wallet: *accounts.wallet.key(),
+        session: *accounts.session.key(),
         session_key,
     }
     .emit();

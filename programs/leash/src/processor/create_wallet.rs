@@ -1,10 +1,5 @@
 //! `CreateWallet` (instruction 0): a wallet PDA of the owner's authority hash and a salt.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
-    pubkey::Pubkey,
-};
-
 use super::{
     check_signer, check_system_program, check_writable, create_pda_account, invalid_account,
     write_wallet,
@@ -13,6 +8,7 @@ use crate::{
     error::LeashError,
     event::LeashEvent,
     leash_log,
+    platform::{Account, ProgramError, ProgramResult, Pubkey},
     state::{
         authority_hash, vault_address, Authority, Wallet, LAYOUT_VERSION, WALLET_ACCOUNT_TYPE,
         WALLET_SEED,
@@ -20,14 +16,14 @@ use crate::{
 };
 
 struct CreateWalletAccounts<'a, 'info> {
-    payer: &'a AccountInfo<'info>,
-    owner: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    system_program: &'a AccountInfo<'info>,
+    payer: &'a Account<'info>,
+    owner: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    system_program: &'a Account<'info>,
 }
 
 impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [payer, owner, wallet, system_program, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -50,7 +46,7 @@ impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
         check_signer(self.payer)?;
         check_writable(self.payer, "payer must be writable")?;
         // 2. The owner signs its wallet's creation.
-        if !self.owner.is_signer || self.owner.key != owner.signer_key() {
+        if !self.owner.is_signer() || self.owner.key() != owner.signer_key() {
             leash_log!("the wallet's owner must sign its creation");
             return Err(LeashError::Unauthorized.into());
         }
@@ -59,7 +55,7 @@ impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
         check_system_program(self.system_program)?;
         let (expected, bump) =
             Pubkey::find_program_address(&[WALLET_SEED, owner_hash, salt], &crate::ID);
-        if expected != *self.wallet.key {
+        if expected != *self.wallet.key() {
             return Err(invalid_account(
                 "wallet is not the PDA of this owner and salt",
             ));
@@ -68,11 +64,11 @@ impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[AccountInfo], owner: Authority, salt: [u8; 32]) -> ProgramResult {
+pub(super) fn process(accounts: &[Account], owner: Authority, salt: [u8; 32]) -> ProgramResult {
     let accounts = CreateWalletAccounts::parse(accounts)?;
     let owner_hash = authority_hash(&owner);
     let bump = accounts.validate(&owner, &owner_hash, &salt)?;
-    let (_, vault_bump) = vault_address(accounts.wallet.key);
+    let (_, vault_bump) = vault_address(accounts.wallet.key());
     let clock = crate::sysvars::clock()?;
     create_pda_account(
         accounts.payer,
@@ -93,7 +89,7 @@ pub(super) fn process(accounts: &[AccountInfo], owner: Authority, salt: [u8; 32]
     };
     write_wallet(accounts.wallet, &wallet)?;
     LeashEvent::WalletCreated {
-        wallet: *accounts.wallet.key,
+        wallet: *accounts.wallet.key(),
         owner,
     }
     .emit();

@@ -5,17 +5,6 @@
 //! authorities the vault held must stay, and what left everything the vault controls is charged
 //! against the policy's limits.
 
-use solana_program::{
-    account_info::AccountInfo,
-    clock::Clock,
-    entrypoint::ProgramResult,
-    instruction::{
-        get_processed_sibling_instruction, get_stack_height, TRANSACTION_LEVEL_STACK_HEIGHT,
-    },
-    program_error::ProgramError,
-    pubkey::Pubkey,
-};
-
 use super::{
     check_session_wallet, check_vault, check_writable, load_session, load_wallet, vault_seeds,
     write_session,
@@ -27,6 +16,10 @@ use crate::{
     event::LeashEvent,
     instruction::{Call, EXECUTE_VAULT_INDEX},
     leash_log,
+    platform::{
+        processed_sibling_instruction, stack_height, Account, ProgramError, ProgramResult, Pubkey,
+        TRANSACTION_LEVEL_STACK_HEIGHT,
+    },
     state::{Session, Wallet},
 };
 
@@ -36,24 +29,24 @@ const EXECUTE_DISCRIMINATOR: u8 = 2;
 const SESSION_INDEX: usize = 2;
 
 struct ExecuteAccounts<'a, 'info> {
-    session_key: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    session: &'a AccountInfo<'info>,
-    vault: &'a AccountInfo<'info>,
+    session_key: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    session: &'a Account<'info>,
+    vault: &'a Account<'info>,
     /// The whole account list: calls index into it (the fixed accounts included).
-    all: &'a [AccountInfo<'info>],
+    all: &'a [Account<'info>],
 }
 
 /// What the checks established.
 struct Validated<'a, 'info> {
     wallet: Wallet,
     session: Session,
-    clock: Clock,
+    clock: crate::sysvars::Clock,
     calls: ValidatedCalls<'a, 'info>,
 }
 
 impl<'a, 'info> ExecuteAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [session_key, wallet, session, vault, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -74,14 +67,14 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
     ) -> Result<Validated<'a, 'info>, ProgramError> {
         // 1. The wallet, and the vault is its vault.
         let wallet = load_wallet(self.wallet)?;
-        check_vault(self.wallet.key, &wallet, self.vault)?;
+        check_vault(self.wallet.key(), &wallet, self.vault)?;
         // 2. A registered session.
         let session = load_session(self.session)?;
         check_writable(self.session, "session must be writable")?;
         // 3. Of this wallet.
-        check_session_wallet(&session, self.wallet.key)?;
+        check_session_wallet(&session, self.wallet.key())?;
         // 4. Signed by its key.
-        if !self.session_key.is_signer || *self.session_key.key != session.session_key {
+        if !self.session_key.is_signer() || *self.session_key.key() != session.session_key {
             return Err(LeashError::SessionKeyMismatch.into());
         }
         // 5. Not revoked, alone or by epoch.
@@ -123,7 +116,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
             );
             return Err(LeashError::TooManyCalls.into());
         }
-        check_single_execute(self.session.key)?;
+        check_single_execute(self.session.key())?;
         // 11. Programs allowed, and the calls' accounts resolved.
         let calls = ValidatedCalls::new(
             self.all,
@@ -141,7 +134,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
 }
 
 pub(super) fn process(
-    accounts: &[AccountInfo],
+    accounts: &[Account],
     expected_nonce: Option<u64>,
     calls: &[Call],
 ) -> ProgramResult {
@@ -153,10 +146,10 @@ pub(super) fn process(
         calls,
     } = accounts.validate(expected_nonce, calls)?;
 
-    let vault = accounts.vault.key;
+    let vault = accounts.vault.key();
     let before = Snapshot::capture(accounts.all)?;
     let bump = [wallet.vault_bump];
-    calls.invoke(&vault_seeds(accounts.wallet.key, &bump))?;
+    calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))?;
     let after = Snapshot::capture(accounts.all)?;
 
     // Judged before the calls: multisigs listing the vault count as the vault.
@@ -191,7 +184,7 @@ pub(super) fn process(
         .ok_or(LeashError::ArithmeticOverflow)?;
     write_session(accounts.session, &session)?;
     LeashEvent::SessionUsed {
-        session: *accounts.session.key,
+        session: *accounts.session.key(),
         uses: session.uses,
         nonce: session.nonce,
         outflows,
@@ -203,15 +196,15 @@ pub(super) fn process(
 /// Refuses an `Execute` that is not a top-level instruction, or that follows another `Execute`
 /// of the same session in the same transaction.
 fn check_single_execute(session: &Pubkey) -> ProgramResult {
-    if get_stack_height() != TRANSACTION_LEVEL_STACK_HEIGHT {
+    if stack_height() != TRANSACTION_LEVEL_STACK_HEIGHT {
         leash_log!("Execute must be a top-level instruction");
         return Err(LeashError::TooManyCalls.into());
     }
     let mut index = 0;
-    while let Some(sibling) = get_processed_sibling_instruction(index) {
+    while let Some(sibling) = processed_sibling_instruction(index) {
         let is_execute =
             sibling.program_id == crate::ID && sibling.data.first() == Some(&EXECUTE_DISCRIMINATOR);
-        if is_execute && sibling.accounts.get(SESSION_INDEX).map(|m| &m.pubkey) == Some(session) {
+        if is_execute && sibling.accounts.get(SESSION_INDEX) == Some(session) {
             leash_log!("only one Execute per session per transaction");
             return Err(LeashError::TooManyCalls.into());
         }

@@ -14,28 +14,29 @@ mod revoke_session;
 mod sweep_lamports;
 mod update_session;
 
-use solana_program::{
-    account_info::AccountInfo,
-    entrypoint::ProgramResult,
-    program::{invoke, invoke_signed},
-    program_error::ProgramError,
-    pubkey::Pubkey,
-};
-use solana_system_interface::instruction as system_instruction;
-
 use crate::{
     error::LeashError,
     instruction::LeashInstruction,
     leash_log,
+    platform::{
+        derive_address, invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
+        SYSTEM_PROGRAM_ID,
+    },
     state::{authority_hash, encode_into, Session, Wallet, SESSION_SEED, VAULT_SEED, WALLET_SEED},
 };
 
-/// The program entrypoint's handler.
+/// The native builtin's handler (crates/runtime), over solana-program's `AccountInfo`s.
+#[cfg(not(target_arch = "bpf"))]
 pub fn process_instruction(
     program_id: &Pubkey,
-    accounts: &[AccountInfo],
+    accounts: &[solana_program::account_info::AccountInfo],
     data: &[u8],
 ) -> ProgramResult {
+    process(program_id, Account::from_infos(accounts), data)
+}
+
+/// The instruction handler of both builds.
+pub fn process(program_id: &Pubkey, accounts: &[Account], data: &[u8]) -> ProgramResult {
     if *program_id != crate::ID {
         return Err(ProgramError::IncorrectProgramId);
     }
@@ -72,37 +73,34 @@ fn invalid_account(what: &str) -> ProgramError {
     LeashError::InvalidAccount.into()
 }
 
-/// A wallet account: owned by this program, of type Wallet, at its PDA.
-fn load_wallet(wallet: &AccountInfo) -> Result<Wallet, ProgramError> {
-    if *wallet.owner != crate::ID {
+/// A wallet account: owned by this program, of type Wallet, at its PDA. The address is checked
+/// with the stored bump by [`derive_address`] (no curve check: the program created the account
+/// at the address `find_program_address` chose, so it is the PDA).
+fn load_wallet(wallet: &Account) -> Result<Wallet, ProgramError> {
+    if *wallet.owner() != crate::ID {
         return Err(invalid_account("wallet is not owned by the Leash program"));
     }
-    let state = Wallet::decode(&wallet.try_borrow_data()?)
+    let state = Wallet::decode(&wallet.data()?)
         .ok_or_else(|| invalid_account("wallet account is not a Leash wallet"))?;
-    let expected = Pubkey::create_program_address(
-        &[
-            WALLET_SEED,
-            &authority_hash(&state.owner),
-            &state.salt,
-            &[state.bump],
-        ],
+    let expected = derive_address(
+        &[WALLET_SEED, &authority_hash(&state.owner), &state.salt],
+        state.bump,
         &crate::ID,
-    )
-    .map_err(|_| invalid_account("wallet address"))?;
-    if expected != *wallet.key {
+    );
+    if expected.as_ref() != Some(wallet.key()) {
         return Err(invalid_account("wallet is not at its address"));
     }
     Ok(state)
 }
 
 /// The vault of `wallet`: its PDA, writable.
-fn check_vault(wallet_key: &Pubkey, wallet: &Wallet, vault: &AccountInfo) -> ProgramResult {
-    let expected = Pubkey::create_program_address(
-        &[VAULT_SEED, wallet_key.as_ref(), &[wallet.vault_bump]],
+fn check_vault(wallet_key: &Pubkey, wallet: &Wallet, vault: &Account) -> ProgramResult {
+    let expected = derive_address(
+        &[VAULT_SEED, wallet_key.as_ref()],
+        wallet.vault_bump,
         &crate::ID,
-    )
-    .map_err(|_| invalid_account("vault address"))?;
-    if expected != *vault.key {
+    );
+    if expected.as_ref() != Some(vault.key()) {
         return Err(invalid_account("vault is not this wallet's vault"));
     }
     check_writable(vault, "vault must be writable")
@@ -114,22 +112,21 @@ fn vault_seeds<'a>(wallet_key: &'a Pubkey, bump: &'a [u8; 1]) -> [&'a [u8]; 3] {
 }
 
 /// A session account: owned by this program, of type Session, at its PDA.
-fn load_session(session: &AccountInfo) -> Result<Session, ProgramError> {
-    if *session.owner != crate::ID {
+fn load_session(session: &Account) -> Result<Session, ProgramError> {
+    if *session.owner() != crate::ID {
         return Err(LeashError::SessionNotRegistered.into());
     }
-    let state =
-        Session::decode(&session.try_borrow_data()?).ok_or(LeashError::SessionNotRegistered)?;
-    let expected = Pubkey::create_program_address(
+    let state = Session::decode(&session.data()?).ok_or(LeashError::SessionNotRegistered)?;
+    let expected = derive_address(
         &[
             SESSION_SEED,
             state.wallet.as_ref(),
             state.session_key.as_ref(),
-            &[state.bump],
         ],
+        state.bump,
         &crate::ID,
     );
-    if expected.as_ref() != Ok(session.key) {
+    if expected.as_ref() != Some(session.key()) {
         leash_log!("session account is not at its address");
         return Err(LeashError::SessionNotRegistered.into());
     }
@@ -145,100 +142,172 @@ fn check_session_wallet(session: &Session, wallet: &Pubkey) -> ProgramResult {
 }
 
 /// `owner` signed and is the wallet's owner.
-fn check_owner(wallet: &Wallet, owner: &AccountInfo) -> ProgramResult {
-    if !owner.is_signer || owner.key != wallet.owner.signer_key() {
-        leash_log!("{} is not the wallet owner, or did not sign", owner.key);
+fn check_owner(wallet: &Wallet, owner: &Account) -> ProgramResult {
+    if !owner.is_signer() || owner.key() != wallet.owner.signer_key() {
+        leash_log!("{} is not the wallet owner, or did not sign", owner.key());
         return Err(LeashError::Unauthorized.into());
     }
     Ok(())
 }
 
-fn check_signer(account: &AccountInfo) -> ProgramResult {
-    if !account.is_signer {
+fn check_signer(account: &Account) -> ProgramResult {
+    if !account.is_signer() {
         return Err(ProgramError::MissingRequiredSignature);
     }
     Ok(())
 }
 
-fn check_writable(account: &AccountInfo, what: &str) -> ProgramResult {
-    if !account.is_writable {
+fn check_writable(account: &Account, what: &str) -> ProgramResult {
+    if !account.is_writable() {
         return Err(invalid_account(what));
     }
     Ok(())
 }
 
-fn check_system_program(account: &AccountInfo) -> ProgramResult {
-    if *account.key != solana_system_interface::program::ID {
+fn check_system_program(account: &Account) -> ProgramResult {
+    if *account.key() != SYSTEM_PROGRAM_ID {
         return Err(invalid_account("expected the System program"));
     }
     Ok(())
 }
 
-fn write_session(account: &AccountInfo, session: &Session) -> ProgramResult {
-    encode_into(session, &mut account.try_borrow_mut_data()?)
+fn write_session(account: &Account, session: &Session) -> ProgramResult {
+    encode_into(session, &mut account.data_mut()?)
 }
 
-fn write_wallet(account: &AccountInfo, wallet: &Wallet) -> ProgramResult {
-    encode_into(wallet, &mut account.try_borrow_mut_data()?)
+fn write_wallet(account: &Account, wallet: &Wallet) -> ProgramResult {
+    encode_into(wallet, &mut account.data_mut()?)
 }
 
 /// Creates `target` as a rent-exempt account of `space` bytes owned by this program, signing
 /// with `seeds`. Works when someone pre-funded the address (which would make a plain
 /// `CreateAccount` fail and could be used to block wallet creation).
-fn create_pda_account<'a>(
-    payer: &AccountInfo<'a>,
-    target: &AccountInfo<'a>,
-    system_program: &AccountInfo<'a>,
+fn create_pda_account<'info>(
+    payer: &Account<'info>,
+    target: &Account<'info>,
+    system_program: &Account<'info>,
     space: usize,
     seeds: &[&[u8]],
 ) -> ProgramResult {
-    if *target.owner != solana_system_interface::program::ID || !target.data_is_empty() {
+    if *target.owner() != SYSTEM_PROGRAM_ID || !target.data_is_empty() {
         return Err(ProgramError::AccountAlreadyInitialized);
     }
-    let required = crate::sysvars::rent()?.minimum_balance(space);
+    let required = crate::sysvars::minimum_balance(space)?;
     let space_u64 = u64::try_from(space).map_err(|_| LeashError::ArithmeticOverflow)?;
     if target.lamports() == 0 {
-        let ix = system_instruction::create_account(
-            payer.key,
-            target.key,
-            required,
-            space_u64,
-            &crate::ID,
-        );
-        return invoke_signed(
-            &ix,
-            &[payer.clone(), target.clone(), system_program.clone()],
-            &[seeds],
-        );
+        let data = system_call::create_account(required, space_u64, &crate::ID);
+        let accounts = [
+            CpiAccount::writable_signer(payer),
+            CpiAccount::writable_signer(target),
+        ];
+        return invoke_signed(system_program, &accounts, &data, &[seeds]);
     }
     top_up_rent(payer, target, system_program, required)?;
-    let accounts = [target.clone(), system_program.clone()];
+    let accounts = [CpiAccount::writable_signer(target)];
     invoke_signed(
-        &system_instruction::allocate(target.key, space_u64),
+        system_program,
         &accounts,
+        &system_call::allocate(space_u64),
         &[seeds],
     )?;
     invoke_signed(
-        &system_instruction::assign(target.key, &crate::ID),
+        system_program,
         &accounts,
+        &system_call::assign(&crate::ID),
         &[seeds],
     )
 }
 
 /// Transfers from `payer` what `target` lacks of `required` lamports.
-fn top_up_rent<'a>(
-    payer: &AccountInfo<'a>,
-    target: &AccountInfo<'a>,
-    system_program: &AccountInfo<'a>,
+fn top_up_rent<'info>(
+    payer: &Account<'info>,
+    target: &Account<'info>,
+    system_program: &Account<'info>,
     required: u64,
 ) -> ProgramResult {
     let top_up = required.saturating_sub(target.lamports());
     if top_up == 0 {
         return Ok(());
     }
-    let ix = system_instruction::transfer(payer.key, target.key, top_up);
-    invoke(
-        &ix,
-        &[payer.clone(), target.clone(), system_program.clone()],
+    let accounts = [
+        CpiAccount::writable_signer(payer),
+        CpiAccount::writable(target),
+    ];
+    invoke_signed(
+        system_program,
+        &accounts,
+        &system_call::transfer(top_up),
+        &[],
     )
+}
+
+/// The System program instructions the processor calls, in their bincode encoding (a `u32`
+/// variant index, then the fields), written here rather than pulled from
+/// `solana-system-interface`, which the SBF build does not link.
+mod system_call {
+    use alloc::vec::Vec;
+
+    use crate::platform::Pubkey;
+
+    const CREATE_ACCOUNT: u32 = 0;
+    const ASSIGN: u32 = 1;
+    const TRANSFER: u32 = 2;
+    const ALLOCATE: u32 = 8;
+
+    /// `CreateAccount { lamports, space, owner }`; accounts: funder (signer, writable), new
+    /// account (signer, writable).
+    pub fn create_account(lamports: u64, space: u64, owner: &Pubkey) -> Vec<u8> {
+        let mut data = Vec::with_capacity(52);
+        data.extend_from_slice(&CREATE_ACCOUNT.to_le_bytes());
+        data.extend_from_slice(&lamports.to_le_bytes());
+        data.extend_from_slice(&space.to_le_bytes());
+        data.extend_from_slice(owner.as_ref());
+        data
+    }
+
+    /// `Assign { owner }`; accounts: the account (signer, writable).
+    pub fn assign(owner: &Pubkey) -> Vec<u8> {
+        let mut data = Vec::with_capacity(36);
+        data.extend_from_slice(&ASSIGN.to_le_bytes());
+        data.extend_from_slice(owner.as_ref());
+        data
+    }
+
+    /// `Transfer { lamports }`; accounts: from (signer, writable), to (writable).
+    pub fn transfer(lamports: u64) -> Vec<u8> {
+        let mut data = Vec::with_capacity(12);
+        data.extend_from_slice(&TRANSFER.to_le_bytes());
+        data.extend_from_slice(&lamports.to_le_bytes());
+        data
+    }
+
+    /// `Allocate { space }`; accounts: the account (signer, writable).
+    pub fn allocate(space: u64) -> Vec<u8> {
+        let mut data = Vec::with_capacity(12);
+        data.extend_from_slice(&ALLOCATE.to_le_bytes());
+        data.extend_from_slice(&space.to_le_bytes());
+        data
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use solana_system_interface::instruction as system_instruction;
+
+        use super::*;
+
+        /// The hand-written encodings are solana-system-interface's.
+        #[test]
+        fn encodings_match_the_system_interface() {
+            let a = Pubkey::new_from_array([1; 32]);
+            let b = Pubkey::new_from_array([2; 32]);
+            let owner = Pubkey::new_from_array([3; 32]);
+            assert_eq!(
+                create_account(7, 81, &owner),
+                system_instruction::create_account(&a, &b, 7, 81, &owner).data
+            );
+            assert_eq!(assign(&owner), system_instruction::assign(&a, &owner).data);
+            assert_eq!(transfer(9), system_instruction::transfer(&a, &b, 9).data);
+            assert_eq!(allocate(81), system_instruction::allocate(&a, 81).data);
+        }
+    }
 }

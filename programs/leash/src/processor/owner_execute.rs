@@ -1,26 +1,23 @@
 //! `OwnerExecute` (instruction 7): the owner's full authority over the vault, with no limits.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
-};
-
 use super::{check_owner, check_vault, load_wallet, vault_seeds};
 use crate::{
     calls::ValidatedCalls,
     instruction::{Call, OWNER_EXECUTE_VAULT_INDEX},
+    platform::{Account, ProgramError, ProgramResult},
     state::Wallet,
 };
 
 struct OwnerExecuteAccounts<'a, 'info> {
-    owner: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    vault: &'a AccountInfo<'info>,
+    owner: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    vault: &'a Account<'info>,
     /// The whole account list: calls index into it.
-    all: &'a [AccountInfo<'info>],
+    all: &'a [Account<'info>],
 }
 
 impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [owner, wallet, vault, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -39,7 +36,7 @@ impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
     ) -> Result<(Wallet, ValidatedCalls<'a, 'info>), ProgramError> {
         // 1. The wallet and its vault.
         let wallet = load_wallet(self.wallet)?;
-        check_vault(self.wallet.key, &wallet, self.vault)?;
+        check_vault(self.wallet.key(), &wallet, self.vault)?;
         // 2. Signed by the owner.
         check_owner(&wallet, self.owner)?;
         // 3. Calls: any program but Leash itself, accounts resolved.
@@ -48,9 +45,9 @@ impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[AccountInfo], calls: &[Call]) -> ProgramResult {
+pub(super) fn process(accounts: &[Account], calls: &[Call]) -> ProgramResult {
     let accounts = OwnerExecuteAccounts::parse(accounts)?;
     let (wallet, calls) = accounts.validate(calls)?;
     let bump = [wallet.vault_bump];
-    calls.invoke(&vault_seeds(accounts.wallet.key, &bump))
+    calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))
 }

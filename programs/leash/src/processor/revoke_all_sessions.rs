@@ -1,20 +1,21 @@
 //! `RevokeAllSessions` (instruction 4): the owner bumps the wallet's epoch; every session stops at
 //! once.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+use super::{check_owner, check_writable, load_wallet, write_wallet};
+use crate::{
+    error::LeashError,
+    event::LeashEvent,
+    platform::{Account, ProgramError, ProgramResult},
+    state::Wallet,
 };
 
-use super::{check_owner, check_writable, load_wallet, write_wallet};
-use crate::{error::LeashError, event::LeashEvent, state::Wallet};
-
 struct RevokeAllSessionsAccounts<'a, 'info> {
-    owner: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
+    owner: &'a Account<'info>,
+    wallet: &'a Account<'info>,
 }
 
 impl<'a, 'info> RevokeAllSessionsAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [owner, wallet, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -32,7 +33,7 @@ impl<'a, 'info> RevokeAllSessionsAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
+pub(super) fn process(accounts: &[Account]) -> ProgramResult {
     let accounts = RevokeAllSessionsAccounts::parse(accounts)?;
     let mut wallet = accounts.validate()?;
     wallet.epoch = wallet
@@ -41,7 +42,7 @@ pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
         .ok_or(LeashError::ArithmeticOverflow)?;
     write_wallet(accounts.wallet, &wallet)?;
     LeashEvent::AllSessionsRevoked {
-        wallet: *accounts.wallet.key,
+        wallet: *accounts.wallet.key(),
         epoch: wallet.epoch,
     }
     .emit();

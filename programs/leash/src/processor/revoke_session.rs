@@ -1,21 +1,23 @@
 //! `RevokeSession` (instruction 3): the owner revokes any session; a session key revokes only its
 //! own.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
+use super::{check_session_wallet, check_writable, load_session, load_wallet, write_session};
+use crate::{
+    error::LeashError,
+    event::LeashEvent,
+    leash_log,
+    platform::{Account, ProgramError, ProgramResult},
+    state::Session,
 };
 
-use super::{check_session_wallet, check_writable, load_session, load_wallet, write_session};
-use crate::{error::LeashError, event::LeashEvent, leash_log, state::Session};
-
 struct RevokeSessionAccounts<'a, 'info> {
-    authority: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    session: &'a AccountInfo<'info>,
+    authority: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    session: &'a Account<'info>,
 }
 
 impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [authority, wallet, session, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -32,11 +34,11 @@ impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
         let wallet = load_wallet(self.wallet)?;
         let session = load_session(self.session)?;
         check_writable(self.session, "session must be writable")?;
-        check_session_wallet(&session, self.wallet.key)?;
+        check_session_wallet(&session, self.wallet.key())?;
         // 2. Signed by the owner or by the session's own key.
-        let is_owner = self.authority.key == wallet.owner.signer_key();
-        let is_own_key = *self.authority.key == session.session_key;
-        if !self.authority.is_signer || !(is_owner || is_own_key) {
+        let is_owner = self.authority.key() == wallet.owner.signer_key();
+        let is_own_key = *self.authority.key() == session.session_key;
+        if !self.authority.is_signer() || !(is_owner || is_own_key) {
             leash_log!("only the owner or the session's own key may revoke it");
             return Err(LeashError::Unauthorized.into());
         }
@@ -44,7 +46,7 @@ impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
+pub(super) fn process(accounts: &[Account]) -> ProgramResult {
     let accounts = RevokeSessionAccounts::parse(accounts)?;
     let mut session = accounts.validate()?;
     if session.revoked {
@@ -53,8 +55,8 @@ pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
     session.revoked = true;
     write_session(accounts.session, &session)?;
     LeashEvent::SessionRevoked {
-        session: *accounts.session.key,
-        by: *accounts.authority.key,
+        session: *accounts.session.key(),
+        by: *accounts.authority.key(),
     }
     .emit();
     Ok(())

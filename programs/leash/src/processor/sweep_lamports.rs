@@ -2,24 +2,24 @@
 //! account or to its session accounts (program-owned, so nothing else can move them): everything
 //! above the rent-exempt minimum goes to a recipient.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError, rent::Rent,
-};
-
 use super::{
     check_owner, check_session_wallet, check_writable, invalid_account, load_session, load_wallet,
 };
-use crate::{error::LeashError, leash_log};
+use crate::{
+    error::LeashError,
+    leash_log,
+    platform::{Account, ProgramError, ProgramResult},
+};
 
 struct SweepLamportsAccounts<'a, 'info> {
-    owner: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    recipient: &'a AccountInfo<'info>,
-    sessions: &'a [AccountInfo<'info>],
+    owner: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    recipient: &'a Account<'info>,
+    sessions: &'a [Account<'info>],
 }
 
 impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [owner, wallet, recipient, sessions @ ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -39,17 +39,20 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
         check_writable(self.wallet, "wallet must be writable")?;
         // 2. A writable recipient that is not one of the swept accounts.
         check_writable(self.recipient, "recipient must be writable")?;
-        if self.recipient.key == self.wallet.key
-            || self.sessions.iter().any(|s| s.key == self.recipient.key)
+        if self.recipient.key() == self.wallet.key()
+            || self
+                .sessions
+                .iter()
+                .any(|s| s.key() == self.recipient.key())
         {
             return Err(invalid_account("the recipient cannot be a swept account"));
         }
         // 3. Each listed account is a session of this wallet, listed once.
         for (i, account) in self.sessions.iter().enumerate() {
             let session = load_session(account)?;
-            check_session_wallet(&session, self.wallet.key)?;
+            check_session_wallet(&session, self.wallet.key())?;
             check_writable(account, "session must be writable")?;
-            if self.sessions[..i].iter().any(|s| s.key == account.key) {
+            if self.sessions[..i].iter().any(|s| s.key() == account.key()) {
                 return Err(invalid_account("a session is listed twice"));
             }
         }
@@ -57,19 +60,18 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[AccountInfo]) -> ProgramResult {
+pub(super) fn process(accounts: &[Account]) -> ProgramResult {
     let accounts = SweepLamportsAccounts::parse(accounts)?;
     accounts.validate()?;
-    let rent = crate::sysvars::rent()?;
     for account in core::iter::once(accounts.wallet).chain(accounts.sessions) {
-        sweep(&rent, account, accounts.recipient)?;
+        sweep(account, accounts.recipient)?;
     }
     Ok(())
 }
 
 /// Moves what `account` holds above its rent-exempt minimum to `recipient`.
-fn sweep(rent: &Rent, account: &AccountInfo, recipient: &AccountInfo) -> ProgramResult {
-    let minimum = rent.minimum_balance(account.data_len());
+fn sweep(account: &Account, recipient: &Account) -> ProgramResult {
+    let minimum = crate::sysvars::minimum_balance(account.data_len())?;
     let surplus = account.lamports().saturating_sub(minimum);
     if surplus == 0 {
         return Ok(());
@@ -78,8 +80,8 @@ fn sweep(rent: &Rent, account: &AccountInfo, recipient: &AccountInfo) -> Program
         .lamports()
         .checked_add(surplus)
         .ok_or(LeashError::ArithmeticOverflow)?;
-    **account.try_borrow_mut_lamports()? = minimum;
-    **recipient.try_borrow_mut_lamports()? = credited;
-    leash_log!("swept {surplus} lamports from {}", account.key);
+    account.set_lamports(minimum)?;
+    recipient.set_lamports(credited)?;
+    leash_log!("swept {surplus} lamports from {}", account.key());
     Ok(())
 }

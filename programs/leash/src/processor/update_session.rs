@@ -1,10 +1,6 @@
 //! `UpdateSession` (instruction 5): the owner replaces a session's policy; spent counters carry
 //! over for mints that stay.
 
-use solana_program::{
-    account_info::AccountInfo, entrypoint::ProgramResult, program_error::ProgramError,
-};
-
 use super::{
     check_owner, check_session_wallet, check_signer, check_system_program, check_writable,
     load_session, load_wallet, top_up_rent, write_session,
@@ -13,19 +9,20 @@ use crate::{
     error::LeashError,
     event::LeashEvent,
     leash_log,
+    platform::{Account, ProgramError, ProgramResult},
     state::{Policy, Session},
 };
 
 struct UpdateSessionAccounts<'a, 'info> {
-    owner: &'a AccountInfo<'info>,
-    wallet: &'a AccountInfo<'info>,
-    session: &'a AccountInfo<'info>,
-    payer: &'a AccountInfo<'info>,
-    system_program: &'a AccountInfo<'info>,
+    owner: &'a Account<'info>,
+    wallet: &'a Account<'info>,
+    session: &'a Account<'info>,
+    payer: &'a Account<'info>,
+    system_program: &'a Account<'info>,
 }
 
 impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [AccountInfo<'info>]) -> Result<Self, ProgramError> {
+    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [owner, wallet, session, payer, system_program, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
@@ -50,7 +47,7 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
         // 2. A session of this wallet.
         let session = load_session(self.session)?;
         check_writable(self.session, "session must be writable")?;
-        check_session_wallet(&session, self.wallet.key)?;
+        check_session_wallet(&session, self.wallet.key())?;
         // 3. The payer signs and pays for a larger account.
         check_signer(self.payer)?;
         check_writable(self.payer, "payer must be writable")?;
@@ -74,7 +71,7 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
 }
 
 pub(super) fn process(
-    accounts: &[AccountInfo],
+    accounts: &[Account],
     policy: Policy,
     expected_uses: Option<u64>,
 ) -> ProgramResult {
@@ -94,7 +91,7 @@ pub(super) fn process(
     session.policy = policy;
 
     let new_len = session.encoded_len();
-    let required = crate::sysvars::rent()?.minimum_balance(new_len);
+    let required = crate::sysvars::minimum_balance(new_len)?;
     top_up_rent(
         accounts.payer,
         accounts.session,
@@ -106,7 +103,7 @@ pub(super) fn process(
     accounts.session.resize(new_len)?;
     write_session(accounts.session, &session)?;
     LeashEvent::SessionUpdated {
-        session: *accounts.session.key,
+        session: *accounts.session.key(),
     }
     .emit();
     Ok(())

@@ -1,0 +1,231 @@
+//! Builders of each instruction, for the SDK, CLI and tests.
+
+use solana_program::instruction::{AccountMeta, Instruction};
+
+use super::{Call, CallAccount, LeashInstruction};
+use crate::{
+    platform::Pubkey,
+    state::{session_address, vault_address, Authority, Policy},
+};
+
+fn system_program() -> Pubkey {
+    solana_system_interface::program::ID
+}
+
+pub fn create_wallet(payer: &Pubkey, owner: &Pubkey, salt: [u8; 32]) -> Instruction {
+    let authority = Authority::Ed25519(*owner);
+    let (wallet, _) = crate::state::wallet_address(&authority, &salt);
+    Instruction {
+        program_id: crate::ID,
+        accounts: vec![
+            AccountMeta::new(*payer, true),
+            AccountMeta::new_readonly(*owner, true),
+            AccountMeta::new(wallet, false),
+            AccountMeta::new_readonly(system_program(), false),
+        ],
+        data: LeashInstruction::CreateWallet {
+            owner: authority,
+            salt,
+        }
+        .pack(),
+    }
+}
+
+pub fn create_session(
+    payer: &Pubkey,
+    owner: &Pubkey,
+    wallet: &Pubkey,
+    session_key: &Pubkey,
+    policy: Policy,
+) -> Instruction {
+    let (session, _) = session_address(wallet, session_key);
+    Instruction {
+        program_id: crate::ID,
+        accounts: vec![
+            AccountMeta::new(*payer, true),
+            AccountMeta::new_readonly(*owner, true),
+            AccountMeta::new_readonly(*wallet, false),
+            AccountMeta::new(session, false),
+            AccountMeta::new_readonly(system_program(), false),
+        ],
+        data: LeashInstruction::CreateSession {
+            session_key: *session_key,
+            policy,
+        }
+        .pack(),
+    }
+}
+
+/// Turns ordinary instructions into `Call`s over one shared account list that starts with
+/// `fixed` (whose last entry is the vault). Accounts are deduplicated and their privileges
+/// merged; a `signer` flag is kept only for the vault, for which the program signs.
+pub fn compile_calls(
+    fixed: Vec<AccountMeta>,
+    instructions: &[Instruction],
+) -> (Vec<AccountMeta>, Vec<Call>) {
+    let mut metas = fixed;
+    let vault = metas.last().map(|m| m.pubkey);
+    let index_of = |metas: &mut Vec<AccountMeta>, key: &Pubkey, writable: bool| -> u8 {
+        let i = match metas.iter().position(|m| m.pubkey == *key) {
+            Some(i) => i,
+            None => {
+                metas.push(AccountMeta::new_readonly(*key, false));
+                metas.len().saturating_sub(1)
+            }
+        };
+        if writable {
+            metas[i].is_writable = true;
+        }
+        u8::try_from(i).unwrap_or(u8::MAX)
+    };
+    let mut calls = Vec::with_capacity(instructions.len());
+    for ix in instructions {
+        let program = index_of(&mut metas, &ix.program_id, false);
+        let accounts = ix
+            .accounts
+            .iter()
+            .map(|m| CallAccount {
+                index: index_of(&mut metas, &m.pubkey, m.is_writable),
+                writable: m.is_writable,
+                signer: m.is_signer && Some(m.pubkey) == vault,
+            })
+            .collect();
+        calls.push(Call {
+            program,
+            accounts,
+            data: ix.data.clone(),
+        });
+    }
+    (metas, calls)
+}
+
+/// `Execute` running `instructions` with the vault as signer. `expected_nonce` binds the
+/// transaction to the session's current nonce (replay and ordering protection).
+pub fn execute(
+    session_key: &Pubkey,
+    wallet: &Pubkey,
+    expected_nonce: Option<u64>,
+    instructions: &[Instruction],
+) -> Instruction {
+    let (session, _) = session_address(wallet, session_key);
+    let (vault, _) = vault_address(wallet);
+    let fixed = vec![
+        AccountMeta::new_readonly(*session_key, true),
+        AccountMeta::new_readonly(*wallet, false),
+        AccountMeta::new(session, false),
+        AccountMeta::new(vault, false),
+    ];
+    let (accounts, calls) = compile_calls(fixed, instructions);
+    Instruction {
+        program_id: crate::ID,
+        accounts,
+        data: LeashInstruction::Execute {
+            expected_nonce,
+            calls,
+        }
+        .pack(),
+    }
+}
+
+pub fn revoke_session(authority: &Pubkey, wallet: &Pubkey, session: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*authority, true),
+            AccountMeta::new_readonly(*wallet, false),
+            AccountMeta::new(*session, false),
+        ],
+        data: LeashInstruction::RevokeSession.pack(),
+    }
+}
+
+pub fn revoke_all_sessions(owner: &Pubkey, wallet: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*owner, true),
+            AccountMeta::new(*wallet, false),
+        ],
+        data: LeashInstruction::RevokeAllSessions.pack(),
+    }
+}
+
+pub fn update_session(
+    owner: &Pubkey,
+    wallet: &Pubkey,
+    session: &Pubkey,
+    payer: &Pubkey,
+    policy: Policy,
+    expected_uses: Option<u64>,
+) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*owner, true),
+            AccountMeta::new_readonly(*wallet, false),
+            AccountMeta::new(*session, false),
+            AccountMeta::new(*payer, true),
+            AccountMeta::new_readonly(system_program(), false),
+        ],
+        data: LeashInstruction::UpdateSession {
+            policy,
+            expected_uses,
+        }
+        .pack(),
+    }
+}
+
+pub fn close_session(
+    authority: &Pubkey,
+    wallet: &Pubkey,
+    session: &Pubkey,
+    rent_payer: &Pubkey,
+) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*authority, true),
+            AccountMeta::new_readonly(*wallet, false),
+            AccountMeta::new(*session, false),
+            AccountMeta::new(*rent_payer, false),
+        ],
+        data: LeashInstruction::CloseSession.pack(),
+    }
+}
+
+/// `OwnerExecute` running `instructions` with the vault as signer, no limits.
+pub fn owner_execute(owner: &Pubkey, wallet: &Pubkey, instructions: &[Instruction]) -> Instruction {
+    let (vault, _) = vault_address(wallet);
+    let fixed = vec![
+        AccountMeta::new_readonly(*owner, true),
+        AccountMeta::new_readonly(*wallet, false),
+        AccountMeta::new(vault, false),
+    ];
+    let (accounts, calls) = compile_calls(fixed, instructions);
+    Instruction {
+        program_id: crate::ID,
+        accounts,
+        data: LeashInstruction::OwnerExecute { calls }.pack(),
+    }
+}
+
+/// `SweepLamports`: moves what lies above the rent-exempt minimum in the wallet account and in
+/// `sessions` (the wallet's session accounts) to `recipient`.
+pub fn sweep_lamports(
+    owner: &Pubkey,
+    wallet: &Pubkey,
+    recipient: &Pubkey,
+    sessions: &[Pubkey],
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new_readonly(*owner, true),
+        AccountMeta::new(*wallet, false),
+        AccountMeta::new(*recipient, false),
+    ];
+    accounts.extend(sessions.iter().map(|s| AccountMeta::new(*s, false)));
+    Instruction {
+        program_id: crate::ID,
+        accounts,
+        data: LeashInstruction::SweepLamports.pack(),
+    }
+}

@@ -1,0 +1,236 @@
+//! The SBF build: pinocchio's zero-copy account views over the runtime's input buffer, its CPI,
+//! and the syscalls. `no_std`; the heap is pinocchio's bump allocator.
+
+#![allow(unsafe_code)]
+
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+
+use pinocchio::{
+    cpi::{invoke_signed_with_slice, Seed, Signer},
+    instruction::{InstructionAccount, InstructionView},
+    sysvars::{clock::Clock as SysvarClock, rent::RENT_ID, Sysvar},
+    AccountView, Resize,
+};
+
+use super::{Clock, CpiAccount, ProgramError, ProgramResult, Pubkey, SiblingInstruction};
+
+/// Seeds one signer may use (`MAX_SEEDS`); the program signs with at most four.
+const MAX_SIGNER_SEEDS: usize = 16;
+
+/// One account passed to the instruction.
+#[repr(transparent)]
+pub struct Account<'info>(AccountView, PhantomData<&'info ()>);
+
+impl<'info> Account<'info> {
+    /// The accounts as pinocchio's entrypoint hands them over.
+    pub fn from_views(views: &'info [AccountView]) -> &'info [Account<'info>] {
+        // SAFETY: `Account` is `repr(transparent)` over `AccountView` (the `PhantomData` is a
+        // zero-sized marker), so the two slices have the same layout and length.
+        unsafe { core::slice::from_raw_parts(views.as_ptr().cast::<Account<'info>>(), views.len()) }
+    }
+
+    pub fn key(&self) -> &Pubkey {
+        self.0.address()
+    }
+
+    pub fn owner(&self) -> &Pubkey {
+        self.0.owner()
+    }
+
+    pub fn is_signer(&self) -> bool {
+        self.0.is_signer()
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.0.is_writable()
+    }
+
+    pub fn lamports(&self) -> u64 {
+        self.0.lamports()
+    }
+
+    pub fn set_lamports(&self, lamports: u64) -> ProgramResult {
+        let mut view = self.0;
+        view.set_lamports(lamports);
+        Ok(())
+    }
+
+    pub fn data_len(&self) -> usize {
+        self.0.data_len()
+    }
+
+    pub fn data_is_empty(&self) -> bool {
+        self.0.is_data_empty()
+    }
+
+    /// The account's data. Borrows are not tracked on SBF (the program never holds a read and a
+    /// write of one account at once; the native build's `RefCell`s check that in every test).
+    pub fn data(&self) -> Result<&[u8], ProgramError> {
+        // SAFETY: see above; the slice is the account's data region of `data_len` bytes.
+        Ok(unsafe { self.0.borrow_unchecked() })
+    }
+
+    pub fn data_mut(&self) -> Result<&mut [u8], ProgramError> {
+        let mut view = self.0;
+        // SAFETY: as for `data`; the runtime gave this instruction the buffer to write.
+        Ok(unsafe { core::slice::from_raw_parts_mut(view.data_mut_ptr(), view.data_len()) })
+    }
+
+    pub fn resize(&self, len: usize) -> ProgramResult {
+        let mut view = self.0;
+        view.resize(len)
+    }
+
+    pub fn assign(&self, owner: &Pubkey) {
+        let mut view = self.0;
+        // SAFETY: no reference from `owner()` of this account is alive across this call (the
+        // program assigns only when closing a session, after its last read).
+        unsafe { view.assign(owner) };
+    }
+}
+
+/// Calls `program` with `accounts` and `data`, the program signing for each of `signer_seeds`.
+pub fn invoke_signed<'info>(
+    program: &Account<'info>,
+    accounts: &[CpiAccount<'_, 'info>],
+    data: &[u8],
+    signer_seeds: &[&[&[u8]]],
+) -> ProgramResult {
+    let metas: Vec<InstructionAccount> = accounts
+        .iter()
+        .map(|a| InstructionAccount::new(a.account.key(), a.is_writable, a.is_signer))
+        .collect();
+    let views: Vec<&AccountView> = accounts.iter().map(|a| &a.account.0).collect();
+    let instruction = InstructionView {
+        program_id: program.key(),
+        data,
+        accounts: &metas,
+    };
+    let seeds: Vec<[Seed; MAX_SIGNER_SEEDS]> = signer_seeds
+        .iter()
+        .map(|seeds| {
+            let mut fixed: [Seed; MAX_SIGNER_SEEDS] = core::array::from_fn(|_| Seed::from(&[][..]));
+            for (slot, seed) in fixed.iter_mut().zip(seeds.iter()) {
+                *slot = Seed::from(*seed);
+            }
+            fixed
+        })
+        .collect();
+    let signers: Vec<Signer> = seeds
+        .iter()
+        .zip(signer_seeds)
+        .map(|(fixed, given)| Signer::from(&fixed[..given.len().min(MAX_SIGNER_SEEDS)]))
+        .collect();
+    invoke_signed_with_slice(&instruction, &views, &signers)
+}
+
+/// `Program log: <message>`.
+pub fn log(message: &str) {
+    // SAFETY: pointer and length of a live `str`.
+    unsafe { pinocchio::syscalls::sol_log_(message.as_ptr(), message.len() as u64) }
+}
+
+/// `Program data: <base64 fields>`.
+pub fn log_data(fields: &[&[u8]]) {
+    // SAFETY: a slice of slices is the (pointer, length) array the syscall reads.
+    unsafe { pinocchio::syscalls::sol_log_data(fields.as_ptr().cast::<u8>(), fields.len() as u64) }
+}
+
+/// sha256 of the concatenated `parts`.
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hash = [0u8; 32];
+    // SAFETY: as `log_data`; the result is written into 32 bytes we own.
+    unsafe {
+        pinocchio::syscalls::sol_sha256(
+            parts.as_ptr().cast::<u8>(),
+            parts.len() as u64,
+            hash.as_mut_ptr(),
+        );
+    }
+    hash
+}
+
+pub fn clock() -> Result<Clock, ProgramError> {
+    let clock = SysvarClock::get()?;
+    Ok(Clock {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    })
+}
+
+pub fn minimum_balance(data_len: usize) -> Result<u64, ProgramError> {
+    // `lamports_per_byte: u64`, `exemption_threshold: [u8; 8]` (an f64), `burn_percent: u8`.
+    let mut rent = [0u8; 17];
+    pinocchio::sysvars::get_sysvar(&mut rent, &RENT_ID, 0)?;
+    let mut rate = [0u8; 8];
+    let mut threshold = [0u8; 8];
+    rate.copy_from_slice(&rent[..8]);
+    threshold.copy_from_slice(&rent[8..16]);
+    super::rent_exempt_minimum(u64::from_le_bytes(rate), threshold, data_len)
+}
+
+pub fn stack_height() -> u64 {
+    // SAFETY: no arguments.
+    unsafe { pinocchio::syscalls::sol_get_stack_height() }
+}
+
+/// `ProcessedSiblingInstruction`: the lengths the syscall reads and writes back.
+#[repr(C)]
+#[derive(Default)]
+struct SiblingLengths {
+    data_len: u64,
+    accounts_len: u64,
+}
+
+/// `AccountMeta` as the syscall writes it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct RawAccountMeta {
+    pubkey: [u8; 32],
+    is_signer: u8,
+    is_writable: u8,
+}
+
+pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction> {
+    let mut lengths = SiblingLengths::default();
+    let mut program_id = [0u8; 32];
+    // SAFETY: first call with zero lengths: the syscall writes only the lengths and program id.
+    let found = unsafe {
+        pinocchio::syscalls::sol_get_processed_sibling_instruction(
+            index as u64,
+            (&mut lengths as *mut SiblingLengths).cast::<u8>(),
+            program_id.as_mut_ptr(),
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+        )
+    };
+    if found == 0 {
+        return None;
+    }
+    let mut data = alloc::vec![0u8; usize::try_from(lengths.data_len).ok()?];
+    let blank = RawAccountMeta {
+        pubkey: [0; 32],
+        is_signer: 0,
+        is_writable: 0,
+    };
+    let mut metas = alloc::vec![blank; usize::try_from(lengths.accounts_len).ok()?];
+    // SAFETY: the buffers hold exactly the lengths the first call reported.
+    unsafe {
+        pinocchio::syscalls::sol_get_processed_sibling_instruction(
+            index as u64,
+            (&mut lengths as *mut SiblingLengths).cast::<u8>(),
+            program_id.as_mut_ptr(),
+            data.as_mut_ptr(),
+            metas.as_mut_ptr().cast::<u8>(),
+        );
+    }
+    Some(SiblingInstruction {
+        program_id: Pubkey::new_from_array(program_id),
+        data,
+        accounts: metas
+            .iter()
+            .map(|m| Pubkey::new_from_array(m.pubkey))
+            .collect(),
+    })
+}
