@@ -1,6 +1,8 @@
 //! The chain Leash runs on when there is no cluster: LiteSVM with the real SPL Token,
-//! Token-2022 and Associated Token Account programs (as SBF), and the Leash program compiled
-//! natively and registered as a builtin through [`native`].
+//! Token-2022 and Associated Token Account programs (as SBF), and the Leash program — by default
+//! the SBPF v0 ELF committed at `programs/leash/leash.so` ([`LEASH_PROGRAM_ELF`], the bytes one
+//! deploys), or the same source compiled natively and registered as a builtin through [`native`]
+//! ([`ProgramBuild::Native`], for debugging and to check that both builds behave alike).
 //!
 //! `leash node` and the program's tests build their chains with [`leash_svm`].
 
@@ -25,19 +27,69 @@ macro_rules! native_builtin {
 
 native_builtin!(LeashBuiltin, leash_program::process_instruction);
 
+/// The Leash program as SBF: the SBPF v0 ELF `scripts/build-sbf programs/leash -n leash` writes
+/// (CI rebuilds it and fails if the bytes differ; docs/program.md).
+pub const LEASH_PROGRAM_ELF: &[u8] = include_bytes!("../../../programs/leash/leash.so");
+
+/// Which build of the Leash program a chain runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProgramBuild {
+    /// [`LEASH_PROGRAM_ELF`] in LiteSVM's SBF virtual machine: real compute units.
+    #[default]
+    Sbf,
+    /// The same source compiled for the host, as a builtin (nominal compute units).
+    Native,
+}
+
+/// The environment variable that picks the build: `sbf` (the default) or `native`.
+pub const PROGRAM_BUILD_ENV: &str = "LEASH_PROGRAM";
+
+impl ProgramBuild {
+    /// The build named by [`PROGRAM_BUILD_ENV`], or the default when it is unset or empty.
+    pub fn from_env() -> Result<ProgramBuild, String> {
+        match std::env::var(PROGRAM_BUILD_ENV).as_deref() {
+            Err(_) | Ok("") | Ok("sbf") => Ok(ProgramBuild::Sbf),
+            Ok("native") => Ok(ProgramBuild::Native),
+            Ok(other) => Err(format!(
+                "{PROGRAM_BUILD_ENV}={other:?} is not a program build; use `sbf` (the default) or `native`"
+            )),
+        }
+    }
+}
+
 /// Registers the Leash program (at [`leash_program::ID`]) in `svm`.
-pub fn add_leash_program(svm: &mut LiteSVM) {
-    install_stubs();
-    svm.add_builtin(
-        leash_program::ID,
-        <LeashBuiltin as BuiltinFunctionDefinition<_>>::register,
-    );
+pub fn add_leash_program(svm: &mut LiteSVM, build: ProgramBuild) {
+    match build {
+        ProgramBuild::Sbf => {
+            // The committed ELF is checked by `sbf_program_loads` and by every suite; a failure
+            // here is a broken checkout, not input.
+            if let Err(e) = svm.add_program(leash_program::ID, LEASH_PROGRAM_ELF) {
+                panic!("the committed programs/leash/leash.so does not load: {e:?}");
+            }
+        }
+        ProgramBuild::Native => {
+            install_stubs();
+            svm.add_builtin(
+                leash_program::ID,
+                <LeashBuiltin as BuiltinFunctionDefinition<_>>::register,
+            );
+        }
+    }
 }
 
 /// A fresh chain: LiteSVM's defaults (sysvars, builtins, signature verification, SPL Token,
-/// Token-2022, ATA, Memo) plus the Leash program.
+/// Token-2022, ATA, Memo) plus the Leash program, built as [`ProgramBuild::from_env`] says.
+///
+/// # Panics
+/// If `LEASH_PROGRAM` names no build (a developer setting; the message says what to use).
 pub fn leash_svm() -> LiteSVM {
+    let build = ProgramBuild::from_env().unwrap_or_else(|e| panic!("{e}"));
+    leash_svm_with(build)
+}
+
+/// A fresh chain running `build` of the Leash program.
+pub fn leash_svm_with(build: ProgramBuild) -> LiteSVM {
     let mut svm = LiteSVM::new();
-    add_leash_program(&mut svm);
+    add_leash_program(&mut svm, build);
     svm
 }

@@ -8,7 +8,7 @@
 //! an authority the vault held would leave it. This module is pure logic over snapshots; the
 //! rules and the decisions DESIGN.md leaves open are listed in docs/program.md ("Value model").
 
-use alloc::{vec, vec::Vec};
+use crate::list::Vec;
 
 use crate::{
     error::LeashError,
@@ -68,7 +68,9 @@ impl Snapshot {
             }
             let data = account.data()?;
             let copied = if token_account::is_token_program(account.owner()) {
-                data.to_vec()
+                let mut copy = Vec::with_capacity(data.len());
+                copy.extend_from_slice(&data);
+                copy
             } else {
                 Vec::new()
             };
@@ -99,7 +101,7 @@ pub struct VaultKeys(Vec<Pubkey>);
 
 impl VaultKeys {
     pub fn new(vault: &Pubkey, before: &Snapshot) -> VaultKeys {
-        let mut keys = vec![*vault];
+        let mut keys = crate::list![*vault];
         keys.extend(
             before
                 .accounts
@@ -384,7 +386,7 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         fee_pools.contains(&mint).then_some(mint)
     };
     // Registers a key on every ledger so the order is that of first appearance.
-    let mut order: Vec<Pubkey> = vec![NATIVE_SOL_MINT];
+    let mut order: Vec<Pubkey> = crate::list![NATIVE_SOL_MINT];
     let mut note = |key: Pubkey| {
         if !order.contains(&key) {
             order.push(key);
@@ -447,8 +449,8 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         }
     }
     order
-        .into_iter()
-        .filter_map(|mint| {
+        .iter()
+        .filter_map(|&mint| {
             let spent = netted_before
                 .get(&mint)
                 .saturating_sub(netted_after.get(&mint))
@@ -493,7 +495,7 @@ pub fn charge(
     now: i64,
     created_at: i64,
 ) -> Result<(), LimitViolation> {
-    let mut updated = spent.to_vec();
+    let mut updated: Vec<Spent> = spent.iter().copied().collect();
     for &(mint, amount) in outflows {
         let violation = |error, used, limit| LimitViolation {
             error,

@@ -4,12 +4,13 @@
 //! instruction lacks, only the vault is a signer, and no call targets Leash itself or (for
 //! sessions) a program outside the policy.
 
-use alloc::vec::Vec;
+use crate::list::Vec;
 
 use crate::{
     error::LeashError,
     instruction::Call,
     leash_log,
+    log::Key,
     platform::{invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey},
     token_account,
 };
@@ -73,6 +74,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
     /// (`InvalidAccount`), is not Leash and, when `allowed` is given, is in it
     /// (`ProgramNotAllowed`); then every call account exists, is writable only if the outer
     /// account is, and is a signer only if it is the vault (`InvalidAccount`).
+    #[inline(always)] // more than five arguments (see `processor::Invocation`)
     pub fn new(
         accounts: &'a [Account<'info>],
         calls: &'a [Call],
@@ -86,13 +88,13 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
                 .ok_or_else(|| invalid("call program index out of range"))?;
             let permitted = allowed.is_none_or(|allowed| allowed.contains(program.key()));
             if *program.key() == crate::ID || !permitted {
-                leash_log!("program {} is not allowed", program.key());
+                leash_log!("program {} is not allowed", Key(program.key()));
                 return Err(LeashError::ProgramNotAllowed.into());
             }
             programs.push(program);
         }
         let mut validated = Vec::with_capacity(calls.len());
-        for (call, program) in calls.iter().zip(programs) {
+        for (call, &program) in calls.iter().zip(programs.iter()) {
             let mut resolved = Vec::with_capacity(call.accounts.len());
             for account in &call.accounts {
                 let outer = accounts

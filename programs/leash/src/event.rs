@@ -1,7 +1,7 @@
 //! Events, logged borsh-encoded with `sol_log_data` (`Program data: …`); the first byte is the
 //! event kind (the enum variant index).
 
-use alloc::vec::Vec;
+use crate::list::Vec;
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::{platform::Pubkey, state::Authority};
@@ -42,7 +42,8 @@ pub enum LeashEvent {
 impl LeashEvent {
     /// Logs the event.
     pub fn emit(&self) {
-        if let Ok(bytes) = borsh::to_vec(self) {
+        let mut bytes = crate::list::Vec::new();
+        if self.serialize(&mut bytes).is_ok() {
             crate::log::sol_log_data(&[&bytes]);
         }
     }

@@ -1,6 +1,6 @@
 //! The instruction wire format (DESIGN.md §3.3) and builders for each instruction.
 
-use alloc::vec::Vec;
+use crate::list::Vec;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
@@ -64,8 +64,10 @@ pub enum LeashInstruction {
 impl LeashInstruction {
     /// The borsh encoding.
     pub fn pack(&self) -> Vec<u8> {
-        // Borsh encoding into a Vec cannot fail for these types.
-        borsh::to_vec(self).unwrap_or_default()
+        let mut bytes = Vec::new();
+        // Borsh encoding into a list cannot fail for these types.
+        let _ = self.serialize(&mut bytes);
+        bytes
     }
 
     /// Decodes instruction data; the whole input must be consumed.

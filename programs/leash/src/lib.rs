@@ -28,6 +28,7 @@ pub mod calls;
 pub mod error;
 pub mod event;
 pub mod instruction;
+pub mod list;
 pub mod log;
 pub mod platform;
 pub mod processor;

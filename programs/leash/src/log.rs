@@ -3,6 +3,18 @@
 //! `solana_program::msg!` prints to stdout when compiled natively; these go through the
 //! platform's log syscall instead, which the native runtime adapter routes into the
 //! transaction's logs.
+//!
+//! Lines are formatted into a fixed buffer, and numbers and addresses only through [`Num`] and
+//! [`Key`]: on SBF, `core::fmt`'s own integer formatting cannot be compiled (LLVM 22's BPF
+//! backend refuses `Formatter::pad_integral`, a call with six arguments), and a growing `String`
+//! cannot either (see [`crate::list`]). Both print exactly what `{}` prints natively.
+
+use core::fmt::{self, Write as _};
+
+use crate::platform::Pubkey;
+
+/// Longest line logged; longer ones are cut.
+const MAX_LINE: usize = 240;
 
 /// Log a message (`Program log: …`).
 pub fn sol_log(message: &str) {
@@ -14,11 +26,173 @@ pub fn sol_log_data(fields: &[&[u8]]) {
     crate::platform::log_data(fields);
 }
 
-/// `format!`-style logging through [`sol_log`]. Formatting is costly on SBF: used on refusal
-/// paths only, never on an `Execute` that succeeds.
+/// Formats `args` into a fixed buffer and logs it. Formatting is costly on SBF: only refusal
+/// paths log, never an `Execute` that succeeds.
+pub fn sol_log_fmt(args: fmt::Arguments) {
+    let mut line = Line {
+        buf: [0; MAX_LINE],
+        len: 0,
+    };
+    // A full buffer cuts the line; nothing else fails.
+    let _ = line.write_fmt(args);
+    sol_log(line.as_str());
+}
+
+/// `format!`-style logging; numbers as [`Num`], addresses as [`Key`].
 #[macro_export]
 macro_rules! leash_log {
     ($($arg:tt)*) => {
-        $crate::log::sol_log(&::alloc::format!($($arg)*))
+        $crate::log::sol_log_fmt(::core::format_args!($($arg)*))
     };
+}
+
+struct Line {
+    buf: [u8; MAX_LINE],
+    len: usize,
+}
+
+impl Line {
+    fn as_str(&self) -> &str {
+        let bytes = self.buf.get(..self.len).unwrap_or_default();
+        // Only whole `str`s are copied in (a cut falls back to a char boundary).
+        core::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = MAX_LINE.saturating_sub(self.len);
+        let mut take = s.len().min(room);
+        while !s.is_char_boundary(take) {
+            take = take.saturating_sub(1);
+        }
+        let end = self.len.saturating_add(take);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..end), s.get(..take)) {
+            dst.copy_from_slice(src.as_bytes());
+            self.len = end;
+        }
+        if take < s.len() {
+            Err(fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// An unsigned number, printed in decimal.
+pub struct Num(pub u64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = self.0;
+        loop {
+            at = at.saturating_sub(1);
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0'.saturating_add((n % 10) as u8);
+            }
+            n /= 10;
+            if n == 0 || at == 0 {
+                break;
+            }
+        }
+        let text = digits.get(at..).unwrap_or_default();
+        f.write_str(core::str::from_utf8(text).unwrap_or_default())
+    }
+}
+
+/// A signed number, printed in decimal.
+pub struct Int(pub i64);
+
+impl fmt::Display for Int {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        Num(self.0.unsigned_abs()).fmt(f)
+    }
+}
+
+/// An address, printed in base58.
+pub struct Key<'a>(pub &'a Pubkey);
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        let bytes: &[u8] = self.0.as_ref();
+        // Base-58 digits, least significant first; 32 bytes need at most 44.
+        let mut digits = [0u8; 44];
+        let mut used = 0usize;
+        for &byte in bytes {
+            let mut carry = u32::from(byte);
+            for digit in digits.iter_mut().take(used) {
+                carry = carry.saturating_add(u32::from(*digit) << 8);
+                *digit = (carry % 58) as u8;
+                carry /= 58;
+            }
+            while carry > 0 && used < digits.len() {
+                if let Some(digit) = digits.get_mut(used) {
+                    *digit = (carry % 58) as u8;
+                }
+                carry /= 58;
+                used = used.saturating_add(1);
+            }
+        }
+        let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+        let mut text = [0u8; 44];
+        let mut len = 0usize;
+        for _ in 0..zeros {
+            if let Some(c) = text.get_mut(len) {
+                *c = b'1';
+                len = len.saturating_add(1);
+            }
+        }
+        for &digit in digits.iter().take(used).rev() {
+            if let Some(c) = text.get_mut(len) {
+                *c = ALPHABET.get(usize::from(digit)).copied().unwrap_or(b'1');
+                len = len.saturating_add(1);
+            }
+        }
+        let text = text.get(..len).unwrap_or_default();
+        f.write_str(core::str::from_utf8(text).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_keys_print_as_core_fmt_does() {
+        for n in [0u64, 7, 10, 6_000, u64::MAX] {
+            assert_eq!(Num(n).to_string(), n.to_string());
+        }
+        for n in [0i64, -1, 42, i64::MIN, i64::MAX] {
+            assert_eq!(Int(n).to_string(), n.to_string());
+        }
+        for key in [
+            Pubkey::new_from_array([0; 32]),
+            Pubkey::new_from_array([255; 32]),
+            crate::ID,
+            Pubkey::new_from_array([
+                0, 0, 3, 9, 200, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+                20, 21, 22, 23, 24, 25, 26, 27,
+            ]),
+        ] {
+            assert_eq!(Key(&key).to_string(), key.to_string());
+        }
+    }
+
+    #[test]
+    fn long_lines_are_cut_at_a_char_boundary() {
+        let mut line = Line {
+            buf: [0; MAX_LINE],
+            len: 0,
+        };
+        let long = "é".repeat(MAX_LINE);
+        assert!(line.write_str(&long).is_err());
+        assert!(line.as_str().len() <= MAX_LINE);
+        assert!(line.as_str().chars().all(|c| c == 'é'));
+    }
 }

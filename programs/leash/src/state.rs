@@ -3,7 +3,7 @@
 //! Every account starts with its type byte and layout version; the rest is borsh. Accounts are
 //! allocated at exactly their borsh size.
 
-use alloc::vec::Vec;
+use crate::list::Vec;
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::platform::{sha256, ProgramError, Pubkey};
@@ -43,7 +43,10 @@ impl Authority {
     /// The borsh encoding, which the wallet PDA hashes.
     pub fn to_bytes(&self) -> Vec<u8> {
         // Borsh of an enum of fixed-size fields cannot fail.
-        borsh::to_vec(self).unwrap_or_default()
+        let mut bytes = Vec::new();
+        // Writing into a list cannot fail.
+        let _ = self.serialize(&mut bytes);
+        bytes
     }
 
     /// The ed25519 key that must sign for this authority.
@@ -175,8 +178,8 @@ impl Policy {
     pub fn encoded_len(&self) -> usize {
         const FIXED: usize = 8 + 8 + 8 + 8 + 1 + 4 + 4;
         FIXED
-            .saturating_add(32usize.saturating_mul(self.allowed_programs.len()))
-            .saturating_add(60usize.saturating_mul(self.limits.len()))
+            .saturating_add(crate::list::saturating_mul(32, self.allowed_programs.len()))
+            .saturating_add(crate::list::saturating_mul(60, self.limits.len()))
     }
 }
 
@@ -237,7 +240,7 @@ impl Session {
         const FIXED: usize = 1 + 1 + 1 + 32 + 32 + 32 + 8 + 8 + 4 + 1 + 8 + 8 + 4;
         FIXED
             .saturating_add(policy.encoded_len())
-            .saturating_add(24usize.saturating_mul(policy.limits.len()))
+            .saturating_add(crate::list::saturating_mul(24, policy.limits.len()))
     }
 
     /// Borsh size of this session.
@@ -281,7 +284,10 @@ impl Session {
 
 /// Writes `value` at the start of `dst`, which must be exactly its size.
 pub fn encode_into<T: BorshSerialize>(value: &T, dst: &mut [u8]) -> Result<(), ProgramError> {
-    let bytes = borsh::to_vec(value).map_err(|_| ProgramError::InvalidAccountData)?;
+    let mut bytes = Vec::new();
+    value
+        .serialize(&mut bytes)
+        .map_err(|_| ProgramError::InvalidAccountData)?;
     if bytes.len() != dst.len() {
         return Err(ProgramError::AccountDataTooSmall);
     }

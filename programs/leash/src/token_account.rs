@@ -150,7 +150,7 @@ pub fn multisig_has_signer(account_owner: &Pubkey, data: &[u8], signer: &Pubkey)
     }
     let n = usize::from(data.get(1).copied().unwrap_or(0)).min(MULTISIG_MAX_SIGNERS);
     (0..n).any(|i| {
-        let offset = 3usize.saturating_add(i.saturating_mul(32));
+        let offset = 3usize.saturating_add(crate::list::saturating_mul(i, 32));
         pubkey_at(data, offset).as_ref() == Some(signer)
     })
 }

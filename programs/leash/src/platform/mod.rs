@@ -9,7 +9,7 @@
 //! Everything above this module — the processor, the calls, the value model — is the same code
 //! in both builds; a difference in behaviour between them is a bug (the suites run on both).
 
-use alloc::vec::Vec;
+use crate::list::Vec;
 
 pub use solana_address::Address as Pubkey;
 pub use solana_program_error::{ProgramError, ProgramResult};
@@ -129,8 +129,8 @@ pub(crate) fn rent_exempt_minimum(
     if rate > per_year_limit || (rate != 0 && bytes > per_year_limit / rate) {
         return Err(ProgramError::InvalidArgument);
     }
-    #[allow(clippy::arithmetic_side_effects)] // bounded just above
-    Ok(bytes * rate * years)
+    // Bounded just above; `wrapping_mul` because an overflow-checked `*` is the libcall again.
+    Ok(bytes.wrapping_mul(rate).wrapping_mul(years))
 }
 
 #[cfg(test)]

@@ -3,13 +3,12 @@
 
 #![allow(unsafe_code)]
 
-use alloc::vec::Vec;
+use crate::list::Vec;
 use core::marker::PhantomData;
 
 use pinocchio::{
     cpi::{invoke_signed_with_slice, Seed, Signer},
     instruction::{InstructionAccount, InstructionView},
-    sysvars::{clock::Clock as SysvarClock, rent::RENT_ID, Sysvar},
     AccountView, Resize,
 };
 
@@ -91,6 +90,8 @@ impl<'info> Account<'info> {
 }
 
 /// Calls `program` with `accounts` and `data`, the program signing for each of `signer_seeds`.
+/// Inlined: more than the five arguments an SBPF v0 call can carry.
+#[inline(always)]
 pub fn invoke_signed<'info>(
     program: &Account<'info>,
     accounts: &[CpiAccount<'_, 'info>],
@@ -151,23 +152,35 @@ pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     hash
 }
 
+// The dedicated sysvar syscalls: every cluster and LiteSVM serve them (the generic
+// `sol_get_sysvar` is newer and LiteSVM 0.16 answers it with `UnsupportedSysvar`).
+
 pub fn clock() -> Result<Clock, ProgramError> {
-    let clock = SysvarClock::get()?;
+    // `Clock` (repr C): slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
+    let mut clock = [0u64; 5];
+    // SAFETY: the syscall writes the 40-byte `Clock` into the buffer we own.
+    #[allow(deprecated)]
+    let status = unsafe { pinocchio::syscalls::sol_get_clock_sysvar(clock.as_mut_ptr().cast()) };
+    if status != 0 {
+        return Err(ProgramError::UnsupportedSysvar);
+    }
     Ok(Clock {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
+        slot: clock[0],
+        unix_timestamp: clock[4] as i64,
     })
 }
 
 pub fn minimum_balance(data_len: usize) -> Result<u64, ProgramError> {
-    // `lamports_per_byte: u64`, `exemption_threshold: [u8; 8]` (an f64), `burn_percent: u8`.
-    let mut rent = [0u8; 17];
-    pinocchio::sysvars::get_sysvar(&mut rent, &RENT_ID, 0)?;
-    let mut rate = [0u8; 8];
-    let mut threshold = [0u8; 8];
-    rate.copy_from_slice(&rent[..8]);
-    threshold.copy_from_slice(&rent[8..16]);
-    super::rent_exempt_minimum(u64::from_le_bytes(rate), threshold, data_len)
+    // `Rent` (repr C): lamports_per_byte u64, exemption_threshold [u8; 8] (an f64),
+    // burn_percent u8, padding.
+    let mut rent = [0u64; 3];
+    // SAFETY: the syscall writes the 24-byte `Rent` into the buffer we own.
+    #[allow(deprecated)]
+    let status = unsafe { pinocchio::syscalls::sol_get_rent_sysvar(rent.as_mut_ptr().cast()) };
+    if status != 0 {
+        return Err(ProgramError::UnsupportedSysvar);
+    }
+    super::rent_exempt_minimum(rent[0], rent[1].to_le_bytes(), data_len)
 }
 
 pub fn stack_height() -> u64 {
@@ -208,13 +221,13 @@ pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction>
     if found == 0 {
         return None;
     }
-    let mut data = alloc::vec![0u8; usize::try_from(lengths.data_len).ok()?];
+    let mut data = crate::list![0u8; usize::try_from(lengths.data_len).ok()?];
     let blank = RawAccountMeta {
         pubkey: [0; 32],
         is_signer: 0,
         is_writable: 0,
     };
-    let mut metas = alloc::vec![blank; usize::try_from(lengths.accounts_len).ok()?];
+    let mut metas = crate::list![blank; usize::try_from(lengths.accounts_len).ok()?];
     // SAFETY: the buffers hold exactly the lengths the first call reported.
     unsafe {
         pinocchio::syscalls::sol_get_processed_sibling_instruction(

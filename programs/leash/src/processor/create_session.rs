@@ -79,7 +79,7 @@ pub(super) fn process(accounts: &[Account], session_key: Pubkey, policy: Policy)
         revoked: false,
         uses: 0,
         nonce: 0,
-        spent: vec![Spent::default(); policy.limits.len()],
+        spent: crate::list![Spent::default(); policy.limits.len()],
         policy,
     };
     create_pda_account(

@@ -16,6 +16,7 @@ use crate::{
     event::LeashEvent,
     instruction::{Call, EXECUTE_VAULT_INDEX},
     leash_log,
+    log::{Key, Num},
     platform::{
         processed_sibling_instruction, stack_height, Account, ProgramError, ProgramResult, Pubkey,
         TRANSACTION_LEVEL_STACK_HEIGHT,
@@ -60,11 +61,11 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
     }
 
     /// The checks of DESIGN.md §3.3, in order, each with its own error.
-    fn validate(
-        &self,
-        expected_nonce: Option<u64>,
-        calls: &'a [Call],
-    ) -> Result<Validated<'a, 'info>, ProgramError> {
+    fn validate(&self, args: &ExecuteArgs<'a>) -> Result<Validated<'a, 'info>, ProgramError> {
+        let ExecuteArgs {
+            expected_nonce,
+            calls,
+        } = *args;
         // 1. The wallet, and the vault is its vault.
         let wallet = load_wallet(self.wallet)?;
         check_vault(self.wallet.key(), &wallet, self.vault)?;
@@ -98,8 +99,9 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         if let Some(expected) = expected_nonce {
             if expected != session.nonce {
                 leash_log!(
-                    "expected nonce {expected}, session nonce is {}",
-                    session.nonce
+                    "expected nonce {}, session nonce is {}",
+                    Num(expected),
+                    Num(session.nonce)
                 );
                 return Err(LeashError::NonceMismatch.into());
             }
@@ -110,9 +112,10 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         let count = calls::instruction_count(self.all, calls);
         if calls.is_empty() || count > usize::from(session.policy.max_calls_per_tx) {
             leash_log!(
-                "{count} instructions in {} calls; the policy allows {}",
-                calls.len(),
-                session.policy.max_calls_per_tx
+                "{} instructions in {} calls; the policy allows {}",
+                Num(count as u64),
+                Num(calls.len() as u64),
+                Num(u64::from(session.policy.max_calls_per_tx))
             );
             return Err(LeashError::TooManyCalls.into());
         }
@@ -133,18 +136,20 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(
-    accounts: &[Account],
-    expected_nonce: Option<u64>,
-    calls: &[Call],
-) -> ProgramResult {
+/// `Execute`'s instruction data (in a struct: see `processor::Invocation`).
+pub(super) struct ExecuteArgs<'a> {
+    pub expected_nonce: Option<u64>,
+    pub calls: &'a [Call],
+}
+
+pub(super) fn process(accounts: &[Account], args: &ExecuteArgs) -> ProgramResult {
     let accounts = ExecuteAccounts::parse(accounts)?;
     let Validated {
         wallet,
         mut session,
         clock,
         calls,
-    } = accounts.validate(expected_nonce, calls)?;
+    } = accounts.validate(args)?;
 
     let vault = accounts.vault.key();
     let before = Snapshot::capture(accounts.all)?;
@@ -167,10 +172,10 @@ pub(super) fn process(
         leash_log!(
             "{}: mint {} amount {} used {} limit {}",
             v.error.name(),
-            v.mint,
-            v.amount,
-            v.used,
-            v.limit
+            Key(&v.mint),
+            Num(v.amount),
+            Num(v.used),
+            Num(v.limit)
         );
         ProgramError::from(v.error)
     })?;

@@ -18,6 +18,7 @@ use crate::{
     error::LeashError,
     instruction::LeashInstruction,
     leash_log,
+    log::Key,
     platform::{
         derive_address, invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
         SYSTEM_PROGRAM_ID,
@@ -36,7 +37,33 @@ pub fn process_instruction(
 }
 
 /// The instruction handler of both builds.
+#[inline(always)] // six arguments (see `Invocation`)
 pub fn process(program_id: &Pubkey, accounts: &[Account], data: &[u8]) -> ProgramResult {
+    dispatch(&Invocation {
+        program_id,
+        accounts,
+        data,
+    })
+}
+
+/// One instruction as the entrypoint hands it over. Passed by reference because an SBPF v0
+/// call carries at most five registers, and two slices and a returned `Result` already take
+/// five; functions with more arguments are `#[inline(always)]` into their caller.
+pub struct Invocation<'a, 'info> {
+    pub program_id: &'a Pubkey,
+    pub accounts: &'a [Account<'info>],
+    pub data: &'a [u8],
+}
+
+// Not inlined into the entrypoint: each SBPF v0 call frame is 4 KiB, and the entrypoint's already
+// holds the account views.
+#[inline(never)]
+fn dispatch(invocation: &Invocation) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = *invocation;
     if *program_id != crate::ID {
         return Err(ProgramError::IncorrectProgramId);
     }
@@ -52,7 +79,13 @@ pub fn process(program_id: &Pubkey, accounts: &[Account], data: &[u8]) -> Progra
         LeashInstruction::Execute {
             expected_nonce,
             calls,
-        } => execute::process(accounts, expected_nonce, &calls),
+        } => execute::process(
+            accounts,
+            &execute::ExecuteArgs {
+                expected_nonce,
+                calls: &calls,
+            },
+        ),
         LeashInstruction::RevokeSession => revoke_session::process(accounts),
         LeashInstruction::RevokeAllSessions => revoke_all_sessions::process(accounts),
         LeashInstruction::UpdateSession {
@@ -144,7 +177,10 @@ fn check_session_wallet(session: &Session, wallet: &Pubkey) -> ProgramResult {
 /// `owner` signed and is the wallet's owner.
 fn check_owner(wallet: &Wallet, owner: &Account) -> ProgramResult {
     if !owner.is_signer() || owner.key() != wallet.owner.signer_key() {
-        leash_log!("{} is not the wallet owner, or did not sign", owner.key());
+        leash_log!(
+            "{} is not the wallet owner, or did not sign",
+            Key(owner.key())
+        );
         return Err(LeashError::Unauthorized.into());
     }
     Ok(())
@@ -182,6 +218,7 @@ fn write_wallet(account: &Account, wallet: &Wallet) -> ProgramResult {
 /// Creates `target` as a rent-exempt account of `space` bytes owned by this program, signing
 /// with `seeds`. Works when someone pre-funded the address (which would make a plain
 /// `CreateAccount` fail and could be used to block wallet creation).
+#[inline(always)] // more than five arguments (see `Invocation`)
 fn create_pda_account<'info>(
     payer: &Account<'info>,
     target: &Account<'info>,
@@ -245,7 +282,7 @@ fn top_up_rent<'info>(
 /// variant index, then the fields), written here rather than pulled from
 /// `solana-system-interface`, which the SBF build does not link.
 mod system_call {
-    use alloc::vec::Vec;
+    use crate::list::Vec;
 
     use crate::platform::Pubkey;
 

@@ -8,6 +8,7 @@ use super::{
 use crate::{
     error::LeashError,
     leash_log,
+    log::{Key, Num},
     platform::{Account, ProgramError, ProgramResult},
 };
 
@@ -82,6 +83,10 @@ fn sweep(account: &Account, recipient: &Account) -> ProgramResult {
         .ok_or(LeashError::ArithmeticOverflow)?;
     account.set_lamports(minimum)?;
     recipient.set_lamports(credited)?;
-    leash_log!("swept {surplus} lamports from {}", account.key());
+    leash_log!(
+        "swept {} lamports from {}",
+        Num(surplus),
+        Key(account.key())
+    );
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::{
     error::LeashError,
     event::LeashEvent,
     leash_log,
+    log::Num,
     platform::{Account, ProgramError, ProgramResult},
     state::{Policy, Session},
 };
@@ -60,7 +61,11 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
         // 5. Not used since the owner looked.
         if let Some(expected) = expected_uses {
             if expected != session.uses {
-                leash_log!("expected {expected} uses, session has {}", session.uses);
+                leash_log!(
+                    "expected {} uses, session has {}",
+                    Num(expected),
+                    Num(session.uses)
+                );
                 return Err(LeashError::NonceMismatch.into());
             }
         }

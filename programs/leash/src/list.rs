@@ -1,0 +1,292 @@
+//! The program's growable list.
+//!
+//! Natively it is `alloc::vec::Vec`. On SBF it is [`List`], because LLVM 22's BPF backend cannot
+//! compile `Vec`'s growth: `RawVec` checks `capacity * size_of::<T>()` for overflow, a 64-bit
+//! overflow check becomes a 128-bit multiply (`__multi3`), and BPF has neither that instruction
+//! nor a way to return its result. `List` bounds its capacity instead, so the product cannot
+//! overflow and is a plain multiply. Program code uses [`Vec`] and only the API both provide.
+
+#[cfg(not(target_arch = "bpf"))]
+pub use alloc::vec::Vec;
+
+#[cfg(target_arch = "bpf")]
+pub use sbf::List as Vec;
+
+/// `vec![]` for [`Vec`]: `list![]`, `list![a, b]`, `list![x; n]`.
+#[macro_export]
+macro_rules! list {
+    () => {
+        $crate::list::Vec::new()
+    };
+    ($elem:expr; $n:expr) => {
+        <$crate::list::Vec<_> as $crate::list::FromElem<_>>::from_elem($elem, $n)
+    };
+    ($($x:expr),+ $(,)?) => {{
+        let mut list = $crate::list::Vec::new();
+        $(list.push($x);)+
+        list
+    }};
+}
+
+/// `a * b`, saturating, by a division: `saturating_mul` checks for overflow with a 128-bit
+/// multiply, which SBF cannot do (see the module).
+pub fn saturating_mul(a: usize, b: usize) -> usize {
+    match usize::MAX.checked_div(b) {
+        None => 0,
+        Some(most) if a > most => usize::MAX,
+        Some(_) => a.wrapping_mul(b),
+    }
+}
+
+/// `n` clones of `elem` (what `vec![x; n]` does).
+pub trait FromElem<T: Clone> {
+    fn from_elem(elem: T, n: usize) -> Self;
+}
+
+#[cfg(not(target_arch = "bpf"))]
+impl<T: Clone> FromElem<T> for Vec<T> {
+    fn from_elem(elem: T, n: usize) -> Self {
+        alloc::vec![elem; n]
+    }
+}
+
+#[cfg(target_arch = "bpf")]
+mod sbf {
+    #![allow(unsafe_code)]
+
+    use alloc::alloc::{alloc, dealloc, handle_alloc_error, Layout};
+    use core::{
+        fmt,
+        mem::{align_of, size_of},
+        ops::{Deref, DerefMut},
+        ptr::{self, NonNull},
+    };
+
+    /// Elements a list may hold: far more than any account or instruction can carry (10 MiB of
+    /// account data, 1,232-byte transactions), small enough that `capacity * size_of::<T>()`
+    /// cannot overflow for any `T` this program stores.
+    const MAX_CAPACITY: usize = 1 << 24;
+
+    /// A `Vec` with a bounded capacity (see the module).
+    pub struct List<T> {
+        ptr: NonNull<T>,
+        len: usize,
+        cap: usize,
+    }
+
+    impl<T> List<T> {
+        pub const fn new() -> Self {
+            List {
+                ptr: NonNull::dangling(),
+                len: 0,
+                cap: 0,
+            }
+        }
+
+        pub fn with_capacity(cap: usize) -> Self {
+            let mut list = List::new();
+            list.reserve_exact(cap);
+            list
+        }
+
+        fn layout(cap: usize) -> Layout {
+            if cap > MAX_CAPACITY {
+                crate::list::capacity_overflow();
+            }
+            // SAFETY: `cap <= 2^24` and every `T` here is far smaller than 2^39 bytes, so the
+            // product fits; the alignment is `T`'s.
+            unsafe {
+                Layout::from_size_align_unchecked(cap.wrapping_mul(size_of::<T>()), align_of::<T>())
+            }
+        }
+
+        fn reserve_exact(&mut self, cap: usize) {
+            if cap <= self.cap || size_of::<T>() == 0 {
+                if size_of::<T>() == 0 {
+                    self.cap = MAX_CAPACITY;
+                }
+                return;
+            }
+            let layout = Self::layout(cap);
+            // SAFETY: `layout` has a non-zero size (`cap > self.cap >= 0`, `T` not zero-sized).
+            let new = unsafe { alloc(layout) }.cast::<T>();
+            let Some(new) = NonNull::new(new) else {
+                handle_alloc_error(layout)
+            };
+            if self.cap > 0 {
+                // SAFETY: both regions are valid for `len` elements and do not overlap; the old
+                // one is then freed with the layout it was allocated with.
+                unsafe {
+                    ptr::copy_nonoverlapping(self.ptr.as_ptr(), new.as_ptr(), self.len);
+                    dealloc(self.ptr.as_ptr().cast(), Self::layout(self.cap));
+                }
+            }
+            self.ptr = new;
+            self.cap = cap;
+        }
+
+        pub fn push(&mut self, value: T) {
+            if self.len == self.cap {
+                let grown = if self.cap == 0 {
+                    4
+                } else {
+                    self.cap.saturating_mul(2)
+                };
+                self.reserve_exact(grown);
+            }
+            // SAFETY: `len < cap`, so the slot is allocated and uninitialised.
+            unsafe { self.ptr.as_ptr().add(self.len).write(value) };
+            self.len = self.len.wrapping_add(1);
+        }
+
+        pub fn extend_from_slice(&mut self, items: &[T])
+        where
+            T: Clone,
+        {
+            self.reserve_exact(self.len.saturating_add(items.len()));
+            for item in items {
+                self.push(item.clone());
+            }
+        }
+
+        pub fn as_slice(&self) -> &[T] {
+            self
+        }
+    }
+
+    impl<T: Clone> crate::list::FromElem<T> for List<T> {
+        fn from_elem(elem: T, n: usize) -> Self {
+            let mut list = List::with_capacity(n);
+            for _ in 0..n {
+                list.push(elem.clone());
+            }
+            list
+        }
+    }
+
+    impl borsh::io::Write for List<u8> {
+        fn write(&mut self, buf: &[u8]) -> borsh::io::Result<usize> {
+            self.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> borsh::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<T> Default for List<T> {
+        fn default() -> Self {
+            List::new()
+        }
+    }
+
+    impl<T> Drop for List<T> {
+        fn drop(&mut self) {
+            // SAFETY: the first `len` elements are initialised; the buffer came from `alloc`
+            // with `layout(cap)`.
+            unsafe {
+                ptr::drop_in_place(ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len));
+                if self.cap > 0 && size_of::<T>() > 0 {
+                    dealloc(self.ptr.as_ptr().cast(), Self::layout(self.cap));
+                }
+            }
+        }
+    }
+
+    impl<T> Deref for List<T> {
+        type Target = [T];
+        fn deref(&self) -> &[T] {
+            // SAFETY: `ptr` is valid (or dangling with `len == 0`) for `len` elements.
+            unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+        }
+    }
+
+    impl<T> DerefMut for List<T> {
+        fn deref_mut(&mut self) -> &mut [T] {
+            // SAFETY: as `deref`, and `&mut self` is unique.
+            unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+        }
+    }
+
+    impl<T: Clone> Clone for List<T> {
+        fn clone(&self) -> Self {
+            let mut list = List::with_capacity(self.len);
+            list.extend_from_slice(self);
+            list
+        }
+    }
+
+    impl<T: PartialEq> PartialEq for List<T> {
+        fn eq(&self, other: &Self) -> bool {
+            **self == **other
+        }
+    }
+
+    impl<T: Eq> Eq for List<T> {}
+
+    impl<T: fmt::Debug> fmt::Debug for List<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_list().entries(self.iter()).finish()
+        }
+    }
+
+    impl<T> FromIterator<T> for List<T> {
+        fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+            let mut list = List::new();
+            for item in iter {
+                list.push(item);
+            }
+            list
+        }
+    }
+
+    impl<T> Extend<T> for List<T> {
+        fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+            for item in iter {
+                self.push(item);
+            }
+        }
+    }
+
+    impl<'a, T> IntoIterator for &'a List<T> {
+        type Item = &'a T;
+        type IntoIter = core::slice::Iter<'a, T>;
+        fn into_iter(self) -> Self::IntoIter {
+            self.iter()
+        }
+    }
+
+    impl<T: borsh::BorshSerialize> borsh::BorshSerialize for List<T> {
+        fn serialize<W: borsh::io::Write>(&self, writer: &mut W) -> borsh::io::Result<()> {
+            let len = u32::try_from(self.len)
+                .map_err(|_| borsh::io::Error::from(borsh::io::ErrorKind::InvalidData))?;
+            len.serialize(writer)?;
+            for item in self.iter() {
+                item.serialize(writer)?;
+            }
+            Ok(())
+        }
+    }
+
+    impl<T: borsh::BorshDeserialize> borsh::BorshDeserialize for List<T> {
+        fn deserialize_reader<R: borsh::io::Read>(reader: &mut R) -> borsh::io::Result<Self> {
+            let len = u32::deserialize_reader(reader)?;
+            // Like borsh's `Vec`: a length the input cannot hold fails when the input runs out,
+            // without first reserving for it.
+            let mut list = List::with_capacity((len as usize).min(64));
+            for _ in 0..len {
+                list.push(T::deserialize_reader(reader)?);
+            }
+            Ok(list)
+        }
+    }
+}
+
+/// A list asked to hold more than [`sbf::List`] allows: out of memory long before, on SBF.
+#[cfg(target_arch = "bpf")]
+#[cold]
+fn capacity_overflow() -> ! {
+    crate::platform::log("list capacity overflow");
+    panic!()
+}
