@@ -125,28 +125,44 @@ mod sbf {
             self.cap = cap;
         }
 
-        pub fn push(&mut self, value: T) {
-            if self.len == self.cap {
-                let grown = if self.cap == 0 {
-                    4
+        /// Room for `additional` more, growing geometrically (the bump allocator never frees, so
+        /// growing by what is asked each time would use memory quadratic in the length).
+        fn reserve(&mut self, additional: usize) {
+            let needed = self.len.saturating_add(additional);
+            if needed > self.cap {
+                let doubled = if self.cap == 0 {
+                    8
                 } else {
-                    self.cap.saturating_mul(2)
+                    self.cap.saturating_add(self.cap)
                 };
-                self.reserve_exact(grown);
+                self.reserve_exact(needed.max(doubled));
             }
+        }
+
+        pub fn push(&mut self, value: T) {
+            self.reserve(1);
             // SAFETY: `len < cap`, so the slot is allocated and uninitialised.
             unsafe { self.ptr.as_ptr().add(self.len).write(value) };
             self.len = self.len.wrapping_add(1);
         }
 
+        /// One copy of the whole slice (`Copy` only: byte by byte would cost ~10 CU a byte).
         pub fn extend_from_slice(&mut self, items: &[T])
         where
-            T: Clone,
+            T: Copy,
         {
-            self.reserve_exact(self.len.saturating_add(items.len()));
-            for item in items {
-                self.push(item.clone());
+            self.reserve(items.len());
+            // SAFETY: `reserve` made room for `items.len()` more after `len`; `T: Copy`, so a
+            // bitwise copy is a valid clone; the source is a live slice not inside our buffer
+            // (we hold `&mut self`).
+            unsafe {
+                ptr::copy_nonoverlapping(
+                    items.as_ptr(),
+                    self.ptr.as_ptr().add(self.len),
+                    items.len(),
+                );
             }
+            self.len = self.len.wrapping_add(items.len());
         }
 
         pub fn as_slice(&self) -> &[T] {
@@ -211,9 +227,7 @@ mod sbf {
 
     impl<T: Clone> Clone for List<T> {
         fn clone(&self) -> Self {
-            let mut list = List::with_capacity(self.len);
-            list.extend_from_slice(self);
-            list
+            self.iter().cloned().collect()
         }
     }
 

@@ -1,0 +1,125 @@
+//! Compute units of each instruction, from the SBF build of the program (whatever
+//! `LEASH_PROGRAM` says: CU are only real on SBF, so this suite always runs the ELF).
+//!
+//! `cargo test -p leash-program --test compute_units -- --nocapture` prints the table that
+//! README.md and docs/program.md quote; the assertions keep each figure under its budget, so a
+//! change that costs more fails here and has to move the budget (and the docs) on purpose.
+
+mod common;
+
+use common::*;
+use leash_program::instruction as ix;
+use leash_runtime::ProgramBuild;
+use leash_sdk::spl;
+use solana_signer::Signer;
+
+/// CU consumed by a transaction that must succeed.
+fn cu(label: &str, result: &TxResult) -> u64 {
+    assert_ok(result);
+    let used = result
+        .as_ref()
+        .map(|m| m.compute_units_consumed)
+        .unwrap_or(0);
+    println!("| {label} | {used} |");
+    used
+}
+
+#[test]
+fn instructions_stay_within_their_compute_budgets() {
+    std::env::set_var(leash_runtime::PROGRAM_BUILD_ENV, "sbf");
+    assert_eq!(ProgramBuild::from_env(), Ok(ProgramBuild::Sbf));
+    let mut env = Env::new();
+    println!("| instruction (SBPF v0 build) | CU |\n|---|---|");
+
+    // The baseline: the same USDC transfer signed by the token account's owner.
+    let owner = env.owner.insecure_clone();
+    let owner_usdc = env.create_ata(&owner.pubkey(), &env.usdc.clone(), &spl::TOKEN_PROGRAM_ID);
+    env.mint_to(
+        &spl::TOKEN_PROGRAM_ID,
+        &env.usdc.clone(),
+        &owner_usdc,
+        100 * USDC,
+    );
+    let plain = spl::transfer(
+        &spl::TOKEN_PROGRAM_ID,
+        &owner_usdc,
+        &env.recipient_usdc,
+        &owner.pubkey(),
+        USDC,
+    );
+    let plain_cu = cu(
+        "plain SPL Token transfer (no Leash)",
+        &env.owner_send(&[plain]),
+    );
+
+    let other_owner = funded_keypair(&mut env);
+    let create_wallet = ix::create_wallet(&other_owner.pubkey(), &other_owner.pubkey(), [7; 32]);
+    let create_wallet_cu = cu(
+        "CreateWallet",
+        &env.send(&[create_wallet], &other_owner, &[]),
+    );
+
+    let key = solana_keypair::Keypair::new();
+    env.svm.airdrop(&key.pubkey(), SOL).unwrap();
+    let create = ix::create_session(
+        &owner.pubkey(),
+        &owner.pubkey(),
+        &env.wallet,
+        &key.pubkey(),
+        policy(&env),
+    );
+    let create_session_cu = cu(
+        "CreateSession (2 programs, 2 limits)",
+        &env.owner_send(&[create]),
+    );
+
+    let one = env.usdc_out(USDC);
+    let execute_cu = cu("Execute: one SPL transfer", &env.execute(&key, &[one]));
+    let sol_and_token = [env.sol_out(SOL / 100), env.usdc_out(USDC)];
+    let both_cu = cu(
+        "Execute: SOL + SPL transfer",
+        &env.execute(&key, &sol_and_token),
+    );
+    let four = [
+        env.usdc_out(USDC),
+        env.usdc_out(USDC),
+        env.sol_out(SOL / 100),
+        env.usdc_out(USDC),
+    ];
+    let four_cu = cu("Execute: 4 calls", &env.execute(&key, &four));
+
+    let update = ix::update_session(
+        &owner.pubkey(),
+        &env.wallet,
+        &env.session_address(&key.pubkey()),
+        &owner.pubkey(),
+        policy(&env),
+        None,
+    );
+    let update_cu = cu("UpdateSession", &env.owner_send(&[update]));
+    let revoke = ix::revoke_session(
+        &owner.pubkey(),
+        &env.wallet,
+        &env.session_address(&key.pubkey()),
+    );
+    let revoke_cu = cu("RevokeSession", &env.owner_send(&[revoke]));
+
+    println!(
+        "\nExecute with one SPL transfer: {execute_cu} CU, {:.1}x a plain transfer ({plain_cu} CU)",
+        execute_cu as f64 / plain_cu as f64
+    );
+    for (what, used, budget) in [
+        ("CreateWallet", create_wallet_cu, 20_000),
+        ("CreateSession", create_session_cu, 30_000),
+        ("Execute one transfer", execute_cu, 20_000),
+        ("Execute SOL + transfer", both_cu, 25_000),
+        ("Execute 4 calls", four_cu, 40_000),
+        ("UpdateSession", update_cu, 30_000),
+        ("RevokeSession", revoke_cu, 15_000),
+    ] {
+        assert!(
+            used <= budget,
+            "{what}: {used} CU, over its budget of {budget}"
+        );
+    }
+}
