@@ -31,12 +31,10 @@ fn probe(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramR
         }
         Some(2) => {
             let clock = leash_program::sysvars::clock()?;
-            let rent = leash_program::sysvars::rent()?;
+            let rent_exempt = leash_program::sysvars::minimum_balance(0)?;
             leash_program::log::sol_log(&format!(
                 "slot={} time={} rent={}",
-                clock.slot,
-                clock.unix_timestamp,
-                rent.minimum_balance(0)
+                clock.slot, clock.unix_timestamp, rent_exempt
             ));
             Ok(())
         }

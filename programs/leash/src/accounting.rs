@@ -495,6 +495,8 @@ pub fn charge(
     now: i64,
     created_at: i64,
 ) -> Result<(), LimitViolation> {
+    // Not `to_vec()`: that is `alloc`'s `Vec` on SBF too (see `crate::list`).
+    #[allow(clippy::iter_cloned_collect)]
     let mut updated: Vec<Spent> = spent.iter().copied().collect();
     for &(mint, amount) in outflows {
         let violation = |error, used, limit| LimitViolation {

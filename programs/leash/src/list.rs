@@ -21,11 +21,9 @@ macro_rules! list {
     ($elem:expr; $n:expr) => {
         <$crate::list::Vec<_> as $crate::list::FromElem<_>>::from_elem($elem, $n)
     };
-    ($($x:expr),+ $(,)?) => {{
-        let mut list = $crate::list::Vec::new();
-        $(list.push($x);)+
-        list
-    }};
+    ($($x:expr),+ $(,)?) => {
+        <$crate::list::Vec<_> as ::core::iter::FromIterator<_>>::from_iter([$($x),+])
+    };
 }
 
 /// `a * b`, saturating, by a division: `saturating_mul` checks for overflow with a 128-bit

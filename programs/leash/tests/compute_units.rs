@@ -5,6 +5,8 @@
 //! README.md and docs/program.md quote; the assertions keep each figure under its budget, so a
 //! change that costs more fails here and has to move the budget (and the docs) on purpose.
 
+#![allow(clippy::result_large_err)] // LiteSVM's failed-transaction type, in the shared helpers
+
 mod common;
 
 use common::*;
@@ -109,13 +111,14 @@ fn instructions_stay_within_their_compute_budgets() {
         execute_cu as f64 / plain_cu as f64
     );
     for (what, used, budget) in [
+        // find_program_address tries bumps from 255 down, ~1,500 CU each: the owner decides.
         ("CreateWallet", create_wallet_cu, 20_000),
-        ("CreateSession", create_session_cu, 30_000),
-        ("Execute one transfer", execute_cu, 20_000),
-        ("Execute SOL + transfer", both_cu, 25_000),
-        ("Execute 4 calls", four_cu, 40_000),
-        ("UpdateSession", update_cu, 30_000),
-        ("RevokeSession", revoke_cu, 15_000),
+        ("CreateSession", create_session_cu, 9_000),
+        ("Execute one transfer", execute_cu, 17_000),
+        ("Execute SOL + transfer", both_cu, 21_500),
+        ("Execute 4 calls", four_cu, 27_000),
+        ("UpdateSession", update_cu, 7_000),
+        ("RevokeSession", revoke_cu, 5_000),
     ] {
         assert!(
             used <= budget,

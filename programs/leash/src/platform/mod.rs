@@ -126,7 +126,8 @@ pub(crate) fn rent_exempt_minimum(
     // SBPF v0 lacks.
     let per_year_limit = u64::MAX.checked_div(years).unwrap_or(0);
     let rate = lamports_per_byte;
-    if rate > per_year_limit || (rate != 0 && bytes > per_year_limit / rate) {
+    let bytes_limit = per_year_limit.checked_div(rate).unwrap_or(u64::MAX);
+    if rate > per_year_limit || bytes > bytes_limit {
         return Err(ProgramError::InvalidArgument);
     }
     // Bounded just above; `wrapping_mul` because an overflow-checked `*` is the libcall again.

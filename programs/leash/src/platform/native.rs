@@ -149,3 +149,6 @@ pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction>
         }
     })
 }
+
+/// Compute units are nominal natively: nothing to log.
+pub fn log_compute_units() {}

@@ -247,3 +247,66 @@ pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction>
             .collect(),
     })
 }
+
+/// `Program consumption: <n> units remaining` (for profiling).
+pub fn log_compute_units() {
+    // SAFETY: no arguments.
+    unsafe { pinocchio::syscalls::sol_log_compute_units_() }
+}
+
+/// `memcmp`/`bcmp` for LLVM: compiler-builtins' are byte loops (~100 CU for one 32-byte address
+/// compare, and the value model compares many). Short regions are compared eight bytes at a time,
+/// long ones (account data before and after the calls) by the `sol_memcmp_` syscall (10 CU plus
+/// one per 250 bytes, but a fixed cost that short compares would not repay). Strong definitions
+/// here take precedence over compiler-builtins' weak ones. memcpy/memset stay compiler-builtins':
+/// a copy loop written here could be turned back into a call to itself by LLVM's loop-idiom pass.
+mod mem {
+    use core::{ffi::c_void, ptr::read_unaligned};
+
+    use pinocchio::syscalls::sol_memcmp_;
+
+    /// From here on the syscall is cheaper than the loop.
+    const SYSCALL_FROM: usize = 64;
+
+    #[no_mangle]
+    unsafe extern "C" fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> i32 {
+        let (a, b) = (a.cast::<u8>(), b.cast::<u8>());
+        if n >= SYSCALL_FROM {
+            let mut result = 0i32;
+            // SAFETY: two valid regions of `n` bytes; the result goes to a local.
+            unsafe { sol_memcmp_(a, b, n as u64, &mut result) };
+            return result;
+        }
+        let mut i = 0usize;
+        while i.wrapping_add(8) <= n {
+            // SAFETY: `i + 8 <= n`, inside both regions.
+            let (x, y) = unsafe {
+                (
+                    read_unaligned(a.add(i).cast::<u64>()),
+                    read_unaligned(b.add(i).cast::<u64>()),
+                )
+            };
+            if x != y {
+                // The first differing byte decides, as byte order in memory (little-endian).
+                let (x, y) = (x.swap_bytes(), y.swap_bytes());
+                return if x < y { -1 } else { 1 };
+            }
+            i = i.wrapping_add(8);
+        }
+        while i < n {
+            // SAFETY: `i < n`.
+            let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
+            if x != y {
+                return i32::from(x) - i32::from(y);
+            }
+            i = i.wrapping_add(1);
+        }
+        0
+    }
+
+    #[no_mangle]
+    unsafe extern "C" fn bcmp(a: *const c_void, b: *const c_void, n: usize) -> i32 {
+        // SAFETY: as `memcmp`.
+        unsafe { memcmp(a, b, n) }
+    }
+}
