@@ -427,11 +427,7 @@ impl Client {
 
 impl TokenResolver for Client {
     fn resolve(&self, text: &str) -> std::result::Result<ResolvedToken, String> {
-        let token = match text.parse::<TokenRef>() {
-            Ok(token) => token,
-            Err(never) => match never {},
-        };
-        self.token(&token).map_err(|e| e.message)
+        self.token(&TokenRef::new(text)).map_err(|e| e.message)
     }
 
     fn by_mint(&self, mint: &Pubkey) -> Option<ResolvedToken> {

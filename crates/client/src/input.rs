@@ -89,20 +89,26 @@ pub enum TokenRef {
     Mint(Pubkey),
 }
 
-impl FromStr for TokenRef {
-    type Err = std::convert::Infallible;
-
-    /// Never fails: text that is not SOL or an address is a symbol, which the cluster then
-    /// knows or refuses with the symbols it has.
-    fn from_str(text: &str) -> std::result::Result<TokenRef, Self::Err> {
+impl TokenRef {
+    /// `SOL`, a mint address, or else a symbol, which the cluster then knows or refuses with
+    /// the symbols it has.
+    pub fn new(text: &str) -> TokenRef {
         let text = text.trim();
-        Ok(if text.eq_ignore_ascii_case("SOL") {
+        if text.eq_ignore_ascii_case("SOL") {
             TokenRef::Sol
         } else if let Ok(mint) = text.parse::<Pubkey>() {
             TokenRef::Mint(mint)
         } else {
             TokenRef::Symbol(text.to_ascii_uppercase())
-        })
+        }
+    }
+}
+
+impl FromStr for TokenRef {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> std::result::Result<TokenRef, Self::Err> {
+        Ok(TokenRef::new(text))
     }
 }
 

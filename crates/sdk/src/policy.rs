@@ -615,7 +615,10 @@ mod tests {
             text.contains("USDC: 4.5 / 100 used, per transaction 5, 1.5 / 20.5 per 1d"),
             "{text}"
         );
-        assert!(text.contains("SOL: 0 / 0.25 used, per transaction unlimited"), "{text}");
+        assert!(
+            text.contains("SOL: 0 / 0.25 used, per transaction unlimited"),
+            "{text}"
+        );
         assert!(text.contains("  - TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA (spl-token)"));
     }
 
