@@ -45,3 +45,14 @@ pub fn make_session_token(
         .map_err(|e| ClientError::internal(format!("cannot encode the policy: {e}")))?;
     Ok(SessionToken::new(key, &wallet, &cluster.token_label(), &created.label, policy).encode())
 }
+
+#[cfg(test)]
+mod tests {
+    /// Async faces (the HTTP API) share one client across tasks and threads.
+    #[test]
+    fn client_is_send_and_sync() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<crate::Client>();
+        send_and_sync::<crate::ClientError>();
+    }
+}
