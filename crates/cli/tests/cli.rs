@@ -61,7 +61,7 @@ fn setup() -> Setup {
         ])
         .json();
     let token = created["token"].as_str().unwrap().to_string();
-    let decoded = leash_sdk::token::SessionToken::decode(&token).unwrap();
+    let decoded = leash_sdk::session_token::SessionToken::decode(&token).unwrap();
     let holder = User::new(&dir.path().join("holder"), &node.url);
     std::fs::create_dir_all(&holder.home).unwrap();
     holder.ok(&["session", "import", &token]);
@@ -462,7 +462,7 @@ fn token_files_are_private_and_the_secret_is_never_printed() {
     }
     assert_no_secret(&s, &s.holder.run(&["session", "import", &s.token]));
     // Only export prints it, on purpose.
-    let session = leash_sdk::token::SessionToken::decode(&s.token)
+    let session = leash_sdk::session_token::SessionToken::decode(&s.token)
         .unwrap()
         .session;
     let exported = s.owner.ok(&["session", "export", &session]);

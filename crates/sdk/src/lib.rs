@@ -1,15 +1,15 @@
 //! The Leash SDK: what every client (CLI, node genesis, tests, later the HTTP API and MCP server)
 //! shares. The program's own `state` and `instruction` types are re-exported as the one canonical
-//! encoding; this crate adds exact amounts, the session token, policy files, error messages,
+//! encoding; this crate adds exact amounts, the session token, policy files, error hints,
 //! names of well-known programs and tokens, and the SPL helpers clients need around them.
 
 pub mod amount;
-pub mod errors;
+pub mod hints;
 pub mod names;
 pub mod policy;
+pub mod session_token;
 pub mod spl;
 pub mod sweep;
-pub mod token;
 
 pub use leash_program::{
     accounting, error::LeashError, event::LeashEvent, instruction, state, token_account,

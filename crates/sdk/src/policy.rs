@@ -16,8 +16,9 @@
 //!
 //! Amounts are exact decimal strings converted with the mint's decimals; no floating point.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use solana_program::pubkey::Pubkey;
 
 use crate::{
@@ -339,21 +340,66 @@ pub fn format_period(secs: u32) -> String {
     }
 }
 
-/// The human-readable snapshot of a policy (and, given `spent`, of its use), as the token
-/// carries it and `policy show --json` prints it.
+/// The human-readable snapshot of a policy (and, given its `spent` counters, of its use): what
+/// a token carries, `policy show --json` prints, and [`fmt::Display`] shows people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicySummary {
+    /// RFC 3339, UTC.
+    pub valid_after: String,
+    pub valid_until: String,
+    /// `None`: no slot bound.
+    pub expiry_slot: Option<u64>,
+    /// `None`: unlimited.
+    pub max_uses: Option<u64>,
+    pub max_calls_per_tx: u8,
+    pub allowed_programs: Vec<ProgramSummary>,
+    pub limits: Vec<LimitSummary>,
+}
+
+/// An allowed program, with its well-known name if it has one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramSummary {
+    pub address: String,
+    pub name: Option<String>,
+}
+
+/// One spending limit; amounts are exact decimals in the token's units, or `"unlimited"`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitSummary {
+    /// A symbol, or the mint address when the token is unknown.
+    pub token: String,
+    /// `"SOL"` for native SOL, else the mint address.
+    pub mint: String,
+    pub decimals: u8,
+    pub per_tx: String,
+    pub total: String,
+    /// `"1d"`, `"2h"`; `None` without a periodic allowance.
+    pub period: Option<String>,
+    pub per_period: Option<String>,
+    /// What the session has spent in total (only when the session's counters were given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<String>,
+    /// What it has spent in the current window (periodic limits only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_in_period: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_index: Option<u64>,
+}
+
+/// Summarizes `policy`, with `spent` (parallel to its limits) when the session's use is known.
 pub fn summarize(
     policy: &Policy,
     spent: Option<&[leash_program::state::Spent]>,
     resolver: &dyn TokenResolver,
-) -> Value {
-    let bound = |value: u64, decimals: u8| -> Value {
+) -> PolicySummary {
+    let bound = |value: u64, decimals: u8| -> String {
         if value == UNLIMITED {
-            json!("unlimited")
+            "unlimited".to_string()
         } else {
-            json!(format_amount(value, decimals))
+            format_amount(value, decimals)
         }
     };
-    let limits: Vec<Value> = policy
+    let limits = policy
         .limits
         .iter()
         .enumerate()
@@ -367,34 +413,93 @@ pub fn summarize(
                 Some(t) => (t.symbol.clone(), t.decimals),
                 None => (limit.mint.to_string(), 0),
             };
-            let mut entry = json!({
-                "token": symbol,
-                "mint": if limit.mint == NATIVE_SOL_MINT { "SOL".to_string() } else { limit.mint.to_string() },
-                "decimals": decimals,
-                "per_tx": bound(limit.per_tx, decimals),
-                "total": bound(limit.total, decimals),
-                "period": if limit.period_secs == 0 { Value::Null } else { json!(format_period(limit.period_secs)) },
-                "per_period": if limit.period_secs == 0 { Value::Null } else { bound(limit.per_period, decimals) },
-            });
-            if let Some(spent) = spent.and_then(|s| s.get(i)) {
-                entry["used"] = json!(format_amount(spent.total, decimals));
-                if limit.period_secs > 0 {
-                    entry["used_in_period"] = json!(format_amount(spent.in_period, decimals));
-                    entry["period_index"] = json!(spent.period_index);
-                }
+            let periodic = limit.period_secs != 0;
+            let spent = spent.and_then(|s| s.get(i));
+            LimitSummary {
+                token: symbol,
+                mint: if limit.mint == NATIVE_SOL_MINT {
+                    "SOL".to_string()
+                } else {
+                    limit.mint.to_string()
+                },
+                decimals,
+                per_tx: bound(limit.per_tx, decimals),
+                total: bound(limit.total, decimals),
+                period: periodic.then(|| format_period(limit.period_secs)),
+                per_period: periodic.then(|| bound(limit.per_period, decimals)),
+                used: spent.map(|s| format_amount(s.total, decimals)),
+                used_in_period: spent
+                    .filter(|_| periodic)
+                    .map(|s| format_amount(s.in_period, decimals)),
+                period_index: spent.filter(|_| periodic).map(|s| s.period_index),
             }
-            entry
         })
         .collect();
-    json!({
-        "valid_after": format_time(policy.valid_after),
-        "valid_until": format_time(policy.valid_until),
-        "expiry_slot": if policy.expiry_slot == 0 { Value::Null } else { json!(policy.expiry_slot) },
-        "max_uses": if policy.max_uses == UNLIMITED { Value::Null } else { json!(policy.max_uses) },
-        "max_calls_per_tx": policy.max_calls_per_tx,
-        "allowed_programs": policy.allowed_programs.iter().map(|p| json!({"address": p.to_string(), "name": names::program_name(p)})).collect::<Vec<_>>(),
-        "limits": limits,
-    })
+    PolicySummary {
+        valid_after: format_time(policy.valid_after),
+        valid_until: format_time(policy.valid_until),
+        expiry_slot: (policy.expiry_slot != 0).then_some(policy.expiry_slot),
+        max_uses: (policy.max_uses != UNLIMITED).then_some(policy.max_uses),
+        max_calls_per_tx: policy.max_calls_per_tx,
+        allowed_programs: policy
+            .allowed_programs
+            .iter()
+            .map(|p| ProgramSummary {
+                address: p.to_string(),
+                name: names::program_name(p).map(str::to_string),
+            })
+            .collect(),
+        limits,
+    }
+}
+
+impl fmt::Display for PolicySummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Valid:      {} → {}\nSlot bound: {}\nMax uses:   {}\nCalls/tx:   {}\nSpending limits:",
+            self.valid_after,
+            self.valid_until,
+            match self.expiry_slot {
+                None => "none".to_string(),
+                Some(slot) => format!("until slot {slot}"),
+            },
+            match self.max_uses {
+                None => "unlimited".to_string(),
+                Some(n) => n.to_string(),
+            },
+            self.max_calls_per_tx,
+        )?;
+        if self.limits.is_empty() {
+            write!(f, "\n  none (no SOL or token may leave the vault)")?;
+        }
+        for limit in &self.limits {
+            match &limit.used {
+                Some(used) => write!(f, "\n  {}: {used} / {} used", limit.token, limit.total)?,
+                None => write!(f, "\n  {}: total {}", limit.token, limit.total)?,
+            }
+            write!(f, ", per transaction {}", limit.per_tx)?;
+            if let (Some(period), Some(per_period)) = (&limit.period, &limit.per_period) {
+                let used = limit
+                    .used_in_period
+                    .as_ref()
+                    .map(|u| format!("{u} / "))
+                    .unwrap_or_default();
+                write!(f, ", {used}{per_period} per {period}")?;
+            }
+        }
+        write!(f, "\nAllowed programs:")?;
+        if self.allowed_programs.is_empty() {
+            write!(f, "\n  none")?;
+        }
+        for program in &self.allowed_programs {
+            match &program.name {
+                Some(name) => write!(f, "\n  - {} ({name})", program.address)?,
+                None => write!(f, "\n  - {}", program.address)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -484,11 +589,37 @@ mod tests {
         );
         assert!(n.warnings.is_empty(), "{:?}", n.warnings);
         let summary = summarize(p, None, &Table);
-        assert_eq!(summary["limits"][0]["per_period"], "20.5");
-        assert_eq!(summary["limits"][0]["period"], "1d");
-        assert_eq!(summary["limits"][1]["per_tx"], "unlimited");
-        assert_eq!(summary["allowed_programs"][0]["name"], "spl-token");
-        assert_eq!(summary["valid_until"], format_time(NOW + 7200));
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["limits"][0]["per_period"], "20.5");
+        assert_eq!(json["limits"][0]["period"], "1d");
+        assert_eq!(json["limits"][1]["per_tx"], "unlimited");
+        assert_eq!(json["limits"][1]["period"], serde_json::Value::Null);
+        assert!(json["limits"][0].get("used").is_none(), "no counters given");
+        assert_eq!(json["allowed_programs"][0]["name"], "spl-token");
+        assert_eq!(json["valid_until"], format_time(NOW + 7200));
+        // Typed both ways: a token's snapshot reads back as the same summary.
+        assert_eq!(
+            serde_json::from_value::<PolicySummary>(json).unwrap(),
+            summary
+        );
+        let spent = [
+            leash_program::state::Spent {
+                total: 4_500_000,
+                period_index: 0,
+                in_period: 1_500_000,
+            },
+            leash_program::state::Spent::default(),
+        ];
+        let text = summarize(p, Some(&spent), &Table).to_string();
+        assert!(
+            text.contains("USDC: 4.5 / 100 used, per transaction 5, 1.5 / 20.5 per 1d"),
+            "{text}"
+        );
+        assert!(
+            text.contains("SOL: 0 / 0.25 used, per transaction unlimited"),
+            "{text}"
+        );
+        assert!(text.contains("  - TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA (spl-token)"));
     }
 
     #[test]

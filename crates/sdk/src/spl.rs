@@ -17,10 +17,10 @@ pub const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey =
 /// The wrapped-SOL mint.
 pub const NATIVE_MINT: Pubkey =
     solana_program::pubkey!("So11111111111111111111111111111111111111112");
-/// Size of a mint without extensions.
-pub const MINT_LEN: usize = 82;
+/// Size of a mint without extensions (the layouts live once, in `token_account`).
+pub const MINT_LEN: usize = leash_program::token_account::BASE_MINT_LEN;
 /// Size of a token account without extensions.
-pub const ACCOUNT_LEN: usize = 165;
+pub const ACCOUNT_LEN: usize = leash_program::token_account::BASE_ACCOUNT_LEN;
 
 /// `AuthorityType` of `SetAuthority`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,13 +253,7 @@ pub fn create_associated_token_account_idempotent(
 }
 
 /// The decimals of a mint account's data (either token program), if it is one.
-pub fn mint_decimals(data: &[u8]) -> Option<u8> {
-    // Mint layout: mint_authority COption (36), supply (8), decimals (1), is_initialized (1), …
-    if data.len() < MINT_LEN || data.get(45) != Some(&1) {
-        return None;
-    }
-    data.get(44).copied()
-}
+pub use leash_program::token_account::mint_decimals;
 
 #[cfg(test)]
 mod tests {
@@ -282,15 +276,5 @@ mod tests {
                 .len(),
             10
         );
-    }
-
-    #[test]
-    fn mint_decimals_reads_initialized_mints_only() {
-        let mut data = vec![0u8; MINT_LEN];
-        data[44] = 6;
-        assert_eq!(mint_decimals(&data), None);
-        data[45] = 1;
-        assert_eq!(mint_decimals(&data), Some(6));
-        assert_eq!(mint_decimals(&data[..40]), None);
     }
 }

@@ -258,6 +258,60 @@ impl Session {
         now >= self.policy.valid_until
             || (self.policy.expiry_slot != 0 && slot >= self.policy.expiry_slot)
     }
+
+    /// Where the session stands at unix time `now` and `slot`, judged by `Execute`'s checks 5–8
+    /// in their order, so a client showing the status and the program refusing a use agree.
+    pub fn status(&self, wallet: &Wallet, now: i64, slot: u64) -> SessionStatus {
+        if self.is_revoked(wallet) {
+            SessionStatus::Revoked
+        } else if now < self.policy.valid_after {
+            SessionStatus::NotYetActive
+        } else if self.is_expired(now, slot) {
+            SessionStatus::Expired
+        } else if self.uses >= self.policy.max_uses {
+            SessionStatus::UsedUp
+        } else {
+            SessionStatus::Active
+        }
+    }
+}
+
+/// Whether a session can be used now, and if not the first bound that stops it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionStatus {
+    Active,
+    /// Revoked by itself, by the owner, or by `RevokeAllSessions`.
+    Revoked,
+    /// Before `valid_after`.
+    NotYetActive,
+    /// At or past `valid_until`, or at or past a nonzero `expiry_slot`.
+    Expired,
+    /// `uses` reached `max_uses`.
+    UsedUp,
+}
+
+impl SessionStatus {
+    /// The error `Execute` refuses with in this status; `None` when active.
+    pub fn refusal(self) -> Option<LeashError> {
+        match self {
+            SessionStatus::Active => None,
+            SessionStatus::Revoked => Some(LeashError::SessionRevoked),
+            SessionStatus::NotYetActive => Some(LeashError::SessionNotYetActive),
+            SessionStatus::Expired => Some(LeashError::SessionExpired),
+            SessionStatus::UsedUp => Some(LeashError::MaxUsesReached),
+        }
+    }
+
+    /// Lower-case words, as clients print the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Active => "active",
+            SessionStatus::Revoked => "revoked",
+            SessionStatus::NotYetActive => "not yet active",
+            SessionStatus::Expired => "expired",
+            SessionStatus::UsedUp => "used up",
+        }
+    }
 }
 
 /// Decodes an account whose first two bytes must be `account_type` and [`LAYOUT_VERSION`].
@@ -432,6 +486,63 @@ mod tests {
         p.limits = (0..8).map(|i| SpendLimit::unlimited(key(50 + i))).collect();
         p.valid_until = p.valid_after + 1;
         assert_eq!(p.validate(), Ok(()));
+    }
+
+    #[test]
+    fn status_follows_execute_check_order() {
+        let wallet = Wallet {
+            account_type: WALLET_ACCOUNT_TYPE,
+            version: LAYOUT_VERSION,
+            bump: 1,
+            vault_bump: 1,
+            owner: Authority::Ed25519(key(9)),
+            salt: [0; 32],
+            epoch: 0,
+            created_slot: 0,
+        };
+        let mut p = policy(); // valid 10..20
+        p.expiry_slot = 100;
+        p.max_uses = 2;
+        let session = Session {
+            account_type: SESSION_ACCOUNT_TYPE,
+            version: LAYOUT_VERSION,
+            bump: 1,
+            wallet: key(4),
+            session_key: key(5),
+            rent_payer: key(6),
+            created_slot: 1,
+            created_at: 2,
+            epoch: 0,
+            revoked: false,
+            uses: 0,
+            nonce: 0,
+            spent: vec![Spent::default(); p.limits.len()],
+            policy: p,
+        };
+        assert_eq!(session.status(&wallet, 15, 99), SessionStatus::Active);
+        assert_eq!(session.status(&wallet, 9, 99), SessionStatus::NotYetActive);
+        assert_eq!(session.status(&wallet, 20, 99), SessionStatus::Expired);
+        // The slot bound alone expires it.
+        assert_eq!(session.status(&wallet, 15, 100), SessionStatus::Expired);
+        let used = Session {
+            uses: 2,
+            ..session.clone()
+        };
+        assert_eq!(used.status(&wallet, 15, 0), SessionStatus::UsedUp);
+        // Revocation comes first, by flag or by epoch; then not-yet-active before expired.
+        let revoked = Session {
+            revoked: true,
+            ..used.clone()
+        };
+        assert_eq!(revoked.status(&wallet, 30, 500), SessionStatus::Revoked);
+        let bumped = Wallet { epoch: 1, ..wallet };
+        assert_eq!(session.status(&bumped, 15, 0), SessionStatus::Revoked);
+        assert_eq!(session.status(&wallet, 9, 100), SessionStatus::NotYetActive);
+        assert_eq!(SessionStatus::Active.refusal(), None);
+        assert_eq!(
+            SessionStatus::UsedUp.refusal(),
+            Some(LeashError::MaxUsesReached)
+        );
     }
 
     #[test]

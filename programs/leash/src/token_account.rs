@@ -40,6 +40,9 @@ pub const FEE_CONFIG_WITHHELD_RANGE: core::ops::Range<usize> = 64..72;
 /// Token-2022 `ExtensionType::PermanentDelegate` (a mint's permanent delegate).
 pub const EXTENSION_PERMANENT_DELEGATE: u16 = 12;
 
+/// Where a mint keeps its decimals and its is-initialized flag.
+pub const MINT_DECIMALS_OFFSET: usize = 44;
+pub const MINT_IS_INITIALIZED_OFFSET: usize = 45;
 /// A mint's supply, the only base field minting and burning change.
 pub const SUPPLY_RANGE: core::ops::Range<usize> = 36..44;
 /// Byte ranges of a token account's base layout that move with ordinary transfers.
@@ -126,7 +129,9 @@ pub fn parse(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountView> {
 
 /// Parses `data` as an initialized mint owned by a token program.
 pub fn parse_mint(account_owner: &Pubkey, data: &[u8]) -> Option<MintView> {
-    if kind(account_owner, data)? != TokenAccountKind::Mint || data.get(45) != Some(&1) {
+    if kind(account_owner, data)? != TokenAccountKind::Mint
+        || data.get(MINT_IS_INITIALIZED_OFFSET) != Some(&1)
+    {
         return None;
     }
     let permanent_delegate = extensions(data)
@@ -140,6 +145,15 @@ pub fn parse_mint(account_owner: &Pubkey, data: &[u8]) -> Option<MintView> {
         freeze_authority: coption_pubkey_at(data, 46)?,
         permanent_delegate,
     })
+}
+
+/// The decimals of an initialized mint's data (either token program, with or without
+/// extensions); `None` if `data` is not one. Clients use it where the owner is already known.
+pub fn mint_decimals(data: &[u8]) -> Option<u8> {
+    if data.len() < BASE_MINT_LEN || data.get(MINT_IS_INITIALIZED_OFFSET) != Some(&1) {
+        return None;
+    }
+    data.get(MINT_DECIMALS_OFFSET).copied()
 }
 
 /// Whether `data` is an initialized multisig owned by a token program listing `signer` among its
@@ -257,6 +271,16 @@ pub(crate) mod tests {
         assert_eq!(view.state, STATE_INITIALIZED);
         assert_eq!(view.close_authority, None);
         assert_eq!(parse(&TOKEN_2022_PROGRAM_ID, &data), Some(view));
+    }
+
+    #[test]
+    fn mint_decimals_reads_initialized_mints_only() {
+        let mut data = vec![0u8; BASE_MINT_LEN];
+        data[MINT_DECIMALS_OFFSET] = 6;
+        assert_eq!(mint_decimals(&data), None);
+        data[MINT_IS_INITIALIZED_OFFSET] = 1;
+        assert_eq!(mint_decimals(&data), Some(6));
+        assert_eq!(mint_decimals(&data[..40]), None);
     }
 
     #[test]

@@ -78,22 +78,14 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         if !self.session_key.is_signer() || *self.session_key.key() != session.session_key {
             return Err(LeashError::SessionKeyMismatch.into());
         }
-        // 5. Not revoked, alone or by epoch.
-        if session.is_revoked(&wallet) {
-            return Err(LeashError::SessionRevoked.into());
-        }
-        // 6. Active.
+        // 5–8. Not revoked (alone or by epoch), active, not expired (by time or slot), uses
+        // left: one `SessionStatus`, the same one clients show, so they cannot disagree.
         let clock = crate::sysvars::clock()?;
-        if clock.unix_timestamp < session.policy.valid_after {
-            return Err(LeashError::SessionNotYetActive.into());
-        }
-        // 7. Not expired, by time or slot.
-        if session.is_expired(clock.unix_timestamp, clock.slot) {
-            return Err(LeashError::SessionExpired.into());
-        }
-        // 8. Uses left.
-        if session.uses >= session.policy.max_uses {
-            return Err(LeashError::MaxUsesReached.into());
+        if let Some(refusal) = session
+            .status(&wallet, clock.unix_timestamp, clock.slot)
+            .refusal()
+        {
+            return Err(refusal.into());
         }
         // 9. Replay and ordering.
         if let Some(expected) = expected_nonce {

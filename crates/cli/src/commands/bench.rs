@@ -1,0 +1,46 @@
+//! `leash bench`: its arguments; the benchmark itself is `crate::bench`.
+
+use clap::Args;
+
+use crate::{
+    bench,
+    error::{CliError, CliResult},
+    globals::Globals,
+};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Transactions per run (runs: plain and session, from 1 and from 8 clients; pipelined: 1)
+    #[arg(long, default_value_t = 25_000)]
+    transactions: usize,
+    /// How clients confirm: the sendTransaction answer (send), a signatureSubscribe notification
+    /// (subscribe), many in flight then getSignatureStatuses (pipelined), or all three
+    #[arg(long, value_enum, default_value = "send")]
+    mode: BenchMode,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BenchMode {
+    Send,
+    Subscribe,
+    Pipelined,
+    All,
+}
+
+pub fn exec(globals: &Globals, args: BenchArgs) -> CliResult<()> {
+    bench::bench(bench::BenchArgs {
+        per_run: args.transactions,
+        modes: match args.mode {
+            BenchMode::Send => vec![bench::Mode::Send],
+            BenchMode::Subscribe => vec![bench::Mode::Subscribe],
+            BenchMode::Pipelined => vec![bench::Mode::Pipelined],
+            BenchMode::All => vec![
+                bench::Mode::Send,
+                bench::Mode::Subscribe,
+                bench::Mode::Pipelined,
+            ],
+        },
+        json: globals.json,
+    })
+    .map_err(CliError::Bench)
+}

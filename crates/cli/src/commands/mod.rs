@@ -1,0 +1,17 @@
+//! One module per command group: its clap arguments and an `exec` that parses them into the
+//! library's types (once, here), calls `leash-client`, and renders the report.
+
+pub mod airdrop;
+pub mod balance;
+pub mod bench;
+pub mod execute;
+pub mod info;
+pub mod node;
+pub mod policy;
+pub mod revoke;
+pub mod session;
+pub mod simulate;
+pub mod tools;
+pub mod transfer;
+pub mod wallet;
+pub mod whoami;

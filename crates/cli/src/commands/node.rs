@@ -1,0 +1,95 @@
+//! `leash node`: the local chain.
+
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+use clap::Args;
+use leash_client::home;
+
+use crate::error::{CliError, CliResult};
+
+#[derive(Args)]
+pub struct NodeArgs {
+    /// Port of the JSON-RPC server (0: any free port)
+    #[arg(long, default_value_t = 8899)]
+    rpc_port: u16,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Ledger directory [default: $LEASH_HOME/node or ~/.local/share/leash/node]
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// Start from a new genesis, deleting the ledger's state
+    #[arg(long)]
+    reset: bool,
+    /// Slot length in milliseconds (0: slots move only with leash_warpSlot)
+    #[arg(long, default_value_t = 400)]
+    slot_ms: u64,
+    /// Answer leash_warpSlot and leash_setUnixTimestamp, which move the slot and the clock for
+    /// every client (tests, local experiments); refused without it. The variable takes
+    /// 1/0, true/false, yes/no, on/off
+    #[arg(
+        long,
+        env = "LEASH_ALLOW_TIME_TRAVEL",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    allow_time_travel: bool,
+}
+
+pub fn exec(args: NodeArgs) -> CliResult<()> {
+    let ledger = match args.ledger {
+        Some(path) => path,
+        None => home::ledger_dir()?,
+    };
+    let config = leash_node::NodeConfig {
+        ledger: ledger.clone(),
+        reset: args.reset,
+        bind: args.bind,
+        rpc_port: args.rpc_port,
+        slot_time: (args.slot_ms > 0).then(|| Duration::from_millis(args.slot_ms)),
+        allow_time_travel: args.allow_time_travel,
+    };
+    let allow_time_travel = args.allow_time_travel;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Node(format!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(async move {
+            let node = leash_node::Node::bind(config).await?;
+            println!("leash node {}", env!("CARGO_PKG_VERSION"));
+            println!("RPC URL:    {}", node.url);
+            println!("WebSocket PubSub URL: {}", node.ws_url);
+            println!("Program id: {}", leash_program::ID);
+            println!("Ledger:     {}", ledger.display());
+            println!("Faucet:     {}", node.info.faucet);
+            println!("Slot:       {}", node.info.slot);
+            if allow_time_travel {
+                println!("Time travel: on (leash_warpSlot, leash_setUnixTimestamp)");
+            }
+            node.serve(shutdown_signal()).await
+        })
+        .map_err(CliError::Node)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    eprintln!("leash node: shutting down");
+}

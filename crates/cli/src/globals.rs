@@ -1,0 +1,87 @@
+//! The global flags, and what commands make of them: the cluster's client, the owner's key, the
+//! holder's session.
+
+use std::path::PathBuf;
+
+use leash_client::{home, input, Client, ClientError, Cluster, Holder};
+use leash_sdk::session_token::SessionToken;
+use solana_keypair::Keypair;
+use solana_program::pubkey::Pubkey;
+
+use crate::{error::CliResult, render::Render};
+
+/// `--url`, `--keypair`, `--json`.
+#[derive(Clone, Debug, Default)]
+pub struct Globals {
+    pub url: Option<String>,
+    pub keypair: Option<PathBuf>,
+    pub json: bool,
+}
+
+impl Globals {
+    pub fn render(&self) -> Render {
+        Render { json: self.json }
+    }
+
+    /// A client on `--url`, else localnet.
+    pub fn client(&self) -> CliResult<Client> {
+        Ok(Client::new(Cluster::parse(
+            self.url.as_deref().unwrap_or("localnet"),
+        )?))
+    }
+
+    /// The owner's keypair (`--keypair`, default `~/.config/solana/id.json`); on localnet a
+    /// missing default keypair is created, and said so.
+    pub fn owner(&self, client: &Client) -> CliResult<Keypair> {
+        let owner = home::owner_keypair(self.keypair.as_deref(), client.cluster().is_localnet())?;
+        if let (Some(path), false) = (&owner.created, self.json) {
+            use solana_signer::Signer;
+            eprintln!(
+                "Created a new localnet keypair at {} ({})",
+                path.display(),
+                owner.keypair.pubkey()
+            );
+        }
+        Ok(owner.keypair)
+    }
+
+    /// The holder's token (`LEASH_TOKEN`, else the imported one) and a client on `--url`, else
+    /// the token's cluster.
+    pub fn session(&self) -> CliResult<(Client, SessionToken)> {
+        let token = home::session_token()?;
+        let cluster = Cluster::parse(self.url.as_deref().unwrap_or(&token.cluster))?;
+        Ok((Client::new(cluster), token))
+    }
+}
+
+/// A holder of `token` on `client`.
+pub fn holder(client: &Client, token: SessionToken) -> CliResult<Holder<'_>> {
+    Ok(Holder::new(client, token)?)
+}
+
+/// A session argument: its address or its session key.
+pub fn session_arg(text: &str) -> CliResult<Pubkey> {
+    input::parse_address(text)
+        .map_err(|_| ClientError::input(format!("{text:?} is not a session address")).into())
+}
+
+/// Reads an argument given as text, `@file`, or `-` (stdin).
+pub fn read_arg(text: &str) -> CliResult<String> {
+    if text == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| ClientError::input(format!("cannot read stdin: {e}")))?;
+        return Ok(s);
+    }
+    match text.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| ClientError::input(format!("cannot read {path}: {e}")).into()),
+        None => Ok(text.to_string()),
+    }
+}
+
+/// For clap: a base-58 address (a usage error otherwise).
+pub fn parse_address(text: &str) -> Result<Pubkey, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a base-58 Solana address"))
+}

@@ -1,0 +1,504 @@
+//! The connection to a cluster and what every operation shares: token names, the chain's clock,
+//! and building, signing, sending, simulating and confirming transactions.
+
+use std::{
+    collections::HashMap,
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use leash_sdk::{
+    names,
+    policy::{ResolvedToken, TokenResolver},
+    spl,
+    state::NATIVE_SOL_MINT,
+};
+use serde::Serialize;
+use solana_commitment_config::CommitmentConfig;
+use solana_message::Message;
+use solana_program::{hash::Hash, instruction::Instruction, pubkey::Pubkey};
+use solana_rpc_client::rpc_client::RpcClient;
+use solana_rpc_client_types::{config::RpcSendTransactionConfig, request::RpcRequest};
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+use crate::{
+    error::{rpc_error, transaction_error, ClientError, ErrorCode, Result},
+    input::{Cluster, TokenRef},
+};
+
+/// How long a sent transaction may take to confirm.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long to wait for a blockhash different from one already used.
+const FRESH_BLOCKHASH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A Leash client on one cluster. Blocking; an async caller runs operations on a blocking
+/// thread (`tokio::task::spawn_blocking`).
+pub struct Client {
+    cluster: Cluster,
+    rpc: RpcClient,
+    tokens: OnceLock<HashMap<String, ResolvedToken>>,
+}
+
+/// A transaction's outcome before it is sent: what `simulateTransaction` says.
+pub(crate) struct SimulatedOutcome {
+    pub error: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub units_consumed: Option<u64>,
+}
+
+impl Client {
+    /// A client on `cluster`, at `confirmed` commitment.
+    pub fn new(cluster: Cluster) -> Client {
+        let rpc = RpcClient::new_with_timeout_and_commitment(
+            cluster.url.clone(),
+            Duration::from_secs(30),
+            CommitmentConfig::confirmed(),
+        );
+        Client {
+            cluster,
+            rpc,
+            tokens: OnceLock::new(),
+        }
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// The RPC client, for reads no operation covers.
+    pub fn rpc(&self) -> &RpcClient {
+        &self.rpc
+    }
+
+    /// An RPC error mapped, with program figures named by this cluster's tokens.
+    pub(crate) fn rpc_error(
+        &self,
+        error: solana_rpc_client_api::client_error::Error,
+    ) -> ClientError {
+        rpc_error(error, &|m| self.describe_mint(m))
+    }
+
+    /// The chain's clock: the latest block's time, else this machine's clock.
+    pub fn now(&self) -> i64 {
+        self.rpc
+            .get_slot()
+            .ok()
+            .and_then(|slot| self.rpc.get_block_time(slot).ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                    .unwrap_or(0)
+            })
+    }
+
+    /// The current slot.
+    pub fn slot(&self) -> Result<u64> {
+        self.rpc.get_slot().map_err(|e| self.rpc_error(e))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Tokens.
+
+    /// The cluster's known tokens by upper-case symbol: the local node's list
+    /// (`leash_getTokenList`), or the well-known mainnet mints elsewhere.
+    fn token_table(&self) -> &HashMap<String, ResolvedToken> {
+        self.tokens.get_or_init(|| {
+            if self.cluster.is_localnet() {
+                self.local_token_list().unwrap_or_default()
+            } else {
+                names::MAINNET_TOKENS
+                    .iter()
+                    .map(|(symbol, mint, decimals)| {
+                        (
+                            symbol.to_string(),
+                            ResolvedToken {
+                                symbol: symbol.to_string(),
+                                mint: *mint,
+                                decimals: *decimals,
+                            },
+                        )
+                    })
+                    .collect()
+            }
+        })
+    }
+
+    fn local_token_list(&self) -> Option<HashMap<String, ResolvedToken>> {
+        #[derive(serde::Deserialize)]
+        struct Listed {
+            symbol: String,
+            mint: String,
+            decimals: u8,
+        }
+        let list: Vec<Listed> = self
+            .rpc
+            .send(
+                RpcRequest::Custom {
+                    method: "leash_getTokenList",
+                },
+                serde_json::json!([]),
+            )
+            .ok()?;
+        Some(
+            list.into_iter()
+                .filter_map(|t| {
+                    let mint = t.mint.parse().ok()?;
+                    Some((
+                        t.symbol.to_ascii_uppercase(),
+                        ResolvedToken {
+                            symbol: t.symbol,
+                            mint,
+                            decimals: t.decimals,
+                        },
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// The decimals and token program of a mint account on the cluster.
+    fn mint_on_chain(&self, mint: &Pubkey) -> Option<(u8, Pubkey)> {
+        let account = self.rpc.get_account(mint).ok()?;
+        if !leash_sdk::token_account::is_token_program(&account.owner) {
+            return None;
+        }
+        spl::mint_decimals(&account.data).map(|d| (d, account.owner))
+    }
+
+    fn known_symbols(&self) -> String {
+        let mut symbols: Vec<String> = self.token_table().keys().cloned().collect();
+        symbols.push("SOL".into());
+        symbols.sort();
+        symbols.join(", ")
+    }
+
+    /// A token reference resolved on this cluster: symbol, mint, decimals.
+    pub fn token(&self, token: &TokenRef) -> Result<ResolvedToken> {
+        match token {
+            TokenRef::Sol => Ok(ResolvedToken::sol()),
+            TokenRef::Symbol(symbol) => self.token_table().get(symbol).cloned().ok_or_else(|| {
+                ClientError::input(format!(
+                    "{symbol:?} is not a known token symbol ({}) or a mint address",
+                    self.known_symbols()
+                ))
+            }),
+            TokenRef::Mint(mint) => {
+                let (decimals, _) = self.mint_on_chain(mint).ok_or_else(|| {
+                    ClientError::input(format!("{mint} is not a token mint on {}", self.cluster))
+                })?;
+                let symbol = self
+                    .by_mint(mint)
+                    .map(|t| t.symbol)
+                    .unwrap_or_else(|| mint.to_string());
+                Ok(ResolvedToken {
+                    symbol,
+                    mint: *mint,
+                    decimals,
+                })
+            }
+        }
+    }
+
+    /// The token program that owns `mint`.
+    pub(crate) fn token_program(&self, mint: &Pubkey) -> Result<Pubkey> {
+        self.rpc.get_account(mint).map(|a| a.owner).map_err(|_| {
+            ClientError::input(format!("mint {mint} was not found on {}", self.cluster))
+        })
+    }
+
+    /// (symbol, decimals) of a mint for figures in messages.
+    pub(crate) fn describe_mint(&self, mint: &Pubkey) -> Option<(String, u8)> {
+        if *mint == NATIVE_SOL_MINT {
+            return Some(("SOL".into(), 9));
+        }
+        self.by_mint(mint).map(|t| (t.symbol, t.decimals))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Transactions.
+
+    /// A transaction of `instructions` paid by `fee_payer`, unsigned, on `blockhash`, led by a
+    /// compute-unit limit that differs between invocations.
+    fn message(instructions: &[Instruction], fee_payer: &Pubkey, blockhash: Hash) -> Message {
+        let mut all = vec![unique_compute_limit()];
+        all.extend_from_slice(instructions);
+        Message::new_with_blockhash(&all, Some(fee_payer), &blockhash)
+    }
+
+    /// Signs, sends and confirms `instructions`; `signers[0]` pays. A transaction refused as
+    /// already processed (the same instructions sent moments ago on the same blockhash, a
+    /// repeated command) is a new intent: signed again on a new blockhash, once.
+    pub(crate) fn send(
+        &self,
+        instructions: &[Instruction],
+        signers: &[&dyn Signer],
+    ) -> Result<Signature> {
+        let payer = signers
+            .first()
+            .ok_or_else(|| ClientError::internal("no fee payer"))?
+            .pubkey();
+        let mut used: Option<Hash> = None;
+        loop {
+            let blockhash = self.fresh_blockhash(used)?;
+            let mut tx = Transaction::new_unsigned(Self::message(instructions, &payer, blockhash));
+            tx.try_sign(signers, blockhash).map_err(signer_error)?;
+            match self.broadcast(&tx)? {
+                Some(signature) => return self.confirm(signature),
+                None if used.is_none() => used = Some(blockhash),
+                None => {
+                    return Err(self.transaction_error(&TransactionError::AlreadyProcessed, &[]))
+                }
+            }
+        }
+    }
+
+    /// Simulates `instructions` signed by `signers` (`signers[0]` pays): the same transaction
+    /// [`Client::send`] would build, stopped before sending.
+    pub(crate) fn simulate(
+        &self,
+        instructions: &[Instruction],
+        signers: &[&dyn Signer],
+    ) -> Result<SimulatedOutcome> {
+        let payer = signers
+            .first()
+            .ok_or_else(|| ClientError::internal("no fee payer"))?
+            .pubkey();
+        let blockhash = self.fresh_blockhash(None)?;
+        let mut tx = Transaction::new_unsigned(Self::message(instructions, &payer, blockhash));
+        tx.try_sign(signers, blockhash).map_err(signer_error)?;
+        let result = self
+            .rpc
+            .simulate_transaction(&tx)
+            .map_err(|e| self.rpc_error(e))?
+            .value;
+        Ok(SimulatedOutcome {
+            error: result.err.map(TransactionError::from),
+            logs: result.logs.unwrap_or_default(),
+            units_consumed: result.units_consumed,
+        })
+    }
+
+    /// Maps a simulated or confirmed failure to the error people read.
+    pub(crate) fn transaction_error(&self, err: &TransactionError, logs: &[String]) -> ClientError {
+        transaction_error(err, logs, &|m| self.describe_mint(m))
+    }
+
+    /// The latest blockhash, waiting (up to 5 s) for one different from `not`.
+    fn fresh_blockhash(&self, not: Option<Hash>) -> Result<Hash> {
+        let deadline = Instant::now() + FRESH_BLOCKHASH_TIMEOUT;
+        loop {
+            let hash = self
+                .rpc
+                .get_latest_blockhash()
+                .map_err(|e| self.rpc_error(e))?;
+            if Some(hash) != not || Instant::now() > deadline {
+                return Ok(hash);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sends a signed transaction (signed here or elsewhere) and waits for its confirmation;
+    /// a refusal is mapped, with the program's figures.
+    pub fn submit(&self, tx: &Transaction) -> Result<Signature> {
+        match self.broadcast(tx)? {
+            Some(signature) => self.confirm(signature),
+            None => Err(self.transaction_error(&TransactionError::AlreadyProcessed, &[])),
+        }
+    }
+
+    /// Sends with preflight; `None` when the cluster has already processed this transaction.
+    fn broadcast(&self, tx: &Transaction) -> Result<Option<Signature>> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: false,
+            ..Default::default()
+        };
+        match self.rpc.send_transaction_with_config(tx, config) {
+            Ok(signature) => Ok(Some(signature)),
+            Err(e) if e.get_transaction_error() == Some(TransactionError::AlreadyProcessed) => {
+                Ok(None)
+            }
+            Err(e) => Err(self.rpc_error(e)),
+        }
+    }
+
+    /// Waits for `signature` to be confirmed; its failure mapped, with the program's figures.
+    fn confirm(&self, signature: Signature) -> Result<Signature> {
+        let deadline = Instant::now() + CONFIRM_TIMEOUT;
+        loop {
+            let statuses = self
+                .rpc
+                .get_signature_statuses(&[signature])
+                .map_err(|e| self.rpc_error(e))?;
+            if let Some(Some(status)) = statuses.value.first() {
+                if let Some(err) = &status.err {
+                    let logs = self.transaction_logs(&signature);
+                    return Err(self.transaction_error(err, &logs));
+                }
+                if status.confirmation_status.is_some() {
+                    return Ok(signature);
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(ClientError::new(
+                    ErrorCode::Timeout,
+                    format!("transaction {signature} was not confirmed within 90 s"),
+                )
+                .with_hint("check it later with the signature; it may still land"));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    fn transaction_logs(&self, signature: &Signature) -> Vec<String> {
+        self.rpc
+            .get_transaction(
+                signature,
+                solana_transaction_status_client_types::UiTransactionEncoding::Base64,
+            )
+            .ok()
+            .and_then(|t| t.transaction.meta)
+            .and_then(|m| Option::<Vec<String>>::from(m.log_messages))
+            .unwrap_or_default()
+    }
+
+    /// A prepared operation's transactions, unsigned, on the latest blockhash: for a signer
+    /// elsewhere (a browser wallet, a hardware key), who signs and hands each to
+    /// [`Client::submit`].
+    pub fn unsigned_transactions<R>(
+        &self,
+        prepared: &Prepared<R>,
+    ) -> Result<Vec<UnsignedTransaction>> {
+        let blockhash = self.fresh_blockhash(None)?;
+        prepared
+            .transactions
+            .iter()
+            .map(|instructions| {
+                let message = Self::message(instructions, &prepared.fee_payer, blockhash);
+                let signers = message
+                    .signer_keys()
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect();
+                let tx = Transaction::new_unsigned(message);
+                let bytes = bincode::serialize(&tx).map_err(|e| {
+                    ClientError::internal(format!("cannot encode a transaction: {e}"))
+                })?;
+                Ok(UnsignedTransaction {
+                    transaction: base64::Engine::encode(&base64::prelude::BASE64_STANDARD, bytes),
+                    blockhash: blockhash.to_string(),
+                    signers,
+                    summary: prepared.summary.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Signs a prepared owner operation with `signer` (the owner, who pays), sends each of its
+    /// transactions in order, and returns its report with the signatures.
+    pub fn sign_and_send<R: Signed>(
+        &self,
+        prepared: Prepared<R>,
+        signer: &dyn Signer,
+    ) -> Result<R> {
+        if signer.pubkey() != prepared.fee_payer {
+            return Err(ClientError::new(
+                ErrorCode::Signer,
+                format!(
+                    "the signer {} is not the owner {} this operation was prepared for",
+                    signer.pubkey(),
+                    prepared.fee_payer
+                ),
+            ));
+        }
+        let mut report = prepared.report;
+        let mut signatures = Vec::new();
+        for instructions in &prepared.transactions {
+            signatures.push(self.send(instructions, &[signer])?);
+        }
+        report.signed(&signatures);
+        Ok(report)
+    }
+}
+
+impl TokenResolver for Client {
+    fn resolve(&self, text: &str) -> std::result::Result<ResolvedToken, String> {
+        self.token(&TokenRef::new(text)).map_err(|e| e.message)
+    }
+
+    fn by_mint(&self, mint: &Pubkey) -> Option<ResolvedToken> {
+        if let Some(token) = self.token_table().values().find(|t| t.mint == *mint) {
+            return Some(token.clone());
+        }
+        let (decimals, _) = self.mint_on_chain(mint)?;
+        Some(ResolvedToken {
+            symbol: short(mint),
+            mint: *mint,
+            decimals,
+        })
+    }
+}
+
+fn signer_error(e: solana_signer::SignerError) -> ClientError {
+    ClientError::new(ErrorCode::Signer, format!("the signer cannot sign: {e}"))
+}
+
+/// An owner operation ready to sign: its transactions (in order), who pays and signs, a human
+/// summary, and the report it gives once sent.
+#[derive(Clone, Debug)]
+pub struct Prepared<R> {
+    /// What the transactions do, for the person asked to sign.
+    pub summary: String,
+    /// The owner: the fee payer and the only signer.
+    pub fee_payer: Pubkey,
+    /// Empty when there is nothing to do (a wallet that exists already).
+    pub transactions: Vec<Vec<Instruction>>,
+    /// The report, without signatures until sent.
+    pub report: R,
+}
+
+/// A report that records the signatures of the transactions that made it.
+pub trait Signed {
+    fn signed(&mut self, signatures: &[Signature]);
+}
+
+/// One unsigned transaction for a signer elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnsignedTransaction {
+    /// base64 of the wire transaction, its signatures zeroed.
+    pub transaction: String,
+    pub blockhash: String,
+    /// Who must sign, in order.
+    pub signers: Vec<String>,
+    pub summary: String,
+}
+
+/// A compute-unit limit instruction whose value differs between invocations.
+///
+/// Two devices sending the same transfer in the same slot would otherwise build byte-identical
+/// transactions with one signature, and the second would be dropped as a duplicate. The limit
+/// is generous and the price stays 0, so it adds no fee.
+fn unique_compute_limit() -> Instruction {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) % 100_000;
+    let mut data = vec![2u8];
+    data.extend_from_slice(&(600_000 + jitter).to_le_bytes());
+    Instruction {
+        program_id: solana_program::pubkey!("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data,
+    }
+}
+
+/// `AbCd…WxYz` for long addresses in tables.
+pub fn short(key: &Pubkey) -> String {
+    let s = key.to_string();
+    format!("{}…{}", &s[..4], &s[s.len() - 4..])
+}

@@ -1,0 +1,346 @@
+//! What goes wrong, typed: a [`ErrorCode`], the message people read, a recovery hint, and for
+//! spending limits the figures (which bound, used, limit, needed). Program refusals carry the
+//! DESIGN.md §3.4 message with the figures the program logged. No error ever carries a secret.
+
+use std::fmt;
+
+use leash_sdk::{
+    amount::format_amount,
+    hints::{hint, limit_figures},
+    LeashError,
+};
+use serde::{Serialize, Serializer};
+use solana_program::{instruction::InstructionError, pubkey::Pubkey};
+use solana_rpc_client_api::client_error::{Error as RpcClientError, ErrorKind};
+use solana_rpc_client_types::request::{RpcError, RpcResponseErrorData};
+use solana_transaction_error::TransactionError;
+
+/// Stable, machine-readable: a program error, or what went wrong around it. Serialized as its
+/// name (`"SpendingLimitExceeded"`, `"InvalidInput"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The program refused (or, reading state, found what it would refuse with).
+    Program(LeashError),
+    /// An argument is malformed: an amount, an address, a token, an instruction.
+    InvalidInput,
+    /// A policy file is unreadable or does not make a valid policy.
+    InvalidPolicy,
+    /// A session token is malformed.
+    InvalidToken,
+    /// No session token: neither `LEASH_TOKEN` nor an imported one.
+    NoSession,
+    /// The owner's wallet does not exist on the cluster.
+    NoWallet,
+    /// The owner's keypair file is missing or unreadable.
+    NoKeypair,
+    /// No stored token for a session (`session export`).
+    NoToken,
+    /// Neither `HOME` nor `LEASH_HOME` is set.
+    NoHome,
+    /// The signer passed for an owner operation cannot sign it (wrong key, or it refused).
+    Signer,
+    /// The cluster cannot be reached.
+    Unreachable,
+    /// The cluster answered with an error that is not a transaction's.
+    Rpc,
+    /// A transaction was not confirmed in time.
+    Timeout,
+    /// A transaction failed for a reason that is not a Leash program error.
+    TransactionFailed,
+    /// A file could not be written or read.
+    Io,
+    /// A bug: something that cannot happen did.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::Program(error) => error.name(),
+            ErrorCode::InvalidInput => "InvalidInput",
+            ErrorCode::InvalidPolicy => "InvalidPolicy",
+            ErrorCode::InvalidToken => "InvalidToken",
+            ErrorCode::NoSession => "NoSession",
+            ErrorCode::NoWallet => "NoWallet",
+            ErrorCode::NoKeypair => "NoKeypair",
+            ErrorCode::NoToken => "NoToken",
+            ErrorCode::NoHome => "NoHome",
+            ErrorCode::Signer => "Signer",
+            ErrorCode::Unreachable => "Unreachable",
+            ErrorCode::Rpc => "Rpc",
+            ErrorCode::Timeout => "Timeout",
+            ErrorCode::TransactionFailed => "TransactionFailed",
+            ErrorCode::Io => "Io",
+            ErrorCode::Internal => "Internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Which bound of a spending limit stopped a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    PerTransaction,
+    Total,
+    Period,
+}
+
+/// The numbers behind a spending-limit refusal, as exact decimals of the token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    pub bound: Bound,
+    /// A symbol, or the mint address.
+    pub token: String,
+    /// `"SOL"` for native SOL, else the mint address.
+    pub mint: String,
+    /// What this transaction would move.
+    pub needed: String,
+    /// What was already used of the bound (0 for a per-transaction bound).
+    pub used: String,
+    pub limit: String,
+    /// How much more than the bound allows.
+    pub over_by: String,
+}
+
+/// An operation's failure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The program's custom error code, when the chain refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program_code: Option<u32>,
+    /// Boxed: errors travel through every `Result`, figures come with few of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures: Option<Box<Figures>>,
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+impl ClientError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ClientError {
+            code,
+            message: message.into(),
+            hint: None,
+            program_code: None,
+            figures: None,
+        }
+    }
+
+    /// Malformed input.
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The program error this is, if the chain refused.
+    pub fn program_error(&self) -> Option<LeashError> {
+        match self.code {
+            ErrorCode::Program(error) if self.program_code.is_some() => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// The symbol and decimals of a mint, for figures in messages (native SOL: `("SOL", 9)`).
+pub(crate) type DescribeMint<'a> = &'a dyn Fn(&Pubkey) -> Option<(String, u8)>;
+
+/// A program refusal with its §3.4 message, the figures the program logged, and the hint.
+pub(crate) fn program_error(
+    error: LeashError,
+    logs: &[String],
+    describe: DescribeMint,
+) -> ClientError {
+    let mut message = error.message().to_string();
+    let mut figures = None;
+    let bound = match error {
+        LeashError::PerTxLimitExceeded => Some(Bound::PerTransaction),
+        LeashError::SpendingLimitExceeded => Some(Bound::Total),
+        LeashError::PeriodLimitExceeded => Some(Bound::Period),
+        _ => None,
+    };
+    if let Some(logged) = limit_figures(logs) {
+        let (symbol, decimals) = describe(&logged.mint).unwrap_or((logged.mint.to_string(), 0));
+        let amount = |v: u64| format_amount(v, decimals);
+        message = match error {
+            LeashError::PerTxLimitExceeded => format!(
+                "{message} ({} {symbol} in this transaction, {} limit)",
+                amount(logged.amount),
+                amount(logged.limit)
+            ),
+            _ => format!(
+                "{message} ({} used, {} limit; this transaction needs {} {symbol})",
+                amount(logged.used),
+                amount(logged.limit),
+                amount(logged.amount)
+            ),
+        };
+        if let Some(bound) = bound {
+            let over_by = match bound {
+                Bound::PerTransaction => logged.amount.saturating_sub(logged.limit),
+                _ => logged
+                    .used
+                    .saturating_add(logged.amount)
+                    .saturating_sub(logged.limit),
+            };
+            figures = Some(Box::new(Figures {
+                bound,
+                token: symbol,
+                mint: if logged.mint == leash_sdk::state::NATIVE_SOL_MINT {
+                    "SOL".to_string()
+                } else {
+                    logged.mint.to_string()
+                },
+                needed: amount(logged.amount),
+                used: amount(logged.used),
+                limit: amount(logged.limit),
+                over_by: amount(over_by),
+            }));
+        }
+    }
+    ClientError {
+        code: ErrorCode::Program(error),
+        message,
+        hint: Some(hint(error).to_string()),
+        program_code: Some(error.code()),
+        figures,
+    }
+}
+
+/// Logs of a failed preflight, if the error carries them.
+pub(crate) fn preflight_logs(error: &RpcClientError) -> Vec<String> {
+    match error.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError {
+            data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
+            ..
+        }) => result.logs.clone().unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
+/// A failed transaction (with the logs it produced) as people read it.
+pub(crate) fn transaction_error(
+    err: &TransactionError,
+    logs: &[String],
+    describe: DescribeMint,
+) -> ClientError {
+    if let TransactionError::InstructionError(_, InstructionError::Custom(code)) = err {
+        if let Some(error) = LeashError::from_code(*code) {
+            return program_error(error, logs, describe);
+        }
+    }
+    let detail = logs
+        .iter()
+        .rev()
+        .find(|l| l.contains("failed") || l.contains("insufficient") || l.contains("Error"))
+        .map(|l| format!(" ({})", l.trim_start_matches("Program log: ")))
+        .unwrap_or_default();
+    let hint = match err {
+        TransactionError::InsufficientFundsForFee | TransactionError::AccountNotFound => {
+            Some("the fee payer has no SOL: the owner tops up the session key (leash wallet deposit / airdrop on localnet)")
+        }
+        TransactionError::BlockhashNotFound => Some("the transaction took too long to send; retry"),
+        _ => None,
+    };
+    let mut error = ClientError::new(
+        ErrorCode::TransactionFailed,
+        format!("transaction failed: {err}{detail}"),
+    );
+    error.hint = hint.map(str::to_string);
+    error
+}
+
+/// Any RPC error: program errors mapped, transport errors explained.
+pub(crate) fn rpc_error(error: RpcClientError, describe: DescribeMint) -> ClientError {
+    if let Some(err) = error.get_transaction_error() {
+        return transaction_error(&err, &preflight_logs(&error), describe);
+    }
+    match error.kind() {
+        ErrorKind::Reqwest(e) if e.is_connect() || e.is_timeout() => ClientError::new(
+            ErrorCode::Unreachable,
+            format!(
+                "cannot reach the cluster{}",
+                e.url().map(|u| format!(" at {u}")).unwrap_or_default()
+            ),
+        )
+        .with_hint("start the local chain with `leash node`, or pass --url"),
+        _ => ClientError::new(ErrorCode::Rpc, format!("RPC error: {error}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spending_limit_error_has_message_figures_and_hint() {
+        let mint = Pubkey::new_unique();
+        let logs = vec![format!("Program log: SpendingLimitExceeded: mint {mint} amount 5000000 used 4500000 limit 8000000")];
+        let e = program_error(LeashError::SpendingLimitExceeded, &logs, &|m| {
+            (*m == mint).then(|| ("USDC".to_string(), 6))
+        });
+        assert_eq!(
+            e.message,
+            "Spending limit exceeded (4.5 used, 8 limit; this transaction needs 5 USDC)"
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("ask the owner for a new session or a higher limit")
+        );
+        assert_eq!(
+            e.code,
+            ErrorCode::Program(LeashError::SpendingLimitExceeded)
+        );
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "SpendingLimitExceeded");
+        assert_eq!(json["program_code"], 6008);
+        assert_eq!(json["figures"]["bound"], "total");
+        assert_eq!(json["figures"]["over_by"], "1.5");
+        assert_eq!(json["figures"]["needed"], "5");
+    }
+
+    #[test]
+    fn every_program_code_maps_to_its_message_and_name() {
+        for error in LeashError::ALL {
+            let err = TransactionError::InstructionError(0, InstructionError::Custom(error.code()));
+            let e = transaction_error(&err, &[], &|_| None);
+            assert_eq!(e.message, error.message());
+            assert_eq!(e.code.name(), error.name());
+            assert_eq!(e.program_error(), Some(error));
+            assert!(e.figures.is_none(), "no logs, no figures");
+        }
+        let other = transaction_error(&TransactionError::AccountInUse, &[], &|_| None);
+        assert_eq!(other.code, ErrorCode::TransactionFailed);
+        assert_eq!(other.program_error(), None);
+    }
+}

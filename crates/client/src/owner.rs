@@ -1,0 +1,1246 @@
+//! The owner's operations: the faucet, wallets (create, show, deposit, withdraw, sweep) and the
+//! sessions of a wallet (preview, create, list, show, update, revoke, revoke all, close).
+//!
+//! Reads return a report. Writes are prepared ([`Prepared`]: instructions, a summary and the
+//! report to be) for the caller to sign here ([`Client::sign_and_send`]) or elsewhere
+//! ([`Client::unsigned_transactions`], then [`Client::submit`]).
+
+use std::fmt;
+
+use leash_sdk::{
+    amount::format_amount,
+    instruction as ix,
+    policy::{self, NormalizedPolicy, PolicySummary, ResolvedToken},
+    spl,
+    state::{self, Authority, Session, SessionStatus, Wallet, NATIVE_SOL_MINT},
+    sweep,
+};
+use serde::Serialize;
+use solana_program::{hash::hashv, instruction::Instruction, pubkey::Pubkey};
+use solana_rpc_client_types::{
+    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
+    filter::{Memcmp, RpcFilterType},
+};
+use solana_signature::Signature;
+
+use crate::{
+    client::{Client, Prepared, Signed},
+    error::{ClientError, ErrorCode, Result},
+    input::{Amount, PolicyInput, TokenRef},
+    reports::{Holding, SessionView},
+};
+
+/// An owner's wallet by name: its address and vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalletRef {
+    pub name: String,
+    pub owner: Pubkey,
+    pub address: Pubkey,
+    pub vault: Pubkey,
+}
+
+impl WalletRef {
+    /// The wallet `owner` calls `name`: its salt is sha256 of the UTF-8 name.
+    pub fn of(owner: &Pubkey, name: &str) -> WalletRef {
+        let salt = Self::salt(name);
+        let (address, _) = state::wallet_address(&Authority::Ed25519(*owner), &salt);
+        let (vault, _) = state::vault_address(&address);
+        WalletRef {
+            name: name.to_string(),
+            owner: *owner,
+            address,
+            vault,
+        }
+    }
+
+    pub fn salt(name: &str) -> [u8; 32] {
+        hashv(&[name.as_bytes()]).to_bytes()
+    }
+}
+
+fn first_signature(signatures: &[Signature]) -> Option<String> {
+    signatures.first().map(Signature::to_string)
+}
+
+fn signature_line(signature: &Option<String>) -> String {
+    format!(
+        "Signature: {}",
+        signature.as_deref().unwrap_or("(not sent)")
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports.
+
+/// `info`: which program, cluster and version.
+#[derive(Clone, Debug, Serialize)]
+pub struct Info {
+    pub program_id: String,
+    pub cluster: String,
+    pub url: String,
+    pub version: String,
+}
+
+impl fmt::Display for Info {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Program id: {}\nCluster:    {} ({})\nVersion:    leash {}",
+            self.program_id, self.cluster, self.url, self.version
+        )
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Airdropped {
+    pub signature: String,
+    pub to: String,
+    pub amount: String,
+    pub token: String,
+}
+
+impl fmt::Display for Airdropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Airdropped {} {} to {}\nSignature: {}",
+            self.amount, self.token, self.to, self.signature
+        )
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WalletCreated {
+    pub wallet: String,
+    pub vault: String,
+    pub owner: String,
+    pub name: String,
+    /// False when the wallet existed already (nothing was sent).
+    pub created: bool,
+    pub signature: Option<String>,
+}
+
+impl Signed for WalletCreated {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for WalletCreated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.created {
+            "created"
+        } else {
+            "already exists"
+        };
+        write!(
+            f,
+            "Wallet {:?} {verb}\nWallet: {}\nVault:  {}  (send SOL and tokens here, or use `leash wallet deposit`)",
+            self.name, self.wallet, self.vault
+        )
+    }
+}
+
+/// One balance of a wallet's vault.
+#[derive(Clone, Debug, Serialize)]
+pub struct WalletBalance {
+    pub token: String,
+    /// `"SOL"` or the mint address.
+    pub mint: String,
+    pub amount: String,
+    pub base_units: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WalletReport {
+    pub name: String,
+    pub wallet: String,
+    pub vault: String,
+    pub owner: String,
+    pub epoch: u32,
+    pub balances: Vec<WalletBalance>,
+    pub sessions: usize,
+    pub active_sessions: usize,
+}
+
+impl fmt::Display for WalletReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Wallet {:?}\n  Address: {}\n  Vault:   {}\n  Owner:   {}\n  Sessions: {} ({} active)\n  Balances:",
+            self.name, self.wallet, self.vault, self.owner, self.sessions, self.active_sessions
+        )?;
+        for balance in &self.balances {
+            write!(f, "\n    {} {}", balance.amount, balance.token)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Deposited {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    pub amount: String,
+    pub token: String,
+    pub vault: String,
+}
+
+impl Signed for Deposited {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for Deposited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Deposited {} {} into the vault {}\n{}",
+            self.amount,
+            self.token,
+            self.vault,
+            signature_line(&self.signature)
+        )
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Withdrew {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    pub amount: String,
+    pub token: String,
+    pub to: String,
+}
+
+impl Signed for Withdrew {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for Withdrew {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Withdrew {} {} to {}\n{}",
+            self.amount,
+            self.token,
+            self.to,
+            signature_line(&self.signature)
+        )
+    }
+}
+
+/// Which account a sweep took lamports from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweptKind {
+    Wallet,
+    Session,
+}
+
+/// One account `wallet sweep` took lamports from.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweptAccount {
+    pub address: String,
+    pub kind: SweptKind,
+    /// SOL, exact decimal.
+    pub amount: String,
+    pub lamports: u64,
+}
+
+/// What `wallet sweep` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepReport {
+    pub wallet: String,
+    pub recipient: String,
+    /// Whether anything lay above the rent-exempt minimum (and so was sent).
+    pub swept: bool,
+    /// SOL moved in total, exact decimal.
+    pub amount: String,
+    pub lamports: u64,
+    /// The accounts swept, the wallet first; accounts at their minimum are not listed.
+    pub accounts: Vec<SweptAccount>,
+    /// One per transaction (at most 20 sessions each).
+    pub signatures: Vec<String>,
+}
+
+impl Signed for SweepReport {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signatures = signatures.iter().map(Signature::to_string).collect();
+    }
+}
+
+impl fmt::Display for SweepReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.swept {
+            return f.write_str("Nothing to sweep: the wallet account and its sessions hold only their rent-exempt minimum");
+        }
+        let sessions = self
+            .accounts
+            .iter()
+            .filter(|a| a.kind == SweptKind::Session)
+            .count();
+        let mut sources = Vec::new();
+        if self.accounts.iter().any(|a| a.kind == SweptKind::Wallet) {
+            sources.push("the wallet".to_string());
+        }
+        match sessions {
+            0 => {}
+            1 => sources.push("1 session".into()),
+            n => sources.push(format!("{n} sessions")),
+        }
+        write!(
+            f,
+            "Swept {} SOL from {} to {}",
+            self.amount,
+            sources.join(" and "),
+            self.recipient
+        )?;
+        for signature in &self.signatures {
+            write!(f, "\nSignature: {signature}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A policy checked and normalized, nothing sent: what `session create --preview` shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionPreview {
+    pub preview: bool,
+    pub wallet: String,
+    pub session: String,
+    pub session_key: String,
+    pub policy: PolicySummary,
+    pub warnings: Vec<String>,
+    /// The on-chain policy the summary describes.
+    #[serde(skip)]
+    pub normalized: leash_sdk::state::Policy,
+    #[serde(skip)]
+    pub label: Option<String>,
+}
+
+impl fmt::Display for SessionPreview {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Preview (nothing sent)\nWallet:  {}\nSession: {}\n{}",
+            self.wallet, self.session, self.policy
+        )?;
+        for warning in &self.warnings {
+            write!(f, "\nwarning: {warning}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A registered session. `token` is there when the session key was made here.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionCreated {
+    /// The `lsk1_` token: a secret, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub session: String,
+    pub wallet: String,
+    pub policy: PolicySummary,
+    pub session_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    pub warnings: Vec<String>,
+    /// The label the token carries.
+    #[serde(skip)]
+    pub label: String,
+}
+
+impl Signed for SessionCreated {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for SessionCreated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Session created: {}\nSession key:     {}\nWallet:          {}\nValid until:     {}",
+            self.session, self.session_key, self.wallet, self.policy.valid_until
+        )?;
+        if let Some(token) = &self.token {
+            write!(f, "\n\nGive this token to the bot or agent (it is a secret; anyone holding it can act within the policy):\n{token}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One row of `session list`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionRow {
+    pub session: String,
+    pub session_key: String,
+    pub status: String,
+    pub uses: u64,
+    /// `None`: unlimited.
+    pub max_uses: Option<u64>,
+    pub valid_until: String,
+}
+
+/// The wallet's sessions, oldest first.
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct SessionList(pub Vec<SessionRow>);
+
+impl fmt::Display for SessionList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f
+                .write_str("No sessions. Create one with `leash session create --policy FILE`.");
+        }
+        write!(
+            f,
+            "{:<46} {:<15} {:>6}  VALID UNTIL",
+            "SESSION", "STATUS", "USES"
+        )?;
+        for row in &self.0 {
+            write!(
+                f,
+                "\n{:<46} {:<15} {:>6}  {}",
+                row.session, row.status, row.uses, row.valid_until
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionUpdated {
+    pub session: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    pub policy: PolicySummary,
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+impl Signed for SessionUpdated {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for SessionUpdated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Session {} updated\n{}", self.session, self.policy)
+    }
+}
+
+/// A revoked session (by its owner, or by itself).
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionRevoked {
+    pub session: String,
+    pub revoked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The session revoked itself.
+    #[serde(skip)]
+    pub by_holder: bool,
+}
+
+impl Signed for SessionRevoked {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for SessionRevoked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.by_holder {
+            write!(
+                f,
+                "Session {} revoked; this token can no longer act",
+                self.session
+            )
+        } else {
+            write!(f, "Session {} revoked", self.session)
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AllSessionsRevoked {
+    pub wallet: String,
+    /// The wallet's new epoch.
+    pub epoch: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    #[serde(skip)]
+    pub name: String,
+}
+
+impl Signed for AllSessionsRevoked {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for AllSessionsRevoked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "All sessions of wallet {:?} revoked (epoch {})",
+            self.name, self.epoch
+        )
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionClosed {
+    pub session: String,
+    pub closed: bool,
+    pub rent_to: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl Signed for SessionClosed {
+    fn signed(&mut self, signatures: &[Signature]) {
+        self.signature = first_signature(signatures);
+    }
+}
+
+impl fmt::Display for SessionClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Session {} closed; rent returned to {}",
+            self.session, self.rent_to
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations.
+
+impl Client {
+    /// The program id, the cluster and this library's version.
+    pub fn info(&self) -> Info {
+        Info {
+            program_id: leash_sdk::PROGRAM_ID.to_string(),
+            cluster: self.cluster().name.clone(),
+            url: self.cluster().url.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
+    /// SOL from the cluster's faucet, or a local test token from the local node's.
+    pub fn airdrop(&self, to: &Pubkey, amount: &Amount, token: &TokenRef) -> Result<Airdropped> {
+        let token = self.token(token)?;
+        let base = amount.base_units(token.decimals)?;
+        let signature = if token.mint == NATIVE_SOL_MINT {
+            self.rpc()
+                .request_airdrop(to, base)
+                .map_err(|e| self.rpc_error(e))?
+        } else {
+            if !self.cluster().is_localnet() {
+                return Err(ClientError::input(format!(
+                    "token airdrops exist only on the local node; {} has no {} faucet",
+                    self.cluster(),
+                    token.symbol
+                )));
+            }
+            let request = solana_rpc_client_types::request::RpcRequest::Custom {
+                method: "leash_mintTokens",
+            };
+            let text: String = self
+                .rpc()
+                .send(
+                    request,
+                    serde_json::json!([to.to_string(), token.mint.to_string(), base]),
+                )
+                .map_err(|e| self.rpc_error(e))?;
+            text.parse().map_err(|_| {
+                ClientError::new(ErrorCode::Rpc, "the node answered an invalid signature")
+            })?
+        };
+        self.rpc()
+            .confirm_transaction(&signature)
+            .map_err(|e| self.rpc_error(e))?;
+        Ok(Airdropped {
+            signature: signature.to_string(),
+            to: to.to_string(),
+            amount: format_amount(base, token.decimals),
+            token: token.symbol,
+        })
+    }
+
+    /// The wallet account's state; `NoWallet` if it does not exist.
+    pub fn load_wallet(&self, wallet: &WalletRef) -> Result<Wallet> {
+        let account = self.rpc().get_account(&wallet.address).map_err(|_| {
+            ClientError::new(
+                ErrorCode::NoWallet,
+                format!(
+                    "wallet {:?} ({}) does not exist on {}",
+                    wallet.name,
+                    wallet.address,
+                    self.cluster()
+                ),
+            )
+            .with_hint("create it with `leash wallet create`")
+        })?;
+        Wallet::decode(&account.data).ok_or_else(|| {
+            ClientError::new(
+                ErrorCode::NoWallet,
+                format!("{} is not a Leash wallet", wallet.address),
+            )
+        })
+    }
+
+    /// Creates the owner's wallet `name` and its vault; nothing to send if it exists.
+    pub fn prepare_create_wallet(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+    ) -> Result<Prepared<WalletCreated>> {
+        let wallet = WalletRef::of(owner, name);
+        let exists = self.rpc().get_account(&wallet.address).is_ok();
+        let transactions = if exists {
+            vec![]
+        } else {
+            vec![vec![ix::create_wallet(owner, owner, WalletRef::salt(name))]]
+        };
+        Ok(Prepared {
+            summary: if exists {
+                format!(
+                    "Wallet {name:?} exists already at {}; nothing to sign",
+                    wallet.address
+                )
+            } else {
+                format!(
+                    "Create the wallet {name:?} at {} with its vault {}",
+                    wallet.address, wallet.vault
+                )
+            },
+            fee_payer: *owner,
+            transactions,
+            report: WalletCreated {
+                wallet: wallet.address.to_string(),
+                vault: wallet.vault.to_string(),
+                owner: owner.to_string(),
+                name: name.to_string(),
+                created: !exists,
+                signature: None,
+            },
+        })
+    }
+
+    /// SOL and every token account of `holder` (a vault), SOL first.
+    pub(crate) fn holdings(&self, holder: &Pubkey) -> Result<Vec<Holding>> {
+        let mut out = vec![Holding {
+            symbol: "SOL".to_string(),
+            mint: None,
+            amount: self
+                .rpc()
+                .get_balance(holder)
+                .map_err(|e| self.rpc_error(e))?,
+            decimals: 9,
+        }];
+        for program in [spl::TOKEN_PROGRAM_ID, spl::TOKEN_2022_PROGRAM_ID] {
+            let accounts = self
+                .rpc()
+                .get_token_accounts_by_owner(
+                    holder,
+                    solana_rpc_client_types::request::TokenAccountsFilter::ProgramId(program),
+                )
+                .map_err(|e| self.rpc_error(e))?;
+            for keyed in accounts {
+                let Some((mint, amount)) = token_holding(&program, &keyed.account.data) else {
+                    continue;
+                };
+                let (symbol, decimals) = leash_sdk::policy::TokenResolver::by_mint(self, &mint)
+                    .map(|t| (t.symbol, t.decimals))
+                    .unwrap_or((crate::client::short(&mint), 0));
+                out.push(Holding {
+                    symbol,
+                    mint: Some(mint),
+                    amount,
+                    decimals,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The wallet's addresses, balances and how many of its sessions are active.
+    pub fn show_wallet(&self, owner: &Pubkey, name: &str) -> Result<WalletReport> {
+        let wallet = WalletRef::of(owner, name);
+        let state = self.load_wallet(&wallet)?;
+        let balances = self.holdings(&wallet.vault)?;
+        let sessions = self.sessions(&wallet)?;
+        let now = self.now();
+        let slot = self.slot()?;
+        let active = sessions
+            .iter()
+            .filter(|(_, s)| s.status(&state, now, slot) == SessionStatus::Active)
+            .count();
+        Ok(WalletReport {
+            name: name.to_string(),
+            wallet: wallet.address.to_string(),
+            vault: wallet.vault.to_string(),
+            owner: owner.to_string(),
+            epoch: state.epoch,
+            balances: balances
+                .iter()
+                .map(|h| WalletBalance {
+                    token: h.symbol.clone(),
+                    mint: h.mint_text(),
+                    amount: format_amount(h.amount, h.decimals),
+                    base_units: h.amount.to_string(),
+                })
+                .collect(),
+            sessions: sessions.len(),
+            active_sessions: active,
+        })
+    }
+
+    /// A `transfer_checked` of `amount` from `from_owner`'s token account to `to_owner`'s,
+    /// led by the idempotent creation of the latter, paid by `payer`.
+    fn token_transfer(
+        &self,
+        token: &ResolvedToken,
+        from_owner: &Pubkey,
+        to_owner: &Pubkey,
+        payer: &Pubkey,
+        amount: u64,
+    ) -> Result<(Instruction, Instruction)> {
+        let program = self.token_program(&token.mint)?;
+        let from = spl::associated_token_address(from_owner, &token.mint, &program);
+        let to = spl::associated_token_address(to_owner, &token.mint, &program);
+        let create =
+            spl::create_associated_token_account_idempotent(payer, to_owner, &token.mint, &program);
+        let transfer = spl::transfer_checked(
+            &program,
+            &from,
+            &token.mint,
+            &to,
+            from_owner,
+            amount,
+            token.decimals,
+        );
+        Ok((create, transfer))
+    }
+
+    /// Moves SOL or a token from the owner into the vault.
+    pub fn prepare_deposit(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        amount: &Amount,
+        token: &TokenRef,
+    ) -> Result<Prepared<Deposited>> {
+        let wallet = WalletRef::of(owner, name);
+        self.load_wallet(&wallet)?;
+        let token = self.token(token)?;
+        let base = amount.base_units(token.decimals)?;
+        let instructions = if token.mint == NATIVE_SOL_MINT {
+            vec![solana_system_interface::instruction::transfer(
+                owner,
+                &wallet.vault,
+                base,
+            )]
+        } else {
+            let (create, transfer) =
+                self.token_transfer(&token, owner, &wallet.vault, owner, base)?;
+            vec![create, transfer]
+        };
+        let amount = format_amount(base, token.decimals);
+        Ok(Prepared {
+            summary: format!(
+                "Deposit {amount} {} into the vault {}",
+                token.symbol, wallet.vault
+            ),
+            fee_payer: *owner,
+            transactions: vec![instructions],
+            report: Deposited {
+                signature: None,
+                amount,
+                token: token.symbol,
+                vault: wallet.vault.to_string(),
+            },
+        })
+    }
+
+    /// Moves SOL or a token out of the vault under the owner's full authority (no limits), to
+    /// `to` (default the owner).
+    pub fn prepare_withdraw(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        amount: &Amount,
+        token: &TokenRef,
+        to: Option<Pubkey>,
+    ) -> Result<Prepared<Withdrew>> {
+        let wallet = WalletRef::of(owner, name);
+        self.load_wallet(&wallet)?;
+        let to = to.unwrap_or(*owner);
+        let token = self.token(token)?;
+        let base = amount.base_units(token.decimals)?;
+        let instructions = if token.mint == NATIVE_SOL_MINT {
+            vec![ix::owner_execute(
+                owner,
+                &wallet.address,
+                &[solana_system_interface::instruction::transfer(
+                    &wallet.vault,
+                    &to,
+                    base,
+                )],
+            )]
+        } else {
+            let (create, transfer) =
+                self.token_transfer(&token, &wallet.vault, &to, owner, base)?;
+            vec![
+                create,
+                ix::owner_execute(owner, &wallet.address, &[transfer]),
+            ]
+        };
+        let amount = format_amount(base, token.decimals);
+        Ok(Prepared {
+            summary: format!(
+                "Withdraw {amount} {} from the vault {} to {to}",
+                token.symbol, wallet.vault
+            ),
+            fee_payer: *owner,
+            transactions: vec![instructions],
+            report: Withdrew {
+                signature: None,
+                amount,
+                token: token.symbol,
+                to: to.to_string(),
+            },
+        })
+    }
+
+    /// Moves the lamports above the rent-exempt minimum out of the wallet account and its
+    /// session accounts (SOL sent there by mistake) to `to`, default the owner.
+    pub fn prepare_sweep(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        to: Option<Pubkey>,
+    ) -> Result<Prepared<SweepReport>> {
+        let wallet = WalletRef::of(owner, name);
+        self.load_wallet(&wallet)?;
+        let recipient = to.unwrap_or(*owner);
+        let wallet_account = self
+            .rpc()
+            .get_account(&wallet.address)
+            .map_err(|e| self.rpc_error(e))?;
+        let sessions = self.session_accounts(&wallet)?;
+        if recipient == wallet.address || sessions.iter().any(|(a, _, _)| *a == recipient) {
+            return Err(ClientError::input(format!(
+                "--to {recipient} is the wallet account or one of its sessions; lamports cannot be swept into it"
+            ))
+            .with_hint("omit --to to sweep to the owner, or pass another address (the vault works)"));
+        }
+
+        // One rent query per distinct data size.
+        let mut minimums = std::collections::BTreeMap::new();
+        let mut minimum = |len: usize| -> Result<u64> {
+            if let Some(m) = minimums.get(&len) {
+                return Ok(*m);
+            }
+            let m = self
+                .rpc()
+                .get_minimum_balance_for_rent_exemption(len)
+                .map_err(|e| self.rpc_error(e))?;
+            minimums.insert(len, m);
+            Ok(m)
+        };
+        let mut accounts = Vec::new();
+        let wallet_excess =
+            sweep::excess_lamports(wallet_account.lamports, minimum(wallet_account.data.len())?);
+        if wallet_excess > 0 {
+            accounts.push((wallet.address, SweptKind::Wallet, wallet_excess));
+        }
+        let mut swept_sessions = Vec::new();
+        for (address, lamports, data) in &sessions {
+            let excess = sweep::excess_lamports(*lamports, minimum(data.len())?);
+            if excess > 0 {
+                accounts.push((*address, SweptKind::Session, excess));
+                swept_sessions.push(*address);
+            }
+        }
+        let lamports = accounts
+            .iter()
+            .try_fold(0u64, |sum, (_, _, l)| sum.checked_add(*l))
+            .ok_or_else(|| ClientError::internal("the lamports to sweep overflow a u64"))?;
+        let transactions = if lamports > 0 {
+            sweep::sweep_instructions(owner, &wallet.address, &recipient, &swept_sessions)
+                .into_iter()
+                .map(|instruction| vec![instruction])
+                .collect()
+        } else {
+            vec![]
+        };
+        let amount = format_amount(lamports, 9);
+        Ok(Prepared {
+            summary: format!(
+                "Sweep {amount} SOL from the wallet {} and its sessions to {recipient}",
+                wallet.address
+            ),
+            fee_payer: *owner,
+            transactions,
+            report: SweepReport {
+                wallet: wallet.address.to_string(),
+                recipient: recipient.to_string(),
+                swept: lamports > 0,
+                amount,
+                lamports,
+                accounts: accounts
+                    .iter()
+                    .map(|(address, kind, lamports)| SweptAccount {
+                        address: address.to_string(),
+                        kind: *kind,
+                        amount: format_amount(*lamports, 9),
+                        lamports: *lamports,
+                    })
+                    .collect(),
+                signatures: vec![],
+            },
+        })
+    }
+
+    /// The wallet's session accounts as stored: address, lamports and data.
+    fn session_accounts(&self, wallet: &WalletRef) -> Result<Vec<(Pubkey, u64, Vec<u8>)>> {
+        let config = RpcProgramAccountsConfig {
+            filters: Some(vec![
+                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
+                    0,
+                    &[state::SESSION_ACCOUNT_TYPE],
+                )),
+                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
+                    state::SESSION_WALLET_OFFSET,
+                    wallet.address.as_ref(),
+                )),
+            ]),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let accounts = self
+            .rpc()
+            .get_program_ui_accounts_with_config(&leash_sdk::PROGRAM_ID, config)
+            .map_err(|e| self.rpc_error(e))?;
+        Ok(accounts
+            .into_iter()
+            .filter_map(|(address, account)| {
+                Some((address, account.lamports, account.data.decode()?))
+            })
+            .collect())
+    }
+
+    /// The wallet's sessions, decoded.
+    fn sessions(&self, wallet: &WalletRef) -> Result<Vec<(Pubkey, Session)>> {
+        Ok(self
+            .session_accounts(wallet)?
+            .into_iter()
+            .filter_map(|(address, _, data)| Some((address, Session::decode(&data)?)))
+            .collect())
+    }
+
+    /// A session of the wallet by its address or its session key.
+    pub fn find_session(&self, wallet: &WalletRef, session: &Pubkey) -> Result<(Pubkey, Session)> {
+        for candidate in [*session, state::session_address(&wallet.address, session).0] {
+            if let Ok(account) = self.rpc().get_account(&candidate) {
+                if let Some(decoded) = Session::decode(&account.data) {
+                    return Ok((candidate, decoded));
+                }
+            }
+        }
+        Err(ClientError::new(
+            ErrorCode::Program(leash_sdk::LeashError::SessionNotRegistered),
+            format!("no session {session} on {}", self.cluster()),
+        )
+        .with_hint("list sessions with `leash session list`"))
+    }
+
+    /// Normalizes a policy file against this cluster's tokens and clock.
+    fn normalize(&self, policy: &PolicyInput) -> Result<NormalizedPolicy> {
+        policy::normalize(&policy.file, self, self.now()).map_err(|e| {
+            ClientError::new(ErrorCode::InvalidPolicy, format!("{}: {e}", policy.origin))
+        })
+    }
+
+    /// The normalized policy, the session's address for `session_key`, and warnings; nothing
+    /// is sent and the wallet need not exist yet.
+    pub fn preview_session(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        policy: &PolicyInput,
+        session_key: &Pubkey,
+    ) -> Result<SessionPreview> {
+        let wallet = WalletRef::of(owner, name);
+        let normalized = self.normalize(policy)?;
+        let (session, _) = state::session_address(&wallet.address, session_key);
+        Ok(SessionPreview {
+            preview: true,
+            wallet: wallet.address.to_string(),
+            session: session.to_string(),
+            session_key: session_key.to_string(),
+            policy: policy::summarize(&normalized.policy, None, self),
+            warnings: normalized.warnings,
+            normalized: normalized.policy,
+            label: normalized.label,
+        })
+    }
+
+    /// Registers a session for `session_key` under `policy`, and sends `top_up` SOL to the key
+    /// for its fees. The token is made by whoever holds the key ([`SessionCreated::token`] is
+    /// empty here; [`crate::make_session_token`] fills it).
+    pub fn prepare_create_session(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        policy: &PolicyInput,
+        session_key: &Pubkey,
+        top_up: &Amount,
+    ) -> Result<Prepared<SessionCreated>> {
+        let preview = self.preview_session(owner, name, policy, session_key)?;
+        let top_up = top_up.base_units(9)?;
+        let wallet = WalletRef::of(owner, name);
+        self.load_wallet(&wallet)?;
+        let mut instructions = vec![ix::create_session(
+            owner,
+            owner,
+            &wallet.address,
+            session_key,
+            preview.normalized.clone(),
+        )];
+        if top_up > 0 {
+            instructions.push(solana_system_interface::instruction::transfer(
+                owner,
+                session_key,
+                top_up,
+            ));
+        }
+        Ok(Prepared {
+            summary: format!(
+                "Register the session {} (key {session_key}) of wallet {name:?}, fees top-up {} SOL\n{}",
+                preview.session,
+                format_amount(top_up, 9),
+                preview.policy
+            ),
+            fee_payer: *owner,
+            transactions: vec![instructions],
+            report: SessionCreated {
+                token: None,
+                session: preview.session,
+                wallet: preview.wallet,
+                policy: preview.policy,
+                session_key: preview.session_key,
+                signature: None,
+                warnings: preview.warnings,
+                label: preview.label.unwrap_or_default(),
+            },
+        })
+    }
+
+    /// The wallet's sessions with their status, oldest first.
+    pub fn list_sessions(&self, owner: &Pubkey, name: &str) -> Result<SessionList> {
+        let wallet = WalletRef::of(owner, name);
+        let state = self.load_wallet(&wallet)?;
+        let slot = self.slot()?;
+        let now = self.now();
+        let mut sessions = self.sessions(&wallet)?;
+        sessions.sort_by_key(|(_, s)| s.created_slot);
+        Ok(SessionList(
+            sessions
+                .iter()
+                .map(|(address, s)| SessionRow {
+                    session: address.to_string(),
+                    session_key: s.session_key.to_string(),
+                    status: s.status(&state, now, slot).as_str().to_string(),
+                    uses: s.uses,
+                    max_uses: (s.policy.max_uses != u64::MAX).then_some(s.policy.max_uses),
+                    valid_until: policy::format_time(s.policy.valid_until),
+                })
+                .collect(),
+        ))
+    }
+
+    /// One session's state, status and policy with `used / limit`.
+    pub fn show_session(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        session: &Pubkey,
+    ) -> Result<SessionView> {
+        let wallet = WalletRef::of(owner, name);
+        let state = self.load_wallet(&wallet)?;
+        let (address, session) = self.find_session(&wallet, session)?;
+        self.session_view(&address, &session, &state)
+    }
+
+    /// A session as both faces show it.
+    pub(crate) fn session_view(
+        &self,
+        address: &Pubkey,
+        session: &Session,
+        wallet: &Wallet,
+    ) -> Result<SessionView> {
+        let slot = self.slot()?;
+        let now = self.now();
+        let summary = policy::summarize(&session.policy, Some(&session.spent), self);
+        Ok(SessionView {
+            session: address.to_string(),
+            session_key: session.session_key.to_string(),
+            wallet: session.wallet.to_string(),
+            registered: true,
+            status: session.status(wallet, now, slot).as_str().to_string(),
+            valid_after: summary.valid_after.clone(),
+            valid_until: summary.valid_until.clone(),
+            expiry_slot: summary.expiry_slot,
+            uses: session.uses,
+            max_uses: summary.max_uses,
+            nonce: session.nonce,
+            policy: summary,
+            slot,
+        })
+    }
+
+    /// Replaces a session's policy; fails on chain if the session was used after it was read
+    /// here (no silent swap under a live holder).
+    pub fn prepare_update_session(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        session: &Pubkey,
+        policy: &PolicyInput,
+    ) -> Result<Prepared<SessionUpdated>> {
+        let wallet = WalletRef::of(owner, name);
+        self.load_wallet(&wallet)?;
+        let (address, current) = self.find_session(&wallet, session)?;
+        let normalized = self.normalize(policy)?;
+        let summary = policy::summarize(&normalized.policy, None, self);
+        let update = ix::update_session(
+            owner,
+            &wallet.address,
+            &address,
+            owner,
+            normalized.policy,
+            Some(current.uses),
+        );
+        Ok(Prepared {
+            summary: format!("Replace the policy of session {address}\n{summary}"),
+            fee_payer: *owner,
+            transactions: vec![vec![update]],
+            report: SessionUpdated {
+                session: address.to_string(),
+                signature: None,
+                policy: summary,
+                warnings: normalized.warnings,
+            },
+        })
+    }
+
+    /// Revokes one session of the wallet.
+    pub fn prepare_revoke_session(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        session: &Pubkey,
+    ) -> Result<Prepared<SessionRevoked>> {
+        let wallet = WalletRef::of(owner, name);
+        self.load_wallet(&wallet)?;
+        let (address, _) = self.find_session(&wallet, session)?;
+        Ok(Prepared {
+            summary: format!("Revoke the session {address}"),
+            fee_payer: *owner,
+            transactions: vec![vec![ix::revoke_session(owner, &wallet.address, &address)]],
+            report: SessionRevoked {
+                session: address.to_string(),
+                revoked: true,
+                signature: None,
+                by_holder: false,
+            },
+        })
+    }
+
+    /// Revokes every session of the wallet at once (its epoch moves on).
+    pub fn prepare_revoke_all_sessions(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+    ) -> Result<Prepared<AllSessionsRevoked>> {
+        let wallet = WalletRef::of(owner, name);
+        let before = self.load_wallet(&wallet)?;
+        let epoch = before
+            .epoch
+            .checked_add(1)
+            .ok_or_else(|| ClientError::internal("the wallet's epoch is at its maximum"))?;
+        Ok(Prepared {
+            summary: format!("Revoke every session of wallet {name:?} (epoch {epoch})"),
+            fee_payer: *owner,
+            transactions: vec![vec![ix::revoke_all_sessions(owner, &wallet.address)]],
+            report: AllSessionsRevoked {
+                wallet: wallet.address.to_string(),
+                epoch,
+                signature: None,
+                name: name.to_string(),
+            },
+        })
+    }
+
+    /// Closes a session; its rent returns to whoever paid it.
+    pub fn prepare_close_session(
+        &self,
+        owner: &Pubkey,
+        name: &str,
+        session: &Pubkey,
+    ) -> Result<Prepared<SessionClosed>> {
+        let wallet = WalletRef::of(owner, name);
+        self.load_wallet(&wallet)?;
+        let (address, state) = self.find_session(&wallet, session)?;
+        Ok(Prepared {
+            summary: format!("Close the session {address}; rent to {}", state.rent_payer),
+            fee_payer: *owner,
+            transactions: vec![vec![ix::close_session(
+                owner,
+                &wallet.address,
+                &address,
+                &state.rent_payer,
+            )]],
+            report: SessionClosed {
+                session: address.to_string(),
+                closed: true,
+                rent_to: state.rent_payer.to_string(),
+                signature: None,
+            },
+        })
+    }
+}
+
+/// (mint, amount) of a token account as the RPC returned it: binary, or jsonParsed (which
+/// `getTokenAccountsByOwner` clients request).
+fn token_holding(
+    program: &Pubkey,
+    data: &solana_account_decoder_client_types::UiAccountData,
+) -> Option<(Pubkey, u64)> {
+    use solana_account_decoder_client_types::UiAccountData;
+    match data {
+        UiAccountData::Json(parsed) => {
+            let info = &parsed.parsed["info"];
+            Some((
+                info["mint"].as_str()?.parse().ok()?,
+                info["tokenAmount"]["amount"].as_str()?.parse().ok()?,
+            ))
+        }
+        other => {
+            let view = leash_sdk::token_account::parse(program, &other.decode()?)?;
+            Some((view.mint, view.amount))
+        }
+    }
+}
