@@ -337,3 +337,30 @@ fn holder_reads_and_revokes_itself() {
     assert!(revoked.to_string().contains("this token can no longer act"));
     assert_eq!(holder.whoami().unwrap().status, "revoked");
 }
+
+/// The node runs the program as the committed SBF ELF by default, so an `Execute` sent over
+/// RPC reports what the SBF virtual machine charged (15k+ CU; the native builtin reports ~80).
+#[test]
+fn an_execute_reports_the_compute_units_the_sbf_program_used() {
+    let env = env();
+    let holder = env.holder(LIMITS);
+    let acted = holder
+        .act(&transfer("1", "USDC"))
+        .expect("the transfer passes");
+    let tx = env.rpc(
+        "getTransaction",
+        json!([acted.signature, {"encoding": "json", "commitment": "confirmed"}]),
+    );
+    let units = tx["meta"]["computeUnitsConsumed"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no computeUnitsConsumed in {tx}"));
+    assert!(
+        (5_000..200_000).contains(&units),
+        "an Execute with a token transfer used {units} CU: not the SBF program's figure"
+    );
+    let logs = tx["meta"]["logMessages"].to_string();
+    assert!(
+        logs.contains("consumed") && logs.contains("LeashSessionKeys"),
+        "{logs}"
+    );
+}
