@@ -134,6 +134,8 @@ struct InFlight {
 struct Undurable {
     slot: u64,
     err: Option<TransactionError>,
+    /// The commit (see [`Chain::commits`]) that writes it.
+    commit: u64,
 }
 
 pub struct Chain {
@@ -167,6 +169,11 @@ pub struct Chain {
     undurable: HashMap<[u8; 64], Undurable>,
     /// The transaction sequence up to which everything is durable.
     durable_sequence: u64,
+    /// Whether the progress changed since it was last put into a batch.
+    progress_changed: bool,
+    /// Commits begun so far: the one in flight is number `commits`, the pending batch goes with
+    /// the next.
+    commits: u64,
 }
 
 fn wall_clock() -> i64 {
@@ -259,6 +266,8 @@ impl Chain {
             in_flight: None,
             undurable: HashMap::new(),
             durable_sequence: progress_sequence,
+            progress_changed: false,
+            commits: 0,
         };
         if is_new {
             chain
@@ -522,6 +531,17 @@ impl Chain {
             .map(|u| (u.slot, u.err.as_ref()))
     }
 
+    /// The commit that makes `signature` durable, if it is executed and not yet durable.
+    pub fn commit_of(&self, signature: &[u8; 64]) -> Option<u64> {
+        self.undurable.get(signature).map(|u| u.commit)
+    }
+
+    /// Commits begun so far: the one in flight (if any) is number `commits()`, and what is
+    /// pending goes with `commits() + 1`.
+    pub fn commits(&self) -> u64 {
+        self.commits
+    }
+
     /// Whether executed transactions are waiting to become durable.
     pub fn has_undurable(&self) -> bool {
         !self.undurable.is_empty()
@@ -623,6 +643,7 @@ impl Chain {
             Undurable {
                 slot: record.slot,
                 err: record.err.clone(),
+                commit: self.commits + 1,
             },
         );
         self.pending.transactions.push((record, keys));
@@ -751,7 +772,18 @@ impl Chain {
         self.pending.accounts.push((*address, account));
     }
 
+    /// Marks the progress (slot, clock, sequence, blockhashes) as changed; it is written with the
+    /// next commit. Serializing it (150 blockhashes in base58) costs more than executing a
+    /// transfer, so it is done once per commit, not once per transaction.
     fn stage_progress(&mut self) {
+        self.progress_changed = true;
+    }
+
+    /// Puts the progress, if it changed, into the pending batch.
+    fn write_progress(&mut self) {
+        if !std::mem::take(&mut self.progress_changed) {
+            return;
+        }
         self.progress.blockhashes = self
             .blockhashes
             .iter()
@@ -801,7 +833,11 @@ impl Chain {
         durable: bool,
         force: bool,
     ) -> Result<Option<Commit>, StoreError> {
-        if self.in_flight.is_some() || (self.pending.is_empty() && self.store.is_open()) {
+        if self.in_flight.is_some() {
+            return Ok(None);
+        }
+        self.write_progress();
+        if self.pending.is_empty() && self.store.is_open() {
             return Ok(None);
         }
         // While commits fail, slots alone (no transaction waits on them) are retried at most once
@@ -821,6 +857,7 @@ impl Chain {
             || !self.pending.transactions.is_empty()
             || self.undurable_blocks.len() >= MAX_UNDURABLE_BLOCKS;
         let batch = Arc::new(std::mem::take(&mut self.pending));
+        self.commits += 1;
         self.in_flight = Some(InFlight {
             batch: batch.clone(),
             undo: std::mem::take(&mut self.undo),
@@ -1119,6 +1156,13 @@ mod tests {
             let (_, err) = chain.processed(&signature_bytes(&signature)).unwrap();
             assert!(err.is_none());
         }
+        // A status of `first` waits for the commit in flight, one of `second` for the next.
+        let in_flight = chain.commits();
+        assert_eq!(chain.commit_of(&signature_bytes(&first)), Some(in_flight));
+        assert_eq!(
+            chain.commit_of(&signature_bytes(&second)),
+            Some(in_flight + 1)
+        );
         assert!(
             chain.processed(&signature_bytes(&durable)).is_none(),
             "durable"

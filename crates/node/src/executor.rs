@@ -53,6 +53,8 @@ type Job = Box<dyn FnMut(&mut Chain) -> RpcResult + Send>;
 enum Message {
     Job {
         access: Access,
+        /// For a deferred read of given signatures: those (it waits for their commits only).
+        awaits: Vec<[u8; 64]>,
         job: Job,
         reply: oneshot::Sender<RpcResult>,
     },
@@ -158,7 +160,6 @@ impl Executor {
                 Runner {
                     chain: &mut chain,
                     commits,
-                    started: 0,
                     held: VecDeque::new(),
                 }
                 .run(receiver, slot_time);
@@ -177,9 +178,22 @@ impl Executor {
         access: Access,
         job: impl FnMut(&mut Chain) -> RpcResult + Send + 'static,
     ) -> RpcResult {
+        self.run_awaiting(access, Vec::new(), job).await
+    }
+
+    /// [`Executor::run`] for a [`Access::Deferred`] read of the transactions `awaits` (statuses,
+    /// `getTransaction`): it waits for their commits only, not for what other clients sent
+    /// meanwhile. Empty: it waits for everything executed before it.
+    pub async fn run_awaiting(
+        &self,
+        access: Access,
+        awaits: Vec<[u8; 64]>,
+        job: impl FnMut(&mut Chain) -> RpcResult + Send + 'static,
+    ) -> RpcResult {
         let (reply, answer) = oneshot::channel();
         let message = Message::Job {
             access,
+            awaits,
             job: Box::new(job),
             reply,
         };
@@ -207,9 +221,7 @@ struct Runner<'a> {
     chain: &'a mut Chain,
     /// To the committer thread.
     commits: mpsc::Sender<Commit>,
-    /// Commits handed to the committer so far; the one in flight is number `started`.
-    started: u64,
-    /// Answers waiting for a commit, oldest first.
+    /// Answers waiting for a commit, in arrival order.
     held: VecDeque<Held>,
 }
 
@@ -246,7 +258,12 @@ impl Runner<'_> {
                 .chain(std::iter::from_fn(|| receiver.try_recv().ok()).take(MAX_BATCH));
             for message in messages {
                 match message {
-                    Message::Job { access, job, reply } => self.job(access, job, reply),
+                    Message::Job {
+                        access,
+                        awaits,
+                        job,
+                        reply,
+                    } => self.job(access, &awaits, job, reply),
                     Message::Committed(result) => self.committed(result),
                     Message::Shutdown => break 'serve,
                 }
@@ -273,9 +290,9 @@ impl Runner<'_> {
     /// one if transactions are pending; none if all is durable.
     fn undurable_commit(&self) -> Option<u64> {
         if self.chain.has_pending_transactions() {
-            Some(self.started + 1)
+            Some(self.chain.commits() + 1)
         } else if self.chain.has_undurable() {
-            Some(self.started)
+            Some(self.chain.commits())
         } else {
             None
         }
@@ -286,9 +303,20 @@ impl Runner<'_> {
     }
 
     /// Runs one request.
-    fn job(&mut self, access: Access, mut job: Job, reply: oneshot::Sender<RpcResult>) {
+    fn job(
+        &mut self,
+        access: Access,
+        awaits: &[[u8; 64]],
+        mut job: Job,
+        reply: oneshot::Sender<RpcResult>,
+    ) {
         if access == Access::Deferred {
-            match self.undurable_commit() {
+            let commit = if awaits.is_empty() {
+                self.undurable_commit()
+            } else {
+                awaits.iter().filter_map(|s| self.chain.commit_of(s)).max()
+            };
+            match commit {
                 Some(commit) => self.hold(Held {
                     commit,
                     reply,
@@ -308,7 +336,7 @@ impl Runner<'_> {
             // While commits fail, a write is answered after its own commit: refused with the
             // ledger's error if that fails too. A refused write staged nothing.
             Access::Write if self.chain.write_failure().is_some() && result.is_ok() => {
-                Some(self.started + 1)
+                Some(self.chain.commits() + 1)
             }
             Access::Write => None,
         };
@@ -331,10 +359,10 @@ impl Runner<'_> {
             return;
         }
         // Answers waiting on the next commit make it due even in the backoff after a failure.
-        let force = self.held.iter().any(|h| h.commit > self.started);
+        let commits = self.chain.commits();
+        let force = self.held.iter().any(|h| h.commit > commits);
         match self.chain.begin_commit(false, force) {
             Ok(Some(commit)) => {
-                self.started += 1;
                 if let Err(mpsc::SendError(commit)) = self.commits.send(commit) {
                     // The committer is gone (it only stops with the executor): commit here.
                     let result = commit.write();
@@ -359,17 +387,19 @@ impl Runner<'_> {
     }
 
     /// Answers what waited on the commits finished so far.
+    /// (A read of given signatures may wait on an earlier commit than one held before it.)
     fn release(&mut self) {
-        while self
-            .held
-            .front()
-            .is_some_and(|held| held.commit <= self.started)
-        {
-            if let Some(mut held) = self.held.pop_front() {
+        let done = self.chain.commits();
+        let mut waiting = VecDeque::with_capacity(self.held.len());
+        for mut held in std::mem::take(&mut self.held) {
+            if held.commit <= done {
                 let reply = std::mem::replace(&mut held.reply, oneshot::channel().0);
                 let _ = reply.send(held.released(self.chain));
+            } else {
+                waiting.push_back(held);
             }
         }
+        self.held = waiting;
     }
 
     /// A commit failed and the chain undid everything not durable: writes waiting on it are

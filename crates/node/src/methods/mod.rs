@@ -150,8 +150,9 @@ pub async fn dispatch(rpc: &Rpc, name: &str, params: Value) -> RpcResult {
         Method::GetProgramAccounts => accounts::get_program_accounts(rpc, params).await,
         _ => {
             let addresses = rpc.addresses;
+            let awaits = awaited_signatures(method, &params);
             rpc.executor
-                .run(access(method, &params), move |chain| {
+                .run_awaiting(access(method, &params), awaits, move |chain| {
                     call(chain, method, &params, addresses)
                 })
                 .await
@@ -165,6 +166,24 @@ pub fn access(method: Method, params: &Value) -> Access {
     match method.access() {
         Access::Read | Access::Deferred if asks_processed(params) => Access::Instant,
         access => access,
+    }
+}
+
+/// The transactions a status or `getTransaction` call asks about: the executor waits for their
+/// commits only. Unparsable ones are left to the method to refuse.
+fn awaited_signatures(method: Method, params: &Value) -> Vec<[u8; 64]> {
+    let parse = |s: &Value| {
+        let signature = s.as_str()?.parse::<solana_signature::Signature>().ok()?;
+        Some(crate::chain::signature_bytes(&signature))
+    };
+    match method {
+        Method::GetSignatureStatuses => params
+            .get(0)
+            .and_then(Value::as_array)
+            .map(|signatures| signatures.iter().take(256).filter_map(parse).collect())
+            .unwrap_or_default(),
+        Method::GetTransaction => params.get(0).and_then(parse).into_iter().collect(),
+        _ => Vec::new(),
     }
 }
 
