@@ -3,12 +3,14 @@
 //! resident memory afterwards and its ledger bytes per transaction.
 //!
 //! The node runs as a child process (`leash node` on a fresh temporary ledger) so its memory is
-//! measured alone. Every transaction is sent with `sendTransaction`, which the node answers only
-//! after the transaction is durably committed, so latency here is "confirmed" latency.
+//! measured alone. Every transaction is sent with `sendTransaction`, which the node answers at
+//! acceptance (executed, not yet durable); each mode then waits for the transaction to be
+//! confirmed (durably committed), so latency here is "confirmed" latency.
 //!
 //! Three ways to confirm (`--mode`):
-//! - `send`: each client sends one transaction at a time and takes the `sendTransaction` answer as
-//!   its confirmation;
+//! - `send`: each client sends one transaction at a time and asks `getSignatureStatuses` until it
+//!   is confirmed (`solana-rpc-client`'s `send_and_confirm_transaction`; the node answers the
+//!   status once the transaction is durable);
 //! - `subscribe`: each client subscribes to the signature (`signatureSubscribe`, `confirmed`, on the
 //!   node's WebSocket PubSub), sends, and waits for the notification — `@solana/kit`'s
 //!   `sendAndConfirmTransaction` flow; latency runs from the subscription to the notification;
@@ -279,7 +281,8 @@ impl Work<'_> {
     }
 }
 
-/// `--mode send`: one transaction at a time; the `sendTransaction` answer is the confirmation.
+/// `--mode send`: one transaction at a time, each sent and then confirmed through
+/// `getSignatureStatuses`.
 fn send_loop(client: &RpcClient, work: &Work) -> Result<Vec<Duration>, String> {
     let mut latencies = Vec::with_capacity(work.count);
     let mut blockhash = client.get_latest_blockhash().map_err(|e| e.to_string())?;
@@ -289,9 +292,27 @@ fn send_loop(client: &RpcClient, work: &Work) -> Result<Vec<Duration>, String> {
         }
         let tx = work.transaction(i, blockhash);
         let started = Instant::now();
-        client
+        let signature = client
             .send_transaction_with_config(&tx, send_config())
             .map_err(|e| e.to_string())?;
+        // The node answers a status once everything executed before it is durable, so one call
+        // normally tells; a status not yet confirmed is asked again.
+        loop {
+            let status = client
+                .get_signature_statuses(&[signature])
+                .map_err(|e| e.to_string())?
+                .value
+                .into_iter()
+                .next()
+                .flatten();
+            match status {
+                Some(status) if status.err.is_some() => {
+                    return Err(format!("transaction {signature} failed: {:?}", status.err))
+                }
+                Some(status) if status.satisfies_commitment(CommitmentConfig::confirmed()) => break,
+                _ => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
         latencies.push(started.elapsed());
     }
     Ok(latencies)

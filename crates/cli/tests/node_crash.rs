@@ -123,11 +123,16 @@ fn kill_dash_nine_loses_nothing_confirmed_and_invents_nothing() {
                     blockhash,
                 );
                 sent.lock().unwrap().push((tx.signatures[0], who, amount));
-                // The node answers sendTransaction only after a durable commit.
-                match client.send_transaction(&tx) {
-                    Ok(signature) => {
+                // The node answers sendTransaction at acceptance; what it promises to keep is
+                // what it then reports confirmed.
+                let Ok(signature) = client.send_transaction(&tx) else {
+                    break;
+                };
+                match client.confirm_transaction(&signature) {
+                    Ok(true) => {
                         confirmed.lock().unwrap().insert(signature);
                     }
+                    Ok(false) => {}
                     Err(_) => break,
                 }
             }

@@ -4,6 +4,7 @@
 use std::{
     collections::{HashMap, HashSet, VecDeque},
     path::{Path, PathBuf},
+    sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -20,7 +21,7 @@ use solana_transaction::{versioned::VersionedTransaction, Transaction};
 use solana_transaction_error::TransactionError;
 
 use crate::store::{
-    Batch, BlockInfo, InnerIx, Store, StoreError, TokenBalance, TxDetails, TxRecord,
+    self, Batch, BlockInfo, InnerIx, Store, StoreError, TokenBalance, TxDetails, TxRecord,
 };
 use leash_sdk::spl;
 
@@ -105,6 +106,38 @@ impl From<StoreError> for SendError {
     }
 }
 
+/// A group commit handed to the committer thread ([`store::write`]): the executor goes on
+/// executing while it is written, and learns the outcome through [`Chain::finish_commit`].
+pub struct Commit {
+    pub db: Arc<redb::Database>,
+    pub batch: Arc<Batch>,
+    pub durable: bool,
+}
+
+impl Commit {
+    /// Writes the batch (on the committer thread). Dropping `self` after releases the database
+    /// handle, which a failure handler must be able to reopen.
+    pub fn write(self) -> Result<(), StoreError> {
+        store::write(&self.db, &self.batch, self.durable)
+    }
+}
+
+/// The commit being written, as the executor keeps it.
+struct InFlight {
+    batch: Arc<Batch>,
+    /// Its accounts as they were before its first transaction: what a failed commit puts back.
+    undo: HashMap<Pubkey, Option<Account>>,
+    durable: bool,
+}
+
+/// A transaction executed but not yet durable (pending, or in the commit being written).
+struct Undurable {
+    slot: u64,
+    err: Option<TransactionError>,
+    /// The commit (see [`Chain::commits`]) that writes it.
+    commit: u64,
+}
+
 pub struct Chain {
     svm: LiteSVM,
     store: Store,
@@ -130,6 +163,17 @@ pub struct Chain {
     last_failure: Option<Instant>,
     /// The store's generation whose lost non-durable commits were written again.
     store_generation: u64,
+    /// The commit on the committer thread, if any (at most one at a time).
+    in_flight: Option<InFlight>,
+    /// Transactions executed but not yet durable, by signature: `processed`, not `confirmed`.
+    undurable: HashMap<[u8; 64], Undurable>,
+    /// The transaction sequence up to which everything is durable.
+    durable_sequence: u64,
+    /// Whether the progress changed since it was last put into a batch.
+    progress_changed: bool,
+    /// Commits begun so far: the one in flight is number `commits`, the pending batch goes with
+    /// the next.
+    commits: u64,
 }
 
 fn wall_clock() -> i64 {
@@ -219,6 +263,11 @@ impl Chain {
             write_failure: None,
             last_failure: None,
             store_generation: 0,
+            in_flight: None,
+            undurable: HashMap::new(),
+            durable_sequence: progress_sequence,
+            progress_changed: false,
+            commits: 0,
         };
         if is_new {
             chain
@@ -470,12 +519,32 @@ impl Chain {
         Ok(())
     }
 
+    /// Executed but not yet durable (pending, or in the commit being written).
     fn is_pending(&self, signature: &Signature) -> bool {
-        let bytes = signature_bytes(signature);
-        self.pending
-            .transactions
-            .iter()
-            .any(|(r, _)| r.signature == bytes)
+        self.undurable.contains_key(&signature_bytes(signature))
+    }
+
+    /// A transaction executed but not yet durable: its slot and error (`processed`).
+    pub fn processed(&self, signature: &[u8; 64]) -> Option<(u64, Option<&TransactionError>)> {
+        self.undurable
+            .get(signature)
+            .map(|u| (u.slot, u.err.as_ref()))
+    }
+
+    /// The commit that makes `signature` durable, if it is executed and not yet durable.
+    pub fn commit_of(&self, signature: &[u8; 64]) -> Option<u64> {
+        self.undurable.get(signature).map(|u| u.commit)
+    }
+
+    /// Commits begun so far: the one in flight (if any) is number `commits()`, and what is
+    /// pending goes with `commits() + 1`.
+    pub fn commits(&self) -> u64 {
+        self.commits
+    }
+
+    /// Whether executed transactions are waiting to become durable.
+    pub fn has_undurable(&self) -> bool {
+        !self.undurable.is_empty()
     }
 
     /// Executes `tx`. With `preflight`, a transaction that would fail is refused and charges
@@ -569,6 +638,14 @@ impl Chain {
             self.pending.accounts.push((*key, account));
             self.undo.entry(*key).or_insert_with(|| old.clone());
         }
+        self.undurable.insert(
+            record.signature,
+            Undurable {
+                slot: record.slot,
+                err: record.err.clone(),
+                commit: self.commits + 1,
+            },
+        );
         self.pending.transactions.push((record, keys));
         self.stage_progress();
         Ok(signature)
@@ -695,7 +772,18 @@ impl Chain {
         self.pending.accounts.push((*address, account));
     }
 
+    /// Marks the progress (slot, clock, sequence, blockhashes) as changed; it is written with the
+    /// next commit. Serializing it (150 blockhashes in base58) costs more than executing a
+    /// transfer, so it is done once per commit, not once per transaction.
     fn stage_progress(&mut self) {
+        self.progress_changed = true;
+    }
+
+    /// Puts the progress, if it changed, into the pending batch.
+    fn write_progress(&mut self) {
+        if !std::mem::take(&mut self.progress_changed) {
+            return;
+        }
         self.progress.blockhashes = self
             .blockhashes
             .iter()
@@ -707,38 +795,99 @@ impl Chain {
         }
     }
 
-    /// Whether uncommitted transactions are waiting.
+    /// Whether uncommitted transactions are waiting (not yet handed to a commit).
     pub fn has_pending_transactions(&self) -> bool {
         !self.pending.transactions.is_empty()
     }
 
-    /// Commits staged writes in one ledger transaction; `durable` waits for the disk.
-    ///
-    /// If the commit fails (a full disk, an I/O error) the pending transactions are undone in
-    /// memory too: their accounts return to their values before the batch and the transaction
-    /// sequence rewinds, so nothing a client could read is missing from the ledger, and the
-    /// transactions can be sent again. Slots (blocks, progress) are kept pending and written by
-    /// the next commit that succeeds.
+    /// Whether a commit is on the committer thread.
+    pub fn is_committing(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Commits staged writes here and now, in one ledger transaction; `durable` waits for the
+    /// disk. For opening, shutting down and tests: the executor overlaps its commits instead
+    /// ([`Chain::begin_commit`]). A commit already in flight is finished first.
     pub fn commit(&mut self, durable: bool) -> Result<(), StoreError> {
+        if self.in_flight.is_some() {
+            return Err(StoreError::Other(
+                "a commit is in flight: finish it before committing inline".into(),
+            ));
+        }
+        match self.begin_commit(durable, false)? {
+            Some(commit) => {
+                let result = commit.write();
+                self.finish_commit(result)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Takes what is staged into a commit for the committer thread; `None` when there is nothing
+    /// to write, a commit is already in flight, or (unless `force`) slots alone wait out the
+    /// backoff after a failure. Until [`Chain::finish_commit`], the batch's transactions are
+    /// `processed`, not durable. An error means the ledger could not even be opened: the batch
+    /// was rolled back as for a failed commit.
+    pub fn begin_commit(
+        &mut self,
+        durable: bool,
+        force: bool,
+    ) -> Result<Option<Commit>, StoreError> {
+        if self.in_flight.is_some() {
+            return Ok(None);
+        }
+        self.write_progress();
         if self.pending.is_empty() && self.store.is_open() {
-            return Ok(());
+            return Ok(None);
         }
         // While commits fail, slots alone (no transaction waits on them) are retried at most once
         // a second: each failure reopens, and so repairs, the ledger file.
-        if self.write_failure.is_some()
+        if !force
+            && self.write_failure.is_some()
             && self.pending.transactions.is_empty()
             && self
                 .last_failure
                 .is_some_and(|at| at.elapsed() < FAILED_COMMIT_BACKOFF)
         {
-            return Ok(());
+            return Ok(None);
         }
         // Non-durable commits are kept in memory until a durable one (see `undurable_blocks`);
         // on an idle node, make every so many slots durable so that list stays short.
-        let durable = durable || self.undurable_blocks.len() >= MAX_UNDURABLE_BLOCKS;
-        let batch = std::mem::take(&mut self.pending);
-        let mut result = self.store.commit(&batch, durable);
-        if result.is_err() {
+        let durable = durable
+            || !self.pending.transactions.is_empty()
+            || self.undurable_blocks.len() >= MAX_UNDURABLE_BLOCKS;
+        let batch = Arc::new(std::mem::take(&mut self.pending));
+        self.commits += 1;
+        self.in_flight = Some(InFlight {
+            batch: batch.clone(),
+            undo: std::mem::take(&mut self.undo),
+            durable,
+        });
+        match self.store.writer() {
+            Ok(db) => Ok(Some(Commit { db, batch, durable })),
+            Err(e) => {
+                drop(batch);
+                self.finish_commit(Err(e)).map(|()| None)
+            }
+        }
+    }
+
+    /// Takes the outcome of the commit in flight.
+    ///
+    /// Success: its transactions are durable (confirmed and finalized) and announced to PubSub.
+    /// Failure (a full disk, an I/O error): it is undone in memory, and so is everything executed
+    /// on top of it since (the pending batch, which depends on it): their accounts return to
+    /// their values before the failed batch and the transaction sequence rewinds, so nothing a
+    /// client could read is missing from the ledger, and the transactions can be sent again.
+    /// Slots (blocks, progress) are kept pending and written by the next commit that succeeds.
+    pub fn finish_commit(&mut self, result: Result<(), StoreError>) -> Result<(), StoreError> {
+        let Some(in_flight) = self.in_flight.take() else {
+            return result;
+        };
+        let batch = &in_flight.batch;
+        let mut result = result.map_err(|e| self.store.place(e));
+        if let Err(e) = &result {
+            self.store.failed(e);
             // A commit can fail after its data reached the file (an fsync error, say): then the
             // reopened ledger holds it, and the batch stands.
             if let Some((record, _)) = batch.transactions.first() {
@@ -757,16 +906,19 @@ impl Chain {
         }
         match result {
             Ok(()) => {
-                self.undo.clear();
+                for (record, _) in &batch.transactions {
+                    self.undurable.remove(&record.signature);
+                    self.durable_sequence = record.sequence.saturating_add(1);
+                }
                 // Only what reached the ledger is announced (a failed batch is rolled back).
                 if let Some(mut publisher) = self.publisher.take() {
-                    publisher.publish(self, &batch);
+                    publisher.publish(self, batch);
                     self.publisher = Some(publisher);
                 }
-                if durable || !batch.transactions.is_empty() {
+                if in_flight.durable || !batch.transactions.is_empty() {
                     self.undurable_blocks.clear();
                 } else {
-                    self.undurable_blocks.extend(batch.blocks);
+                    self.undurable_blocks.extend(batch.blocks.iter().cloned());
                 }
                 if self.write_failure.take().is_some() {
                     eprintln!("leash node: ledger writes work again");
@@ -775,7 +927,7 @@ impl Chain {
             }
             Err(e) => {
                 self.last_failure = Some(Instant::now());
-                self.roll_back(batch);
+                self.roll_back(in_flight);
                 if self.write_failure.is_none() {
                     eprintln!("leash node: {e}; refusing writes until a commit succeeds");
                 }
@@ -785,38 +937,53 @@ impl Chain {
         }
     }
 
-    /// Undoes in memory what `batch` (whose commit failed) would have written.
-    fn roll_back(&mut self, batch: Batch) {
+    /// Undoes in memory what the failed commit `failed` would have written, and everything
+    /// executed after it (the pending batch's transactions ran on its state).
+    fn roll_back(&mut self, failed: InFlight) {
+        let InFlight {
+            batch, mut undo, ..
+        } = failed;
+        // The oldest value of each account wins: the failed batch's, then the pending batch's.
         for (address, account) in self.undo.drain() {
+            undo.entry(address).or_insert(account);
+        }
+        for (address, account) in undo {
             // An account that did not exist goes back to empty (which reads as absent).
             let _ = self.svm.set_account(address, account.unwrap_or_default());
         }
-        if let Some((record, _)) = batch.transactions.first() {
+        let later = std::mem::take(&mut self.pending);
+        if let Some((record, _)) = batch.transactions.first().or(later.transactions.first()) {
             self.progress.sequence = record.sequence;
         }
-        // Blocks and named state (slot, clock, blockhashes) stay pending, ahead of anything
-        // staged since; accounts staged outside transactions (genesis) too.
-        let mut blocks = batch.blocks;
-        blocks.append(&mut self.pending.blocks);
-        self.pending.blocks = blocks;
+        self.undurable.clear();
+        // Blocks and named state (slot, clock, blockhashes) stay pending, in order; accounts
+        // staged outside transactions (genesis) too.
         let staged: HashSet<Pubkey> = batch
             .transactions
             .iter()
+            .chain(&later.transactions)
             .flat_map(|(_, keys)| keys.iter().copied())
             .collect();
-        let mut accounts: Vec<_> = batch
+        self.pending.blocks = batch.blocks.iter().cloned().chain(later.blocks).collect();
+        self.pending.accounts = batch
             .accounts
-            .into_iter()
+            .iter()
+            .cloned()
+            .chain(later.accounts)
             .filter(|(address, _)| !staged.contains(address))
             .collect();
-        accounts.append(&mut self.pending.accounts);
-        self.pending.accounts = accounts;
-        for (name, value) in batch.meta {
-            if !self.pending.meta.iter().any(|(n, _)| *n == name) {
-                self.pending.meta.push((name, value));
+        self.pending.meta = later.meta;
+        for (name, value) in &batch.meta {
+            if !self.pending.meta.iter().any(|(n, _)| n == name) {
+                self.pending.meta.push((name, value.clone()));
             }
         }
         self.stage_progress();
+    }
+
+    /// The transaction sequence up to which everything executed is durable.
+    pub fn durable_sequence(&self) -> u64 {
+        self.durable_sequence
     }
 
     /// Why writes are being refused, while they are.
@@ -959,6 +1126,84 @@ mod tests {
         }
         chain.commit(true).unwrap();
         assert_eq!(chain.account(&to).unwrap().lamports, 43 * SOL);
+    }
+
+    /// The executor executes the next batch while the previous one is being written. If that
+    /// write fails, both go: the failed batch and what ran on top of it, in memory as on disk.
+    #[test]
+    fn a_failed_overlapped_commit_rolls_back_what_ran_on_top_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut chain = Chain::open(dir.path(), false).unwrap();
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let durable = chain.airdrop(&a, SOL).unwrap();
+        chain.commit(true).unwrap();
+        let count = chain.transaction_count();
+        assert_eq!(chain.durable_sequence(), count);
+
+        // Batch 1 is handed to the committer (it is not written here: the test decides).
+        let first = chain.airdrop(&b, 2 * SOL).unwrap();
+        let commit = chain.begin_commit(false, false).unwrap().expect("a commit");
+        assert!(commit.durable && chain.is_committing());
+        assert!(
+            chain.begin_commit(false, true).unwrap().is_none(),
+            "one at a time"
+        );
+        // Batch 2 runs on batch 1's state meanwhile.
+        let second = chain.airdrop(&a, 3 * SOL).unwrap();
+        assert_eq!(chain.account(&a).unwrap().lamports, 4 * SOL);
+        assert!(chain.has_pending_transactions());
+        for signature in [first, second] {
+            let (_, err) = chain.processed(&signature_bytes(&signature)).unwrap();
+            assert!(err.is_none());
+        }
+        // A status of `first` waits for the commit in flight, one of `second` for the next.
+        let in_flight = chain.commits();
+        assert_eq!(chain.commit_of(&signature_bytes(&first)), Some(in_flight));
+        assert_eq!(
+            chain.commit_of(&signature_bytes(&second)),
+            Some(in_flight + 1)
+        );
+        assert!(
+            chain.processed(&signature_bytes(&durable)).is_none(),
+            "durable"
+        );
+
+        // The write fails (a full disk): everything not durable is undone.
+        drop(commit);
+        let full = StoreError::DiskFull {
+            ledger: PathBuf::new(),
+        };
+        let refused = chain.finish_commit(Err(full)).unwrap_err();
+        assert!(refused.is_disk_full());
+        assert!(chain.write_failure().is_some() && !chain.is_committing());
+        assert!(chain.account(&b).is_none());
+        assert_eq!(chain.account(&a).unwrap().lamports, SOL);
+        assert_eq!(chain.transaction_count(), count);
+        assert!(!chain.has_undurable() && !chain.has_pending_transactions());
+        for signature in [first, second] {
+            let bytes = signature_bytes(&signature);
+            assert!(chain.processed(&bytes).is_none());
+            assert!(!chain.store().has_transaction(&bytes).unwrap());
+        }
+        assert!(chain
+            .store()
+            .has_transaction(&signature_bytes(&durable))
+            .unwrap());
+
+        // The space returns: the next write lands, and the slots staged meanwhile with it.
+        let again = chain.airdrop(&b, 2 * SOL).unwrap();
+        chain.commit(false).unwrap();
+        assert!(chain.write_failure().is_none());
+        assert!(chain
+            .store()
+            .has_transaction(&signature_bytes(&again))
+            .unwrap());
+        assert_eq!(chain.durable_sequence(), count + 1);
+        drop(chain);
+        let chain = Chain::open(dir.path(), false).unwrap();
+        assert_eq!(chain.account(&b).unwrap().lamports, 2 * SOL);
+        assert_eq!(chain.account(&a).unwrap().lamports, SOL);
+        assert_eq!(chain.transaction_count(), count + 1);
     }
 
     #[test]

@@ -110,16 +110,26 @@ impl Publisher {
         }
     }
 
-    /// Publishes what `batch`, just committed, changed. Builds nothing when nobody listens.
+    /// Publishes what `batch`, just committed, changed: each slot it reached (a commit may hold
+    /// several, the executor running on while the previous commit was written), then its
+    /// transactions and accounts. Builds nothing when nobody listens.
     pub fn publish(&mut self, chain: &Chain, batch: &Batch) {
-        let slot = chain.slot();
-        let parent = std::mem::replace(&mut self.last_slot, slot);
-        if self.sender.receiver_count() == 0 {
+        let listening = self.sender.receiver_count() > 0;
+        // Blocks written again after a failed commit were announced already.
+        for (slot, _) in &batch.blocks {
+            if *slot > self.last_slot {
+                let parent = std::mem::replace(&mut self.last_slot, *slot);
+                if listening {
+                    let slot = *slot;
+                    let _ = self.sender.send(Arc::new(Event::Slot { parent, slot }));
+                }
+            }
+        }
+        if !listening {
             return;
         }
-        if slot != parent {
-            let _ = self.sender.send(Arc::new(Event::Slot { parent, slot }));
-        }
+        // The batch's transactions ran in slots up to the last one announced.
+        let slot = self.last_slot.min(chain.slot());
         if batch.transactions.is_empty() && batch.accounts.is_empty() {
             return;
         }
@@ -531,7 +541,7 @@ impl Connection {
             let found = self
                 .state
                 .executor
-                .run(Access::Read, move |chain| {
+                .run(Access::Instant, move |chain| {
                     let record = chain.store().transaction(&bytes).map_err(RpcError::from)?;
                     Ok(record.map_or(Value::Null, |r| json!({"slot": r.slot, "err": r.err})))
                 })

@@ -6,7 +6,10 @@
 //! transaction is answered only after its account changes and its record are committed together.
 //! See docs/node.md for why redb over SQLite or RocksDB.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use redb::{
     Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
@@ -333,7 +336,9 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// `Database` (`PreviousIo`), so the store drops it and opens the file again (redb repairs it to
 /// the last commit); while that fails the store is closed and every operation answers why.
 pub struct Store {
-    db: Option<Database>,
+    /// Shared with the committer thread while a commit is in flight (redb's `Database` takes one
+    /// writer and any number of readers at once); only the executor reopens it.
+    db: Option<Arc<Database>>,
     dir: PathBuf,
     /// Why the database is closed, when it is.
     failure: Option<StoreError>,
@@ -409,6 +414,59 @@ fn slot_key(slot: u64, sequence: u64) -> [u8; 16] {
     key
 }
 
+/// Writes `batch` in one redb transaction (on the committer thread, or inline); with `durable` it
+/// is on disk (fsync) when this returns. Errors are not yet placed at the ledger's directory.
+pub fn write(db: &Database, batch: &Batch, durable: bool) -> Result<(), StoreError> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(if durable {
+        Durability::Immediate
+    } else {
+        Durability::None
+    })?;
+    {
+        let mut accounts = txn.open_table(ACCOUNTS)?;
+        for (address, account) in &batch.accounts {
+            match account {
+                Some(account) => {
+                    accounts.insert(address.as_ref(), encode_account(account).as_slice())?;
+                }
+                None => {
+                    accounts.remove(address.as_ref())?;
+                }
+            }
+        }
+        let mut transactions = txn.open_table(TRANSACTIONS)?;
+        let mut index = txn.open_table(ADDRESS_SIGNATURES)?;
+        let mut slot_index = txn.open_table(SLOT_SIGNATURES)?;
+        for (record, addresses) in &batch.transactions {
+            transactions.insert(
+                record.signature.as_slice(),
+                encode_record(record)?.as_slice(),
+            )?;
+            for address in addresses {
+                let mut key = [0u8; 40];
+                key[..32].copy_from_slice(address.as_ref());
+                key[32..].copy_from_slice(&record.sequence.to_be_bytes());
+                index.insert(key.as_slice(), record.signature.as_slice())?;
+            }
+            slot_index.insert(
+                slot_key(record.slot, record.sequence).as_slice(),
+                record.signature.as_slice(),
+            )?;
+        }
+        let mut blocks = txn.open_table(BLOCKS)?;
+        for (slot, block) in &batch.blocks {
+            blocks.insert(*slot, bincode::serialize(block)?.as_slice())?;
+        }
+        let mut meta = txn.open_table(META)?;
+        for (name, value) in &batch.meta {
+            meta.insert(*name, value.as_slice())?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
+}
+
 impl Store {
     /// Opens the ledger in `dir` (created if missing).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
@@ -423,7 +481,7 @@ impl Store {
             })?;
         let db = open_database(dir).map_err(|e| e.at(dir))?;
         Ok(Store {
-            db: Some(db),
+            db: Some(Arc::new(db)),
             dir: dir.to_path_buf(),
             failure: None,
             generation: 0,
@@ -431,7 +489,7 @@ impl Store {
     }
 
     fn db(&self) -> Result<&Database, StoreError> {
-        self.db.as_ref().ok_or_else(|| {
+        self.db.as_deref().ok_or_else(|| {
             StoreError::Closed(Box::new(
                 self.failure
                     .clone()
@@ -457,7 +515,7 @@ impl Store {
         }
         match open_database(&self.dir) {
             Ok(db) => {
-                self.db = Some(db);
+                self.db = Some(Arc::new(db));
                 self.failure = None;
                 self.generation += 1;
                 true
@@ -472,81 +530,52 @@ impl Store {
         }
     }
 
-    /// Commits `batch` atomically; with `durable`, it is on disk when this returns. On an I/O
-    /// failure the database is reopened at once, so reads of the ledger keep working; the batch
-    /// is not in the ledger (redb rolls back a failed commit).
+    /// Commits `batch` atomically, here and now; with `durable`, it is on disk when this returns.
+    /// On an I/O failure the database is reopened at once, so reads of the ledger keep working;
+    /// the batch is not in the ledger (redb rolls back a failed commit).
     pub fn commit(&mut self, batch: &Batch, durable: bool) -> Result<(), StoreError> {
+        let db = self.writer()?;
+        let result = write(&db, batch, durable).map_err(|e| e.at(&self.dir));
+        drop(db);
+        if let Err(e) = &result {
+            self.failed(e);
+        }
+        result
+    }
+
+    /// The database, for a commit made on another thread ([`write`]); reopened first if a
+    /// failure closed it. The handle must be dropped before [`Store::failed`] is called.
+    pub fn writer(&mut self) -> Result<Arc<Database>, StoreError> {
         if !self.recover() {
             return Err(self
                 .db()
                 .err()
                 .unwrap_or(StoreError::Other("closed".into())));
         }
-        let result = self.write(batch, durable).map_err(|e| e.at(&self.dir));
-        if let Err(e) = &result {
-            if matches!(
-                e,
-                StoreError::DiskFull { .. } | StoreError::Io { .. } | StoreError::Closed(_)
-            ) {
-                // redb latches an I/O error: this `Database` would answer `PreviousIo` from now
-                // on. It must be dropped (releasing the file lock) before the file is reopened.
-                self.db = None;
-                self.failure = Some(e.clone());
-                self.recover();
-            }
-        }
-        result
+        self.db
+            .clone()
+            .ok_or_else(|| StoreError::Other("the ledger is closed".into()))
     }
 
-    fn write(&self, batch: &Batch, durable: bool) -> Result<(), StoreError> {
-        let mut txn = self.db()?.begin_write()?;
-        txn.set_durability(if durable {
-            Durability::Immediate
-        } else {
-            Durability::None
-        })?;
-        {
-            let mut accounts = txn.open_table(ACCOUNTS)?;
-            for (address, account) in &batch.accounts {
-                match account {
-                    Some(account) => {
-                        accounts.insert(address.as_ref(), encode_account(account).as_slice())?;
-                    }
-                    None => {
-                        accounts.remove(address.as_ref())?;
-                    }
-                }
-            }
-            let mut transactions = txn.open_table(TRANSACTIONS)?;
-            let mut index = txn.open_table(ADDRESS_SIGNATURES)?;
-            let mut slot_index = txn.open_table(SLOT_SIGNATURES)?;
-            for (record, addresses) in &batch.transactions {
-                transactions.insert(
-                    record.signature.as_slice(),
-                    encode_record(record)?.as_slice(),
-                )?;
-                for address in addresses {
-                    let mut key = [0u8; 40];
-                    key[..32].copy_from_slice(address.as_ref());
-                    key[32..].copy_from_slice(&record.sequence.to_be_bytes());
-                    index.insert(key.as_slice(), record.signature.as_slice())?;
-                }
-                slot_index.insert(
-                    slot_key(record.slot, record.sequence).as_slice(),
-                    record.signature.as_slice(),
-                )?;
-            }
-            let mut blocks = txn.open_table(BLOCKS)?;
-            for (slot, block) in &batch.blocks {
-                blocks.insert(*slot, bincode::serialize(block)?.as_slice())?;
-            }
-            let mut meta = txn.open_table(META)?;
-            for (name, value) in &batch.meta {
-                meta.insert(*name, value.as_slice())?;
-            }
+    /// After a failed commit (its error placed with [`Store::place`]): an I/O failure closes the
+    /// database, which is reopened at once.
+    pub fn failed(&mut self, e: &StoreError) {
+        if matches!(
+            e,
+            StoreError::DiskFull { .. } | StoreError::Io { .. } | StoreError::Closed(_)
+        ) {
+            // redb latches an I/O error: this `Database` would answer `PreviousIo` from now
+            // on. It must be dropped (releasing the file lock) before the file is reopened; the
+            // committer has dropped its handle by the time the executor learns of the failure.
+            self.db = None;
+            self.failure = Some(e.clone());
+            self.recover();
         }
-        txn.commit()?;
-        Ok(())
+    }
+
+    /// Names this ledger's directory in an error of [`write`].
+    pub fn place(&self, e: StoreError) -> StoreError {
+        e.at(&self.dir)
     }
 
     pub fn meta<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>, StoreError> {

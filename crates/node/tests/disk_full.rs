@@ -2,6 +2,11 @@
 //! else changes, reads keep working, writes resume when space returns, and a restart finds
 //! exactly the transactions that were reported confirmed.
 //!
+//! `sendTransaction` answers at acceptance: a transaction accepted just as the disk fills may be
+//! rolled back with the commit that failed (it was never reported confirmed). So each accepted
+//! transaction's fate is asked of `getSignatureStatuses`, which answers once it is durable or
+//! gone.
+//!
 //! Mounts a 4 MiB tmpfs, so it needs root (or CAP_SYS_ADMIN), as in CI. Without it the test
 //! fails, saying so: it never skips.
 
@@ -103,7 +108,7 @@ fn transfer(url: &str, from: &Keypair, to: &Pubkey, lamports: u64) -> Transactio
     )
 }
 
-/// `sendTransaction`; the node answers it once the transaction is durably committed.
+/// `sendTransaction`; the node answers it at acceptance (executed, not yet durable).
 fn send(url: &str, tx: &Transaction) -> Value {
     let wire = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(tx).unwrap());
     rpc_call(
@@ -135,6 +140,20 @@ fn fill(dir: &Path) -> PathBuf {
     }
     let _ = file.sync_all();
     path
+}
+
+/// Whether the accepted transaction `signature` is confirmed (durable: `finalized` on this node);
+/// false if the commit that held it failed and it was rolled back. `getSignatureStatuses`
+/// answers once everything executed before it is durable, so one call tells.
+fn confirmed(url: &str, signature: &str) -> bool {
+    let statuses = rpc_result(url, "getSignatureStatuses", json!([[signature]]));
+    let status = &statuses["value"][0];
+    if status.is_null() {
+        return false;
+    }
+    assert_eq!(status["confirmationStatus"], "finalized", "{statuses}");
+    assert!(status["err"].is_null(), "{statuses}");
+    true
 }
 
 fn transaction(url: &str, signature: &str) -> Value {
@@ -172,11 +191,17 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
         confirmed.push(answer["result"].as_str().unwrap().to_string());
         received += i * SOL;
     }
+    // Durable before the disk fills (the last commit might otherwise meet the full disk).
+    for signature in &confirmed {
+        assert!(self::confirmed(&url, signature), "{signature}");
+    }
 
     let filler = fill(disk.path());
 
-    // Transfers until one is refused: pages redb already holds may take a few more commits.
+    // Transfers until one is refused: pages redb already holds may take a few more commits. A
+    // transfer accepted while the disk fills may be rolled back with its failed commit.
     let mut refused = None;
+    let mut rolled_back = 0;
     for i in 0..200u64 {
         let payer_before = balance(&url, &payer.pubkey());
         let tx = transfer(&url, &payer, &recipient, SOL + 1000 + i);
@@ -195,8 +220,16 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
             refused = Some(tx);
             break;
         }
-        confirmed.push(answer["result"].as_str().unwrap().to_string());
-        received += SOL + 1000 + i;
+        let signature = answer["result"].as_str().unwrap().to_string();
+        if self::confirmed(&url, &signature) {
+            confirmed.push(signature);
+            received += SOL + 1000 + i;
+        } else {
+            // Rolled back: nothing of it is visible either.
+            assert_eq!(balance(&url, &payer.pubkey()), payer_before);
+            assert!(transaction(&url, &signature).is_null());
+            rolled_back += 1;
+        }
     }
     let refused = refused.expect("a write was refused on the full disk");
     let refused_signature = refused.signatures[0].to_string();
@@ -219,8 +252,15 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
             airdrop_refused = true;
             break;
         }
-        confirmed_elsewhere.push(answer["result"].as_str().unwrap().to_string());
+        let signature = answer["result"].as_str().unwrap().to_string();
+        if self::confirmed(&url, &signature) {
+            confirmed_elsewhere.push(signature);
+        } else {
+            assert_eq!(balance(&url, &to), 0);
+            rolled_back += 1;
+        }
     }
+    eprintln!("accepted then rolled back with a failed commit: {rolled_back}");
     assert!(airdrop_refused, "an airdrop was refused on the full disk");
 
     // Reads keep working, including reads of the ledger file, through several failed ticks.
@@ -249,6 +289,7 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     let answer = send(&url, &refused);
     assert!(answer.get("error").is_none(), "{answer}");
     assert_eq!(answer["result"].as_str(), Some(refused_signature.as_str()));
+    assert!(self::confirmed(&url, &refused_signature));
     confirmed.push(refused_signature);
     received += refused.message.instructions[0].data[4..12]
         .try_into()
@@ -257,7 +298,9 @@ fn a_full_disk_refuses_writes_serves_reads_and_recovers() {
     let tx = transfer(&url, &payer, &recipient, 7 * SOL);
     let answer = send(&url, &tx);
     assert!(answer.get("error").is_none(), "{answer}");
-    confirmed.push(answer["result"].as_str().unwrap().to_string());
+    let signature = answer["result"].as_str().unwrap().to_string();
+    assert!(self::confirmed(&url, &signature));
+    confirmed.push(signature);
     received += 7 * SOL;
     assert_eq!(balance(&url, &recipient), received);
     let payer_balance = balance(&url, &payer.pubkey());

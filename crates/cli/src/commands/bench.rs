@@ -13,8 +13,9 @@ pub struct BenchArgs {
     /// Transactions per run (runs: plain and session, from 1 and from 8 clients; pipelined: 1)
     #[arg(long, default_value_t = 25_000)]
     transactions: usize,
-    /// How clients confirm: the sendTransaction answer (send), a signatureSubscribe notification
-    /// (subscribe), many in flight then getSignatureStatuses (pipelined), or all three
+    /// How clients confirm: one at a time, getSignatureStatuses after each send (send), a
+    /// signatureSubscribe notification (subscribe), many in flight then getSignatureStatuses
+    /// (pipelined), or all three
     #[arg(long, value_enum, default_value = "send")]
     mode: BenchMode,
 }

@@ -14,7 +14,7 @@ use super::{check_min_context_slot, Method};
 use crate::{
     chain::Chain,
     encoding::{token_amount, ui_account},
-    executor::Executor,
+    executor::{Access, Executor},
     limits,
     rpc::{
         context, optional, parse_pubkey, pubkey, required, Rpc, RpcError, RpcResult,
@@ -159,22 +159,27 @@ pub(crate) fn filter_allows(filter: &RpcFilterType, owner: &Pubkey, data: &[u8])
     }
 }
 
-/// Runs `job` on the executor and hands back its typed answer.
+/// Runs `job` on the executor and hands back its typed answer, once the executor releases it
+/// (a read's answer waits until the state it saw is durable; `job` may run again if that fails).
 async fn query<T: Send + 'static>(
     executor: &Executor,
-    method: Method,
-    job: impl FnOnce(&mut Chain) -> Result<T, RpcError> + Send + 'static,
+    access: Access,
+    mut job: impl FnMut(&mut Chain) -> Result<T, RpcError> + Send + 'static,
 ) -> Result<T, RpcError> {
-    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let answer = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let slot = answer.clone();
     executor
-        .run(method.access(), move |chain| {
-            let _ = sender.send(job(chain));
-            Ok(Value::Null)
+        .run(access, move |chain| {
+            let result = job(chain);
+            let failed = result.as_ref().err().cloned();
+            if let Ok(mut slot) = slot.lock() {
+                *slot = Some(result);
+            }
+            failed.map_or(Ok(Value::Null), Err)
         })
         .await?;
-    receiver
-        .await
-        .unwrap_or_else(|_| Err(RpcError::internal("the node is shutting down")))
+    let result = answer.lock().ok().and_then(|mut slot| slot.take());
+    result.unwrap_or_else(|| Err(RpcError::internal("the node is shutting down")))
 }
 
 /// Runs CPU-heavy work (encoding many accounts) off the async workers and the executor.
@@ -208,7 +213,8 @@ pub async fn get_program_accounts(rpc: &Rpc, params: Value) -> RpcResult {
     let account_config = config.account_config.clone();
     let encoding = account_config.encoding.unwrap_or(UiAccountEncoding::Binary);
     let slice = account_config.data_slice;
-    let found = query(&rpc.executor, Method::GetProgramAccounts, move |chain| {
+    let access = super::access(Method::GetProgramAccounts, &params);
+    let found = query(&rpc.executor, access, move |chain| {
         check_min_context_slot(chain, &params)?;
         let (mut estimate, mut too_large) = (0usize, false);
         let mut accounts = Vec::new();

@@ -20,7 +20,10 @@ use crate::{
     rpc::{Addresses, Rpc, RpcError, RpcResult},
 };
 
-/// One table: each method's variant, its JSON-RPC name and whether it reads or writes.
+/// One table: each method's variant, its JSON-RPC name and how it uses the chain: `Write`
+/// changes it; `Read` shows state that may include transactions not yet durable (its answer waits
+/// until they are); `Deferred` reads the durable ledger once what was executed before it is
+/// durable; `Instant` shows nothing a crash could take back (the clock, identities, blocks).
 macro_rules! methods {
     ($($variant:ident = $name:literal, $access:ident;)*) => {
         /// A JSON-RPC method the node answers.
@@ -48,7 +51,7 @@ macro_rules! methods {
                 }
             }
 
-            /// Whether it changes the chain: the one place that decides how the executor runs it.
+            /// How it uses the chain: the one place that decides how the executor runs it.
             pub fn access(self) -> Access {
                 match self {
                     $(Method::$variant => Access::$access,)*
@@ -60,18 +63,18 @@ macro_rules! methods {
 
 methods! {
     // The chain's clock and identity.
-    GetHealth = "getHealth", Read;
-    GetVersion = "getVersion", Read;
-    GetSlot = "getSlot", Read;
-    GetBlockHeight = "getBlockHeight", Read;
+    GetHealth = "getHealth", Instant;
+    GetVersion = "getVersion", Instant;
+    GetSlot = "getSlot", Instant;
+    GetBlockHeight = "getBlockHeight", Instant;
     GetTransactionCount = "getTransactionCount", Read;
-    GetGenesisHash = "getGenesisHash", Read;
-    GetBlockTime = "getBlockTime", Read;
-    GetEpochInfo = "getEpochInfo", Read;
-    GetLatestBlockhash = "getLatestBlockhash", Read;
-    IsBlockhashValid = "isBlockhashValid", Read;
-    GetFeeForMessage = "getFeeForMessage", Read;
-    GetMinimumBalanceForRentExemption = "getMinimumBalanceForRentExemption", Read;
+    GetGenesisHash = "getGenesisHash", Instant;
+    GetBlockTime = "getBlockTime", Instant;
+    GetEpochInfo = "getEpochInfo", Instant;
+    GetLatestBlockhash = "getLatestBlockhash", Instant;
+    IsBlockhashValid = "isBlockhashValid", Instant;
+    GetFeeForMessage = "getFeeForMessage", Instant;
+    GetMinimumBalanceForRentExemption = "getMinimumBalanceForRentExemption", Instant;
     // Accounts.
     GetBalance = "getBalance", Read;
     GetAccountInfo = "getAccountInfo", Read;
@@ -85,34 +88,34 @@ methods! {
     SimulateTransaction = "simulateTransaction", Read;
     RequestAirdrop = "requestAirdrop", Write;
     // Signatures and transactions.
-    GetSignatureStatuses = "getSignatureStatuses", Read;
-    GetSignaturesForAddress = "getSignaturesForAddress", Read;
-    GetTransaction = "getTransaction", Read;
+    GetSignatureStatuses = "getSignatureStatuses", Deferred;
+    GetSignaturesForAddress = "getSignaturesForAddress", Deferred;
+    GetTransaction = "getTransaction", Deferred;
     // Blocks.
-    GetBlock = "getBlock", Read;
-    GetBlocks = "getBlocks", Read;
-    GetBlocksWithLimit = "getBlocksWithLimit", Read;
-    MinimumLedgerSlot = "minimumLedgerSlot", Read;
-    GetFirstAvailableBlock = "getFirstAvailableBlock", Read;
-    GetRecentPrioritizationFees = "getRecentPrioritizationFees", Read;
-    GetRecentPerformanceSamples = "getRecentPerformanceSamples", Read;
-    GetBlockProduction = "getBlockProduction", Read;
+    GetBlock = "getBlock", Deferred;
+    GetBlocks = "getBlocks", Instant;
+    GetBlocksWithLimit = "getBlocksWithLimit", Instant;
+    MinimumLedgerSlot = "minimumLedgerSlot", Instant;
+    GetFirstAvailableBlock = "getFirstAvailableBlock", Instant;
+    GetRecentPrioritizationFees = "getRecentPrioritizationFees", Instant;
+    GetRecentPerformanceSamples = "getRecentPerformanceSamples", Instant;
+    GetBlockProduction = "getBlockProduction", Instant;
     // The cluster.
-    GetEpochSchedule = "getEpochSchedule", Read;
+    GetEpochSchedule = "getEpochSchedule", Instant;
     GetSupply = "getSupply", Read;
     GetLargestAccounts = "getLargestAccounts", Read;
     GetTokenLargestAccounts = "getTokenLargestAccounts", Read;
-    GetStakeMinimumDelegation = "getStakeMinimumDelegation", Read;
-    GetVoteAccounts = "getVoteAccounts", Read;
-    GetClusterNodes = "getClusterNodes", Read;
-    GetIdentity = "getIdentity", Read;
-    GetSlotLeader = "getSlotLeader", Read;
-    GetSlotLeaders = "getSlotLeaders", Read;
-    GetLeaderSchedule = "getLeaderSchedule", Read;
-    GetInflationGovernor = "getInflationGovernor", Read;
+    GetStakeMinimumDelegation = "getStakeMinimumDelegation", Instant;
+    GetVoteAccounts = "getVoteAccounts", Instant;
+    GetClusterNodes = "getClusterNodes", Instant;
+    GetIdentity = "getIdentity", Instant;
+    GetSlotLeader = "getSlotLeader", Instant;
+    GetSlotLeaders = "getSlotLeaders", Instant;
+    GetLeaderSchedule = "getLeaderSchedule", Instant;
+    GetInflationGovernor = "getInflationGovernor", Instant;
     // Namespaced control methods for local development and tests.
-    LeashGetTokenList = "leash_getTokenList", Read;
-    LeashGetFaucet = "leash_getFaucet", Read;
+    LeashGetTokenList = "leash_getTokenList", Instant;
+    LeashGetFaucet = "leash_getFaucet", Instant;
     LeashMintTokens = "leash_mintTokens", Write;
     LeashWarpSlot = "leash_warpSlot", Write;
     LeashSetUnixTimestamp = "leash_setUnixTimestamp", Write;
@@ -147,13 +150,50 @@ pub async fn dispatch(rpc: &Rpc, name: &str, params: Value) -> RpcResult {
         Method::GetProgramAccounts => accounts::get_program_accounts(rpc, params).await,
         _ => {
             let addresses = rpc.addresses;
+            let awaits = awaited_signatures(method, &params);
             rpc.executor
-                .run(method.access(), move |chain| {
+                .run_awaiting(access(method, &params), awaits, move |chain| {
                     call(chain, method, &params, addresses)
                 })
                 .await
         }
     }
+}
+
+/// How the executor runs `method` with `params`: a read that asks for `processed` is answered at
+/// once, with whatever the executor has executed (as a validator's processed bank).
+pub fn access(method: Method, params: &Value) -> Access {
+    match method.access() {
+        Access::Read | Access::Deferred if asks_processed(params) => Access::Instant,
+        access => access,
+    }
+}
+
+/// The transactions a status or `getTransaction` call asks about: the executor waits for their
+/// commits only. Unparsable ones are left to the method to refuse.
+fn awaited_signatures(method: Method, params: &Value) -> Vec<[u8; 64]> {
+    let parse = |s: &Value| {
+        let signature = s.as_str()?.parse::<solana_signature::Signature>().ok()?;
+        Some(crate::chain::signature_bytes(&signature))
+    };
+    match method {
+        Method::GetSignatureStatuses => params
+            .get(0)
+            .and_then(Value::as_array)
+            .map(|signatures| signatures.iter().take(256).filter_map(parse).collect())
+            .unwrap_or_default(),
+        Method::GetTransaction => params.get(0).and_then(parse).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a configuration object among `params` sets `"commitment": "processed"`.
+fn asks_processed(params: &Value) -> bool {
+    params.as_array().is_some_and(|params| {
+        params
+            .iter()
+            .any(|p| p.get("commitment").and_then(Value::as_str) == Some("processed"))
+    })
 }
 
 /// Runs `method` on the chain (on the executor thread).

@@ -108,9 +108,14 @@ pub async fn send_transaction(rpc: &Rpc, params: Value) -> RpcResult {
     let encoded: String = required(&params, 0, "an encoded transaction")?;
     let config: RpcSendTransactionConfig = optional(&params, 1)?;
     let tx = decode_transaction(&encoded, config.encoding)?;
+    // A write runs once: the job is taken on its first (only) call.
+    let mut tx = Some(tx);
     rpc.executor
         .run(Method::SendTransaction.access(), move |chain| {
             check_min_context_slot(chain, &params)?;
+            let tx = tx
+                .take()
+                .ok_or_else(|| RpcError::internal("a transaction was sent twice"))?;
             let signature = chain
                 .send_transaction(tx, !config.skip_preflight)
                 .map_err(send_error)?;
@@ -129,10 +134,13 @@ pub async fn simulate_transaction(rpc: &Rpc, params: Value) -> RpcResult {
         ));
     }
     rpc.executor
-        .run(Method::SimulateTransaction.access(), move |chain| {
-            check_min_context_slot(chain, &params)?;
-            simulate(chain, tx, &config)
-        })
+        .run(
+            super::access(Method::SimulateTransaction, &params),
+            move |chain| {
+                check_min_context_slot(chain, &params)?;
+                simulate(chain, tx.clone(), &config)
+            },
+        )
         .await
 }
 

@@ -1,5 +1,6 @@
 //! Signatures: `getSignatureStatuses` and `getSignaturesForAddress`, from the ledger's records.
-//! Every recorded transaction is finalized: this node is its own supermajority.
+//! Every recorded transaction is finalized: this node is its own supermajority. A transaction
+//! executed but not yet durable (its group commit in flight) is `processed`.
 
 use serde_json::{json, Value};
 use solana_rpc_client_types::config::RpcSignaturesForAddressConfig;
@@ -30,7 +31,18 @@ pub fn get_signature_statuses(chain: &Chain, params: &Value) -> RpcResult {
         .iter()
         .map(|s| {
             let signature = parse_signature(s)?;
-            let record = chain.store().transaction(&signature_bytes(&signature))?;
+            let bytes = signature_bytes(&signature);
+            // Executed but not yet durable: `processed` (what a crash could still take back).
+            if let Some((slot, err)) = chain.processed(&bytes) {
+                return Ok(Some(json!({
+                    "slot": slot,
+                    "confirmations": 0,
+                    "err": err,
+                    "status": status(&err.cloned()),
+                    "confirmationStatus": "processed",
+                })));
+            }
+            let record = chain.store().transaction(&bytes)?;
             Ok(record.map(|r| {
                 json!({
                     "slot": r.slot,
