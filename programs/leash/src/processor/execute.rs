@@ -7,7 +7,6 @@
 
 use super::{
     check_session_wallet, check_vault, check_writable, load_session, load_wallet, vault_seeds,
-    write_session,
 };
 use crate::{
     accounting::{self, Snapshot, VaultKeys},
@@ -179,7 +178,7 @@ pub(super) fn process(accounts: &[Account], args: &ExecuteArgs) -> ProgramResult
         .nonce
         .checked_add(1)
         .ok_or(LeashError::ArithmeticOverflow)?;
-    write_session(accounts.session, &session)?;
+    session.write_usage(&mut accounts.session.data_mut()?)?;
     LeashEvent::SessionUsed {
         session: *accounts.session.key(),
         uses: session.uses,
