@@ -413,14 +413,15 @@ impl Session {
             })?,
         };
         // Like `try_from_slice`: every byte belongs to the session.
-        (r.at == data.len()).then_some(session)
+        r.is_done().then_some(session)
     }
 }
 
-/// Little-endian fields read in order from account data, borsh's encoding of them.
-struct Fields<'a> {
-    data: &'a [u8],
-    at: usize,
+/// Little-endian fields read in order, borsh's encoding of them: the hot paths' decoders
+/// (sessions here, `Execute` in `instruction`).
+pub(crate) struct Fields<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl<'a> Fields<'a> {
@@ -431,11 +432,11 @@ impl<'a> Fields<'a> {
         Some(bytes)
     }
 
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         self.take::<1>().map(|[b]| b)
     }
 
-    fn bool(&mut self) -> Option<bool> {
+    pub(crate) fn bool(&mut self) -> Option<bool> {
         match self.u8()? {
             0 => Some(false),
             1 => Some(true),
@@ -447,8 +448,24 @@ impl<'a> Fields<'a> {
         self.take().map(u32::from_le_bytes)
     }
 
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         self.take().map(u64::from_le_bytes)
+    }
+
+    /// A borsh `Vec<u8>`, copied at once.
+    pub(crate) fn bytes(&mut self) -> Option<Vec<u8>> {
+        let count = self.u32()? as usize;
+        let end = self.at.checked_add(count)?;
+        let slice = self.data.get(self.at..end)?;
+        self.at = end;
+        let mut bytes = Vec::with_capacity(count);
+        bytes.extend_from_slice(slice);
+        Some(bytes)
+    }
+
+    /// Whether every byte has been read (`try_from_slice` requires it).
+    pub(crate) fn is_done(&self) -> bool {
+        self.at == self.data.len()
     }
 
     fn key(&mut self) -> Option<Pubkey> {
@@ -457,7 +474,7 @@ impl<'a> Fields<'a> {
 
     /// A borsh `Vec`: a `u32` count, then the items. A count the data cannot hold fails when
     /// the data runs out, without reserving for it first.
-    fn list<T>(&mut self, item: impl Fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    pub(crate) fn list<T>(&mut self, item: impl Fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         let count = self.u32()?;
         let mut items = Vec::with_capacity((count as usize).min(16));
         for _ in 0..count {

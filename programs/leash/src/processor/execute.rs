@@ -13,7 +13,7 @@ use crate::{
     calls::{self, ValidatedCalls},
     error::LeashError,
     event::LeashEvent,
-    instruction::{Call, EXECUTE_VAULT_INDEX},
+    instruction::{Call, EXECUTE_DISCRIMINATOR, EXECUTE_VAULT_INDEX},
     leash_log,
     log::{Key, Num},
     platform::{
@@ -23,8 +23,6 @@ use crate::{
     state::{Session, Wallet},
 };
 
-/// The discriminator of `Execute`, to find other `Execute`s in the same transaction.
-const EXECUTE_DISCRIMINATOR: u8 = 2;
 /// Index of the session account in `Execute`'s account list.
 const SESSION_INDEX: usize = 2;
 
