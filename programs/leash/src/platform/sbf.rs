@@ -254,12 +254,11 @@ pub fn log_compute_units() {
     unsafe { pinocchio::syscalls::sol_log_compute_units_() }
 }
 
-/// `memcmp`/`bcmp` for LLVM: compiler-builtins' are byte loops (~100 CU for one 32-byte address
-/// compare, and the value model compares many). Short regions are compared eight bytes at a time,
-/// long ones (account data before and after the calls) by the `sol_memcmp_` syscall (10 CU plus
-/// one per 250 bytes, but a fixed cost that short compares would not repay). Strong definitions
-/// here take precedence over compiler-builtins' weak ones. memcpy/memset stay compiler-builtins':
-/// a copy loop written here could be turned back into a call to itself by LLVM's loop-idiom pass.
+/// `memcmp`/`bcmp`/`memcpy` for LLVM: compiler-builtins' are byte loops (~100 CU for one 32-byte
+/// address compare; the value model compares many addresses and copies many token-account views).
+/// Short regions go eight bytes at a time, long ones (64 bytes and more) through the `sol_mem*_`
+/// syscalls (10 CU plus one per 250 bytes: a fixed cost short ones would not repay). Strong
+/// definitions here take precedence over compiler-builtins' weak ones; memmove/memset stay theirs.
 mod mem {
     use core::{ffi::c_void, ptr::read_unaligned};
 
@@ -302,6 +301,35 @@ mod mem {
             i = i.wrapping_add(1);
         }
         0
+    }
+
+    /// Copies of 64 bytes and more by the syscall; shorter ones eight bytes at a time with
+    /// volatile stores, which LLVM's loop-idiom pass cannot turn back into a `memcpy` call.
+    #[no_mangle]
+    unsafe extern "C" fn memcpy(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
+        let (d, s) = (dst.cast::<u8>(), src.cast::<u8>());
+        if n >= SYSCALL_FROM {
+            // SAFETY: the caller's contract is the syscall's: valid, non-overlapping regions.
+            unsafe { pinocchio::syscalls::sol_memcpy_(d, s, n as u64) };
+            return dst;
+        }
+        let mut i = 0usize;
+        while i.wrapping_add(8) <= n {
+            // SAFETY: `i + 8 <= n`, inside both regions.
+            unsafe {
+                core::ptr::write_volatile(
+                    d.add(i).cast::<[u8; 8]>(),
+                    read_unaligned(s.add(i).cast::<[u8; 8]>()),
+                )
+            };
+            i = i.wrapping_add(8);
+        }
+        while i < n {
+            // SAFETY: `i < n`.
+            unsafe { core::ptr::write_volatile(d.add(i), *s.add(i)) };
+            i = i.wrapping_add(1);
+        }
+        dst
     }
 
     #[no_mangle]
