@@ -115,11 +115,11 @@ fn instructions_stay_within_their_compute_budgets() {
         // try), so they vary with the random keys of each run.
         ("CreateWallet", create_wallet_cu, 20_000),
         ("CreateSession", create_session_cu, 20_000),
-        ("Execute one transfer", execute_cu, 17_000),
-        ("Execute SOL + transfer", both_cu, 21_500),
-        ("Execute 4 calls", four_cu, 27_000),
-        ("UpdateSession", update_cu, 7_000),
-        ("RevokeSession", revoke_cu, 5_000),
+        ("Execute one transfer", execute_cu, 14_000),
+        ("Execute SOL + transfer", both_cu, 18_000),
+        ("Execute 4 calls", four_cu, 23_000),
+        ("UpdateSession", update_cu, 5_500),
+        ("RevokeSession", revoke_cu, 4_000),
     ] {
         assert!(
             used <= budget,
