@@ -13,7 +13,7 @@ use crate::list::Vec;
 use crate::{
     error::LeashError,
     leash_log,
-    platform::{Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
+    platform::{address_eq, Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
     state::{Policy, Spent, NATIVE_SOL_MINT},
     token_account::{
         self, MintView, TokenAccountKind, TokenAccountView, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
@@ -48,7 +48,7 @@ impl AccountState {
     }
 
     fn is_system(&self) -> bool {
-        self.owner == SYSTEM_PROGRAM_ID
+        address_eq(&self.owner, &SYSTEM_PROGRAM_ID)
     }
 }
 
@@ -63,7 +63,7 @@ impl Snapshot {
     pub fn capture(accounts: &[Account]) -> Result<Snapshot, ProgramError> {
         let mut states: Vec<AccountState> = Vec::with_capacity(accounts.len());
         for account in accounts {
-            if states.iter().any(|s| s.key == *account.key()) {
+            if states.iter().any(|s| address_eq(&s.key, account.key())) {
                 continue;
             }
             let data = account.data()?;
@@ -86,7 +86,7 @@ impl Snapshot {
     }
 
     fn get(&self, key: &Pubkey) -> Option<&AccountState> {
-        self.accounts.iter().find(|s| s.key == *key)
+        self.accounts.iter().find(|s| address_eq(&s.key, key))
     }
 
     fn mint(&self, key: &Pubkey) -> Option<MintView> {
@@ -119,7 +119,7 @@ impl VaultKeys {
     }
 
     pub fn contains(&self, key: &Pubkey) -> bool {
-        self.0.contains(key)
+        self.0.iter().any(|k| address_eq(k, key))
     }
 
     fn holds(&self, key: &Option<Pubkey>) -> bool {
@@ -136,7 +136,10 @@ impl VaultKeys {
 /// vault's signature (a session cannot add a delegate or close authority to them, and new ones
 /// may carry neither), so value moved between them has not left.
 fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
-    state.key == *vault || state.token_account().is_some_and(|t| t.owner == *vault)
+    address_eq(&state.key, vault)
+        || state
+            .token_account()
+            .is_some_and(|t| address_eq(&t.owner, vault))
 }
 
 /// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
@@ -169,14 +172,17 @@ struct Ledger(Vec<(Pubkey, u128)>);
 
 impl Ledger {
     fn add(&mut self, key: Pubkey, amount: u128) {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
+        match self.0.iter_mut().find(|(k, _)| address_eq(k, &key)) {
             Some((_, sum)) => *sum = sum.saturating_add(amount),
             None => self.0.push((key, amount)),
         }
     }
 
     fn get(&self, key: &Pubkey) -> u128 {
-        self.0.iter().find(|(k, _)| k == key).map_or(0, |(_, v)| *v)
+        self.0
+            .iter()
+            .find(|(k, _)| address_eq(k, key))
+            .map_or(0, |(_, v)| *v)
     }
 }
 
@@ -193,7 +199,7 @@ pub fn check_authorities(
     }
     let vault = keys.vault();
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
-        if was.key == *vault && !(now.is_system() && now.data_len == 0) {
+        if address_eq(&was.key, vault) && !(now.is_system() && now.data_len == 0) {
             return refuse(format_args!(
                 "the vault {vault} must stay a System account without data"
             ));
@@ -288,7 +294,10 @@ fn holds_mint_authority(keys: &VaultKeys, was: &AccountState, mint: &MintView) -
 /// withheld in it (harvesting is permissionless). So no authority leaves and none of the mint's
 /// powers is used on others: no pausing, no new fees or rates, no metadata edits, no closing.
 fn mint_unchanged_but_supply(was: &AccountState, now: &AccountState) -> bool {
-    if was.owner != now.owner || was.data.len() != now.data.len() || now.mint().is_none() {
+    if !address_eq(&was.owner, &now.owner)
+        || was.data.len() != now.data.len()
+        || now.mint().is_none()
+    {
         return false;
     }
     let base_equal =
@@ -333,7 +342,7 @@ fn extensions_equal_except(
 /// A vault token account after the calls: the same bytes but for the amount, the delegated
 /// amount and the withheld transfer fees, which move with ordinary transfers.
 fn vault_account_unchanged(was: &AccountState, now: &AccountState) -> bool {
-    if was.owner != now.owner || was.data.len() != now.data.len() {
+    if !address_eq(&was.owner, &now.owner) || was.data.len() != now.data.len() {
         return false;
     }
     let base_equal =
@@ -383,19 +392,22 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
             TokenAccountKind::Account => state.token_account()?.mint,
             TokenAccountKind::Multisig => return None,
         };
-        fee_pools.contains(&mint).then_some(mint)
+        fee_pools
+            .iter()
+            .any(|p| address_eq(p, &mint))
+            .then_some(mint)
     };
     // Registers a key on every ledger so the order is that of first appearance.
     let mut order: Vec<Pubkey> = crate::list![NATIVE_SOL_MINT];
     let mut note = |key: Pubkey| {
-        if !order.contains(&key) {
+        if !order.iter().any(|k| address_eq(k, &key)) {
             order.push(key);
         }
     };
     let amount_of = |state: &AccountState, mint: &Pubkey| {
         state
             .token_account()
-            .filter(|t| t.mint == *mint)
+            .filter(|t| address_eq(&t.mint, mint))
             .map_or(0, |t| t.amount)
     };
     for (was, now) in before.accounts.iter().zip(&after.accounts) {

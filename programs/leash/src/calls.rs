@@ -11,7 +11,9 @@ use crate::{
     instruction::Call,
     leash_log,
     log::Key,
-    platform::{invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey},
+    platform::{
+        address_eq, invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
+    },
     token_account,
 };
 
@@ -86,8 +88,9 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
             let program = accounts
                 .get(usize::from(call.program))
                 .ok_or_else(|| invalid("call program index out of range"))?;
-            let permitted = allowed.is_none_or(|allowed| allowed.contains(program.key()));
-            if *program.key() == crate::ID || !permitted {
+            let permitted =
+                allowed.is_none_or(|allowed| allowed.iter().any(|a| address_eq(a, program.key())));
+            if address_eq(program.key(), &crate::ID) || !permitted {
                 leash_log!("program {} is not allowed", Key(program.key()));
                 return Err(LeashError::ProgramNotAllowed.into());
             }

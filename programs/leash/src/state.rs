@@ -171,7 +171,7 @@ impl Policy {
         self.limits
             .iter()
             .enumerate()
-            .find(|(_, l)| l.mint == *mint)
+            .find(|(_, l)| crate::platform::address_eq(&l.mint, mint))
     }
 
     /// Borsh size.

@@ -7,7 +7,7 @@
 //! follow. A multisig is exactly 355 bytes, a length Token-2022 never gives an account or mint
 //! with extensions, so a 355-byte account is always read as a multisig and nothing else.
 
-use crate::platform::Pubkey;
+use crate::platform::{address_eq, Pubkey};
 
 /// The SPL Token program.
 pub const TOKEN_PROGRAM_ID: Pubkey =
@@ -82,7 +82,7 @@ pub enum TokenAccountKind {
 
 /// Whether `program` is one of the two token programs.
 pub fn is_token_program(program: &Pubkey) -> bool {
-    *program == TOKEN_PROGRAM_ID || *program == TOKEN_2022_PROGRAM_ID
+    address_eq(program, &TOKEN_PROGRAM_ID) || address_eq(program, &TOKEN_2022_PROGRAM_ID)
 }
 
 /// The kind of an account owned by a token program, from its length (and, for Token-2022
@@ -95,7 +95,7 @@ pub fn kind(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountKind> {
         MULTISIG_LEN => Some(TokenAccountKind::Multisig),
         BASE_ACCOUNT_LEN => Some(TokenAccountKind::Account),
         BASE_MINT_LEN => Some(TokenAccountKind::Mint),
-        len if len > BASE_ACCOUNT_LEN && *account_owner == TOKEN_2022_PROGRAM_ID => {
+        len if len > BASE_ACCOUNT_LEN && address_eq(account_owner, &TOKEN_2022_PROGRAM_ID) => {
             match data.get(BASE_ACCOUNT_LEN) {
                 Some(&TOKEN_2022_ACCOUNT_TYPE) => Some(TokenAccountKind::Account),
                 Some(&TOKEN_2022_MINT_TYPE) => Some(TokenAccountKind::Mint),

@@ -11,6 +11,9 @@
 
 use crate::list::Vec;
 
+/// Address equality by four 64-bit compares: `==` on the bytes is a `bcmp` call, which the value
+/// model's many lookups pay for on SBF.
+pub use solana_address::address_eq;
 pub use solana_address::Address as Pubkey;
 pub use solana_program_error::{ProgramError, ProgramResult};
 

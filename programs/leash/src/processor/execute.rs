@@ -17,8 +17,8 @@ use crate::{
     leash_log,
     log::{Key, Num},
     platform::{
-        processed_sibling_instruction, stack_height, Account, ProgramError, ProgramResult, Pubkey,
-        TRANSACTION_LEVEL_STACK_HEIGHT,
+        address_eq, processed_sibling_instruction, stack_height, Account, ProgramError,
+        ProgramResult, Pubkey, TRANSACTION_LEVEL_STACK_HEIGHT,
     },
     state::{Session, Wallet},
 };
@@ -72,7 +72,9 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         // 3. Of this wallet.
         check_session_wallet(&session, self.wallet.key())?;
         // 4. Signed by its key.
-        if !self.session_key.is_signer() || *self.session_key.key() != session.session_key {
+        if !self.session_key.is_signer()
+            || !address_eq(self.session_key.key(), &session.session_key)
+        {
             return Err(LeashError::SessionKeyMismatch.into());
         }
         // 5–8. Not revoked (alone or by epoch), active, not expired (by time or slot), uses
@@ -196,8 +198,8 @@ fn check_single_execute(session: &Pubkey) -> ProgramResult {
     }
     let mut index = 0;
     while let Some(sibling) = processed_sibling_instruction(index) {
-        let is_execute =
-            sibling.program_id == crate::ID && sibling.data.first() == Some(&EXECUTE_DISCRIMINATOR);
+        let is_execute = address_eq(&sibling.program_id, &crate::ID)
+            && sibling.data.first() == Some(&EXECUTE_DISCRIMINATOR);
         if is_execute && sibling.accounts.get(SESSION_INDEX) == Some(session) {
             leash_log!("only one Execute per session per transaction");
             return Err(LeashError::TooManyCalls.into());

@@ -20,8 +20,8 @@ use crate::{
     leash_log,
     log::Key,
     platform::{
-        derive_address, invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
-        SYSTEM_PROGRAM_ID,
+        address_eq, derive_address, invoke_signed, Account, CpiAccount, ProgramError,
+        ProgramResult, Pubkey, SYSTEM_PROGRAM_ID,
     },
     state::{authority_hash, encode_into, Session, Wallet, SESSION_SEED, VAULT_SEED, WALLET_SEED},
 };
@@ -64,7 +64,7 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
         accounts,
         data,
     } = *invocation;
-    if *program_id != crate::ID {
+    if !address_eq(program_id, &crate::ID) {
         return Err(ProgramError::IncorrectProgramId);
     }
     let instruction = LeashInstruction::unpack(data).ok_or(ProgramError::InvalidInstructionData)?;
@@ -110,7 +110,7 @@ fn invalid_account(what: &str) -> ProgramError {
 /// with the stored bump by [`derive_address`] (no curve check: the program created the account
 /// at the address `find_program_address` chose, so it is the PDA).
 fn load_wallet(wallet: &Account) -> Result<Wallet, ProgramError> {
-    if *wallet.owner() != crate::ID {
+    if !address_eq(wallet.owner(), &crate::ID) {
         return Err(invalid_account("wallet is not owned by the Leash program"));
     }
     let state = Wallet::decode(&wallet.data()?)
@@ -120,7 +120,7 @@ fn load_wallet(wallet: &Account) -> Result<Wallet, ProgramError> {
         state.bump,
         &crate::ID,
     );
-    if expected.as_ref() != Some(wallet.key()) {
+    if !expected.is_some_and(|e| address_eq(&e, wallet.key())) {
         return Err(invalid_account("wallet is not at its address"));
     }
     Ok(state)
@@ -133,7 +133,7 @@ fn check_vault(wallet_key: &Pubkey, wallet: &Wallet, vault: &Account) -> Program
         wallet.vault_bump,
         &crate::ID,
     );
-    if expected.as_ref() != Some(vault.key()) {
+    if !expected.is_some_and(|e| address_eq(&e, vault.key())) {
         return Err(invalid_account("vault is not this wallet's vault"));
     }
     check_writable(vault, "vault must be writable")
@@ -146,7 +146,7 @@ fn vault_seeds<'a>(wallet_key: &'a Pubkey, bump: &'a [u8; 1]) -> [&'a [u8]; 3] {
 
 /// A session account: owned by this program, of type Session, at its PDA.
 fn load_session(session: &Account) -> Result<Session, ProgramError> {
-    if *session.owner() != crate::ID {
+    if !address_eq(session.owner(), &crate::ID) {
         return Err(LeashError::SessionNotRegistered.into());
     }
     let state = Session::decode(&session.data()?).ok_or(LeashError::SessionNotRegistered)?;
@@ -159,7 +159,7 @@ fn load_session(session: &Account) -> Result<Session, ProgramError> {
         state.bump,
         &crate::ID,
     );
-    if expected.as_ref() != Some(session.key()) {
+    if !expected.is_some_and(|e| address_eq(&e, session.key())) {
         leash_log!("session account is not at its address");
         return Err(LeashError::SessionNotRegistered.into());
     }
@@ -168,7 +168,7 @@ fn load_session(session: &Account) -> Result<Session, ProgramError> {
 
 /// The session belongs to `wallet`.
 fn check_session_wallet(session: &Session, wallet: &Pubkey) -> ProgramResult {
-    if session.wallet != *wallet {
+    if !address_eq(&session.wallet, wallet) {
         return Err(LeashError::WalletMismatch.into());
     }
     Ok(())
@@ -201,7 +201,7 @@ fn check_writable(account: &Account, what: &str) -> ProgramResult {
 }
 
 fn check_system_program(account: &Account) -> ProgramResult {
-    if *account.key() != SYSTEM_PROGRAM_ID {
+    if !address_eq(account.key(), &SYSTEM_PROGRAM_ID) {
         return Err(invalid_account("expected the System program"));
     }
     Ok(())
