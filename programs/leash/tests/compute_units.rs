@@ -115,7 +115,7 @@ fn instructions_stay_within_their_compute_budgets() {
         // try), so they vary with the random keys of each run.
         ("CreateWallet", create_wallet_cu, 20_000),
         ("CreateSession", create_session_cu, 20_000),
-        ("Execute one transfer", execute_cu, 14_000),
+        ("Execute one transfer", execute_cu, 13_500),
         ("Execute SOL + transfer", both_cu, 18_000),
         ("Execute 4 calls", four_cu, 23_000),
         ("UpdateSession", update_cu, 5_500),
