@@ -528,6 +528,26 @@ mod tests {
         Pubkey::new_from_array([b; 32])
     }
 
+    /// A fresh session of wallet `key(4)` for key `key(5)` under `p`.
+    fn session_with(p: Policy) -> Session {
+        Session {
+            account_type: SESSION_ACCOUNT_TYPE,
+            version: LAYOUT_VERSION,
+            bump: 1,
+            wallet: key(4),
+            session_key: key(5),
+            rent_payer: key(6),
+            created_slot: 1,
+            created_at: 2,
+            epoch: 0,
+            revoked: false,
+            uses: 0,
+            nonce: 0,
+            spent: vec![Spent::default(); p.limits.len()],
+            policy: p,
+        }
+    }
+
     fn policy() -> Policy {
         Policy {
             valid_after: 10,
@@ -565,22 +585,7 @@ mod tests {
 
         let p = policy();
         assert_eq!(borsh::to_vec(&p).unwrap().len(), p.encoded_len());
-        let session = Session {
-            account_type: SESSION_ACCOUNT_TYPE,
-            version: LAYOUT_VERSION,
-            bump: 1,
-            wallet: key(4),
-            session_key: key(5),
-            rent_payer: key(6),
-            created_slot: 1,
-            created_at: 2,
-            epoch: 0,
-            revoked: false,
-            uses: 0,
-            nonce: 0,
-            spent: vec![Spent::default(); p.limits.len()],
-            policy: p,
-        };
+        let session = session_with(p);
         let bytes = borsh::to_vec(&session).unwrap();
         assert_eq!(bytes.len(), session.encoded_len());
         assert_eq!(
@@ -718,22 +723,7 @@ mod tests {
         let mut p = policy(); // valid 10..20
         p.expiry_slot = 100;
         p.max_uses = 2;
-        let session = Session {
-            account_type: SESSION_ACCOUNT_TYPE,
-            version: LAYOUT_VERSION,
-            bump: 1,
-            wallet: key(4),
-            session_key: key(5),
-            rent_payer: key(6),
-            created_slot: 1,
-            created_at: 2,
-            epoch: 0,
-            revoked: false,
-            uses: 0,
-            nonce: 0,
-            spent: vec![Spent::default(); p.limits.len()],
-            policy: p,
-        };
+        let session = session_with(p);
         assert_eq!(session.status(&wallet, 15, 99), SessionStatus::Active);
         assert_eq!(session.status(&wallet, 9, 99), SessionStatus::NotYetActive);
         assert_eq!(session.status(&wallet, 20, 99), SessionStatus::Expired);
