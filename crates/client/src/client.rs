@@ -282,6 +282,32 @@ impl Client {
         })
     }
 
+    /// Simulates `instructions` paid by `fee_payer` without signatures (`sigVerify` off): what
+    /// a signer elsewhere would send.
+    pub(crate) fn simulate_unsigned(
+        &self,
+        instructions: &[Instruction],
+        fee_payer: &Pubkey,
+    ) -> Result<SimulatedOutcome> {
+        let blockhash = self.fresh_blockhash(None)?;
+        let tx = Transaction::new_unsigned(Self::message(instructions, fee_payer, blockhash));
+        let config = solana_rpc_client_types::config::RpcSimulateTransactionConfig {
+            sig_verify: false,
+            commitment: Some(CommitmentConfig::confirmed()),
+            ..Default::default()
+        };
+        let result = self
+            .rpc
+            .simulate_transaction_with_config(&tx, config)
+            .map_err(|e| self.rpc_error(e))?
+            .value;
+        Ok(SimulatedOutcome {
+            error: result.err.map(TransactionError::from),
+            logs: result.logs.unwrap_or_default(),
+            units_consumed: result.units_consumed,
+        })
+    }
+
     /// Maps a simulated or confirmed failure to the error people read.
     pub(crate) fn transaction_error(&self, err: &TransactionError, logs: &[String]) -> ClientError {
         transaction_error(err, logs, &|m| self.describe_mint(m))
@@ -378,24 +404,48 @@ impl Client {
             .transactions
             .iter()
             .map(|instructions| {
-                let message = Self::message(instructions, &prepared.fee_payer, blockhash);
-                let signers = message
-                    .signer_keys()
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect();
-                let tx = Transaction::new_unsigned(message);
-                let bytes = bincode::serialize(&tx).map_err(|e| {
-                    ClientError::internal(format!("cannot encode a transaction: {e}"))
-                })?;
-                Ok(UnsignedTransaction {
-                    transaction: base64::Engine::encode(&base64::prelude::BASE64_STANDARD, bytes),
-                    blockhash: blockhash.to_string(),
-                    signers,
-                    summary: prepared.summary.clone(),
-                })
+                Self::unsigned_on(
+                    instructions,
+                    &prepared.fee_payer,
+                    blockhash,
+                    &prepared.summary,
+                )
             })
             .collect()
+    }
+
+    /// One transaction of `instructions` paid by `fee_payer`, unsigned, on the latest blockhash.
+    pub(crate) fn unsigned_transaction(
+        &self,
+        instructions: &[Instruction],
+        fee_payer: &Pubkey,
+        summary: &str,
+    ) -> Result<UnsignedTransaction> {
+        let blockhash = self.fresh_blockhash(None)?;
+        Self::unsigned_on(instructions, fee_payer, blockhash, summary)
+    }
+
+    fn unsigned_on(
+        instructions: &[Instruction],
+        fee_payer: &Pubkey,
+        blockhash: Hash,
+        summary: &str,
+    ) -> Result<UnsignedTransaction> {
+        let message = Self::message(instructions, fee_payer, blockhash);
+        let signers = message
+            .signer_keys()
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let tx = Transaction::new_unsigned(message);
+        let bytes = bincode::serialize(&tx)
+            .map_err(|e| ClientError::internal(format!("cannot encode a transaction: {e}")))?;
+        Ok(UnsignedTransaction {
+            transaction: base64::Engine::encode(&base64::prelude::BASE64_STANDARD, bytes),
+            blockhash: blockhash.to_string(),
+            signers,
+            summary: summary.to_string(),
+        })
     }
 
     /// Signs a prepared owner operation with `signer` (the owner, who pays), sends each of its

@@ -392,6 +392,70 @@ impl<'a> Holder<'a> {
 
     /// The instructions `action` sends, and what it does in words.
     pub fn instructions(&self, action: &Action) -> Result<(Vec<Instruction>, String)> {
+        self.acting().instructions(action)
+    }
+
+    fn acting(&self) -> Acting<'_> {
+        Acting {
+            client: self.client,
+            session_key: self.key.pubkey(),
+            wallet: self.wallet,
+            vault: self.vault,
+        }
+    }
+
+    /// Does `action` through the session, signed by the session key, and reports the
+    /// session's use after it.
+    pub fn act(&self, action: &Action) -> Result<Acted> {
+        let (instructions, what) = self.instructions(action)?;
+        let signature = self
+            .client
+            .send(&instructions, &[&self.key as &dyn Signer])?;
+        let (session, _) = self.state()?;
+        let summary = policy::summarize(&session.policy, Some(&session.spent), self.client);
+        Ok(Acted {
+            signature: signature.to_string(),
+            uses: session.uses,
+            limits: summary.limits,
+            what,
+        })
+    }
+
+    /// Would `action` pass, and if not which bound stops it and by how much: the transaction
+    /// [`Holder::act`] would send, simulated. Malformed input is an error, as for `act`; a
+    /// refusal by the chain is the report.
+    pub fn simulate(&self, action: &Action) -> Result<Simulation> {
+        let (instructions, _) = self.instructions(action)?;
+        let outcome = self
+            .client
+            .simulate(&instructions, &[&self.key as &dyn Signer])?;
+        Ok(self.client.simulation(outcome))
+    }
+
+    /// The session revokes itself (when the job is done).
+    pub fn revoke(&self) -> Result<SessionRevoked> {
+        let revoke = ix::revoke_session(&self.key.pubkey(), &self.wallet, &self.session);
+        let signature = self.client.send(&[revoke], &[&self.key as &dyn Signer])?;
+        Ok(SessionRevoked {
+            session: self.session.to_string(),
+            revoked: true,
+            signature: Some(signature.to_string()),
+            by_holder: true,
+        })
+    }
+}
+
+/// Who acts for a session, without its secret: what builds a holder's instructions, here with
+/// the key ([`Holder`]) or for a signer elsewhere ([`Client::build_execute`]).
+struct Acting<'a> {
+    client: &'a Client,
+    session_key: Pubkey,
+    wallet: Pubkey,
+    vault: Pubkey,
+}
+
+impl Acting<'_> {
+    fn instructions(&self, action: &Action) -> Result<(Vec<Instruction>, String)> {
         match action {
             Action::Transfer { to, amount, token } => self.transfer_instructions(to, amount, token),
             Action::Execute(raw) => Ok((
@@ -423,7 +487,7 @@ impl<'a> Holder<'a> {
             format_amount(base, token.decimals),
             token.symbol
         );
-        let key = self.key.pubkey();
+        let key = self.session_key;
         if token.mint == NATIVE_SOL_MINT {
             let transfer = solana_system_interface::instruction::transfer(&self.vault, to, base);
             return Ok((
@@ -486,47 +550,26 @@ impl<'a> Holder<'a> {
                 data: r.data.clone(),
             })
             .collect();
-        ix::execute(&self.key.pubkey(), &self.wallet, None, &inner)
+        ix::execute(&self.session_key, &self.wallet, None, &inner)
     }
+}
 
-    /// Does `action` through the session, signed by the session key, and reports the
-    /// session's use after it.
-    pub fn act(&self, action: &Action) -> Result<Acted> {
-        let (instructions, what) = self.instructions(action)?;
-        let signature = self
-            .client
-            .send(&instructions, &[&self.key as &dyn Signer])?;
-        let (session, _) = self.state()?;
-        let summary = policy::summarize(&session.policy, Some(&session.spent), self.client);
-        Ok(Acted {
-            signature: signature.to_string(),
-            uses: session.uses,
-            limits: summary.limits,
-            what,
-        })
-    }
-
-    /// Would `action` pass, and if not which bound stops it and by how much: the transaction
-    /// [`Holder::act`] would send, simulated. Malformed input is an error, as for `act`; a
-    /// refusal by the chain is the report.
-    pub fn simulate(&self, action: &Action) -> Result<Simulation> {
-        let (instructions, _) = self.instructions(action)?;
-        let outcome = self
-            .client
-            .simulate(&instructions, &[&self.key as &dyn Signer])?;
+impl Client {
+    /// A dry run's outcome as its report: passes, or the refusal with code, figures and hint.
+    fn simulation(&self, outcome: crate::client::SimulatedOutcome) -> Simulation {
         let Some(err) = outcome.error else {
-            return Ok(Simulation::Passes {
+            return Simulation::Passes {
                 would_succeed: true,
                 units_consumed: outcome.units_consumed,
                 logs: outcome.logs,
-            });
+            };
         };
-        let error = self.client.transaction_error(&err, &outcome.logs);
+        let error = self.transaction_error(&err, &outcome.logs);
         let over_by = error.figures.as_ref().map(|f| OverBy {
             amount: f.over_by.clone(),
             token: f.token.clone(),
         });
-        Ok(Simulation::Refused {
+        Simulation::Refused {
             would_succeed: false,
             code: error.code,
             program_code: error.program_code,
@@ -535,18 +578,52 @@ impl<'a> Holder<'a> {
             over_by,
             figures: error.figures,
             logs: outcome.logs,
+        }
+    }
+
+    /// The session at `session` acting through `action`, for a holder who signs elsewhere:
+    /// the unsigned transaction (the session key pays and signs) and what it does. The secret
+    /// never reaches this process.
+    pub fn build_execute(&self, session: &Pubkey, action: &Action) -> Result<BuiltExecute> {
+        let acting = self.acting_for(session)?;
+        let (instructions, what) = acting.instructions(action)?;
+        let transaction = self.unsigned_transaction(&instructions, &acting.session_key, &what)?;
+        Ok(BuiltExecute {
+            session: session.to_string(),
+            session_key: acting.session_key.to_string(),
+            wallet: acting.wallet.to_string(),
+            what,
+            transaction,
         })
     }
 
-    /// The session revokes itself (when the job is done).
-    pub fn revoke(&self) -> Result<SessionRevoked> {
-        let revoke = ix::revoke_session(&self.key.pubkey(), &self.wallet, &self.session);
-        let signature = self.client.send(&[revoke], &[&self.key as &dyn Signer])?;
-        Ok(SessionRevoked {
-            session: self.session.to_string(),
-            revoked: true,
-            signature: Some(signature.to_string()),
-            by_holder: true,
+    /// Would `action` by the session at `session` pass: [`Client::build_execute`]'s
+    /// transaction simulated without signatures (`sigVerify` off).
+    pub fn simulate_execute(&self, session: &Pubkey, action: &Action) -> Result<Simulation> {
+        let acting = self.acting_for(session)?;
+        let (instructions, _) = acting.instructions(action)?;
+        let outcome = self.simulate_unsigned(&instructions, &acting.session_key)?;
+        Ok(self.simulation(outcome))
+    }
+
+    fn acting_for(&self, session: &Pubkey) -> Result<Acting<'_>> {
+        let (wallet, state) = self.session_at(session)?;
+        Ok(Acting {
+            client: self,
+            session_key: state.session_key,
+            wallet: wallet.address,
+            vault: wallet.vault,
         })
     }
+}
+
+/// An unsigned `Execute` for the session key to sign elsewhere.
+#[derive(Clone, Debug, Serialize)]
+pub struct BuiltExecute {
+    pub session: String,
+    pub session_key: String,
+    pub wallet: String,
+    /// What the transaction does, in words.
+    pub what: String,
+    pub transaction: crate::client::UnsignedTransaction,
 }

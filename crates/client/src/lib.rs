@@ -22,7 +22,7 @@ mod reports;
 
 pub use client::{short, Client, Prepared, Signed, UnsignedTransaction};
 pub use error::{Bound, ClientError, ErrorCode, Figures, Result};
-pub use holder::{Action, Holder};
+pub use holder::{Action, BuiltExecute, Holder};
 pub use input::{Amount, Cluster, PolicyInput, RawInstruction, TokenRef};
 pub use owner::WalletRef;
 pub use reports::SessionView;

@@ -53,6 +53,37 @@ impl WalletRef {
         }
     }
 
+    /// The wallet at `address`, read from the cluster: its owner and vault. Its name is not
+    /// stored on chain (only the salt), so `name` is the address.
+    pub fn at(client: &Client, address: &Pubkey) -> Result<WalletRef> {
+        let missing = || {
+            ClientError::new(
+                ErrorCode::NoWallet,
+                format!("{address} is not a Leash wallet on {}", client.cluster()),
+            )
+        };
+        let account = client.rpc().get_account(address).map_err(|e| {
+            let e = client.rpc_error(e);
+            if matches!(e.code, ErrorCode::Unreachable) {
+                e
+            } else {
+                missing()
+            }
+        })?;
+        if account.owner != leash_sdk::PROGRAM_ID {
+            return Err(missing());
+        }
+        let wallet = Wallet::decode(&account.data).ok_or_else(missing)?;
+        let Authority::Ed25519(owner) = wallet.owner;
+        let (vault, _) = state::vault_address(address);
+        Ok(WalletRef {
+            name: address.to_string(),
+            owner,
+            address: *address,
+            vault,
+        })
+    }
+
     pub fn salt(name: &str) -> [u8; 32] {
         hashv(&[name.as_bytes()]).to_bytes()
     }
@@ -673,10 +704,16 @@ impl Client {
 
     /// The wallet's addresses, balances and how many of its sessions are active.
     pub fn show_wallet(&self, owner: &Pubkey, name: &str) -> Result<WalletReport> {
-        let wallet = WalletRef::of(owner, name);
-        let state = self.load_wallet(&wallet)?;
+        self.show_wallet_at(&WalletRef::of(owner, name))
+    }
+
+    /// As [`Client::show_wallet`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn show_wallet_at(&self, wallet: &WalletRef) -> Result<WalletReport> {
+        let owner = &wallet.owner;
+        let name = wallet.name.as_str();
+        let state = self.load_wallet(wallet)?;
         let balances = self.holdings(&wallet.vault)?;
-        let sessions = self.sessions(&wallet)?;
+        let sessions = self.sessions(wallet)?;
         let now = self.now();
         let slot = self.slot()?;
         let active = sessions
@@ -738,8 +775,18 @@ impl Client {
         amount: &Amount,
         token: &TokenRef,
     ) -> Result<Prepared<Deposited>> {
-        let wallet = WalletRef::of(owner, name);
-        self.load_wallet(&wallet)?;
+        self.prepare_deposit_at(&WalletRef::of(owner, name), amount, token)
+    }
+
+    /// As [`Client::prepare_deposit`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn prepare_deposit_at(
+        &self,
+        wallet: &WalletRef,
+        amount: &Amount,
+        token: &TokenRef,
+    ) -> Result<Prepared<Deposited>> {
+        let owner = &wallet.owner;
+        self.load_wallet(wallet)?;
         let token = self.token(token)?;
         let base = amount.base_units(token.decimals)?;
         let instructions = if token.mint == NATIVE_SOL_MINT {
@@ -780,8 +827,19 @@ impl Client {
         token: &TokenRef,
         to: Option<Pubkey>,
     ) -> Result<Prepared<Withdrew>> {
-        let wallet = WalletRef::of(owner, name);
-        self.load_wallet(&wallet)?;
+        self.prepare_withdraw_at(&WalletRef::of(owner, name), amount, token, to)
+    }
+
+    /// As [`Client::prepare_withdraw`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn prepare_withdraw_at(
+        &self,
+        wallet: &WalletRef,
+        amount: &Amount,
+        token: &TokenRef,
+        to: Option<Pubkey>,
+    ) -> Result<Prepared<Withdrew>> {
+        let owner = &wallet.owner;
+        self.load_wallet(wallet)?;
         let to = to.unwrap_or(*owner);
         let token = self.token(token)?;
         let base = amount.base_units(token.decimals)?;
@@ -828,14 +886,23 @@ impl Client {
         name: &str,
         to: Option<Pubkey>,
     ) -> Result<Prepared<SweepReport>> {
-        let wallet = WalletRef::of(owner, name);
-        self.load_wallet(&wallet)?;
+        self.prepare_sweep_at(&WalletRef::of(owner, name), to)
+    }
+
+    /// As [`Client::prepare_sweep`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn prepare_sweep_at(
+        &self,
+        wallet: &WalletRef,
+        to: Option<Pubkey>,
+    ) -> Result<Prepared<SweepReport>> {
+        let owner = &wallet.owner;
+        self.load_wallet(wallet)?;
         let recipient = to.unwrap_or(*owner);
         let wallet_account = self
             .rpc()
             .get_account(&wallet.address)
             .map_err(|e| self.rpc_error(e))?;
-        let sessions = self.session_accounts(&wallet)?;
+        let sessions = self.session_accounts(wallet)?;
         if recipient == wallet.address || sessions.iter().any(|(a, _, _)| *a == recipient) {
             return Err(ClientError::input(format!(
                 "--to {recipient} is the wallet account or one of its sessions; lamports cannot be swept into it"
@@ -982,7 +1049,16 @@ impl Client {
         policy: &PolicyInput,
         session_key: &Pubkey,
     ) -> Result<SessionPreview> {
-        let wallet = WalletRef::of(owner, name);
+        self.preview_session_at(&WalletRef::of(owner, name), policy, session_key)
+    }
+
+    /// As [`Client::preview_session`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn preview_session_at(
+        &self,
+        wallet: &WalletRef,
+        policy: &PolicyInput,
+        session_key: &Pubkey,
+    ) -> Result<SessionPreview> {
         let normalized = self.normalize(policy)?;
         let (session, _) = state::session_address(&wallet.address, session_key);
         Ok(SessionPreview {
@@ -1008,10 +1084,22 @@ impl Client {
         session_key: &Pubkey,
         top_up: &Amount,
     ) -> Result<Prepared<SessionCreated>> {
-        let preview = self.preview_session(owner, name, policy, session_key)?;
+        self.prepare_create_session_at(&WalletRef::of(owner, name), policy, session_key, top_up)
+    }
+
+    /// As [`Client::prepare_create_session`], for a wallet named by its [`WalletRef`].
+    pub fn prepare_create_session_at(
+        &self,
+        wallet: &WalletRef,
+        policy: &PolicyInput,
+        session_key: &Pubkey,
+        top_up: &Amount,
+    ) -> Result<Prepared<SessionCreated>> {
+        let owner = &wallet.owner;
+        let name = wallet.name.as_str();
+        let preview = self.preview_session_at(wallet, policy, session_key)?;
         let top_up = top_up.base_units(9)?;
-        let wallet = WalletRef::of(owner, name);
-        self.load_wallet(&wallet)?;
+        self.load_wallet(wallet)?;
         let mut instructions = vec![ix::create_session(
             owner,
             owner,
@@ -1050,11 +1138,15 @@ impl Client {
 
     /// The wallet's sessions with their status, oldest first.
     pub fn list_sessions(&self, owner: &Pubkey, name: &str) -> Result<SessionList> {
-        let wallet = WalletRef::of(owner, name);
-        let state = self.load_wallet(&wallet)?;
+        self.list_sessions_at(&WalletRef::of(owner, name))
+    }
+
+    /// As [`Client::list_sessions`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn list_sessions_at(&self, wallet: &WalletRef) -> Result<SessionList> {
+        let state = self.load_wallet(wallet)?;
         let slot = self.slot()?;
         let now = self.now();
-        let mut sessions = self.sessions(&wallet)?;
+        let mut sessions = self.sessions(wallet)?;
         sessions.sort_by_key(|(_, s)| s.created_slot);
         Ok(SessionList(
             sessions
@@ -1078,9 +1170,13 @@ impl Client {
         name: &str,
         session: &Pubkey,
     ) -> Result<SessionView> {
-        let wallet = WalletRef::of(owner, name);
-        let state = self.load_wallet(&wallet)?;
-        let (address, session) = self.find_session(&wallet, session)?;
+        self.show_session_at(&WalletRef::of(owner, name), session)
+    }
+
+    /// As [`Client::show_session`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn show_session_at(&self, wallet: &WalletRef, session: &Pubkey) -> Result<SessionView> {
+        let state = self.load_wallet(wallet)?;
+        let (address, session) = self.find_session(wallet, session)?;
         self.session_view(&address, &session, &state)
     }
 
@@ -1120,9 +1216,22 @@ impl Client {
         session: &Pubkey,
         policy: &PolicyInput,
     ) -> Result<Prepared<SessionUpdated>> {
-        let wallet = WalletRef::of(owner, name);
-        self.load_wallet(&wallet)?;
-        let (address, current) = self.find_session(&wallet, session)?;
+        self.prepare_update_session_at(&WalletRef::of(owner, name), session, policy, None)
+    }
+
+    /// As [`Client::prepare_update_session`], for a wallet named by its [`WalletRef`] (its
+    /// address). `expected_uses` is the use count the owner saw (default: the count read now);
+    /// the program refuses the update if the session was used since.
+    pub fn prepare_update_session_at(
+        &self,
+        wallet: &WalletRef,
+        session: &Pubkey,
+        policy: &PolicyInput,
+        expected_uses: Option<u64>,
+    ) -> Result<Prepared<SessionUpdated>> {
+        let owner = &wallet.owner;
+        self.load_wallet(wallet)?;
+        let (address, current) = self.find_session(wallet, session)?;
         let normalized = self.normalize(policy)?;
         let summary = policy::summarize(&normalized.policy, None, self);
         let update = ix::update_session(
@@ -1131,7 +1240,7 @@ impl Client {
             &address,
             owner,
             normalized.policy,
-            Some(current.uses),
+            Some(expected_uses.unwrap_or(current.uses)),
         );
         Ok(Prepared {
             summary: format!("Replace the policy of session {address}\n{summary}"),
@@ -1153,9 +1262,18 @@ impl Client {
         name: &str,
         session: &Pubkey,
     ) -> Result<Prepared<SessionRevoked>> {
-        let wallet = WalletRef::of(owner, name);
-        self.load_wallet(&wallet)?;
-        let (address, _) = self.find_session(&wallet, session)?;
+        self.prepare_revoke_session_at(&WalletRef::of(owner, name), session)
+    }
+
+    /// As [`Client::prepare_revoke_session`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn prepare_revoke_session_at(
+        &self,
+        wallet: &WalletRef,
+        session: &Pubkey,
+    ) -> Result<Prepared<SessionRevoked>> {
+        let owner = &wallet.owner;
+        self.load_wallet(wallet)?;
+        let (address, _) = self.find_session(wallet, session)?;
         Ok(Prepared {
             summary: format!("Revoke the session {address}"),
             fee_payer: *owner,
@@ -1175,8 +1293,17 @@ impl Client {
         owner: &Pubkey,
         name: &str,
     ) -> Result<Prepared<AllSessionsRevoked>> {
-        let wallet = WalletRef::of(owner, name);
-        let before = self.load_wallet(&wallet)?;
+        self.prepare_revoke_all_sessions_at(&WalletRef::of(owner, name))
+    }
+
+    /// As [`Client::prepare_revoke_all_sessions`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn prepare_revoke_all_sessions_at(
+        &self,
+        wallet: &WalletRef,
+    ) -> Result<Prepared<AllSessionsRevoked>> {
+        let owner = &wallet.owner;
+        let name = wallet.name.as_str();
+        let before = self.load_wallet(wallet)?;
         let epoch = before
             .epoch
             .checked_add(1)
@@ -1201,9 +1328,18 @@ impl Client {
         name: &str,
         session: &Pubkey,
     ) -> Result<Prepared<SessionClosed>> {
-        let wallet = WalletRef::of(owner, name);
-        self.load_wallet(&wallet)?;
-        let (address, state) = self.find_session(&wallet, session)?;
+        self.prepare_close_session_at(&WalletRef::of(owner, name), session)
+    }
+
+    /// As [`Client::prepare_close_session`], for a wallet named by its [`WalletRef`] (its address).
+    pub fn prepare_close_session_at(
+        &self,
+        wallet: &WalletRef,
+        session: &Pubkey,
+    ) -> Result<Prepared<SessionClosed>> {
+        let owner = &wallet.owner;
+        self.load_wallet(wallet)?;
+        let (address, state) = self.find_session(wallet, session)?;
         Ok(Prepared {
             summary: format!("Close the session {address}; rent to {}", state.rent_payer),
             fee_payer: *owner,
@@ -1220,6 +1356,87 @@ impl Client {
                 signature: None,
             },
         })
+    }
+}
+
+impl Client {
+    /// The wallets `owner` holds on this cluster, by address (names are not stored on chain).
+    pub fn wallets_of(&self, owner: &Pubkey) -> Result<Vec<WalletRef>> {
+        let config = RpcProgramAccountsConfig {
+            filters: Some(vec![
+                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(0, &[state::WALLET_ACCOUNT_TYPE])),
+                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
+                    state::WALLET_OWNER_KEY_OFFSET,
+                    owner.as_ref(),
+                )),
+            ]),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let accounts = self
+            .rpc()
+            .get_program_ui_accounts_with_config(&leash_sdk::PROGRAM_ID, config)
+            .map_err(|e| self.rpc_error(e))?;
+        let mut wallets: Vec<(u64, WalletRef)> = accounts
+            .into_iter()
+            .filter_map(|(address, account)| {
+                let wallet = Wallet::decode(&account.data.decode()?)?;
+                let Authority::Ed25519(key) = wallet.owner;
+                (key == *owner).then(|| {
+                    (
+                        wallet.created_slot,
+                        WalletRef {
+                            name: address.to_string(),
+                            owner: key,
+                            address,
+                            vault: state::vault_address(&address).0,
+                        },
+                    )
+                })
+            })
+            .collect();
+        wallets.sort_by_key(|(slot, w)| (*slot, w.address));
+        Ok(wallets.into_iter().map(|(_, w)| w).collect())
+    }
+
+    /// The session at `address` and the wallet it belongs to.
+    pub fn session_at(&self, address: &Pubkey) -> Result<(WalletRef, Session)> {
+        let not_found = || {
+            ClientError::new(
+                ErrorCode::Program(leash_sdk::LeashError::SessionNotRegistered),
+                format!("no session {address} on {}", self.cluster()),
+            )
+            .with_hint("list a wallet's sessions to find its address")
+        };
+        let account = self.rpc().get_account(address).map_err(|e| {
+            let e = self.rpc_error(e);
+            if matches!(e.code, ErrorCode::Unreachable) {
+                e
+            } else {
+                not_found()
+            }
+        })?;
+        if account.owner != leash_sdk::PROGRAM_ID {
+            return Err(not_found());
+        }
+        let session = Session::decode(&account.data).ok_or_else(not_found)?;
+        let wallet = WalletRef::at(self, &session.wallet)?;
+        Ok((wallet, session))
+    }
+
+    /// Every session of the wallet as [`SessionView`]s (status, `used / limit` per mint),
+    /// oldest first.
+    pub fn session_views_at(&self, wallet: &WalletRef) -> Result<Vec<SessionView>> {
+        let state = self.load_wallet(wallet)?;
+        let mut sessions = self.sessions(wallet)?;
+        sessions.sort_by_key(|(_, s)| s.created_slot);
+        sessions
+            .iter()
+            .map(|(address, s)| self.session_view(address, s, &state))
+            .collect()
     }
 }
 
