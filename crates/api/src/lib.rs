@@ -1,0 +1,204 @@
+//! `leash serve`: the HTTP API of DESIGN.md §8 for owners and services, a face of `leash-client`.
+//!
+//! - Owners preview → prepare (unsigned transactions + a human summary) → sign anywhere →
+//!   submit; reads give status and `used / limit` per mint. Holders who sign elsewhere get an
+//!   unsigned `Execute` from `execute/build`. No secret ever reaches this process: owners sign
+//!   in their wallet, session keys stay with their holders, API keys are stored hashed.
+//! - Every route, with its scope, is one row of [`routes::ROUTES`]; `/openapi.json` is built
+//!   from it.
+//! - Errors are one envelope ([`error::ApiError`]) with a `request_id`; every §3.4 program
+//!   error has its own code.
+//! - The store ([`store::Store`], SQLite under `LEASH_HOME`) holds API keys, idempotency records
+//!   and the hash-chained, signed audit log ([`audit`]).
+
+pub mod audit;
+pub mod body;
+pub mod error;
+pub mod keys;
+pub mod middleware;
+pub mod openapi;
+pub mod request_id;
+pub mod routes;
+pub mod store;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use axum::{extract::DefaultBodyLimit, middleware::from_fn_with_state, Router};
+use leash_client::{Client, Cluster};
+use solana_keypair::Keypair;
+use solana_program::pubkey::Pubkey;
+use solana_signer::Signer;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    keys::{Limiter, RateLimit, Scope},
+    store::Store,
+};
+
+/// The largest request body accepted (413 above).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Where the API keeps its files: `$LEASH_HOME/api` (else `~/.config/leash/api`).
+pub fn default_dir() -> leash_client::Result<PathBuf> {
+    Ok(leash_client::home::config_dir()?.join("api"))
+}
+
+/// The store file and the audit key in `dir`.
+pub fn store_path(dir: &std::path::Path) -> PathBuf {
+    dir.join("leash-api.sqlite3")
+}
+
+pub fn audit_key_path(dir: &std::path::Path) -> PathBuf {
+    dir.join("audit-key.json")
+}
+
+/// The audit key in `dir`, created (0600) on first use.
+pub fn audit_key(dir: &std::path::Path) -> leash_client::Result<Keypair> {
+    let path = audit_key_path(dir);
+    if path.exists() {
+        leash_client::home::read_keypair(&path)
+    } else {
+        let key = Keypair::new();
+        leash_client::home::write_keypair(&path, &key)?;
+        Ok(key)
+    }
+}
+
+/// What the server shares between requests.
+pub struct AppState {
+    pub client: Arc<Client>,
+    pub store: Arc<Store>,
+    audit_key: Keypair,
+    pub limiter: Limiter,
+}
+
+impl AppState {
+    pub fn new(client: Client, store: Arc<Store>, audit_key: Keypair, rate: RateLimit) -> Self {
+        AppState {
+            client: Arc::new(client),
+            store,
+            audit_key,
+            limiter: Limiter::new(rate),
+        }
+    }
+
+    pub fn audit_key_pubkey(&self) -> Pubkey {
+        self.audit_key.pubkey()
+    }
+
+    /// Appends an audit entry by `actor` (an API key id); a store failure is the answer.
+    pub fn audit(
+        &self,
+        actor: &str,
+        event_type: &str,
+        resource: &str,
+        payload: serde_json::Value,
+    ) -> ApiResult<()> {
+        append_audit(
+            &self.store,
+            &self.audit_key,
+            actor,
+            event_type,
+            resource,
+            &payload,
+        )
+        .map_err(|e| {
+            eprintln!("leash serve: {} {e}", request_id::current());
+            ApiError::internal("the audit log cannot be written")
+        })?;
+        Ok(())
+    }
+}
+
+/// Appends one signed entry to the chain.
+pub fn append_audit(
+    store: &Store,
+    key: &Keypair,
+    actor: &str,
+    event_type: &str,
+    resource: &str,
+    payload: &serde_json::Value,
+) -> store::StoreResult<store::AuditRow> {
+    store.append_audit(|seq, prev| {
+        audit::make_entry(
+            key,
+            seq,
+            prev,
+            store::now(),
+            actor,
+            event_type,
+            resource,
+            payload,
+        )
+    })
+}
+
+/// The API's router over `state`.
+pub fn app(state: Arc<AppState>) -> Router {
+    routes::router()
+        .fallback(routes::fallback)
+        .layer(from_fn_with_state(state.clone(), middleware::idempotency))
+        .layer(from_fn_with_state(state.clone(), middleware::auth))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(request_id::layer))
+        .with_state(state)
+}
+
+/// How `leash serve` runs.
+pub struct Config {
+    pub cluster: Cluster,
+    /// Holds the store and the audit key.
+    pub dir: PathBuf,
+    pub listen: SocketAddr,
+    pub rate: RateLimit,
+}
+
+/// An API ready to serve: its state, and the admin key made on first start (print it once).
+pub struct Prepared {
+    pub state: Arc<AppState>,
+    pub first_admin_key: Option<String>,
+}
+
+/// Opens the store (creating it and the audit key on first use) and, if it holds no key yet,
+/// makes one admin key.
+pub fn prepare(config: &Config) -> Result<Prepared, String> {
+    let store = Store::open(&store_path(&config.dir)).map_err(|e| e.to_string())?;
+    let key = audit_key(&config.dir).map_err(|e| e.message)?;
+    let first_admin_key = if store.key_count().map_err(|e| e.to_string())? == 0 {
+        let new = keys::create_key(&store, "admin (first start)", &[Scope::Admin])
+            .map_err(|e| e.to_string())?;
+        append_audit(
+            &store,
+            &key,
+            "leash serve",
+            "api_key.create",
+            &format!("api_key/{}", new.record.id),
+            &serde_json::json!({ "name": new.record.name, "scopes": new.record.scopes }),
+        )
+        .map_err(|e| e.to_string())?;
+        Some(new.key)
+    } else {
+        None
+    };
+    let state = Arc::new(AppState::new(
+        Client::new(config.cluster.clone()),
+        Arc::new(store),
+        key,
+        config.rate,
+    ));
+    Ok(Prepared {
+        state,
+        first_admin_key,
+    })
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

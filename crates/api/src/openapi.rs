@@ -1,0 +1,510 @@
+//! The OpenAPI 3.1 document at `/openapi.json`, built from [`ROUTES`] (paths, methods, scopes,
+//! idempotency, request and answer schemas) and the component schemas below — the one place
+//! the request types' shapes are written down for clients. A test checks every request schema
+//! against its Rust type (the fields match and unknown fields are refused).
+
+use serde_json::{json, Map, Value};
+
+use crate::routes::{Route, ROUTES};
+
+fn string(description: &str) -> Value {
+    json!({ "type": "string", "description": description })
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties,
+    })
+}
+
+/// A report: its documented fields; more may be added, so other fields are allowed.
+fn report(description: &str, properties: Value) -> Value {
+    json!({ "type": "object", "description": description, "properties": properties })
+}
+
+/// Request schemas: exactly the fields the Rust request types accept.
+pub fn request_schemas() -> Map<String, Value> {
+    let policy = json!({ "$ref": "#/components/schemas/Policy" });
+    let mut m = Map::new();
+    m.insert(
+        "PrepareWalletRequest".into(),
+        object(
+            &["owner"],
+            json!({
+                "owner": string("the owner's address (base58); signs and pays"),
+                "name": string("the wallet's name, default \"default\"; the address derives from owner and name"),
+            }),
+        ),
+    );
+    m.insert(
+        "PreviewSessionRequest".into(),
+        object(
+            &["wallet", "session_key", "policy"],
+            json!({
+                "wallet": string("the wallet's address"),
+                "session_key": string("the session's public key; its secret stays with the holder"),
+                "policy": policy,
+            }),
+        ),
+    );
+    m.insert(
+        "PrepareSessionRequest".into(),
+        object(
+            &["wallet", "session_key", "policy"],
+            json!({
+                "wallet": string("the wallet's address"),
+                "session_key": string("the session's public key"),
+                "policy": policy,
+                "top_up": string("SOL sent to the session key for fees, default \"0.01\""),
+            }),
+        ),
+    );
+    m.insert(
+        "UpdateSessionRequest".into(),
+        object(
+            &["policy"],
+            json!({
+                "policy": policy,
+                "expected_uses": { "type": "integer", "minimum": 0, "description": "the use count the owner saw; refused on chain if it moved (default: read now)" },
+            }),
+        ),
+    );
+    m.insert("EmptyRequest".into(), object(&[], json!({})));
+    m.insert(
+        "DepositRequest".into(),
+        object(
+            &["amount", "token"],
+            json!({
+                "amount": string("decimal amount, e.g. \"4.5\""),
+                "token": string("SOL, a known symbol (USDC) or a mint address"),
+            }),
+        ),
+    );
+    m.insert(
+        "WithdrawRequest".into(),
+        object(
+            &["amount", "token"],
+            json!({
+                "amount": string("decimal amount"),
+                "token": string("SOL, a symbol or a mint"),
+                "to": string("recipient (default the owner)"),
+            }),
+        ),
+    );
+    m.insert(
+        "SweepRequest".into(),
+        object(
+            &[],
+            json!({ "to": string("recipient (default the owner)") }),
+        ),
+    );
+    let instruction = json!({
+        "type": "object",
+        "description": "{program, accounts: [{pubkey (or \"vault\"), signer, writable}], data (base64)}",
+    });
+    m.insert(
+        "ActionRequest".into(),
+        json!({
+            "oneOf": [
+                object(&["transfer"], json!({ "transfer": object(&["to", "amount", "token"], json!({
+                    "to": string("a wallet address or a token account of the mint"),
+                    "amount": string("decimal amount"),
+                    "token": string("SOL, a symbol or a mint"),
+                })) })),
+                object(&["execute"], json!({ "execute": instruction })),
+                object(&["multicall"], json!({ "multicall": { "type": "array", "minItems": 1, "items": instruction } })),
+            ]
+        }),
+    );
+    m.insert(
+        "SubmitRequest".into(),
+        object(
+            &["transaction"],
+            json!({ "transaction": string("base64 of the signed wire transaction") }),
+        ),
+    );
+    m.insert(
+        "CreateKeyRequest".into(),
+        object(
+            &["name", "scopes"],
+            json!({
+                "name": string("1–64 printable characters"),
+                "scopes": { "type": "array", "minItems": 1, "items": { "type": "string", "enum": ["read", "write", "admin", "request"] } },
+            }),
+        ),
+    );
+    m.insert(
+        "Policy".into(),
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "description": "A policy file as JSON (docs/cli.md): the same fields as policy.toml",
+            "properties": {
+                "label": { "type": "string" },
+                "expires_in": { "type": "string", "description": "\"2h\", \"1d\"" },
+                "valid_after": { "type": ["string", "integer"] },
+                "valid_until": { "type": ["string", "integer"] },
+                "expiry_slot": { "type": "integer", "minimum": 0 },
+                "max_uses": { "type": "integer", "minimum": 0 },
+                "max_calls_per_tx": { "type": "integer", "minimum": 0, "maximum": 255 },
+                "allowed_programs": { "type": "array", "items": { "type": "string" } },
+                "limits": { "type": "array", "items": { "type": "object", "properties": {
+                    "token": { "type": "string" },
+                    "per_tx": { "type": "string" },
+                    "total": { "type": "string" },
+                    "period": { "type": "string" },
+                    "per_period": { "type": "string" },
+                } } },
+            },
+        }),
+    );
+    m
+}
+
+/// Answer schemas.
+fn response_schemas() -> Map<String, Value> {
+    let mut m = Map::new();
+    let unsigned = json!({
+        "type": "object",
+        "properties": {
+            "transaction": string("base64 wire transaction, signatures zeroed"),
+            "blockhash": { "type": "string" },
+            "signers": { "type": "array", "items": { "type": "string" } },
+            "summary": { "type": "string" },
+        },
+    });
+    m.insert(
+        "Prepared".into(),
+        report(
+            "Unsigned transactions to sign in order and submit, what they do, and the report they give once sent",
+            json!({
+                "summary": { "type": "string" },
+                "fee_payer": { "type": "string" },
+                "transactions": { "type": "array", "items": unsigned.clone() },
+                "report": { "type": "object" },
+            }),
+        ),
+    );
+    m.insert(
+        "Health".into(),
+        report(
+            "",
+            json!({ "status": { "type": "string" }, "cluster": { "type": "string" }, "cluster_reachable": { "type": "boolean" } }),
+        ),
+    );
+    m.insert("OpenApi".into(), json!({ "type": "object" }));
+    m.insert(
+        "Info".into(),
+        report(
+            "",
+            json!({ "program_id": { "type": "string" }, "cluster": { "type": "string" }, "url": { "type": "string" }, "version": { "type": "string" } }),
+        ),
+    );
+    m.insert(
+        "WalletReport".into(),
+        report(
+            "",
+            json!({ "wallet": { "type": "string" }, "vault": { "type": "string" }, "owner": { "type": "string" }, "epoch": { "type": "integer" }, "balances": { "type": "array" }, "sessions": { "type": "integer" }, "active_sessions": { "type": "integer" } }),
+        ),
+    );
+    m.insert(
+        "OwnerWallets".into(),
+        report(
+            "",
+            json!({ "owner": { "type": "string" }, "wallets": { "type": "array" } }),
+        ),
+    );
+    m.insert(
+        "SessionPreview".into(),
+        report(
+            "",
+            json!({ "wallet": { "type": "string" }, "session": { "type": "string" }, "session_key": { "type": "string" }, "policy": { "type": "object" }, "warnings": { "type": "array", "items": { "type": "string" } }, "wallet_exists": { "type": "boolean" }, "rent": { "type": "string" }, "rent_lamports": { "type": "integer" } }),
+        ),
+    );
+    let view = report(
+        "A session: status, uses, and policy.limits with used / limit per mint",
+        json!({ "session": { "type": "string" }, "session_key": { "type": "string" }, "wallet": { "type": "string" }, "status": { "type": "string" }, "uses": { "type": "integer" }, "max_uses": { "type": ["integer", "null"] }, "nonce": { "type": "integer" }, "policy": { "type": "object" } }),
+    );
+    m.insert(
+        "SessionList".into(),
+        report(
+            "",
+            json!({ "wallet": { "type": "string" }, "sessions": { "type": "array", "items": view.clone() } }),
+        ),
+    );
+    m.insert("SessionView".into(), view);
+    m.insert(
+        "Simulation".into(),
+        report(
+            "would_succeed, and if not: code, message, hint, over_by and figures",
+            json!({ "would_succeed": { "type": "boolean" } }),
+        ),
+    );
+    m.insert(
+        "BuiltExecute".into(),
+        report(
+            "",
+            json!({ "session": { "type": "string" }, "session_key": { "type": "string" }, "wallet": { "type": "string" }, "what": { "type": "string" }, "transaction": unsigned }),
+        ),
+    );
+    m.insert(
+        "Submitted".into(),
+        report(
+            "",
+            json!({ "signature": { "type": "string" }, "status": { "type": "string" } }),
+        ),
+    );
+    let key = json!({ "id": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "scopes": { "type": "array", "items": { "type": "string" } }, "created_at": { "type": "integer" }, "revoked_at": { "type": "integer" } });
+    m.insert(
+        "KeyList".into(),
+        report(
+            "",
+            json!({ "keys": { "type": "array", "items": report("", key.clone()) } }),
+        ),
+    );
+    let mut created = key.as_object().cloned().unwrap_or_default();
+    created.insert("key".into(), string("the API key, shown once"));
+    m.insert("KeyCreated".into(), report("", Value::Object(created)));
+    m.insert(
+        "KeyRevoked".into(),
+        report(
+            "",
+            json!({ "id": { "type": "string" }, "revoked": { "type": "boolean" } }),
+        ),
+    );
+    m.insert(
+        "AuditExport".into(),
+        report(
+            "",
+            json!({ "audit_key": { "type": "string" }, "entries": { "type": "array" } }),
+        ),
+    );
+    m.insert(
+        "Verification".into(),
+        report(
+            "",
+            json!({ "valid": { "type": "boolean" }, "entries": { "type": "integer" }, "head": { "type": "string" }, "first_invalid_seq": { "type": "integer" }, "reason": { "type": "string" } }),
+        ),
+    );
+    m.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["error", "request_id"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": { "type": "string", "description": "snake_case; one per program error (spending_limit_exceeded, …)" },
+                        "message": { "type": "string" },
+                        "hint": { "type": "string" },
+                        "details": { "type": "object", "description": "field, program_code, and a limit's figures: bound, token, mint, needed, used, limit, over_by" },
+                    },
+                },
+                "request_id": { "type": "string" },
+            },
+        }),
+    );
+    m
+}
+
+fn operation(route: &Route) -> Value {
+    let mut parameters: Vec<Value> = route
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect();
+    if route.method == "POST" && route.scope.is_some() {
+        parameters.push(json!({
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": route.idempotency_required,
+            "schema": { "type": "string", "minLength": 8, "maxLength": 200 },
+        }));
+    }
+    if route.path == "/v1/audit/log" {
+        parameters.push(json!({ "name": "after", "in": "query", "required": false, "schema": { "type": "integer" } }));
+        parameters.push(json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }));
+    }
+    let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let mut responses = Map::new();
+    responses.insert(
+        route.success.to_string(),
+        json!({
+            "description": route.summary,
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", route.response) } } },
+        }),
+    );
+    let mut errors: Vec<(&str, &str)> = vec![("400", "invalid input, the field named")];
+    if route.scope.is_some() {
+        errors.extend([
+            ("401", "missing_api_key / invalid_api_key"),
+            ("403", "scope_missing"),
+            ("429", "rate_limited (Retry-After)"),
+        ]);
+    }
+    errors.extend([("404", "not found"), ("503", "cluster_unavailable")]);
+    if route.method == "POST" {
+        errors.extend([
+            ("409", "idempotency_in_progress"),
+            ("413", "payload_too_large"),
+            (
+                "422",
+                "a program refusal (one code per error) or idempotency_collision",
+            ),
+        ]);
+    }
+    for (status, description) in errors {
+        let mut e = error.clone();
+        if let Some(o) = e.as_object_mut() {
+            o.insert("description".into(), Value::String(description.into()));
+        }
+        responses.insert(status.into(), e);
+    }
+    let mut op = json!({
+        "operationId": route.operation_id,
+        "summary": route.summary,
+        "parameters": parameters,
+        "responses": responses,
+        "x-scope": route.scope.map(|s| s.as_str()),
+    });
+    if let Some(o) = op.as_object_mut() {
+        if let Some(scope) = route.scope {
+            o.insert(
+                "security".into(),
+                json!([{ "bearer": [scope.as_str()] }, { "apiKey": [scope.as_str()] }]),
+            );
+        } else {
+            o.insert("security".into(), json!([]));
+        }
+        if let Some(request) = route.request {
+            o.insert(
+                "requestBody".into(),
+                json!({
+                    "required": request != "EmptyRequest",
+                    "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{request}") } } },
+                }),
+            );
+        }
+    }
+    op
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let entry = paths
+            .entry(route.path.to_string())
+            .or_insert_with(|| json!({}));
+        if let Some(o) = entry.as_object_mut() {
+            o.insert(route.method.to_ascii_lowercase(), operation(route));
+        }
+    }
+    let mut schemas = request_schemas();
+    schemas.extend(response_schemas());
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Leash API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Owners' side of Leash session keys (DESIGN.md §8): preview → prepare (unsigned transaction + summary) → sign anywhere → submit. Scopes: reads and previews `read`, prepares and submits `write`, keys and audit `admin`.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "Authorization: Bearer lk_…" },
+                "apiKey": { "type": "apiKey", "in": "header", "name": "X-Api-Key" },
+            },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every route is in the document with its scope, and every schema it names exists.
+    #[test]
+    fn the_document_names_every_route_and_schema() {
+        let doc = document();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for route in ROUTES {
+            let op = &doc["paths"][route.path][route.method.to_ascii_lowercase()];
+            assert_eq!(op["operationId"], route.operation_id);
+            assert_eq!(op["x-scope"], json!(route.scope.map(|s| s.as_str())));
+            assert!(schemas.contains_key(route.response), "{}", route.response);
+            if let Some(request) = route.request {
+                assert!(schemas.contains_key(request), "{request}");
+            }
+        }
+    }
+
+    /// The request schemas say exactly what the Rust types accept: each documented property is
+    /// accepted, each required one is required, and anything else is refused.
+    #[test]
+    fn request_schemas_match_the_request_types() {
+        use crate::routes::*;
+        fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(name: &str, example: Value) {
+            let schemas = request_schemas();
+            let schema = &schemas[name];
+            assert!(
+                crate::body::parse::<T>(example.to_string().as_bytes()).is_ok(),
+                "{name}: {example}"
+            );
+            let props = schema["properties"].as_object().unwrap();
+            for key in example.as_object().unwrap().keys() {
+                assert!(props.contains_key(key), "{name}: {key} undocumented");
+            }
+            for required in schema["required"].as_array().unwrap() {
+                let mut without = example.clone();
+                without
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(required.as_str().unwrap());
+                assert!(
+                    crate::body::parse::<T>(without.to_string().as_bytes()).is_err(),
+                    "{name}: {required} should be required"
+                );
+            }
+            let mut extra = example.clone();
+            extra
+                .as_object_mut()
+                .unwrap()
+                .insert("unexpected".into(), json!(1));
+            assert!(crate::body::parse::<T>(extra.to_string().as_bytes()).is_err());
+        }
+        let key = "11111111111111111111111111111111";
+        check::<PrepareWalletRequest>("PrepareWalletRequest", json!({"owner": key, "name": "x"}));
+        check::<PreviewSessionRequest>(
+            "PreviewSessionRequest",
+            json!({"wallet": key, "session_key": key, "policy": {"max_uses": 1}}),
+        );
+        check::<PrepareSessionRequest>(
+            "PrepareSessionRequest",
+            json!({"wallet": key, "session_key": key, "policy": {}, "top_up": "0.1"}),
+        );
+        check::<UpdateSessionRequest>(
+            "UpdateSessionRequest",
+            json!({"policy": {}, "expected_uses": 3}),
+        );
+        check::<EmptyRequest>("EmptyRequest", json!({}));
+        check::<DepositRequest>("DepositRequest", json!({"amount": "1", "token": "SOL"}));
+        check::<WithdrawRequest>(
+            "WithdrawRequest",
+            json!({"amount": "1", "token": "SOL", "to": key}),
+        );
+        check::<SweepRequest>("SweepRequest", json!({"to": key}));
+        check::<SubmitRequest>("SubmitRequest", json!({"transaction": "AA=="}));
+        check::<CreateKeyRequest>(
+            "CreateKeyRequest",
+            json!({"name": "ci", "scopes": ["read"]}),
+        );
+    }
+}

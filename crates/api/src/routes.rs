@@ -1,0 +1,1132 @@
+//! The routes of DESIGN.md §8: one table ([`ROUTES`]) says each route's method, path, scope,
+//! request and answer schemas and whether it needs an `Idempotency-Key`; the auth layer, the
+//! OpenAPI document and the tests read it. Handlers parse their input once, call one
+//! `leash-client` operation on a blocking thread, and answer its typed report.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{Method, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{delete, get, post},
+    Extension, Router,
+};
+use leash_client::{
+    input::parse_address, owner, Action, Amount, BuiltExecute, Client, PolicyInput, Prepared,
+    RawInstruction, SessionView, TokenRef, UnsignedTransaction, WalletRef,
+};
+use leash_sdk::{amount::format_amount, policy::PolicyFile, state::Session};
+use serde::{Deserialize, Serialize};
+use solana_program::pubkey::Pubkey;
+use solana_transaction::Transaction;
+
+use crate::{
+    audit::{self, Verification},
+    body::Json,
+    error::{ApiError, ApiResult},
+    keys::{self, Scope},
+    middleware::Caller,
+    store::{AuditRow, KeyRecord},
+    AppState,
+};
+
+/// One route: what the auth layer enforces and the OpenAPI document says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// axum's form (`{session}`), which is also OpenAPI's.
+    pub path: &'static str,
+    /// `None`: no key needed.
+    pub scope: Option<Scope>,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// Component schema of the body, if any.
+    pub request: Option<&'static str>,
+    /// Component schema of the 2xx answer.
+    pub response: &'static str,
+    pub success: u16,
+    pub idempotency_required: bool,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    scope: Option<Scope>,
+    operation_id: &'static str,
+    summary: &'static str,
+    request: Option<&'static str>,
+    response: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        scope,
+        operation_id,
+        summary,
+        request,
+        response,
+        success: 200,
+        idempotency_required: false,
+    }
+}
+
+const R: Option<Scope> = Some(Scope::Read);
+const W: Option<Scope> = Some(Scope::Write);
+const A: Option<Scope> = Some(Scope::Admin);
+
+/// Every route, once.
+pub static ROUTES: &[Route] = &[
+    route(
+        "GET",
+        "/health",
+        None,
+        "health",
+        "Liveness and whether the cluster answers",
+        None,
+        "Health",
+    ),
+    route(
+        "GET",
+        "/openapi.json",
+        None,
+        "openapi",
+        "This document",
+        None,
+        "OpenApi",
+    ),
+    route(
+        "GET",
+        "/v1/info",
+        R,
+        "info",
+        "Program id, cluster and version",
+        None,
+        "Info",
+    ),
+    route(
+        "POST",
+        "/v1/wallets/prepare",
+        W,
+        "prepare_wallet",
+        "Create an owner's wallet (unsigned transaction + summary)",
+        Some("PrepareWalletRequest"),
+        "Prepared",
+    ),
+    route(
+        "GET",
+        "/v1/wallets/{wallet}",
+        R,
+        "show_wallet",
+        "A wallet: vault, balances, sessions",
+        None,
+        "WalletReport",
+    ),
+    route(
+        "GET",
+        "/v1/owners/{owner}/wallets",
+        R,
+        "owner_wallets",
+        "The wallets an owner holds",
+        None,
+        "OwnerWallets",
+    ),
+    route(
+        "POST",
+        "/v1/sessions/preview",
+        R,
+        "preview_session",
+        "Normalized policy, session address, warnings and rent; nothing is sent",
+        Some("PreviewSessionRequest"),
+        "SessionPreview",
+    ),
+    route(
+        "POST",
+        "/v1/sessions/prepare",
+        W,
+        "prepare_session",
+        "Register a session for a key the caller holds (unsigned transaction + summary)",
+        Some("PrepareSessionRequest"),
+        "Prepared",
+    ),
+    route(
+        "GET",
+        "/v1/wallets/{wallet}/sessions",
+        R,
+        "list_sessions",
+        "A wallet's sessions with status and used / limit per mint",
+        None,
+        "SessionList",
+    ),
+    route(
+        "GET",
+        "/v1/sessions/{session}",
+        R,
+        "show_session",
+        "One session: status, uses, used / limit per mint",
+        None,
+        "SessionView",
+    ),
+    route(
+        "POST",
+        "/v1/sessions/{session}/revoke/prepare",
+        W,
+        "prepare_revoke",
+        "Revoke a session",
+        Some("EmptyRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/sessions/{session}/update/prepare",
+        W,
+        "prepare_update",
+        "Replace a session's policy; refused on chain if the session was used since expected_uses",
+        Some("UpdateSessionRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/sessions/{session}/close/prepare",
+        W,
+        "prepare_close",
+        "Close a session; its rent returns to who paid it",
+        Some("EmptyRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/wallets/{wallet}/revoke-all/prepare",
+        W,
+        "prepare_revoke_all",
+        "Revoke every session of the wallet",
+        Some("EmptyRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/wallets/{wallet}/deposit/prepare",
+        W,
+        "prepare_deposit",
+        "Move SOL or a token from the owner into the vault",
+        Some("DepositRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/wallets/{wallet}/withdraw/prepare",
+        W,
+        "prepare_withdraw",
+        "Move SOL or a token out of the vault (owner authority)",
+        Some("WithdrawRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/wallets/{wallet}/sweep/prepare",
+        W,
+        "prepare_sweep",
+        "Recover SOL sent by mistake to the wallet or session accounts",
+        Some("SweepRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/sessions/{session}/simulate",
+        R,
+        "simulate",
+        "Would the session's action pass, and if not which bound stops it",
+        Some("ActionRequest"),
+        "Simulation",
+    ),
+    route(
+        "POST",
+        "/v1/sessions/{session}/execute/build",
+        W,
+        "build_execute",
+        "An unsigned Execute for the session key to sign elsewhere",
+        Some("ActionRequest"),
+        "BuiltExecute",
+    ),
+    Route {
+        success: 200,
+        idempotency_required: true,
+        ..route(
+            "POST",
+            "/v1/transactions/submit",
+            W,
+            "submit",
+            "Send a signed transaction; confirmed, program refusals mapped",
+            Some("SubmitRequest"),
+            "Submitted",
+        )
+    },
+    route(
+        "GET",
+        "/v1/api-keys",
+        A,
+        "list_keys",
+        "API keys (never the keys themselves)",
+        None,
+        "KeyList",
+    ),
+    Route {
+        success: 201,
+        ..route(
+            "POST",
+            "/v1/api-keys",
+            A,
+            "create_key",
+            "A new API key, shown once",
+            Some("CreateKeyRequest"),
+            "KeyCreated",
+        )
+    },
+    route(
+        "DELETE",
+        "/v1/api-keys/{id}",
+        A,
+        "revoke_key",
+        "Revoke an API key",
+        None,
+        "KeyRevoked",
+    ),
+    route(
+        "GET",
+        "/v1/audit/log",
+        A,
+        "audit_log",
+        "Audit entries after `after` (at most `limit`), with the audit key",
+        None,
+        "AuditExport",
+    ),
+    route(
+        "GET",
+        "/v1/audit/verify",
+        A,
+        "audit_verify",
+        "Verify the audit chain: links, hashes and signatures",
+        None,
+        "Verification",
+    ),
+];
+
+/// The route for a method and matched path.
+pub fn route_for(method: &Method, path: &str) -> Option<&'static Route> {
+    ROUTES
+        .iter()
+        .find(|r| r.path == path && r.method == method.as_str())
+}
+
+type St = State<Arc<AppState>>;
+
+/// The router of every route in [`ROUTES`].
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/info", get(info))
+        .route("/v1/wallets/prepare", post(prepare_wallet))
+        .route("/v1/wallets/{wallet}", get(show_wallet))
+        .route("/v1/owners/{owner}/wallets", get(owner_wallets))
+        .route("/v1/sessions/preview", post(preview_session))
+        .route("/v1/sessions/prepare", post(prepare_session))
+        .route("/v1/wallets/{wallet}/sessions", get(list_sessions))
+        .route("/v1/sessions/{session}", get(show_session))
+        .route(
+            "/v1/sessions/{session}/revoke/prepare",
+            post(prepare_revoke),
+        )
+        .route(
+            "/v1/sessions/{session}/update/prepare",
+            post(prepare_update),
+        )
+        .route("/v1/sessions/{session}/close/prepare", post(prepare_close))
+        .route(
+            "/v1/wallets/{wallet}/revoke-all/prepare",
+            post(prepare_revoke_all),
+        )
+        .route(
+            "/v1/wallets/{wallet}/deposit/prepare",
+            post(prepare_deposit),
+        )
+        .route(
+            "/v1/wallets/{wallet}/withdraw/prepare",
+            post(prepare_withdraw),
+        )
+        .route("/v1/wallets/{wallet}/sweep/prepare", post(prepare_sweep))
+        .route("/v1/sessions/{session}/simulate", post(simulate))
+        .route("/v1/sessions/{session}/execute/build", post(build_execute))
+        .route("/v1/transactions/submit", post(submit))
+        .route("/v1/api-keys", get(list_keys).post(create_key))
+        .route("/v1/api-keys/{id}", delete(revoke_key))
+        .route("/v1/audit/log", get(audit_log))
+        .route("/v1/audit/verify", get(audit_verify))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests.
+
+fn default_wallet_name() -> String {
+    "default".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareWalletRequest {
+    /// The owner's address (base58); the owner signs and pays.
+    pub owner: String,
+    /// The wallet's name (its address is derived from the owner and the name).
+    #[serde(default = "default_wallet_name")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewSessionRequest {
+    pub wallet: String,
+    /// The session's public key; its secret stays with the holder.
+    pub session_key: String,
+    pub policy: PolicyFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareSessionRequest {
+    pub wallet: String,
+    pub session_key: String,
+    pub policy: PolicyFile,
+    /// SOL sent to the session key for its fees (decimal string, default "0.01").
+    #[serde(default)]
+    pub top_up: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSessionRequest {
+    pub policy: PolicyFile,
+    /// The session's use count the owner saw; the program refuses the update if it moved.
+    #[serde(default)]
+    pub expected_uses: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyRequest {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    pub amount: String,
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    pub amount: String,
+    pub token: String,
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepRequest {
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub to: String,
+    pub amount: String,
+    pub token: String,
+}
+
+/// What the session is asked to do: exactly one of `transfer`, `execute`, `multicall`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionRequest {
+    Transfer(TransferRequest),
+    Execute(serde_json::Value),
+    Multicall(Vec<serde_json::Value>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// base64 of a signed wire transaction.
+    pub transaction: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKeyRequest {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub after: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers.
+
+#[derive(Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub cluster: String,
+    pub cluster_reachable: bool,
+}
+
+/// A prepared owner operation: unsigned transactions (sign each with the owner's key, in
+/// order, then submit), what they do, and the report they give once sent.
+#[derive(Serialize)]
+pub struct PreparedAnswer<R: Serialize> {
+    pub summary: String,
+    pub fee_payer: String,
+    pub transactions: Vec<UnsignedTransaction>,
+    pub report: R,
+}
+
+#[derive(Serialize)]
+pub struct PreviewAnswer {
+    #[serde(flatten)]
+    pub preview: owner::SessionPreview,
+    pub wallet_exists: bool,
+    /// The session account's rent-exempt deposit, paid by the owner, returned on close.
+    pub rent: String,
+    pub rent_lamports: u64,
+}
+
+#[derive(Serialize)]
+pub struct SessionListAnswer {
+    pub wallet: String,
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Serialize)]
+pub struct WalletEntry {
+    pub wallet: String,
+    pub vault: String,
+}
+
+#[derive(Serialize)]
+pub struct OwnerWallets {
+    pub owner: String,
+    pub wallets: Vec<WalletEntry>,
+}
+
+#[derive(Serialize)]
+pub struct Submitted {
+    pub signature: String,
+    pub status: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct KeyCreated {
+    /// The key: shown this once, stored only as its SHA-256.
+    pub key: String,
+    #[serde(flatten)]
+    pub record: KeyRecord,
+}
+
+#[derive(Serialize)]
+pub struct KeyList {
+    pub keys: Vec<KeyRecord>,
+}
+
+#[derive(Serialize)]
+pub struct KeyRevoked {
+    pub id: String,
+    pub revoked: bool,
+}
+
+#[derive(Serialize)]
+pub struct AuditExport {
+    pub audit_key: String,
+    pub entries: Vec<AuditRow>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input, parsed once.
+
+fn address(field: &str, text: &str) -> ApiResult<Pubkey> {
+    parse_address(text)
+        .map_err(|_| ApiError::invalid(field, format!("{field}: {text:?} is not a base58 address")))
+}
+
+fn amount(field: &'static str, text: &str) -> ApiResult<Amount> {
+    Amount::parse(text, field).map_err(|e| ApiError::from_client(e, Some(field)))
+}
+
+fn policy(file: PolicyFile) -> PolicyInput {
+    PolicyInput {
+        origin: "policy".to_string(),
+        file,
+    }
+}
+
+fn action(request: ActionRequest) -> ApiResult<Action> {
+    Ok(match request {
+        ActionRequest::Transfer(t) => Action::Transfer {
+            to: address("transfer.to", &t.to)?,
+            amount: amount("transfer.amount", &t.amount)?,
+            token: TokenRef::new(&t.token),
+        },
+        ActionRequest::Execute(raw) => Action::Execute(
+            RawInstruction::parse_one(&raw.to_string())
+                .map_err(|e| ApiError::from_client(e, Some("execute")))?,
+        ),
+        ActionRequest::Multicall(raw) => Action::Multicall(
+            RawInstruction::parse_many(&serde_json::Value::Array(raw).to_string())
+                .map_err(|e| ApiError::from_client(e, Some("multicall")))?,
+        ),
+    })
+}
+
+/// Runs a blocking `leash-client` call off the async workers; its error mapped, naming
+/// `field` for input errors.
+async fn blocking<T: Send + 'static>(
+    state: &Arc<AppState>,
+    field: Option<&'static str>,
+    f: impl FnOnce(&Client) -> leash_client::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    let client = state.client.clone();
+    tokio::task::spawn_blocking(move || f(&client))
+        .await
+        .map_err(|_| ApiError::internal("an operation stopped unexpectedly"))?
+        .map_err(|e| ApiError::from_client(e, field))
+}
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+fn ok<T: Serialize>(value: &T) -> ApiResult<Response> {
+    Ok(json(StatusCode::OK, value))
+}
+
+/// A prepared operation's answer, audited as `event` on `resource`.
+async fn prepared<R: Serialize + Send + Clone + 'static>(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    event: &str,
+    resource: String,
+    prepared: Prepared<R>,
+) -> ApiResult<Response> {
+    let summary = prepared.summary.clone();
+    let fee_payer = prepared.fee_payer.to_string();
+    let report = prepared.report.clone();
+    let transactions = blocking(state, None, move |c| c.unsigned_transactions(&prepared)).await?;
+    state.audit(
+        &caller.0.id,
+        event,
+        &resource,
+        serde_json::json!({
+            "summary": summary,
+            "fee_payer": fee_payer,
+            "transactions": transactions.len(),
+        }),
+    )?;
+    ok(&PreparedAnswer {
+        summary,
+        fee_payer,
+        transactions,
+        report,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers.
+
+async fn health(State(state): St) -> ApiResult<Response> {
+    let reachable = blocking(&state, None, |c| Ok(c.slot().is_ok())).await?;
+    ok(&Health {
+        status: "ok",
+        cluster: state.client.cluster().url.clone(),
+        cluster_reachable: reachable,
+    })
+}
+
+async fn openapi() -> ApiResult<Response> {
+    ok(&crate::openapi::document())
+}
+
+async fn info(State(state): St) -> ApiResult<Response> {
+    ok(&state.client.info())
+}
+
+async fn prepare_wallet(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<PrepareWalletRequest>,
+) -> ApiResult<Response> {
+    let owner = address("owner", &request.owner)?;
+    if request.name.is_empty() || request.name.len() > 64 {
+        return Err(ApiError::invalid("name", "name must be 1–64 bytes"));
+    }
+    let name = request.name.clone();
+    let p = blocking(&state, None, move |c| {
+        c.prepare_create_wallet(&owner, &name)
+    })
+    .await?;
+    let resource = format!("wallet/{}", p.report.wallet);
+    prepared(&state, &caller, "wallet.prepare", resource, p).await
+}
+
+async fn wallet_ref(state: &Arc<AppState>, text: &str) -> ApiResult<WalletRef> {
+    let wallet = address("wallet", text)?;
+    blocking(state, None, move |c| WalletRef::at(c, &wallet)).await
+}
+
+async fn show_wallet(State(state): St, Path(wallet): Path<String>) -> ApiResult<Response> {
+    let wallet = wallet_ref(&state, &wallet).await?;
+    ok(&blocking(&state, None, move |c| c.show_wallet_at(&wallet)).await?)
+}
+
+async fn owner_wallets(State(state): St, Path(owner): Path<String>) -> ApiResult<Response> {
+    let key = address("owner", &owner)?;
+    let wallets = blocking(&state, None, move |c| c.wallets_of(&key)).await?;
+    ok(&OwnerWallets {
+        owner: key.to_string(),
+        wallets: wallets
+            .into_iter()
+            .map(|w| WalletEntry {
+                wallet: w.address.to_string(),
+                vault: w.vault.to_string(),
+            })
+            .collect(),
+    })
+}
+
+async fn preview_session(
+    State(state): St,
+    Json(request): Json<PreviewSessionRequest>,
+) -> ApiResult<Response> {
+    let wallet = address("wallet", &request.wallet)?;
+    let session_key = address("session_key", &request.session_key)?;
+    let policy = policy(request.policy);
+    let answer = blocking(&state, Some("policy"), move |c| {
+        // The wallet need not exist yet: previewing comes before creating.
+        let (wallet, exists) = match WalletRef::at(c, &wallet) {
+            Ok(w) => (w, true),
+            Err(e) if e.code == leash_client::ErrorCode::NoWallet => (
+                WalletRef {
+                    name: wallet.to_string(),
+                    owner: Pubkey::default(),
+                    address: wallet,
+                    vault: leash_sdk::state::vault_address(&wallet).0,
+                },
+                false,
+            ),
+            Err(e) => return Err(e),
+        };
+        let mut preview = c.preview_session_at(&wallet, &policy, &session_key)?;
+        if !exists {
+            preview.warnings.push(format!(
+                "the wallet {} does not exist yet: create it before preparing the session",
+                wallet.address
+            ));
+        }
+        let len = Session::encoded_len_for(&preview.normalized);
+        let rent = c
+            .rpc()
+            .get_minimum_balance_for_rent_exemption(len)
+            .map_err(|_| {
+                leash_client::ClientError::new(
+                    leash_client::ErrorCode::Unreachable,
+                    "cannot reach the cluster for the rent",
+                )
+            })?;
+        Ok(PreviewAnswer {
+            preview,
+            wallet_exists: exists,
+            rent: format_amount(rent, 9),
+            rent_lamports: rent,
+        })
+    })
+    .await?;
+    ok(&answer)
+}
+
+async fn prepare_session(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<PrepareSessionRequest>,
+) -> ApiResult<Response> {
+    let wallet = address("wallet", &request.wallet)?;
+    let session_key = address("session_key", &request.session_key)?;
+    let top_up = amount("top_up", request.top_up.as_deref().unwrap_or("0.01"))?;
+    top_up
+        .base_units(9)
+        .map_err(|e| ApiError::from_client(e, Some("top_up")))?;
+    let policy = policy(request.policy);
+    let p = blocking(&state, Some("policy"), move |c| {
+        let wallet = WalletRef::at(c, &wallet)?;
+        c.prepare_create_session_at(&wallet, &policy, &session_key, &top_up)
+    })
+    .await?;
+    let resource = format!("session/{}", p.report.session);
+    prepared(&state, &caller, "session.prepare", resource, p).await
+}
+
+async fn list_sessions(State(state): St, Path(wallet): Path<String>) -> ApiResult<Response> {
+    let wallet = wallet_ref(&state, &wallet).await?;
+    let address = wallet.address.to_string();
+    let sessions = blocking(&state, None, move |c| c.session_views_at(&wallet)).await?;
+    ok(&SessionListAnswer {
+        wallet: address,
+        sessions,
+    })
+}
+
+async fn session_of(state: &Arc<AppState>, text: &str) -> ApiResult<(Pubkey, WalletRef)> {
+    let session = address("session", text)?;
+    let (wallet, _) = blocking(state, None, move |c| c.session_at(&session)).await?;
+    Ok((session, wallet))
+}
+
+async fn show_session(State(state): St, Path(session): Path<String>) -> ApiResult<Response> {
+    let (session, wallet) = session_of(&state, &session).await?;
+    ok(&blocking(&state, None, move |c| c.show_session_at(&wallet, &session)).await?)
+}
+
+async fn prepare_revoke(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(session): Path<String>,
+    Json(_): Json<EmptyRequest>,
+) -> ApiResult<Response> {
+    let (session, wallet) = session_of(&state, &session).await?;
+    let p = blocking(&state, None, move |c| {
+        c.prepare_revoke_session_at(&wallet, &session)
+    })
+    .await?;
+    prepared(
+        &state,
+        &caller,
+        "session.revoke.prepare",
+        format!("session/{session}"),
+        p,
+    )
+    .await
+}
+
+async fn prepare_update(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(session): Path<String>,
+    Json(request): Json<UpdateSessionRequest>,
+) -> ApiResult<Response> {
+    let (session, wallet) = session_of(&state, &session).await?;
+    let policy = policy(request.policy);
+    let expected = request.expected_uses;
+    let p = blocking(&state, Some("policy"), move |c| {
+        c.prepare_update_session_at(&wallet, &session, &policy, expected)
+    })
+    .await?;
+    prepared(
+        &state,
+        &caller,
+        "session.update.prepare",
+        format!("session/{session}"),
+        p,
+    )
+    .await
+}
+
+async fn prepare_close(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(session): Path<String>,
+    Json(_): Json<EmptyRequest>,
+) -> ApiResult<Response> {
+    let (session, wallet) = session_of(&state, &session).await?;
+    let p = blocking(&state, None, move |c| {
+        c.prepare_close_session_at(&wallet, &session)
+    })
+    .await?;
+    prepared(
+        &state,
+        &caller,
+        "session.close.prepare",
+        format!("session/{session}"),
+        p,
+    )
+    .await
+}
+
+async fn prepare_revoke_all(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(wallet): Path<String>,
+    Json(_): Json<EmptyRequest>,
+) -> ApiResult<Response> {
+    let wallet = wallet_ref(&state, &wallet).await?;
+    let resource = format!("wallet/{}", wallet.address);
+    let p = blocking(&state, None, move |c| {
+        c.prepare_revoke_all_sessions_at(&wallet)
+    })
+    .await?;
+    prepared(&state, &caller, "wallet.revoke_all.prepare", resource, p).await
+}
+
+async fn prepare_deposit(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(wallet): Path<String>,
+    Json(request): Json<DepositRequest>,
+) -> ApiResult<Response> {
+    let wallet = wallet_ref(&state, &wallet).await?;
+    let amount = amount("amount", &request.amount)?;
+    let token = TokenRef::new(&request.token);
+    let resource = format!("wallet/{}", wallet.address);
+    let p = blocking(&state, Some("amount"), move |c| {
+        c.prepare_deposit_at(&wallet, &amount, &token)
+    })
+    .await?;
+    prepared(&state, &caller, "wallet.deposit.prepare", resource, p).await
+}
+
+async fn prepare_withdraw(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(wallet): Path<String>,
+    Json(request): Json<WithdrawRequest>,
+) -> ApiResult<Response> {
+    let wallet = wallet_ref(&state, &wallet).await?;
+    let amount = amount("amount", &request.amount)?;
+    let token = TokenRef::new(&request.token);
+    let to = request
+        .to
+        .as_deref()
+        .map(|t| address("to", t))
+        .transpose()?;
+    let resource = format!("wallet/{}", wallet.address);
+    let p = blocking(&state, Some("amount"), move |c| {
+        c.prepare_withdraw_at(&wallet, &amount, &token, to)
+    })
+    .await?;
+    prepared(&state, &caller, "wallet.withdraw.prepare", resource, p).await
+}
+
+async fn prepare_sweep(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(wallet): Path<String>,
+    Json(request): Json<SweepRequest>,
+) -> ApiResult<Response> {
+    let wallet = wallet_ref(&state, &wallet).await?;
+    let to = request
+        .to
+        .as_deref()
+        .map(|t| address("to", t))
+        .transpose()?;
+    let resource = format!("wallet/{}", wallet.address);
+    let p = blocking(&state, Some("to"), move |c| c.prepare_sweep_at(&wallet, to)).await?;
+    prepared(&state, &caller, "wallet.sweep.prepare", resource, p).await
+}
+
+async fn simulate(
+    State(state): St,
+    Path(session): Path<String>,
+    Json(request): Json<ActionRequest>,
+) -> ApiResult<Response> {
+    let session = address("session", &session)?;
+    let action = action(request)?;
+    ok(&blocking(&state, Some("action"), move |c| {
+        c.simulate_execute(&session, &action)
+    })
+    .await?)
+}
+
+async fn build_execute(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(session): Path<String>,
+    Json(request): Json<ActionRequest>,
+) -> ApiResult<Response> {
+    let session = address("session", &session)?;
+    let action = action(request)?;
+    let built: BuiltExecute = blocking(&state, Some("action"), move |c| {
+        c.build_execute(&session, &action)
+    })
+    .await?;
+    state.audit(
+        &caller.0.id,
+        "execute.build",
+        &format!("session/{session}"),
+        serde_json::json!({ "what": built.what }),
+    )?;
+    ok(&built)
+}
+
+async fn submit(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<SubmitRequest>,
+) -> ApiResult<Response> {
+    use base64::Engine;
+    let bytes = base64::prelude::BASE64_STANDARD
+        .decode(request.transaction.trim())
+        .map_err(|_| ApiError::invalid("transaction", "transaction must be base64"))?;
+    let tx: Transaction = bincode::deserialize(&bytes).map_err(|_| {
+        ApiError::invalid(
+            "transaction",
+            "transaction is not a wire-format Solana transaction",
+        )
+    })?;
+    if tx.signatures.is_empty()
+        || tx
+            .signatures
+            .iter()
+            .any(|s| *s == solana_signature::Signature::default())
+    {
+        return Err(ApiError::invalid(
+            "transaction",
+            "transaction is not signed by every signer it names",
+        )
+        .hint("sign the prepared transaction with the owner's (or session) key first"));
+    }
+    let message = tx.message_data();
+    let verified = tx
+        .signatures
+        .iter()
+        .zip(tx.message.account_keys.iter())
+        .all(|(signature, key)| signature.verify(key.as_ref(), &message));
+    if !verified {
+        return Err(ApiError::invalid(
+            "transaction",
+            "a signature of the transaction does not verify",
+        )
+        .hint("sign the transaction's message as prepared, without changing it"));
+    }
+    let first = tx.signatures[0].to_string();
+    let outcome = blocking(&state, None, move |c| c.submit(&tx)).await;
+    let payload = match &outcome {
+        Ok(signature) => {
+            serde_json::json!({ "signature": signature.to_string(), "status": "confirmed" })
+        }
+        Err(e) => serde_json::json!({ "signature": first, "status": "failed", "code": e.code }),
+    };
+    state.audit(
+        &caller.0.id,
+        "transaction.submit",
+        &format!("transaction/{first}"),
+        payload,
+    )?;
+    let signature = outcome?;
+    ok(&Submitted {
+        signature: signature.to_string(),
+        status: "confirmed",
+    })
+}
+
+async fn list_keys(State(state): St) -> ApiResult<Response> {
+    let keys = state
+        .store
+        .keys()
+        .map_err(|_| ApiError::internal("the key store cannot be read"))?;
+    ok(&KeyList { keys })
+}
+
+async fn create_key(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<CreateKeyRequest>,
+) -> ApiResult<Response> {
+    if !keys::valid_name(&request.name) {
+        return Err(ApiError::invalid(
+            "name",
+            "name must be 1–64 printable characters",
+        ));
+    }
+    if request.scopes.is_empty() {
+        return Err(
+            ApiError::invalid("scopes", "scopes must name at least one scope")
+                .hint("read, write, admin or request"),
+        );
+    }
+    let new = keys::create_key(&state.store, &request.name, &request.scopes)
+        .map_err(|_| ApiError::internal("the key store cannot be written"))?;
+    state.audit(
+        &caller.0.id,
+        "api_key.create",
+        &format!("api_key/{}", new.record.id),
+        serde_json::json!({ "name": new.record.name, "scopes": new.record.scopes }),
+    )?;
+    Ok(json(
+        StatusCode::CREATED,
+        &KeyCreated {
+            key: new.key,
+            record: new.record,
+        },
+    ))
+}
+
+async fn revoke_key(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let revoked = state
+        .store
+        .revoke_key(&id)
+        .map_err(|_| ApiError::internal("the key store cannot be written"))?;
+    if !revoked {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "api_key_not_found",
+            format!("no live API key {id:?}"),
+        ));
+    }
+    state.audit(
+        &caller.0.id,
+        "api_key.revoke",
+        &format!("api_key/{id}"),
+        serde_json::json!({}),
+    )?;
+    ok(&KeyRevoked { id, revoked: true })
+}
+
+async fn audit_log(
+    State(state): St,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let limit = query.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit must be 1–10000"));
+    }
+    let entries = state
+        .store
+        .audit(query.after.unwrap_or(0), limit)
+        .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
+    ok(&AuditExport {
+        audit_key: state.audit_key_pubkey().to_string(),
+        entries,
+    })
+}
+
+async fn audit_verify(State(state): St) -> ApiResult<Response> {
+    let rows = state
+        .store
+        .audit_all()
+        .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
+    let verification: Verification = audit::verify(&rows, &state.audit_key_pubkey());
+    ok(&verification)
+}
+
+/// 404 in the envelope, for paths no route serves.
+pub async fn fallback() -> ApiError {
+    ApiError::not_found("no such route").hint("see /openapi.json for the routes")
+}
