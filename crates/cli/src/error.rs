@@ -15,6 +15,8 @@ pub enum CliError {
     Node(String),
     /// `leash bench` failed.
     Bench(String),
+    /// `leash serve`, `api-key` or `audit` failed (the store, the listener, a broken chain).
+    Api(String),
 }
 
 pub type CliResult<T> = Result<T, CliError>;
@@ -34,6 +36,7 @@ impl CliError {
             ),
             CliError::Node(message) => json!({"code": "Node", "message": message, "hint": null}),
             CliError::Bench(message) => json!({"code": "Bench", "message": message, "hint": null}),
+            CliError::Api(message) => json!({"code": "Api", "message": message, "hint": null}),
         }
     }
 }
@@ -48,7 +51,9 @@ impl fmt::Display for CliError {
                 }
                 Ok(())
             }
-            CliError::Node(message) | CliError::Bench(message) => write!(f, "Error: {message}"),
+            CliError::Node(message) | CliError::Bench(message) | CliError::Api(message) => {
+                write!(f, "Error: {message}")
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    airdrop, balance, execute, info, node, policy, revoke, session, simulate, tools, transfer,
+    airdrop, api_key, audit, balance, execute, info, node, policy, revoke, serve, session, simulate, tools, transfer,
     wallet, whoami,
 };
 use error::CliResult;
@@ -83,6 +83,14 @@ enum Command {
     /// Tools for agents
     #[command(subcommand)]
     Tools(tools::ToolsCommand),
+    /// Run the HTTP API for owners and services (DESIGN.md §8) on 127.0.0.1:8787
+    Serve(serve::ServeArgs),
+    /// The HTTP API's keys: create (shown once), list, revoke
+    #[command(subcommand, name = "api-key")]
+    ApiKey(api_key::ApiKeyCommand),
+    /// The HTTP API's audit log: export, verify (offline)
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -123,5 +131,8 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Simulate(command) => simulate::exec(&globals, command),
         Command::Revoke => revoke::exec(&globals),
         Command::Tools(command) => tools::exec(command),
+        Command::Serve(args) => serve::exec(&globals, args),
+        Command::ApiKey(command) => api_key::exec(&globals, command),
+        Command::Audit(command) => audit::exec(&globals, command),
     }
 }

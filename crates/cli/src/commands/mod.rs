@@ -2,6 +2,8 @@
 //! library's types (once, here), calls `leash-client`, and renders the report.
 
 pub mod airdrop;
+pub mod api_key;
+pub mod audit;
 pub mod balance;
 pub mod bench;
 pub mod execute;
@@ -9,6 +11,7 @@ pub mod info;
 pub mod node;
 pub mod policy;
 pub mod revoke;
+pub mod serve;
 pub mod session;
 pub mod simulate;
 pub mod tools;

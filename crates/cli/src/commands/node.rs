@@ -72,7 +72,7 @@ pub fn exec(args: NodeArgs) -> CliResult<()> {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -91,5 +91,5 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;
-    eprintln!("leash node: shutting down");
+    eprintln!("leash: shutting down");
 }

@@ -1,0 +1,121 @@
+//! `leash audit export|verify`: the API's audit log. `verify` works offline on an export (what
+//! `GET /v1/audit/log` answers) or on the store: every link, hash and signature.
+
+use std::{fmt, path::PathBuf};
+
+use clap::Subcommand;
+use leash_api::{
+    audit::{self, Export, Verification},
+    store::Store,
+};
+use solana_program::pubkey::Pubkey;
+use solana_signer::Signer;
+
+use crate::{
+    error::{CliError, CliResult},
+    globals::{parse_address, Globals},
+    render::print_json,
+};
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Write the whole log with the audit key's public half, as JSON on stdout
+    Export {
+        /// The API's directory [default: $LEASH_HOME/api]
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Verify the chain: sequence, links, hashes, and each entry's signature by the audit key
+    Verify {
+        /// An export (`leash audit export`, or GET /v1/audit/log); default: the store itself
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// The audit key the log must be signed by [default: the export's, or the store's]
+        #[arg(long, value_parser = parse_address)]
+        audit_key: Option<Pubkey>,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+struct Shown(Verification);
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = &self.0;
+        if v.valid {
+            write!(
+                f,
+                "The audit log verifies: {} entries signed by {}; head {}",
+                v.entries,
+                v.audit_key,
+                v.head.as_deref().unwrap_or("(empty)")
+            )
+        } else {
+            write!(
+                f,
+                "The audit log does NOT verify at entry {}: {}",
+                v.first_invalid_seq.unwrap_or(0),
+                v.reason.as_deref().unwrap_or("")
+            )
+        }
+    }
+}
+
+fn store_export(dir: Option<PathBuf>) -> CliResult<Export> {
+    let dir = super::serve::api_dir(dir)?;
+    let path = leash_api::store_path(&dir);
+    if !path.exists() {
+        return Err(CliError::Api(format!("no API store at {}", path.display())));
+    }
+    let store = Store::open(&path).map_err(|e| CliError::Api(e.0))?;
+    let key = leash_api::audit_key(&dir)?;
+    Ok(Export {
+        audit_key: key.pubkey().to_string(),
+        entries: store.audit_all().map_err(|e| CliError::Api(e.0))?,
+    })
+}
+
+pub fn exec(globals: &Globals, command: AuditCommand) -> CliResult<()> {
+    match command {
+        AuditCommand::Export { dir } => print_json(&store_export(dir)?),
+        AuditCommand::Verify {
+            file,
+            audit_key,
+            dir,
+        } => {
+            let export = match file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        CliError::Api(format!("cannot read {}: {e}", path.display()))
+                    })?;
+                    serde_json::from_str::<Export>(&text).map_err(|e| {
+                        CliError::Api(format!("{} is not an audit export: {e}", path.display()))
+                    })?
+                }
+                None => store_export(dir)?,
+            };
+            let key = match audit_key {
+                Some(key) => key,
+                None => parse_address(&export.audit_key).map_err(CliError::Api)?,
+            };
+            let verification = audit::verify(&export.entries, &key);
+            let valid = verification.valid;
+            globals.render().report(&Shown(verification.clone()))?;
+            if valid {
+                Ok(())
+            } else {
+                Err(CliError::Api(format!(
+                    "audit chain broken at entry {}",
+                    verification.first_invalid_seq.unwrap_or(0)
+                )))
+            }
+        }
+    }
+}
+
+impl serde::Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}

@@ -1,0 +1,82 @@
+//! `leash serve`: the HTTP API (DESIGN.md §8) on `127.0.0.1:8787` against `--url`.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::Args;
+use leash_api::keys::RateLimit;
+use leash_client::Cluster;
+
+use crate::{
+    error::{CliError, CliResult},
+    globals::Globals,
+};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// Directory of the API's store and audit key [default: $LEASH_HOME/api or ~/.config/leash/api]
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Requests per second each API key may make (sustained)
+    #[arg(long, default_value_t = 20.0)]
+    rate_limit: f64,
+    /// Requests each API key may make in a burst
+    #[arg(long, default_value_t = 40.0)]
+    burst: f64,
+}
+
+/// The API's directory: `--dir`, else the default under `LEASH_HOME`.
+pub fn api_dir(dir: Option<PathBuf>) -> CliResult<PathBuf> {
+    match dir {
+        Some(dir) => Ok(dir),
+        None => Ok(leash_api::default_dir()?),
+    }
+}
+
+pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
+    if !(args.rate_limit > 0.0 && args.burst >= 1.0) {
+        return Err(CliError::Api(
+            "--rate-limit must be above 0 and --burst at least 1".into(),
+        ));
+    }
+    let config = leash_api::Config {
+        cluster: Cluster::parse(globals.url.as_deref().unwrap_or("localnet"))?,
+        dir: api_dir(args.dir)?,
+        listen: args.listen,
+        rate: RateLimit {
+            per_second: args.rate_limit,
+            burst: args.burst,
+        },
+    };
+    let prepared = leash_api::prepare(&config).map_err(CliError::Api)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Api(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| CliError::Api(format!("cannot listen on {}: {e}", config.listen)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| CliError::Api(format!("cannot read the listening address: {e}")))?;
+        println!("leash serve {}", env!("CARGO_PKG_VERSION"));
+        println!("API:      http://{address}");
+        println!("OpenAPI:  http://{address}/openapi.json");
+        println!("Cluster:  {}", config.cluster.url);
+        println!("Store:    {}", leash_api::store_path(&config.dir).display());
+        if let Some(key) = &prepared.first_admin_key {
+            println!();
+            println!("First start: an admin API key was created. It is shown only this once:");
+            println!("  {key}");
+            println!("Keep it safe; make narrower keys with `leash api-key create`.");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        leash_api::serve(listener, prepared.state, super::node::shutdown_signal())
+            .await
+            .map_err(|e| CliError::Api(format!("the API stopped: {e}")))
+    })
+}
