@@ -17,7 +17,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub hint: Option<String>,
-    pub details: Option<Details>,
+    /// Boxed: errors travel through every `Result`, details come with few of them.
+    pub details: Option<Box<Details>>,
     /// Seconds, for 429.
     pub retry_after: Option<u64>,
 }
@@ -32,8 +33,6 @@ pub struct Details {
     pub program_code: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub figures: Option<Figures>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u64>,
 }
 
 /// The envelope as serialized.
@@ -73,7 +72,7 @@ impl ApiError {
     }
 
     pub fn field(mut self, field: impl Into<String>) -> ApiError {
-        self.details.get_or_insert_with(Details::default).field = Some(field.into());
+        self.details.get_or_insert_with(Box::default).field = Some(field.into());
         self
     }
 
@@ -151,7 +150,7 @@ impl ApiError {
             // Flag names of the CLI read as the API's field names.
             message: error.message.replace("--", ""),
             hint: error.hint,
-            details: (!empty).then_some(details),
+            details: (!empty).then(|| Box::new(details)),
             retry_after: None,
         }
     }
@@ -163,7 +162,7 @@ impl ApiError {
                 code: &self.code,
                 message: &self.message,
                 hint: self.hint.as_deref(),
-                details: self.details.as_ref(),
+                details: self.details.as_deref(),
             },
             request_id,
         };
@@ -192,8 +191,7 @@ impl ApiError {
 }
 
 impl IntoResponse for ApiError {
-    /// Handlers return errors without knowing the request id; the request-id layer fills it
-    /// in (it finds this marker and re-renders). Rendered here with the id the task holds.
+    /// Rendered with the id of the request being answered (the request-id layer's task-local).
     fn into_response(self) -> Response {
         let id = crate::request_id::current();
         self.into_response_with(&id)

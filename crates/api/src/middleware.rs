@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::{
     body::{to_bytes, Body},
-    extract::{MatchedPath, Request, State},
+    extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -37,11 +37,10 @@ fn api_key(headers: &HeaderMap) -> Option<&str> {
 /// Authenticates and authorizes by the route's scope, then applies the key's rate limit.
 pub async fn auth(
     State(state): State<Arc<AppState>>,
-    matched: Option<MatchedPath>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(route) = matched.and_then(|m| route_for(request.method(), m.as_str())) else {
+    let Some(route) = route_for(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
     let Some(needed) = route.scope else {

@@ -311,11 +311,35 @@ pub static ROUTES: &[Route] = &[
     ),
 ];
 
-/// The route for a method and matched path.
+/// The route serving `method` on a request `path`: its segments match the pattern's (a
+/// `{param}` matches any one segment); of several, the one with the most literal segments
+/// (`/v1/sessions/preview` before `/v1/sessions/{session}`), as the router decides.
 pub fn route_for(method: &Method, path: &str) -> Option<&'static Route> {
+    let segments: Vec<&str> = path.split('/').collect();
     ROUTES
         .iter()
-        .find(|r| r.path == path && r.method == method.as_str())
+        .filter(|r| r.method == method.as_str())
+        .filter_map(|r| {
+            let pattern: Vec<&str> = r.path.split('/').collect();
+            if pattern.len() != segments.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (p, s) in pattern.iter().zip(&segments) {
+                if p.starts_with('{') {
+                    if s.is_empty() {
+                        return None;
+                    }
+                } else if p == s {
+                    literal += 1;
+                } else {
+                    return None;
+                }
+            }
+            Some((literal, r))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, r)| r)
 }
 
 type St = State<Arc<AppState>>;
@@ -362,6 +386,32 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/api-keys/{id}", delete(revoke_key))
         .route("/v1/audit/log", get(audit_log))
         .route("/v1/audit/verify", get(audit_verify))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_find_their_route() {
+        let post = Method::POST;
+        let get = Method::GET;
+        assert_eq!(
+            route_for(&post, "/v1/sessions/preview").map(|r| r.operation_id),
+            Some("preview_session")
+        );
+        assert_eq!(
+            route_for(&get, "/v1/sessions/abc").map(|r| r.operation_id),
+            Some("show_session")
+        );
+        assert_eq!(
+            route_for(&post, "/v1/sessions/abc/execute/build").map(|r| r.scope),
+            Some(Some(Scope::Write))
+        );
+        assert_eq!(route_for(&get, "/v1/sessions/"), None);
+        assert_eq!(route_for(&get, "/v1/nothing"), None);
+        assert_eq!(route_for(&Method::DELETE, "/v1/info"), None);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    airdrop, api_key, audit, balance, execute, info, node, policy, revoke, serve, session, simulate, tools, transfer,
-    wallet, whoami,
+    airdrop, api_key, audit, balance, execute, info, node, policy, revoke, serve, session,
+    simulate, tools, transfer, wallet, whoami,
 };
 use error::CliResult;
 use globals::Globals;

@@ -95,6 +95,17 @@ impl Client {
             })
     }
 
+    /// An account, `None` if it does not exist; a cluster that is down is an error
+    /// (`Unreachable`). (`RpcClient::get_account` reports both as a missing account.)
+    pub fn account(&self, address: &Pubkey) -> Result<Option<solana_account::Account>> {
+        let mut accounts = self
+            .rpc
+            .get_multiple_accounts_with_commitment(&[*address], self.rpc.commitment())
+            .map_err(|e| self.rpc_error(e))?
+            .value;
+        Ok(accounts.pop().flatten())
+    }
+
     /// The current slot.
     pub fn slot(&self) -> Result<u64> {
         self.rpc.get_slot().map_err(|e| self.rpc_error(e))
@@ -551,4 +562,19 @@ fn unique_compute_limit() -> Instruction {
 pub fn short(key: &Pubkey) -> String {
     let s = key.to_string();
     format!("{}…{}", &s[..4], &s[s.len() - 4..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cluster that does not answer is `Unreachable` (the API's 503), not a missing account.
+    #[test]
+    fn a_cluster_that_is_down_is_unreachable() {
+        let client = Client::new(Cluster::parse("http://127.0.0.1:9").unwrap());
+        let e = crate::WalletRef::at(&client, &Pubkey::new_unique()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
+        let e = client.session_at(&Pubkey::new_unique()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
+    }
 }

@@ -62,14 +62,7 @@ impl WalletRef {
                 format!("{address} is not a Leash wallet on {}", client.cluster()),
             )
         };
-        let account = client.rpc().get_account(address).map_err(|e| {
-            let e = client.rpc_error(e);
-            if matches!(e.code, ErrorCode::Unreachable) {
-                e
-            } else {
-                missing()
-            }
-        })?;
+        let account = client.account(address)?.ok_or_else(missing)?;
         if account.owner != leash_sdk::PROGRAM_ID {
             return Err(missing());
         }
@@ -1411,14 +1404,7 @@ impl Client {
             )
             .with_hint("list a wallet's sessions to find its address")
         };
-        let account = self.rpc().get_account(address).map_err(|e| {
-            let e = self.rpc_error(e);
-            if matches!(e.code, ErrorCode::Unreachable) {
-                e
-            } else {
-                not_found()
-            }
-        })?;
+        let account = self.account(address)?.ok_or_else(not_found)?;
         if account.owner != leash_sdk::PROGRAM_ID {
             return Err(not_found());
         }

@@ -92,7 +92,11 @@ impl fmt::Display for Listed {
         if self.keys.is_empty() {
             return f.write_str("No API keys (leash serve creates an admin key on first start)");
         }
-        writeln!(f, "{:<22} {:<10} {:<24} {:<8} NAME", "ID", "PREFIX", "SCOPES", "STATE")?;
+        writeln!(
+            f,
+            "{:<22} {:<10} {:<24} {:<8} NAME",
+            "ID", "PREFIX", "SCOPES", "STATE"
+        )?;
         for (i, k) in self.keys.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
@@ -103,7 +107,11 @@ impl fmt::Display for Listed {
                 k.id,
                 k.prefix,
                 k.scopes.join(","),
-                if k.revoked_at.is_some() { "revoked" } else { "live" },
+                if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                },
                 k.name
             )?;
         }
@@ -137,9 +145,16 @@ fn audit(
     id: &str,
     payload: serde_json::Value,
 ) -> CliResult<()> {
-    leash_api::append_audit(store, key, "leash api-key", event, &format!("api_key/{id}"), &payload)
-        .map(|_| ())
-        .map_err(|e| CliError::Api(e.0))
+    leash_api::append_audit(
+        store,
+        key,
+        "leash api-key",
+        event,
+        &format!("api_key/{id}"),
+        &payload,
+    )
+    .map(|_| ())
+    .map_err(|e| CliError::Api(e.0))
 }
 
 pub fn exec(globals: &Globals, command: ApiKeyCommand) -> CliResult<()> {
@@ -147,7 +162,9 @@ pub fn exec(globals: &Globals, command: ApiKeyCommand) -> CliResult<()> {
     match command {
         ApiKeyCommand::Create { name, scopes, dir } => {
             if !keys::valid_name(&name) {
-                return Err(CliError::Api("--name must be 1–64 printable characters".into()));
+                return Err(CliError::Api(
+                    "--name must be 1–64 printable characters".into(),
+                ));
             }
             let (store, key) = open(dir)?;
             let scopes: Vec<Scope> = scopes.into_iter().map(Scope::from).collect();

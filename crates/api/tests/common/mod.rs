@@ -1,0 +1,323 @@
+//! A real `leash node` in this process, the API served on a free port over it, and an HTTP
+//! client: what every test here drives. Tests use only HTTP for what they test; the node's
+//! faucet funds owners.
+#![allow(dead_code)]
+
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use base64::Engine;
+use leash_api::{keys::RateLimit, keys::Scope, AppState};
+use leash_client::{Amount, Client, Cluster, TokenRef};
+use leash_node::{BackgroundNode, NodeConfig};
+use reqwest::blocking::{Client as Http, Response};
+use serde_json::{json, Value};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+/// One node for the whole test binary (each test uses its own owner).
+pub fn node() -> &'static BackgroundNode {
+    static NODE: OnceLock<(BackgroundNode, tempfile::TempDir)> = OnceLock::new();
+    &NODE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let node = BackgroundNode::start(NodeConfig {
+                ledger: dir.path().join("ledger"),
+                reset: true,
+                bind: "127.0.0.1".parse().expect("address"),
+                rpc_port: 0,
+                slot_time: Some(Duration::from_millis(50)),
+                allow_time_travel: true,
+            })
+            .expect("node starts");
+            (node, dir)
+        })
+        .0
+}
+
+/// An API server on its own runtime thread, with its own store and an admin key.
+pub struct Api {
+    pub base: String,
+    pub admin: String,
+    pub state: Arc<AppState>,
+    pub http: Http,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Api {
+    /// The API on the shared node.
+    /// (A generous rate limit: the tests make many requests per key; one test checks the
+    /// limit itself.)
+    pub fn start() -> Api {
+        Self::start_with(
+            &node().url,
+            RateLimit {
+                per_second: 1000.0,
+                burst: 1000.0,
+            },
+        )
+    }
+
+    /// The API on `url` (any cluster, even one that is down), with `rate`.
+    pub fn start_with(url: &str, rate: RateLimit) -> Api {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = leash_api::Config {
+            cluster: Cluster::parse(url).expect("cluster"),
+            dir: dir.path().join("api"),
+            listen: "127.0.0.1:0".parse().expect("address"),
+            rate,
+        };
+        let prepared = leash_api::prepare(&config).expect("store opens");
+        let admin = prepared
+            .first_admin_key
+            .expect("first start makes an admin key");
+        let state = prepared.state.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(config.listen)
+                    .await
+                    .expect("listen");
+                addr_tx
+                    .send(listener.local_addr().expect("address"))
+                    .expect("send address");
+                leash_api::serve(listener, prepared.state, async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        let addr = addr_rx.recv().expect("server address");
+        Api {
+            base: format!("http://{addr}"),
+            admin,
+            state,
+            http: Http::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .expect("http client"),
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    /// A new key with `scopes`, made over HTTP with the admin key.
+    pub fn key(&self, scopes: &[Scope]) -> String {
+        let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+        let r = self.post(
+            &self.admin,
+            "/v1/api-keys",
+            &json!({"name": "test", "scopes": scopes}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.json["key"].as_str().expect("key").to_string()
+    }
+
+    pub fn get(&self, key: &str, path: &str) -> Answer {
+        Answer::from(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(key)
+                .send()
+                .expect("GET"),
+        )
+    }
+
+    pub fn post(&self, key: &str, path: &str, body: &Value) -> Answer {
+        self.post_with(key, path, body, None)
+    }
+
+    pub fn post_with(
+        &self,
+        key: &str,
+        path: &str,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> Answer {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(k) = idempotency_key {
+            request = request.header("idempotency-key", k);
+        }
+        Answer::from(request.send().expect("POST"))
+    }
+
+    /// Submits a signed transaction (base64), with a fresh idempotency key.
+    pub fn submit(&self, key: &str, transaction: &str) -> Answer {
+        let idem = format!("submit-{}", Keypair::new().pubkey());
+        self.post_with(
+            key,
+            "/v1/transactions/submit",
+            &json!({ "transaction": transaction }),
+            Some(&idem),
+        )
+    }
+
+    /// Signs every transaction of a prepared answer with `signer` and submits them in order;
+    /// the last answer.
+    pub fn sign_and_submit(&self, key: &str, prepared: &Answer, signer: &Keypair) -> Answer {
+        assert_eq!(prepared.status, 200, "prepare: {}", prepared.text);
+        let txs = prepared.json["transactions"]
+            .as_array()
+            .expect("transactions");
+        assert!(!txs.is_empty(), "nothing to sign: {}", prepared.text);
+        let mut last = None;
+        for tx in txs {
+            let signed = sign(tx["transaction"].as_str().expect("tx"), signer);
+            let answer = self.submit(key, &signed);
+            if answer.status != 200 {
+                return answer;
+            }
+            last = Some(answer);
+        }
+        last.expect("an answer")
+    }
+}
+
+/// Signs a base64 unsigned transaction with `signer` (as a browser wallet would).
+pub fn sign(unsigned: &str, signer: &Keypair) -> String {
+    let engine = base64::prelude::BASE64_STANDARD;
+    let bytes = engine.decode(unsigned).expect("base64");
+    let mut tx: Transaction = bincode::deserialize(&bytes).expect("transaction");
+    let blockhash = tx.message.recent_blockhash;
+    tx.try_partial_sign(&[signer], blockhash).expect("sign");
+    engine.encode(bincode::serialize(&tx).expect("encode"))
+}
+
+/// A prepared transaction signed by `wrong` in the first signer's place.
+pub fn sign_wrongly(unsigned: &str, wrong: &Keypair) -> String {
+    let engine = base64::prelude::BASE64_STANDARD;
+    let bytes = engine.decode(unsigned).expect("base64");
+    let mut tx: Transaction = bincode::deserialize(&bytes).expect("transaction");
+    tx.signatures[0] = wrong.sign_message(&tx.message_data());
+    engine.encode(bincode::serialize(&tx).expect("encode"))
+}
+
+/// An answer: status, headers, body text and JSON.
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl From<Response> for Answer {
+    fn from(r: Response) -> Answer {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+}
+
+impl Answer {
+    /// Asserts an error answer: status, code, a request id in the body and the header.
+    pub fn error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.json["error"]["code"], code, "{}", self.text);
+        let id = self.json["request_id"].as_str().expect("request_id");
+        assert!(id.starts_with("req_"), "{id}");
+        assert_eq!(
+            self.headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok()),
+            Some(id)
+        );
+        &self.json["error"]
+    }
+}
+
+/// An owner with 10 SOL and 1000 USDC from the node's faucet.
+pub fn funded_owner() -> Keypair {
+    let client = Client::new(Cluster::parse(&node().url).expect("cluster"));
+    let owner = Keypair::new();
+    client
+        .airdrop(
+            &owner.pubkey(),
+            &Amount::parse("10", "amount").expect("amount"),
+            &TokenRef::Sol,
+        )
+        .expect("SOL airdrop");
+    client
+        .airdrop(
+            &owner.pubkey(),
+            &Amount::parse("1000", "amount").expect("amount"),
+            &TokenRef::new("USDC"),
+        )
+        .expect("USDC airdrop");
+    owner
+}
+
+/// Creates and funds (2 SOL, 100 USDC) the owner's wallet over HTTP; its address.
+pub fn wallet_over_http(api: &Api, key: &str, owner: &Keypair) -> String {
+    let prepared = api.post(
+        key,
+        "/v1/wallets/prepare",
+        &json!({ "owner": owner.pubkey().to_string() }),
+    );
+    let wallet = prepared.json["report"]["wallet"]
+        .as_str()
+        .expect("wallet")
+        .to_string();
+    let sent = api.sign_and_submit(key, &prepared, owner);
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    for (amount, token) in [("2", "SOL"), ("100", "USDC")] {
+        let prepared = api.post(
+            key,
+            &format!("/v1/wallets/{wallet}/deposit/prepare"),
+            &json!({ "amount": amount, "token": token }),
+        );
+        let sent = api.sign_and_submit(key, &prepared, owner);
+        assert_eq!(sent.status, 200, "{}", sent.text);
+    }
+    wallet
+}
+
+/// A session registered over HTTP for a new key under `policy`; (session address, key).
+pub fn session_over_http(
+    api: &Api,
+    key: &str,
+    owner: &Keypair,
+    wallet: &str,
+    policy: Value,
+) -> (String, Keypair) {
+    let session_key = Keypair::new();
+    let prepared = api.post(
+        key,
+        "/v1/sessions/prepare",
+        &json!({
+            "wallet": wallet,
+            "session_key": session_key.pubkey().to_string(),
+            "policy": policy,
+            "top_up": "0.05",
+        }),
+    );
+    let session = prepared.json["report"]["session"]
+        .as_str()
+        .expect("session")
+        .to_string();
+    let sent = api.sign_and_submit(key, &prepared, owner);
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    (session, session_key)
+}
