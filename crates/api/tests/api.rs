@@ -296,12 +296,13 @@ fn every_route_is_refused_without_its_scope() {
     let read = api.key(&[Scope::Read]);
     let write = api.key(&[Scope::Write]);
     let request = api.key(&[Scope::Request]);
-    let revoked = api.key(&[Scope::Admin]);
-    let keys = api.get(&api.admin, "/v1/api-keys");
-    let revoked_id = keys.json["keys"].as_array().unwrap().last().unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let created = api.post(
+        &api.admin,
+        "/v1/api-keys",
+        &json!({"name": "to revoke", "scopes": ["admin"]}),
+    );
+    let revoked = created.json["key"].as_str().unwrap().to_string();
+    let revoked_id = created.json["id"].as_str().unwrap().to_string();
     let gone = api
         .http
         .delete(format!("{}/v1/api-keys/{revoked_id}", api.base))
