@@ -1,0 +1,180 @@
+//! `leash serve`, `leash api-key` and `leash audit` as a user runs them: the first start prints
+//! one admin key (and only the first), keys made on the command line work over HTTP until
+//! revoked, and the audit log verifies offline — and stops verifying once an export is edited.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
+
+use common::{spawn_node, User};
+
+/// A `leash serve` child, killed when dropped; what it printed before serving.
+struct Serve {
+    child: Child,
+    base: String,
+    printed: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(user: &User) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &user.home)
+        .env("LEASH_HOME", user.leash_home())
+        .env("LEASH_URL", &user.url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("leash serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = String::new();
+    let mut base = None;
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(url) = line.strip_prefix("API:") {
+            base = Some(url.trim().to_string());
+        }
+        if line.starts_with("Store:") {
+            break;
+        }
+    }
+    // The first start's key follows the Store line; read what is there without blocking.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+        printed.push_str(&line);
+        printed.push('\n');
+    }
+    Serve {
+        child,
+        base: base.expect("leash serve printed its address"),
+        printed,
+    }
+}
+
+fn get(base: &str, path: &str, key: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::blocking::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(key)
+        .send()
+        .expect("GET");
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(serde_json::Value::Null))
+}
+
+#[test]
+fn serve_prints_one_admin_key_and_cli_keys_and_audit_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = spawn_node(&dir.path().join("ledger"), 50);
+    let user = User::new(dir.path(), &node.url);
+
+    let first = serve(&user);
+    let admin = first
+        .printed
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("lk_"))
+        .unwrap_or_else(|| panic!("no admin key printed:\n{}", first.printed))
+        .to_string();
+    let (status, info) = get(&first.base, "/v1/info", &admin);
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["url"], node.url.as_str());
+    let (status, keys) = get(&first.base, "/v1/api-keys", &admin);
+    assert_eq!(status, 200, "{keys}");
+    assert!(
+        !keys.to_string().contains(&admin),
+        "keys are never shown again"
+    );
+    drop(first);
+
+    // The store holds a key now: the second start prints none.
+    let second = serve(&user);
+    assert!(
+        !second.printed.contains("lk_"),
+        "a second start printed a key:\n{}",
+        second.printed
+    );
+
+    // A read key from the command line: works until revoked.
+    let created = user.ok(&[
+        "api-key", "create", "--name", "ci", "--scope", "read", "--json",
+    ]);
+    let created = created.json();
+    let key = created["key"].as_str().expect("key").to_string();
+    let id = created["id"].as_str().expect("id").to_string();
+    assert_eq!(created["scopes"], serde_json::json!(["read"]));
+    assert_eq!(get(&second.base, "/v1/info", &key).0, 200);
+    assert_eq!(get(&second.base, "/v1/api-keys", &key).0, 403);
+    let listed = user.ok(&["api-key", "list"]).stdout;
+    assert!(listed.contains(&id) && !listed.contains(&key), "{listed}");
+    user.ok(&["api-key", "revoke", &id]);
+    let (status, body) = get(&second.base, "/v1/info", &key);
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_api_key");
+    let again = user.run(&["api-key", "revoke", &id]);
+    assert_eq!(again.code, 1, "{}", again.all());
+
+    // The audit log: the first key, the CLI's key and its revocation; verified offline.
+    user.ok(&["audit", "verify"]);
+    let export = user.ok(&["audit", "export"]).stdout;
+    let path = dir.path().join("audit.json");
+    std::fs::write(&path, &export).expect("write export");
+    let verified = user.ok(&["audit", "verify", "--file", path.to_str().unwrap()]);
+    assert!(
+        verified.stdout.contains("verifies: 3 entries"),
+        "{}",
+        verified.stdout
+    );
+
+    let mut tampered: serde_json::Value = serde_json::from_str(&export).expect("JSON");
+    tampered["entries"][1]["actor"] = "someone else".into();
+    std::fs::write(&path, tampered.to_string()).expect("write");
+    let broken = user.run(&["audit", "verify", "--file", path.to_str().unwrap()]);
+    assert_eq!(broken.code, 1, "{}", broken.all());
+    assert!(
+        broken.stdout.contains("does NOT verify at entry 2"),
+        "{}",
+        broken.all()
+    );
+
+    // Pinned to another audit key, even the untouched log is refused.
+    std::fs::write(&path, &export).expect("write");
+    let other = solana_signer::Signer::pubkey(&solana_keypair::Keypair::new()).to_string();
+    let pinned = user.run(&[
+        "audit",
+        "verify",
+        "--file",
+        path.to_str().unwrap(),
+        "--audit-key",
+        &other,
+    ]);
+    assert_eq!(pinned.code, 1, "{}", pinned.all());
+
+    // The store and the audit key are the user's only.
+    use std::os::unix::fs::PermissionsExt;
+    for file in ["leash-api.sqlite3", "audit-key.json"] {
+        let mode = std::fs::metadata(user.leash_home().join("api").join(file))
+            .expect("file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+}
