@@ -19,7 +19,7 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    airdrop, api_key, audit, balance, execute, info, node, policy, revoke, serve, session,
+    airdrop, api_key, audit, balance, execute, info, node, policy, revoke, serve, session, sign,
     simulate, tools, transfer, wallet, whoami,
 };
 use error::CliResult;
@@ -85,6 +85,8 @@ enum Command {
     Tools(tools::ToolsCommand),
     /// Run the HTTP API for owners and services (DESIGN.md §8) on 127.0.0.1:8787
     Serve(serve::ServeArgs),
+    /// Sign an unsigned transaction (base64, from the API's prepare or execute/build) with a keypair, offline
+    Sign(sign::SignArgs),
     /// The HTTP API's keys: create (shown once), list, revoke
     #[command(subcommand, name = "api-key")]
     ApiKey(api_key::ApiKeyCommand),
@@ -132,6 +134,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Revoke => revoke::exec(&globals),
         Command::Tools(command) => tools::exec(command),
         Command::Serve(args) => serve::exec(&globals, args),
+        Command::Sign(args) => sign::exec(&globals, args),
         Command::ApiKey(command) => api_key::exec(&globals, command),
         Command::Audit(command) => audit::exec(&globals, command),
     }

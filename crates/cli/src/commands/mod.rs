@@ -13,6 +13,7 @@ pub mod policy;
 pub mod revoke;
 pub mod serve;
 pub mod session;
+pub mod sign;
 pub mod simulate;
 pub mod tools;
 pub mod transfer;
