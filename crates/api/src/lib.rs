@@ -68,7 +68,7 @@ pub fn audit_key(dir: &std::path::Path) -> leash_client::Result<Keypair> {
 pub struct AppState {
     pub client: Arc<Client>,
     pub store: Arc<Store>,
-    audit_key: Keypair,
+    audit_key: Arc<Keypair>,
     pub limiter: Limiter,
 }
 
@@ -77,7 +77,7 @@ impl AppState {
         AppState {
             client: Arc::new(client),
             store,
-            audit_key,
+            audit_key: Arc::new(audit_key),
             limiter: Limiter::new(rate),
         }
     }
@@ -86,22 +86,36 @@ impl AppState {
         self.audit_key.pubkey()
     }
 
+    /// Runs `f` on the store from a blocking thread (the store blocks; PostgreSQL's client
+    /// may not run on an async worker).
+    pub async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> store::StoreResult<T> + Send + 'static,
+    ) -> store::StoreResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|_| store::StoreError("a store call stopped unexpectedly".into()))?
+    }
+
     /// Appends an audit entry by `actor` (an API key id); a store failure is the answer.
-    pub fn audit(
+    pub async fn audit(
         &self,
         actor: &str,
         event_type: &str,
         resource: &str,
         payload: serde_json::Value,
     ) -> ApiResult<()> {
-        append_audit(
-            &self.store,
-            &self.audit_key,
-            actor,
-            event_type,
-            resource,
-            &payload,
-        )
+        let key = self.audit_key.clone();
+        let (actor, event_type, resource) = (
+            actor.to_string(),
+            event_type.to_string(),
+            resource.to_string(),
+        );
+        self.store(move |store| {
+            append_audit(store, &key, &actor, &event_type, &resource, &payload)
+        })
+        .await
         .map_err(|e| {
             eprintln!("leash serve: {} {e}", request_id::current());
             ApiError::internal("the audit log cannot be written")
@@ -144,11 +158,22 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// The store: PostgreSQL at `database_url` if given, else the SQLite file in `dir`.
+pub fn open_store(dir: &std::path::Path, database_url: Option<&str>) -> store::StoreResult<Store> {
+    match database_url {
+        Some(url) => Store::postgres(url),
+        None => Store::open(&store_path(dir)),
+    }
+}
+
 /// How `leash serve` runs.
 pub struct Config {
     pub cluster: Cluster,
-    /// Holds the store and the audit key.
+    /// Holds the SQLite store and the audit key (instances sharing a PostgreSQL store share
+    /// this key file too).
     pub dir: PathBuf,
+    /// `postgres://…`: the store is there instead of SQLite.
+    pub database_url: Option<String>,
     pub listen: SocketAddr,
     pub rate: RateLimit,
 }
@@ -162,7 +187,8 @@ pub struct Prepared {
 /// Opens the store (creating it and the audit key on first use) and, if it holds no key yet,
 /// makes one admin key.
 pub fn prepare(config: &Config) -> Result<Prepared, String> {
-    let store = Store::open(&store_path(&config.dir)).map_err(|e| e.to_string())?;
+    let store =
+        open_store(&config.dir, config.database_url.as_deref()).map_err(|e| e.to_string())?;
     let key = audit_key(&config.dir).map_err(|e| e.message)?;
     let first_admin_key = if store.key_count().map_err(|e| e.to_string())? == 0 {
         let new = keys::create_key(&store, "admin (first start)", &[Scope::Admin])

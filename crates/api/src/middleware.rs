@@ -55,7 +55,8 @@ pub async fn auth(
         .hint("send `Authorization: Bearer lk_…` or `X-Api-Key: lk_…`; `leash api-key create` makes one")
         .into_response();
     };
-    let record = match state.store.key_by_hash(&hash_key(key)) {
+    let hash = hash_key(key);
+    let record = match state.store(move |s| s.key_by_hash(&hash)).await {
         Ok(Some(record)) => record,
         Ok(None) => {
             return ApiError::new(
@@ -166,10 +167,13 @@ pub async fn idempotency(
         .map(|b| format!("{b:02x}"))
         .collect();
 
-    match state
-        .store
-        .claim_idempotency(&caller.id, &key, &request_hash)
-    {
+    let claim = {
+        let (id, key, hash) = (caller.id.clone(), key.clone(), request_hash.clone());
+        state
+            .store(move |s| s.claim_idempotency(&id, &key, &hash))
+            .await
+    };
+    match claim {
         Err(e) => {
             eprintln!("leash serve: {} {e}", crate::request_id::current());
             ApiError::internal("the idempotency store cannot be written").into_response()
@@ -183,12 +187,15 @@ pub async fn idempotency(
             if stored != request_hash {
                 return collision().into_response();
             }
-            if let Err(e) = state.audit(
-                &caller.id,
-                "idempotency.replay",
-                parts.uri.path(),
-                serde_json::json!({ "status": status }),
-            ) {
+            if let Err(e) = state
+                .audit(
+                    &caller.id,
+                    "idempotency.replay",
+                    parts.uri.path(),
+                    serde_json::json!({ "status": status }),
+                )
+                .await
+            {
                 return e.into_response();
             }
             let mut response = Response::new(Body::from(body));
@@ -220,13 +227,14 @@ pub async fn idempotency(
             let request = Request::from_parts(parts, Body::from(bytes));
             let response = next.run(request).await;
             let (parts, body) = response.into_parts();
+            let id = caller.id.clone();
             let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-                let _ = state.store.release_idempotency(&caller.id, &key);
+                let _ = state.store(move |s| s.release_idempotency(&id, &key)).await;
                 return ApiError::internal("the answer could not be read").into_response();
             };
             let status = parts.status.as_u16();
             let stored = if parts.status.is_server_error() {
-                state.store.release_idempotency(&caller.id, &key)
+                state.store(move |s| s.release_idempotency(&id, &key)).await
             } else {
                 let content_type = parts
                     .headers
@@ -234,9 +242,10 @@ pub async fn idempotency(
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("application/json")
                     .to_string();
+                let body = bytes.clone();
                 state
-                    .store
-                    .finish_idempotency(&caller.id, &key, status, &content_type, &bytes)
+                    .store(move |s| s.finish_idempotency(&id, &key, status, &content_type, &body))
+                    .await
             };
             if let Err(e) = stored {
                 eprintln!("leash serve: {} {e}", crate::request_id::current());

@@ -677,16 +677,18 @@ async fn prepared<R: Serialize + Send + Clone + 'static>(
     let fee_payer = prepared.fee_payer.to_string();
     let report = prepared.report.clone();
     let transactions = blocking(state, None, move |c| c.unsigned_transactions(&prepared)).await?;
-    state.audit(
-        &caller.0.id,
-        event,
-        &resource,
-        serde_json::json!({
-            "summary": summary,
-            "fee_payer": fee_payer,
-            "transactions": transactions.len(),
-        }),
-    )?;
+    state
+        .audit(
+            &caller.0.id,
+            event,
+            &resource,
+            serde_json::json!({
+                "summary": summary,
+                "fee_payer": fee_payer,
+                "transactions": transactions.len(),
+            }),
+        )
+        .await?;
     ok(&PreparedAnswer {
         summary,
         fee_payer,
@@ -1011,12 +1013,14 @@ async fn build_execute(
         c.build_execute(&session, &action)
     })
     .await?;
-    state.audit(
-        &caller.0.id,
-        "execute.build",
-        &format!("session/{session}"),
-        serde_json::json!({ "what": built.what }),
-    )?;
+    state
+        .audit(
+            &caller.0.id,
+            "execute.build",
+            &format!("session/{session}"),
+            serde_json::json!({ "what": built.what }),
+        )
+        .await?;
     ok(&built)
 }
 
@@ -1068,12 +1072,14 @@ async fn submit(
         }
         Err(e) => serde_json::json!({ "signature": first, "status": "failed", "code": e.code }),
     };
-    state.audit(
-        &caller.0.id,
-        "transaction.submit",
-        &format!("transaction/{first}"),
-        payload,
-    )?;
+    state
+        .audit(
+            &caller.0.id,
+            "transaction.submit",
+            &format!("transaction/{first}"),
+            payload,
+        )
+        .await?;
     let signature = outcome?;
     ok(&Submitted {
         signature: signature.to_string(),
@@ -1083,8 +1089,8 @@ async fn submit(
 
 async fn list_keys(State(state): St) -> ApiResult<Response> {
     let keys = state
-        .store
-        .keys()
+        .store(|s| s.keys())
+        .await
         .map_err(|_| ApiError::internal("the key store cannot be read"))?;
     ok(&KeyList { keys })
 }
@@ -1106,14 +1112,19 @@ async fn create_key(
                 .hint("read, write, admin or request"),
         );
     }
-    let new = keys::create_key(&state.store, &request.name, &request.scopes)
+    let (name, scopes) = (request.name.clone(), request.scopes.clone());
+    let new = state
+        .store(move |s| keys::create_key(s, &name, &scopes))
+        .await
         .map_err(|_| ApiError::internal("the key store cannot be written"))?;
-    state.audit(
-        &caller.0.id,
-        "api_key.create",
-        &format!("api_key/{}", new.record.id),
-        serde_json::json!({ "name": new.record.name, "scopes": new.record.scopes }),
-    )?;
+    state
+        .audit(
+            &caller.0.id,
+            "api_key.create",
+            &format!("api_key/{}", new.record.id),
+            serde_json::json!({ "name": new.record.name, "scopes": new.record.scopes }),
+        )
+        .await?;
     Ok(json(
         StatusCode::CREATED,
         &KeyCreated {
@@ -1128,10 +1139,11 @@ async fn revoke_key(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let revoked = state
-        .store
-        .revoke_key(&id)
-        .map_err(|_| ApiError::internal("the key store cannot be written"))?;
+    let revoked = {
+        let id = id.clone();
+        state.store(move |s| s.revoke_key(&id)).await
+    }
+    .map_err(|_| ApiError::internal("the key store cannot be written"))?;
     if !revoked {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -1139,12 +1151,14 @@ async fn revoke_key(
             format!("no live API key {id:?}"),
         ));
     }
-    state.audit(
-        &caller.0.id,
-        "api_key.revoke",
-        &format!("api_key/{id}"),
-        serde_json::json!({}),
-    )?;
+    state
+        .audit(
+            &caller.0.id,
+            "api_key.revoke",
+            &format!("api_key/{id}"),
+            serde_json::json!({}),
+        )
+        .await?;
     ok(&KeyRevoked { id, revoked: true })
 }
 
@@ -1157,9 +1171,10 @@ async fn audit_log(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit must be 1–10000"));
     }
+    let after = query.after.unwrap_or(0);
     let entries = state
-        .store
-        .audit(query.after.unwrap_or(0), limit)
+        .store(move |s| s.audit(after, limit))
+        .await
         .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
     ok(&AuditExport {
         audit_key: state.audit_key_pubkey().to_string(),
@@ -1169,8 +1184,8 @@ async fn audit_log(
 
 async fn audit_verify(State(state): St) -> ApiResult<Response> {
     let rows = state
-        .store
-        .audit_all()
+        .store(|s| s.audit_all())
+        .await
         .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
     let verification: Verification = audit::verify(&rows, &state.audit_key_pubkey());
     ok(&verification)

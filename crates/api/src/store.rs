@@ -1,13 +1,18 @@
-//! The API's store: API keys (hashed), idempotency records and the audit log, in an embedded
-//! SQLite file (`$LEASH_HOME/api/leash-api.sqlite3`, mode 0600). Migrations are numbered SQL,
-//! applied once each and recorded in `schema_migrations`. Never holds a secret: keys are kept as
+//! The API's store: API keys (hashed), idempotency records and the audit log — in an embedded
+//! SQLite file (`$LEASH_HOME/api/leash-api.sqlite3`, mode 0600) by default, or in PostgreSQL
+//! (`--database-url postgres://…`) for several API instances sharing one store. Both run the
+//! same migrations (numbered SQL in a subset both read, recorded in `schema_migrations`) and the
+//! same statements (each written once per dialect below). Never holds a secret: keys are kept as
 //! their SHA-256, session keys never reach this process.
+//!
+//! The store is blocking; async callers use it from a blocking thread.
 
 use std::{
-    path::{Path, PathBuf},
+    path::Path,
     sync::{Mutex, MutexGuard},
 };
 
+use postgres::NoTls;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -20,23 +25,23 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         prefix TEXT NOT NULL,
         hash TEXT NOT NULL UNIQUE,
         scopes TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        revoked_at INTEGER
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
     );
     CREATE TABLE idempotency (
         api_key_id TEXT NOT NULL,
         key TEXT NOT NULL,
         request_hash TEXT NOT NULL,
         state TEXT NOT NULL,
-        status INTEGER,
+        status BIGINT,
         content_type TEXT,
-        body BLOB,
-        created_at INTEGER NOT NULL,
+        body BYTEA,
+        created_at BIGINT NOT NULL,
         PRIMARY KEY (api_key_id, key)
     );
     CREATE TABLE audit_log (
-        seq INTEGER PRIMARY KEY,
-        ts INTEGER NOT NULL,
+        seq BIGINT PRIMARY KEY,
+        ts BIGINT NOT NULL,
         actor TEXT NOT NULL,
         event_type TEXT NOT NULL,
         resource TEXT NOT NULL,
@@ -65,6 +70,12 @@ impl std::error::Error for StoreError {}
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError(format!("store: {e}"))
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError(format!("store (PostgreSQL): {e}"))
     }
 }
 
@@ -114,9 +125,15 @@ pub enum Idempotent {
     },
 }
 
+enum Backend {
+    Sqlite(Mutex<Connection>),
+    Postgres(Mutex<postgres::Client>),
+}
+
 pub struct Store {
-    conn: Mutex<Connection>,
-    path: Option<PathBuf>,
+    backend: Backend,
+    /// The SQLite file, or the PostgreSQL URL without its password.
+    location: String,
 }
 
 pub fn now() -> i64 {
@@ -126,7 +143,101 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// A lock whose holder panicked is still usable: every write is one transaction.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+const KEY_COLUMNS: &str = "id, name, prefix, scopes, created_at, revoked_at";
+const AUDIT_COLUMNS: &str =
+    "seq, ts, actor, event_type, resource, payload, prev_hash, entry_hash, signature";
+
+fn split_scopes(scopes: &str) -> Vec<String> {
+    scopes
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn key_from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRecord> {
+    Ok(KeyRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        prefix: r.get(2)?,
+        scopes: split_scopes(&r.get::<_, String>(3)?),
+        created_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+    })
+}
+
+fn key_from_pg(r: &postgres::Row) -> Result<KeyRecord, postgres::Error> {
+    Ok(KeyRecord {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        prefix: r.try_get(2)?,
+        scopes: split_scopes(&r.try_get::<_, String>(3)?),
+        created_at: r.try_get(4)?,
+        revoked_at: r.try_get(5)?,
+    })
+}
+
+fn audit_from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        ts: r.get(1)?,
+        actor: r.get(2)?,
+        event_type: r.get(3)?,
+        resource: r.get(4)?,
+        payload: r.get(5)?,
+        prev_hash: r.get(6)?,
+        entry_hash: r.get(7)?,
+        signature: r.get(8)?,
+    })
+}
+
+fn audit_from_pg(r: &postgres::Row) -> Result<AuditRow, postgres::Error> {
+    Ok(AuditRow {
+        seq: r.try_get(0)?,
+        ts: r.try_get(1)?,
+        actor: r.try_get(2)?,
+        event_type: r.try_get(3)?,
+        resource: r.try_get(4)?,
+        payload: r.try_get(5)?,
+        prev_hash: r.try_get(6)?,
+        entry_hash: r.try_get(7)?,
+        signature: r.try_get(8)?,
+    })
+}
+
+/// What an idempotency row holds: (request_hash, state, status, content_type, body).
+type IdemRow = (String, String, Option<i64>, Option<String>, Option<Vec<u8>>);
+
+fn idempotent_from(row: Option<IdemRow>) -> Option<Idempotent> {
+    row.map(|(request_hash, state, status, content_type, body)| {
+        if state == "done" {
+            Idempotent::Done {
+                request_hash,
+                status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(200),
+                content_type: content_type.unwrap_or_default(),
+                body: body.unwrap_or_default(),
+            }
+        } else {
+            Idempotent::InProgress { request_hash }
+        }
+    })
+}
+
 impl Store {
+    /// The store at `location`: a `postgres://` (or `postgresql://`) URL, else a SQLite file.
+    pub fn connect(location: &str) -> StoreResult<Store> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            Self::postgres(location)
+        } else {
+            Self::open(Path::new(location))
+        }
+    }
+
     /// Opens (creating, mode 0600) the SQLite file at `path` and applies the migrations.
     pub fn open(path: &Path) -> StoreResult<Store> {
         if let Some(dir) = path.parent() {
@@ -147,55 +258,98 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let store = Store {
-            conn: Mutex::new(conn),
-            path: Some(path.to_path_buf()),
+            backend: Backend::Sqlite(Mutex::new(conn)),
+            location: path.display().to_string(),
         };
         store.migrate()?;
         Ok(store)
     }
 
-    /// An in-memory store (tests).
+    /// An in-memory SQLite store (tests).
     pub fn memory() -> StoreResult<Store> {
         let store = Store {
-            conn: Mutex::new(Connection::open_in_memory()?),
-            path: None,
+            backend: Backend::Sqlite(Mutex::new(Connection::open_in_memory()?)),
+            location: ":memory:".into(),
         };
         store.migrate()?;
         Ok(store)
     }
 
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+    /// Connects to PostgreSQL at `url` (no TLS: a database on this host or a private network)
+    /// and applies the migrations.
+    pub fn postgres(url: &str) -> StoreResult<Store> {
+        let client = postgres::Client::connect(url, NoTls).map_err(|e| {
+            StoreError(format!(
+                "cannot connect to PostgreSQL at {}: {e}",
+                redact(url)
+            ))
+        })?;
+        let store = Store {
+            backend: Backend::Postgres(Mutex::new(client)),
+            location: redact(url),
+        };
+        store.migrate()?;
+        Ok(store)
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves SQLite consistent (every write is one
-        // transaction), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// Where the store is (a PostgreSQL URL without its password).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
     }
 
     fn migrate(&self) -> StoreResult<()> {
-        let mut conn = self.conn();
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-        )?;
-        for (version, sql) in MIGRATIONS {
-            let tx = conn.transaction()?;
-            let applied: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM schema_migrations WHERE version = ?1",
-                    [version],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if applied.is_none() {
-                tx.execute_batch(sql)?;
-                tx.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
-                    params![version, now()],
-                )?;
+        const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";
+        match &self.backend {
+            Backend::Sqlite(conn) => {
+                let mut conn = lock(conn);
+                conn.execute_batch(TABLE)?;
+                for (version, sql) in MIGRATIONS {
+                    let tx =
+                        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                    let applied: Option<i64> = tx
+                        .query_row(
+                            "SELECT version FROM schema_migrations WHERE version = ?1",
+                            [version],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if applied.is_none() {
+                        tx.execute_batch(sql)?;
+                        tx.execute(
+                            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                            params![version, now()],
+                        )?;
+                    }
+                    tx.commit()?;
+                }
             }
-            tx.commit()?;
+            Backend::Postgres(client) => {
+                let mut client = lock(client);
+                let mut tx = client.transaction()?;
+                // One migrator at a time across instances starting together.
+                tx.execute("SELECT pg_advisory_xact_lock(7260318)", &[])?;
+                tx.batch_execute(TABLE)?;
+                for (version, sql) in MIGRATIONS {
+                    let applied = tx
+                        .query_opt(
+                            "SELECT version FROM schema_migrations WHERE version = $1",
+                            &[version],
+                        )?
+                        .is_some();
+                    if !applied {
+                        tx.batch_execute(sql)?;
+                        tx.execute(
+                            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                            &[version, &now()],
+                        )?;
+                    }
+                }
+                tx.commit()?;
+            }
         }
         Ok(())
     }
@@ -204,69 +358,86 @@ impl Store {
     // API keys.
 
     pub fn key_count(&self) -> StoreResult<i64> {
-        Ok(self
-            .conn()
-            .query_row("SELECT COUNT(*) FROM api_keys", [], |r| r.get(0))?)
+        const SQL: &str = "SELECT COUNT(*) FROM api_keys";
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c).query_row(SQL, [], |r| r.get(0))?,
+            Backend::Postgres(c) => lock(c).query_one(SQL, &[])?.try_get(0)?,
+        })
     }
 
     pub fn insert_key(&self, record: &KeyRecord, hash: &str) -> StoreResult<()> {
-        self.conn().execute(
-            "INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                record.id,
-                record.name,
-                record.prefix,
-                hash,
-                record.scopes.join(","),
-                record.created_at
-            ],
-        )?;
+        let scopes = record.scopes.join(",");
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                lock(c).execute(
+                    "INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![record.id, record.name, record.prefix, hash, scopes, record.created_at],
+                )?;
+            }
+            Backend::Postgres(c) => {
+                lock(c).execute(
+                    "INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[&record.id, &record.name, &record.prefix, &hash, &scopes, &record.created_at],
+                )?;
+            }
+        }
         Ok(())
-    }
-
-    fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRecord> {
-        let scopes: String = r.get(3)?;
-        Ok(KeyRecord {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            prefix: r.get(2)?,
-            scopes: scopes
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            created_at: r.get(4)?,
-            revoked_at: r.get(5)?,
-        })
     }
 
     /// The live (not revoked) key whose hash is `hash`.
     pub fn key_by_hash(&self, hash: &str) -> StoreResult<Option<KeyRecord>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT id, name, prefix, scopes, created_at, revoked_at FROM api_keys WHERE hash = ?1 AND revoked_at IS NULL",
-                [hash],
-                Self::key_from_row,
-            )
-            .optional()?)
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c)
+                .query_row(
+                    &format!(
+                        "SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?1 AND revoked_at IS NULL"
+                    ),
+                    [hash],
+                    key_from_sqlite,
+                )
+                .optional()?,
+            Backend::Postgres(c) => lock(c)
+                .query_opt(
+                    &format!(
+                        "SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = $1 AND revoked_at IS NULL"
+                    ),
+                    &[&hash],
+                )?
+                .as_ref()
+                .map(key_from_pg)
+                .transpose()?,
+        })
     }
 
     pub fn keys(&self) -> StoreResult<Vec<KeyRecord>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT id, name, prefix, scopes, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
-        )?;
-        let rows = stmt.query_map([], Self::key_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id");
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => {
+                let conn = lock(c);
+                let mut stmt = conn.prepare(&sql)?;
+                let rows = stmt.query_map([], key_from_sqlite)?;
+                rows.collect::<Result<_, _>>()?
+            }
+            Backend::Postgres(c) => lock(c)
+                .query(&sql, &[])?
+                .iter()
+                .map(key_from_pg)
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     /// Revokes a key; `false` if there is no live key `id`.
     pub fn revoke_key(&self, id: &str) -> StoreResult<bool> {
-        let n = self.conn().execute(
-            "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-            params![id, now()],
-        )?;
+        let n = match &self.backend {
+            Backend::Sqlite(c) => lock(c).execute(
+                "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, now()],
+            )? as u64,
+            Backend::Postgres(c) => lock(c).execute(
+                "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&id, &now()],
+            )?,
+        };
         Ok(n == 1)
     }
 
@@ -274,57 +445,62 @@ impl Store {
     // Idempotency.
 
     /// Claims `key` for `request_hash`, or says what it holds. Records older than the TTL are
-    /// forgotten first.
+    /// forgotten first. The claim is an insert that only one of racing requests — on this
+    /// instance or another sharing the store — can make.
     pub fn claim_idempotency(
         &self,
         api_key_id: &str,
         key: &str,
         request_hash: &str,
     ) -> StoreResult<Idempotent> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM idempotency WHERE created_at < ?1",
-            [now() - IDEMPOTENCY_TTL_SECS],
-        )?;
-        let existing = tx
-            .query_row(
-                "SELECT request_hash, state, status, content_type, body FROM idempotency WHERE api_key_id = ?1 AND key = ?2",
-                params![api_key_id, key],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<u16>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<Vec<u8>>>(4)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let answer = match existing {
-            Some((request_hash, state, status, content_type, body)) => {
-                if state == "done" {
-                    Idempotent::Done {
-                        request_hash,
-                        status: status.unwrap_or(200),
-                        content_type: content_type.unwrap_or_default(),
-                        body: body.unwrap_or_default(),
-                    }
-                } else {
-                    Idempotent::InProgress { request_hash }
-                }
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO idempotency (api_key_id, key, request_hash, state, created_at) VALUES (?1, ?2, ?3, 'running', ?4)",
+        let expired = now() - IDEMPOTENCY_TTL_SECS;
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let mut conn = lock(c);
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                tx.execute("DELETE FROM idempotency WHERE created_at < ?1", [expired])?;
+                let inserted = tx.execute(
+                    "INSERT INTO idempotency (api_key_id, key, request_hash, state, created_at) VALUES (?1, ?2, ?3, 'running', ?4) ON CONFLICT DO NOTHING",
                     params![api_key_id, key, request_hash, now()],
                 )?;
-                Idempotent::Claimed
+                let existing = if inserted == 1 {
+                    None
+                } else {
+                    tx.query_row(
+                        "SELECT request_hash, state, status, content_type, body FROM idempotency WHERE api_key_id = ?1 AND key = ?2",
+                        params![api_key_id, key],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    )
+                    .optional()?
+                };
+                tx.commit()?;
+                Ok(idempotent_from(existing).unwrap_or(Idempotent::Claimed))
             }
-        };
-        tx.commit()?;
-        Ok(answer)
+            Backend::Postgres(c) => {
+                let mut client = lock(c);
+                let mut tx = client.transaction()?;
+                tx.execute("DELETE FROM idempotency WHERE created_at < $1", &[&expired])?;
+                let inserted = tx.execute(
+                    "INSERT INTO idempotency (api_key_id, key, request_hash, state, created_at) VALUES ($1, $2, $3, 'running', $4) ON CONFLICT DO NOTHING",
+                    &[&api_key_id, &key, &request_hash, &now()],
+                )?;
+                let existing = if inserted == 1 {
+                    None
+                } else {
+                    tx.query_opt(
+                        "SELECT request_hash, state, status, content_type, body FROM idempotency WHERE api_key_id = $1 AND key = $2",
+                        &[&api_key_id, &key],
+                    )?
+                    .map(|r| -> Result<IdemRow, postgres::Error> {
+                        Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?))
+                    })
+                    .transpose()?
+                };
+                tx.commit()?;
+                Ok(idempotent_from(existing).unwrap_or(Idempotent::Claimed))
+            }
+        }
     }
 
     /// Records the answer to a claimed key.
@@ -336,19 +512,40 @@ impl Store {
         content_type: &str,
         body: &[u8],
     ) -> StoreResult<()> {
-        self.conn().execute(
-            "UPDATE idempotency SET state = 'done', status = ?3, content_type = ?4, body = ?5 WHERE api_key_id = ?1 AND key = ?2",
-            params![api_key_id, key, status, content_type, body],
-        )?;
+        let status = i64::from(status);
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                lock(c).execute(
+                    "UPDATE idempotency SET state = 'done', status = ?3, content_type = ?4, body = ?5 WHERE api_key_id = ?1 AND key = ?2",
+                    params![api_key_id, key, status, content_type, body],
+                )?;
+            }
+            Backend::Postgres(c) => {
+                lock(c).execute(
+                    "UPDATE idempotency SET state = 'done', status = $3, content_type = $4, body = $5 WHERE api_key_id = $1 AND key = $2",
+                    &[&api_key_id, &key, &status, &content_type, &body],
+                )?;
+            }
+        }
         Ok(())
     }
 
     /// Forgets a claimed key (the request failed on the server's side: it may be retried).
     pub fn release_idempotency(&self, api_key_id: &str, key: &str) -> StoreResult<()> {
-        self.conn().execute(
-            "DELETE FROM idempotency WHERE api_key_id = ?1 AND key = ?2 AND state = 'running'",
-            params![api_key_id, key],
-        )?;
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                lock(c).execute(
+                    "DELETE FROM idempotency WHERE api_key_id = ?1 AND key = ?2 AND state = 'running'",
+                    params![api_key_id, key],
+                )?;
+            }
+            Backend::Postgres(c) => {
+                lock(c).execute(
+                    "DELETE FROM idempotency WHERE api_key_id = $1 AND key = $2 AND state = 'running'",
+                    &[&api_key_id, &key],
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -356,60 +553,80 @@ impl Store {
     // Audit log.
 
     /// Appends an entry computed by `make` from the previous entry's hash and the next seq,
-    /// in one transaction (the chain cannot fork).
+    /// in one transaction holding the log (the chain cannot fork, across instances too).
     pub fn append_audit(&self, make: impl FnOnce(i64, &str) -> AuditRow) -> StoreResult<AuditRow> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let last: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (seq, prev) = match last {
-            Some((seq, hash)) => (seq + 1, hash),
-            None => (1, crate::audit::GENESIS.to_string()),
-        };
-        let row = make(seq, &prev);
-        tx.execute(
-            "INSERT INTO audit_log (seq, ts, actor, event_type, resource, payload, prev_hash, entry_hash, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                row.seq,
-                row.ts,
-                row.actor,
-                row.event_type,
-                row.resource,
-                row.payload,
-                row.prev_hash,
-                row.entry_hash,
-                row.signature
-            ],
-        )?;
-        tx.commit()?;
-        Ok(row)
+        fn next(last: Option<(i64, String)>) -> (i64, String) {
+            match last {
+                Some((seq, hash)) => (seq + 1, hash),
+                None => (1, crate::audit::GENESIS.to_string()),
+            }
+        }
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let mut conn = lock(c);
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let last = tx
+                    .query_row(
+                        "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let (seq, prev) = next(last);
+                let row = make(seq, &prev);
+                tx.execute(
+                    &format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                    params![row.seq, row.ts, row.actor, row.event_type, row.resource, row.payload, row.prev_hash, row.entry_hash, row.signature],
+                )?;
+                tx.commit()?;
+                Ok(row)
+            }
+            Backend::Postgres(c) => {
+                let mut client = lock(c);
+                let mut tx = client.transaction()?;
+                tx.batch_execute("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;
+                let last = tx
+                    .query_opt(
+                        "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                        &[],
+                    )?
+                    .map(|r| -> Result<(i64, String), postgres::Error> {
+                        Ok((r.try_get(0)?, r.try_get(1)?))
+                    })
+                    .transpose()?;
+                let (seq, prev) = next(last);
+                let row = make(seq, &prev);
+                tx.execute(
+                    &format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+                    &[&row.seq, &row.ts, &row.actor, &row.event_type, &row.resource, &row.payload, &row.prev_hash, &row.entry_hash, &row.signature],
+                )?;
+                tx.commit()?;
+                Ok(row)
+            }
+        }
     }
 
     /// Entries with `seq > after`, at most `limit`, in order.
     pub fn audit(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT seq, ts, actor, event_type, resource, payload, prev_hash, entry_hash, signature FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![after, limit], |r| {
-            Ok(AuditRow {
-                seq: r.get(0)?,
-                ts: r.get(1)?,
-                actor: r.get(2)?,
-                event_type: r.get(3)?,
-                resource: r.get(4)?,
-                payload: r.get(5)?,
-                prev_hash: r.get(6)?,
-                entry_hash: r.get(7)?,
-                signature: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => {
+                let conn = lock(c);
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                ))?;
+                let rows = stmt.query_map(params![after, limit], audit_from_sqlite)?;
+                rows.collect::<Result<_, _>>()?
+            }
+            Backend::Postgres(c) => lock(c)
+                .query(
+                    &format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"),
+                    &[&after, &limit],
+                )?
+                .iter()
+                .map(audit_from_pg)
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     /// Every entry, in order.
@@ -417,10 +634,26 @@ impl Store {
         self.audit(0, i64::MAX)
     }
 
-    /// Runs raw SQL (tests: tampering with the log as an attacker with file access would).
+    /// Runs raw SQL (tests: tampering with the log as an attacker with access to the store
+    /// would).
     #[doc(hidden)]
-    pub fn execute_raw(&self, sql: &str) -> StoreResult<usize> {
-        Ok(self.conn().execute(sql, [])?)
+    pub fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c).execute(sql, [])? as u64,
+            Backend::Postgres(c) => lock(c).execute(sql, &[])?,
+        })
+    }
+}
+
+/// A PostgreSQL URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
     }
 }
 

@@ -44,21 +44,31 @@ pub enum ApiKeyCommand {
         /// Scopes (repeat): read, write (also reads), admin (everything), request
         #[arg(long = "scope", value_enum, required = true)]
         scopes: Vec<ScopeArg>,
-        /// The API's directory [default: $LEASH_HOME/api]
-        #[arg(long)]
-        dir: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// List keys (never the keys themselves)
     List {
-        #[arg(long)]
-        dir: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Revoke a key by its id
     Revoke {
         id: String,
-        #[arg(long)]
-        dir: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+}
+
+/// Which store: `--database-url`, else the SQLite file in `--dir`.
+#[derive(clap::Args)]
+pub struct StoreArgs {
+    /// The API's directory (SQLite store, audit key) [default: $LEASH_HOME/api]
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// The API's PostgreSQL store, as `leash serve --database-url`
+    #[arg(long, env = "LEASH_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -131,11 +141,8 @@ impl fmt::Display for Revoked {
     }
 }
 
-fn open(dir: Option<PathBuf>) -> CliResult<(Store, solana_keypair::Keypair)> {
-    let dir = super::serve::api_dir(dir)?;
-    let store = Store::open(&leash_api::store_path(&dir)).map_err(|e| CliError::Api(e.0))?;
-    let key = leash_api::audit_key(&dir)?;
-    Ok((store, key))
+fn open(args: StoreArgs) -> CliResult<(Store, solana_keypair::Keypair)> {
+    super::serve::open_store(args.dir, args.database_url.as_deref())
 }
 
 fn audit(
@@ -160,13 +167,17 @@ fn audit(
 pub fn exec(globals: &Globals, command: ApiKeyCommand) -> CliResult<()> {
     let render = globals.render();
     match command {
-        ApiKeyCommand::Create { name, scopes, dir } => {
+        ApiKeyCommand::Create {
+            name,
+            scopes,
+            store,
+        } => {
             if !keys::valid_name(&name) {
                 return Err(CliError::Api(
                     "--name must be 1–64 printable characters".into(),
                 ));
             }
-            let (store, key) = open(dir)?;
+            let (store, key) = open(store)?;
             let scopes: Vec<Scope> = scopes.into_iter().map(Scope::from).collect();
             let new = keys::create_key(&store, &name, &scopes).map_err(|e| CliError::Api(e.0))?;
             audit(
@@ -181,13 +192,13 @@ pub fn exec(globals: &Globals, command: ApiKeyCommand) -> CliResult<()> {
                 record: new.record,
             })
         }
-        ApiKeyCommand::List { dir } => {
-            let (store, _) = open(dir)?;
+        ApiKeyCommand::List { store } => {
+            let (store, _) = open(store)?;
             let keys = store.keys().map_err(|e| CliError::Api(e.0))?;
             render.report(&Listed { keys })
         }
-        ApiKeyCommand::Revoke { id, dir } => {
-            let (store, key) = open(dir)?;
+        ApiKeyCommand::Revoke { id, store } => {
+            let (store, key) = open(store)?;
             if !store.revoke_key(&id).map_err(|e| CliError::Api(e.0))? {
                 return Err(CliError::Api(format!("no live API key {id:?}")));
             }

@@ -4,13 +4,11 @@
 use std::{fmt, path::PathBuf};
 
 use clap::Subcommand;
-use leash_api::{
-    audit::{self, Export, Verification},
-    store::Store,
-};
+use leash_api::audit::{self, Export, Verification};
 use solana_program::pubkey::Pubkey;
 use solana_signer::Signer;
 
+use super::api_key::StoreArgs;
 use crate::{
     error::{CliError, CliResult},
     globals::{parse_address, Globals},
@@ -21,9 +19,8 @@ use crate::{
 pub enum AuditCommand {
     /// Write the whole log with the audit key's public half, as JSON on stdout
     Export {
-        /// The API's directory [default: $LEASH_HOME/api]
-        #[arg(long)]
-        dir: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Verify the chain: sequence, links, hashes, and each entry's signature by the audit key
     Verify {
@@ -33,8 +30,8 @@ pub enum AuditCommand {
         /// The audit key the log must be signed by [default: the export's, or the store's]
         #[arg(long, value_parser = parse_address)]
         audit_key: Option<Pubkey>,
-        #[arg(long)]
-        dir: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -62,14 +59,14 @@ impl fmt::Display for Shown {
     }
 }
 
-fn store_export(dir: Option<PathBuf>) -> CliResult<Export> {
-    let dir = super::serve::api_dir(dir)?;
-    let path = leash_api::store_path(&dir);
-    if !path.exists() {
-        return Err(CliError::Api(format!("no API store at {}", path.display())));
+fn store_export(args: StoreArgs) -> CliResult<Export> {
+    if args.database_url.is_none() {
+        let path = leash_api::store_path(&super::serve::api_dir(args.dir.clone())?);
+        if !path.exists() {
+            return Err(CliError::Api(format!("no API store at {}", path.display())));
+        }
     }
-    let store = Store::open(&path).map_err(|e| CliError::Api(e.0))?;
-    let key = leash_api::audit_key(&dir)?;
+    let (store, key) = super::serve::open_store(args.dir, args.database_url.as_deref())?;
     Ok(Export {
         audit_key: key.pubkey().to_string(),
         entries: store.audit_all().map_err(|e| CliError::Api(e.0))?,
@@ -78,11 +75,11 @@ fn store_export(dir: Option<PathBuf>) -> CliResult<Export> {
 
 pub fn exec(globals: &Globals, command: AuditCommand) -> CliResult<()> {
     match command {
-        AuditCommand::Export { dir } => print_json(&store_export(dir)?),
+        AuditCommand::Export { store } => print_json(&store_export(store)?),
         AuditCommand::Verify {
             file,
             audit_key,
-            dir,
+            store,
         } => {
             let export = match file {
                 Some(path) => {
@@ -93,7 +90,7 @@ pub fn exec(globals: &Globals, command: AuditCommand) -> CliResult<()> {
                         CliError::Api(format!("{} is not an audit export: {e}", path.display()))
                     })?
                 }
-                None => store_export(dir)?,
+                None => store_export(store)?,
             };
             let key = match audit_key {
                 Some(key) => key,

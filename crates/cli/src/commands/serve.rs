@@ -19,12 +19,27 @@ pub struct ServeArgs {
     /// Directory of the API's store and audit key [default: $LEASH_HOME/api or ~/.config/leash/api]
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Keep the store in PostgreSQL (postgres://user:password@host/db) instead of SQLite, for
+    /// several instances behind a load balancer (give them the same audit key in --dir)
+    #[arg(long, env = "LEASH_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Requests per second each API key may make (sustained)
     #[arg(long, default_value_t = 20.0)]
     rate_limit: f64,
     /// Requests each API key may make in a burst
     #[arg(long, default_value_t = 40.0)]
     burst: f64,
+}
+
+/// The store of `--dir` / `--database-url`, and the audit key in the directory.
+pub fn open_store(
+    dir: Option<PathBuf>,
+    database_url: Option<&str>,
+) -> CliResult<(leash_api::store::Store, solana_keypair::Keypair)> {
+    let dir = api_dir(dir)?;
+    let store = leash_api::open_store(&dir, database_url).map_err(|e| CliError::Api(e.0))?;
+    let key = leash_api::audit_key(&dir)?;
+    Ok((store, key))
 }
 
 /// The API's directory: `--dir`, else the default under `LEASH_HOME`.
@@ -44,6 +59,7 @@ pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
     let config = leash_api::Config {
         cluster: Cluster::parse(globals.url.as_deref().unwrap_or("localnet"))?,
         dir: api_dir(args.dir)?,
+        database_url: args.database_url,
         listen: args.listen,
         rate: RateLimit {
             per_second: args.rate_limit,
@@ -66,7 +82,7 @@ pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
         println!("API:      http://{address}");
         println!("OpenAPI:  http://{address}/openapi.json");
         println!("Cluster:  {}", config.cluster.url);
-        println!("Store:    {}", leash_api::store_path(&config.dir).display());
+        println!("Store:    {}", prepared.state.store.location());
         if let Some(key) = &prepared.first_admin_key {
             println!();
             println!("First start: an admin API key was created. It is shown only this once:");
