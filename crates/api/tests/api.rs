@@ -360,7 +360,21 @@ fn every_route_is_refused_without_its_scope() {
 /// is 409; racing duplicates make exactly one effect; submits need a key.
 #[test]
 fn idempotency_replays_collides_and_makes_one_effect() {
-    let api = Api::start();
+    idempotency_checks(&Api::start());
+}
+
+#[test]
+fn idempotency_on_postgres() {
+    if let Some(url) = fresh_postgres() {
+        idempotency_checks(&Api::start_postgres(
+            &url,
+            tempfile::tempdir().unwrap(),
+            None,
+        ));
+    }
+}
+
+fn idempotency_checks(api: &Api) {
     let body = json!({"name": "idem", "scopes": ["read"]});
     let first = api.post_with(&api.admin, "/v1/api-keys", &body, Some("idem-key-0001"));
     assert_eq!(first.status, 201, "{}", first.text);
@@ -380,7 +394,7 @@ fn idempotency_replays_collides_and_makes_one_effect() {
             .filter(|k| k["name"] == "idem")
             .count()
     };
-    assert_eq!(count(&api), 1, "one key for three requests");
+    assert_eq!(count(api), 1, "one key for three requests");
 
     // 4xx answers are kept too.
     let bad = json!({"name": "", "scopes": ["read"]});
@@ -463,7 +477,22 @@ fn idempotency_replays_collides_and_makes_one_effect() {
 /// The chain verifies; editing, deleting or re-signing an entry in the store is found.
 #[test]
 fn audit_chain_verifies_and_tampering_is_found() {
-    let api = Api::start();
+    audit_checks(Api::start);
+}
+
+#[test]
+fn audit_chain_on_postgres() {
+    if fresh_postgres().is_none() {
+        return;
+    }
+    audit_checks(|| {
+        let url = fresh_postgres().expect("PostgreSQL");
+        Api::start_postgres(&url, tempfile::tempdir().unwrap(), None)
+    });
+}
+
+fn audit_checks(start: impl Fn() -> Api) {
+    let api = start();
     for i in 0..3 {
         api.key(&[if i % 2 == 0 {
             Scope::Read
@@ -498,7 +527,7 @@ fn audit_chain_verifies_and_tampering_is_found() {
     assert_eq!(broken.json["valid"], false);
     assert_eq!(broken.json["first_invalid_seq"], 2);
 
-    let api = Api::start();
+    let api = start();
     api.key(&[Scope::Read]);
     api.key(&[Scope::Read]);
     api.state
@@ -677,4 +706,88 @@ fn cluster_down_and_rate_limits() {
         doc.json["paths"]["/v1/transactions/submit"]["post"]["x-scope"],
         "write"
     );
+}
+
+/// Two API instances on one PostgreSQL: racing duplicates sent to both make exactly one key;
+/// a replay on the other instance answers byte for byte; both append to one chain, which
+/// verifies; a key made on one works on the other, and its revocation too.
+#[test]
+fn two_instances_on_one_postgres() {
+    let Some(url) = fresh_postgres() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().to_path_buf();
+    let a = Api::start_postgres(&url, dir, None);
+    // The second instance: the same store and the same audit key file.
+    let dir_b = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir_b.path().join("api")).unwrap();
+    std::fs::copy(
+        shared.join("api/audit-key.json"),
+        dir_b.path().join("api/audit-key.json"),
+    )
+    .unwrap();
+    let b = Api::start_postgres(&url, dir_b, Some(&a.admin));
+
+    let race = json!({"name": "race", "scopes": ["read"]});
+    let answers: Vec<Answer> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let api = if i % 2 == 0 { &a } else { &b };
+                let race = &race;
+                s.spawn(move || {
+                    api.post_with(&api.admin, "/v1/api-keys", race, Some("idem-two-instances"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created: Vec<&Answer> = answers.iter().filter(|x| x.status == 201).collect();
+    assert!(!created.is_empty());
+    for x in &answers {
+        assert!(x.status == 201 || x.status == 409, "{}", x.text);
+    }
+    assert!(created.iter().all(|x| x.text == created[0].text));
+    for api in [&a, &b] {
+        let replay = api.post_with(
+            &api.admin,
+            "/v1/api-keys",
+            &race,
+            Some("idem-two-instances"),
+        );
+        assert_eq!(replay.status, 201);
+        assert_eq!(replay.text, created[0].text);
+        assert_eq!(replay.headers["idempotent-replay"], "true");
+    }
+    let races = a.get(&a.admin, "/v1/api-keys").json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["name"] == "race")
+        .count();
+    assert_eq!(races, 1, "exactly one effect across two instances");
+
+    // A key made on one instance works on the other; revoked on the other, it is refused on
+    // the first.
+    let made = a.post(
+        &a.admin,
+        "/v1/api-keys",
+        &json!({"name": "shared", "scopes": ["read"]}),
+    );
+    let key = made.json["key"].as_str().unwrap().to_string();
+    let id = made.json["id"].as_str().unwrap().to_string();
+    assert_eq!(b.get(&key, "/v1/info").status, 200);
+    let revoked = b
+        .http
+        .delete(format!("{}/v1/api-keys/{id}", b.base))
+        .bearer_auth(&b.admin)
+        .send()
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    a.get(&key, "/v1/info").error(401, "invalid_api_key");
+    for api in [&a, &b] {
+        let v = api.get(&api.admin, "/v1/audit/verify");
+        assert_eq!(v.json["valid"], true, "{}", v.text);
+        assert!(v.json["entries"].as_u64().unwrap() >= 5, "{}", v.text);
+    }
 }

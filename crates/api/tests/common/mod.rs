@@ -65,16 +65,52 @@ impl Api {
     /// The API on `url` (any cluster, even one that is down), with `rate`.
     pub fn start_with(url: &str, rate: RateLimit) -> Api {
         let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(url, rate, dir, None, None)
+    }
+
+    /// The API on the shared node with its store in PostgreSQL at `database_url`; `dir` holds
+    /// the audit key (instances sharing a store share it); `admin` is the key of an instance
+    /// that started on this store before.
+    pub fn start_postgres(database_url: &str, dir: tempfile::TempDir, admin: Option<&str>) -> Api {
+        Self::start_in(
+            &node().url,
+            RateLimit {
+                per_second: 1000.0,
+                burst: 1000.0,
+            },
+            dir,
+            Some(database_url),
+            admin,
+        )
+    }
+
+    fn start_in(
+        url: &str,
+        rate: RateLimit,
+        dir: tempfile::TempDir,
+        database_url: Option<&str>,
+        admin: Option<&str>,
+    ) -> Api {
         let config = leash_api::Config {
             cluster: Cluster::parse(url).expect("cluster"),
             dir: dir.path().join("api"),
+            database_url: database_url.map(str::to_string),
             listen: "127.0.0.1:0".parse().expect("address"),
             rate,
         };
         let prepared = leash_api::prepare(&config).expect("store opens");
-        let admin = prepared
-            .first_admin_key
-            .expect("first start makes an admin key");
+        let admin = match admin {
+            Some(admin) => {
+                assert!(
+                    prepared.first_admin_key.is_none(),
+                    "the store has keys already"
+                );
+                admin.to_string()
+            }
+            None => prepared
+                .first_admin_key
+                .expect("first start makes an admin key"),
+        };
         let state = prepared.state.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -246,6 +282,30 @@ impl Answer {
         );
         &self.json["error"]
     }
+}
+
+/// A fresh PostgreSQL schema on the test database (`LEASH_TEST_DATABASE_URL`, which
+/// `scripts/test` sets after starting PostgreSQL): its URL. Without the variable the test fails —
+/// unless `LEASH_TEST_POSTGRES=skip` says, out loud, to skip it (`None`).
+pub fn fresh_postgres() -> Option<String> {
+    let Ok(base) = std::env::var("LEASH_TEST_DATABASE_URL") else {
+        if std::env::var("LEASH_TEST_POSTGRES").as_deref() == Ok("skip") {
+            eprintln!("SKIPPED: a PostgreSQL test (LEASH_TEST_POSTGRES=skip)");
+            return None;
+        }
+        panic!(
+            "LEASH_TEST_DATABASE_URL is not set: run scripts/test (it starts PostgreSQL), or set \
+             LEASH_TEST_POSTGRES=skip to skip the PostgreSQL tests knowingly"
+        );
+    };
+    let schema = format!("t_{}", Keypair::new().pubkey().to_string().to_lowercase());
+    let mut client = postgres::Client::connect(&base, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot connect to LEASH_TEST_DATABASE_URL: {e}"));
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .expect("create schema");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{separator}options=-csearch_path%3D{schema}"))
 }
 
 /// An owner with 10 SOL and 1000 USDC from the node's faucet.
