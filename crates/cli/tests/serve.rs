@@ -103,6 +103,55 @@ fn serve_prints_one_admin_key_and_cli_keys_and_audit_work() {
         !keys.to_string().contains(&admin),
         "keys are never shown again"
     );
+
+    // The owner signs a prepared transaction with `leash sign` and submits it over HTTP.
+    let owner = user.ok(&["airdrop", "--amount", "5", "--json"]).json()["to"]
+        .as_str()
+        .expect("owner")
+        .to_string();
+    let client = reqwest::blocking::Client::new();
+    let prepared: serde_json::Value = client
+        .post(format!("{}/v1/wallets/prepare", first.base))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "owner": owner }))
+        .send()
+        .expect("prepare")
+        .json()
+        .expect("JSON");
+    let unsigned = prepared["transactions"][0]["transaction"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no transaction: {prepared}"));
+    let signed = user.ok(&["sign", unsigned]).stdout.trim().to_string();
+    assert_ne!(signed, unsigned);
+    let submitted = client
+        .post(format!("{}/v1/transactions/submit", first.base))
+        .bearer_auth(&admin)
+        .header("idempotency-key", "cli-sign-wallet")
+        .json(&serde_json::json!({ "transaction": signed }))
+        .send()
+        .expect("submit");
+    assert_eq!(submitted.status().as_u16(), 200);
+    let wallet = prepared["report"]["wallet"].as_str().expect("wallet");
+    assert_eq!(
+        get(&first.base, &format!("/v1/wallets/{wallet}"), &admin).0,
+        200
+    );
+    // Another key cannot sign it: a clear error, nothing printed on stdout.
+    let other = dir.path().join("other.json");
+    std::fs::write(
+        &other,
+        serde_json::to_string(&solana_keypair::Keypair::new().to_bytes().to_vec()).expect("key"),
+    )
+    .expect("write key");
+    let refused = user.run(&["sign", unsigned, "--signer", other.to_str().expect("path")]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("cannot sign this transaction"),
+        "{}",
+        refused.all()
+    );
+    assert!(refused.stdout.is_empty());
+
     drop(first);
 
     // The store holds a key now: the second start prints none.
@@ -132,14 +181,15 @@ fn serve_prints_one_admin_key_and_cli_keys_and_audit_work() {
     let again = user.run(&["api-key", "revoke", &id]);
     assert_eq!(again.code, 1, "{}", again.all());
 
-    // The audit log: the first key, the CLI's key and its revocation; verified offline.
+    // The audit log: the first key, the wallet prepare and submit, the CLI's key and its
+    // revocation; verified offline.
     user.ok(&["audit", "verify"]);
     let export = user.ok(&["audit", "export"]).stdout;
     let path = dir.path().join("audit.json");
     std::fs::write(&path, &export).expect("write export");
     let verified = user.ok(&["audit", "verify", "--file", path.to_str().unwrap()]);
     assert!(
-        verified.stdout.contains("verifies: 3 entries"),
+        verified.stdout.contains("verifies: 5 entries"),
         "{}",
         verified.stdout
     );
