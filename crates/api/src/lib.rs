@@ -70,6 +70,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     audit_key: Arc<Keypair>,
     pub limiter: Limiter,
+    /// `leash serve --signer`: signs owner transactions when an admin asks.
+    signer: Option<Keypair>,
 }
 
 impl AppState {
@@ -79,7 +81,18 @@ impl AppState {
             store,
             audit_key: Arc::new(audit_key),
             limiter: Limiter::new(rate),
+            signer: None,
         }
+    }
+
+    /// With a local signer (`leash serve --signer`).
+    pub fn with_signer(mut self, signer: Option<Keypair>) -> Self {
+        self.signer = signer;
+        self
+    }
+
+    pub fn signer(&self) -> Option<&Keypair> {
+        self.signer.as_ref()
     }
 
     pub fn audit_key_pubkey(&self) -> Pubkey {
@@ -174,6 +187,8 @@ pub struct Config {
     pub dir: PathBuf,
     /// `postgres://…`: the store is there instead of SQLite.
     pub database_url: Option<String>,
+    /// The local signer (`--signer`): submit signs with it when an admin asks.
+    pub signer: Option<Keypair>,
     pub listen: SocketAddr,
     pub rate: RateLimit,
 }
@@ -186,7 +201,7 @@ pub struct Prepared {
 
 /// Opens the store (creating it and the audit key on first use) and, if it holds no key yet,
 /// makes one admin key.
-pub fn prepare(config: &Config) -> Result<Prepared, String> {
+pub fn prepare(config: Config) -> Result<Prepared, String> {
     let store =
         open_store(&config.dir, config.database_url.as_deref()).map_err(|e| e.to_string())?;
     let key = audit_key(&config.dir).map_err(|e| e.message)?;
@@ -206,12 +221,15 @@ pub fn prepare(config: &Config) -> Result<Prepared, String> {
     } else {
         None
     };
-    let state = Arc::new(AppState::new(
-        Client::new(config.cluster.clone()),
-        Arc::new(store),
-        key,
-        config.rate,
-    ));
+    let state = Arc::new(
+        AppState::new(
+            Client::new(config.cluster.clone()),
+            Arc::new(store),
+            key,
+            config.rate,
+        )
+        .with_signer(config.signer),
+    );
     Ok(Prepared {
         state,
         first_admin_key,

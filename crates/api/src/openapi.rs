@@ -123,7 +123,10 @@ pub fn request_schemas() -> Map<String, Value> {
         "SubmitRequest".into(),
         object(
             &["transaction"],
-            json!({ "transaction": string("base64 of the signed wire transaction") }),
+            json!({
+                "transaction": string("base64 of the signed wire transaction"),
+                "sign_with_local_signer": { "type": "boolean", "description": "sign with the server's local signer first (leash serve --signer; admin scope)" },
+            }),
         ),
     );
     m.insert(
@@ -501,7 +504,10 @@ mod tests {
             json!({"amount": "1", "token": "SOL", "to": key}),
         );
         check::<SweepRequest>("SweepRequest", json!({"to": key}));
-        check::<SubmitRequest>("SubmitRequest", json!({"transaction": "AA=="}));
+        check::<SubmitRequest>(
+            "SubmitRequest",
+            json!({"transaction": "AA==", "sign_with_local_signer": false}),
+        );
         check::<CreateKeyRequest>(
             "CreateKeyRequest",
             json!({"name": "ci", "scopes": ["read"]}),

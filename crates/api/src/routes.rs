@@ -19,6 +19,7 @@ use leash_client::{
 use leash_sdk::{amount::format_amount, policy::PolicyFile, state::Session};
 use serde::{Deserialize, Serialize};
 use solana_program::pubkey::Pubkey;
+use solana_signer::Signer;
 use solana_transaction::Transaction;
 
 use crate::{
@@ -509,6 +510,10 @@ pub enum ActionRequest {
 pub struct SubmitRequest {
     /// base64 of a signed wire transaction.
     pub transaction: String,
+    /// Sign with the server's local signer (`leash serve --signer`) before sending; needs the
+    /// `admin` scope.
+    #[serde(default)]
+    pub sign_with_local_signer: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1033,12 +1038,43 @@ async fn submit(
     let bytes = base64::prelude::BASE64_STANDARD
         .decode(request.transaction.trim())
         .map_err(|_| ApiError::invalid("transaction", "transaction must be base64"))?;
-    let tx: Transaction = bincode::deserialize(&bytes).map_err(|_| {
+    let mut tx: Transaction = bincode::deserialize(&bytes).map_err(|_| {
         ApiError::invalid(
             "transaction",
             "transaction is not a wire-format Solana transaction",
         )
     })?;
+    let mut local_signer = None;
+    if request.sign_with_local_signer {
+        if !crate::keys::allows(&caller.0.scopes, Scope::Admin) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "scope_missing",
+                "signing with the local signer needs the `admin` scope",
+            )
+            .field("sign_with_local_signer"));
+        }
+        let Some(signer) = state.signer() else {
+            return Err(ApiError::invalid(
+                "sign_with_local_signer",
+                "this server has no local signer",
+            )
+            .hint("start it with `leash serve --signer KEYPAIR`, or sign elsewhere"));
+        };
+        let blockhash = tx.message.recent_blockhash;
+        tx.try_partial_sign(&[signer], blockhash).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "signer_mismatch",
+                format!(
+                    "the local signer {} is not a signer of this transaction",
+                    signer.pubkey()
+                ),
+            )
+            .field("transaction")
+        })?;
+        local_signer = Some(signer.pubkey().to_string());
+    }
     if tx.signatures.is_empty()
         || tx
             .signatures
@@ -1066,12 +1102,15 @@ async fn submit(
     }
     let first = tx.signatures[0].to_string();
     let outcome = blocking(&state, None, move |c| c.submit(&tx)).await;
-    let payload = match &outcome {
+    let mut payload = match &outcome {
         Ok(signature) => {
             serde_json::json!({ "signature": signature.to_string(), "status": "confirmed" })
         }
         Err(e) => serde_json::json!({ "signature": first, "status": "failed", "code": e.code }),
     };
+    if let (Some(signer), Some(o)) = (local_signer, payload.as_object_mut()) {
+        o.insert("local_signer".into(), serde_json::Value::String(signer));
+    }
     state
         .audit(
             &caller.0.id,

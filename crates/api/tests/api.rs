@@ -791,3 +791,81 @@ fn two_instances_on_one_postgres() {
         assert!(v.json["entries"].as_u64().unwrap() >= 5, "{}", v.text);
     }
 }
+
+/// `leash serve --signer`: an admin's submit may ask the server to sign; a write key may not,
+/// a server without a signer says so, and a transaction the signer is not part of is refused.
+#[test]
+fn local_signer_signs_for_admins_only() {
+    let owner = funded_owner();
+    let owner_key = owner.pubkey().to_string();
+    let api = Api::start_with_signer(owner);
+    let write = api.key(&[Scope::Write]);
+    let prepared = api.post(
+        &write,
+        "/v1/wallets/prepare",
+        &json!({ "owner": owner_key }),
+    );
+    assert_eq!(prepared.status, 200, "{}", prepared.text);
+    let unsigned = prepared.json["transactions"][0]["transaction"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({ "transaction": unsigned, "sign_with_local_signer": true });
+    api.post_with(
+        &write,
+        "/v1/transactions/submit",
+        &body,
+        Some("local-signer-1"),
+    )
+    .error(403, "scope_missing");
+    // Unsigned and not asked to sign: refused before the chain.
+    api.submit(&write, &unsigned).error(400, "invalid_input");
+    let sent = api.post_with(
+        &api.admin,
+        "/v1/transactions/submit",
+        &body,
+        Some("local-signer-2"),
+    );
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    let wallet = prepared.json["report"]["wallet"].as_str().unwrap();
+    assert_eq!(
+        api.get(&write, &format!("/v1/wallets/{wallet}")).status,
+        200
+    );
+    let log = api.get(&api.admin, "/v1/audit/log");
+    let submits: Vec<Value> = log.json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "transaction.submit")
+        .map(|e| serde_json::from_str(e["payload"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(submits.len(), 1, "{}", log.text);
+    assert_eq!(submits[0]["local_signer"], owner_key.as_str());
+
+    // A transaction of another owner: the signer is not one of its signers.
+    let other = Keypair::new().pubkey().to_string();
+    let theirs = api.post(&write, "/v1/wallets/prepare", &json!({ "owner": other }));
+    let body = json!({ "transaction": theirs.json["transactions"][0]["transaction"], "sign_with_local_signer": true });
+    api.post_with(
+        &api.admin,
+        "/v1/transactions/submit",
+        &body,
+        Some("local-signer-3"),
+    )
+    .error(400, "signer_mismatch");
+
+    // A server without a signer.
+    let plain = Api::start();
+    let body = json!({ "transaction": unsigned, "sign_with_local_signer": true });
+    let e = plain
+        .post_with(
+            &plain.admin,
+            "/v1/transactions/submit",
+            &body,
+            Some("local-signer-4"),
+        )
+        .error(400, "invalid_input")
+        .clone();
+    assert_eq!(e["details"]["field"], "sign_with_local_signer");
+}

@@ -84,6 +84,22 @@ impl Api {
         )
     }
 
+    /// The API on the shared node with a local signer.
+    pub fn start_with_signer(signer: Keypair) -> Api {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_full(
+            &node().url,
+            RateLimit {
+                per_second: 1000.0,
+                burst: 1000.0,
+            },
+            dir,
+            None,
+            None,
+            Some(signer),
+        )
+    }
+
     fn start_in(
         url: &str,
         rate: RateLimit,
@@ -91,14 +107,27 @@ impl Api {
         database_url: Option<&str>,
         admin: Option<&str>,
     ) -> Api {
+        Self::start_full(url, rate, dir, database_url, admin, None)
+    }
+
+    fn start_full(
+        url: &str,
+        rate: RateLimit,
+        dir: tempfile::TempDir,
+        database_url: Option<&str>,
+        admin: Option<&str>,
+        signer: Option<Keypair>,
+    ) -> Api {
+        let listen: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
         let config = leash_api::Config {
             cluster: Cluster::parse(url).expect("cluster"),
             dir: dir.path().join("api"),
             database_url: database_url.map(str::to_string),
-            listen: "127.0.0.1:0".parse().expect("address"),
+            signer,
+            listen,
             rate,
         };
-        let prepared = leash_api::prepare(&config).expect("store opens");
+        let prepared = leash_api::prepare(config).expect("store opens");
         let admin = match admin {
             Some(admin) => {
                 assert!(
@@ -121,9 +150,7 @@ impl Api {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(config.listen)
-                    .await
-                    .expect("listen");
+                let listener = tokio::net::TcpListener::bind(listen).await.expect("listen");
                 addr_tx
                     .send(listener.local_addr().expect("address"))
                     .expect("send address");

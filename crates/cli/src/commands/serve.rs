@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// several instances behind a load balancer (give them the same audit key in --dir)
     #[arg(long, env = "LEASH_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// A local signer (keypair file): submit signs owner transactions with it when a request
+    /// with an admin key asks (`sign_with_local_signer`). For one's own machine
+    #[arg(long)]
+    signer: Option<PathBuf>,
     /// Requests per second each API key may make (sustained)
     #[arg(long, default_value_t = 20.0)]
     rate_limit: f64,
@@ -56,33 +60,45 @@ pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
             "--rate-limit must be above 0 and --burst at least 1".into(),
         ));
     }
+    let signer = args
+        .signer
+        .as_deref()
+        .map(leash_client::home::read_keypair)
+        .transpose()?;
+    let signer_key = signer.as_ref().map(solana_signer::Signer::pubkey);
+    let cluster = Cluster::parse(globals.url.as_deref().unwrap_or("localnet"))?;
+    let listen = args.listen;
     let config = leash_api::Config {
-        cluster: Cluster::parse(globals.url.as_deref().unwrap_or("localnet"))?,
+        cluster: cluster.clone(),
         dir: api_dir(args.dir)?,
         database_url: args.database_url,
-        listen: args.listen,
+        signer,
+        listen,
         rate: RateLimit {
             per_second: args.rate_limit,
             burst: args.burst,
         },
     };
-    let prepared = leash_api::prepare(&config).map_err(CliError::Api)?;
+    let prepared = leash_api::prepare(config).map_err(CliError::Api)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Api(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.listen)
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| CliError::Api(format!("cannot listen on {}: {e}", config.listen)))?;
+            .map_err(|e| CliError::Api(format!("cannot listen on {listen}: {e}")))?;
         let address = listener
             .local_addr()
             .map_err(|e| CliError::Api(format!("cannot read the listening address: {e}")))?;
         println!("leash serve {}", env!("CARGO_PKG_VERSION"));
         println!("API:      http://{address}");
         println!("OpenAPI:  http://{address}/openapi.json");
-        println!("Cluster:  {}", config.cluster.url);
+        println!("Cluster:  {}", cluster.url);
         println!("Store:    {}", prepared.state.store.location());
+        if let Some(key) = signer_key {
+            println!("Signer:   {key} (signs submits that ask for it, admin keys only)");
+        }
         if let Some(key) = &prepared.first_admin_key {
             println!();
             println!("First start: an admin API key was created. It is shown only this once:");
