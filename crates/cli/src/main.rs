@@ -9,6 +9,7 @@
 //! No operation logic lives here.
 
 mod bench;
+mod bench_api;
 mod commands;
 mod error;
 mod globals;
@@ -52,6 +53,9 @@ enum Command {
     Node(node::NodeArgs),
     /// Measure leash node: transactions per second and latency, plain vs session transfers
     Bench(commands::bench::BenchArgs),
+    /// Measure leash serve: requests per second and latency of a read, a preview and a prepare
+    #[command(name = "bench-api")]
+    BenchApi(commands::bench::BenchApiArgs),
     /// Program id, cluster and version
     Info,
     /// Get SOL (or a local test token) from the faucet [localnet; SOL also on devnet]
@@ -120,6 +124,7 @@ fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Node(args) => node::exec(args),
         Command::Bench(args) => commands::bench::exec(&globals, args),
+        Command::BenchApi(args) => commands::bench::exec_api(&globals, args),
         Command::Info => info::exec(&globals),
         Command::Airdrop(args) => airdrop::exec(&globals, args),
         Command::Wallet(command) => wallet::exec(&globals, command),

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::{
-    bench,
+    bench, bench_api,
     error::{CliError, CliResult},
     globals::Globals,
 };
@@ -41,6 +41,25 @@ pub fn exec(globals: &Globals, args: BenchArgs) -> CliResult<()> {
                 bench::Mode::Pipelined,
             ],
         },
+        json: globals.json,
+    })
+    .map_err(CliError::Bench)
+}
+
+#[derive(Args)]
+pub struct BenchApiArgs {
+    /// Requests per workload (read, preview, prepare)
+    #[arg(long, default_value_t = 2_000)]
+    requests: usize,
+    /// Concurrent HTTP clients, each one request at a time
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+}
+
+pub fn exec_api(globals: &Globals, args: BenchApiArgs) -> CliResult<()> {
+    bench_api::bench_api(bench_api::BenchApiArgs {
+        requests: args.requests,
+        clients: args.clients,
         json: globals.json,
     })
     .map_err(CliError::Bench)
