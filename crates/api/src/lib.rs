@@ -164,6 +164,7 @@ pub fn append_audit(
 pub fn app(state: Arc<AppState>) -> Router {
     routes::router()
         .fallback(routes::fallback)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(from_fn_with_state(state.clone(), middleware::auth))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

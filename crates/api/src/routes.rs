@@ -1230,6 +1230,16 @@ async fn audit_verify(State(state): St) -> ApiResult<Response> {
     ok(&verification)
 }
 
+/// 405 in the envelope, for a method a path does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not take this method",
+    )
+    .hint("see /openapi.json for the routes")
+}
+
 /// 404 in the envelope, for paths no route serves.
 pub async fn fallback() -> ApiError {
     ApiError::not_found("no such route").hint("see /openapi.json for the routes")

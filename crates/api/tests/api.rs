@@ -343,9 +343,12 @@ fn every_route_is_refused_without_its_scope() {
             Scope::Write => &write,
             _ => &api.admin,
         };
+        // …and reaches a handler: the router serves every route of the table.
         let r = call(&api, route.method, route.path, Some(granted));
         assert!(
-            ![401, 403].contains(&r.status),
+            ![401, 403, 405].contains(&r.status)
+                && !["not_found", "method_not_allowed"]
+                    .contains(&r.json["error"]["code"].as_str().unwrap_or("")),
             "{} {}: {}",
             route.method,
             route.path,
@@ -649,6 +652,8 @@ fn bad_input_gets_a_clear_4xx() {
     );
     big.error(413, "payload_too_large");
     api.get(&write, "/v1/nothing-here").error(404, "not_found");
+    api.get(&write, "/v1/wallets/prepare")
+        .error(405, "method_not_allowed");
     api.get(&write, &format!("/v1/wallets/{key}"))
         .error(404, "wallet_not_found");
     api.get(&write, &format!("/v1/sessions/{key}"))
