@@ -8,7 +8,7 @@ use common::*;
 use leash_program::{
     error::LeashError,
     instruction as ix,
-    state::{Session, SpendLimit, NATIVE_SOL_MINT},
+    state::{self, Session, SpendLimit, NATIVE_SOL_MINT},
 };
 use solana_keypair::Keypair;
 use solana_program::pubkey::Pubkey;
@@ -327,4 +327,36 @@ fn a_failed_execute_changes_nothing_but_the_fee() {
     );
     assert_eq!(before, after);
     assert_eq!(env.lamports(&key.pubkey()), payer_before - fee);
+}
+
+/// The largest policy the program accepts (16 programs, 8 limits) is created, used, updated and
+/// closed — on SBF, within the default 32 KiB heap (docs/program.md, "Heap").
+#[test]
+fn the_largest_policy_fits_every_instruction() {
+    let mut env = Env::new();
+    let mut largest = policy(&env);
+    largest.allowed_programs.extend(
+        (largest.allowed_programs.len()..state::MAX_ALLOWED_PROGRAMS).map(|_| Pubkey::new_unique()),
+    );
+    largest.limits.extend(
+        (largest.limits.len()..state::MAX_SPEND_LIMITS)
+            .map(|_| SpendLimit::unlimited(Pubkey::new_unique())),
+    );
+    assert_eq!(largest.allowed_programs.len(), 16);
+    assert_eq!(largest.limits.len(), 8);
+    let key = env.create_session(largest.clone());
+    assert_eq!(env.session(&key.pubkey()).policy, largest);
+    let calls = [
+        env.usdc_out(USDC),
+        env.sol_out(SOL / 100),
+        env.usdc_out(USDC),
+        env.usdc_out(USDC),
+    ];
+    assert_ok(&env.execute(&key, &calls));
+    let owner = env.owner.pubkey();
+    let session = env.session_address(&key.pubkey());
+    let update = ix::update_session(&owner, &env.wallet, &session, &owner, largest, Some(1));
+    assert_ok(&env.owner_send(&[update]));
+    let close = ix::close_session(&owner, &env.wallet, &session, &owner);
+    assert_ok(&env.owner_send(&[close]));
 }
