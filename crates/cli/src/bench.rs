@@ -287,7 +287,7 @@ fn send_loop(client: &RpcClient, work: &Work) -> Result<Vec<Duration>, String> {
     let mut latencies = Vec::with_capacity(work.count);
     let mut blockhash = client.get_latest_blockhash().map_err(|e| e.to_string())?;
     for i in 0..work.count {
-        if i % 500 == 499 {
+        if i % BLOCKHASH_EVERY == BLOCKHASH_EVERY - 1 {
             blockhash = client.get_latest_blockhash().map_err(|e| e.to_string())?;
         }
         let tx = work.transaction(i, blockhash);
@@ -316,6 +316,25 @@ fn send_loop(client: &RpcClient, work: &Work) -> Result<Vec<Duration>, String> {
         latencies.push(started.elapsed());
     }
     Ok(latencies)
+}
+
+/// Transactions sent per blockhash: the loops fetch a new one this often, well inside its
+/// 150-slot life.
+const BLOCKHASH_EVERY: usize = 500;
+
+/// Fetches a new blockhash before every [`BLOCKHASH_EVERY`]th transaction of a loop.
+async fn refresh_blockhash(
+    client: &AsyncRpcClient,
+    i: usize,
+    blockhash: &mut Hash,
+) -> Result<(), String> {
+    if i % BLOCKHASH_EVERY == BLOCKHASH_EVERY - 1 {
+        *blockhash = client
+            .get_latest_blockhash()
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// The next JSON text message from the WebSocket (pings are answered by the library).
@@ -354,12 +373,7 @@ async fn subscribe_loop(ws_url: &str, work: &Work<'_>) -> Result<Vec<Duration>, 
         .await
         .map_err(|e| e.to_string())?;
     for i in 0..work.count {
-        if i % 500 == 499 {
-            blockhash = client
-                .get_latest_blockhash()
-                .await
-                .map_err(|e| e.to_string())?;
-        }
+        refresh_blockhash(&client, i, &mut blockhash).await?;
         let tx = work.transaction(i, blockhash);
         let started = Instant::now();
         let request = json!({
@@ -418,12 +432,7 @@ async fn pipelined_loop(work: &Work<'_>) -> Result<Vec<Duration>, String> {
                 .await
                 .map_err(|e| e.to_string())?;
             for i in 0..work.count {
-                if i % 500 == 499 {
-                    blockhash = client
-                        .get_latest_blockhash()
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
+                refresh_blockhash(client, i, &mut blockhash).await?;
                 let tx = work.transaction(i, blockhash);
                 sent.lock()
                     .map_err(|_| "poisoned".to_string())?
