@@ -125,6 +125,14 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "transaction_failed".into(),
             ),
+            ErrorCode::RequestNotFound => {
+                (StatusCode::NOT_FOUND, "session_request_not_found".into())
+            }
+            ErrorCode::RequestDenied => (StatusCode::CONFLICT, "session_request_denied".into()),
+            ErrorCode::RequestApproved => (StatusCode::CONFLICT, "session_request_approved".into()),
+            ErrorCode::RequestExpired => (StatusCode::GONE, "session_request_expired".into()),
+            // A client talking to another API: never this server's own failure mode.
+            ErrorCode::Api | ErrorCode::ApiKey => (StatusCode::BAD_GATEWAY, "upstream_api".into()),
             ErrorCode::NoSession
             | ErrorCode::NoKeypair
             | ErrorCode::NoToken

@@ -51,6 +51,18 @@ pub enum ErrorCode {
     Io,
     /// A bug: something that cannot happen did.
     Internal,
+    /// The Leash API (`leash serve`) refused or failed for a reason without its own code.
+    Api,
+    /// The Leash API needs a key, does not know this one, or the key lacks the scope.
+    ApiKey,
+    /// No session request with this id (or not one this API key filed).
+    RequestNotFound,
+    /// The owner denied the session request.
+    RequestDenied,
+    /// The session request expired before the owner approved it.
+    RequestExpired,
+    /// The session request is approved already (its session exists).
+    RequestApproved,
 }
 
 impl ErrorCode {
@@ -72,6 +84,12 @@ impl ErrorCode {
             ErrorCode::TransactionFailed => "TransactionFailed",
             ErrorCode::Io => "Io",
             ErrorCode::Internal => "Internal",
+            ErrorCode::Api => "Api",
+            ErrorCode::ApiKey => "ApiKey",
+            ErrorCode::RequestNotFound => "RequestNotFound",
+            ErrorCode::RequestDenied => "RequestDenied",
+            ErrorCode::RequestExpired => "RequestExpired",
+            ErrorCode::RequestApproved => "RequestApproved",
         }
     }
 }

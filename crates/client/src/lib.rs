@@ -19,6 +19,7 @@ pub mod home;
 pub mod input;
 pub mod owner;
 mod reports;
+pub mod requests;
 
 pub use client::{short, Client, Prepared, Signed, UnsignedTransaction};
 pub use error::{Bound, ClientError, ErrorCode, Figures, Result};
@@ -26,6 +27,12 @@ pub use holder::{Action, BuiltExecute, Holder};
 pub use input::{Amount, Cluster, PolicyInput, RawInstruction, TokenRef};
 pub use owner::WalletRef;
 pub use reports::SessionView;
+pub use requests::{
+    approve_request, deny_request, list_requests, prepare_approval, request_session,
+    request_session_for, request_status, show_request, ApiEndpoint, ApiKey, PreparedApproval,
+    RequestStatus, SessionRequestFiled, SessionRequestList, SessionRequestStatus,
+    SessionRequestView,
+};
 
 use leash_sdk::session_token::SessionToken;
 use solana_keypair::Keypair;

@@ -361,7 +361,7 @@ impl fmt::Display for SessionPreview {
 }
 
 /// A registered session. `token` is there when the session key was made here.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SessionCreated {
     /// The `lsk1_` token: a secret, shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
