@@ -72,7 +72,7 @@ pub async fn auth(
             return ApiError::internal("the key store cannot be read").into_response();
         }
     };
-    if !allows(&record.scopes, needed) {
+    if !allows(&record.scopes, needed) && !route.also.is_some_and(|s| allows(&record.scopes, s)) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "scope_missing",

@@ -140,6 +140,36 @@ pub fn request_schemas() -> Map<String, Value> {
         ),
     );
     m.insert(
+        "FileSessionRequest".into(),
+        object(
+            &["wallet", "session_key", "policy", "reason"],
+            json!({
+                "wallet": string("the wallet's address"),
+                "session_key": string("the agent's session public key; its secret never leaves the agent"),
+                "policy": policy,
+                "reason": { "type": "string", "minLength": 1, "maxLength": 500, "description": "what the session is for, for the owner" },
+                "expires_in_seconds": { "type": "integer", "minimum": 1, "maximum": 604800, "description": "how long the owner has to decide (default 86400)" },
+            }),
+        ),
+    );
+    m.insert(
+        "ApproveSessionRequest".into(),
+        object(
+            &[],
+            json!({
+                "policy": { "$ref": "#/components/schemas/Policy", "description": "the owner's edit: replaces the policy asked for" },
+                "top_up": string("SOL sent to the agent's key for fees, default \"0.01\""),
+            }),
+        ),
+    );
+    m.insert(
+        "DenySessionRequest".into(),
+        object(
+            &[],
+            json!({ "note": { "type": "string", "maxLength": 500, "description": "why, for the agent" } }),
+        ),
+    );
+    m.insert(
         "Policy".into(),
         json!({
             "type": "object",
@@ -253,6 +283,35 @@ fn response_schemas() -> Map<String, Value> {
             json!({ "session": { "type": "string" }, "session_key": { "type": "string" }, "wallet": { "type": "string" }, "what": { "type": "string" }, "transaction": unsigned }),
         ),
     );
+    let request = report(
+        "A session request; status derived: approved when the session for session_key exists on chain (granted_policy is what was registered), denied (note), expired, else pending. Never a secret.",
+        json!({
+            "id": { "type": "string" },
+            "status": { "type": "string", "enum": ["pending", "approved", "denied", "expired"] },
+            "wallet": { "type": "string" },
+            "session_key": { "type": "string" },
+            "session": { "type": "string" },
+            "policy": { "type": "object", "description": "the policy asked for, normalized when filed" },
+            "policy_file": { "type": "object", "description": "the policy file as filed" },
+            "reason": { "type": "string" },
+            "created_at": { "type": "string" },
+            "expires_at": { "type": "string" },
+            "filed_by": { "type": "string" },
+            "cluster": { "type": "string" },
+            "granted_policy": { "type": "object" },
+            "session_status": { "type": "string" },
+            "denied_at": { "type": "string" },
+            "note": { "type": "string" },
+        }),
+    );
+    m.insert(
+        "SessionRequestList".into(),
+        report(
+            "",
+            json!({ "requests": { "type": "array", "items": request.clone() } }),
+        ),
+    );
+    m.insert("SessionRequest".into(), request);
     m.insert(
         "Submitted".into(),
         report(
@@ -334,6 +393,9 @@ fn operation(route: &Route) -> Value {
         parameters.push(json!({ "name": "after", "in": "query", "required": false, "schema": { "type": "integer" } }));
         parameters.push(json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }));
     }
+    if route.path == "/v1/session-requests" && route.method == "GET" {
+        parameters.push(json!({ "name": "status", "in": "query", "required": false, "schema": { "type": "string", "enum": ["pending", "approved", "denied", "expired"] } }));
+    }
     let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let mut responses = Map::new();
     responses.insert(
@@ -362,6 +424,20 @@ fn operation(route: &Route) -> Value {
             ),
         ]);
     }
+    if route.path.starts_with("/v1/session-requests/") && route.method == "POST" {
+        errors.extend([
+            (
+                "409",
+                "idempotency_in_progress, session_request_approved or session_request_denied",
+            ),
+            ("410", "session_request_expired"),
+        ]);
+    } else if route.path == "/v1/session-requests" && route.method == "POST" {
+        errors.push((
+            "409",
+            "idempotency_in_progress or too_many_pending_requests",
+        ));
+    }
     for (status, description) in errors {
         let mut e = error.clone();
         if let Some(o) = e.as_object_mut() {
@@ -376,12 +452,21 @@ fn operation(route: &Route) -> Value {
         "responses": responses,
         "x-scope": route.scope.map(|s| s.as_str()),
     });
+    if let (Some(also), Some(o)) = (route.also, op.as_object_mut()) {
+        // Also this scope, limited to what the key filed itself.
+        o.insert("x-scope-also".into(), json!(also.as_str()));
+    }
     if let Some(o) = op.as_object_mut() {
         if let Some(scope) = route.scope {
-            o.insert(
-                "security".into(),
-                json!([{ "bearer": [scope.as_str()] }, { "apiKey": [scope.as_str()] }]),
-            );
+            let mut security = vec![
+                json!({ "bearer": [scope.as_str()] }),
+                json!({ "apiKey": [scope.as_str()] }),
+            ];
+            if let Some(also) = route.also {
+                security.push(json!({ "bearer": [also.as_str()] }));
+                security.push(json!({ "apiKey": [also.as_str()] }));
+            }
+            o.insert("security".into(), Value::Array(security));
         } else {
             o.insert("security".into(), json!([]));
         }
@@ -416,7 +501,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Leash API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Owners' side of Leash session keys (DESIGN.md §8): preview → prepare (unsigned transaction + summary) → sign anywhere → submit. Scopes: reads and previews `read`, prepares and submits `write`, keys and audit `admin`.",
+            "description": "Owners' side of Leash session keys (DESIGN.md §8): preview → prepare (unsigned transaction + summary) → sign anywhere → submit. Scopes: reads and previews `read`, prepares and submits `write`, keys and audit `admin`, filing session requests `request`.",
         },
         "paths": paths,
         "components": {
@@ -508,6 +593,15 @@ mod tests {
             "SubmitRequest",
             json!({"transaction": "AA==", "sign_with_local_signer": false}),
         );
+        check::<FileSessionRequest>(
+            "FileSessionRequest",
+            json!({"wallet": key, "session_key": key, "policy": {}, "reason": "r", "expires_in_seconds": 60}),
+        );
+        check::<ApproveSessionRequest>(
+            "ApproveSessionRequest",
+            json!({"policy": {"max_uses": 1}, "top_up": "0.01"}),
+        );
+        check::<DenySessionRequest>("DenySessionRequest", json!({"note": "no"}));
         check::<CreateKeyRequest>(
             "CreateKeyRequest",
             json!({"name": "ci", "scopes": ["read"]}),

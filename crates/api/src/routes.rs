@@ -14,9 +14,14 @@ use axum::{
 };
 use leash_client::{
     input::parse_address, owner, Action, Amount, BuiltExecute, Client, PolicyInput, Prepared,
-    RawInstruction, SessionView, TokenRef, UnsignedTransaction, WalletRef,
+    RawInstruction, RequestStatus, SessionRequestList, SessionRequestView, SessionView, TokenRef,
+    UnsignedTransaction, WalletRef,
 };
-use leash_sdk::{amount::format_amount, policy::PolicyFile, state::Session};
+use leash_sdk::{
+    amount::format_amount,
+    policy::{format_time, PolicyFile, PolicySummary},
+    state::Session,
+};
 use serde::{Deserialize, Serialize};
 use solana_program::pubkey::Pubkey;
 use solana_signer::Signer;
@@ -28,7 +33,7 @@ use crate::{
     error::{ApiError, ApiResult},
     keys::{self, Scope},
     middleware::Caller,
-    store::{AuditRow, KeyRecord},
+    store::{AuditRow, KeyRecord, RequestRow},
     AppState,
 };
 
@@ -48,6 +53,9 @@ pub struct Route {
     pub response: &'static str,
     pub success: u16,
     pub idempotency_required: bool,
+    /// A key with this scope passes too, and the handler shows it only what it filed itself
+    /// (`request` keys reading their own session requests).
+    pub also: Option<Scope>,
 }
 
 const fn route(
@@ -69,12 +77,14 @@ const fn route(
         response,
         success: 200,
         idempotency_required: false,
+        also: None,
     }
 }
 
 const R: Option<Scope> = Some(Scope::Read);
 const W: Option<Scope> = Some(Scope::Write);
 const A: Option<Scope> = Some(Scope::Admin);
+const Q: Option<Scope> = Some(Scope::Request);
 
 /// Every route, once.
 pub static ROUTES: &[Route] = &[
@@ -262,6 +272,57 @@ pub static ROUTES: &[Route] = &[
             "Submitted",
         )
     },
+    Route {
+        success: 201,
+        ..route(
+            "POST",
+            "/v1/session-requests",
+            Q,
+            "file_session_request",
+            "An agent asks the owner for a session for its own key (DESIGN.md §10)",
+            Some("FileSessionRequest"),
+            "SessionRequest",
+        )
+    },
+    route(
+        "GET",
+        "/v1/session-requests",
+        R,
+        "list_session_requests",
+        "Session requests, newest first, with their derived status; `status` filters",
+        None,
+        "SessionRequestList",
+    ),
+    Route {
+        also: Q,
+        ..route(
+            "GET",
+            "/v1/session-requests/{id}",
+            R,
+            "show_session_request",
+            "One session request: pending, approved (with the policy granted), denied (with the note) or expired; a `request` key sees only its own",
+            None,
+            "SessionRequest",
+        )
+    },
+    route(
+        "POST",
+        "/v1/session-requests/{id}/approve/prepare",
+        W,
+        "prepare_approve_session_request",
+        "Approve a session request: the CreateSession for the agent's key, with the policy as asked or replaced (unsigned transaction + summary)",
+        Some("ApproveSessionRequest"),
+        "Prepared",
+    ),
+    route(
+        "POST",
+        "/v1/session-requests/{id}/deny",
+        W,
+        "deny_session_request",
+        "Deny a session request, with a note for the agent",
+        Some("DenySessionRequest"),
+        "SessionRequest",
+    ),
     route(
         "GET",
         "/v1/api-keys",
@@ -383,6 +444,16 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/sessions/{session}/simulate", post(simulate))
         .route("/v1/sessions/{session}/execute/build", post(build_execute))
         .route("/v1/transactions/submit", post(submit))
+        .route(
+            "/v1/session-requests",
+            get(list_requests).post(file_request),
+        )
+        .route("/v1/session-requests/{id}", get(show_request))
+        .route(
+            "/v1/session-requests/{id}/approve/prepare",
+            post(prepare_approve_request),
+        )
+        .route("/v1/session-requests/{id}/deny", post(deny_request))
         .route("/v1/api-keys", get(list_keys).post(create_key))
         .route("/v1/api-keys/{id}", delete(revoke_key))
         .route("/v1/audit/log", get(audit_log))
@@ -521,6 +592,46 @@ pub struct SubmitRequest {
 pub struct CreateKeyRequest {
     pub name: String,
     pub scopes: Vec<Scope>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSessionRequest {
+    pub wallet: String,
+    /// The agent's session public key; its secret never leaves the agent.
+    pub session_key: String,
+    pub policy: PolicyFile,
+    /// What the session is for, for the owner (1–500 characters).
+    pub reason: String,
+    /// How long the owner has to decide (1 s – 7 days, default 1 day).
+    #[serde(default)]
+    pub expires_in_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveSessionRequest {
+    /// The owner's edit: a full replacement of the policy asked for.
+    #[serde(default)]
+    pub policy: Option<PolicyFile>,
+    /// SOL sent to the agent's key for its fees (decimal string, default "0.01").
+    #[serde(default)]
+    pub top_up: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DenySessionRequest {
+    /// Why, for the agent (at most 500 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestQuery {
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1124,6 +1235,354 @@ async fn submit(
         signature: signature.to_string(),
         status: "confirmed",
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session requests (DESIGN.md §10). The store keeps what was asked and the owner's denial; the
+// chain says whether it was approved: the session for the request's key exists.
+
+/// Requests a key may have neither denied nor past their deadline.
+pub const OPEN_REQUESTS_PER_KEY: i64 = 20;
+/// The most requests a list shows.
+const REQUEST_LIST_LIMIT: i64 = 200;
+const DEFAULT_REQUEST_TTL_SECS: u64 = 24 * 3600;
+const MAX_REQUEST_TTL_SECS: u64 = 7 * 24 * 3600;
+
+/// A stored request with its status derived: `granted` is the session registered for its key,
+/// if any.
+fn request_view(
+    row: &RequestRow,
+    granted: Option<SessionView>,
+    now: i64,
+    cluster: &str,
+) -> ApiResult<SessionRequestView> {
+    let corrupt = |_| ApiError::internal("a stored session request cannot be read");
+    let policy_file: PolicyFile = serde_json::from_str(&row.policy_file).map_err(corrupt)?;
+    let policy: PolicySummary = serde_json::from_str(&row.policy).map_err(corrupt)?;
+    let status = if granted.is_some() {
+        RequestStatus::Approved
+    } else if row.denied_at.is_some() {
+        RequestStatus::Denied
+    } else if now >= row.expires_at {
+        RequestStatus::Expired
+    } else {
+        RequestStatus::Pending
+    };
+    let (granted_policy, session_status) = match granted {
+        Some(view) => (Some(view.policy), Some(view.status)),
+        None => (None, None),
+    };
+    Ok(SessionRequestView {
+        id: row.id.clone(),
+        status,
+        wallet: row.wallet.clone(),
+        session_key: row.session_key.clone(),
+        session: row.session.clone(),
+        policy,
+        policy_file,
+        reason: row.reason.clone(),
+        created_at: format_time(row.created_at),
+        expires_at: format_time(row.expires_at),
+        filed_by: row.filed_by.clone(),
+        cluster: cluster.to_string(),
+        granted_policy,
+        session_status,
+        denied_at: row.denied_at.map(format_time),
+        // A denial's note only: an approved request whose denial lost the race has none.
+        note: if status == RequestStatus::Denied {
+            row.note.clone()
+        } else {
+            None
+        },
+    })
+}
+
+/// Rows with their status derived from the chain.
+async fn request_views(
+    state: &Arc<AppState>,
+    rows: Vec<RequestRow>,
+) -> ApiResult<Vec<SessionRequestView>> {
+    let cluster = state.client.cluster().token_label();
+    let granted = blocking(state, None, move |c| {
+        rows.into_iter()
+            .map(|row| {
+                let session = parse_address(&row.session)?;
+                Ok((c.granted_session(&session)?, row))
+            })
+            .collect::<leash_client::Result<Vec<_>>>()
+    })
+    .await?;
+    let now = crate::store::now();
+    granted
+        .into_iter()
+        .map(|(g, row)| request_view(&row, g, now, &cluster))
+        .collect()
+}
+
+fn request_id(text: &str) -> ApiResult<String> {
+    leash_client::requests::parse_request_id(text).map_err(|e| ApiError::from_client(e, Some("id")))
+}
+
+fn request_not_found(id: &str) -> ApiError {
+    ApiError::from_client(
+        leash_client::ClientError::new(
+            leash_client::ErrorCode::RequestNotFound,
+            format!("no session request {id}"),
+        )
+        .with_hint("`leash session requests list` shows them"),
+        None,
+    )
+}
+
+/// Request `id`, its status derived; 404 if unknown.
+async fn load_request(
+    state: &Arc<AppState>,
+    id: &str,
+) -> ApiResult<(RequestRow, SessionRequestView)> {
+    let row = {
+        let id = id.to_string();
+        state.store(move |s| s.request(&id)).await
+    }
+    .map_err(|_| ApiError::internal("the request store cannot be read"))?
+    .ok_or_else(|| request_not_found(id))?;
+    let view = request_views(state, vec![row.clone()])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("a request vanished"))?;
+    Ok((row, view))
+}
+
+/// Refuses to act on a request that is no longer pending: 409 approved or denied, 410 expired.
+fn still_pending(view: &SessionRequestView) -> ApiResult<()> {
+    use leash_client::{ClientError, ErrorCode};
+    let error = match view.status {
+        RequestStatus::Pending => return Ok(()),
+        RequestStatus::Approved => ClientError::new(
+            ErrorCode::RequestApproved,
+            format!(
+                "session request {} is approved already: the session {} exists",
+                view.id, view.session
+            ),
+        )
+        .with_hint("change its policy with the session's update, or revoke it"),
+        RequestStatus::Denied => ClientError::new(
+            ErrorCode::RequestDenied,
+            format!("session request {} was denied", view.id),
+        )
+        .with_hint("the agent files a new request if it still needs a session"),
+        RequestStatus::Expired => ClientError::new(
+            ErrorCode::RequestExpired,
+            format!(
+                "session request {} expired at {} without an approval",
+                view.id, view.expires_at
+            ),
+        )
+        .with_hint("the agent files a new request if it still needs a session"),
+    };
+    Err(ApiError::from_client(error, None))
+}
+
+async fn file_request(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<FileSessionRequest>,
+) -> ApiResult<Response> {
+    let wallet = address("wallet", &request.wallet)?;
+    let session_key = address("session_key", &request.session_key)?;
+    leash_client::requests::check_reason(&request.reason)
+        .map_err(|e| ApiError::from_client(e, Some("reason")))?;
+    let ttl = request
+        .expires_in_seconds
+        .unwrap_or(DEFAULT_REQUEST_TTL_SECS);
+    if !(1..=MAX_REQUEST_TTL_SECS).contains(&ttl) {
+        return Err(ApiError::invalid(
+            "expires_in_seconds",
+            format!("expires_in_seconds must be 1–{MAX_REQUEST_TTL_SECS} (7 days)"),
+        ));
+    }
+    let policy_file = serde_json::to_string(&request.policy)
+        .map_err(|_| ApiError::internal("the policy cannot be encoded"))?;
+    let policy = policy(request.policy);
+    // The policy is checked as a preview checks it; the wallet must exist; the key must be new.
+    let (preview, exists) = blocking(&state, Some("policy"), move |c| {
+        let wallet = WalletRef::at(c, &wallet)?;
+        let preview = c.preview_session_at(&wallet, &policy, &session_key)?;
+        let session = parse_address(&preview.session)?;
+        Ok((preview, c.account(&session)?.is_some()))
+    })
+    .await?;
+    if exists {
+        return Err(ApiError::invalid(
+            "session_key",
+            format!("a session for the key {session_key} exists already"),
+        )
+        .hint("generate a new session key for each request"));
+    }
+    let mut id = [0u8; 8];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+    let now = crate::store::now();
+    let row = RequestRow {
+        id: format!(
+            "sreq_{}",
+            id.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+        filed_by: caller.0.id.clone(),
+        wallet: preview.wallet.clone(),
+        session_key: preview.session_key.clone(),
+        session: preview.session.clone(),
+        policy_file,
+        policy: serde_json::to_string(&preview.policy)
+            .map_err(|_| ApiError::internal("the policy cannot be encoded"))?,
+        reason: request.reason.clone(),
+        created_at: now,
+        expires_at: now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)),
+        denied_at: None,
+        note: None,
+    };
+    let inserted = {
+        let row = row.clone();
+        state
+            .store(move |s| s.insert_request(&row, OPEN_REQUESTS_PER_KEY))
+            .await
+    }
+    .map_err(|_| ApiError::internal("the request store cannot be written"))?;
+    if !inserted {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "too_many_pending_requests",
+            format!(
+                "this API key has {OPEN_REQUESTS_PER_KEY} session requests neither denied nor expired"
+            ),
+        )
+        .hint("wait for the owner to answer, or for requests to expire"));
+    }
+    state
+        .audit(
+            &caller.0.id,
+            "session_request.create",
+            &format!("session_request/{}", row.id),
+            serde_json::json!({
+                "wallet": row.wallet,
+                "session_key": row.session_key,
+                "session": row.session,
+                "reason": row.reason,
+                "expires_at": row.expires_at,
+            }),
+        )
+        .await?;
+    let view = request_view(&row, None, now, &state.client.cluster().token_label())?;
+    Ok(json(StatusCode::CREATED, &view))
+}
+
+async fn list_requests(
+    State(state): St,
+    query: Result<Query<RequestQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let wanted = query
+        .status
+        .as_deref()
+        .map(RequestStatus::parse)
+        .transpose()
+        .map_err(|e| ApiError::from_client(e, Some("status")))?;
+    let rows = state
+        .store(|s| s.requests(REQUEST_LIST_LIMIT))
+        .await
+        .map_err(|_| ApiError::internal("the request store cannot be read"))?;
+    let requests = request_views(&state, rows)
+        .await?
+        .into_iter()
+        .filter(|v| wanted.is_none_or(|w| v.status == w))
+        .collect();
+    ok(&SessionRequestList { requests })
+}
+
+async fn show_request(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = request_id(&id)?;
+    let (row, view) = load_request(&state, &id).await?;
+    // A `request` key reads what it filed; that another key's request exists is not its news.
+    if !keys::allows(&caller.0.scopes, Scope::Read) && row.filed_by != caller.0.id {
+        return Err(request_not_found(&id));
+    }
+    ok(&view)
+}
+
+async fn prepare_approve_request(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(request): Json<ApproveSessionRequest>,
+) -> ApiResult<Response> {
+    let id = request_id(&id)?;
+    let top_up = amount("top_up", request.top_up.as_deref().unwrap_or("0.01"))?;
+    top_up
+        .base_units(9)
+        .map_err(|e| ApiError::from_client(e, Some("top_up")))?;
+    let (_, view) = load_request(&state, &id).await?;
+    still_pending(&view)?;
+    let edited = request.policy.is_some();
+    let policy = policy(request.policy.unwrap_or(view.policy_file.clone()));
+    let wallet = address("wallet", &view.wallet)?;
+    let session_key = address("session_key", &view.session_key)?;
+    let p = blocking(&state, Some("policy"), move |c| {
+        let wallet = WalletRef::at(c, &wallet)?;
+        c.prepare_create_session_at(&wallet, &policy, &session_key, &top_up)
+    })
+    .await?;
+    let resource = format!("session_request/{id}");
+    let event = if edited {
+        "session_request.approve.prepare (policy edited)"
+    } else {
+        "session_request.approve.prepare"
+    };
+    prepared(&state, &caller, event, resource, p).await
+}
+
+async fn deny_request(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(request): Json<DenySessionRequest>,
+) -> ApiResult<Response> {
+    let id = request_id(&id)?;
+    if let Some(note) = &request.note {
+        if note.chars().count() > leash_client::requests::MAX_NOTE_CHARS
+            || note.chars().any(|c| c.is_control() && c != '\n')
+        {
+            return Err(ApiError::invalid(
+                "note",
+                "note must be at most 500 characters, without control characters",
+            ));
+        }
+    }
+    let (_, view) = load_request(&state, &id).await?;
+    still_pending(&view)?;
+    let denied = {
+        let (id, note) = (id.clone(), request.note.clone());
+        state
+            .store(move |s| s.deny_request(&id, note.as_deref()))
+            .await
+    }
+    .map_err(|_| ApiError::internal("the request store cannot be written"))?;
+    if !denied {
+        // Denied by someone else meanwhile.
+        let (_, view) = load_request(&state, &id).await?;
+        still_pending(&view)?;
+    }
+    state
+        .audit(
+            &caller.0.id,
+            "session_request.deny",
+            &format!("session_request/{id}"),
+            serde_json::json!({ "note": request.note }),
+        )
+        .await?;
+    let (_, view) = load_request(&state, &id).await?;
+    ok(&view)
 }
 
 async fn list_keys(State(state): St) -> ApiResult<Response> {

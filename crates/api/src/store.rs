@@ -17,9 +17,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 /// Numbered migrations, applied in order.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE api_keys (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
         prefix TEXT NOT NULL,
@@ -50,7 +51,27 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         entry_hash TEXT NOT NULL,
         signature TEXT NOT NULL
     );",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE session_requests (
+        id TEXT PRIMARY KEY,
+        filed_by TEXT NOT NULL,
+        wallet TEXT NOT NULL,
+        session_key TEXT NOT NULL,
+        session TEXT NOT NULL,
+        policy_file TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        denied_at BIGINT,
+        note TEXT
+    );
+    CREATE INDEX session_requests_by_key ON session_requests (filed_by, expires_at);
+    CREATE INDEX session_requests_by_time ON session_requests (created_at);",
+    ),
+];
 
 /// How long idempotency records are kept.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 3600;
@@ -109,6 +130,27 @@ pub struct AuditRow {
     pub signature: String,
 }
 
+/// A session request as stored (DESIGN.md §10): the agent's public key, never a secret. Its
+/// status is derived from this and the chain (see `routes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRow {
+    pub id: String,
+    /// The API key id that filed it.
+    pub filed_by: String,
+    pub wallet: String,
+    pub session_key: String,
+    pub session: String,
+    /// The policy file as filed (JSON text).
+    pub policy_file: String,
+    /// Its normalized summary when filed (JSON text).
+    pub policy: String,
+    pub reason: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub denied_at: Option<i64>,
+    pub note: Option<String>,
+}
+
 /// What an idempotency key holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Idempotent {
@@ -149,6 +191,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 const KEY_COLUMNS: &str = "id, name, prefix, scopes, created_at, revoked_at";
+const REQUEST_COLUMNS: &str = "id, filed_by, wallet, session_key, session, policy_file, policy, reason, created_at, expires_at, denied_at, note";
 const AUDIT_COLUMNS: &str =
     "seq, ts, actor, event_type, resource, payload, prev_hash, entry_hash, signature";
 
@@ -179,6 +222,40 @@ fn key_from_pg(r: &postgres::Row) -> Result<KeyRecord, postgres::Error> {
         scopes: split_scopes(&r.try_get::<_, String>(3)?),
         created_at: r.try_get(4)?,
         revoked_at: r.try_get(5)?,
+    })
+}
+
+fn request_from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
+    Ok(RequestRow {
+        id: r.get(0)?,
+        filed_by: r.get(1)?,
+        wallet: r.get(2)?,
+        session_key: r.get(3)?,
+        session: r.get(4)?,
+        policy_file: r.get(5)?,
+        policy: r.get(6)?,
+        reason: r.get(7)?,
+        created_at: r.get(8)?,
+        expires_at: r.get(9)?,
+        denied_at: r.get(10)?,
+        note: r.get(11)?,
+    })
+}
+
+fn request_from_pg(r: &postgres::Row) -> Result<RequestRow, postgres::Error> {
+    Ok(RequestRow {
+        id: r.try_get(0)?,
+        filed_by: r.try_get(1)?,
+        wallet: r.try_get(2)?,
+        session_key: r.try_get(3)?,
+        session: r.try_get(4)?,
+        policy_file: r.try_get(5)?,
+        policy: r.try_get(6)?,
+        reason: r.try_get(7)?,
+        created_at: r.try_get(8)?,
+        expires_at: r.try_get(9)?,
+        denied_at: r.try_get(10)?,
+        note: r.try_get(11)?,
     })
 }
 
@@ -547,6 +624,117 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Session requests.
+
+    /// Files `row`, unless `filed_by` already has `cap` requests neither denied nor past their
+    /// deadline (`Ok(false)`). Counted and inserted in one transaction, so racing requests of
+    /// one key cannot pass the cap together (across instances too).
+    pub fn insert_request(&self, row: &RequestRow, cap: i64) -> StoreResult<bool> {
+        let now = now();
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let mut conn = lock(c);
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let open: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM session_requests WHERE filed_by = ?1 AND denied_at IS NULL AND expires_at > ?2",
+                    params![row.filed_by, now],
+                    |r| r.get(0),
+                )?;
+                if open >= cap {
+                    return Ok(false);
+                }
+                tx.execute(
+                    &format!("INSERT INTO session_requests ({REQUEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                    params![row.id, row.filed_by, row.wallet, row.session_key, row.session, row.policy_file, row.policy, row.reason, row.created_at, row.expires_at, row.denied_at, row.note],
+                )?;
+                tx.commit()?;
+            }
+            Backend::Postgres(c) => {
+                let mut client = lock(c);
+                let mut tx = client.transaction()?;
+                // One filer at a time per key: the count and the insert are one step.
+                tx.execute(
+                    "SELECT pg_advisory_xact_lock(7260319, hashtext($1))",
+                    &[&row.filed_by],
+                )?;
+                let open: i64 = tx
+                    .query_one(
+                        "SELECT COUNT(*) FROM session_requests WHERE filed_by = $1 AND denied_at IS NULL AND expires_at > $2",
+                        &[&row.filed_by, &now],
+                    )?
+                    .try_get(0)?;
+                if open >= cap {
+                    return Ok(false);
+                }
+                tx.execute(
+                    &format!("INSERT INTO session_requests ({REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+                    &[&row.id, &row.filed_by, &row.wallet, &row.session_key, &row.session, &row.policy_file, &row.policy, &row.reason, &row.created_at, &row.expires_at, &row.denied_at, &row.note],
+                )?;
+                tx.commit()?;
+            }
+        }
+        Ok(true)
+    }
+
+    pub fn request(&self, id: &str) -> StoreResult<Option<RequestRow>> {
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c)
+                .query_row(
+                    &format!("SELECT {REQUEST_COLUMNS} FROM session_requests WHERE id = ?1"),
+                    [id],
+                    request_from_sqlite,
+                )
+                .optional()?,
+            Backend::Postgres(c) => lock(c)
+                .query_opt(
+                    &format!("SELECT {REQUEST_COLUMNS} FROM session_requests WHERE id = $1"),
+                    &[&id],
+                )?
+                .as_ref()
+                .map(request_from_pg)
+                .transpose()?,
+        })
+    }
+
+    /// The newest `limit` requests, newest first.
+    pub fn requests(&self, limit: i64) -> StoreResult<Vec<RequestRow>> {
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => {
+                let conn = lock(c);
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT {REQUEST_COLUMNS} FROM session_requests ORDER BY created_at DESC, id DESC LIMIT ?1"
+                ))?;
+                let rows = stmt.query_map([limit], request_from_sqlite)?;
+                rows.collect::<Result<_, _>>()?
+            }
+            Backend::Postgres(c) => lock(c)
+                .query(
+                    &format!("SELECT {REQUEST_COLUMNS} FROM session_requests ORDER BY created_at DESC, id DESC LIMIT $1"),
+                    &[&limit],
+                )?
+                .iter()
+                .map(request_from_pg)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Marks request `id` denied with `note`; `false` if it is already denied (or unknown).
+    pub fn deny_request(&self, id: &str, note: Option<&str>) -> StoreResult<bool> {
+        let n = match &self.backend {
+            Backend::Sqlite(c) => lock(c).execute(
+                "UPDATE session_requests SET denied_at = ?2, note = ?3 WHERE id = ?1 AND denied_at IS NULL",
+                params![id, now(), note],
+            )? as u64,
+            Backend::Postgres(c) => lock(c).execute(
+                "UPDATE session_requests SET denied_at = $2, note = $3 WHERE id = $1 AND denied_at IS NULL",
+                &[&id, &now(), &note],
+            )?,
+        };
+        Ok(n == 1)
     }
 
     // -----------------------------------------------------------------------------------------

@@ -328,6 +328,10 @@ fn every_route_is_refused_without_its_scope() {
             Scope::Admin => vec![&read, &write, &request],
             Scope::Request => vec![&read, &write],
         };
+        // A route open to a second scope lets its keys past (the handler limits them).
+        let under = under
+            .into_iter()
+            .filter(|k| route.also != Some(Scope::Request) || *k != request.as_str());
         for key in under {
             let r = call(&api, route.method, route.path, Some(key));
             let error = r.error(403, "scope_missing");

@@ -305,7 +305,7 @@ impl fmt::Display for RequestStatus {
 /// A session request as the API shows it. Never holds a secret: only the session's public key.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionRequestView {
-    /// `req_` + hex.
+    /// `sreq_` + hex.
     pub id: String,
     pub status: RequestStatus,
     pub wallet: String,
@@ -499,17 +499,17 @@ pub fn requests_dir() -> Result<PathBuf> {
     Ok(home::config_dir()?.join("requests"))
 }
 
-/// A request id, checked before it names a file or a URL path: `req_` + 1–64 hex digits.
+/// A request id, checked before it names a file or a URL path: `sreq_` + 1–64 hex digits.
 pub fn parse_request_id(text: &str) -> Result<String> {
     let text = text.trim();
-    let ok = text.strip_prefix("req_").is_some_and(|h| {
+    let ok = text.strip_prefix("sreq_").is_some_and(|h| {
         !h.is_empty() && h.len() <= 64 && h.bytes().all(|b| b.is_ascii_hexdigit())
     });
     if ok {
         Ok(text.to_string())
     } else {
         Err(ClientError::input(format!(
-            "{text:?} is not a session request id (req_ followed by hex digits)"
+            "{text:?} is not a session request id (sreq_ followed by hex digits)"
         )))
     }
 }
@@ -939,8 +939,15 @@ mod tests {
 
     #[test]
     fn request_ids_are_checked_before_naming_files() {
-        assert_eq!(parse_request_id(" req_00ff ").unwrap(), "req_00ff");
-        for bad in ["req_", "req_../x", "../req_00", "req_zz", "x"] {
+        assert_eq!(parse_request_id(" sreq_00ff ").unwrap(), "sreq_00ff");
+        for bad in [
+            "sreq_",
+            "sreq_../x",
+            "../sreq_00",
+            "sreq_zz",
+            "req_00ff",
+            "x",
+        ] {
             assert!(parse_request_id(bad).is_err(), "{bad}");
         }
     }
