@@ -30,7 +30,7 @@ pub use reports::SessionView;
 pub use requests::{
     approve_request, deny_request, list_requests, prepare_approval, request_session,
     request_session_for, request_status, show_request, ApiEndpoint, ApiKey, PreparedApproval,
-    RequestStatus, SessionRequestFiled, SessionRequestList, SessionRequestStatus,
+    RequestApproved, RequestStatus, SessionRequestFiled, SessionRequestList, SessionRequestStatus,
     SessionRequestView,
 };
 

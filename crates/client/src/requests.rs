@@ -298,7 +298,8 @@ impl RequestStatus {
 
 impl fmt::Display for RequestStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`: tables align it.
+        f.pad(self.as_str())
     }
 }
 
@@ -810,16 +811,55 @@ pub fn prepare_approval(
     )
 }
 
+/// What [`approve_request`] did: the session registered for the agent's key. No token: only
+/// the agent holds the key, and makes its token when it asks for the status.
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestApproved {
+    pub id: String,
+    pub approved: bool,
+    pub session: String,
+    pub session_key: String,
+    pub wallet: String,
+    /// The policy registered (as edited, if it was).
+    pub policy: PolicySummary,
+    pub signatures: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for RequestApproved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Approved request {}: session {} registered for the agent's key {}
+Wallet: {}
+{}",
+            self.id, self.session, self.session_key, self.wallet, self.policy
+        )?;
+        for signature in &self.signatures {
+            write!(
+                f,
+                "
+Signature: {signature}"
+            )?;
+        }
+        write!(
+            f,
+            "
+The agent picks it up with `leash session request-status {}`.",
+            self.id
+        )
+    }
+}
+
 /// Approves request `id`: the API prepares the `CreateSession` for the agent's key
-/// ([`prepare_approval`]), `owner` signs it here, the API submits it. The report is the
-/// session registered (without a token: only the agent holds the key).
+/// ([`prepare_approval`]), `owner` signs it here, the API submits it.
 pub fn approve_request(
     api: &ApiEndpoint,
     id: &str,
     policy: Option<&PolicyInput>,
     top_up: Option<&Amount>,
     owner: &dyn Signer,
-) -> Result<SessionCreated> {
+) -> Result<RequestApproved> {
     let prepared = prepare_approval(api, id, policy, top_up)?;
     if prepared.fee_payer != owner.pubkey().to_string() {
         return Err(ClientError::new(
@@ -832,7 +872,6 @@ pub fn approve_request(
         )
         .with_hint("pass --keypair with the wallet owner's keypair"));
     }
-    let mut report = prepared.report;
     let mut signatures = Vec::new();
     for unsigned in &prepared.transactions {
         let signed = sign_unsigned(unsigned, owner)?;
@@ -843,8 +882,17 @@ pub fn approve_request(
         )?;
         signatures.push(submitted.signature);
     }
-    report.signature = signatures.into_iter().next();
-    Ok(report)
+    let report = prepared.report;
+    Ok(RequestApproved {
+        id: parse_request_id(id)?,
+        approved: true,
+        session: report.session,
+        session_key: report.session_key,
+        wallet: report.wallet,
+        policy: report.policy,
+        signatures,
+        warnings: report.warnings,
+    })
 }
 
 fn decode_unsigned(unsigned: &UnsignedTransaction) -> Result<Transaction> {

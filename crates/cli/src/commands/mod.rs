@@ -10,6 +10,7 @@ pub mod execute;
 pub mod info;
 pub mod node;
 pub mod policy;
+pub mod requests;
 pub mod revoke;
 pub mod serve;
 pub mod session;

@@ -1,5 +1,6 @@
 //! `leash session …`: the owner's sessions (create, list, show, update, revoke, revoke-all,
-//! close, export) and the holder's (import, status).
+//! close, export) and the holder's (import, status); sessions agents ask for (request,
+//! request-status, and the owner's `requests`: see `commands::requests`).
 
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 use crate::{
-    commands::wallet::WalletName,
+    commands::{requests, wallet::WalletName},
     error::CliResult,
     globals::{holder, session_arg, Globals},
 };
@@ -75,6 +76,14 @@ pub enum SessionCommand {
     Import { token: String },
     /// Is my session registered and active; validity, slot bound, uses, nonce
     Status,
+    /// Agent: ask the wallet's owner for a session (the key is made here and stays here)
+    Request(requests::RequestArgs),
+    /// Agent: how a request stands; once approved, store its token (0600) for this user
+    #[command(name = "request-status")]
+    RequestStatus(requests::RequestStatusArgs),
+    /// Owner: the session requests agents filed (list, show, approve, deny)
+    #[command(subcommand)]
+    Requests(requests::RequestsCommand),
 }
 
 pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
@@ -185,5 +194,8 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let (client, token) = globals.session()?;
             render.report(&holder(&client, token)?.status()?)
         }
+        SessionCommand::Request(args) => requests::request(globals, args),
+        SessionCommand::RequestStatus(args) => requests::status(globals, args),
+        SessionCommand::Requests(command) => requests::exec(globals, command),
     }
 }
