@@ -789,22 +789,39 @@ async fn prepared<R: Serialize + Send + Clone + 'static>(
     resource: String,
     prepared: Prepared<R>,
 ) -> ApiResult<Response> {
+    prepared_noting(
+        state,
+        caller,
+        event,
+        resource,
+        prepared,
+        serde_json::Map::new(),
+    )
+    .await
+}
+
+/// As [`prepared`], with `extra` fields in the audit entry's payload.
+async fn prepared_noting<R: Serialize + Send + Clone + 'static>(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    event: &str,
+    resource: String,
+    prepared: Prepared<R>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<Response> {
     let summary = prepared.summary.clone();
     let fee_payer = prepared.fee_payer.to_string();
     let report = prepared.report.clone();
     let transactions = blocking(state, None, move |c| c.unsigned_transactions(&prepared)).await?;
-    state
-        .audit(
-            &caller.0.id,
-            event,
-            &resource,
-            serde_json::json!({
-                "summary": summary,
-                "fee_payer": fee_payer,
-                "transactions": transactions.len(),
-            }),
-        )
-        .await?;
+    let mut payload = serde_json::json!({
+        "summary": summary,
+        "fee_payer": fee_payer,
+        "transactions": transactions.len(),
+    });
+    if let Some(o) = payload.as_object_mut() {
+        o.extend(extra);
+    }
+    state.audit(&caller.0.id, event, &resource, payload).await?;
     ok(&PreparedAnswer {
         summary,
         fee_payer,
@@ -1533,13 +1550,18 @@ async fn prepare_approve_request(
         c.prepare_create_session_at(&wallet, &policy, &session_key, &top_up)
     })
     .await?;
-    let resource = format!("session_request/{id}");
-    let event = if edited {
-        "session_request.approve.prepare (policy edited)"
-    } else {
-        "session_request.approve.prepare"
-    };
-    prepared(&state, &caller, event, resource, p).await
+    let mut extra = serde_json::Map::new();
+    extra.insert("policy_edited".into(), serde_json::Value::Bool(edited));
+    extra.insert("session".into(), serde_json::Value::String(view.session));
+    prepared_noting(
+        &state,
+        &caller,
+        "session_request.approve.prepare",
+        format!("session_request/{id}"),
+        p,
+        extra,
+    )
+    .await
 }
 
 async fn deny_request(

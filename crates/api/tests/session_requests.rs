@@ -269,33 +269,27 @@ fn request_flows(api: &Api) {
 
     // The audit log has the filing, the approval's prepare and the denial; it verifies.
     let log = api.get(&api.admin, "/v1/audit/log");
-    let events: Vec<(String, String)> = log.json["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["event_type"].as_str().unwrap().to_string(),
-                e["resource"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    for (event, resource) in [
-        ("session_request.create", format!("session_request/{id}")),
-        (
-            "session_request.approve.prepare (policy edited)",
-            format!("session_request/{id}"),
-        ),
-        (
-            "session_request.deny",
-            format!("session_request/{denied_id}"),
-        ),
-    ] {
-        assert!(
-            events.iter().any(|(e, r)| e == event && *r == resource),
-            "{event} {resource}: {events:?}"
-        );
-    }
+    let entries = log.json["entries"].as_array().unwrap();
+    let find = |event: &str, resource: &str| -> Value {
+        let entry = entries
+            .iter()
+            .find(|e| e["event_type"] == event && e["resource"] == resource)
+            .unwrap_or_else(|| panic!("no {event} on {resource}: {entries:?}"));
+        serde_json::from_str(entry["payload"].as_str().unwrap()).unwrap()
+    };
+    let created = find("session_request.create", &format!("session_request/{id}"));
+    assert_eq!(created["reason"], "pay this week's invoices");
+    let approval = find(
+        "session_request.approve.prepare",
+        &format!("session_request/{id}"),
+    );
+    assert_eq!(approval["policy_edited"], true, "{approval}");
+    assert_eq!(approval["session"], pda.to_string());
+    let denial = find(
+        "session_request.deny",
+        &format!("session_request/{denied_id}"),
+    );
+    assert_eq!(denial["note"], "use the weekly budget session instead");
     let verified = api.get(&api.admin, "/v1/audit/verify");
     assert_eq!(verified.json["valid"], true, "{}", verified.text);
 }

@@ -639,7 +639,11 @@ pub fn request_session_for(
     let view = match filed {
         Ok(view) => view,
         Err(e) => {
-            let _ = std::fs::remove_file(&staging);
+            // Refused: no request holds this key. Unreachable mid-call: the request may exist,
+            // so the key stays (0600) rather than be lost.
+            if e.code != ErrorCode::Unreachable {
+                let _ = std::fs::remove_file(&staging);
+            }
             return Err(e);
         }
     };
