@@ -386,7 +386,13 @@ impl fmt::Display for SessionRequestList {
             "id", "status", "wallet", "expires"
         )?;
         for r in &self.requests {
-            let reason: String = r.reason.chars().take(40).collect();
+            // One line per request: a reason's newlines would break the table.
+            let reason: String = r
+                .reason
+                .chars()
+                .take(40)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
             write!(
                 f,
                 "\n{:<21} {:<9} {:<44} {:<20} {}",
