@@ -162,7 +162,17 @@ pub fn append_audit(
 
 /// The API's router over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
+    // MCP for agents on the API's cluster, with this process's session token (docs/agents.md).
+    let mcp = leash_mcp::http_service(
+        leash_mcp::LeashMcp::http(Some(state.client.cluster().clone())),
+        BODY_LIMIT,
+    );
     routes::router()
+        .route(
+            "/mcp",
+            axum::routing::post_service(mcp)
+                .layer(axum::middleware::from_fn(routes::mcp_grant)),
+        )
         .fallback(routes::fallback)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), middleware::idempotency))

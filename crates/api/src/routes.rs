@@ -56,6 +56,9 @@ pub struct Route {
     /// A key with this scope passes too, and the handler shows it only what it filed itself
     /// (`request` keys reading their own session requests).
     pub also: Option<Scope>,
+    /// In `/openapi.json`. `/mcp` is not: it speaks MCP (JSON-RPC over streamable HTTP), whose
+    /// own specification describes it, not a REST body of ours.
+    pub openapi: bool,
 }
 
 const fn route(
@@ -78,6 +81,7 @@ const fn route(
         success: 200,
         idempotency_required: false,
         also: None,
+        openapi: true,
     }
 }
 
@@ -371,6 +375,21 @@ pub static ROUTES: &[Route] = &[
         None,
         "Verification",
     ),
+    // The holder's tools for agents (DESIGN.md §10, docs/agents.md): any `read` key may
+    // connect and read; transfer, execute, multicall and revoke need `write` (checked per tool
+    // call by leash-mcp, from the grant [`mcp_grant`] gives it).
+    Route {
+        openapi: false,
+        ..route(
+            "POST",
+            "/mcp",
+            R,
+            "mcp",
+            "MCP over streamable HTTP (stateless): the session holder's tools, with the server's session token",
+            None,
+            "JsonRpc",
+        )
+    },
 ];
 
 /// The route serving `method` on a request `path`: its segments match the pattern's (a
@@ -1724,4 +1743,24 @@ pub async fn method_not_allowed() -> ApiError {
 /// 404 in the envelope, for paths no route serves.
 pub async fn fallback() -> ApiError {
     ApiError::not_found("no such route").hint("see /openapi.json for the routes")
+}
+
+/// `/mcp`: tells leash-mcp what the caller's key allows. The auth layer has already checked
+/// `read`; acting tools need `write`, which leash-mcp checks per call.
+pub async fn mcp_grant(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let grant = match request.extensions().get::<Caller>() {
+        Some(Caller(record)) if keys::allows(&record.scopes, Scope::Write) => {
+            Some(leash_mcp::Grant::Write)
+        }
+        Some(_) => Some(leash_mcp::Grant::Read),
+        // Not authenticated: leash-mcp refuses a request without a grant.
+        None => None,
+    };
+    if let Some(grant) = grant {
+        request.extensions_mut().insert(grant);
+    }
+    next.run(request).await
 }

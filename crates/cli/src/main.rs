@@ -20,7 +20,7 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    airdrop, api_key, audit, balance, execute, info, node, policy, revoke, serve, session, sign,
+    airdrop, api_key, audit, balance, execute, info, mcp, node, policy, revoke, serve, session, sign,
     simulate, tools, transfer, wallet, whoami,
 };
 use error::CliResult;
@@ -87,6 +87,8 @@ enum Command {
     /// Tools for agents
     #[command(subcommand)]
     Tools(tools::ToolsCommand),
+    /// Serve the holder's tools to AI agents over MCP (stdio), with this session token
+    Mcp,
     /// Run the HTTP API for owners and services (DESIGN.md §8) on 127.0.0.1:8787
     Serve(serve::ServeArgs),
     /// Sign an unsigned transaction (base64, from the API's prepare or execute/build) with a keypair, offline
@@ -138,6 +140,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Simulate(command) => simulate::exec(&globals, command),
         Command::Revoke => revoke::exec(&globals),
         Command::Tools(command) => tools::exec(command),
+        Command::Mcp => mcp::exec(&globals),
         Command::Serve(args) => serve::exec(&globals, args),
         Command::Sign(args) => sign::exec(&globals, args),
         Command::ApiKey(command) => api_key::exec(&globals, command),

@@ -8,6 +8,7 @@ pub mod balance;
 pub mod bench;
 pub mod execute;
 pub mod info;
+pub mod mcp;
 pub mod node;
 pub mod policy;
 pub mod requests;

@@ -1,0 +1,288 @@
+//! `leash-mcp`: the session holder's operations as MCP tools (DESIGN.md §10), for AI agents.
+//!
+//! A face of `leash-client` like the CLI and the HTTP API: each tool parses its arguments
+//! ([`tools::parse`]), calls one [`Holder`] operation on a blocking thread, and answers its
+//! report as structured content (with an output schema) plus readable text; a failure is a
+//! tool error (`isError: true`) carrying the [`ClientError`]'s code, message, hint and figures
+//! ([`render`]), so the agent can decide what to do next.
+//!
+//! Transports, both on the official Rust SDK (rmcp):
+//! - stdio ([`serve_stdio`]): `leash mcp`, for desktop agents and IDEs. The local user's
+//!   process: every tool is allowed.
+//! - streamable HTTP ([`http_service`]): `/mcp` on `leash serve`, stateless (no MCP session;
+//!   every POST stands alone, authenticated by the API's key middleware). The API tells each
+//!   request's [`Grant`]: acting tools need `write`; a request without a grant is refused.
+//!
+//! The session token is read on every call (`LEASH_TOKEN`, else the imported file), so a token
+//! imported or approved while the server runs is used from the next call on, and a missing
+//! token is a `no_session` tool error, not a failed start. The token and its secret never
+//! appear in a result, an error or a log: results come from typed reports that hold no secret,
+//! and as a last guard [`render`] withholds any answer that would contain either.
+
+pub mod render;
+pub mod tools;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use leash_client::{home, Client, ClientError, Cluster, ErrorCode, Holder};
+use leash_sdk::session_token::SessionToken;
+use rmcp::{
+    model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, Implementation,
+        InitializeResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+        ServerConfig, Tool,
+    },
+    service::RequestContext,
+    transport::streamable_http_server::{
+        session::never::NeverSessionManager, StreamableHttpServerConfig, StreamableHttpService,
+    },
+    ErrorData, RoleServer, ServerHandler, ServiceExt,
+};
+
+use crate::tools::Call;
+
+/// What an HTTP request's API key allows, as the API found it. The API inserts it into the
+/// request's extensions; [`LeashMcp`] reads it back from the HTTP parts rmcp hands each call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// `read`: status, policy, balance, simulate.
+    Read,
+    /// `write` (or `admin`): also transfer, execute, multicall, revoke.
+    Write,
+}
+
+/// Who the server answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// stdio: the local user's own process.
+    Local,
+    /// HTTP: each request's [`Grant`] decides; none means refused.
+    PerRequest,
+}
+
+/// What the server tells a client at `initialize`: the safe loop, once.
+const INSTRUCTIONS: &str = "Leash: act on a Solana wallet within the bounds of a session the \
+     owner granted (spending limits, allowed programs, expiry, max uses), enforced on chain. \
+     Safe loop: session_status (is it active, what is left) -> simulate the exact action -> \
+     transfer / execute / multicall -> check the returned used / limit. Errors carry code, \
+     message, hint and figures (e.g. 4.5 of 8 USDC used): follow the hint, do not retry a \
+     refused action unchanged. revoke when the task is done.";
+
+/// The MCP server: the tool catalog, and clients per cluster.
+#[derive(Clone)]
+pub struct LeashMcp {
+    access: Access,
+    /// `--url` (stdio) or the API's cluster (HTTP); else the token's own cluster.
+    cluster: Option<Cluster>,
+    tools: Arc<Vec<Tool>>,
+    /// One client per cluster URL: its token list is fetched once.
+    clients: Arc<Mutex<HashMap<String, Arc<Client>>>>,
+}
+
+impl LeashMcp {
+    /// For `leash mcp` (stdio): every tool allowed; `cluster` overrides the token's.
+    pub fn local(cluster: Option<Cluster>) -> LeashMcp {
+        Self::new(Access::Local, cluster)
+    }
+
+    /// For `/mcp` on `leash serve`: each request needs a [`Grant`] in its HTTP extensions.
+    pub fn http(cluster: Option<Cluster>) -> LeashMcp {
+        Self::new(Access::PerRequest, cluster)
+    }
+
+    fn new(access: Access, cluster: Option<Cluster>) -> LeashMcp {
+        LeashMcp {
+            access,
+            cluster,
+            tools: Arc::new(tools::catalog()),
+            clients: Arc::default(),
+        }
+    }
+
+    fn client(&self, cluster: Cluster) -> Arc<Client> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients
+            .entry(cluster.url.clone())
+            .or_insert_with(|| Arc::new(Client::new(cluster)))
+            .clone()
+    }
+
+    /// The request's grant: everything locally; over HTTP what the API found, else nothing.
+    fn grant(&self, context: &RequestContext<RoleServer>) -> Option<Grant> {
+        match self.access {
+            Access::Local => Some(Grant::Write),
+            Access::PerRequest => context
+                .extensions
+                .get::<http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Grant>())
+                .copied(),
+        }
+    }
+
+    /// Runs a parsed call with the current token, on this thread (a blocking one).
+    fn run(&self, call: &Call) -> render::Answer {
+        let token = match home::session_token() {
+            Ok(token) => token,
+            Err(error) => return render::Answer::failed(no_session(error), None),
+        };
+        let cluster = match &self.cluster {
+            Some(cluster) => Ok(cluster.clone()),
+            None => Cluster::parse(&token.cluster),
+        };
+        let secrets = render::Secrets::of(&token);
+        let outcome = cluster.and_then(|cluster| {
+            let client = self.client(cluster);
+            operate(&client, token, call)
+        });
+        match outcome {
+            Ok(answer) => answer.guarded(&secrets),
+            Err(error) => render::Answer::failed(error, Some(&secrets)),
+        }
+    }
+}
+
+/// A missing or unreadable token, said for an agent: what to do to get one.
+fn no_session(error: ClientError) -> ClientError {
+    if error.code != ErrorCode::NoSession {
+        return error;
+    }
+    ClientError::new(
+        ErrorCode::NoSession,
+        "no session token: this agent has no Leash session yet",
+    )
+    .with_hint(
+        "ask the wallet owner for a session token, then set LEASH_TOKEN for this server or run \
+         `leash session import <token>`; the server picks it up on the next call",
+    )
+}
+
+/// One operation through the holder: its report, structured and as text.
+fn operate(
+    client: &Client,
+    token: SessionToken,
+    call: &Call,
+) -> leash_client::Result<render::Answer> {
+    let holder = Holder::new(client, token)?;
+    match call {
+        Call::Whoami => render::Answer::report(&holder.whoami()?),
+        Call::SessionStatus => render::Answer::report(&holder.status()?),
+        Call::PolicyShow => render::Answer::report(&holder.policy()?),
+        Call::Balance(token) => render::Answer::report(&holder.balance(token.as_ref())?),
+        Call::Simulate(action) => render::Answer::report(&holder.simulate(action)?),
+        Call::Act(action) => render::Answer::report(&holder.act(action)?),
+        Call::Revoke => render::Answer::report(&holder.revoke()?),
+    }
+}
+
+impl ServerHandler for LeashMcp {
+    fn get_info(&self) -> ServerConfig {
+        InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("leash", env!("CARGO_PKG_VERSION"))
+                    .with_title("Leash session keys")
+                    .with_description(
+                        "Act on a Solana wallet within an owner's on-chain session bounds",
+                    ),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let call = match tools::parse(&request.name, request.arguments.as_ref()) {
+            Ok(Some(call)) => call,
+            // An unknown tool is the client's protocol mistake, not the agent's to read.
+            Ok(None) => {
+                return Err(ErrorData::invalid_params(
+                    format!("no tool named {:?}; tools/list has them", request.name),
+                    None,
+                ))
+            }
+            Err(error) => return Ok(render::Answer::failed(error, None).into_result().into()),
+        };
+        match (self.grant(&context), call.acts()) {
+            (Some(Grant::Write), _) | (Some(Grant::Read), false) => {}
+            (grant, _) => {
+                let error = ClientError::new(
+                    ErrorCode::InvalidInput,
+                    match grant {
+                        Some(_) => format!(
+                            "{} needs an API key with the `write` scope; this key reads only",
+                            request.name
+                        ),
+                        None => "this request carries no API key grant".to_string(),
+                    },
+                )
+                .with_hint("use an API key with the `write` scope (`leash api-key create --scope write`)");
+                return Ok(render::Answer::failed(error, None)
+                    .with_code("scope_missing")
+                    .into_result()
+                    .into());
+            }
+        }
+        let server = self.clone();
+        let answer = tokio::task::spawn_blocking(move || server.run(&call))
+            .await
+            .unwrap_or_else(|_| {
+                render::Answer::failed(
+                    ClientError::internal("the operation stopped unexpectedly"),
+                    None,
+                )
+            });
+        Ok(CallToolResult::from(answer.into_result()).into())
+    }
+}
+
+/// Serves `server` on stdin/stdout until the client closes them.
+pub async fn serve_stdio(server: LeashMcp) -> Result<(), String> {
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("the MCP handshake failed: {e}"))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| format!("the MCP server stopped: {e}"))?;
+    Ok(())
+}
+
+/// The streamable-HTTP service for `/mcp`: stateless (each POST is one JSON-RPC request
+/// answered as JSON), requests bodies up to `body_limit` bytes.
+///
+/// Host checks are off: rmcp's default allows loopback names only, against DNS rebinding,
+/// but every request here must carry an API key, which a rebinding page does not have, and
+/// `leash serve --listen` may be reached by other names.
+pub fn http_service(
+    server: LeashMcp,
+    body_limit: usize,
+) -> StreamableHttpService<LeashMcp, NeverSessionManager> {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_max_request_body_bytes(body_limit)
+        .disable_allowed_hosts();
+    StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    )
+}
