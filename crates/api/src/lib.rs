@@ -170,8 +170,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     routes::router()
         .route(
             "/mcp",
-            axum::routing::post_service(mcp)
-                .layer(axum::middleware::from_fn(routes::mcp_grant)),
+            axum::routing::post_service(mcp).layer(axum::middleware::from_fn(routes::mcp_grant)),
         )
         .fallback(routes::fallback)
         .method_not_allowed_fallback(routes::method_not_allowed)

@@ -79,7 +79,10 @@ fn the_api_survives_schemathesis() {
         .find_map(|l| l.trim().strip_prefix("Tested: "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no operation count:\n{stdout}"));
-    let documented = leash_api::routes::ROUTES.iter().filter(|r| r.openapi).count();
+    let documented = leash_api::routes::ROUTES
+        .iter()
+        .filter(|r| r.openapi)
+        .count();
     assert!(
         tested + 1 >= documented,
         "{tested} operations tested:\n{stdout}"

@@ -20,8 +20,8 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    airdrop, api_key, audit, balance, execute, info, mcp, node, policy, revoke, serve, session, sign,
-    simulate, tools, transfer, wallet, whoami,
+    airdrop, api_key, audit, balance, execute, info, mcp, node, policy, revoke, serve, session,
+    sign, simulate, tools, transfer, wallet, whoami,
 };
 use error::CliResult;
 use globals::Globals;

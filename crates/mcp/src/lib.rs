@@ -31,9 +31,8 @@ use leash_client::{home, Client, ClientError, Cluster, ErrorCode, Holder};
 use leash_sdk::session_token::SessionToken;
 use rmcp::{
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, Implementation,
-        InitializeResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
-        ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, Implementation, InitializeResult, ListToolsResult,
+        PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
     transport::streamable_http_server::{
@@ -171,7 +170,11 @@ fn operate(
         Call::SessionStatus => render::Answer::report(&holder.status()?),
         Call::PolicyShow => render::Answer::report(&holder.policy()?),
         Call::Balance(token) => render::Answer::report(&holder.balance(token.as_ref())?),
-        Call::Simulate(action) => render::Answer::report(&holder.simulate(action)?),
+        Call::Simulate(action) => {
+            let simulation = holder.simulate(action)?;
+            // A refusal's code named as the real call's error would name it.
+            Ok(render::Answer::report(&simulation)?.with_refusal(simulation.refusal()))
+        }
         Call::Act(action) => render::Answer::report(&holder.act(action)?),
         Call::Revoke => render::Answer::report(&holder.revoke()?),
     }
@@ -231,7 +234,9 @@ impl ServerHandler for LeashMcp {
                         None => "this request carries no API key grant".to_string(),
                     },
                 )
-                .with_hint("use an API key with the `write` scope (`leash api-key create --scope write`)");
+                .with_hint(
+                    "use an API key with the `write` scope (`leash api-key create --scope write`)",
+                );
                 return Ok(render::Answer::failed(error, None)
                     .with_code("scope_missing")
                     .into_result()
@@ -247,7 +252,7 @@ impl ServerHandler for LeashMcp {
                     None,
                 )
             });
-        Ok(CallToolResult::from(answer.into_result()).into())
+        Ok(answer.into_result().into())
     }
 }
 

@@ -95,8 +95,21 @@ impl Answer {
         if let Some(o) = self.structured.as_object_mut() {
             o.insert("code".into(), code.into());
         }
-        if let Some(rest) = self.text.split_once("): ").map(|(_, rest)| rest.to_string()) {
+        if let Some(rest) = self
+            .text
+            .split_once("): ")
+            .map(|(_, rest)| rest.to_string())
+        {
             self.text = format!("Error ({code}): {rest}");
+        }
+        self
+    }
+
+    /// A simulation's refusal code (`SpendingLimitExceeded` in the library's report) in the
+    /// snake_case the errors use, so an agent compares one form.
+    pub fn with_refusal(mut self, refusal: Option<ErrorCode>) -> Answer {
+        if let (Some(code), Some(o)) = (refusal, self.structured.as_object_mut()) {
+            o.insert("code".into(), snake(code).into());
         }
         self
     }
@@ -196,7 +209,10 @@ mod tests {
         assert_eq!(s["code"], "spending_limit_exceeded");
         assert_eq!(s["program_code"], 6008);
         assert_eq!(s["figures"]["over_by"], "1.5");
-        assert_eq!(s["summary"], "4.5 of 8 USDC used; this needs 5 more, 1.5 over");
+        assert_eq!(
+            s["summary"],
+            "4.5 of 8 USDC used; this needs 5 more, 1.5 over"
+        );
         let text = result.content[0].as_text().unwrap().text.clone();
         assert!(text.contains("4.5 of 8 USDC used"), "{text}");
         assert!(text.contains("hint: ask the owner"), "{text}");
@@ -215,13 +231,17 @@ mod tests {
         };
         let withheld = leaky.guarded(&secrets).into_result();
         assert_eq!(withheld.is_error, Some(true));
-        assert!(!withheld.structured_content.unwrap().to_string().contains(&token.secret));
+        assert!(!withheld
+            .structured_content
+            .unwrap()
+            .to_string()
+            .contains(&token.secret));
         let fine = Answer {
             structured: json!({"x": 1}),
             text: "fine".into(),
             is_error: false,
         };
-        assert_eq!(fine.guarded(&secrets).is_error, false);
+        assert!(!fine.guarded(&secrets).is_error);
         assert_eq!(snake(ErrorCode::NoSession), "no_session");
     }
 }

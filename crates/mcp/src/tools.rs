@@ -177,17 +177,11 @@ struct SimulateArgs {
 
 impl SimulateArgs {
     fn action(&self) -> Result<Action, ClientError> {
-        let missing = |field: &str, action: &str| {
-            ClientError::input(format!("simulate: action \"{action}\" needs \"{field}\""))
-        };
-        let stray = |fields: &[(&str, bool)], action: &str| -> Result<(), ClientError> {
-            match fields.iter().find(|(_, present)| *present) {
-                Some((field, _)) => Err(ClientError::input(format!(
-                    "simulate: \"{field}\" does not apply to action \"{action}\""
-                ))),
-                None => Ok(()),
-            }
-        };
+        let transfer_fields = [
+            ("to", self.to.is_some()),
+            ("amount", self.amount.is_some()),
+            ("token", self.token.is_some()),
+        ];
         match self.action {
             SimulatedKind::Transfer => {
                 stray(
@@ -197,7 +191,10 @@ impl SimulateArgs {
                     ],
                     "transfer",
                 )?;
-                let to = self.to.as_deref().ok_or_else(|| missing("to", "transfer"))?;
+                let to = self
+                    .to
+                    .as_deref()
+                    .ok_or_else(|| missing("to", "transfer"))?;
                 let amount = self
                     .amount
                     .as_deref()
@@ -205,7 +202,7 @@ impl SimulateArgs {
                 transfer(to, amount, self.token.as_deref())
             }
             SimulatedKind::Execute => {
-                self.no_transfer_fields("execute", &stray)?;
+                stray(&transfer_fields, "execute")?;
                 stray(&[("instructions", self.instructions.is_some())], "execute")?;
                 let ix = self
                     .instruction
@@ -214,7 +211,7 @@ impl SimulateArgs {
                 Ok(Action::Execute(instruction(ix)?))
             }
             SimulatedKind::Multicall => {
-                self.no_transfer_fields("multicall", &stray)?;
+                stray(&transfer_fields, "multicall")?;
                 stray(&[("instruction", self.instruction.is_some())], "multicall")?;
                 let ixs = self
                     .instructions
@@ -224,20 +221,19 @@ impl SimulateArgs {
             }
         }
     }
+}
 
-    fn no_transfer_fields(
-        &self,
-        action: &str,
-        stray: &dyn Fn(&[(&str, bool)], &str) -> Result<(), ClientError>,
-    ) -> Result<(), ClientError> {
-        stray(
-            &[
-                ("to", self.to.is_some()),
-                ("amount", self.amount.is_some()),
-                ("token", self.token.is_some()),
-            ],
-            action,
-        )
+fn missing(field: &str, action: &str) -> ClientError {
+    ClientError::input(format!("simulate: action \"{action}\" needs \"{field}\""))
+}
+
+/// An argument given for another action than the one simulated: refused, not ignored.
+fn stray(fields: &[(&str, bool)], action: &str) -> Result<(), ClientError> {
+    match fields.iter().find(|(_, present)| *present) {
+        Some((field, _)) => Err(ClientError::input(format!(
+            "simulate: \"{field}\" does not apply to action \"{action}\""
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -507,14 +503,21 @@ mod tests {
             ("execute", json!({"instruction": "memo"})),
             ("multicall", json!({"instructions": []})),
             ("simulate", json!({"action": "transfer", "to": TO})),
-            ("simulate", json!({"action": "execute", "to": TO, "instruction": {"program": "memo"}})),
+            (
+                "simulate",
+                json!({"action": "execute", "to": TO, "instruction": {"program": "memo"}}),
+            ),
             ("simulate", json!({"action": "burn"})),
         ];
         for (name, a) in cases {
             let e = parse(name, Some(&args(a.clone()))).unwrap_err();
             assert_eq!(e.code, leash_client::ErrorCode::InvalidInput, "{name} {a}");
         }
-        let e = parse("simulate", Some(&args(json!({"action": "transfer", "to": TO})))).unwrap_err();
+        let e = parse(
+            "simulate",
+            Some(&args(json!({"action": "transfer", "to": TO}))),
+        )
+        .unwrap_err();
         assert!(e.message.contains("amount"), "{}", e.message);
     }
 }

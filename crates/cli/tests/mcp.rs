@@ -1,0 +1,306 @@
+//! Leash's MCP server driven by a real MCP client — the official Python SDK (`mcp`, pinned in
+//! tests/mcp/requirements.txt, installed into `$HOME/.cache/leash-pyenv-mcp`) — against a real
+//! node, over both transports: `leash mcp` (stdio, the token imported in the holder's home) and
+//! `/mcp` on a real `leash serve` (streamable HTTP, API keys; the token in `LEASH_TOKEN`).
+//!
+//! tests/mcp/client.py checks the handshake, `tools/list` (schemas, annotations), the safe loop
+//! session_status → simulate → transfer, an over-limit transfer refused with its figures, a
+//! read-only key refused acting, a missing or wrong key refused, a revoked session's errors, and
+//! a server started without a token answering `no_session`. It records every message; this test
+//! then checks that neither token nor session secret appears in any of them, in the transcripts,
+//! or in what the servers printed. The transcripts are kept under the target directory
+//! (`mcp-transcripts/`) as the test's artefacts.
+//!
+//! Nothing is skipped: without python3 and its venv module the test fails with what to install.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+use common::{spawn_node, User};
+
+const POLICY: &str = r#"
+label = "mcp-agent"
+expires_in = "2h"
+max_uses = 100
+allowed_programs = ["spl-token", "system"]
+
+[[limits]]
+token = "USDC"
+per_tx = "5"
+total = "8"
+
+[[limits]]
+token = "SOL"
+total = "0.5"
+"#;
+
+/// The venv with tests/mcp/requirements.txt installed (a stamp records which requirements).
+fn python_env() -> PathBuf {
+    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
+    let venv = home.join(".cache/leash-pyenv-mcp");
+    let python = venv.join("bin/python");
+    let requirements_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/requirements.txt");
+    if !venv.join("bin/pip").exists() {
+        let _ = std::fs::remove_dir_all(&venv);
+        let out = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("python3 not found ({e}): install Python 3.11+ and python3-venv")
+            });
+        assert!(
+            out.status.success() && venv.join("bin/pip").exists(),
+            "cannot create a Python venv at {}: `apt-get install -y python3-venv`, then rerun.\n{}",
+            venv.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let requirements = std::fs::read_to_string(&requirements_path).expect("requirements.txt");
+    let stamp = venv.join("leash-requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(requirements.as_str()) {
+        let status = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements_path)
+            .env("PIP_CACHE_DIR", home.join(".cache/pip"))
+            .status()
+            .expect("pip runs");
+        assert!(
+            status.success(),
+            "pip install -r {} failed",
+            requirements_path.display()
+        );
+        std::fs::write(&stamp, &requirements).expect("write the venv stamp");
+    }
+    python
+}
+
+/// A `leash serve` child, killed when dropped.
+struct Serve {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `leash serve` in `user`'s home with `LEASH_TOKEN` set: what the agent's tools use. Its
+/// stdout and stderr go to `log`.
+fn serve(user: &User, token: &str, log: &Path) -> Serve {
+    let err = std::fs::File::create(log).expect("serve log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &user.home)
+        .env("LEASH_HOME", user.leash_home())
+        .env("LEASH_URL", &user.url)
+        .env("LEASH_TOKEN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("leash serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = String::new();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("line");
+        printed.push_str(&line);
+        if let Some(url) = line.strip_prefix("API:") {
+            break url.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    assert!(!printed.contains(token));
+    Serve { child, base }
+}
+
+fn session(owner: &User) -> (String, String) {
+    let policy = owner.home.join("policy.toml");
+    let created = owner
+        .ok(&[
+            "--json",
+            "session",
+            "create",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--top-up",
+            "0.05",
+        ])
+        .json();
+    let token = created["token"].as_str().unwrap().to_string();
+    let secret = leash_sdk::session_token::SessionToken::decode(&token)
+        .unwrap()
+        .secret;
+    (token, secret)
+}
+
+fn client(python: &Path, args: &[&str]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
+    let home = std::env::var("HOME").unwrap_or_default();
+    let out = Command::new(python)
+        .arg(&script)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .output()
+        .expect("the Python MCP client runs");
+    assert!(
+        out.status.success(),
+        "the MCP client failed ({args:?}):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret() {
+    let python = python_env();
+    let dir = tempfile::tempdir().unwrap();
+    let node = spawn_node(&dir.path().join("ledger"), 100);
+    let owner = User::new(&dir.path().join("owner"), &node.url);
+    std::fs::create_dir_all(&owner.home).unwrap();
+    std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
+    owner.ok(&["airdrop", "--amount", "10"]);
+    owner.ok(&["airdrop", "--token", "USDC", "--amount", "1000"]);
+    owner.ok(&["wallet", "create"]);
+    owner.ok(&["wallet", "deposit", "--amount", "2", "--token", "SOL"]);
+    owner.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
+    let (stdio_token, stdio_secret) = session(&owner);
+    let (http_token, http_secret) = session(&owner);
+    let to = solana_program::pubkey::Pubkey::new_unique().to_string();
+
+    // The transcripts and traffic are the test's artefacts: kept in the target directory.
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-transcripts");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let out_s = out.to_str().unwrap();
+
+    // stdio: the holder imported the token; `leash mcp` reads it from the home (no LEASH_URL:
+    // the token's cluster).
+    let holder = User::new(&dir.path().join("holder"), &node.url);
+    std::fs::create_dir_all(&holder.home).unwrap();
+    holder.ok(&["session", "import", &stdio_token]);
+    let env = serde_json::json!({
+        "HOME": holder.home,
+        "LEASH_HOME": holder.leash_home(),
+    })
+    .to_string();
+    let leash = env!("CARGO_BIN_EXE_leash");
+    client(
+        &python,
+        &[
+            "stdio", "--leash", leash, "--env", &env, "--to", &to, "--out", out_s, "--label",
+            "stdio",
+        ],
+    );
+
+    // stdio without any token: the server starts and says how to get one.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let env = serde_json::json!({"HOME": empty, "LEASH_HOME": empty.join("leash")}).to_string();
+    client(
+        &python,
+        &[
+            "stdio",
+            "--leash",
+            leash,
+            "--env",
+            &env,
+            "--to",
+            &to,
+            "--out",
+            out_s,
+            "--label",
+            "stdio-no-session",
+            "--scenario",
+            "no_session",
+        ],
+    );
+
+    // HTTP: `leash serve` with the token in LEASH_TOKEN; a write key and a read key.
+    let server = User::new(&dir.path().join("server"), &node.url);
+    std::fs::create_dir_all(&server.home).unwrap();
+    let key = |scope: &str| {
+        server
+            .ok(&[
+                "--json", "api-key", "create", "--name", scope, "--scope", scope,
+            ])
+            .json()["key"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (write_key, read_key) = (key("write"), key("read"));
+    let serve_log = out.join("serve.log");
+    let api = serve(&server, &http_token, &serve_log);
+    let url = format!("{}/mcp", api.base);
+    client(
+        &python,
+        &[
+            "http",
+            "--url",
+            &url,
+            "--key",
+            &write_key,
+            "--read-key",
+            &read_key,
+            "--to",
+            &to,
+            "--out",
+            out_s,
+            "--label",
+            "http",
+        ],
+    );
+    drop(api);
+
+    // Every message, transcript and server output, searched for the secrets.
+    let mut searched = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in [&stdio_token, &stdio_secret, &http_token, &http_secret] {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{} carries a secret",
+                path.display()
+            );
+        }
+        searched += text.len();
+    }
+    let traffic = std::fs::read_to_string(out.join("http-traffic.jsonl")).unwrap();
+    assert!(traffic.lines().count() > 30, "{traffic}");
+    assert!(searched > 10_000, "{searched} bytes searched");
+    for label in ["stdio", "http"] {
+        let transcript =
+            std::fs::read_to_string(out.join(format!("{label}-transcript.md"))).unwrap();
+        assert!(
+            transcript.ends_with("All expectations held.\n"),
+            "{transcript}"
+        );
+        println!("{transcript}");
+    }
+    println!("artefacts: {}", out.display());
+}

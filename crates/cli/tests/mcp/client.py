@@ -1,0 +1,287 @@
+"""A real MCP client (the official Python SDK, `mcp`, pinned in requirements.txt) driving Leash's
+MCP server over one transport, for crates/cli/tests/mcp.rs.
+
+    client.py stdio --leash BIN --env JSON --to ADDRESS --out DIR --label NAME [--scenario loop|no_session]
+    client.py http --url URL/mcp --key WRITE_KEY --read-key READ_KEY --to ADDRESS --out DIR --label NAME
+
+Every JSON-RPC message in both directions is recorded (DIR/NAME-traffic.jsonl) for the caller to
+search for secrets, and the loop is written for people (DIR/NAME-transcript.md). Any failed
+expectation raises, and the script exits non-zero with what differed.
+"""
+
+import argparse
+import json
+import sys
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import httpx2
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+TOOLS = {
+    "whoami": "read",
+    "balance": "read",
+    "policy_show": "read",
+    "session_status": "read",
+    "simulate": "read",
+    "transfer": "act",
+    "execute": "act",
+    "multicall": "act",
+    "revoke": "act",
+}
+
+
+class Recorder:
+    """Every message on the wire, and the transcript people read."""
+
+    def __init__(self, out: Path, label: str):
+        self.traffic = (out / f"{label}-traffic.jsonl").open("w")
+        self.transcript = (out / f"{label}-transcript.md").open("w")
+        self.label = label
+
+    def message(self, direction: str, message) -> None:
+        if isinstance(message, Exception):
+            line = {"dir": direction, "exception": repr(message)}
+        else:
+            line = {"dir": direction, "message": json.loads(message.message.model_dump_json(by_alias=True, exclude_none=True))}
+        self.traffic.write(json.dumps(line) + "\n")
+        self.traffic.flush()
+
+    def raw(self, direction: str, text: str) -> None:
+        self.traffic.write(json.dumps({"dir": direction, "raw": text}) + "\n")
+        self.traffic.flush()
+
+    def say(self, text: str) -> None:
+        self.transcript.write(text + "\n")
+        self.transcript.flush()
+
+    def call(self, name: str, arguments: dict, result) -> None:
+        args = json.dumps(arguments) if arguments else "{}"
+        status = "isError" if result.is_error else "ok"
+        text = "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
+        self.say(f"\n> tools/call {name} {args}\n< {status}")
+        for line in text.splitlines():
+            self.say(f"  | {line}")
+        if result.structured_content is not None:
+            shown = {k: v for k, v in result.structured_content.items() if k != "logs"}
+            self.say(f"  structuredContent: {json.dumps(shown, sort_keys=True)}")
+
+
+@asynccontextmanager
+async def tapped(streams, recorder: Recorder):
+    """The transport's streams with every message recorded on its way."""
+    read, write = streams
+    in_send, in_recv = anyio.create_memory_object_stream(100)
+    out_send, out_recv = anyio.create_memory_object_stream(100)
+
+    async def pump_in():
+        async with in_send:
+            async for message in read:
+                recorder.message("server->client", message)
+                await in_send.send(message)
+
+    async def pump_out():
+        async with out_recv:
+            async for message in out_recv:
+                recorder.message("client->server", message)
+                await write.send(message)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(pump_in)
+        tg.start_soon(pump_out)
+        try:
+            yield in_recv, out_send
+        finally:
+            tg.cancel_scope.cancel()
+
+
+def expect(condition: bool, what: str, detail=None) -> None:
+    if not condition:
+        raise AssertionError(f"{what}: {json.dumps(detail, default=str) if detail is not None else ''}")
+
+
+async def call(session: ClientSession, recorder: Recorder, name: str, arguments: dict | None = None):
+    result = await session.call_tool(name, arguments or {})
+    recorder.call(name, arguments or {}, result)
+    return result
+
+
+def structured(result) -> dict:
+    expect(isinstance(result.structured_content, dict), "structuredContent is an object", result.model_dump())
+    return result.structured_content
+
+
+def check_error(result, code: str) -> dict:
+    expect(result.is_error is True, f"an error ({code})", result.model_dump())
+    error = structured(result)
+    expect(error.get("code") == code, f"error code {code}", error)
+    expect(bool(error.get("message")), "the error has a message", error)
+    expect("hint" in error, "the error has a hint field", error)
+    return error
+
+
+async def handshake(session: ClientSession, recorder: Recorder) -> None:
+    init = await session.initialize()
+    recorder.say(f"> initialize\n< protocolVersion {init.protocol_version}, server {init.server_info.name} {init.server_info.version}")
+    recorder.say(f"  instructions: {init.instructions}")
+    expect(init.server_info.name == "leash", "server name", init.model_dump())
+    expect(init.capabilities.tools is not None, "tools capability", init.model_dump())
+    expect("session_status" in (init.instructions or "") and "simulate" in init.instructions, "instructions teach the safe loop", init.instructions)
+
+    listed = await session.list_tools()
+    names = {t.name for t in listed.tools}
+    expect(names == set(TOOLS), "exactly the nine tools", sorted(names))
+    recorder.say("\n> tools/list")
+    for tool in listed.tools:
+        a = tool.annotations
+        expect(a is not None, f"{tool.name} has annotations")
+        expect(tool.input_schema.get("type") == "object", f"{tool.name} input schema", tool.input_schema)
+        expect(tool.output_schema is not None and tool.output_schema.get("type") == "object", f"{tool.name} output schema", tool.output_schema)
+        if TOOLS[tool.name] == "read":
+            expect(a.read_only_hint is True, f"{tool.name} readOnlyHint", a.model_dump())
+        else:
+            expect(a.read_only_hint is False and a.destructive_hint is True, f"{tool.name} destructiveHint", a.model_dump())
+        expect("session_status" in (tool.description or "") or TOOLS[tool.name] == "read" or tool.name == "revoke", f"{tool.name} teaches the safe loop", tool.description)
+        hints = ", ".join(f"{k}={v}" for k, v in a.model_dump(by_alias=True, exclude_none=True).items() if k.endswith("Hint"))
+        required = tool.input_schema.get("required", [])
+        recorder.say(f"< {tool.name}({', '.join(tool.input_schema.get('properties', {}))}) required={required} [{hints}]")
+    transfer = next(t for t in listed.tools if t.name == "transfer")
+    expect(transfer.input_schema["required"] == ["to", "amount"], "transfer requires to and amount", transfer.input_schema)
+
+
+async def safe_loop(session: ClientSession, recorder: Recorder, to: str) -> None:
+    recorder.say("\n## The safe loop: session_status -> simulate -> transfer")
+    status = structured(await call(session, recorder, "session_status"))
+    expect(status["status"] == "active" and status["registered"] is True, "the session is active", status)
+    usdc = next(l for l in status["policy"]["limits"] if l["token"] == "USDC")
+    expect((usdc["total"], usdc["used"]) == ("8", "0"), "0 of 8 USDC used", usdc)
+
+    whoami = structured(await call(session, recorder, "whoami"))
+    expect(whoami["session"] == status["session"], "whoami names the session", whoami)
+    balance = structured(await call(session, recorder, "balance", {"token": "USDC"}))
+    held = balance["balances"][0]
+    expect(held["token"] == "USDC" and int(held["base_units"]) >= 9_000_000, "the vault holds USDC for two transfers", balance)
+
+    sim = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": to, "amount": "4.5", "token": "USDC"}))
+    expect(sim["would_succeed"] is True, "4.5 USDC would pass", sim)
+    sent = await call(session, recorder, "transfer", {"to": to, "amount": "4.5", "token": "USDC"})
+    expect(sent.is_error is not True, "the transfer succeeded", sent.model_dump())
+    acted = structured(sent)
+    expect(len(acted["signature"]) > 60 and acted["uses"] == 1, "a signature and one use", acted)
+    used = next(l for l in acted["limits"] if l["token"] == "USDC")
+    expect(used["used"] == "4.5", "4.5 of 8 USDC used after it", used)
+
+    recorder.say("\n## Over the limit: simulate says so, the transfer is refused with the figures")
+    sim = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": to, "amount": "4.5", "token": "USDC"}))
+    expect(sim["would_succeed"] is False and sim["code"] == "spending_limit_exceeded", "simulate refuses", sim)
+    expect(sim["over_by"] == {"amount": "1", "token": "USDC"}, "over by 1 USDC", sim)
+    refused = check_error(await call(session, recorder, "transfer", {"to": to, "amount": "4.5", "token": "USDC"}), "spending_limit_exceeded")
+    figures = refused.get("figures") or {}
+    expect((figures.get("used"), figures.get("limit"), figures.get("needed"), figures.get("over_by"), figures.get("bound")) == ("4.5", "8", "4.5", "1", "total"), "the figures", refused)
+    expect("4.5 of 8 USDC used" in refused.get("summary", ""), "the summary in words", refused)
+    expect(refused.get("program_code") == 6008 and "owner" in (refused.get("hint") or ""), "program code and hint", refused)
+    per_tx = check_error(await call(session, recorder, "transfer", {"to": to, "amount": "6", "token": "USDC"}), "per_tx_limit_exceeded")
+    expect((per_tx.get("figures") or {}).get("bound") == "per_transaction", "per-transaction bound", per_tx)
+    check_error(await call(session, recorder, "transfer", {"to": to, "amount": "-1"}), "invalid_input")
+    check_error(await call(session, recorder, "simulate", {"action": "transfer", "to": to}), "invalid_input")
+
+
+async def revoked(session: ClientSession, recorder: Recorder, to: str) -> None:
+    recorder.say("\n## Done: the session revokes itself, and is refused from then on")
+    gone = structured(await call(session, recorder, "revoke"))
+    expect(gone["revoked"] is True and gone.get("signature"), "revoked", gone)
+    status = structured(await call(session, recorder, "session_status"))
+    expect(status["status"] == "revoked", "status says revoked", status)
+    sim = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": to, "amount": "1", "token": "USDC"}))
+    expect(sim["would_succeed"] is False and sim["code"] == "session_revoked", "simulate says revoked", sim)
+    error = check_error(await call(session, recorder, "transfer", {"to": to, "amount": "1", "token": "USDC"}), "session_revoked")
+    expect(error["message"] == "Session revoked", "the §3.4 message", error)
+
+
+async def run_stdio(args, recorder: Recorder) -> None:
+    env = json.loads(args.env)
+    params = StdioServerParameters(command=args.leash, args=["mcp"], env=env)
+    with (Path(args.out) / f"{args.label}-server-stderr.log").open("w") as errlog:
+        async with stdio_client(params, errlog=errlog) as streams, tapped(streams, recorder) as (read, write):
+            async with ClientSession(read, write) as session:
+                recorder.say(f"# MCP over stdio: `{Path(args.leash).name} mcp` (the official Python SDK as client)\n")
+                if args.scenario == "no_session":
+                    init = await session.initialize()
+                    recorder.say(f"> initialize\n< server {init.server_info.name}: started without a token")
+                    error = check_error(await call(session, recorder, "session_status"), "no_session")
+                    expect("leash session import" in error["hint"], "the hint says how to get a token", error)
+                    check_error(await call(session, recorder, "transfer", {"to": args.to, "amount": "1"}), "no_session")
+                    return
+                await handshake(session, recorder)
+                await safe_loop(session, recorder, args.to)
+                await revoked(session, recorder, args.to)
+
+
+def http_client(key: str | None) -> httpx2.AsyncClient:
+    return create_mcp_http_client(headers={"Authorization": f"Bearer {key}"} if key else None)
+
+
+async def run_http(args, recorder: Recorder) -> None:
+    recorder.say(f"# MCP over streamable HTTP: POST /mcp on leash serve, API key in Authorization (the official Python SDK as client)\n")
+    # A missing or unknown key is refused before MCP: the API's 401 envelope.
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}}}
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    async with httpx2.AsyncClient() as raw:
+        for key, code in ((None, "missing_api_key"), ("lk_wrong", "invalid_api_key")):
+            h = dict(headers, **({"Authorization": f"Bearer {key}"} if key else {}))
+            r = await raw.post(args.url, headers=h, json=initialize)
+            body = r.json()
+            recorder.say(f"> POST /mcp initialize with {'no key' if key is None else 'a wrong key'}\n< HTTP {r.status_code} {body['error']['code']}")
+            expect(r.status_code == 401 and body["error"]["code"] == code, f"refused: {code}", body)
+            recorder.raw("server->client (HTTP body)", r.text)
+
+    # A read-only key reads but cannot act.
+    async with http_client(args.read_key) as client:
+        async with streamable_http_client(args.url, http_client=client) as streams, tapped(streams, recorder) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                recorder.say("\n## A `read` key: reads work, acting is refused")
+                status = structured(await call(session, recorder, "session_status"))
+                expect(status["status"] == "active", "read key reads", status)
+                check_error(await call(session, recorder, "transfer", {"to": args.to, "amount": "1", "token": "USDC"}), "scope_missing")
+                check_error(await call(session, recorder, "revoke"), "scope_missing")
+
+    async with http_client(args.key) as client:
+        async with streamable_http_client(args.url, http_client=client) as streams, tapped(streams, recorder) as (read, write):
+            async with ClientSession(read, write) as session:
+                recorder.say("\n## A `write` key")
+                await handshake(session, recorder)
+                await safe_loop(session, recorder, args.to)
+                await revoked(session, recorder, args.to)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("transport", choices=["stdio", "http"])
+    parser.add_argument("--leash")
+    parser.add_argument("--env", default="{}")
+    parser.add_argument("--url")
+    parser.add_argument("--key")
+    parser.add_argument("--read-key")
+    parser.add_argument("--to", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--scenario", default="loop", choices=["loop", "no_session"])
+    args = parser.parse_args()
+    recorder = Recorder(Path(args.out), args.label)
+    runner = run_stdio if args.transport == "stdio" else run_http
+    try:
+        anyio.run(runner, args, recorder)
+    except BaseException as e:  # noqa: BLE001 - report whatever stopped the client
+        recorder.say(f"\nFAILED: {e!r}")
+        raise
+    recorder.say("\nAll expectations held.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
