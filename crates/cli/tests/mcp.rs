@@ -290,6 +290,14 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
         }
         searched += text.len();
     }
+    // `leash mcp` keeps stderr quiet: nothing there at all.
+    for log in [
+        "stdio-server-stderr.log",
+        "stdio-no-session-server-stderr.log",
+    ] {
+        let text = std::fs::read_to_string(out.join(log)).unwrap();
+        assert!(text.is_empty(), "{log}: {text}");
+    }
     let traffic = std::fs::read_to_string(out.join("http-traffic.jsonl")).unwrap();
     assert!(traffic.lines().count() > 30, "{traffic}");
     assert!(searched > 10_000, "{searched} bytes searched");

@@ -238,6 +238,11 @@ async def run_http(args, recorder: Recorder) -> None:
             recorder.say(f"> POST /mcp initialize with {'no key' if key is None else 'a wrong key'}\n< HTTP {r.status_code} {body['error']['code']}")
             expect(r.status_code == 401 and body["error"]["code"] == code, f"refused: {code}", body)
             recorder.raw("server->client (HTTP body)", r.text)
+        # Stateless: no SSE stream to open, no MCP session to delete.
+        for method in ("GET", "DELETE"):
+            r = await raw.request(method, args.url, headers={"Authorization": f"Bearer {args.key}", "Accept": "text/event-stream"})
+            recorder.say(f"> {method} /mcp\n< HTTP {r.status_code}")
+            expect(r.status_code == 405, f"{method} /mcp is 405", r.text)
 
     # A read-only key reads but cannot act.
     async with http_client(args.read_key) as client:
