@@ -39,6 +39,18 @@ token = "SOL"
 total = "0.5"
 "#;
 
+/// What the owner grants an agent that asked for 5 per transaction and 8 in total.
+const NARROWER: &str = r#"
+label = "invoice-agent"
+expires_in = "1h"
+allowed_programs = ["spl-token", "system"]
+
+[[limits]]
+token = "USDC"
+per_tx = "2"
+total = "3"
+"#;
+
 /// The venv with tests/mcp/requirements.txt installed (a stamp records which requirements).
 fn python_env() -> PathBuf {
     let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
@@ -252,7 +264,7 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
             .unwrap()
             .to_string()
     };
-    let (write_key, read_key) = (key("write"), key("read"));
+    let (write_key, read_key, request_key) = (key("write"), key("read"), key("request"));
     let serve_log = out.join("serve.log");
     let api = serve(&server, &http_token, &serve_log);
     let url = format!("{}/mcp", api.base);
@@ -274,14 +286,80 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
             "http",
         ],
     );
+
+    // An agent with no session asks for one over MCP; the owner approves it narrower with the
+    // real CLI; the agent's next calls use it, within the granted bounds; a second is denied.
+    let agent = User::new(&dir.path().join("agent"), &node.url);
+    std::fs::create_dir_all(&agent.home).unwrap();
+    let narrower = owner.home.join("narrower.toml");
+    std::fs::write(&narrower, NARROWER).unwrap();
+    let wallet = leash_sdk::session_token::SessionToken::decode(&stdio_token)
+        .unwrap()
+        .wallet;
+    let agent_env = serde_json::json!({
+        "HOME": agent.home,
+        "LEASH_HOME": agent.leash_home(),
+        "LEASH_API_URL": api.base,
+        "LEASH_API_KEY": request_key,
+    })
+    .to_string();
+    let owner_env = serde_json::json!({
+        "HOME": owner.home,
+        "LEASH_HOME": owner.leash_home(),
+        "LEASH_URL": node.url,
+        "LEASH_API_URL": api.base,
+        "LEASH_API_KEY": write_key,
+    })
+    .to_string();
+    client(
+        &python,
+        &[
+            "stdio",
+            "--leash",
+            leash,
+            "--env",
+            &agent_env,
+            "--to",
+            &to,
+            "--out",
+            out_s,
+            "--label",
+            "request",
+            "--scenario",
+            "request",
+            "--wallet",
+            &wallet,
+            "--owner-env",
+            &owner_env,
+            "--narrow-policy",
+            narrower.to_str().unwrap(),
+        ],
+    );
     drop(api);
+    let granted = std::fs::read_to_string(agent.leash_home().join("session.token"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let granted_secret = leash_sdk::session_token::SessionToken::decode(&granted)
+        .unwrap()
+        .secret;
 
     // Every message, transcript and server output, searched for the secrets.
     let mut searched = 0;
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        for secret in [&stdio_token, &stdio_secret, &http_token, &http_secret] {
+        for secret in [
+            &stdio_token,
+            &stdio_secret,
+            &http_token,
+            &http_secret,
+            &granted,
+            &granted_secret,
+            &write_key,
+            &read_key,
+            &request_key,
+        ] {
             assert!(
                 !text.contains(secret.as_str()),
                 "{} carries a secret",
@@ -294,6 +372,7 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     for log in [
         "stdio-server-stderr.log",
         "stdio-no-session-server-stderr.log",
+        "request-server-stderr.log",
     ] {
         let text = std::fs::read_to_string(out.join(log)).unwrap();
         assert!(text.is_empty(), "{log}: {text}");
@@ -301,7 +380,7 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     let traffic = std::fs::read_to_string(out.join("http-traffic.jsonl")).unwrap();
     assert!(traffic.lines().count() > 30, "{traffic}");
     assert!(searched > 10_000, "{searched} bytes searched");
-    for label in ["stdio", "http"] {
+    for label in ["stdio", "http", "request"] {
         let transcript =
             std::fs::read_to_string(out.join(format!("{label}-transcript.md"))).unwrap();
         assert!(

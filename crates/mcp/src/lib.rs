@@ -13,6 +13,10 @@
 //!   every POST stands alone, authenticated by the API's key middleware). The API tells each
 //!   request's [`Grant`]: acting tools need `write`; a request without a grant is refused.
 //!
+//! `request_session` and `request_status` are `leash-client`'s agent-requested sessions through
+//! the owner's API (`LEASH_API_URL`, `LEASH_API_KEY`): an approved request's token is stored
+//! where the holder tools read it.
+//!
 //! The session token is read on every call (`LEASH_TOKEN`, else the imported file), so a token
 //! imported or approved while the server runs is used from the next call on, and a missing
 //! token is a `no_session` tool error, not a failed start. The token and its secret never
@@ -27,7 +31,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use leash_client::{home, Client, ClientError, Cluster, ErrorCode, Holder};
+use leash_client::{home, requests, ApiEndpoint, Client, ClientError, Cluster, ErrorCode, Holder};
 use leash_sdk::session_token::SessionToken;
 use rmcp::{
     model::{
@@ -123,6 +127,12 @@ impl LeashMcp {
 
     /// Runs a parsed call with the current token, on this thread (a blocking one).
     fn run(&self, call: &Call) -> render::Answer {
+        if matches!(
+            call,
+            Call::RequestSession { .. } | Call::RequestStatus { .. }
+        ) {
+            return request(call);
+        }
         let token = match home::session_token() {
             Ok(token) => token,
             Err(error) => return render::Answer::failed(no_session(error), None),
@@ -141,6 +151,56 @@ impl LeashMcp {
             Err(error) => render::Answer::failed(error, Some(&secrets)),
         }
     }
+}
+
+/// `request_session` / `request_status` through the owner's API (`LEASH_API_URL`,
+/// `LEASH_API_KEY`), as `leash session request` does.
+fn request(call: &Call) -> render::Answer {
+    // Neither the API key nor a current token may show in the answer.
+    let mut secrets = home::session_token()
+        .map(|t| render::Secrets::of(&t))
+        .unwrap_or_default();
+    if let Ok(key) = std::env::var("LEASH_API_KEY") {
+        secrets.add(key.trim());
+    }
+    let outcome = ApiEndpoint::from_env().and_then(|api| match call {
+        Call::RequestSession {
+            wallet,
+            policy,
+            reason,
+            expires_in_seconds,
+        } => {
+            let wallet = match wallet {
+                Some(wallet) => *wallet,
+                None => current_wallet()?,
+            };
+            render::Answer::report(&requests::request_session_for(
+                &api,
+                &wallet,
+                policy,
+                reason,
+                *expires_in_seconds,
+            )?)
+        }
+        Call::RequestStatus { id } => render::Answer::report(&requests::request_status(&api, id)?),
+        _ => Err(ClientError::internal("not a request call")),
+    });
+    match outcome {
+        Ok(answer) => answer.guarded(&secrets),
+        Err(error) => render::Answer::failed(error, Some(&secrets)),
+    }
+}
+
+/// The wallet of the current token, for a request that names none.
+fn current_wallet() -> leash_client::Result<solana_program::pubkey::Pubkey> {
+    let missing = || {
+        ClientError::input(
+            "request_session: no wallet given, and no current session to take it from",
+        )
+        .with_hint("pass \"wallet\": the owner's wallet address (ask the owner for it)")
+    };
+    let token = home::session_token().map_err(|_| missing())?;
+    token.wallet().map_err(|_| missing())
 }
 
 /// A missing or unreadable token, said for an agent: what to do to get one.
@@ -177,6 +237,10 @@ fn operate(
         }
         Call::Act(action) => render::Answer::report(&holder.act(action)?),
         Call::Revoke => render::Answer::report(&holder.revoke()?),
+        // Answered by `request` before a token is read.
+        Call::RequestSession { .. } | Call::RequestStatus { .. } => {
+            Err(ClientError::internal("a request call reached the holder"))
+        }
     }
 }
 

@@ -12,23 +12,23 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// The strings no answer may contain: the token as encoded and its secret key.
-pub struct Secrets {
-    token: String,
-    secret: String,
-}
+/// The strings no answer may contain: the token as encoded, its secret key, an API key.
+#[derive(Default)]
+pub struct Secrets(Vec<String>);
 
 impl Secrets {
     pub fn of(token: &SessionToken) -> Secrets {
-        Secrets {
-            token: token.encode(),
-            secret: token.secret.clone(),
-        }
+        Secrets(vec![token.encode(), token.secret.clone()])
+    }
+
+    pub fn add(&mut self, secret: &str) {
+        self.0.push(secret.to_string());
     }
 
     fn in_text(&self, text: &str) -> bool {
-        (!self.secret.is_empty() && text.contains(&self.secret))
-            || (!self.token.is_empty() && text.contains(&self.token))
+        self.0
+            .iter()
+            .any(|s| !s.is_empty() && text.contains(s.as_str()))
     }
 }
 

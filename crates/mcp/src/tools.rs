@@ -4,10 +4,13 @@
 
 use std::sync::Arc;
 
-use leash_client::{input::parse_address, Action, Amount, ClientError, RawInstruction, TokenRef};
+use leash_client::{
+    input::parse_address, Action, Amount, ClientError, PolicyInput, RawInstruction, TokenRef,
+};
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use solana_program::pubkey::Pubkey;
 
 /// The safe loop every acting tool's description repeats: agents read descriptions, not docs.
 const SAFE_LOOP: &str = "Safe loop: call session_status first (is the session active, how much \
@@ -15,7 +18,7 @@ const SAFE_LOOP: &str = "Safe loop: call session_status first (is the session ac
      hint and figures before retrying.";
 
 /// A parsed call: which operation, with its arguments as `leash-client` types.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Call {
     Whoami,
     Balance(Option<TokenRef>),
@@ -25,12 +28,27 @@ pub enum Call {
     /// `transfer`, `execute` or `multicall`.
     Act(Action),
     Revoke,
+    /// Ask the owner's API for a session (`wallet`: else the current token's wallet).
+    RequestSession {
+        wallet: Option<Pubkey>,
+        policy: PolicyInput,
+        reason: String,
+        expires_in_seconds: Option<u64>,
+    },
+    /// How a request stands; once approved its token is stored for the next calls.
+    RequestStatus {
+        id: String,
+    },
 }
 
 impl Call {
-    /// Does this call change anything on chain (and so need the `write` scope over HTTP)?
+    /// Does this call change anything — on chain, with the owner, or the stored token — and
+    /// so need the `write` scope over HTTP?
     pub fn acts(&self) -> bool {
-        matches!(self, Call::Act(_) | Call::Revoke)
+        matches!(
+            self,
+            Call::Act(_) | Call::Revoke | Call::RequestSession { .. } | Call::RequestStatus { .. }
+        )
     }
 }
 
@@ -62,6 +80,10 @@ pub fn parse(name: &str, arguments: Option<&JsonObject>) -> Result<Option<Call>,
         "execute" => Call::Act(arguments_of::<ExecuteArgs>(name, args)?.action()?),
         "multicall" => Call::Act(arguments_of::<MulticallArgs>(name, args)?.action()?),
         "simulate" => Call::Simulate(arguments_of::<SimulateArgs>(name, args)?.action()?),
+        "request_session" => arguments_of::<RequestSessionArgs>(name, args)?.call()?,
+        "request_status" => Call::RequestStatus {
+            id: arguments_of::<RequestStatusArgs>(name, args)?.id,
+        },
         _ => return Ok(None),
     };
     Ok(Some(call))
@@ -154,6 +176,46 @@ fn instructions(values: &[Value]) -> Result<Action, ClientError> {
     Ok(Action::Multicall(
         values.iter().map(instruction).collect::<Result<_, _>>()?,
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestSessionArgs {
+    wallet: Option<String>,
+    policy: Value,
+    reason: String,
+    expires_in_seconds: Option<u64>,
+}
+
+impl RequestSessionArgs {
+    fn call(self) -> Result<Call, ClientError> {
+        let wallet = self
+            .wallet
+            .as_deref()
+            .map(|w| {
+                parse_address(w).map_err(|e| ClientError::input(format!("wallet: {}", e.message)))
+            })
+            .transpose()?;
+        if !self.policy.is_object() {
+            return Err(ClientError::input(
+                "policy must be an object: the policy file as JSON (expires_in, limits, …)",
+            ));
+        }
+        // The one policy parser every face uses; the file format is JSON here.
+        let policy = PolicyInput::parse("policy", &self.policy.to_string(), true)?;
+        Ok(Call::RequestSession {
+            wallet,
+            policy,
+            reason: self.reason,
+            expires_in_seconds: self.expires_in_seconds,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestStatusArgs {
+    id: String,
 }
 
 #[derive(Deserialize)]
@@ -319,6 +381,15 @@ fn acted_schema() -> Value {
     )
 }
 
+/// A tool that changes state but destroys nothing (filing a request, storing its token).
+fn additive(title: &str, idempotent: bool) -> ToolAnnotations {
+    ToolAnnotations::with_title(title)
+        .read_only(false)
+        .destructive(false)
+        .idempotent(idempotent)
+        .open_world(true)
+}
+
 fn annotations(title: &str, read_only: bool, idempotent: bool) -> ToolAnnotations {
     // Every tool talks to a Solana cluster: an open world.
     let a = ToolAnnotations::with_title(title)
@@ -454,6 +525,47 @@ pub fn catalog() -> Vec<Tool> {
             report(json!({"session": string(), "revoked": {"type": "boolean"}, "signature": string()}), &["session", "revoked"]),
             annotations("Revoke this session", false, true),
         ),
+        tool(
+            "request_session",
+            "No session, or it ran out? Ask the wallet's owner for one: a session key is made on this machine (its secret never leaves it) and a request is filed with the owner's Leash API (LEASH_API_URL, LEASH_API_KEY with the `request` scope) with the policy you need and why. Returns a request id; the owner approves (possibly narrower), or denies. Then call request_status. Ask only for what the task needs.".into(),
+            object(json!({
+                "wallet": {"type": "string", "description": "the wallet (base-58) to act on; default: the current session's wallet"},
+                "policy": {
+                    "type": "object",
+                    "description": "the policy asked for, as a Leash policy file in JSON: expires_in (\"2h\"), max_uses, max_calls_per_tx, allowed_programs ([\"spl-token\", \"system\"]), limits ([{token, per_tx, total, period, per_period}] with decimal strings), label",
+                    "properties": {
+                        "label": string(), "expires_in": string(), "valid_after": string(), "valid_until": string(),
+                        "expiry_slot": {"type": "integer"}, "max_uses": {"type": "integer"}, "max_calls_per_tx": {"type": "integer"},
+                        "allowed_programs": {"type": "array", "items": string()},
+                        "limits": {"type": "array", "items": {"type": "object", "properties": {
+                            "token": string(), "per_tx": string(), "total": string(), "period": string(), "per_period": string()
+                        }, "required": ["token"]}}
+                    }
+                },
+                "reason": {"type": "string", "minLength": 1, "maxLength": 500, "description": "what the session is for, for the owner"},
+                "expires_in_seconds": {"type": "integer", "minimum": 1, "maximum": 604800, "description": "how long the owner has to decide (default one day)"}
+            }), &["policy", "reason"]),
+            report(json!({
+                "id": string(), "status": string(), "wallet": string(), "session_key": string(),
+                "session": string(), "expires_at": string(), "policy": policy_schema(),
+                "key_file": {"type": "string", "description": "where the key waits (0600); never sent"}
+            }), &["id", "status", "session_key"]),
+            additive("Ask the owner for a session", false),
+        ),
+        tool(
+            "request_status",
+            "How a session request stands: pending (ask again later), approved (the token is made here from the kept key and stored; every tool uses the new session from the next call, within granted_policy, which may be narrower than asked), denied (with the owner's note) or expired. Then follow the safe loop: session_status first.".into(),
+            object(json!({"id": {"type": "string", "description": "the request id (sreq_…) request_session returned"}}), &["id"]),
+            report(json!({
+                "id": string(),
+                "status": {"type": "string", "enum": ["pending", "approved", "denied", "expired"]},
+                "wallet": string(), "session": string(), "session_key": string(), "expires_at": string(),
+                "requested_policy": policy_schema(), "granted_policy": policy_schema(),
+                "note": string(), "token_file": string(),
+                "next": {"type": "string", "description": "what to do next"}
+            }), &["id", "status", "next"]),
+            additive("Session request status", true),
+        ),
     ]
 }
 
@@ -482,11 +594,23 @@ mod tests {
                 "multicall" => json!({"instructions": [{"program": "memo", "data": "aGk="}]}),
                 "simulate" => json!({"action": "transfer", "to": TO, "amount": "1"}),
                 "balance" => json!({"token": "SOL"}),
+                "request_session" => {
+                    json!({"policy": {"expires_in": "1h", "limits": [{"token": "USDC", "total": "3"}]}, "reason": "pay"})
+                }
+                "request_status" => json!({"id": "sreq_1"}),
                 _ => json!({}),
             };
             let call = parse(&tool.name, Some(&args(example))).unwrap();
             assert!(call.is_some(), "{}", tool.name);
             let read_only = tool.annotations.as_ref().unwrap().read_only_hint == Some(true);
+            if !read_only {
+                assert!(tool
+                    .annotations
+                    .as_ref()
+                    .unwrap()
+                    .destructive_hint
+                    .is_some());
+            }
             assert_eq!(call.unwrap().acts(), !read_only, "{}", tool.name);
         }
         assert_eq!(parse("nope", None).unwrap(), None);
@@ -508,10 +632,29 @@ mod tests {
                 json!({"action": "execute", "to": TO, "instruction": {"program": "memo"}}),
             ),
             ("simulate", json!({"action": "burn"})),
+            (
+                "request_session",
+                json!({"policy": "expires_in = 1", "reason": "x"}),
+            ),
+            (
+                "request_session",
+                json!({"policy": {"limits": 3}, "reason": "x"}),
+            ),
+            (
+                "request_session",
+                json!({"wallet": "w", "policy": {}, "reason": "x"}),
+            ),
+            ("request_status", json!({})),
         ];
         for (name, a) in cases {
             let e = parse(name, Some(&args(a.clone()))).unwrap_err();
-            assert_eq!(e.code, leash_client::ErrorCode::InvalidInput, "{name} {a}");
+            assert!(
+                matches!(
+                    e.code,
+                    leash_client::ErrorCode::InvalidInput | leash_client::ErrorCode::InvalidPolicy
+                ),
+                "{name} {a}: {e:?}"
+            );
         }
         let e = parse(
             "simulate",

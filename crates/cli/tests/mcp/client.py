@@ -3,6 +3,7 @@ MCP server over one transport, for crates/cli/tests/mcp.rs.
 
     client.py stdio --leash BIN --env JSON --to ADDRESS --out DIR --label NAME [--scenario loop|no_session]
     client.py http --url URL/mcp --key WRITE_KEY --read-key READ_KEY --to ADDRESS --out DIR --label NAME
+    client.py stdio … --scenario request --wallet W --owner-env JSON --narrow-policy FILE
 
 Every JSON-RPC message in both directions is recorded (DIR/NAME-traffic.jsonl) for the caller to
 search for secrets, and the loop is written for people (DIR/NAME-transcript.md). Any failed
@@ -11,6 +12,8 @@ expectation raises, and the script exits non-zero with what differed.
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +35,8 @@ TOOLS = {
     "execute": "act",
     "multicall": "act",
     "revoke": "act",
+    "request_session": "ask",
+    "request_status": "ask",
 }
 
 
@@ -134,7 +139,7 @@ async def handshake(session: ClientSession, recorder: Recorder) -> None:
 
     listed = await session.list_tools()
     names = {t.name for t in listed.tools}
-    expect(names == set(TOOLS), "exactly the nine tools", sorted(names))
+    expect(names == set(TOOLS), "exactly the eleven tools", sorted(names))
     recorder.say("\n> tools/list")
     for tool in listed.tools:
         a = tool.annotations
@@ -143,9 +148,11 @@ async def handshake(session: ClientSession, recorder: Recorder) -> None:
         expect(tool.output_schema is not None and tool.output_schema.get("type") == "object", f"{tool.name} output schema", tool.output_schema)
         if TOOLS[tool.name] == "read":
             expect(a.read_only_hint is True, f"{tool.name} readOnlyHint", a.model_dump())
+        elif TOOLS[tool.name] == "ask":
+            expect(a.read_only_hint is False and a.destructive_hint is False, f"{tool.name} changes, destroys nothing", a.model_dump())
         else:
             expect(a.read_only_hint is False and a.destructive_hint is True, f"{tool.name} destructiveHint", a.model_dump())
-        expect("session_status" in (tool.description or "") or TOOLS[tool.name] == "read" or tool.name == "revoke", f"{tool.name} teaches the safe loop", tool.description)
+        expect("session_status" in (tool.description or "") or TOOLS[tool.name] != "act" or tool.name == "revoke", f"{tool.name} teaches the safe loop", tool.description)
         hints = ", ".join(f"{k}={v}" for k, v in a.model_dump(by_alias=True, exclude_none=True).items() if k.endswith("Hint"))
         required = tool.input_schema.get("required", [])
         recorder.say(f"< {tool.name}({', '.join(tool.input_schema.get('properties', {}))}) required={required} [{hints}]")
@@ -202,6 +209,61 @@ async def revoked(session: ClientSession, recorder: Recorder, to: str) -> None:
     expect(error["message"] == "Session revoked", "the §3.4 message", error)
 
 
+def owner_cli(args, recorder: Recorder, *cli: str) -> str:
+    """The owner, at their terminal: the real `leash` binary, their own home and keys."""
+    env = dict(os.environ, **json.loads(args.owner_env))
+    done = subprocess.run([args.leash, *cli], env=env, capture_output=True, text=True, timeout=120)
+    recorder.say(f"\n$ leash {' '.join(cli)}    # the owner")
+    for line in (done.stdout + done.stderr).strip().splitlines():
+        recorder.say(f"  | {line}")
+    expect(done.returncode == 0, f"leash {' '.join(cli)}", done.stdout + done.stderr)
+    return done.stdout
+
+
+async def requested(session: ClientSession, recorder: Recorder, args) -> None:
+    recorder.say("\n## No session yet: the agent asks the owner for one")
+    check_error(await call(session, recorder, "session_status"), "no_session")
+    asked = {
+        "label": "invoice-agent",
+        "expires_in": "1h",
+        "allowed_programs": ["spl-token", "system"],
+        "limits": [{"token": "USDC", "per_tx": "5", "total": "8"}],
+    }
+    filed = structured(await call(session, recorder, "request_session", {"wallet": args.wallet, "policy": asked, "reason": "pay this week's two invoices"}))
+    expect(filed["status"] == "pending" and filed["id"].startswith("sreq_"), "filed, pending", filed)
+    pending = structured(await call(session, recorder, "request_status", {"id": filed["id"]}))
+    expect(pending["status"] == "pending", "still pending", pending)
+
+    owner_cli(args, recorder, "session", "requests", "approve", filed["id"], "--policy", args.narrow_policy, "--top-up", "0.05")
+
+    approved = structured(await call(session, recorder, "request_status", {"id": filed["id"]}))
+    expect(approved["status"] == "approved" and approved.get("token_file"), "approved, token stored", approved)
+    granted = next(l for l in approved["granted_policy"]["limits"] if l["token"] == "USDC")
+    expect((granted["per_tx"], granted["total"]) == ("2", "3"), "the narrowed policy is what was granted", granted)
+    token_file = Path(approved["token_file"])
+    expect(token_file.stat().st_mode & 0o777 == 0o600, "the token file is 0600", oct(token_file.stat().st_mode))
+
+    recorder.say("\n## The same server, no restart: the granted session, within its bounds")
+    status = structured(await call(session, recorder, "session_status"))
+    expect(status["status"] == "active" and status["session"] == approved["session"], "the new session is active", status)
+    sim = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": args.to, "amount": "2", "token": "USDC"}))
+    expect(sim["would_succeed"] is True, "2 USDC would pass", sim)
+    sent = structured(await call(session, recorder, "transfer", {"to": args.to, "amount": "2", "token": "USDC"}))
+    expect(next(l for l in sent["limits"] if l["token"] == "USDC")["used"] == "2", "2 of 3 used", sent)
+    over = check_error(await call(session, recorder, "transfer", {"to": args.to, "amount": "2", "token": "USDC"}), "spending_limit_exceeded")
+    expect("2 of 3 USDC used" in over.get("summary", ""), "refused at the granted total, not the asked one", over)
+    check_error(await call(session, recorder, "transfer", {"to": args.to, "amount": "2.5", "token": "USDC"}), "per_tx_limit_exceeded")
+
+    recorder.say("\n## A request the owner denies (no wallet given: the current session's)")
+    second = structured(await call(session, recorder, "request_session", {"policy": asked, "reason": "more invoices"}))
+    expect(second["wallet"] == args.wallet, "the current session's wallet", second)
+    owner_cli(args, recorder, "session", "requests", "deny", second["id"], "--note", "one session at a time")
+    denied = structured(await call(session, recorder, "request_status", {"id": second["id"]}))
+    expect(denied["status"] == "denied" and denied.get("note") == "one session at a time", "denied with the note", denied)
+    status = structured(await call(session, recorder, "session_status"))
+    expect(status["session"] == approved["session"], "a denial leaves the granted session in place", status)
+
+
 async def run_stdio(args, recorder: Recorder) -> None:
     env = json.loads(args.env)
     params = StdioServerParameters(command=args.leash, args=["mcp"], env=env)
@@ -217,6 +279,9 @@ async def run_stdio(args, recorder: Recorder) -> None:
                     check_error(await call(session, recorder, "transfer", {"to": args.to, "amount": "1"}), "no_session")
                     return
                 await handshake(session, recorder)
+                if args.scenario == "request":
+                    await requested(session, recorder, args)
+                    return
                 await safe_loop(session, recorder, args.to)
                 await revoked(session, recorder, args.to)
 
@@ -254,6 +319,7 @@ async def run_http(args, recorder: Recorder) -> None:
                 expect(status["status"] == "active", "read key reads", status)
                 check_error(await call(session, recorder, "transfer", {"to": args.to, "amount": "1", "token": "USDC"}), "scope_missing")
                 check_error(await call(session, recorder, "revoke"), "scope_missing")
+                check_error(await call(session, recorder, "request_status", {"id": "sreq_0000000000000000"}), "scope_missing")
 
     async with http_client(args.key) as client:
         async with streamable_http_client(args.url, http_client=client) as streams, tapped(streams, recorder) as (read, write):
@@ -275,7 +341,10 @@ def main() -> int:
     parser.add_argument("--to", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--label", required=True)
-    parser.add_argument("--scenario", default="loop", choices=["loop", "no_session"])
+    parser.add_argument("--scenario", default="loop", choices=["loop", "no_session", "request"])
+    parser.add_argument("--wallet")
+    parser.add_argument("--owner-env", default="{}")
+    parser.add_argument("--narrow-policy")
     args = parser.parse_args()
     recorder = Recorder(Path(args.out), args.label)
     runner = run_stdio if args.transport == "stdio" else run_http
