@@ -419,10 +419,25 @@ fn json_shapes() {
         "{names:?}"
     );
     assert_eq!(tools[0]["type"], "function");
+    // The MCP server's catalog, the one definition of the tools.
+    let tool = |name: &str| {
+        tools
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["function"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {names:?}"))
+            .clone()
+    };
     assert_eq!(
-        tools[4]["function"]["parameters"]["required"],
+        tool("leash_transfer")["function"]["parameters"]["required"],
         json!(["to", "amount"])
     );
+    assert_eq!(
+        tool("leash_simulate")["function"]["parameters"]["required"],
+        json!(["action"])
+    );
+    assert_eq!(names.len(), leash_mcp::tools::catalog().len());
 }
 
 #[test]

@@ -220,6 +220,16 @@ impl RawInstruction {
         Self::from_json(raw)
     }
 
+    /// One instruction as a JSON value (the MCP tools' `instruction`), named so in messages.
+    pub fn from_value(value: &serde_json::Value) -> Result<RawInstruction> {
+        let raw: JsonInstruction = serde_json::from_value(value.clone()).map_err(|e| {
+            ClientError::input(format!(
+                "instruction must be {{\"program\", \"accounts\", \"data\"}}: {e}"
+            ))
+        })?;
+        Self::from_json(raw)
+    }
+
     /// A non-empty JSON array of instructions (`multicall --calls`).
     pub fn parse_many(text: &str) -> Result<Vec<RawInstruction>> {
         let raw: Vec<JsonInstruction> = serde_json::from_str(text).map_err(|e| {

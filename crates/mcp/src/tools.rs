@@ -159,12 +159,7 @@ impl MulticallArgs {
 
 /// One instruction object, through the one parser every face uses.
 fn instruction(value: &Value) -> Result<RawInstruction, ClientError> {
-    if !value.is_object() {
-        return Err(ClientError::input(
-            "instruction must be an object {\"program\", \"accounts\", \"data\"}",
-        ));
-    }
-    RawInstruction::parse_one(&value.to_string())
+    RawInstruction::from_value(value)
 }
 
 fn instructions(values: &[Value]) -> Result<Action, ClientError> {

@@ -11,8 +11,10 @@ expectation raises, and the script exits non-zero with what differed.
 """
 
 import argparse
+import base64
 import json
 import os
+import struct
 import subprocess
 import sys
 from contextlib import asynccontextmanager
@@ -179,6 +181,8 @@ async def safe_loop(session: ClientSession, recorder: Recorder, to: str) -> None
     expect(sent.is_error is not True, "the transfer succeeded", sent.model_dump())
     acted = structured(sent)
     expect(len(acted["signature"]) > 60 and acted["uses"] == 1, "a signature and one use", acted)
+    policy = structured(await call(session, recorder, "policy_show"))
+    expect(next(l for l in policy["limits"] if l["token"] == "USDC")["used"] == "4.5", "policy_show: 4.5 / 8", policy)
     used = next(l for l in acted["limits"] if l["token"] == "USDC")
     expect(used["used"] == "4.5", "4.5 of 8 USDC used after it", used)
 
@@ -194,6 +198,24 @@ async def safe_loop(session: ClientSession, recorder: Recorder, to: str) -> None
     per_tx = check_error(await call(session, recorder, "transfer", {"to": to, "amount": "6", "token": "USDC"}), "per_tx_limit_exceeded")
     expect((per_tx.get("figures") or {}).get("bound") == "per_transaction", "per-transaction bound", per_tx)
     check_error(await call(session, recorder, "transfer", {"to": to, "amount": "-1"}), "invalid_input")
+
+    recorder.say("\n## Raw instructions: execute and multicall (System transfers out of the vault), a program the policy does not allow")
+    def system_transfer(lamports: int) -> dict:
+        data = base64.b64encode(struct.pack("<IQ", 2, lamports)).decode()
+        return {"program": "system", "accounts": [{"pubkey": "vault", "is_signer": True, "is_writable": True}, {"pubkey": to, "is_writable": True}], "data": data}
+    sim = structured(await call(session, recorder, "simulate", {"action": "execute", "instruction": system_transfer(1_000_000)}))
+    expect(sim["would_succeed"] is True, "the execute would pass", sim)
+    done = structured(await call(session, recorder, "execute", {"instruction": system_transfer(1_000_000)}))
+    expect(next(l for l in done["limits"] if l["token"] == "SOL")["used"] == "0.001", "0.001 SOL used", done)
+    sim = structured(await call(session, recorder, "simulate", {"action": "multicall", "instructions": [system_transfer(1_000_000), system_transfer(2_000_000)]}))
+    expect(sim["would_succeed"] is True, "the multicall would pass", sim)
+    done = structured(await call(session, recorder, "multicall", {"instructions": [system_transfer(1_000_000), system_transfer(2_000_000)]}))
+    expect(next(l for l in done["limits"] if l["token"] == "SOL")["used"] == "0.004", "0.004 SOL used", done)
+    memo = {"program": "memo", "data": base64.b64encode(b"hi").decode()}
+    check_error(await call(session, recorder, "execute", {"instruction": memo}), "program_not_allowed")
+    check_error(await call(session, recorder, "execute", {"instruction": {"program": "system", "data": "%%"}}), "invalid_input")
+    shape = check_error(await call(session, recorder, "multicall", {"instructions": [{"program": "system", "accounts": "vault"}]}), "invalid_input")
+    expect(shape["message"].startswith("instruction must be"), "the argument is named as the tool names it", shape)
     check_error(await call(session, recorder, "simulate", {"action": "transfer", "to": to}), "invalid_input")
 
 
