@@ -22,6 +22,7 @@ from pathlib import Path
 
 import anyio
 import httpx2
+from mcp.client import Client
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
@@ -106,12 +107,33 @@ async def tapped(streams, recorder: Recorder):
             tg.cancel_scope.cancel()
 
 
+@asynccontextmanager
+async def tapped_transport(inner, recorder: Recorder):
+    """A transport for the SDK's high-level `Client`, recorded like the others."""
+    async with inner as streams, tapped(streams, recorder) as recorded:
+        yield recorded
+
+
+async def modern(transport, recorder: Recorder, to: str) -> None:
+    """The SDK's default `Client` (mode "auto"): `server/discover`, then the stateless
+    2026-07-28 protocol, every request carrying its own version and capabilities."""
+    async with Client(transport) as client:
+        recorder.say(f"\n## The SDK's default Client: protocol {client.protocol_version} (no initialize)")
+        expect(client.protocol_version == "2026-07-28", "the modern protocol", client.protocol_version)
+        listed = await client.list_tools()
+        expect(len(listed.tools) == len(TOOLS), "the same tools", [t.name for t in listed.tools])
+        status = structured(await call(client, recorder, "session_status"))
+        expect(status["status"] == "active", "active", status)
+        sent = structured(await call(client, recorder, "transfer", {"to": to, "amount": "0.5", "token": "USDC"}))
+        expect(next(l for l in sent["limits"] if l["token"] == "USDC")["used"] == "5", "5 of 8 used", sent)
+
+
 def expect(condition: bool, what: str, detail=None) -> None:
     if not condition:
         raise AssertionError(f"{what}: {json.dumps(detail, default=str) if detail is not None else ''}")
 
 
-async def call(session: ClientSession, recorder: Recorder, name: str, arguments: dict | None = None):
+async def call(session, recorder: Recorder, name: str, arguments: dict | None = None):
     result = await session.call_tool(name, arguments or {})
     recorder.call(name, arguments or {}, result)
     return result
@@ -305,6 +327,10 @@ async def run_stdio(args, recorder: Recorder) -> None:
                     await requested(session, recorder, args)
                     return
                 await safe_loop(session, recorder, args.to)
+        await modern(tapped_transport(stdio_client(params, errlog=errlog), recorder), recorder, args.to)
+        async with stdio_client(params, errlog=errlog) as streams, tapped(streams, recorder) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
                 await revoked(session, recorder, args.to)
 
 
@@ -349,6 +375,8 @@ async def run_http(args, recorder: Recorder) -> None:
                 recorder.say("\n## A `write` key")
                 await handshake(session, recorder)
                 await safe_loop(session, recorder, args.to)
+                async with http_client(args.key) as modern_http:
+                    await modern(tapped_transport(streamable_http_client(args.url, http_client=modern_http), recorder), recorder, args.to)
                 await revoked(session, recorder, args.to)
 
 
