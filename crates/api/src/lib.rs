@@ -163,8 +163,29 @@ pub fn append_audit(
 /// The API's router over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
     // MCP for agents on the API's cluster, with this process's session token (docs/agents.md).
+    // Every acting call that runs is audited as `mcp.<tool>` by the key that made it.
+    let audited = state.clone();
+    let hook: leash_mcp::AuditHook = Arc::new(move |acted: leash_mcp::Acted| {
+        let state = audited.clone();
+        Box::pin(async move {
+            let resource = match &acted.session {
+                Some(session) => format!("session/{session}"),
+                None => "mcp".to_string(),
+            };
+            let payload = serde_json::json!({
+                "tool": acted.tool,
+                "arguments": acted.arguments,
+                "outcome": acted.outcome,
+            });
+            let actor = acted.actor.as_deref().unwrap_or("unknown");
+            // A failed write is logged by `audit`; the call itself has already run.
+            let _ = state
+                .audit(actor, &format!("mcp.{}", acted.tool), &resource, payload)
+                .await;
+        })
+    });
     let mcp = leash_mcp::http_service(
-        leash_mcp::LeashMcp::http(Some(state.client.cluster().clone())),
+        leash_mcp::LeashMcp::http(Some(state.client.cluster().clone())).with_audit(hook),
         BODY_LIMIT,
     );
     routes::router()

@@ -1745,22 +1745,23 @@ pub async fn fallback() -> ApiError {
     ApiError::not_found("no such route").hint("see /openapi.json for the routes")
 }
 
-/// `/mcp`: tells leash-mcp what the caller's key allows. The auth layer has already checked
-/// `read`; acting tools need `write`, which leash-mcp checks per call.
+/// `/mcp`: tells leash-mcp what the caller's key allows and who it is (for the audit log). The
+/// auth layer has already checked `read`; acting tools need `write`, which leash-mcp checks per
+/// call.
 pub async fn mcp_grant(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let grant = match request.extensions().get::<Caller>() {
-        Some(Caller(record)) if keys::allows(&record.scopes, Scope::Write) => {
-            Some(leash_mcp::Grant::Write)
-        }
-        Some(_) => Some(leash_mcp::Grant::Read),
-        // Not authenticated: leash-mcp refuses a request without a grant.
-        None => None,
-    };
-    if let Some(grant) = grant {
+    let caller = request.extensions().get::<Caller>().map(|c| c.0.clone());
+    // Not authenticated: no grant, which leash-mcp refuses.
+    if let Some(record) = caller {
+        let grant = if keys::allows(&record.scopes, Scope::Write) {
+            leash_mcp::Grant::Write
+        } else {
+            leash_mcp::Grant::Read
+        };
         request.extensions_mut().insert(grant);
+        request.extensions_mut().insert(leash_mcp::Actor(record.id));
     }
     next.run(request).await
 }

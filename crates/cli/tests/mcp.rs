@@ -254,17 +254,20 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     // HTTP: `leash serve` with the token in LEASH_TOKEN; a write key and a read key.
     let server = User::new(&dir.path().join("server"), &node.url);
     std::fs::create_dir_all(&server.home).unwrap();
+    // (key, id) of a new key with `scope`.
     let key = |scope: &str| {
-        server
+        let created = server
             .ok(&[
                 "--json", "api-key", "create", "--name", scope, "--scope", scope,
             ])
-            .json()["key"]
-            .as_str()
-            .unwrap()
-            .to_string()
+            .json();
+        (
+            created["key"].as_str().unwrap().to_string(),
+            created["id"].as_str().unwrap().to_string(),
+        )
     };
-    let (write_key, read_key, request_key) = (key("write"), key("read"), key("request"));
+    let ((write_key, write_id), (read_key, read_id)) = (key("write"), key("read"));
+    let ((request_key, _), (admin_key, _)) = (key("request"), key("admin"));
     let serve_log = out.join("serve.log");
     let api = serve(&server, &http_token, &serve_log);
     let url = format!("{}/mcp", api.base);
@@ -286,6 +289,62 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
             "http",
         ],
     );
+
+    // What ran over /mcp is in the API's audit log, by the key that ran it; what a `read` key
+    // was refused never ran, and is not. The chain still verifies.
+    let http = reqwest::blocking::Client::new();
+    let log: serde_json::Value = http
+        .get(format!("{}/v1/audit/log", api.base))
+        .bearer_auth(&admin_key)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let mcp: Vec<(String, String, serde_json::Value)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"].as_str().unwrap().starts_with("mcp."))
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap().to_string(),
+                e["actor"].as_str().unwrap().to_string(),
+                serde_json::from_str(e["payload"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        mcp.iter()
+            .all(|(_, actor, _)| *actor == write_id && *actor != read_id),
+        "{mcp:?}"
+    );
+    let sent = |ok: bool| {
+        mcp.iter()
+            .filter(|(event, _, p)| event == "mcp.transfer" && p["outcome"]["ok"] == ok)
+            .count()
+    };
+    // 4.5 and 0.5 USDC sent; 4.5 over the total, 6 over per-transaction, 1 after the revoke.
+    assert_eq!((sent(true), sent(false)), (2, 3), "{mcp:?}");
+    assert!(mcp.iter().any(|(event, _, p)| event == "mcp.transfer"
+        && p["outcome"]["code"] == "spending_limit_exceeded"
+        && p["arguments"]["amount"] == "4.5"));
+    assert!(mcp
+        .iter()
+        .any(|(event, _, p)| event == "mcp.revoke" && p["outcome"]["signature"].is_string()));
+    for tool in ["mcp.execute", "mcp.multicall"] {
+        assert!(
+            mcp.iter().any(|(event, _, _)| event == tool),
+            "{tool}: {mcp:?}"
+        );
+    }
+    let verified: serde_json::Value = http
+        .get(format!("{}/v1/audit/verify", api.base))
+        .bearer_auth(&admin_key)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(verified["valid"], true, "{verified}");
 
     // An agent with no session asks for one over MCP; the owner approves it narrower with the
     // real CLI; the agent's next calls use it, within the granted bounds; a second is denied.
@@ -359,6 +418,7 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
             &write_key,
             &read_key,
             &request_key,
+            &admin_key,
         ] {
             assert!(
                 !text.contains(secret.as_str()),

@@ -57,6 +57,30 @@ pub enum Grant {
     Write,
 }
 
+/// Who made an HTTP request: the API key's id, for the audit log. Inserted by the API beside
+/// the [`Grant`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+/// An acting call that ran (transfer, execute, multicall, revoke, a session request), for the
+/// API's audit log. Never a secret: the arguments are addresses, amounts and instructions; the
+/// outcome is the signature or the error code.
+#[derive(Clone, Debug)]
+pub struct Acted {
+    pub actor: Option<String>,
+    pub tool: String,
+    /// The session acted through, when a token was there.
+    pub session: Option<String>,
+    pub arguments: serde_json::Value,
+    /// `{"ok": true, "signature": …}` or `{"ok": false, "code": …}`.
+    pub outcome: serde_json::Value,
+}
+
+/// What the API does with an [`Acted`] (appends it to its audit log).
+pub type AuditHook = Arc<
+    dyn Fn(Acted) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync,
+>;
+
 /// Who the server answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Access {
@@ -83,6 +107,8 @@ pub struct LeashMcp {
     tools: Arc<Vec<Tool>>,
     /// One client per cluster URL: its token list is fetched once.
     clients: Arc<Mutex<HashMap<String, Arc<Client>>>>,
+    /// HTTP: every acting call that ran goes to the API's audit log.
+    audit: Option<AuditHook>,
 }
 
 impl LeashMcp {
@@ -102,7 +128,14 @@ impl LeashMcp {
             cluster,
             tools: Arc::new(tools::catalog()),
             clients: Arc::default(),
+            audit: None,
         }
+    }
+
+    /// Reports every acting call that ran to `hook` (the API's audit log).
+    pub fn with_audit(mut self, hook: AuditHook) -> LeashMcp {
+        self.audit = Some(hook);
+        self
     }
 
     fn client(&self, cluster: Cluster) -> Arc<Client> {
@@ -125,18 +158,20 @@ impl LeashMcp {
         }
     }
 
-    /// Runs a parsed call with the current token, on this thread (a blocking one).
-    fn run(&self, call: &Call) -> render::Answer {
+    /// Runs a parsed call with the current token, on this thread (a blocking one); the answer
+    /// and the session it acted through.
+    fn run(&self, call: &Call) -> (render::Answer, Option<String>) {
         if matches!(
             call,
             Call::RequestSession { .. } | Call::RequestStatus { .. }
         ) {
-            return request(call);
+            return (request(call), None);
         }
         let token = match home::session_token() {
             Ok(token) => token,
-            Err(error) => return render::Answer::failed(no_session(error), None),
+            Err(error) => return (render::Answer::failed(no_session(error), None), None),
         };
+        let session = Some(token.session.clone());
         let cluster = match &self.cluster {
             Some(cluster) => Ok(cluster.clone()),
             None => Cluster::parse(&token.cluster),
@@ -146,10 +181,11 @@ impl LeashMcp {
             let client = self.client(cluster);
             operate(&client, token, call)
         });
-        match outcome {
+        let answer = match outcome {
             Ok(answer) => answer.guarded(&secrets),
             Err(error) => render::Answer::failed(error, Some(&secrets)),
-        }
+        };
+        (answer, session)
     }
 }
 
@@ -308,14 +344,28 @@ impl ServerHandler for LeashMcp {
             }
         }
         let server = self.clone();
-        let answer = tokio::task::spawn_blocking(move || server.run(&call))
+        let acts = call.acts();
+        let (answer, session) = tokio::task::spawn_blocking(move || server.run(&call))
             .await
             .unwrap_or_else(|_| {
-                render::Answer::failed(
-                    ClientError::internal("the operation stopped unexpectedly"),
-                    None,
-                )
+                let error = ClientError::internal("the operation stopped unexpectedly");
+                (render::Answer::failed(error, None), None)
             });
+        if let (Some(audit), true) = (&self.audit, acts) {
+            let actor = context
+                .extensions
+                .get::<http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Actor>())
+                .map(|a| a.0.clone());
+            audit(Acted {
+                actor,
+                tool: request.name.to_string(),
+                session,
+                arguments: serde_json::Value::Object(request.arguments.unwrap_or_default()),
+                outcome: answer.outcome(),
+            })
+            .await;
+        }
         Ok(answer.into_result().into())
     }
 }

@@ -127,6 +127,22 @@ impl Answer {
         self
     }
 
+    /// For the audit log: the signature (or request id and status) of what ran, or the error's
+    /// code.
+    pub fn outcome(&self) -> Value {
+        if self.is_error {
+            json!({ "ok": false, "code": self.structured["code"] })
+        } else {
+            let mut o = json!({ "ok": true });
+            for field in ["signature", "id", "status"] {
+                if let Some(v) = self.structured.get(field) {
+                    o[field] = v.clone();
+                }
+            }
+            o
+        }
+    }
+
     pub fn into_result(self) -> CallToolResult {
         let mut result = if self.is_error {
             CallToolResult::error(vec![ContentBlock::text(self.text)])
