@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod body;
+pub mod dashboard;
 pub mod error;
 pub mod keys;
 pub mod middleware;

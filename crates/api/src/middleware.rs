@@ -14,6 +14,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 use crate::{
+    dashboard,
     error::ApiError,
     keys::{allows, hash_key},
     routes::{route_for, Route},
@@ -46,30 +47,49 @@ pub async fn auth(
     let Some(needed) = route.scope else {
         return next.run(request).await;
     };
-    let Some(key) = api_key(request.headers()) else {
-        return ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing_api_key",
-            "this route needs an API key",
-        )
-        .hint("send `Authorization: Bearer lk_…` or `X-Api-Key: lk_…`; `leash api-key create` makes one")
-        .into_response();
-    };
-    let hash = hash_key(key);
-    let record = match state.store(move |s| s.key_by_hash(&hash)).await {
-        Ok(Some(record)) => record,
-        Ok(None) => {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_api_key",
-                "the API key is unknown or revoked",
-            )
-            .hint("`leash api-key list` shows the live keys")
-            .into_response()
+    // A key header wins; else the dashboard's sign-in cookie (DESIGN.md §9), which must bring
+    // the CSRF token on changes.
+    let record = match api_key(request.headers()) {
+        Some(key) => {
+            let hash = hash_key(key);
+            match state.store(move |s| s.key_by_hash(&hash)).await {
+                Ok(Some(record)) => record,
+                Ok(None) => {
+                    return ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_api_key",
+                        "the API key is unknown or revoked",
+                    )
+                    .hint("`leash api-key list` shows the live keys")
+                    .into_response()
+                }
+                Err(e) => {
+                    eprintln!("leash serve: {} {e}", crate::request_id::current());
+                    return ApiError::internal("the key store cannot be read").into_response();
+                }
+            }
         }
-        Err(e) => {
-            eprintln!("leash serve: {} {e}", crate::request_id::current());
-            return ApiError::internal("the key store cannot be read").into_response();
+        None => {
+            let Some(cookie) = dashboard::cookie(request.headers()) else {
+                return ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing_api_key",
+                    "this route needs an API key",
+                )
+                .hint("send `Authorization: Bearer lk_…` or `X-Api-Key: lk_…`; `leash api-key create` makes one")
+                .into_response();
+            };
+            match dashboard::authenticate(&state, request.method(), request.headers(), &cookie)
+                .await
+            {
+                Ok(record) => {
+                    request
+                        .extensions_mut()
+                        .insert(dashboard::CookieAuth(cookie));
+                    record
+                }
+                Err(refused) => return refused,
+            }
         }
     };
     if !allows(&record.scopes, needed) && !route.also.is_some_and(|s| allows(&record.scopes, s)) {

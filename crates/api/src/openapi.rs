@@ -153,6 +153,16 @@ pub fn request_schemas() -> Map<String, Value> {
         ),
     );
     m.insert(
+        "AirdropRequest".into(),
+        object(
+            &["to", "amount"],
+            json!({
+                "to": string("who receives the SOL (base58)"),
+                "amount": string("decimal SOL, more than 0 and at most 100"),
+            }),
+        ),
+    );
+    m.insert(
         "ApproveSessionRequest".into(),
         object(
             &[],
@@ -167,6 +177,13 @@ pub fn request_schemas() -> Map<String, Value> {
         object(
             &[],
             json!({ "note": { "type": "string", "maxLength": 500, "description": "why, for the agent" } }),
+        ),
+    );
+    m.insert(
+        "SignInRequest".into(),
+        object(
+            &["api_key"],
+            json!({ "api_key": string("an API key (lk_…) with the read scope or more; only its hash is looked up") }),
         ),
     );
     m.insert(
@@ -352,6 +369,46 @@ fn response_schemas() -> Map<String, Value> {
         ),
     );
     m.insert(
+        "SessionActivity".into(),
+        report(
+            "",
+            json!({ "session": { "type": "string" }, "events": { "type": "array", "items": report("kind: session_created, session_used (uses, nonce, outflows), session_updated, session_revoked (by), session_closed", json!({
+                "kind": { "type": "string" }, "signature": { "type": "string" }, "slot": { "type": "integer" }, "block_time": { "type": ["integer", "null"] },
+                "uses": { "type": "integer" }, "nonce": { "type": "integer" }, "by": { "type": "string" },
+                "outflows": { "type": "array", "items": report("", json!({ "token": { "type": "string" }, "mint": { "type": "string" }, "amount": { "type": "string" } })) },
+            })) } }),
+        ),
+    );
+    m.insert(
+        "Airdropped".into(),
+        report(
+            "",
+            json!({ "signature": { "type": "string" }, "to": { "type": "string" }, "amount": { "type": "string" }, "token": { "type": "string" } }),
+        ),
+    );
+    m.insert(
+        "DashboardSession".into(),
+        report(
+            "The signed-in key (never the key itself), the CSRF token for cookie-authenticated changes, and what this server offers",
+            json!({
+                "key": report("", json!({ "id": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "scopes": { "type": "array", "items": { "type": "string" } } })),
+                "csrf_token": { "type": ["string", "null"] },
+                "expires_at": { "type": ["integer", "null"] },
+                "program_id": { "type": "string" },
+                "cluster": { "type": "string" },
+                "cluster_url": { "type": "string" },
+                "token_cluster": { "type": "string" },
+                "signer": { "type": ["string", "null"] },
+                "airdrop": { "type": "boolean" },
+                "version": { "type": "string" },
+            }),
+        ),
+    );
+    m.insert(
+        "SignedOut".into(),
+        report("", json!({ "signed_out": { "type": "boolean" } })),
+    );
+    m.insert(
         "Error".into(),
         json!({
             "type": "object",
@@ -406,6 +463,12 @@ fn operation(route: &Route) -> Value {
         }),
     );
     let mut errors: Vec<(&str, &str)> = vec![("400", "invalid input, the field named")];
+    if route.operation_id == "dashboard_sign_in" {
+        errors.extend([
+            ("401", "invalid_api_key"),
+            ("403", "scope_missing (the key cannot read)"),
+        ]);
+    }
     if route.scope.is_some() {
         errors.extend([
             ("401", "missing_api_key / invalid_api_key"),
@@ -509,6 +572,7 @@ pub fn document() -> Value {
             "securitySchemes": {
                 "bearer": { "type": "http", "scheme": "bearer", "description": "Authorization: Bearer lk_…" },
                 "apiKey": { "type": "apiKey", "in": "header", "name": "X-Api-Key" },
+                "dashboardCookie": { "type": "apiKey", "in": "cookie", "name": "leash_dashboard", "description": "The dashboard's sign-in (POST /v1/dashboard/sign-in); changes also need the X-CSRF-Token header it answers, else 403 csrf_token_missing / csrf_token_invalid" },
             },
         },
     })
@@ -602,6 +666,8 @@ mod tests {
             json!({"policy": {"max_uses": 1}, "top_up": "0.01"}),
         );
         check::<DenySessionRequest>("DenySessionRequest", json!({"note": "no"}));
+        check::<AirdropRequest>("AirdropRequest", json!({"to": key, "amount": "1"}));
+        check::<crate::dashboard::SignInRequest>("SignInRequest", json!({"api_key": "lk_x"}));
         check::<CreateKeyRequest>(
             "CreateKeyRequest",
             json!({"name": "ci", "scopes": ["read"]}),

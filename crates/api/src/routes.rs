@@ -29,6 +29,7 @@ use solana_transaction::Transaction;
 
 use crate::{
     audit::{self, Verification},
+    dashboard,
     body::Json,
     error::{ApiError, ApiResult},
     keys::{self, Scope},
@@ -329,6 +330,51 @@ pub static ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/v1/sessions/{session}/events",
+        R,
+        "session_events",
+        "A session's on-chain events (created, each use with what it spent, updated, revoked, closed), newest first",
+        None,
+        "SessionActivity",
+    ),
+    route(
+        "POST",
+        "/v1/dev/airdrop",
+        W,
+        "dev_airdrop",
+        "SOL from the local node's faucet (refused on any other cluster)",
+        Some("AirdropRequest"),
+        "Airdropped",
+    ),
+    route(
+        "POST",
+        "/v1/dashboard/sign-in",
+        None,
+        "dashboard_sign_in",
+        "Trade an API key for the dashboard's HttpOnly sign-in cookie and its CSRF token",
+        Some("SignInRequest"),
+        "DashboardSession",
+    ),
+    route(
+        "GET",
+        "/v1/dashboard/session",
+        R,
+        "dashboard_session",
+        "Who is signed in, the CSRF token again, and what this server offers",
+        None,
+        "DashboardSession",
+    ),
+    route(
+        "POST",
+        "/v1/dashboard/sign-out",
+        R,
+        "dashboard_sign_out",
+        "End the dashboard's sign-in and clear its cookie",
+        Some("EmptyRequest"),
+        "SignedOut",
+    ),
+    route(
+        "GET",
         "/v1/api-keys",
         A,
         "list_keys",
@@ -477,6 +523,14 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/api-keys/{id}", delete(revoke_key))
         .route("/v1/audit/log", get(audit_log))
         .route("/v1/audit/verify", get(audit_verify))
+        .route("/v1/sessions/{session}/events", get(session_events))
+        .route("/v1/dev/airdrop", post(dev_airdrop))
+        .route("/v1/dashboard/sign-in", post(dashboard::sign_in))
+        .route("/v1/dashboard/session", get(dashboard::session))
+        .route("/v1/dashboard/sign-out", post(dashboard::sign_out))
+        // The dashboard's page and files (not API routes: no key, not in the document).
+        .route("/", get(dashboard::index))
+        .route("/assets/{file}", get(dashboard::assets))
 }
 
 #[cfg(test)]
@@ -651,6 +705,15 @@ pub struct DenySessionRequest {
 pub struct RequestQuery {
     #[serde(default)]
     pub status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AirdropRequest {
+    /// Who receives the SOL (base58).
+    pub to: String,
+    /// Decimal SOL, at most 100.
+    pub amount: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1728,6 +1791,63 @@ async fn audit_verify(State(state): St) -> ApiResult<Response> {
         .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
     let verification: Verification = audit::verify(&rows, &state.audit_key_pubkey());
     ok(&verification)
+}
+
+/// How many transactions the activity view reads.
+const ACTIVITY_LIMIT: usize = 50;
+
+async fn session_events(State(state): St, Path(session): Path<String>) -> ApiResult<Response> {
+    // The session must exist (a 404 for a wrong address); its history is then read.
+    let (session, _) = session_of(&state, &session).await?;
+    ok(&blocking(&state, None, move |c| {
+        c.session_activity(&session, ACTIVITY_LIMIT)
+    })
+    .await?)
+}
+
+/// The most SOL one airdrop asks the local faucet for.
+const AIRDROP_MAX_LAMPORTS: u64 = 100_000_000_000;
+
+async fn dev_airdrop(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<AirdropRequest>,
+) -> ApiResult<Response> {
+    if !state.client.cluster().is_localnet() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "airdrop_unavailable",
+            format!(
+                "airdrops come from the local node's faucet; this server talks to {}",
+                state.client.cluster().name
+            ),
+        )
+        .hint("fund the owner from a faucet of that cluster, or start `leash up` for a local node"));
+    }
+    let to = address("to", &request.to)?;
+    let amount = amount("amount", &request.amount)?;
+    let lamports = amount
+        .base_units(9)
+        .map_err(|e| ApiError::from_client(e, Some("amount")))?;
+    if lamports == 0 || lamports > AIRDROP_MAX_LAMPORTS {
+        return Err(ApiError::invalid(
+            "amount",
+            "amount must be more than 0 and at most 100 SOL",
+        ));
+    }
+    let dropped = blocking(&state, Some("amount"), move |c| {
+        c.airdrop(&to, &amount, &TokenRef::Sol)
+    })
+    .await?;
+    state
+        .audit(
+            &caller.0.id,
+            "dev.airdrop",
+            &format!("account/{to}"),
+            serde_json::json!({ "amount": dropped.amount, "signature": dropped.signature }),
+        )
+        .await?;
+    ok(&dropped)
 }
 
 /// 405 in the envelope, for a method a path does not take.

@@ -71,6 +71,17 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX session_requests_by_key ON session_requests (filed_by, expires_at);
     CREATE INDEX session_requests_by_time ON session_requests (created_at);",
     ),
+    (
+        3,
+        // The dashboard's sign-ins (DESIGN.md §9): the cookie's SHA-256, the API key it acts
+        // as, and when it lapses. A revoked key ends its sign-ins (the lookup joins api_keys).
+        "CREATE TABLE dashboard_sessions (
+        hash TEXT PRIMARY KEY,
+        api_key_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );",
+    ),
 ];
 
 /// How long idempotency records are kept.
@@ -733,6 +744,85 @@ impl Store {
                 "UPDATE session_requests SET denied_at = $2, note = $3 WHERE id = $1 AND denied_at IS NULL",
                 &[&id, &now(), &note],
             )?,
+        };
+        Ok(n == 1)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Dashboard sign-ins.
+
+    /// Records a sign-in: the cookie's hash acts as `api_key_id` until `expires_at`. Lapsed
+    /// sign-ins are dropped on the way.
+    pub fn insert_dashboard_session(
+        &self,
+        hash: &str,
+        api_key_id: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let now = now();
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let conn = lock(c);
+                conn.execute(
+                    "DELETE FROM dashboard_sessions WHERE expires_at <= ?1",
+                    [now],
+                )?;
+                conn.execute(
+                    "INSERT INTO dashboard_sessions (hash, api_key_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![hash, api_key_id, now, expires_at],
+                )?;
+            }
+            Backend::Postgres(c) => {
+                let mut client = lock(c);
+                client.execute(
+                    "DELETE FROM dashboard_sessions WHERE expires_at <= $1",
+                    &[&now],
+                )?;
+                client.execute(
+                    "INSERT INTO dashboard_sessions (hash, api_key_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                    &[&hash, &api_key_id, &now, &expires_at],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The live key a live sign-in acts as.
+    pub fn dashboard_key(&self, hash: &str) -> StoreResult<Option<KeyRecord>> {
+        let columns = KEY_COLUMNS
+            .split(", ")
+            .map(|c| format!("k.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let now = now();
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c)
+                .query_row(
+                    &format!("SELECT {columns} FROM dashboard_sessions d JOIN api_keys k ON k.id = d.api_key_id WHERE d.hash = ?1 AND d.expires_at > ?2 AND k.revoked_at IS NULL"),
+                    params![hash, now],
+                    key_from_sqlite,
+                )
+                .optional()?,
+            Backend::Postgres(c) => lock(c)
+                .query_opt(
+                    &format!("SELECT {columns} FROM dashboard_sessions d JOIN api_keys k ON k.id = d.api_key_id WHERE d.hash = $1 AND d.expires_at > $2 AND k.revoked_at IS NULL"),
+                    &[&hash, &now],
+                )?
+                .as_ref()
+                .map(key_from_pg)
+                .transpose()?,
+        })
+    }
+
+    /// Ends a sign-in; `false` if there was none.
+    pub fn delete_dashboard_session(&self, hash: &str) -> StoreResult<bool> {
+        let n = match &self.backend {
+            Backend::Sqlite(c) => {
+                lock(c).execute("DELETE FROM dashboard_sessions WHERE hash = ?1", [hash])? as u64
+            }
+            Backend::Postgres(c) => {
+                lock(c).execute("DELETE FROM dashboard_sessions WHERE hash = $1", &[&hash])?
+            }
         };
         Ok(n == 1)
     }

@@ -49,6 +49,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start everything on this machine: the local node, the API and the dashboard (open the
+    /// printed Dashboard URL)
+    Up(commands::up::UpArgs),
     /// Run the local chain: a durable Solana JSON-RPC node with the Leash program
     Node(node::NodeArgs),
     /// Measure leash node: transactions per second and latency, plain vs session transfers
@@ -124,6 +127,7 @@ fn run(cli: Cli) -> CliResult<()> {
         json: cli.json,
     };
     match cli.command {
+        Command::Up(args) => commands::up::exec(args),
         Command::Node(args) => node::exec(args),
         Command::Bench(args) => commands::bench::exec(&globals, args),
         Command::BenchApi(args) => commands::bench::exec_api(&globals, args),

@@ -12,6 +12,7 @@
 //!   with the session key. [`Holder::simulate`] builds exactly what [`Holder::act`] sends.
 //! - Inputs are parsed once, before any work, by [`input`]; files under `LEASH_HOME` are [`home`].
 
+pub mod activity;
 mod client;
 mod error;
 pub mod holder;
@@ -21,6 +22,7 @@ pub mod owner;
 mod reports;
 pub mod requests;
 
+pub use activity::{SessionActivity, SessionEvent};
 pub use client::{short, Client, Prepared, Signed, UnsignedTransaction};
 pub use error::{Bound, ClientError, ErrorCode, Figures, Result};
 pub use holder::{Action, BuiltExecute, Holder};

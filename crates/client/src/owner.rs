@@ -1026,6 +1026,41 @@ impl Client {
         .with_hint("list sessions with `leash session list`"))
     }
 
+    /// What giving `current` the policy `new` means for what it has used already: spent
+    /// counters carry over by mint and `uses` stays, so a total at or below what was spent, or
+    /// `max_uses` at or below the uses, stops the session at once.
+    pub fn update_warnings(&self, current: &Session, new: &state::Policy) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for limit in &new.limits {
+            let Some(spent) = current
+                .policy
+                .limits
+                .iter()
+                .position(|l| l.mint == limit.mint)
+                .and_then(|i| current.spent.get(i))
+            else {
+                continue;
+            };
+            if limit.total != state::UNLIMITED && spent.total > 0 && limit.total <= spent.total {
+                let (symbol, decimals) = self
+                    .describe_mint(&limit.mint)
+                    .unwrap_or_else(|| (limit.mint.to_string(), 0));
+                warnings.push(format!(
+                    "over limit: {symbol} total {} is not above the {} already spent; the session could spend no more {symbol}",
+                    format_amount(limit.total, decimals),
+                    format_amount(spent.total, decimals),
+                ));
+            }
+        }
+        if new.max_uses != state::UNLIMITED && current.uses > 0 && new.max_uses <= current.uses {
+            warnings.push(format!(
+                "over limit: max_uses {} is not above the {} uses so far; the session could not be used again",
+                new.max_uses, current.uses
+            ));
+        }
+        warnings
+    }
+
     /// Normalizes a policy file against this cluster's tokens and clock.
     fn normalize(&self, policy: &PolicyInput) -> Result<NormalizedPolicy> {
         policy::normalize(&policy.file, self, self.now()).map_err(|e| {
@@ -1052,8 +1087,20 @@ impl Client {
         policy: &PolicyInput,
         session_key: &Pubkey,
     ) -> Result<SessionPreview> {
-        let normalized = self.normalize(policy)?;
+        let mut normalized = self.normalize(policy)?;
         let (session, _) = state::session_address(&wallet.address, session_key);
+        // A session with this key exists already: this previews replacing its policy.
+        if let Some(current) = self
+            .account(&session)?
+            .and_then(|account| Session::decode(&account.data))
+        {
+            normalized.warnings.push(
+                "this session exists already: this previews an update of its policy".into(),
+            );
+            normalized
+                .warnings
+                .extend(self.update_warnings(&current, &normalized.policy));
+        }
         Ok(SessionPreview {
             preview: true,
             wallet: wallet.address.to_string(),
@@ -1225,7 +1272,10 @@ impl Client {
         let owner = &wallet.owner;
         self.load_wallet(wallet)?;
         let (address, current) = self.find_session(wallet, session)?;
-        let normalized = self.normalize(policy)?;
+        let mut normalized = self.normalize(policy)?;
+        normalized
+            .warnings
+            .extend(self.update_warnings(&current, &normalized.policy));
         let summary = policy::summarize(&normalized.policy, None, self);
         let update = ix::update_session(
             owner,

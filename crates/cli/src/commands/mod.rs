@@ -19,5 +19,6 @@ pub mod sign;
 pub mod simulate;
 pub mod tools;
 pub mod transfer;
+pub mod up;
 pub mod wallet;
 pub mod whoami;

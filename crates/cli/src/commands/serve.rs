@@ -15,7 +15,7 @@ use crate::{
 pub struct ServeArgs {
     /// Address and port to listen on
     #[arg(long, default_value = "127.0.0.1:8787")]
-    listen: SocketAddr,
+    pub listen: SocketAddr,
     /// Directory of the API's store and audit key [default: $LEASH_HOME/api or ~/.config/leash/api]
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -54,7 +54,8 @@ pub fn api_dir(dir: Option<PathBuf>) -> CliResult<PathBuf> {
     }
 }
 
-pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
+/// The API's configuration from `args` against `cluster`.
+pub fn config(args: ServeArgs, cluster: Cluster) -> CliResult<leash_api::Config> {
     if !(args.rate_limit > 0.0 && args.burst >= 1.0) {
         return Err(CliError::Api(
             "--rate-limit must be above 0 and --burst at least 1".into(),
@@ -65,48 +66,65 @@ pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
         .as_deref()
         .map(leash_client::home::read_keypair)
         .transpose()?;
-    let signer_key = signer.as_ref().map(solana_signer::Signer::pubkey);
-    let cluster = Cluster::parse(globals.url.as_deref().unwrap_or("localnet"))?;
-    let listen = args.listen;
-    let config = leash_api::Config {
-        cluster: cluster.clone(),
+    Ok(leash_api::Config {
+        cluster,
         dir: api_dir(args.dir)?,
         database_url: args.database_url,
         signer,
-        listen,
+        listen: args.listen,
         rate: RateLimit {
             per_second: args.rate_limit,
             burst: args.burst,
         },
-    };
+    })
+}
+
+/// Binds `listen` and says where everything is (and the first admin key, once).
+pub async fn bind_and_print(
+    listen: SocketAddr,
+    prepared: &leash_api::Prepared,
+) -> CliResult<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| CliError::Api(format!("cannot listen on {listen}: {e}")))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::Api(format!("cannot read the listening address: {e}")))?;
+    let state = &prepared.state;
+    println!("leash serve {}", env!("CARGO_PKG_VERSION"));
+    println!("Dashboard: http://{address}/");
+    println!("API:      http://{address}");
+    println!("OpenAPI:  http://{address}/openapi.json");
+    println!("Cluster:  {}", state.client.cluster().url);
+    println!("Store:    {}", state.store.location());
+    if let Some(signer) = state.signer() {
+        println!(
+            "Signer:   {} (signs submits that ask for it, admin keys only)",
+            solana_signer::Signer::pubkey(signer)
+        );
+    }
+    if let Some(key) = &prepared.first_admin_key {
+        println!();
+        println!("First start: an admin API key was created. It is shown only this once:");
+        println!("  {key}");
+        println!("Sign in to the dashboard with it; make narrower keys with `leash api-key create`.");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    Ok(listener)
+}
+
+pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
+    let cluster = Cluster::parse(globals.url.as_deref().unwrap_or("localnet"))?;
+    let listen = args.listen;
+    let config = config(args, cluster)?;
     let prepared = leash_api::prepare(config).map_err(CliError::Api)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Api(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| CliError::Api(format!("cannot listen on {listen}: {e}")))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| CliError::Api(format!("cannot read the listening address: {e}")))?;
-        println!("leash serve {}", env!("CARGO_PKG_VERSION"));
-        println!("API:      http://{address}");
-        println!("OpenAPI:  http://{address}/openapi.json");
-        println!("Cluster:  {}", cluster.url);
-        println!("Store:    {}", prepared.state.store.location());
-        if let Some(key) = signer_key {
-            println!("Signer:   {key} (signs submits that ask for it, admin keys only)");
-        }
-        if let Some(key) = &prepared.first_admin_key {
-            println!();
-            println!("First start: an admin API key was created. It is shown only this once:");
-            println!("  {key}");
-            println!("Keep it safe; make narrower keys with `leash api-key create`.");
-        }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
+        let listener = bind_and_print(listen, &prepared).await?;
         leash_api::serve(listener, prepared.state, super::node::shutdown_signal())
             .await
             .map_err(|e| CliError::Api(format!("the API stopped: {e}")))

@@ -1,0 +1,92 @@
+//! `leash up`: the local node and `leash serve` (API + dashboard) in one process, for one's own
+//! machine — the newcomer's one command (README). Stops both on Ctrl-C.
+
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+use clap::Args;
+use leash_client::{home, Cluster};
+
+use super::serve::{self, ServeArgs};
+use crate::error::{CliError, CliResult};
+
+#[derive(Args)]
+pub struct UpArgs {
+    /// Port of the node's JSON-RPC server (0: any free port)
+    #[arg(long, default_value_t = 8899)]
+    rpc_port: u16,
+    /// Ledger directory [default: $LEASH_HOME/node or ~/.local/share/leash/node]
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// Start the node from a new genesis, deleting the ledger's state
+    #[arg(long)]
+    reset: bool,
+    /// Slot length in milliseconds
+    #[arg(long, default_value_t = 400)]
+    slot_ms: u64,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+pub fn exec(args: UpArgs) -> CliResult<()> {
+    let ledger = match args.ledger {
+        Some(path) => path,
+        None => home::ledger_dir()?,
+    };
+    let node_config = leash_node::NodeConfig {
+        ledger: ledger.clone(),
+        reset: args.reset,
+        // The node stays on loopback: only this machine's API and tools reach it.
+        bind: IpAddr::from([127, 0, 0, 1]),
+        rpc_port: args.rpc_port,
+        slot_time: (args.slot_ms > 0).then(|| Duration::from_millis(args.slot_ms)),
+        allow_time_travel: false,
+    };
+    let serve_args = args.serve;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Node(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let node = leash_node::Node::bind(node_config)
+            .await
+            .map_err(CliError::Node)?;
+        println!("leash node {}", env!("CARGO_PKG_VERSION"));
+        println!("RPC URL:    {}", node.url);
+        println!("Ledger:     {}", ledger.display());
+        let cluster = Cluster::parse(&node.url)?;
+        let listen = serve_args.listen;
+        let config = serve::config(serve_args, cluster)?;
+        // Opening the store blocks (SQLite, or PostgreSQL's client).
+        let prepared = tokio::task::spawn_blocking(move || leash_api::prepare(config))
+            .await
+            .map_err(|_| CliError::Api("the store could not be opened".into()))?
+            .map_err(CliError::Api)?;
+        println!();
+        let listener = serve::bind_and_print(listen, &prepared).await?;
+
+        // One Ctrl-C stops both: the API first, then the node commits and stops.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let node_task = tokio::spawn(node.serve(wait(stopped.clone())));
+        let api_task = tokio::spawn(leash_api::serve(
+            listener,
+            prepared.state,
+            wait(stopped.clone()),
+        ));
+        super::node::shutdown_signal().await;
+        let _ = stop.send(true);
+        let api = api_task.await;
+        let node = node_task.await;
+        match api {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(CliError::Api(format!("the API stopped: {e}"))),
+            Err(_) => return Err(CliError::Api("the API stopped unexpectedly".into())),
+        }
+        match node {
+            Ok(result) => result.map_err(CliError::Node),
+            Err(_) => Err(CliError::Node("the node stopped unexpectedly".into())),
+        }
+    })
+}
