@@ -85,12 +85,22 @@ static ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
+/// `LEASH_DASHBOARD_DIR`: serve the files of the embedded list from this directory instead
+/// (working on the dashboard without rebuilding); only the listed names are read.
+fn override_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("LEASH_DASHBOARD_DIR").map(std::path::PathBuf::from)
+}
+
 fn asset(name: &str) -> Option<Response> {
-    let (_, content_type, bytes) = ASSETS.iter().find(|(n, _, _)| *n == name)?;
+    let (name, content_type, bytes) = ASSETS.iter().find(|(n, _, _)| *n == name)?;
+    let body: axum::body::Body = match override_dir().and_then(|d| std::fs::read(d.join(name)).ok()) {
+        Some(bytes) => bytes.into(),
+        None => (*bytes).into(),
+    };
     let mut response = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        *bytes,
+        body,
     )
         .into_response();
     response
