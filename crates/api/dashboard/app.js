@@ -136,7 +136,7 @@ async function signAndSubmit(prepared, panel) {
   const total = prepared.transactions.length;
   const show = (text, busy = true) => {
     panel.hidden = false;
-    panel.replaceChildren(busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : null, h("span", {}, text));
+    panel.replaceChildren(...(busy ? [h("span", { class: "spinner", "aria-hidden": "true" })] : []), h("span", {}, text));
   };
   for (let i = 0; i < total; i++) {
     const tx = prepared.transactions[i];
@@ -179,10 +179,10 @@ function toBase64(bytes) {
  * A button that runs `prepare()` (→ a prepared answer), signs and submits it, then `done()`.
  * Errors go to `out`.
  */
-function actionButton(label, { prepare, done, confirmText, danger, id, name }) {
+function actionButton(label, { prepare, done, confirmText, danger, id, name, primary }) {
   const out = h("div", { class: "action-out" });
   const panel = progressPanel();
-  const button = h("button", { type: "button", class: [danger ? "danger" : "", name].filter(Boolean).join(" ") || null, id }, label);
+  const button = h("button", { type: "button", class: [danger ? "danger" : "", primary ? "primary" : "", name].filter(Boolean).join(" ") || null, id }, label);
   button.addEventListener("click", async () => {
     if (confirmText && !(await confirmDialog(confirmText, label))) return;
     out.replaceChildren();
@@ -443,6 +443,7 @@ function createWalletForm(refresh, first) {
     name,
     actionButton("Create wallet", {
       id: "create-wallet",
+      primary: true,
       prepare: () => api("POST", "/v1/wallets/prepare", { owner: state.signer.address, name: name.value.trim() }),
       done: refresh,
     }),
@@ -614,7 +615,7 @@ const PROGRAMS = [
   ["memo", "Memo"],
 ];
 
-function policyEditor(initial, onInput) {
+function policyEditor(initial, onInput, { withLabel = true } = {}) {
   const field = (id, label, input, help) =>
     h("div", { class: "field" }, h("label", { for: id }, label), input, help ? h("p", { class: "help", id: `${id}-help` }, help) : null);
   const label = h("input", { id: "policy-label", value: initial.label ?? "", maxlength: 64 });
@@ -654,22 +655,30 @@ function policyEditor(initial, onInput) {
     const row = h(
       "fieldset",
       { class: "limit" },
-      h("legend", {}, `Limit ${n + 1}`),
+      h("legend", {}, "Limit"),
       field(id("token"), "Token (symbol or mint)", token),
       field(id("per-tx"), "Per transaction", perTx),
       field(id("total"), "Total", total),
       field(id("period"), "Period", period),
       field(id("per-period"), "Per period", perPeriod),
-      h("button", { type: "button", class: "link", onclick: () => { row.remove(); onInput(); } }, `Remove limit ${n + 1}`),
+      h("button", { type: "button", class: "link remove-limit", onclick: () => { row.remove(); renumber(); onInput(); } }, "Remove"),
     );
     limitsBox.append(row);
+    renumber();
+  };
+  /** Limits are numbered as they stand, for the legend and the remove button's name. */
+  const renumber = () => {
+    [...limitsBox.querySelectorAll("fieldset.limit")].forEach((row, i) => {
+      row.querySelector("legend").textContent = `Limit ${i + 1}`;
+      row.querySelector(".remove-limit").textContent = `Remove limit ${i + 1}`;
+    });
   };
   for (const l of initial.limits ?? [{ token: "SOL", per_tx: "0.1", total: "1" }]) addLimit(l);
   const editor = h(
     "form",
     { class: "card editor", id: "policy-editor", novalidate: true },
     h("datalist", { id: "token-symbols" }, ["SOL", "USDC", "USDT"].map((s) => h("option", { value: s }))),
-    field("policy-label", "Label (who holds it)", label),
+    withLabel ? field("policy-label", "Label (who holds it, kept in the token)", label) : null,
     h("div", { class: "field" }, h("label", { for: "policy-duration" }, "Valid for"), h("div", { class: "row" }, duration, unit)),
     field("policy-max-uses", "Max uses", maxUses, "Blank: unlimited."),
     programs,
@@ -804,6 +813,7 @@ async function newSessionPage(wallet) {
   const topUp = h("input", { id: "top-up", value: "0.01", inputmode: "decimal" });
   const create = actionButton("Create session", {
     id: "create-session",
+    primary: true,
     prepare: () => api("POST", "/v1/sessions/prepare", { wallet, session_key: key.address, policy: editor.policy(), top_up: topUp.value.trim() }),
     done: (prepared) => revealToken(key, prepared),
   });
@@ -919,7 +929,7 @@ async function sessionPage(session) {
     if (!view) return;
     const panel = previewPanel();
     let run = () => {};
-    const editor = policyEditor(initialFrom(view), () => run());
+    const editor = policyEditor(initialFrom(view), () => run(), { withLabel: false });
     run = debounce(livePreview(editor, panel, view.wallet, view.session_key), 250);
     updateBox.replaceChildren(
       h("h2", {}, "Update the policy"),
@@ -927,6 +937,7 @@ async function sessionPage(session) {
       h("div", { class: "split" }, editor, panel),
       actionButton("Update session", {
         id: "update-session",
+        primary: true,
         prepare: () => api("POST", `/v1/sessions/${session}/update/prepare`, { policy: editor.policy(), expected_uses: view.uses }),
         done: async () => {
           updateBox.replaceChildren(h("p", { class: "ok", role: "status", id: "update-done" }, "Policy updated."));
@@ -1091,7 +1102,8 @@ async function auditPage() {
   };
   try {
     const log = await api("GET", "/v1/audit/log?limit=10000");
-    const entries = log.entries.slice(-200).reverse();
+    // The newest first; the full chain is in `leash audit export`.
+    const entries = log.entries.slice(-100).reverse();
     list.replaceChildren(
       h(
         "table",
@@ -1107,7 +1119,7 @@ async function auditPage() {
               h("td", {}, e.seq),
               h("td", {}, new Date(e.ts * 1000).toLocaleString()),
               h("td", {}, e.event_type),
-              h("td", {}, h("code", {}, e.resource.length > 40 ? `${e.resource.slice(0, 40)}…` : e.resource)),
+              h("td", {}, h("code", { title: e.resource }, e.resource.length > 24 ? `${e.resource.slice(0, 24)}…` : e.resource)),
               h("td", {}, e.actor),
               h("td", { class: "payload" }, payloadText(e.payload)),
             ),
@@ -1123,8 +1135,10 @@ async function auditPage() {
 function payloadText(payload) {
   try {
     const p = JSON.parse(payload);
-    if (p.summary) return p.summary.split("\n")[0];
-    return Object.entries(p).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
+    const text = p.summary
+      ? p.summary.split("\n")[0]
+      : Object.entries(p).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
+    return text.length > 90 ? `${text.slice(0, 90)}…` : text;
   } catch {
     return payload;
   }
@@ -1141,6 +1155,7 @@ async function route() {
       console.error(e);
     }
   }
+  document.getElementById("notice").hidden = true;
   const path = location.hash.replace(/^#/, "") || "/wallets";
   if (!state.me) {
     signInPage();

@@ -315,7 +315,12 @@ fn every_route_is_refused_without_its_scope() {
     for route in ROUTES {
         let Some(scope) = route.scope else {
             let r = call(&api, route.method, route.path, None);
-            assert_eq!(r.status, 200, "{} {}: {}", route.method, route.path, r.text);
+            if route.operation_id == "dashboard_sign_in" {
+                // Its body is the key: `{}` names none.
+                r.error(400, "invalid_input");
+            } else {
+                assert_eq!(r.status, 200, "{} {}: {}", route.method, route.path, r.text);
+            }
             continue;
         };
         call(&api, route.method, route.path, None).error(401, "missing_api_key");

@@ -1,0 +1,198 @@
+//! The dashboard (DESIGN.md §9) in a real browser: Debian's Chromium driven by playwright-core
+//! (crates/cli/tests/dashboard, installed from its committed lockfile) against a real `leash
+//! node` and two real `leash serve`s — one for browser-wallet signing, one with `--signer`. The
+//! script's test wallet is registered in the page through the Wallet Standard and signs with a
+//! real Ed25519 key; the token the page makes is then used by the real `leash` binary.
+//!
+//! Screenshots of every page go to `$CARGO_TARGET_DIR/dashboard-screenshots` (or
+//! `target/dashboard-screenshots`), kept after the run. Nothing is skipped: without Node.js,
+//! npm or Chromium the test fails and says what to install (scripts/test installs them).
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+use common::spawn_node;
+
+/// A `leash serve` child, killed when dropped.
+struct Serve {
+    child: Child,
+    base: String,
+    admin: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `leash serve` on a free port against `url` with its store in `home`, returning once
+/// it printed its address and first admin key.
+fn serve(home: &Path, url: &str, extra: &[&str]) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("LEASH_HOME", home.join("leash"))
+        .env("LEASH_URL", url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("leash serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut base = None;
+    let mut admin = None;
+    let mut printed = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(url) = line.strip_prefix("Dashboard:") {
+            base = Some(url.trim().trim_end_matches('/').to_string());
+        }
+        if line.trim().starts_with("lk_") {
+            admin = Some(line.trim().to_string());
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Serve {
+        child,
+        base: base.unwrap_or_else(|| panic!("no Dashboard line:\n{printed}")),
+        admin: admin.unwrap_or_else(|| panic!("no admin key printed:\n{printed}")),
+    }
+}
+
+fn command_works(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Where the screenshots go: kept after the run, outside the source tree.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("dashboard-screenshots")
+}
+
+#[test]
+fn the_dashboard_end_to_end_in_chromium() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        command_works(&chromium, "--version"),
+        "this test needs Chromium at {chromium} (Debian: apt-get install -y chromium; scripts/test installs it), or CHROMIUM=path"
+    );
+    assert!(
+        command_works("npm", "--version") && command_works("node", "--version"),
+        "this test needs Node.js 20+ and npm on PATH"
+    );
+    let script_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/dashboard");
+    if !script_dir.join("node_modules/playwright-core").exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&script_dir)
+            .status()
+            .expect("npm ci runs");
+        assert!(status.success(), "npm ci failed in {}", script_dir.display());
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = spawn_node(&dir.path().join("ledger"), 100);
+    // The page's owner signs in the browser; this server has no signer.
+    let wallets = serve(&dir.path().join("api-wallet"), &node.url, &[]);
+    // The convenience mode: the server signs with a local keypair.
+    let signer_file = dir.path().join("signer.json");
+    let signer = solana_keypair::Keypair::new();
+    std::fs::write(
+        &signer_file,
+        serde_json::to_string(&signer.to_bytes().to_vec()).expect("json"),
+    )
+    .expect("signer file");
+    let signer_path = signer_file.to_str().expect("path");
+    let local = serve(
+        &dir.path().join("api-local"),
+        &node.url,
+        &["--signer", signer_path],
+    );
+
+    let holder = dir.path().join("holder");
+    std::fs::create_dir_all(&holder).expect("holder home");
+    let token_out = dir.path().join("token.txt");
+    let shots = screenshot_dir();
+    let _ = std::fs::remove_dir_all(&shots);
+
+    let output = Command::new("node")
+        .args(["--test", "--test-timeout=900000", "dashboard.test.mjs"])
+        .current_dir(&script_dir)
+        .env("LEASH_BASE", &wallets.base)
+        .env("LEASH_ADMIN_KEY", &wallets.admin)
+        .env("LEASH_LOCAL_BASE", &local.base)
+        .env("LEASH_LOCAL_ADMIN_KEY", &local.admin)
+        .env("LEASH_BIN", env!("CARGO_BIN_EXE_leash"))
+        .env("LEASH_NODE_URL", &node.url)
+        .env("LEASH_HOLDER_HOME", &holder)
+        .env("LEASH_TOKEN_OUT", &token_out)
+        .env("SCREENSHOT_DIR", &shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("# fail 0"),
+        "the dashboard test failed (screenshots in {}):\n{stdout}\n{stderr}",
+        shots.display()
+    );
+    let passed: usize = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("# pass "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 20, "only {passed} steps passed:\n{stdout}");
+
+    // The token the browser assembled is byte for byte what leash-sdk encodes.
+    let token = std::fs::read_to_string(&token_out).expect("the page's token");
+    let decoded = leash_sdk::session_token::SessionToken::decode(&token)
+        .expect("the browser's token decodes");
+    assert_eq!(decoded.encode(), token.trim(), "byte-compatible with leash-sdk");
+    assert_eq!(decoded.label, "e2e-bot");
+    assert_eq!(decoded.cluster, node.url);
+    assert_eq!(decoded.program, leash_program::ID.to_string());
+    // A screenshot of each page.
+    for name in [
+        "01-sign-in.png",
+        "02-sign-in-refused.png",
+        "03-wallets.png",
+        "04-new-session-preview.png",
+        "05-token-reveal.png",
+        "06-session.png",
+        "07-sessions.png",
+        "08-update-over-limit.png",
+        "09-confirm-revoke.png",
+        "10-revoke-all.png",
+        "11-audit.png",
+        "12-phone-wallets.png",
+        "13-phone-new-session.png",
+        "14-phone-sessions.png",
+        "15-local-signer-token.png",
+    ] {
+        let len = std::fs::metadata(shots.join(name))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert!(len > 1000, "screenshot {name} missing or empty");
+    }
+    drop(local);
+    drop(wallets);
+}
