@@ -187,6 +187,7 @@ fn the_dashboard_end_to_end_in_chromium() {
         "13-phone-new-session.png",
         "14-phone-sessions.png",
         "15-local-signer-token.png",
+        "16-requests.png",
     ] {
         let len = std::fs::metadata(shots.join(name))
             .map(|m| m.len())

@@ -58,10 +58,10 @@ function newOwner() {
   return { seedHex: seed.toString("hex"), publicKeyHex: pub.toString("hex"), address: base58(pub) };
 }
 
-function leash(args, { ok = true } = {}) {
+function leash(args, { ok = true, home = HOLDER_HOME, env = {} } = {}) {
   try {
     const stdout = execFileSync(LEASH, args, {
-      env: { PATH: process.env.PATH, HOME: HOLDER_HOME, LEASH_HOME: join(HOLDER_HOME, "leash"), LEASH_URL: NODE_URL },
+      env: { PATH: process.env.PATH, HOME: home, LEASH_HOME: join(home, "leash"), LEASH_URL: NODE_URL, ...env },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -417,6 +417,50 @@ test("the dashboard, end to end", async (t) => {
     await page.waitForFunction(() => document.querySelectorAll("#session-table .status-active").length === 0, null, { timeout: 15000 });
     assert.equal(await page.locator("#session-table .status-revoked").count(), 2);
     await shot(page, "10-revoke-all.png");
+  });
+
+  await step("an agent's session request: approved narrower in the browser, another denied", async () => {
+    // The agent: its own home, a `request` key, the real CLI.
+    const made = await page.request.post("/v1/api-keys", {
+      headers: { authorization: `Bearer ${ADMIN}` },
+      data: { name: "agent", scopes: ["request"] },
+    });
+    assert.equal(made.status(), 201);
+    const agent = { home: join(HOLDER_HOME, "agent"), env: { LEASH_API_URL: BASE, LEASH_API_KEY: (await made.json()).key } };
+    mkdirSync(agent.home, { recursive: true });
+    const policy = join(agent.home, "policy.toml");
+    writeFileSync(policy, 'label = "e2e-agent"\nexpires_in = "1h"\nmax_uses = 5\nallowed_programs = ["system"]\n\n[[limits]]\ntoken = "SOL"\nper_tx = "0.1"\ntotal = "0.5"\n');
+    const file = (reason) =>
+      JSON.parse(leash(["session", "request", "--wallet", state.wallet, "--policy", policy, "--reason", reason, "--json"], agent).stdout).id;
+    const approveId = file("pay for e2e API calls");
+    const denyId = file("something the owner refuses");
+    assert.ok(approveId && denyId);
+
+    await page.goto("/#/requests");
+    const card = page.locator(`section.request[data-request="${approveId}"]`);
+    await card.waitFor();
+    assert.match(await card.innerText(), /pay for e2e API calls/);
+    assert.match(await card.innerText(), /SOL: per tx 0\.1, total 0\.5/);
+    await page.locator(`#open-approve-${approveId}`).click();
+    await previewShows(page, "SOL: per tx 0.1, total 0.5");
+    await page.locator("#limit-0-total").fill("0.2");
+    await previewShows(page, "SOL: per tx 0.1, total 0.2");
+    await shot(page, "16-requests.png");
+    await act(page, "#approve-request");
+    await page.locator(`#decided-requests tr[data-request="${approveId}"]`, { hasText: "approved" }).waitFor({ timeout: 15000 });
+    // The agent picks up the session it asked for, narrower, and acts within it.
+    const status = JSON.parse(leash(["session", "request-status", approveId, "--json"], agent).stdout);
+    assert.equal(status.status, "approved", JSON.stringify(status));
+    leash(["transfer", "--to", newOwner().address, "--amount", "0.1", "--json"], agent);
+
+    await page.locator(`#deny-note-${denyId}`).fill("not this week");
+    await page.locator(`#deny-${denyId}`).click();
+    await page.locator("dialog.confirm").getByRole("button", { name: "Deny" }).click();
+    await page.locator(`#decided-requests tr[data-request="${denyId}"]`, { hasText: "denied" }).waitFor({ timeout: 15000 });
+    const denied = JSON.parse(leash(["session", "request-status", denyId, "--json"], agent).stdout);
+    assert.equal(denied.status, "denied");
+    assert.match(JSON.stringify(denied), /not this week/);
+    await page.locator("#no-pending").waitFor();
   });
 
   await step("the audit log lists the dashboard's actions and verifies", async () => {
