@@ -982,7 +982,7 @@ function requestCard(request, refresh) {
     for (const box of document.querySelectorAll(".approve-box")) box.replaceChildren();
     const panel = previewPanel();
     let run = () => {};
-    const editor = policyEditor(initialFromFile(request.policy_file ?? {}), () => run());
+    const editor = policyEditor(initialFromFile(request.policy_file ?? {}), () => run(), { withLabel: false });
     run = debounce(livePreview(editor, panel, request.wallet, request.session_key), 250);
     const topUp = h("input", { id: "approve-top-up", value: "0.01", inputmode: "decimal" });
     editBox.replaceChildren(
@@ -1276,7 +1276,7 @@ async function auditPage() {
               "tr",
               { "data-event": e.event_type },
               h("td", {}, e.seq),
-              h("td", {}, new Date(e.ts * 1000).toLocaleString()),
+              h("td", { class: "nowrap" }, new Date(e.ts * 1000).toISOString().replace("T", " ").slice(0, 19)),
               h("td", {}, e.event_type),
               h("td", {}, h("code", { title: e.resource }, e.resource.length > 24 ? `${e.resource.slice(0, 24)}…` : e.resource)),
               h("td", {}, e.actor),
@@ -1297,7 +1297,7 @@ function payloadText(payload) {
     const text = p.summary
       ? p.summary.split("\n")[0]
       : Object.entries(p).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
-    return text.length > 90 ? `${text.slice(0, 90)}…` : text;
+    return text.length > 70 ? `${text.slice(0, 70)}…` : text;
   } catch {
     return payload;
   }
