@@ -93,7 +93,8 @@ fn override_dir() -> Option<std::path::PathBuf> {
 
 fn asset(name: &str) -> Option<Response> {
     let (name, content_type, bytes) = ASSETS.iter().find(|(n, _, _)| *n == name)?;
-    let body: axum::body::Body = match override_dir().and_then(|d| std::fs::read(d.join(name)).ok()) {
+    let body: axum::body::Body = match override_dir().and_then(|d| std::fs::read(d.join(name)).ok())
+    {
         Some(bytes) => bytes.into(),
         None => (*bytes).into(),
     };
@@ -172,22 +173,21 @@ pub async fn authenticate(
     cookie: &str,
 ) -> Result<KeyRecord, Response> {
     let hash = hash_key(cookie);
-    let record = match state.store(move |s| s.dashboard_key(&hash)).await {
-        Ok(Some(record)) => record,
-        Ok(None) => {
-            return Err(ApiError::new(
+    let record =
+        match state.store(move |s| s.dashboard_key(&hash)).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "sign_in_expired",
                 "this dashboard sign-in has ended (signed out, lapsed, or its API key was revoked)",
             )
             .hint("sign in again with an API key")
-            .into_response())
-        }
-        Err(e) => {
-            eprintln!("leash serve: {} {e}", crate::request_id::current());
-            return Err(ApiError::internal("the key store cannot be read").into_response());
-        }
-    };
+            .into_response()),
+            Err(e) => {
+                eprintln!("leash serve: {} {e}", crate::request_id::current());
+                return Err(ApiError::internal("the key store cannot be read").into_response());
+            }
+        };
     if method != Method::GET && method != Method::HEAD {
         let Some(sent) = headers.get(CSRF_HEADER) else {
             return Err(ApiError::new(
@@ -390,7 +390,8 @@ pub async fn sign_out(
             )
             .await?;
     }
-    let mut response = (StatusCode::OK, axum::Json(SignedOut { signed_out: ended })).into_response();
+    let mut response =
+        (StatusCode::OK, axum::Json(SignedOut { signed_out: ended })).into_response();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, set_cookie("", 0));
@@ -424,7 +425,14 @@ mod tests {
 
     #[test]
     fn every_file_is_embedded_with_its_type() {
-        for name in ["index.html", "app.js", "style.css", "wallet.js", "keys.js", "api.js"] {
+        for name in [
+            "index.html",
+            "app.js",
+            "style.css",
+            "wallet.js",
+            "keys.js",
+            "api.js",
+        ] {
             let r = asset(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(
                 r.headers()["content-security-policy"],

@@ -29,8 +29,8 @@ use solana_transaction::Transaction;
 
 use crate::{
     audit::{self, Verification},
-    dashboard,
     body::Json,
+    dashboard,
     error::{ApiError, ApiResult},
     keys::{self, Scope},
     middleware::Caller,
@@ -1822,7 +1822,9 @@ async fn dev_airdrop(
                 state.client.cluster().name
             ),
         )
-        .hint("fund the owner from a faucet of that cluster, or start `leash up` for a local node"));
+        .hint(
+            "fund the owner from a faucet of that cluster, or start `leash up` for a local node",
+        ));
     }
     let to = address("to", &request.to)?;
     let amount = amount("amount", &request.amount)?;

@@ -48,7 +48,10 @@ fn sign_in<'a>(api: &'a Api, key: &str) -> Browser<'a> {
     Browser {
         api,
         cookie,
-        csrf: answer.json["csrf_token"].as_str().expect("csrf").to_string(),
+        csrf: answer.json["csrf_token"]
+            .as_str()
+            .expect("csrf")
+            .to_string(),
     }
 }
 
@@ -90,14 +93,22 @@ impl Browser<'_> {
 
 fn checks(api: &Api, other: &Api) {
     // A wrong key: the API's message and hint.
-    let wrong = api.post("", "/v1/dashboard/sign-in", &json!({ "api_key": "lk_nope" }));
+    let wrong = api.post(
+        "",
+        "/v1/dashboard/sign-in",
+        &json!({ "api_key": "lk_nope" }),
+    );
     let error = wrong.error(401, "invalid_api_key");
     assert!(error["hint"].as_str().unwrap().contains("lk_"));
     assert!(wrong.headers.get("set-cookie").is_none());
     // A key that cannot read cannot sign in.
     let request_only = api.key(&[Scope::Request]);
-    api.post("", "/v1/dashboard/sign-in", &json!({ "api_key": request_only }))
-        .error(403, "scope_missing");
+    api.post(
+        "",
+        "/v1/dashboard/sign-in",
+        &json!({ "api_key": request_only }),
+    )
+    .error(403, "scope_missing");
 
     // A read key: reads work, changes are refused by scope (after the CSRF check passes).
     let read = sign_in(api, &api.key(&[Scope::Read]));
@@ -106,8 +117,12 @@ fn checks(api: &Api, other: &Api) {
     assert_eq!(me.json["key"]["scopes"], json!(["read"]));
     assert_eq!(me.json["csrf_token"], read.csrf.as_str());
     assert_eq!(read.get("/v1/info").status, 200);
-    read.post("/v1/wallets/prepare", &json!({ "owner": "11111111111111111111111111111111" }), Some(&read.csrf))
-        .error(403, "scope_missing");
+    read.post(
+        "/v1/wallets/prepare",
+        &json!({ "owner": "11111111111111111111111111111111" }),
+        Some(&read.csrf),
+    )
+    .error(403, "scope_missing");
 
     // A write key: changes need the CSRF token.
     let write = sign_in(api, &api.key(&[Scope::Write]));
@@ -132,13 +147,20 @@ fn checks(api: &Api, other: &Api) {
     let out = write.post("/v1/dashboard/sign-out", &json!({}), Some(&write.csrf));
     assert_eq!(out.status, 200, "{}", out.text);
     assert_eq!(out.json["signed_out"], true);
-    assert!(out.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(out.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
     there.get("/v1/info").error(401, "sign_in_expired");
     write.get("/v1/info").error(401, "sign_in_expired");
 
     // Revoking the key ends its sign-ins.
     let admin = sign_in(api, &api.admin);
-    let made = api.post(&api.admin, "/v1/api-keys", &json!({"name": "short-lived", "scopes": ["read"]}));
+    let made = api.post(
+        &api.admin,
+        "/v1/api-keys",
+        &json!({"name": "short-lived", "scopes": ["read"]}),
+    );
     let key = made.json["key"].as_str().unwrap().to_string();
     let id = made.json["id"].as_str().unwrap().to_string();
     let doomed = sign_in(api, &key);
@@ -193,14 +215,35 @@ fn the_page_is_served_with_its_csp() {
     let api = Api::start();
     let page = api.http.get(format!("{}/", api.base)).send().unwrap();
     assert_eq!(page.status(), 200);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     assert!(page.text().unwrap().contains("/assets/app.js"));
-    let js = api.http.get(format!("{}/assets/wallet.js", api.base)).send().unwrap();
-    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
-    let missing = Answer::from(api.http.get(format!("{}/assets/../Cargo.toml", api.base)).send().unwrap());
+    let js = api
+        .http
+        .get(format!("{}/assets/wallet.js", api.base))
+        .send()
+        .unwrap();
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let missing = Answer::from(
+        api.http
+            .get(format!("{}/assets/../Cargo.toml", api.base))
+            .send()
+            .unwrap(),
+    );
     assert_eq!(missing.status, 404);
     let info = api.get(&api.admin, "/v1/info");
     assert_eq!(

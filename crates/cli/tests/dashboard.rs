@@ -105,7 +105,11 @@ fn the_dashboard_end_to_end_in_chromium() {
             .current_dir(&script_dir)
             .status()
             .expect("npm ci runs");
-        assert!(status.success(), "npm ci failed in {}", script_dir.display());
+        assert!(
+            status.success(),
+            "npm ci failed in {}",
+            script_dir.display()
+        );
     }
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -166,7 +170,11 @@ fn the_dashboard_end_to_end_in_chromium() {
     let token = std::fs::read_to_string(&token_out).expect("the page's token");
     let decoded = leash_sdk::session_token::SessionToken::decode(&token)
         .expect("the browser's token decodes");
-    assert_eq!(decoded.encode(), token.trim(), "byte-compatible with leash-sdk");
+    assert_eq!(
+        decoded.encode(),
+        token.trim(),
+        "byte-compatible with leash-sdk"
+    );
     assert_eq!(decoded.label, "e2e-bot");
     assert_eq!(decoded.cluster, node.url);
     assert_eq!(decoded.program, leash_program::ID.to_string());
@@ -196,4 +204,73 @@ fn the_dashboard_end_to_end_in_chromium() {
     }
     drop(local);
     drop(wallets);
+}
+
+/// `leash up`: the node, the API and the dashboard from one command; the printed Dashboard URL
+/// serves the page, the API answers over the node it started, and the first admin key signs in.
+#[test]
+fn leash_up_serves_the_dashboard_over_its_own_node() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args([
+            "up",
+            "--rpc-port",
+            "0",
+            "--listen",
+            "127.0.0.1:0",
+            "--slot-ms",
+            "100",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("LEASH_HOME", dir.path().join("leash"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("leash up starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut printed = String::new();
+    let (mut dashboard, mut rpc, mut admin) = (None, None, None);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(url) = line.strip_prefix("Dashboard:") {
+            dashboard = Some(url.trim().trim_end_matches('/').to_string());
+        }
+        if let Some(url) = line.strip_prefix("RPC URL:") {
+            rpc = Some(url.trim().to_string());
+        }
+        if line.trim().starts_with("lk_") {
+            admin = Some(line.trim().to_string());
+            break;
+        }
+    }
+    let base = dashboard.unwrap_or_else(|| panic!("no Dashboard URL:\n{printed}"));
+    let rpc = rpc.unwrap_or_else(|| panic!("no RPC URL:\n{printed}"));
+    let admin = admin.unwrap_or_else(|| panic!("no admin key:\n{printed}"));
+    let http = reqwest::blocking::Client::new();
+    let page = http.get(format!("{base}/")).send().expect("GET /");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().expect("html").contains("/assets/app.js"));
+    let health: serde_json::Value = http
+        .get(format!("{base}/health"))
+        .send()
+        .expect("health")
+        .json()
+        .expect("json");
+    assert_eq!(health["cluster"], rpc.as_str(), "{health}");
+    assert_eq!(health["cluster_reachable"], true, "{health}");
+    let signed_in = http
+        .post(format!("{base}/v1/dashboard/sign-in"))
+        .json(&serde_json::json!({ "api_key": admin }))
+        .send()
+        .expect("sign-in");
+    assert_eq!(signed_in.status(), 200);
+    let me: serde_json::Value = signed_in.json().expect("json");
+    assert_eq!(me["airdrop"], true, "a local node: the faucet is offered");
+    assert_eq!(me["cluster"], "localnet");
+    let _ = child.kill();
+    let _ = child.wait();
 }

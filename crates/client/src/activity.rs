@@ -9,8 +9,8 @@ use base64::Engine;
 use leash_sdk::{amount::format_amount, LeashEvent};
 use serde::Serialize;
 use solana_program::pubkey::Pubkey;
-use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
+use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_signature::Signature;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 

@@ -1094,9 +1094,9 @@ impl Client {
             .account(&session)?
             .and_then(|account| Session::decode(&account.data))
         {
-            normalized.warnings.push(
-                "this session exists already: this previews an update of its policy".into(),
-            );
+            normalized
+                .warnings
+                .push("this session exists already: this previews an update of its policy".into());
             normalized
                 .warnings
                 .extend(self.update_warnings(&current, &normalized.policy));

@@ -107,7 +107,9 @@ pub async fn bind_and_print(
         println!();
         println!("First start: an admin API key was created. It is shown only this once:");
         println!("  {key}");
-        println!("Sign in to the dashboard with it; make narrower keys with `leash api-key create`.");
+        println!(
+            "Sign in to the dashboard with it; make narrower keys with `leash api-key create`."
+        );
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
