@@ -232,7 +232,8 @@ fn leash_up_serves_the_dashboard_over_its_own_node() {
     let stdout = child.stdout.take().expect("stdout");
     let mut printed = String::new();
     let (mut dashboard, mut rpc, mut admin) = (None, None, None);
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line.expect("line");
         printed.push_str(&line);
         printed.push('\n');
@@ -247,6 +248,8 @@ fn leash_up_serves_the_dashboard_over_its_own_node() {
             break;
         }
     }
+    // Keep reading what it prints after: a closed pipe would stop it.
+    std::thread::spawn(move || for _ in lines {});
     let base = dashboard.unwrap_or_else(|| panic!("no Dashboard URL:\n{printed}"));
     let rpc = rpc.unwrap_or_else(|| panic!("no RPC URL:\n{printed}"));
     let admin = admin.unwrap_or_else(|| panic!("no admin key:\n{printed}"));
