@@ -288,10 +288,10 @@ function signInPage() {
   const form = h(
     "form",
     { class: "card narrow", id: "sign-in-form" },
-    h("p", {}, "Sign in with an API key. `leash up` (or `leash serve`) printed an admin key on its first start."),
+    h("p", {}, "Sign in with an API key: ", h("code", {}, "leash up"), " (or ", h("code", {}, "leash serve"), ") printed an admin key on its first start; ", h("code", {}, "leash api-key create"), " makes more."),
     h("label", { for: "api-key" }, "API key"),
     input,
-    h("button", { type: "submit" }, "Sign in"),
+    h("button", { type: "submit", class: "primary" }, "Sign in"),
     out,
   );
   form.addEventListener("submit", async (event) => {

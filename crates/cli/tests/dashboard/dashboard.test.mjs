@@ -127,7 +127,7 @@ async function act(page, buttonSelector, { confirm = false } = {}) {
 
 /** Sets the editor's first limit and waits for a preview that shows `expect`. */
 async function previewShows(page, text) {
-  await page.locator("#preview", { hasText: text }).waitFor({ timeout: 15000 });
+  await page.locator("#preview", { hasText: text }).waitFor({ timeout: 30000 });
 }
 
 const owner = newOwner();
@@ -306,7 +306,7 @@ test("the dashboard, end to end", async (t) => {
 
   await step("the session page shows status, used / limit and the SessionUsed activity", async () => {
     await page.goto(`/#/sessions/${state.session}`);
-    await page.locator("#session-uses", { hasText: "1 / 10" }).waitFor({ timeout: 15000 });
+    await page.locator("#session-uses", { hasText: "1 / 10" }).waitFor({ timeout: 30000 });
     await page.locator("#session-limits", { hasText: "0.1 / 0.5" }).waitFor();
     const used = page.locator('#session-events tr[data-kind="session_used"]');
     await used.waitFor();
@@ -326,7 +326,7 @@ test("the dashboard, end to end", async (t) => {
     assert.match(text, /1h \d+m left/);
     // Live: the CLI spends again; the list follows without a reload.
     leash(["transfer", "--to", newOwner().address, "--amount", "0.1", "--json"]);
-    await page.locator(`tr[data-session="${state.session}"] .uses`, { hasText: "2 / 10" }).waitFor({ timeout: 15000 });
+    await page.locator(`tr[data-session="${state.session}"] .uses`, { hasText: "2 / 10" }).waitFor({ timeout: 30000 });
     await shot(page, "07-sessions.png");
   });
 
@@ -345,9 +345,9 @@ test("the dashboard, end to end", async (t) => {
     assert.doesNotMatch(await page.locator("#preview").innerText(), /over limit/);
     await act(page, "#update-session");
     await page.locator("#update-done").waitFor();
-    await page.locator("#session-limits", { hasText: "0.2 / 1" }).waitFor({ timeout: 15000 });
+    await page.locator("#session-limits", { hasText: "0.2 / 1" }).waitFor({ timeout: 30000 });
     await page.locator("#session-uses", { hasText: "2 / 20" }).waitFor();
-    await page.locator('#session-events tr[data-kind="session_updated"]').waitFor({ timeout: 15000 });
+    await page.locator('#session-events tr[data-kind="session_updated"]').waitFor({ timeout: 30000 });
   });
 
   await step("a change without the CSRF token is refused", async () => {
@@ -386,10 +386,10 @@ test("the dashboard, end to end", async (t) => {
     await dialog.waitFor({ state: "detached" });
     assert.match(await page.locator("#session-status").innerText(), /active/);
     await act(page, "#revoke-session", { confirm: true });
-    await page.locator("#session-status", { hasText: "revoked" }).waitFor({ timeout: 15000 });
+    await page.locator("#session-status", { hasText: "revoked" }).waitFor({ timeout: 30000 });
     const refused = leash(["transfer", "--to", newOwner().address, "--amount", "0.1", "--json"], { ok: false });
     assert.match(refused.stderr, /revoked/i);
-    await page.locator('#session-events tr[data-kind="session_revoked"]').waitFor({ timeout: 15000 });
+    await page.locator('#session-events tr[data-kind="session_revoked"]').waitFor({ timeout: 30000 });
   });
 
   await step("close returns the rent", async () => {
@@ -414,7 +414,7 @@ test("the dashboard, end to end", async (t) => {
     await page.locator("dialog.confirm").getByRole("button", { name: "Cancel" }).click();
     assert.equal(await page.locator("#session-table .status-active").count(), 2);
     await act(page, "#revoke-all", { confirm: true });
-    await page.waitForFunction(() => document.querySelectorAll("#session-table .status-active").length === 0, null, { timeout: 15000 });
+    await page.waitForFunction(() => document.querySelectorAll("#session-table .status-active").length === 0, null, { timeout: 30000 });
     assert.equal(await page.locator("#session-table .status-revoked").count(), 2);
     await shot(page, "10-revoke-all.png");
   });
@@ -447,7 +447,7 @@ test("the dashboard, end to end", async (t) => {
     await previewShows(page, "SOL: per tx 0.1, total 0.2");
     await shot(page, "16-requests.png");
     await act(page, "#approve-request");
-    await page.locator(`#decided-requests tr[data-request="${approveId}"]`, { hasText: "approved" }).waitFor({ timeout: 15000 });
+    await page.locator(`#decided-requests tr[data-request="${approveId}"]`, { hasText: "approved" }).waitFor({ timeout: 30000 });
     // The agent picks up the session it asked for, narrower, and acts within it.
     const status = JSON.parse(leash(["session", "request-status", approveId, "--json"], agent).stdout);
     assert.equal(status.status, "approved", JSON.stringify(status));
@@ -456,7 +456,7 @@ test("the dashboard, end to end", async (t) => {
     await page.locator(`#deny-note-${denyId}`).fill("not this week");
     await page.locator(`#deny-${denyId}`).click();
     await page.locator("dialog.confirm").getByRole("button", { name: "Deny" }).click();
-    await page.locator(`#decided-requests tr[data-request="${denyId}"]`, { hasText: "denied" }).waitFor({ timeout: 15000 });
+    await page.locator(`#decided-requests tr[data-request="${denyId}"]`, { hasText: "denied" }).waitFor({ timeout: 30000 });
     const denied = JSON.parse(leash(["session", "request-status", denyId, "--json"], agent).stdout);
     assert.equal(denied.status, "denied");
     assert.match(JSON.stringify(denied), /not this week/);
