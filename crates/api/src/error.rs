@@ -104,12 +104,10 @@ impl ApiError {
                 if program == leash_sdk::LeashError::SessionNotRegistered {
                     (StatusCode::NOT_FOUND, "session_not_found".to_string())
                 } else {
-                    (StatusCode::UNPROCESSABLE_ENTITY, snake(program.name()))
+                    (StatusCode::UNPROCESSABLE_ENTITY, snake(program))
                 }
             }
-            ErrorCode::Program(program) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, snake(program.name()))
-            }
+            ErrorCode::Program(program) => (StatusCode::UNPROCESSABLE_ENTITY, snake(program)),
             ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "invalid_input".into()),
             ErrorCode::InvalidPolicy => (StatusCode::BAD_REQUEST, "invalid_policy".into()),
             ErrorCode::InvalidToken => (StatusCode::BAD_REQUEST, "invalid_token".into()),
@@ -207,19 +205,8 @@ impl IntoResponse for ApiError {
 }
 
 /// `SpendingLimitExceeded` → `spending_limit_exceeded`.
-pub fn snake(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+pub fn snake(program: leash_sdk::LeashError) -> String {
+    ErrorCode::Program(program).snake_name()
 }
 
 #[cfg(test)]
@@ -240,7 +227,7 @@ mod tests {
             };
             let api = ApiError::from_client(client, None);
             assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{error:?}");
-            assert_eq!(api.code, snake(error.name()));
+            assert_eq!(api.code, snake(error));
             assert_eq!(api.details.and_then(|d| d.program_code), Some(error.code()));
             codes.insert(api.code);
         }

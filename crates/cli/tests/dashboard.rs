@@ -11,65 +11,23 @@
 mod common;
 
 use std::{
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
 };
 
-use common::spawn_node;
+use common::{spawn_node, spawn_serve, ServeProcess, User};
 
-/// A `leash serve` child, killed when dropped.
-struct Serve {
-    child: Child,
-    base: String,
-    admin: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `leash serve` on a free port against `url` with its store in `home`, returning once
-/// it printed its address and first admin key.
-fn serve(home: &Path, url: &str, extra: &[&str]) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LEASH_HOME", home.join("leash"))
-        .env("LEASH_URL", url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("leash serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut base = None;
-    let mut admin = None;
-    let mut printed = String::new();
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        printed.push_str(&line);
-        printed.push('\n');
-        if let Some(url) = line.strip_prefix("Dashboard:") {
-            base = Some(url.trim().trim_end_matches('/').to_string());
-        }
-        if line.trim().starts_with("lk_") {
-            admin = Some(line.trim().to_string());
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Serve {
-        child,
-        base: base.unwrap_or_else(|| panic!("no Dashboard line:\n{printed}")),
-        admin: admin.unwrap_or_else(|| panic!("no admin key printed:\n{printed}")),
-    }
+/// `leash serve` on a free port against `url` with its store in `home`, started once it
+/// printed its address and first admin key (its stderr shown with the test's).
+fn serve(home: &Path, url: &str, extra: &[&str]) -> (ServeProcess, String) {
+    let mut command = User::new(home, url).serve_command();
+    command.args(extra).stderr(Stdio::inherit());
+    let serve = spawn_serve(command);
+    let admin = serve
+        .admin_key
+        .clone()
+        .unwrap_or_else(|| panic!("no admin key printed:\n{}", serve.printed()));
+    (serve, admin)
 }
 
 fn command_works(program: &str, arg: &str) -> bool {
@@ -115,7 +73,7 @@ fn the_dashboard_end_to_end_in_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
     let node = spawn_node(&dir.path().join("ledger"), 100);
     // The page's owner signs in the browser; this server has no signer.
-    let wallets = serve(&dir.path().join("api-wallet"), &node.url, &[]);
+    let (wallets, wallets_admin) = serve(&dir.path().join("api-wallet"), &node.url, &[]);
     // The convenience mode: the server signs with a local keypair.
     let signer_file = dir.path().join("signer.json");
     let signer = solana_keypair::Keypair::new();
@@ -125,7 +83,7 @@ fn the_dashboard_end_to_end_in_chromium() {
     )
     .expect("signer file");
     let signer_path = signer_file.to_str().expect("path");
-    let local = serve(
+    let (local, local_admin) = serve(
         &dir.path().join("api-local"),
         &node.url,
         &["--signer", signer_path],
@@ -141,9 +99,9 @@ fn the_dashboard_end_to_end_in_chromium() {
         .args(["--test", "--test-timeout=900000", "dashboard.test.mjs"])
         .current_dir(&script_dir)
         .env("LEASH_BASE", &wallets.base)
-        .env("LEASH_ADMIN_KEY", &wallets.admin)
+        .env("LEASH_ADMIN_KEY", &wallets_admin)
         .env("LEASH_LOCAL_BASE", &local.base)
-        .env("LEASH_LOCAL_ADMIN_KEY", &local.admin)
+        .env("LEASH_LOCAL_ADMIN_KEY", &local_admin)
         .env("LEASH_BIN", env!("CARGO_BIN_EXE_leash"))
         .env("LEASH_NODE_URL", &node.url)
         .env("LEASH_HOLDER_HOME", &holder)
@@ -211,7 +169,8 @@ fn the_dashboard_end_to_end_in_chromium() {
 #[test]
 fn leash_up_serves_the_dashboard_over_its_own_node() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_leash"));
+    command
         .args([
             "up",
             "--rpc-port",
@@ -225,34 +184,23 @@ fn leash_up_serves_the_dashboard_over_its_own_node() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", dir.path())
         .env("LEASH_HOME", dir.path().join("leash"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("leash up starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut printed = String::new();
-    let (mut dashboard, mut rpc, mut admin) = (None, None, None);
-    let mut lines = BufReader::new(stdout).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        printed.push_str(&line);
-        printed.push('\n');
-        if let Some(url) = line.strip_prefix("Dashboard:") {
-            dashboard = Some(url.trim().trim_end_matches('/').to_string());
-        }
-        if let Some(url) = line.strip_prefix("RPC URL:") {
-            rpc = Some(url.trim().to_string());
-        }
-        if line.trim().starts_with("lk_") {
-            admin = Some(line.trim().to_string());
-            break;
-        }
-    }
-    // Keep reading what it prints after: a closed pipe would stop it.
-    std::thread::spawn(move || for _ in lines {});
-    let base = dashboard.unwrap_or_else(|| panic!("no Dashboard URL:\n{printed}"));
-    let rpc = rpc.unwrap_or_else(|| panic!("no RPC URL:\n{printed}"));
-    let admin = admin.unwrap_or_else(|| panic!("no admin key:\n{printed}"));
+        .stderr(Stdio::inherit());
+    let up = spawn_serve(command);
+    let printed = up.printed();
+    let base = up.base.clone();
+    assert!(
+        printed.contains(&format!("Dashboard: {base}/")),
+        "the Dashboard URL is the API's:\n{printed}"
+    );
+    let rpc = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("RPC URL:"))
+        .map(|u| u.trim().to_string())
+        .unwrap_or_else(|| panic!("no RPC URL:\n{printed}"));
+    let admin = up
+        .admin_key
+        .clone()
+        .unwrap_or_else(|| panic!("no admin key:\n{printed}"));
     let http = reqwest::blocking::Client::new();
     let page = http.get(format!("{base}/")).send().expect("GET /");
     assert_eq!(page.status(), 200);
@@ -274,6 +222,13 @@ fn leash_up_serves_the_dashboard_over_its_own_node() {
     let me: serde_json::Value = signed_in.json().expect("json");
     assert_eq!(me["airdrop"], true, "a local node: the faucet is offered");
     assert_eq!(me["cluster"], "localnet");
-    let _ = child.kill();
-    let _ = child.wait();
+    // No browser wallet needed: the owner keypair `leash up` made is the local signer.
+    let owner = leash_client::home::read_keypair(&dir.path().join(".config/solana/id.json"))
+        .expect("leash up made the owner keypair");
+    assert_eq!(
+        me["signer"],
+        solana_signer::Signer::pubkey(&owner).to_string(),
+        "{me}"
+    );
+    drop(up);
 }

@@ -16,12 +16,11 @@
 mod common;
 
 use std::{
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::Command,
 };
 
-use common::{spawn_node, User};
+use common::{spawn_node, spawn_serve, ServeProcess, User};
 
 const POLICY: &str = r#"
 label = "mcp-agent"
@@ -100,51 +99,16 @@ fn python_env() -> PathBuf {
     python
 }
 
-/// A `leash serve` child, killed when dropped.
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `leash serve` in `user`'s home with `LEASH_TOKEN` set: what the agent's tools use. Its
-/// stdout and stderr go to `log`.
-fn serve(user: &User, token: &str, log: &Path) -> Serve {
-    let err = std::fs::File::create(log).expect("serve log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &user.home)
-        .env("LEASH_HOME", user.leash_home())
-        .env("LEASH_URL", &user.url)
+/// stderr goes to `log`.
+fn serve(user: &User, token: &str, log: &Path) -> ServeProcess {
+    let mut command = user.serve_command();
+    command
         .env("LEASH_TOKEN", token)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(err))
-        .spawn()
-        .expect("leash serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut printed = String::new();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address")
-            .expect("line");
-        printed.push_str(&line);
-        if let Some(url) = line.strip_prefix("API:") {
-            break url.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    assert!(!printed.contains(token));
-    Serve { child, base }
+        .stderr(std::fs::File::create(log).expect("serve log"));
+    let serve = spawn_serve(command);
+    assert!(!serve.printed().contains(token));
+    serve
 }
 
 fn session(owner: &User) -> (String, String) {

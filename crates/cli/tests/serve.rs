@@ -4,70 +4,10 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+use common::{spawn_node, spawn_serve, ServeProcess, User};
 
-use common::{spawn_node, User};
-
-/// A `leash serve` child, killed when dropped; what it printed before serving.
-struct Serve {
-    child: Child,
-    base: String,
-    printed: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(user: &User) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &user.home)
-        .env("LEASH_HOME", user.leash_home())
-        .env("LEASH_URL", &user.url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("leash serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut printed = String::new();
-    let mut base = None;
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        printed.push_str(&line);
-        printed.push('\n');
-        if let Some(url) = line.strip_prefix("API:") {
-            base = Some(url.trim().to_string());
-        }
-        if line.starts_with("Store:") {
-            break;
-        }
-    }
-    // The first start's key follows the Store line; read what is there without blocking.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
-        printed.push_str(&line);
-        printed.push('\n');
-    }
-    Serve {
-        child,
-        base: base.expect("leash serve printed its address"),
-        printed,
-    }
+fn serve(user: &User) -> ServeProcess {
+    spawn_serve(user.serve_command())
 }
 
 fn get(base: &str, path: &str, key: &str) -> (u16, serde_json::Value) {
@@ -88,12 +28,9 @@ fn serve_prints_one_admin_key_and_cli_keys_and_audit_work() {
 
     let first = serve(&user);
     let admin = first
-        .printed
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("lk_"))
-        .unwrap_or_else(|| panic!("no admin key printed:\n{}", first.printed))
-        .to_string();
+        .admin_key
+        .clone()
+        .unwrap_or_else(|| panic!("no admin key printed:\n{}", first.printed()));
     let (status, info) = get(&first.base, "/v1/info", &admin);
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["url"], node.url.as_str());
@@ -157,9 +94,9 @@ fn serve_prints_one_admin_key_and_cli_keys_and_audit_work() {
     // The store holds a key now: the second start prints none.
     let second = serve(&user);
     assert!(
-        !second.printed.contains("lk_"),
+        second.admin_key.is_none() && !second.printed().contains("lk_"),
         "a second start printed a key:\n{}",
-        second.printed
+        second.printed()
     );
 
     // A read key from the command line: works until revoked.

@@ -9,83 +9,35 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-};
+use std::path::{Path, PathBuf};
 
-use common::{spawn_node, Run, User};
+use common::{spawn_node, spawn_serve, Run, ServeProcess, User};
 
-/// A `leash serve` child with its stderr in a file, killed when dropped.
+/// `leash serve` in `user`'s home with its stderr in `log`; [`Serve::printed`] reads both.
 struct Serve {
-    child: Child,
+    process: ServeProcess,
     base: String,
-    stdout: std::sync::Arc<std::sync::Mutex<String>>,
     log: PathBuf,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Serve {
     /// Everything the server printed so far.
     fn printed(&self) -> String {
-        let out = self.stdout.lock().map(|s| s.clone()).unwrap_or_default();
         format!(
-            "{out}{}",
+            "{}{}",
+            self.process.printed(),
             std::fs::read_to_string(&self.log).unwrap_or_default()
         )
     }
 }
 
 fn serve(user: &User, log: PathBuf) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leash"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &user.home)
-        .env("LEASH_HOME", user.leash_home())
-        .env("LEASH_URL", &user.url)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("leash serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut base = None;
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        if let Some(url) = line.strip_prefix("API:") {
-            base = Some(url.trim().to_string());
-        }
-        let store = line.starts_with("Store:");
-        if let Ok(mut p) = printed.lock() {
-            p.push_str(&line);
-            p.push('\n');
-        }
-        if store {
-            break;
-        }
-    }
-    let sink = printed.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            if let Ok(mut p) = sink.lock() {
-                p.push_str(&line);
-                p.push('\n');
-            }
-        }
-    });
+    let mut command = user.serve_command();
+    command.stderr(std::fs::File::create(&log).expect("log file"));
+    let process = spawn_serve(command);
     Serve {
-        child,
-        base: base.expect("leash serve printed its address"),
-        stdout: printed,
+        base: process.base.clone(),
+        process,
         log,
     }
 }

@@ -66,6 +66,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as the HTTP API and the MCP tools spell it: `SpendingLimitExceeded` →
+    /// `spending_limit_exceeded`.
+    pub fn snake_name(self) -> String {
+        let name = self.name();
+        let mut out = String::with_capacity(name.len() + 4);
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ErrorCode::Program(error) => error.name(),

@@ -183,19 +183,7 @@ pub fn summary(f: &Figures) -> String {
 
 /// `SpendingLimitExceeded` → `spending_limit_exceeded`, as the HTTP API names codes.
 pub fn snake(code: ErrorCode) -> String {
-    let name = code.name();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    code.snake_name()
 }
 
 #[cfg(test)]

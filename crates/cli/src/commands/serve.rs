@@ -26,7 +26,7 @@ pub struct ServeArgs {
     /// A local signer (keypair file): submit signs owner transactions with it when a request
     /// with an admin key asks (`sign_with_local_signer`). For one's own machine
     #[arg(long)]
-    signer: Option<PathBuf>,
+    pub signer: Option<PathBuf>,
     /// Requests per second each API key may make (sustained)
     #[arg(long, default_value_t = 20.0)]
     rate_limit: f64,
@@ -91,28 +91,36 @@ pub async fn bind_and_print(
         .local_addr()
         .map_err(|e| CliError::Api(format!("cannot read the listening address: {e}")))?;
     let state = &prepared.state;
-    println!("leash serve {}", env!("CARGO_PKG_VERSION"));
-    println!("Dashboard: http://{address}/");
-    println!("API:      http://{address}");
-    println!("OpenAPI:  http://{address}/openapi.json");
-    println!("Cluster:  {}", state.client.cluster().url);
-    println!("Store:    {}", state.store.location());
+    let mut banner = format!(
+        "leash serve {version}\n\
+         Dashboard: http://{address}/\n\
+         API:      http://{address}\n\
+         OpenAPI:  http://{address}/openapi.json\n\
+         Cluster:  {cluster}\n\
+         Store:    {store}\n",
+        version = env!("CARGO_PKG_VERSION"),
+        cluster = state.client.cluster().url,
+        store = state.store.location(),
+    );
     if let Some(signer) = state.signer() {
-        println!(
-            "Signer:   {} (signs submits that ask for it, admin keys only)",
+        banner += &format!(
+            "Signer:   {} (signs submits that ask for it, admin keys only)\n",
             solana_signer::Signer::pubkey(signer)
         );
     }
     if let Some(key) = &prepared.first_admin_key {
-        println!();
-        println!("First start: an admin API key was created. It is shown only this once:");
-        println!("  {key}");
-        println!(
-            "Sign in to the dashboard with it; make narrower keys with `leash api-key create`."
+        banner += &format!(
+            "\nFirst start: an admin API key was created. It is shown only this once:\n  {key}\n\
+             Sign in to the dashboard with it; make narrower keys with `leash api-key create`.\n"
         );
     }
+    // The last line tells scripts (and the tests) that everything is printed.
+    banner += "Ctrl-C stops it.\n";
+    // A closed stdout (`leash serve | head`) must not stop the server: the banner is best-effort.
     use std::io::Write;
-    let _ = std::io::stdout().flush();
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes());
+    let _ = stdout.flush();
     Ok(listener)
 }
 

@@ -23,6 +23,10 @@ pub struct UpArgs {
     /// Slot length in milliseconds
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
+    /// Do not offer the owner keypair as the dashboard's local signer (then only a browser
+    /// wallet signs)
+    #[arg(long)]
+    no_signer: bool,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -41,7 +45,14 @@ pub fn exec(args: UpArgs) -> CliResult<()> {
         slot_time: (args.slot_ms > 0).then(|| Duration::from_millis(args.slot_ms)),
         allow_time_travel: false,
     };
-    let serve_args = args.serve;
+    let mut serve_args = args.serve;
+    // One's own machine, loopback only: unless told otherwise, the owner keypair (made if
+    // missing, as `leash airdrop` does) signs for admin sign-ins, so a newcomer without a
+    // browser wallet still goes from nothing to a token in the dashboard.
+    if serve_args.signer.is_none() && !args.no_signer {
+        home::owner_keypair(None, true)?;
+        serve_args.signer = Some(home::default_keypair()?);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -50,9 +61,17 @@ pub fn exec(args: UpArgs) -> CliResult<()> {
         let node = leash_node::Node::bind(node_config)
             .await
             .map_err(CliError::Node)?;
-        println!("leash node {}", env!("CARGO_PKG_VERSION"));
-        println!("RPC URL:    {}", node.url);
-        println!("Ledger:     {}", ledger.display());
+        {
+            // Best-effort, as serve's banner: a closed stdout must not stop the node.
+            use std::io::Write;
+            let _ = write!(
+                std::io::stdout().lock(),
+                "leash node {}\nRPC URL:    {}\nLedger:     {}\n\n",
+                env!("CARGO_PKG_VERSION"),
+                node.url,
+                ledger.display()
+            );
+        }
         let cluster = Cluster::parse(&node.url)?;
         let listen = serve_args.listen;
         let config = serve::config(serve_args, cluster)?;
@@ -61,7 +80,6 @@ pub fn exec(args: UpArgs) -> CliResult<()> {
             .await
             .map_err(|_| CliError::Api("the store could not be opened".into()))?
             .map_err(CliError::Api)?;
-        println!();
         let listener = serve::bind_and_print(listen, &prepared).await?;
 
         // One Ctrl-C stops both: the API first, then the node commits and stops.

@@ -5,6 +5,7 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, Command, Output, Stdio},
+    sync::{Arc, Mutex},
 };
 
 /// A `leash node` child process, killed when dropped.
@@ -140,6 +141,22 @@ impl User {
         }
     }
 
+    /// `leash serve --listen 127.0.0.1:0` in this user's home against their cluster; add
+    /// arguments, environment or a stderr file, then start it with [`spawn_serve`].
+    pub fn serve_command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_leash"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("LEASH_HOME", self.leash_home())
+            .env("LEASH_URL", &self.url)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    }
+
     /// Runs and asserts success.
     #[track_caller]
     pub fn ok(&self, args: &[&str]) -> Run {
@@ -179,4 +196,82 @@ pub fn rpc(url: &str, method: &str, params: serde_json::Value) -> serde_json::Va
         method: Box::leak(method.to_string().into_boxed_str()),
     };
     client.send(request, params).expect("rpc call")
+}
+
+/// A `leash serve` (or `leash up`) child, killed when dropped. A thread keeps reading its
+/// stdout, so the server never blocks on a full pipe; `printed()` is everything so far.
+pub struct ServeProcess {
+    child: Child,
+    /// The API's base URL, `http://127.0.0.1:<port>` (the page is at `{base}/`).
+    pub base: String,
+    /// The admin key a first start printed, if this start printed one.
+    pub admin_key: Option<String>,
+    printed: Arc<Mutex<String>>,
+}
+
+impl ServeProcess {
+    pub fn printed(&self) -> String {
+        self.printed.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The line that ends what `leash serve` and `leash up` print on starting.
+pub const SERVE_READY: &str = "Ctrl-C stops it.";
+
+/// Starts `command` (from [`User::serve_command`], or `leash up`) and returns once it has
+/// printed where it listens, ending with [`SERVE_READY`].
+pub fn spawn_serve(mut command: Command) -> ServeProcess {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("leash serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let printed = Arc::new(Mutex::new(String::new()));
+    let append = |sink: &Mutex<String>, line: &str| {
+        if let Ok(mut p) = sink.lock() {
+            p.push_str(line);
+            p.push('\n');
+        }
+    };
+    let (mut base, mut admin_key) = (None, None);
+    for line in lines.by_ref() {
+        let line = line.expect("a line of leash serve's output");
+        append(&printed, &line);
+        if let Some(url) = line.strip_prefix("API:") {
+            base = Some(url.trim().to_string());
+        }
+        if line.trim().starts_with("lk_") {
+            admin_key = Some(line.trim().to_string());
+        }
+        if line.trim() == SERVE_READY {
+            break;
+        }
+    }
+    let sink = printed.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            append(&sink, &line);
+        }
+    });
+    let base = base.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!(
+            "leash serve printed no API line:\n{}",
+            printed.lock().map(|p| p.clone()).unwrap_or_default()
+        )
+    });
+    ServeProcess {
+        child,
+        base,
+        admin_key,
+        printed,
+    }
 }
