@@ -6,6 +6,8 @@
 //!
 //! Nothing is skipped: a missing Node.js, npm or python3-venv fails the test with what to install.
 
+mod common;
+
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
@@ -136,58 +138,6 @@ fn npm_install(dir: &Path) {
     }
 }
 
-/// The venv with requirements.txt installed (a stamp records which requirements it holds).
-fn python_env(dir: &Path) -> PathBuf {
-    let home = std::env::var_os("HOME").expect("HOME is set");
-    let venv = PathBuf::from(&home).join(".cache/leash-pyenv");
-    let python = venv.join("bin/python");
-    // Debian's python3 without python3-venv leaves a venv with no pip behind: start over then.
-    if !venv.join("bin/pip").exists() {
-        require(
-            "python3",
-            "install Python 3.11+ (apt-get install -y python3 python3-venv)",
-        );
-        let _ = std::fs::remove_dir_all(&venv);
-        let out = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success() && venv.join("bin/pip").exists(),
-            "cannot create a Python venv at {}: install the venv module with \
-             `sudo apt-get install -y python3-venv` (Debian/Ubuntu), then rerun.\n{}",
-            venv.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let requirements =
-        std::fs::read_to_string(dir.join("requirements.txt")).expect("requirements.txt");
-    let stamp = venv.join("leash-requirements.txt");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(requirements.as_str()) {
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(dir.join("requirements.txt"))
-            .env("PIP_CACHE_DIR", PathBuf::from(&home).join(".cache/pip"))
-            .status()
-            .expect("pip runs");
-        assert!(
-            status.success(),
-            "pip install -r requirements.txt failed in {}",
-            venv.display()
-        );
-        std::fs::write(&stamp, &requirements).expect("write the venv stamp");
-    }
-    python
-}
-
 #[derive(Debug)]
 struct Row {
     client: String,
@@ -248,7 +198,7 @@ fn unmodified_clients_complete_their_documented_flows() {
     let dir = clients_dir();
     require("node", "install Node.js 20+");
     npm_install(&dir);
-    let python = python_env(&dir);
+    let python = common::python_venv("leash-pyenv", &dir.join("requirements.txt"));
     let budget_ms = std::env::var("LEASH_FLOW_BUDGET_MS")
         .ok()
         .and_then(|v| v.parse().ok())

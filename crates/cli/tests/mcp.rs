@@ -15,10 +15,7 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::{path::Path, process::Command};
 
 use common::{spawn_node, spawn_serve, ServeProcess, User};
 
@@ -49,55 +46,6 @@ token = "USDC"
 per_tx = "2"
 total = "3"
 "#;
-
-/// The venv with tests/mcp/requirements.txt installed (a stamp records which requirements).
-fn python_env() -> PathBuf {
-    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
-    let venv = home.join(".cache/leash-pyenv-mcp");
-    let python = venv.join("bin/python");
-    let requirements_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/requirements.txt");
-    if !venv.join("bin/pip").exists() {
-        let _ = std::fs::remove_dir_all(&venv);
-        let out = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("python3 not found ({e}): install Python 3.11+ and python3-venv")
-            });
-        assert!(
-            out.status.success() && venv.join("bin/pip").exists(),
-            "cannot create a Python venv at {}: `apt-get install -y python3-venv`, then rerun.\n{}",
-            venv.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let requirements = std::fs::read_to_string(&requirements_path).expect("requirements.txt");
-    let stamp = venv.join("leash-requirements.txt");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(requirements.as_str()) {
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements_path)
-            .env("PIP_CACHE_DIR", home.join(".cache/pip"))
-            .status()
-            .expect("pip runs");
-        assert!(
-            status.success(),
-            "pip install -r {} failed",
-            requirements_path.display()
-        );
-        std::fs::write(&stamp, &requirements).expect("write the venv stamp");
-    }
-    python
-}
 
 /// `leash serve` in `user`'s home with `LEASH_TOKEN` set: what the agent's tools use. Its
 /// stderr goes to `log`.
@@ -152,7 +100,10 @@ fn client(python: &Path, args: &[&str]) {
 
 #[test]
 fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret() {
-    let python = python_env();
+    let python = common::python_venv(
+        "leash-pyenv-mcp",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/requirements.txt"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let owner = User::new(&dir.path().join("owner"), &node.url);
