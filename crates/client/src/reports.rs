@@ -51,9 +51,10 @@ impl fmt::Display for SessionView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Session:     {}\nRegistered:  yes\nStatus:      {}\nValid until: {}\nSlot bound:  {}\nUses:        {} / {}\nNonce:       {}\n{}",
+            "Session:     {}\nRegistered:  yes\nStatus:      {}\nValid:       {} → {}\nSlot bound:  {}\nUses:        {} / {}\nCalls/tx:    {}\nNonce:       {}\n{}",
             self.session,
             self.status,
+            self.policy.valid_after,
             self.valid_until,
             match self.expiry_slot {
                 None => "none".to_string(),
@@ -64,8 +65,9 @@ impl fmt::Display for SessionView {
                 None => "unlimited".to_string(),
                 Some(n) => n.to_string(),
             },
+            self.policy.max_calls_per_tx,
             self.nonce,
-            self.policy,
+            self.policy.limits_and_programs(),
         )
     }
 }

@@ -453,27 +453,25 @@ pub fn summarize(
     }
 }
 
-impl fmt::Display for PolicySummary {
+impl PolicySummary {
+    /// The spending limits and allowed programs, without the validity lines: for a view that
+    /// prints validity, slot bound and uses itself (a session's status).
+    pub fn limits_and_programs(&self) -> LimitsAndPrograms<'_> {
+        LimitsAndPrograms(self)
+    }
+}
+
+/// [`PolicySummary::limits_and_programs`].
+pub struct LimitsAndPrograms<'a>(&'a PolicySummary);
+
+impl fmt::Display for LimitsAndPrograms<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Valid:      {} → {}\nSlot bound: {}\nMax uses:   {}\nCalls/tx:   {}\nSpending limits:",
-            self.valid_after,
-            self.valid_until,
-            match self.expiry_slot {
-                None => "none".to_string(),
-                Some(slot) => format!("until slot {slot}"),
-            },
-            match self.max_uses {
-                None => "unlimited".to_string(),
-                Some(n) => n.to_string(),
-            },
-            self.max_calls_per_tx,
-        )?;
-        if self.limits.is_empty() {
+        let policy = self.0;
+        write!(f, "Spending limits:")?;
+        if policy.limits.is_empty() {
             write!(f, "\n  none (no SOL or token may leave the vault)")?;
         }
-        for limit in &self.limits {
+        for limit in &policy.limits {
             match &limit.used {
                 Some(used) => write!(f, "\n  {}: {used} / {} used", limit.token, limit.total)?,
                 None => write!(f, "\n  {}: total {}", limit.token, limit.total)?,
@@ -489,16 +487,37 @@ impl fmt::Display for PolicySummary {
             }
         }
         write!(f, "\nAllowed programs:")?;
-        if self.allowed_programs.is_empty() {
+        if policy.allowed_programs.is_empty() {
             write!(f, "\n  none")?;
         }
-        for program in &self.allowed_programs {
+        for program in &policy.allowed_programs {
             match &program.name {
                 Some(name) => write!(f, "\n  - {} ({name})", program.address)?,
                 None => write!(f, "\n  - {}", program.address)?,
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for PolicySummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Valid:      {} → {}\nSlot bound: {}\nMax uses:   {}\nCalls/tx:   {}",
+            self.valid_after,
+            self.valid_until,
+            match self.expiry_slot {
+                None => "none".to_string(),
+                Some(slot) => format!("until slot {slot}"),
+            },
+            match self.max_uses {
+                None => "unlimited".to_string(),
+                Some(n) => n.to_string(),
+            },
+            self.max_calls_per_tx,
+        )?;
+        self.limits_and_programs().fmt(f)
     }
 }
 
