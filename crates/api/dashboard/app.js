@@ -1260,14 +1260,14 @@ async function auditPage() {
     }
   };
   try {
-    const log = await api("GET", "/v1/audit/log?limit=10000");
-    // The newest first; the full chain is in `leash audit export`.
-    const entries = log.entries.slice(-100).reverse();
+    // Only the end of the log, newest first; the full chain is in `leash audit export`.
+    const log = await api("GET", "/v1/audit/log?newest=true&limit=100");
+    const entries = log.entries.slice().reverse();
     list.replaceChildren(
       h(
         "table",
         {},
-        h("thead", {}, h("tr", {}, ["#", "When", "Event", "Resource", "Actor", "Details"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ["#", "When", "Event and resource", "Actor", "Details"].map((t) => h("th", { scope: "col" }, t)))),
         h(
           "tbody",
           {},
@@ -1277,8 +1277,12 @@ async function auditPage() {
               { "data-event": e.event_type },
               h("td", {}, e.seq),
               h("td", { class: "nowrap" }, new Date(e.ts * 1000).toISOString().replace("T", " ").slice(0, 19)),
-              h("td", {}, e.event_type),
-              h("td", {}, h("code", { title: e.resource }, e.resource.length > 24 ? `${e.resource.slice(0, 24)}…` : e.resource)),
+              h(
+                "td",
+                {},
+                h("div", {}, e.event_type),
+                h("code", { class: "muted", title: e.resource }, e.resource.length > 24 ? `${e.resource.slice(0, 24)}…` : e.resource),
+              ),
               h("td", {}, e.actor),
               h("td", { class: "payload" }, payloadText(e.payload)),
             ),

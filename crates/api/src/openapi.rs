@@ -449,6 +449,7 @@ fn operation(route: &Route) -> Value {
     if route.path == "/v1/audit/log" {
         parameters.push(json!({ "name": "after", "in": "query", "required": false, "schema": { "type": "integer" } }));
         parameters.push(json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }));
+        parameters.push(json!({ "name": "newest", "in": "query", "required": false, "description": "true: the newest `limit` entries, oldest first (not with `after`)", "schema": { "type": "boolean" } }));
     }
     if route.path == "/v1/session-requests" && route.method == "GET" {
         parameters.push(json!({ "name": "status", "in": "query", "required": false, "schema": { "type": "string", "enum": ["pending", "approved", "denied", "expired"] } }));

@@ -723,6 +723,9 @@ pub struct AuditQuery {
     pub after: Option<i64>,
     #[serde(default)]
     pub limit: Option<i64>,
+    /// `true`: the newest `limit` entries (still oldest first); `after` must not be given.
+    #[serde(default)]
+    pub newest: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1773,9 +1776,22 @@ async fn audit_log(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit must be 1–10000"));
     }
+    let newest = query.newest.unwrap_or(false);
+    if newest && query.after.is_some() {
+        return Err(ApiError::invalid(
+            "newest",
+            "give either after (page forward) or newest=true (the last entries), not both",
+        ));
+    }
     let after = query.after.unwrap_or(0);
     let entries = state
-        .store(move |s| s.audit(after, limit))
+        .store(move |s| {
+            if newest {
+                s.audit_newest(limit)
+            } else {
+                s.audit(after, limit)
+            }
+        })
         .await
         .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
     ok(&AuditExport {

@@ -907,6 +907,26 @@ impl Store {
         })
     }
 
+    /// The newest `limit` entries, oldest first (the dashboard's view of a long log).
+    pub fn audit_newest(&self, limit: i64) -> StoreResult<Vec<AuditRow>> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM (SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT {{}}) AS newest ORDER BY seq"
+        );
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => {
+                let conn = lock(c);
+                let mut stmt = conn.prepare(&sql.replace("{}", "?1"))?;
+                let rows = stmt.query_map(params![limit], audit_from_sqlite)?;
+                rows.collect::<Result<_, _>>()?
+            }
+            Backend::Postgres(c) => lock(c)
+                .query(&sql.replace("{}", "$1"), &[&limit])?
+                .iter()
+                .map(audit_from_pg)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
     /// Every entry, in order.
     pub fn audit_all(&self) -> StoreResult<Vec<AuditRow>> {
         self.audit(0, i64::MAX)

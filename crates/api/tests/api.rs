@@ -526,6 +526,18 @@ fn audit_checks(start: impl Fn() -> Api) {
     let page = api.get(&api.admin, "/v1/audit/log?after=2&limit=1");
     assert_eq!(page.json["entries"].as_array().unwrap().len(), 1);
     assert_eq!(page.json["entries"][0]["seq"], 3);
+    // The end of the log, oldest first (the dashboard's view); not together with `after`.
+    let newest = api.get(&api.admin, "/v1/audit/log?newest=true&limit=2");
+    let seqs: Vec<_> = newest.json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    let last = export.entries.last().unwrap().seq;
+    assert_eq!(seqs, [last - 1, last], "{}", newest.text);
+    api.get(&api.admin, "/v1/audit/log?newest=true&after=1")
+        .error(400, "invalid_input");
     api.get(&api.admin, "/v1/audit/log?limit=0")
         .error(400, "invalid_input");
     api.get(&api.admin, "/v1/audit/log?limit=x")
