@@ -772,6 +772,19 @@ function renderPreview(panel, preview) {
   );
   panel.dataset.session = preview.session;
   panel.dataset.revision = String(Number(panel.dataset.revision || 0) + 1);
+  // On a phone the panel sits below the editor: a bar fixed at the bottom keeps its verdict
+  // in sight while typing, and jumps to it.
+  panel.append(
+    h(
+      "div",
+      { class: "preview-peek", id: "preview-peek" },
+      preview.warnings.length
+        ? h("span", { class: "warn" }, `⚠ ${preview.warnings.length} warning${preview.warnings.length > 1 ? "s" : ""}`)
+        : h("span", { class: "ok" }, "No warnings"),
+      h("span", { class: "muted" }, `rent ${preview.rent} SOL`),
+      h("button", { type: "button", class: "link", onclick: () => panel.scrollIntoView({ block: "start" }) }, "See the preview"),
+    ),
+  );
 }
 
 /**

@@ -494,8 +494,8 @@ test("the dashboard, end to end", async (t) => {
     await p.keyboard.press("Enter");
     await p.locator("section.wallet").waitFor();
     // Nothing wider than the screen (tables scroll inside their own box).
-    const fits = async (name) => {
-      await shot(p, name);
+    const fits = async (name, options) => {
+      await shot(p, name, options);
       const o = await p.evaluate(() => ({
         px: document.documentElement.scrollWidth - window.innerWidth,
         wide: [...document.querySelectorAll("body *")]
@@ -508,7 +508,14 @@ test("the dashboard, end to end", async (t) => {
     await fits("12-phone-wallets.png");
     await p.goto(`/#/wallets/${state.wallet}/new`);
     await p.locator("#preview", { hasText: "Rent" }).waitFor();
-    await fits("13-phone-new-session.png");
+    // The preview is below the editor here; its verdict stays in sight at the bottom.
+    const peek = p.locator("#preview-peek");
+    await peek.waitFor({ state: "visible" });
+    const bar = await peek.boundingBox();
+    assert.ok(bar && Math.abs(bar.y + bar.height - 844) <= 1, `the preview bar is fixed at the bottom: ${JSON.stringify(bar)}`);
+    // The screen as the phone shows it, the bar at its bottom (a full-page capture would
+    // draw the fixed bar mid-page).
+    await fits("13-phone-new-session.png", { fullPage: false });
     await p.goto(`/#/wallets/${state.wallet}/sessions`);
     await p.locator("#session-table tbody tr").first().waitFor();
     await fits("14-phone-sessions.png");
