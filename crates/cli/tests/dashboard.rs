@@ -73,7 +73,8 @@ fn the_dashboard_end_to_end_in_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
     let node = spawn_node(&dir.path().join("ledger"), 100);
     // The page's owner signs in the browser; this server has no signer.
-    let (wallets, wallets_admin) = serve(&dir.path().join("api-wallet"), &node.url, &[]);
+    let (wallets, wallets_admin) =
+        serve(&dir.path().join("api-wallet"), &node.url, &["--no-signer"]);
     // The convenience mode: the server signs with a local keypair.
     let signer_file = dir.path().join("signer.json");
     let signer = solana_keypair::Keypair::new();

@@ -31,6 +31,24 @@ fn serve_prints_one_admin_key_and_cli_keys_and_audit_work() {
         .admin_key
         .clone()
         .unwrap_or_else(|| panic!("no admin key printed:\n{}", first.printed()));
+    // On a local node the owner keypair (made if missing) is the local signer by default.
+    let owner_key = leash_client::home::read_keypair(&user.home.join(".config/solana/id.json"))
+        .expect("serve made the owner keypair");
+    let signer_line = format!("Signer:   {}", solana_signer::Signer::pubkey(&owner_key));
+    assert!(
+        first.printed().contains(&signer_line),
+        "{}",
+        first.printed()
+    );
+    let mut without = user.serve_command();
+    without.arg("--no-signer");
+    let without = spawn_serve(without);
+    assert!(
+        !without.printed().contains("Signer:"),
+        "{}",
+        without.printed()
+    );
+    drop(without);
     let (status, info) = get(&first.base, "/v1/info", &admin);
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["url"], node.url.as_str());

@@ -27,6 +27,11 @@ pub struct ServeArgs {
     /// with an admin key asks (`sign_with_local_signer`). For one's own machine
     #[arg(long)]
     pub signer: Option<PathBuf>,
+    /// No local signer. Without --signer, a server on a local node offers the owner keypair
+    /// (~/.config/solana/id.json, made if missing) so the dashboard works with no browser
+    /// wallet; this turns that off
+    #[arg(long, conflicts_with = "signer")]
+    pub no_signer: bool,
     /// Requests per second each API key may make (sustained)
     #[arg(long, default_value_t = 20.0)]
     rate_limit: f64,
@@ -61,8 +66,16 @@ pub fn config(args: ServeArgs, cluster: Cluster) -> CliResult<leash_api::Config>
             "--rate-limit must be above 0 and --burst at least 1".into(),
         ));
     }
-    let signer = args
-        .signer
+    let signer_path = match args.signer {
+        Some(path) => Some(path),
+        // A local node is one's own machine: the owner keypair signs there unless told not to.
+        None if cluster.is_localnet() && !args.no_signer => {
+            leash_client::home::owner_keypair(None, true)?;
+            Some(leash_client::home::default_keypair()?)
+        }
+        None => None,
+    };
+    let signer = signer_path
         .as_deref()
         .map(leash_client::home::read_keypair)
         .transpose()?;

@@ -23,10 +23,6 @@ pub struct UpArgs {
     /// Slot length in milliseconds
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
-    /// Do not offer the owner keypair as the dashboard's local signer (then only a browser
-    /// wallet signs)
-    #[arg(long)]
-    no_signer: bool,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -45,14 +41,9 @@ pub fn exec(args: UpArgs) -> CliResult<()> {
         slot_time: (args.slot_ms > 0).then(|| Duration::from_millis(args.slot_ms)),
         allow_time_travel: false,
     };
-    let mut serve_args = args.serve;
-    // One's own machine, loopback only: unless told otherwise, the owner keypair (made if
-    // missing, as `leash airdrop` does) signs for admin sign-ins, so a newcomer without a
-    // browser wallet still goes from nothing to a token in the dashboard.
-    if serve_args.signer.is_none() && !args.no_signer {
-        home::owner_keypair(None, true)?;
-        serve_args.signer = Some(home::default_keypair()?);
-    }
+    // On this local node the owner keypair is the dashboard's local signer unless
+    // `--no-signer` (serve's rule): a newcomer needs no browser wallet.
+    let serve_args = args.serve;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
