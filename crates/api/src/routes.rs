@@ -960,7 +960,7 @@ async fn wallet_ref(state: &Arc<AppState>, text: &str) -> ApiResult<WalletRef> {
 
 async fn show_wallet(State(state): St, Path(wallet): Path<String>) -> ApiResult<Response> {
     let wallet = wallet_ref(&state, &wallet).await?;
-    ok(&blocking(&state, None, move |c| c.show_wallet_at(&wallet)).await?)
+    ok(&blocking(&state, None, move |c| c.show_wallet(&wallet)).await?)
 }
 
 async fn owner_wallets(State(state): St, Path(owner): Path<String>) -> ApiResult<Response> {
@@ -1000,7 +1000,7 @@ async fn preview_session(
             ),
             Err(e) => return Err(e),
         };
-        let mut preview = c.preview_session_at(&wallet, &policy, &session_key)?;
+        let mut preview = c.preview_session(&wallet, &policy, &session_key)?;
         if !exists {
             preview.warnings.push(format!(
                 "the wallet {} does not exist yet: create it before preparing the session",
@@ -1042,7 +1042,7 @@ async fn prepare_session(
     let policy = policy(request.policy);
     let p = blocking(&state, Some("policy"), move |c| {
         let wallet = WalletRef::at(c, &wallet)?;
-        c.prepare_create_session_at(&wallet, &policy, &session_key, &top_up)
+        c.prepare_create_session(&wallet, &policy, &session_key, &top_up)
     })
     .await?;
     let resource = format!("session/{}", p.report.session);
@@ -1067,7 +1067,7 @@ async fn session_of(state: &Arc<AppState>, text: &str) -> ApiResult<(Pubkey, Wal
 
 async fn show_session(State(state): St, Path(session): Path<String>) -> ApiResult<Response> {
     let (session, wallet) = session_of(&state, &session).await?;
-    ok(&blocking(&state, None, move |c| c.show_session_at(&wallet, &session)).await?)
+    ok(&blocking(&state, None, move |c| c.show_session(&wallet, &session)).await?)
 }
 
 async fn prepare_revoke(
@@ -1078,7 +1078,7 @@ async fn prepare_revoke(
 ) -> ApiResult<Response> {
     let (session, wallet) = session_of(&state, &session).await?;
     let p = blocking(&state, None, move |c| {
-        c.prepare_revoke_session_at(&wallet, &session)
+        c.prepare_revoke_session(&wallet, &session)
     })
     .await?;
     prepared(
@@ -1101,7 +1101,7 @@ async fn prepare_update(
     let policy = policy(request.policy);
     let expected = request.expected_uses;
     let p = blocking(&state, Some("policy"), move |c| {
-        c.prepare_update_session_at(&wallet, &session, &policy, expected)
+        c.prepare_update_session(&wallet, &session, &policy, expected)
     })
     .await?;
     prepared(
@@ -1122,7 +1122,7 @@ async fn prepare_close(
 ) -> ApiResult<Response> {
     let (session, wallet) = session_of(&state, &session).await?;
     let p = blocking(&state, None, move |c| {
-        c.prepare_close_session_at(&wallet, &session)
+        c.prepare_close_session(&wallet, &session)
     })
     .await?;
     prepared(
@@ -1144,7 +1144,7 @@ async fn prepare_revoke_all(
     let wallet = wallet_ref(&state, &wallet).await?;
     let resource = format!("wallet/{}", wallet.address);
     let p = blocking(&state, None, move |c| {
-        c.prepare_revoke_all_sessions_at(&wallet)
+        c.prepare_revoke_all_sessions(&wallet)
     })
     .await?;
     prepared(&state, &caller, "wallet.revoke_all.prepare", resource, p).await
@@ -1161,7 +1161,7 @@ async fn prepare_deposit(
     let token = TokenRef::new(&request.token);
     let resource = format!("wallet/{}", wallet.address);
     let p = blocking(&state, Some("amount"), move |c| {
-        c.prepare_deposit_at(&wallet, &amount, &token)
+        c.prepare_deposit(&wallet, &amount, &token)
     })
     .await?;
     prepared(&state, &caller, "wallet.deposit.prepare", resource, p).await
@@ -1183,7 +1183,7 @@ async fn prepare_withdraw(
         .transpose()?;
     let resource = format!("wallet/{}", wallet.address);
     let p = blocking(&state, Some("amount"), move |c| {
-        c.prepare_withdraw_at(&wallet, &amount, &token, to)
+        c.prepare_withdraw(&wallet, &amount, &token, to)
     })
     .await?;
     prepared(&state, &caller, "wallet.withdraw.prepare", resource, p).await
@@ -1202,7 +1202,7 @@ async fn prepare_sweep(
         .map(|t| address("to", t))
         .transpose()?;
     let resource = format!("wallet/{}", wallet.address);
-    let p = blocking(&state, Some("to"), move |c| c.prepare_sweep_at(&wallet, to)).await?;
+    let p = blocking(&state, Some("to"), move |c| c.prepare_sweep(&wallet, to)).await?;
     prepared(&state, &caller, "wallet.sweep.prepare", resource, p).await
 }
 
@@ -1508,7 +1508,7 @@ async fn file_request(
     // The policy is checked as a preview checks it; the wallet must exist; the key must be new.
     let (preview, exists) = blocking(&state, Some("policy"), move |c| {
         let wallet = WalletRef::at(c, &wallet)?;
-        let preview = c.preview_session_at(&wallet, &policy, &session_key)?;
+        let preview = c.preview_session(&wallet, &policy, &session_key)?;
         let session = parse_address(&preview.session)?;
         Ok((preview, c.account(&session)?.is_some()))
     })
@@ -1632,7 +1632,7 @@ async fn prepare_approve_request(
     let session_key = address("session_key", &view.session_key)?;
     let p = blocking(&state, Some("policy"), move |c| {
         let wallet = WalletRef::at(c, &wallet)?;
-        c.prepare_create_session_at(&wallet, &policy, &session_key, &top_up)
+        c.prepare_create_session(&wallet, &policy, &session_key, &top_up)
     })
     .await?;
     let mut extra = serde_json::Map::new();

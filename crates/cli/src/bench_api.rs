@@ -12,7 +12,7 @@ use std::{
 };
 
 use leash_api::keys::{RateLimit, Scope};
-use leash_client::{Amount, Client, Cluster, PolicyInput, TokenRef};
+use leash_client::{Amount, Client, Cluster, PolicyInput, TokenRef, WalletRef};
 use serde::Serialize;
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
@@ -86,8 +86,7 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
     let key = Keypair::new();
     let prepared = client
         .prepare_create_session(
-            &owner.pubkey(),
-            "default",
+            &WalletRef::of(&owner.pubkey(), "default"),
             &policy,
             &key.pubkey(),
             &amount("0.01")?,

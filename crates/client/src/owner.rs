@@ -696,12 +696,7 @@ impl Client {
     }
 
     /// The wallet's addresses, balances and how many of its sessions are active.
-    pub fn show_wallet(&self, owner: &Pubkey, name: &str) -> Result<WalletReport> {
-        self.show_wallet_at(&WalletRef::of(owner, name))
-    }
-
-    /// As [`Client::show_wallet`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn show_wallet_at(&self, wallet: &WalletRef) -> Result<WalletReport> {
+    pub fn show_wallet(&self, wallet: &WalletRef) -> Result<WalletReport> {
         let owner = &wallet.owner;
         let name = wallet.name.as_str();
         let state = self.load_wallet(wallet)?;
@@ -763,17 +758,6 @@ impl Client {
     /// Moves SOL or a token from the owner into the vault.
     pub fn prepare_deposit(
         &self,
-        owner: &Pubkey,
-        name: &str,
-        amount: &Amount,
-        token: &TokenRef,
-    ) -> Result<Prepared<Deposited>> {
-        self.prepare_deposit_at(&WalletRef::of(owner, name), amount, token)
-    }
-
-    /// As [`Client::prepare_deposit`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn prepare_deposit_at(
-        &self,
         wallet: &WalletRef,
         amount: &Amount,
         token: &TokenRef,
@@ -813,18 +797,6 @@ impl Client {
     /// Moves SOL or a token out of the vault under the owner's full authority (no limits), to
     /// `to` (default the owner).
     pub fn prepare_withdraw(
-        &self,
-        owner: &Pubkey,
-        name: &str,
-        amount: &Amount,
-        token: &TokenRef,
-        to: Option<Pubkey>,
-    ) -> Result<Prepared<Withdrew>> {
-        self.prepare_withdraw_at(&WalletRef::of(owner, name), amount, token, to)
-    }
-
-    /// As [`Client::prepare_withdraw`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn prepare_withdraw_at(
         &self,
         wallet: &WalletRef,
         amount: &Amount,
@@ -874,16 +846,6 @@ impl Client {
     /// Moves the lamports above the rent-exempt minimum out of the wallet account and its
     /// session accounts (SOL sent there by mistake) to `to`, default the owner.
     pub fn prepare_sweep(
-        &self,
-        owner: &Pubkey,
-        name: &str,
-        to: Option<Pubkey>,
-    ) -> Result<Prepared<SweepReport>> {
-        self.prepare_sweep_at(&WalletRef::of(owner, name), to)
-    }
-
-    /// As [`Client::prepare_sweep`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn prepare_sweep_at(
         &self,
         wallet: &WalletRef,
         to: Option<Pubkey>,
@@ -1072,17 +1034,6 @@ impl Client {
     /// is sent and the wallet need not exist yet.
     pub fn preview_session(
         &self,
-        owner: &Pubkey,
-        name: &str,
-        policy: &PolicyInput,
-        session_key: &Pubkey,
-    ) -> Result<SessionPreview> {
-        self.preview_session_at(&WalletRef::of(owner, name), policy, session_key)
-    }
-
-    /// As [`Client::preview_session`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn preview_session_at(
-        &self,
         wallet: &WalletRef,
         policy: &PolicyInput,
         session_key: &Pubkey,
@@ -1118,18 +1069,6 @@ impl Client {
     /// empty here; [`crate::make_session_token`] fills it).
     pub fn prepare_create_session(
         &self,
-        owner: &Pubkey,
-        name: &str,
-        policy: &PolicyInput,
-        session_key: &Pubkey,
-        top_up: &Amount,
-    ) -> Result<Prepared<SessionCreated>> {
-        self.prepare_create_session_at(&WalletRef::of(owner, name), policy, session_key, top_up)
-    }
-
-    /// As [`Client::prepare_create_session`], for a wallet named by its [`WalletRef`].
-    pub fn prepare_create_session_at(
-        &self,
         wallet: &WalletRef,
         policy: &PolicyInput,
         session_key: &Pubkey,
@@ -1137,7 +1076,7 @@ impl Client {
     ) -> Result<Prepared<SessionCreated>> {
         let owner = &wallet.owner;
         let name = wallet.name.as_str();
-        let preview = self.preview_session_at(wallet, policy, session_key)?;
+        let preview = self.preview_session(wallet, policy, session_key)?;
         let top_up = top_up.base_units(9)?;
         self.load_wallet(wallet)?;
         let mut instructions = vec![ix::create_session(
@@ -1177,12 +1116,7 @@ impl Client {
     }
 
     /// The wallet's sessions with their status, oldest first.
-    pub fn list_sessions(&self, owner: &Pubkey, name: &str) -> Result<SessionList> {
-        self.list_sessions_at(&WalletRef::of(owner, name))
-    }
-
-    /// As [`Client::list_sessions`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn list_sessions_at(&self, wallet: &WalletRef) -> Result<SessionList> {
+    pub fn list_sessions(&self, wallet: &WalletRef) -> Result<SessionList> {
         let state = self.load_wallet(wallet)?;
         let slot = self.slot()?;
         let now = self.now();
@@ -1204,17 +1138,7 @@ impl Client {
     }
 
     /// One session's state, status and policy with `used / limit`.
-    pub fn show_session(
-        &self,
-        owner: &Pubkey,
-        name: &str,
-        session: &Pubkey,
-    ) -> Result<SessionView> {
-        self.show_session_at(&WalletRef::of(owner, name), session)
-    }
-
-    /// As [`Client::show_session`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn show_session_at(&self, wallet: &WalletRef, session: &Pubkey) -> Result<SessionView> {
+    pub fn show_session(&self, wallet: &WalletRef, session: &Pubkey) -> Result<SessionView> {
         let state = self.load_wallet(wallet)?;
         let (address, session) = self.find_session(wallet, session)?;
         self.session_view(&address, &session, &state)
@@ -1248,21 +1172,10 @@ impl Client {
     }
 
     /// Replaces a session's policy; fails on chain if the session was used after it was read
-    /// here (no silent swap under a live holder).
+    /// here (no silent swap under a live holder). `expected_uses` is the use count the owner
+    /// saw (default: the count read now); the program refuses the update if the session was
+    /// used since.
     pub fn prepare_update_session(
-        &self,
-        owner: &Pubkey,
-        name: &str,
-        session: &Pubkey,
-        policy: &PolicyInput,
-    ) -> Result<Prepared<SessionUpdated>> {
-        self.prepare_update_session_at(&WalletRef::of(owner, name), session, policy, None)
-    }
-
-    /// As [`Client::prepare_update_session`], for a wallet named by its [`WalletRef`] (its
-    /// address). `expected_uses` is the use count the owner saw (default: the count read now);
-    /// the program refuses the update if the session was used since.
-    pub fn prepare_update_session_at(
         &self,
         wallet: &WalletRef,
         session: &Pubkey,
@@ -1301,16 +1214,6 @@ impl Client {
     /// Revokes one session of the wallet.
     pub fn prepare_revoke_session(
         &self,
-        owner: &Pubkey,
-        name: &str,
-        session: &Pubkey,
-    ) -> Result<Prepared<SessionRevoked>> {
-        self.prepare_revoke_session_at(&WalletRef::of(owner, name), session)
-    }
-
-    /// As [`Client::prepare_revoke_session`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn prepare_revoke_session_at(
-        &self,
         wallet: &WalletRef,
         session: &Pubkey,
     ) -> Result<Prepared<SessionRevoked>> {
@@ -1332,15 +1235,6 @@ impl Client {
 
     /// Revokes every session of the wallet at once (its epoch moves on).
     pub fn prepare_revoke_all_sessions(
-        &self,
-        owner: &Pubkey,
-        name: &str,
-    ) -> Result<Prepared<AllSessionsRevoked>> {
-        self.prepare_revoke_all_sessions_at(&WalletRef::of(owner, name))
-    }
-
-    /// As [`Client::prepare_revoke_all_sessions`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn prepare_revoke_all_sessions_at(
         &self,
         wallet: &WalletRef,
     ) -> Result<Prepared<AllSessionsRevoked>> {
@@ -1366,16 +1260,6 @@ impl Client {
 
     /// Closes a session; its rent returns to whoever paid it.
     pub fn prepare_close_session(
-        &self,
-        owner: &Pubkey,
-        name: &str,
-        session: &Pubkey,
-    ) -> Result<Prepared<SessionClosed>> {
-        self.prepare_close_session_at(&WalletRef::of(owner, name), session)
-    }
-
-    /// As [`Client::prepare_close_session`], for a wallet named by its [`WalletRef`] (its address).
-    pub fn prepare_close_session_at(
         &self,
         wallet: &WalletRef,
         session: &Pubkey,

@@ -975,7 +975,7 @@ impl crate::Client {
         match self.account(session)? {
             Some(account) if account.owner == leash_sdk::PROGRAM_ID => {
                 let (wallet, _) = self.session_at(session)?;
-                self.show_session_at(&wallet, session).map(Some)
+                self.show_session(&wallet, session).map(Some)
             }
             _ => Ok(None),
         }

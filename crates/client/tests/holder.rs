@@ -12,7 +12,9 @@ mod common;
 
 use base64::{prelude::BASE64_STANDARD, Engine};
 use common::{amount, env, token, Env, WALLET};
-use leash_client::{holder::Simulation, Action, Bound, ErrorCode, Holder, RawInstruction};
+use leash_client::{
+    holder::Simulation, Action, Bound, ErrorCode, Holder, RawInstruction, WalletRef,
+};
 use leash_sdk::LeashError;
 use serde_json::json;
 use solana_program::pubkey::Pubkey;
@@ -256,7 +258,7 @@ fn simulate_agrees_with_the_real_outcome_on_the_life_of_a_session() {
     let session = revoked.session();
     let revoke = env
         .client
-        .prepare_revoke_session(&env.owner.pubkey(), WALLET, &session)
+        .prepare_revoke_session(&WalletRef::of(&env.owner.pubkey(), WALLET), &session)
         .unwrap();
     env.client.sign_and_send(revoke, &env.owner).unwrap();
     refused_alike(
@@ -266,7 +268,7 @@ fn simulate_agrees_with_the_real_outcome_on_the_life_of_a_session() {
     );
     let close = env
         .client
-        .prepare_close_session(&env.owner.pubkey(), WALLET, &session)
+        .prepare_close_session(&WalletRef::of(&env.owner.pubkey(), WALLET), &session)
         .unwrap();
     env.client.sign_and_send(close, &env.owner).unwrap();
     refused_alike(

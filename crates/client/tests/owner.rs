@@ -6,7 +6,7 @@ mod common;
 
 use base64::{prelude::BASE64_STANDARD, Engine};
 use common::{amount, env, token, WALLET};
-use leash_client::{ErrorCode, Holder};
+use leash_client::{ErrorCode, Holder, WalletRef};
 use leash_sdk::{session_token::SessionToken, LeashError};
 use serde_json::json;
 use solana_keypair::Keypair;
@@ -38,7 +38,10 @@ fn wallet_reports_balances_and_moves_funds() {
     assert!(!report.created && report.signature.is_none());
     assert!(report.to_string().contains("already exists"));
 
-    let shown = env.client.show_wallet(&owner, WALLET).unwrap();
+    let shown = env
+        .client
+        .show_wallet(&WalletRef::of(&owner, WALLET))
+        .unwrap();
     let usdc = shown.balances.iter().find(|b| b.token == "USDC").unwrap();
     assert_eq!(
         (usdc.amount.as_str(), usdc.base_units.as_str()),
@@ -50,7 +53,12 @@ fn wallet_reports_balances_and_moves_funds() {
     let to = Pubkey::new_unique();
     let withdraw = env
         .client
-        .prepare_withdraw(&owner, WALLET, &amount("10"), &token("USDC"), Some(to))
+        .prepare_withdraw(
+            &WalletRef::of(&owner, WALLET),
+            &amount("10"),
+            &token("USDC"),
+            Some(to),
+        )
         .unwrap();
     assert!(
         withdraw.summary.contains("Withdraw 10 USDC"),
@@ -60,7 +68,10 @@ fn wallet_reports_balances_and_moves_funds() {
     let withdrew = env.client.sign_and_send(withdraw, &env.owner).unwrap();
     assert!(withdrew.signature.is_some());
     assert_eq!(withdrew.to, to.to_string());
-    let shown = env.client.show_wallet(&owner, WALLET).unwrap();
+    let shown = env
+        .client
+        .show_wallet(&WalletRef::of(&owner, WALLET))
+        .unwrap();
     assert!(shown
         .balances
         .iter()
@@ -69,7 +80,11 @@ fn wallet_reports_balances_and_moves_funds() {
     // Bad input is refused before anything is sent, with the reason.
     let too_precise = env
         .client
-        .prepare_deposit(&owner, WALLET, &amount("0.0000001"), &token("USDC"))
+        .prepare_deposit(
+            &WalletRef::of(&owner, WALLET),
+            &amount("0.0000001"),
+            &token("USDC"),
+        )
         .unwrap_err();
     assert_eq!(too_precise.code, ErrorCode::InvalidInput);
     assert!(
@@ -78,7 +93,7 @@ fn wallet_reports_balances_and_moves_funds() {
     );
     let unknown = env
         .client
-        .prepare_deposit(&owner, WALLET, &amount("1"), &token("DOGE"))
+        .prepare_deposit(&WalletRef::of(&owner, WALLET), &amount("1"), &token("DOGE"))
         .unwrap_err();
     assert!(
         unknown.message.contains("is not a known token symbol"),
@@ -86,7 +101,7 @@ fn wallet_reports_balances_and_moves_funds() {
     );
     let nobody = env
         .client
-        .show_wallet(&Pubkey::new_unique(), WALLET)
+        .show_wallet(&WalletRef::of(&Pubkey::new_unique(), WALLET))
         .unwrap_err();
     assert_eq!(nobody.code, ErrorCode::NoWallet);
 }
@@ -98,7 +113,12 @@ fn prepared_operations_are_signed_elsewhere_and_submitted() {
     let to = Pubkey::new_unique();
     let prepared = env
         .client
-        .prepare_withdraw(&owner, WALLET, &amount("0.25"), &token("SOL"), Some(to))
+        .prepare_withdraw(
+            &WalletRef::of(&owner, WALLET),
+            &amount("0.25"),
+            &token("SOL"),
+            Some(to),
+        )
         .unwrap();
     let unsigned = env.client.unsigned_transactions(&prepared).unwrap();
     assert_eq!(unsigned.len(), 1);
@@ -133,7 +153,7 @@ fn prepared_operations_are_signed_elsewhere_and_submitted() {
         .unwrap();
     let theirs = env
         .client
-        .prepare_revoke_all_sessions(&owner, WALLET)
+        .prepare_revoke_all_sessions(&WalletRef::of(&owner, WALLET))
         .unwrap();
     let refused = env.client.sign_and_send(theirs, &stranger).unwrap_err();
     assert_eq!(refused.code, ErrorCode::Signer, "{refused}");
@@ -146,7 +166,11 @@ fn a_session_lives_from_preview_to_close() {
     let key = Keypair::new();
     let preview = env
         .client
-        .preview_session(&owner, WALLET, &common::policy(POLICY), &key.pubkey())
+        .preview_session(
+            &WalletRef::of(&owner, WALLET),
+            &common::policy(POLICY),
+            &key.pubkey(),
+        )
         .unwrap();
     assert!(preview.preview);
     assert_eq!(preview.policy.limits[0].token, "USDC");
@@ -155,8 +179,7 @@ fn a_session_lives_from_preview_to_close() {
     let wide = env
         .client
         .preview_session(
-            &owner,
-            WALLET,
+            &WalletRef::of(&owner, WALLET),
             &common::policy("expires_in = \"1h\""),
             &key.pubkey(),
         )
@@ -179,7 +202,10 @@ fn a_session_lives_from_preview_to_close() {
     assert_eq!(json["policy"]["limits"][0]["token"], "USDC");
 
     let session: Pubkey = created.session.parse().unwrap();
-    let listed = env.client.list_sessions(&owner, WALLET).unwrap();
+    let listed = env
+        .client
+        .list_sessions(&WalletRef::of(&owner, WALLET))
+        .unwrap();
     assert_eq!(listed.0.len(), 1);
     assert_eq!(listed.0[0].status, "active");
     assert_eq!(listed.0[0].max_uses, Some(100));
@@ -193,27 +219,33 @@ fn a_session_lives_from_preview_to_close() {
             token: token("USDC"),
         })
         .unwrap();
-    let shown = env.client.show_session(&owner, WALLET, &session).unwrap();
+    let shown = env
+        .client
+        .show_session(&WalletRef::of(&owner, WALLET), &session)
+        .unwrap();
     assert_eq!(shown.uses, 1);
     assert_eq!(shown.policy.limits[0].used.as_deref(), Some("4.5"));
     // By session key as well as by address.
     let by_key = env
         .client
-        .show_session(&owner, WALLET, &holder.session_key())
+        .show_session(&WalletRef::of(&owner, WALLET), &holder.session_key())
         .unwrap();
     assert_eq!(by_key.session, created.session);
     let update = env
         .client
         .prepare_update_session(
-            &owner,
-            WALLET,
+            &WalletRef::of(&owner, WALLET),
             &session,
             &common::policy(&POLICY.replace("total = \"8\"", "total = \"20\"")),
+            None,
         )
         .unwrap();
     let updated = env.client.sign_and_send(update, &env.owner).unwrap();
     assert_eq!(updated.policy.limits[0].total, "20");
-    let shown = env.client.show_session(&owner, WALLET, &session).unwrap();
+    let shown = env
+        .client
+        .show_session(&WalletRef::of(&owner, WALLET), &session)
+        .unwrap();
     assert_eq!(
         shown.policy.limits[0].used.as_deref(),
         Some("4.5"),
@@ -222,25 +254,25 @@ fn a_session_lives_from_preview_to_close() {
 
     let revoke = env
         .client
-        .prepare_revoke_session(&owner, WALLET, &session)
+        .prepare_revoke_session(&WalletRef::of(&owner, WALLET), &session)
         .unwrap();
     env.client.sign_and_send(revoke, &env.owner).unwrap();
     assert_eq!(
         env.client
-            .show_session(&owner, WALLET, &session)
+            .show_session(&WalletRef::of(&owner, WALLET), &session)
             .unwrap()
             .status,
         "revoked"
     );
     let close = env
         .client
-        .prepare_close_session(&owner, WALLET, &session)
+        .prepare_close_session(&WalletRef::of(&owner, WALLET), &session)
         .unwrap();
     let closed = env.client.sign_and_send(close, &env.owner).unwrap();
     assert_eq!(closed.rent_to, owner.to_string());
     let gone = env
         .client
-        .show_session(&owner, WALLET, &session)
+        .show_session(&WalletRef::of(&owner, WALLET), &session)
         .unwrap_err();
     assert_eq!(
         gone.code,
@@ -248,7 +280,7 @@ fn a_session_lives_from_preview_to_close() {
     );
     assert!(env
         .client
-        .list_sessions(&owner, WALLET)
+        .list_sessions(&WalletRef::of(&owner, WALLET))
         .unwrap()
         .0
         .is_empty());
@@ -257,12 +289,16 @@ fn a_session_lives_from_preview_to_close() {
     env.create_session(POLICY);
     let all = env
         .client
-        .prepare_revoke_all_sessions(&owner, WALLET)
+        .prepare_revoke_all_sessions(&WalletRef::of(&owner, WALLET))
         .unwrap();
     let all = env.client.sign_and_send(all, &env.owner).unwrap();
     assert_eq!(all.epoch, 1);
     assert_eq!(
-        env.client.list_sessions(&owner, WALLET).unwrap().0[0].status,
+        env.client
+            .list_sessions(&WalletRef::of(&owner, WALLET))
+            .unwrap()
+            .0[0]
+            .status,
         "revoked"
     );
 }
@@ -278,20 +314,30 @@ fn a_session_past_its_slot_bound_is_expired_everywhere() {
     let session: Pubkey = created.session.parse().unwrap();
     assert_eq!(
         env.client
-            .show_wallet(&owner, WALLET)
+            .show_wallet(&WalletRef::of(&owner, WALLET))
             .unwrap()
             .active_sessions,
         1
     );
 
     env.rpc("leash_warpSlot", json!([bound + 1]));
-    let wallet = env.client.show_wallet(&owner, WALLET).unwrap();
+    let wallet = env
+        .client
+        .show_wallet(&WalletRef::of(&owner, WALLET))
+        .unwrap();
     assert_eq!((wallet.sessions, wallet.active_sessions), (1, 0));
     assert_eq!(
-        env.client.list_sessions(&owner, WALLET).unwrap().0[0].status,
+        env.client
+            .list_sessions(&WalletRef::of(&owner, WALLET))
+            .unwrap()
+            .0[0]
+            .status,
         "expired"
     );
-    let shown = env.client.show_session(&owner, WALLET, &session).unwrap();
+    let shown = env
+        .client
+        .show_session(&WalletRef::of(&owner, WALLET), &session)
+        .unwrap();
     assert_eq!(shown.status, "expired");
     assert!(
         shown

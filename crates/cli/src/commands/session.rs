@@ -5,9 +5,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use leash_client::{
-    home, input::parse_address, make_session_token, Amount, Client, PolicyInput, WalletRef,
-};
+use leash_client::{home, input::parse_address, make_session_token, Amount, Client, PolicyInput};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -108,16 +106,14 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let session_key = Keypair::new();
             if preview {
                 let preview = client.preview_session(
-                    &owner.pubkey(),
-                    &wallet.name,
+                    &wallet.of(&owner.pubkey()),
                     &policy,
                     &session_key.pubkey(),
                 )?;
                 return render.report(&preview);
             }
             let prepared = client.prepare_create_session(
-                &owner.pubkey(),
-                &wallet.name,
+                &wallet.of(&owner.pubkey()),
                 &policy,
                 &session_key.pubkey(),
                 &top_up,
@@ -137,12 +133,12 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
         }
         SessionCommand::List(wallet) => {
             let (client, owner) = owner()?;
-            render.report(&client.list_sessions(&owner.pubkey(), &wallet.name)?)
+            render.report(&client.list_sessions(&wallet.of(&owner.pubkey()))?)
         }
         SessionCommand::Show { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
-            render.report(&client.show_session(&owner.pubkey(), &wallet.name, &session)?)
+            render.report(&client.show_session(&wallet.of(&owner.pubkey()), &session)?)
         }
         SessionCommand::Update {
             session,
@@ -152,8 +148,12 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
             let policy = PolicyInput::read(&policy)?;
-            let prepared =
-                client.prepare_update_session(&owner.pubkey(), &wallet.name, &session, &policy)?;
+            let prepared = client.prepare_update_session(
+                &wallet.of(&owner.pubkey()),
+                &session,
+                &policy,
+                None,
+            )?;
             for warning in &prepared.report.warnings {
                 render.warn(warning);
             }
@@ -162,19 +162,18 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
         SessionCommand::Revoke { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
-            let prepared =
-                client.prepare_revoke_session(&owner.pubkey(), &wallet.name, &session)?;
+            let prepared = client.prepare_revoke_session(&wallet.of(&owner.pubkey()), &session)?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         SessionCommand::RevokeAll(wallet) => {
             let (client, owner) = owner()?;
-            let prepared = client.prepare_revoke_all_sessions(&owner.pubkey(), &wallet.name)?;
+            let prepared = client.prepare_revoke_all_sessions(&wallet.of(&owner.pubkey()))?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         SessionCommand::Close { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
-            let prepared = client.prepare_close_session(&owner.pubkey(), &wallet.name, &session)?;
+            let prepared = client.prepare_close_session(&wallet.of(&owner.pubkey()), &session)?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         SessionCommand::Export { session, wallet } => {
@@ -183,7 +182,7 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             // A session key names its session; an address no longer on chain (closed) still
             // names its stored token.
             let address = client
-                .find_session(&WalletRef::of(&owner.pubkey(), &wallet.name), &given)
+                .find_session(&wallet.of(&owner.pubkey()), &given)
                 .map(|(address, _)| address)
                 .unwrap_or(given);
             // Printing the secret is the point of this command.

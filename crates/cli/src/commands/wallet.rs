@@ -1,7 +1,7 @@
 //! `leash wallet create|show|deposit|withdraw|sweep`: the owner's wallets.
 
 use clap::{Args, Subcommand};
-use leash_client::{Amount, TokenRef};
+use leash_client::{Amount, TokenRef, WalletRef};
 use solana_program::pubkey::Pubkey;
 use solana_signer::Signer;
 
@@ -15,6 +15,13 @@ pub struct WalletName {
     /// Which of the owner's wallets
     #[arg(long, visible_alias = "wallet", default_value = "default")]
     pub name: String,
+}
+
+impl WalletName {
+    /// The wallet `owner` calls by this name.
+    pub fn of(&self, owner: &Pubkey) -> WalletRef {
+        WalletRef::of(owner, &self.name)
+    }
 }
 
 #[derive(Subcommand)]
@@ -65,7 +72,7 @@ pub fn exec(globals: &Globals, command: WalletCommand) -> CliResult<()> {
             let prepared = client.prepare_create_wallet(&key, &wallet.name)?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
-        WalletCommand::Show(wallet) => render.report(&client.show_wallet(&key, &wallet.name)?),
+        WalletCommand::Show(wallet) => render.report(&client.show_wallet(&wallet.of(&key))?),
         WalletCommand::Deposit {
             amount,
             token: which,
@@ -73,7 +80,7 @@ pub fn exec(globals: &Globals, command: WalletCommand) -> CliResult<()> {
         } => {
             let amount = Amount::parse(&amount, "--amount")?;
             let prepared =
-                client.prepare_deposit(&key, &wallet.name, &amount, &TokenRef::new(&which))?;
+                client.prepare_deposit(&wallet.of(&key), &amount, &TokenRef::new(&which))?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         WalletCommand::Withdraw {
@@ -84,11 +91,11 @@ pub fn exec(globals: &Globals, command: WalletCommand) -> CliResult<()> {
         } => {
             let amount = Amount::parse(&amount, "--amount")?;
             let prepared =
-                client.prepare_withdraw(&key, &wallet.name, &amount, &TokenRef::new(&which), to)?;
+                client.prepare_withdraw(&wallet.of(&key), &amount, &TokenRef::new(&which), to)?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         WalletCommand::Sweep { to, wallet } => {
-            let prepared = client.prepare_sweep(&key, &wallet.name, to)?;
+            let prepared = client.prepare_sweep(&wallet.of(&key), to)?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
     }

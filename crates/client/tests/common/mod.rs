@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use leash_client::{owner::SessionCreated, Amount, Client, Cluster, Holder, PolicyInput, TokenRef};
+use leash_client::{
+    owner::SessionCreated, Amount, Client, Cluster, Holder, PolicyInput, TokenRef, WalletRef,
+};
 use leash_node::{BackgroundNode, NodeConfig};
 use leash_sdk::session_token::SessionToken;
 use solana_keypair::Keypair;
@@ -58,7 +60,11 @@ pub fn env() -> Env {
     client.sign_and_send(create, &owner).expect("wallet");
     for (how_much, what) in [("2", "SOL"), ("100", "USDC")] {
         let deposit = client
-            .prepare_deposit(&owner.pubkey(), WALLET, &amount(how_much), &token(what))
+            .prepare_deposit(
+                &WalletRef::of(&owner.pubkey(), WALLET),
+                &amount(how_much),
+                &token(what),
+            )
             .expect("prepare deposit");
         client.sign_and_send(deposit, &owner).expect("deposit");
     }
@@ -78,8 +84,7 @@ impl Env {
         let prepared = self
             .client
             .prepare_create_session(
-                &self.owner.pubkey(),
-                WALLET,
+                &WalletRef::of(&self.owner.pubkey(), WALLET),
                 &policy(policy_toml),
                 &key.pubkey(),
                 &amount("0.05"),
