@@ -953,6 +953,11 @@ async fn prepare_wallet(
     prepared(&state, &caller, "wallet.prepare", resource, p).await
 }
 
+/// An optional address field: absent, or a valid address.
+fn optional_address(field: &'static str, text: Option<&str>) -> ApiResult<Option<Pubkey>> {
+    text.map(|t| address(field, t)).transpose()
+}
+
 async fn wallet_ref(state: &Arc<AppState>, text: &str) -> ApiResult<WalletRef> {
     let wallet = address("wallet", text)?;
     blocking(state, None, move |c| WalletRef::at(c, &wallet)).await
@@ -1070,23 +1075,49 @@ async fn show_session(State(state): St, Path(session): Path<String>) -> ApiResul
     ok(&blocking(&state, None, move |c| c.show_session(&wallet, &session)).await?)
 }
 
+/// A prepare on one session: its wallet found from the chain, `f` run on a blocking thread,
+/// the answer audited as `event` on the session.
+async fn prepare_on_session<R: Serialize + Send + Clone + 'static>(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    session: &str,
+    event: &str,
+    field: Option<&'static str>,
+    f: impl FnOnce(&Client, &WalletRef, &Pubkey) -> leash_client::Result<Prepared<R>> + Send + 'static,
+) -> ApiResult<Response> {
+    let (session, wallet) = session_of(state, session).await?;
+    let p = blocking(state, field, move |c| f(c, &wallet, &session)).await?;
+    prepared(state, caller, event, format!("session/{session}"), p).await
+}
+
+/// A prepare on one wallet (named by its address), as [`prepare_on_session`].
+async fn prepare_on_wallet<R: Serialize + Send + Clone + 'static>(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    wallet: &str,
+    event: &str,
+    field: Option<&'static str>,
+    f: impl FnOnce(&Client, &WalletRef) -> leash_client::Result<Prepared<R>> + Send + 'static,
+) -> ApiResult<Response> {
+    let wallet = wallet_ref(state, wallet).await?;
+    let resource = format!("wallet/{}", wallet.address);
+    let p = blocking(state, field, move |c| f(c, &wallet)).await?;
+    prepared(state, caller, event, resource, p).await
+}
+
 async fn prepare_revoke(
     State(state): St,
     Extension(caller): Extension<Caller>,
     Path(session): Path<String>,
     Json(_): Json<EmptyRequest>,
 ) -> ApiResult<Response> {
-    let (session, wallet) = session_of(&state, &session).await?;
-    let p = blocking(&state, None, move |c| {
-        c.prepare_revoke_session(&wallet, &session)
-    })
-    .await?;
-    prepared(
+    prepare_on_session(
         &state,
         &caller,
+        &session,
         "session.revoke.prepare",
-        format!("session/{session}"),
-        p,
+        None,
+        |c, w, s| c.prepare_revoke_session(w, s),
     )
     .await
 }
@@ -1097,19 +1128,15 @@ async fn prepare_update(
     Path(session): Path<String>,
     Json(request): Json<UpdateSessionRequest>,
 ) -> ApiResult<Response> {
-    let (session, wallet) = session_of(&state, &session).await?;
     let policy = policy(request.policy);
     let expected = request.expected_uses;
-    let p = blocking(&state, Some("policy"), move |c| {
-        c.prepare_update_session(&wallet, &session, &policy, expected)
-    })
-    .await?;
-    prepared(
+    prepare_on_session(
         &state,
         &caller,
+        &session,
         "session.update.prepare",
-        format!("session/{session}"),
-        p,
+        Some("policy"),
+        move |c, w, s| c.prepare_update_session(w, s, &policy, expected),
     )
     .await
 }
@@ -1120,17 +1147,13 @@ async fn prepare_close(
     Path(session): Path<String>,
     Json(_): Json<EmptyRequest>,
 ) -> ApiResult<Response> {
-    let (session, wallet) = session_of(&state, &session).await?;
-    let p = blocking(&state, None, move |c| {
-        c.prepare_close_session(&wallet, &session)
-    })
-    .await?;
-    prepared(
+    prepare_on_session(
         &state,
         &caller,
+        &session,
         "session.close.prepare",
-        format!("session/{session}"),
-        p,
+        None,
+        |c, w, s| c.prepare_close_session(w, s),
     )
     .await
 }
@@ -1141,13 +1164,15 @@ async fn prepare_revoke_all(
     Path(wallet): Path<String>,
     Json(_): Json<EmptyRequest>,
 ) -> ApiResult<Response> {
-    let wallet = wallet_ref(&state, &wallet).await?;
-    let resource = format!("wallet/{}", wallet.address);
-    let p = blocking(&state, None, move |c| {
-        c.prepare_revoke_all_sessions(&wallet)
-    })
-    .await?;
-    prepared(&state, &caller, "wallet.revoke_all.prepare", resource, p).await
+    prepare_on_wallet(
+        &state,
+        &caller,
+        &wallet,
+        "wallet.revoke_all.prepare",
+        None,
+        |c, w| c.prepare_revoke_all_sessions(w),
+    )
+    .await
 }
 
 async fn prepare_deposit(
@@ -1156,15 +1181,17 @@ async fn prepare_deposit(
     Path(wallet): Path<String>,
     Json(request): Json<DepositRequest>,
 ) -> ApiResult<Response> {
-    let wallet = wallet_ref(&state, &wallet).await?;
     let amount = amount("amount", &request.amount)?;
     let token = TokenRef::new(&request.token);
-    let resource = format!("wallet/{}", wallet.address);
-    let p = blocking(&state, Some("amount"), move |c| {
-        c.prepare_deposit(&wallet, &amount, &token)
-    })
-    .await?;
-    prepared(&state, &caller, "wallet.deposit.prepare", resource, p).await
+    prepare_on_wallet(
+        &state,
+        &caller,
+        &wallet,
+        "wallet.deposit.prepare",
+        Some("amount"),
+        move |c, w| c.prepare_deposit(w, &amount, &token),
+    )
+    .await
 }
 
 async fn prepare_withdraw(
@@ -1173,20 +1200,18 @@ async fn prepare_withdraw(
     Path(wallet): Path<String>,
     Json(request): Json<WithdrawRequest>,
 ) -> ApiResult<Response> {
-    let wallet = wallet_ref(&state, &wallet).await?;
     let amount = amount("amount", &request.amount)?;
     let token = TokenRef::new(&request.token);
-    let to = request
-        .to
-        .as_deref()
-        .map(|t| address("to", t))
-        .transpose()?;
-    let resource = format!("wallet/{}", wallet.address);
-    let p = blocking(&state, Some("amount"), move |c| {
-        c.prepare_withdraw(&wallet, &amount, &token, to)
-    })
-    .await?;
-    prepared(&state, &caller, "wallet.withdraw.prepare", resource, p).await
+    let to = optional_address("to", request.to.as_deref())?;
+    prepare_on_wallet(
+        &state,
+        &caller,
+        &wallet,
+        "wallet.withdraw.prepare",
+        Some("amount"),
+        move |c, w| c.prepare_withdraw(w, &amount, &token, to),
+    )
+    .await
 }
 
 async fn prepare_sweep(
@@ -1195,15 +1220,16 @@ async fn prepare_sweep(
     Path(wallet): Path<String>,
     Json(request): Json<SweepRequest>,
 ) -> ApiResult<Response> {
-    let wallet = wallet_ref(&state, &wallet).await?;
-    let to = request
-        .to
-        .as_deref()
-        .map(|t| address("to", t))
-        .transpose()?;
-    let resource = format!("wallet/{}", wallet.address);
-    let p = blocking(&state, Some("to"), move |c| c.prepare_sweep(&wallet, to)).await?;
-    prepared(&state, &caller, "wallet.sweep.prepare", resource, p).await
+    let to = optional_address("to", request.to.as_deref())?;
+    prepare_on_wallet(
+        &state,
+        &caller,
+        &wallet,
+        "wallet.sweep.prepare",
+        Some("to"),
+        move |c, w| c.prepare_sweep(w, to),
+    )
+    .await
 }
 
 async fn simulate(
