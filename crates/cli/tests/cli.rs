@@ -41,13 +41,8 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let owner = User::new(&dir.path().join("owner"), &node.url);
-    std::fs::create_dir_all(&owner.home).unwrap();
     std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
-    owner.ok(&["airdrop", "--amount", "10"]);
-    owner.ok(&["airdrop", "--token", "USDC", "--amount", "1000"]);
-    owner.ok(&["wallet", "create"]);
-    owner.ok(&["wallet", "deposit", "--amount", "2", "--token", "SOL"]);
-    owner.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
+    owner.fund_quickstart_wallet();
     let policy = owner.home.join("policy.toml");
     let created = owner
         .ok(&[
@@ -63,7 +58,6 @@ fn setup() -> Setup {
     let token = created["token"].as_str().unwrap().to_string();
     let decoded = leash_sdk::session_token::SessionToken::decode(&token).unwrap();
     let holder = User::new(&dir.path().join("holder"), &node.url);
-    std::fs::create_dir_all(&holder.home).unwrap();
     holder.ok(&["session", "import", &token]);
     Setup {
         _node: node,
@@ -102,7 +96,6 @@ fn quickstart_word_for_word() {
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let me = User::new(&dir.path().join("home"), &node.url);
-    std::fs::create_dir_all(&me.home).unwrap();
     std::fs::write(me.home.join("policy.toml"), POLICY).unwrap();
     let policy = me.home.join("policy.toml");
     let policy = policy.to_str().unwrap();
@@ -856,7 +849,6 @@ fn node_time_travel_needs_the_flag() {
     let plain = spawn_node_with(&dir.path().join("plain"), 100, &[], &[]);
     refuses(&plain.url);
     let me = User::new(&dir.path().join("home"), &plain.url);
-    std::fs::create_dir_all(&me.home).unwrap();
     me.ok(&["airdrop", "--amount", "1"]);
     me.ok(&["airdrop", "--token", "USDC", "--amount", "5"]);
     drop(plain);

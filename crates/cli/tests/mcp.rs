@@ -107,13 +107,8 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let owner = User::new(&dir.path().join("owner"), &node.url);
-    std::fs::create_dir_all(&owner.home).unwrap();
     std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
-    owner.ok(&["airdrop", "--amount", "10"]);
-    owner.ok(&["airdrop", "--token", "USDC", "--amount", "1000"]);
-    owner.ok(&["wallet", "create"]);
-    owner.ok(&["wallet", "deposit", "--amount", "2", "--token", "SOL"]);
-    owner.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
+    owner.fund_quickstart_wallet();
     let (stdio_token, stdio_secret) = session(&owner);
     let (http_token, http_secret) = session(&owner);
     let to = solana_program::pubkey::Pubkey::new_unique().to_string();
@@ -127,7 +122,6 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     // stdio: the holder imported the token; `leash mcp` reads it from the home (no LEASH_URL:
     // the token's cluster).
     let holder = User::new(&dir.path().join("holder"), &node.url);
-    std::fs::create_dir_all(&holder.home).unwrap();
     holder.ok(&["session", "import", &stdio_token]);
     let env = serde_json::json!({
         "HOME": holder.home,
@@ -168,7 +162,6 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
 
     // HTTP: `leash serve` with the token in LEASH_TOKEN; a write key and a read key.
     let server = User::new(&dir.path().join("server"), &node.url);
-    std::fs::create_dir_all(&server.home).unwrap();
     // (key, id) of a new key with `scope`.
     let key = |scope: &str| {
         let created = server
@@ -264,7 +257,6 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     // An agent with no session asks for one over MCP; the owner approves it narrower with the
     // real CLI; the agent's next calls use it, within the granted bounds; a second is denied.
     let agent = User::new(&dir.path().join("agent"), &node.url);
-    std::fs::create_dir_all(&agent.home).unwrap();
     let narrower = owner.home.join("narrower.toml");
     std::fs::write(&narrower, NARROWER).unwrap();
     let wallet = leash_sdk::session_token::SessionToken::decode(&stdio_token)

@@ -11,7 +11,6 @@ fn a_session_past_its_slot_bound_is_expired_in_every_view() {
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let owner = User::new(&dir.path().join("owner"), &node.url);
-    std::fs::create_dir_all(&owner.home).unwrap();
     owner.ok(&["airdrop", "--amount", "10"]);
     owner.ok(&["wallet", "create"]);
     owner.ok(&["wallet", "deposit", "--amount", "1"]);
@@ -32,7 +31,6 @@ fn a_session_past_its_slot_bound_is_expired_in_every_view() {
         ])
         .json();
     let holder = User::new(&dir.path().join("holder"), &node.url);
-    std::fs::create_dir_all(&holder.home).unwrap();
     holder.ok(&["session", "import", created["token"].as_str().unwrap()]);
     assert_eq!(
         owner.ok(&["--json", "wallet", "show"]).json()["active_sessions"],

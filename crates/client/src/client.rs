@@ -240,6 +240,21 @@ impl Client {
         Message::new_with_blockhash(&all, Some(fee_payer), &blockhash)
     }
 
+    /// `instructions` on `blockhash`, signed by `signers`; `signers[0]` pays.
+    fn signed(
+        instructions: &[Instruction],
+        signers: &[&dyn Signer],
+        blockhash: Hash,
+    ) -> Result<Transaction> {
+        let payer = signers
+            .first()
+            .ok_or_else(|| ClientError::internal("no fee payer"))?
+            .pubkey();
+        let mut tx = Transaction::new_unsigned(Self::message(instructions, &payer, blockhash));
+        tx.try_sign(signers, blockhash).map_err(signer_error)?;
+        Ok(tx)
+    }
+
     /// Signs, sends and confirms `instructions`; `signers[0]` pays. A transaction refused as
     /// already processed (the same instructions sent moments ago on the same blockhash, a
     /// repeated command) is a new intent: signed again on a new blockhash, once.
@@ -248,15 +263,10 @@ impl Client {
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<Signature> {
-        let payer = signers
-            .first()
-            .ok_or_else(|| ClientError::internal("no fee payer"))?
-            .pubkey();
         let mut used: Option<Hash> = None;
         loop {
             let blockhash = self.fresh_blockhash(used)?;
-            let mut tx = Transaction::new_unsigned(Self::message(instructions, &payer, blockhash));
-            tx.try_sign(signers, blockhash).map_err(signer_error)?;
+            let tx = Self::signed(instructions, signers, blockhash)?;
             match self.broadcast(&tx)? {
                 Some(signature) => return self.confirm(signature),
                 None if used.is_none() => used = Some(blockhash),
@@ -274,13 +284,7 @@ impl Client {
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<SimulatedOutcome> {
-        let payer = signers
-            .first()
-            .ok_or_else(|| ClientError::internal("no fee payer"))?
-            .pubkey();
-        let blockhash = self.fresh_blockhash(None)?;
-        let mut tx = Transaction::new_unsigned(Self::message(instructions, &payer, blockhash));
-        tx.try_sign(signers, blockhash).map_err(signer_error)?;
+        let tx = Self::signed(instructions, signers, self.fresh_blockhash(None)?)?;
         let result = self
             .rpc
             .simulate_transaction(&tx)

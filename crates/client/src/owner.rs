@@ -82,9 +82,27 @@ impl WalletRef {
     }
 }
 
-fn first_signature(signatures: &[Signature]) -> Option<String> {
-    signatures.first().map(Signature::to_string)
+/// Reports of one-transaction operations: their `signature` is the transaction's.
+macro_rules! signed_by_its_transaction {
+    ($($report:ty),* $(,)?) => {$(
+        impl Signed for $report {
+            fn signed(&mut self, signatures: &[Signature]) {
+                self.signature = signatures.first().map(Signature::to_string);
+            }
+        }
+    )*};
 }
+
+signed_by_its_transaction!(
+    WalletCreated,
+    Deposited,
+    Withdrew,
+    SessionCreated,
+    SessionUpdated,
+    SessionRevoked,
+    AllSessionsRevoked,
+    SessionClosed,
+);
 
 fn signature_line(signature: &Option<String>) -> String {
     format!(
@@ -142,12 +160,6 @@ pub struct WalletCreated {
     /// False when the wallet existed already (nothing was sent).
     pub created: bool,
     pub signature: Option<String>,
-}
-
-impl Signed for WalletCreated {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
 }
 
 impl fmt::Display for WalletCreated {
@@ -210,12 +222,6 @@ pub struct Deposited {
     pub vault: String,
 }
 
-impl Signed for Deposited {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
-}
-
 impl fmt::Display for Deposited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -236,12 +242,6 @@ pub struct Withdrew {
     pub amount: String,
     pub token: String,
     pub to: String,
-}
-
-impl Signed for Withdrew {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
 }
 
 impl fmt::Display for Withdrew {
@@ -378,12 +378,6 @@ pub struct SessionCreated {
     pub label: String,
 }
 
-impl Signed for SessionCreated {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
-}
-
 impl fmt::Display for SessionCreated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -447,12 +441,6 @@ pub struct SessionUpdated {
     pub warnings: Vec<String>,
 }
 
-impl Signed for SessionUpdated {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
-}
-
 impl fmt::Display for SessionUpdated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Session {} updated\n{}", self.session, self.policy)
@@ -469,12 +457,6 @@ pub struct SessionRevoked {
     /// The session revoked itself.
     #[serde(skip)]
     pub by_holder: bool,
-}
-
-impl Signed for SessionRevoked {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
 }
 
 impl fmt::Display for SessionRevoked {
@@ -502,12 +484,6 @@ pub struct AllSessionsRevoked {
     pub name: String,
 }
 
-impl Signed for AllSessionsRevoked {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
-}
-
 impl fmt::Display for AllSessionsRevoked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -525,12 +501,6 @@ pub struct SessionClosed {
     pub rent_to: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
-}
-
-impl Signed for SessionClosed {
-    fn signed(&mut self, signatures: &[Signature]) {
-        self.signature = first_signature(signatures);
-    }
 }
 
 impl fmt::Display for SessionClosed {

@@ -7,14 +7,12 @@ use leash_client::home;
 
 use crate::error::{CliError, CliResult};
 
+/// The local chain's options `leash node` and `leash up` share.
 #[derive(Args)]
-pub struct NodeArgs {
+pub struct ChainArgs {
     /// Port of the JSON-RPC server (0: any free port)
     #[arg(long, default_value_t = 8899)]
     rpc_port: u16,
-    /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1")]
-    bind: IpAddr,
     /// Ledger directory [default: $LEASH_HOME/node or ~/.local/share/leash/node]
     #[arg(long)]
     ledger: Option<PathBuf>,
@@ -24,6 +22,38 @@ pub struct NodeArgs {
     /// Slot length in milliseconds (0: slots move only with leash_warpSlot)
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
+}
+
+impl ChainArgs {
+    /// The node's configuration listening on `bind`, and its ledger directory.
+    pub fn config(
+        self,
+        bind: IpAddr,
+        allow_time_travel: bool,
+    ) -> CliResult<(leash_node::NodeConfig, PathBuf)> {
+        let ledger = match self.ledger {
+            Some(path) => path,
+            None => home::ledger_dir()?,
+        };
+        let config = leash_node::NodeConfig {
+            ledger: ledger.clone(),
+            reset: self.reset,
+            bind,
+            rpc_port: self.rpc_port,
+            slot_time: (self.slot_ms > 0).then(|| Duration::from_millis(self.slot_ms)),
+            allow_time_travel,
+        };
+        Ok((config, ledger))
+    }
+}
+
+#[derive(Args)]
+pub struct NodeArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
     /// Answer leash_warpSlot and leash_setUnixTimestamp, which move the slot and the clock for
     /// every client (tests, local experiments); refused without it. The variable takes
     /// 1/0, true/false, yes/no, on/off
@@ -36,18 +66,7 @@ pub struct NodeArgs {
 }
 
 pub fn exec(args: NodeArgs) -> CliResult<()> {
-    let ledger = match args.ledger {
-        Some(path) => path,
-        None => home::ledger_dir()?,
-    };
-    let config = leash_node::NodeConfig {
-        ledger: ledger.clone(),
-        reset: args.reset,
-        bind: args.bind,
-        rpc_port: args.rpc_port,
-        slot_time: (args.slot_ms > 0).then(|| Duration::from_millis(args.slot_ms)),
-        allow_time_travel: args.allow_time_travel,
-    };
+    let (config, ledger) = args.chain.config(args.bind, args.allow_time_travel)?;
     let allow_time_travel = args.allow_time_travel;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

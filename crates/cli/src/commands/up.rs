@@ -1,46 +1,28 @@
 //! `leash up`: the local node and `leash serve` (API + dashboard) in one process, for one's own
 //! machine — the newcomer's one command (README). Stops both on Ctrl-C.
 
-use std::{net::IpAddr, path::PathBuf, time::Duration};
+use std::net::IpAddr;
 
 use clap::Args;
-use leash_client::{home, Cluster};
+use leash_client::Cluster;
 
-use super::serve::{self, ServeArgs};
+use super::{
+    node::ChainArgs,
+    serve::{self, ServeArgs},
+};
 use crate::error::{CliError, CliResult};
 
 #[derive(Args)]
 pub struct UpArgs {
-    /// Port of the node's JSON-RPC server (0: any free port)
-    #[arg(long, default_value_t = 8899)]
-    rpc_port: u16,
-    /// Ledger directory [default: $LEASH_HOME/node or ~/.local/share/leash/node]
-    #[arg(long)]
-    ledger: Option<PathBuf>,
-    /// Start the node from a new genesis, deleting the ledger's state
-    #[arg(long)]
-    reset: bool,
-    /// Slot length in milliseconds
-    #[arg(long, default_value_t = 400)]
-    slot_ms: u64,
+    #[command(flatten)]
+    chain: ChainArgs,
     #[command(flatten)]
     serve: ServeArgs,
 }
 
 pub fn exec(args: UpArgs) -> CliResult<()> {
-    let ledger = match args.ledger {
-        Some(path) => path,
-        None => home::ledger_dir()?,
-    };
-    let node_config = leash_node::NodeConfig {
-        ledger: ledger.clone(),
-        reset: args.reset,
-        // The node stays on loopback: only this machine's API and tools reach it.
-        bind: IpAddr::from([127, 0, 0, 1]),
-        rpc_port: args.rpc_port,
-        slot_time: (args.slot_ms > 0).then(|| Duration::from_millis(args.slot_ms)),
-        allow_time_travel: false,
-    };
+    // The node stays on loopback (only this machine's API and tools reach it), its clock real.
+    let (node_config, ledger) = args.chain.config(IpAddr::from([127, 0, 0, 1]), false)?;
     // On this local node the owner keypair is the dashboard's local signer unless
     // `--no-signer` (serve's rule): a newcomer needs no browser wallet.
     let serve_args = args.serve;

@@ -110,7 +110,9 @@ impl Run {
 }
 
 impl User {
+    /// A user whose home is `home` (made if missing), talking to the node at `url`.
     pub fn new(home: &Path, url: &str) -> User {
+        std::fs::create_dir_all(home).expect("make the user's home");
         User {
             home: home.to_path_buf(),
             url: url.to_string(),
@@ -155,6 +157,16 @@ impl User {
             .stdin(Stdio::null())
             .stderr(Stdio::null());
         command
+    }
+
+    /// The README's quickstart owner: 10 SOL and 1000 local USDC airdropped, the `default`
+    /// wallet created, 2 SOL and 100 USDC deposited in its vault.
+    pub fn fund_quickstart_wallet(&self) {
+        self.ok(&["airdrop", "--amount", "10"]);
+        self.ok(&["airdrop", "--token", "USDC", "--amount", "1000"]);
+        self.ok(&["wallet", "create"]);
+        self.ok(&["wallet", "deposit", "--amount", "2", "--token", "SOL"]);
+        self.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
     }
 
     /// Runs and asserts success.
