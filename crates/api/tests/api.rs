@@ -742,18 +742,8 @@ fn two_instances_on_one_postgres() {
     let Some(url) = fresh_postgres() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let shared = dir.path().to_path_buf();
-    let a = Api::start_postgres(&url, dir, None);
     // The second instance: the same store and the same audit key file.
-    let dir_b = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir_b.path().join("api")).unwrap();
-    std::fs::copy(
-        shared.join("api/audit-key.json"),
-        dir_b.path().join("api/audit-key.json"),
-    )
-    .unwrap();
-    let b = Api::start_postgres(&url, dir_b, Some(&a.admin));
+    let (a, b) = Api::start_two_on_postgres(&url);
 
     let race = json!({"name": "race", "scopes": ["read"]});
     let answers: Vec<Answer> = std::thread::scope(|s| {

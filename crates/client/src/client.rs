@@ -49,6 +49,16 @@ pub(crate) struct SimulatedOutcome {
     pub units_consumed: Option<u64>,
 }
 
+impl SimulatedOutcome {
+    fn of(result: solana_rpc_client_types::response::RpcSimulateTransactionResult) -> Self {
+        SimulatedOutcome {
+            error: result.err.map(TransactionError::from),
+            logs: result.logs.unwrap_or_default(),
+            units_consumed: result.units_consumed,
+        }
+    }
+}
+
 impl Client {
     /// A client on `cluster`, at `confirmed` commitment.
     pub fn new(cluster: Cluster) -> Client {
@@ -290,11 +300,7 @@ impl Client {
             .simulate_transaction(&tx)
             .map_err(|e| self.rpc_error(e))?
             .value;
-        Ok(SimulatedOutcome {
-            error: result.err.map(TransactionError::from),
-            logs: result.logs.unwrap_or_default(),
-            units_consumed: result.units_consumed,
-        })
+        Ok(SimulatedOutcome::of(result))
     }
 
     /// Simulates `instructions` paid by `fee_payer` without signatures (`sigVerify` off): what
@@ -316,11 +322,7 @@ impl Client {
             .simulate_transaction_with_config(&tx, config)
             .map_err(|e| self.rpc_error(e))?
             .value;
-        Ok(SimulatedOutcome {
-            error: result.err.map(TransactionError::from),
-            logs: result.logs.unwrap_or_default(),
-            units_consumed: result.units_consumed,
-        })
+        Ok(SimulatedOutcome::of(result))
     }
 
     /// Maps a simulated or confirmed failure to the error people read.

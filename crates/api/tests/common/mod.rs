@@ -84,6 +84,19 @@ impl Api {
         )
     }
 
+    /// Two instances on one PostgreSQL store at `database_url`, sharing the audit key file as
+    /// instances behind one load balancer do.
+    pub fn start_two_on_postgres(database_url: &str) -> (Api, Api) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("api/audit-key.json");
+        let a = Api::start_postgres(database_url, dir, None);
+        let dir_b = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir_b.path().join("api")).expect("api dir");
+        std::fs::copy(&key, dir_b.path().join("api/audit-key.json")).expect("share the audit key");
+        let b = Api::start_postgres(database_url, dir_b, Some(&a.admin));
+        (a, b)
+    }
+
     /// The API on the shared node with a local signer.
     pub fn start_with_signer(signer: Keypair) -> Api {
         let dir = tempfile::tempdir().expect("tempdir");
