@@ -107,11 +107,18 @@ impl ApiEndpoint {
         ApiEndpoint::new(&url, key.as_deref())
     }
 
+    /// One HTTP client for the process: a blocking client starts its own runtime thread, too
+    /// much to pay per call (an MCP server calls on every `request_status`).
     fn http() -> Result<reqwest::blocking::Client> {
-        reqwest::blocking::Client::builder()
+        static HTTP: std::sync::OnceLock<reqwest::blocking::Client> = std::sync::OnceLock::new();
+        if let Some(client) = HTTP.get() {
+            return Ok(client.clone());
+        }
+        let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()
-            .map_err(|e| ClientError::internal(format!("cannot make an HTTP client: {e}")))
+            .map_err(|e| ClientError::internal(format!("cannot make an HTTP client: {e}")))?;
+        Ok(HTTP.get_or_init(|| client).clone())
     }
 
     /// Calls `method path` with `body` (JSON) and, for POSTs, an `Idempotency-Key`; the answer
