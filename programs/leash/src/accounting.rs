@@ -14,7 +14,7 @@ use crate::{
     error::LeashError,
     leash_log,
     platform::{address_eq, Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
-    state::{Policy, Spent, NATIVE_SOL_MINT},
+    state::{Policy, SpendLimit, Spent, NATIVE_SOL_MINT},
     token_account::{
         self, MintView, TokenAccountKind, TokenAccountView, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
         EXTENSION_TRANSFER_FEE_AMOUNT, EXTENSION_TRANSFER_FEE_CONFIG, FEE_CONFIG_WITHHELD_RANGE,
@@ -29,8 +29,8 @@ pub struct AccountState {
     pub owner: Pubkey,
     pub lamports: u64,
     pub data_len: usize,
-    /// The data of accounts owned by a token program; empty for every other account (nothing
-    /// else is read).
+    /// The data of accounts owned by a token program and of System nonce accounts; empty for
+    /// every other account (nothing else is read).
     pub data: Vec<u8>,
 }
 
@@ -50,7 +50,24 @@ impl AccountState {
     fn is_system(&self) -> bool {
         address_eq(&self.owner, &SYSTEM_PROGRAM_ID)
     }
+
+    /// The authority of an initialized System nonce account: `Versions` (u32), `State` (u32,
+    /// 1 = initialized), then the authority's 32 bytes.
+    fn nonce_authority(&self) -> Option<Pubkey> {
+        if !self.is_system() || self.data.len() != NONCE_ACCOUNT_LEN {
+            return None;
+        }
+        let state = self.data.get(4..8)?;
+        if state != 1u32.to_le_bytes() {
+            return None;
+        }
+        let bytes: [u8; 32] = self.data.get(8..40)?.try_into().ok()?;
+        Some(Pubkey::new_from_array(bytes))
+    }
 }
+
+/// Size of a System nonce account.
+const NONCE_ACCOUNT_LEN: usize = 80;
 
 /// The distinct passed accounts of an `Execute`, in order of first appearance.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,7 +84,10 @@ impl Snapshot {
                 continue;
             }
             let data = account.data()?;
-            let copied = if token_account::is_token_program(account.owner()) {
+            let keep_data = token_account::is_token_program(account.owner())
+                || (address_eq(account.owner(), &SYSTEM_PROGRAM_ID)
+                    && data.len() == NONCE_ACCOUNT_LEN);
+            let copied = if keep_data {
                 let mut copy = Vec::with_capacity(data.len());
                 copy.extend_from_slice(&data);
                 copy
@@ -131,15 +151,21 @@ impl VaultKeys {
     }
 }
 
-/// Whether `state` holds the vault's own value: the vault, or a token account the vault itself
-/// owns. Only these are netted against each other: everything that can leave them needs the
-/// vault's signature (a session cannot add a delegate or close authority to them, and new ones
-/// may carry neither), so value moved between them has not left.
+/// Whether `state` holds the vault's own value (DESIGN.md §3.6 rule 0): the vault, or a token
+/// account the vault owns with no delegate and a close authority that is none or the vault.
+/// Only these are netted against each other, because only the vault can move value out of them;
+/// a token account handed to the vault keeps the close authority its former owner set, and an
+/// owner-set delegate can spend what lands in its account. Every other account the vault can
+/// debit is charged account by account (docs/program.md, "Who else can move it").
 fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
     address_eq(&state.key, vault)
-        || state
-            .token_account()
-            .is_some_and(|t| address_eq(&t.owner, vault))
+        || state.token_account().is_some_and(|t| {
+            address_eq(&t.owner, vault)
+                && t.delegate.is_none()
+                && t.close_authority
+                    .as_ref()
+                    .is_none_or(|c| address_eq(c, vault))
+        })
 }
 
 /// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
@@ -203,6 +229,20 @@ pub fn check_authorities(
             return refuse(format_args!(
                 "the vault {vault} must stay a System account without data"
             ));
+        }
+        if let Some(authority) = was.nonce_authority().filter(|a| keys.contains(a)) {
+            // A nonce account the vault authorizes keeps it: re-authorized, it could be
+            // withdrawn by anyone without a lamport moving now. Withdrawn whole, it is no
+            // nonce account any more and its lamports are charged.
+            if now
+                .nonce_authority()
+                .is_some_and(|a| !address_eq(&a, &authority))
+            {
+                return refuse(format_args!(
+                    "nonce account {} would leave the vault's authority",
+                    was.key
+                ));
+            }
         }
         if let Some(mint) = was.mint() {
             if holds_mint_authority(keys, was, &mint) && !mint_unchanged_but_supply(was, now) {
@@ -493,6 +533,30 @@ pub fn period_index(now: i64, created_at: i64, period_secs: u32) -> u64 {
     }
     let elapsed = u64::try_from(now.saturating_sub(created_at)).unwrap_or(0);
     elapsed.checked_div(u64::from(period_secs)).unwrap_or(0)
+}
+
+/// A kept limit's counter under a replacement limit (`UpdateSession`, DESIGN.md §3.6 rule 6).
+/// With the same `period_secs` it carries over as it is. With another, its window is recomputed
+/// in the new unit (an index counted in minutes would otherwise keep every daily window "in
+/// the past" for years), and what the current old window spent counts in the current new one,
+/// so a change of unit never hands out a fresh allowance by itself.
+pub fn carry_over(
+    old: &SpendLimit,
+    new: &SpendLimit,
+    spent: Spent,
+    now: i64,
+    created_at: i64,
+) -> Spent {
+    if old.period_secs == new.period_secs {
+        return spent;
+    }
+    let old_window = period_index(now, created_at, old.period_secs).max(spent.period_index);
+    let still_current = old.period_secs != 0 && old_window == spent.period_index;
+    Spent {
+        total: spent.total,
+        period_index: period_index(now, created_at, new.period_secs),
+        in_period: if still_current { spent.in_period } else { 0 },
+    }
 }
 
 /// Charges `outflows` against `policy`, updating `spent` (parallel to `policy.limits`) only if

@@ -216,9 +216,14 @@ fn view_of(side: &Snapshot, key: &Pubkey) -> View {
 // Reference model of the outflow (docs/program.md, "Outflows"), K = {vault}
 // ---------------------------------------------------------------------------------------------
 
-/// Whether `key` is, on this side, a token account the vault itself owns (netted with the vault).
+/// Whether `key` is, on this side, a token account holding the vault's own value (netted with
+/// the vault): the vault owns it, with no delegate and a close authority that is none or the
+/// vault (v3: nobody else can move value out of it).
 fn vault_owned(side: &Snapshot, key: &Pubkey, vault: &Pubkey) -> bool {
-    matches!(view_of(side, key), View::Token(t) if t.owner == *vault)
+    matches!(view_of(side, key), View::Token(t)
+        if t.owner == *vault
+            && t.delegate.is_none()
+            && t.close_authority.is_none_or(|c| c == *vault))
 }
 
 /// Whether `key` is, on this side, an account the vault can debit without owning it: a token

@@ -1,11 +1,12 @@
 //! `UpdateSession` (instruction 5): the owner replaces a session's policy; spent counters carry
-//! over for mints that stay.
+//! over for mints that stay, a changed period's window recomputed in the new unit.
 
 use super::{
     check_owner, check_session_wallet, check_signer, check_system_program, check_writable,
     load_session, load_wallet, top_up_rent, write_session,
 };
 use crate::{
+    accounting,
     error::LeashError,
     event::LeashEvent,
     leash_log,
@@ -82,6 +83,7 @@ pub(super) fn process(
 ) -> ProgramResult {
     let accounts = UpdateSessionAccounts::parse(accounts)?;
     let mut session = accounts.validate(&policy, expected_uses)?;
+    let now = crate::sysvars::clock()?.unix_timestamp;
     session.spent = policy
         .limits
         .iter()
@@ -89,7 +91,16 @@ pub(super) fn process(
             session
                 .policy
                 .limit_for(&limit.mint)
-                .and_then(|(i, _)| session.spent.get(i).copied())
+                .and_then(|(i, old)| {
+                    let spent = *session.spent.get(i)?;
+                    Some(accounting::carry_over(
+                        old,
+                        limit,
+                        spent,
+                        now,
+                        session.created_at,
+                    ))
+                })
                 .unwrap_or_default()
         })
         .collect();

@@ -1,0 +1,346 @@
+//! Value model v3 (DESIGN.md §3.6 rule 0; the table in docs/program.md, "Who else can move it"):
+//! only value nobody but the vault can move is netted as the vault's own. One regression test
+//! per attack of issue 18, each played as an attacker holding a session token who also prepares
+//! the ground — accounts handed to the vault with authorities kept, instructions before and
+//! after the `Execute` in the same transaction — with the README quickstart's policy. Each
+//! asserts the exact refusal and that nothing moved, or what a legitimate counterpart is charged.
+
+#![allow(clippy::result_large_err)] // LiteSVM's own result type
+
+mod common;
+
+use common::*;
+use leash_program::{
+    error::LeashError,
+    instruction as ix,
+    state::{Policy, SpendLimit, NATIVE_SOL_MINT, UNLIMITED},
+};
+use leash_sdk::spl;
+use solana_keypair::Keypair;
+use solana_program::{instruction::Instruction, pubkey::Pubkey};
+use solana_signer::Signer;
+use solana_system_interface::instruction as system_ix;
+use spl_token_2022_interface::instruction as t22;
+
+const TOKEN: Pubkey = spl::TOKEN_PROGRAM_ID;
+const SYSTEM: Pubkey = solana_system_interface::program::ID;
+
+/// The README quickstart's policy: SPL Token and System; USDC 5 per transaction, 8 in total;
+/// SOL 0.5 in total.
+fn quickstart(env: &Env) -> Policy {
+    policy_with(
+        vec![TOKEN, SYSTEM],
+        vec![
+            limit(env.usdc, 5 * USDC, 8 * USDC),
+            limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2),
+        ],
+        4,
+    )
+}
+
+/// The attacker's preparation, to run before the `Execute` in the same transaction: a new USDC
+/// account owned by the attacker, its close authority set to the attacker, then its owner
+/// handed to the vault (token programs keep a non-native account's close authority when its
+/// owner changes, and giving an account away needs no signature of the vault's).
+fn hand_over_with_close_authority(
+    env: &Env,
+    attacker: &Pubkey,
+    account: &Pubkey,
+) -> Vec<Instruction> {
+    let rent = env.svm.minimum_balance_for_rent_exemption(spl::ACCOUNT_LEN);
+    vec![
+        system_ix::create_account(attacker, account, rent, spl::ACCOUNT_LEN as u64, &TOKEN),
+        spl::initialize_account3(&TOKEN, account, &env.usdc, attacker),
+        spl::set_authority(
+            &TOKEN,
+            account,
+            Some(attacker),
+            spl::AuthorityType::CloseAccount,
+            attacker,
+        ),
+        spl::set_authority(
+            &TOKEN,
+            account,
+            Some(&env.vault),
+            spl::AuthorityType::AccountOwner,
+            attacker,
+        ),
+    ]
+}
+
+/// One transaction, paid and signed by the session key (the attacker): `before`, the session's
+/// `Execute` of `calls`, `after`.
+fn attack(
+    env: &mut Env,
+    key: &Keypair,
+    before: Vec<Instruction>,
+    calls: &[Instruction],
+    after: Vec<Instruction>,
+    signers: &[&Keypair],
+) -> TxResult {
+    let mut all = before;
+    all.push(ix::execute(&key.pubkey(), &env.wallet, None, calls));
+    all.extend(after);
+    env.send(&all, key, signers)
+}
+
+#[test]
+fn sol_moved_into_a_vault_token_account_whose_close_authority_was_kept_is_charged() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    let key = env.create_session(quickstart(&env));
+    let attacker = key.pubkey();
+    let x = Keypair::new();
+    let vault_lamports = env.lamports(&vault);
+    let attacker_lamports = env.lamports(&attacker);
+    let watched = snapshot(&env, &[vault, x.pubkey(), env.vault_usdc]);
+
+    // Every lamport of the vault into X, then X closed to the attacker: before v3 X was netted
+    // with the vault (outflow 0) and the vault was emptied.
+    let prepare = hand_over_with_close_authority(&env, &attacker, &x.pubkey());
+    let result = attack(
+        &mut env,
+        &key,
+        prepare,
+        &[system_ix::transfer(&vault, &x.pubkey(), vault_lamports)],
+        vec![spl::close_account(
+            &TOKEN,
+            &x.pubkey(),
+            &attacker,
+            &attacker,
+        )],
+        &[&x],
+    );
+    assert_leash_err(&result, LeashError::SpendingLimitExceeded);
+    assert_unchanged(&env, &watched);
+    let fee = result.unwrap_err().meta.fee;
+    assert_eq!(env.lamports(&attacker), attacker_lamports - fee);
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, 0);
+
+    // Within the limit the same moves land, and the session is charged what the attacker took.
+    let x = Keypair::new();
+    let attacker_lamports = env.lamports(&attacker);
+    let prepare = hand_over_with_close_authority(&env, &attacker, &x.pubkey());
+    let result = attack(
+        &mut env,
+        &key,
+        prepare,
+        &[system_ix::transfer(&vault, &x.pubkey(), SOL / 5)],
+        vec![spl::close_account(
+            &TOKEN,
+            &x.pubkey(),
+            &attacker,
+            &attacker,
+        )],
+        &[&x],
+    );
+    assert_ok(&result);
+    let fee = result.unwrap().fee;
+    assert_eq!(env.lamports(&attacker), attacker_lamports - fee + SOL / 5);
+    assert_eq!(env.lamports(&vault), vault_lamports - SOL / 5);
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 5);
+}
+
+#[test]
+fn excess_lamports_withdrawn_into_such_an_account_are_charged() {
+    let mut env = Env::new();
+    let (vault, vault_usdc, owner) = (env.vault, env.vault_usdc, env.owner.pubkey());
+    assert_ok(&env.owner_send(&[system_ix::transfer(&owner, &vault_usdc, 3 * SOL)]));
+    let key = env.create_session(quickstart(&env));
+    let attacker = key.pubkey();
+    let x = Keypair::new();
+    let watched = snapshot(&env, &[vault, vault_usdc, x.pubkey()]);
+    let withdraw = |to: &Pubkey| {
+        let mut ix = t22::withdraw_excess_lamports(
+            &spl::TOKEN_2022_PROGRAM_ID,
+            &vault_usdc,
+            to,
+            &vault,
+            &[],
+        )
+        .unwrap();
+        ix.program_id = TOKEN;
+        ix
+    };
+
+    let prepare = hand_over_with_close_authority(&env, &attacker, &x.pubkey());
+    let result = attack(
+        &mut env,
+        &key,
+        prepare,
+        &[withdraw(&x.pubkey())],
+        vec![spl::close_account(
+            &TOKEN,
+            &x.pubkey(),
+            &attacker,
+            &attacker,
+        )],
+        &[&x],
+    );
+    assert_leash_err(&result, LeashError::SpendingLimitExceeded);
+    assert_unchanged(&env, &watched);
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, 0);
+}
+
+#[test]
+fn tokens_moved_into_a_vault_account_with_an_owner_set_delegate_are_charged() {
+    let mut env = Env::new();
+    let (vault, usdc, vault_usdc) = (env.vault, env.usdc, env.vault_usdc);
+    // The owner once approved a delegate on a second vault account (a DEX, a payroll bot...);
+    // the attacker holds that delegation and a session token.
+    let delegate = funded_keypair(&mut env);
+    let delegated = env.create_token_account(&vault, &usdc, &TOKEN);
+    let approve = spl::approve(&TOKEN, &delegated, &delegate.pubkey(), &vault, 100 * USDC);
+    let owner = env.owner.pubkey();
+    assert_ok(&env.owner_send(&[ix::owner_execute(&owner, &env.wallet, &[approve])]));
+    let loot = env.create_ata(&delegate.pubkey(), &usdc, &TOKEN);
+    let key = env.create_session(quickstart(&env));
+    let take = |amount| spl::transfer(&TOKEN, &delegated, &loot, &delegate.pubkey(), amount);
+    let watched = snapshot(&env, &[vault_usdc, delegated, loot]);
+
+    // 50 USDC "between two vault accounts", then taken by the delegate: was charged 0.
+    let move_in = |amount| spl::transfer(&TOKEN, &vault_usdc, &delegated, &vault, amount);
+    let result = attack(
+        &mut env,
+        &key,
+        vec![],
+        &[move_in(50 * USDC)],
+        vec![take(50 * USDC)],
+        &[&delegate],
+    );
+    assert_leash_err(&result, LeashError::PerTxLimitExceeded);
+    assert_unchanged(&env, &watched);
+
+    // Within the per-transaction bound it is charged what moved into the delegated account.
+    assert_ok(&attack(
+        &mut env,
+        &key,
+        vec![],
+        &[move_in(4 * USDC)],
+        vec![take(4 * USDC)],
+        &[&delegate],
+    ));
+    assert_eq!(env.token_balance(&loot), 4 * USDC);
+    assert_eq!(spent_of(&env, &key.pubkey(), &usdc).0, 4 * USDC);
+}
+
+#[test]
+fn a_move_between_two_clean_vault_token_accounts_is_still_charged_nothing() {
+    let mut env = Env::new();
+    let (vault, usdc, vault_usdc) = (env.vault, env.usdc, env.vault_usdc);
+    let second = env.create_token_account(&vault, &usdc, &TOKEN);
+    // A close authority of the vault itself keeps an account clean.
+    let set_close = spl::set_authority(
+        &TOKEN,
+        &second,
+        Some(&vault),
+        spl::AuthorityType::CloseAccount,
+        &vault,
+    );
+    let owner = env.owner.pubkey();
+    assert_ok(&env.owner_send(&[ix::owner_execute(&owner, &env.wallet, &[set_close])]));
+    let key = env.create_session(quickstart(&env));
+    let rent = env.svm.minimum_balance_for_rent_exemption(spl::ACCOUNT_LEN);
+    let vault_lamports = env.lamports(&vault);
+    assert_ok(&env.execute(
+        &key,
+        &[
+            spl::transfer(&TOKEN, &vault_usdc, &second, &vault, 200 * USDC),
+            system_ix::transfer(&vault, &second, 3 * SOL),
+        ],
+    ));
+    assert_eq!(env.token_balance(&second), 200 * USDC);
+    assert_eq!(env.lamports(&second), rent + 3 * SOL);
+    assert_eq!(env.lamports(&vault), vault_lamports - 3 * SOL);
+    assert_eq!(spent_of(&env, &key.pubkey(), &usdc).0, 0);
+    assert_eq!(spent_of(&env, &key.pubkey(), &NATIVE_SOL_MINT).0, 0);
+}
+
+#[test]
+fn a_nonce_account_the_vault_authorizes_cannot_be_handed_to_the_holder() {
+    let mut env = Env::new();
+    let (vault, owner) = (env.vault, env.owner.pubkey());
+    let nonce = Keypair::new();
+    let rent = env.svm.minimum_balance_for_rent_exemption(80);
+    let create = system_ix::create_nonce_account(&owner, &nonce.pubkey(), &vault, rent + 2 * SOL);
+    assert_ok(&env.send_signed(&create, &nonce));
+    let nonce = nonce.pubkey();
+    let key = env.create_session(quickstart(&env));
+    let attacker = key.pubkey();
+    let watched = snapshot(&env, &[vault, nonce]);
+    let authorize = system_ix::authorize_nonce_account(&nonce, &vault, &attacker);
+
+    // Re-authorized to the holder (no lamport moves: was charged 0), then withdrawn by it.
+    let withdraw = system_ix::withdraw_nonce_account(&nonce, &attacker, &attacker, rent + 2 * SOL);
+    let result = attack(
+        &mut env,
+        &key,
+        vec![],
+        std::slice::from_ref(&authorize),
+        vec![withdraw],
+        &[],
+    );
+    assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
+    assert_unchanged(&env, &watched);
+    // Alone, too.
+    assert_leash_err(
+        &env.execute(&key, &[authorize]),
+        LeashError::ForbiddenAuthorityChange,
+    );
+    assert_unchanged(&env, &watched);
+    // To the vault itself it is no change at all, and withdrawing stays charged.
+    assert_ok(&env.execute(
+        &key,
+        &[
+            system_ix::authorize_nonce_account(&nonce, &vault, &vault),
+            system_ix::withdraw_nonce_account(&nonce, &vault, &attacker, SOL / 4),
+        ],
+    ));
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
+}
+
+#[test]
+fn changing_a_limits_period_recomputes_its_window_in_the_new_unit() {
+    let mut env = Env::new();
+    let usdc = env.usdc;
+    let per_minute = SpendLimit {
+        mint: usdc,
+        per_tx: UNLIMITED,
+        total: UNLIMITED,
+        period_secs: 60,
+        per_period: 10 * USDC,
+    };
+    let mut policy = policy_with(vec![TOKEN], vec![per_minute], 4);
+    policy.valid_until = START_TIME + 30 * 86_400;
+    let key = env.create_session(policy.clone());
+    // A day and a half of minutes later: window 2160 in minutes.
+    env.set_time(START_TIME + 129_600);
+    let four = env.usdc_out(4 * USDC);
+    assert_ok(&env.execute(&key, &[four]));
+    assert_eq!(
+        spent_of(&env, &key.pubkey(), &usdc),
+        (4 * USDC, 2_160, 4 * USDC)
+    );
+
+    // "Per minute" becomes "per day": the window is day 1 now, and what this minute spent stays.
+    policy.limits[0].period_secs = 86_400;
+    let owner = env.owner.pubkey();
+    let session = env.session_address(&key.pubkey());
+    let update = ix::update_session(&owner, &env.wallet, &session, &owner, policy, None);
+    assert_ok(&env.owner_send(&[update]));
+    assert_eq!(
+        spent_of(&env, &key.pubkey(), &usdc),
+        (4 * USDC, 1, 4 * USDC)
+    );
+    let over = env.usdc_out(7 * USDC);
+    assert_leash_err(&env.execute(&key, &[over]), LeashError::PeriodLimitExceeded);
+    // The next day the daily allowance comes back (before the fix the minute index, 2160, kept
+    // every day's window "in the past" for six years).
+    env.set_time(START_TIME + 2 * 86_400);
+    let ten = env.usdc_out(10 * USDC);
+    assert_ok(&env.execute(&key, &[ten]));
+    assert_eq!(
+        spent_of(&env, &key.pubkey(), &usdc),
+        (14 * USDC, 2, 10 * USDC)
+    );
+}
