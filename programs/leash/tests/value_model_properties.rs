@@ -1,16 +1,17 @@
-//! The value model v2 as a property over random sequences of `Execute` transactions.
+//! The value model (v2, v3) as two properties over random sequences of transactions.
 //!
-//! Each case starts from one template chain (built once, cloned per case): a vault holding SOL, a
-//! System account at `create_with_seed(vault, "savings", System)`, and for SPL Token and
-//! Token-2022 each: a mint the vault holds tokens of (three vault accounts: one with an owner-set
-//! delegate, one empty; a third party's account delegated to the vault), a mint whose mint and
-//! freeze authority is the vault, plus a Token-2022 mint whose permanent delegate is the vault. A
-//! session with random limits for SOL and some of the mints (others deliberately missing) then
-//! runs 1–3 calls per transaction, drawn from system transfers, transfers with seed, token
-//! transfer / transfer-checked / burn / mint-to / approve / revoke / set-authority / close /
-//! withdraw-excess-lamports / batch, delegated and permanent-delegate transfers, with random
-//! amounts (zero, exactly the remaining limit, one over, the whole balance, u64::MAX), random
-//! recipients and random clock steps (backwards too).
+//! **First property: the accounting is exact.** Each case starts from one template chain (built
+//! once, cloned per case): a vault holding SOL, a System account at `create_with_seed(vault,
+//! "savings", System)`, and for SPL Token and Token-2022 each: a mint the vault holds tokens of
+//! (three vault accounts: one with an owner-set delegate, one empty; a third party's account
+//! delegated to the vault), a mint whose mint and freeze authority is the vault, plus a
+//! Token-2022 mint whose permanent delegate is the vault. A session with random limits for SOL
+//! and some of the mints (others deliberately missing) then runs 1–3 calls per transaction,
+//! drawn from system transfers, transfers with seed, token transfer / transfer-checked / burn /
+//! mint-to / approve / revoke / set-authority / close / withdraw-excess-lamports / batch,
+//! delegated and permanent-delegate transfers, with random amounts (zero, exactly the remaining
+//! limit, one over, the whole balance, u64::MAX), random recipients and random clock steps
+//! (backwards too).
 //!
 //! For every transaction it checks, with its own reference model of the value model (docs/program.md) computed
 //! from the accounts' raw bytes before and after (never the program's accounting code):
@@ -20,20 +21,26 @@
 //! (c) a failure changes nothing but the fee payer's fee;
 //! (d) no authority the vault held ever leaves it.
 //!
-//! The default run is 256 cases (about 12 s in a debug build, ~20–28 cases/s with signature
-//! verification off; the template chain is built once and cloned per case). The long run,
-//! 10 000 cases (about 6–8 min in a debug build on a shared 2-core machine):
+//! **Second property: an attacker who prepares the ground gains no more than it was charged**
+//! (module `attacker` below: accounts handed to the vault with authorities kept, nonce accounts,
+//! multisigs, its own mints, instructions before and after the `Execute`; judged end to end from
+//! balances alone). Against the program before v3 it fails within the first few cases (a
+//! 256-case survey found 39 violating cases: the close-authority, nonce and delegate attacks of
+//! tests/value_model_v3.rs).
+//!
+//! The default run is 256 cases of each (a few seconds in a debug build; signature verification
+//! off; the template chains are built once and cloned per case). The long runs, 10 000 cases:
 //!
 //! ```text
 //! PROPTEST_CASES=10000 cargo test -p leash-program --test value_model_properties -- --ignored
 //! ```
 //!
 //! `VALUE_MODEL_SURVEY=1` reports every violating case's first line instead of stopping at the
-//! first one (to survey what a program gets wrong). Each run prints cases/s and, per call kind,
-//! how many calls ran in transactions that were charged something.
+//! first one (to survey what a program gets wrong). Each run prints cases/s and how many
+//! transactions landed.
 //!
-//! Not covered: multisigs (K is just the vault here), wrapped SOL, Token-2022 extensions other
-//! than the permanent delegate, freeze/thaw.
+//! Not covered in the first property: multisigs (K is just the vault there), wrapped SOL,
+//! Token-2022 extensions other than the permanent delegate, freeze/thaw.
 
 #![allow(clippy::result_large_err)] // LiteSVM's own result type
 
@@ -1485,4 +1492,1010 @@ fn value_left_equals_spend_recorded_within_limits_and_authorities_stay() {
 #[ignore]
 fn value_model_long_run() {
     run(10_000);
+}
+
+// =============================================================================================
+// The attacker prepares the ground (value model v3, docs/program.md "Who else can move it")
+// =============================================================================================
+//
+// A second property, end to end and judged from balances alone. The attacker holds the session
+// key (it pays every transaction) and, around the session's `Execute` — in earlier
+// transactions and in the same one, before and after it — prepares accounts: token accounts of
+// the victim's mints or its own handed to the vault with a close authority or delegate set
+// first, mints with random mint, freeze and permanent-delegate authorities, nonce accounts with
+// the vault as authority, multisigs listing the vault and itself; then it cashes out by closing,
+// withdrawing nonces and spending delegations. The template also holds an empty vault account
+// per victim mint on which the owner once approved the attacker as delegate, and a nonce
+// account the owner made with the vault as its authority.
+//
+// The invariant: per victim asset (SOL, an SPL Token mint, a Token-2022 mint), what the accounts
+// the attacker controls gained over the whole case (fees added back) never exceeds what the
+// session was charged. "Controls": its key; token accounts owned by it or by its multisigs
+// (lamports and amount); the lamports of token accounts it may close; the smaller of the
+// delegated amount and the balance of accounts delegated to it; nonce accounts it authorizes.
+
+mod attacker {
+    use super::*;
+    use solana_system_interface::instruction as system_ix;
+
+    const UNIT_SOL: u64 = SOL / 20;
+    const UNIT_TOKEN: u64 = 1_000_000;
+    const NONCE_LEN: usize = 80;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Who {
+        Nobody,
+        Attacker,
+        Vault,
+    }
+
+    /// What the attacker prepares; each makes one new account (a "slot").
+    #[derive(Clone, Copy, Debug)]
+    pub enum Prep {
+        /// A token account of a victim mint (or the attacker's newest own mint of that program):
+        /// created owned by the attacker (or a multisig of the vault and the attacker), with a
+        /// delegate and close authority set, then maybe handed to the vault.
+        Account {
+            prog: Prog,
+            own_mint: bool,
+            delegate: bool,
+            close: Who,
+            multisig_owner: bool,
+            to_vault: bool,
+        },
+        /// A nonce account funded by the attacker.
+        Nonce { vault_authority: bool, units: u64 },
+        /// A mint of the attacker's (Token-2022: maybe with a permanent delegate).
+        Mint {
+            prog: Prog,
+            authority: Who,
+            freeze: Who,
+            permanent: Who,
+        },
+    }
+
+    /// Where a call points.
+    #[derive(Clone, Copy, Debug)]
+    pub enum Target {
+        Attacker,
+        /// The vault's empty account the owner delegated to the attacker.
+        Delegated,
+        /// The nonce account the owner made with the vault as authority.
+        VaultNonce,
+        Vault,
+        Slot(usize),
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    pub enum Amount {
+        Units(u64),
+        All,
+    }
+
+    /// The session's calls inside the `Execute`.
+    #[derive(Clone, Copy, Debug)]
+    pub enum SessionCall {
+        Sol {
+            to: Target,
+            amount: Amount,
+        },
+        Token {
+            prog: Prog,
+            to: Target,
+            amount: Amount,
+        },
+        WithdrawExcess {
+            to: Target,
+        },
+        AuthorizeNonce {
+            nonce: Target,
+            to: Who,
+        },
+        WithdrawNonce {
+            nonce: Target,
+            to: Target,
+            amount: Amount,
+        },
+        CloseVaultAccount {
+            account: Target,
+            to: Target,
+        },
+        SetCloseAuthority {
+            account: Target,
+        },
+    }
+
+    /// The attacker's own instructions after the `Execute`.
+    #[derive(Clone, Copy, Debug)]
+    pub enum CashOut {
+        Close { account: Target },
+        WithdrawNonce { nonce: Target },
+        TakeAsDelegate { prog: Prog, from: Target },
+        TakeAsMultisig { prog: Prog, from: Target },
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct Step {
+        /// Preparation, `Execute` and cash-out in three transactions instead of one.
+        pub split: bool,
+        pub preps: Vec<Prep>,
+        pub calls: Vec<SessionCall>,
+        pub cash_outs: Vec<CashOut>,
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct AttackCase {
+        /// SOL, the SPL Token victim mint, the Token-2022 one: `None` = not in the policy.
+        pub limits: [Option<(u64, u64)>; 3],
+        pub steps: Vec<Step>,
+    }
+
+    fn who() -> impl Strategy<Value = Who> {
+        prop_oneof![Just(Who::Nobody), Just(Who::Attacker), Just(Who::Vault)]
+    }
+
+    fn target() -> impl Strategy<Value = Target> {
+        prop_oneof![
+            2 => Just(Target::Attacker),
+            1 => Just(Target::Delegated),
+            1 => Just(Target::VaultNonce),
+            1 => Just(Target::Vault),
+            5 => (0usize..4).prop_map(Target::Slot),
+        ]
+    }
+
+    fn amount() -> impl Strategy<Value = Amount> {
+        prop_oneof![
+            4 => prop_oneof![Just(1u64), Just(2), Just(5), Just(20), Just(100)].prop_map(Amount::Units),
+            1 => Just(Amount::All),
+        ]
+    }
+
+    fn prep() -> impl Strategy<Value = Prep> {
+        prop_oneof![
+            6 => (prog(), any::<bool>(), any::<bool>(), who(), prop::bool::weighted(0.2), prop::bool::weighted(0.8))
+                .prop_map(|(prog, own_mint, delegate, close, multisig_owner, to_vault)| Prep::Account {
+                    prog, own_mint, delegate, close, multisig_owner, to_vault,
+                }),
+            2 => (any::<bool>(), prop_oneof![Just(0u64), Just(10)])
+                .prop_map(|(vault_authority, units)| Prep::Nonce { vault_authority, units }),
+            1 => (prog(), who(), who(), who())
+                .prop_map(|(prog, authority, freeze, permanent)| Prep::Mint { prog, authority, freeze, permanent }),
+        ]
+    }
+
+    fn session_call() -> impl Strategy<Value = SessionCall> {
+        prop_oneof![
+            4 => (target(), amount()).prop_map(|(to, amount)| SessionCall::Sol { to, amount }),
+            4 => (prog(), target(), amount()).prop_map(|(prog, to, amount)| SessionCall::Token { prog, to, amount }),
+            2 => target().prop_map(|to| SessionCall::WithdrawExcess { to }),
+            2 => (target(), who()).prop_map(|(nonce, to)| SessionCall::AuthorizeNonce { nonce, to }),
+            1 => (target(), target(), amount()).prop_map(|(nonce, to, amount)| SessionCall::WithdrawNonce { nonce, to, amount }),
+            1 => (target(), target()).prop_map(|(account, to)| SessionCall::CloseVaultAccount { account, to }),
+            1 => target().prop_map(|account| SessionCall::SetCloseAuthority { account }),
+        ]
+    }
+
+    fn cash_out() -> impl Strategy<Value = CashOut> {
+        prop_oneof![
+            3 => target().prop_map(|account| CashOut::Close { account }),
+            2 => target().prop_map(|nonce| CashOut::WithdrawNonce { nonce }),
+            2 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsDelegate { prog, from }),
+            1 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsMultisig { prog, from }),
+        ]
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        (
+            any::<bool>(),
+            proptest::collection::vec(prep(), 0..=2),
+            proptest::collection::vec(session_call(), 0..=2),
+            proptest::collection::vec(cash_out(), 0..=2),
+        )
+            .prop_map(|(split, preps, calls, cash_outs)| Step {
+                split,
+                preps,
+                calls,
+                cash_outs,
+            })
+    }
+
+    fn sol_limit() -> impl Strategy<Value = Option<(u64, u64)>> {
+        proptest::option::weighted(
+            0.8,
+            (
+                prop_oneof![Just(UNLIMITED), Just(SOL)],
+                prop_oneof![
+                    Just(0),
+                    Just(SOL / 10),
+                    Just(SOL / 2),
+                    Just(2 * SOL),
+                    Just(UNLIMITED)
+                ],
+            ),
+        )
+    }
+
+    fn token_limit() -> impl Strategy<Value = Option<(u64, u64)>> {
+        proptest::option::weighted(
+            0.8,
+            (
+                prop_oneof![Just(UNLIMITED), Just(50 * UNIT_TOKEN)],
+                prop_oneof![
+                    Just(0),
+                    Just(3 * UNIT_TOKEN),
+                    Just(100 * UNIT_TOKEN),
+                    Just(UNLIMITED)
+                ],
+            ),
+        )
+    }
+
+    pub fn attack_case() -> impl Strategy<Value = AttackCase> {
+        (
+            sol_limit(),
+            token_limit(),
+            token_limit(),
+            proptest::collection::vec(step(), 1..=4),
+        )
+            .prop_map(|(sol, a, b, steps)| AttackCase {
+                limits: [sol, a, b],
+                steps,
+            })
+    }
+
+    /// The victim's side: one template, cloned per case.
+    pub struct Victim {
+        env: Env,
+        attacker: Keypair,
+        /// Per token program: the victim mint, the vault's account of it (2 SOL of excess
+        /// lamports in the SPL Token one), the attacker's, and the vault's empty account
+        /// delegated by the owner to the attacker.
+        mints: [Pubkey; 2],
+        vault_accounts: [Pubkey; 2],
+        attacker_accounts: [Pubkey; 2],
+        delegated: [Pubkey; 2],
+        vault_nonce: Pubkey,
+    }
+
+    pub fn victim() -> Victim {
+        let mut env = Env::new();
+        let vault = env.vault;
+        let attacker = Keypair::new();
+        env.svm
+            .airdrop(&attacker.pubkey(), 20 * SOL)
+            .expect("airdrop");
+        let mut mints = [Pubkey::default(); 2];
+        let mut vault_accounts = [Pubkey::default(); 2];
+        let mut attacker_accounts = [Pubkey::default(); 2];
+        let mut delegated = [Pubkey::default(); 2];
+        for (i, program) in [TOKEN, TOKEN_2022].into_iter().enumerate() {
+            let mint = env.create_mint(&program, 6);
+            let va = env.create_ata(&vault, &mint, &program);
+            env.mint_to(&program, &mint, &va, 1_000 * UNIT_TOKEN);
+            attacker_accounts[i] = env.create_ata(&attacker.pubkey(), &mint, &program);
+            let vd = env.create_token_account(&vault, &mint, &program);
+            owner_execute(
+                &mut env,
+                &[spl::approve(
+                    &program,
+                    &vd,
+                    &attacker.pubkey(),
+                    &vault,
+                    500 * UNIT_TOKEN,
+                )],
+            );
+            (mints[i], vault_accounts[i], delegated[i]) = (mint, va, vd);
+        }
+        transfer_sol(&mut env, &vault_accounts[0], 2 * SOL);
+        let nonce = Keypair::new();
+        let owner = env.owner.pubkey();
+        let rent = env.svm.minimum_balance_for_rent_exemption(NONCE_LEN);
+        let create = system_ix::create_nonce_account(&owner, &nonce.pubkey(), &vault, rent + SOL);
+        let payer = env.owner.insecure_clone();
+        assert_ok(&env.send(&create, &payer, &[&nonce]));
+        Victim {
+            env,
+            attacker,
+            mints,
+            vault_accounts,
+            attacker_accounts,
+            delegated,
+            vault_nonce: nonce.pubkey(),
+        }
+    }
+
+    /// A prepared account.
+    #[derive(Clone, Copy, Debug)]
+    enum Slot {
+        Account {
+            prog: Prog,
+            mint: Pubkey,
+            address: Pubkey,
+            multisig: Option<Pubkey>,
+        },
+        Nonce {
+            address: Pubkey,
+        },
+        Mint {
+            prog: Prog,
+            address: Pubkey,
+        },
+    }
+
+    impl Slot {
+        fn address(&self) -> Pubkey {
+            match self {
+                Slot::Account { address, .. }
+                | Slot::Nonce { address }
+                | Slot::Mint { address, .. } => *address,
+            }
+        }
+    }
+
+    fn index(prog: Prog) -> usize {
+        match prog {
+            Prog::Token => 0,
+            Prog::Token2022 => 1,
+        }
+    }
+
+    fn program(prog: Prog) -> Pubkey {
+        [TOKEN, TOKEN_2022][index(prog)]
+    }
+
+    struct Game<'a> {
+        env: Env,
+        victim: &'a Victim,
+        slots: Vec<Slot>,
+        /// The attacker's multisigs (they count as the attacker).
+        multisigs: Vec<Pubkey>,
+        /// Every account the case touched, for the final count.
+        touched: Vec<Pubkey>,
+    }
+
+    impl Game<'_> {
+        fn attacker(&self) -> Pubkey {
+            self.victim.attacker.pubkey()
+        }
+
+        fn who(&self, who: Who) -> Option<Pubkey> {
+            match who {
+                Who::Nobody => None,
+                Who::Attacker => Some(self.attacker()),
+                Who::Vault => Some(self.env.vault),
+            }
+        }
+
+        fn slot(&self, i: usize) -> Option<Slot> {
+            (!self.slots.is_empty()).then(|| self.slots[i % self.slots.len()])
+        }
+
+        /// A System-level address for `target`.
+        fn address(&self, target: Target) -> Pubkey {
+            match target {
+                Target::Attacker => self.attacker(),
+                Target::Delegated => self.victim.delegated[0],
+                Target::VaultNonce => self.victim.vault_nonce,
+                Target::Vault => self.env.vault,
+                Target::Slot(i) => self.slot(i).map_or(self.attacker(), |s| s.address()),
+            }
+        }
+
+        /// A token account of `prog` for `target` (the victim mint's where it has a choice).
+        fn token_account(&self, prog: Prog, target: Target) -> Pubkey {
+            let i = index(prog);
+            match target {
+                Target::Attacker => self.victim.attacker_accounts[i],
+                Target::Delegated => self.victim.delegated[i],
+                Target::Vault => self.victim.vault_accounts[i],
+                Target::VaultNonce => self.victim.vault_nonce,
+                Target::Slot(s) => {
+                    let victim_mint = self.victim.mints[i];
+                    self.nth(s, |slot| match slot {
+                        Slot::Account {
+                            prog: p,
+                            mint,
+                            address,
+                            ..
+                        } if *p == prog && *mint == victim_mint => Some(*address),
+                        _ => None,
+                    })
+                    .unwrap_or(self.victim.attacker_accounts[i])
+                }
+            }
+        }
+
+        /// The `i`-th (cyclically) slot that `pick` accepts.
+        fn nth<T>(&self, i: usize, pick: impl Fn(&Slot) -> Option<T>) -> Option<T> {
+            let found: Vec<T> = self.slots.iter().filter_map(pick).collect();
+            let n = found.len();
+            found.into_iter().nth(i.checked_rem(n)?)
+        }
+
+        /// A nonce account for `target`: a prepared one, else the vault's.
+        fn nonce(&self, target: Target) -> Pubkey {
+            match target {
+                Target::Slot(i) => self.nth(i, |slot| match slot {
+                    Slot::Nonce { address } => Some(*address),
+                    _ => None,
+                }),
+                _ => None,
+            }
+            .unwrap_or(self.victim.vault_nonce)
+        }
+
+        /// A prepared token account (any mint) with its multisig owner, if any.
+        fn prepared_account(&self, target: Target) -> Option<(Pubkey, Option<Pubkey>)> {
+            let Target::Slot(i) = target else {
+                return None;
+            };
+            self.nth(i, |slot| match slot {
+                Slot::Account {
+                    address, multisig, ..
+                } => Some((*address, *multisig)),
+                _ => None,
+            })
+        }
+
+        fn token_amount(&self, account: &Pubkey) -> u64 {
+            match view(self.env.account(account).as_ref()) {
+                View::Token(t) => t.amount,
+                _ => 0,
+            }
+        }
+
+        fn newest_own_mint(&self, prog: Prog) -> Option<Pubkey> {
+            self.slots.iter().rev().find_map(|s| match s {
+                Slot::Mint { prog: p, address } if *p == prog => Some(*address),
+                _ => None,
+            })
+        }
+
+        fn prepare(&mut self, prep: Prep, ixs: &mut Vec<Instruction>, signers: &mut Vec<Keypair>) {
+            let attacker = self.attacker();
+            let vault = self.env.vault;
+            let new = Keypair::new();
+            let address = new.pubkey();
+            match prep {
+                Prep::Account {
+                    prog,
+                    own_mint,
+                    delegate,
+                    close,
+                    multisig_owner,
+                    to_vault,
+                } => {
+                    let program = program(prog);
+                    let mint = own_mint
+                        .then(|| self.newest_own_mint(prog))
+                        .flatten()
+                        .unwrap_or(self.victim.mints[index(prog)]);
+                    let rent = self
+                        .env
+                        .svm
+                        .minimum_balance_for_rent_exemption(spl::ACCOUNT_LEN);
+                    let mut owner = attacker;
+                    let mut multisig = None;
+                    if multisig_owner {
+                        let m = Keypair::new();
+                        let mrent = self
+                            .env
+                            .svm
+                            .minimum_balance_for_rent_exemption(MULTISIG_LEN);
+                        ixs.push(system_ix::create_account(
+                            &attacker,
+                            &m.pubkey(),
+                            mrent,
+                            MULTISIG_LEN as u64,
+                            &program,
+                        ));
+                        ixs.push(initialize_multisig2(
+                            &program,
+                            &m.pubkey(),
+                            &[vault, attacker],
+                            1,
+                        ));
+                        owner = m.pubkey();
+                        multisig = Some(m.pubkey());
+                        self.multisigs.push(m.pubkey());
+                        self.touched.push(m.pubkey());
+                        signers.push(m);
+                    }
+                    ixs.push(system_ix::create_account(
+                        &attacker,
+                        &address,
+                        rent,
+                        spl::ACCOUNT_LEN as u64,
+                        &program,
+                    ));
+                    ixs.push(spl::initialize_account3(&program, &address, &mint, &owner));
+                    // The attacker's own account: it sets authorities as its owner.
+                    let as_owner = |ix: Instruction| match multisig {
+                        // SetAuthority: [account, current authority].
+                        Some(m) => with_multisig_authority(ix, 1, &m, &[attacker]),
+                        None => ix,
+                    };
+                    if delegate {
+                        let approve = spl::approve(&program, &address, &attacker, &owner, u64::MAX);
+                        ixs.push(match multisig {
+                            Some(m) => with_multisig_authority(approve, 2, &m, &[attacker]),
+                            None => approve,
+                        });
+                    }
+                    if let Some(c) = self.who(close) {
+                        ixs.push(as_owner(spl::set_authority(
+                            &program,
+                            &address,
+                            Some(&c),
+                            spl::AuthorityType::CloseAccount,
+                            &owner,
+                        )));
+                    }
+                    if to_vault {
+                        ixs.push(as_owner(spl::set_authority(
+                            &program,
+                            &address,
+                            Some(&vault),
+                            spl::AuthorityType::AccountOwner,
+                            &owner,
+                        )));
+                    }
+                    self.slots.push(Slot::Account {
+                        prog,
+                        mint,
+                        address,
+                        multisig,
+                    });
+                }
+                Prep::Nonce {
+                    vault_authority,
+                    units,
+                } => {
+                    let authority = if vault_authority { vault } else { attacker };
+                    let rent = self.env.svm.minimum_balance_for_rent_exemption(NONCE_LEN);
+                    ixs.extend(system_ix::create_nonce_account(
+                        &attacker,
+                        &address,
+                        &authority,
+                        rent + units * UNIT_SOL,
+                    ));
+                    self.slots.push(Slot::Nonce { address });
+                }
+                Prep::Mint {
+                    prog,
+                    authority,
+                    freeze,
+                    permanent,
+                } => {
+                    let program = program(prog);
+                    let permanent = self.who(permanent).filter(|_| prog == Prog::Token2022);
+                    let len = if permanent.is_some() {
+                        165 + 1 + 4 + 32
+                    } else {
+                        spl::MINT_LEN
+                    };
+                    let rent = self.env.svm.minimum_balance_for_rent_exemption(len);
+                    ixs.push(system_ix::create_account(
+                        &attacker, &address, rent, len as u64, &program,
+                    ));
+                    if let Some(p) = permanent {
+                        let mut data = vec![35u8];
+                        data.extend_from_slice(p.as_ref());
+                        ixs.push(Instruction {
+                            program_id: TOKEN_2022,
+                            accounts: vec![AccountMeta::new(address, false)],
+                            data,
+                        });
+                    }
+                    // A mint needs a mint authority to be minted at all; "nobody" is the attacker.
+                    let mint_authority = self.who(authority).unwrap_or(attacker);
+                    let freeze = self.who(freeze);
+                    ixs.push(spl::initialize_mint2(
+                        &program,
+                        &address,
+                        &mint_authority,
+                        freeze.as_ref(),
+                        6,
+                    ));
+                    self.slots.push(Slot::Mint { prog, address });
+                }
+            }
+            self.touched.push(address);
+            signers.push(new);
+        }
+
+        fn sol_amount(&self, amount: Amount, from: &Pubkey) -> u64 {
+            match amount {
+                Amount::Units(u) => u * UNIT_SOL,
+                Amount::All => self.env.lamports(from),
+            }
+        }
+
+        fn call(&self, call: SessionCall) -> Instruction {
+            let vault = self.env.vault;
+            match call {
+                SessionCall::Sol { to, amount } => {
+                    system_ix::transfer(&vault, &self.address(to), self.sol_amount(amount, &vault))
+                }
+                SessionCall::Token { prog, to, amount } => {
+                    let from = self.victim.vault_accounts[index(prog)];
+                    let amount = match amount {
+                        Amount::Units(u) => u * UNIT_TOKEN,
+                        Amount::All => self.token_amount(&from),
+                    };
+                    spl::transfer(
+                        &program(prog),
+                        &from,
+                        &self.token_account(prog, to),
+                        &vault,
+                        amount,
+                    )
+                }
+                SessionCall::WithdrawExcess { to } => Instruction {
+                    program_id: TOKEN,
+                    accounts: vec![
+                        AccountMeta::new(self.victim.vault_accounts[0], false),
+                        AccountMeta::new(self.address(to), false),
+                        AccountMeta::new_readonly(vault, true),
+                    ],
+                    data: vec![38],
+                },
+                SessionCall::AuthorizeNonce { nonce, to } => {
+                    let new = self.who(to).unwrap_or(self.attacker());
+                    system_ix::authorize_nonce_account(&self.nonce(nonce), &vault, &new)
+                }
+                SessionCall::WithdrawNonce { nonce, to, amount } => {
+                    let nonce = self.nonce(nonce);
+                    system_ix::withdraw_nonce_account(
+                        &nonce,
+                        &vault,
+                        &self.address(to),
+                        self.sol_amount(amount, &nonce),
+                    )
+                }
+                SessionCall::CloseVaultAccount { account, to } => spl::close_account(
+                    &TOKEN,
+                    &self.token_account(Prog::Token, account),
+                    &self.address(to),
+                    &vault,
+                ),
+                SessionCall::SetCloseAuthority { account } => {
+                    let account = self.token_account(Prog::Token, account);
+                    let program = self.env.account(&account).map_or(TOKEN, |a| a.owner);
+                    spl::set_authority(
+                        &program,
+                        &account,
+                        Some(&self.attacker()),
+                        spl::AuthorityType::CloseAccount,
+                        &vault,
+                    )
+                }
+            }
+        }
+
+        fn cash_out(&self, cash_out: CashOut) -> Instruction {
+            let attacker = self.attacker();
+            match cash_out {
+                CashOut::Close { account } => {
+                    let account = self
+                        .prepared_account(account)
+                        .map_or(self.victim.delegated[0], |(a, _)| a);
+                    let program = self.env.account(&account).map_or(TOKEN, |a| a.owner);
+                    spl::close_account(&program, &account, &attacker, &attacker)
+                }
+                CashOut::WithdrawNonce { nonce } => {
+                    let nonce = self.nonce(nonce);
+                    system_ix::withdraw_nonce_account(
+                        &nonce,
+                        &attacker,
+                        &attacker,
+                        self.env.lamports(&nonce),
+                    )
+                }
+                CashOut::TakeAsDelegate { prog, from } => {
+                    let from = self.token_account(prog, from);
+                    let to = self.victim.attacker_accounts[index(prog)];
+                    spl::transfer(
+                        &program(prog),
+                        &from,
+                        &to,
+                        &attacker,
+                        self.token_amount(&from),
+                    )
+                }
+                CashOut::TakeAsMultisig { prog, from } => {
+                    let (from, multisig) = match self.prepared_account(from) {
+                        Some((address, Some(m))) => (address, m),
+                        _ => (self.token_account(prog, from), attacker),
+                    };
+                    let program = self.env.account(&from).map_or(TOKEN, |a| a.owner);
+                    let to = self.victim.attacker_accounts[index(prog)];
+                    let ix =
+                        spl::transfer(&program, &from, &to, &multisig, self.token_amount(&from));
+                    with_multisig_authority(ix, 2, &multisig, &[attacker])
+                }
+            }
+        }
+
+        /// Per asset (SOL, mint 0, mint 1): what the attacker controls now.
+        fn holdings(&self) -> [i128; 3] {
+            let attacker = self.attacker();
+            let mut controllers = self.multisigs.clone();
+            controllers.push(attacker);
+            let mut held = [0i128; 3];
+            let mut seen: Vec<Pubkey> = Vec::new();
+            for key in &self.touched {
+                if seen.contains(key) {
+                    continue;
+                }
+                seen.push(*key);
+                let Some(account) = self.env.account(key) else {
+                    continue;
+                };
+                let lamports = i128::from(account.lamports);
+                if account.owner == SYSTEM {
+                    let nonce_authority = (account.data.len() == NONCE_LEN
+                        && account.data[4..8] == 1u32.to_le_bytes())
+                    .then(|| key_at(&account.data, 8))
+                    .flatten();
+                    if *key == attacker || nonce_authority.is_some_and(|a| controllers.contains(&a))
+                    {
+                        held[0] += lamports;
+                    }
+                    continue;
+                }
+                let View::Token(t) = view(Some(&account)) else {
+                    continue;
+                };
+                let asset = self
+                    .victim
+                    .mints
+                    .iter()
+                    .position(|m| *m == t.mint)
+                    .map(|i| i + 1);
+                let owned = controllers.contains(&t.owner);
+                if owned || t.close_authority.is_some_and(|c| controllers.contains(&c)) {
+                    held[0] += lamports;
+                }
+                if let Some(i) = asset {
+                    if owned {
+                        held[i] += i128::from(t.amount);
+                    } else if t.delegate.is_some_and(|d| controllers.contains(&d)) {
+                        held[i] += i128::from(t.amount.min(t.delegated_amount));
+                    }
+                }
+            }
+            held
+        }
+    }
+
+    fn policy(victim: &Victim, case: &AttackCase) -> Policy {
+        let mints = [NATIVE_SOL_MINT, victim.mints[0], victim.mints[1]];
+        let limits = mints
+            .iter()
+            .zip(case.limits)
+            .filter_map(|(mint, l)| {
+                let (per_tx, total) = l?;
+                Some(SpendLimit {
+                    mint: *mint,
+                    per_tx,
+                    total,
+                    period_secs: 0,
+                    per_period: 0,
+                })
+            })
+            .collect();
+        Policy {
+            valid_after: START_TIME - 1_000,
+            valid_until: START_TIME + 1_000_000,
+            expiry_slot: 0,
+            max_uses: UNLIMITED,
+            max_calls_per_tx: 4,
+            allowed_programs: vec![TOKEN, TOKEN_2022, SYSTEM],
+            limits,
+        }
+    }
+
+    /// Transactions that landed with an `Execute`, landed without one, and failed.
+    #[derive(Default)]
+    pub struct Counts {
+        pub executed: Cell<u64>,
+        pub other: Cell<u64>,
+        pub failed: Cell<u64>,
+    }
+
+    /// Runs one case; `Err` names the asset the attacker gained more of than it was charged.
+    pub fn play(victim: &Victim, case: &AttackCase, counts: &Counts) -> Result<(), TestCaseError> {
+        let e = &victim.env;
+        let env = Env {
+            svm: e.svm.clone().with_sigverify(false),
+            owner: e.owner.insecure_clone(),
+            wallet: e.wallet,
+            vault: e.vault,
+            mint_authority: e.mint_authority.insecure_clone(),
+            usdc: e.usdc,
+            vault_usdc: e.vault_usdc,
+            recipient_usdc: e.recipient_usdc,
+            recipient: e.recipient,
+        };
+        let policy = policy(victim, case);
+        let attacker = victim.attacker.insecure_clone();
+        let mut game = Game {
+            env,
+            victim,
+            slots: Vec::new(),
+            multisigs: Vec::new(),
+            touched: Vec::new(),
+        };
+        let owner = game.env.owner.insecure_clone();
+        let create = ix::create_session(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &game.env.wallet,
+            &attacker.pubkey(),
+            policy.clone(),
+        );
+        assert_ok(&game.env.send(&[create], &owner, &[]));
+        game.touched.push(attacker.pubkey());
+        game.touched.extend(victim.attacker_accounts);
+        game.touched.extend(victim.delegated);
+        game.touched.extend(victim.vault_accounts);
+        game.touched.push(victim.vault_nonce);
+        let start = game.holdings();
+        let spent = |env: &Env| -> [u64; 3] {
+            let session = env.session(&attacker.pubkey());
+            let mut out = [0u64; 3];
+            for (i, mint) in [NATIVE_SOL_MINT, victim.mints[0], victim.mints[1]]
+                .iter()
+                .enumerate()
+            {
+                if let Some((j, _)) = session.policy.limit_for(mint) {
+                    out[i] = session.spent[j].total;
+                }
+            }
+            out
+        };
+        let spent_start = spent(&game.env);
+        let mut fees: u64 = 0;
+        let mut transcript = Vec::new();
+        for step in &case.steps {
+            // One transaction, or three: (instructions, signers, whether it holds the Execute).
+            let mut txs: Vec<(Vec<Instruction>, Vec<Keypair>, bool)> =
+                vec![(vec![], vec![], false)];
+            let mut signers = Vec::new();
+            let mut preps = Vec::new();
+            for prep in &step.preps {
+                game.prepare(*prep, &mut preps, &mut signers);
+            }
+            txs[0].0.extend(preps);
+            txs[0].1.extend(signers);
+            if step.split {
+                txs.push((vec![], vec![], false));
+            }
+            if !step.calls.is_empty() {
+                let calls: Vec<Instruction> = step.calls.iter().map(|c| game.call(*c)).collect();
+                for call in &calls {
+                    game.touched.extend(call.accounts.iter().map(|m| m.pubkey));
+                }
+                let last = txs.len() - 1;
+                txs[last].0.push(ix::execute(
+                    &attacker.pubkey(),
+                    &game.env.wallet,
+                    None,
+                    &calls,
+                ));
+                txs[last].2 = true;
+            }
+            if step.split {
+                txs.push((vec![], vec![], false));
+            }
+            // Cash-outs read balances when built: after what comes before them has run.
+            let cash_outs = txs.len() - 1;
+            for (i, (mut ixs, signers, executes)) in txs.into_iter().enumerate() {
+                if i == cash_outs {
+                    ixs.extend(step.cash_outs.iter().map(|c| game.cash_out(*c)));
+                }
+                if ixs.is_empty() {
+                    continue;
+                }
+                let refs: Vec<&Keypair> = signers.iter().collect();
+                let result = game.env.send(&ixs, &attacker, &refs);
+                let (fee, outcome) = match &result {
+                    Ok(meta) => (meta.fee, "ok".to_string()),
+                    Err(f) => (f.meta.fee, format!("{:?}", f.err)),
+                };
+                bump(match (&result, executes) {
+                    (Ok(_), true) => &counts.executed,
+                    (Ok(_), false) => &counts.other,
+                    (Err(_), _) => &counts.failed,
+                });
+                fees += fee;
+                transcript.push(format!("{step:?} (transaction {i}) -> {outcome}"));
+            }
+        }
+        let end = game.holdings();
+        let spent_end = spent(&game.env);
+        let names = [
+            "SOL (lamports)",
+            "the SPL Token mint",
+            "the Token-2022 mint",
+        ];
+        for i in 0..3 {
+            let mut gained = end[i] - start[i];
+            if i == 0 {
+                gained += i128::from(fees);
+            }
+            let charged = i128::from(spent_end[i].saturating_sub(spent_start[i]));
+            if gained > charged {
+                return Err(TestCaseError::fail(format!(
+                    "the attacker gained {gained} of {} but the session was charged {charged}\n{}",
+                    names[i],
+                    transcript.join("\n")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn run_attacker(default_cases: u32) {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default_cases);
+    let config = Config {
+        cases,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    };
+    let started = std::time::Instant::now();
+    let victim = attacker::victim();
+    let mut runner = TestRunner::new(config);
+    let ran = Cell::new(0u32);
+    let counts = attacker::Counts::default();
+    // VALUE_MODEL_SURVEY=1: report every violating case and go on (as in the first property).
+    let survey = std::env::var("VALUE_MODEL_SURVEY").is_ok();
+    let violations = Cell::new(0u32);
+    let result = runner.run(&attacker::attack_case(), |case| {
+        ran.set(ran.get() + 1);
+        match attacker::play(&victim, &case, &counts) {
+            Err(e) if survey => {
+                violations.set(violations.get() + 1);
+                eprintln!("violation (case {}): {e}", ran.get());
+                Ok(())
+            }
+            other => other,
+        }
+    });
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "attacker: {} cases run (shrinking included) in {secs:.1} s, {:.1} cases/s; \
+         transactions: {} landed with an Execute, {} without, {} failed; {} violations surveyed",
+        ran.get(),
+        f64::from(ran.get()) / secs,
+        counts.executed.get(),
+        counts.other.get(),
+        counts.failed.get(),
+        violations.get()
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn an_attacker_who_prepares_the_ground_never_gains_more_than_the_session_was_charged() {
+    run_attacker(256);
+}
+
+/// The long run: `PROPTEST_CASES=10000 cargo test --release -p leash-program --test
+/// value_model_properties -- --ignored attacker`.
+#[test]
+#[ignore]
+fn attacker_long_run() {
+    run_attacker(10_000);
 }
