@@ -110,6 +110,15 @@ fn asset(name: &str) -> Option<Response> {
     Some(response)
 }
 
+/// Whether `path` is one of the dashboard's public files (`/`, `/assets/{file}`): the only GETs
+/// outside [`crate::routes::ROUTES`], served without a key.
+pub fn is_page(path: &str) -> bool {
+    path == "/"
+        || path
+            .strip_prefix("/assets/")
+            .is_some_and(|file| !file.is_empty() && !file.contains('/'))
+}
+
 /// `GET /`: the page.
 pub async fn index() -> Response {
     asset("index.html").unwrap_or_else(|| ApiError::not_found("no page").into_response())

@@ -268,13 +268,31 @@ pub fn prepare(config: Config) -> Result<Prepared, String> {
     })
 }
 
+/// How often expired idempotency records are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Purges expired idempotency records every [`PURGE_EVERY`] while the server runs (a claim
+/// purges too, but a quiet server would otherwise keep them).
+pub async fn purge_expired(state: Arc<AppState>) {
+    let mut timer = tokio::time::interval(PURGE_EVERY);
+    loop {
+        timer.tick().await;
+        if let Err(e) = state.store(|s| s.purge_expired_idempotency()).await {
+            eprintln!("leash serve: purging idempotency records: {e}");
+        }
+    }
+}
+
 /// Serves `state` on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    let purge = tokio::spawn(purge_expired(state.clone()));
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purge.abort();
+    served
 }

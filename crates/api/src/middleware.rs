@@ -41,8 +41,25 @@ pub async fn auth(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(route) = route_for(request.method(), request.uri().path()) else {
-        return next.run(request).await;
+    // Fail closed: every (method, path) is placed before a handler runs. HEAD is judged as the
+    // GET it runs (axum answers HEAD with the GET handler); anything unplaced is refused here.
+    let method = if request.method() == Method::HEAD {
+        Method::GET
+    } else {
+        request.method().clone()
+    };
+    let path = request.uri().path();
+    let Some(route) = route_for(&method, path) else {
+        if method == Method::GET && dashboard::is_page(path) {
+            return next.run(request).await;
+        }
+        if [Method::GET, Method::POST, Method::DELETE]
+            .iter()
+            .any(|m| route_for(m, path).is_some())
+        {
+            return crate::routes::method_not_allowed().await.into_response();
+        }
+        return crate::routes::fallback().await.into_response();
     };
     let Some(needed) = route.scope else {
         return next.run(request).await;
@@ -129,7 +146,8 @@ pub async fn auth(
 /// `Idempotency-Key` for POSTs (DESIGN.md §8): the same key and body replay the stored answer
 /// byte for byte with `Idempotent-Replay: true`; the same key with another body is 422
 /// `idempotency_collision`; a duplicate while the first runs is 409 `idempotency_in_progress`.
-/// 2xx and 4xx answers are kept 24 h; a 5xx releases the key.
+/// 2xx and 4xx answers are kept 24 h (purged on a timer, [`crate::purge_expired`]); a 5xx
+/// releases the key. An answer carrying a secret is never kept: its replay is 409.
 pub async fn idempotency(
     State(state): State<Arc<AppState>>,
     request: Request,
@@ -207,6 +225,15 @@ pub async fn idempotency(
             if stored != request_hash {
                 return collision().into_response();
             }
+            if content_type == SECRET_SHOWN_ONCE {
+                return ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_secret_shown_once",
+                    "this Idempotency-Key's answer carried a secret, which is shown once and never stored",
+                )
+                .hint("the first answer had it; if it was lost, revoke that key and create another with a new Idempotency-Key")
+                .into_response();
+            }
             if let Err(e) = state
                 .audit(
                     &caller.id,
@@ -256,13 +283,19 @@ pub async fn idempotency(
             let stored = if parts.status.is_server_error() {
                 state.store(move |s| s.release_idempotency(&id, &key)).await
             } else {
-                let content_type = parts
-                    .headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("application/json")
-                    .to_string();
-                let body = bytes.clone();
+                let (content_type, body) = if route.secret_answer && parts.status.is_success() {
+                    // The key is taken, so a retry cannot make a second effect; the answer is
+                    // not kept (it would sit in the store in plaintext).
+                    (SECRET_SHOWN_ONCE.to_string(), axum::body::Bytes::new())
+                } else {
+                    let content_type = parts
+                        .headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("application/json")
+                        .to_string();
+                    (content_type, bytes.clone())
+                };
                 state
                     .store(move |s| s.finish_idempotency(&id, &key, status, &content_type, &body))
                     .await
@@ -274,6 +307,10 @@ pub async fn idempotency(
         }
     }
 }
+
+/// The content type an idempotency row records, with no body, for an answer that carried a
+/// secret ([`Route::secret_answer`]).
+const SECRET_SHOWN_ONCE: &str = "application/x-leash-secret-shown-once";
 
 fn collision() -> ApiError {
     ApiError::new(

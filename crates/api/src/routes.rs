@@ -60,6 +60,9 @@ pub struct Route {
     /// In `/openapi.json`. `/mcp` is not: it speaks MCP (JSON-RPC over streamable HTTP), whose
     /// own specification describes it, not a REST body of ours.
     pub openapi: bool,
+    /// Its answer carries a secret shown once (a new API key): never kept for idempotent
+    /// replay; a replay answers 409 `idempotency_secret_shown_once`.
+    pub secret_answer: bool,
 }
 
 const fn route(
@@ -83,6 +86,7 @@ const fn route(
         idempotency_required: false,
         also: None,
         openapi: true,
+        secret_answer: false,
     }
 }
 
@@ -384,6 +388,7 @@ pub static ROUTES: &[Route] = &[
     ),
     Route {
         success: 201,
+        secret_answer: true,
         ..route(
             "POST",
             "/v1/api-keys",

@@ -591,6 +591,18 @@ impl Store {
         }
     }
 
+    /// Forgets idempotency records older than the TTL (also done on every claim); how many.
+    pub fn purge_expired_idempotency(&self) -> StoreResult<u64> {
+        let expired = now() - IDEMPOTENCY_TTL_SECS;
+        match &self.backend {
+            Backend::Sqlite(c) => Ok(lock(c)
+                .execute("DELETE FROM idempotency WHERE created_at < ?1", [expired])?
+                as u64),
+            Backend::Postgres(c) => Ok(lock(c)
+                .execute("DELETE FROM idempotency WHERE created_at < $1", &[&expired])?),
+        }
+    }
+
     /// Records the answer to a claimed key.
     pub fn finish_idempotency(
         &self,

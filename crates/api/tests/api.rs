@@ -387,14 +387,26 @@ fn idempotency_on_postgres() {
 }
 
 fn idempotency_checks(api: &Api) {
+    // An answer without a secret replays byte for byte.
+    let preview = json!({
+        "wallet": Keypair::new().pubkey().to_string(),
+        "session_key": Keypair::new().pubkey().to_string(),
+        "policy": {"expires_in": "1h", "allowed_programs": ["system"], "limits": [{"token": "SOL", "total": "1"}]},
+    });
+    let first = api.post_with(&api.admin, "/v1/sessions/preview", &preview, Some("idem-key-0000"));
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert!(first.headers.get("idempotent-replay").is_none());
+    let again = api.post_with(&api.admin, "/v1/sessions/preview", &preview, Some("idem-key-0000"));
+    assert_eq!(again.status, 200);
+    assert_eq!(again.text, first.text, "replayed byte for byte");
+    assert_eq!(again.headers["idempotent-replay"], "true");
+
+    // A new API key is shown once: its replay is refused, and still makes no second key.
     let body = json!({"name": "idem", "scopes": ["read"]});
     let first = api.post_with(&api.admin, "/v1/api-keys", &body, Some("idem-key-0001"));
     assert_eq!(first.status, 201, "{}", first.text);
-    assert!(first.headers.get("idempotent-replay").is_none());
-    let again = api.post_with(&api.admin, "/v1/api-keys", &body, Some("idem-key-0001"));
-    assert_eq!(again.status, 201);
-    assert_eq!(again.text, first.text, "replayed byte for byte");
-    assert_eq!(again.headers["idempotent-replay"], "true");
+    api.post_with(&api.admin, "/v1/api-keys", &body, Some("idem-key-0001"))
+        .error(409, "idempotency_secret_shown_once");
     let other = json!({"name": "other", "scopes": ["read"]});
     api.post_with(&api.admin, "/v1/api-keys", &other, Some("idem-key-0001"))
         .error(422, "idempotency_collision");
@@ -884,4 +896,86 @@ fn local_signer_signs_for_admins_only() {
         .error(400, "invalid_input")
         .clone();
     assert_eq!(e["details"]["field"], "sign_with_local_signer");
+}
+
+/// The auth layer fails closed: `HEAD` is judged as the `GET` it runs (it once ran the handler
+/// with no key and no rate limit, and `Content-Length` leaked the size of admin answers), and a
+/// path or method no route places is refused before any handler.
+#[test]
+fn head_is_judged_as_get_and_unplaced_requests_are_refused() {
+    let api = Api::start();
+    let read = api.key(&[Scope::Read]);
+    let mut checked = 0;
+    for route in ROUTES.iter().filter(|r| r.method == "GET") {
+        let path = route
+            .path
+            .replace("{wallet}", "11111111111111111111111111111111")
+            .replace("{owner}", "11111111111111111111111111111111")
+            .replace("{session}", "11111111111111111111111111111111")
+            .replace("{id}", "sreq_x");
+        let url = format!("{}{path}", api.base);
+        let head = api.http.head(&url).send().expect("HEAD");
+        match route.scope {
+            Some(_) => {
+                assert_eq!(head.status(), 401, "HEAD {path} without a key");
+                assert!(
+                    head.headers()
+                        .get("content-length")
+                        .is_none_or(|l| l != "0" || head.status() == 401),
+                    "HEAD {path}"
+                );
+                let with_key = api.http.head(&url).bearer_auth(&read).send().expect("HEAD");
+                assert_ne!(with_key.status(), 401, "HEAD {path} with a read key");
+                checked += 1;
+            }
+            None => assert_eq!(head.status(), 200, "HEAD {path} (public)"),
+        }
+    }
+    assert!(checked >= 8, "{checked} GET routes checked");
+    // Unplaced: 404 / 405 in the envelope, key or not; the dashboard's files stay public.
+    let unplaced = api.http.get(format!("{}/v1/nothing", api.base)).send().unwrap();
+    Answer::from(unplaced).error(404, "not_found");
+    let wrong_method = api
+        .http
+        .put(format!("{}/v1/api-keys", api.base))
+        .send()
+        .unwrap();
+    Answer::from(wrong_method).error(405, "method_not_allowed");
+    let head_page = api.http.head(format!("{}/", api.base)).send().unwrap();
+    assert_eq!(head_page.status(), 200);
+}
+
+/// A new API key made with an `Idempotency-Key` is shown once and never stored: the replay is
+/// 409 `idempotency_secret_shown_once`, and the key's text is nowhere in the store's files.
+#[test]
+fn an_answer_carrying_a_secret_is_never_stored_for_replay() {
+    let api = Api::start();
+    let body = json!({"name": "shown once", "scopes": ["read"]});
+    let first = api.post_with(&api.admin, "/v1/api-keys", &body, Some("create-key-0001"));
+    assert_eq!(first.status, 201, "{}", first.text);
+    let key = first.json["key"].as_str().expect("key").to_string();
+    let replay = api.post_with(&api.admin, "/v1/api-keys", &body, Some("create-key-0001"));
+    let error = replay.error(409, "idempotency_secret_shown_once");
+    assert!(!replay.text.contains(&key), "{}", replay.text);
+    assert!(error["hint"].as_str().unwrap().contains("revoke"));
+    // One key was made, not two.
+    let listed = api.get(&api.admin, "/v1/api-keys");
+    let named = listed.json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["name"] == "shown once")
+        .count();
+    assert_eq!(named, 1, "{}", listed.text);
+    // The SQLite store (and its WAL) holds the key's hash only.
+    let secret = key.strip_prefix("lk_").unwrap_or(&key);
+    for entry in std::fs::read_dir(api.store_dir()).expect("store dir") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{} holds the new key",
+            path.display()
+        );
+    }
 }

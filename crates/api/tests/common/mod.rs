@@ -188,6 +188,11 @@ impl Api {
         }
     }
 
+    /// The folder of this instance's SQLite store and audit key.
+    pub fn store_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("api")
+    }
+
     /// A new key with `scopes`, made over HTTP with the admin key.
     pub fn key(&self, scopes: &[Scope]) -> String {
         let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
