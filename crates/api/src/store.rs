@@ -598,8 +598,9 @@ impl Store {
             Backend::Sqlite(c) => Ok(lock(c)
                 .execute("DELETE FROM idempotency WHERE created_at < ?1", [expired])?
                 as u64),
-            Backend::Postgres(c) => Ok(lock(c)
-                .execute("DELETE FROM idempotency WHERE created_at < $1", &[&expired])?),
+            Backend::Postgres(c) => Ok(
+                lock(c).execute("DELETE FROM idempotency WHERE created_at < $1", &[&expired])?
+            ),
         }
     }
 

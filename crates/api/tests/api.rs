@@ -393,10 +393,20 @@ fn idempotency_checks(api: &Api) {
         "session_key": Keypair::new().pubkey().to_string(),
         "policy": {"expires_in": "1h", "allowed_programs": ["system"], "limits": [{"token": "SOL", "total": "1"}]},
     });
-    let first = api.post_with(&api.admin, "/v1/sessions/preview", &preview, Some("idem-key-0000"));
+    let first = api.post_with(
+        &api.admin,
+        "/v1/sessions/preview",
+        &preview,
+        Some("idem-key-0000"),
+    );
     assert_eq!(first.status, 200, "{}", first.text);
     assert!(first.headers.get("idempotent-replay").is_none());
-    let again = api.post_with(&api.admin, "/v1/sessions/preview", &preview, Some("idem-key-0000"));
+    let again = api.post_with(
+        &api.admin,
+        "/v1/sessions/preview",
+        &preview,
+        Some("idem-key-0000"),
+    );
     assert_eq!(again.status, 200);
     assert_eq!(again.text, first.text, "replayed byte for byte");
     assert_eq!(again.headers["idempotent-replay"], "true");
@@ -933,7 +943,11 @@ fn head_is_judged_as_get_and_unplaced_requests_are_refused() {
     }
     assert!(checked >= 8, "{checked} GET routes checked");
     // Unplaced: 404 / 405 in the envelope, key or not; the dashboard's files stay public.
-    let unplaced = api.http.get(format!("{}/v1/nothing", api.base)).send().unwrap();
+    let unplaced = api
+        .http
+        .get(format!("{}/v1/nothing", api.base))
+        .send()
+        .unwrap();
     Answer::from(unplaced).error(404, "not_found");
     let wrong_method = api
         .http

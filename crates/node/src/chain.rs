@@ -30,7 +30,16 @@ pub const SLOTS_PER_EPOCH: u64 = 432_000;
 /// How many slots a blockhash stays valid, as on mainnet.
 pub const BLOCKHASH_VALIDITY_SLOTS: u64 = 150;
 /// Lamports the faucet starts with (500 million SOL).
-const FAUCET_LAMPORTS: u64 = 500_000_000 * 1_000_000_000;
+const FAUCET_LAMPORTS: u64 = 500_000_000 * LAMPORTS_PER_SOL;
+const LAMPORTS_PER_SOL: u64 = 1_000_000_000;
+/// The most one airdrop gives (1,000 SOL): the faucet holds 500 million, so emptying it takes
+/// half a million requests, not one.
+pub const MAX_AIRDROP_LAMPORTS: u64 = 1_000 * LAMPORTS_PER_SOL;
+/// The most one `leash_mintTokens` mints: 10^15 base units (a billion USDC at 6 decimals).
+pub const MAX_MINT_BASE_UNITS: u64 = 1_000_000_000_000_000;
+/// A faucet token's supply never passes half of `u64::MAX`, so balances and sums of them never
+/// overflow whatever anyone mints.
+pub const MAX_FAUCET_SUPPLY: u64 = u64::MAX / 2;
 /// The furthest one `leash_warpSlot` may jump past the current slot. Far enough for any test of
 /// expiry or epochs; it keeps the slot (and everything derived from it) far from `u64::MAX`.
 pub const MAX_WARP_SLOTS: u64 = 1_000_000_000;
@@ -686,8 +695,16 @@ impl Chain {
         }
     }
 
-    /// A transfer of `lamports` from the faucet.
+    /// A transfer of `lamports` from the faucet, at most [`MAX_AIRDROP_LAMPORTS`] at a time so
+    /// one request cannot empty it for everyone.
     pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, SendError> {
+        if lamports > MAX_AIRDROP_LAMPORTS {
+            return Err(SendError::Unsupported(format!(
+                "an airdrop gives at most {} SOL ({MAX_AIRDROP_LAMPORTS} lamports) per request; \
+                 {lamports} lamports asked: ask for less, or several times",
+                MAX_AIRDROP_LAMPORTS / LAMPORTS_PER_SOL
+            )));
+        }
         let ix =
             solana_system_interface::instruction::transfer(&self.faucet.pubkey(), to, lamports);
         self.send_from_faucet(&[ix])
@@ -712,6 +729,27 @@ impl Chain {
             )));
         };
         let program: Pubkey = token.program.parse().unwrap_or(spl::TOKEN_PROGRAM_ID);
+        // Capped per request, and the supply keeps headroom: one request near u64::MAX would
+        // otherwise make every later mint (and any sum of balances) overflow for everyone.
+        let supply = self
+            .account(mint)
+            .and_then(|a| a.data.get(36..44).map(|b| b.to_vec()))
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u64::from_le_bytes);
+        if amount > MAX_MINT_BASE_UNITS {
+            return Err(SendError::Unsupported(format!(
+                "the faucet mints at most {MAX_MINT_BASE_UNITS} base units of {} per request; \
+                 {amount} asked: ask for less, or several times",
+                token.symbol
+            )));
+        }
+        if supply.saturating_add(amount) > MAX_FAUCET_SUPPLY {
+            return Err(SendError::Unsupported(format!(
+                "the faucet has minted all the {} it may ({MAX_FAUCET_SUPPLY} base units in \
+                 supply): restart the node with --reset for a fresh supply",
+                token.symbol
+            )));
+        }
         let faucet = self.faucet.pubkey();
         let ata = spl::associated_token_address(owner, mint, &program);
         let ixs = [

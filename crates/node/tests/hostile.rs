@@ -461,3 +461,41 @@ fn idle_connections_time_out_under_a_low_open_file_limit() {
         "EMFILE should be logged once: {stderr}"
     );
 }
+
+/// One request cannot empty the faucet or exhaust a faucet token for everyone: an airdrop is
+/// capped at 1,000 SOL, a mint at 10^15 base units, and a token's supply keeps headroom; each
+/// refusal names the cap, and smaller requests still work.
+#[test]
+fn the_faucet_caps_each_request() {
+    let ledger = tempfile::tempdir().unwrap();
+    let node = BackgroundNode::start(config(ledger.path(), true, false)).unwrap();
+    let to = Pubkey::new_unique().to_string();
+    let refused = rpc_call(
+        &node.url,
+        "requestAirdrop",
+        json!([to, 1_000_000_000_001u64]),
+    );
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("at most 1000 SOL"), "{message}");
+    assert!(rpc_call(
+        &node.url,
+        "requestAirdrop",
+        json!([to, 1_000_000_000_000u64])
+    )["result"]
+        .is_string());
+
+    let refused = rpc_call(&node.url, "leash_mintTokens", json!([to, "USDC", u64::MAX]));
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("at most 1000000000000000 base units"),
+        "{message}"
+    );
+    let minted = rpc_call(
+        &node.url,
+        "leash_mintTokens",
+        json!([to, "USDC", 1_000_000_000_000_000u64]),
+    );
+    assert!(minted["result"].is_string(), "{minted}");
+}
