@@ -161,6 +161,8 @@ pub fn append_audit(
     })
 }
 
+pub use leash_net::ConnectionLimits;
+
 /// The API's router over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
     // MCP for agents on the API's cluster, with this process's session token (docs/agents.md).
@@ -234,6 +236,8 @@ pub struct Prepared {
 /// Opens the store (creating it and the audit key on first use) and, if it holds no key yet,
 /// makes one admin key.
 pub fn prepare(config: Config) -> Result<Prepared, String> {
+    // Many clients should meet the connection guards, not a low default open-file limit.
+    leash_net::raise_open_file_limit();
     let store =
         open_store(&config.dir, config.database_url.as_deref()).map_err(|e| e.to_string())?;
     let key = audit_key(&config.dir).map_err(|e| e.message)?;
@@ -283,16 +287,47 @@ pub async fn purge_expired(state: Arc<AppState>) {
     }
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves.
+/// Serves `state` on `listener` until `shutdown` resolves, with the default connection guards
+/// (docs/api.md "Limits").
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// [`serve`] with other connection guards: idle and header timeouts, caps in total and per
+/// address, descriptors in reserve (leash-net).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    connections: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let purge = tokio::spawn(purge_expired(state.clone()));
-    let served = axum::serve(listener, app(state))
+    let listener = leash_net::GuardedListener::new(listener, connections, "leash serve");
+    let app = app(state)
+        .layer(axum::middleware::from_fn(in_flight))
+        .into_make_service_with_connect_info::<leash_net::Connection>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     purge.abort();
     served
+}
+
+/// Marks the request as being answered on its connection, so a slow answer (a transaction
+/// waiting for confirmation) is never taken for an idle connection.
+async fn in_flight(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let guard = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<leash_net::Connection>>()
+        .map(|axum::extract::ConnectInfo(connection)| connection.begin());
+    let response = next.run(request).await;
+    drop(guard);
+    response
 }

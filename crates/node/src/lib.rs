@@ -127,12 +127,21 @@ impl Node {
             let _ = stop.send(true);
         });
         let pubsub = tokio::spawn(pubsub::serve(
-            self.ws_listener,
+            limits::GuardedListener::new(
+                self.ws_listener,
+                self.limits.connections(true),
+                "leash node (PubSub)",
+            ),
             self.executor.clone(),
             stopped.clone(),
+            self.limits.idle_timeout,
         ));
         let mut http_stopped = stopped;
-        let listener = limits::IdleListener::new(self.listener, self.limits.idle_timeout);
+        let listener = limits::GuardedListener::new(
+            self.listener,
+            self.limits.connections(false),
+            "leash node",
+        );
         let app = app.into_make_service_with_connect_info::<limits::Connection>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {

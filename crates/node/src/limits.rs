@@ -3,28 +3,15 @@
 //! idle connections timed out, and the open-file limit raised at start.
 
 use std::{
-    future::Future,
-    io,
-    pin::Pin,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc,
-    },
-    task::{Context, Poll},
-    time::{Duration, Instant},
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
 };
 
+use crate::rpc::RpcError;
 use solana_account_decoder_client_types::{UiAccountEncoding, UiDataSliceConfig};
 use solana_rpc_client_types::config::RpcAccountInfoConfig;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_status_client_types::UiTransactionEncoding;
-use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
-    net::{TcpListener, TcpStream},
-    time::Sleep,
-};
-
-use crate::rpc::RpcError;
 
 /// Largest base58 string that can encode a 1,232-byte transaction (Agave's `MAX_BASE58_SIZE`).
 pub const MAX_BASE58_SIZE: usize = 1683;
@@ -190,243 +177,20 @@ pub fn check_estimate(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Connections.
+// Connections: the guards are leash-net's, shared with `leash serve`.
 
-/// Raises the open-file soft limit to the hard limit; returns the limit now in force.
-#[cfg(unix)]
-pub fn raise_open_file_limit() -> Option<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit only read and write the struct passed by pointer.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return None;
+pub use leash_net::{raise_open_file_limit, Connection, GuardedListener, InFlight};
+
+impl Limits {
+    /// The connection guards of the RPC port (`websocket` false) or the PubSub port: the idle
+    /// timeout given, a header timeout of at most 10 s, the default caps.
+    pub fn connections(&self, websocket: bool) -> leash_net::ConnectionLimits {
+        leash_net::ConnectionLimits {
+            idle_timeout: self.idle_timeout,
+            header_timeout: self.idle_timeout.min(Duration::from_secs(10)),
+            websocket,
+            ..leash_net::ConnectionLimits::default()
         }
-        if limit.rlim_cur < limit.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
-                rlim_max: limit.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                limit = raised;
-            }
-        }
-    }
-    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
-    Some(limit.rlim_cur as u64)
-}
-
-#[cfg(not(unix))]
-pub fn raise_open_file_limit() -> Option<u64> {
-    None
-}
-
-/// The RPC listener: connections idle longer than the timeout are closed, and running out of
-/// file descriptors is logged (once per episode, at most once a minute) instead of silently
-/// stalling; the node retries as connections close.
-pub struct IdleListener {
-    inner: TcpListener,
-    idle_timeout: Duration,
-    last_logged: Option<Instant>,
-    refusing: bool,
-}
-
-impl IdleListener {
-    pub fn new(inner: TcpListener, idle_timeout: Duration) -> IdleListener {
-        IdleListener {
-            inner,
-            idle_timeout,
-            last_logged: None,
-            refusing: false,
-        }
-    }
-}
-
-impl axum::serve::Listener for IdleListener {
-    type Io = IdleStream;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.inner.accept().await {
-                Ok((stream, address)) => {
-                    self.refusing = false;
-                    let _ = stream.set_nodelay(true);
-                    return (IdleStream::new(stream, self.idle_timeout), address);
-                }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionRefused
-                            | io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::ConnectionReset
-                    ) => {}
-                Err(e) => {
-                    let quiet = self
-                        .last_logged
-                        .is_some_and(|at| at.elapsed() < Duration::from_secs(60));
-                    if !self.refusing && !quiet {
-                        let hint = if matches!(e.raw_os_error(), Some(23 | 24)) {
-                            format!(
-                                " (open-file limit {}); new connections wait until idle ones \
-                                 time out ({} s) or close",
-                                raise_open_file_limit()
-                                    .map_or_else(|| "unknown".into(), |n| n.to_string()),
-                                self.idle_timeout.as_secs_f64()
-                            )
-                        } else {
-                            String::new()
-                        };
-                        eprintln!("leash node: cannot accept a connection: {e}{hint}");
-                        self.last_logged = Some(Instant::now());
-                    }
-                    self.refusing = true;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
-    }
-}
-
-/// A TCP stream that fails with `TimedOut` once no byte has moved for the idle timeout while
-/// no request of the connection is being answered.
-pub struct IdleStream {
-    inner: TcpStream,
-    idle_timeout: Duration,
-    deadline: Pin<Box<Sleep>>,
-    in_flight: Arc<AtomicUsize>,
-}
-
-impl IdleStream {
-    fn new(inner: TcpStream, idle_timeout: Duration) -> IdleStream {
-        IdleStream {
-            inner,
-            idle_timeout,
-            deadline: Box::pin(tokio::time::sleep(idle_timeout)),
-            in_flight: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
-    fn moved(&mut self) {
-        let at = tokio::time::Instant::now() + self.idle_timeout;
-        self.deadline.as_mut().reset(at);
-    }
-
-    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.deadline.as_mut().poll(cx).is_pending() {
-            return false;
-        }
-        if self.in_flight.load(Ordering::Acquire) == 0 {
-            return true;
-        }
-        // A request is being answered: not idle; look again a timeout from now.
-        self.moved();
-        let _ = self.deadline.as_mut().poll(cx);
-        false
-    }
-}
-
-/// The requests in flight on one connection (axum connect info); a handler holds an
-/// [`InFlight`] while it answers, so a slow answer does not count as idleness.
-#[derive(Clone, Debug)]
-pub struct Connection(Arc<AtomicUsize>);
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, IdleListener>>
-    for Connection
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, IdleListener>) -> Self {
-        Connection(stream.io().in_flight.clone())
-    }
-}
-
-impl Connection {
-    pub fn begin(&self) -> InFlight {
-        self.0.fetch_add(1, Ordering::AcqRel);
-        InFlight(self.0.clone())
-    }
-}
-
-/// A request being answered; ends when dropped.
-pub struct InFlight(Arc<AtomicUsize>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-fn idle_error() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "idle connection timed out")
-}
-
-impl AsyncRead for IdleStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        match Pin::new(&mut self.inner).poll_read(cx, buf) {
-            Poll::Ready(Ok(())) => {
-                if buf.filled().len() > before {
-                    self.moved();
-                }
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(idle_error())),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl AsyncWrite for IdleStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write(cx, buf) {
-            Poll::Ready(Ok(n)) => {
-                self.moved();
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(idle_error())),
-            other => other,
-        }
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                self.moved();
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(idle_error())),
-            other => other,
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

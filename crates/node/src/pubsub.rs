@@ -17,7 +17,6 @@ use std::{
     },
 };
 
-use axum::serve::ListenerExt;
 use axum::{
     extract::{
         ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
@@ -179,30 +178,35 @@ struct PubSub {
     executor: Executor,
     next_id: Arc<AtomicU64>,
     shutdown: watch::Receiver<bool>,
+    /// Unsubscribed connections are closed after this; the rest are pinged twice in it.
+    idle: std::time::Duration,
     /// Held by every connection: [`serve`] waits for all to have said goodbye.
     _live: tokio::sync::mpsc::Sender<()>,
 }
 
 /// Serves PubSub on `listener` until `shutdown` turns true; open connections then get a close
 /// frame.
+///
+/// `listener` guards the connections (idle and header timeouts, caps; it sets `TCP_NODELAY`, so
+/// notifications go out at once). On top of that, a connection that holds no subscription for
+/// `idle` is closed, and the others are pinged every `idle / 2` and closed once nothing (not
+/// even a pong) has come from them for `idle * 3 / 2`.
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listener: leash_net::GuardedListener,
     executor: Executor,
     shutdown: watch::Receiver<bool>,
+    idle: std::time::Duration,
 ) -> Result<(), String> {
     let (live, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
     let state = PubSub {
         executor,
         next_id: Arc::new(AtomicU64::new(1)),
         shutdown: shutdown.clone(),
+        idle,
         _live: live,
     };
     let app = Router::new().fallback(upgrade).with_state(state);
     let mut stop = shutdown;
-    // Notifications are small writes a client waits on: send them at once (no Nagle delay).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { stopped(&mut stop).await })
         .await
@@ -266,20 +270,30 @@ enum End {
     Client,
     Lagged,
     Shutdown,
+    /// No subscription for the idle time.
+    Unsubscribed,
+    /// Nothing received, not even a pong, for one and a half idle times.
+    Silent,
 }
 
 async fn connection(mut socket: WebSocket, state: PubSub) {
     // Subscribed before any request is read, so no commit after a subscription can be missed.
     let mut events = state.executor.subscribe_events();
     let mut shutdown = state.shutdown.clone();
+    let idle = state.idle;
     let mut connection = Connection {
         state,
         subscriptions: HashMap::new(),
         to_check: Vec::new(),
     };
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + idle / 2, idle / 2);
+    let mut heard = tokio::time::Instant::now();
+    let mut unsubscribed_since = Some(tokio::time::Instant::now());
     let end = loop {
+        let unsubscribed_until = unsubscribed_since.map(|since| since + idle);
         tokio::select! {
             message = socket.recv() => {
+                heard = tokio::time::Instant::now();
                 let text = match message {
                     Some(Ok(Message::Text(text))) => text.as_str().to_owned(),
                     Some(Ok(Message::Binary(bytes))) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -294,7 +308,27 @@ async fn connection(mut socket: WebSocket, state: PubSub) {
                 if connection.check_signatures(&mut socket).await.is_err() {
                     break End::Client;
                 }
+                unsubscribed_since = match (connection.subscriptions.is_empty(), unsubscribed_since) {
+                    (false, _) => None,
+                    (true, None) => Some(tokio::time::Instant::now()),
+                    (true, since) => since,
+                };
             }
+            _ = ping.tick() => {
+                if heard.elapsed() > idle * 3 / 2 {
+                    break End::Silent;
+                }
+                let pinged = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Default::default()))).await;
+                if !matches!(pinged, Ok(Ok(()))) {
+                    break End::Client;
+                }
+            }
+            () = async {
+                match unsubscribed_until {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => break End::Unsubscribed,
             event = events.recv() => match event {
                 Ok(event) => {
                     if connection.notify(&mut socket, &event).await.is_err() {
@@ -317,6 +351,14 @@ async fn connection(mut socket: WebSocket, state: PubSub) {
         End::Shutdown => CloseFrame {
             code: 1001,
             reason: "the node is shutting down".into(),
+        },
+        End::Unsubscribed => CloseFrame {
+            code: 1001,
+            reason: "no subscription: connections without one are closed when idle".into(),
+        },
+        End::Silent => CloseFrame {
+            code: 1001,
+            reason: "no answer to pings".into(),
         },
     };
     let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
