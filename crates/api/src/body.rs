@@ -1,10 +1,11 @@
 //! JSON bodies: parsed into typed requests (`deny_unknown_fields`), an error naming the field at
-//! fault; an empty body reads as `{}`; oversized bodies are 413.
+//! fault; an empty body reads as `{}`; oversized bodies are 413; a body without
+//! `Content-Type: application/json` is 415.
 
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
-    http::StatusCode,
+    http::{header, StatusCode},
 };
 use serde::de::DeserializeOwned;
 
@@ -17,6 +18,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json);
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 crate::middleware::too_large()
@@ -24,8 +30,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 ApiError::invalid("body", "the request body could not be read")
             }
         })?;
+        // A body must say it is JSON: a cross-site form can send a JSON-looking text/plain body
+        // with no preflight, so the type is part of the contract (an empty body needs none).
+        if !json && !bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON, sent with Content-Type: application/json",
+            )
+            .hint("add the header `Content-Type: application/json`"));
+        }
         parse(&bytes).map(Json)
     }
+}
+
+/// `application/json` or a `+json` type, parameters (charset) allowed.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Parses `bytes` as `T`, naming the field at fault.
@@ -78,6 +106,16 @@ mod tests {
     #[allow(dead_code)]
     struct Inner {
         n: u64,
+    }
+
+    #[test]
+    fn json_types_are_recognized() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+        assert!(!is_json(""));
     }
 
     #[test]

@@ -302,6 +302,10 @@ pub async fn sign_in(
     Json(request): Json<SignInRequest>,
 ) -> ApiResult<Response> {
     let hash = hash_key(request.api_key.trim());
+    state
+        .sign_in_limiter
+        .take(&format!("key:{hash}"))
+        .map_err(crate::middleware::sign_in_limited)?;
     let record = state
         .store(move |s| s.key_by_hash(&hash))
         .await

@@ -71,6 +71,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     audit_key: Arc<Keypair>,
     pub limiter: Limiter,
+    /// Dashboard sign-ins, per client address and per key tried (docs/dashboard.md).
+    pub sign_in_limiter: Limiter,
     /// `leash serve --signer`: signs owner transactions when an admin asks.
     signer: Option<Keypair>,
 }
@@ -82,6 +84,7 @@ impl AppState {
             store,
             audit_key: Arc::new(audit_key),
             limiter: Limiter::new(rate),
+            sign_in_limiter: Limiter::new(SIGN_IN_RATE),
             signer: None,
         }
     }
@@ -162,6 +165,12 @@ pub fn append_audit(
 }
 
 pub use leash_net::ConnectionLimits;
+
+/// Dashboard sign-ins: a burst of 10, then one every 6 s, per client address and per key.
+pub const SIGN_IN_RATE: RateLimit = RateLimit {
+    per_second: 1.0 / 6.0,
+    burst: 10.0,
+};
 
 /// The API's router over `state`.
 pub fn app(state: Arc<AppState>) -> Router {

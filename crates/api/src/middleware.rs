@@ -62,6 +62,19 @@ pub async fn auth(
         return crate::routes::fallback().await.into_response();
     };
     let Some(needed) = route.scope else {
+        if route.operation_id == "dashboard_sign_in" {
+            // Guessing keys costs time: sign-ins per client address (and, in the handler,
+            // per key tried).
+            let peer = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<leash_net::Connection>>()
+                .map(|info| info.0.peer().ip().to_string());
+            if let Some(peer) = peer {
+                if let Err(wait) = state.sign_in_limiter.take(&format!("peer:{peer}")) {
+                    return sign_in_limited(wait).into_response();
+                }
+            }
+        }
         return next.run(request).await;
     };
     // A key header wins; else the dashboard's sign-in cookie (DESIGN.md §9), which must bring
@@ -311,6 +324,18 @@ pub async fn idempotency(
 /// The content type an idempotency row records, with no body, for an answer that carried a
 /// secret ([`Route::secret_answer`]).
 const SECRET_SHOWN_ONCE: &str = "application/x-leash-secret-shown-once";
+
+/// 429 for too many sign-ins.
+pub fn sign_in_limited(wait: std::time::Duration) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many sign-in attempts",
+    )
+    .hint("wait for Retry-After seconds, then sign in with the whole key");
+    e.retry_after = Some(wait.as_secs().max(1));
+    e
+}
 
 fn collision() -> ApiError {
     ApiError::new(

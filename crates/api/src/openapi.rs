@@ -468,6 +468,10 @@ fn operation(route: &Route) -> Value {
         errors.extend([
             ("401", "invalid_api_key"),
             ("403", "scope_missing (the key cannot read)"),
+            (
+                "429",
+                "rate_limited: sign-ins per address and per key (Retry-After)",
+            ),
         ]);
     }
     if route.scope.is_some() {
@@ -480,8 +484,19 @@ fn operation(route: &Route) -> Value {
     errors.extend([("404", "not found"), ("503", "cluster_unavailable")]);
     if route.method == "POST" {
         errors.extend([
-            ("409", "idempotency_in_progress"),
+            (
+                "409",
+                if route.secret_answer {
+                    "idempotency_in_progress, or idempotency_secret_shown_once on a replay"
+                } else {
+                    "idempotency_in_progress"
+                },
+            ),
             ("413", "payload_too_large"),
+            (
+                "415",
+                "unsupported_media_type (a body without Content-Type: application/json)",
+            ),
             (
                 "422",
                 "a program refusal (one code per error) or idempotency_collision",
@@ -499,7 +514,7 @@ fn operation(route: &Route) -> Value {
     } else if route.path == "/v1/session-requests" && route.method == "POST" {
         errors.push((
             "409",
-            "idempotency_in_progress or too_many_pending_requests",
+            "idempotency_in_progress, too_many_pending_requests or session_request_open",
         ));
     }
     for (status, description) in errors {

@@ -34,7 +34,7 @@ use crate::{
     error::{ApiError, ApiResult},
     keys::{self, Scope},
     middleware::Caller,
-    store::{AuditRow, KeyRecord, RequestRow},
+    store::{AuditRow, Filing, KeyRecord, RequestRow},
     AppState,
 };
 
@@ -1579,15 +1579,27 @@ async fn file_request(
             .await
     }
     .map_err(|_| ApiError::internal("the request store cannot be written"))?;
-    if !inserted {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "too_many_pending_requests",
-            format!(
-                "this API key has {OPEN_REQUESTS_PER_KEY} session requests neither denied nor expired"
-            ),
-        )
-        .hint("wait for the owner to answer, or for requests to expire"));
+    match inserted {
+        Filing::Filed => {}
+        Filing::TooMany => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "too_many_pending_requests",
+                format!(
+                    "this API key has {OPEN_REQUESTS_PER_KEY} session requests neither denied nor expired"
+                ),
+            )
+            .hint("wait for the owner to answer, or for requests to expire"))
+        }
+        Filing::KeyHasOpenRequest(open) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "session_request_open",
+                format!("the session key {session_key} has an open request already: {open}"),
+            )
+            .field("session_key")
+            .hint("wait for the owner's answer to that request (its status), or file with a new session key"))
+        }
     }
     state
         .audit(
@@ -1657,8 +1669,14 @@ async fn prepare_approve_request(
         .map_err(|e| ApiError::from_client(e, Some("top_up")))?;
     let (_, view) = load_request(&state, &id).await?;
     still_pending(&view)?;
+    // Unedited, the owner signs what the request showed: the policy as normalized when filed
+    // (its times absolute), not the file normalized again now.
     let edited = request.policy.is_some();
-    let policy = policy(request.policy.unwrap_or(view.policy_file.clone()));
+    let policy = policy(
+        request
+            .policy
+            .unwrap_or_else(|| view.policy.to_file(view.policy_file.label.clone())),
+    );
     let wallet = address("wallet", &view.wallet)?;
     let session_key = address("session_key", &view.session_key)?;
     let p = blocking(&state, Some("policy"), move |c| {

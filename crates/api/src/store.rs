@@ -162,6 +162,16 @@ pub struct RequestRow {
     pub note: Option<String>,
 }
 
+/// What filing a session request came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Filing {
+    Filed,
+    /// The API key has its cap of open requests.
+    TooMany,
+    /// The session key has this open request already.
+    KeyHasOpenRequest(String),
+}
+
 /// What an idempotency key holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Idempotent {
@@ -656,20 +666,33 @@ impl Store {
     /// Files `row`, unless `filed_by` already has `cap` requests neither denied nor past their
     /// deadline (`Ok(false)`). Counted and inserted in one transaction, so racing requests of
     /// one key cannot pass the cap together (across instances too).
-    pub fn insert_request(&self, row: &RequestRow, cap: i64) -> StoreResult<bool> {
+    /// Files `row` unless its API key already has `cap` open requests, or its session key has
+    /// an open request already (open: neither denied nor expired; one with a session on chain
+    /// is refused before this). The checks and the insert are one step.
+    pub fn insert_request(&self, row: &RequestRow, cap: i64) -> StoreResult<Filing> {
         let now = now();
         match &self.backend {
             Backend::Sqlite(c) => {
                 let mut conn = lock(c);
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let same_key: Option<String> = tx
+                    .query_row(
+                        "SELECT id FROM session_requests WHERE session_key = ?1 AND denied_at IS NULL AND expires_at > ?2",
+                        params![row.session_key, now],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(id) = same_key {
+                    return Ok(Filing::KeyHasOpenRequest(id));
+                }
                 let open: i64 = tx.query_row(
                     "SELECT COUNT(*) FROM session_requests WHERE filed_by = ?1 AND denied_at IS NULL AND expires_at > ?2",
                     params![row.filed_by, now],
                     |r| r.get(0),
                 )?;
                 if open >= cap {
-                    return Ok(false);
+                    return Ok(Filing::TooMany);
                 }
                 tx.execute(
                     &format!("INSERT INTO session_requests ({REQUEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
@@ -680,11 +703,26 @@ impl Store {
             Backend::Postgres(c) => {
                 let mut client = lock(c);
                 let mut tx = client.transaction()?;
-                // One filer at a time per key: the count and the insert are one step.
+                // One filer at a time per API key, then per session key (always in this order,
+                // so two filings never wait on each other in a cycle).
                 tx.execute(
                     "SELECT pg_advisory_xact_lock(7260319, hashtext($1))",
                     &[&row.filed_by],
                 )?;
+                tx.execute(
+                    "SELECT pg_advisory_xact_lock(7260320, hashtext($1))",
+                    &[&row.session_key],
+                )?;
+                let same_key = tx
+                    .query_opt(
+                        "SELECT id FROM session_requests WHERE session_key = $1 AND denied_at IS NULL AND expires_at > $2",
+                        &[&row.session_key, &now],
+                    )?
+                    .map(|r| r.try_get::<_, String>(0))
+                    .transpose()?;
+                if let Some(id) = same_key {
+                    return Ok(Filing::KeyHasOpenRequest(id));
+                }
                 let open: i64 = tx
                     .query_one(
                         "SELECT COUNT(*) FROM session_requests WHERE filed_by = $1 AND denied_at IS NULL AND expires_at > $2",
@@ -692,7 +730,7 @@ impl Store {
                     )?
                     .try_get(0)?;
                 if open >= cap {
-                    return Ok(false);
+                    return Ok(Filing::TooMany);
                 }
                 tx.execute(
                     &format!("INSERT INTO session_requests ({REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
@@ -701,7 +739,7 @@ impl Store {
                 tx.commit()?;
             }
         }
-        Ok(true)
+        Ok(Filing::Filed)
     }
 
     pub fn request(&self, id: &str) -> StoreResult<Option<RequestRow>> {

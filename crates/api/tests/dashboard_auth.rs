@@ -242,3 +242,50 @@ fn the_page_is_served_with_its_csp() {
         "default-src 'none'; frame-ancestors 'none'"
     );
 }
+
+/// Sign-ins are rate-limited per client address and per key tried (a burst of 10, then one
+/// every 6 s), so guessing keys costs time: one address's wrong guesses are refused 429 with
+/// Retry-After while another address signs in; one key tried from many addresses is limited too.
+#[test]
+fn sign_ins_are_limited_per_address_and_per_key() {
+    let api = Api::start();
+    let from = |last: u8| {
+        reqwest::blocking::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .unwrap()
+    };
+    let attempt = |client: &reqwest::blocking::Client, key: &str| {
+        Answer::from(
+            client
+                .post(format!("{}/v1/dashboard/sign-in", api.base))
+                .header("content-type", "application/json")
+                .body(json!({ "api_key": key }).to_string())
+                .send()
+                .unwrap(),
+        )
+    };
+    let guesser = from(2);
+    for i in 0..10 {
+        attempt(&guesser, &format!("lk_guess{i}")).error(401, "invalid_api_key");
+    }
+    let limited = attempt(&guesser, "lk_guess10");
+    let error = limited.error(429, "rate_limited");
+    assert!(
+        error["message"].as_str().unwrap().contains("sign-in"),
+        "{}",
+        limited.text
+    );
+    assert!(limited.headers.get("retry-after").is_some());
+    // Even the right key waits there; another address signs in at once.
+    attempt(&guesser, &api.admin).error(429, "rate_limited");
+    let read = api.key(&[Scope::Read]);
+    assert_eq!(attempt(&from(3), &read).status, 200);
+
+    // One key tried from many addresses: 10, then refused whoever asks.
+    let tried = "lk_the-same-guess";
+    for last in 10..20 {
+        attempt(&from(last), tried).error(401, "invalid_api_key");
+    }
+    attempt(&from(20), tried).error(429, "rate_limited");
+}

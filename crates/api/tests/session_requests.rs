@@ -293,3 +293,61 @@ fn request_flows(api: &Api) {
     let verified = api.get(&api.admin, "/v1/audit/verify");
     assert_eq!(verified.json["valid"], true, "{}", verified.text);
 }
+
+/// A session key has one open request at a time (a second is 409 `session_request_open`, by
+/// any API key); approving without edits registers the policy as normalized when filed — what
+/// the owner was shown — not the file normalized again later ("expires_in" would then count
+/// from the approval).
+#[test]
+fn one_open_request_per_key_and_the_approval_signs_what_was_shown() {
+    let api = Api::start();
+    let agent = api.key(&[Scope::Request]);
+    let other_agent = api.key(&[Scope::Request]);
+    let write = api.key(&[Scope::Write]);
+    let owner = funded_owner();
+    let wallet = wallet_over_http(&api, &write, &owner);
+
+    let (filed, session_key) = file(&api, &agent, &wallet, json!({}));
+    assert_eq!(filed.status, 201, "{}", filed.text);
+    let id = filed.json["id"].as_str().unwrap().to_string();
+    let shown_until = filed.json["policy"]["valid_until"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = json!({
+        "wallet": wallet,
+        "session_key": session_key.pubkey().to_string(),
+        "policy": asked_policy(),
+        "reason": "the same key again",
+    });
+    for key in [&agent, &other_agent] {
+        let refused = api.post(key, "/v1/session-requests", &again);
+        let error = refused.error(409, "session_request_open");
+        assert!(
+            error["message"].as_str().unwrap().contains(&id),
+            "{}",
+            refused.text
+        );
+    }
+
+    // Later than a second: a re-normalization would move valid_until.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let prepared = api.post(
+        &write,
+        &format!("/v1/session-requests/{id}/approve/prepare"),
+        &json!({}),
+    );
+    let sent = api.sign_and_submit(&write, &prepared, &owner);
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    let approved = api.get(&agent, &format!("/v1/session-requests/{id}"));
+    assert_eq!(approved.json["status"], "approved", "{}", approved.text);
+    assert_eq!(
+        approved.json["granted_policy"]["valid_until"], shown_until,
+        "{}",
+        approved.text
+    );
+    assert_eq!(
+        approved.json["granted_policy"]["valid_after"],
+        approved.json["policy"]["valid_after"]
+    );
+}

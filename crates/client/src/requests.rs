@@ -323,8 +323,8 @@ pub struct SessionRequestView {
     pub session: String,
     /// The policy asked for, normalized when filed (relative times count from then).
     pub policy: PolicySummary,
-    /// The policy file asked for, as filed: what an approval without edits registers (its
-    /// `expires_in` counts from the approval).
+    /// The policy file asked for, as filed (an editor starts from it). An approval without
+    /// edits registers `policy`, the normalization shown, not this file normalized again.
     pub policy_file: PolicyFile,
     pub reason: String,
     /// RFC 3339, UTC.

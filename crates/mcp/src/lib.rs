@@ -123,10 +123,18 @@ impl LeashMcp {
     }
 
     fn new(access: Access, cluster: Option<Cluster>) -> LeashMcp {
+        let mut catalog = tools::catalog();
+        if access == Access::PerRequest {
+            // On `leash serve` every agent shares the server's one session token: a request
+            // tool would file with the server's key and switch that session for all of them.
+            // Agents ask for sessions from their own machine (`leash mcp`, `leash session
+            // request`).
+            catalog.retain(|tool| !tools::REQUEST_TOOLS.contains(&tool.name.as_ref()));
+        }
         LeashMcp {
             access,
             cluster,
-            tools: Arc::new(tools::catalog()),
+            tools: Arc::new(catalog),
             clients: Arc::default(),
             audit: None,
         }
@@ -310,10 +318,11 @@ impl ServerHandler for LeashMcp {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let offered = self.tools.iter().any(|t| t.name == request.name);
         let call = match tools::parse(&request.name, request.arguments.as_ref()) {
-            Ok(Some(call)) => call,
+            Ok(Some(call)) if offered => call,
             // An unknown tool is the client's protocol mistake, not the agent's to read.
-            Ok(None) => {
+            Ok(_) => {
                 return Err(ErrorData::invalid_params(
                     format!("no tool named {:?}; tools/list has them", request.name),
                     None,

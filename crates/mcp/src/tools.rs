@@ -416,6 +416,10 @@ fn tool(
 }
 
 /// Every tool, in the order an agent would use them.
+/// The tools that ask an owner for a session through the owner's API: offered by `leash mcp`
+/// (stdio, the agent's own machine), not by `/mcp` on `leash serve` (docs/agents.md).
+pub const REQUEST_TOOLS: [&str; 2] = ["request_session", "request_status"];
+
 pub fn catalog() -> Vec<Tool> {
     let (token, amount, address, instruction) = input_schemas();
     let none = object(json!({}), &[]);

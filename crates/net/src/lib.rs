@@ -368,23 +368,35 @@ impl GuardedStream {
     }
 }
 
-/// The requests in flight on one connection (axum connect info); a handler holds an
-/// [`InFlight`] while it answers, so a slow answer does not count as idleness.
+/// One connection as handlers see it (axum connect info): its peer, and its requests in
+/// flight — a handler holds an [`InFlight`] while it answers, so a slow answer does not count
+/// as idleness.
 #[derive(Clone, Debug)]
-pub struct Connection(Arc<AtomicUsize>);
+pub struct Connection {
+    in_flight: Arc<AtomicUsize>,
+    peer: SocketAddr,
+}
 
 impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, GuardedListener>>
     for Connection
 {
     fn connect_info(stream: axum::serve::IncomingStream<'_, GuardedListener>) -> Self {
-        Connection(stream.io().in_flight.clone())
+        Connection {
+            in_flight: stream.io().in_flight.clone(),
+            peer: *stream.remote_addr(),
+        }
     }
 }
 
 impl Connection {
     pub fn begin(&self) -> InFlight {
-        self.0.fetch_add(1, Ordering::AcqRel);
-        InFlight(self.0.clone())
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(self.in_flight.clone())
+    }
+
+    /// The client's address.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
     }
 }
 

@@ -356,6 +356,40 @@ pub struct PolicySummary {
     pub limits: Vec<LimitSummary>,
 }
 
+impl PolicySummary {
+    /// The policy file that normalizes back to exactly this summary — absolute times, programs
+    /// and tokens by address, every bound written out — so what an owner was shown is what is
+    /// signed (an approved session request registers the policy as normalized when filed).
+    pub fn to_file(&self, label: Option<String>) -> PolicyFile {
+        PolicyFile {
+            label,
+            expires_in: None,
+            valid_after: Some(TimeSpec::Text(self.valid_after.clone())),
+            valid_until: Some(TimeSpec::Text(self.valid_until.clone())),
+            expiry_slot: self.expiry_slot,
+            max_uses: self.max_uses,
+            max_calls_per_tx: Some(self.max_calls_per_tx),
+            allowed_programs: self
+                .allowed_programs
+                .iter()
+                .map(|p| p.address.clone())
+                .collect(),
+            limits: self
+                .limits
+                .iter()
+                .map(|l| LimitEntry {
+                    token: l.mint.clone(),
+                    per_tx: Some(l.per_tx.clone()),
+                    total: Some(l.total.clone()),
+                    daily: None,
+                    period: l.period.clone(),
+                    per_period: l.per_period.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// An allowed program, with its well-known name if it has one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgramSummary {
@@ -553,6 +587,31 @@ mod tests {
 
     fn normalize_toml(text: &str) -> Result<NormalizedPolicy, PolicyError> {
         normalize(&parse_policy_file(text, false)?, &Table, NOW)
+    }
+
+    #[test]
+    fn a_summary_normalizes_back_to_its_policy_whenever_it_is_read() {
+        let n = normalize_toml(
+            r#"
+            expires_in = "2h"
+            expiry_slot = 900
+            max_uses = 7
+            max_calls_per_tx = 2
+            allowed_programs = ["spl-token", "system"]
+            [[limits]]
+            token = "USDC"
+            per_tx = "5.25"
+            daily = "20"
+            [[limits]]
+            token = "SOL"
+            total = "0.25"
+            "#,
+        )
+        .unwrap();
+        let summary = summarize(&n.policy, None, &Table);
+        // An hour later "expires_in" would count from then; the summary's file does not.
+        let again = normalize(&summary.to_file(None), &Table, NOW + 3600).unwrap();
+        assert_eq!(again.policy, n.policy);
     }
 
     #[test]
