@@ -27,6 +27,7 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
 
 TOOLS = {
     "whoami": "read",
@@ -375,7 +376,7 @@ async def run_http(args, recorder: Recorder) -> None:
                 try:
                     await session.call_tool("request_status", {"id": "sreq_0000000000000000"})
                     expect(False, "request_status is not a tool of /mcp on leash serve")
-                except McpError as e:
+                except MCPError as e:
                     recorder.say(f"> request_status over HTTP\n< error {e.error.code}: {e.error.message}")
                     expect("no tool named" in e.error.message, "refused as unknown", e.error.message)
 
