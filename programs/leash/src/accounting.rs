@@ -11,6 +11,7 @@
 use crate::list::Vec;
 
 use crate::{
+    authority_account,
     error::LeashError,
     leash_log,
     platform::{address_eq, Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
@@ -29,8 +30,9 @@ pub struct AccountState {
     pub owner: Pubkey,
     pub lamports: u64,
     pub data_len: usize,
-    /// The data of accounts owned by a token program and of System nonce accounts; empty for
-    /// every other account (nothing else is read).
+    /// The data of accounts owned by a token program, and the head of nonce accounts, stake
+    /// accounts and lookup tables ([`authority_account`]); empty for every other account
+    /// (nothing else is read).
     pub data: Vec<u8>,
 }
 
@@ -51,23 +53,11 @@ impl AccountState {
         address_eq(&self.owner, &SYSTEM_PROGRAM_ID)
     }
 
-    /// The authority of an initialized System nonce account: `Versions` (u32), `State` (u32,
-    /// 1 = initialized), then the authority's 32 bytes.
-    fn nonce_authority(&self) -> Option<Pubkey> {
-        if !self.is_system() || self.data.len() != NONCE_ACCOUNT_LEN {
-            return None;
-        }
-        let state = self.data.get(4..8)?;
-        if state != 1u32.to_le_bytes() {
-            return None;
-        }
-        let bytes: [u8; 32] = self.data.get(8..40)?.try_into().ok()?;
-        Some(Pubkey::new_from_array(bytes))
+    /// The authorities of a nonce account, stake account or lookup table.
+    fn authorities(&self) -> Option<authority_account::Authorities> {
+        authority_account::authorities(&self.owner, &self.data)
     }
 }
-
-/// Size of a System nonce account.
-const NONCE_ACCOUNT_LEN: usize = 80;
 
 /// The distinct passed accounts of an `Execute`, in order of first appearance.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -84,12 +74,15 @@ impl Snapshot {
                 continue;
             }
             let data = account.data()?;
-            let keep_data = token_account::is_token_program(account.owner())
-                || (address_eq(account.owner(), &SYSTEM_PROGRAM_ID)
-                    && data.len() == NONCE_ACCOUNT_LEN);
-            let copied = if keep_data {
+            let copied = if token_account::is_token_program(account.owner()) {
                 let mut copy = Vec::with_capacity(data.len());
                 copy.extend_from_slice(&data);
+                copy
+            } else if authority_account::is_read(account.owner(), data.len()) {
+                // Only the head: a lookup table can hold 256 addresses after it.
+                let head = data.get(..authority_account::HEAD_LEN).unwrap_or(&data);
+                let mut copy = Vec::with_capacity(head.len());
+                copy.extend_from_slice(head);
                 copy
             } else {
                 Vec::new()
@@ -171,10 +164,16 @@ fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
 /// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
 /// account owned by a multisig the vault signs for, delegated to the vault, closable by it, or
 /// movable by it as its mint's permanent delegate; a mint the vault holds an authority over
-/// (excess lamports, closing); a multisig the vault signs for. Decreases of these are charged
+/// (excess lamports, closing); a multisig the vault signs for; a stake account whose withdrawer
+/// is the vault; a lookup table whose authority is the vault. Decreases of these are charged
 /// account by account and never netted against increases: an increase may sit where someone
 /// else can take it (an attacker's own account delegated to the vault, say).
 fn debitable(keys: &VaultKeys, side: &Snapshot, state: &AccountState) -> bool {
+    if let Some(authorities) = state.authorities() {
+        // A stake account the vault withdraws from, a lookup table it may close (nonce
+        // accounts are System accounts, charged as such).
+        return keys.holds(&authorities.over_lamports);
+    }
     match state.kind() {
         Some(TokenAccountKind::Account) => state.token_account().is_some_and(|t| {
             keys.contains(&t.owner)
@@ -230,16 +229,21 @@ pub fn check_authorities(
                 "the vault {vault} must stay a System account without data"
             ));
         }
-        if let Some(authority) = was.nonce_authority().filter(|a| keys.contains(a)) {
-            // A nonce account the vault authorizes keeps it: re-authorized, it could be
-            // withdrawn by anyone without a lamport moving now. Withdrawn whole, it is no
-            // nonce account any more and its lamports are charged.
-            if now
-                .nonce_authority()
-                .is_some_and(|a| !address_eq(&a, &authority))
-            {
+        if let Some(held) = was.authorities() {
+            // A nonce account, stake account or lookup table keeps every authority the vault
+            // held: handed over, it could be withdrawn or closed by someone else without a
+            // lamport moving now. Withdrawn whole (deinitialized) it holds nothing, and its
+            // lamports are charged.
+            let changed = now.authorities().is_some_and(|after| {
+                held.slots
+                    .iter()
+                    .zip(after.slots.iter())
+                    .any(|(was, now)| keys.holds(was) && was != now)
+            });
+            if changed {
                 return refuse(format_args!(
-                    "nonce account {} would leave the vault's authority",
+                    "account {} (nonce, stake or lookup table) would change an authority the \
+                     vault holds",
                     was.key
                 ));
             }
@@ -765,6 +769,51 @@ mod tests {
         let mut accounts = vec![system(VAULT, lamports)];
         accounts.extend(rest);
         snap(accounts)
+    }
+
+    /// A lookup table at `key(40)` whose authority is `authority`, with `lamports`; closed
+    /// (no data) when `closed`.
+    fn lookup_table(authority: Option<Pubkey>, lamports: u64, closed: bool) -> AccountState {
+        let mut data = vec![0u8; 56];
+        data[0..4].copy_from_slice(&1u32.to_le_bytes());
+        if let Some(a) = authority {
+            data[21] = 1;
+            data[22..54].copy_from_slice(a.as_ref());
+        }
+        if closed {
+            data.clear();
+        }
+        AccountState {
+            key: key(40),
+            owner: authority_account::ADDRESS_LOOKUP_TABLE_PROGRAM_ID,
+            lamports,
+            data_len: data.len(),
+            data,
+        }
+    }
+
+    #[test]
+    fn lookup_tables_the_vault_holds_keep_their_authority_and_closing_them_is_charged() {
+        let before = with_vault(1_000, vec![lookup_table(Some(VAULT), 500, false)]);
+        // Frozen (the authority removed) or handed away: refused.
+        for now in [None, Some(OUTSIDER)] {
+            let after = with_vault(1_000, vec![lookup_table(now, 500, false)]);
+            assert_eq!(
+                check_authorities(&VAULT, &before, &after),
+                Err(LeashError::ForbiddenAuthorityChange)
+            );
+        }
+        // Closed to someone: its lamports are charged as SOL.
+        let after = with_vault(1_000, vec![lookup_table(None, 0, true)]);
+        assert_eq!(check_authorities(&VAULT, &before, &after), Ok(()));
+        assert_eq!(
+            outflows(&VAULT, &before, &after),
+            vec![(NATIVE_SOL_MINT, 500)]
+        );
+        // Someone else's table: nothing of the vault's.
+        let foreign = with_vault(1_000, vec![lookup_table(Some(OUTSIDER), 500, false)]);
+        let emptied = with_vault(1_000, vec![lookup_table(Some(OUTSIDER), 0, true)]);
+        assert_eq!(outflows(&VAULT, &foreign, &emptied), vec![]);
     }
 
     #[test]

@@ -24,6 +24,7 @@
 extern crate alloc;
 
 pub mod accounting;
+pub mod authority_account;
 pub mod calls;
 pub mod error;
 pub mod event;

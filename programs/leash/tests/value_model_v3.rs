@@ -17,7 +17,10 @@ use leash_program::{
 };
 use leash_sdk::spl;
 use solana_keypair::Keypair;
-use solana_program::{instruction::Instruction, pubkey::Pubkey};
+use solana_program::{
+    instruction::{AccountMeta, Instruction},
+    pubkey::Pubkey,
+};
 use solana_signer::Signer;
 use solana_system_interface::instruction as system_ix;
 use spl_token_2022_interface::instruction as t22;
@@ -343,4 +346,114 @@ fn changing_a_limits_period_recomputes_its_window_in_the_new_unit() {
         spent_of(&env, &key.pubkey(), &usdc),
         (14 * USDC, 2, 10 * USDC)
     );
+}
+
+// ---- The next hole: authorities over lamports outside the token programs --------------------
+
+const STAKE: Pubkey = solana_program::pubkey!("Stake11111111111111111111111111111111111111");
+const STAKE_STATE_LEN: usize = 200;
+
+/// `StakeInstruction::Initialize { staker, withdrawer, no lockup }`.
+fn stake_initialize(stake: &Pubkey, staker: &Pubkey, withdrawer: &Pubkey) -> Instruction {
+    let mut data = 0u32.to_le_bytes().to_vec();
+    data.extend_from_slice(staker.as_ref());
+    data.extend_from_slice(withdrawer.as_ref());
+    data.extend_from_slice(&[0u8; 8 + 8 + 32]);
+    Instruction {
+        program_id: STAKE,
+        accounts: vec![
+            AccountMeta::new(*stake, false),
+            AccountMeta::new_readonly(solana_program::sysvar::rent::ID, false),
+        ],
+        data,
+    }
+}
+
+/// `StakeInstruction::Authorize(new, StakeAuthorize::Withdrawer)` signed by `authority`.
+fn stake_authorize_withdrawer(stake: &Pubkey, authority: &Pubkey, new: &Pubkey) -> Instruction {
+    let mut data = 1u32.to_le_bytes().to_vec();
+    data.extend_from_slice(new.as_ref());
+    data.extend_from_slice(&1u32.to_le_bytes());
+    Instruction {
+        program_id: STAKE,
+        accounts: vec![
+            AccountMeta::new(*stake, false),
+            AccountMeta::new_readonly(solana_program::sysvar::clock::ID, false),
+            AccountMeta::new_readonly(*authority, true),
+        ],
+        data,
+    }
+}
+
+/// `StakeInstruction::Withdraw(lamports)` by `withdrawer` to `to`.
+fn stake_withdraw(stake: &Pubkey, withdrawer: &Pubkey, to: &Pubkey, lamports: u64) -> Instruction {
+    let mut data = 4u32.to_le_bytes().to_vec();
+    data.extend_from_slice(&lamports.to_le_bytes());
+    Instruction {
+        program_id: STAKE,
+        accounts: vec![
+            AccountMeta::new(*stake, false),
+            AccountMeta::new(*to, false),
+            AccountMeta::new_readonly(solana_program::sysvar::clock::ID, false),
+            AccountMeta::new_readonly(
+                solana_program::pubkey!("SysvarStakeHistory1111111111111111111111111"),
+                false,
+            ),
+            AccountMeta::new_readonly(*withdrawer, true),
+        ],
+        data,
+    }
+}
+
+/// Found after the list: a stake account whose withdrawer is the vault (the owner
+/// staked from the vault) is debitable by the vault's signature, but it is neither a System nor
+/// a token account — a session allowed the Stake program withdrew from it, or handed its
+/// withdrawer to the holder, and was charged nothing.
+#[test]
+fn a_stake_account_the_vault_withdraws_from_is_charged_and_keeps_its_authorities() {
+    let mut env = Env::new();
+    let (vault, owner) = (env.vault, env.owner.pubkey());
+    let stake = Keypair::new();
+    let rent = env.svm.minimum_balance_for_rent_exemption(STAKE_STATE_LEN);
+    let create = [
+        system_ix::create_account(
+            &owner,
+            &stake.pubkey(),
+            rent + 2 * SOL,
+            STAKE_STATE_LEN as u64,
+            &STAKE,
+        ),
+        stake_initialize(&stake.pubkey(), &vault, &vault),
+    ];
+    assert_ok(&env.send_signed(&create, &stake));
+    let stake = stake.pubkey();
+    let key = env.create_session(policy_with(
+        vec![STAKE, SYSTEM],
+        vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
+        4,
+    ));
+    let attacker = key.pubkey();
+    let watched = snapshot(&env, &[vault, stake]);
+
+    // Withdrawn to the holder: was charged 0.
+    assert_leash_err(
+        &env.execute(&key, &[stake_withdraw(&stake, &vault, &attacker, SOL)]),
+        LeashError::SpendingLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+    // The withdrawer handed to the holder (no lamport moves), then withdrawn by it.
+    let result = attack(
+        &mut env,
+        &key,
+        vec![],
+        &[stake_authorize_withdrawer(&stake, &vault, &attacker)],
+        vec![stake_withdraw(&stake, &attacker, &attacker, 2 * SOL)],
+        &[],
+    );
+    assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
+    assert_unchanged(&env, &watched);
+    // Within the limit, a withdrawal is charged what left.
+    assert_ok(&env.execute(&key, &[stake_withdraw(&stake, &vault, &attacker, SOL / 4)]));
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
+    assert_eq!(env.lamports(&stake), rent + 2 * SOL - SOL / 4);
 }
