@@ -26,7 +26,8 @@
 //! multisigs, its own mints, instructions before and after the `Execute`; judged end to end from
 //! balances alone). Against the program before v3 it fails within the first few cases (a
 //! 256-case survey found 39 violating cases: the close-authority, nonce and delegate attacks of
-//! tests/value_model_v3.rs).
+//! tests/value_model_v3.rs); against v3 before stake accounts were metered, 22 (the stake
+//! withdrawal and withdrawer hand-over, first at case 15).
 //!
 //! The default run is 256 cases of each (a few seconds in a debug build; signature verification
 //! off; the template chains are built once and cloned per case). The long runs, 10 000 cases:
@@ -1504,15 +1505,17 @@ fn value_model_long_run() {
 // the victim's mints or its own handed to the vault with a close authority or delegate set
 // first, mints with random mint, freeze and permanent-delegate authorities, nonce accounts with
 // the vault as authority, multisigs listing the vault and itself; then it cashes out by closing,
-// withdrawing nonces and spending delegations. The template also holds an empty vault account
-// per victim mint on which the owner once approved the attacker as delegate, and a nonce
-// account the owner made with the vault as its authority.
+// withdrawing nonces and stake and spending delegations. The template also holds an empty vault
+// account per victim mint on which the owner once approved the attacker as delegate, a nonce
+// account the owner made with the vault as its authority, and a stake account the owner funded
+// with the vault as staker and withdrawer (the session may call the Stake program).
 //
 // The invariant: per victim asset (SOL, an SPL Token mint, a Token-2022 mint), what the accounts
 // the attacker controls gained over the whole case (fees added back) never exceeds what the
 // session was charged. "Controls": its key; token accounts owned by it or by its multisigs
 // (lamports and amount); the lamports of token accounts it may close; the smaller of the
-// delegated amount and the balance of accounts delegated to it; nonce accounts it authorizes.
+// delegated amount and the balance of accounts delegated to it; nonce accounts it authorizes;
+// stake accounts it withdraws from.
 
 mod attacker {
     use super::*;
@@ -1603,15 +1606,36 @@ mod attacker {
         SetCloseAuthority {
             account: Target,
         },
+        /// From the owner's stake account (withdrawer: the vault).
+        StakeWithdraw {
+            to: Target,
+            amount: Amount,
+        },
+        /// The stake account's withdrawer handed to someone.
+        StakeAuthorize {
+            to: Who,
+        },
     }
 
     /// The attacker's own instructions after the `Execute`.
     #[derive(Clone, Copy, Debug)]
     pub enum CashOut {
-        Close { account: Target },
-        WithdrawNonce { nonce: Target },
-        TakeAsDelegate { prog: Prog, from: Target },
-        TakeAsMultisig { prog: Prog, from: Target },
+        Close {
+            account: Target,
+        },
+        WithdrawNonce {
+            nonce: Target,
+        },
+        /// Withdraws the whole stake account, as its withdrawer.
+        WithdrawStake,
+        TakeAsDelegate {
+            prog: Prog,
+            from: Target,
+        },
+        TakeAsMultisig {
+            prog: Prog,
+            from: Target,
+        },
     }
 
     #[derive(Clone, Debug)]
@@ -1673,6 +1697,8 @@ mod attacker {
             1 => (target(), target(), amount()).prop_map(|(nonce, to, amount)| SessionCall::WithdrawNonce { nonce, to, amount }),
             1 => (target(), target()).prop_map(|(account, to)| SessionCall::CloseVaultAccount { account, to }),
             1 => target().prop_map(|account| SessionCall::SetCloseAuthority { account }),
+            1 => (target(), amount()).prop_map(|(to, amount)| SessionCall::StakeWithdraw { to, amount }),
+            1 => who().prop_map(|to| SessionCall::StakeAuthorize { to }),
         ]
     }
 
@@ -1680,6 +1706,7 @@ mod attacker {
         prop_oneof![
             3 => target().prop_map(|account| CashOut::Close { account }),
             2 => target().prop_map(|nonce| CashOut::WithdrawNonce { nonce }),
+            1 => Just(CashOut::WithdrawStake),
             2 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsDelegate { prog, from }),
             1 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsMultisig { prog, from }),
         ]
@@ -1756,6 +1783,8 @@ mod attacker {
         attacker_accounts: [Pubkey; 2],
         delegated: [Pubkey; 2],
         vault_nonce: Pubkey,
+        /// A stake account the owner funded, staker and withdrawer the vault.
+        vault_stake: Pubkey,
     }
 
     pub fn victim() -> Victim {
@@ -1794,6 +1823,7 @@ mod attacker {
         let create = system_ix::create_nonce_account(&owner, &nonce.pubkey(), &vault, rent + SOL);
         let payer = env.owner.insecure_clone();
         assert_ok(&env.send(&create, &payer, &[&nonce]));
+        let vault_stake = env.create_vault_stake(SOL);
         Victim {
             env,
             attacker,
@@ -1802,6 +1832,7 @@ mod attacker {
             attacker_accounts,
             delegated,
             vault_nonce: nonce.pubkey(),
+            vault_stake,
         }
     }
 
@@ -2160,6 +2191,19 @@ mod attacker {
                     &self.address(to),
                     &vault,
                 ),
+                SessionCall::StakeWithdraw { to, amount } => {
+                    let stake = self.victim.vault_stake;
+                    stake_withdraw(
+                        &stake,
+                        &vault,
+                        &self.address(to),
+                        self.sol_amount(amount, &stake),
+                    )
+                }
+                SessionCall::StakeAuthorize { to } => {
+                    let new = self.who(to).unwrap_or(self.attacker());
+                    stake_authorize_withdrawer(&self.victim.vault_stake, &vault, &new)
+                }
                 SessionCall::SetCloseAuthority { account } => {
                     let account = self.token_account(Prog::Token, account);
                     let program = self.env.account(&account).map_or(TOKEN, |a| a.owner);
@@ -2192,6 +2236,10 @@ mod attacker {
                         &attacker,
                         self.env.lamports(&nonce),
                     )
+                }
+                CashOut::WithdrawStake => {
+                    let stake = self.victim.vault_stake;
+                    stake_withdraw(&stake, &attacker, &attacker, self.env.lamports(&stake))
                 }
                 CashOut::TakeAsDelegate { prog, from } => {
                     let from = self.token_account(prog, from);
@@ -2234,6 +2282,20 @@ mod attacker {
                     continue;
                 };
                 let lamports = i128::from(account.lamports);
+                if account.owner == STAKE_PROGRAM {
+                    // Initialized or delegated, withdrawer at bytes 44..76.
+                    let tag = account
+                        .data
+                        .get(0..4)
+                        .map(|t| u32::from_le_bytes([t[0], t[1], t[2], t[3]]));
+                    let withdrawer = key_at(&account.data, 44);
+                    if matches!(tag, Some(1 | 2))
+                        && withdrawer.is_some_and(|w| controllers.contains(&w))
+                    {
+                        held[0] += lamports;
+                    }
+                    continue;
+                }
                 if account.owner == SYSTEM {
                     let nonce_authority = (account.data.len() == NONCE_LEN
                         && account.data[4..8] == 1u32.to_le_bytes())
@@ -2292,7 +2354,7 @@ mod attacker {
             expiry_slot: 0,
             max_uses: UNLIMITED,
             max_calls_per_tx: 4,
-            allowed_programs: vec![TOKEN, TOKEN_2022, SYSTEM],
+            allowed_programs: vec![TOKEN, TOKEN_2022, SYSTEM, STAKE_PROGRAM],
             limits,
         }
     }
@@ -2342,6 +2404,7 @@ mod attacker {
         game.touched.extend(victim.delegated);
         game.touched.extend(victim.vault_accounts);
         game.touched.push(victim.vault_nonce);
+        game.touched.push(victim.vault_stake);
         let start = game.holdings();
         let spent = |env: &Env| -> [u64; 3] {
             let session = env.session(&attacker.pubkey());

@@ -17,10 +17,7 @@ use leash_program::{
 };
 use leash_sdk::spl;
 use solana_keypair::Keypair;
-use solana_program::{
-    instruction::{AccountMeta, Instruction},
-    pubkey::Pubkey,
-};
+use solana_program::{instruction::Instruction, pubkey::Pubkey};
 use solana_signer::Signer;
 use solana_system_interface::instruction as system_ix;
 use spl_token_2022_interface::instruction as t22;
@@ -349,62 +346,6 @@ fn changing_a_limits_period_recomputes_its_window_in_the_new_unit() {
 }
 
 // ---- The next hole: authorities over lamports outside the token programs --------------------
-
-const STAKE: Pubkey = solana_program::pubkey!("Stake11111111111111111111111111111111111111");
-const STAKE_STATE_LEN: usize = 200;
-
-/// `StakeInstruction::Initialize { staker, withdrawer, no lockup }`.
-fn stake_initialize(stake: &Pubkey, staker: &Pubkey, withdrawer: &Pubkey) -> Instruction {
-    let mut data = 0u32.to_le_bytes().to_vec();
-    data.extend_from_slice(staker.as_ref());
-    data.extend_from_slice(withdrawer.as_ref());
-    data.extend_from_slice(&[0u8; 8 + 8 + 32]);
-    Instruction {
-        program_id: STAKE,
-        accounts: vec![
-            AccountMeta::new(*stake, false),
-            AccountMeta::new_readonly(solana_program::sysvar::rent::ID, false),
-        ],
-        data,
-    }
-}
-
-/// `StakeInstruction::Authorize(new, StakeAuthorize::Withdrawer)` signed by `authority`.
-fn stake_authorize_withdrawer(stake: &Pubkey, authority: &Pubkey, new: &Pubkey) -> Instruction {
-    let mut data = 1u32.to_le_bytes().to_vec();
-    data.extend_from_slice(new.as_ref());
-    data.extend_from_slice(&1u32.to_le_bytes());
-    Instruction {
-        program_id: STAKE,
-        accounts: vec![
-            AccountMeta::new(*stake, false),
-            AccountMeta::new_readonly(solana_program::sysvar::clock::ID, false),
-            AccountMeta::new_readonly(*authority, true),
-        ],
-        data,
-    }
-}
-
-/// `StakeInstruction::Withdraw(lamports)` by `withdrawer` to `to`.
-fn stake_withdraw(stake: &Pubkey, withdrawer: &Pubkey, to: &Pubkey, lamports: u64) -> Instruction {
-    let mut data = 4u32.to_le_bytes().to_vec();
-    data.extend_from_slice(&lamports.to_le_bytes());
-    Instruction {
-        program_id: STAKE,
-        accounts: vec![
-            AccountMeta::new(*stake, false),
-            AccountMeta::new(*to, false),
-            AccountMeta::new_readonly(solana_program::sysvar::clock::ID, false),
-            AccountMeta::new_readonly(
-                solana_program::pubkey!("SysvarStakeHistory1111111111111111111111111"),
-                false,
-            ),
-            AccountMeta::new_readonly(*withdrawer, true),
-        ],
-        data,
-    }
-}
-
 /// Found after the list: a stake account whose withdrawer is the vault (the owner
 /// staked from the vault) is debitable by the vault's signature, but it is neither a System nor
 /// a token account — a session allowed the Stake program withdrew from it, or handed its
@@ -412,23 +353,11 @@ fn stake_withdraw(stake: &Pubkey, withdrawer: &Pubkey, to: &Pubkey, lamports: u6
 #[test]
 fn a_stake_account_the_vault_withdraws_from_is_charged_and_keeps_its_authorities() {
     let mut env = Env::new();
-    let (vault, owner) = (env.vault, env.owner.pubkey());
-    let stake = Keypair::new();
+    let vault = env.vault;
+    let stake = env.create_vault_stake(2 * SOL);
     let rent = env.svm.minimum_balance_for_rent_exemption(STAKE_STATE_LEN);
-    let create = [
-        system_ix::create_account(
-            &owner,
-            &stake.pubkey(),
-            rent + 2 * SOL,
-            STAKE_STATE_LEN as u64,
-            &STAKE,
-        ),
-        stake_initialize(&stake.pubkey(), &vault, &vault),
-    ];
-    assert_ok(&env.send_signed(&create, &stake));
-    let stake = stake.pubkey();
     let key = env.create_session(policy_with(
-        vec![STAKE, SYSTEM],
+        vec![STAKE_PROGRAM, SYSTEM],
         vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
         4,
     ));

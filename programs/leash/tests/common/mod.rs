@@ -634,3 +634,99 @@ pub fn with_multisig_authority(
     );
     ix
 }
+
+// ---- Stake accounts (the Stake program's instructions, encoded by hand) ----------------------
+
+pub const STAKE_PROGRAM: Pubkey =
+    solana_program::pubkey!("Stake11111111111111111111111111111111111111");
+pub const STAKE_STATE_LEN: usize = 200;
+
+/// `StakeInstruction::Initialize { staker, withdrawer, no lockup }`.
+pub fn stake_initialize(stake: &Pubkey, staker: &Pubkey, withdrawer: &Pubkey) -> Instruction {
+    let mut data = 0u32.to_le_bytes().to_vec();
+    data.extend_from_slice(staker.as_ref());
+    data.extend_from_slice(withdrawer.as_ref());
+    data.extend_from_slice(&[0u8; 8 + 8 + 32]);
+    Instruction {
+        program_id: STAKE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*stake, false),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::rent::ID,
+                false,
+            ),
+        ],
+        data,
+    }
+}
+
+/// `StakeInstruction::Authorize(new, StakeAuthorize::Withdrawer)` signed by `authority`.
+pub fn stake_authorize_withdrawer(stake: &Pubkey, authority: &Pubkey, new: &Pubkey) -> Instruction {
+    let mut data = 1u32.to_le_bytes().to_vec();
+    data.extend_from_slice(new.as_ref());
+    data.extend_from_slice(&1u32.to_le_bytes());
+    Instruction {
+        program_id: STAKE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*stake, false),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::clock::ID,
+                false,
+            ),
+            solana_program::instruction::AccountMeta::new_readonly(*authority, true),
+        ],
+        data,
+    }
+}
+
+/// `StakeInstruction::Withdraw(lamports)` by `withdrawer` to `to`.
+pub fn stake_withdraw(
+    stake: &Pubkey,
+    withdrawer: &Pubkey,
+    to: &Pubkey,
+    lamports: u64,
+) -> Instruction {
+    let mut data = 4u32.to_le_bytes().to_vec();
+    data.extend_from_slice(&lamports.to_le_bytes());
+    Instruction {
+        program_id: STAKE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*stake, false),
+            solana_program::instruction::AccountMeta::new(*to, false),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::clock::ID,
+                false,
+            ),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::pubkey!("SysvarStakeHistory1111111111111111111111111"),
+                false,
+            ),
+            solana_program::instruction::AccountMeta::new_readonly(*withdrawer, true),
+        ],
+        data,
+    }
+}
+
+impl Env {
+    /// A stake account the owner funds with `lamports` above rent, whose staker and withdrawer
+    /// are the vault (the owner staked from the vault).
+    pub fn create_vault_stake(&mut self, lamports: u64) -> Pubkey {
+        let stake = Keypair::new();
+        let owner = self.owner.pubkey();
+        let rent = self.svm.minimum_balance_for_rent_exemption(STAKE_STATE_LEN);
+        let create = [
+            solana_system_interface::instruction::create_account(
+                &owner,
+                &stake.pubkey(),
+                rent + lamports,
+                STAKE_STATE_LEN as u64,
+                &STAKE_PROGRAM,
+            ),
+            stake_initialize(&stake.pubkey(), &self.vault, &self.vault),
+        ];
+        let payer = self.owner.insecure_clone();
+        self.send(&create, &payer, &[&stake])
+            .expect("create stake account");
+        stake.pubkey()
+    }
+}
