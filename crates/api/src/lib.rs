@@ -285,14 +285,22 @@ pub fn prepare(config: Config) -> Result<Prepared, String> {
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Purges expired idempotency records every [`PURGE_EVERY`] while the server runs (a claim
-/// purges too, but a quiet server would otherwise keep them).
-pub async fn purge_expired(state: Arc<AppState>) {
+/// purges too, but a quiet server would otherwise keep them). Holds the state weakly, and
+/// touches it only on a blocking thread: a PostgreSQL client must never be dropped on the
+/// runtime, and the last reference may be this one.
+pub async fn purge_expired(state: std::sync::Weak<AppState>) {
     let mut timer = tokio::time::interval(PURGE_EVERY);
     loop {
         timer.tick().await;
-        if let Err(e) = state.store(|s| s.purge_expired_idempotency()).await {
-            eprintln!("leash serve: purging idempotency records: {e}");
-        }
+        let Some(state) = state.upgrade() else {
+            return;
+        };
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Err(e) = state.store.purge_expired_idempotency() {
+                eprintln!("leash serve: purging idempotency records: {e}");
+            }
+        })
+        .await;
     }
 }
 
@@ -314,7 +322,7 @@ pub async fn serve_with(
     connections: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let purge = tokio::spawn(purge_expired(state.clone()));
+    let purge = tokio::spawn(purge_expired(Arc::downgrade(&state)));
     let listener = leash_net::GuardedListener::new(listener, connections, "leash serve");
     let app = app(state)
         .layer(axum::middleware::from_fn(in_flight))

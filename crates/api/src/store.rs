@@ -1071,4 +1071,27 @@ mod tests {
             Idempotent::Claimed
         );
     }
+
+    #[test]
+    fn the_purge_forgets_only_expired_idempotency_records() {
+        let store = Store::memory().unwrap();
+        store.claim_idempotency("k", "fresh", "h").unwrap();
+        store.claim_idempotency("k", "old", "h").unwrap();
+        let long_ago = now() - IDEMPOTENCY_TTL_SECS - 1;
+        store
+            .execute_raw(&format!(
+                "UPDATE idempotency SET created_at = {long_ago} WHERE key = 'old'"
+            ))
+            .unwrap();
+        assert_eq!(store.purge_expired_idempotency().unwrap(), 1);
+        assert_eq!(store.purge_expired_idempotency().unwrap(), 0);
+        assert!(matches!(
+            store.claim_idempotency("k", "fresh", "h").unwrap(),
+            Idempotent::InProgress { .. }
+        ));
+        assert_eq!(
+            store.claim_idempotency("k", "old", "h").unwrap(),
+            Idempotent::Claimed
+        );
+    }
 }
