@@ -325,26 +325,11 @@ pub async fn serve_with(
     let purge = tokio::spawn(purge_expired(Arc::downgrade(&state)));
     let listener = leash_net::GuardedListener::new(listener, connections, "leash serve");
     let app = app(state)
-        .layer(axum::middleware::from_fn(in_flight))
+        .layer(axum::middleware::from_fn(leash_net::mark_in_flight))
         .into_make_service_with_connect_info::<leash_net::Connection>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     purge.abort();
     served
-}
-
-/// Marks the request as being answered on its connection, so a slow answer (a transaction
-/// waiting for confirmation) is never taken for an idle connection.
-async fn in_flight(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let guard = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<leash_net::Connection>>()
-        .map(|axum::extract::ConnectInfo(connection)| connection.begin());
-    let response = next.run(request).await;
-    drop(guard);
-    response
 }

@@ -142,14 +142,12 @@ pub async fn auth(
         .into_response();
     }
     if let Err(wait) = state.limiter.take(&record.id) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+        return rate_limited(
             "too many requests for this API key",
+            "wait for Retry-After seconds",
+            wait,
         )
-        .hint("wait for Retry-After seconds");
-        e.retry_after = Some(wait.as_secs().max(1));
-        return e.into_response();
+        .into_response();
     }
     request.extensions_mut().insert(Caller(record));
     request.extensions_mut().insert(route);
@@ -325,16 +323,20 @@ pub async fn idempotency(
 /// secret ([`Route::secret_answer`]).
 const SECRET_SHOWN_ONCE: &str = "application/x-leash-secret-shown-once";
 
-/// 429 for too many sign-ins.
-pub fn sign_in_limited(wait: std::time::Duration) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "too many sign-in attempts",
-    )
-    .hint("wait for Retry-After seconds, then sign in with the whole key");
+/// 429 `rate_limited` with `Retry-After` (whole seconds, at least 1).
+fn rate_limited(message: &str, hint: &str, wait: std::time::Duration) -> ApiError {
+    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message).hint(hint);
     e.retry_after = Some(wait.as_secs().max(1));
     e
+}
+
+/// 429 for too many sign-ins.
+pub fn sign_in_limited(wait: std::time::Duration) -> ApiError {
+    rate_limited(
+        "too many sign-in attempts",
+        "wait for Retry-After seconds, then sign in with the whole key",
+        wait,
+    )
 }
 
 fn collision() -> ApiError {

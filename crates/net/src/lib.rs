@@ -16,8 +16,8 @@
 //!   descriptors are the process's), the per-address count is each listener's. A connection over a cap is answered `503` with `Retry-After: 1`
 //!   and closed at once.
 //!
-//! Handlers mark the requests they answer with [`Connection::begin`] (axum connect info), so a
-//! slow answer never counts as idleness.
+//! [`mark_in_flight`] marks the requests being answered (axum connect info), so a slow upload
+//! or answer never counts as idleness.
 
 use std::{
     collections::HashMap,
@@ -398,6 +398,23 @@ impl Connection {
     pub fn peer(&self) -> SocketAddr {
         self.peer
     }
+}
+
+/// Middleware (`axum::middleware::from_fn`) marking every request as being answered on its
+/// connection from before its body is read until its answer is made, so a slow upload or a slow
+/// answer (a transaction waiting for its confirmation) is never taken for an idle or slow
+/// connection. Without [`Connection`] connect info it does nothing.
+pub async fn mark_in_flight(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let in_flight = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<Connection>>()
+        .map(|axum::extract::ConnectInfo(connection)| connection.begin());
+    let response = next.run(request).await;
+    drop(in_flight);
+    response
 }
 
 /// A request being answered; ends when dropped.

@@ -21,7 +21,7 @@ use std::{
 
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, ConnectInfo, DefaultBodyLimit, State},
+    extract::{rejection::BytesRejection, DefaultBodyLimit, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
@@ -110,6 +110,7 @@ impl Node {
             .route("/", axum::routing::post(rpc_endpoint))
             .route("/health", get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(self.limits.max_body_bytes))
+            .layer(axum::middleware::from_fn(limits::mark_in_flight))
             .with_state(Endpoint {
                 rpc: rpc::Rpc {
                     executor: self.executor.clone(),
@@ -212,10 +213,8 @@ fn error_body(error: rpc::RpcError) -> String {
 
 async fn rpc_endpoint(
     State(endpoint): State<Endpoint>,
-    ConnectInfo(connection): ConnectInfo<limits::Connection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let _in_flight = connection.begin();
     let limits = &endpoint.limits;
     let body = match body {
         Ok(body) => body,

@@ -179,7 +179,7 @@ pub fn check_estimate(
 // ---------------------------------------------------------------------------------------------
 // Connections: the guards are leash-net's, shared with `leash serve`.
 
-pub use leash_net::{raise_open_file_limit, Connection, GuardedListener, InFlight};
+pub use leash_net::{mark_in_flight, raise_open_file_limit, Connection, GuardedListener};
 
 impl Limits {
     /// The connection guards of the RPC port (`websocket` false) or the PubSub port: the idle

@@ -1429,7 +1429,8 @@ fn run_case(template: &Template, case: &Case, tally: &Tally) -> Result<(), TestC
     Ok(())
 }
 
-fn run(default_cases: u32) {
+/// A runner of `PROPTEST_CASES` cases (else `default_cases`), failures kept beside this file.
+fn runner(default_cases: u32) -> TestRunner {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -1442,9 +1443,13 @@ fn run(default_cases: u32) {
         ))),
         ..Config::default()
     };
+    TestRunner::new(config)
+}
+
+fn run(default_cases: u32) {
     let started = std::time::Instant::now();
     let template = build_template();
-    let mut runner = TestRunner::new(config);
+    let mut runner = runner(default_cases);
     // VALUE_MODEL_SURVEY=1: print every violating case's first line and go on (to survey what a
     // program gets wrong); otherwise stop at the first one and shrink it.
     let survey = std::env::var("VALUE_MODEL_SURVEY").is_ok();
@@ -2503,21 +2508,9 @@ mod attacker {
 }
 
 fn run_attacker(default_cases: u32) {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_cases);
-    let config = Config {
-        cases,
-        source_file: Some(file!()),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..Config::default()
-    };
     let started = std::time::Instant::now();
     let victim = attacker::victim();
-    let mut runner = TestRunner::new(config);
+    let mut runner = runner(default_cases);
     let ran = Cell::new(0u32);
     let counts = attacker::Counts::default();
     // VALUE_MODEL_SURVEY=1: report every violating case and go on (as in the first property).

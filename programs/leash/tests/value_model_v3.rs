@@ -84,6 +84,21 @@ fn attack(
     env.send(&all, key, signers)
 }
 
+/// The close-authority attack in one transaction: `account` prepared and handed to the vault
+/// with the attacker as close authority, the session's `calls`, then `account` closed to the
+/// attacker.
+fn close_authority_attack(
+    env: &mut Env,
+    key: &Keypair,
+    account: &Keypair,
+    calls: &[Instruction],
+) -> TxResult {
+    let attacker = key.pubkey();
+    let prepare = hand_over_with_close_authority(env, &attacker, &account.pubkey());
+    let close = spl::close_account(&TOKEN, &account.pubkey(), &attacker, &attacker);
+    attack(env, key, prepare, calls, vec![close], &[account])
+}
+
 #[test]
 fn sol_moved_into_a_vault_token_account_whose_close_authority_was_kept_is_charged() {
     let mut env = Env::new();
@@ -97,19 +112,11 @@ fn sol_moved_into_a_vault_token_account_whose_close_authority_was_kept_is_charge
 
     // Every lamport of the vault into X, then X closed to the attacker: before v3 X was netted
     // with the vault (outflow 0) and the vault was emptied.
-    let prepare = hand_over_with_close_authority(&env, &attacker, &x.pubkey());
-    let result = attack(
+    let result = close_authority_attack(
         &mut env,
         &key,
-        prepare,
+        &x,
         &[system_ix::transfer(&vault, &x.pubkey(), vault_lamports)],
-        vec![spl::close_account(
-            &TOKEN,
-            &x.pubkey(),
-            &attacker,
-            &attacker,
-        )],
-        &[&x],
     );
     assert_leash_err(&result, LeashError::SpendingLimitExceeded);
     assert_unchanged(&env, &watched);
@@ -120,19 +127,11 @@ fn sol_moved_into_a_vault_token_account_whose_close_authority_was_kept_is_charge
     // Within the limit the same moves land, and the session is charged what the attacker took.
     let x = Keypair::new();
     let attacker_lamports = env.lamports(&attacker);
-    let prepare = hand_over_with_close_authority(&env, &attacker, &x.pubkey());
-    let result = attack(
+    let result = close_authority_attack(
         &mut env,
         &key,
-        prepare,
+        &x,
         &[system_ix::transfer(&vault, &x.pubkey(), SOL / 5)],
-        vec![spl::close_account(
-            &TOKEN,
-            &x.pubkey(),
-            &attacker,
-            &attacker,
-        )],
-        &[&x],
     );
     assert_ok(&result);
     let fee = result.unwrap().fee;
@@ -163,20 +162,7 @@ fn excess_lamports_withdrawn_into_such_an_account_are_charged() {
         ix
     };
 
-    let prepare = hand_over_with_close_authority(&env, &attacker, &x.pubkey());
-    let result = attack(
-        &mut env,
-        &key,
-        prepare,
-        &[withdraw(&x.pubkey())],
-        vec![spl::close_account(
-            &TOKEN,
-            &x.pubkey(),
-            &attacker,
-            &attacker,
-        )],
-        &[&x],
-    );
+    let result = close_authority_attack(&mut env, &key, &x, &[withdraw(&x.pubkey())]);
     assert_leash_err(&result, LeashError::SpendingLimitExceeded);
     assert_unchanged(&env, &watched);
     assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, 0);
