@@ -13,8 +13,8 @@
 //!   open-file limit less `reserve_fds`, kept for the store, logs and outbound calls — and at
 //!   most `max_per_peer` from one IP address (never more than half the total), so one client
 //!   cannot take every slot. The total is shared by every guarded listener of the process (the
-//!   descriptors are the process's), the per-address count is each listener's. A connection over a cap is answered `503` with `Retry-After: 1`
-//!   and closed at once.
+//!   descriptors are the process's), the per-address count is each listener's. A connection
+//!   over a cap is answered `503` with `Retry-After: 1` and closed at once.
 //!
 //! [`mark_in_flight`] marks the requests being answered (axum connect info), so a slow upload
 //! or answer never counts as idleness.

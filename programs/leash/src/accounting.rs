@@ -144,8 +144,9 @@ impl VaultKeys {
     }
 }
 
-/// Whether `state` holds the vault's own value (DESIGN.md §3.6 rule 0): the vault, or a token
-/// account the vault owns with no delegate and a close authority that is none or the vault.
+/// Whether `state` holds the vault's own value (docs/program.md, "Who else can move it"): the
+/// vault, or a token account the vault owns with no delegate and a close authority that is none
+/// or the vault.
 /// Only these are netted against each other, because only the vault can move value out of them;
 /// a token account handed to the vault keeps the close authority its former owner set, and an
 /// owner-set delegate can spend what lands in its account. Every other account the vault can
@@ -539,7 +540,7 @@ pub fn period_index(now: i64, created_at: i64, period_secs: u32) -> u64 {
     elapsed.checked_div(u64::from(period_secs)).unwrap_or(0)
 }
 
-/// A kept limit's counter under a replacement limit (`UpdateSession`, DESIGN.md §3.6 rule 6).
+/// A kept limit's counter under a replacement limit (`UpdateSession`; docs/program.md, "Time").
 /// With the same `period_secs` it carries over as it is. With another, its window is recomputed
 /// in the new unit (an index counted in minutes would otherwise keep every daily window "in
 /// the past" for years), and what the current old window spent counts in the current new one,

@@ -1,5 +1,5 @@
 //! Reading the accounts besides token accounts and mints over which a key can hold an authority
-//! that moves lamports (DESIGN.md §3.6 rule 0; docs/program.md, "Who else can move it"): System
+//! that moves lamports (docs/program.md, "Who else can move it"): System
 //! nonce accounts (their authority), stake accounts (staker, withdrawer, lockup custodian) and
 //! address lookup tables (their authority). Only the fixed head of each layout is read.
 //!

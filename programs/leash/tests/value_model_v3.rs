@@ -1,4 +1,4 @@
-//! Value model v3 (DESIGN.md §3.6 rule 0; the table in docs/program.md, "Who else can move it"):
+//! Value model v3 (docs/program.md, "The value model" and its table "Who else can move it"):
 //! only value nobody but the vault can move is netted as the vault's own. One regression test
 //! per attack of issue 18, each played as an attacker holding a session token who also prepares
 //! the ground — accounts handed to the vault with authorities kept, instructions before and
