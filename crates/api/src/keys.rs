@@ -120,6 +120,9 @@ impl Default for RateLimit {
 }
 
 /// A token bucket per key id.
+/// Buckets a [`Limiter`] keeps before dropping the full ones.
+const MAX_BUCKETS: usize = 10_000;
+
 pub struct Limiter {
     limit: RateLimit,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
@@ -137,6 +140,14 @@ impl Limiter {
     pub fn take(&self, key: &str) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
+        // Keys can be many (sign-ins count per key tried): a bucket that has refilled says
+        // nothing a new one would not, so past a bound they are dropped.
+        if buckets.len() >= MAX_BUCKETS {
+            let limit = self.limit;
+            buckets.retain(|_, (tokens, last)| {
+                *tokens + now.duration_since(*last).as_secs_f64() * limit.per_second < limit.burst
+            });
+        }
         let (tokens, last) = buckets
             .entry(key.to_string())
             .or_insert((self.limit.burst, now));
@@ -156,6 +167,26 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_buckets_are_dropped_past_the_bound() {
+        let limiter = Limiter::new(RateLimit {
+            per_second: 1.0,
+            burst: 2.0,
+        });
+        for i in 0..MAX_BUCKETS {
+            limiter.take(&format!("guess-{i}")).unwrap();
+        }
+        // One key drained to zero stays limited; the rest (one token left each, refilling)
+        // are kept only while not full.
+        limiter.take("drained").unwrap();
+        limiter.take("drained").unwrap();
+        assert!(limiter.take("drained").is_err());
+        std::thread::sleep(Duration::from_millis(1100));
+        limiter.take("one more").unwrap();
+        let kept = limiter.buckets.lock().unwrap().len();
+        assert!(kept < 10, "{kept} buckets kept");
+    }
 
     #[test]
     fn scopes_grant_what_they_say() {
