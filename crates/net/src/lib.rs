@@ -495,6 +495,7 @@ impl AsyncWrite for GuardedStream {
     }
 }
 
+#[cfg(feature = "probe")]
 pub mod probe;
 
 #[cfg(test)]
