@@ -59,6 +59,19 @@ impl SimulatedOutcome {
     }
 }
 
+/// How a transaction is sent: with preflight at the client's own commitment. The RPC server's
+/// default preflight commitment is `finalized`, which on a real cluster lags `confirmed` by
+/// about 32 slots: a transaction built on a `confirmed` blockhash, or paid from a balance just
+/// credited, fails its preflight there with "Blockhash not found" or "no record of a prior
+/// credit".
+fn send_config(commitment: CommitmentConfig) -> RpcSendTransactionConfig {
+    RpcSendTransactionConfig {
+        skip_preflight: false,
+        preflight_commitment: Some(commitment.commitment),
+        ..Default::default()
+    }
+}
+
 impl Client {
     /// A client on `cluster`, at `confirmed` commitment.
     pub fn new(cluster: Cluster) -> Client {
@@ -356,11 +369,10 @@ impl Client {
 
     /// Sends with preflight; `None` when the cluster has already processed this transaction.
     fn broadcast(&self, tx: &Transaction) -> Result<Option<Signature>> {
-        let config = RpcSendTransactionConfig {
-            skip_preflight: false,
-            ..Default::default()
-        };
-        match self.rpc.send_transaction_with_config(tx, config) {
+        match self
+            .rpc
+            .send_transaction_with_config(tx, send_config(self.rpc.commitment()))
+        {
             Ok(signature) => Ok(Some(signature)),
             Err(e) if e.get_transaction_error() == Some(TransactionError::AlreadyProcessed) => {
                 Ok(None)
@@ -369,8 +381,9 @@ impl Client {
         }
     }
 
-    /// Waits for `signature` to be confirmed; its failure mapped, with the program's figures.
-    fn confirm(&self, signature: Signature) -> Result<Signature> {
+    /// Waits for `signature` to reach the client's commitment; its failure mapped, with the
+    /// program's figures.
+    pub(crate) fn confirm(&self, signature: Signature) -> Result<Signature> {
         let deadline = Instant::now() + CONFIRM_TIMEOUT;
         loop {
             let statuses = self
@@ -382,7 +395,8 @@ impl Client {
                     let logs = self.transaction_logs(&signature);
                     return Err(self.transaction_error(err, &logs));
                 }
-                if status.confirmation_status.is_some() {
+                // At the client's commitment: `processed` alone can still be rolled back.
+                if status.satisfies_commitment(self.rpc.commitment()) {
                     return Ok(signature);
                 }
             }
@@ -582,5 +596,17 @@ mod tests {
         assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
         let e = client.session_at(&Pubkey::new_unique()).unwrap_err();
         assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
+    }
+
+    /// Preflight runs at the client's commitment, never the server's default (`finalized`).
+    #[test]
+    fn transactions_are_sent_with_preflight_at_the_clients_commitment() {
+        let client = Client::new(Cluster::parse("http://127.0.0.1:9").unwrap());
+        let config = send_config(client.rpc.commitment());
+        assert!(!config.skip_preflight);
+        assert_eq!(
+            config.preflight_commitment,
+            Some(solana_commitment_config::CommitmentLevel::Confirmed)
+        );
     }
 }

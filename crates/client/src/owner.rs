@@ -557,9 +557,9 @@ impl Client {
                 ClientError::new(ErrorCode::Rpc, "the node answered an invalid signature")
             })?
         };
-        self.rpc()
-            .confirm_transaction(&signature)
-            .map_err(|e| self.rpc_error(e))?;
+        // Waited for at the client's commitment (`confirm_transaction` only looks once), so
+        // the next transaction's preflight sees the credit.
+        self.confirm(signature)?;
         Ok(Airdropped {
             signature: signature.to_string(),
             to: to.to_string(),
