@@ -119,20 +119,30 @@ impl Default for RateLimit {
     }
 }
 
-/// A token bucket per key id.
 /// Buckets a [`Limiter`] keeps before dropping the full ones.
 const MAX_BUCKETS: usize = 10_000;
+/// How often, at most, a [`Limiter`] past [`MAX_BUCKETS`] looks for full buckets to drop.
+const PRUNE_EVERY: Duration = Duration::from_secs(1);
 
+/// A token bucket per key id.
 pub struct Limiter {
     limit: RateLimit,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    buckets: Mutex<Buckets>,
+}
+
+struct Buckets {
+    map: HashMap<String, (f64, Instant)>,
+    pruned_at: Instant,
 }
 
 impl Limiter {
     pub fn new(limit: RateLimit) -> Limiter {
         Limiter {
             limit,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                map: HashMap::new(),
+                pruned_at: Instant::now(),
+            }),
         }
     }
 
@@ -141,14 +151,18 @@ impl Limiter {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         // Keys can be many (sign-ins count per key tried): a bucket that has refilled says
-        // nothing a new one would not, so past a bound they are dropped.
-        if buckets.len() >= MAX_BUCKETS {
+        // nothing a new one would not, so past a bound they are dropped — in one scan a second
+        // at most, not one per request.
+        if buckets.map.len() >= MAX_BUCKETS && now.duration_since(buckets.pruned_at) >= PRUNE_EVERY
+        {
             let limit = self.limit;
-            buckets.retain(|_, (tokens, last)| {
+            buckets.map.retain(|_, (tokens, last)| {
                 *tokens + now.duration_since(*last).as_secs_f64() * limit.per_second < limit.burst
             });
+            buckets.pruned_at = now;
         }
         let (tokens, last) = buckets
+            .map
             .entry(key.to_string())
             .or_insert((self.limit.burst, now));
         let refill = now.duration_since(*last).as_secs_f64() * self.limit.per_second;
@@ -184,7 +198,7 @@ mod tests {
         assert!(limiter.take("drained").is_err());
         std::thread::sleep(Duration::from_millis(1100));
         limiter.take("one more").unwrap();
-        let kept = limiter.buckets.lock().unwrap().len();
+        let kept = limiter.buckets.lock().unwrap().map.len();
         assert!(kept < 10, "{kept} buckets kept");
     }
 

@@ -390,13 +390,18 @@ fn idempotency_on_postgres() {
     }
 }
 
-fn idempotency_checks(api: &Api) {
-    // An answer without a secret replays byte for byte.
-    let preview = json!({
+/// A session preview's body for fresh keys: an answer with no secret in it, to replay.
+fn preview_body() -> Value {
+    json!({
         "wallet": Keypair::new().pubkey().to_string(),
         "session_key": Keypair::new().pubkey().to_string(),
         "policy": {"expires_in": "1h", "allowed_programs": ["system"], "limits": [{"token": "SOL", "total": "1"}]},
-    });
+    })
+}
+
+fn idempotency_checks(api: &Api) {
+    // An answer without a secret replays byte for byte.
+    let preview = preview_body();
     let first = api.post_with(
         &api.admin,
         "/v1/sessions/preview",
@@ -829,11 +834,7 @@ fn two_instances_on_one_postgres() {
         .error(409, "idempotency_secret_shown_once");
     }
     // An answer without a secret replays on either instance, byte for byte.
-    let preview = json!({
-        "wallet": Keypair::new().pubkey().to_string(),
-        "session_key": Keypair::new().pubkey().to_string(),
-        "policy": {"expires_in": "1h", "allowed_programs": ["system"]},
-    });
+    let preview = preview_body();
     let first = a.post_with(
         &a.admin,
         "/v1/sessions/preview",

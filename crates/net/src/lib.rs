@@ -206,11 +206,6 @@ impl GuardedListener {
         }
     }
 
-    /// (total cap, per-peer cap) in force.
-    pub fn caps(&self) -> (usize, usize) {
-        (self.total_cap, self.per_peer_cap)
-    }
-
     /// Logs at most once a minute.
     fn log(&mut self, line: impl FnOnce() -> String) {
         if self

@@ -11,7 +11,10 @@
 //!   `last_extended_slot` u64, `last_extended_slot_start_index` u8, then `Option<Pubkey>`
 //!   authority (u8 tag + 32 bytes).
 
-use crate::platform::{address_eq, Pubkey, SYSTEM_PROGRAM_ID};
+use crate::{
+    platform::{address_eq, Pubkey, SYSTEM_PROGRAM_ID},
+    token_account::pubkey_at,
+};
 
 /// The Stake program.
 pub const STAKE_PROGRAM_ID: Pubkey =
@@ -48,11 +51,6 @@ fn u32_at(data: &[u8], at: usize) -> Option<u32> {
     ))
 }
 
-fn key_at(data: &[u8], at: usize) -> Option<Pubkey> {
-    let bytes: [u8; 32] = data.get(at..at.checked_add(32)?)?.try_into().ok()?;
-    Some(Pubkey::new_from_array(bytes))
-}
-
 /// The authorities of an initialized nonce account, stake account or lookup table; `None` for
 /// anything else (including one withdrawn whole, which is deinitialized).
 pub fn authorities(owner: &Pubkey, data: &[u8]) -> Option<Authorities> {
@@ -60,7 +58,7 @@ pub fn authorities(owner: &Pubkey, data: &[u8]) -> Option<Authorities> {
         if data.len() != NONCE_ACCOUNT_LEN || u32_at(data, 4)? != 1 {
             return None;
         }
-        let authority = key_at(data, 8)?;
+        let authority = pubkey_at(data, 8)?;
         return Some(Authorities {
             slots: [Some(authority), None, None],
             over_lamports: Some(authority),
@@ -70,8 +68,11 @@ pub fn authorities(owner: &Pubkey, data: &[u8]) -> Option<Authorities> {
         if !matches!(u32_at(data, 0)?, 1 | 2) {
             return None;
         }
-        let (staker, withdrawer, custodian) =
-            (key_at(data, 12)?, key_at(data, 44)?, key_at(data, 92)?);
+        let (staker, withdrawer, custodian) = (
+            pubkey_at(data, 12)?,
+            pubkey_at(data, 44)?,
+            pubkey_at(data, 92)?,
+        );
         return Some(Authorities {
             slots: [Some(staker), Some(withdrawer), Some(custodian)],
             over_lamports: Some(withdrawer),
@@ -83,7 +84,7 @@ pub fn authorities(owner: &Pubkey, data: &[u8]) -> Option<Authorities> {
         }
         let authority = match data.get(21)? {
             0 => None,
-            1 => Some(key_at(data, 22)?),
+            1 => Some(pubkey_at(data, 22)?),
             _ => return None,
         };
         return Some(Authorities {

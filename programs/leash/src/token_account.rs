@@ -207,7 +207,7 @@ pub fn withdraw_withheld_authority(data: &[u8]) -> Option<Pubkey> {
         .filter(|key| *key != Pubkey::default())
 }
 
-fn pubkey_at(data: &[u8], offset: usize) -> Option<Pubkey> {
+pub(crate) fn pubkey_at(data: &[u8], offset: usize) -> Option<Pubkey> {
     let bytes: [u8; 32] = data.get(offset..offset.checked_add(32)?)?.try_into().ok()?;
     Some(Pubkey::new_from_array(bytes))
 }
