@@ -234,13 +234,17 @@ pub fn check_authorities(
         if let Some(held) = was.authorities() {
             // A nonce account, stake account or lookup table keeps every authority the vault
             // held: handed over, it could be withdrawn or closed by someone else without a
-            // lamport moving now. Withdrawn whole (deinitialized) it holds nothing, and its
-            // lamports are charged.
+            // lamport moving now. One whose lamports the vault controls keeps all its terms —
+            // else a session could lock the owner's stake for ever under a custodian of its
+            // own (a ransom, not a transfer). Withdrawn whole (deinitialized) it holds
+            // nothing, and its lamports are charged.
             let changed = now.authorities().is_some_and(|after| {
-                held.slots
-                    .iter()
-                    .zip(after.slots.iter())
-                    .any(|(was, now)| keys.holds(was) && was != now)
+                (keys.holds(&held.over_lamports) && after != held)
+                    || held
+                        .slots
+                        .iter()
+                        .zip(after.slots.iter())
+                        .any(|(was, now)| keys.holds(was) && was != now)
             });
             if changed {
                 return refuse(format_args!(

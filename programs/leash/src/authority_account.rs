@@ -13,7 +13,7 @@
 
 use crate::{
     platform::{address_eq, Pubkey, SYSTEM_PROGRAM_ID},
-    token_account::pubkey_at,
+    token_account::{pubkey_at, u64_at},
 };
 
 /// The Stake program.
@@ -33,6 +33,8 @@ pub const HEAD_LEN: usize = 124;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Authorities {
     pub slots: [Option<Pubkey>; 3],
+    /// A stake account's lockup (`unix_timestamp`, `epoch`); its custodian is `slots[2]`.
+    pub lockup: Option<(i64, u64)>,
     /// Withdraws from it (nonce authority, stake withdrawer), or closes it (lookup table
     /// authority).
     pub over_lamports: Option<Pubkey>,
@@ -43,6 +45,10 @@ pub fn is_read(owner: &Pubkey, data_len: usize) -> bool {
     (address_eq(owner, &SYSTEM_PROGRAM_ID) && data_len == NONCE_ACCOUNT_LEN)
         || address_eq(owner, &STAKE_PROGRAM_ID)
         || address_eq(owner, &ADDRESS_LOOKUP_TABLE_PROGRAM_ID)
+}
+
+fn i64_at(data: &[u8], at: usize) -> Option<i64> {
+    u64_at(data, at).map(|v| v as i64)
 }
 
 fn u32_at(data: &[u8], at: usize) -> Option<u32> {
@@ -61,6 +67,7 @@ pub fn authorities(owner: &Pubkey, data: &[u8]) -> Option<Authorities> {
         let authority = pubkey_at(data, 8)?;
         return Some(Authorities {
             slots: [Some(authority), None, None],
+            lockup: None,
             over_lamports: Some(authority),
         });
     }
@@ -73,8 +80,10 @@ pub fn authorities(owner: &Pubkey, data: &[u8]) -> Option<Authorities> {
             pubkey_at(data, 44)?,
             pubkey_at(data, 92)?,
         );
+        let lockup = (i64_at(data, 76)?, u64_at(data, 84)?);
         return Some(Authorities {
             slots: [Some(staker), Some(withdrawer), Some(custodian)],
+            lockup: Some(lockup),
             over_lamports: Some(withdrawer),
         });
     }
@@ -89,6 +98,7 @@ pub fn authorities(owner: &Pubkey, data: &[u8]) -> Option<Authorities> {
         };
         return Some(Authorities {
             slots: [authority, None, None],
+            lockup: None,
             over_lamports: authority,
         });
     }

@@ -212,7 +212,7 @@ pub(crate) fn pubkey_at(data: &[u8], offset: usize) -> Option<Pubkey> {
     Some(Pubkey::new_from_array(bytes))
 }
 
-fn u64_at(data: &[u8], offset: usize) -> Option<u64> {
+pub(crate) fn u64_at(data: &[u8], offset: usize) -> Option<u64> {
     let bytes: [u8; 8] = data.get(offset..offset.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(bytes))
 }

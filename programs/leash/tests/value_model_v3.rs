@@ -372,3 +372,33 @@ fn a_stake_account_the_vault_withdraws_from_is_charged_and_keeps_its_authorities
     assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
     assert_eq!(env.lamports(&stake), rent + 2 * SOL - SOL / 4);
 }
+
+/// Found on the last look as an attacker: with the vault as withdrawer and no lockup in force,
+/// a session allowed the Stake program could set a lockup to the end of time with a custodian
+/// of its own — no lamport moves, nothing charged, and the owner's stake is held to ransom.
+/// The terms of a stake account whose lamports the vault controls stay as they are.
+#[test]
+fn a_session_cannot_lock_the_owners_stake_under_its_own_custodian() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    let stake = env.create_vault_stake(2 * SOL);
+    let key = env.create_session(policy_with(
+        vec![STAKE_PROGRAM, SYSTEM],
+        vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
+        4,
+    ));
+    let watched = snapshot(&env, &[vault, stake]);
+    let lock = stake_set_lockup(&stake, &vault, u64::MAX, &key.pubkey());
+    assert_leash_err(
+        &env.execute(&key, &[lock]),
+        LeashError::ForbiddenAuthorityChange,
+    );
+    assert_unchanged(&env, &watched);
+    // Nor with the vault as custodian: the terms are the owner's to set, with OwnerExecute.
+    let lock = stake_set_lockup(&stake, &vault, u64::MAX, &vault);
+    assert_leash_err(
+        &env.execute(&key, &[lock]),
+        LeashError::ForbiddenAuthorityChange,
+    );
+    assert_unchanged(&env, &watched);
+}

@@ -696,6 +696,30 @@ pub fn stake_authorize_withdrawer(stake: &Pubkey, authority: &Pubkey, new: &Pubk
     }
 }
 
+/// `StakeInstruction::SetLockup { unix_timestamp: None, epoch, custodian }` signed by
+/// `authority` (the withdrawer while no lockup is in force).
+pub fn stake_set_lockup(
+    stake: &Pubkey,
+    authority: &Pubkey,
+    epoch: u64,
+    custodian: &Pubkey,
+) -> Instruction {
+    let mut data = 6u32.to_le_bytes().to_vec();
+    data.push(0);
+    data.push(1);
+    data.extend_from_slice(&epoch.to_le_bytes());
+    data.push(1);
+    data.extend_from_slice(custodian.as_ref());
+    Instruction {
+        program_id: STAKE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*stake, false),
+            solana_program::instruction::AccountMeta::new_readonly(*authority, true),
+        ],
+        data,
+    }
+}
+
 /// `StakeInstruction::Withdraw(lamports)` by `withdrawer` to `to`.
 pub fn stake_withdraw(
     stake: &Pubkey,
