@@ -275,7 +275,7 @@ fn session_answer(state: &AppState, record: &KeyRecord, cookie: Option<&str>) ->
         key: record.into(),
         csrf_token: cookie.map(csrf_token),
         expires_at: None,
-        program_id: leash_sdk::PROGRAM_ID.to_string(),
+        program_id: state.client.program_id().to_string(),
         cluster: cluster.name.clone(),
         cluster_url: cluster.url.clone(),
         token_cluster: cluster.token_label(),

@@ -111,6 +111,8 @@ impl ApiError {
             ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "invalid_input".into()),
             ErrorCode::InvalidPolicy => (StatusCode::BAD_REQUEST, "invalid_policy".into()),
             ErrorCode::InvalidToken => (StatusCode::BAD_REQUEST, "invalid_token".into()),
+            ErrorCode::ProgramMismatch => (StatusCode::BAD_REQUEST, "program_mismatch".into()),
+            ErrorCode::ProgramNotFound => (StatusCode::NOT_FOUND, "program_not_found".into()),
             ErrorCode::NoWallet => (StatusCode::NOT_FOUND, "wallet_not_found".into()),
             ErrorCode::Signer => (StatusCode::BAD_REQUEST, "signer_mismatch".into()),
             ErrorCode::Unreachable => (

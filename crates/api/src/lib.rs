@@ -197,7 +197,9 @@ pub fn app(state: Arc<AppState>) -> Router {
         })
     });
     let mcp = leash_mcp::http_service(
-        leash_mcp::LeashMcp::http(Some(state.client.cluster().clone())).with_audit(hook),
+        leash_mcp::LeashMcp::http(Some(state.client.cluster().clone()))
+            .with_program(state.client.program())
+            .with_audit(hook),
         BODY_LIMIT,
     );
     routes::router()
@@ -225,6 +227,8 @@ pub fn open_store(dir: &std::path::Path, database_url: Option<&str>) -> store::S
 /// How `leash serve` runs.
 pub struct Config {
     pub cluster: Cluster,
+    /// The Leash program on `cluster` (docs/deploy.md).
+    pub program: leash_client::ProgramChoice,
     /// Holds the SQLite store and the audit key (instances sharing a PostgreSQL store share
     /// this key file too).
     pub dir: PathBuf,
@@ -268,7 +272,7 @@ pub fn prepare(config: Config) -> Result<Prepared, String> {
     };
     let state = Arc::new(
         AppState::new(
-            Client::new(config.cluster.clone()),
+            Client::with_program(config.cluster.clone(), config.program),
             Arc::new(store),
             key,
             config.rate,

@@ -1004,7 +1004,7 @@ async fn preview_session(
                     name: wallet.to_string(),
                     owner: Pubkey::default(),
                     address: wallet,
-                    vault: leash_sdk::state::vault_address(&wallet).0,
+                    vault: leash_sdk::state::vault_address(&wallet, c.program_id()).0,
                 },
                 false,
             ),
@@ -1387,7 +1387,7 @@ fn request_view(
     row: &RequestRow,
     granted: Option<SessionView>,
     now: i64,
-    cluster: &str,
+    client: &Client,
 ) -> ApiResult<SessionRequestView> {
     let corrupt = |_| ApiError::internal("a stored session request cannot be read");
     let policy_file: PolicyFile = serde_json::from_str(&row.policy_file).map_err(corrupt)?;
@@ -1417,7 +1417,8 @@ fn request_view(
         created_at: format_time(row.created_at),
         expires_at: format_time(row.expires_at),
         filed_by: row.filed_by.clone(),
-        cluster: cluster.to_string(),
+        cluster: client.cluster().token_label(),
+        program_id: client.program_id().to_string(),
         granted_policy,
         session_status,
         denied_at: row.denied_at.map(format_time),
@@ -1435,7 +1436,6 @@ async fn request_views(
     state: &Arc<AppState>,
     rows: Vec<RequestRow>,
 ) -> ApiResult<Vec<SessionRequestView>> {
-    let cluster = state.client.cluster().token_label();
     let granted = blocking(state, None, move |c| {
         rows.into_iter()
             .map(|row| {
@@ -1448,7 +1448,7 @@ async fn request_views(
     let now = crate::store::now();
     granted
         .into_iter()
-        .map(|(g, row)| request_view(&row, g, now, &cluster))
+        .map(|(g, row)| request_view(&row, g, now, &state.client))
         .collect()
 }
 
@@ -1615,7 +1615,7 @@ async fn file_request(
             }),
         )
         .await?;
-    let view = request_view(&row, None, now, &state.client.cluster().token_label())?;
+    let view = request_view(&row, None, now, &state.client)?;
     Ok(json(StatusCode::CREATED, &view))
 }
 

@@ -28,6 +28,7 @@ fn child_api() {
     let config = leash_api::Config {
         // Nothing listens there: the probe's routes never reach the cluster.
         cluster: leash_client::Cluster::parse("http://127.0.0.1:9").expect("cluster"),
+        program: leash_client::ProgramChoice::default_id(),
         dir: std::path::PathBuf::from(dir),
         database_url: None,
         signer: None,

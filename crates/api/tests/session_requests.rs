@@ -75,8 +75,11 @@ fn request_flows(api: &Api) {
     let id = filed.json["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("sreq_"), "{id}");
     assert_eq!(filed.json["status"], "pending");
-    let (pda, _) =
-        leash_sdk::state::session_address(&wallet.parse().unwrap(), &session_key.pubkey());
+    let (pda, _) = leash_sdk::state::session_address(
+        &wallet.parse().unwrap(),
+        &session_key.pubkey(),
+        &leash_sdk::DEFAULT_PROGRAM_ID,
+    );
     assert_eq!(filed.json["session"], pda.to_string());
     assert_eq!(filed.json["session_key"], session_key.pubkey().to_string());
     assert_eq!(usdc_total(&filed.json["policy"]), "8");

@@ -187,10 +187,16 @@ fn transfer_ixs(
             amount,
         )],
         Kind::Session => {
-            let (vault, _) = state::vault_address(wallet);
+            let (vault, _) = state::vault_address(wallet, &leash_sdk::DEFAULT_PROGRAM_ID);
             let transfer =
                 solana_system_interface::instruction::transfer(&vault, recipient, amount);
-            vec![ix::execute(&signer.pubkey(), wallet, None, &[transfer])]
+            vec![ix::execute(
+                &leash_sdk::DEFAULT_PROGRAM_ID,
+                &signer.pubkey(),
+                wallet,
+                None,
+                &[transfer],
+            )]
         }
     }
 }
@@ -538,6 +544,7 @@ fn run(
                 vec![SpendLimit::unlimited(NATIVE_SOL_MINT)],
             );
             let create = ix::create_session(
+                &leash_sdk::DEFAULT_PROGRAM_ID,
                 &owner.pubkey(),
                 &owner.pubkey(),
                 wallet,
@@ -601,11 +608,20 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
     for _ in 0..10 {
         airdrop(&client, &owner.pubkey(), 1_000 * SOL)?;
     }
-    let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32]);
-    let (vault, _) = state::vault_address(&wallet);
+    let (wallet, _) = state::wallet_address(
+        &Authority::Ed25519(owner.pubkey()),
+        &[0; 32],
+        &leash_sdk::DEFAULT_PROGRAM_ID,
+    );
+    let (vault, _) = state::vault_address(&wallet, &leash_sdk::DEFAULT_PROGRAM_ID);
     let blockhash = client.get_latest_blockhash().map_err(|e| e.to_string())?;
     let setup = [
-        ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [0; 32]),
+        ix::create_wallet(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner.pubkey(),
+            &owner.pubkey(),
+            [0; 32],
+        ),
         solana_system_interface::instruction::transfer(&owner.pubkey(), &vault, 9_000 * SOL),
     ];
     send(&client, &setup, &owner, blockhash)?;

@@ -86,7 +86,7 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
     let key = Keypair::new();
     let prepared = client
         .prepare_create_session(
-            &WalletRef::of(&owner.pubkey(), "default"),
+            &WalletRef::of(client.program_id(), &owner.pubkey(), "default"),
             &policy,
             &key.pubkey(),
             &amount("0.01")?,
@@ -100,6 +100,7 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
     // The API, with its own runtime.
     let config = leash_api::Config {
         cluster,
+        program: leash_client::ProgramChoice::default_id(),
         dir: dir.path().join("api"),
         database_url: None,
         signer: None,

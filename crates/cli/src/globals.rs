@@ -3,17 +3,18 @@
 
 use std::path::PathBuf;
 
-use leash_client::{home, input, Client, ClientError, Cluster, Holder};
+use leash_client::{home, input, profile, Client, ClientError, Cluster, Holder, ProgramChoice};
 use leash_sdk::session_token::SessionToken;
 use solana_keypair::Keypair;
 use solana_program::pubkey::Pubkey;
 
 use crate::{error::CliResult, render::Render};
 
-/// `--url`, `--keypair`, `--json`.
+/// `--url`, `--program-id`, `--keypair`, `--json`.
 #[derive(Clone, Debug, Default)]
 pub struct Globals {
     pub url: Option<String>,
+    pub program_id: Option<Pubkey>,
     pub keypair: Option<PathBuf>,
     pub json: bool,
 }
@@ -23,11 +24,22 @@ impl Globals {
         Render { json: self.json }
     }
 
-    /// A client on `--url`, else localnet.
+    /// The cluster `--url` names, else localnet.
+    pub fn cluster(&self) -> CliResult<Cluster> {
+        Ok(Cluster::parse(self.url.as_deref().unwrap_or("localnet"))?)
+    }
+
+    /// The program on `cluster`: `--program-id`, `LEASH_PROGRAM_ID`, the cluster profile, the
+    /// default (docs/deploy.md).
+    pub fn program(&self, cluster: &Cluster) -> CliResult<ProgramChoice> {
+        Ok(profile::resolve_program(self.program_id, cluster)?)
+    }
+
+    /// A client on `--url` (else localnet), for the program [`Globals::program`] finds.
     pub fn client(&self) -> CliResult<Client> {
-        Ok(Client::new(Cluster::parse(
-            self.url.as_deref().unwrap_or("localnet"),
-        )?))
+        let cluster = self.cluster()?;
+        let program = self.program(&cluster)?;
+        Ok(Client::with_program(cluster, program))
     }
 
     /// The owner's keypair (`--keypair`, default `~/.config/solana/id.json`); on localnet a
@@ -50,7 +62,10 @@ impl Globals {
     pub fn session(&self) -> CliResult<(Client, SessionToken)> {
         let token = home::session_token()?;
         let cluster = Cluster::parse(self.url.as_deref().unwrap_or(&token.cluster))?;
-        Ok((Client::new(cluster), token))
+        // The token's program is authoritative; an explicit id that differs is refused by
+        // `Holder::new`, before anything is sent.
+        let program = self.program(&cluster)?;
+        Ok((Client::with_program(cluster, program), token))
     }
 }
 

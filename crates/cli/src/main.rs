@@ -18,6 +18,7 @@ mod render;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
+use solana_program::pubkey::Pubkey;
 
 use commands::{
     airdrop, api_key, audit, balance, execute, info, mcp, node, policy, revoke, serve, session,
@@ -37,6 +38,10 @@ struct Cli {
     /// Cluster: an RPC URL, or localnet | devnet | mainnet [default: localnet; holders: the token's]
     #[arg(short = 'u', long, global = true, env = "LEASH_URL")]
     url: Option<String>,
+    /// The Leash program's address on the cluster [default: LEASH_PROGRAM_ID, else the cluster
+    /// profile (`leash config`), else the default id; holders: the token's]
+    #[arg(long, global = true, value_parser = globals::parse_address)]
+    program_id: Option<Pubkey>,
     /// The owner's keypair (solana-keygen JSON) [default: ~/.config/solana/id.json]
     #[arg(short = 'k', long, global = true)]
     keypair: Option<PathBuf>,
@@ -59,8 +64,11 @@ enum Command {
     /// Measure leash serve: requests per second and latency of a read, a preview and a prepare
     #[command(name = "bench-api")]
     BenchApi(commands::bench::BenchApiArgs),
-    /// Program id, cluster and version
+    /// Program id (and where it came from), cluster and version
     Info,
+    /// Cluster profiles: the program id kept per cluster URL
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
     /// Get SOL (or a local test token) from the faucet [localnet; SOL also on devnet]
     Airdrop(airdrop::AirdropArgs),
     /// The owner's smart wallets
@@ -123,15 +131,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> CliResult<()> {
     let globals = Globals {
         url: cli.url,
+        program_id: cli.program_id,
         keypair: cli.keypair,
         json: cli.json,
     };
     match cli.command {
-        Command::Up(args) => commands::up::exec(args),
+        Command::Up(args) => commands::up::exec(&globals, args),
         Command::Node(args) => node::exec(args),
         Command::Bench(args) => commands::bench::exec(&globals, args),
         Command::BenchApi(args) => commands::bench::exec_api(&globals, args),
         Command::Info => info::exec(&globals),
+        Command::Config(command) => commands::config::exec(&globals, command),
         Command::Airdrop(args) => airdrop::exec(&globals, args),
         Command::Wallet(command) => wallet::exec(&globals, command),
         Command::Session(command) => session::exec(&globals, command),

@@ -397,7 +397,10 @@ fn json_shapes() {
     let list = s.owner.ok(&["--json", "session", "list"]).json();
     assert_eq!(list.as_array().unwrap().len(), 2);
     let info = s.owner.ok(&["--json", "info"]).json();
-    assert_eq!(info["program_id"], leash_sdk::PROGRAM_ID.to_string());
+    assert_eq!(
+        info["program_id"],
+        leash_sdk::DEFAULT_PROGRAM_ID.to_string()
+    );
     let tools = s.holder.ok(&["tools", "list"]).json();
     let names: Vec<&str> = tools
         .as_array()

@@ -52,18 +52,28 @@ fn kill_dash_nine_loses_nothing_confirmed_and_invents_nothing() {
     }
     let recipient = Pubkey::new_unique();
     let owner = &payers[0];
-    let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32]);
-    let (vault, _) = state::vault_address(&wallet);
+    let (wallet, _) = state::wallet_address(
+        &Authority::Ed25519(owner.pubkey()),
+        &[0; 32],
+        &leash_program::DEFAULT_ID,
+    );
+    let (vault, _) = state::vault_address(&wallet, &leash_program::DEFAULT_ID);
     let session_key = Keypair::new();
     let policy = Policy::unbounded(
         vec![solana_system_interface::program::ID],
         vec![SpendLimit::unlimited(state::NATIVE_SOL_MINT)],
     );
     let setup = [
-        ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [0; 32]),
+        ix::create_wallet(
+            &leash_program::DEFAULT_ID,
+            &owner.pubkey(),
+            &owner.pubkey(),
+            [0; 32],
+        ),
         solana_system_interface::instruction::transfer(&owner.pubkey(), &vault, 3 * SOL),
         solana_system_interface::instruction::transfer(&owner.pubkey(), &session_key.pubkey(), SOL),
         ix::create_session(
+            &leash_program::DEFAULT_ID,
             &owner.pubkey(),
             &owner.pubkey(),
             &wallet,
@@ -106,7 +116,13 @@ fn kill_dash_nine_loses_nothing_confirmed_and_invents_nothing() {
                 let ixs = if who == 3 {
                     let transfer =
                         solana_system_interface::instruction::transfer(&vault, &recipient, amount);
-                    vec![ix::execute(&signer.pubkey(), &wallet, None, &[transfer])]
+                    vec![ix::execute(
+                        &leash_program::DEFAULT_ID,
+                        &signer.pubkey(),
+                        &wallet,
+                        None,
+                        &[transfer],
+                    )]
                 } else {
                     vec![solana_system_interface::instruction::transfer(
                         &signer.pubkey(),
@@ -204,7 +220,10 @@ fn kill_dash_nine_loses_nothing_confirmed_and_invents_nothing() {
         .collect();
     let session = Session::decode(
         &client
-            .get_account_data(&state::session_address(&wallet, &session_key.pubkey()).0)
+            .get_account_data(
+                &state::session_address(&wallet, &session_key.pubkey(), &leash_program::DEFAULT_ID)
+                    .0,
+            )
             .unwrap(),
     )
     .unwrap();

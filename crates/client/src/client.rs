@@ -34,10 +34,64 @@ const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long to wait for a blockhash different from one already used.
 const FRESH_BLOCKHASH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A Leash client on one cluster. Blocking; an async caller runs operations on a blocking
-/// thread (`tokio::task::spawn_blocking`).
+/// Where a client's program id came from (docs/deploy.md), in the order they are looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramIdSource {
+    /// `--program-id`.
+    Flag,
+    /// `LEASH_PROGRAM_ID`.
+    Environment,
+    /// The cluster profile in the config (`leash program deploy` saves it).
+    Profile,
+    /// [`leash_sdk::DEFAULT_PROGRAM_ID`].
+    Default,
+}
+
+impl ProgramIdSource {
+    /// How a person names it in an error.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ProgramIdSource::Flag => "--program-id",
+            ProgramIdSource::Environment => "LEASH_PROGRAM_ID",
+            ProgramIdSource::Profile => "the cluster profile",
+            ProgramIdSource::Default => "the default",
+        }
+    }
+}
+
+/// The Leash program a client talks to: its address and where that came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgramChoice {
+    pub id: Pubkey,
+    pub source: ProgramIdSource,
+}
+
+impl ProgramChoice {
+    pub fn new(id: Pubkey, source: ProgramIdSource) -> ProgramChoice {
+        ProgramChoice { id, source }
+    }
+
+    /// The default id, chosen by nobody.
+    pub fn default_id() -> ProgramChoice {
+        ProgramChoice::new(leash_sdk::DEFAULT_PROGRAM_ID, ProgramIdSource::Default)
+    }
+
+    /// Named by the person running the command (flag or environment): a session token naming
+    /// another program is refused rather than overridden.
+    pub fn is_explicit(&self) -> bool {
+        matches!(
+            self.source,
+            ProgramIdSource::Flag | ProgramIdSource::Environment
+        )
+    }
+}
+
+/// A Leash client on one cluster, for the Leash program at one address. Blocking; an async
+/// caller runs operations on a blocking thread (`tokio::task::spawn_blocking`).
 pub struct Client {
     cluster: Cluster,
+    program: ProgramChoice,
     rpc: RpcClient,
     tokens: OnceLock<HashMap<String, ResolvedToken>>,
 }
@@ -73,8 +127,13 @@ fn send_config(commitment: CommitmentConfig) -> RpcSendTransactionConfig {
 }
 
 impl Client {
-    /// A client on `cluster`, at `confirmed` commitment.
+    /// A client on `cluster` for the program at the default id, at `confirmed` commitment.
     pub fn new(cluster: Cluster) -> Client {
+        Client::with_program(cluster, ProgramChoice::default_id())
+    }
+
+    /// A client on `cluster` for the Leash program `program`, at `confirmed` commitment.
+    pub fn with_program(cluster: Cluster, program: ProgramChoice) -> Client {
         let rpc = RpcClient::new_with_timeout_and_commitment(
             cluster.url.clone(),
             Duration::from_secs(30),
@@ -82,6 +141,7 @@ impl Client {
         );
         Client {
             cluster,
+            program,
             rpc,
             tokens: OnceLock::new(),
         }
@@ -89,6 +149,16 @@ impl Client {
 
     pub fn cluster(&self) -> &Cluster {
         &self.cluster
+    }
+
+    /// The Leash program's address on this cluster.
+    pub fn program_id(&self) -> &Pubkey {
+        &self.program.id
+    }
+
+    /// The program's address and where it came from.
+    pub fn program(&self) -> ProgramChoice {
+        self.program
     }
 
     /// The RPC client, for reads no operation covers.

@@ -27,6 +27,11 @@ pub enum ErrorCode {
     InvalidPolicy,
     /// A session token is malformed.
     InvalidToken,
+    /// The session token names another Leash program than the one named explicitly
+    /// (`--program-id`, `LEASH_PROGRAM_ID`).
+    ProgramMismatch,
+    /// No Leash program at the address in use, or not the committed one (`leash program`).
+    ProgramNotFound,
     /// No session token: neither `LEASH_TOKEN` nor an imported one.
     NoSession,
     /// The owner's wallet does not exist on the cluster.
@@ -90,6 +95,8 @@ impl ErrorCode {
             ErrorCode::InvalidInput => "InvalidInput",
             ErrorCode::InvalidPolicy => "InvalidPolicy",
             ErrorCode::InvalidToken => "InvalidToken",
+            ErrorCode::ProgramMismatch => "ProgramMismatch",
+            ErrorCode::ProgramNotFound => "ProgramNotFound",
             ErrorCode::NoSession => "NoSession",
             ErrorCode::NoWallet => "NoWallet",
             ErrorCode::NoKeypair => "NoKeypair",

@@ -51,6 +51,8 @@ pub enum Action {
 pub struct Holder<'a> {
     client: &'a Client,
     token: SessionToken,
+    /// The token's program: authoritative for a holder (docs/deploy.md).
+    program_id: Pubkey,
     key: Keypair,
     wallet: Pubkey,
     vault: Pubkey,
@@ -243,16 +245,37 @@ impl fmt::Display for Simulation {
 // Operations.
 
 impl<'a> Holder<'a> {
-    /// A holder of `token` on `client`'s cluster.
+    /// A holder of `token` on `client`'s cluster, under the program the token names. A program
+    /// id the person named explicitly (`--program-id`, `LEASH_PROGRAM_ID`) that differs from
+    /// the token's is refused before anything is sent: one of the two is a mistake, and acting
+    /// under the wrong one would only fail later, less clearly.
     pub fn new(client: &'a Client, token: SessionToken) -> Result<Holder<'a>> {
         let invalid = |e: TokenError| ClientError::new(ErrorCode::InvalidToken, e.to_string());
         let key = token.keypair().map_err(invalid)?;
         let wallet = token.wallet().map_err(invalid)?;
         let session = token.session().map_err(invalid)?;
-        let (vault, _) = state::vault_address(&wallet);
+        let program_id = token.program_id().map_err(invalid)?;
+        let chosen = client.program();
+        if chosen.is_explicit() && chosen.id != program_id {
+            return Err(ClientError::new(
+                ErrorCode::ProgramMismatch,
+                format!(
+                    "the session token is for the Leash program {program_id}, but {} names {}",
+                    chosen.source.describe(),
+                    chosen.id
+                ),
+            )
+            .with_hint(format!(
+                "drop {} (a holder uses the token's program), or import a token made for {}",
+                chosen.source.describe(),
+                chosen.id
+            )));
+        }
+        let (vault, _) = state::vault_address(&wallet, &program_id);
         Ok(Holder {
             client,
             token,
+            program_id,
             key,
             wallet,
             vault,
@@ -276,6 +299,11 @@ impl<'a> Holder<'a> {
         self.vault
     }
 
+    /// The Leash program the session lives under.
+    pub fn program_id(&self) -> Pubkey {
+        self.program_id
+    }
+
     /// The session and wallet accounts; `SessionNotRegistered` (as the program would refuse)
     /// when the session does not exist.
     fn state(&self) -> Result<(Session, Wallet)> {
@@ -284,6 +312,7 @@ impl<'a> Holder<'a> {
             .rpc()
             .get_account(&self.session)
             .ok()
+            .filter(|a| a.owner == self.program_id)
             .and_then(|a| Session::decode(&a.data))
             .ok_or_else(|| program_error(LeashError::SessionNotRegistered, &[], &|_| None))?;
         let wallet = self
@@ -291,6 +320,7 @@ impl<'a> Holder<'a> {
             .rpc()
             .get_account(&self.wallet)
             .ok()
+            .filter(|a| a.owner == self.program_id)
             .and_then(|a| Wallet::decode(&a.data))
             .ok_or_else(|| {
                 ClientError::new(
@@ -398,6 +428,7 @@ impl<'a> Holder<'a> {
     fn acting(&self) -> Acting<'_> {
         Acting {
             client: self.client,
+            program_id: self.program_id,
             session_key: self.key.pubkey(),
             wallet: self.wallet,
             vault: self.vault,
@@ -434,7 +465,12 @@ impl<'a> Holder<'a> {
 
     /// The session revokes itself (when the job is done).
     pub fn revoke(&self) -> Result<SessionRevoked> {
-        let revoke = ix::revoke_session(&self.key.pubkey(), &self.wallet, &self.session);
+        let revoke = ix::revoke_session(
+            &self.program_id,
+            &self.key.pubkey(),
+            &self.wallet,
+            &self.session,
+        );
         let signature = self.client.send(&[revoke], &[&self.key as &dyn Signer])?;
         Ok(SessionRevoked {
             session: self.session.to_string(),
@@ -449,6 +485,7 @@ impl<'a> Holder<'a> {
 /// the key ([`Holder`]) or for a signer elsewhere ([`Client::build_execute`]).
 struct Acting<'a> {
     client: &'a Client,
+    program_id: Pubkey,
     session_key: Pubkey,
     wallet: Pubkey,
     vault: Pubkey,
@@ -491,7 +528,13 @@ impl Acting<'_> {
         if token.mint == NATIVE_SOL_MINT {
             let transfer = solana_system_interface::instruction::transfer(&self.vault, to, base);
             return Ok((
-                vec![ix::execute(&key, &self.wallet, None, &[transfer])],
+                vec![ix::execute(
+                    &self.program_id,
+                    &key,
+                    &self.wallet,
+                    None,
+                    &[transfer],
+                )],
                 what,
             ));
         }
@@ -526,7 +569,13 @@ impl Acting<'_> {
             base,
             token.decimals,
         );
-        instructions.push(ix::execute(&key, &self.wallet, None, &[transfer]));
+        instructions.push(ix::execute(
+            &self.program_id,
+            &key,
+            &self.wallet,
+            None,
+            &[transfer],
+        ));
         Ok((instructions, what))
     }
 
@@ -550,7 +599,13 @@ impl Acting<'_> {
                 data: r.data.clone(),
             })
             .collect();
-        ix::execute(&self.session_key, &self.wallet, None, &inner)
+        ix::execute(
+            &self.program_id,
+            &self.session_key,
+            &self.wallet,
+            None,
+            &inner,
+        )
     }
 }
 
@@ -610,6 +665,7 @@ impl Client {
         let (wallet, state) = self.session_at(session)?;
         Ok(Acting {
             client: self,
+            program_id: *self.program_id(),
             session_key: state.session_key,
             wallet: wallet.address,
             vault: wallet.vault,

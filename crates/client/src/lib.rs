@@ -19,11 +19,14 @@ pub mod holder;
 pub mod home;
 pub mod input;
 pub mod owner;
+pub mod profile;
 mod reports;
 pub mod requests;
 
 pub use activity::{SessionActivity, SessionEvent};
-pub use client::{short, Client, Prepared, Signed, UnsignedTransaction};
+pub use client::{
+    short, Client, Prepared, ProgramChoice, ProgramIdSource, Signed, UnsignedTransaction,
+};
 pub use error::{Bound, ClientError, ErrorCode, Figures, Result};
 pub use holder::{Action, BuiltExecute, Holder};
 pub use input::{Amount, Cluster, PolicyInput, RawInstruction, TokenRef};
@@ -44,7 +47,7 @@ use solana_keypair::Keypair;
 pub fn make_session_token(
     key: &Keypair,
     created: &owner::SessionCreated,
-    cluster: &Cluster,
+    client: &Client,
 ) -> Result<String> {
     let wallet = created
         .wallet
@@ -52,7 +55,16 @@ pub fn make_session_token(
         .map_err(|_| ClientError::internal("a report's wallet is not an address"))?;
     let policy = serde_json::to_value(&created.policy)
         .map_err(|e| ClientError::internal(format!("cannot encode the policy: {e}")))?;
-    Ok(SessionToken::new(key, &wallet, &cluster.token_label(), &created.label, policy).encode())
+    let cluster = client.cluster().token_label();
+    let token = SessionToken::new(
+        client.program_id(),
+        key,
+        &wallet,
+        &cluster,
+        &created.label,
+        policy,
+    );
+    Ok(token.encode())
 }
 
 #[cfg(test)]

@@ -40,11 +40,12 @@ pub struct WalletRef {
 }
 
 impl WalletRef {
-    /// The wallet `owner` calls `name`: its salt is sha256 of the UTF-8 name.
-    pub fn of(owner: &Pubkey, name: &str) -> WalletRef {
+    /// The wallet `owner` calls `name` under the Leash program `program_id`: its salt is
+    /// sha256 of the UTF-8 name.
+    pub fn of(program_id: &Pubkey, owner: &Pubkey, name: &str) -> WalletRef {
         let salt = Self::salt(name);
-        let (address, _) = state::wallet_address(&Authority::Ed25519(*owner), &salt);
-        let (vault, _) = state::vault_address(&address);
+        let (address, _) = state::wallet_address(&Authority::Ed25519(*owner), &salt, program_id);
+        let (vault, _) = state::vault_address(&address, program_id);
         WalletRef {
             name: name.to_string(),
             owner: *owner,
@@ -63,12 +64,12 @@ impl WalletRef {
             )
         };
         let account = client.account(address)?.ok_or_else(missing)?;
-        if account.owner != leash_sdk::PROGRAM_ID {
+        if account.owner != *client.program_id() {
             return Err(missing());
         }
         let wallet = Wallet::decode(&account.data).ok_or_else(missing)?;
         let Authority::Ed25519(owner) = wallet.owner;
-        let (vault, _) = state::vault_address(address);
+        let (vault, _) = state::vault_address(address, client.program_id());
         Ok(WalletRef {
             name: address.to_string(),
             owner,
@@ -118,6 +119,8 @@ fn signature_line(signature: &Option<String>) -> String {
 #[derive(Clone, Debug, Serialize)]
 pub struct Info {
     pub program_id: String,
+    /// Where the program id came from: `flag`, `environment`, `profile` or `default`.
+    pub program_id_source: crate::ProgramIdSource,
     pub cluster: String,
     pub url: String,
     pub version: String,
@@ -127,8 +130,17 @@ impl fmt::Display for Info {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Program id: {}\nCluster:    {} ({})\nVersion:    leash {}",
-            self.program_id, self.cluster, self.url, self.version
+            "Program id: {} ({})\nCluster:    {} ({})\nVersion:    leash {}",
+            self.program_id,
+            match self.program_id_source {
+                crate::ProgramIdSource::Default => "the default",
+                crate::ProgramIdSource::Flag => "from --program-id",
+                crate::ProgramIdSource::Environment => "from LEASH_PROGRAM_ID",
+                crate::ProgramIdSource::Profile => "from the cluster profile",
+            },
+            self.cluster,
+            self.url,
+            self.version
         )
     }
 }
@@ -520,7 +532,8 @@ impl Client {
     /// The program id, the cluster and this library's version.
     pub fn info(&self) -> Info {
         Info {
-            program_id: leash_sdk::PROGRAM_ID.to_string(),
+            program_id: self.program_id().to_string(),
+            program_id_source: self.program().source,
             cluster: self.cluster().name.clone(),
             url: self.cluster().url.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -596,12 +609,17 @@ impl Client {
         owner: &Pubkey,
         name: &str,
     ) -> Result<Prepared<WalletCreated>> {
-        let wallet = WalletRef::of(owner, name);
+        let wallet = WalletRef::of(self.program_id(), owner, name);
         let exists = self.rpc().get_account(&wallet.address).is_ok();
         let transactions = if exists {
             vec![]
         } else {
-            vec![vec![ix::create_wallet(owner, owner, WalletRef::salt(name))]]
+            vec![vec![ix::create_wallet(
+                self.program_id(),
+                owner,
+                owner,
+                WalletRef::salt(name),
+            )]]
         };
         Ok(Prepared {
             summary: if exists {
@@ -780,6 +798,7 @@ impl Client {
         let base = amount.base_units(token.decimals)?;
         let instructions = if token.mint == NATIVE_SOL_MINT {
             vec![ix::owner_execute(
+                self.program_id(),
                 owner,
                 &wallet.address,
                 &[solana_system_interface::instruction::transfer(
@@ -793,7 +812,7 @@ impl Client {
                 self.token_transfer(&token, &wallet.vault, &to, owner, base)?;
             vec![
                 create,
-                ix::owner_execute(owner, &wallet.address, &[transfer]),
+                ix::owner_execute(self.program_id(), owner, &wallet.address, &[transfer]),
             ]
         };
         let amount = format_amount(base, token.decimals);
@@ -867,10 +886,16 @@ impl Client {
             .try_fold(0u64, |sum, (_, _, l)| sum.checked_add(*l))
             .ok_or_else(|| ClientError::internal("the lamports to sweep overflow a u64"))?;
         let transactions = if lamports > 0 {
-            sweep::sweep_instructions(owner, &wallet.address, &recipient, &swept_sessions)
-                .into_iter()
-                .map(|instruction| vec![instruction])
-                .collect()
+            sweep::sweep_instructions(
+                self.program_id(),
+                owner,
+                &wallet.address,
+                &recipient,
+                &swept_sessions,
+            )
+            .into_iter()
+            .map(|instruction| vec![instruction])
+            .collect()
         } else {
             vec![]
         };
@@ -923,7 +948,7 @@ impl Client {
         };
         let accounts = self
             .rpc()
-            .get_program_ui_accounts_with_config(&leash_sdk::PROGRAM_ID, config)
+            .get_program_ui_accounts_with_config(self.program_id(), config)
             .map_err(|e| self.rpc_error(e))?;
         Ok(accounts
             .into_iter()
@@ -944,8 +969,14 @@ impl Client {
 
     /// A session of the wallet by its address or its session key.
     pub fn find_session(&self, wallet: &WalletRef, session: &Pubkey) -> Result<(Pubkey, Session)> {
-        for candidate in [*session, state::session_address(&wallet.address, session).0] {
+        let derived = state::session_address(&wallet.address, session, self.program_id()).0;
+        for candidate in [*session, derived] {
             if let Ok(account) = self.rpc().get_account(&candidate) {
+                // Only the program's own accounts: anyone can write session-shaped bytes
+                // into an account of theirs.
+                if account.owner != *self.program_id() {
+                    continue;
+                }
                 if let Some(decoded) = Session::decode(&account.data) {
                     return Ok((candidate, decoded));
                 }
@@ -995,7 +1026,7 @@ impl Client {
 
     /// Normalizes a policy file against this cluster's tokens and clock.
     fn normalize(&self, policy: &PolicyInput) -> Result<NormalizedPolicy> {
-        policy::normalize(&policy.file, self, self.now()).map_err(|e| {
+        policy::normalize(&policy.file, self, self.now(), self.program_id()).map_err(|e| {
             ClientError::new(ErrorCode::InvalidPolicy, format!("{}: {e}", policy.origin))
         })
     }
@@ -1009,7 +1040,7 @@ impl Client {
         session_key: &Pubkey,
     ) -> Result<SessionPreview> {
         let mut normalized = self.normalize(policy)?;
-        let (session, _) = state::session_address(&wallet.address, session_key);
+        let (session, _) = state::session_address(&wallet.address, session_key, self.program_id());
         // A session with this key exists already: this previews replacing its policy.
         if let Some(current) = self
             .account(&session)?
@@ -1050,6 +1081,7 @@ impl Client {
         let top_up = top_up.base_units(9)?;
         self.load_wallet(wallet)?;
         let mut instructions = vec![ix::create_session(
+            self.program_id(),
             owner,
             owner,
             &wallet.address,
@@ -1161,6 +1193,7 @@ impl Client {
             .extend(self.update_warnings(&current, &normalized.policy));
         let summary = policy::summarize(&normalized.policy, None, self);
         let update = ix::update_session(
+            self.program_id(),
             owner,
             &wallet.address,
             &address,
@@ -1193,7 +1226,12 @@ impl Client {
         Ok(Prepared {
             summary: format!("Revoke the session {address}"),
             fee_payer: *owner,
-            transactions: vec![vec![ix::revoke_session(owner, &wallet.address, &address)]],
+            transactions: vec![vec![ix::revoke_session(
+                self.program_id(),
+                owner,
+                &wallet.address,
+                &address,
+            )]],
             report: SessionRevoked {
                 session: address.to_string(),
                 revoked: true,
@@ -1218,7 +1256,11 @@ impl Client {
         Ok(Prepared {
             summary: format!("Revoke every session of wallet {name:?} (epoch {epoch})"),
             fee_payer: *owner,
-            transactions: vec![vec![ix::revoke_all_sessions(owner, &wallet.address)]],
+            transactions: vec![vec![ix::revoke_all_sessions(
+                self.program_id(),
+                owner,
+                &wallet.address,
+            )]],
             report: AllSessionsRevoked {
                 wallet: wallet.address.to_string(),
                 epoch,
@@ -1241,6 +1283,7 @@ impl Client {
             summary: format!("Close the session {address}; rent to {}", state.rent_payer),
             fee_payer: *owner,
             transactions: vec![vec![ix::close_session(
+                self.program_id(),
                 owner,
                 &wallet.address,
                 &address,
@@ -1275,7 +1318,7 @@ impl Client {
         };
         let accounts = self
             .rpc()
-            .get_program_ui_accounts_with_config(&leash_sdk::PROGRAM_ID, config)
+            .get_program_ui_accounts_with_config(self.program_id(), config)
             .map_err(|e| self.rpc_error(e))?;
         let mut wallets: Vec<(u64, WalletRef)> = accounts
             .into_iter()
@@ -1289,7 +1332,7 @@ impl Client {
                             name: address.to_string(),
                             owner: key,
                             address,
-                            vault: state::vault_address(&address).0,
+                            vault: state::vault_address(&address, self.program_id()).0,
                         },
                     )
                 })
@@ -1309,7 +1352,7 @@ impl Client {
             .with_hint("list a wallet's sessions to find its address")
         };
         let account = self.account(address)?.ok_or_else(not_found)?;
-        if account.owner != leash_sdk::PROGRAM_ID {
+        if account.owner != *self.program_id() {
             return Err(not_found());
         }
         let session = Session::decode(&account.data).ok_or_else(not_found)?;

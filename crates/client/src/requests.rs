@@ -334,6 +334,10 @@ pub struct SessionRequestView {
     pub filed_by: String,
     /// The cluster the session lives on, as a token records it.
     pub cluster: String,
+    /// The Leash program the session lives under (empty from an API older than the field:
+    /// the default id).
+    #[serde(default)]
+    pub program_id: String,
     /// Approved: the policy registered on chain (the owner may have narrowed it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_policy: Option<PolicySummary>,
@@ -769,7 +773,13 @@ fn store_approved(id: &str, view: &SessionRequestView) -> Result<String> {
         .unwrap_or_else(|| format!("request {id}"));
     let snapshot = serde_json::to_value(policy)
         .map_err(|e| ClientError::internal(format!("cannot encode the policy: {e}")))?;
-    let token = SessionToken::new(&key, &wallet, &view.cluster, &label, snapshot);
+    let program_id = match view.program_id.as_str() {
+        "" => leash_sdk::DEFAULT_PROGRAM_ID,
+        text => text.parse().map_err(|_| {
+            ClientError::new(ErrorCode::Api, "the API's program id is not an address")
+        })?,
+    };
+    let token = SessionToken::new(&program_id, &key, &wallet, &view.cluster, &label, snapshot);
     if token.session != view.session {
         return Err(ClientError::new(
             ErrorCode::Api,
@@ -980,7 +990,7 @@ impl crate::Client {
     /// (whoever created it: the CLI, the dashboard, a local signer).
     pub fn granted_session(&self, session: &Pubkey) -> Result<Option<crate::SessionView>> {
         match self.account(session)? {
-            Some(account) if account.owner == leash_sdk::PROGRAM_ID => {
+            Some(account) if account.owner == *self.program_id() => {
                 let (wallet, _) = self.session_at(session)?;
                 self.show_session(&wallet, session).map(Some)
             }

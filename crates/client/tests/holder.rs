@@ -258,7 +258,10 @@ fn simulate_agrees_with_the_real_outcome_on_the_life_of_a_session() {
     let session = revoked.session();
     let revoke = env
         .client
-        .prepare_revoke_session(&WalletRef::of(&env.owner.pubkey(), WALLET), &session)
+        .prepare_revoke_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &env.owner.pubkey(), WALLET),
+            &session,
+        )
         .unwrap();
     env.client.sign_and_send(revoke, &env.owner).unwrap();
     refused_alike(
@@ -268,7 +271,10 @@ fn simulate_agrees_with_the_real_outcome_on_the_life_of_a_session() {
     );
     let close = env
         .client
-        .prepare_close_session(&WalletRef::of(&env.owner.pubkey(), WALLET), &session)
+        .prepare_close_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &env.owner.pubkey(), WALLET),
+            &session,
+        )
         .unwrap();
     env.client.sign_and_send(close, &env.owner).unwrap();
     refused_alike(

@@ -40,7 +40,11 @@ fn wallet_reports_balances_and_moves_funds() {
 
     let shown = env
         .client
-        .show_wallet(&WalletRef::of(&owner, WALLET))
+        .show_wallet(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner,
+            WALLET,
+        ))
         .unwrap();
     let usdc = shown.balances.iter().find(|b| b.token == "USDC").unwrap();
     assert_eq!(
@@ -54,7 +58,7 @@ fn wallet_reports_balances_and_moves_funds() {
     let withdraw = env
         .client
         .prepare_withdraw(
-            &WalletRef::of(&owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
             &amount("10"),
             &token("USDC"),
             Some(to),
@@ -70,7 +74,11 @@ fn wallet_reports_balances_and_moves_funds() {
     assert_eq!(withdrew.to, to.to_string());
     let shown = env
         .client
-        .show_wallet(&WalletRef::of(&owner, WALLET))
+        .show_wallet(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner,
+            WALLET,
+        ))
         .unwrap();
     assert!(shown
         .balances
@@ -81,7 +89,7 @@ fn wallet_reports_balances_and_moves_funds() {
     let too_precise = env
         .client
         .prepare_deposit(
-            &WalletRef::of(&owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
             &amount("0.0000001"),
             &token("USDC"),
         )
@@ -93,7 +101,11 @@ fn wallet_reports_balances_and_moves_funds() {
     );
     let unknown = env
         .client
-        .prepare_deposit(&WalletRef::of(&owner, WALLET), &amount("1"), &token("DOGE"))
+        .prepare_deposit(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &amount("1"),
+            &token("DOGE"),
+        )
         .unwrap_err();
     assert!(
         unknown.message.contains("is not a known token symbol"),
@@ -101,7 +113,11 @@ fn wallet_reports_balances_and_moves_funds() {
     );
     let nobody = env
         .client
-        .show_wallet(&WalletRef::of(&Pubkey::new_unique(), WALLET))
+        .show_wallet(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &Pubkey::new_unique(),
+            WALLET,
+        ))
         .unwrap_err();
     assert_eq!(nobody.code, ErrorCode::NoWallet);
 }
@@ -114,7 +130,7 @@ fn prepared_operations_are_signed_elsewhere_and_submitted() {
     let prepared = env
         .client
         .prepare_withdraw(
-            &WalletRef::of(&owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
             &amount("0.25"),
             &token("SOL"),
             Some(to),
@@ -153,7 +169,11 @@ fn prepared_operations_are_signed_elsewhere_and_submitted() {
         .unwrap();
     let theirs = env
         .client
-        .prepare_revoke_all_sessions(&WalletRef::of(&owner, WALLET))
+        .prepare_revoke_all_sessions(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner,
+            WALLET,
+        ))
         .unwrap();
     let refused = env.client.sign_and_send(theirs, &stranger).unwrap_err();
     assert_eq!(refused.code, ErrorCode::Signer, "{refused}");
@@ -167,7 +187,7 @@ fn a_session_lives_from_preview_to_close() {
     let preview = env
         .client
         .preview_session(
-            &WalletRef::of(&owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
             &common::policy(POLICY),
             &key.pubkey(),
         )
@@ -179,7 +199,7 @@ fn a_session_lives_from_preview_to_close() {
     let wide = env
         .client
         .preview_session(
-            &WalletRef::of(&owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
             &common::policy("expires_in = \"1h\""),
             &key.pubkey(),
         )
@@ -204,7 +224,11 @@ fn a_session_lives_from_preview_to_close() {
     let session: Pubkey = created.session.parse().unwrap();
     let listed = env
         .client
-        .list_sessions(&WalletRef::of(&owner, WALLET))
+        .list_sessions(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner,
+            WALLET,
+        ))
         .unwrap();
     assert_eq!(listed.0.len(), 1);
     assert_eq!(listed.0[0].status, "active");
@@ -221,20 +245,26 @@ fn a_session_lives_from_preview_to_close() {
         .unwrap();
     let shown = env
         .client
-        .show_session(&WalletRef::of(&owner, WALLET), &session)
+        .show_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &session,
+        )
         .unwrap();
     assert_eq!(shown.uses, 1);
     assert_eq!(shown.policy.limits[0].used.as_deref(), Some("4.5"));
     // By session key as well as by address.
     let by_key = env
         .client
-        .show_session(&WalletRef::of(&owner, WALLET), &holder.session_key())
+        .show_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &holder.session_key(),
+        )
         .unwrap();
     assert_eq!(by_key.session, created.session);
     let update = env
         .client
         .prepare_update_session(
-            &WalletRef::of(&owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
             &session,
             &common::policy(&POLICY.replace("total = \"8\"", "total = \"20\"")),
             None,
@@ -244,7 +274,10 @@ fn a_session_lives_from_preview_to_close() {
     assert_eq!(updated.policy.limits[0].total, "20");
     let shown = env
         .client
-        .show_session(&WalletRef::of(&owner, WALLET), &session)
+        .show_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &session,
+        )
         .unwrap();
     assert_eq!(
         shown.policy.limits[0].used.as_deref(),
@@ -254,25 +287,37 @@ fn a_session_lives_from_preview_to_close() {
 
     let revoke = env
         .client
-        .prepare_revoke_session(&WalletRef::of(&owner, WALLET), &session)
+        .prepare_revoke_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &session,
+        )
         .unwrap();
     env.client.sign_and_send(revoke, &env.owner).unwrap();
     assert_eq!(
         env.client
-            .show_session(&WalletRef::of(&owner, WALLET), &session)
+            .show_session(
+                &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+                &session
+            )
             .unwrap()
             .status,
         "revoked"
     );
     let close = env
         .client
-        .prepare_close_session(&WalletRef::of(&owner, WALLET), &session)
+        .prepare_close_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &session,
+        )
         .unwrap();
     let closed = env.client.sign_and_send(close, &env.owner).unwrap();
     assert_eq!(closed.rent_to, owner.to_string());
     let gone = env
         .client
-        .show_session(&WalletRef::of(&owner, WALLET), &session)
+        .show_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &session,
+        )
         .unwrap_err();
     assert_eq!(
         gone.code,
@@ -280,7 +325,11 @@ fn a_session_lives_from_preview_to_close() {
     );
     assert!(env
         .client
-        .list_sessions(&WalletRef::of(&owner, WALLET))
+        .list_sessions(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner,
+            WALLET
+        ))
         .unwrap()
         .0
         .is_empty());
@@ -289,13 +338,21 @@ fn a_session_lives_from_preview_to_close() {
     env.create_session(POLICY);
     let all = env
         .client
-        .prepare_revoke_all_sessions(&WalletRef::of(&owner, WALLET))
+        .prepare_revoke_all_sessions(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner,
+            WALLET,
+        ))
         .unwrap();
     let all = env.client.sign_and_send(all, &env.owner).unwrap();
     assert_eq!(all.epoch, 1);
     assert_eq!(
         env.client
-            .list_sessions(&WalletRef::of(&owner, WALLET))
+            .list_sessions(&WalletRef::of(
+                &leash_sdk::DEFAULT_PROGRAM_ID,
+                &owner,
+                WALLET
+            ))
             .unwrap()
             .0[0]
             .status,
@@ -314,7 +371,11 @@ fn a_session_past_its_slot_bound_is_expired_everywhere() {
     let session: Pubkey = created.session.parse().unwrap();
     assert_eq!(
         env.client
-            .show_wallet(&WalletRef::of(&owner, WALLET))
+            .show_wallet(&WalletRef::of(
+                &leash_sdk::DEFAULT_PROGRAM_ID,
+                &owner,
+                WALLET
+            ))
             .unwrap()
             .active_sessions,
         1
@@ -323,12 +384,20 @@ fn a_session_past_its_slot_bound_is_expired_everywhere() {
     env.rpc("leash_warpSlot", json!([bound + 1]));
     let wallet = env
         .client
-        .show_wallet(&WalletRef::of(&owner, WALLET))
+        .show_wallet(&WalletRef::of(
+            &leash_sdk::DEFAULT_PROGRAM_ID,
+            &owner,
+            WALLET,
+        ))
         .unwrap();
     assert_eq!((wallet.sessions, wallet.active_sessions), (1, 0));
     assert_eq!(
         env.client
-            .list_sessions(&WalletRef::of(&owner, WALLET))
+            .list_sessions(&WalletRef::of(
+                &leash_sdk::DEFAULT_PROGRAM_ID,
+                &owner,
+                WALLET
+            ))
             .unwrap()
             .0[0]
             .status,
@@ -336,7 +405,10 @@ fn a_session_past_its_slot_bound_is_expired_everywhere() {
     );
     let shown = env
         .client
-        .show_session(&WalletRef::of(&owner, WALLET), &session)
+        .show_session(
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &session,
+        )
         .unwrap();
     assert_eq!(shown.status, "expired");
     assert!(

@@ -31,7 +31,9 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use leash_client::{home, requests, ApiEndpoint, Client, ClientError, Cluster, ErrorCode, Holder};
+use leash_client::{
+    home, requests, ApiEndpoint, Client, ClientError, Cluster, ErrorCode, Holder, ProgramChoice,
+};
 use leash_sdk::session_token::SessionToken;
 use rmcp::{
     model::{
@@ -104,6 +106,8 @@ pub struct LeashMcp {
     access: Access,
     /// `--url` (stdio) or the API's cluster (HTTP); else the token's own cluster.
     cluster: Option<Cluster>,
+    /// The program the person named, if they did (else the default, which tokens override).
+    program: ProgramChoice,
     tools: Arc<Vec<Tool>>,
     /// One client per cluster URL: its token list is fetched once.
     clients: Arc<Mutex<HashMap<String, Arc<Client>>>>,
@@ -134,10 +138,19 @@ impl LeashMcp {
         LeashMcp {
             access,
             cluster,
+            program: ProgramChoice::default_id(),
             tools: Arc::new(catalog),
             clients: Arc::default(),
             audit: None,
         }
+    }
+
+    /// The Leash program the person named (`--program-id`, `LEASH_PROGRAM_ID`, or the server's
+    /// configuration): holders act under their token's program, and an explicit id that
+    /// differs from it is refused before anything is sent (docs/deploy.md).
+    pub fn with_program(mut self, program: ProgramChoice) -> LeashMcp {
+        self.program = program;
+        self
     }
 
     /// Reports every acting call that ran to `hook` (the API's audit log).
@@ -150,7 +163,7 @@ impl LeashMcp {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         clients
             .entry(cluster.url.clone())
-            .or_insert_with(|| Arc::new(Client::new(cluster)))
+            .or_insert_with(|| Arc::new(Client::with_program(cluster, self.program)))
             .clone()
     }
 

@@ -226,7 +226,8 @@ mod tests {
     fn an_answer_with_the_secret_is_withheld() {
         let key = solana_keypair::Keypair::new();
         let wallet = solana_program::pubkey::Pubkey::new_unique();
-        let token = SessionToken::new(&key, &wallet, "localnet", "t", json!({}));
+        let program = solana_program::pubkey::Pubkey::new_unique();
+        let token = SessionToken::new(&program, &key, &wallet, "localnet", "t", json!({}));
         let secrets = Secrets::of(&token);
         let leaky = Answer {
             structured: json!({"x": token.secret}),

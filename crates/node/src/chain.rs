@@ -193,7 +193,9 @@ fn wall_clock() -> i64 {
 }
 
 fn fresh_svm() -> LiteSVM {
-    let mut svm = leash_runtime::leash_svm();
+    // The embedded default: Leash at its default id from genesis. Deployments at other
+    // addresses arrive as upgradeable-loader transactions, as on any cluster (docs/deploy.md).
+    let mut svm = leash_runtime::leash_svm(&leash_sdk::DEFAULT_PROGRAM_ID);
     // The node checks blockhash age against its own queue (150 slots, like a validator) and
     // detects duplicates in its own ledger, which outlives LiteSVM's in-memory history.
     svm.set_blockhash_check(false);
@@ -237,7 +239,13 @@ impl Chain {
                 let progress: Progress = store.meta("progress")?.ok_or_else(|| {
                     StoreError::Corrupt("ledger has genesis but no progress".into())
                 })?;
-                for (address, account) in store.accounts()? {
+                // Programs last: loading a deployed program reads its program-data account,
+                // which must be restored first.
+                let (programs, data): (Vec<_>, Vec<_>) = store
+                    .accounts()?
+                    .into_iter()
+                    .partition(|(_, a)| a.executable);
+                for (address, account) in data.into_iter().chain(programs) {
                     svm.set_account(address, account)
                         .map_err(|e| StoreError::Corrupt(format!("restoring {address}: {e:?}")))?;
                 }

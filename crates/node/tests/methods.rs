@@ -50,13 +50,22 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
         .parse()
         .unwrap();
     let token = spl::TOKEN_PROGRAM_ID;
-    let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32]);
-    let (vault, _) = state::vault_address(&wallet);
+    let (wallet, _) = state::wallet_address(
+        &Authority::Ed25519(owner.pubkey()),
+        &[0; 32],
+        &leash_program::DEFAULT_ID,
+    );
+    let (vault, _) = state::vault_address(&wallet, &leash_program::DEFAULT_ID);
     let recipient = Pubkey::new_unique();
     send(
         &client,
         &[
-            ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [0; 32]),
+            ix::create_wallet(
+                &leash_program::DEFAULT_ID,
+                &owner.pubkey(),
+                &owner.pubkey(),
+                [0; 32],
+            ),
             spl::create_associated_token_account_idempotent(
                 &owner.pubkey(),
                 &recipient,
@@ -97,6 +106,7 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
     send(
         &client,
         &[ix::create_session(
+            &leash_program::DEFAULT_ID,
             &owner.pubkey(),
             &owner.pubkey(),
             &wallet,
@@ -110,7 +120,13 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
     let used = send(
         &client,
         &[
-            ix::execute(&key.pubkey(), &wallet, Some(0), &[out]),
+            ix::execute(
+                &leash_program::DEFAULT_ID,
+                &key.pubkey(),
+                &wallet,
+                Some(0),
+                &[out],
+            ),
             memo(MEMO_V2, "paid by a session"),
         ],
         &key,
@@ -138,13 +154,13 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
     let program_key = message
         .account_keys
         .iter()
-        .find(|k| k.pubkey == leash_program::ID.to_string())
+        .find(|k| k.pubkey == leash_program::DEFAULT_ID.to_string())
         .unwrap();
     assert!(!program_key.writable);
     // The Execute is the Leash program's: partially decoded. The memo is parsed.
     match &message.instructions[0] {
         UiInstruction::Parsed(UiParsedInstruction::PartiallyDecoded(ix)) => {
-            assert_eq!(ix.program_id, leash_program::ID.to_string());
+            assert_eq!(ix.program_id, leash_program::DEFAULT_ID.to_string());
             assert_eq!(ix.accounts[0], key.pubkey().to_string());
         }
         other => panic!("Execute: {other:?}"),
@@ -225,7 +241,13 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
     let sim = Transaction::new(
         &[&key],
         Message::new(
-            &[ix::execute(&key.pubkey(), &wallet, Some(1), &[out])],
+            &[ix::execute(
+                &leash_program::DEFAULT_ID,
+                &key.pubkey(),
+                &wallet,
+                Some(1),
+                &[out],
+            )],
             Some(&key.pubkey()),
         ),
         blockhash,

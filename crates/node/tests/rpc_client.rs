@@ -50,14 +50,23 @@ fn leash_wallet(client: &RpcClient, rpc: &str) -> Leash {
         .unwrap()
         .parse()
         .unwrap();
-    let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32]);
-    let (vault, _) = state::vault_address(&wallet);
+    let (wallet, _) = state::wallet_address(
+        &Authority::Ed25519(owner.pubkey()),
+        &[0; 32],
+        &leash_program::DEFAULT_ID,
+    );
+    let (vault, _) = state::vault_address(&wallet, &leash_program::DEFAULT_ID);
     let token = spl::TOKEN_PROGRAM_ID;
     let recipient = Pubkey::new_unique();
     send(
         client,
         &[
-            ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [0; 32]),
+            ix::create_wallet(
+                &leash_program::DEFAULT_ID,
+                &owner.pubkey(),
+                &owner.pubkey(),
+                [0; 32],
+            ),
             solana_system_interface::instruction::transfer(&owner.pubkey(), &vault, 5 * SOL),
             spl::create_associated_token_account_idempotent(
                 &owner.pubkey(),
@@ -111,6 +120,7 @@ fn policy(usdc: Pubkey, total: u64) -> Policy {
 fn create_session(client: &RpcClient, leash: &Leash, total: u64) -> Keypair {
     let key = funded(client, SOL);
     let create = ix::create_session(
+        &leash_program::DEFAULT_ID,
         &leash.owner.pubkey(),
         &leash.owner.pubkey(),
         &leash.wallet,
@@ -216,7 +226,13 @@ fn airdrop_tokens_session_filters_statuses_and_history() {
     );
     let used = send(
         &client,
-        &[ix::execute(&key.pubkey(), &leash.wallet, Some(0), &[out])],
+        &[ix::execute(
+            &leash_program::DEFAULT_ID,
+            &key.pubkey(),
+            &leash.wallet,
+            Some(0),
+            &[out],
+        )],
         &key,
         &[],
     );
@@ -231,7 +247,7 @@ fn airdrop_tokens_session_filters_statuses_and_history() {
     // The sessions of one wallet, by memcmp on the wallet field.
     let sessions = client
         .get_program_ui_accounts_with_config(
-            &leash_program::ID,
+            &leash_program::DEFAULT_ID,
             RpcProgramAccountsConfig {
                 filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
                     state::SESSION_WALLET_OFFSET,
@@ -254,7 +270,7 @@ fn airdrop_tokens_session_filters_statuses_and_history() {
     assert_eq!((session.uses, session.spent[0].total), (1, 4_500_000));
     let wallets = client
         .get_program_ui_accounts_with_config(
-            &leash_program::ID,
+            &leash_program::DEFAULT_ID,
             RpcProgramAccountsConfig {
                 filters: Some(vec![RpcFilterType::DataSize(state::Wallet::LEN as u64)]),
                 ..Default::default()
@@ -432,7 +448,13 @@ fn execute_tx(
     calls: &[Instruction],
     blockhash: solana_hash::Hash,
 ) -> Transaction {
-    let execute = ix::execute(&key.pubkey(), wallet, None, calls);
+    let execute = ix::execute(
+        &leash_program::DEFAULT_ID,
+        &key.pubkey(),
+        wallet,
+        None,
+        calls,
+    );
     Transaction::new(
         &[key],
         Message::new(&[execute], Some(&key.pubkey())),
@@ -560,6 +582,7 @@ fn control_methods_move_slot_and_clock() {
     send(
         &client,
         &[ix::create_session(
+            &leash_program::DEFAULT_ID,
             &leash.owner.pubkey(),
             &leash.owner.pubkey(),
             &leash.wallet,
@@ -833,7 +856,8 @@ fn concurrent_clients_racing_on_one_session_never_exceed_its_limit() {
         })
         .collect();
     let landed: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
-    let session_address = state::session_address(&leash.wallet, &key.pubkey()).0;
+    let session_address =
+        state::session_address(&leash.wallet, &key.pubkey(), &leash_program::DEFAULT_ID).0;
     let session = Session::decode(&client.get_account_data(&session_address).unwrap()).unwrap();
     assert!(session.spent[0].total <= total);
     assert_eq!(session.spent[0].total, landed);

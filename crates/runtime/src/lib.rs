@@ -10,6 +10,7 @@ pub mod native;
 
 pub use litesvm::LiteSVM;
 pub use native::{install_stubs, invoke_native, ProcessInstruction};
+use solana_address::Address;
 pub use solana_program_runtime::declare_process_instruction;
 pub use solana_program_runtime::solana_sbpf::program::BuiltinFunctionDefinition;
 
@@ -57,20 +58,20 @@ impl ProgramBuild {
     }
 }
 
-/// Registers the Leash program (at [`leash_program::ID`]) in `svm`.
-pub fn add_leash_program(svm: &mut LiteSVM, build: ProgramBuild) {
+/// Registers the Leash program at `program_id` in `svm`: the same ELF at any address.
+pub fn add_leash_program(svm: &mut LiteSVM, build: ProgramBuild, program_id: &Address) {
     match build {
         ProgramBuild::Sbf => {
             // The committed ELF is checked by `sbf_program_loads` and by every suite; a failure
             // here is a broken checkout, not input.
-            if let Err(e) = svm.add_program(leash_program::ID, LEASH_PROGRAM_ELF) {
+            if let Err(e) = svm.add_program(*program_id, LEASH_PROGRAM_ELF) {
                 panic!("the committed programs/leash/leash.so does not load: {e:?}");
             }
         }
         ProgramBuild::Native => {
             install_stubs();
             svm.add_builtin(
-                leash_program::ID,
+                *program_id,
                 <LeashBuiltin as BuiltinFunctionDefinition<_>>::register,
             );
         }
@@ -78,18 +79,19 @@ pub fn add_leash_program(svm: &mut LiteSVM, build: ProgramBuild) {
 }
 
 /// A fresh chain: LiteSVM's defaults (sysvars, builtins, signature verification, SPL Token,
-/// Token-2022, ATA, Memo) plus the Leash program, built as [`ProgramBuild::from_env`] says.
+/// Token-2022, ATA, Memo) plus the Leash program at `program_id`, built as
+/// [`ProgramBuild::from_env`] says.
 ///
 /// # Panics
 /// If `LEASH_PROGRAM` names no build (a developer setting; the message says what to use).
-pub fn leash_svm() -> LiteSVM {
+pub fn leash_svm(program_id: &Address) -> LiteSVM {
     let build = ProgramBuild::from_env().unwrap_or_else(|e| panic!("{e}"));
-    leash_svm_with(build)
+    leash_svm_with(build, program_id)
 }
 
-/// A fresh chain running `build` of the Leash program.
-pub fn leash_svm_with(build: ProgramBuild) -> LiteSVM {
+/// A fresh chain running `build` of the Leash program at `program_id`.
+pub fn leash_svm_with(build: ProgramBuild, program_id: &Address) -> LiteSVM {
     let mut svm = LiteSVM::new();
-    add_leash_program(&mut svm, build);
+    add_leash_program(&mut svm, build, program_id);
     svm
 }

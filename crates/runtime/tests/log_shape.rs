@@ -32,22 +32,31 @@ struct Chain {
 
 impl Chain {
     fn new() -> Chain {
-        let mut svm = leash_runtime::leash_svm();
+        let mut svm = leash_runtime::leash_svm(&leash_program::DEFAULT_ID);
         let mut clock: Clock = svm.get_sysvar();
         clock.unix_timestamp = START_TIME;
         svm.set_sysvar(&clock);
         let owner = Keypair::new();
         svm.airdrop(&owner.pubkey(), 100 * SOL).expect("airdrop");
         let salt = [7; 32];
-        let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &salt);
-        let (vault, _) = state::vault_address(&wallet);
+        let (wallet, _) = state::wallet_address(
+            &Authority::Ed25519(owner.pubkey()),
+            &salt,
+            &leash_program::DEFAULT_ID,
+        );
+        let (vault, _) = state::vault_address(&wallet, &leash_program::DEFAULT_ID);
         let mut chain = Chain {
             svm,
             owner,
             wallet,
             vault,
         };
-        let create = ix::create_wallet(&chain.owner.pubkey(), &chain.owner.pubkey(), salt);
+        let create = ix::create_wallet(
+            &leash_program::DEFAULT_ID,
+            &chain.owner.pubkey(),
+            &chain.owner.pubkey(),
+            salt,
+        );
         chain.send(&[create], &[]).expect("create wallet");
         chain
     }
@@ -92,7 +101,7 @@ fn event_line(event: &LeashEvent) -> String {
 }
 
 fn leash(rest: &str) -> String {
-    format!("Program {} {rest}", leash_program::ID)
+    format!("Program {} {rest}", leash_program::DEFAULT_ID)
 }
 
 fn token(rest: &str) -> String {
@@ -116,7 +125,14 @@ fn a_top_level_instruction_logs_invoke_event_consumed_success_once() {
     let owner = chain.owner.pubkey();
     let wallet = chain.wallet;
     let logs = chain
-        .send(&[ix::revoke_all_sessions(&owner, &wallet)], &[])
+        .send(
+            &[ix::revoke_all_sessions(
+                &leash_program::DEFAULT_ID,
+                &owner,
+                &wallet,
+            )],
+            &[],
+        )
         .expect("revoke all");
     let event = LeashEvent::AllSessionsRevoked { wallet, epoch: 1 };
     assert_shape(
@@ -136,10 +152,11 @@ fn a_cpi_into_a_builtin_sits_between_leash_invoke_and_success() {
     let owner = chain.owner.pubkey();
     let wallet = chain.wallet;
     let key = Pubkey::new_unique();
-    let session = state::session_address(&wallet, &key).0;
+    let session = state::session_address(&wallet, &key, &leash_program::DEFAULT_ID).0;
     let logs = chain
         .send(
             &[ix::create_session(
+                &leash_program::DEFAULT_ID,
                 &owner,
                 &owner,
                 &wallet,
@@ -214,6 +231,7 @@ fn an_execute_shows_the_sbf_token_program_at_depth_two() {
     chain
         .send(
             &[ix::create_session(
+                &leash_program::DEFAULT_ID,
                 &owner,
                 &owner,
                 &wallet,
@@ -233,12 +251,18 @@ fn an_execute_shows_the_sbf_token_program_at_depth_two() {
     );
     let logs = chain
         .send(
-            &[ix::execute(&key.pubkey(), &wallet, None, &[transfer])],
+            &[ix::execute(
+                &leash_program::DEFAULT_ID,
+                &key.pubkey(),
+                &wallet,
+                None,
+                &[transfer],
+            )],
             &[&key],
         )
         .expect("execute");
     let event = LeashEvent::SessionUsed {
-        session: state::session_address(&wallet, &key.pubkey()).0,
+        session: state::session_address(&wallet, &key.pubkey(), &leash_program::DEFAULT_ID).0,
         uses: 1,
         nonce: 1,
         outflows: vec![(mint, 40)],
@@ -266,7 +290,11 @@ fn a_failing_instruction_logs_consumed_then_failed_once() {
     chain.svm.airdrop(&stranger.pubkey(), SOL).expect("airdrop");
     let logs = chain
         .send(
-            &[ix::revoke_all_sessions(&stranger.pubkey(), &wallet)],
+            &[ix::revoke_all_sessions(
+                &leash_program::DEFAULT_ID,
+                &stranger.pubkey(),
+                &wallet,
+            )],
             &[&stranger],
         )
         .expect_err("a stranger may not revoke");

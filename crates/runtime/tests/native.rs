@@ -64,7 +64,7 @@ fn probe(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramR
 native_builtin!(ProbeBuiltin, probe);
 
 fn chain() -> (LiteSVM, Keypair) {
-    let mut svm = leash_runtime::leash_svm();
+    let mut svm = leash_runtime::leash_svm(&leash_program::DEFAULT_ID);
     leash_runtime::install_stubs();
     svm.add_builtin(
         PROBE,
@@ -177,7 +177,7 @@ fn cpi_with_pda_signer() {
         meta.logs
     );
     // Signing for a PDA of another program is a privilege escalation.
-    let stranger_pda = Pubkey::find_program_address(&[b"pda"], &leash_program::ID).0;
+    let stranger_pda = Pubkey::find_program_address(&[b"pda"], &leash_program::DEFAULT_ID).0;
     let accounts = vec![
         AccountMeta::new(stranger_pda, false),
         AccountMeta::new(to, false),

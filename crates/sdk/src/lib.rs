@@ -13,5 +13,5 @@ pub mod sweep;
 
 pub use leash_program::{
     accounting, error::LeashError, event::LeashEvent, instruction, state, token_account,
-    ID as PROGRAM_ID,
+    DEFAULT_ID as DEFAULT_PROGRAM_ID,
 };

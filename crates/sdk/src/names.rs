@@ -30,7 +30,8 @@ pub const PROGRAMS: &[(&str, Pubkey)] = &[
         "compute-budget",
         pubkey!("ComputeBudget111111111111111111111111111111"),
     ),
-    ("leash", leash_program::ID),
+    // The default id only: a deployment elsewhere is shown by its address.
+    ("leash", leash_program::DEFAULT_ID),
 ];
 
 /// Mainnet tokens known by symbol: (symbol, mint, decimals).

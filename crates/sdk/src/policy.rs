@@ -165,11 +165,13 @@ pub struct NormalizedPolicy {
     pub warnings: Vec<String>,
 }
 
-/// Turns a policy file into the on-chain policy, relative to `now` (unix seconds).
+/// Turns a policy file into the on-chain policy, relative to `now` (unix seconds), for the
+/// Leash program at `program_id` (which no policy may allow).
 pub fn normalize(
     file: &PolicyFile,
     resolver: &dyn TokenResolver,
     now: i64,
+    program_id: &Pubkey,
 ) -> Result<NormalizedPolicy, PolicyError> {
     let valid_after = match &file.valid_after {
         Some(spec) => parse_time("valid_after", spec)?,
@@ -201,7 +203,7 @@ pub fn normalize(
         let program = names::program_by_name(entry)
             .or_else(|| entry.parse().ok())
             .ok_or_else(|| PolicyError(format!("allowed_programs: {entry:?} is neither a known program name ({}) nor an address", known_program_names())))?;
-        if program == leash_program::ID {
+        if program == *program_id || program == leash_program::DEFAULT_ID {
             return err("allowed_programs: the Leash program itself can never be allowed (a session may not manage sessions)");
         }
         if !allowed_programs.contains(&program) {
@@ -586,7 +588,12 @@ mod tests {
     const NOW: i64 = 1_800_000_000;
 
     fn normalize_toml(text: &str) -> Result<NormalizedPolicy, PolicyError> {
-        normalize(&parse_policy_file(text, false)?, &Table, NOW)
+        normalize(
+            &parse_policy_file(text, false)?,
+            &Table,
+            NOW,
+            &leash_program::DEFAULT_ID,
+        )
     }
 
     #[test]
@@ -610,7 +617,13 @@ mod tests {
         .unwrap();
         let summary = summarize(&n.policy, None, &Table);
         // An hour later "expires_in" would count from then; the summary's file does not.
-        let again = normalize(&summary.to_file(None), &Table, NOW + 3600).unwrap();
+        let again = normalize(
+            &summary.to_file(None),
+            &Table,
+            NOW + 3600,
+            &leash_program::DEFAULT_ID,
+        )
+        .unwrap();
         assert_eq!(again.policy, n.policy);
     }
 
@@ -707,7 +720,7 @@ mod tests {
             true,
         )
         .unwrap();
-        let n = normalize(&file, &Table, NOW).unwrap();
+        let n = normalize(&file, &Table, NOW, &leash_program::DEFAULT_ID).unwrap();
         assert_eq!(n.policy.valid_until, 1_802_649_600);
         assert_eq!(
             (

@@ -20,6 +20,9 @@ pub struct SessionToken {
     pub secret: String,
     pub wallet: String,
     pub session: String,
+    /// The program id the session lives under: authoritative for the holder (docs/deploy.md).
+    /// Tokens made before it was read may lack it; empty means [`crate::DEFAULT_PROGRAM_ID`].
+    #[serde(default)]
     pub program: String,
     /// RPC URL or `localnet` / `devnet` / `mainnet`.
     pub cluster: String,
@@ -75,19 +78,20 @@ impl std::error::Error for TokenError {}
 
 impl SessionToken {
     pub fn new(
+        program_id: &Pubkey,
         key: &Keypair,
         wallet: &Pubkey,
         cluster: &str,
         label: &str,
         policy: serde_json::Value,
     ) -> SessionToken {
-        let (session, _) = leash_program::state::session_address(wallet, &key.pubkey());
+        let (session, _) = leash_program::state::session_address(wallet, &key.pubkey(), program_id);
         SessionToken {
             v: 1,
             secret: bs58::encode(key.to_bytes()).into_string(),
             wallet: wallet.to_string(),
             session: session.to_string(),
-            program: leash_program::ID.to_string(),
+            program: program_id.to_string(),
             cluster: cluster.to_string(),
             label: label.to_string(),
             policy,
@@ -128,11 +132,8 @@ impl SessionToken {
             .session
             .parse()
             .map_err(|_| TokenError::BadAddress("session"))?;
-        let _program: Pubkey = token
-            .program
-            .parse()
-            .map_err(|_| TokenError::BadAddress("program"))?;
-        if leash_program::state::session_address(&wallet, &key.pubkey()).0 != session {
+        let program = token.program_id()?;
+        if leash_program::state::session_address(&wallet, &key.pubkey(), &program).0 != session {
             return Err(TokenError::SessionMismatch);
         }
         Ok(token)
@@ -156,6 +157,17 @@ impl SessionToken {
             .parse()
             .map_err(|_| TokenError::BadAddress("session"))
     }
+
+    /// The program the session lives under: the token's `program`, or the default id for a
+    /// token made before the field was read (empty).
+    pub fn program_id(&self) -> Result<Pubkey, TokenError> {
+        if self.program.is_empty() {
+            return Ok(crate::DEFAULT_PROGRAM_ID);
+        }
+        self.program
+            .parse()
+            .map_err(|_| TokenError::BadAddress("program"))
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +178,7 @@ mod tests {
         let key = Keypair::new();
         let wallet = Pubkey::new_unique();
         let token = SessionToken::new(
+            &Pubkey::new_unique(),
             &key,
             &wallet,
             "localnet",
@@ -224,5 +237,45 @@ mod tests {
         for e in [TokenError::BadSecret, TokenError::NotBase64, err] {
             assert!(!e.to_string().contains(&token.secret));
         }
+    }
+
+    #[test]
+    fn the_program_field_is_authoritative_and_older_tokens_mean_the_default() {
+        let (_, token) = token();
+        let decoded = SessionToken::decode(&token.encode()).unwrap();
+        assert_eq!(decoded.program_id().unwrap().to_string(), token.program);
+        // The session address is checked under the token's own program: the same token naming
+        // another program is refused, not silently re-derived.
+        let mut moved = token.clone();
+        moved.program = Pubkey::new_unique().to_string();
+        assert_eq!(
+            SessionToken::decode(&moved.encode()),
+            Err(TokenError::SessionMismatch)
+        );
+        let mut bad = token.clone();
+        bad.program = "nope".into();
+        assert_eq!(
+            SessionToken::decode(&bad.encode()),
+            Err(TokenError::BadAddress("program"))
+        );
+        // A token made before the field was read: no `program` at all means the default id.
+        let key = Keypair::new();
+        let wallet = Pubkey::new_unique();
+        let old = SessionToken::new(
+            &crate::DEFAULT_PROGRAM_ID,
+            &key,
+            &wallet,
+            "localnet",
+            "",
+            serde_json::Value::Null,
+        );
+        let mut json: serde_json::Value = serde_json::to_value(&old).unwrap();
+        json.as_object_mut().unwrap().remove("program");
+        let text = format!(
+            "lsk1_{}",
+            BASE64_URL_SAFE_NO_PAD.encode(serde_json::to_vec(&json).unwrap())
+        );
+        let decoded = SessionToken::decode(&text).unwrap();
+        assert_eq!(decoded.program_id().unwrap(), crate::DEFAULT_PROGRAM_ID);
     }
 }

@@ -20,17 +20,18 @@ pub fn excess_lamports(lamports: u64, rent_exempt_minimum: u64) -> u64 {
 /// transaction: the first also sweeps the wallet account; each carries at most
 /// [`MAX_SESSIONS_PER_SWEEP`] sessions. No sessions gives one instruction for the wallet alone.
 pub fn sweep_instructions(
+    program_id: &Pubkey,
     owner: &Pubkey,
     wallet: &Pubkey,
     recipient: &Pubkey,
     sessions: &[Pubkey],
 ) -> Vec<Instruction> {
     if sessions.is_empty() {
-        return vec![sweep_lamports(owner, wallet, recipient, &[])];
+        return vec![sweep_lamports(program_id, owner, wallet, recipient, &[])];
     }
     sessions
         .chunks(MAX_SESSIONS_PER_SWEEP)
-        .map(|batch| sweep_lamports(owner, wallet, recipient, batch))
+        .map(|batch| sweep_lamports(program_id, owner, wallet, recipient, batch))
         .collect()
 }
 
@@ -45,13 +46,20 @@ mod tests {
             Pubkey::new_unique(),
             Pubkey::new_unique(),
         );
-        let alone = sweep_instructions(&owner, &wallet, &recipient, &[]);
+        let alone =
+            sweep_instructions(&leash_program::DEFAULT_ID, &owner, &wallet, &recipient, &[]);
         assert_eq!(alone.len(), 1);
         assert_eq!(alone[0].accounts.len(), 3);
         assert_eq!(alone[0].data, vec![8]);
 
         let sessions: Vec<Pubkey> = (0..45).map(|_| Pubkey::new_unique()).collect();
-        let batches = sweep_instructions(&owner, &wallet, &recipient, &sessions);
+        let batches = sweep_instructions(
+            &leash_program::DEFAULT_ID,
+            &owner,
+            &wallet,
+            &recipient,
+            &sessions,
+        );
         let sizes: Vec<usize> = batches.iter().map(|ix| ix.accounts.len() - 3).collect();
         assert_eq!(sizes, vec![20, 20, 5]);
         let listed: Vec<Pubkey> = batches

@@ -48,7 +48,7 @@ struct Bench {
 }
 
 fn setup() -> Bench {
-    let mut svm = leash_runtime::leash_svm().with_transaction_history(0);
+    let mut svm = leash_runtime::leash_svm(&leash_program::DEFAULT_ID).with_transaction_history(0);
     let owner = Keypair::new();
     let session_key = Keypair::new();
     svm.airdrop(&owner.pubkey(), 1_000 * SOL).unwrap();
@@ -66,10 +66,19 @@ fn setup() -> Bench {
     let init_mint = spl::initialize_mint2(&token, &mint.pubkey(), &owner.pubkey(), None, 6);
     send(&mut svm, &[create_mint, init_mint], &owner, &[&mint]);
     let mint = mint.pubkey();
-    let (wallet, _) = state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32]);
-    let (vault, _) = state::vault_address(&wallet);
+    let (wallet, _) = state::wallet_address(
+        &Authority::Ed25519(owner.pubkey()),
+        &[0; 32],
+        &leash_program::DEFAULT_ID,
+    );
+    let (vault, _) = state::vault_address(&wallet, &leash_program::DEFAULT_ID);
     let recipient = Pubkey::new_unique();
-    let mut ixs = vec![ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [0; 32])];
+    let mut ixs = vec![ix::create_wallet(
+        &leash_program::DEFAULT_ID,
+        &owner.pubkey(),
+        &owner.pubkey(),
+        [0; 32],
+    )];
     for holder in [owner.pubkey(), vault, recipient] {
         ixs.push(spl::create_associated_token_account_idempotent(
             &owner.pubkey(),
@@ -90,6 +99,7 @@ fn setup() -> Bench {
     send(&mut svm, &fund, &owner, &[]);
     let policy = Policy::unbounded(vec![token], vec![SpendLimit::unlimited(mint)]);
     let create = ix::create_session(
+        &leash_program::DEFAULT_ID,
         &owner.pubkey(),
         &owner.pubkey(),
         &wallet,
@@ -139,7 +149,13 @@ fn transfers(c: &mut Criterion) {
         })
     });
     let transfer = spl::transfer(&token, &b.vault_usdc, &b.recipient_usdc, &b.vault, 0);
-    let mut execute = ix::execute(&b.session_key.pubkey(), &b.wallet, None, &[transfer]);
+    let mut execute = ix::execute(
+        &leash_program::DEFAULT_ID,
+        &b.session_key.pubkey(),
+        &b.wallet,
+        None,
+        &[transfer],
+    );
     let mut amount = 0u64;
     group.bench_function("session_execute_transfer", |bench| {
         bench.iter(|| {

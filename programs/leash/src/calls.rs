@@ -78,6 +78,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
     /// account is, and is a signer only if it is the vault (`InvalidAccount`).
     #[inline(always)] // more than five arguments (see `processor::Invocation`)
     pub fn new(
+        program_id: &Pubkey,
         accounts: &'a [Account<'info>],
         calls: &'a [Call],
         vault_index: u8,
@@ -90,7 +91,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
                 .ok_or_else(|| invalid("call program index out of range"))?;
             let permitted =
                 allowed.is_none_or(|allowed| allowed.iter().any(|a| address_eq(a, program.key())));
-            if address_eq(program.key(), &crate::ID) || !permitted {
+            if address_eq(program.key(), program_id) || !permitted {
                 leash_log!("program {} is not allowed", Key(program.key()));
                 return Err(LeashError::ProgramNotAllowed.into());
             }

@@ -43,11 +43,9 @@ mod entrypoint;
 #[cfg(not(target_arch = "bpf"))]
 pub use processor::process_instruction;
 
-/// The program id.
-pub const ID: platform::Pubkey =
+/// The address clients use when nothing names another (docs/deploy.md). The program itself
+/// never reads it: every PDA, owner and self-invocation check uses the id the runtime hands the
+/// entrypoint, so the one committed ELF runs at any address. A vanity address nobody holds the
+/// keypair of; deployments choose their own.
+pub const DEFAULT_ID: platform::Pubkey =
     platform::Pubkey::from_str_const("LeashSessionKeys111111111111111111111111111");
-
-/// The program id, as `declare_id!` gives it.
-pub const fn id() -> platform::Pubkey {
-    ID
-}

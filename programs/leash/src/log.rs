@@ -174,7 +174,7 @@ mod tests {
         for key in [
             Pubkey::new_from_array([0; 32]),
             Pubkey::new_from_array([255; 32]),
-            crate::ID,
+            crate::DEFAULT_ID,
             Pubkey::new_from_array([
                 0, 0, 3, 9, 200, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
                 20, 21, 22, 23, 24, 25, 26, 27,

@@ -137,7 +137,7 @@ impl Policy {
     }
 
     /// Checks the rules of DESIGN.md §3.3 `CreateSession`, plus rejecting duplicate programs.
-    pub fn validate(&self) -> Result<(), LeashError> {
+    pub fn validate(&self, program_id: &Pubkey) -> Result<(), LeashError> {
         let invalid = |why: &str| {
             crate::leash_log!("invalid policy: {why}");
             LeashError::InvalidPolicy
@@ -151,7 +151,7 @@ impl Policy {
         if self.allowed_programs.len() > MAX_ALLOWED_PROGRAMS {
             return Err(invalid("too many allowed programs"));
         }
-        if self.allowed_programs.contains(&crate::ID) {
+        if self.allowed_programs.contains(program_id) {
             return Err(invalid("the Leash program itself cannot be allowed"));
         }
         if has_duplicates(self.allowed_programs.iter()) {
@@ -502,21 +502,21 @@ pub fn authority_hash(owner: &Authority) -> [u8; 32] {
     sha256(&[&owner.to_bytes()])
 }
 
-/// The wallet PDA of `owner` and `salt`, with its bump.
-pub fn wallet_address(owner: &Authority, salt: &[u8; 32]) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[WALLET_SEED, &authority_hash(owner), salt], &crate::ID)
+/// The wallet PDA of `owner` and `salt` under `program_id`, with its bump.
+pub fn wallet_address(owner: &Authority, salt: &[u8; 32], program_id: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[WALLET_SEED, &authority_hash(owner), salt], program_id)
 }
 
-/// The vault PDA of `wallet`, with its bump.
-pub fn vault_address(wallet: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[VAULT_SEED, wallet.as_ref()], &crate::ID)
+/// The vault PDA of `wallet` under `program_id`, with its bump.
+pub fn vault_address(wallet: &Pubkey, program_id: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[VAULT_SEED, wallet.as_ref()], program_id)
 }
 
-/// The session PDA of `session_key` under `wallet`, with its bump.
-pub fn session_address(wallet: &Pubkey, session_key: &Pubkey) -> (Pubkey, u8) {
+/// The session PDA of `session_key` under `wallet` and `program_id`, with its bump.
+pub fn session_address(wallet: &Pubkey, session_key: &Pubkey, program_id: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(
         &[SESSION_SEED, wallet.as_ref(), session_key.as_ref()],
-        &crate::ID,
+        program_id,
     )
 }
 
@@ -684,13 +684,13 @@ mod tests {
 
     #[test]
     fn policy_validation() {
-        assert_eq!(policy().validate(), Ok(()));
+        assert_eq!(policy().validate(&crate::DEFAULT_ID), Ok(()));
         type Mutation = Box<dyn Fn(&mut Policy)>;
         let cases: Vec<Mutation> = vec![
             Box::new(|p| p.valid_until = p.valid_after),
             Box::new(|p| p.max_calls_per_tx = 0),
             Box::new(|p| p.allowed_programs = (0..17).map(|i| key(100 + i)).collect()),
-            Box::new(|p| p.allowed_programs.push(crate::ID)),
+            Box::new(|p| p.allowed_programs.push(crate::DEFAULT_ID)),
             Box::new(|p| p.allowed_programs.push(key(1))),
             Box::new(|p| p.limits = (0..9).map(|i| SpendLimit::unlimited(key(50 + i))).collect()),
             Box::new(|p| p.limits.push(SpendLimit::unlimited(key(3)))),
@@ -698,14 +698,18 @@ mod tests {
         for (i, mutate) in cases.iter().enumerate() {
             let mut p = policy();
             mutate(&mut p);
-            assert_eq!(p.validate(), Err(LeashError::InvalidPolicy), "case {i}");
+            assert_eq!(
+                p.validate(&crate::DEFAULT_ID),
+                Err(LeashError::InvalidPolicy),
+                "case {i}"
+            );
         }
         // The edges that stay valid.
         let mut p = policy();
         p.allowed_programs = (0..16).map(|i| key(100 + i)).collect();
         p.limits = (0..8).map(|i| SpendLimit::unlimited(key(50 + i))).collect();
         p.valid_until = p.valid_after + 1;
-        assert_eq!(p.validate(), Ok(()));
+        assert_eq!(p.validate(&crate::DEFAULT_ID), Ok(()));
     }
 
     #[test]
@@ -755,12 +759,12 @@ mod tests {
         let a = Authority::Ed25519(key(1));
         let b = Authority::Ed25519(key(2));
         assert_ne!(
-            wallet_address(&a, &[0; 32]).0,
-            wallet_address(&b, &[0; 32]).0
+            wallet_address(&a, &[0; 32], &crate::DEFAULT_ID).0,
+            wallet_address(&b, &[0; 32], &crate::DEFAULT_ID).0
         );
         assert_ne!(
-            wallet_address(&a, &[0; 32]).0,
-            wallet_address(&a, &[1; 32]).0
+            wallet_address(&a, &[0; 32], &crate::DEFAULT_ID).0,
+            wallet_address(&a, &[1; 32], &crate::DEFAULT_ID).0
         );
         let mut expected = vec![0u8];
         expected.extend_from_slice(&[1; 32]);

@@ -19,7 +19,13 @@ use solana_transaction_error::TransactionError;
 
 /// An `Execute` of one USDC transfer by `key`, with accounts 0–3 replaced as given.
 fn execute_ix(env: &Env, key: &Pubkey, amount: u64) -> solana_program::instruction::Instruction {
-    ix::execute(key, &env.wallet, None, &[env.usdc_out(amount)])
+    ix::execute(
+        &env.program_id,
+        key,
+        &env.wallet,
+        None,
+        &[env.usdc_out(amount)],
+    )
 }
 
 /// Copies an account to a new address with the same owner and data (a forgery).
@@ -73,7 +79,13 @@ fn session_of_wallet_a_cannot_act_on_wallet_b() {
     env.svm.airdrop(&other_owner.pubkey(), 10 * SOL).unwrap();
     let (wallet_b, vault_b) = env.create_wallet_for(&other_owner, [9; 32]);
     let session_a = env.session_address(&key.pubkey());
-    let mut ix = ix::execute(&key.pubkey(), &wallet_b, None, &[env.sol_out(1)]);
+    let mut ix = ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &wallet_b,
+        None,
+        &[env.sol_out(1)],
+    );
     ix.accounts[2] = AccountMeta::new(session_a, false);
     assert_eq!(ix.accounts[3].pubkey, vault_b);
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::WalletMismatch);
@@ -94,10 +106,46 @@ fn substituted_wallet_accounts_are_refused() {
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
     // Wrong PDA: a copy of the wallet, owned by Leash, at another address.
     let wallet = env.wallet;
-    let forged = forge_copy(&mut env, &wallet, leash_program::ID);
+    let program_id = env.program_id;
+    let forged = forge_copy(&mut env, &wallet, program_id);
     let mut ix = execute_ix(&env, &key.pubkey(), USDC);
     ix.accounts[1] = AccountMeta::new_readonly(forged, false);
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
+}
+
+#[test]
+fn a_second_deployment_of_the_same_elf_owns_nothing_of_the_first() {
+    // One ELF at two addresses on one chain (a fork, or someone deploying their own copy): each
+    // judges accounts by the id the runtime invokes it at, so the copy cannot act on the first
+    // deployment's wallet or session, not even with the session key's signature.
+    let mut env = Env::new();
+    let key = env.create_session(policy(&env));
+    let copy = Keypair::new().pubkey();
+    leash_runtime::add_leash_program(
+        &mut env.svm,
+        leash_runtime::ProgramBuild::from_env().unwrap(),
+        &copy,
+    );
+    let session = env.session_address(&key.pubkey());
+    let watched = [
+        env.wallet,
+        session,
+        env.vault,
+        env.vault_usdc,
+        env.recipient_usdc,
+    ];
+    let before = snapshot(&env, &watched);
+    let mut through_copy = execute_ix(&env, &key.pubkey(), USDC);
+    through_copy.program_id = copy;
+    assert_leash_err(
+        &env.send(&[through_copy], &key, &[]),
+        LeashError::InvalidAccount,
+    );
+    let revoke = ix::revoke_all_sessions(&copy, &env.owner.pubkey(), &env.wallet);
+    assert_leash_err(&env.owner_send(&[revoke]), LeashError::InvalidAccount);
+    assert_unchanged(&env, &before);
+    // And the first deployment still works.
+    assert_ok(&env.send(&[execute_ix(&env, &key.pubkey(), USDC)], &key, &[]));
 }
 
 #[test]
@@ -108,7 +156,13 @@ fn substituted_vaults_are_refused() {
     env.svm.airdrop(&other_owner.pubkey(), 10 * SOL).unwrap();
     let (_, vault_b) = env.create_wallet_for(&other_owner, [1; 32]);
     for substitute in [vault_b, env.recipient, key.pubkey()] {
-        let mut ix = ix::execute(&key.pubkey(), &env.wallet, None, &[env.sol_out(1)]);
+        let mut ix = ix::execute(
+            &env.program_id,
+            &key.pubkey(),
+            &env.wallet,
+            None,
+            &[env.sol_out(1)],
+        );
         ix.accounts[3] = AccountMeta::new(substitute, false);
         assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
     }
@@ -125,7 +179,8 @@ fn substituted_session_accounts_are_refused() {
     let session = env.session_address(&key.pubkey());
     let wallet = env.wallet;
     let system_copy = forge_copy(&mut env, &session, solana_system_interface::program::ID);
-    let leash_copy = forge_copy(&mut env, &session, leash_program::ID);
+    let program_id = env.program_id;
+    let leash_copy = forge_copy(&mut env, &session, program_id);
     // Wrong owner, wrong type (the wallet), wrong PDA (a Leash-owned copy).
     for substitute in [system_copy, wallet, leash_copy, Pubkey::new_unique()] {
         let mut ix = execute_ix(&env, &key.pubkey(), USDC);
@@ -142,7 +197,7 @@ fn calls_into_leash_itself_or_unlisted_programs_are_refused() {
     let mut env = Env::new();
     let key = env.create_session(policy(&env));
     // A session trying to revoke-all through its own Execute.
-    let inner = ix::revoke_all_sessions(&env.owner.pubkey(), &env.wallet);
+    let inner = ix::revoke_all_sessions(&env.program_id, &env.owner.pubkey(), &env.wallet);
     assert_leash_err(&env.execute(&key, &[inner]), LeashError::ProgramNotAllowed);
     // Token-2022 is not in the allowed list.
     let inner = spl::transfer(
@@ -155,9 +210,10 @@ fn calls_into_leash_itself_or_unlisted_programs_are_refused() {
     assert_leash_err(&env.execute(&key, &[inner]), LeashError::ProgramNotAllowed);
     // A policy that lists Leash is refused outright.
     let mut p = policy(&env);
-    p.allowed_programs.push(leash_program::ID);
+    p.allowed_programs.push(env.program_id);
     let owner = env.owner.insecure_clone();
     let create = ix::create_session(
+        &env.program_id,
         &owner.pubkey(),
         &owner.pubkey(),
         &env.wallet,
@@ -247,7 +303,7 @@ fn new_vault_token_account_with_a_delegate_is_refused() {
             5 * USDC,
         ),
     ];
-    let execute = ix::execute(&key.pubkey(), &env.wallet, None, &calls);
+    let execute = ix::execute(&env.program_id, &key.pubkey(), &env.wallet, None, &calls);
     let result = env.send(&[create, execute], &key, &[&fresh]);
     assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
     assert_eq!(env.token_balance(&env.vault_usdc), 1_000 * USDC);
@@ -282,13 +338,13 @@ fn session_key_cannot_revoke_others_revoke_all_or_change_policies() {
     let other_session = env.session_address(&other.pubkey());
     let own_session = env.session_address(&key.pubkey());
     let wallet = env.wallet;
-    let revoke_other = ix::revoke_session(&key.pubkey(), &wallet, &other_session);
+    let revoke_other = ix::revoke_session(&env.program_id, &key.pubkey(), &wallet, &other_session);
     assert_leash_err(
         &env.send(&[revoke_other], &key, &[]),
         LeashError::Unauthorized,
     );
     // Signing as "owner" of revoke-all.
-    let revoke_all = ix::revoke_all_sessions(&key.pubkey(), &wallet);
+    let revoke_all = ix::revoke_all_sessions(&env.program_id, &key.pubkey(), &wallet);
     assert_leash_err(
         &env.send(&[revoke_all], &key, &[]),
         LeashError::Unauthorized,
@@ -298,6 +354,7 @@ fn session_key_cannot_revoke_others_revoke_all_or_change_policies() {
     wider.valid_until += 86_400 * 365;
     wider.limits.clear();
     let update = ix::update_session(
+        &env.program_id,
         &key.pubkey(),
         &wallet,
         &own_session,
@@ -318,15 +375,21 @@ fn non_owner_cannot_create_wallets_sessions_or_owner_execute() {
     env.svm.airdrop(&attacker.pubkey(), 10 * SOL).unwrap();
     let victim = env.owner.pubkey();
     // A wallet at the victim's address for a fresh salt, without the victim's signature.
-    let mut create = ix::create_wallet(&attacker.pubkey(), &victim, [5; 32]);
+    let mut create = ix::create_wallet(&env.program_id, &attacker.pubkey(), &victim, [5; 32]);
     create.accounts[1].is_signer = false;
     assert_leash_err(
         &env.send(&[create], &attacker, &[]),
         LeashError::Unauthorized,
     );
     // The attacker's own authority, aimed at the victim's wallet address.
-    let (victim_wallet, _) = state::wallet_address(&Authority::Ed25519(victim), &[5; 32]);
-    let mut create = ix::create_wallet(&attacker.pubkey(), &attacker.pubkey(), [5; 32]);
+    let (victim_wallet, _) =
+        state::wallet_address(&Authority::Ed25519(victim), &[5; 32], &env.program_id);
+    let mut create = ix::create_wallet(
+        &env.program_id,
+        &attacker.pubkey(),
+        &attacker.pubkey(),
+        [5; 32],
+    );
     create.accounts[2] = AccountMeta::new(victim_wallet, false);
     assert_leash_err(
         &env.send(&[create], &attacker, &[]),
@@ -334,9 +397,19 @@ fn non_owner_cannot_create_wallets_sessions_or_owner_execute() {
     );
     // The victim can still create it afterwards.
     let owner = env.owner.insecure_clone();
-    assert_ok(&env.send(&[ix::create_wallet(&victim, &victim, [5; 32])], &owner, &[]));
+    assert_ok(&env.send(
+        &[ix::create_wallet(
+            &env.program_id,
+            &victim,
+            &victim,
+            [5; 32],
+        )],
+        &owner,
+        &[],
+    ));
     // A session on the victim's wallet.
     let session = ix::create_session(
+        &env.program_id,
         &attacker.pubkey(),
         &attacker.pubkey(),
         &env.wallet,
@@ -348,7 +421,12 @@ fn non_owner_cannot_create_wallets_sessions_or_owner_execute() {
         LeashError::Unauthorized,
     );
     // Full authority over the vault.
-    let drain = ix::owner_execute(&attacker.pubkey(), &env.wallet, &[env.sol_out(SOL)]);
+    let drain = ix::owner_execute(
+        &env.program_id,
+        &attacker.pubkey(),
+        &env.wallet,
+        &[env.sol_out(SOL)],
+    );
     assert_leash_err(
         &env.send(&[drain], &attacker, &[]),
         LeashError::Unauthorized,
@@ -363,16 +441,33 @@ fn stranger_cannot_close_an_active_session_but_may_close_an_ended_one() {
     let stranger = Keypair::new();
     env.svm.airdrop(&stranger.pubkey(), SOL).unwrap();
     let owner = env.owner.pubkey();
-    let close = ix::close_session(&stranger.pubkey(), &env.wallet, &session, &owner);
+    let close = ix::close_session(
+        &env.program_id,
+        &stranger.pubkey(),
+        &env.wallet,
+        &session,
+        &owner,
+    );
     assert_leash_err(
         &env.send(std::slice::from_ref(&close), &stranger, &[]),
         LeashError::SessionStillActive,
     );
     // Rent must go back to whoever paid it.
     let wallet = env.wallet;
-    let wrong_payee = ix::close_session(&stranger.pubkey(), &wallet, &session, &stranger.pubkey());
+    let wrong_payee = ix::close_session(
+        &env.program_id,
+        &stranger.pubkey(),
+        &wallet,
+        &session,
+        &stranger.pubkey(),
+    );
     assert_ok(&env.send(
-        &[ix::revoke_session(&key.pubkey(), &wallet, &session)],
+        &[ix::revoke_session(
+            &env.program_id,
+            &key.pubkey(),
+            &wallet,
+            &session,
+        )],
         &key,
         &[],
     ));
@@ -392,7 +487,13 @@ fn replayed_or_out_of_order_executes_are_refused() {
     let mut env = Env::new();
     let key = env.create_session(policy(&env));
     let wallet = env.wallet;
-    let first = ix::execute(&key.pubkey(), &wallet, Some(0), &[env.usdc_out(USDC)]);
+    let first = ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &wallet,
+        Some(0),
+        &[env.usdc_out(USDC)],
+    );
     assert_ok(&env.send(std::slice::from_ref(&first), &key, &[]));
     // The same intent again, in a new transaction: the nonce has moved on.
     assert_leash_err(&env.send(&[first], &key, &[]), LeashError::NonceMismatch);
@@ -406,6 +507,7 @@ fn replayed_or_out_of_order_executes_are_refused() {
         &[&key],
         solana_message::Message::new(
             &[ix::execute(
+                &env.program_id,
                 &key.pubkey(),
                 &wallet,
                 Some(2),
@@ -426,8 +528,20 @@ fn two_executes_of_one_session_in_one_transaction_are_refused() {
     // Otherwise per-transaction bounds (per_tx, max_calls_per_tx) could be multiplied.
     let mut env = Env::new();
     let key = env.create_session(policy(&env));
-    let a = ix::execute(&key.pubkey(), &env.wallet, None, &[env.usdc_out(10 * USDC)]);
-    let b = ix::execute(&key.pubkey(), &env.wallet, None, &[env.usdc_out(10 * USDC)]);
+    let a = ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &env.wallet,
+        None,
+        &[env.usdc_out(10 * USDC)],
+    );
+    let b = ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &env.wallet,
+        None,
+        &[env.usdc_out(10 * USDC)],
+    );
     assert_leash_err(&env.send(&[a, b], &key, &[]), LeashError::TooManyCalls);
     assert_eq!(env.token_balance(&env.recipient_usdc), 0);
 }
@@ -438,7 +552,13 @@ fn inner_calls_cannot_claim_privileges_the_outer_instruction_lacks() {
     let key = env.create_session(policy(&env));
     let wallet = env.wallet;
     // Only the vault may sign: the session key (index 0) marked signer is refused.
-    let mut ix = ix::execute(&key.pubkey(), &wallet, None, &[env.usdc_out(USDC)]);
+    let mut ix = ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &wallet,
+        None,
+        &[env.usdc_out(USDC)],
+    );
     let mut data = LeashInstruction::unpack(&ix.data).unwrap();
     if let LeashInstruction::Execute { calls, .. } = &mut data {
         calls[0].accounts.push(CallAccount {
@@ -450,7 +570,13 @@ fn inner_calls_cannot_claim_privileges_the_outer_instruction_lacks() {
     ix.data = data.pack();
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
     // Writable on an account the transaction passed read-only (the wallet, index 1).
-    let mut ix = ix::execute(&key.pubkey(), &wallet, None, &[env.usdc_out(USDC)]);
+    let mut ix = ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &wallet,
+        None,
+        &[env.usdc_out(USDC)],
+    );
     let mut data = LeashInstruction::unpack(&ix.data).unwrap();
     if let LeashInstruction::Execute { calls, .. } = &mut data {
         calls[0].accounts.push(CallAccount {
@@ -470,7 +596,13 @@ fn inner_calls_cannot_claim_privileges_the_outer_instruction_lacks() {
             data: vec![],
         }],
     };
-    let mut ix = ix::execute(&key.pubkey(), &wallet, None, &[env.usdc_out(USDC)]);
+    let mut ix = ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &wallet,
+        None,
+        &[env.usdc_out(USDC)],
+    );
     ix.data = bogus.pack();
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::InvalidAccount);
 }
@@ -489,8 +621,9 @@ fn relay(
             is_writable: a.is_writable,
         })
         .collect();
+    // The relay's first account is the Leash program it calls.
     let ix = solana_program::instruction::Instruction {
-        program_id: leash_program::ID,
+        program_id: *accounts[0].key,
         accounts: metas,
         data: data.to_vec(),
     };
@@ -512,7 +645,7 @@ fn execute_through_another_program_is_refused() {
     );
     let key = env.create_session(policy(&env));
     let inner = execute_ix(&env, &key.pubkey(), USDC);
-    let mut accounts = vec![AccountMeta::new_readonly(leash_program::ID, false)];
+    let mut accounts = vec![AccountMeta::new_readonly(env.program_id, false)];
     accounts.extend(inner.accounts.clone());
     let relayed = solana_program::instruction::Instruction {
         program_id: relay_id,

@@ -55,7 +55,12 @@ fn instructions_stay_within_their_compute_budgets() {
     );
 
     let other_owner = funded_keypair(&mut env);
-    let create_wallet = ix::create_wallet(&other_owner.pubkey(), &other_owner.pubkey(), [7; 32]);
+    let create_wallet = ix::create_wallet(
+        &env.program_id,
+        &other_owner.pubkey(),
+        &other_owner.pubkey(),
+        [7; 32],
+    );
     let create_wallet_cu = cu(
         "CreateWallet",
         &env.send(&[create_wallet], &other_owner, &[]),
@@ -64,6 +69,7 @@ fn instructions_stay_within_their_compute_budgets() {
     let key = solana_keypair::Keypair::new();
     env.svm.airdrop(&key.pubkey(), SOL).unwrap();
     let create = ix::create_session(
+        &env.program_id,
         &owner.pubkey(),
         &owner.pubkey(),
         &env.wallet,
@@ -91,6 +97,7 @@ fn instructions_stay_within_their_compute_budgets() {
     let four_cu = cu("Execute: 4 calls", &env.execute(&key, &four));
 
     let update = ix::update_session(
+        &env.program_id,
         &owner.pubkey(),
         &env.wallet,
         &env.session_address(&key.pubkey()),
@@ -100,6 +107,7 @@ fn instructions_stay_within_their_compute_budgets() {
     );
     let update_cu = cu("UpdateSession", &env.owner_send(&[update]));
     let revoke = ix::revoke_session(
+        &env.program_id,
         &owner.pubkey(),
         &env.wallet,
         &env.session_address(&key.pubkey()),

@@ -378,6 +378,7 @@ fn checks_run_in_the_documented_order() {
     };
     // Everything wrong at once; each fix reveals the next check in DESIGN.md's order.
     let base = ix::execute(
+        &env.program_id,
         &key.pubkey(),
         &env.wallet,
         Some(7),

@@ -33,10 +33,11 @@ fn create_session_records_policy_epoch_and_payer() {
         Session::encoded_len_for(&p),
         "allocated at exactly its size"
     );
-    assert_eq!(account.owner, leash_program::ID);
+    assert_eq!(account.owner, env.program_id);
     // Registering the same key twice fails without touching the first.
     let owner = env.owner.insecure_clone();
     let again = ix::create_session(
+        &env.program_id,
         &owner.pubkey(),
         &owner.pubkey(),
         &env.wallet,
@@ -72,6 +73,7 @@ fn invalid_policies_are_refused() {
     cases.push(p);
     for p in cases {
         let create = ix::create_session(
+            &env.program_id,
             &owner.pubkey(),
             &owner.pubkey(),
             &env.wallet,
@@ -91,13 +93,14 @@ fn wallet_creation_survives_a_prefunded_address() {
     let (wallet, _) = leash_program::state::wallet_address(
         &leash_program::state::Authority::Ed25519(owner.pubkey()),
         &[3; 32],
+        &env.program_id,
     );
     env.svm.airdrop(&wallet, 1_000_000).unwrap();
     env.create_wallet_for(&owner, [3; 32]);
     let state = leash_program::state::Wallet::decode(&env.account(&wallet).unwrap().data).unwrap();
     assert_eq!(state.owner.signer_key(), &owner.pubkey());
     // A second creation of the same wallet fails.
-    let again = ix::create_wallet(&owner.pubkey(), &owner.pubkey(), [3; 32]);
+    let again = ix::create_wallet(&env.program_id, &owner.pubkey(), &owner.pubkey(), [3; 32]);
     assert!(env.send(&[again], &owner, &[]).is_err());
 }
 
@@ -110,7 +113,12 @@ fn session_key_revokes_itself_and_owner_revokes_any() {
     let session_a = env.session_address(&a.pubkey());
     let session_b = env.session_address(&b.pubkey());
     assert_ok(&env.send(
-        &[ix::revoke_session(&a.pubkey(), &wallet, &session_a)],
+        &[ix::revoke_session(
+            &env.program_id,
+            &a.pubkey(),
+            &wallet,
+            &session_a,
+        )],
         &a,
         &[],
     ));
@@ -120,13 +128,26 @@ fn session_key_revokes_itself_and_owner_revokes_any() {
     );
     assert_ok(&env.execute(&b, &[env.usdc_out(1)]));
     let owner = env.owner.pubkey();
-    assert_ok(&env.owner_send(&[ix::revoke_session(&owner, &wallet, &session_b)]));
+    assert_ok(&env.owner_send(&[ix::revoke_session(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &session_b,
+    )]));
     assert_leash_err(
         &env.execute(&b, &[env.usdc_out(1)]),
         LeashError::SessionRevoked,
     );
     // A revoked session cannot be revived by an update.
-    let update = ix::update_session(&owner, &wallet, &session_b, &owner, policy(&env), None);
+    let update = ix::update_session(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &session_b,
+        &owner,
+        policy(&env),
+        None,
+    );
     assert_leash_err(&env.owner_send(&[update]), LeashError::SessionRevoked);
 }
 
@@ -136,7 +157,7 @@ fn revoke_all_stops_every_existing_session_at_once() {
     let keys: Vec<Keypair> = (0..3).map(|_| env.create_session(policy(&env))).collect();
     let owner = env.owner.pubkey();
     let wallet = env.wallet;
-    assert_ok(&env.owner_send(&[ix::revoke_all_sessions(&owner, &wallet)]));
+    assert_ok(&env.owner_send(&[ix::revoke_all_sessions(&env.program_id, &owner, &wallet)]));
     assert_eq!(env.wallet_state().epoch, 1);
     for key in &keys {
         assert_leash_err(
@@ -152,6 +173,7 @@ fn revoke_all_stops_every_existing_session_at_once() {
     let session = env.session_address(&keys[0].pubkey());
     assert_ok(&env.send(
         &[ix::close_session(
+            &env.program_id,
             &stranger.pubkey(),
             &wallet,
             &session,
@@ -162,7 +184,14 @@ fn revoke_all_stops_every_existing_session_at_once() {
     ));
     // Re-registering a revoked key is a fresh session with fresh counters.
     let p = policy(&env);
-    let create = ix::create_session(&owner, &owner, &wallet, &keys[0].pubkey(), p);
+    let create = ix::create_session(
+        &env.program_id,
+        &owner,
+        &owner,
+        &wallet,
+        &keys[0].pubkey(),
+        p,
+    );
     assert_ok(&env.owner_send(&[create]));
     assert_ok(&env.execute(&keys[0], &[env.usdc_out(1)]));
 }
@@ -187,9 +216,25 @@ fn update_replaces_policy_keeps_spent_and_resizes() {
     wider
         .allowed_programs
         .extend((0..8).map(|_| Pubkey::new_unique()));
-    let stale = ix::update_session(&owner, &wallet, &session, &owner, wider.clone(), Some(0));
+    let stale = ix::update_session(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &session,
+        &owner,
+        wider.clone(),
+        Some(0),
+    );
     assert_leash_err(&env.owner_send(&[stale]), LeashError::NonceMismatch);
-    let update = ix::update_session(&owner, &wallet, &session, &owner, wider.clone(), Some(1));
+    let update = ix::update_session(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &session,
+        &owner,
+        wider.clone(),
+        Some(1),
+    );
     assert_ok(&env.owner_send(&[update]));
     let state = env.session(&key.pubkey());
     assert_eq!(state.policy, wider);
@@ -223,7 +268,15 @@ fn update_replaces_policy_keeps_spent_and_resizes() {
     // Narrowing shrinks the account again.
     let mut narrow = policy(&env);
     narrow.allowed_programs.truncate(1);
-    let update = ix::update_session(&owner, &wallet, &session, &owner, narrow.clone(), None);
+    let update = ix::update_session(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &session,
+        &owner,
+        narrow.clone(),
+        None,
+    );
     assert_ok(&env.owner_send(&[update]));
     assert_eq!(
         env.account(&session).unwrap().data.len(),
@@ -236,7 +289,15 @@ fn update_replaces_policy_keeps_spent_and_resizes() {
     // An invalid replacement is refused.
     let mut bad = narrow;
     bad.max_calls_per_tx = 0;
-    let update = ix::update_session(&owner, &wallet, &session, &owner, bad, None);
+    let update = ix::update_session(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &session,
+        &owner,
+        bad,
+        None,
+    );
     assert_leash_err(&env.owner_send(&[update]), LeashError::InvalidPolicy);
 }
 
@@ -248,7 +309,7 @@ fn owner_closes_any_time_and_the_session_is_gone() {
     let (wallet, session) = (env.wallet, env.session_address(&key.pubkey()));
     let rent = env.lamports(&session);
     let before = env.lamports(&owner);
-    let close = ix::close_session(&owner, &wallet, &session, &owner);
+    let close = ix::close_session(&env.program_id, &owner, &wallet, &session, &owner);
     let fee = env.owner_send(&[close]).map(|m| m.fee).expect("close");
     assert_eq!(env.lamports(&owner), before + rent - fee);
     assert!(env.account(&session).is_none());
@@ -267,7 +328,7 @@ fn expired_sessions_may_be_closed_by_anyone() {
         env.session_address(&key.pubkey()),
         env.owner.pubkey(),
     );
-    let close = ix::close_session(&key.pubkey(), &wallet, &session, &owner);
+    let close = ix::close_session(&env.program_id, &key.pubkey(), &wallet, &session, &owner);
     assert_leash_err(
         &env.send(std::slice::from_ref(&close), &key, &[]),
         LeashError::SessionStillActive,
@@ -283,13 +344,23 @@ fn owner_execute_has_full_authority_without_limits() {
     let wallet = env.wallet;
     let vault_lamports = env.lamports(&env.vault);
     let withdraw = [env.usdc_out(600 * USDC), env.sol_out(5 * SOL)];
-    assert_ok(&env.owner_send(&[ix::owner_execute(&owner, &wallet, &withdraw)]));
+    assert_ok(&env.owner_send(&[ix::owner_execute(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &withdraw,
+    )]));
     assert_eq!(env.token_balance(&env.recipient_usdc), 600 * USDC);
     assert_eq!(env.lamports(&env.vault), vault_lamports - 5 * SOL);
     // Even the owner may not route calls back into Leash.
-    let inner = ix::revoke_all_sessions(&owner, &wallet);
+    let inner = ix::revoke_all_sessions(&env.program_id, &owner, &wallet);
     assert_leash_err(
-        &env.owner_send(&[ix::owner_execute(&owner, &wallet, &[inner])]),
+        &env.owner_send(&[ix::owner_execute(
+            &env.program_id,
+            &owner,
+            &wallet,
+            &[inner],
+        )]),
         LeashError::ProgramNotAllowed,
     );
     // And the owner may set authorities a session may not.
@@ -301,7 +372,12 @@ fn owner_execute_has_full_authority_without_limits() {
         &env.vault,
         1,
     );
-    assert_ok(&env.owner_send(&[ix::owner_execute(&owner, &wallet, &[approve])]));
+    assert_ok(&env.owner_send(&[ix::owner_execute(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &[approve],
+    )]));
 }
 
 #[test]
@@ -355,8 +431,16 @@ fn the_largest_policy_fits_every_instruction() {
     assert_ok(&env.execute(&key, &calls));
     let owner = env.owner.pubkey();
     let session = env.session_address(&key.pubkey());
-    let update = ix::update_session(&owner, &env.wallet, &session, &owner, largest, Some(1));
+    let update = ix::update_session(
+        &env.program_id,
+        &owner,
+        &env.wallet,
+        &session,
+        &owner,
+        largest,
+        Some(1),
+    );
     assert_ok(&env.owner_send(&[update]));
-    let close = ix::close_session(&owner, &env.wallet, &session, &owner);
+    let close = ix::close_session(&env.program_id, &owner, &env.wallet, &session, &owner);
     assert_ok(&env.owner_send(&[close]));
 }

@@ -95,7 +95,7 @@ proptest! {
                     let mut next = env.session(&key.pubkey()).policy;
                     next.limits[0] = SpendLimit { per_tx, total, per_period, ..next.limits[0] };
                     let owner = env.owner.pubkey();
-                    let update = ix::update_session(&owner, &env.wallet, &session, &owner, next.clone(), None);
+                    let update = ix::update_session(&env.program_id, &owner, &env.wallet, &session, &owner, next.clone(), None);
                     prop_assert!(env.owner_send(&[update]).is_ok());
                     model.usdc = next.limits[0];
                     continue;

@@ -32,7 +32,7 @@ proptest! {
             env.recipient_usdc,
             leash_sdk::spl::TOKEN_PROGRAM_ID,
             solana_system_interface::program::ID,
-            leash_program::ID,
+            env.program_id,
         ];
         let accounts = picks
             .iter()
@@ -43,7 +43,7 @@ proptest! {
             .collect();
         let mut data = vec![discriminator];
         data.extend(tail);
-        let instruction = Instruction { program_id: leash_program::ID, accounts, data };
+        let instruction = Instruction { program_id: env.program_id, accounts, data };
         let watched = [session, env.wallet, env.vault, env.vault_usdc];
         let before: Vec<_> = watched.iter().map(|a| env.account(a)).collect();
         let result = env.send(&[instruction], &key, &[]);
@@ -63,7 +63,7 @@ proptest! {
     ) {
         let mut env = Env::new();
         let key = env.create_session(policy(&env));
-        let mut ix = leash_program::instruction::execute(&key.pubkey(), &env.wallet, None, &[env.usdc_out(1)]);
+        let mut ix = leash_program::instruction::execute(&env.program_id, &key.pubkey(), &env.wallet, None, &[env.usdc_out(1)]);
         let calls = calls
             .into_iter()
             .map(|(program, accounts, data)| leash_program::instruction::Call {

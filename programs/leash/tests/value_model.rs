@@ -398,6 +398,7 @@ fn session_cannot_require_memos_on_a_vault_token_2022_account() {
     let disable =
         memo_ix::disable_required_transfer_memos(&TOKEN_2022, &account, &vault, &[]).unwrap();
     assert_ok(&env.owner_send(&[ix::owner_execute(
+        &env.program_id,
         &owner,
         &wallet,
         &[enable.clone(), disable],
@@ -447,7 +448,12 @@ fn session_cannot_revoke_an_owner_set_delegate() {
         (env.vault, env.wallet, env.vault_usdc, env.owner.pubkey());
     let delegate = Pubkey::new_unique();
     let approve = spl::approve(&TOKEN, &vault_usdc, &delegate, &vault, 100 * USDC);
-    assert_ok(&env.owner_send(&[ix::owner_execute(&owner, &wallet, &[approve])]));
+    assert_ok(&env.owner_send(&[ix::owner_execute(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &[approve],
+    )]));
     let key = env.create_session(policy(&env));
     let revoke = on_spl_token(t22::revoke(&TOKEN_2022, &vault_usdc, &vault, &[]).unwrap());
     let watched = snapshot(&env, &[vault_usdc]);
@@ -523,7 +529,13 @@ fn sol_stranded_in_the_wallet_account_is_swept_by_the_owner_only() {
 
     // A stranger cannot sweep.
     let stranger = funded_keypair(&mut env);
-    let sweep = ix::sweep_lamports(&stranger.pubkey(), &wallet, &stranger.pubkey(), &[]);
+    let sweep = ix::sweep_lamports(
+        &env.program_id,
+        &stranger.pubkey(),
+        &wallet,
+        &stranger.pubkey(),
+        &[],
+    );
     assert_leash_err(
         &env.send(&[sweep], &stranger, &[]),
         LeashError::Unauthorized,
@@ -533,6 +545,7 @@ fn sol_stranded_in_the_wallet_account_is_swept_by_the_owner_only() {
     let (other_wallet, _) = env.create_wallet_for(&other_owner, [7; 32]);
     let other_key = Pubkey::new_unique();
     let create_other = ix::create_session(
+        &env.program_id,
         &other_owner.pubkey(),
         &other_owner.pubkey(),
         &other_wallet,
@@ -540,14 +553,21 @@ fn sol_stranded_in_the_wallet_account_is_swept_by_the_owner_only() {
         policy(&env),
     );
     assert_ok(&env.send(&[create_other], &other_owner, &[]));
-    let other_session = leash_program::state::session_address(&other_wallet, &other_key).0;
+    let other_session =
+        leash_program::state::session_address(&other_wallet, &other_key, &env.program_id).0;
     let owner = env.owner.pubkey();
-    let sweep = ix::sweep_lamports(&owner, &wallet, &recipient, &[other_session]);
+    let sweep = ix::sweep_lamports(
+        &env.program_id,
+        &owner,
+        &wallet,
+        &recipient,
+        &[other_session],
+    );
     assert_leash_err(&env.owner_send(&[sweep]), LeashError::WalletMismatch);
     assert_eq!(env.lamports(&wallet), wallet_rent + SOL / 2);
 
     // The owner recovers it.
-    let sweep = ix::sweep_lamports(&owner, &wallet, &recipient, &[]);
+    let sweep = ix::sweep_lamports(&env.program_id, &owner, &wallet, &recipient, &[]);
     assert_ok(&env.owner_send(&[sweep]));
     assert_eq!(env.lamports(&wallet), wallet_rent);
     assert_eq!(env.lamports(&recipient), SOL / 2);

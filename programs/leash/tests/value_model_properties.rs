@@ -466,7 +466,7 @@ struct Template {
 
 fn owner_execute(env: &mut Env, calls: &[Instruction]) {
     let owner = env.owner.pubkey();
-    let ix = ix::owner_execute(&owner, &env.wallet, calls);
+    let ix = ix::owner_execute(&env.program_id, &owner, &env.wallet, calls);
     assert_ok(&env.owner_send(&[ix]));
 }
 
@@ -1221,7 +1221,7 @@ fn run_case(template: &Template, case: &Case, tally: &Tally) -> Result<(), TestC
             };
             tx.calls.iter().map(|c| ctx.instruction(c)).collect()
         };
-        let execute = ix::execute(&payer, &env.wallet, None, &calls);
+        let execute = ix::execute(&env.program_id, &payer, &env.wallet, None, &calls);
         let passed: Vec<Pubkey> = execute.accounts.iter().map(|m| m.pubkey).collect();
         let mut watched = world_accounts.clone();
         watched.extend(passed.iter().filter(|k| !world_accounts.contains(k)));
@@ -2373,6 +2373,7 @@ mod attacker {
         };
         let owner = game.env.owner.insecure_clone();
         let create = ix::create_session(
+            &game.env.program_id,
             &owner.pubkey(),
             &owner.pubkey(),
             &game.env.wallet,
@@ -2424,6 +2425,7 @@ mod attacker {
                 }
                 let last = txs.len() - 1;
                 txs[last].0.push(ix::execute(
+                    &game.env.program_id,
                     &attacker.pubkey(),
                     &game.env.wallet,
                     None,

@@ -79,7 +79,13 @@ fn attack(
     signers: &[&Keypair],
 ) -> TxResult {
     let mut all = before;
-    all.push(ix::execute(&key.pubkey(), &env.wallet, None, calls));
+    all.push(ix::execute(
+        &env.program_id,
+        &key.pubkey(),
+        &env.wallet,
+        None,
+        calls,
+    ));
     all.extend(after);
     env.send(&all, key, signers)
 }
@@ -178,7 +184,12 @@ fn tokens_moved_into_a_vault_account_with_an_owner_set_delegate_are_charged() {
     let delegated = env.create_token_account(&vault, &usdc, &TOKEN);
     let approve = spl::approve(&TOKEN, &delegated, &delegate.pubkey(), &vault, 100 * USDC);
     let owner = env.owner.pubkey();
-    assert_ok(&env.owner_send(&[ix::owner_execute(&owner, &env.wallet, &[approve])]));
+    assert_ok(&env.owner_send(&[ix::owner_execute(
+        &env.program_id,
+        &owner,
+        &env.wallet,
+        &[approve],
+    )]));
     let loot = env.create_ata(&delegate.pubkey(), &usdc, &TOKEN);
     let key = env.create_session(quickstart(&env));
     let take = |amount| spl::transfer(&TOKEN, &delegated, &loot, &delegate.pubkey(), amount);
@@ -224,7 +235,12 @@ fn a_move_between_two_clean_vault_token_accounts_is_still_charged_nothing() {
         &vault,
     );
     let owner = env.owner.pubkey();
-    assert_ok(&env.owner_send(&[ix::owner_execute(&owner, &env.wallet, &[set_close])]));
+    assert_ok(&env.owner_send(&[ix::owner_execute(
+        &env.program_id,
+        &owner,
+        &env.wallet,
+        &[set_close],
+    )]));
     let key = env.create_session(quickstart(&env));
     let rent = env.svm.minimum_balance_for_rent_exemption(spl::ACCOUNT_LEN);
     let vault_lamports = env.lamports(&vault);
@@ -312,7 +328,15 @@ fn changing_a_limits_period_recomputes_its_window_in_the_new_unit() {
     policy.limits[0].period_secs = 86_400;
     let owner = env.owner.pubkey();
     let session = env.session_address(&key.pubkey());
-    let update = ix::update_session(&owner, &env.wallet, &session, &owner, policy, None);
+    let update = ix::update_session(
+        &env.program_id,
+        &owner,
+        &env.wallet,
+        &session,
+        &owner,
+        policy,
+        None,
+    );
     assert_ok(&env.owner_send(&[update]));
     assert_eq!(
         spent_of(&env, &key.pubkey(), &usdc),

@@ -134,6 +134,7 @@ impl Api {
         let listen: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
         let config = leash_api::Config {
             cluster: Cluster::parse(url).expect("cluster"),
+            program: leash_client::ProgramChoice::default_id(),
             dir: dir.path().join("api"),
             database_url: database_url.map(str::to_string),
             signer,

@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod audit;
 pub mod balance;
 pub mod bench;
+pub mod config;
 pub mod execute;
 pub mod info;
 pub mod mcp;

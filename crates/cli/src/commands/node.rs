@@ -78,7 +78,7 @@ pub fn exec(args: NodeArgs) -> CliResult<()> {
             println!("leash node {}", env!("CARGO_PKG_VERSION"));
             println!("RPC URL:    {}", node.url);
             println!("WebSocket PubSub URL: {}", node.ws_url);
-            println!("Program id: {}", leash_program::ID);
+            println!("Program id: {}", leash_program::DEFAULT_ID);
             println!("Ledger:     {}", ledger.display());
             println!("Faucet:     {}", node.info.faucet);
             println!("Slot:       {}", node.info.slot);

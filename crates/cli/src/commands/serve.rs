@@ -60,7 +60,11 @@ pub fn api_dir(dir: Option<PathBuf>) -> CliResult<PathBuf> {
 }
 
 /// The API's configuration from `args` against `cluster`.
-pub fn config(args: ServeArgs, cluster: Cluster) -> CliResult<leash_api::Config> {
+pub fn config(
+    args: ServeArgs,
+    cluster: Cluster,
+    program: leash_client::ProgramChoice,
+) -> CliResult<leash_api::Config> {
     if !(args.rate_limit > 0.0 && args.burst >= 1.0) {
         return Err(CliError::Api(
             "--rate-limit must be above 0 and --burst at least 1".into(),
@@ -81,6 +85,7 @@ pub fn config(args: ServeArgs, cluster: Cluster) -> CliResult<leash_api::Config>
         .transpose()?;
     Ok(leash_api::Config {
         cluster,
+        program,
         dir: api_dir(args.dir)?,
         database_url: args.database_url,
         signer,
@@ -110,9 +115,11 @@ pub async fn bind_and_print(
          API:      http://{address}\n\
          OpenAPI:  http://{address}/openapi.json\n\
          Cluster:  {cluster}\n\
+         Program:  {program}\n\
          Store:    {store}\n",
         version = env!("CARGO_PKG_VERSION"),
         cluster = state.client.cluster().url,
+        program = state.client.program_id(),
         store = state.store.location(),
     );
     if let Some(signer) = state.signer() {
@@ -138,9 +145,10 @@ pub async fn bind_and_print(
 }
 
 pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
-    let cluster = Cluster::parse(globals.url.as_deref().unwrap_or("localnet"))?;
+    let cluster = globals.cluster()?;
+    let program = globals.program(&cluster)?;
     let listen = args.listen;
-    let config = config(args, cluster)?;
+    let config = config(args, cluster, program)?;
     let prepared = leash_api::prepare(config).map_err(CliError::Api)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

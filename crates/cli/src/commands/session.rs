@@ -106,14 +106,14 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let session_key = Keypair::new();
             if preview {
                 let preview = client.preview_session(
-                    &wallet.of(&owner.pubkey()),
+                    &wallet.of(client.program_id(), &owner.pubkey()),
                     &policy,
                     &session_key.pubkey(),
                 )?;
                 return render.report(&preview);
             }
             let prepared = client.prepare_create_session(
-                &wallet.of(&owner.pubkey()),
+                &wallet.of(client.program_id(), &owner.pubkey()),
                 &policy,
                 &session_key.pubkey(),
                 &top_up,
@@ -125,7 +125,7 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             if let Some(label) = label {
                 created.label = label;
             }
-            let token = make_session_token(&session_key, &created, client.cluster())?;
+            let token = make_session_token(&session_key, &created, &client)?;
             // Kept (0600) so the owner can `leash session export` it later.
             home::store_created_token(&parse_address(&created.session)?, &token)?;
             created.token = Some(token);
@@ -133,12 +133,14 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
         }
         SessionCommand::List(wallet) => {
             let (client, owner) = owner()?;
-            render.report(&client.list_sessions(&wallet.of(&owner.pubkey()))?)
+            render.report(&client.list_sessions(&wallet.of(client.program_id(), &owner.pubkey()))?)
         }
         SessionCommand::Show { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
-            render.report(&client.show_session(&wallet.of(&owner.pubkey()), &session)?)
+            render.report(
+                &client.show_session(&wallet.of(client.program_id(), &owner.pubkey()), &session)?,
+            )
         }
         SessionCommand::Update {
             session,
@@ -149,7 +151,7 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let session = session_arg(&session)?;
             let policy = PolicyInput::read(&policy)?;
             let prepared = client.prepare_update_session(
-                &wallet.of(&owner.pubkey()),
+                &wallet.of(client.program_id(), &owner.pubkey()),
                 &session,
                 &policy,
                 None,
@@ -162,18 +164,25 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
         SessionCommand::Revoke { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
-            let prepared = client.prepare_revoke_session(&wallet.of(&owner.pubkey()), &session)?;
+            let prepared = client.prepare_revoke_session(
+                &wallet.of(client.program_id(), &owner.pubkey()),
+                &session,
+            )?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         SessionCommand::RevokeAll(wallet) => {
             let (client, owner) = owner()?;
-            let prepared = client.prepare_revoke_all_sessions(&wallet.of(&owner.pubkey()))?;
+            let prepared = client
+                .prepare_revoke_all_sessions(&wallet.of(client.program_id(), &owner.pubkey()))?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         SessionCommand::Close { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
-            let prepared = client.prepare_close_session(&wallet.of(&owner.pubkey()), &session)?;
+            let prepared = client.prepare_close_session(
+                &wallet.of(client.program_id(), &owner.pubkey()),
+                &session,
+            )?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         SessionCommand::Export { session, wallet } => {
@@ -182,7 +191,7 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             // A session key names its session; an address no longer on chain (closed) still
             // names its stored token.
             let address = client
-                .find_session(&wallet.of(&owner.pubkey()), &given)
+                .find_session(&wallet.of(client.program_id(), &owner.pubkey()), &given)
                 .map(|(address, _)| address)
                 .unwrap_or(given);
             // Printing the secret is the point of this command.

@@ -20,7 +20,7 @@ pub struct UpArgs {
     serve: ServeArgs,
 }
 
-pub fn exec(args: UpArgs) -> CliResult<()> {
+pub fn exec(globals: &crate::globals::Globals, args: UpArgs) -> CliResult<()> {
     // The node stays on loopback (only this machine's API and tools reach it), its clock real.
     let (node_config, ledger) = args.chain.config(IpAddr::from([127, 0, 0, 1]), false)?;
     // On this local node the owner keypair is the dashboard's local signer unless
@@ -46,8 +46,9 @@ pub fn exec(args: UpArgs) -> CliResult<()> {
             );
         }
         let cluster = Cluster::parse(&node.url)?;
+        let program = globals.program(&cluster)?;
         let listen = serve_args.listen;
-        let config = serve::config(serve_args, cluster)?;
+        let config = serve::config(serve_args, cluster, program)?;
         // Opening the store blocks (SQLite, or PostgreSQL's client).
         let prepared = tokio::task::spawn_blocking(move || leash_api::prepare(config))
             .await

@@ -18,9 +18,9 @@ pub struct WalletName {
 }
 
 impl WalletName {
-    /// The wallet `owner` calls by this name.
-    pub fn of(&self, owner: &Pubkey) -> WalletRef {
-        WalletRef::of(owner, &self.name)
+    /// The wallet `owner` calls by this name, under the Leash program `program_id`.
+    pub fn of(&self, program_id: &Pubkey, owner: &Pubkey) -> WalletRef {
+        WalletRef::of(program_id, owner, &self.name)
     }
 }
 
@@ -72,15 +72,20 @@ pub fn exec(globals: &Globals, command: WalletCommand) -> CliResult<()> {
             let prepared = client.prepare_create_wallet(&key, &wallet.name)?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
-        WalletCommand::Show(wallet) => render.report(&client.show_wallet(&wallet.of(&key))?),
+        WalletCommand::Show(wallet) => {
+            render.report(&client.show_wallet(&wallet.of(client.program_id(), &key))?)
+        }
         WalletCommand::Deposit {
             amount,
             token: which,
             wallet,
         } => {
             let amount = Amount::parse(&amount, "--amount")?;
-            let prepared =
-                client.prepare_deposit(&wallet.of(&key), &amount, &TokenRef::new(&which))?;
+            let prepared = client.prepare_deposit(
+                &wallet.of(client.program_id(), &key),
+                &amount,
+                &TokenRef::new(&which),
+            )?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         WalletCommand::Withdraw {
@@ -90,12 +95,16 @@ pub fn exec(globals: &Globals, command: WalletCommand) -> CliResult<()> {
             wallet,
         } => {
             let amount = Amount::parse(&amount, "--amount")?;
-            let prepared =
-                client.prepare_withdraw(&wallet.of(&key), &amount, &TokenRef::new(&which), to)?;
+            let prepared = client.prepare_withdraw(
+                &wallet.of(client.program_id(), &key),
+                &amount,
+                &TokenRef::new(&which),
+                to,
+            )?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
         WalletCommand::Sweep { to, wallet } => {
-            let prepared = client.prepare_sweep(&wallet.of(&key), to)?;
+            let prepared = client.prepare_sweep(&wallet.of(client.program_id(), &key), to)?;
             render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
         }
     }

@@ -61,7 +61,7 @@ pub fn env() -> Env {
     for (how_much, what) in [("2", "SOL"), ("100", "USDC")] {
         let deposit = client
             .prepare_deposit(
-                &WalletRef::of(&owner.pubkey(), WALLET),
+                &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner.pubkey(), WALLET),
                 &amount(how_much),
                 &token(what),
             )
@@ -84,7 +84,7 @@ impl Env {
         let prepared = self
             .client
             .prepare_create_session(
-                &WalletRef::of(&self.owner.pubkey(), WALLET),
+                &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &self.owner.pubkey(), WALLET),
                 &policy(policy_toml),
                 &key.pubkey(),
                 &amount("0.05"),
@@ -94,9 +94,8 @@ impl Env {
             .client
             .sign_and_send(prepared, &self.owner)
             .expect("session");
-        created.token = Some(
-            leash_client::make_session_token(&key, &created, self.client.cluster()).expect("token"),
-        );
+        created.token =
+            Some(leash_client::make_session_token(&key, &created, &self.client).expect("token"));
         (key, created)
     }
 

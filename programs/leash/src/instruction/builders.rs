@@ -1,4 +1,5 @@
-//! Builders of each instruction, for the SDK, CLI and tests.
+//! Builders of each instruction, for the SDK, CLI and tests. Each takes the program id first, as
+//! SPL's builders take the token program's: Leash runs at whatever address it was deployed at.
 
 use solana_program::instruction::{AccountMeta, Instruction};
 
@@ -12,11 +13,16 @@ fn system_program() -> Pubkey {
     solana_system_interface::program::ID
 }
 
-pub fn create_wallet(payer: &Pubkey, owner: &Pubkey, salt: [u8; 32]) -> Instruction {
+pub fn create_wallet(
+    program_id: &Pubkey,
+    payer: &Pubkey,
+    owner: &Pubkey,
+    salt: [u8; 32],
+) -> Instruction {
     let authority = Authority::Ed25519(*owner);
-    let (wallet, _) = crate::state::wallet_address(&authority, &salt);
+    let (wallet, _) = crate::state::wallet_address(&authority, &salt, program_id);
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts: vec![
             AccountMeta::new(*payer, true),
             AccountMeta::new_readonly(*owner, true),
@@ -32,15 +38,16 @@ pub fn create_wallet(payer: &Pubkey, owner: &Pubkey, salt: [u8; 32]) -> Instruct
 }
 
 pub fn create_session(
+    program_id: &Pubkey,
     payer: &Pubkey,
     owner: &Pubkey,
     wallet: &Pubkey,
     session_key: &Pubkey,
     policy: Policy,
 ) -> Instruction {
-    let (session, _) = session_address(wallet, session_key);
+    let (session, _) = session_address(wallet, session_key, program_id);
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts: vec![
             AccountMeta::new(*payer, true),
             AccountMeta::new_readonly(*owner, true),
@@ -102,13 +109,14 @@ pub fn compile_calls(
 /// `Execute` running `instructions` with the vault as signer. `expected_nonce` binds the
 /// transaction to the session's current nonce (replay and ordering protection).
 pub fn execute(
+    program_id: &Pubkey,
     session_key: &Pubkey,
     wallet: &Pubkey,
     expected_nonce: Option<u64>,
     instructions: &[Instruction],
 ) -> Instruction {
-    let (session, _) = session_address(wallet, session_key);
-    let (vault, _) = vault_address(wallet);
+    let (session, _) = session_address(wallet, session_key, program_id);
+    let (vault, _) = vault_address(wallet, program_id);
     let fixed = vec![
         AccountMeta::new_readonly(*session_key, true),
         AccountMeta::new_readonly(*wallet, false),
@@ -117,7 +125,7 @@ pub fn execute(
     ];
     let (accounts, calls) = compile_calls(fixed, instructions);
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts,
         data: LeashInstruction::Execute {
             expected_nonce,
@@ -127,9 +135,14 @@ pub fn execute(
     }
 }
 
-pub fn revoke_session(authority: &Pubkey, wallet: &Pubkey, session: &Pubkey) -> Instruction {
+pub fn revoke_session(
+    program_id: &Pubkey,
+    authority: &Pubkey,
+    wallet: &Pubkey,
+    session: &Pubkey,
+) -> Instruction {
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts: vec![
             AccountMeta::new_readonly(*authority, true),
             AccountMeta::new_readonly(*wallet, false),
@@ -139,9 +152,9 @@ pub fn revoke_session(authority: &Pubkey, wallet: &Pubkey, session: &Pubkey) -> 
     }
 }
 
-pub fn revoke_all_sessions(owner: &Pubkey, wallet: &Pubkey) -> Instruction {
+pub fn revoke_all_sessions(program_id: &Pubkey, owner: &Pubkey, wallet: &Pubkey) -> Instruction {
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts: vec![
             AccountMeta::new_readonly(*owner, true),
             AccountMeta::new(*wallet, false),
@@ -151,6 +164,7 @@ pub fn revoke_all_sessions(owner: &Pubkey, wallet: &Pubkey) -> Instruction {
 }
 
 pub fn update_session(
+    program_id: &Pubkey,
     owner: &Pubkey,
     wallet: &Pubkey,
     session: &Pubkey,
@@ -159,7 +173,7 @@ pub fn update_session(
     expected_uses: Option<u64>,
 ) -> Instruction {
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts: vec![
             AccountMeta::new_readonly(*owner, true),
             AccountMeta::new_readonly(*wallet, false),
@@ -176,13 +190,14 @@ pub fn update_session(
 }
 
 pub fn close_session(
+    program_id: &Pubkey,
     authority: &Pubkey,
     wallet: &Pubkey,
     session: &Pubkey,
     rent_payer: &Pubkey,
 ) -> Instruction {
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts: vec![
             AccountMeta::new_readonly(*authority, true),
             AccountMeta::new_readonly(*wallet, false),
@@ -194,8 +209,13 @@ pub fn close_session(
 }
 
 /// `OwnerExecute` running `instructions` with the vault as signer, no limits.
-pub fn owner_execute(owner: &Pubkey, wallet: &Pubkey, instructions: &[Instruction]) -> Instruction {
-    let (vault, _) = vault_address(wallet);
+pub fn owner_execute(
+    program_id: &Pubkey,
+    owner: &Pubkey,
+    wallet: &Pubkey,
+    instructions: &[Instruction],
+) -> Instruction {
+    let (vault, _) = vault_address(wallet, program_id);
     let fixed = vec![
         AccountMeta::new_readonly(*owner, true),
         AccountMeta::new_readonly(*wallet, false),
@@ -203,7 +223,7 @@ pub fn owner_execute(owner: &Pubkey, wallet: &Pubkey, instructions: &[Instructio
     ];
     let (accounts, calls) = compile_calls(fixed, instructions);
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts,
         data: LeashInstruction::OwnerExecute { calls }.pack(),
     }
@@ -212,6 +232,7 @@ pub fn owner_execute(owner: &Pubkey, wallet: &Pubkey, instructions: &[Instructio
 /// `SweepLamports`: moves what lies above the rent-exempt minimum in the wallet account and in
 /// `sessions` (the wallet's session accounts) to `recipient`.
 pub fn sweep_lamports(
+    program_id: &Pubkey,
     owner: &Pubkey,
     wallet: &Pubkey,
     recipient: &Pubkey,
@@ -224,7 +245,7 @@ pub fn sweep_lamports(
     ];
     accounts.extend(sessions.iter().map(|s| AccountMeta::new(*s, false)));
     Instruction {
-        program_id: crate::ID,
+        program_id: *program_id,
         accounts,
         data: LeashInstruction::SweepLamports.pack(),
     }

@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn derive_address_is_create_program_address() {
-        let program = crate::ID;
+        let program = crate::DEFAULT_ID;
         let wallet = Pubkey::new_from_array([7; 32]);
         let (pda, bump) = Pubkey::find_program_address(&[b"vault", wallet.as_ref()], &program);
         assert_eq!(

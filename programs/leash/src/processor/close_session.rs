@@ -5,10 +5,12 @@ use super::{check_session_wallet, check_writable, invalid_account, load_session,
 use crate::{
     error::LeashError,
     event::LeashEvent,
-    platform::{Account, ProgramError, ProgramResult, SYSTEM_PROGRAM_ID},
+    platform::{Account, ProgramError, ProgramResult, Pubkey, SYSTEM_PROGRAM_ID},
 };
 
 struct CloseSessionAccounts<'a, 'info> {
+    /// The id the runtime invoked the program at: every owner and PDA check uses it.
+    program_id: &'a Pubkey,
     authority: &'a Account<'info>,
     wallet: &'a Account<'info>,
     session: &'a Account<'info>,
@@ -16,11 +18,12 @@ struct CloseSessionAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
+    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [authority, wallet, session, rent_payer, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
+            program_id,
             authority,
             wallet,
             session,
@@ -31,8 +34,8 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
     /// Checks, in order.
     fn validate(&self) -> ProgramResult {
         // 1. A Leash wallet and a session of it.
-        let wallet = load_wallet(self.wallet)?;
-        let session = load_session(self.session)?;
+        let wallet = load_wallet(self.program_id, self.wallet)?;
+        let session = load_session(self.program_id, self.session)?;
         check_writable(self.session, "session must be writable")?;
         check_session_wallet(&session, self.wallet.key())?;
         // 2. The rent goes back to whoever paid it.
@@ -58,8 +61,8 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[Account]) -> ProgramResult {
-    let accounts = CloseSessionAccounts::parse(accounts)?;
+pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
+    let accounts = CloseSessionAccounts::parse(program_id, accounts)?;
     accounts.validate()?;
     let session = accounts.session;
     let refunded = accounts

@@ -14,6 +14,8 @@ use crate::{
 };
 
 struct CreateSessionAccounts<'a, 'info> {
+    /// The id the runtime invoked the program at: every owner and PDA check uses it.
+    program_id: &'a Pubkey,
     payer: &'a Account<'info>,
     owner: &'a Account<'info>,
     wallet: &'a Account<'info>,
@@ -22,11 +24,12 @@ struct CreateSessionAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
+    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [payer, owner, wallet, session, system_program, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
+            program_id,
             payer,
             owner,
             wallet,
@@ -42,7 +45,7 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
         policy: &Policy,
     ) -> Result<(Wallet, u8), ProgramError> {
         // 1. A Leash wallet, and its owner signed.
-        let wallet = load_wallet(self.wallet)?;
+        let wallet = load_wallet(self.program_id, self.wallet)?;
         check_owner(&wallet, self.owner)?;
         // 2. The payer signs and pays; the System program creates the account.
         check_signer(self.payer)?;
@@ -50,9 +53,9 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
         check_writable(self.session, "session must be writable")?;
         check_system_program(self.system_program)?;
         // 3. The policy is valid.
-        policy.validate()?;
+        policy.validate(self.program_id)?;
         // 4. The session is the PDA of this wallet and key.
-        let (expected, bump) = session_address(self.wallet.key(), session_key);
+        let (expected, bump) = session_address(self.wallet.key(), session_key, self.program_id);
         if expected != *self.session.key() {
             return Err(invalid_account(
                 "session is not the PDA of this wallet and session key",
@@ -62,8 +65,13 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[Account], session_key: Pubkey, policy: Policy) -> ProgramResult {
-    let accounts = CreateSessionAccounts::parse(accounts)?;
+pub(super) fn process(
+    program_id: &Pubkey,
+    accounts: &[Account],
+    session_key: Pubkey,
+    policy: Policy,
+) -> ProgramResult {
+    let accounts = CreateSessionAccounts::parse(program_id, accounts)?;
     let (wallet, bump) = accounts.validate(&session_key, &policy)?;
     let clock = crate::sysvars::clock()?;
     let session = Session {
@@ -83,6 +91,7 @@ pub(super) fn process(accounts: &[Account], session_key: Pubkey, policy: Policy)
         policy,
     };
     create_pda_account(
+        program_id,
         accounts.payer,
         accounts.session,
         accounts.system_program,

@@ -16,6 +16,8 @@ use crate::{
 };
 
 struct CreateWalletAccounts<'a, 'info> {
+    /// The id the runtime invoked the program at: every owner and PDA check uses it.
+    program_id: &'a Pubkey,
     payer: &'a Account<'info>,
     owner: &'a Account<'info>,
     wallet: &'a Account<'info>,
@@ -23,11 +25,12 @@ struct CreateWalletAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
-    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
+    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [payer, owner, wallet, system_program, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
+            program_id,
             payer,
             owner,
             wallet,
@@ -54,7 +57,7 @@ impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
         check_writable(self.wallet, "wallet must be writable")?;
         check_system_program(self.system_program)?;
         let (expected, bump) =
-            Pubkey::find_program_address(&[WALLET_SEED, owner_hash, salt], &crate::ID);
+            Pubkey::find_program_address(&[WALLET_SEED, owner_hash, salt], self.program_id);
         if expected != *self.wallet.key() {
             return Err(invalid_account(
                 "wallet is not the PDA of this owner and salt",
@@ -64,13 +67,19 @@ impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[Account], owner: Authority, salt: [u8; 32]) -> ProgramResult {
-    let accounts = CreateWalletAccounts::parse(accounts)?;
+pub(super) fn process(
+    program_id: &Pubkey,
+    accounts: &[Account],
+    owner: Authority,
+    salt: [u8; 32],
+) -> ProgramResult {
+    let accounts = CreateWalletAccounts::parse(program_id, accounts)?;
     let owner_hash = authority_hash(&owner);
     let bump = accounts.validate(&owner, &owner_hash, &salt)?;
-    let (_, vault_bump) = vault_address(accounts.wallet.key());
+    let (_, vault_bump) = vault_address(accounts.wallet.key(), program_id);
     let clock = crate::sysvars::clock()?;
     create_pda_account(
+        program_id,
         accounts.payer,
         accounts.wallet,
         accounts.system_program,

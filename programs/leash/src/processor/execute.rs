@@ -27,6 +27,8 @@ use crate::{
 const SESSION_INDEX: usize = 2;
 
 struct ExecuteAccounts<'a, 'info> {
+    /// The id the runtime invoked the program at: every owner and PDA check uses it.
+    program_id: &'a Pubkey,
     session_key: &'a Account<'info>,
     wallet: &'a Account<'info>,
     session: &'a Account<'info>,
@@ -44,11 +46,12 @@ struct Validated<'a, 'info> {
 }
 
 impl<'a, 'info> ExecuteAccounts<'a, 'info> {
-    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
+    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [session_key, wallet, session, vault, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
+            program_id,
             session_key,
             wallet,
             session,
@@ -64,10 +67,10 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
             calls,
         } = *args;
         // 1. The wallet, and the vault is its vault.
-        let wallet = load_wallet(self.wallet)?;
-        check_vault(self.wallet.key(), &wallet, self.vault)?;
+        let wallet = load_wallet(self.program_id, self.wallet)?;
+        check_vault(self.program_id, self.wallet.key(), &wallet, self.vault)?;
         // 2. A registered session.
-        let session = load_session(self.session)?;
+        let session = load_session(self.program_id, self.session)?;
         check_writable(self.session, "session must be writable")?;
         // 3. Of this wallet.
         check_session_wallet(&session, self.wallet.key())?;
@@ -110,9 +113,10 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
             );
             return Err(LeashError::TooManyCalls.into());
         }
-        check_single_execute(self.session.key())?;
+        check_single_execute(self.program_id, self.session.key())?;
         // 11. Programs allowed, and the calls' accounts resolved.
         let calls = ValidatedCalls::new(
+            self.program_id,
             self.all,
             calls,
             EXECUTE_VAULT_INDEX,
@@ -133,8 +137,12 @@ pub(super) struct ExecuteArgs<'a> {
     pub calls: &'a [Call],
 }
 
-pub(super) fn process(accounts: &[Account], args: &ExecuteArgs) -> ProgramResult {
-    let accounts = ExecuteAccounts::parse(accounts)?;
+pub(super) fn process(
+    program_id: &Pubkey,
+    accounts: &[Account],
+    args: &ExecuteArgs,
+) -> ProgramResult {
+    let accounts = ExecuteAccounts::parse(program_id, accounts)?;
     let Validated {
         wallet,
         mut session,
@@ -191,14 +199,14 @@ pub(super) fn process(accounts: &[Account], args: &ExecuteArgs) -> ProgramResult
 
 /// Refuses an `Execute` that is not a top-level instruction, or that follows another `Execute`
 /// of the same session in the same transaction.
-fn check_single_execute(session: &Pubkey) -> ProgramResult {
+fn check_single_execute(program_id: &Pubkey, session: &Pubkey) -> ProgramResult {
     if stack_height() != TRANSACTION_LEVEL_STACK_HEIGHT {
         leash_log!("Execute must be a top-level instruction");
         return Err(LeashError::TooManyCalls.into());
     }
     let mut index = 0;
     while let Some(sibling) = processed_sibling_instruction(index) {
-        let is_execute = address_eq(&sibling.program_id, &crate::ID)
+        let is_execute = address_eq(&sibling.program_id, program_id)
             && sibling.data.first() == Some(&EXECUTE_DISCRIMINATOR);
         if is_execute && sibling.accounts.get(SESSION_INDEX) == Some(session) {
             leash_log!("only one Execute per session per transaction");

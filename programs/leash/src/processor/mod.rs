@@ -64,37 +64,39 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
         accounts,
         data,
     } = *invocation;
-    if !address_eq(program_id, &crate::ID) {
-        return Err(ProgramError::IncorrectProgramId);
-    }
+    // No check against a compiled-in id: the runtime only runs this code for the account it is
+    // deployed at, and every check below is made against that address (docs/deploy.md).
     let instruction = LeashInstruction::unpack(data).ok_or(ProgramError::InvalidInstructionData)?;
     match instruction {
         LeashInstruction::CreateWallet { owner, salt } => {
-            create_wallet::process(accounts, owner, salt)
+            create_wallet::process(program_id, accounts, owner, salt)
         }
         LeashInstruction::CreateSession {
             session_key,
             policy,
-        } => create_session::process(accounts, session_key, policy),
+        } => create_session::process(program_id, accounts, session_key, policy),
         LeashInstruction::Execute {
             expected_nonce,
             calls,
         } => execute::process(
+            program_id,
             accounts,
             &execute::ExecuteArgs {
                 expected_nonce,
                 calls: &calls,
             },
         ),
-        LeashInstruction::RevokeSession => revoke_session::process(accounts),
-        LeashInstruction::RevokeAllSessions => revoke_all_sessions::process(accounts),
+        LeashInstruction::RevokeSession => revoke_session::process(program_id, accounts),
+        LeashInstruction::RevokeAllSessions => revoke_all_sessions::process(program_id, accounts),
         LeashInstruction::UpdateSession {
             policy,
             expected_uses,
-        } => update_session::process(accounts, policy, expected_uses),
-        LeashInstruction::CloseSession => close_session::process(accounts),
-        LeashInstruction::OwnerExecute { calls } => owner_execute::process(accounts, &calls),
-        LeashInstruction::SweepLamports => sweep_lamports::process(accounts),
+        } => update_session::process(program_id, accounts, policy, expected_uses),
+        LeashInstruction::CloseSession => close_session::process(program_id, accounts),
+        LeashInstruction::OwnerExecute { calls } => {
+            owner_execute::process(program_id, accounts, &calls)
+        }
+        LeashInstruction::SweepLamports => sweep_lamports::process(program_id, accounts),
     }
 }
 
@@ -109,8 +111,8 @@ fn invalid_account(what: &str) -> ProgramError {
 /// A wallet account: owned by this program, of type Wallet, at its PDA. The address is checked
 /// with the stored bump by [`derive_address`] (no curve check: the program created the account
 /// at the address `find_program_address` chose, so it is the PDA).
-fn load_wallet(wallet: &Account) -> Result<Wallet, ProgramError> {
-    if !address_eq(wallet.owner(), &crate::ID) {
+fn load_wallet(program_id: &Pubkey, wallet: &Account) -> Result<Wallet, ProgramError> {
+    if !address_eq(wallet.owner(), program_id) {
         return Err(invalid_account("wallet is not owned by the Leash program"));
     }
     let state = Wallet::decode(&wallet.data()?)
@@ -118,7 +120,7 @@ fn load_wallet(wallet: &Account) -> Result<Wallet, ProgramError> {
     let expected = derive_address(
         &[WALLET_SEED, &authority_hash(&state.owner), &state.salt],
         state.bump,
-        &crate::ID,
+        program_id,
     );
     if !expected.is_some_and(|e| address_eq(&e, wallet.key())) {
         return Err(invalid_account("wallet is not at its address"));
@@ -127,11 +129,16 @@ fn load_wallet(wallet: &Account) -> Result<Wallet, ProgramError> {
 }
 
 /// The vault of `wallet`: its PDA, writable.
-fn check_vault(wallet_key: &Pubkey, wallet: &Wallet, vault: &Account) -> ProgramResult {
+fn check_vault(
+    program_id: &Pubkey,
+    wallet_key: &Pubkey,
+    wallet: &Wallet,
+    vault: &Account,
+) -> ProgramResult {
     let expected = derive_address(
         &[VAULT_SEED, wallet_key.as_ref()],
         wallet.vault_bump,
-        &crate::ID,
+        program_id,
     );
     if !expected.is_some_and(|e| address_eq(&e, vault.key())) {
         return Err(invalid_account("vault is not this wallet's vault"));
@@ -145,8 +152,8 @@ fn vault_seeds<'a>(wallet_key: &'a Pubkey, bump: &'a [u8; 1]) -> [&'a [u8]; 3] {
 }
 
 /// A session account: owned by this program, of type Session, at its PDA.
-fn load_session(session: &Account) -> Result<Session, ProgramError> {
-    if !address_eq(session.owner(), &crate::ID) {
+fn load_session(program_id: &Pubkey, session: &Account) -> Result<Session, ProgramError> {
+    if !address_eq(session.owner(), program_id) {
         return Err(LeashError::SessionNotRegistered.into());
     }
     let state = Session::decode(&session.data()?).ok_or(LeashError::SessionNotRegistered)?;
@@ -157,7 +164,7 @@ fn load_session(session: &Account) -> Result<Session, ProgramError> {
             state.session_key.as_ref(),
         ],
         state.bump,
-        &crate::ID,
+        program_id,
     );
     if !expected.is_some_and(|e| address_eq(&e, session.key())) {
         leash_log!("session account is not at its address");
@@ -215,11 +222,12 @@ fn write_wallet(account: &Account, wallet: &Wallet) -> ProgramResult {
     encode_into(wallet, &mut account.data_mut()?)
 }
 
-/// Creates `target` as a rent-exempt account of `space` bytes owned by this program, signing
+/// Creates `target` as a rent-exempt account of `space` bytes owned by `program_id`, signing
 /// with `seeds`. Works when someone pre-funded the address (which would make a plain
 /// `CreateAccount` fail and could be used to block wallet creation).
 #[inline(always)] // more than five arguments (see `Invocation`)
 fn create_pda_account<'info>(
+    program_id: &Pubkey,
     payer: &Account<'info>,
     target: &Account<'info>,
     system_program: &Account<'info>,
@@ -232,7 +240,7 @@ fn create_pda_account<'info>(
     let required = crate::sysvars::minimum_balance(space)?;
     let space_u64 = u64::try_from(space).map_err(|_| LeashError::ArithmeticOverflow)?;
     if target.lamports() == 0 {
-        let data = system_call::create_account(required, space_u64, &crate::ID);
+        let data = system_call::create_account(required, space_u64, program_id);
         let accounts = [
             CpiAccount::writable_signer(payer),
             CpiAccount::writable_signer(target),
@@ -250,7 +258,7 @@ fn create_pda_account<'info>(
     invoke_signed(
         system_program,
         &accounts,
-        &system_call::assign(&crate::ID),
+        &system_call::assign(program_id),
         &[seeds],
     )
 }

@@ -6,22 +6,25 @@ use crate::{
     error::LeashError,
     event::LeashEvent,
     leash_log,
-    platform::{Account, ProgramError, ProgramResult},
+    platform::{Account, ProgramError, ProgramResult, Pubkey},
     state::Session,
 };
 
 struct RevokeSessionAccounts<'a, 'info> {
+    /// The id the runtime invoked the program at: every owner and PDA check uses it.
+    program_id: &'a Pubkey,
     authority: &'a Account<'info>,
     wallet: &'a Account<'info>,
     session: &'a Account<'info>,
 }
 
 impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
+    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [authority, wallet, session, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
+            program_id,
             authority,
             wallet,
             session,
@@ -31,8 +34,8 @@ impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
     /// Checks, in order; returns the session.
     fn validate(&self) -> Result<Session, ProgramError> {
         // 1. A Leash wallet and a session of it.
-        let wallet = load_wallet(self.wallet)?;
-        let session = load_session(self.session)?;
+        let wallet = load_wallet(self.program_id, self.wallet)?;
+        let session = load_session(self.program_id, self.session)?;
         check_writable(self.session, "session must be writable")?;
         check_session_wallet(&session, self.wallet.key())?;
         // 2. Signed by the owner or by the session's own key.
@@ -46,8 +49,8 @@ impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[Account]) -> ProgramResult {
-    let accounts = RevokeSessionAccounts::parse(accounts)?;
+pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
+    let accounts = RevokeSessionAccounts::parse(program_id, accounts)?;
     let mut session = accounts.validate()?;
     if session.revoked {
         leash_log!("session was already revoked");

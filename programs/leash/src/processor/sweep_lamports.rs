@@ -9,10 +9,12 @@ use crate::{
     error::LeashError,
     leash_log,
     log::{Key, Num},
-    platform::{Account, ProgramError, ProgramResult},
+    platform::{Account, ProgramError, ProgramResult, Pubkey},
 };
 
 struct SweepLamportsAccounts<'a, 'info> {
+    /// The id the runtime invoked the program at: every owner and PDA check uses it.
+    program_id: &'a Pubkey,
     owner: &'a Account<'info>,
     wallet: &'a Account<'info>,
     recipient: &'a Account<'info>,
@@ -20,11 +22,12 @@ struct SweepLamportsAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
-    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
+    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [owner, wallet, recipient, sessions @ ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
+            program_id,
             owner,
             wallet,
             recipient,
@@ -35,7 +38,7 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
     /// Checks, in order.
     fn validate(&self) -> ProgramResult {
         // 1. A Leash wallet, and its owner signed.
-        let wallet = load_wallet(self.wallet)?;
+        let wallet = load_wallet(self.program_id, self.wallet)?;
         check_owner(&wallet, self.owner)?;
         check_writable(self.wallet, "wallet must be writable")?;
         // 2. A writable recipient that is not one of the swept accounts.
@@ -50,7 +53,7 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
         }
         // 3. Each listed account is a session of this wallet, listed once.
         for (i, account) in self.sessions.iter().enumerate() {
-            let session = load_session(account)?;
+            let session = load_session(self.program_id, account)?;
             check_session_wallet(&session, self.wallet.key())?;
             check_writable(account, "session must be writable")?;
             if self.sessions[..i].iter().any(|s| s.key() == account.key()) {
@@ -61,8 +64,8 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(accounts: &[Account]) -> ProgramResult {
-    let accounts = SweepLamportsAccounts::parse(accounts)?;
+pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
+    let accounts = SweepLamportsAccounts::parse(program_id, accounts)?;
     accounts.validate()?;
     for account in core::iter::once(accounts.wallet).chain(accounts.sessions) {
         sweep(account, accounts.recipient)?;

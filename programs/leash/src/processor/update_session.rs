@@ -11,11 +11,13 @@ use crate::{
     event::LeashEvent,
     leash_log,
     log::Num,
-    platform::{Account, ProgramError, ProgramResult},
+    platform::{Account, ProgramError, ProgramResult, Pubkey},
     state::{Policy, Session},
 };
 
 struct UpdateSessionAccounts<'a, 'info> {
+    /// The id the runtime invoked the program at: every owner and PDA check uses it.
+    program_id: &'a Pubkey,
     owner: &'a Account<'info>,
     wallet: &'a Account<'info>,
     session: &'a Account<'info>,
@@ -24,11 +26,12 @@ struct UpdateSessionAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
-    fn parse(accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
+    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
         let [owner, wallet, session, payer, system_program, ..] = accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
+            program_id,
             owner,
             wallet,
             session,
@@ -44,10 +47,10 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
         expected_uses: Option<u64>,
     ) -> Result<Session, ProgramError> {
         // 1. A Leash wallet, and its owner signed.
-        let wallet = load_wallet(self.wallet)?;
+        let wallet = load_wallet(self.program_id, self.wallet)?;
         check_owner(&wallet, self.owner)?;
         // 2. A session of this wallet.
-        let session = load_session(self.session)?;
+        let session = load_session(self.program_id, self.session)?;
         check_writable(self.session, "session must be writable")?;
         check_session_wallet(&session, self.wallet.key())?;
         // 3. The payer signs and pays for a larger account.
@@ -71,17 +74,18 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
             }
         }
         // 6. A valid policy.
-        policy.validate()?;
+        policy.validate(self.program_id)?;
         Ok(session)
     }
 }
 
 pub(super) fn process(
+    program_id: &Pubkey,
     accounts: &[Account],
     policy: Policy,
     expected_uses: Option<u64>,
 ) -> ProgramResult {
-    let accounts = UpdateSessionAccounts::parse(accounts)?;
+    let accounts = UpdateSessionAccounts::parse(program_id, accounts)?;
     let mut session = accounts.validate(&policy, expected_uses)?;
     let now = crate::sysvars::clock()?.unix_timestamp;
     session.spent = policy

@@ -33,6 +33,9 @@ pub type TxResult = Result<TransactionMetadata, FailedTransactionMetadata>;
 
 pub struct Env {
     pub svm: LiteSVM,
+    /// Where the Leash program runs: a fresh address per chain, so every suite proves the one
+    /// ELF works at any address (nothing on chain trusts the default id).
+    pub program_id: Pubkey,
     pub owner: Keypair,
     pub wallet: Pubkey,
     pub vault: Pubkey,
@@ -48,7 +51,8 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        let mut svm = leash_runtime::leash_svm();
+        let program_id = Keypair::new().pubkey();
+        let mut svm = leash_runtime::leash_svm(&program_id);
         let mut clock: Clock = svm.get_sysvar();
         clock.unix_timestamp = START_TIME;
         svm.set_sysvar(&clock);
@@ -58,6 +62,7 @@ impl Env {
         let recipient = Pubkey::new_unique();
         let mut env = Env {
             svm,
+            program_id,
             owner,
             wallet: Pubkey::default(),
             vault: Pubkey::default(),
@@ -89,6 +94,7 @@ impl Env {
     pub fn fork_without_sigverify(&self) -> Env {
         Env {
             svm: self.svm.clone().with_sigverify(false),
+            program_id: self.program_id,
             owner: self.owner.insecure_clone(),
             wallet: self.wallet,
             vault: self.vault,
@@ -128,10 +134,19 @@ impl Env {
     }
 
     pub fn create_wallet_for(&mut self, owner: &Keypair, salt: [u8; 32]) -> (Pubkey, Pubkey) {
-        let (wallet, _) = state::wallet_address(&state::Authority::Ed25519(owner.pubkey()), &salt);
-        let (vault, _) = state::vault_address(&wallet);
+        let (wallet, _) = state::wallet_address(
+            &state::Authority::Ed25519(owner.pubkey()),
+            &salt,
+            &self.program_id,
+        );
+        let (vault, _) = state::vault_address(&wallet, &self.program_id);
         self.send(
-            &[ix::create_wallet(&owner.pubkey(), &owner.pubkey(), salt)],
+            &[ix::create_wallet(
+                &self.program_id,
+                &owner.pubkey(),
+                &owner.pubkey(),
+                salt,
+            )],
             owner,
             &[],
         )
@@ -226,6 +241,7 @@ impl Env {
         let owner = self.owner.insecure_clone();
         self.send(
             &[ix::create_session(
+                &self.program_id,
                 &owner.pubkey(),
                 &owner.pubkey(),
                 &self.wallet,
@@ -240,7 +256,7 @@ impl Env {
     }
 
     pub fn session_address(&self, key: &Pubkey) -> Pubkey {
-        state::session_address(&self.wallet, key).0
+        state::session_address(&self.wallet, key, &self.program_id).0
     }
 
     pub fn session(&self, key: &Pubkey) -> Session {
@@ -268,7 +284,7 @@ impl Env {
         nonce: Option<u64>,
         instructions: &[Instruction],
     ) -> TxResult {
-        let ix = ix::execute(&key.pubkey(), wallet, nonce, instructions);
+        let ix = ix::execute(&self.program_id, &key.pubkey(), wallet, nonce, instructions);
         self.send(&[ix], key, &[])
     }
 

@@ -1,0 +1,150 @@
+//! Cluster profiles: what Leash remembers per cluster URL (local URLs included), today the
+//! program id a deploy chose, so later commands against the same URL find it (docs/deploy.md).
+//! Kept in `clusters.json` in the configuration directory; and where a client's program id
+//! comes from: `--program-id`, then `LEASH_PROGRAM_ID`, then the profile, then the default.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use serde::{Deserialize, Serialize};
+use solana_program::pubkey::Pubkey;
+
+use crate::{
+    client::{ProgramChoice, ProgramIdSource},
+    error::{ClientError, ErrorCode, Result},
+    home,
+    input::Cluster,
+};
+
+/// The environment variable naming the program id.
+pub const PROGRAM_ID_ENV: &str = "LEASH_PROGRAM_ID";
+
+/// What is kept for one cluster.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterProfile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_id: Option<String>,
+}
+
+/// Every cluster's profile, by RPC URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profiles {
+    #[serde(default)]
+    pub clusters: BTreeMap<String, ClusterProfile>,
+}
+
+/// The profiles file: `clusters.json` in the configuration directory.
+pub fn profiles_file() -> Result<PathBuf> {
+    Ok(home::config_dir()?.join("clusters.json"))
+}
+
+impl Profiles {
+    /// The stored profiles; none when the file does not exist. A file that is not valid is an
+    /// error naming it, not silently replaced.
+    pub fn load() -> Result<Profiles> {
+        let path = profiles_file()?;
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                ClientError::input(format!(
+                    "{} is not a valid profiles file: {e}",
+                    path.display()
+                ))
+                .with_hint("fix or delete it; `leash config show` lists what it should hold")
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Profiles::default()),
+            Err(e) => Err(ClientError::new(
+                ErrorCode::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )),
+        }
+    }
+
+    pub fn save(&self) -> Result<()> {
+        let path = profiles_file()?;
+        let bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| ClientError::internal(format!("cannot encode the profiles: {e}")))?;
+        home::write_private(&path, &bytes)
+    }
+
+    /// The program id kept for `cluster`, if any.
+    pub fn program_id(&self, cluster: &Cluster) -> Result<Option<Pubkey>> {
+        let Some(text) = self
+            .clusters
+            .get(&cluster.url)
+            .and_then(|p| p.program_id.as_deref())
+        else {
+            return Ok(None);
+        };
+        text.parse().map(Some).map_err(|_| {
+            ClientError::input(format!(
+                "the profile of {} has program id {text:?}, which is not an address",
+                cluster.url
+            ))
+            .with_hint("set it again with `leash config set --program-id ID`")
+        })
+    }
+
+    /// Keeps `program_id` for `cluster` (`None` forgets it).
+    pub fn set_program_id(&mut self, cluster: &Cluster, program_id: Option<&Pubkey>) {
+        let entry = self.clusters.entry(cluster.url.clone()).or_default();
+        entry.program_id = program_id.map(Pubkey::to_string);
+        if entry == &ClusterProfile::default() {
+            self.clusters.remove(&cluster.url);
+        }
+    }
+}
+
+/// The program a client on `cluster` uses: `flag` (`--program-id`), else `LEASH_PROGRAM_ID`,
+/// else the cluster's profile, else the default id.
+pub fn resolve_program(flag: Option<Pubkey>, cluster: &Cluster) -> Result<ProgramChoice> {
+    if let Some(id) = flag {
+        return Ok(ProgramChoice::new(id, ProgramIdSource::Flag));
+    }
+    if let Some(text) = std::env::var(PROGRAM_ID_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        let id = text.trim().parse().map_err(|_| {
+            ClientError::input(format!(
+                "{PROGRAM_ID_ENV}={text:?} is not a base-58 address"
+            ))
+            .with_hint(format!(
+                "unset {PROGRAM_ID_ENV} or set it to the program id"
+            ))
+        })?;
+        return Ok(ProgramChoice::new(id, ProgramIdSource::Environment));
+    }
+    if let Some(id) = Profiles::load()?.program_id(cluster)? {
+        return Ok(ProgramChoice::new(id, ProgramIdSource::Profile));
+    }
+    Ok(ProgramChoice::default_id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_keep_one_program_id_per_url_and_forget_it() {
+        let local = Cluster::parse("http://127.0.0.1:18899").unwrap();
+        let other = Cluster::parse("localnet").unwrap();
+        let id = Pubkey::new_unique();
+        let mut profiles = Profiles::default();
+        profiles.set_program_id(&local, Some(&id));
+        assert_eq!(profiles.program_id(&local).unwrap(), Some(id));
+        assert_eq!(profiles.program_id(&other).unwrap(), None);
+        let json = serde_json::to_string(&profiles).unwrap();
+        let back: Profiles = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, profiles);
+        profiles.set_program_id(&local, None);
+        assert!(profiles.clusters.is_empty());
+        let mut broken = Profiles::default();
+        broken.clusters.insert(
+            local.url.clone(),
+            ClusterProfile {
+                program_id: Some("nope".into()),
+            },
+        );
+        let err = broken.program_id(&local).unwrap_err();
+        assert!(err.message.contains("not an address"), "{}", err.message);
+    }
+}
