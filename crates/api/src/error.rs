@@ -113,6 +113,7 @@ impl ApiError {
             ErrorCode::InvalidToken => (StatusCode::BAD_REQUEST, "invalid_token".into()),
             ErrorCode::ProgramMismatch => (StatusCode::BAD_REQUEST, "program_mismatch".into()),
             ErrorCode::ProgramNotFound => (StatusCode::NOT_FOUND, "program_not_found".into()),
+            ErrorCode::ProgramDiffers => (StatusCode::CONFLICT, "program_differs".into()),
             ErrorCode::NoWallet => (StatusCode::NOT_FOUND, "wallet_not_found".into()),
             ErrorCode::Signer => (StatusCode::BAD_REQUEST, "signer_mismatch".into()),
             ErrorCode::Unreachable => (

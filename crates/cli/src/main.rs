@@ -66,6 +66,9 @@ enum Command {
     BenchApi(commands::bench::BenchApiArgs),
     /// Program id (and where it came from), cluster and version
     Info,
+    /// The Leash program on a cluster: deploy, show, verify, upgrade, set-authority
+    #[command(subcommand)]
+    Program(commands::program::ProgramCommand),
     /// Cluster profiles: the program id kept per cluster URL
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
@@ -142,6 +145,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::BenchApi(args) => commands::bench::exec_api(&globals, args),
         Command::Info => info::exec(&globals),
         Command::Config(command) => commands::config::exec(&globals, command),
+        Command::Program(command) => commands::program::exec(&globals, command),
         Command::Airdrop(args) => airdrop::exec(&globals, args),
         Command::Wallet(command) => wallet::exec(&globals, command),
         Command::Session(command) => session::exec(&globals, command),

@@ -327,7 +327,11 @@ impl Client {
 
     /// A transaction of `instructions` paid by `fee_payer`, unsigned, on `blockhash`, led by a
     /// compute-unit limit that differs between invocations.
-    fn message(instructions: &[Instruction], fee_payer: &Pubkey, blockhash: Hash) -> Message {
+    pub(crate) fn message(
+        instructions: &[Instruction],
+        fee_payer: &Pubkey,
+        blockhash: Hash,
+    ) -> Message {
         let mut all = vec![unique_compute_limit()];
         all.extend_from_slice(instructions);
         Message::new_with_blockhash(&all, Some(fee_payer), &blockhash)

@@ -32,6 +32,8 @@ pub enum ErrorCode {
     ProgramMismatch,
     /// No Leash program at the address in use, or not the committed one (`leash program`).
     ProgramNotFound,
+    /// The program's on-chain bytes are not the committed ELF (`leash program verify`).
+    ProgramDiffers,
     /// No session token: neither `LEASH_TOKEN` nor an imported one.
     NoSession,
     /// The owner's wallet does not exist on the cluster.
@@ -97,6 +99,7 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "InvalidToken",
             ErrorCode::ProgramMismatch => "ProgramMismatch",
             ErrorCode::ProgramNotFound => "ProgramNotFound",
+            ErrorCode::ProgramDiffers => "ProgramDiffers",
             ErrorCode::NoSession => "NoSession",
             ErrorCode::NoWallet => "NoWallet",
             ErrorCode::NoKeypair => "NoKeypair",

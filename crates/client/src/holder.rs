@@ -79,6 +79,8 @@ pub struct Whoami {
     pub session: String,
     pub wallet: String,
     pub vault: String,
+    /// The Leash program the session lives under (the token's).
+    pub program_id: String,
     pub cluster: String,
     pub url: String,
     pub label: String,
@@ -91,11 +93,12 @@ impl fmt::Display for Whoami {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Session key: {}\nSession:     {}\nWallet:      {}\nVault:       {}\nCluster:     {} ({})\nLabel:       {}\nStatus:      {}\nFee balance: {} SOL",
+            "Session key: {}\nSession:     {}\nWallet:      {}\nVault:       {}\nProgram:     {}\nCluster:     {} ({})\nLabel:       {}\nStatus:      {}\nFee balance: {} SOL",
             self.session_key,
             self.session,
             self.wallet,
             self.vault,
+            self.program_id,
             self.cluster,
             self.url,
             if self.label.is_empty() { "-" } else { &self.label },
@@ -354,6 +357,7 @@ impl<'a> Holder<'a> {
             session: self.session.to_string(),
             wallet: self.wallet.to_string(),
             vault: self.vault.to_string(),
+            program_id: self.program_id.to_string(),
             cluster: cluster.name.clone(),
             url: cluster.url.clone(),
             label: self.token.label.clone(),

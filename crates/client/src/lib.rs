@@ -20,6 +20,7 @@ pub mod home;
 pub mod input;
 pub mod owner;
 pub mod profile;
+pub mod program;
 mod reports;
 pub mod requests;
 

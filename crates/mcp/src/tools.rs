@@ -455,11 +455,11 @@ pub fn catalog() -> Vec<Tool> {
         ),
         tool(
             "whoami",
-            "Who this agent is on chain: the session key (public), session, wallet, vault, cluster, label, status, and the session key's SOL for fees. Read-only.".into(),
+            "Who this agent is on chain: the session key (public), session, wallet, vault, the Leash program it lives under, cluster, label, status, and the session key's SOL for fees. Read-only.".into(),
             none.clone(),
             report(json!({
                 "session_key": string(), "session": string(), "wallet": string(), "vault": string(),
-                "cluster": string(), "url": string(), "label": string(), "status": string(),
+                "program_id": string(), "cluster": string(), "url": string(), "label": string(), "status": string(),
                 "fee_balance": {"type": "string", "description": "SOL held by the session key, which pays fees"}
             }), &["session_key", "session", "wallet", "vault", "status"]),
             annotations("Who am I", true, true),

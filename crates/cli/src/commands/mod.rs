@@ -12,6 +12,7 @@ pub mod info;
 pub mod mcp;
 pub mod node;
 pub mod policy;
+pub mod program;
 pub mod requests;
 pub mod revoke;
 pub mod serve;

@@ -4,6 +4,7 @@ MCP server over one transport, for crates/cli/tests/mcp.rs.
     client.py stdio --leash BIN --env JSON --to ADDRESS --out DIR --label NAME [--scenario loop|no_session]
     client.py http --url URL/mcp --key WRITE_KEY --read-key READ_KEY --to ADDRESS --out DIR --label NAME
     client.py stdio … --scenario request --wallet W --owner-env JSON --narrow-policy FILE
+    client.py stdio … --scenario any_address | program_mismatch   (tests/any_address.rs)
 
 Every JSON-RPC message in both directions is recorded (DIR/NAME-traffic.jsonl) for the caller to
 search for secrets, and the loop is written for people (DIR/NAME-transcript.md). Any failed
@@ -331,6 +332,19 @@ async def run_stdio(args, recorder: Recorder) -> None:
                 if args.scenario == "request":
                     await requested(session, recorder, args)
                     return
+                if args.scenario == "any_address":
+                    status = structured(await call(session, recorder, "session_status"))
+                    expect(status.get("status") == "active", "the session at the deployed address is active", status)
+                    sent = await call(session, recorder, "transfer", {"to": args.to, "amount": "1", "token": "USDC"})
+                    expect(sent.is_error is False, "a transfer at the deployed address lands", sent.model_dump())
+                    return
+                if args.scenario == "program_mismatch":
+                    error = check_error(
+                        await call(session, recorder, "transfer", {"to": args.to, "amount": "1", "token": "USDC"}),
+                        "program_mismatch",
+                    )
+                    expect("LEASH_PROGRAM_ID" in error["message"], "the error names where the other id came from", error)
+                    return
                 await safe_loop(session, recorder, args.to)
         await modern(tapped_transport(stdio_client(params, errlog=errlog), recorder), recorder, args.to, TOOLS)
         async with stdio_client(params, errlog=errlog) as streams, tapped(streams, recorder) as (read, write):
@@ -402,7 +416,7 @@ def main() -> int:
     parser.add_argument("--to", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--label", required=True)
-    parser.add_argument("--scenario", default="loop", choices=["loop", "no_session", "request"])
+    parser.add_argument("--scenario", default="loop", choices=["loop", "no_session", "request", "any_address", "program_mismatch"])
     parser.add_argument("--wallet")
     parser.add_argument("--owner-env", default="{}")
     parser.add_argument("--narrow-policy")
