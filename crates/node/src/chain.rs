@@ -25,6 +25,10 @@ use crate::store::{
 };
 use leash_sdk::spl;
 
+/// The upgradeable BPF loader (v3), which owns deployed programs.
+const UPGRADEABLE_LOADER: Pubkey =
+    solana_program::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111");
+
 /// Slots per epoch, as on mainnet.
 pub const SLOTS_PER_EPOCH: u64 = 432_000;
 /// How many slots a blockhash stays valid, as on mainnet.
@@ -588,7 +592,10 @@ impl Chain {
         let raw = bincode::serialize(&tx).map_err(|e| SendError::Unsupported(e.to_string()))?;
         let pre_token_balances = token_balances(&before, &|mint| self.mint_decimals(mint));
 
-        let (err, meta) = match self.svm.send_transaction(tx) {
+        let hidden = self.hide_programs_deployed_this_slot(&tx);
+        let result = self.svm.send_transaction(tx);
+        self.restore_hidden(hidden);
+        let (err, meta) = match result {
             Ok(meta) => (None, meta),
             Err(failed) => (Some(failed.err), failed.meta),
         };
@@ -679,7 +686,9 @@ impl Chain {
         Vec<(Pubkey, Account)>,
     ) {
         self.svm.set_sigverify(sig_verify);
+        let hidden = self.hide_programs_deployed_this_slot(&tx);
         let result = self.svm.simulate_transaction(tx);
+        self.restore_hidden(hidden);
         self.svm.set_sigverify(true);
         match result {
             Ok(info) => {
@@ -700,6 +709,65 @@ impl Chain {
                 (None, info.meta, accounts)
             }
             Err(failed) => (Some(failed.err), failed.meta, vec![]),
+        }
+    }
+
+    /// Agave runs a program deployed or upgraded in slot N from slot N + 1 on ("Program is not
+    /// deployed" before). LiteSVM loads it as soon as its account is written; so, for one
+    /// transaction, each upgradeable program it calls at the top level that was (re)deployed in
+    /// this slot is swapped for a copy whose program-data address holds nothing, which LiteSVM
+    /// loads as a closed program: the call fails as on Agave (`UnsupportedProgramId`, the fee
+    /// paid). Returns what [`Chain::restore_hidden`] puts back.
+    fn hide_programs_deployed_this_slot(
+        &mut self,
+        tx: &VersionedTransaction,
+    ) -> Vec<(Pubkey, Account)> {
+        let keys = tx.message.static_account_keys();
+        let mut hidden = Vec::new();
+        for instruction in tx.message.instructions() {
+            let Some(program_id) = keys.get(usize::from(instruction.program_id_index)) else {
+                continue;
+            };
+            if hidden.iter().any(|(k, _)| k == program_id) {
+                continue;
+            }
+            let Some(program) = self.svm.get_account(program_id) else {
+                continue;
+            };
+            if program.owner != UPGRADEABLE_LOADER || !program.executable {
+                continue;
+            }
+            let Some(data_address) = program
+                .data
+                .get(4..36)
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .map(Pubkey::new_from_array)
+            else {
+                continue;
+            };
+            let deployed = self
+                .svm
+                .get_account(&data_address)
+                .and_then(|d| d.data.get(4..12).map(|b| b.to_vec()))
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+                .map(u64::from_le_bytes);
+            if deployed != Some(self.progress.slot) {
+                continue;
+            }
+            let mut closed = program.clone();
+            // An address no account can be at (off the curve, no seeds): nothing to load.
+            closed.data[4..36].copy_from_slice(&[0xff; 32]);
+            if self.svm.set_account(*program_id, closed).is_ok() {
+                hidden.push((*program_id, program));
+            }
+        }
+        hidden
+    }
+
+    fn restore_hidden(&mut self, hidden: Vec<(Pubkey, Account)>) {
+        for (address, account) in hidden {
+            // The account LiteSVM loaded a moment ago: it loads again.
+            let _ = self.svm.set_account(address, account);
         }
     }
 
