@@ -250,7 +250,7 @@ fn response_schemas() -> Map<String, Value> {
         "Info".into(),
         report(
             "",
-            json!({ "program_id": { "type": "string" }, "cluster": { "type": "string" }, "url": { "type": "string" }, "version": { "type": "string" } }),
+            json!({ "program_id": { "type": "string" }, "program_id_source": { "type": "string", "enum": ["flag", "environment", "profile", "default"], "description": "where leash serve found the program id (docs/deploy.md)" }, "cluster": { "type": "string" }, "url": { "type": "string" }, "version": { "type": "string" } }),
         ),
     );
     m.insert(
@@ -315,6 +315,7 @@ fn response_schemas() -> Map<String, Value> {
             "expires_at": { "type": "string" },
             "filed_by": { "type": "string" },
             "cluster": { "type": "string" },
+            "program_id": { "type": "string", "description": "the Leash program the session lives under" },
             "granted_policy": { "type": "object" },
             "session_status": { "type": "string" },
             "denied_at": { "type": "string" },

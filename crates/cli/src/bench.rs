@@ -46,6 +46,9 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+/// The bench starts its own node, where Leash runs at its genesis (default) id.
+const PROGRAM_ID: Pubkey = leash_sdk::DEFAULT_PROGRAM_ID;
+
 const SOL: u64 = 1_000_000_000;
 /// Transactions a pipelined client keeps in flight.
 pub const PIPELINE_WINDOW: usize = 128;
@@ -187,11 +190,11 @@ fn transfer_ixs(
             amount,
         )],
         Kind::Session => {
-            let (vault, _) = state::vault_address(wallet, &leash_sdk::DEFAULT_PROGRAM_ID);
+            let (vault, _) = state::vault_address(wallet, &PROGRAM_ID);
             let transfer =
                 solana_system_interface::instruction::transfer(&vault, recipient, amount);
             vec![ix::execute(
-                &leash_sdk::DEFAULT_PROGRAM_ID,
+                &PROGRAM_ID,
                 &signer.pubkey(),
                 wallet,
                 None,
@@ -544,7 +547,7 @@ fn run(
                 vec![SpendLimit::unlimited(NATIVE_SOL_MINT)],
             );
             let create = ix::create_session(
-                &leash_sdk::DEFAULT_PROGRAM_ID,
+                &PROGRAM_ID,
                 &owner.pubkey(),
                 &owner.pubkey(),
                 wallet,
@@ -608,20 +611,12 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
     for _ in 0..10 {
         airdrop(&client, &owner.pubkey(), 1_000 * SOL)?;
     }
-    let (wallet, _) = state::wallet_address(
-        &Authority::Ed25519(owner.pubkey()),
-        &[0; 32],
-        &leash_sdk::DEFAULT_PROGRAM_ID,
-    );
-    let (vault, _) = state::vault_address(&wallet, &leash_sdk::DEFAULT_PROGRAM_ID);
+    let (wallet, _) =
+        state::wallet_address(&Authority::Ed25519(owner.pubkey()), &[0; 32], &PROGRAM_ID);
+    let (vault, _) = state::vault_address(&wallet, &PROGRAM_ID);
     let blockhash = client.get_latest_blockhash().map_err(|e| e.to_string())?;
     let setup = [
-        ix::create_wallet(
-            &leash_sdk::DEFAULT_PROGRAM_ID,
-            &owner.pubkey(),
-            &owner.pubkey(),
-            [0; 32],
-        ),
+        ix::create_wallet(&PROGRAM_ID, &owner.pubkey(), &owner.pubkey(), [0; 32]),
         solana_system_interface::instruction::transfer(&owner.pubkey(), &vault, 9_000 * SOL),
     ];
     send(&client, &setup, &owner, blockhash)?;

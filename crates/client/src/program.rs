@@ -535,8 +535,8 @@ impl Client {
                             self.send(&[close], &distinct(&[payer, authority]))?;
                         }
                     }
-                    // Created but not initialized, or never created: start over with this key
-                    // only if the address is free.
+                    // Something else at that address (not initialized, another authority's):
+                    // not ours to write or close.
                     Some(_) => {
                         return Err(ClientError::new(
                             ErrorCode::TransactionFailed,
@@ -549,6 +549,7 @@ impl Client {
                         )
                         .with_hint("delete that file to start a new buffer"))
                     }
+                    // Never created (the run stopped before): created below with this key.
                     None => {}
                 }
                 buffer
