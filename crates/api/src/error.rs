@@ -122,6 +122,7 @@ impl ApiError {
             ),
             ErrorCode::Rpc => (StatusCode::BAD_GATEWAY, "cluster_error".into()),
             ErrorCode::Timeout => (StatusCode::GATEWAY_TIMEOUT, "confirmation_timeout".into()),
+            ErrorCode::Expired => (StatusCode::GATEWAY_TIMEOUT, "transaction_expired".into()),
             ErrorCode::TransactionFailed => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "transaction_failed".into(),

@@ -199,6 +199,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     let mcp = leash_mcp::http_service(
         leash_mcp::LeashMcp::http(Some(state.client.cluster().clone()))
             .with_program(state.client.program())
+            .with_settings(state.client.settings())
             .with_audit(hook),
         BODY_LIMIT,
     );
@@ -229,6 +230,8 @@ pub struct Config {
     pub cluster: Cluster,
     /// The Leash program on `cluster` (docs/deploy.md).
     pub program: leash_client::ProgramChoice,
+    /// Commitment and priority fee of what the server sends and prepares.
+    pub settings: leash_client::transaction::SendSettings,
     /// Holds the SQLite store and the audit key (instances sharing a PostgreSQL store share
     /// this key file too).
     pub dir: PathBuf,
@@ -272,7 +275,8 @@ pub fn prepare(config: Config) -> Result<Prepared, String> {
     };
     let state = Arc::new(
         AppState::new(
-            Client::with_program(config.cluster.clone(), config.program),
+            Client::with_program(config.cluster.clone(), config.program)
+                .with_settings(config.settings),
             Arc::new(store),
             key,
             config.rate,

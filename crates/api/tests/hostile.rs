@@ -29,6 +29,7 @@ fn child_api() {
         // Nothing listens there: the probe's routes never reach the cluster.
         cluster: leash_client::Cluster::parse("http://127.0.0.1:9").expect("cluster"),
         program: leash_client::ProgramChoice::default_id(),
+        settings: leash_client::transaction::SendSettings::default(),
         dir: std::path::PathBuf::from(dir),
         database_url: None,
         signer: None,

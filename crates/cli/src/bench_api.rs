@@ -101,6 +101,7 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
     let config = leash_api::Config {
         cluster,
         program: leash_client::ProgramChoice::default_id(),
+        settings: leash_client::transaction::SendSettings::default(),
         dir: dir.path().join("api"),
         database_url: None,
         signer: None,

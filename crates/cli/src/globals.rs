@@ -3,18 +3,23 @@
 
 use std::path::PathBuf;
 
-use leash_client::{home, input, profile, Client, ClientError, Cluster, Holder, ProgramChoice};
+use leash_client::{
+    home, input, profile, transaction::SendSettings, Client, ClientError, Cluster, Holder,
+    ProgramChoice,
+};
 use leash_sdk::session_token::SessionToken;
 use solana_keypair::Keypair;
 use solana_program::pubkey::Pubkey;
 
 use crate::{error::CliResult, render::Render};
 
-/// `--url`, `--program-id`, `--keypair`, `--json`.
+/// `--url`, `--program-id`, the sending flags, `--keypair`, `--json`.
 #[derive(Clone, Debug, Default)]
 pub struct Globals {
     pub url: Option<String>,
     pub program_id: Option<Pubkey>,
+    /// `--commitment`, `--priority-fee`, `--max-priority-fee`.
+    pub settings: SendSettings,
     pub keypair: Option<PathBuf>,
     pub json: bool,
 }
@@ -39,7 +44,7 @@ impl Globals {
     pub fn client(&self) -> CliResult<Client> {
         let cluster = self.cluster()?;
         let program = self.program(&cluster)?;
-        Ok(Client::with_program(cluster, program))
+        Ok(Client::with_program(cluster, program).with_settings(self.settings))
     }
 
     /// The owner's keypair (`--keypair`, default `~/.config/solana/id.json`); on localnet a
@@ -65,7 +70,10 @@ impl Globals {
         // The token's program is authoritative; an explicit id that differs is refused by
         // `Holder::new`, before anything is sent.
         let program = self.program(&cluster)?;
-        Ok((Client::with_program(cluster, program), token))
+        Ok((
+            Client::with_program(cluster, program).with_settings(self.settings),
+            token,
+        ))
     }
 }
 

@@ -42,6 +42,16 @@ struct Cli {
     /// profile (`leash config`), else the default id; holders: the token's]
     #[arg(long, global = true, value_parser = globals::parse_address)]
     program_id: Option<Pubkey>,
+    /// What reads wait for and transactions confirm at: processed | confirmed | finalized
+    #[arg(long, global = true, default_value = "confirmed", value_parser = leash_client::transaction::parse_commitment)]
+    commitment: solana_commitment_config::CommitmentLevel,
+    /// Priority fee: `auto` (a recent percentile on the accounts written, capped) or
+    /// micro-lamports per compute unit
+    #[arg(long, global = true, default_value = "auto")]
+    priority_fee: leash_client::transaction::PriorityFee,
+    /// The most `--priority-fee auto` offers, in micro-lamports per compute unit
+    #[arg(long, global = true, default_value_t = leash_client::transaction::DEFAULT_MAX_PRIORITY_FEE)]
+    max_priority_fee: u64,
     /// The owner's keypair (solana-keygen JSON) [default: ~/.config/solana/id.json]
     #[arg(short = 'k', long, global = true)]
     keypair: Option<PathBuf>,
@@ -135,6 +145,11 @@ fn run(cli: Cli) -> CliResult<()> {
     let globals = Globals {
         url: cli.url,
         program_id: cli.program_id,
+        settings: leash_client::transaction::SendSettings {
+            commitment: cli.commitment,
+            priority_fee: cli.priority_fee,
+            max_priority_fee: cli.max_priority_fee,
+        },
         keypair: cli.keypair,
         json: cli.json,
     };

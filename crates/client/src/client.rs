@@ -14,11 +14,11 @@ use leash_sdk::{
     state::NATIVE_SOL_MINT,
 };
 use serde::Serialize;
-use solana_commitment_config::CommitmentConfig;
+use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
 use solana_message::Message;
 use solana_program::{hash::Hash, instruction::Instruction, pubkey::Pubkey};
 use solana_rpc_client::rpc_client::RpcClient;
-use solana_rpc_client_types::{config::RpcSendTransactionConfig, request::RpcRequest};
+use solana_rpc_client_types::request::RpcRequest;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
@@ -27,6 +27,7 @@ use solana_transaction_error::TransactionError;
 use crate::{
     error::{rpc_error, transaction_error, ClientError, ErrorCode, Result},
     input::{Cluster, TokenRef},
+    transaction::{FeeEstimate, SendSettings},
 };
 
 /// How long a sent transaction may take to confirm.
@@ -92,6 +93,7 @@ impl ProgramChoice {
 pub struct Client {
     cluster: Cluster,
     program: ProgramChoice,
+    settings: SendSettings,
     rpc: RpcClient,
     tokens: OnceLock<HashMap<String, ResolvedToken>>,
 }
@@ -101,28 +103,34 @@ pub(crate) struct SimulatedOutcome {
     pub error: Option<TransactionError>,
     pub logs: Vec<String>,
     pub units_consumed: Option<u64>,
+    /// What sending it would cost (when it would pass).
+    pub fee: Option<FeeEstimate>,
 }
 
 impl SimulatedOutcome {
-    fn of(result: solana_rpc_client_types::response::RpcSimulateTransactionResult) -> Self {
+    fn of(
+        result: solana_rpc_client_types::response::RpcSimulateTransactionResult,
+        signatures: usize,
+        priority_fee: u64,
+    ) -> Self {
+        let fee = match (&result.err, result.units_consumed) {
+            (None, Some(units)) => {
+                let limit = crate::transaction::limit_for(units, 0);
+                Some(FeeEstimate {
+                    compute_units: units,
+                    compute_unit_limit: limit,
+                    priority_fee,
+                    fee_lamports: crate::transaction::fee_for(signatures, limit, priority_fee),
+                })
+            }
+            _ => None,
+        };
         SimulatedOutcome {
             error: result.err.map(TransactionError::from),
             logs: result.logs.unwrap_or_default(),
             units_consumed: result.units_consumed,
+            fee,
         }
-    }
-}
-
-/// How a transaction is sent: with preflight at the client's own commitment. The RPC server's
-/// default preflight commitment is `finalized`, which on a real cluster lags `confirmed` by
-/// about 32 slots: a transaction built on a `confirmed` blockhash, or paid from a balance just
-/// credited, fails its preflight there with "Blockhash not found" or "no record of a prior
-/// credit".
-fn send_config(commitment: CommitmentConfig) -> RpcSendTransactionConfig {
-    RpcSendTransactionConfig {
-        skip_preflight: false,
-        preflight_commitment: Some(commitment.commitment),
-        ..Default::default()
     }
 }
 
@@ -134,17 +142,34 @@ impl Client {
 
     /// A client on `cluster` for the Leash program `program`, at `confirmed` commitment.
     pub fn with_program(cluster: Cluster, program: ProgramChoice) -> Client {
-        let rpc = RpcClient::new_with_timeout_and_commitment(
-            cluster.url.clone(),
-            Duration::from_secs(30),
-            CommitmentConfig::confirmed(),
-        );
+        let settings = SendSettings::default();
         Client {
+            rpc: Self::rpc_for(&cluster, settings.commitment),
             cluster,
             program,
-            rpc,
+            settings,
             tokens: OnceLock::new(),
         }
+    }
+
+    /// The same client sending as `settings` say (commitment, priority fee).
+    pub fn with_settings(mut self, settings: SendSettings) -> Client {
+        self.rpc = Self::rpc_for(&self.cluster, settings.commitment);
+        self.settings = settings;
+        self
+    }
+
+    fn rpc_for(cluster: &Cluster, commitment: CommitmentLevel) -> RpcClient {
+        RpcClient::new_with_timeout_and_commitment(
+            cluster.url.clone(),
+            Duration::from_secs(30),
+            CommitmentConfig { commitment },
+        )
+    }
+
+    /// How this client sends.
+    pub fn settings(&self) -> SendSettings {
+        self.settings
     }
 
     pub fn cluster(&self) -> &Cluster {
@@ -325,16 +350,14 @@ impl Client {
     // -----------------------------------------------------------------------------------------
     // Transactions.
 
-    /// A transaction of `instructions` paid by `fee_payer`, unsigned, on `blockhash`, led by a
-    /// compute-unit limit that differs between invocations.
+    /// A transaction of `instructions` (their compute budget included) paid by `fee_payer`,
+    /// unsigned, on `blockhash`.
     pub(crate) fn message(
         instructions: &[Instruction],
         fee_payer: &Pubkey,
         blockhash: Hash,
     ) -> Message {
-        let mut all = vec![unique_compute_limit()];
-        all.extend_from_slice(instructions);
-        Message::new_with_blockhash(&all, Some(fee_payer), &blockhash)
+        Message::new_with_blockhash(instructions, Some(fee_payer), &blockhash)
     }
 
     /// `instructions` on `blockhash`, signed by `signers`; `signers[0]` pays.
@@ -352,20 +375,38 @@ impl Client {
         Ok(tx)
     }
 
-    /// Signs, sends and confirms `instructions`; `signers[0]` pays. A transaction refused as
-    /// already processed (the same instructions sent moments ago on the same blockhash, a
-    /// repeated command) is a new intent: signed again on a new blockhash, once.
+    /// Signs, sends and lands `instructions` with their compute budget (a limit from a
+    /// simulation, the priority fee); `signers[0]` pays. The simulation doubles as preflight: a
+    /// transaction that would fail is refused, mapped, before anything is signed. A
+    /// transaction refused as already processed (the same instructions sent moments ago on
+    /// the same blockhash, a repeated command) is a new intent: signed again on a new
+    /// blockhash, once.
     pub(crate) fn send(
         &self,
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<Signature> {
+        let payer = signers
+            .first()
+            .ok_or_else(|| ClientError::internal("no fee payer"))?
+            .pubkey();
+        let (budgeted, _) = self.budgeted(instructions, &payer)?;
+        self.send_budgeted(&budgeted, signers)
+    }
+
+    /// Signs and lands `budgeted` (instructions led by their compute budget) as [`Client::send`]
+    /// does, without simulating again: for many transactions of one shape (a deploy's writes).
+    pub(crate) fn send_budgeted(
+        &self,
+        budgeted: &[Instruction],
+        signers: &[&dyn Signer],
+    ) -> Result<Signature> {
         let mut used: Option<Hash> = None;
         loop {
             let blockhash = self.fresh_blockhash(used)?;
-            let tx = Self::signed(instructions, signers, blockhash)?;
-            match self.broadcast(&tx)? {
-                Some(signature) => return self.confirm(signature),
+            let tx = Self::signed(budgeted, signers, blockhash)?;
+            match self.land_unless_processed(&tx)? {
+                Some(signature) => return Ok(signature),
                 None if used.is_none() => used = Some(blockhash),
                 None => {
                     return Err(self.transaction_error(&TransactionError::AlreadyProcessed, &[]))
@@ -374,20 +415,41 @@ impl Client {
         }
     }
 
-    /// Simulates `instructions` signed by `signers` (`signers[0]` pays): the same transaction
-    /// [`Client::send`] would build, stopped before sending.
+    /// Simulates `instructions` signed by `signers` (`signers[0]` pays) at the client's
+    /// commitment, with the priority fee and the largest limit: the transaction
+    /// [`Client::send`] would build before it trims the limit, stopped before sending.
     pub(crate) fn simulate(
         &self,
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<SimulatedOutcome> {
-        let tx = Self::signed(instructions, signers, self.fresh_blockhash(None)?)?;
+        let payer = signers
+            .first()
+            .ok_or_else(|| ClientError::internal("no fee payer"))?
+            .pubkey();
+        let (probe, price) = self.probe_instructions(instructions, &payer)?;
+        let tx = Self::signed(&probe, signers, self.fresh_blockhash(None)?)?;
+        let signatures = usize::from(tx.message.header.num_required_signatures);
         let result = self
             .rpc
             .simulate_transaction(&tx)
             .map_err(|e| self.rpc_error(e))?
             .value;
-        Ok(SimulatedOutcome::of(result))
+        Ok(SimulatedOutcome::of(result, signatures, price))
+    }
+
+    /// `instructions` led by the largest compute limit and the priority fee a send would
+    /// offer: what simulations run.
+    fn probe_instructions(
+        &self,
+        instructions: &[Instruction],
+        fee_payer: &Pubkey,
+    ) -> Result<(Vec<Instruction>, u64)> {
+        let price = self.priority_fee(&crate::transaction::writable_of(instructions, fee_payer))?;
+        let mut all =
+            crate::transaction::budget_instructions(crate::transaction::MAX_COMPUTE_UNITS, price);
+        all.extend_from_slice(instructions);
+        Ok((all, price))
     }
 
     /// Simulates `instructions` paid by `fee_payer` without signatures (`sigVerify` off): what
@@ -398,10 +460,12 @@ impl Client {
         fee_payer: &Pubkey,
     ) -> Result<SimulatedOutcome> {
         let blockhash = self.fresh_blockhash(None)?;
-        let tx = Transaction::new_unsigned(Self::message(instructions, fee_payer, blockhash));
+        let (probe, price) = self.probe_instructions(instructions, fee_payer)?;
+        let tx = Transaction::new_unsigned(Self::message(&probe, fee_payer, blockhash));
+        let signatures = usize::from(tx.message.header.num_required_signatures);
         let config = solana_rpc_client_types::config::RpcSimulateTransactionConfig {
             sig_verify: false,
-            commitment: Some(CommitmentConfig::confirmed()),
+            commitment: Some(self.rpc.commitment()),
             ..Default::default()
         };
         let result = self
@@ -409,7 +473,7 @@ impl Client {
             .simulate_transaction_with_config(&tx, config)
             .map_err(|e| self.rpc_error(e))?
             .value;
-        Ok(SimulatedOutcome::of(result))
+        Ok(SimulatedOutcome::of(result, signatures, price))
     }
 
     /// Maps a simulated or confirmed failure to the error people read.
@@ -432,47 +496,20 @@ impl Client {
         }
     }
 
-    /// Sends a signed transaction (signed here or elsewhere) and waits for its confirmation;
-    /// a refusal is mapped, with the program's figures.
-    pub fn submit(&self, tx: &Transaction) -> Result<Signature> {
-        match self.broadcast(tx)? {
-            Some(signature) => self.confirm(signature),
-            None => Err(self.transaction_error(&TransactionError::AlreadyProcessed, &[])),
-        }
-    }
-
-    /// Sends with preflight; `None` when the cluster has already processed this transaction.
-    fn broadcast(&self, tx: &Transaction) -> Result<Option<Signature>> {
-        match self
-            .rpc
-            .send_transaction_with_config(tx, send_config(self.rpc.commitment()))
-        {
-            Ok(signature) => Ok(Some(signature)),
-            Err(e) if e.get_transaction_error() == Some(TransactionError::AlreadyProcessed) => {
-                Ok(None)
-            }
-            Err(e) => Err(self.rpc_error(e)),
-        }
-    }
-
-    /// Waits for `signature` to reach the client's commitment; its failure mapped, with the
+    /// Sends a signed transaction (signed here or elsewhere) and lands it: resent until it
+    /// reaches the client's commitment or its blockhash expires; a refusal is mapped, with the
     /// program's figures.
+    pub fn submit(&self, tx: &Transaction) -> Result<Signature> {
+        self.land(tx)
+    }
+
+    /// Waits for `signature` (sent by someone else: the node's faucet) to reach the client's
+    /// commitment; its failure mapped, with the program's figures.
     pub(crate) fn confirm(&self, signature: Signature) -> Result<Signature> {
         let deadline = Instant::now() + CONFIRM_TIMEOUT;
         loop {
-            let statuses = self
-                .rpc
-                .get_signature_statuses(&[signature])
-                .map_err(|e| self.rpc_error(e))?;
-            if let Some(Some(status)) = statuses.value.first() {
-                if let Some(err) = &status.err {
-                    let logs = self.transaction_logs(&signature);
-                    return Err(self.transaction_error(err, &logs));
-                }
-                // At the client's commitment: `processed` alone can still be rolled back.
-                if status.satisfies_commitment(self.rpc.commitment()) {
-                    return Ok(signature);
-                }
+            if let Some(outcome) = self.status_of(&signature, self.rpc.commitment())? {
+                return outcome.map(|()| signature);
             }
             if Instant::now() > deadline {
                 return Err(ClientError::new(
@@ -485,7 +522,7 @@ impl Client {
         }
     }
 
-    fn transaction_logs(&self, signature: &Signature) -> Vec<String> {
+    pub(crate) fn transaction_logs(&self, signature: &Signature) -> Vec<String> {
         self.rpc
             .get_transaction(
                 signature,
@@ -509,7 +546,7 @@ impl Client {
             .transactions
             .iter()
             .map(|instructions| {
-                Self::unsigned_on(
+                self.unsigned_on(
                     instructions,
                     &prepared.fee_payer,
                     blockhash,
@@ -527,16 +564,20 @@ impl Client {
         summary: &str,
     ) -> Result<UnsignedTransaction> {
         let blockhash = self.fresh_blockhash(None)?;
-        Self::unsigned_on(instructions, fee_payer, blockhash, summary)
+        self.unsigned_on(instructions, fee_payer, blockhash, summary)
     }
 
+    /// `instructions` budgeted (a transaction that would fail is refused here, with the
+    /// reason), unsigned, with the fee the signer will pay.
     fn unsigned_on(
+        &self,
         instructions: &[Instruction],
         fee_payer: &Pubkey,
         blockhash: Hash,
         summary: &str,
     ) -> Result<UnsignedTransaction> {
-        let message = Self::message(instructions, fee_payer, blockhash);
+        let (budgeted, fee) = self.budgeted(instructions, fee_payer)?;
+        let message = Self::message(&budgeted, fee_payer, blockhash);
         let signers = message
             .signer_keys()
             .iter()
@@ -549,7 +590,8 @@ impl Client {
             transaction: base64::Engine::encode(&base64::prelude::BASE64_STANDARD, bytes),
             blockhash: blockhash.to_string(),
             signers,
-            summary: summary.to_string(),
+            summary: format!("{summary} ({fee})"),
+            fee,
         })
     }
 
@@ -629,27 +671,10 @@ pub struct UnsignedTransaction {
     pub blockhash: String,
     /// Who must sign, in order.
     pub signers: Vec<String>,
+    /// What it does, and the fee it will pay.
     pub summary: String,
-}
-
-/// A compute-unit limit instruction whose value differs between invocations.
-///
-/// Two devices sending the same transfer in the same slot would otherwise build byte-identical
-/// transactions with one signature, and the second would be dropped as a duplicate. The limit
-/// is generous and the price stays 0, so it adds no fee.
-fn unique_compute_limit() -> Instruction {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) % 100_000;
-    let mut data = vec![2u8];
-    data.extend_from_slice(&(600_000 + jitter).to_le_bytes());
-    Instruction {
-        program_id: solana_program::pubkey!("ComputeBudget111111111111111111111111111111"),
-        accounts: vec![],
-        data,
-    }
+    /// Its compute budget and fee (docs/client.md, "Landing a transaction").
+    pub fee: FeeEstimate,
 }
 
 /// `AbCd…WxYz` for long addresses in tables.
@@ -672,15 +697,27 @@ mod tests {
         assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
     }
 
-    /// Preflight runs at the client's commitment, never the server's default (`finalized`).
+    /// Preflight, simulation and confirmation run at the client's commitment, never the
+    /// server's default (`finalized`), and `--commitment` changes it.
     #[test]
     fn transactions_are_sent_with_preflight_at_the_clients_commitment() {
         let client = Client::new(Cluster::parse("http://127.0.0.1:9").unwrap());
-        let config = send_config(client.rpc.commitment());
+        assert_eq!(client.rpc.commitment(), CommitmentConfig::confirmed());
+        let config = crate::transaction::first_send_config(client.rpc.commitment());
         assert!(!config.skip_preflight);
         assert_eq!(
             config.preflight_commitment,
-            Some(solana_commitment_config::CommitmentLevel::Confirmed)
+            Some(CommitmentLevel::Confirmed)
+        );
+        let finalized = client.with_settings(SendSettings {
+            commitment: CommitmentLevel::Finalized,
+            ..SendSettings::default()
+        });
+        assert_eq!(finalized.rpc.commitment(), CommitmentConfig::finalized());
+        let config = crate::transaction::first_send_config(finalized.rpc.commitment());
+        assert_eq!(
+            config.preflight_commitment,
+            Some(CommitmentLevel::Finalized)
         );
     }
 }

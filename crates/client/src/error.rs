@@ -52,6 +52,8 @@ pub enum ErrorCode {
     Rpc,
     /// A transaction was not confirmed in time.
     Timeout,
+    /// A transaction's blockhash expired before it landed: it never can, nothing was spent.
+    Expired,
     /// A transaction failed for a reason that is not a Leash program error.
     TransactionFailed,
     /// A file could not be written or read.
@@ -109,6 +111,7 @@ impl ErrorCode {
             ErrorCode::Unreachable => "Unreachable",
             ErrorCode::Rpc => "Rpc",
             ErrorCode::Timeout => "Timeout",
+            ErrorCode::Expired => "Expired",
             ErrorCode::TransactionFailed => "TransactionFailed",
             ErrorCode::Io => "Io",
             ErrorCode::Internal => "Internal",

@@ -194,6 +194,9 @@ pub enum Simulation {
     Passes {
         would_succeed: bool,
         units_consumed: Option<u64>,
+        /// What sending it costs: compute limit, priority fee, fee in lamports.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fee: Option<crate::transaction::FeeEstimate>,
         logs: Vec<String>,
     },
     Refused {
@@ -222,8 +225,12 @@ impl Simulation {
 impl fmt::Display for Simulation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Simulation::Passes { .. } => {
-                f.write_str("Would succeed: every bound of the session allows it.")
+            Simulation::Passes { fee, .. } => {
+                f.write_str("Would succeed: every bound of the session allows it.")?;
+                if let Some(fee) = fee {
+                    write!(f, "\nSending it: {fee}")?;
+                }
+                Ok(())
             }
             Simulation::Refused {
                 message,
@@ -620,6 +627,7 @@ impl Client {
             return Simulation::Passes {
                 would_succeed: true,
                 units_consumed: outcome.units_consumed,
+                fee: outcome.fee,
                 logs: outcome.logs,
             };
         };

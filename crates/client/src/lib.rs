@@ -23,6 +23,7 @@ pub mod profile;
 pub mod program;
 mod reports;
 pub mod requests;
+pub mod transaction;
 
 pub use activity::{SessionActivity, SessionEvent};
 pub use client::{

@@ -374,7 +374,10 @@ impl Client {
     fn write_chunk_len(&self, payer: &Pubkey, authority: &Pubkey) -> usize {
         let buffer = Pubkey::new_unique();
         let empty = loader::write(&buffer, authority, 0, Vec::new());
-        let message = Client::message(&[empty], payer, Hash::default());
+        // With both compute-budget instructions: the largest a write's budget makes it.
+        let mut instructions = crate::transaction::budget_instructions(1, 1);
+        instructions.push(empty);
+        let message = Client::message(&instructions, payer, Hash::default());
         let tx = Transaction::new_unsigned(message);
         let size = bincode::serialized_size(&tx).unwrap_or(PACKET_DATA_SIZE as u64) as usize;
         // The data length's compact-u16 grows by a byte past 127.
@@ -591,6 +594,20 @@ impl Client {
         let failed = AtomicBool::new(false);
         let first_error: Mutex<Option<ClientError>> = Mutex::new(None);
         progress(WriteProgress { done: 0, total });
+        // Every write has the same shape: one simulation prices them all.
+        let budget = match pending.first() {
+            Some((offset, bytes)) => {
+                let first = loader::write(
+                    &buffer.pubkey(),
+                    &authority.pubkey(),
+                    *offset as u32,
+                    bytes.to_vec(),
+                );
+                let (budgeted, _) = self.budgeted(&[first], &payer.pubkey())?;
+                budgeted[..budgeted.len() - 1].to_vec()
+            }
+            None => Vec::new(),
+        };
         std::thread::scope(|scope| {
             for _ in 0..WRITE_WORKERS.min(total) {
                 scope.spawn(|| {
@@ -606,11 +623,20 @@ impl Client {
                             *offset as u32,
                             bytes.to_vec(),
                         );
+                        let mut instructions = budget.clone();
+                        instructions.push(write);
                         let mut outcome = Ok(Signature::default());
                         for _ in 0..WRITE_ATTEMPTS {
-                            outcome = self.send(std::slice::from_ref(&write), &signers);
+                            outcome = self.send_budgeted(&instructions, &signers);
                             match &outcome {
-                                Err(e) if e.code == ErrorCode::Timeout => continue,
+                                Err(e)
+                                    if matches!(
+                                        e.code,
+                                        ErrorCode::Timeout | ErrorCode::Expired
+                                    ) =>
+                                {
+                                    continue
+                                }
                                 _ => break,
                             }
                         }

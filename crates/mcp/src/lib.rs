@@ -32,7 +32,8 @@ use std::{
 };
 
 use leash_client::{
-    home, requests, ApiEndpoint, Client, ClientError, Cluster, ErrorCode, Holder, ProgramChoice,
+    home, requests, transaction::SendSettings, ApiEndpoint, Client, ClientError, Cluster,
+    ErrorCode, Holder, ProgramChoice,
 };
 use leash_sdk::session_token::SessionToken;
 use rmcp::{
@@ -108,6 +109,7 @@ pub struct LeashMcp {
     cluster: Option<Cluster>,
     /// The program the person named, if they did (else the default, which tokens override).
     program: ProgramChoice,
+    settings: SendSettings,
     tools: Arc<Vec<Tool>>,
     /// One client per cluster URL: its token list is fetched once.
     clients: Arc<Mutex<HashMap<String, Arc<Client>>>>,
@@ -139,6 +141,7 @@ impl LeashMcp {
             access,
             cluster,
             program: ProgramChoice::default_id(),
+            settings: SendSettings::default(),
             tools: Arc::new(catalog),
             clients: Arc::default(),
             audit: None,
@@ -153,6 +156,12 @@ impl LeashMcp {
         self
     }
 
+    /// Sends as `settings` say (commitment, priority fee).
+    pub fn with_settings(mut self, settings: SendSettings) -> LeashMcp {
+        self.settings = settings;
+        self
+    }
+
     /// Reports every acting call that ran to `hook` (the API's audit log).
     pub fn with_audit(mut self, hook: AuditHook) -> LeashMcp {
         self.audit = Some(hook);
@@ -163,7 +172,9 @@ impl LeashMcp {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         clients
             .entry(cluster.url.clone())
-            .or_insert_with(|| Arc::new(Client::with_program(cluster, self.program)))
+            .or_insert_with(|| {
+                Arc::new(Client::with_program(cluster, self.program).with_settings(self.settings))
+            })
             .clone()
     }
 

@@ -187,6 +187,8 @@ pub struct Chain {
     /// Commits begun so far: the one in flight is number `commits`, the pending batch goes with
     /// the next.
     commits: u64,
+    /// Transactions `sendTransaction` loses on purpose (`leash_dropTransactions`).
+    drop_next: u64,
 }
 
 fn wall_clock() -> i64 {
@@ -289,6 +291,7 @@ impl Chain {
             durable_sequence: progress_sequence,
             progress_changed: false,
             commits: 0,
+            drop_next: 0,
         };
         if is_new {
             chain
@@ -769,6 +772,20 @@ impl Chain {
             // The account LiteSVM loaded a moment ago: it loads again.
             let _ = self.svm.set_account(address, account);
         }
+    }
+
+    /// Loses the next `n` transactions sent (`leash_dropTransactions`).
+    pub fn drop_next_transactions(&mut self, n: u64) {
+        self.drop_next = n;
+    }
+
+    /// Whether to lose this transaction (and count it).
+    pub fn take_drop(&mut self) -> bool {
+        if self.drop_next == 0 {
+            return false;
+        }
+        self.drop_next -= 1;
+        true
     }
 
     /// A transfer of `lamports` from the faucet, at most [`MAX_AIRDROP_LAMPORTS`] at a time so

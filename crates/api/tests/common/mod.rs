@@ -135,6 +135,7 @@ impl Api {
         let config = leash_api::Config {
             cluster: Cluster::parse(url).expect("cluster"),
             program: leash_client::ProgramChoice::default_id(),
+            settings: leash_client::transaction::SendSettings::default(),
             dir: dir.path().join("api"),
             database_url: database_url.map(str::to_string),
             signer,

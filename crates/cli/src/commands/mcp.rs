@@ -24,7 +24,9 @@ pub fn exec(globals: &Globals) -> CliResult<()> {
         .map_err(|e| CliError::Api(format!("cannot start the async runtime: {e}")))?;
     runtime
         .block_on(leash_mcp::serve_stdio(
-            leash_mcp::LeashMcp::local(cluster).with_program(program),
+            leash_mcp::LeashMcp::local(cluster)
+                .with_program(program)
+                .with_settings(globals.settings),
         ))
         .map_err(CliError::Api)
 }

@@ -64,6 +64,7 @@ pub fn config(
     args: ServeArgs,
     cluster: Cluster,
     program: leash_client::ProgramChoice,
+    settings: leash_client::transaction::SendSettings,
 ) -> CliResult<leash_api::Config> {
     if !(args.rate_limit > 0.0 && args.burst >= 1.0) {
         return Err(CliError::Api(
@@ -86,6 +87,7 @@ pub fn config(
     Ok(leash_api::Config {
         cluster,
         program,
+        settings,
         dir: api_dir(args.dir)?,
         database_url: args.database_url,
         signer,
@@ -148,7 +150,7 @@ pub fn exec(globals: &Globals, args: ServeArgs) -> CliResult<()> {
     let cluster = globals.cluster()?;
     let program = globals.program(&cluster)?;
     let listen = args.listen;
-    let config = config(args, cluster, program)?;
+    let config = config(args, cluster, program, globals.settings)?;
     let prepared = leash_api::prepare(config).map_err(CliError::Api)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -48,7 +48,7 @@ pub fn exec(globals: &crate::globals::Globals, args: UpArgs) -> CliResult<()> {
         let cluster = Cluster::parse(&node.url)?;
         let program = globals.program(&cluster)?;
         let listen = serve_args.listen;
-        let config = serve::config(serve_args, cluster, program)?;
+        let config = serve::config(serve_args, cluster, program, globals.settings)?;
         // Opening the store blocks (SQLite, or PostgreSQL's client).
         let prepared = tokio::task::spawn_blocking(move || leash_api::prepare(config))
             .await

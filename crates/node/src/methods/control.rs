@@ -47,6 +47,15 @@ pub fn warp_slot(chain: &mut Chain, params: &Value) -> RpcResult {
     Ok(json!(chain.slot()))
 }
 
+/// Loses the next `n` transactions sent with `sendTransaction`: each is answered with its
+/// signature, as a real RPC node answers before forwarding, and never executed — what a packet
+/// lost on the way to the leader looks like to a client (tests of rebroadcast).
+pub fn drop_transactions(chain: &mut Chain, params: &Value) -> RpcResult {
+    let n: u64 = required(params, 0, "how many transactions to lose")?;
+    chain.drop_next_transactions(n);
+    Ok(json!(n))
+}
+
 pub fn set_unix_timestamp(chain: &mut Chain, params: &Value) -> RpcResult {
     let unix_timestamp: i64 = required(params, 0, "a unix timestamp in seconds")?;
     chain.set_unix_timestamp(unix_timestamp);

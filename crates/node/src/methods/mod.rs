@@ -119,12 +119,16 @@ methods! {
     LeashMintTokens = "leash_mintTokens", Write;
     LeashWarpSlot = "leash_warpSlot", Write;
     LeashSetUnixTimestamp = "leash_setUnixTimestamp", Write;
+    LeashDropTransactions = "leash_dropTransactions", Write;
 }
 
 impl Method {
     /// The control methods that move the chain's slot or clock at will.
     pub fn moves_time(self) -> bool {
-        matches!(self, Method::LeashWarpSlot | Method::LeashSetUnixTimestamp)
+        matches!(
+            self,
+            Method::LeashWarpSlot | Method::LeashSetUnixTimestamp | Method::LeashDropTransactions
+        )
     }
 }
 
@@ -251,6 +255,7 @@ fn call(
         Method::LeashGetFaucet => Ok(json!(chain.faucet().to_string())),
         Method::LeashMintTokens => control::mint_tokens(chain, params),
         Method::LeashWarpSlot => control::warp_slot(chain, params),
+        Method::LeashDropTransactions => control::drop_transactions(chain, params),
         Method::LeashSetUnixTimestamp => control::set_unix_timestamp(chain, params),
         // Answered in the request's task by `dispatch`, never here.
         Method::SendTransaction | Method::SimulateTransaction | Method::GetProgramAccounts => Err(
@@ -309,7 +314,8 @@ mod tests {
                 "requestAirdrop",
                 "leash_mintTokens",
                 "leash_warpSlot",
-                "leash_setUnixTimestamp"
+                "leash_setUnixTimestamp",
+                "leash_dropTransactions"
             ]
         );
         assert!(Method::ALL
