@@ -61,6 +61,7 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
         rpc_port: 0,
         slot_time: Some(Duration::from_millis(100)),
         allow_time_travel: false,
+        finality_lag: 0,
     })?;
     let cluster = Cluster::parse(&node.url).map_err(|e| e.message)?;
 

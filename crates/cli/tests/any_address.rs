@@ -1,5 +1,6 @@
 //! The Leash program at an address chosen at deploy time, end to end with the real binaries
-//! against a real `leash node` (docs/deploy.md): `leash program deploy` with a new keypair, the
+//! against a real `leash node` whose `finalized` lags `confirmed` by 32 slots as on a real
+//! cluster (docs/deploy.md, docs/client.md): `leash program deploy` with a new keypair, the
 //! README quickstart through the CLI (the owner finds the id in the cluster profile, the holder
 //! in its token), an API flow on `leash serve` and an MCP flow with the official Python client,
 //! all at that id — and a holder whose `--program-id` / `LEASH_PROGRAM_ID` differs from its
@@ -14,7 +15,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{rpc, spawn_node, spawn_serve, User};
+use common::{rpc, spawn_node_with, spawn_serve, User};
 use leash_client::{
     program::{NewAuthority, LEASH_PROGRAM_ELF},
     Client, Cluster, ProgramChoice, ProgramIdSource,
@@ -84,7 +85,14 @@ fn the_quickstart_api_and_mcp_run_at_an_address_chosen_at_deploy_time() {
     let dir = tempfile::tempdir().unwrap();
     // SAFETY (of the test's environment): the only test in this binary, set before any thread.
     std::env::set_var("LEASH_HOME", dir.path().join("library"));
-    let node = spawn_node(&dir.path().join("ledger"), 100);
+    // As on a real cluster, `finalized` lags `confirmed` by 32 slots: a client that mixes them
+    // up fails here ("Blockhash not found"), as it would on devnet.
+    let node = spawn_node_with(
+        &dir.path().join("ledger"),
+        100,
+        &["--allow-time-travel", "--finality-lag", "32"],
+        &[],
+    );
     let owner = User::new(&dir.path().join("owner"), &node.url);
     std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
     // Three deploys below hold ~1.9 SOL of rent each (and a buffer as much while writing).

@@ -308,7 +308,7 @@ fn errors_carry_messages_figures_hints_and_exit_codes() {
         .holder
         .run(&["transfer", "--to", &to, "--amount", "1", "--token", "DOGE"]);
     assert!(
-        bad_token.stderr.contains("is not a known token symbol"),
+        bad_token.stderr.contains("is not a token symbol known on"),
         "{}",
         bad_token.stderr
     );
@@ -534,7 +534,7 @@ fn malformed_policy_files_are_refused_with_the_reason() {
         (
             "token.toml",
             "[[limits]]\ntoken = \"DOGE\"",
-            "not a known token symbol",
+            "not a token symbol known on",
         ),
     ] {
         let path = s.owner.home.join(name);

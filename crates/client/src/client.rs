@@ -95,7 +95,21 @@ pub struct Client {
     program: ProgramChoice,
     settings: SendSettings,
     rpc: RpcClient,
+    /// What the cluster is, asked once (`getGenesisHash`, the node's token list).
+    identity: OnceLock<ClusterIdentity>,
     tokens: OnceLock<HashMap<String, ResolvedToken>>,
+}
+
+/// What a cluster is, whatever its URL says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClusterIdentity {
+    /// A `leash node`: its own token list.
+    LeashNode(HashMap<String, ResolvedToken>),
+    /// Mainnet, devnet or testnet, by genesis hash.
+    Known(names::KnownCluster),
+    /// Anything else (another local validator, a private cluster): symbols come from the
+    /// cluster profile (`leash config set-token`), else mints are named.
+    Other,
 }
 
 /// A transaction's outcome before it is sent: what `simulateTransaction` says.
@@ -148,6 +162,7 @@ impl Client {
             cluster,
             program,
             settings,
+            identity: OnceLock::new(),
             tokens: OnceLock::new(),
         }
     }
@@ -234,25 +249,60 @@ impl Client {
 
     /// The cluster's known tokens by upper-case symbol: the local node's list
     /// (`leash_getTokenList`), or the well-known mainnet mints elsewhere.
+    /// What the cluster is: a `leash node` (it answers `leash_getTokenList`), else a public
+    /// cluster by its genesis hash, else other. Asked once; an unreachable cluster is "other"
+    /// for this client's life only as far as names go (operations still fail as unreachable).
+    pub fn identity(&self) -> &ClusterIdentity {
+        self.identity.get_or_init(|| {
+            if let Some(list) = self.local_token_list() {
+                return ClusterIdentity::LeashNode(list);
+            }
+            match self.rpc.get_genesis_hash() {
+                Ok(hash) => names::KnownCluster::by_genesis(&hash.to_string())
+                    .map_or(ClusterIdentity::Other, ClusterIdentity::Known),
+                Err(_) => ClusterIdentity::Other,
+            }
+        })
+    }
+
+    /// The cluster as messages name it: by what it is (`devnet`), not by its URL.
+    pub fn cluster_label(&self) -> String {
+        match self.identity() {
+            ClusterIdentity::Known(known) => known.name().to_string(),
+            ClusterIdentity::LeashNode(_) => format!("the leash node at {}", self.cluster.url),
+            ClusterIdentity::Other => self.cluster.url.clone(),
+        }
+    }
+
+    /// Token symbols on this cluster: the node's list, a public cluster's own table (never
+    /// another cluster's mints), plus what the cluster profile names.
     fn token_table(&self) -> &HashMap<String, ResolvedToken> {
         self.tokens.get_or_init(|| {
-            if self.cluster.is_localnet() {
-                self.local_token_list().unwrap_or_default()
-            } else {
-                names::MAINNET_TOKENS
+            let entry = |symbol: &str, mint: Pubkey, decimals: u8| {
+                (
+                    symbol.to_ascii_uppercase(),
+                    ResolvedToken {
+                        symbol: symbol.to_string(),
+                        mint,
+                        decimals,
+                    },
+                )
+            };
+            let mut table: HashMap<String, ResolvedToken> = match self.identity() {
+                ClusterIdentity::LeashNode(list) => list.clone(),
+                ClusterIdentity::Known(known) => known
+                    .tokens()
                     .iter()
-                    .map(|(symbol, mint, decimals)| {
-                        (
-                            symbol.to_string(),
-                            ResolvedToken {
-                                symbol: symbol.to_string(),
-                                mint: *mint,
-                                decimals: *decimals,
-                            },
-                        )
-                    })
-                    .collect()
+                    .map(|(s, m, d)| entry(s, *m, *d))
+                    .collect(),
+                ClusterIdentity::Other => [entry("WSOL", spl::NATIVE_MINT, 9)].into(),
+            };
+            if let Ok(profiles) = crate::profile::Profiles::load() {
+                for (symbol, mint, decimals) in profiles.tokens(&self.cluster) {
+                    table.insert(symbol.clone(), entry(&symbol, mint, decimals).1);
+                }
             }
+            table
         })
     }
 
@@ -311,13 +361,21 @@ impl Client {
             TokenRef::Sol => Ok(ResolvedToken::sol()),
             TokenRef::Symbol(symbol) => self.token_table().get(symbol).cloned().ok_or_else(|| {
                 ClientError::input(format!(
-                    "{symbol:?} is not a known token symbol ({}) or a mint address",
+                    "{symbol:?} is not a token symbol known on {} ({}), nor a mint address",
+                    self.cluster_label(),
                     self.known_symbols()
+                ))
+                .with_hint(format!(
+                    "give the mint address, or name it for this cluster: leash --url {} config set-token {symbol} <mint>",
+                    self.cluster.url
                 ))
             }),
             TokenRef::Mint(mint) => {
                 let (decimals, _) = self.mint_on_chain(mint).ok_or_else(|| {
-                    ClientError::input(format!("{mint} is not a token mint on {}", self.cluster))
+                    ClientError::input(format!(
+                        "{mint} is not a token mint on {}",
+                        self.cluster_label()
+                    ))
                 })?;
                 let symbol = self
                     .by_mint(mint)
@@ -335,7 +393,10 @@ impl Client {
     /// The token program that owns `mint`.
     pub(crate) fn token_program(&self, mint: &Pubkey) -> Result<Pubkey> {
         self.rpc.get_account(mint).map(|a| a.owner).map_err(|_| {
-            ClientError::input(format!("mint {mint} was not found on {}", self.cluster))
+            ClientError::input(format!(
+                "mint {mint} was not found on {}",
+                self.cluster_label()
+            ))
         })
     }
 

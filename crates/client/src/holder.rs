@@ -338,7 +338,7 @@ impl<'a> Holder<'a> {
                     format!(
                         "the token's wallet {} does not exist on {}",
                         self.wallet,
-                        self.client.cluster()
+                        self.client.cluster_label()
                     ),
                 )
             })?;

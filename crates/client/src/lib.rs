@@ -27,7 +27,8 @@ pub mod transaction;
 
 pub use activity::{SessionActivity, SessionEvent};
 pub use client::{
-    short, Client, Prepared, ProgramChoice, ProgramIdSource, Signed, UnsignedTransaction,
+    short, Client, ClusterIdentity, Prepared, ProgramChoice, ProgramIdSource, Signed,
+    UnsignedTransaction,
 };
 pub use error::{Bound, ClientError, ErrorCode, Figures, Result};
 pub use holder::{Action, BuiltExecute, Holder};

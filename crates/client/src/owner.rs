@@ -552,7 +552,7 @@ impl Client {
             if !self.cluster().is_localnet() {
                 return Err(ClientError::input(format!(
                     "token airdrops exist only on the local node; {} has no {} faucet",
-                    self.cluster(),
+                    self.cluster_label(),
                     token.symbol
                 )));
             }
@@ -590,7 +590,7 @@ impl Client {
                     "wallet {:?} ({}) does not exist on {}",
                     wallet.name,
                     wallet.address,
-                    self.cluster()
+                    self.cluster_label()
                 ),
             )
             .with_hint("create it with `leash wallet create`")
@@ -984,7 +984,7 @@ impl Client {
         }
         Err(ClientError::new(
             ErrorCode::Program(leash_sdk::LeashError::SessionNotRegistered),
-            format!("no session {session} on {}", self.cluster()),
+            format!("no session {session} on {}", self.cluster_label()),
         )
         .with_hint("list sessions with `leash session list`"))
     }
@@ -1347,7 +1347,7 @@ impl Client {
         let not_found = || {
             ClientError::new(
                 ErrorCode::Program(leash_sdk::LeashError::SessionNotRegistered),
-                format!("no session {address} on {}", self.cluster()),
+                format!("no session {address} on {}", self.cluster_label()),
             )
             .with_hint("list a wallet's sessions to find its address")
         };

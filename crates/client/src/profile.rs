@@ -23,6 +23,16 @@ pub const PROGRAM_ID_ENV: &str = "LEASH_PROGRAM_ID";
 pub struct ClusterProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_id: Option<String>,
+    /// Token symbols on this cluster (`leash config set-token`): by upper-case symbol.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tokens: BTreeMap<String, ProfileToken>,
+}
+
+/// A token symbol configured for one cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileToken {
+    pub mint: String,
+    pub decimals: u8,
 }
 
 /// Every cluster's profile, by RPC URL.
@@ -81,6 +91,44 @@ impl Profiles {
             ))
             .with_hint("set it again with `leash config set --program-id ID`")
         })
+    }
+
+    /// The token symbols configured for `cluster`: (symbol, mint, decimals).
+    pub fn tokens(&self, cluster: &Cluster) -> Vec<(String, Pubkey, u8)> {
+        self.clusters
+            .get(&cluster.url)
+            .map(|p| {
+                p.tokens
+                    .iter()
+                    .filter_map(|(symbol, t)| {
+                        Some((symbol.clone(), t.mint.parse().ok()?, t.decimals))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Names `mint` (with `decimals`) `symbol` on `cluster`; `None` forgets the symbol.
+    pub fn set_token(&mut self, cluster: &Cluster, symbol: &str, token: Option<(Pubkey, u8)>) {
+        let entry = self.clusters.entry(cluster.url.clone()).or_default();
+        let symbol = symbol.trim().to_ascii_uppercase();
+        match token {
+            Some((mint, decimals)) => {
+                entry.tokens.insert(
+                    symbol,
+                    ProfileToken {
+                        mint: mint.to_string(),
+                        decimals,
+                    },
+                );
+            }
+            None => {
+                entry.tokens.remove(&symbol);
+            }
+        }
+        if entry == &ClusterProfile::default() {
+            self.clusters.remove(&cluster.url);
+        }
     }
 
     /// Keeps `program_id` for `cluster` (`None` forgets it).
@@ -142,9 +190,19 @@ mod tests {
             local.url.clone(),
             ClusterProfile {
                 program_id: Some("nope".into()),
+                ..ClusterProfile::default()
             },
         );
         let err = broken.program_id(&local).unwrap_err();
         assert!(err.message.contains("not an address"), "{}", err.message);
+        let mint = Pubkey::new_unique();
+        profiles.set_token(&local, "usdc", Some((mint, 6)));
+        assert_eq!(profiles.tokens(&local), vec![("USDC".to_string(), mint, 6)]);
+        assert!(
+            profiles.tokens(&other).is_empty(),
+            "a symbol is one cluster's"
+        );
+        profiles.set_token(&local, "USDC", None);
+        assert!(profiles.clusters.is_empty());
     }
 }

@@ -391,7 +391,7 @@ impl Client {
                 ErrorCode::ProgramNotFound,
                 format!(
                     "no upgradeable program at {program_id} on {}: {why}",
-                    self.cluster()
+                    self.cluster_label()
                 ),
             )
             .with_hint("deploy one with `leash program deploy`, or check --url")

@@ -108,7 +108,7 @@ fn wallet_reports_balances_and_moves_funds() {
         )
         .unwrap_err();
     assert!(
-        unknown.message.contains("is not a known token symbol"),
+        unknown.message.contains("is not a token symbol known on"),
         "{unknown}"
     );
     let nobody = env

@@ -189,6 +189,8 @@ pub struct Chain {
     commits: u64,
     /// Transactions `sendTransaction` loses on purpose (`leash_dropTransactions`).
     drop_next: u64,
+    /// Slots `finalized` lags the newest slot (`--finality-lag`).
+    finality_lag: u64,
 }
 
 fn wall_clock() -> i64 {
@@ -292,6 +294,7 @@ impl Chain {
             progress_changed: false,
             commits: 0,
             drop_next: 0,
+            finality_lag: 0,
         };
         if is_new {
             chain
@@ -423,6 +426,42 @@ impl Chain {
     pub fn latest_blockhash(&self) -> (Hash, u64) {
         let (hash, slot) = self.blockhashes.back().copied().unwrap_or_default();
         (hash, slot.saturating_add(BLOCKHASH_VALIDITY_SLOTS))
+    }
+
+    /// `finalized` lags the newest slot by `slots` (a real cluster: ~32).
+    pub fn set_finality_lag(&mut self, slots: u64) {
+        self.finality_lag = slots;
+    }
+
+    /// The newest finalized slot.
+    pub fn finalized_slot(&self) -> u64 {
+        self.progress.slot.saturating_sub(self.finality_lag)
+    }
+
+    /// The newest blockhash issued in a finalized slot, and its last valid height.
+    pub fn finalized_blockhash(&self) -> (Hash, u64) {
+        let finalized = self.finalized_slot();
+        let (hash, slot) = self
+            .blockhashes
+            .iter()
+            .rev()
+            .find(|(_, issued)| *issued <= finalized)
+            .or(self.blockhashes.front())
+            .copied()
+            .unwrap_or_default();
+        (hash, slot.saturating_add(BLOCKHASH_VALIDITY_SLOTS))
+    }
+
+    /// Whether the finalized view knows `hash`: valid, and issued no later than the finalized
+    /// slot. What preflight and simulation at `finalized` check, as a validator's finalized bank
+    /// does: a blockhash from a `confirmed` read is "not found" there for ~32 slots.
+    pub fn is_blockhash_finalized(&self, hash: &Hash) -> bool {
+        let finalized = self.finalized_slot();
+        self.is_blockhash_valid(hash)
+            && self
+                .blockhashes
+                .iter()
+                .any(|(h, issued)| h == hash && *issued <= finalized)
     }
 
     /// Issued in the last 150 slots (a warp expires older blockhashes, as time would).

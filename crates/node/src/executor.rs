@@ -120,6 +120,7 @@ impl Executor {
         ledger: PathBuf,
         reset: bool,
         slot_time: Option<Duration>,
+        finality_lag: u64,
     ) -> Result<(Executor, ChainInfo, thread::JoinHandle<()>), StoreError> {
         let (sender, receiver) = mpsc::channel();
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -150,6 +151,7 @@ impl Executor {
                         return;
                     }
                 };
+                chain.set_finality_lag(finality_lag);
                 let info = ChainInfo {
                     slot: chain.slot(),
                     genesis_hash: chain.genesis_hash().to_string(),

@@ -47,6 +47,11 @@ pub struct NodeConfig {
     /// Whether `leash_warpSlot` and `leash_setUnixTimestamp` answer (`--allow-time-travel`);
     /// without it they are refused with -32601.
     pub allow_time_travel: bool,
+    /// Slots `finalized` lags `confirmed` (`--finality-lag`), as on a real cluster: statuses,
+    /// `getSlot`/`getBlockHeight`/`getLatestBlockhash` at `finalized`, and preflight at
+    /// `finalized` (which then knows no blockhash newer than the finalized slot). 0: this node
+    /// finalizes at once.
+    pub finality_lag: u64,
 }
 
 /// A node that is listening.
@@ -69,9 +74,13 @@ impl Node {
     pub async fn bind(config: NodeConfig) -> Result<Node, String> {
         // Many idle clients should meet the idle timeout, not a low default open-file limit.
         limits::raise_open_file_limit();
-        let (executor, info, executor_thread) =
-            Executor::start(config.ledger.clone(), config.reset, config.slot_time)
-                .map_err(|e| e.to_string())?;
+        let (executor, info, executor_thread) = Executor::start(
+            config.ledger.clone(),
+            config.reset,
+            config.slot_time,
+            config.finality_lag,
+        )
+        .map_err(|e| e.to_string())?;
         let (listener, ws_listener) = match bind_ports(config.bind, config.rpc_port).await {
             Ok(listeners) => listeners,
             Err(e) => {

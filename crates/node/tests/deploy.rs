@@ -114,3 +114,81 @@ fn upgradeable_loader_deploys_land_and_run_from_the_next_slot() {
     rpc_call(&node.url, "leash_warpSlot", json!([slot(&node.url) + 1]));
     assert_eq!(call_probe(&client, &payer, &program), None);
 }
+
+/// `--finality-lag`: `finalized` trails `confirmed` as on a real cluster. A blockhash read at
+/// `confirmed` is unknown to a preflight at `finalized` (the RPC default) — the mix-up that made
+/// every `leash wallet create` fail against Agave — and known to one at `confirmed`; statuses
+/// say `confirmed` until the slot is finalized.
+#[test]
+fn a_lagging_node_keeps_finalized_behind_confirmed() {
+    use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
+    use solana_rpc_client_types::config::RpcSendTransactionConfig;
+    use solana_system_interface::instruction::transfer;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path(), true, true);
+    config.slot_time = None;
+    config.finality_lag = 32;
+    let (node, client) = start_with(config);
+    let payer = funded(&client, 10 * SOL);
+    // `getSlot` defaults to `finalized`: warps count from the newest (`confirmed`) slot.
+    let newest = |client: &RpcClient| {
+        client
+            .get_slot_with_commitment(CommitmentConfig::confirmed())
+            .unwrap()
+    };
+    rpc_call(&node.url, "leash_warpSlot", json!([newest(&client) + 40]));
+    let confirmed = client
+        .get_slot_with_commitment(CommitmentConfig::confirmed())
+        .unwrap();
+    let finalized = client
+        .get_slot_with_commitment(CommitmentConfig::finalized())
+        .unwrap();
+    assert_eq!(confirmed - finalized, 32);
+
+    let (blockhash, _) = client
+        .get_latest_blockhash_with_commitment(CommitmentConfig::confirmed())
+        .unwrap();
+    let (old, _) = client
+        .get_latest_blockhash_with_commitment(CommitmentConfig::finalized())
+        .unwrap();
+    assert_ne!(blockhash, old, "the finalized view is older");
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        &[transfer(&payer.pubkey(), &Keypair::new().pubkey(), SOL)],
+        Some(&payer.pubkey()),
+        &[&payer],
+        blockhash,
+    );
+    let at = |level| RpcSendTransactionConfig {
+        preflight_commitment: Some(level),
+        ..Default::default()
+    };
+    let refused = client
+        .send_transaction_with_config(&tx, at(CommitmentLevel::Finalized))
+        .unwrap_err();
+    assert_eq!(
+        refused.get_transaction_error(),
+        Some(TransactionError::BlockhashNotFound)
+    );
+    let signature = client
+        .send_transaction_with_config(&tx, at(CommitmentLevel::Confirmed))
+        .unwrap();
+    let status = |client: &RpcClient| {
+        client.get_signature_statuses(&[signature]).unwrap().value[0]
+            .clone()
+            .and_then(|s| s.confirmation_status)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while status(&client).is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        status(&client),
+        Some(solana_transaction_status_client_types::TransactionConfirmationStatus::Confirmed)
+    );
+    rpc_call(&node.url, "leash_warpSlot", json!([newest(&client) + 32]));
+    assert_eq!(
+        status(&client),
+        Some(solana_transaction_status_client_types::TransactionConfirmationStatus::Finalized)
+    );
+}

@@ -84,6 +84,7 @@ fn start(ledger: &Path) -> BackgroundNode {
         // Slots tick (and commit) while the disk is full; a blockhash stays valid 30 s.
         slot_time: Some(Duration::from_millis(200)),
         allow_time_travel: false,
+        finality_lag: 0,
     })
     .expect("node starts")
 }

@@ -542,6 +542,7 @@ fn a_subscriber_that_does_not_read_is_closed_rather_than_buffered() {
         rpc_port: 0,
         slot_time: None,
         allow_time_travel: true,
+        finality_lag: 0,
     })
     .unwrap();
     run(async {

@@ -631,6 +631,7 @@ fn time_travel_answers_only_with_the_flag() {
         rpc_port: 0,
         slot_time: Some(Duration::from_millis(50)),
         allow_time_travel: false,
+        finality_lag: 0,
     };
     {
         let (node, client) = start_with(config.clone());
@@ -671,6 +672,7 @@ fn time_travel_answers_only_with_the_flag() {
     // The same ledger, started with the flag.
     let (node, client) = start_with(NodeConfig {
         allow_time_travel: true,
+        finality_lag: 0,
         ..config
     });
     let target = client.get_slot().unwrap() + 1_000;
@@ -699,6 +701,7 @@ fn a_warp_moves_at_most_a_billion_slots() {
         rpc_port: 0,
         slot_time: None,
         allow_time_travel: true,
+        finality_lag: 0,
     });
     let slot = client.get_slot().unwrap();
     for target in [u64::MAX, slot + 1_000_000_001] {
@@ -749,6 +752,7 @@ fn identical_airdrops_in_a_tight_loop_all_land() {
         rpc_port: 0,
         slot_time: None,
         allow_time_travel: false,
+        finality_lag: 0,
     });
     let slot = client.get_slot().unwrap();
     let to = Pubkey::new_unique();

@@ -49,6 +49,67 @@ pub const MAINNET_TOKENS: &[(&str, Pubkey, u8)] = &[
     ("WSOL", spl::NATIVE_MINT, 9),
 ];
 
+/// Devnet tokens known by symbol: Circle's devnet USDC, and wrapped SOL.
+pub const DEVNET_TOKENS: &[(&str, Pubkey, u8)] = &[
+    (
+        "USDC",
+        pubkey!("4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"),
+        6,
+    ),
+    ("WSOL", spl::NATIVE_MINT, 9),
+];
+
+/// A public cluster, known by its genesis hash (`getGenesisHash`), whatever URL serves it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownCluster {
+    Mainnet,
+    Devnet,
+    Testnet,
+}
+
+/// (genesis hash, cluster).
+pub const GENESIS_HASHES: &[(&str, KnownCluster)] = &[
+    (
+        "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d",
+        KnownCluster::Mainnet,
+    ),
+    (
+        "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG",
+        KnownCluster::Devnet,
+    ),
+    (
+        "4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY",
+        KnownCluster::Testnet,
+    ),
+];
+
+impl KnownCluster {
+    /// The cluster whose genesis hash is `hash`.
+    pub fn by_genesis(hash: &str) -> Option<KnownCluster> {
+        GENESIS_HASHES
+            .iter()
+            .find(|(h, _)| *h == hash)
+            .map(|(_, c)| *c)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KnownCluster::Mainnet => "mainnet",
+            KnownCluster::Devnet => "devnet",
+            KnownCluster::Testnet => "testnet",
+        }
+    }
+
+    /// Its tokens known by symbol; none on testnet (name a mint, or configure a symbol).
+    pub fn tokens(self) -> &'static [(&'static str, Pubkey, u8)] {
+        match self {
+            KnownCluster::Mainnet => MAINNET_TOKENS,
+            KnownCluster::Devnet => DEVNET_TOKENS,
+            KnownCluster::Testnet => &[],
+        }
+    }
+}
+
 /// The program a name stands for (case-insensitive).
 pub fn program_by_name(name: &str) -> Option<Pubkey> {
     let name = name.trim().to_ascii_lowercase();
@@ -73,5 +134,26 @@ mod tests {
             Some(solana_system_interface::program::ID)
         );
         assert_eq!(program_by_name("nope"), None);
+    }
+
+    #[test]
+    fn clusters_are_known_by_genesis_and_keep_their_own_tokens() {
+        assert_eq!(
+            KnownCluster::by_genesis("EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG"),
+            Some(KnownCluster::Devnet)
+        );
+        assert_eq!(KnownCluster::by_genesis("anything else"), None);
+        let usdc = |c: KnownCluster| {
+            c.tokens()
+                .iter()
+                .find(|(s, _, _)| *s == "USDC")
+                .map(|t| t.1)
+        };
+        assert_ne!(usdc(KnownCluster::Devnet), usdc(KnownCluster::Mainnet));
+        assert_eq!(
+            usdc(KnownCluster::Testnet),
+            None,
+            "never another cluster's mint"
+        );
     }
 }

@@ -31,6 +31,7 @@ pub fn node() -> &'static BackgroundNode {
                 rpc_port: 0,
                 slot_time: Some(Duration::from_millis(50)),
                 allow_time_travel: true,
+                finality_lag: 0,
             })
             .expect("node starts");
             (node, dir)

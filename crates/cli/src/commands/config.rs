@@ -1,4 +1,5 @@
-//! `leash config show|set-program-id|unset-program-id`: the cluster profiles (docs/deploy.md).
+//! `leash config show|set-program-id|unset-program-id|set-token|unset-token`: the cluster profiles
+//! (docs/deploy.md, docs/client.md).
 
 use std::fmt;
 
@@ -25,6 +26,16 @@ pub enum ConfigCommand {
     /// Forget the program id of the `--url` cluster (the default id is used again)
     #[command(name = "unset-program-id")]
     UnsetProgramId,
+    /// Name MINT SYMBOL on the `--url` cluster (its decimals are read from the chain)
+    #[command(name = "set-token")]
+    SetToken {
+        symbol: String,
+        #[arg(value_parser = parse_address)]
+        mint: Pubkey,
+    },
+    /// Forget the symbol on the `--url` cluster
+    #[command(name = "unset-token")]
+    UnsetToken { symbol: String },
 }
 
 /// `config show`.
@@ -40,6 +51,8 @@ struct ConfigReport {
 struct ClusterLine {
     url: String,
     program_id: Option<String>,
+    /// Symbol → mint.
+    tokens: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -62,6 +75,9 @@ impl fmt::Display for ConfigReport {
                 line.url,
                 line.program_id.as_deref().unwrap_or("-")
             )?;
+            for (symbol, mint) in &line.tokens {
+                writeln!(f, "    {symbol} = {mint}")?;
+            }
         }
         write!(
             f,
@@ -93,6 +109,28 @@ impl fmt::Display for ProfileSaved {
     }
 }
 
+/// `config set-token` / `unset-token`.
+#[derive(Serialize)]
+struct TokenSaved {
+    url: String,
+    symbol: String,
+    mint: Option<String>,
+    decimals: Option<u8>,
+}
+
+impl fmt::Display for TokenSaved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.mint, self.decimals) {
+            (Some(mint), Some(decimals)) => write!(
+                f,
+                "{} on {} is {mint} ({decimals} decimals)",
+                self.symbol, self.url
+            ),
+            _ => write!(f, "{} forgotten on {}", self.symbol, self.url),
+        }
+    }
+}
+
 pub fn exec(globals: &Globals, command: ConfigCommand) -> CliResult<()> {
     let cluster = globals.cluster()?;
     let render = globals.render();
@@ -108,6 +146,11 @@ pub fn exec(globals: &Globals, command: ConfigCommand) -> CliResult<()> {
                     .map(|(url, p)| ClusterLine {
                         url: url.clone(),
                         program_id: p.program_id.clone(),
+                        tokens: p
+                            .tokens
+                            .iter()
+                            .map(|(s, t)| (s.clone(), t.mint.clone()))
+                            .collect(),
                     })
                     .collect(),
                 current: Current {
@@ -124,6 +167,30 @@ pub fn exec(globals: &Globals, command: ConfigCommand) -> CliResult<()> {
             render.report(&ProfileSaved {
                 url: cluster.url,
                 program_id: Some(id.to_string()),
+            })
+        }
+        ConfigCommand::SetToken { symbol, mint } => {
+            let client = globals.client()?;
+            let token = client.token(&leash_client::TokenRef::Mint(mint))?;
+            let mut profiles = Profiles::load()?;
+            profiles.set_token(&cluster, &symbol, Some((mint, token.decimals)));
+            profiles.save()?;
+            render.report(&TokenSaved {
+                url: cluster.url,
+                symbol: symbol.to_ascii_uppercase(),
+                mint: Some(mint.to_string()),
+                decimals: Some(token.decimals),
+            })
+        }
+        ConfigCommand::UnsetToken { symbol } => {
+            let mut profiles = Profiles::load()?;
+            profiles.set_token(&cluster, &symbol, None);
+            profiles.save()?;
+            render.report(&TokenSaved {
+                url: cluster.url,
+                symbol: symbol.to_ascii_uppercase(),
+                mint: None,
+                decimals: None,
             })
         }
         ConfigCommand::UnsetProgramId => {

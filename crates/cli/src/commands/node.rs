@@ -22,6 +22,9 @@ pub struct ChainArgs {
     /// Slot length in milliseconds (0: slots move only with leash_warpSlot)
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
+    /// Slots `finalized` lags `confirmed`, as on a real cluster (~32); 0: finalized at once
+    #[arg(long, default_value_t = 0)]
+    finality_lag: u64,
 }
 
 impl ChainArgs {
@@ -42,6 +45,7 @@ impl ChainArgs {
             rpc_port: self.rpc_port,
             slot_time: (self.slot_ms > 0).then(|| Duration::from_millis(self.slot_ms)),
             allow_time_travel,
+            finality_lag: self.finality_lag,
         };
         Ok((config, ledger))
     }

@@ -44,6 +44,7 @@ pub fn env() -> Env {
         rpc_port: 0,
         slot_time: Some(Duration::from_millis(50)),
         allow_time_travel: true,
+        finality_lag: 0,
     })
     .expect("node starts");
     let client = Client::new(Cluster::parse(&node.url).expect("cluster"));

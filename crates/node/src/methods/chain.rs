@@ -48,8 +48,13 @@ pub fn epoch_info(chain: &Chain) -> Value {
     })
 }
 
-pub fn latest_blockhash(chain: &Chain) -> RpcResult {
-    let (hash, last_valid) = chain.latest_blockhash();
+pub fn latest_blockhash(chain: &Chain, params: &Value) -> RpcResult {
+    // At `finalized` on a lagging node: the newest blockhash of a finalized slot.
+    let (hash, last_valid) = if super::at_finalized(params, "commitment") {
+        chain.finalized_blockhash()
+    } else {
+        chain.latest_blockhash()
+    };
     context(
         chain,
         json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid}),

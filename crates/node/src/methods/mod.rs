@@ -191,6 +191,18 @@ fn awaited_signatures(method: Method, params: &Value) -> Vec<[u8; 64]> {
     }
 }
 
+/// Whether a request is at `finalized`: its configuration object's `key` (`commitment`, or
+/// `preflightCommitment` for `sendTransaction`) says `finalized` (or the old `max`/`root`), or
+/// no object sets it — Solana's default commitment is `finalized`.
+pub(crate) fn at_finalized(params: &Value, key: &str) -> bool {
+    let set = params.as_array().and_then(|params| {
+        params
+            .iter()
+            .find_map(|p| p.get(key).and_then(Value::as_str))
+    });
+    matches!(set, None | Some("finalized" | "max" | "root"))
+}
+
 /// Whether a configuration object among `params` sets `"commitment": "processed"`.
 fn asks_processed(params: &Value) -> bool {
     params.as_array().is_some_and(|params| {
@@ -211,12 +223,15 @@ fn call(
     match method {
         Method::GetHealth => Ok(json!("ok")),
         Method::GetVersion => Ok(chain::version()),
+        Method::GetSlot | Method::GetBlockHeight if at_finalized(params, "commitment") => {
+            Ok(json!(chain.finalized_slot()))
+        }
         Method::GetSlot | Method::GetBlockHeight => Ok(json!(chain.slot())),
         Method::GetTransactionCount => Ok(json!(chain.transaction_count())),
         Method::GetGenesisHash => Ok(json!(chain.genesis_hash())),
         Method::GetBlockTime => chain::get_block_time(chain, params),
         Method::GetEpochInfo => Ok(chain::epoch_info(chain)),
-        Method::GetLatestBlockhash => chain::latest_blockhash(chain),
+        Method::GetLatestBlockhash => chain::latest_blockhash(chain, params),
         Method::IsBlockhashValid => chain::is_blockhash_valid(chain, params),
         Method::GetFeeForMessage => chain::fee_for_message(chain, params),
         Method::GetMinimumBalanceForRentExemption => {

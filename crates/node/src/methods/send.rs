@@ -116,6 +116,15 @@ pub async fn send_transaction(rpc: &Rpc, params: Value) -> RpcResult {
             let tx = tx
                 .take()
                 .ok_or_else(|| RpcError::internal("a transaction was sent twice"))?;
+            // Preflight at `finalized` (the default) sees only finalized blockhashes: on a
+            // lagging node one read at `confirmed` is "not found" there, as on a validator.
+            if !config.skip_preflight
+                && super::at_finalized(&params, "preflightCommitment")
+                && chain.is_blockhash_valid(tx.message.recent_blockhash())
+                && !chain.is_blockhash_finalized(tx.message.recent_blockhash())
+            {
+                return Err(send_error(SendError::BlockhashNotFound));
+            }
             if chain.take_drop() {
                 let signature = tx.signatures.first().copied().unwrap_or_default();
                 return Ok(json!(signature.to_string()));
@@ -142,7 +151,8 @@ pub async fn simulate_transaction(rpc: &Rpc, params: Value) -> RpcResult {
             super::access(Method::SimulateTransaction, &params),
             move |chain| {
                 check_min_context_slot(chain, &params)?;
-                simulate(chain, tx.clone(), &config)
+                let finalized = super::at_finalized(&params, "commitment");
+                simulate(chain, tx.clone(), &config, finalized)
             },
         )
         .await
@@ -152,13 +162,16 @@ fn simulate(
     chain: &mut Chain,
     mut tx: VersionedTransaction,
     config: &RpcSimulateTransactionConfig,
+    finalized: bool,
 ) -> RpcResult {
     let mut replacement = Value::Null;
     if config.replace_recent_blockhash {
         let (hash, last_valid) = chain.latest_blockhash();
         tx.message.set_recent_blockhash(hash);
         replacement = json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid});
-    } else if !chain.is_blockhash_valid(tx.message.recent_blockhash()) {
+    } else if !chain.is_blockhash_valid(tx.message.recent_blockhash())
+        || (finalized && !chain.is_blockhash_finalized(tx.message.recent_blockhash()))
+    {
         let mut value = simulation_result(Some(&TransactionError::BlockhashNotFound), None);
         value["replacementBlockhash"] = Value::Null;
         return context(chain, value);

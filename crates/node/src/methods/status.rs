@@ -1,6 +1,7 @@
 //! Signatures: `getSignatureStatuses` and `getSignaturesForAddress`, from the ledger's records.
-//! Every recorded transaction is finalized: this node is its own supermajority. A transaction
-//! executed but not yet durable (its group commit in flight) is `processed`.
+//! Every recorded transaction is finalized — this node is its own supermajority — unless the
+//! node lags finality (`--finality-lag`), where it is `confirmed` until its slot is. A
+//! transaction executed but not yet durable (its group commit in flight) is `processed`.
 
 use serde_json::{json, Value};
 use solana_rpc_client_types::config::RpcSignaturesForAddressConfig;
@@ -43,13 +44,21 @@ pub fn get_signature_statuses(chain: &Chain, params: &Value) -> RpcResult {
                 })));
             }
             let record = chain.store().transaction(&bytes)?;
+            let finalized = chain.finalized_slot();
             Ok(record.map(|r| {
+                // On a lagging node (`--finality-lag`) a durable transaction is `confirmed`
+                // until its slot is finalized.
+                let (confirmations, level) = if r.slot <= finalized {
+                    (Value::Null, "finalized")
+                } else {
+                    (json!(chain.slot().saturating_sub(r.slot)), "confirmed")
+                };
                 json!({
                     "slot": r.slot,
-                    "confirmations": null,
+                    "confirmations": confirmations,
                     "err": r.err,
                     "status": status(&r.err),
-                    "confirmationStatus": "finalized",
+                    "confirmationStatus": level,
                 })
             }))
         })

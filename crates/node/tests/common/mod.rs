@@ -31,6 +31,7 @@ pub fn config(ledger: &Path, reset: bool, allow_time_travel: bool) -> NodeConfig
         rpc_port: 0,
         slot_time: Some(Duration::from_millis(50)),
         allow_time_travel,
+        finality_lag: 0,
     }
 }
 
