@@ -87,6 +87,9 @@ pub struct Whoami {
     pub status: String,
     /// The session key's SOL, which pays its fees.
     pub fee_balance: String,
+    /// Said when the key cannot pay a few fees.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl fmt::Display for Whoami {
@@ -104,7 +107,11 @@ impl fmt::Display for Whoami {
             if self.label.is_empty() { "-" } else { &self.label },
             self.status,
             self.fee_balance,
-        )
+        )?;
+        for warning in &self.warnings {
+            write!(f, "\nwarning: {warning}")?;
+        }
+        Ok(())
     }
 }
 
@@ -370,6 +377,7 @@ impl<'a> Holder<'a> {
             label: self.token.label.clone(),
             status: status.to_string(),
             fee_balance: format_amount(fee_balance, 9),
+            warnings: self.client.fee_balance_warning(fee_balance)?.into_iter().collect(),
         })
     }
 

@@ -1080,6 +1080,11 @@ impl Client {
         let preview = self.preview_session(wallet, policy, session_key)?;
         let top_up = top_up.base_units(9)?;
         self.load_wallet(wallet)?;
+        let mut warnings = preview.warnings.clone();
+        let key_balance = self.rpc().get_balance(session_key).unwrap_or(0);
+        if let Some(warning) = self.fee_balance_warning(key_balance.saturating_add(top_up))? {
+            warnings.push(warning);
+        }
         let mut instructions = vec![ix::create_session(
             self.program_id(),
             owner,
@@ -1111,7 +1116,7 @@ impl Client {
                 policy: preview.policy,
                 session_key: preview.session_key,
                 signature: None,
-                warnings: preview.warnings,
+                warnings,
                 label: preview.label.unwrap_or_default(),
             },
         })

@@ -34,6 +34,10 @@ pub const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
 /// `--max-priority-fee`'s default: 1 lamport per compute unit (a 20,000-unit `Execute` then pays
 /// at most 0.00002 SOL above its base fee).
 pub const DEFAULT_MAX_PRIORITY_FEE: u64 = 1_000_000;
+/// A holder's typical transaction: an `Execute` asks about this many units.
+const TYPICAL_EXECUTE_LIMIT: u32 = 25_000;
+/// A session key should pay at least this many fees.
+const FEW_FEES: u64 = 3;
 /// Which recent fee `auto` pays: the 75th percentile.
 const AUTO_PERCENTILE: usize = 75;
 /// How often the same signed bytes are sent again while waiting.
@@ -229,6 +233,25 @@ impl Client {
                 Ok(percentile(fees, AUTO_PERCENTILE).min(settings.max_priority_fee))
             }
         }
+    }
+
+    /// What one holder transaction typically costs now: the base fee and the priority fee on a
+    /// 25,000-unit limit (an `Execute` with a transfer or two).
+    pub fn typical_holder_fee(&self) -> Result<u64> {
+        Ok(fee_for(1, TYPICAL_EXECUTE_LIMIT, self.priority_fee(&[])?))
+    }
+
+    /// The warning for a session key holding `lamports`, when they cannot pay a few fees.
+    pub fn fee_balance_warning(&self, lamports: u64) -> Result<Option<String>> {
+        let fee = self.typical_holder_fee()?;
+        if lamports >= fee.saturating_mul(FEW_FEES) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "the session key holds {} SOL, less than {FEW_FEES} transactions' fees (about {} SOL each now): the holder's transactions will fail; the owner can send it SOL (`--top-up` on create)",
+            format_amount(lamports, 9),
+            format_amount(fee, 9)
+        )))
     }
 
     /// `instructions` with their compute budget in front, and what they will cost: the limit

@@ -4,7 +4,8 @@ MCP server over one transport, for crates/cli/tests/mcp.rs.
     client.py stdio --leash BIN --env JSON --to ADDRESS --out DIR --label NAME [--scenario loop|no_session]
     client.py http --url URL/mcp --key WRITE_KEY --read-key READ_KEY --to ADDRESS --out DIR --label NAME
     client.py stdio … --scenario request --wallet W --owner-env JSON --narrow-policy FILE
-    client.py stdio … --scenario any_address | program_mismatch   (tests/any_address.rs)
+    client.py stdio … --scenario any_address [--token T --amount A] | program_mismatch
+                                   (tests/any_address.rs, scripts/agave-check)
 
 Every JSON-RPC message in both directions is recorded (DIR/NAME-traffic.jsonl) for the caller to
 search for secrets, and the loop is written for people (DIR/NAME-transcript.md). Any failed
@@ -335,7 +336,7 @@ async def run_stdio(args, recorder: Recorder) -> None:
                 if args.scenario == "any_address":
                     status = structured(await call(session, recorder, "session_status"))
                     expect(status.get("status") == "active", "the session at the deployed address is active", status)
-                    sent = await call(session, recorder, "transfer", {"to": args.to, "amount": "1", "token": "USDC"})
+                    sent = await call(session, recorder, "transfer", {"to": args.to, "amount": args.amount, "token": args.token})
                     expect(sent.is_error is False, "a transfer at the deployed address lands", sent.model_dump())
                     return
                 if args.scenario == "program_mismatch":
@@ -420,6 +421,8 @@ def main() -> int:
     parser.add_argument("--wallet")
     parser.add_argument("--owner-env", default="{}")
     parser.add_argument("--narrow-policy")
+    parser.add_argument("--token", default="USDC", help="any_address: what the transfer moves")
+    parser.add_argument("--amount", default="1", help="any_address: how much")
     args = parser.parse_args()
     recorder = Recorder(Path(args.out), args.label)
     runner = run_stdio if args.transport == "stdio" else run_http
