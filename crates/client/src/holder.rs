@@ -377,7 +377,11 @@ impl<'a> Holder<'a> {
             label: self.token.label.clone(),
             status: status.to_string(),
             fee_balance: format_amount(fee_balance, 9),
-            warnings: self.client.fee_balance_warning(fee_balance)?.into_iter().collect(),
+            warnings: self
+                .client
+                .fee_balance_warning(fee_balance)?
+                .into_iter()
+                .collect(),
         })
     }
 
