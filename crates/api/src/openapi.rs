@@ -223,7 +223,17 @@ fn response_schemas() -> Map<String, Value> {
             "transaction": string("base64 wire transaction, signatures zeroed"),
             "blockhash": { "type": "string" },
             "signers": { "type": "array", "items": { "type": "string" } },
-            "summary": { "type": "string" },
+            "summary": { "type": "string", "description": "what it does, and its fee" },
+            "fee": {
+                "type": "object",
+                "description": "its compute budget (a limit from a simulation, the priority fee) and what the signer pays",
+                "properties": {
+                    "compute_units": { "type": "integer", "description": "used in simulation" },
+                    "compute_unit_limit": { "type": "integer" },
+                    "priority_fee": { "type": "integer", "description": "micro-lamports per compute unit" },
+                    "fee_lamports": { "type": "integer" },
+                },
+            },
         },
     });
     m.insert(
