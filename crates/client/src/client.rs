@@ -734,7 +734,9 @@ pub struct UnsignedTransaction {
     pub signers: Vec<String>,
     /// What it does, and the fee it will pay.
     pub summary: String,
-    /// Its compute budget and fee (docs/client.md, "Landing a transaction").
+    /// Its compute budget and fee (docs/client.md, "Landing a transaction"); zero from an API
+    /// older than the field.
+    #[serde(default)]
     pub fee: FeeEstimate,
 }
 

@@ -103,7 +103,7 @@ pub fn parse_commitment(text: &str) -> std::result::Result<CommitmentLevel, Stri
 }
 
 /// What a transaction asks for and will pay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FeeEstimate {
     /// Units the simulation used.
     pub compute_units: u64,
