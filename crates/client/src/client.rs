@@ -628,8 +628,7 @@ impl Client {
         self.unsigned_on(instructions, fee_payer, blockhash, summary)
     }
 
-    /// `instructions` budgeted (a transaction that would fail is refused here, with the
-    /// reason), unsigned, with the fee the signer will pay.
+    /// `instructions` budgeted, unsigned, with the fee the signer will pay.
     fn unsigned_on(
         &self,
         instructions: &[Instruction],
@@ -637,7 +636,7 @@ impl Client {
         blockhash: Hash,
         summary: &str,
     ) -> Result<UnsignedTransaction> {
-        let (budgeted, fee) = self.budgeted(instructions, fee_payer)?;
+        let (budgeted, fee) = self.budgeted_for_signer_elsewhere(instructions, fee_payer)?;
         let message = Self::message(&budgeted, fee_payer, blockhash);
         let signers = message
             .signer_keys()

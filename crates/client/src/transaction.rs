@@ -34,6 +34,9 @@ pub const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
 /// `--max-priority-fee`'s default: 1 lamport per compute unit (a 20,000-unit `Execute` then pays
 /// at most 0.00002 SOL above its base fee).
 pub const DEFAULT_MAX_PRIORITY_FEE: u64 = 1_000_000;
+/// The limit of a transaction prepared for a signer elsewhere whose simulation fails: what the
+/// runtime gives one instruction by default.
+pub const FALLBACK_COMPUTE_UNITS: u32 = 200_000;
 /// A holder's typical transaction: an `Execute` asks about this many units.
 const TYPICAL_EXECUTE_LIMIT: u32 = 25_000;
 /// A session key should pay at least this many fees.
@@ -252,6 +255,37 @@ impl Client {
             format_amount(lamports, 9),
             format_amount(fee, 9)
         )))
+    }
+
+    /// `instructions` with their compute budget in front, and what they will cost, for a signer
+    /// elsewhere: as [`Client::budgeted`], but a transaction the simulation refuses (an
+    /// unfunded payer, a limit it would exceed) still gets one, with the default limit of
+    /// [`FALLBACK_COMPUTE_UNITS`]: the chain's refusal then comes at submit, with its figures,
+    /// as the API documents (and `simulate` tells beforehand).
+    pub(crate) fn budgeted_for_signer_elsewhere(
+        &self,
+        instructions: &[Instruction],
+        fee_payer: &Pubkey,
+    ) -> Result<(Vec<Instruction>, FeeEstimate)> {
+        match self.budgeted(instructions, fee_payer) {
+            Ok(budgeted) => Ok(budgeted),
+            Err(e) if matches!(e.code, ErrorCode::Unreachable | ErrorCode::Rpc) => Err(e),
+            Err(_) => {
+                let price = self.priority_fee(&writable_of(instructions, fee_payer))?;
+                let limit = FALLBACK_COMPUTE_UNITS;
+                let mut all = budget_instructions(limit, price);
+                all.extend_from_slice(instructions);
+                let message = solana_message::Message::new(&all, Some(fee_payer));
+                let signatures = usize::from(message.header.num_required_signatures);
+                let estimate = FeeEstimate {
+                    compute_units: 0,
+                    compute_unit_limit: limit,
+                    priority_fee: price,
+                    fee_lamports: fee_for(signatures, limit, price),
+                };
+                Ok((all, estimate))
+            }
+        }
     }
 
     /// `instructions` with their compute budget in front, and what they will cost: the limit
