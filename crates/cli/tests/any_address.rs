@@ -15,7 +15,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{rpc, spawn_node_with, spawn_serve, User};
+use common::{rpc, spawn_node_with, spawn_serve, User, QUICKSTART_POLICY};
 use leash_client::{
     program::{NewAuthority, LEASH_PROGRAM_ELF},
     Client, Cluster, ProgramChoice, ProgramIdSource,
@@ -23,22 +23,6 @@ use leash_client::{
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-
-const POLICY: &str = r#"
-label = "quickstart-bot"
-expires_in = "2h"
-max_uses = 100
-allowed_programs = ["spl-token", "system"]
-
-[[limits]]
-token = "USDC"
-per_tx = "5"
-total = "8"
-
-[[limits]]
-token = "SOL"
-total = "0.5"
-"#;
 
 /// The committed ELF with one letter of a log message changed: still a valid program, but not
 /// the committed bytes.
@@ -94,7 +78,7 @@ fn the_quickstart_api_and_mcp_run_at_an_address_chosen_at_deploy_time() {
         &[],
     );
     let owner = User::new(&dir.path().join("owner"), &node.url);
-    std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
+    std::fs::write(owner.home.join("policy.toml"), QUICKSTART_POLICY).unwrap();
     // Three deploys below hold ~1.9 SOL of rent each (and a buffer as much while writing).
     owner.ok(&["airdrop", "--amount", "50"]);
 

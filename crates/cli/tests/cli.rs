@@ -4,24 +4,10 @@
 
 mod common;
 
-use common::{rpc, rpc_outcome, spawn_node, spawn_node_with, NodeProcess, Run, User};
+use common::{
+    rpc, rpc_outcome, spawn_node, spawn_node_with, NodeProcess, Run, User, QUICKSTART_POLICY,
+};
 use serde_json::json;
-
-const POLICY: &str = r#"
-label = "quickstart-bot"
-expires_in = "2h"
-max_uses = 100
-allowed_programs = ["spl-token", "system"]
-
-[[limits]]
-token = "USDC"
-per_tx = "5"
-total = "8"
-
-[[limits]]
-token = "SOL"
-total = "0.5"
-"#;
 
 struct Setup {
     _node: NodeProcess,
@@ -41,7 +27,7 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let owner = User::new(&dir.path().join("owner"), &node.url);
-    std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
+    std::fs::write(owner.home.join("policy.toml"), QUICKSTART_POLICY).unwrap();
     owner.fund_quickstart_wallet();
     let policy = owner.home.join("policy.toml");
     let created = owner
@@ -96,7 +82,7 @@ fn quickstart_word_for_word() {
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let me = User::new(&dir.path().join("home"), &node.url);
-    std::fs::write(me.home.join("policy.toml"), POLICY).unwrap();
+    std::fs::write(me.home.join("policy.toml"), QUICKSTART_POLICY).unwrap();
     let policy = me.home.join("policy.toml");
     let policy = policy.to_str().unwrap();
 
@@ -684,7 +670,11 @@ fn owner_manages_wallet_and_sessions_and_holder_runs_raw_instructions() {
         .unwrap()
         .to_string();
     let wider = s.owner.home.join("wider.toml");
-    std::fs::write(&wider, POLICY.replace("total = \"8\"", "total = \"20\"")).unwrap();
+    std::fs::write(
+        &wider,
+        QUICKSTART_POLICY.replace("total = \"8\"", "total = \"20\""),
+    )
+    .unwrap();
     s.owner.ok(&[
         "session",
         "update",

@@ -126,10 +126,11 @@ impl SimulatedOutcome {
         result: solana_rpc_client_types::response::RpcSimulateTransactionResult,
         signatures: usize,
         priority_fee: u64,
+        headroom: u32,
     ) -> Self {
         let fee = match (&result.err, result.units_consumed) {
             (None, Some(units)) => {
-                let limit = crate::transaction::limit_for(units, 0);
+                let limit = crate::transaction::limit_for(units, headroom, 0);
                 Some(FeeEstimate {
                     compute_units: units,
                     compute_unit_limit: limit,
@@ -496,7 +497,12 @@ impl Client {
             .simulate_transaction(&tx)
             .map_err(|e| self.rpc_error(e))?
             .value;
-        Ok(SimulatedOutcome::of(result, signatures, price))
+        Ok(SimulatedOutcome::of(
+            result,
+            signatures,
+            price,
+            crate::transaction::headroom_for(instructions),
+        ))
     }
 
     /// `instructions` led by the largest compute limit and the priority fee a send would
@@ -534,7 +540,12 @@ impl Client {
             .simulate_transaction_with_config(&tx, config)
             .map_err(|e| self.rpc_error(e))?
             .value;
-        Ok(SimulatedOutcome::of(result, signatures, price))
+        Ok(SimulatedOutcome::of(
+            result,
+            signatures,
+            price,
+            crate::transaction::headroom_for(instructions),
+        ))
     }
 
     /// Maps a simulated or confirmed failure to the error people read.

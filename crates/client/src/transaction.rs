@@ -37,6 +37,39 @@ pub const DEFAULT_MAX_PRIORITY_FEE: u64 = 1_000_000;
 /// The limit of a transaction prepared for a signer elsewhere whose simulation fails: what the
 /// runtime gives one instruction by default.
 pub const FALLBACK_COMPUTE_UNITS: u32 = 200_000;
+/// Headroom above the simulated use for transactions that call a program other than the
+/// runtime's and SPL's (Leash, above all). A refusal costs Leash more than a success — it logs
+/// the mint and the figures, and base58 is dear on SBF: measured 30,589 units for an over-limit
+/// `Execute` against 12,130 for the same transfer within the limit — and the state can change
+/// between the simulation and the execution (another device holding the same token spends
+/// first). Without it such a transaction would fail with "exceeded CUs meter" instead of the
+/// program's own error and figures.
+pub const REFUSAL_HEADROOM: u32 = 25_000;
+/// Programs whose failures cost no more than their successes: no headroom for them.
+const PLAIN_PROGRAMS: &[Pubkey] = &[
+    solana_program::pubkey!("11111111111111111111111111111111"),
+    COMPUTE_BUDGET_PROGRAM,
+    leash_sdk::spl::TOKEN_PROGRAM_ID,
+    leash_sdk::spl::TOKEN_2022_PROGRAM_ID,
+    leash_sdk::spl::ASSOCIATED_TOKEN_PROGRAM_ID,
+    solana_program::pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
+    solana_program::pubkey!("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"),
+    solana_program::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111"),
+];
+
+/// The headroom a transaction of `instructions` needs ([`REFUSAL_HEADROOM`] unless every
+/// program it calls is a plain one).
+pub fn headroom_for(instructions: &[Instruction]) -> u32 {
+    if instructions
+        .iter()
+        .all(|i| PLAIN_PROGRAMS.contains(&i.program_id))
+    {
+        0
+    } else {
+        REFUSAL_HEADROOM
+    }
+}
+
 /// A holder's typical transaction: an `Execute` asks about this many units.
 const TYPICAL_EXECUTE_LIMIT: u32 = 25_000;
 /// A session key should pay at least this many fees.
@@ -168,12 +201,14 @@ pub fn budget_instructions(limit: u32, price: u64) -> Vec<Instruction> {
 }
 
 /// The limit for a transaction that used `units` in simulation: a margin of a tenth (at least
-/// 1,000), and a jitter of up to 999 units so two devices sending the same transfer in one slot
-/// do not build byte-identical transactions (one would be dropped as a duplicate).
-pub fn limit_for(units: u64, jitter: u32) -> u32 {
+/// 1,000), the `headroom` its programs' refusals need ([`headroom_for`]), and a jitter of up to
+/// 999 units so two devices sending the same transfer in one slot do not build byte-identical
+/// transactions (one would be dropped as a duplicate).
+pub fn limit_for(units: u64, headroom: u32, jitter: u32) -> u32 {
     let margin = (units / 10).max(1_000);
     let limit = units
         .saturating_add(margin)
+        .saturating_add(u64::from(headroom))
         .saturating_add(u64::from(jitter % 1_000));
     u32::try_from(limit)
         .unwrap_or(MAX_COMPUTE_UNITS)
@@ -323,7 +358,7 @@ impl Client {
         let units = result
             .units_consumed
             .unwrap_or(u64::from(MAX_COMPUTE_UNITS));
-        let limit = limit_for(units, jitter());
+        let limit = limit_for(units, headroom_for(instructions), jitter());
         let estimate = FeeEstimate {
             compute_units: units,
             compute_unit_limit: limit,
@@ -434,16 +469,29 @@ mod tests {
 
     #[test]
     fn limits_keep_a_margin_and_stay_unique_and_bounded() {
-        assert_eq!(limit_for(12_000, 0), 13_200);
-        assert_eq!(limit_for(500, 0), 1_500, "at least 1,000 spare");
-        assert_eq!(limit_for(12_000, 999), 14_199);
+        assert_eq!(limit_for(12_000, 0, 0), 13_200);
+        assert_eq!(limit_for(500, 0, 0), 1_500, "at least 1,000 spare");
+        assert_eq!(limit_for(12_000, 0, 999), 14_199);
         assert_eq!(
-            limit_for(12_000, 1_999),
+            limit_for(12_000, 0, 1_999),
             14_199,
             "the jitter stays under 1,000"
         );
-        assert_eq!(limit_for(2_000_000, 0), MAX_COMPUTE_UNITS);
-        assert_ne!(limit_for(12_000, 1), limit_for(12_000, 2));
+        assert_eq!(limit_for(2_000_000, 0, 0), MAX_COMPUTE_UNITS);
+        assert_ne!(limit_for(12_000, 0, 1), limit_for(12_000, 0, 2));
+        assert_eq!(limit_for(12_000, REFUSAL_HEADROOM, 0), 38_200);
+    }
+
+    #[test]
+    fn programs_whose_refusals_cost_more_get_headroom() {
+        let transfer = solana_system_interface::instruction::transfer(
+            &Pubkey::new_unique(),
+            &Pubkey::new_unique(),
+            1,
+        );
+        assert_eq!(headroom_for(std::slice::from_ref(&transfer)), 0);
+        let leash = Instruction::new_with_bytes(Pubkey::new_unique(), &[2], vec![]);
+        assert_eq!(headroom_for(&[transfer, leash]), REFUSAL_HEADROOM);
     }
 
     #[test]

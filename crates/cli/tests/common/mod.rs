@@ -8,6 +8,23 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+/// The README quickstart's policy.
+pub const QUICKSTART_POLICY: &str = r#"
+label = "quickstart-bot"
+expires_in = "2h"
+max_uses = 100
+allowed_programs = ["spl-token", "system"]
+
+[[limits]]
+token = "USDC"
+per_tx = "5"
+total = "8"
+
+[[limits]]
+token = "SOL"
+total = "0.5"
+"#;
+
 /// A `leash node` child process, killed when dropped.
 pub struct NodeProcess {
     child: Option<Child>,
