@@ -192,6 +192,18 @@ impl Client {
         &self.cluster
     }
 
+    /// A session's counters as of the chain's clock, for its summary.
+    pub(crate) fn spent_at<'a>(
+        &self,
+        session: &'a leash_sdk::state::Session,
+    ) -> leash_sdk::policy::SpentAt<'a> {
+        leash_sdk::policy::SpentAt {
+            spent: &session.spent,
+            now: self.now(),
+            created_at: session.created_at,
+        }
+    }
+
     /// The Leash program's address on this cluster.
     pub fn program_id(&self) -> &Pubkey {
         &self.program.id

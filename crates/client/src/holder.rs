@@ -407,7 +407,7 @@ impl<'a> Holder<'a> {
         let (session, _) = self.state()?;
         Ok(policy::summarize(
             &session.policy,
-            Some(&session.spent),
+            Some(self.client.spent_at(&session)),
             self.client,
         ))
     }
@@ -466,7 +466,11 @@ impl<'a> Holder<'a> {
             .client
             .send(&instructions, &[&self.key as &dyn Signer])?;
         let (session, _) = self.state()?;
-        let summary = policy::summarize(&session.policy, Some(&session.spent), self.client);
+        let summary = policy::summarize(
+            &session.policy,
+            Some(self.client.spent_at(&session)),
+            self.client,
+        );
         Ok(Acted {
             signature: signature.to_string(),
             uses: session.uses,

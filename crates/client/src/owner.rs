@@ -1160,7 +1160,15 @@ impl Client {
     ) -> Result<SessionView> {
         let slot = self.slot()?;
         let now = self.now();
-        let summary = policy::summarize(&session.policy, Some(&session.spent), self);
+        let summary = policy::summarize(
+            &session.policy,
+            Some(policy::SpentAt {
+                spent: &session.spent,
+                now,
+                created_at: session.created_at,
+            }),
+            self,
+        );
         Ok(SessionView {
             session: address.to_string(),
             session_key: session.session_key.to_string(),

@@ -422,10 +422,22 @@ pub struct LimitSummary {
     pub period_index: Option<u64>,
 }
 
-/// Summarizes `policy`, with `spent` (parallel to its limits) when the session's use is known.
+/// A session's counters (parallel to its policy's limits) as of `now`, to summarize its use.
+#[derive(Clone, Copy, Debug)]
+pub struct SpentAt<'a> {
+    pub spent: &'a [leash_program::state::Spent],
+    /// The chain's clock.
+    pub now: i64,
+    /// The session's `created_at`, where its windows are anchored.
+    pub created_at: i64,
+}
+
+/// Summarizes `policy`, with the session's use when known. A periodic limit's "used in the
+/// period" is the current window's ([`leash_program::accounting::in_window`], the rule the
+/// program charges by): 0 once the window has rolled over, not the last window's spend.
 pub fn summarize(
     policy: &Policy,
-    spent: Option<&[leash_program::state::Spent]>,
+    spent: Option<SpentAt>,
     resolver: &dyn TokenResolver,
 ) -> PolicySummary {
     let bound = |value: u64, decimals: u8| -> String {
@@ -450,7 +462,17 @@ pub fn summarize(
                 None => (limit.mint.to_string(), 0),
             };
             let periodic = limit.period_secs != 0;
-            let spent = spent.and_then(|s| s.get(i));
+            let window = spent.and_then(|at| {
+                let s = at.spent.get(i)?;
+                let (index, in_period) = leash_program::accounting::in_window(
+                    s,
+                    limit.period_secs,
+                    at.now,
+                    at.created_at,
+                );
+                Some((s, index, in_period))
+            });
+            let spent = window.map(|(s, _, _)| s);
             LimitSummary {
                 token: symbol,
                 mint: if limit.mint == NATIVE_SOL_MINT {
@@ -464,10 +486,10 @@ pub fn summarize(
                 period: periodic.then(|| format_period(limit.period_secs)),
                 per_period: periodic.then(|| bound(limit.per_period, decimals)),
                 used: spent.map(|s| format_amount(s.total, decimals)),
-                used_in_period: spent
+                used_in_period: window
                     .filter(|_| periodic)
-                    .map(|s| format_amount(s.in_period, decimals)),
-                period_index: spent.filter(|_| periodic).map(|s| s.period_index),
+                    .map(|(_, _, in_period)| format_amount(in_period, decimals)),
+                period_index: window.filter(|_| periodic).map(|(_, index, _)| index),
             }
         })
         .collect();
@@ -701,10 +723,22 @@ mod tests {
             },
             leash_program::state::Spent::default(),
         ];
-        let text = summarize(p, Some(&spent), &Table).to_string();
+        let at = |now: i64| SpentAt {
+            spent: &spent,
+            now,
+            created_at: NOW,
+        };
+        let text = summarize(p, Some(at(NOW + 3_600)), &Table).to_string();
         assert!(
             text.contains("USDC: 4.5 / 100 used, per transaction 5, 1.5 / 20.5 per 1d"),
             "{text}"
+        );
+        // A day later the window has rolled over: what the program would charge against is 0,
+        // and the view says so (it showed yesterday's 1.5 until the next Execute).
+        let next_day = summarize(p, Some(at(NOW + 86_400 + 60)), &Table).to_string();
+        assert!(
+            next_day.contains("USDC: 4.5 / 100 used, per transaction 5, 0 / 20.5 per 1d"),
+            "{next_day}"
         );
         assert!(
             text.contains("SOL: 0 / 0.25 used, per transaction unlimited"),

@@ -545,6 +545,20 @@ pub fn period_index(now: i64, created_at: i64, period_secs: u32) -> u64 {
     elapsed.checked_div(u64::from(period_secs)).unwrap_or(0)
 }
 
+/// The window `now` falls in for a counter last charged in `spent.period_index`, and what it
+/// has spent there: `in_period` while that window is current, 0 once it has rolled over (a
+/// clock behind the counter's window counts as that window). The one rule [`charge`] and every
+/// client view use, so a view never shows a past window's spend as today's.
+pub fn in_window(spent: &Spent, period_secs: u32, now: i64, created_at: i64) -> (u64, u64) {
+    let index = period_index(now, created_at, period_secs).max(spent.period_index);
+    let in_period = if index == spent.period_index {
+        spent.in_period
+    } else {
+        0
+    };
+    (index, in_period)
+}
+
 /// A kept limit's counter under a replacement limit (`UpdateSession`; docs/program.md, "Time").
 /// With the same `period_secs` it carries over as it is. With another, its window is recomputed
 /// in the new unit (an index counted in minutes would otherwise keep every daily window "in
@@ -611,11 +625,8 @@ pub fn charge(
         }
         entry.total = total;
         if limit.period_secs > 0 {
-            let index = period_index(now, created_at, limit.period_secs).max(entry.period_index);
-            if index != entry.period_index {
-                entry.period_index = index;
-                entry.in_period = 0;
-            }
+            (entry.period_index, entry.in_period) =
+                in_window(entry, limit.period_secs, now, created_at);
             let in_period = entry.in_period.saturating_add(amount);
             if in_period > limit.per_period {
                 return Err(violation(
