@@ -1,4 +1,4 @@
-// The Leash dashboard (DESIGN.md §9): one page, routes in the URL's hash, every figure from the
+// The Leash dashboard (docs/dashboard.md): one page, routes in the URL's hash, every figure from the
 // API. Owners sign in their browser wallet (Wallet Standard) or with the server's local signer;
 // session keys are made here and their token is shown once.
 
@@ -934,7 +934,7 @@ function askedPolicy(policy) {
   );
 }
 
-/** Session requests agents filed (DESIGN.md §10): approve (with edits) or deny. */
+/** Session requests agents filed (docs/agents.md): approve (with edits) or deny. */
 async function requestsPage() {
   const pending = h("div", { id: "pending-requests", "aria-live": "polite" });
   const decided = h("div", { class: "table-wrap", id: "decided-requests" });

@@ -1,4 +1,4 @@
-// Session keys made in the browser and the `lsk1_` token assembled here (DESIGN.md §5, §9):
+// Session keys made in the browser and the `lsk1_` token assembled here (docs/cli.md "Session token", docs/dashboard.md):
 // the key's secret never leaves this page except inside the token shown once to the owner.
 // Byte-compatible with leash-sdk's SessionToken::encode: the same field order, and the policy
 // snapshot's keys sorted as serde_json writes a Value.

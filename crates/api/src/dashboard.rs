@@ -1,4 +1,4 @@
-//! The dashboard (DESIGN.md §9): its files, embedded in the binary and served at `/` and
+//! The dashboard (docs/dashboard.md): its files, embedded in the binary and served at `/` and
 //! `/assets/…` under a strict Content-Security-Policy, and its sign-in.
 //!
 //! - **Files.** Plain ES modules, CSS and one HTML page under `crates/api/dashboard/`, committed
@@ -260,7 +260,7 @@ pub struct DashboardSession {
     /// `localnet`, `devnet`, `mainnet` or `custom`.
     pub cluster: String,
     pub cluster_url: String,
-    /// The cluster as a session token records it (DESIGN.md §5).
+    /// The cluster as a session token records it (docs/cli.md, "Session token").
     pub token_cluster: String,
     /// The local signer's address (`leash serve --signer`), if any.
     pub signer: Option<String>,

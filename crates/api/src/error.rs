@@ -1,4 +1,4 @@
-//! The error envelope of DESIGN.md §8: `{"error": {"code", "message", "hint"?, "details"?},
+//! The error envelope of docs/api.md: `{"error": {"code", "message", "hint"?, "details"?},
 //! "request_id"}` with the status the code calls for. No stack traces, no secrets: messages are
 //! written here or come from `leash-client`, which never quotes a secret.
 

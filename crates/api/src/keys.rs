@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::store::{now, KeyRecord, Store, StoreResult};
 
 /// What a key may do. `admin` may do everything, `write` also reads; `request` only files
-/// session requests (DESIGN.md §10).
+/// session requests (docs/agents.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {

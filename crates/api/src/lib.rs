@@ -1,4 +1,4 @@
-//! `leash serve`: the HTTP API of DESIGN.md §8 for owners and services, a face of `leash-client`.
+//! `leash serve`: the HTTP API of docs/api.md for owners and services, a face of `leash-client`.
 //!
 //! - Owners preview → prepare (unsigned transactions + a human summary) → sign anywhere →
 //!   submit; reads give status and `used / limit` per mint. Holders who sign elsewhere get an

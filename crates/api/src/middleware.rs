@@ -77,7 +77,7 @@ pub async fn auth(
         }
         return next.run(request).await;
     };
-    // A key header wins; else the dashboard's sign-in cookie (DESIGN.md §9), which must bring
+    // A key header wins; else the dashboard's sign-in cookie (docs/dashboard.md), which must bring
     // the CSRF token on changes.
     let record = match api_key(request.headers()) {
         Some(key) => {
@@ -154,7 +154,7 @@ pub async fn auth(
     next.run(request).await
 }
 
-/// `Idempotency-Key` for POSTs (DESIGN.md §8): the same key and body replay the stored answer
+/// `Idempotency-Key` for POSTs (docs/api.md): the same key and body replay the stored answer
 /// byte for byte with `Idempotent-Replay: true`; the same key with another body is 422
 /// `idempotency_collision`; a duplicate while the first runs is 409 `idempotency_in_progress`.
 /// 2xx and 4xx answers are kept 24 h (purged on a timer, [`crate::purge_expired`]); a 5xx

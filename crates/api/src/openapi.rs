@@ -591,7 +591,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Leash API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Owners' side of Leash session keys (DESIGN.md §8): preview → prepare (unsigned transaction + summary) → sign anywhere → submit. Scopes: reads and previews `read`, prepares and submits `write`, keys and audit `admin`, filing session requests `request`.",
+            "description": "Owners' side of Leash session keys (docs/api.md): preview → prepare (unsigned transaction + summary) → sign anywhere → submit. Scopes: reads and previews `read`, prepares and submits `write`, keys and audit `admin`, filing session requests `request`.",
         },
         "paths": paths,
         "components": {

@@ -1,4 +1,4 @@
-//! The routes of DESIGN.md §8: one table ([`ROUTES`]) says each route's method, path, scope,
+//! The routes of docs/api.md: one table ([`ROUTES`]) says each route's method, path, scope,
 //! request and answer schemas and whether it needs an `Idempotency-Key`; the auth layer, the
 //! OpenAPI document and the tests read it. Handlers parse their input once, call one
 //! `leash-client` operation on a blocking thread, and answer its typed report.
@@ -288,7 +288,7 @@ pub static ROUTES: &[Route] = &[
             "/v1/session-requests",
             Q,
             "file_session_request",
-            "An agent asks the owner for a session for its own key (DESIGN.md §10)",
+            "An agent asks the owner for a session for its own key (docs/agents.md)",
             Some("FileSessionRequest"),
             "SessionRequest",
         )
@@ -426,7 +426,7 @@ pub static ROUTES: &[Route] = &[
         None,
         "Verification",
     ),
-    // The holder's tools for agents (DESIGN.md §10, docs/agents.md): any `read` key may
+    // The holder's tools for agents (docs/agents.md): any `read` key may
     // connect and read; transfer, execute, multicall and revoke need `write` (checked per tool
     // call by leash-mcp, from the grant [`mcp_grant`] gives it).
     Route {
@@ -1371,7 +1371,7 @@ async fn submit(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Session requests (DESIGN.md §10). The store keeps what was asked and the owner's denial; the
+// Session requests (docs/agents.md). The store keeps what was asked and the owner's denial; the
 // chain says whether it was approved: the session for the request's key exists.
 
 /// Requests a key may have neither denied nor past their deadline.

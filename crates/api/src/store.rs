@@ -73,7 +73,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         3,
-        // The dashboard's sign-ins (DESIGN.md §9): the cookie's SHA-256, the API key it acts
+        // The dashboard's sign-ins (docs/dashboard.md): the cookie's SHA-256, the API key it acts
         // as, and when it lapses. A revoked key ends its sign-ins (the lookup joins api_keys).
         "CREATE TABLE dashboard_sessions (
         hash TEXT PRIMARY KEY,
@@ -141,7 +141,7 @@ pub struct AuditRow {
     pub signature: String,
 }
 
-/// A session request as stored (DESIGN.md §10): the agent's public key, never a secret. Its
+/// A session request as stored (docs/agents.md): the agent's public key, never a secret. Its
 /// status is derived from this and the chain (see `routes`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestRow {

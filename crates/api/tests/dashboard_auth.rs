@@ -1,4 +1,4 @@
-//! The dashboard's sign-in (DESIGN.md §9) over HTTP: an API key becomes an HttpOnly,
+//! The dashboard's sign-in (docs/dashboard.md) over HTTP: an API key becomes an HttpOnly,
 //! SameSite=Strict cookie acting with exactly that key's scopes; changes made with the cookie
 //! need the CSRF token; sign-out and key revocation end it; the sign-in holds across two API
 //! instances sharing a PostgreSQL store. The page itself is tested in a browser

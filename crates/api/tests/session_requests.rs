@@ -1,4 +1,4 @@
-//! Agent-requested sessions over HTTP against a real `leash node` (DESIGN.md §10): an agent's
+//! Agent-requested sessions over HTTP against a real `leash node` (docs/agents.md): an agent's
 //! `request` key files a request; the owner lists it, approves it with a narrowed policy (the
 //! status comes from the chain) or denies it with a note; an expired request cannot be
 //! approved; a `request` key sees only its own requests and nothing else; bad input is refused.

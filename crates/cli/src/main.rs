@@ -113,7 +113,7 @@ enum Command {
     Tools(tools::ToolsCommand),
     /// Serve the holder's tools to AI agents over MCP (stdio), with this session token
     Mcp,
-    /// Run the HTTP API for owners and services (DESIGN.md §8) on 127.0.0.1:8787
+    /// Run the HTTP API for owners and services (docs/api.md) on 127.0.0.1:8787
     Serve(serve::ServeArgs),
     /// Sign an unsigned transaction (base64, from the API's prepare or execute/build) with a keypair, offline
     Sign(sign::SignArgs),

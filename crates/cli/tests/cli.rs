@@ -178,7 +178,7 @@ fn errors_carry_messages_figures_hints_and_exit_codes() {
     s.holder.ok(&[
         "transfer", "--to", &to, "--amount", "4.5", "--token", "USDC",
     ]);
-    // Over the total: the DESIGN.md message with figures and the hint, exit 1.
+    // Over the total: the documented message (docs/program.md, "Errors") with figures and the hint, exit 1.
     let over = s.holder.run(&[
         "transfer", "--to", &to, "--amount", "4.5", "--token", "USDC",
     ]);

@@ -2,7 +2,7 @@
 //! confirming through WebSocket PubSub: @solana/web3.js v1 + @solana/spl-token and @solana/kit
 //! (crates/node/tests/clients/flows.mjs, npm lockfile), and solana-py (flows.py, pinned
 //! requirements.txt in a venv under $HOME/.cache/leash-pyenv). Prints a client × flow table and
-//! requires every flow to pass within the budget (DESIGN §4: each send-and-confirm under a second).
+//! requires every flow to pass within the budget (docs/node.md: each send-and-confirm under a second).
 //!
 //! Nothing is skipped: a missing Node.js, npm or python3-venv fails the test with what to install.
 
@@ -257,7 +257,7 @@ fn unmodified_clients_complete_their_documented_flows() {
         .collect();
     assert!(
         slow.is_empty(),
-        "flows over the {budget_ms} ms budget (DESIGN §4: each send-and-confirm under a second):\n{}\n{table}",
+        "flows over the {budget_ms} ms budget (docs/node.md: each send-and-confirm under a second):\n{}\n{table}",
         slow.join("\n")
     );
 }

@@ -1,4 +1,4 @@
-//! The dashboard (DESIGN.md §9) in a real browser: Debian's Chromium driven by playwright-core
+//! The dashboard (docs/dashboard.md) in a real browser: Debian's Chromium driven by playwright-core
 //! (crates/cli/tests/dashboard, installed from its committed lockfile) against a real `leash
 //! node` and two real `leash serve`s — one for browser-wallet signing, one with `--signer`. The
 //! script's test wallet is registered in the page through the Wallet Standard and signs with a

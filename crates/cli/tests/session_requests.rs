@@ -1,4 +1,4 @@
-//! Agent-requested sessions end to end with the real binaries (DESIGN.md §10): a real
+//! Agent-requested sessions end to end with the real binaries (docs/agents.md): a real
 //! `leash node`, a real `leash serve`, an owner and an agent each in their own home. The agent
 //! asks (`leash session request`), the owner approves with a narrowed policy (`leash session
 //! requests approve --policy`), the agent picks the token up (`leash session request-status`,

@@ -1,6 +1,6 @@
 //! What goes wrong, typed: a [`ErrorCode`], the message people read, a recovery hint, and for
 //! spending limits the figures (which bound, used, limit, needed). Program refusals carry the
-//! DESIGN.md §3.4 message with the figures the program logged. No error ever carries a secret.
+//! documented message (docs/program.md, "Errors") with the figures the program logged. No error ever carries a secret.
 
 use std::fmt;
 

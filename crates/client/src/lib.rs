@@ -1,7 +1,7 @@
 //! `leash-client`: every Leash operation a person or an agent can do, once, as a typed function
 //! returning a typed report (`Serialize` for machines, `Display` for people) or a typed
 //! [`ClientError`] (code, message, hint, figures). The CLI, the HTTP API, the dashboard and the
-//! MCP server parse their input, call these, and render what comes back (DESIGN.md §7).
+//! MCP server parse their input, call these, and render what comes back (docs/client.md).
 //!
 //! - Owner operations are methods of [`Client`] taking the owner's public key. Reads return a
 //!   report; writes return a [`Prepared`] operation: sign it here with any

@@ -1,4 +1,4 @@
-//! Agent-requested sessions (DESIGN.md §10): an agent with no session asks the owner's API for
+//! Agent-requested sessions (docs/agents.md): an agent with no session asks the owner's API for
 //! one, and picks it up once the owner approves.
 //!
 //! - Agent: [`request_session`] makes the session key here, files the request
@@ -196,7 +196,7 @@ impl ApiEndpoint {
     }
 }
 
-/// The API's error envelope (DESIGN.md §8).
+/// The API's error envelope (docs/api.md).
 #[derive(Deserialize)]
 struct Envelope {
     error: EnvelopeError,

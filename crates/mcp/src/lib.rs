@@ -1,4 +1,4 @@
-//! `leash-mcp`: the session holder's operations as MCP tools (DESIGN.md §10), for AI agents.
+//! `leash-mcp`: the session holder's operations as MCP tools (docs/agents.md), for AI agents.
 //!
 //! A face of `leash-client` like the CLI and the HTTP API: each tool parses its arguments
 //! ([`tools::parse`]), calls one [`Holder`] operation on a blocking thread, and answers its

@@ -1,5 +1,5 @@
 //! `leash node`: a local Solana-compatible JSON-RPC node on LiteSVM with the Leash program, SPL
-//! Token, Token-2022 and ATA, a faucet, a local USDC, and a durable ledger (DESIGN.md §4,
+//! Token, Token-2022 and ATA, a faucet, a local USDC, and a durable ledger (docs/node.md,
 //! docs/node.md).
 
 pub mod chain;

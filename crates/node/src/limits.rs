@@ -1,4 +1,4 @@
-//! Bounded work for every request (DESIGN.md §4, docs/node.md "Limits"): the request body, the
+//! Bounded work for every request (docs/node.md, "Limits"): the request body, the
 //! calls per batch, the bytes per response, encoded transaction sizes checked before decoding,
 //! idle connections timed out, and the open-file limit raised at start.
 

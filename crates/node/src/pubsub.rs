@@ -1,4 +1,4 @@
-//! WebSocket PubSub on rpc-port + 1, Solana's PubSub JSON-RPC protocol (DESIGN.md §4,
+//! WebSocket PubSub on rpc-port + 1, Solana's PubSub JSON-RPC protocol (docs/node.md,
 //! docs/node.md): `accountSubscribe`, `signatureSubscribe`, `slotSubscribe`, `rootSubscribe`,
 //! `logsSubscribe`, `programSubscribe` and their `…Unsubscribe`.
 //!

@@ -1,4 +1,4 @@
-//! Hostile input costs bounded work (DESIGN.md §4, docs/node.md "Limits"): oversized
+//! Hostile input costs bounded work (docs/node.md, "Limits"): oversized
 //! transactions are refused before decoding while other clients are served, batches and bodies
 //! are capped, an answer over the response budget is an error and memory stays bounded, an
 //! all-notification batch answers nothing, and idle connections are timed out under a low

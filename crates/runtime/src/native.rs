@@ -1,4 +1,4 @@
-//! Running an SBF-style program natively as a LiteSVM builtin (DESIGN.md §2.1).
+//! Running an SBF-style program natively as a LiteSVM builtin (docs/program.md, "How it runs here").
 //!
 //! There is no SBF toolchain on our machines, so the program is compiled for the host. The
 //! adapter does what the SBF loader would: serializes the instruction's accounts in the SBF input

@@ -1,4 +1,4 @@
-//! The native adapter's logs have the SBF runtime's shape (DESIGN.md §2.1): one
+//! The native adapter's logs have the SBF runtime's shape (docs/program.md, "How it runs here"): one
 //! `Program <id> invoke [depth]` per invocation, the program's own lines, then
 //! `Program <id> consumed X of Y compute units` and `Program <id> success` / `failed: …` — so a
 //! log parser attributes every `Program data:` event to the program that emitted it, exactly as

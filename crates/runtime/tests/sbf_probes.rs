@@ -69,7 +69,7 @@ fn vault_checks_cost_what_docs_sbf_says() {
     svm.add_program(program, PDA_PROBE)
         .expect("the PDA probe ELF loads");
 
-    // A wallet in the DESIGN.md §3 layout, owned by the probe, then the vault address it would store.
+    // A wallet in the docs/program.md layout, owned by the probe, then the vault address it would store.
     let wallet = Pubkey::new_unique();
     let (vault, vault_bump) =
         Pubkey::find_program_address(&[state::VAULT_SEED, wallet.as_ref()], &program);

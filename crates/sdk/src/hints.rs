@@ -1,4 +1,4 @@
-//! Program errors as people read them: the DESIGN.md §3.4 message, the figures the program
+//! Program errors as people read them: the documented message (docs/program.md, "Errors"), the figures the program
 //! logged, and a recovery hint.
 
 use solana_program::pubkey::Pubkey;

@@ -1,5 +1,5 @@
 //! The session token a holder imports: `lsk1_` + base64url (no padding) of UTF-8 JSON
-//! (DESIGN.md §5). The prefix makes it recognisable to secret scanners. It carries the session
+//! (docs/cli.md, "Session token"). The prefix makes it recognisable to secret scanners. It carries the session
 //! key's secret, so it never appears in `Debug` output or in any error.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Outcome-based spend accounting, value model v2 (DESIGN.md §3.6).
+//! Outcome-based spend accounting, value model v2 (docs/program.md, "The value model").
 //!
 //! The vault's PDA signature, lent to the calls of an `Execute`, is the whole authority of the
 //! wallet. So spend is not read from the calls: the processor snapshots every passed account
@@ -6,7 +6,7 @@
 //! controls — its lamports, the token accounts, mints and multisigs it has an authority over, and
 //! the System accounts it can sign for through `create_with_seed` — and refuses outcomes in which
 //! an authority the vault held would leave it. This module is pure logic over snapshots; the
-//! rules and the decisions DESIGN.md leaves open are listed in docs/program.md ("Value model").
+//! rules and the decisions left open are listed in docs/program.md ("The value model").
 
 use crate::list::Vec;
 
@@ -213,7 +213,7 @@ impl Ledger {
     }
 }
 
-/// Refuses an outcome in which an authority the vault held would leave it (DESIGN.md §3.6
+/// Refuses an outcome in which an authority the vault held would leave it (docs/program.md, "The value model"
 /// rule 4), logging the rule and the account. Checked before anything is charged.
 pub fn check_authorities(
     keys: &VaultKeys,
@@ -587,7 +587,7 @@ pub fn carry_over(
 /// every outflow fits. Checks per mint, in order: a limit exists, `per_tx`, remaining `total`,
 /// remaining `per_period` of the current window. Counters saturate, so an unlimited bound
 /// (`u64::MAX`) never fails and a saturated counter exceeds every finite bound. A window never
-/// moves backwards: a clock set back counts as the window already recorded (DESIGN.md §3.6).
+/// moves backwards: a clock set back counts as the window already recorded (docs/program.md, "The value model").
 pub fn charge(
     policy: &Policy,
     spent: &mut [Spent],

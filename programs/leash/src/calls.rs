@@ -20,7 +20,7 @@ use crate::{
 /// The discriminator of SPL Token's (p-token's) and Token-2022's `Batch` instruction.
 pub const TOKEN_BATCH_DISCRIMINATOR: u8 = 255;
 
-/// How many instructions `calls` carry, as `max_calls_per_tx` counts them (DESIGN.md §3.6
+/// How many instructions `calls` carry, as `max_calls_per_tx` counts them (docs/program.md, "The value model"
 /// rule 5): one per call, except that a token-program `Batch` counts the instructions inside it.
 /// A program index out of range counts one here and is refused by [`ValidatedCalls::new`].
 pub fn instruction_count(accounts: &[Account], calls: &[Call]) -> usize {

@@ -1,4 +1,4 @@
-//! Custom program errors, codes 6000–6019 (DESIGN.md §3.4).
+//! Custom program errors, codes 6000–6019 (docs/program.md, "Errors").
 
 use crate::platform::ProgramError;
 
@@ -65,7 +65,7 @@ impl LeashError {
         Self::ALL.iter().copied().find(|e| e.code() == code)
     }
 
-    /// The error's name as DESIGN.md §3.4 spells it.
+    /// The error's name as docs/program.md ("Errors") spells it.
     pub const fn name(self) -> &'static str {
         match self {
             LeashError::Unauthorized => "Unauthorized",
@@ -91,7 +91,7 @@ impl LeashError {
         }
     }
 
-    /// The short human message of DESIGN.md §3.4 (without figures; clients add them).
+    /// The short human message of docs/program.md ("Errors"), without figures (clients add them).
     pub const fn message(self) -> &'static str {
         match self {
             LeashError::Unauthorized => "Signer is not allowed to do this",

@@ -1,4 +1,4 @@
-//! The instruction wire format (DESIGN.md §3.3) and builders for each instruction.
+//! The instruction wire format (docs/program.md, "Instructions") and builders for each instruction.
 
 use crate::list::Vec;
 

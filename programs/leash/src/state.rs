@@ -1,4 +1,4 @@
-//! Account layouts and addresses (DESIGN.md §3.1–3.2).
+//! Account layouts and addresses (docs/program.md, "Accounts").
 //!
 //! Every account starts with its type byte and layout version; the rest is borsh. Accounts are
 //! allocated at exactly their borsh size.
@@ -136,7 +136,7 @@ impl Policy {
         }
     }
 
-    /// Checks the rules of DESIGN.md §3.3 `CreateSession`, plus rejecting duplicate programs.
+    /// Checks the rules of docs/program.md ("Instructions") for `CreateSession`, plus rejecting duplicate programs.
     pub fn validate(&self, program_id: &Pubkey) -> Result<(), LeashError> {
         let invalid = |why: &str| {
             crate::leash_log!("invalid policy: {why}");

@@ -1,4 +1,4 @@
-//! Attacks on a session: each must fail with the error DESIGN.md §3.3 gives, and change nothing.
+//! Attacks on a session: each must fail with the error docs/program.md ("Instructions") gives, and change nothing.
 
 #![allow(clippy::result_large_err)] // LiteSVM's own result type
 

@@ -376,7 +376,7 @@ fn checks_run_in_the_documented_order() {
         accounts: vec![],
         data: b"x".to_vec(),
     };
-    // Everything wrong at once; each fix reveals the next check in DESIGN.md's order.
+    // Everything wrong at once; each fix reveals the next check in docs/program.md's order.
     let base = ix::execute(
         &env.program_id,
         &key.pubkey(),

@@ -1,4 +1,4 @@
-//! Value model v2 (DESIGN.md §3.6; the exact rules in docs/program.md): one regression test per
+//! Value model v2 (docs/program.md, "The value model", with the exact rules): one regression test per
 //! finding of issue 7, each asserting the exact error the program returns and that a refused
 //! transaction moved nothing, plus the legitimate counterpart charged exactly what moved.
 

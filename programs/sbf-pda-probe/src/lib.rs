@@ -1,5 +1,5 @@
 //! Measures on SBPF v0 what it costs to check that an account is a Leash wallet's vault, reading the
-//! wallet zero-copy in the DESIGN.md §3 layout (docs/sbf.md):
+//! wallet zero-copy in the docs/program.md layout (docs/sbf.md):
 //!
 //! | data\[0\] | check |
 //! |---|---|

@@ -1,4 +1,4 @@
-//! Agent-requested sessions (DESIGN.md §10), through the owner's API (`leash serve`):
+//! Agent-requested sessions (docs/agents.md), through the owner's API (`leash serve`):
 //! the agent's `leash session request` and `leash session request-status`, and the owner's
 //! `leash session requests list|show|approve|deny`.
 

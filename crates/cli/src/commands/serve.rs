@@ -1,4 +1,4 @@
-//! `leash serve`: the HTTP API (DESIGN.md §8) on `127.0.0.1:8787` against `--url`.
+//! `leash serve`: the HTTP API (docs/api.md) on `127.0.0.1:8787` against `--url`.
 
 use std::{net::SocketAddr, path::PathBuf};
 

@@ -1,5 +1,5 @@
 //! What the program needs from the runtime it runs in: its accounts, cross-program calls, logs,
-//! sysvars, hashing and the instruction stack. One program, two builds (DESIGN.md §2.1):
+//! sysvars, hashing and the instruction stack. One program, two builds (docs/program.md, "How it runs here"):
 //!
 //! - on SBF (`target_arch = "bpf"`, built by scripts/build-sbf) it is `no_std` and these are
 //!   pinocchio's zero-copy account views and the syscalls ([`sbf`](self));

@@ -1,6 +1,6 @@
 //! `Execute` (instruction 2): a session key acts through the vault, within its policy.
 //!
-//! The checks run in the order DESIGN.md §3.3 fixes; then the calls run with the vault as PDA
+//! The checks run in the order docs/program.md ("Instructions") fixes; then the calls run with the vault as PDA
 //! signer between two snapshots, and the outcome is judged by the value model (§3.6):
 //! authorities the vault held must stay, and what left everything the vault controls is charged
 //! against the policy's limits.
@@ -60,7 +60,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         })
     }
 
-    /// The checks of DESIGN.md §3.3, in order, each with its own error.
+    /// The checks of docs/program.md, "Instructions", in order, each with its own error.
     fn validate(&self, args: &ExecuteArgs<'a>) -> Result<Validated<'a, 'info>, ProgramError> {
         let ExecuteArgs {
             expected_nonce,

@@ -1,7 +1,7 @@
 //! Instruction processing, one module per instruction (in the manner of p-token's
 //! `processor/`). Each module parses its accounts into a struct and checks them as one ordered,
 //! named list before it changes anything (in the manner of Squads v4's `validate()`); the order
-//! of `Execute`'s checks is part of the contract (DESIGN.md §3.3), because clients map the first
+//! of `Execute`'s checks is part of the contract (docs/program.md, "Instructions"), because clients map the first
 //! failing check to a message.
 
 mod close_session;
