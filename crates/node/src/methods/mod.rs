@@ -123,7 +123,8 @@ methods! {
 }
 
 impl Method {
-    /// The control methods that move the chain's slot or clock at will.
+    /// The test controls, answered only with `--allow-time-travel`: moving the chain's slot or
+    /// clock at will, and losing transactions on purpose.
     pub fn moves_time(self) -> bool {
         matches!(
             self,
