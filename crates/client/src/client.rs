@@ -131,12 +131,7 @@ impl SimulatedOutcome {
         let fee = match (&result.err, result.units_consumed) {
             (None, Some(units)) => {
                 let limit = crate::transaction::limit_for(units, headroom, 0);
-                Some(FeeEstimate {
-                    compute_units: units,
-                    compute_unit_limit: limit,
-                    priority_fee,
-                    fee_lamports: crate::transaction::fee_for(signatures, limit, priority_fee),
-                })
+                Some(FeeEstimate::new(signatures, units, limit, priority_fee))
             }
             _ => None,
         };

@@ -21,7 +21,7 @@ use leash_sdk::amount::format_amount;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use solana_keypair::Keypair;
-use solana_loader_v3_interface::{get_program_data_address, instruction as loader};
+use solana_loader_v3_interface::instruction as loader;
 use solana_program::{hash::Hash, instruction::Instruction, pubkey::Pubkey};
 use solana_signature::Signature;
 use solana_signer::Signer;
@@ -54,8 +54,6 @@ const PROGRAM_DATA_METADATA: usize = 45;
 const PROGRAM_ACCOUNT_LEN: usize = 36;
 /// `ExtendProgram` adds at least this much (SIMD-0431).
 const MINIMUM_EXTEND_BYTES: usize = 10_240;
-/// The fee of one signature, in lamports (no priority fee).
-const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
 
 // ---------------------------------------------------------------------------------------------
 // The loader's account layouts (bincode of `UpgradeableLoaderState`: a u32 tag, then an
@@ -327,12 +325,6 @@ pub struct BufferWritten {
     pub resumed: bool,
 }
 
-impl BufferWritten {
-    pub fn address(&self) -> Pubkey {
-        self.buffer.pubkey()
-    }
-}
-
 /// Who may upgrade after a deploy or `set-authority`.
 pub enum NewAuthority<'a> {
     /// This key (it signs, so a typo cannot lock the program away).
@@ -474,7 +466,7 @@ impl Client {
         let fees = (writes as u64)
             .saturating_mul(signers_per_write)
             .saturating_add(2 + 3)
-            .saturating_mul(LAMPORTS_PER_SIGNATURE);
+            .saturating_mul(crate::transaction::LAMPORTS_PER_SIGNATURE);
         let needs = program_rent
             .saturating_add(data_rent)
             .saturating_add(buffer_rent)
@@ -497,20 +489,17 @@ impl Client {
         })
     }
 
-    /// Writes `elf` into a buffer whose authority is `authority`, reusing the pending buffer of
-    /// an earlier run when there is one: only chunks it does not hold yet are sent. Returns the
-    /// buffer, the writes sent and whether a buffer was resumed. The first half of
-    /// [`Client::deploy_program`] and [`Client::upgrade_program`]; the buffer's keypair stays
-    /// in the configuration directory until one of them lands.
-    pub fn write_buffer(
+    /// The buffer to write into, and its bytes when it can be resumed: the pending buffer of an
+    /// earlier run of `authority` if it is one of `wanted_len` bytes (one of another size, another
+    /// build's, is closed and its rent returned), else a new key, kept (0600) until its deploy
+    /// lands.
+    fn pending_buffer(
         &self,
-        elf: &[u8],
         payer: &Keypair,
         authority: &Keypair,
-        progress: &(dyn Fn(WriteProgress) + Sync),
-    ) -> Result<BufferWritten> {
+        wanted_len: usize,
+    ) -> Result<(Keypair, Option<Vec<u8>>)> {
         let path = buffer_file(&authority.pubkey())?;
-        let wanted_len = BUFFER_METADATA + elf.len();
         let mut existing: Option<Vec<u8>> = None;
         let buffer = match home::read_keypair(&path) {
             Ok(buffer) => {
@@ -563,6 +552,23 @@ impl Client {
                 buffer
             }
         };
+        Ok((buffer, existing))
+    }
+
+    /// Writes `elf` into a buffer whose authority is `authority`, reusing the pending buffer of
+    /// an earlier run when there is one: only chunks it does not hold yet are sent. Returns the
+    /// buffer, the writes sent and whether a buffer was resumed. The first half of
+    /// [`Client::deploy_program`] and [`Client::upgrade_program`]; the buffer's keypair stays
+    /// in the configuration directory until one of them lands.
+    pub fn write_buffer(
+        &self,
+        elf: &[u8],
+        payer: &Keypair,
+        authority: &Keypair,
+        progress: &(dyn Fn(WriteProgress) + Sync),
+    ) -> Result<BufferWritten> {
+        let wanted_len = BUFFER_METADATA + elf.len();
+        let (buffer, existing) = self.pending_buffer(payer, authority, wanted_len)?;
         let resumed = existing.is_some();
         if existing.is_none() {
             let lamports = self.minimum_balance(wanted_len)?;
@@ -865,11 +871,6 @@ impl Client {
             .with_hint("pass the authority's keypair with --upgrade-authority (or --keypair)")),
             Some(_) => Ok(()),
         }
-    }
-
-    /// Program data accounts have a fixed address per program; exposed for reports and tests.
-    pub fn program_data_address(program_id: &Pubkey) -> Pubkey {
-        get_program_data_address(program_id)
     }
 }
 

@@ -47,14 +47,14 @@ pub const FALLBACK_COMPUTE_UNITS: u32 = 200_000;
 pub const REFUSAL_HEADROOM: u32 = 25_000;
 /// Programs whose failures cost no more than their successes: no headroom for them.
 const PLAIN_PROGRAMS: &[Pubkey] = &[
-    solana_program::pubkey!("11111111111111111111111111111111"),
+    solana_system_interface::program::ID,
     COMPUTE_BUDGET_PROGRAM,
     leash_sdk::spl::TOKEN_PROGRAM_ID,
     leash_sdk::spl::TOKEN_2022_PROGRAM_ID,
     leash_sdk::spl::ASSOCIATED_TOKEN_PROGRAM_ID,
     solana_program::pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
     solana_program::pubkey!("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"),
-    solana_program::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111"),
+    crate::program::LOADER_ID,
 ];
 
 /// The headroom a transaction of `instructions` needs ([`REFUSAL_HEADROOM`] unless every
@@ -152,6 +152,17 @@ pub struct FeeEstimate {
 }
 
 impl FeeEstimate {
+    /// A transaction of `signatures` signatures that used `units` in simulation and asks
+    /// `limit` units at `priority_fee`.
+    pub fn new(signatures: usize, units: u64, limit: u32, priority_fee: u64) -> FeeEstimate {
+        FeeEstimate {
+            compute_units: units,
+            compute_unit_limit: limit,
+            priority_fee,
+            fee_lamports: fee_for(signatures, limit, priority_fee),
+        }
+    }
+
     /// The fee in SOL, as an exact decimal.
     pub fn fee_sol(&self) -> String {
         format_amount(self.fee_lamports, 9)
@@ -312,13 +323,7 @@ impl Client {
                 all.extend_from_slice(instructions);
                 let message = solana_message::Message::new(&all, Some(fee_payer));
                 let signatures = usize::from(message.header.num_required_signatures);
-                let estimate = FeeEstimate {
-                    compute_units: 0,
-                    compute_unit_limit: limit,
-                    priority_fee: price,
-                    fee_lamports: fee_for(signatures, limit, price),
-                };
-                Ok((all, estimate))
+                Ok((all, FeeEstimate::new(signatures, 0, limit, price)))
             }
         }
     }
@@ -359,12 +364,7 @@ impl Client {
             .units_consumed
             .unwrap_or(u64::from(MAX_COMPUTE_UNITS));
         let limit = limit_for(units, headroom_for(instructions), jitter());
-        let estimate = FeeEstimate {
-            compute_units: units,
-            compute_unit_limit: limit,
-            priority_fee: price,
-            fee_lamports: fee_for(signatures, limit, price),
-        };
+        let estimate = FeeEstimate::new(signatures, units, limit, price);
         let mut all = budget_instructions(limit, price);
         all.extend_from_slice(instructions);
         Ok((all, estimate))

@@ -191,6 +191,9 @@ pub struct Chain {
     drop_next: u64,
     /// Slots `finalized` lags the newest slot (`--finality-lag`).
     finality_lag: u64,
+    /// Upgradeable programs (re)deployed by a landed transaction, with its slot: they run from
+    /// the next slot (see `hide_programs_deployed_this_slot`).
+    deployed: HashMap<Pubkey, u64>,
 }
 
 fn wall_clock() -> i64 {
@@ -295,6 +298,7 @@ impl Chain {
             commits: 0,
             drop_next: 0,
             finality_lag: 0,
+            deployed: HashMap::new(),
         };
         if is_new {
             chain
@@ -647,6 +651,9 @@ impl Chain {
             pre_token_balances,
             post_token_balances: token_balances(&after, &|mint| self.mint_decimals(mint)),
         };
+        if err.is_none() {
+            self.note_deploys(&keys, &writable, &after);
+        }
         let landed = err.is_none() || before.first() != after.first();
         if let Some(err) = &err {
             if !landed {
@@ -756,10 +763,11 @@ impl Chain {
 
     /// Agave runs a program deployed or upgraded in slot N from slot N + 1 on ("Program is not
     /// deployed" before). LiteSVM loads it as soon as its account is written; so, for one
-    /// transaction, each upgradeable program it calls at the top level that was (re)deployed in
-    /// this slot is swapped for a copy whose program-data address holds nothing, which LiteSVM
-    /// loads as a closed program: the call fails as on Agave (`UnsupportedProgramId`, the fee
-    /// paid). Returns what [`Chain::restore_hidden`] puts back.
+    /// transaction, each program it calls at the top level that a transaction of this slot
+    /// (re)deployed (`deployed`, noted when it landed: no account is read for the others) is
+    /// swapped for a copy whose program-data address holds nothing, which LiteSVM loads as a
+    /// closed program: the call fails as on Agave (`UnsupportedProgramId`, the fee paid).
+    /// Returns what [`Chain::restore_hidden`] puts back.
     fn hide_programs_deployed_this_slot(
         &mut self,
         tx: &VersionedTransaction,
@@ -770,30 +778,15 @@ impl Chain {
             let Some(program_id) = keys.get(usize::from(instruction.program_id_index)) else {
                 continue;
             };
-            if hidden.iter().any(|(k, _)| k == program_id) {
+            if self.deployed.get(program_id) != Some(&self.progress.slot)
+                || hidden.iter().any(|(k, _)| k == program_id)
+            {
                 continue;
             }
             let Some(program) = self.svm.get_account(program_id) else {
                 continue;
             };
-            if program.owner != UPGRADEABLE_LOADER || !program.executable {
-                continue;
-            }
-            let Some(data_address) = program
-                .data
-                .get(4..36)
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .map(Pubkey::new_from_array)
-            else {
-                continue;
-            };
-            let deployed = self
-                .svm
-                .get_account(&data_address)
-                .and_then(|d| d.data.get(4..12).map(|b| b.to_vec()))
-                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
-                .map(u64::from_le_bytes);
-            if deployed != Some(self.progress.slot) {
+            if program.data.len() < 36 {
                 continue;
             }
             let mut closed = program.clone();
@@ -804,6 +797,21 @@ impl Chain {
             }
         }
         hidden
+    }
+
+    /// Notes the upgradeable programs a landed transaction wrote: a deploy, upgrade or
+    /// extension takes the program account writable.
+    fn note_deploys(&mut self, keys: &[Pubkey], writable: &[bool], after: &[Option<Account>]) {
+        let slot = self.progress.slot;
+        for ((key, account), _) in keys.iter().zip(after).zip(writable).filter(|(_, w)| **w) {
+            if account
+                .as_ref()
+                .is_some_and(|a| a.owner == UPGRADEABLE_LOADER && a.executable)
+            {
+                self.deployed.retain(|_, s| *s == slot);
+                self.deployed.insert(*key, slot);
+            }
+        }
     }
 
     fn restore_hidden(&mut self, hidden: Vec<(Pubkey, Account)>) {
