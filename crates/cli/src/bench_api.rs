@@ -62,7 +62,8 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
         slot_time: Some(Duration::from_millis(100)),
         allow_time_travel: false,
         finality_lag: 0,
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     let cluster = Cluster::parse(&node.url).map_err(|e| e.message)?;
 
     // The owner, a wallet with funds, and one session, through the library.

@@ -27,6 +27,12 @@ impl From<ClientError> for CliError {
     }
 }
 
+impl From<leash_node::NodeError> for CliError {
+    fn from(error: leash_node::NodeError) -> Self {
+        CliError::Node(error.to_string())
+    }
+}
+
 impl CliError {
     /// `{"code", "message", "hint"}`, plus `program_code` and `figures` when the chain refused.
     pub fn json(&self) -> serde_json::Value {

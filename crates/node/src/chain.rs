@@ -163,7 +163,6 @@ pub struct Chain {
     /// Makes each faucet transaction unique (see [`Chain::send_from_faucet`]).
     faucet_nonce: u64,
     /// Where commits are announced to PubSub subscribers.
-    publisher: Option<crate::pubsub::Publisher>,
     /// Each account the pending transactions changed, as it was before the first of them: what
     /// a failed commit puts back.
     undo: HashMap<Pubkey, Option<Account>>,
@@ -215,11 +214,7 @@ fn fresh_svm() -> LiteSVM {
 
 /// An initialized SPL mint account with `authority` as mint authority.
 fn mint_account(svm: &LiteSVM, authority: &Pubkey, decimals: u8) -> Account {
-    let mut data = vec![0u8; spl::MINT_LEN];
-    data[0..4].copy_from_slice(&1u32.to_le_bytes());
-    data[4..36].copy_from_slice(authority.as_ref());
-    data[44] = decimals;
-    data[45] = 1;
+    let data = spl::initialized_mint_data(authority, decimals);
     Account {
         lamports: svm.minimum_balance_for_rent_exemption(spl::MINT_LEN),
         data,
@@ -285,7 +280,6 @@ impl Chain {
             // blockhash, may not have moved at the very end of the slot range) begins past the
             // values it used before.
             faucet_nonce: progress_sequence,
-            publisher: None,
             undo: HashMap::new(),
             undurable_blocks: Vec::new(),
             write_failure: None,
@@ -995,7 +989,7 @@ impl Chain {
         match self.begin_commit(durable, false)? {
             Some(commit) => {
                 let result = commit.write();
-                self.finish_commit(result)
+                self.finish_commit(result).map(|_| ())
             }
             None => Ok(()),
         }
@@ -1045,22 +1039,27 @@ impl Chain {
             Ok(db) => Ok(Some(Commit { db, batch, durable })),
             Err(e) => {
                 drop(batch);
-                self.finish_commit(Err(e)).map(|()| None)
+                self.finish_commit(Err(e)).map(|_| None)
             }
         }
     }
 
     /// Takes the outcome of the commit in flight.
     ///
-    /// Success: its transactions are durable (confirmed and finalized) and announced to PubSub.
+    /// Success: its transactions are durable (confirmed and finalized); the committed batch is
+    /// returned for the executor to publish ([`crate::events`]): only what reached the ledger
+    /// is announced.
     /// Failure (a full disk, an I/O error): it is undone in memory, and so is everything executed
     /// on top of it since (the pending batch, which depends on it): their accounts return to
     /// their values before the failed batch and the transaction sequence rewinds, so nothing a
     /// client could read is missing from the ledger, and the transactions can be sent again.
     /// Slots (blocks, progress) are kept pending and written by the next commit that succeeds.
-    pub fn finish_commit(&mut self, result: Result<(), StoreError>) -> Result<(), StoreError> {
+    pub fn finish_commit(
+        &mut self,
+        result: Result<(), StoreError>,
+    ) -> Result<Option<Arc<Batch>>, StoreError> {
         let Some(in_flight) = self.in_flight.take() else {
-            return result;
+            return result.map(|()| None);
         };
         let batch = &in_flight.batch;
         let mut result = result.map_err(|e| self.store.place(e));
@@ -1088,11 +1087,6 @@ impl Chain {
                     self.undurable.remove(&record.signature);
                     self.durable_sequence = record.sequence.saturating_add(1);
                 }
-                // Only what reached the ledger is announced (a failed batch is rolled back).
-                if let Some(mut publisher) = self.publisher.take() {
-                    publisher.publish(self, batch);
-                    self.publisher = Some(publisher);
-                }
                 if in_flight.durable || !batch.transactions.is_empty() {
                     self.undurable_blocks.clear();
                 } else {
@@ -1101,7 +1095,7 @@ impl Chain {
                 if self.write_failure.take().is_some() {
                     eprintln!("leash node: ledger writes work again");
                 }
-                Ok(())
+                Ok(Some(in_flight.batch.clone()))
             }
             Err(e) => {
                 self.last_failure = Some(Instant::now());
@@ -1167,11 +1161,6 @@ impl Chain {
     /// Why writes are being refused, while they are.
     pub fn write_failure(&self) -> Option<&StoreError> {
         self.write_failure.as_ref()
-    }
-
-    /// Announces every later commit through `publisher` (PubSub).
-    pub fn set_publisher(&mut self, publisher: crate::pubsub::Publisher) {
-        self.publisher = Some(publisher);
     }
 }
 
@@ -1351,7 +1340,9 @@ mod tests {
         let full = StoreError::DiskFull {
             ledger: PathBuf::new(),
         };
-        let refused = chain.finish_commit(Err(full)).unwrap_err();
+        let Err(refused) = chain.finish_commit(Err(full)) else {
+            panic!("a failed commit is refused");
+        };
         assert!(refused.is_disk_full());
         assert!(chain.write_failure().is_some() && !chain.is_committing());
         assert!(chain.account(&b).is_none());

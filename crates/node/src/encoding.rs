@@ -10,7 +10,7 @@ use solana_account_decoder_client_types::{
 };
 use solana_program::pubkey::Pubkey;
 
-use crate::rpc::RpcError;
+use crate::jsonrpc::RpcError;
 use leash_sdk::{spl, token_account};
 
 pub fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {

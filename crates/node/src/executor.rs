@@ -27,8 +27,8 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::{
     chain::{Chain, Commit},
-    pubsub::{Event, Publisher, EVENT_CAPACITY},
-    rpc::{RpcError, RpcResult},
+    events::{Event, Publisher, EVENT_CAPACITY},
+    jsonrpc::{RpcError, RpcResult},
     store::StoreError,
 };
 
@@ -157,10 +157,11 @@ impl Executor {
                     genesis_hash: chain.genesis_hash().to_string(),
                     faucet: chain.faucet().to_string(),
                 };
-                chain.set_publisher(Publisher::new(publisher_events, chain.slot()));
+                let publisher = Publisher::new(publisher_events, chain.slot());
                 let _ = ready_tx.send(Ok(info));
                 Runner {
                     chain: &mut chain,
+                    publisher,
                     commits,
                     held: VecDeque::new(),
                 }
@@ -221,6 +222,8 @@ impl Executor {
 /// The executor's loop and what it tracks between messages.
 struct Runner<'a> {
     chain: &'a mut Chain,
+    /// Announces each committed batch (PubSub listens).
+    publisher: Publisher,
     /// To the committer thread.
     commits: mpsc::Sender<Commit>,
     /// Answers waiting for a commit, in arrival order.
@@ -379,13 +382,22 @@ impl Runner<'_> {
 
     /// The committer's outcome for the commit in flight; starts the next one at once.
     fn committed(&mut self, result: Result<(), StoreError>) {
+        self.finish_commit(result);
+        self.start_commit();
+    }
+
+    /// Takes the committer's outcome: a committed batch is published, then what waited on it is
+    /// answered; a failed one refuses the writes that waited.
+    fn finish_commit(&mut self, result: Result<(), StoreError>) {
         match self.chain.finish_commit(result) {
-            Ok(()) => {
+            Ok(committed) => {
+                if let Some(batch) = committed {
+                    self.publisher.publish(self.chain, &batch);
+                }
                 self.release();
             }
             Err(e) => self.failed(&e),
         }
-        self.start_commit();
     }
 
     /// Answers what waited on the commits finished so far.
@@ -419,12 +431,7 @@ impl Runner<'_> {
             match receiver.recv() {
                 Ok(Message::Committed(result)) => {
                     // Finish it without starting another: the caller commits what is left.
-                    match self.chain.finish_commit(result) {
-                        Ok(()) => {
-                            self.release();
-                        }
-                        Err(e) => self.failed(&e),
-                    }
+                    self.finish_commit(result);
                 }
                 Ok(Message::Job { reply, .. }) => {
                     let _ = reply.send(Err(RpcError::internal("the node is shutting down")));

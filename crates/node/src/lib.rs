@@ -1,15 +1,22 @@
 //! `leash node`: a local Solana-compatible JSON-RPC node on LiteSVM with the Leash program, SPL
-//! Token, Token-2022 and ATA, a faucet, a local USDC, and a durable ledger (docs/node.md,
-//! docs/node.md).
+//! Token, Token-2022 and ATA, a faucet, a local USDC, and a durable ledger (docs/node.md).
+//!
+//! Layers, bottom up (no module names one above it; `scripts/check-modules` checks): `store`
+//! (the ledger) · `jsonrpc` (errors, envelope, parameters) · `parsed`, `encoding`, `limits` ·
+//! `chain` (the bank: executes, stages, commits) · `events` (what a commit made durable) ·
+//! `executor` (the thread that owns the chain, commits and publishes) · `methods` (HTTP
+//! JSON-RPC) and `pubsub` (WebSocket) · this file (listeners).
 
 pub mod chain;
 pub mod encoding;
+pub mod error;
+pub mod events;
 pub mod executor;
+pub mod jsonrpc;
 pub mod limits;
 pub mod methods;
 pub mod parsed;
 pub mod pubsub;
-pub mod rpc;
 pub mod store;
 
 use std::{
@@ -30,6 +37,7 @@ use axum::{
 use serde_json::Value;
 
 pub use chain::TokenInfo;
+pub use error::NodeError;
 pub use executor::{ChainInfo, Executor};
 pub use limits::Limits;
 
@@ -71,7 +79,7 @@ pub struct Node {
 
 impl Node {
     /// Opens the ledger and binds the RPC port.
-    pub async fn bind(config: NodeConfig) -> Result<Node, String> {
+    pub async fn bind(config: NodeConfig) -> Result<Node, NodeError> {
         // Many idle clients should meet the idle timeout, not a low default open-file limit.
         limits::raise_open_file_limit();
         let (executor, info, executor_thread) = Executor::start(
@@ -79,8 +87,7 @@ impl Node {
             config.reset,
             config.slot_time,
             config.finality_lag,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let (listener, ws_listener) = match bind_ports(config.bind, config.rpc_port).await {
             Ok(listeners) => listeners,
             Err(e) => {
@@ -88,8 +95,8 @@ impl Node {
                 return Err(e);
             }
         };
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let ws_address = ws_listener.local_addr().map_err(|e| e.to_string())?;
+        let address = listener.local_addr()?;
+        let ws_address = ws_listener.local_addr()?;
         Ok(Node {
             url: format!("http://{address}"),
             address,
@@ -114,17 +121,17 @@ impl Node {
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), String> {
+    ) -> Result<(), NodeError> {
         let app = Router::new()
             .route("/", axum::routing::post(rpc_endpoint))
             .route("/health", get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(self.limits.max_body_bytes))
             .layer(axum::middleware::from_fn(limits::mark_in_flight))
             .with_state(Endpoint {
-                rpc: rpc::Rpc {
+                rpc: methods::Rpc {
                     executor: self.executor.clone(),
                     allow_time_travel: self.allow_time_travel,
-                    addresses: rpc::Addresses {
+                    addresses: methods::Addresses {
                         rpc: Some(self.address),
                         pubsub: self.ws_listener.local_addr().ok(),
                     },
@@ -161,7 +168,7 @@ impl Node {
         let _ = pubsub.await;
         self.executor.shutdown();
         let _ = tokio::task::spawn_blocking(move || self.executor_thread.join()).await;
-        served.map_err(|e| e.to_string())
+        Ok(served?)
     }
 }
 
@@ -171,24 +178,28 @@ impl Node {
 async fn bind_ports(
     bind: IpAddr,
     rpc_port: u16,
-) -> Result<(tokio::net::TcpListener, tokio::net::TcpListener), String> {
+) -> Result<(tokio::net::TcpListener, tokio::net::TcpListener), NodeError> {
     use tokio::net::TcpListener;
     let listen = |port: u16, what: &'static str| async move {
         let address = SocketAddr::new(bind, port);
         TcpListener::bind(address)
             .await
-            .map_err(|e| format!("cannot listen on {address}{what}: {e}"))
+            .map_err(|source| NodeError::Listen {
+                address,
+                what,
+                source,
+            })
     };
     if rpc_port != 0 {
         let rpc = listen(rpc_port, "").await?;
-        let ws_port = rpc_port.checked_add(1).ok_or_else(|| {
-            format!("no port for WebSocket PubSub after RPC port {rpc_port} (it uses rpc-port + 1)")
-        })?;
+        let ws_port = rpc_port
+            .checked_add(1)
+            .ok_or(NodeError::NoPubSubPort { rpc_port })?;
         return Ok((rpc, listen(ws_port, " (WebSocket PubSub)").await?));
     }
     for _ in 0..16 {
         let rpc = listen(0, "").await?;
-        let port = rpc.local_addr().map_err(|e| e.to_string())?.port();
+        let port = rpc.local_addr()?.port();
         if let Some(next) = port.checked_add(1) {
             if let Ok(ws) = listen(next, "").await {
                 return Ok((rpc, ws));
@@ -203,7 +214,7 @@ async fn bind_ports(
 
 #[derive(Clone)]
 struct Endpoint {
-    rpc: rpc::Rpc,
+    rpc: methods::Rpc,
     limits: Limits,
 }
 
@@ -211,13 +222,8 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn error_body(error: rpc::RpcError) -> String {
-    serde_json::json!({
-        "jsonrpc": "2.0",
-        "error": {"code": error.code, "message": error.message},
-        "id": null
-    })
-    .to_string()
+fn error_body(error: jsonrpc::RpcError) -> String {
+    jsonrpc::response(None, Err(error)).to_string()
 }
 
 async fn rpc_endpoint(
@@ -237,12 +243,14 @@ async fn rpc_endpoint(
             } else {
                 rejection.body_text()
             };
-            return json_response(status, error_body(rpc::RpcError::invalid_request(&why)));
+            return json_response(status, error_body(jsonrpc::RpcError::invalid_request(&why)));
         }
     };
     let request: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
-        Err(_) => return json_response(StatusCode::OK, error_body(rpc::RpcError::parse_error())),
+        Err(_) => {
+            return json_response(StatusCode::OK, error_body(jsonrpc::RpcError::parse_error()))
+        }
     };
     drop(body);
     let budget = limits::Budget::new(limits.max_response_bytes);
@@ -252,7 +260,7 @@ async fn rpc_endpoint(
             match request {
                 Value::Array(requests) if requests.is_empty() => json_response(
                     StatusCode::OK,
-                    error_body(rpc::RpcError::invalid_request("empty batch")),
+                    error_body(jsonrpc::RpcError::invalid_request("empty batch")),
                 ),
                 Value::Array(requests) if requests.len() > limits.max_batch_calls => {
                     let why = format!(
@@ -262,7 +270,7 @@ async fn rpc_endpoint(
                     );
                     json_response(
                         StatusCode::OK,
-                        error_body(rpc::RpcError::invalid_request(&why)),
+                        error_body(jsonrpc::RpcError::invalid_request(&why)),
                     )
                 }
                 Value::Array(requests) => {
@@ -290,8 +298,8 @@ async fn rpc_endpoint(
 
 /// Answers one call as JSON text, charged to the request's response budget; an answer that does
 /// not fit is replaced by an error naming the limit.
-async fn answer_within_budget(rpc: &rpc::Rpc, request: Value) -> Option<String> {
-    let response = rpc::handle_request(rpc, request).await?;
+async fn answer_within_budget(rpc: &methods::Rpc, request: Value) -> Option<String> {
+    let response = methods::handle_request(rpc, request).await?;
     let text = response.to_string();
     let id = response.get("id").cloned();
     drop(response);
@@ -299,15 +307,7 @@ async fn answer_within_budget(rpc: &rpc::Rpc, request: Value) -> Option<String> 
     if fits {
         return Some(text);
     }
-    let error = limits::too_large(limit, false);
-    Some(
-        serde_json::json!({
-            "jsonrpc": "2.0",
-            "error": {"code": error.code, "message": error.message},
-            "id": id,
-        })
-        .to_string(),
-    )
+    Some(jsonrpc::response(id, Err(limits::too_large(limit, false))).to_string())
 }
 
 /// A node on a background runtime, for tests and benchmarks; stops when dropped.
@@ -320,16 +320,18 @@ pub struct BackgroundNode {
 }
 
 impl BackgroundNode {
-    pub fn start(config: NodeConfig) -> Result<BackgroundNode, String> {
+    pub fn start(config: NodeConfig) -> Result<BackgroundNode, NodeError> {
         Self::start_with_limits(config, Limits::default())
     }
 
-    pub fn start_with_limits(config: NodeConfig, limits: Limits) -> Result<BackgroundNode, String> {
+    pub fn start_with_limits(
+        config: NodeConfig,
+        limits: Limits,
+    ) -> Result<BackgroundNode, NodeError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         let node = runtime.block_on(Node::bind(config))?.with_limits(limits);
         let (url, ws_url, info) = (node.url.clone(), node.ws_url.clone(), node.info.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use crate::rpc::RpcError;
+use crate::jsonrpc::RpcError;
 use solana_account_decoder_client_types::{UiAccountEncoding, UiDataSliceConfig};
 use solana_rpc_client_types::config::RpcAccountInfoConfig;
 use solana_transaction::versioned::VersionedTransaction;

@@ -2,15 +2,15 @@
 //! docs/node.md): `accountSubscribe`, `signatureSubscribe`, `slotSubscribe`, `rootSubscribe`,
 //! `logsSubscribe`, `programSubscribe` and their `…Unsubscribe`.
 //!
-//! The executor publishes what each commit made durable ([`Event`]) on a bounded
-//! `tokio::sync::broadcast` channel ([`Publisher`]); every connection reads that channel and
+//! The executor publishes what each commit made durable ([`Event`], [`crate::events`]) on a bounded
+//! `tokio::sync::broadcast` channel ([`crate::events::Publisher`]); every connection reads that channel and
 //! notifies its own subscriptions. This single node confirms and finalizes at the durable group
 //! commit, so every commitment level is notified then. A connection that falls more than
-//! [`EVENT_CAPACITY`] commits behind (a client that does not read) is closed with a close frame
+//! [`crate::events::EVENT_CAPACITY`] commits behind (a client that does not read) is closed with a close frame
 //! rather than buffered without bound.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc,
@@ -25,9 +25,7 @@ use axum::{
     response::Response,
     Router,
 };
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use solana_account::Account;
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_program::pubkey::Pubkey;
 use solana_rpc_client_types::{
@@ -38,21 +36,17 @@ use solana_rpc_client_types::{
     filter::RpcFilterType,
 };
 use solana_signature::Signature;
-use solana_transaction_error::TransactionError;
 use tokio::sync::{broadcast, watch};
 
 use crate::{
-    chain::{signature_bytes, Chain},
+    chain::signature_bytes,
     encoding::ui_account,
+    events::{ChangedAccount, Event},
     executor::{Access, Executor},
+    jsonrpc::{self, optional, parse_pubkey, parse_signature, required, RpcError},
     methods::accounts::filter_allows,
-    rpc::RpcError,
-    store::Batch,
 };
-use leash_sdk::token_account;
 
-/// Commits a connection may fall behind before it is closed.
-pub const EVENT_CAPACITY: usize = 1024;
 /// Subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 1_000;
 /// How long a send may wait for a client that does not read before the connection is dropped.
@@ -61,114 +55,6 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30)
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Largest message a client may send (subscription requests are a few hundred bytes).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-
-/// A transaction a commit made durable.
-#[derive(Debug)]
-pub struct CommittedTransaction {
-    pub signature: Signature,
-    pub slot: u64,
-    pub err: Option<TransactionError>,
-    pub logs: Vec<String>,
-    /// The message's account keys: what `logsSubscribe`'s `mentions` matches.
-    pub accounts: Vec<Pubkey>,
-}
-
-/// An account as a commit left it (a deleted account is empty, owned by the system program).
-#[derive(Debug)]
-pub struct ChangedAccount {
-    pub pubkey: Pubkey,
-    pub account: Account,
-    /// For a token account, its mint's decimals (for `jsonParsed`).
-    pub mint_decimals: Option<(Pubkey, u8)>,
-}
-
-/// What the executor publishes after a commit.
-#[derive(Debug)]
-pub enum Event {
-    /// The chain moved to `slot`.
-    Slot { parent: u64, slot: u64 },
-    /// Transactions and account changes, durable on disk.
-    Committed {
-        slot: u64,
-        transactions: Vec<CommittedTransaction>,
-        accounts: Vec<ChangedAccount>,
-    },
-}
-
-/// The executor's end of the channel; lives in the [`Chain`].
-pub struct Publisher {
-    sender: broadcast::Sender<Arc<Event>>,
-    last_slot: u64,
-}
-
-impl Publisher {
-    pub fn new(sender: broadcast::Sender<Arc<Event>>, slot: u64) -> Publisher {
-        Publisher {
-            sender,
-            last_slot: slot,
-        }
-    }
-
-    /// Publishes what `batch`, just committed, changed: each slot it reached (a commit may hold
-    /// several, the executor running on while the previous commit was written), then its
-    /// transactions and accounts. Builds nothing when nobody listens.
-    pub fn publish(&mut self, chain: &Chain, batch: &Batch) {
-        let listening = self.sender.receiver_count() > 0;
-        // Blocks written again after a failed commit were announced already.
-        for (slot, _) in &batch.blocks {
-            if *slot > self.last_slot {
-                let parent = std::mem::replace(&mut self.last_slot, *slot);
-                if listening {
-                    let slot = *slot;
-                    let _ = self.sender.send(Arc::new(Event::Slot { parent, slot }));
-                }
-            }
-        }
-        if !listening {
-            return;
-        }
-        // The batch's transactions ran in slots up to the last one announced.
-        let slot = self.last_slot.min(chain.slot());
-        if batch.transactions.is_empty() && batch.accounts.is_empty() {
-            return;
-        }
-        let transactions = batch
-            .transactions
-            .iter()
-            .map(|(record, keys)| CommittedTransaction {
-                signature: Signature::from(record.signature),
-                slot: record.slot,
-                err: record.err.clone(),
-                logs: record.logs.clone(),
-                accounts: keys.clone(),
-            })
-            .collect();
-        // One notification per account and commit, with its last state.
-        let mut seen = HashSet::new();
-        let mut accounts: Vec<ChangedAccount> = batch
-            .accounts
-            .iter()
-            .rev()
-            .filter(|(pubkey, _)| seen.insert(*pubkey))
-            .map(|(pubkey, account)| {
-                let account = account.clone().unwrap_or_default();
-                let mint_decimals = token_account::parse(&account.owner, &account.data)
-                    .and_then(|view| Some((view.mint, chain.mint_decimals(&view.mint)?)));
-                ChangedAccount {
-                    pubkey: *pubkey,
-                    account,
-                    mint_decimals,
-                }
-            })
-            .collect();
-        accounts.reverse();
-        let _ = self.sender.send(Arc::new(Event::Committed {
-            slot,
-            transactions,
-            accounts,
-        }));
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The server.
@@ -196,7 +82,7 @@ pub async fn serve(
     executor: Executor,
     shutdown: watch::Receiver<bool>,
     idle: std::time::Duration,
-) -> Result<(), String> {
+) -> Result<(), std::io::Error> {
     let (live, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
     let state = PubSub {
         executor,
@@ -209,8 +95,7 @@ pub async fn serve(
     let mut stop = shutdown;
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { stopped(&mut stop).await })
-        .await
-        .map_err(|e| e.to_string());
+        .await;
     // Open connections are sending their close frames; let them finish (bounded) before the
     // runtime goes away.
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_closed.recv()).await;
@@ -390,41 +275,6 @@ fn notification(method: &str, subscription: u64, result: Value) -> Value {
     })
 }
 
-fn with_context(slot: u64, value: Value) -> Value {
-    json!({"context": {"slot": slot}, "value": value})
-}
-
-fn params_at<T: DeserializeOwned + Default>(params: &Value, i: usize) -> Result<T, RpcError> {
-    match params.get(i).filter(|v| !v.is_null()) {
-        None => Ok(T::default()),
-        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
-            RpcError::invalid_params(format!("invalid configuration (parameter {i}): {e}"))
-        }),
-    }
-}
-
-fn required<T: DeserializeOwned>(params: &Value, i: usize, what: &str) -> Result<T, RpcError> {
-    let value = params
-        .get(i)
-        .filter(|v| !v.is_null())
-        .ok_or_else(|| RpcError::invalid_params(format!("missing parameter {i}: {what}")))?;
-    serde_json::from_value(value.clone())
-        .map_err(|e| RpcError::invalid_params(format!("invalid parameter {i} ({what}): {e}")))
-}
-
-fn parse_pubkey(text: &str) -> Result<Pubkey, RpcError> {
-    text.parse()
-        .map_err(|_| RpcError::invalid_params(format!("Invalid param: {text} is not an address")))
-}
-
-fn error_json(error: &RpcError) -> Value {
-    let mut value = json!({"code": error.code, "message": error.message});
-    if let Some(data) = &error.data {
-        value["data"] = data.clone();
-    }
-    value
-}
-
 impl Connection {
     /// Answers one text message: a request or a batch of them.
     fn handle_text(&mut self, text: &str) -> Option<Value> {
@@ -433,7 +283,7 @@ impl Connection {
             Err(_) => {
                 return Some(json!({
                     "jsonrpc": "2.0",
-                    "error": error_json(&RpcError::parse_error()),
+                    "error": jsonrpc::RpcError::to_json(&RpcError::parse_error()),
                     "id": null,
                 }))
             }
@@ -441,7 +291,7 @@ impl Connection {
         match request {
             Value::Array(requests) if requests.is_empty() => Some(json!({
                 "jsonrpc": "2.0",
-                "error": error_json(&RpcError::invalid_request("empty batch")),
+                "error": jsonrpc::RpcError::to_json(&RpcError::invalid_request("empty batch")),
                 "id": null,
             })),
             Value::Array(requests) => {
@@ -458,40 +308,22 @@ impl Connection {
     fn handle_request(&mut self, request: Value) -> Option<Value> {
         let id = request.get("id").cloned();
         let result = self.call(&request);
-        let id_json = id.clone().unwrap_or(Value::Null);
-        let answer = match result {
-            Ok(value) => json!({"jsonrpc": "2.0", "result": value, "id": id_json}),
-            Err(error) => json!({"jsonrpc": "2.0", "error": error_json(&error), "id": id_json}),
-        };
-        id.is_some().then_some(answer)
+        id.is_some().then(|| jsonrpc::response(id, result))
     }
 
     fn call(&mut self, request: &Value) -> Result<Value, RpcError> {
-        let Some(object) = request.as_object() else {
-            return Err(RpcError::invalid_request("a request must be a JSON object"));
-        };
-        if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-            return Err(RpcError::invalid_request("\"jsonrpc\" must be \"2.0\""));
-        }
-        let Some(method) = object.get("method").and_then(Value::as_str) else {
-            return Err(RpcError::invalid_request("\"method\" must be a string"));
-        };
-        let params = match object.get("params") {
-            None | Some(Value::Null) => json!([]),
-            Some(params) => params.clone(),
-        };
-        if !params.is_array() {
-            return Err(RpcError::invalid_params("\"params\" must be an array"));
-        }
+        let jsonrpc::Request { method, params, .. } =
+            jsonrpc::Request::parse(request).map_err(|(_, error)| error)?;
+        let method = method.as_str();
         let subscription = match method {
             "accountSubscribe" => {
                 let pubkey = parse_pubkey(&required::<String>(&params, 0, "an address")?)?;
-                let config: RpcAccountInfoConfig = params_at(&params, 1)?;
+                let config: RpcAccountInfoConfig = optional(&params, 1)?;
                 Subscription::Account { pubkey, config }
             }
             "programSubscribe" => {
                 let program = parse_pubkey(&required::<String>(&params, 0, "a program id")?)?;
-                let config: RpcProgramAccountsConfig = params_at(&params, 1)?;
+                let config: RpcProgramAccountsConfig = optional(&params, 1)?;
                 let filters = config.filters.unwrap_or_default();
                 for filter in &filters {
                     filter
@@ -506,10 +338,8 @@ impl Connection {
             }
             "signatureSubscribe" => {
                 let text: String = required(&params, 0, "a transaction signature")?;
-                let signature: Signature = text.parse().map_err(|_| {
-                    RpcError::invalid_params(format!("Invalid param: {text} is not a signature"))
-                })?;
-                let config: RpcSignatureSubscribeConfig = params_at(&params, 1)?;
+                let signature: Signature = parse_signature(&text)?;
+                let config: RpcSignatureSubscribeConfig = optional(&params, 1)?;
                 Subscription::Signature {
                     signature,
                     received: config.enable_received_notification.unwrap_or(false),
@@ -521,7 +351,7 @@ impl Connection {
                     0,
                     "\"all\", \"allWithVotes\" or {\"mentions\": [address]}",
                 )?;
-                let _: Option<RpcTransactionLogsConfig> = params_at(&params, 1)?;
+                let _: Option<RpcTransactionLogsConfig> = optional(&params, 1)?;
                 let mentions = match filter {
                     RpcTransactionLogsFilter::All | RpcTransactionLogsFilter::AllWithVotes => None,
                     RpcTransactionLogsFilter::Mentions(addresses) => match addresses.as_slice() {
@@ -592,7 +422,7 @@ impl Connection {
             if let (Ok(found), true) = (found, self.subscriptions.contains_key(&id)) {
                 if let Some(slot) = found.get("slot").and_then(Value::as_u64) {
                     self.subscriptions.remove(&id);
-                    let value = with_context(slot, json!({"err": found["err"]}));
+                    let value = jsonrpc::notification_context(slot, json!({"err": found["err"]}));
                     send(socket, notification("signatureNotification", id, value)).await?;
                 }
             }
@@ -641,13 +471,16 @@ impl Connection {
                                 out.push(notification(
                                     "signatureNotification",
                                     *id,
-                                    with_context(tx.slot, json!("receivedSignature")),
+                                    jsonrpc::notification_context(
+                                        tx.slot,
+                                        json!("receivedSignature"),
+                                    ),
                                 ));
                             }
                             out.push(notification(
                                 "signatureNotification",
                                 *id,
-                                with_context(tx.slot, json!({"err": tx.err})),
+                                jsonrpc::notification_context(tx.slot, json!({"err": tx.err})),
                             ));
                             done.push(*id);
                         }
@@ -664,7 +497,7 @@ impl Connection {
                                 out.push(notification(
                                     "logsNotification",
                                     *id,
-                                    with_context(tx.slot, value),
+                                    jsonrpc::notification_context(tx.slot, value),
                                 ));
                             }
                         }
@@ -674,7 +507,7 @@ impl Connection {
                                 out.push(notification(
                                     "accountNotification",
                                     *id,
-                                    with_context(*slot, value),
+                                    jsonrpc::notification_context(*slot, value),
                                 ));
                             }
                         }
@@ -696,7 +529,7 @@ impl Connection {
                                 out.push(notification(
                                     "programNotification",
                                     *id,
-                                    with_context(*slot, value),
+                                    jsonrpc::notification_context(*slot, value),
                                 ));
                             }
                         }

@@ -255,9 +255,36 @@ pub fn create_associated_token_account_idempotent(
 /// The decimals of a mint account's data (either token program), if it is one.
 pub use leash_program::token_account::mint_decimals;
 
+/// The data of an initialized SPL mint (no extensions, no freeze authority, supply 0) whose mint
+/// authority is `authority`: how a node's genesis holds a mint without a transaction.
+pub fn initialized_mint_data(authority: &Pubkey, decimals: u8) -> Vec<u8> {
+    use leash_program::token_account::{
+        MINT_AUTHORITY_OFFSET, MINT_DECIMALS_OFFSET, MINT_IS_INITIALIZED_OFFSET,
+    };
+    let mut data = vec![0u8; MINT_LEN];
+    let authority_at = MINT_AUTHORITY_OFFSET;
+    data[authority_at..authority_at + 4].copy_from_slice(&1u32.to_le_bytes());
+    data[authority_at + 4..authority_at + 36].copy_from_slice(authority.as_ref());
+    data[MINT_DECIMALS_OFFSET] = decimals;
+    data[MINT_IS_INITIALIZED_OFFSET] = 1;
+    data
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_initialized_mint_parses_back_through_the_layout_module() {
+        let authority = Pubkey::new_unique();
+        let data = initialized_mint_data(&authority, 6);
+        let mint = leash_program::token_account::parse_mint(&TOKEN_PROGRAM_ID, &data)
+            .expect("an initialized mint");
+        assert_eq!(mint.mint_authority, Some(authority));
+        assert_eq!(mint.supply, 0);
+        assert_eq!(mint.freeze_authority, None);
+        assert_eq!(mint_decimals(&data), Some(6));
+    }
 
     #[test]
     fn encodings_match_the_token_program_layout() {

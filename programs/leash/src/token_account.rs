@@ -40,6 +40,8 @@ pub const FEE_CONFIG_WITHHELD_RANGE: core::ops::Range<usize> = 64..72;
 /// Token-2022 `ExtensionType::PermanentDelegate` (a mint's permanent delegate).
 pub const EXTENSION_PERMANENT_DELEGATE: u16 = 12;
 
+/// A mint's mint authority: a `COption<Pubkey>` (4-byte tag, then the key).
+pub const MINT_AUTHORITY_OFFSET: usize = 0;
 /// Where a mint keeps its decimals and its is-initialized flag.
 pub const MINT_DECIMALS_OFFSET: usize = 44;
 pub const MINT_IS_INITIALIZED_OFFSET: usize = 45;

@@ -91,7 +91,7 @@ pub fn exec(args: NodeArgs) -> CliResult<()> {
             }
             node.serve(shutdown_signal()).await
         })
-        .map_err(CliError::Node)
+        .map_err(CliError::from)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -33,7 +33,7 @@ pub fn exec(globals: &crate::globals::Globals, args: UpArgs) -> CliResult<()> {
     runtime.block_on(async move {
         let node = leash_node::Node::bind(node_config)
             .await
-            .map_err(CliError::Node)?;
+            .map_err(CliError::from)?;
         {
             // Best-effort, as serve's banner: a closed stdout must not stop the node.
             use std::io::Write;
@@ -77,7 +77,7 @@ pub fn exec(globals: &crate::globals::Globals, args: UpArgs) -> CliResult<()> {
             Err(_) => return Err(CliError::Api("the API stopped unexpectedly".into())),
         }
         match node {
-            Ok(result) => result.map_err(CliError::Node),
+            Ok(result) => result.map_err(CliError::from),
             Err(_) => Err(CliError::Node("the node stopped unexpectedly".into())),
         }
     })

@@ -10,23 +10,23 @@ use solana_rpc_client_types::{
     filter::RpcFilterType,
 };
 
-use super::{check_min_context_slot, Method};
+use super::table::Method;
 use crate::{
     chain::Chain,
     encoding::{token_amount, ui_account},
     executor::{Access, Executor},
-    limits,
-    rpc::{
-        context, optional, parse_pubkey, pubkey, required, Rpc, RpcError, RpcResult,
-        SOLANA_CORE_VERSION,
+    jsonrpc::{
+        check_min_context_slot, context, optional, parse_pubkey, pubkey, required, RpcError,
+        RpcResult, SOLANA_CORE_VERSION,
     },
+    limits,
 };
 use leash_sdk::{spl, token_account};
 
 pub fn get_balance(chain: &Chain, params: &Value) -> RpcResult {
     let address = pubkey(params, 0)?;
     context(
-        chain,
+        chain.slot(),
         chain.account(&address).map(|a| a.lamports).unwrap_or(0),
     )
 }
@@ -38,7 +38,7 @@ pub fn get_account_info(chain: &Chain, params: &Value) -> RpcResult {
         .account(&address)
         .map(|a| encode(chain, &a, &config))
         .transpose()?;
-    context(chain, account)
+    context(chain.slot(), account)
 }
 
 pub fn get_multiple_accounts(chain: &Chain, params: &Value) -> RpcResult {
@@ -62,7 +62,7 @@ pub fn get_multiple_accounts(chain: &Chain, params: &Value) -> RpcResult {
                 .transpose()
         })
         .collect::<Result<Vec<_>, _>>()?;
-    context(chain, accounts)
+    context(chain.slot(), accounts)
 }
 
 pub fn get_token_account_balance(chain: &Chain, params: &Value) -> RpcResult {
@@ -75,7 +75,7 @@ pub fn get_token_account_balance(chain: &Chain, params: &Value) -> RpcResult {
     let decimals = chain
         .mint_decimals(&view.mint)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
-    context(chain, token_amount(view.amount, decimals))
+    context(chain.slot(), token_amount(view.amount, decimals))
 }
 
 pub fn get_token_supply(chain: &Chain, params: &Value) -> RpcResult {
@@ -83,11 +83,10 @@ pub fn get_token_supply(chain: &Chain, params: &Value) -> RpcResult {
     let account = chain
         .account(&mint)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
-    let decimals = spl::mint_decimals(&account.data)
-        .filter(|_| token_account::is_token_program(&account.owner))
-        .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
-    let supply = u64::from_le_bytes(account.data[36..44].try_into().unwrap_or_default());
-    context(chain, token_amount(supply, decimals))
+    let not_a_mint = || RpcError::invalid_params("Invalid param: not a Token mint");
+    let mint = token_account::parse_mint(&account.owner, &account.data).ok_or_else(not_a_mint)?;
+    let decimals = spl::mint_decimals(&account.data).ok_or_else(not_a_mint)?;
+    context(chain.slot(), token_amount(mint.supply, decimals))
 }
 
 pub fn get_token_accounts_by_owner(chain: &Chain, params: &Value) -> RpcResult {
@@ -123,7 +122,7 @@ pub fn get_token_accounts_by_owner(chain: &Chain, params: &Value) -> RpcResult {
         .collect();
     accounts.sort_by_key(|(address, _)| *address);
     let values = keyed(chain, accounts, &config)?;
-    context(chain, values)
+    context(chain.slot(), values)
 }
 
 /// An account as `config` asks, jsonParsed token accounts with their mint's decimals.
@@ -200,7 +199,7 @@ struct FoundAccounts {
 
 /// Scans on the executor (stopping once the answer would exceed the request's response budget),
 /// then encodes in a blocking task: a big read does not hold the executor while it is encoded.
-pub async fn get_program_accounts(rpc: &Rpc, params: Value) -> RpcResult {
+pub async fn get_program_accounts(executor: &Executor, params: Value) -> RpcResult {
     let program = pubkey(&params, 0)?;
     let config: RpcProgramAccountsConfig = optional(&params, 1)?;
     let filters = config.filters.clone().unwrap_or_default();
@@ -213,9 +212,9 @@ pub async fn get_program_accounts(rpc: &Rpc, params: Value) -> RpcResult {
     let account_config = config.account_config.clone();
     let encoding = account_config.encoding.unwrap_or(UiAccountEncoding::Binary);
     let slice = account_config.data_slice;
-    let access = super::access(Method::GetProgramAccounts, &params);
-    let found = query(&rpc.executor, access, move |chain| {
-        check_min_context_slot(chain, &params)?;
+    let access = super::table::access(Method::GetProgramAccounts, &params);
+    let found = query(executor, access, move |chain| {
+        check_min_context_slot(chain.slot(), &params)?;
         let (mut estimate, mut too_large) = (0usize, false);
         let mut accounts = Vec::new();
         // Matches are copied only while the answer would fit the budget.

@@ -12,7 +12,7 @@ use solana_transaction_status_client_types::{TransactionDetails, UiTransactionEn
 use super::transaction::transaction_with_meta;
 use crate::{
     chain::{Chain, BLOCKHASH_VALIDITY_SLOTS, SLOTS_PER_EPOCH},
-    rpc::{context, nth, optional, required, RpcError, RpcResult},
+    jsonrpc::{context, nth, optional, required, RpcError, RpcResult},
 };
 
 /// The widest range `getBlocks` answers, as validators.
@@ -153,7 +153,7 @@ pub fn recent_prioritization_fees(chain: &Chain, params: &Value) -> RpcResult {
             ));
         }
         for address in &addresses {
-            crate::rpc::parse_pubkey(address)?;
+            crate::jsonrpc::parse_pubkey(address)?;
         }
     }
     let start = chain
@@ -204,7 +204,7 @@ pub fn block_production(chain: &Chain, params: &Value) -> RpcResult {
         by_identity.insert(identity, json!([leader_slots, produced]));
     }
     context(
-        chain,
+        chain.slot(),
         json!({"byIdentity": by_identity, "range": {"firstSlot": first, "lastSlot": last}}),
     )
 }

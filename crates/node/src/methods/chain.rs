@@ -8,7 +8,7 @@ use solana_message::VersionedMessage;
 
 use crate::{
     chain::{Chain, SLOTS_PER_EPOCH},
-    rpc::{context, required, RpcError, RpcResult, SOLANA_CORE_VERSION},
+    jsonrpc::{context, required, RpcError, RpcResult, SOLANA_CORE_VERSION},
 };
 
 pub fn version() -> Value {
@@ -50,13 +50,13 @@ pub fn epoch_info(chain: &Chain) -> Value {
 
 pub fn latest_blockhash(chain: &Chain, params: &Value) -> RpcResult {
     // At `finalized` on a lagging node: the newest blockhash of a finalized slot.
-    let (hash, last_valid) = if super::at_finalized(params, "commitment") {
+    let (hash, last_valid) = if crate::jsonrpc::at_finalized(params, "commitment") {
         chain.finalized_blockhash()
     } else {
         chain.latest_blockhash()
     };
     context(
-        chain,
+        chain.slot(),
         json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid}),
     )
 }
@@ -66,7 +66,7 @@ pub fn is_blockhash_valid(chain: &Chain, params: &Value) -> RpcResult {
     let hash: Hash = text.parse().map_err(|_| {
         RpcError::invalid_params(format!("Invalid param: {text:?} is not a blockhash"))
     })?;
-    context(chain, chain.is_blockhash_valid(&hash))
+    context(chain.slot(), chain.is_blockhash_valid(&hash))
 }
 
 pub fn fee_for_message(chain: &Chain, params: &Value) -> RpcResult {
@@ -81,7 +81,7 @@ pub fn fee_for_message(chain: &Chain, params: &Value) -> RpcResult {
         .then(|| {
             u64::from(message.header().num_required_signatures) * chain.lamports_per_signature()
         });
-    context(chain, fee)
+    context(chain.slot(), fee)
 }
 
 pub fn minimum_balance_for_rent_exemption(chain: &Chain, params: &Value) -> RpcResult {

@@ -12,10 +12,7 @@ use solana_transaction::{versioned::VersionedTransaction, Transaction};
 use crate::{
     chain::{Chain, SLOTS_PER_EPOCH},
     encoding::token_amount,
-    rpc::{
-        context, nth, optional, pubkey, required, Addresses, RpcError, RpcResult,
-        SOLANA_CORE_VERSION,
-    },
+    jsonrpc::{context, nth, optional, pubkey, required, RpcError, RpcResult, SOLANA_CORE_VERSION},
 };
 use leash_sdk::token_account;
 
@@ -53,7 +50,7 @@ pub fn supply(chain: &Chain, params: &Value) -> RpcResult {
         .all_accounts()
         .fold(0u64, |sum, (_, lamports)| sum.saturating_add(lamports));
     context(
-        chain,
+        chain.slot(),
         json!({
             "total": total,
             "circulating": total,
@@ -72,7 +69,7 @@ pub fn largest_accounts(chain: &Chain, params: &Value) -> RpcResult {
     accounts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     accounts.truncate(LARGEST);
     context(
-        chain,
+        chain.slot(),
         accounts
             .iter()
             .map(
@@ -101,7 +98,7 @@ pub fn token_largest_accounts(chain: &Chain, params: &Value) -> RpcResult {
     holders.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     holders.truncate(LARGEST);
     context(
-        chain,
+        chain.slot(),
         holders
             .iter()
             .map(|(address, amount)| {
@@ -122,11 +119,18 @@ pub fn stake_minimum_delegation(chain: &mut Chain) -> RpcResult {
     let (err, meta, _) = chain.simulate(tx, false);
     let data = &meta.return_data.data;
     match (err, <[u8; 8]>::try_from(data.as_slice())) {
-        (None, Ok(bytes)) => context(chain, u64::from_le_bytes(bytes)),
+        (None, Ok(bytes)) => context(chain.slot(), u64::from_le_bytes(bytes)),
         (err, _) => Err(RpcError::internal(format!(
             "the stake program did not answer GetMinimumDelegation: {err:?}"
         ))),
     }
+}
+
+/// The node's RPC and PubSub addresses (`getClusterNodes` lists them).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Addresses {
+    pub rpc: Option<std::net::SocketAddr>,
+    pub pubsub: Option<std::net::SocketAddr>,
 }
 
 pub fn cluster_nodes(chain: &Chain, addresses: Addresses) -> Value {

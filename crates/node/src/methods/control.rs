@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::send::send_error;
 use crate::{
     chain::{Chain, MAX_WARP_SLOTS},
-    rpc::{parse_pubkey, pubkey, required, RpcError, RpcResult},
+    jsonrpc::{parse_pubkey, pubkey, required, RpcError, RpcResult},
 };
 
 pub fn mint_tokens(chain: &mut Chain, params: &Value) -> RpcResult {

@@ -2,7 +2,7 @@
 //! writes the chain and dispatches it to its family's module: [`accounts`], [`send`],
 //! [`status`], [`chain`] (slots, blockhashes, epoch, health), [`transaction`], [`block`],
 //! [`cluster`] (what one node that is its own cluster honestly answers) and [`control`] (the
-//! `leash_*` methods). [`crate::rpc`] keeps the JSON-RPC envelope.
+//! `leash_*` methods). [`crate::jsonrpc`] keeps the JSON-RPC envelope; [`table`] the list.
 
 pub mod accounts;
 pub mod block;
@@ -15,122 +15,42 @@ pub mod transaction;
 
 use serde_json::{json, Value};
 
+mod table;
+
+pub use cluster::Addresses;
+pub use table::{access, Method};
+
 use crate::{
-    executor::Access,
-    rpc::{Addresses, Rpc, RpcError, RpcResult},
+    executor::Executor,
+    jsonrpc::{self, at_finalized, check_min_context_slot, Request, RpcError, RpcResult},
 };
 
-/// One table: each method's variant, its JSON-RPC name and how it uses the chain: `Write`
-/// changes it; `Read` shows state that may include transactions not yet durable (its answer waits
-/// until they are); `Deferred` reads the durable ledger once what was executed before it is
-/// durable; `Instant` shows nothing a crash could take back (the clock, identities, blocks).
-macro_rules! methods {
-    ($($variant:ident = $name:literal, $access:ident;)*) => {
-        /// A JSON-RPC method the node answers.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Method {
-            $($variant,)*
-        }
+/// What the JSON-RPC endpoint serves: the executor, and which optional methods answer.
+#[derive(Clone)]
+pub struct Rpc {
+    pub executor: Executor,
+    /// `leash_warpSlot` and `leash_setUnixTimestamp` answer only with `--allow-time-travel`.
+    pub allow_time_travel: bool,
+    /// Where this node listens, for `getClusterNodes`.
+    pub addresses: Addresses,
+}
 
-        impl Method {
-            /// Every method, in the table's order.
-            pub const ALL: &'static [Method] = &[$(Method::$variant,)*];
-
-            /// The method named `name` (exactly, as JSON-RPC names are case-sensitive).
-            pub fn parse(name: &str) -> Option<Method> {
-                match name {
-                    $($name => Some(Method::$variant),)*
-                    _ => None,
-                }
-            }
-
-            /// Its JSON-RPC name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Method::$variant => $name,)*
-                }
-            }
-
-            /// How it uses the chain: the one place that decides how the executor runs it.
-            pub fn access(self) -> Access {
-                match self {
-                    $(Method::$variant => Access::$access,)*
-                }
-            }
-        }
+/// Answers one parsed JSON-RPC request object; `None` for a notification (no `id`).
+///
+/// Every method reads or changes the chain on the executor thread ([`crate::executor`]); reads
+/// see only committed transactions, writes are answered after their commit. Decoding
+/// transactions and encoding `getProgramAccounts` happen in the request's task instead.
+pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
+    let request = match Request::parse(&request) {
+        Ok(request) => request,
+        Err((id, error)) => return Some(jsonrpc::response(id, Err(error))),
     };
-}
-
-methods! {
-    // The chain's clock and identity.
-    GetHealth = "getHealth", Instant;
-    GetVersion = "getVersion", Instant;
-    GetSlot = "getSlot", Instant;
-    GetBlockHeight = "getBlockHeight", Instant;
-    GetTransactionCount = "getTransactionCount", Read;
-    GetGenesisHash = "getGenesisHash", Instant;
-    GetBlockTime = "getBlockTime", Instant;
-    GetEpochInfo = "getEpochInfo", Instant;
-    GetLatestBlockhash = "getLatestBlockhash", Instant;
-    IsBlockhashValid = "isBlockhashValid", Instant;
-    GetFeeForMessage = "getFeeForMessage", Instant;
-    GetMinimumBalanceForRentExemption = "getMinimumBalanceForRentExemption", Instant;
-    // Accounts.
-    GetBalance = "getBalance", Read;
-    GetAccountInfo = "getAccountInfo", Read;
-    GetMultipleAccounts = "getMultipleAccounts", Read;
-    GetProgramAccounts = "getProgramAccounts", Read;
-    GetTokenAccountBalance = "getTokenAccountBalance", Read;
-    GetTokenSupply = "getTokenSupply", Read;
-    GetTokenAccountsByOwner = "getTokenAccountsByOwner", Read;
-    // Sending.
-    SendTransaction = "sendTransaction", Write;
-    SimulateTransaction = "simulateTransaction", Read;
-    RequestAirdrop = "requestAirdrop", Write;
-    // Signatures and transactions.
-    GetSignatureStatuses = "getSignatureStatuses", Deferred;
-    GetSignaturesForAddress = "getSignaturesForAddress", Deferred;
-    GetTransaction = "getTransaction", Deferred;
-    // Blocks.
-    GetBlock = "getBlock", Deferred;
-    GetBlocks = "getBlocks", Instant;
-    GetBlocksWithLimit = "getBlocksWithLimit", Instant;
-    MinimumLedgerSlot = "minimumLedgerSlot", Instant;
-    GetFirstAvailableBlock = "getFirstAvailableBlock", Instant;
-    GetRecentPrioritizationFees = "getRecentPrioritizationFees", Instant;
-    GetRecentPerformanceSamples = "getRecentPerformanceSamples", Instant;
-    GetBlockProduction = "getBlockProduction", Instant;
-    // The cluster.
-    GetEpochSchedule = "getEpochSchedule", Instant;
-    GetSupply = "getSupply", Read;
-    GetLargestAccounts = "getLargestAccounts", Read;
-    GetTokenLargestAccounts = "getTokenLargestAccounts", Read;
-    GetStakeMinimumDelegation = "getStakeMinimumDelegation", Instant;
-    GetVoteAccounts = "getVoteAccounts", Instant;
-    GetClusterNodes = "getClusterNodes", Instant;
-    GetIdentity = "getIdentity", Instant;
-    GetSlotLeader = "getSlotLeader", Instant;
-    GetSlotLeaders = "getSlotLeaders", Instant;
-    GetLeaderSchedule = "getLeaderSchedule", Instant;
-    GetInflationGovernor = "getInflationGovernor", Instant;
-    // Namespaced control methods for local development and tests.
-    LeashGetTokenList = "leash_getTokenList", Instant;
-    LeashGetFaucet = "leash_getFaucet", Instant;
-    LeashMintTokens = "leash_mintTokens", Write;
-    LeashWarpSlot = "leash_warpSlot", Write;
-    LeashSetUnixTimestamp = "leash_setUnixTimestamp", Write;
-    LeashDropTransactions = "leash_dropTransactions", Write;
-}
-
-impl Method {
-    /// The test controls, answered only with `--allow-time-travel`: moving the chain's slot or
-    /// clock at will, and losing transactions on purpose.
-    pub fn moves_time(self) -> bool {
-        matches!(
-            self,
-            Method::LeashWarpSlot | Method::LeashSetUnixTimestamp | Method::LeashDropTransactions
-        )
-    }
+    let result = dispatch(rpc, &request.method, request.params).await;
+    // A notification (no id) gets no answer.
+    request
+        .id
+        .is_some()
+        .then(|| jsonrpc::response(request.id, result))
 }
 
 /// Answers `name` with `params`: unknown methods -32601; decoding and heavy encoding
@@ -150,9 +70,9 @@ pub async fn dispatch(rpc: &Rpc, name: &str, params: Value) -> RpcResult {
         ));
     }
     match method {
-        Method::SendTransaction => send::send_transaction(rpc, params).await,
-        Method::SimulateTransaction => send::simulate_transaction(rpc, params).await,
-        Method::GetProgramAccounts => accounts::get_program_accounts(rpc, params).await,
+        Method::SendTransaction => send::send_transaction(&rpc.executor, params).await,
+        Method::SimulateTransaction => send::simulate_transaction(&rpc.executor, params).await,
+        Method::GetProgramAccounts => accounts::get_program_accounts(&rpc.executor, params).await,
         _ => {
             let addresses = rpc.addresses;
             let awaits = awaited_signatures(method, &params);
@@ -162,15 +82,6 @@ pub async fn dispatch(rpc: &Rpc, name: &str, params: Value) -> RpcResult {
                 })
                 .await
         }
-    }
-}
-
-/// How the executor runs `method` with `params`: a read that asks for `processed` is answered at
-/// once, with whatever the executor has executed (as a validator's processed bank).
-pub fn access(method: Method, params: &Value) -> Access {
-    match method.access() {
-        Access::Read | Access::Deferred if asks_processed(params) => Access::Instant,
-        access => access,
     }
 }
 
@@ -192,27 +103,6 @@ fn awaited_signatures(method: Method, params: &Value) -> Vec<[u8; 64]> {
     }
 }
 
-/// Whether a request is at `finalized`: its configuration object's `key` (`commitment`, or
-/// `preflightCommitment` for `sendTransaction`) says `finalized` (or the old `max`/`root`), or
-/// no object sets it — Solana's default commitment is `finalized`.
-pub(crate) fn at_finalized(params: &Value, key: &str) -> bool {
-    let set = params.as_array().and_then(|params| {
-        params
-            .iter()
-            .find_map(|p| p.get(key).and_then(Value::as_str))
-    });
-    matches!(set, None | Some("finalized" | "max" | "root"))
-}
-
-/// Whether a configuration object among `params` sets `"commitment": "processed"`.
-fn asks_processed(params: &Value) -> bool {
-    params.as_array().is_some_and(|params| {
-        params
-            .iter()
-            .any(|p| p.get("commitment").and_then(Value::as_str) == Some("processed"))
-    })
-}
-
 /// Runs `method` on the chain (on the executor thread).
 fn call(
     chain: &mut crate::chain::Chain,
@@ -220,7 +110,7 @@ fn call(
     params: &Value,
     addresses: Addresses,
 ) -> RpcResult {
-    check_min_context_slot(chain, params)?;
+    check_min_context_slot(chain.slot(), params)?;
     match method {
         Method::GetHealth => Ok(json!("ok")),
         Method::GetVersion => Ok(chain::version()),
@@ -277,66 +167,5 @@ fn call(
         Method::SendTransaction | Method::SimulateTransaction | Method::GetProgramAccounts => Err(
             RpcError::internal(format!("{} is not answered on the executor", method.name())),
         ),
-    }
-}
-
-/// `minContextSlot`, on every method whose configuration takes it: refused with -32016 while the
-/// node's slot is below it.
-pub fn check_min_context_slot(chain: &crate::chain::Chain, params: &Value) -> Result<(), RpcError> {
-    let Some(params) = params.as_array() else {
-        return Ok(());
-    };
-    let wanted = params
-        .iter()
-        .filter_map(|p| p.get("minContextSlot"))
-        .filter_map(Value::as_u64)
-        .max();
-    match wanted {
-        Some(min) if min > chain.slot() => Err(RpcError {
-            code: -32016,
-            message: "Minimum context slot has not been reached".into(),
-            data: Some(json!({"contextSlot": chain.slot()})),
-        }),
-        _ => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_method_parses_back_from_its_name() {
-        let mut names = std::collections::HashSet::new();
-        for &method in Method::ALL {
-            assert_eq!(Method::parse(method.name()), Some(method));
-            assert!(names.insert(method.name()), "{} twice", method.name());
-        }
-        assert_eq!(Method::parse("getslot"), None);
-        assert_eq!(Method::parse("nope"), None);
-    }
-
-    #[test]
-    fn writes_are_exactly_the_methods_that_change_the_chain() {
-        let writes: Vec<&str> = Method::ALL
-            .iter()
-            .filter(|m| m.access() == Access::Write)
-            .map(|m| m.name())
-            .collect();
-        assert_eq!(
-            writes,
-            [
-                "sendTransaction",
-                "requestAirdrop",
-                "leash_mintTokens",
-                "leash_warpSlot",
-                "leash_setUnixTimestamp",
-                "leash_dropTransactions"
-            ]
-        );
-        assert!(Method::ALL
-            .iter()
-            .filter(|m| m.moves_time())
-            .all(|m| m.access() == Access::Write));
     }
 }

@@ -11,11 +11,15 @@ use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
-use super::{accounts::encode, check_min_context_slot, Method};
+use super::{accounts::encode, table::Method};
 use crate::{
     chain::{Chain, SendError},
+    executor::Executor,
+    jsonrpc::{
+        check_min_context_slot, context, optional, parse_pubkey, pubkey, required, RpcError,
+        RpcResult,
+    },
     limits,
-    rpc::{context, optional, parse_pubkey, pubkey, required, Rpc, RpcError, RpcResult},
 };
 
 /// Largest serialized transaction a validator accepts.
@@ -104,22 +108,22 @@ pub(crate) fn send_error(e: SendError) -> RpcError {
 // ---------------------------------------------------------------------------------------------
 // The methods.
 
-pub async fn send_transaction(rpc: &Rpc, params: Value) -> RpcResult {
+pub async fn send_transaction(executor: &Executor, params: Value) -> RpcResult {
     let encoded: String = required(&params, 0, "an encoded transaction")?;
     let config: RpcSendTransactionConfig = optional(&params, 1)?;
     let tx = decode_transaction(&encoded, config.encoding)?;
     // A write runs once: the job is taken on its first (only) call.
     let mut tx = Some(tx);
-    rpc.executor
+    executor
         .run(Method::SendTransaction.access(), move |chain| {
-            check_min_context_slot(chain, &params)?;
+            check_min_context_slot(chain.slot(), &params)?;
             let tx = tx
                 .take()
                 .ok_or_else(|| RpcError::internal("a transaction was sent twice"))?;
             // Preflight at `finalized` (the default) sees only finalized blockhashes: on a
             // lagging node one read at `confirmed` is "not found" there, as on a validator.
             if !config.skip_preflight
-                && super::at_finalized(&params, "preflightCommitment")
+                && crate::jsonrpc::at_finalized(&params, "preflightCommitment")
                 && chain.is_blockhash_valid(tx.message.recent_blockhash())
                 && !chain.is_blockhash_finalized(tx.message.recent_blockhash())
             {
@@ -137,7 +141,7 @@ pub async fn send_transaction(rpc: &Rpc, params: Value) -> RpcResult {
         .await
 }
 
-pub async fn simulate_transaction(rpc: &Rpc, params: Value) -> RpcResult {
+pub async fn simulate_transaction(executor: &Executor, params: Value) -> RpcResult {
     let encoded: String = required(&params, 0, "an encoded transaction")?;
     let config: RpcSimulateTransactionConfig = optional(&params, 1)?;
     let tx = decode_transaction(&encoded, config.encoding)?;
@@ -146,12 +150,12 @@ pub async fn simulate_transaction(rpc: &Rpc, params: Value) -> RpcResult {
             "sigVerify may not be used with replaceRecentBlockhash",
         ));
     }
-    rpc.executor
+    executor
         .run(
-            super::access(Method::SimulateTransaction, &params),
+            super::table::access(Method::SimulateTransaction, &params),
             move |chain| {
-                check_min_context_slot(chain, &params)?;
-                let finalized = super::at_finalized(&params, "commitment");
+                check_min_context_slot(chain.slot(), &params)?;
+                let finalized = crate::jsonrpc::at_finalized(&params, "commitment");
                 simulate(chain, tx.clone(), &config, finalized)
             },
         )
@@ -174,7 +178,7 @@ fn simulate(
     {
         let mut value = simulation_result(Some(&TransactionError::BlockhashNotFound), None);
         value["replacementBlockhash"] = Value::Null;
-        return context(chain, value);
+        return context(chain.slot(), value);
     }
     let keys = tx.message.static_account_keys().to_vec();
     let (err, meta, post_accounts) = chain.simulate(tx, config.sig_verify);
@@ -206,7 +210,7 @@ fn simulate(
             .collect::<Result<Vec<_>, RpcError>>()?;
         value["accounts"] = json!(accounts);
     }
-    context(chain, value)
+    context(chain.slot(), value)
 }
 
 pub fn request_airdrop(chain: &mut Chain, params: &Value) -> RpcResult {

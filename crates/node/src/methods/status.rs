@@ -10,7 +10,7 @@ use solana_transaction_error::TransactionError;
 
 use crate::{
     chain::{signature_bytes, Chain},
-    rpc::{context, optional, parse_signature, pubkey, required, RpcError, RpcResult},
+    jsonrpc::{context, optional, parse_signature, pubkey, required, RpcError, RpcResult},
 };
 
 /// A transaction's `status` field: `{"Ok": null}` or `{"Err": …}`.
@@ -63,7 +63,7 @@ pub fn get_signature_statuses(chain: &Chain, params: &Value) -> RpcResult {
             }))
         })
         .collect::<Result<Vec<_>, RpcError>>()?;
-    context(chain, statuses)
+    context(chain.slot(), statuses)
 }
 
 pub fn get_signatures_for_address(chain: &Chain, params: &Value) -> RpcResult {

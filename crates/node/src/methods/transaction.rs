@@ -13,8 +13,8 @@ use super::status::status;
 use crate::{
     chain::{signature_bytes, Chain},
     encoding::token_amount,
+    jsonrpc::{nth, optional, parse_signature, required, RpcError, RpcResult},
     parsed::parse_instruction,
-    rpc::{nth, optional, parse_signature, required, RpcError, RpcResult},
     store::{InnerIx, TokenBalance, TxRecord},
 };
 
