@@ -27,6 +27,7 @@ use solana_transaction_error::TransactionError;
 use crate::{
     error::{rpc_error, transaction_error, ClientError, ErrorCode, Result},
     input::{Cluster, TokenRef},
+    profile::ProgramChoice,
     transaction::{FeeEstimate, SendSettings},
 };
 
@@ -34,59 +35,6 @@ use crate::{
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long to wait for a blockhash different from one already used.
 const FRESH_BLOCKHASH_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Where a client's program id came from (docs/deploy.md), in the order they are looked up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProgramIdSource {
-    /// `--program-id`.
-    Flag,
-    /// `LEASH_PROGRAM_ID`.
-    Environment,
-    /// The cluster profile in the config (`leash program deploy` saves it).
-    Profile,
-    /// [`leash_sdk::DEFAULT_PROGRAM_ID`].
-    Default,
-}
-
-impl ProgramIdSource {
-    /// How a person names it in an error.
-    pub fn describe(self) -> &'static str {
-        match self {
-            ProgramIdSource::Flag => "--program-id",
-            ProgramIdSource::Environment => "LEASH_PROGRAM_ID",
-            ProgramIdSource::Profile => "the cluster profile",
-            ProgramIdSource::Default => "the default",
-        }
-    }
-}
-
-/// The Leash program a client talks to: its address and where that came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProgramChoice {
-    pub id: Pubkey,
-    pub source: ProgramIdSource,
-}
-
-impl ProgramChoice {
-    pub fn new(id: Pubkey, source: ProgramIdSource) -> ProgramChoice {
-        ProgramChoice { id, source }
-    }
-
-    /// The default id, chosen by nobody.
-    pub fn default_id() -> ProgramChoice {
-        ProgramChoice::new(leash_sdk::DEFAULT_PROGRAM_ID, ProgramIdSource::Default)
-    }
-
-    /// Named by the person running the command (flag or environment): a session token naming
-    /// another program is refused rather than overridden.
-    pub fn is_explicit(&self) -> bool {
-        matches!(
-            self.source,
-            ProgramIdSource::Flag | ProgramIdSource::Environment
-        )
-    }
-}
 
 /// A Leash client on one cluster, for the Leash program at one address. Blocking; an async
 /// caller runs operations on a blocking thread (`tokio::task::spawn_blocking`).

@@ -18,6 +18,7 @@ mod error;
 pub mod holder;
 pub mod home;
 pub mod input;
+mod landing;
 pub mod owner;
 pub mod profile;
 pub mod program;
@@ -26,14 +27,12 @@ pub mod requests;
 pub mod transaction;
 
 pub use activity::{SessionActivity, SessionEvent};
-pub use client::{
-    short, Client, ClusterIdentity, Prepared, ProgramChoice, ProgramIdSource, Signed,
-    UnsignedTransaction,
-};
+pub use client::{short, Client, ClusterIdentity, Prepared, Signed, UnsignedTransaction};
 pub use error::{Bound, ClientError, ErrorCode, Figures, Result};
 pub use holder::{Action, BuiltExecute, Holder};
 pub use input::{Amount, Cluster, PolicyInput, RawInstruction, TokenRef};
 pub use owner::WalletRef;
+pub use profile::{ProgramChoice, ProgramIdSource};
 pub use reports::SessionView;
 pub use requests::{
     approve_request, deny_request, list_requests, prepare_approval, request_session,

@@ -39,8 +39,7 @@ use crate::{
 pub const LEASH_PROGRAM_ELF: &[u8] = include_bytes!("../../../programs/leash/leash.so");
 
 /// The upgradeable loader.
-pub const LOADER_ID: Pubkey =
-    solana_program::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111");
+pub use leash_sdk::names::UPGRADEABLE_LOADER_ID as LOADER_ID;
 
 /// A transaction's largest serialized size.
 const PACKET_DATA_SIZE: usize = 1232;

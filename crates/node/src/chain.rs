@@ -26,8 +26,7 @@ use crate::store::{
 use leash_sdk::spl;
 
 /// The upgradeable BPF loader (v3), which owns deployed programs.
-const UPGRADEABLE_LOADER: Pubkey =
-    solana_program::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111");
+const UPGRADEABLE_LOADER: Pubkey = leash_sdk::names::UPGRADEABLE_LOADER_ID;
 
 /// Slots per epoch, as on mainnet.
 pub const SLOTS_PER_EPOCH: u64 = 432_000;

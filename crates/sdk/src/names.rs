@@ -4,6 +4,18 @@ use solana_program::{pubkey, pubkey::Pubkey};
 
 use crate::spl;
 
+/// The upgradeable BPF loader (loader-v3), which owns deployed programs; one statement of its
+/// address for the node and the clients.
+pub const UPGRADEABLE_LOADER_ID: Pubkey = pubkey!("BPFLoaderUpgradeab1e11111111111111111111111");
+/// The compute budget program.
+pub const COMPUTE_BUDGET_PROGRAM_ID: Pubkey =
+    pubkey!("ComputeBudget111111111111111111111111111111");
+/// SPL Memo (v2, then v1).
+pub const MEMO_PROGRAM_IDS: [Pubkey; 2] = [
+    pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
+    pubkey!("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"),
+];
+
 /// (name, address) of programs users name in policies; the first name of an address is the one
 /// shown.
 pub const PROGRAMS: &[(&str, Pubkey)] = &[
@@ -18,18 +30,9 @@ pub const PROGRAMS: &[(&str, Pubkey)] = &[
         "spl-associated-token-account",
         spl::ASSOCIATED_TOKEN_PROGRAM_ID,
     ),
-    (
-        "memo",
-        pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
-    ),
-    (
-        "spl-memo",
-        pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
-    ),
-    (
-        "compute-budget",
-        pubkey!("ComputeBudget111111111111111111111111111111"),
-    ),
+    ("memo", MEMO_PROGRAM_IDS[0]),
+    ("spl-memo", MEMO_PROGRAM_IDS[0]),
+    ("compute-budget", COMPUTE_BUDGET_PROGRAM_ID),
     // The default id only: a deployment elsewhere is shown by its address.
     ("leash", leash_program::DEFAULT_ID),
 ];

@@ -299,6 +299,9 @@ mod sbf {
 #[cfg(target_arch = "bpf")]
 #[cold]
 fn capacity_overflow() -> ! {
-    crate::platform::log("list capacity overflow");
+    // The syscall itself, not `platform::log`: the list sits below the platform layer.
+    const MESSAGE: &str = "list capacity overflow";
+    // SAFETY: pointer and length of a live `str`.
+    unsafe { pinocchio::syscalls::sol_log_(MESSAGE.as_ptr(), MESSAGE.len() as u64) }
     panic!()
 }
