@@ -14,7 +14,20 @@ use solana_program::pubkey::Pubkey;
 use solana_signature::Signature;
 use solana_signer::Signer;
 
-use crate::store::AuditRow;
+/// A stored audit entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub ts: i64,
+    pub actor: String,
+    pub event_type: String,
+    pub resource: String,
+    /// Canonical JSON text.
+    pub payload: String,
+    pub prev_hash: String,
+    pub entry_hash: String,
+    pub signature: String,
+}
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

@@ -25,7 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             .is_some_and(is_json);
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                crate::middleware::too_large()
+                ApiError::too_large(crate::state::BODY_LIMIT)
             } else {
                 ApiError::invalid("body", "the request body could not be read")
             }

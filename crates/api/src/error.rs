@@ -81,6 +81,30 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", message).field(field)
     }
 
+    /// 404 in the envelope, for paths no route serves.
+    pub fn no_route() -> ApiError {
+        ApiError::not_found("no such route").hint("see /openapi.json for the routes")
+    }
+
+    /// 405 in the envelope, for a method a path does not take.
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this path does not take this method",
+        )
+        .hint("see /openapi.json for the routes")
+    }
+
+    /// 413: a body over `limit` bytes.
+    pub fn too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than {limit} bytes"),
+        )
+    }
+
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }

@@ -7,6 +7,7 @@
 //!
 //! The store is blocking; async callers use it from a blocking thread.
 
+pub use crate::audit::AuditRow;
 use std::{
     path::Path,
     sync::{Mutex, MutexGuard},
@@ -124,21 +125,6 @@ pub struct KeyRecord {
     pub created_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
-}
-
-/// A stored audit entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub ts: i64,
-    pub actor: String,
-    pub event_type: String,
-    pub resource: String,
-    /// Canonical JSON text.
-    pub payload: String,
-    pub prev_hash: String,
-    pub entry_hash: String,
-    pub signature: String,
 }
 
 /// A session request as stored (docs/agents.md): the agent's public key, never a secret. Its

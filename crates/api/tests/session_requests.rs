@@ -263,7 +263,7 @@ fn request_flows(api: &Api) {
 
     // A cap on open requests per key.
     let busy = api.key(&[Scope::Request]);
-    for _ in 0..leash_api::routes::OPEN_REQUESTS_PER_KEY {
+    for _ in 0..leash_api::handlers::requests::OPEN_REQUESTS_PER_KEY {
         let (r, _) = file(api, &busy, &wallet, json!({}));
         assert_eq!(r.status, 201, "{}", r.text);
     }

@@ -13,6 +13,10 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{now, KeyRecord, Store, StoreResult};
 
+/// The caller, once authenticated: the key's record (never the key).
+#[derive(Clone, Debug)]
+pub struct Caller(pub KeyRecord);
+
 /// What a key may do. `admin` may do everything, `write` also reads; `request` only files
 /// session requests (docs/agents.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

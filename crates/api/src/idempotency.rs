@@ -1,158 +1,24 @@
-//! What every request goes through after routing: its route's entry in [`crate::routes::ROUTES`]
-//! (scope, idempotency), the API key and its scope, the key's rate limit, and for POSTs the
-//! idempotency record.
+//! Idempotency (docs/api.md, "Idempotency"): a POST with an `Idempotency-Key` is answered
+//! once; a replay gets the recorded answer, a different request under the same key 422.
 
 use std::sync::Arc;
 
 use axum::{
     body::{to_bytes, Body},
     extract::{Request, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use sha2::{Digest, Sha256};
 
 use crate::{
-    dashboard,
+    auth::keys::Caller,
     error::ApiError,
-    keys::{allows, hash_key},
-    routes::{route_for, Route},
-    store::{Idempotent, KeyRecord},
-    AppState, BODY_LIMIT,
+    route::Route,
+    state::{AppState, BODY_LIMIT},
+    store::Idempotent,
 };
-
-/// The caller, once authenticated: the key's record (never the key).
-#[derive(Clone, Debug)]
-pub struct Caller(pub KeyRecord);
-
-fn api_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let text = value.to_str().ok()?;
-        let (scheme, key) = text.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| key.trim());
-    }
-    headers.get("x-api-key").and_then(|v| v.to_str().ok())
-}
-
-/// Authenticates and authorizes by the route's scope, then applies the key's rate limit.
-pub async fn auth(
-    State(state): State<Arc<AppState>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    // Fail closed: every (method, path) is placed before a handler runs. HEAD is judged as the
-    // GET it runs (axum answers HEAD with the GET handler); anything unplaced is refused here.
-    let method = if request.method() == Method::HEAD {
-        Method::GET
-    } else {
-        request.method().clone()
-    };
-    let path = request.uri().path();
-    let Some(route) = route_for(&method, path) else {
-        if method == Method::GET && dashboard::is_page(path) {
-            return next.run(request).await;
-        }
-        if [Method::GET, Method::POST, Method::DELETE]
-            .iter()
-            .any(|m| route_for(m, path).is_some())
-        {
-            return crate::routes::method_not_allowed().await.into_response();
-        }
-        return crate::routes::fallback().await.into_response();
-    };
-    let Some(needed) = route.scope else {
-        if route.operation_id == "dashboard_sign_in" {
-            // Guessing keys costs time: sign-ins per client address (and, in the handler,
-            // per key tried).
-            let peer = request
-                .extensions()
-                .get::<axum::extract::ConnectInfo<leash_net::Connection>>()
-                .map(|info| info.0.peer().ip().to_string());
-            if let Some(peer) = peer {
-                if let Err(wait) = state.sign_in_limiter.take(&format!("peer:{peer}")) {
-                    return sign_in_limited(wait).into_response();
-                }
-            }
-        }
-        return next.run(request).await;
-    };
-    // A key header wins; else the dashboard's sign-in cookie (docs/dashboard.md), which must bring
-    // the CSRF token on changes.
-    let record = match api_key(request.headers()) {
-        Some(key) => {
-            let hash = hash_key(key);
-            match state.store(move |s| s.key_by_hash(&hash)).await {
-                Ok(Some(record)) => record,
-                Ok(None) => {
-                    return ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_api_key",
-                        "the API key is unknown or revoked",
-                    )
-                    .hint("`leash api-key list` shows the live keys")
-                    .into_response()
-                }
-                Err(e) => {
-                    eprintln!("leash serve: {} {e}", crate::request_id::current());
-                    return ApiError::internal("the key store cannot be read").into_response();
-                }
-            }
-        }
-        None => {
-            let Some(cookie) = dashboard::cookie(request.headers()) else {
-                return ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "missing_api_key",
-                    "this route needs an API key",
-                )
-                .hint("send `Authorization: Bearer lk_…` or `X-Api-Key: lk_…`; `leash api-key create` makes one")
-                .into_response();
-            };
-            match dashboard::authenticate(&state, request.method(), request.headers(), &cookie)
-                .await
-            {
-                Ok(record) => {
-                    request
-                        .extensions_mut()
-                        .insert(dashboard::CookieAuth(cookie));
-                    record
-                }
-                Err(refused) => return refused,
-            }
-        }
-    };
-    if !allows(&record.scopes, needed) && !route.also.is_some_and(|s| allows(&record.scopes, s)) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "scope_missing",
-            format!(
-                "{} {} needs the `{}` scope; this key has {}",
-                route.method,
-                route.path,
-                needed.as_str(),
-                if record.scopes.is_empty() {
-                    "none".to_string()
-                } else {
-                    record.scopes.join(", ")
-                }
-            ),
-        )
-        .hint("use a key with that scope (`leash api-key create --scope …`)")
-        .into_response();
-    }
-    if let Err(wait) = state.limiter.take(&record.id) {
-        return rate_limited(
-            "too many requests for this API key",
-            "wait for Retry-After seconds",
-            wait,
-        )
-        .into_response();
-    }
-    request.extensions_mut().insert(Caller(record));
-    request.extensions_mut().insert(route);
-    next.run(request).await
-}
 
 /// `Idempotency-Key` for POSTs (docs/api.md): the same key and body replay the stored answer
 /// byte for byte with `Idempotent-Replay: true`; the same key with another body is 422
@@ -202,7 +68,7 @@ pub async fn idempotency(
     };
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        return too_large().into_response();
+        return ApiError::too_large(BODY_LIMIT).into_response();
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str().as_bytes());
@@ -323,22 +189,6 @@ pub async fn idempotency(
 /// secret ([`Route::secret_answer`]).
 const SECRET_SHOWN_ONCE: &str = "application/x-leash-secret-shown-once";
 
-/// 429 `rate_limited` with `Retry-After` (whole seconds, at least 1).
-fn rate_limited(message: &str, hint: &str, wait: std::time::Duration) -> ApiError {
-    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message).hint(hint);
-    e.retry_after = Some(wait.as_secs().max(1));
-    e
-}
-
-/// 429 for too many sign-ins.
-pub fn sign_in_limited(wait: std::time::Duration) -> ApiError {
-    rate_limited(
-        "too many sign-in attempts",
-        "wait for Retry-After seconds, then sign in with the whole key",
-        wait,
-    )
-}
-
 fn collision() -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -347,12 +197,4 @@ fn collision() -> ApiError {
     )
     .field("Idempotency-Key")
     .hint("use a new key for a new operation")
-}
-
-pub fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("the request body is larger than {BODY_LIMIT} bytes"),
-    )
 }

@@ -1,0 +1,136 @@
+//! Holders' transactions (simulate, build an unsigned `Execute`) and submitting signed ones.
+
+use super::*;
+
+pub async fn simulate(
+    State(state): St,
+    Path(session): Path<String>,
+    Json(request): Json<ActionRequest>,
+) -> ApiResult<Response> {
+    let session = address("session", &session)?;
+    let action = action(request)?;
+    ok(&blocking(&state, Some("action"), move |c| {
+        c.simulate_execute(&session, &action)
+    })
+    .await?)
+}
+
+pub async fn build_execute(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Path(session): Path<String>,
+    Json(request): Json<ActionRequest>,
+) -> ApiResult<Response> {
+    let session = address("session", &session)?;
+    let action = action(request)?;
+    let built: BuiltExecute = blocking(&state, Some("action"), move |c| {
+        c.build_execute(&session, &action)
+    })
+    .await?;
+    state
+        .audit(
+            &caller.0.id,
+            "execute.build",
+            &format!("session/{session}"),
+            serde_json::json!({ "what": built.what }),
+        )
+        .await?;
+    ok(&built)
+}
+
+pub async fn submit(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<SubmitRequest>,
+) -> ApiResult<Response> {
+    use base64::Engine;
+    let bytes = base64::prelude::BASE64_STANDARD
+        .decode(request.transaction.trim())
+        .map_err(|_| ApiError::invalid("transaction", "transaction must be base64"))?;
+    let mut tx: Transaction = bincode::deserialize(&bytes).map_err(|_| {
+        ApiError::invalid(
+            "transaction",
+            "transaction is not a wire-format Solana transaction",
+        )
+    })?;
+    let mut local_signer = None;
+    if request.sign_with_local_signer {
+        if !crate::keys::allows(&caller.0.scopes, Scope::Admin) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "scope_missing",
+                "signing with the local signer needs the `admin` scope",
+            )
+            .field("sign_with_local_signer"));
+        }
+        let Some(signer) = state.signer() else {
+            return Err(ApiError::invalid(
+                "sign_with_local_signer",
+                "this server has no local signer",
+            )
+            .hint("start it with `leash serve --signer KEYPAIR`, or sign elsewhere"));
+        };
+        let blockhash = tx.message.recent_blockhash;
+        tx.try_partial_sign(&[signer], blockhash).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "signer_mismatch",
+                format!(
+                    "the local signer {} is not a signer of this transaction",
+                    signer.pubkey()
+                ),
+            )
+            .field("transaction")
+        })?;
+        local_signer = Some(signer.pubkey().to_string());
+    }
+    if tx.signatures.is_empty()
+        || tx
+            .signatures
+            .iter()
+            .any(|s| *s == solana_signature::Signature::default())
+    {
+        return Err(ApiError::invalid(
+            "transaction",
+            "transaction is not signed by every signer it names",
+        )
+        .hint("sign the prepared transaction with the owner's (or session) key first"));
+    }
+    let message = tx.message_data();
+    let verified = tx
+        .signatures
+        .iter()
+        .zip(tx.message.account_keys.iter())
+        .all(|(signature, key)| signature.verify(key.as_ref(), &message));
+    if !verified {
+        return Err(ApiError::invalid(
+            "transaction",
+            "a signature of the transaction does not verify",
+        )
+        .hint("sign the transaction's message as prepared, without changing it"));
+    }
+    let first = tx.signatures[0].to_string();
+    let outcome = blocking(&state, None, move |c| c.submit(&tx)).await;
+    let mut payload = match &outcome {
+        Ok(signature) => {
+            serde_json::json!({ "signature": signature.to_string(), "status": "confirmed" })
+        }
+        Err(e) => serde_json::json!({ "signature": first, "status": "failed", "code": e.code }),
+    };
+    if let (Some(signer), Some(o)) = (local_signer, payload.as_object_mut()) {
+        o.insert("local_signer".into(), serde_json::Value::String(signer));
+    }
+    state
+        .audit(
+            &caller.0.id,
+            "transaction.submit",
+            &format!("transaction/{first}"),
+            payload,
+        )
+        .await?;
+    let signature = outcome?;
+    ok(&Submitted {
+        signature: signature.to_string(),
+        status: "confirmed",
+    })
+}

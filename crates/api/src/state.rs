@@ -1,0 +1,125 @@
+//! What the server shares between requests ([`AppState`]): the client, the store, the audit key,
+//! the rate limiters and the optional local signer.
+
+use std::sync::Arc;
+
+use leash_client::Client;
+use solana_keypair::Keypair;
+use solana_program::pubkey::Pubkey;
+use solana_signer::Signer;
+
+use crate::{
+    audit,
+    auth::keys::{Limiter, RateLimit},
+    error::{ApiError, ApiResult},
+    request_id,
+    store::{self, Store},
+};
+
+/// The largest request body accepted (413 above).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Dashboard sign-ins: a burst of 10, then one every 6 s, per client address and per key.
+pub const SIGN_IN_RATE: RateLimit = RateLimit {
+    per_second: 1.0 / 6.0,
+    burst: 10.0,
+};
+
+/// What the server shares between requests.
+pub struct AppState {
+    pub client: Arc<Client>,
+    pub store: Arc<Store>,
+    audit_key: Arc<Keypair>,
+    pub limiter: Limiter,
+    /// Dashboard sign-ins, per client address and per key tried (docs/dashboard.md).
+    pub sign_in_limiter: Limiter,
+    /// `leash serve --signer`: signs owner transactions when an admin asks.
+    signer: Option<Keypair>,
+}
+
+impl AppState {
+    pub fn new(client: Client, store: Arc<Store>, audit_key: Keypair, rate: RateLimit) -> Self {
+        AppState {
+            client: Arc::new(client),
+            store,
+            audit_key: Arc::new(audit_key),
+            limiter: Limiter::new(rate),
+            sign_in_limiter: Limiter::new(SIGN_IN_RATE),
+            signer: None,
+        }
+    }
+
+    /// With a local signer (`leash serve --signer`).
+    pub fn with_signer(mut self, signer: Option<Keypair>) -> Self {
+        self.signer = signer;
+        self
+    }
+
+    pub fn signer(&self) -> Option<&Keypair> {
+        self.signer.as_ref()
+    }
+
+    pub fn audit_key_pubkey(&self) -> Pubkey {
+        self.audit_key.pubkey()
+    }
+
+    /// Runs `f` on the store from a blocking thread (the store blocks; PostgreSQL's client
+    /// may not run on an async worker).
+    pub async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> store::StoreResult<T> + Send + 'static,
+    ) -> store::StoreResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|_| store::StoreError("a store call stopped unexpectedly".into()))?
+    }
+
+    /// Appends an audit entry by `actor` (an API key id); a store failure is the answer.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        event_type: &str,
+        resource: &str,
+        payload: serde_json::Value,
+    ) -> ApiResult<()> {
+        let key = self.audit_key.clone();
+        let (actor, event_type, resource) = (
+            actor.to_string(),
+            event_type.to_string(),
+            resource.to_string(),
+        );
+        self.store(move |store| {
+            append_audit(store, &key, &actor, &event_type, &resource, &payload)
+        })
+        .await
+        .map_err(|e| {
+            eprintln!("leash serve: {} {e}", request_id::current());
+            ApiError::internal("the audit log cannot be written")
+        })?;
+        Ok(())
+    }
+}
+
+/// Appends one signed entry to the chain.
+pub fn append_audit(
+    store: &Store,
+    key: &Keypair,
+    actor: &str,
+    event_type: &str,
+    resource: &str,
+    payload: &serde_json::Value,
+) -> store::StoreResult<store::AuditRow> {
+    store.append_audit(|seq, prev| {
+        audit::make_entry(
+            key,
+            seq,
+            prev,
+            store::now(),
+            actor,
+            event_type,
+            resource,
+            payload,
+        )
+    })
+}
