@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiCode, ApiError};
 
 /// A typed JSON request body.
 pub struct Json<T>(pub T);
@@ -34,8 +34,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         // with no preflight, so the type is part of the contract (an empty body needs none).
         if !json && !bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ApiCode::UnsupportedMediaType,
                 "the request body must be JSON, sent with Content-Type: application/json",
             )
             .hint("add the header `Content-Type: application/json`"));
@@ -121,7 +120,7 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let e = parse::<Req>(br#"{"amount": "1", "extra": 2}"#).unwrap_err();
-        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
         assert!(e.message.contains("unknown field `extra`"), "{}", e.message);
         let e = parse::<Req>(br#"{"amount": 5}"#).unwrap_err();
         assert_eq!(e.details.unwrap().field.as_deref(), Some("amount"));

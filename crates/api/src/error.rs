@@ -7,14 +7,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use leash_client::{ClientError, ErrorCode, Figures};
+use leash_sdk::LeashError;
 use serde::Serialize;
 
 /// What went wrong, as the API answers it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
-    pub status: StatusCode,
-    /// snake_case, stable.
-    pub code: String,
+    /// Stable; its status goes with it.
+    pub code: ApiCode,
     pub message: String,
     pub hint: Option<String>,
     /// Boxed: errors travel through every `Result`, details come with few of them.
@@ -54,16 +54,126 @@ pub struct Body<'a> {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Every `error.code` this API answers, with its status: one table, so a code always comes with
+/// the same status and docs/api.md can list them all ([`ApiCode::ALL`]). A program refusal is
+/// [`ApiCode::Program`], named after the program's error in snake_case, 422.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiCode {
+    Program(LeashError),
+    Other(OtherCode),
+}
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal, $status:ident, $meaning:literal;)*) => {
+        /// The codes that are not program refusals.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum OtherCode {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl OtherCode {
+            pub const ALL: &'static [OtherCode] = &[$(OtherCode::$variant,)*];
+
+            pub const fn name(self) -> &'static str {
+                match self { $(OtherCode::$variant => $name,)* }
+            }
+
+            pub const fn status(self) -> StatusCode {
+                match self { $(OtherCode::$variant => StatusCode::$status,)* }
+            }
+
+            /// What it means, for docs/api.md.
+            pub const fn meaning(self) -> &'static str {
+                match self { $(OtherCode::$variant => $meaning,)* }
+            }
+        }
+
+        #[allow(non_upper_case_globals)]
+        impl ApiCode {
+            $(pub const $variant: ApiCode = ApiCode::Other(OtherCode::$variant);)*
+        }
+    };
+}
+
+codes! {
+    InvalidInput = "invalid_input", BAD_REQUEST, "an input is malformed or out of range; `details.field` names it";
+    InvalidPolicy = "invalid_policy", BAD_REQUEST, "the policy breaks a rule";
+    InvalidToken = "invalid_token", BAD_REQUEST, "a session token cannot be read";
+    ProgramMismatch = "program_mismatch", BAD_REQUEST, "a token or request names another Leash deployment";
+    SignerMismatch = "signer_mismatch", BAD_REQUEST, "the transaction's signer is not who must sign";
+    IdempotencyKeyRequired = "idempotency_key_required", BAD_REQUEST, "this route needs an `Idempotency-Key`";
+    AirdropUnavailable = "airdrop_unavailable", BAD_REQUEST, "the dev faucet works only on a local node";
+    MissingApiKey = "missing_api_key", UNAUTHORIZED, "no API key and no dashboard sign-in";
+    InvalidApiKey = "invalid_api_key", UNAUTHORIZED, "the API key is unknown or revoked";
+    SignInExpired = "sign_in_expired", UNAUTHORIZED, "the dashboard sign-in has ended";
+    ScopeMissing = "scope_missing", FORBIDDEN, "the key lacks the route's scope";
+    CsrfTokenMissing = "csrf_token_missing", FORBIDDEN, "a cookie-authenticated change without `X-CSRF-Token`";
+    CsrfTokenInvalid = "csrf_token_invalid", FORBIDDEN, "an `X-CSRF-Token` of another sign-in";
+    NotFound = "not_found", NOT_FOUND, "no such route or resource";
+    WalletNotFound = "wallet_not_found", NOT_FOUND, "no Leash wallet at the address";
+    SessionNotFound = "session_not_found", NOT_FOUND, "no session at the address";
+    ProgramNotFound = "program_not_found", NOT_FOUND, "no Leash program at the configured address";
+    ApiKeyNotFound = "api_key_not_found", NOT_FOUND, "no API key with that id";
+    SessionRequestNotFound = "session_request_not_found", NOT_FOUND, "no session request with that id";
+    MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "the path does not take the method";
+    ProgramDiffers = "program_differs", CONFLICT, "the deployed program is not the expected build";
+    IdempotencyInProgress = "idempotency_in_progress", CONFLICT, "the same `Idempotency-Key` is still running";
+    IdempotencySecretShownOnce = "idempotency_secret_shown_once", CONFLICT, "a replay of an answer that carried a secret";
+    SessionRequestOpen = "session_request_open", CONFLICT, "the key has an open request already";
+    TooManyPendingRequests = "too_many_pending_requests", CONFLICT, "the key has too many open requests";
+    SessionRequestDenied = "session_request_denied", CONFLICT, "the request was denied";
+    SessionRequestApproved = "session_request_approved", CONFLICT, "the request was approved already";
+    SessionRequestExpired = "session_request_expired", GONE, "the request passed its deadline";
+    PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "the body is over the limit";
+    UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "the body is not JSON";
+    IdempotencyCollision = "idempotency_collision", UNPROCESSABLE_ENTITY, "an `Idempotency-Key` reused for another request";
+    TransactionFailed = "transaction_failed", UNPROCESSABLE_ENTITY, "the cluster refused the transaction";
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS, "too many requests; `Retry-After` says when to retry";
+    Internal = "internal", INTERNAL_SERVER_ERROR, "this server failed (its log has the request id)";
+    UpstreamApi = "upstream_api", BAD_GATEWAY, "another Leash API answered an error";
+    ClusterError = "cluster_error", BAD_GATEWAY, "the cluster answered an error";
+    ClusterUnavailable = "cluster_unavailable", SERVICE_UNAVAILABLE, "the cluster cannot be reached";
+    ConfirmationTimeout = "confirmation_timeout", GATEWAY_TIMEOUT, "no confirmation in time";
+    TransactionExpired = "transaction_expired", GATEWAY_TIMEOUT, "the blockhash expired before the transaction landed; nothing was spent";
+}
+
+impl Serialize for ApiCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.name())
+    }
+}
+
+impl ApiCode {
+    /// The code as the envelope spells it.
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        match self {
+            ApiCode::Program(error) => std::borrow::Cow::Owned(snake(error)),
+            ApiCode::Other(code) => std::borrow::Cow::Borrowed(code.name()),
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ApiCode::Program(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiCode::Other(code) => code.status(),
+        }
+    }
+}
+
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: ApiCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
-            code: code.to_string(),
+            code,
             message: message.into(),
             hint: None,
             details: None,
             retry_after: None,
         }
+    }
+
+    /// The HTTP status the code calls for.
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> ApiError {
@@ -78,7 +188,7 @@ impl ApiError {
 
     /// 400 `invalid_input` naming `field`.
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", message).field(field)
+        ApiError::new(ApiCode::InvalidInput, message).field(field)
     }
 
     /// 404 in the envelope, for paths no route serves.
@@ -89,8 +199,7 @@ impl ApiError {
     /// 405 in the envelope, for a method a path does not take.
     pub fn method_not_allowed() -> ApiError {
         ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ApiCode::MethodNotAllowed,
             "this path does not take this method",
         )
         .hint("see /openapi.json for the routes")
@@ -99,72 +208,59 @@ impl ApiError {
     /// 413: a body over `limit` bytes.
     pub fn too_large(limit: usize) -> ApiError {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ApiCode::PayloadTooLarge,
             format!("the request body is larger than {limit} bytes"),
         )
     }
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError::new(ApiCode::NotFound, message)
     }
 
     /// A failure of this server (the store): said plainly, without internals.
     pub fn internal(what: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("internal error: {what}"),
-        )
-        .hint("retry; if it persists, the server's log has the request id")
+        ApiError::new(ApiCode::Internal, format!("internal error: {what}"))
+            .hint("retry; if it persists, the server's log has the request id")
     }
 
     /// A `leash-client` error, with `field` naming the input it concerns if it is an input
     /// error.
     pub fn from_client(error: ClientError, field: Option<&str>) -> ApiError {
-        let (status, code) = match error.code {
+        let code = match error.code {
             ErrorCode::Program(program) if error.program_code.is_none() => {
                 // Found by reading state, not refused by the chain: the session is not there.
-                if program == leash_sdk::LeashError::SessionNotRegistered {
-                    (StatusCode::NOT_FOUND, "session_not_found".to_string())
+                if program == LeashError::SessionNotRegistered {
+                    ApiCode::SessionNotFound
                 } else {
-                    (StatusCode::UNPROCESSABLE_ENTITY, snake(program))
+                    ApiCode::Program(program)
                 }
             }
-            ErrorCode::Program(program) => (StatusCode::UNPROCESSABLE_ENTITY, snake(program)),
-            ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "invalid_input".into()),
-            ErrorCode::InvalidPolicy => (StatusCode::BAD_REQUEST, "invalid_policy".into()),
-            ErrorCode::InvalidToken => (StatusCode::BAD_REQUEST, "invalid_token".into()),
-            ErrorCode::ProgramMismatch => (StatusCode::BAD_REQUEST, "program_mismatch".into()),
-            ErrorCode::ProgramNotFound => (StatusCode::NOT_FOUND, "program_not_found".into()),
-            ErrorCode::ProgramDiffers => (StatusCode::CONFLICT, "program_differs".into()),
-            ErrorCode::NoWallet => (StatusCode::NOT_FOUND, "wallet_not_found".into()),
-            ErrorCode::Signer => (StatusCode::BAD_REQUEST, "signer_mismatch".into()),
-            ErrorCode::Unreachable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cluster_unavailable".into(),
-            ),
-            ErrorCode::Rpc => (StatusCode::BAD_GATEWAY, "cluster_error".into()),
-            ErrorCode::Timeout => (StatusCode::GATEWAY_TIMEOUT, "confirmation_timeout".into()),
-            ErrorCode::Expired => (StatusCode::GATEWAY_TIMEOUT, "transaction_expired".into()),
-            ErrorCode::TransactionFailed => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "transaction_failed".into(),
-            ),
-            ErrorCode::RequestNotFound => {
-                (StatusCode::NOT_FOUND, "session_request_not_found".into())
-            }
-            ErrorCode::RequestDenied => (StatusCode::CONFLICT, "session_request_denied".into()),
-            ErrorCode::RequestApproved => (StatusCode::CONFLICT, "session_request_approved".into()),
-            ErrorCode::RequestExpired => (StatusCode::GONE, "session_request_expired".into()),
+            ErrorCode::Program(program) => ApiCode::Program(program),
+            ErrorCode::InvalidInput => ApiCode::InvalidInput,
+            ErrorCode::InvalidPolicy => ApiCode::InvalidPolicy,
+            ErrorCode::InvalidToken => ApiCode::InvalidToken,
+            ErrorCode::ProgramMismatch => ApiCode::ProgramMismatch,
+            ErrorCode::ProgramNotFound => ApiCode::ProgramNotFound,
+            ErrorCode::ProgramDiffers => ApiCode::ProgramDiffers,
+            ErrorCode::NoWallet => ApiCode::WalletNotFound,
+            ErrorCode::Signer => ApiCode::SignerMismatch,
+            ErrorCode::Unreachable => ApiCode::ClusterUnavailable,
+            ErrorCode::Rpc => ApiCode::ClusterError,
+            ErrorCode::Timeout => ApiCode::ConfirmationTimeout,
+            ErrorCode::Expired => ApiCode::TransactionExpired,
+            ErrorCode::TransactionFailed => ApiCode::TransactionFailed,
+            ErrorCode::RequestNotFound => ApiCode::SessionRequestNotFound,
+            ErrorCode::RequestDenied => ApiCode::SessionRequestDenied,
+            ErrorCode::RequestApproved => ApiCode::SessionRequestApproved,
+            ErrorCode::RequestExpired => ApiCode::SessionRequestExpired,
             // A client talking to another API: never this server's own failure mode.
-            ErrorCode::Api | ErrorCode::ApiKey => (StatusCode::BAD_GATEWAY, "upstream_api".into()),
+            ErrorCode::Api | ErrorCode::ApiKey => ApiCode::UpstreamApi,
             ErrorCode::NoSession
             | ErrorCode::NoKeypair
             | ErrorCode::NoToken
             | ErrorCode::NoHome
             | ErrorCode::Io
-            | ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal".into()),
+            | ErrorCode::Internal => ApiCode::Internal,
         };
         let mut details = Details {
             program_code: error.program_code,
@@ -179,7 +275,6 @@ impl ApiError {
         }
         let empty = details == Details::default();
         ApiError {
-            status,
             code,
             // Flag names of the CLI read as the API's field names.
             message: error.message.replace("--", ""),
@@ -191,9 +286,10 @@ impl ApiError {
 
     /// The answer, with `request_id` in the envelope and the `X-Request-Id` header.
     pub fn into_response_with(self, request_id: &str) -> Response {
+        let code = self.code.name();
         let envelope = Envelope {
             error: Body {
-                code: &self.code,
+                code: &code,
                 message: &self.message,
                 hint: self.hint.as_deref(),
                 details: self.details.as_deref(),
@@ -204,7 +300,7 @@ impl ApiError {
             br#"{"error":{"code":"internal","message":"internal error"}}"#.to_vec()
         });
         let mut response = (
-            self.status,
+            self.status(),
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -233,14 +329,13 @@ impl IntoResponse for ApiError {
 }
 
 /// `SpendingLimitExceeded` → `spending_limit_exceeded`.
-pub fn snake(program: leash_sdk::LeashError) -> String {
+pub fn snake(program: LeashError) -> String {
     ErrorCode::Program(program).snake_name()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leash_sdk::LeashError;
 
     #[test]
     fn every_program_error_has_its_own_code() {
@@ -254,10 +349,10 @@ mod tests {
                 figures: None,
             };
             let api = ApiError::from_client(client, None);
-            assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{error:?}");
-            assert_eq!(api.code, snake(error));
+            assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY, "{error:?}");
+            assert_eq!(api.code.name(), snake(error));
             assert_eq!(api.details.and_then(|d| d.program_code), Some(error.code()));
-            codes.insert(api.code);
+            codes.insert(api.code.name().into_owned());
         }
         assert_eq!(codes.len(), LeashError::ALL.len());
         assert!(codes.contains("spending_limit_exceeded"));
@@ -269,18 +364,30 @@ mod tests {
         let down = ClientError::new(ErrorCode::Unreachable, "cannot reach the cluster");
         let e = ApiError::from_client(down, None);
         assert_eq!(
-            (e.status, e.code.as_str()),
-            (StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable")
+            (e.status(), e.code),
+            (StatusCode::SERVICE_UNAVAILABLE, ApiCode::ClusterUnavailable)
         );
         let missing = ClientError::new(
             ErrorCode::Program(LeashError::SessionNotRegistered),
             "no session",
         );
         let e = ApiError::from_client(missing, None);
-        assert_eq!(e.status, StatusCode::NOT_FOUND);
+        assert_eq!(e.status(), StatusCode::NOT_FOUND);
         let bad = ClientError::input("--amount must be more than 0");
         let e = ApiError::from_client(bad, Some("amount"));
         assert_eq!(e.message, "amount must be more than 0");
         assert_eq!(e.details.and_then(|d| d.field).as_deref(), Some("amount"));
+    }
+
+    #[test]
+    fn every_code_is_named_once() {
+        let mut names = std::collections::BTreeSet::new();
+        for code in OtherCode::ALL {
+            assert!(names.insert(code.name()), "{} twice", code.name());
+            assert!(!code.meaning().is_empty());
+        }
+        for error in LeashError::ALL {
+            assert!(names.insert(ApiCode::Program(error).name().into_owned().leak()));
+        }
     }
 }

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     auth::keys::Caller,
-    error::ApiError,
+    error::{ApiCode, ApiError},
     route::Route,
     state::{AppState, BODY_LIMIT},
     store::Idempotent,
@@ -41,8 +41,7 @@ pub async fn idempotency(
     let key = match request.headers().get("idempotency-key") {
         None if route.idempotency_required => {
             return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "idempotency_key_required",
+                ApiCode::IdempotencyKeyRequired,
                 format!("{} needs an Idempotency-Key header", route.path),
             )
             .field("Idempotency-Key")
@@ -103,9 +102,7 @@ pub async fn idempotency(
                 return collision().into_response();
             }
             if content_type == SECRET_SHOWN_ONCE {
-                return ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_secret_shown_once",
+                return ApiError::new(ApiCode::IdempotencySecretShownOnce,
                     "this Idempotency-Key's answer carried a secret, which is shown once and never stored",
                 )
                 .hint("the first answer had it; if it was lost, revoke that key and create another with a new Idempotency-Key")
@@ -140,8 +137,7 @@ pub async fn idempotency(
                 return collision().into_response();
             }
             ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_in_progress",
+                ApiCode::IdempotencyInProgress,
                 "a request with this Idempotency-Key is still running",
             )
             .hint("retry after it finishes: the same key then replays its answer")
@@ -191,8 +187,7 @@ const SECRET_SHOWN_ONCE: &str = "application/x-leash-secret-shown-once";
 
 fn collision() -> ApiError {
     ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_collision",
+        ApiCode::IdempotencyCollision,
         "this Idempotency-Key was used with a different request",
     )
     .field("Idempotency-Key")

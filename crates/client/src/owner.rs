@@ -347,9 +347,14 @@ impl fmt::Display for SweepReport {
 pub struct SessionPreview {
     pub preview: bool,
     pub wallet: String,
+    /// Whether the wallet exists yet (a session can be previewed before its wallet).
+    pub wallet_exists: bool,
     pub session: String,
     pub session_key: String,
     pub policy: PolicySummary,
+    /// The session account's rent-exempt deposit in SOL, paid by the owner, returned on close.
+    pub rent: String,
+    pub rent_lamports: u64,
     pub warnings: Vec<String>,
     /// The on-chain policy the summary describes.
     #[serde(skip)]
@@ -362,8 +367,12 @@ impl fmt::Display for SessionPreview {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Preview (nothing sent)\nWallet:  {}\nSession: {}\n{}",
-            self.wallet, self.session, self.policy
+            "Preview (nothing sent)\nWallet:  {}{}\nSession: {}\nRent:    {} SOL (returned when the session is closed)\n{}",
+            self.wallet,
+            if self.wallet_exists { "" } else { " (not created yet)" },
+            self.session,
+            self.rent,
+            self.policy
         )?;
         for warning in &self.warnings {
             write!(f, "\nwarning: {warning}")?;
@@ -1031,9 +1040,41 @@ impl Client {
         })
     }
 
-    /// The normalized policy, the session's address for `session_key`, and warnings; nothing
-    /// is sent and the wallet need not exist yet.
+    /// The normalized policy, the session's address for `session_key`, the rent its account
+    /// takes, and warnings; nothing is sent. The wallet at `wallet` need not exist yet (a
+    /// warning says so): previewing comes before creating.
     pub fn preview_session(
+        &self,
+        wallet: &Pubkey,
+        policy: &PolicyInput,
+        session_key: &Pubkey,
+    ) -> Result<SessionPreview> {
+        let (wallet, exists) = match WalletRef::at(self, wallet) {
+            Ok(found) => (found, true),
+            Err(e) if e.code == ErrorCode::NoWallet => (
+                WalletRef {
+                    name: wallet.to_string(),
+                    owner: Pubkey::default(),
+                    address: *wallet,
+                    vault: state::vault_address(wallet, self.program_id()).0,
+                },
+                false,
+            ),
+            Err(e) => return Err(e),
+        };
+        let mut preview = self.preview_for(&wallet, policy, session_key)?;
+        preview.wallet_exists = exists;
+        if !exists {
+            preview.warnings.push(format!(
+                "the wallet {} does not exist yet: create it before preparing the session",
+                wallet.address
+            ));
+        }
+        Ok(preview)
+    }
+
+    /// [`Client::preview_session`] for a wallet known to exist.
+    pub(crate) fn preview_for(
         &self,
         wallet: &WalletRef,
         policy: &PolicyInput,
@@ -1053,12 +1094,19 @@ impl Client {
                 .warnings
                 .extend(self.update_warnings(&current, &normalized.policy));
         }
+        let rent = self
+            .rpc()
+            .get_minimum_balance_for_rent_exemption(Session::encoded_len_for(&normalized.policy))
+            .map_err(|e| self.rpc_error(e))?;
         Ok(SessionPreview {
             preview: true,
             wallet: wallet.address.to_string(),
+            wallet_exists: true,
             session: session.to_string(),
             session_key: session_key.to_string(),
             policy: policy::summarize(&normalized.policy, None, self),
+            rent: format_amount(rent, 9),
+            rent_lamports: rent,
             warnings: normalized.warnings,
             normalized: normalized.policy,
             label: normalized.label,
@@ -1077,7 +1125,7 @@ impl Client {
     ) -> Result<Prepared<SessionCreated>> {
         let owner = &wallet.owner;
         let name = wallet.name.as_str();
-        let preview = self.preview_session(wallet, policy, session_key)?;
+        let preview = self.preview_for(wallet, policy, session_key)?;
         let top_up = top_up.base_units(9)?;
         self.load_wallet(wallet)?;
         let mut warnings = preview.warnings.clone();

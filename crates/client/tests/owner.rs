@@ -187,7 +187,7 @@ fn a_session_lives_from_preview_to_close() {
     let preview = env
         .client
         .preview_session(
-            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET).address,
             &common::policy(POLICY),
             &key.pubkey(),
         )
@@ -196,10 +196,35 @@ fn a_session_lives_from_preview_to_close() {
     assert_eq!(preview.policy.limits[0].token, "USDC");
     assert_eq!(preview.policy.limits[0].total, "8");
     assert!(preview.to_string().starts_with("Preview (nothing sent)"));
+    assert!(
+        preview.wallet_exists && preview.rent_lamports > 0,
+        "{preview:?}"
+    );
+    // Before its wallet exists: the same preview, the rent, and a warning (the CLI, the API and
+    // the dashboard all show this one answer).
+    let early = env
+        .client
+        .preview_session(
+            &Pubkey::new_unique(),
+            &common::policy(POLICY),
+            &key.pubkey(),
+        )
+        .unwrap();
+    assert!(!early.wallet_exists);
+    assert_eq!(early.rent_lamports, preview.rent_lamports);
+    assert!(early.to_string().contains("(not created yet)"));
+    assert!(
+        early
+            .warnings
+            .iter()
+            .any(|w| w.contains("does not exist yet")),
+        "{:?}",
+        early.warnings
+    );
     let wide = env
         .client
         .preview_session(
-            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET),
+            &WalletRef::of(&leash_sdk::DEFAULT_PROGRAM_ID, &owner, WALLET).address,
             &common::policy("expires_in = \"1h\""),
             &key.pubkey(),
         )

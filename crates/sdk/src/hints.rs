@@ -1,40 +1,14 @@
 //! Program errors as people read them: the documented message (docs/program.md, "Errors"), the figures the program
 //! logged, and a recovery hint.
 
-use solana_program::pubkey::Pubkey;
+use leash_program::accounting::LimitViolation;
 
 use crate::LeashError;
 
-/// What a failed limit check logged: `<Name>: mint <m> amount <a> used <u> limit <l>`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LimitFigures {
-    pub mint: Pubkey,
-    pub amount: u64,
-    pub used: u64,
-    pub limit: u64,
-}
-
-/// Finds the limit figures in a failed transaction's logs.
-pub fn limit_figures(logs: &[String]) -> Option<LimitFigures> {
-    logs.iter().find_map(|line| {
-        let rest = line.strip_prefix("Program log: ")?;
-        let (_, rest) = rest.split_once(": mint ")?;
-        let mut words = rest.split_whitespace();
-        let mint = words.next()?.parse().ok()?;
-        let mut field = |name: &str| -> Option<u64> {
-            (words.next()? == name).then_some(())?;
-            words.next()?.parse().ok()
-        };
-        let amount = field("amount")?;
-        let used = field("used")?;
-        let limit = field("limit")?;
-        Some(LimitFigures {
-            mint,
-            amount,
-            used,
-            limit,
-        })
-    })
+/// The figures of a failed limit check, read back from a failed transaction's logs with the
+/// program's own reader ([`LimitViolation::from_log`]).
+pub fn limit_figures(logs: &[String]) -> Option<LimitViolation> {
+    logs.iter().find_map(|line| LimitViolation::from_log(line))
 }
 
 /// The recovery hint for a program error.
@@ -67,6 +41,8 @@ pub fn hint(error: LeashError) -> &'static str {
 mod tests {
     use super::*;
 
+    use solana_program::pubkey::Pubkey;
+
     #[test]
     fn reads_the_figures_the_program_logs() {
         let mint = Pubkey::new_unique();
@@ -76,7 +52,8 @@ mod tests {
         ];
         assert_eq!(
             limit_figures(&logs),
-            Some(LimitFigures {
+            Some(LimitViolation {
+                error: LeashError::SpendingLimitExceeded,
                 mint,
                 amount: 5_000_000,
                 used: 4_500_000,

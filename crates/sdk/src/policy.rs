@@ -26,7 +26,8 @@ use crate::{
     names,
 };
 use leash_program::state::{
-    Policy, SpendLimit, MAX_ALLOWED_PROGRAMS, MAX_SPEND_LIMITS, NATIVE_SOL_MINT, UNLIMITED,
+    Policy, PolicyViolation, SpendLimit, MAX_ALLOWED_PROGRAMS, MAX_SPEND_LIMITS, NATIVE_SOL_MINT,
+    UNLIMITED,
 };
 
 /// Validity when a policy file names none.
@@ -186,15 +187,7 @@ pub fn normalize(
     if valid_until <= now {
         return err("the session would already be expired: choose a later valid_until or a positive expires_in");
     }
-    if valid_until <= valid_after {
-        return err(
-            "the session would expire before it starts: valid_until must be after valid_after",
-        );
-    }
     let max_calls_per_tx = file.max_calls_per_tx.unwrap_or(4);
-    if max_calls_per_tx == 0 {
-        return err("max_calls_per_tx must be at least 1");
-    }
     if file.max_uses == Some(0) {
         return err("max_uses = 0 would make the session unusable; omit it for unlimited");
     }
@@ -203,22 +196,15 @@ pub fn normalize(
         let program = names::program_by_name(entry)
             .or_else(|| entry.parse().ok())
             .ok_or_else(|| PolicyError(format!("allowed_programs: {entry:?} is neither a known program name ({}) nor an address", known_program_names())))?;
-        if program == *program_id || program == leash_program::DEFAULT_ID {
-            return err("allowed_programs: the Leash program itself can never be allowed (a session may not manage sessions)");
+        // The default deployment too, wherever this policy is for (the program's own rule,
+        // below, knows only its own address).
+        if program == leash_program::DEFAULT_ID {
+            return Err(word(PolicyViolation::AllowsLeash, file, &[]));
         }
-        if !allowed_programs.contains(&program) {
-            allowed_programs.push(program);
-        }
-    }
-    if allowed_programs.len() > MAX_ALLOWED_PROGRAMS {
-        return err(format!(
-            "allowed_programs: at most {MAX_ALLOWED_PROGRAMS} programs"
-        ));
-    }
-    if file.limits.len() > MAX_SPEND_LIMITS {
-        return err(format!("limits: at most {MAX_SPEND_LIMITS} tokens"));
+        allowed_programs.push(program);
     }
     let mut limits = Vec::new();
+    let mut symbols = Vec::new();
     let mut warnings = Vec::new();
     for entry in &file.limits {
         let token = if entry.token.eq_ignore_ascii_case("SOL") {
@@ -226,9 +212,6 @@ pub fn normalize(
         } else {
             resolver.resolve(&entry.token).map_err(PolicyError)?
         };
-        if limits.iter().any(|l: &SpendLimit| l.mint == token.mint) {
-            return err(format!("limits: {} appears twice", token.symbol));
-        }
         let amount = |field: &str, value: &Option<String>| -> Result<u64, PolicyError> {
             match value {
                 None => Ok(UNLIMITED),
@@ -271,6 +254,7 @@ pub fn normalize(
                 token.symbol
             ));
         }
+        symbols.push(token.symbol.clone());
         limits.push(SpendLimit {
             mint: token.mint,
             per_tx,
@@ -306,10 +290,38 @@ pub fn normalize(
         allowed_programs,
         limits,
     };
+    // The program's rules, checked by the program's own code (one home), worded for people.
+    policy
+        .validate(program_id)
+        .map_err(|violation| word(violation, file, &symbols))?;
     Ok(NormalizedPolicy {
         policy,
         label: file.label.clone(),
         warnings,
+    })
+}
+
+/// A broken rule of [`Policy::validate`], said in the policy file's terms: which field, which
+/// entry, and what to do.
+fn word(violation: PolicyViolation, file: &PolicyFile, symbols: &[String]) -> PolicyError {
+    PolicyError(match violation {
+        PolicyViolation::EndsBeforeItStarts => {
+            "the session would expire before it starts: valid_until must be after valid_after".into()
+        }
+        PolicyViolation::NoCallsPerTransaction => "max_calls_per_tx must be at least 1".into(),
+        PolicyViolation::TooManyPrograms => {
+            format!("allowed_programs: at most {MAX_ALLOWED_PROGRAMS} programs")
+        }
+        PolicyViolation::AllowsLeash => "allowed_programs: the Leash program itself can never be allowed (a session may not manage sessions)".into(),
+        PolicyViolation::DuplicateProgram { index } => format!(
+            "allowed_programs: {:?} names a program already listed; list each program once",
+            file.allowed_programs.get(index).map(String::as_str).unwrap_or("an entry")
+        ),
+        PolicyViolation::TooManyLimits => format!("limits: at most {MAX_SPEND_LIMITS} tokens"),
+        PolicyViolation::DuplicateMint { index } => format!(
+            "limits: {} appears twice",
+            symbols.get(index).map(String::as_str).unwrap_or("a token")
+        ),
     })
 }
 
@@ -807,6 +819,14 @@ mod tests {
                 "[[limits]]\ntoken = \"USDC\"\n[[limits]]\ntoken = \"usdc\"",
                 "appears twice",
             ),
+            (
+                "allowed_programs = [\"system\", \"11111111111111111111111111111111\"]",
+                "\"11111111111111111111111111111111\" names a program already listed",
+            ),
+            (
+                "valid_after = 4000000000\nvalid_until = 3999999999",
+                "expire before it starts",
+            ),
             ("expire_in = \"2h\"", "unknown field"),
             ("max_uses = \"ten\"", "invalid TOML"),
             ("this is not toml", "invalid TOML"),
@@ -815,6 +835,10 @@ mod tests {
             let e = normalize_toml(text).unwrap_err();
             assert!(e.0.contains(expected), "{text:?}: {e}");
         }
+        // Normalizing checks the program's own rules: what it lets through, the program takes.
+        let ok = normalize_toml("allowed_programs = [\"system\", \"memo\"]\nmax_calls_per_tx = 1")
+            .expect("a valid policy");
+        assert_eq!(ok.policy.validate(&leash_program::DEFAULT_ID), Ok(()));
         assert!(parse_policy_file("{", true)
             .unwrap_err()
             .0

@@ -65,6 +65,12 @@ impl LeashError {
         Self::ALL.iter().copied().find(|e| e.code() == code)
     }
 
+    /// The error named `name` (as [`LeashError::name`] spells it), if it is one of ours.
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn from_name(name: &str) -> Option<LeashError> {
+        Self::ALL.iter().copied().find(|e| e.name() == name)
+    }
+
     /// The error's name as docs/program.md ("Errors") spells it.
     pub const fn name(self) -> &'static str {
         match self {

@@ -52,6 +52,16 @@ impl<T: Clone> FromElem<T> for Vec<T> {
 mod sbf {
     #![allow(unsafe_code)]
 
+    /// A list asked to hold more than [`List`] allows: out of memory long before, on SBF. The
+    /// syscall itself, not `platform::log`: the list sits below the platform layer.
+    #[cold]
+    fn capacity_overflow() -> ! {
+        const MESSAGE: &str = "list capacity overflow";
+        // SAFETY: pointer and length of a live `str`.
+        unsafe { pinocchio::syscalls::sol_log_(MESSAGE.as_ptr(), MESSAGE.len() as u64) }
+        panic!()
+    }
+
     use alloc::alloc::{alloc, dealloc, handle_alloc_error, Layout};
     use core::{
         fmt,
@@ -89,7 +99,7 @@ mod sbf {
 
         fn layout(cap: usize) -> Layout {
             if cap > MAX_CAPACITY {
-                crate::list::capacity_overflow();
+                capacity_overflow();
             }
             // SAFETY: `cap <= 2^24` and every `T` here is far smaller than 2^39 bytes, so the
             // product fits; the alignment is `T`'s.
@@ -293,15 +303,4 @@ mod sbf {
             Ok(list)
         }
     }
-}
-
-/// A list asked to hold more than [`sbf::List`] allows: out of memory long before, on SBF.
-#[cfg(target_arch = "bpf")]
-#[cold]
-fn capacity_overflow() -> ! {
-    // The syscall itself, not `platform::log`: the list sits below the platform layer.
-    const MESSAGE: &str = "list capacity overflow";
-    // SAFETY: pointer and length of a live `str`.
-    unsafe { pinocchio::syscalls::sol_log_(MESSAGE.as_ptr(), MESSAGE.len() as u64) }
-    panic!()
 }

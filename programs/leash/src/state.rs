@@ -136,34 +136,42 @@ impl Policy {
         }
     }
 
-    /// Checks the rules of docs/program.md ("Instructions") for `CreateSession`, plus rejecting duplicate programs.
-    pub fn validate(&self, program_id: &Pubkey) -> Result<(), LeashError> {
-        let invalid = |why: &str| {
-            crate::leash_log!("invalid policy: {why}");
-            LeashError::InvalidPolicy
-        };
+    /// The rules every policy keeps (docs/program.md, "Instructions": `CreateSession`), in
+    /// order; the first broken one. The program refuses such a policy with `InvalidPolicy`
+    /// ([`Policy::check`]); clients check the same rules here before sending and word them
+    /// for people, so each rule has one home.
+    pub fn validate(&self, program_id: &Pubkey) -> Result<(), PolicyViolation> {
         if self.valid_until <= self.valid_after {
-            return Err(invalid("valid_until must be after valid_after"));
+            return Err(PolicyViolation::EndsBeforeItStarts);
         }
         if self.max_calls_per_tx == 0 {
-            return Err(invalid("max_calls_per_tx must be at least 1"));
+            return Err(PolicyViolation::NoCallsPerTransaction);
         }
         if self.allowed_programs.len() > MAX_ALLOWED_PROGRAMS {
-            return Err(invalid("too many allowed programs"));
+            return Err(PolicyViolation::TooManyPrograms);
         }
         if self.allowed_programs.contains(program_id) {
-            return Err(invalid("the Leash program itself cannot be allowed"));
+            return Err(PolicyViolation::AllowsLeash);
         }
-        if has_duplicates(self.allowed_programs.iter()) {
-            return Err(invalid("duplicate allowed program"));
+        if let Some(index) = first_duplicate(self.allowed_programs.iter()) {
+            return Err(PolicyViolation::DuplicateProgram { index });
         }
         if self.limits.len() > MAX_SPEND_LIMITS {
-            return Err(invalid("too many spending limits"));
+            return Err(PolicyViolation::TooManyLimits);
         }
-        if has_duplicates(self.limits.iter().map(|l| &l.mint)) {
-            return Err(invalid("duplicate mint in spending limits"));
+        if let Some(index) = first_duplicate(self.limits.iter().map(|l| &l.mint)) {
+            return Err(PolicyViolation::DuplicateMint { index });
         }
         Ok(())
+    }
+
+    /// [`Policy::validate`] as the program answers it: the broken rule logged, then
+    /// `InvalidPolicy`.
+    pub fn check(&self, program_id: &Pubkey) -> Result<(), LeashError> {
+        self.validate(program_id).map_err(|violation| {
+            crate::leash_log!("invalid policy: {}", violation.message());
+            LeashError::InvalidPolicy
+        })
     }
 
     /// The limit for `mint`, with its index.
@@ -183,15 +191,50 @@ impl Policy {
     }
 }
 
-fn has_duplicates<'a>(keys: impl Iterator<Item = &'a Pubkey>) -> bool {
+/// A rule of [`Policy::validate`] a policy breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyViolation {
+    /// `valid_until` is not after `valid_after`.
+    EndsBeforeItStarts,
+    /// `max_calls_per_tx` is 0.
+    NoCallsPerTransaction,
+    /// More than [`MAX_ALLOWED_PROGRAMS`] allowed programs.
+    TooManyPrograms,
+    /// The Leash program itself is allowed (a session may not manage sessions).
+    AllowsLeash,
+    /// `allowed_programs[index]` repeats an earlier entry.
+    DuplicateProgram { index: usize },
+    /// More than [`MAX_SPEND_LIMITS`] spending limits.
+    TooManyLimits,
+    /// `limits[index]` names a mint an earlier limit has.
+    DuplicateMint { index: usize },
+}
+
+impl PolicyViolation {
+    /// What the program logs (`invalid policy: …`).
+    pub const fn message(self) -> &'static str {
+        match self {
+            PolicyViolation::EndsBeforeItStarts => "valid_until must be after valid_after",
+            PolicyViolation::NoCallsPerTransaction => "max_calls_per_tx must be at least 1",
+            PolicyViolation::TooManyPrograms => "too many allowed programs",
+            PolicyViolation::AllowsLeash => "the Leash program itself cannot be allowed",
+            PolicyViolation::DuplicateProgram { .. } => "duplicate allowed program",
+            PolicyViolation::TooManyLimits => "too many spending limits",
+            PolicyViolation::DuplicateMint { .. } => "duplicate mint in spending limits",
+        }
+    }
+}
+
+/// The index of the first key that repeats an earlier one.
+fn first_duplicate<'a>(keys: impl Iterator<Item = &'a Pubkey>) -> Option<usize> {
     let mut seen: Vec<&Pubkey> = Vec::new();
-    for key in keys {
+    for (index, key) in keys.enumerate() {
         if seen.contains(&key) {
-            return true;
+            return Some(index);
         }
         seen.push(key);
     }
-    false
+    None
 }
 
 /// What a session has spent of one limit.
@@ -686,20 +729,44 @@ mod tests {
     fn policy_validation() {
         assert_eq!(policy().validate(&crate::DEFAULT_ID), Ok(()));
         type Mutation = Box<dyn Fn(&mut Policy)>;
-        let cases: Vec<Mutation> = vec![
-            Box::new(|p| p.valid_until = p.valid_after),
-            Box::new(|p| p.max_calls_per_tx = 0),
-            Box::new(|p| p.allowed_programs = (0..17).map(|i| key(100 + i)).collect()),
-            Box::new(|p| p.allowed_programs.push(crate::DEFAULT_ID)),
-            Box::new(|p| p.allowed_programs.push(key(1))),
-            Box::new(|p| p.limits = (0..9).map(|i| SpendLimit::unlimited(key(50 + i))).collect()),
-            Box::new(|p| p.limits.push(SpendLimit::unlimited(key(3)))),
+        let cases: Vec<(Mutation, PolicyViolation)> = vec![
+            (
+                Box::new(|p| p.valid_until = p.valid_after),
+                PolicyViolation::EndsBeforeItStarts,
+            ),
+            (
+                Box::new(|p| p.max_calls_per_tx = 0),
+                PolicyViolation::NoCallsPerTransaction,
+            ),
+            (
+                Box::new(|p| p.allowed_programs = (0..17).map(|i| key(100 + i)).collect()),
+                PolicyViolation::TooManyPrograms,
+            ),
+            (
+                Box::new(|p| p.allowed_programs.push(crate::DEFAULT_ID)),
+                PolicyViolation::AllowsLeash,
+            ),
+            (
+                Box::new(|p| p.allowed_programs.push(p.allowed_programs[0])),
+                PolicyViolation::DuplicateProgram { index: 2 },
+            ),
+            (
+                Box::new(|p| {
+                    p.limits = (0..9).map(|i| SpendLimit::unlimited(key(50 + i))).collect()
+                }),
+                PolicyViolation::TooManyLimits,
+            ),
+            (
+                Box::new(|p| p.limits.push(p.limits[0])),
+                PolicyViolation::DuplicateMint { index: 2 },
+            ),
         ];
-        for (i, mutate) in cases.iter().enumerate() {
+        for (i, (mutate, violation)) in cases.iter().enumerate() {
             let mut p = policy();
             mutate(&mut p);
+            assert_eq!(p.validate(&crate::DEFAULT_ID), Err(*violation), "case {i}");
             assert_eq!(
-                p.validate(&crate::DEFAULT_ID),
+                p.check(&crate::DEFAULT_ID),
                 Err(LeashError::InvalidPolicy),
                 "case {i}"
             );

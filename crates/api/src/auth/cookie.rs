@@ -13,12 +13,17 @@
 use std::sync::Arc;
 
 use axum::{
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{header, HeaderMap, HeaderValue, Method},
     response::{IntoResponse, Response},
 };
 use sha2::{Digest, Sha256};
 
-use crate::{auth::keys::hash_key, error::ApiError, state::AppState, store::KeyRecord};
+use crate::{
+    auth::keys::hash_key,
+    error::{ApiCode, ApiError},
+    state::AppState,
+    store::KeyRecord,
+};
 
 /// The cookie's name.
 pub const COOKIE: &str = "leash_dashboard";
@@ -80,8 +85,7 @@ pub async fn authenticate(
         match state.store(move |s| s.dashboard_key(&hash)).await {
             Ok(Some(record)) => record,
             Ok(None) => return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "sign_in_expired",
+                ApiCode::SignInExpired,
                 "this dashboard sign-in has ended (signed out, lapsed, or its API key was revoked)",
             )
             .hint("sign in again with an API key")
@@ -93,9 +97,7 @@ pub async fn authenticate(
         };
     if method != Method::GET && method != Method::HEAD {
         let Some(sent) = headers.get(CSRF_HEADER) else {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "csrf_token_missing",
+            return Err(ApiError::new(ApiCode::CsrfTokenMissing,
                 "a change made with the dashboard's sign-in cookie needs the X-CSRF-Token header",
             )
             .hint("send the csrf_token the sign-in answered (GET /v1/dashboard/session gives it again)")
@@ -104,8 +106,7 @@ pub async fn authenticate(
         let sent = sent.to_str().unwrap_or("");
         if !same(sent, &csrf_token(cookie)) {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "csrf_token_invalid",
+                ApiCode::CsrfTokenInvalid,
                 "the X-CSRF-Token header does not belong to this sign-in",
             )
             .hint("reload the dashboard: it fetches the current token")

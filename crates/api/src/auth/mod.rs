@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderMap, Method, StatusCode},
+    http::{header, HeaderMap, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -18,7 +18,7 @@ use axum::{
 use crate::{
     assets,
     auth::keys::{allows, hash_key, Caller},
-    error::ApiError,
+    error::{ApiCode, ApiError},
     routes::route_for,
     state::AppState,
 };
@@ -83,8 +83,7 @@ pub async fn auth(
                 Ok(Some(record)) => record,
                 Ok(None) => {
                     return ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_api_key",
+                        ApiCode::InvalidApiKey,
                         "the API key is unknown or revoked",
                     )
                     .hint("`leash api-key list` shows the live keys")
@@ -98,9 +97,7 @@ pub async fn auth(
         }
         None => {
             let Some(cookie) = cookie::cookie(request.headers()) else {
-                return ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "missing_api_key",
+                return ApiError::new(ApiCode::MissingApiKey,
                     "this route needs an API key",
                 )
                 .hint("send `Authorization: Bearer lk_…` or `X-Api-Key: lk_…`; `leash api-key create` makes one")
@@ -117,8 +114,7 @@ pub async fn auth(
     };
     if !allows(&record.scopes, needed) && !route.also.is_some_and(|s| allows(&record.scopes, s)) {
         return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "scope_missing",
+            ApiCode::ScopeMissing,
             format!(
                 "{} {} needs the `{}` scope; this key has {}",
                 route.method,
@@ -149,7 +145,7 @@ pub async fn auth(
 
 /// 429 `rate_limited` with `Retry-After` (whole seconds, at least 1).
 pub fn rate_limited(message: &str, hint: &str, wait: std::time::Duration) -> ApiError {
-    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message).hint(hint);
+    let mut e = ApiError::new(ApiCode::RateLimited, message).hint(hint);
     e.retry_after = Some(wait.as_secs().max(1));
     e
 }

@@ -61,8 +61,7 @@ pub async fn revoke_key(
     .map_err(|_| ApiError::internal("the key store cannot be written"))?;
     if !revoked {
         return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "api_key_not_found",
+            ApiCode::ApiKeyNotFound,
             format!("no live API key {id:?}"),
         ));
     }

@@ -192,16 +192,6 @@ pub struct PreparedAnswer<R: Serialize> {
 }
 
 #[derive(Serialize)]
-pub struct PreviewAnswer {
-    #[serde(flatten)]
-    pub preview: owner::SessionPreview,
-    pub wallet_exists: bool,
-    /// The session account's rent-exempt deposit, paid by the owner, returned on close.
-    pub rent: String,
-    pub rent_lamports: u64,
-}
-
-#[derive(Serialize)]
 pub struct SessionListAnswer {
     pub wallet: String,
     pub sessions: Vec<SessionView>,

@@ -95,9 +95,7 @@ pub async fn sign_in(
         .await
         .map_err(|_| ApiError::internal("the key store cannot be read"))?
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_api_key",
+            ApiError::new(ApiCode::InvalidApiKey,
                 "the API key is unknown or revoked",
             )
             .field("api_key")
@@ -105,8 +103,7 @@ pub async fn sign_in(
         })?;
     if !allows(&record.scopes, Scope::Read) {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "scope_missing",
+            ApiCode::ScopeMissing,
             format!(
                 "the dashboard needs a key with the `read` scope; this key has {}",
                 record.scopes.join(", ")

@@ -23,15 +23,11 @@ use axum::{
     Extension,
 };
 use leash_client::{
-    input::parse_address, owner, Action, Amount, BuiltExecute, Client, PolicyInput, Prepared,
+    input::parse_address, Action, Amount, BuiltExecute, Client, PolicyInput, Prepared,
     RawInstruction, RequestStatus, SessionRequestList, SessionRequestView, SessionView, TokenRef,
     UnsignedTransaction, WalletRef,
 };
-use leash_sdk::{
-    amount::format_amount,
-    policy::{format_time, PolicyFile, PolicySummary},
-    state::Session,
-};
+use leash_sdk::policy::{format_time, PolicyFile, PolicySummary};
 use serde::{Deserialize, Serialize};
 use solana_program::pubkey::Pubkey;
 use solana_signer::Signer;
@@ -41,7 +37,7 @@ use crate::{
     audit::{self, AuditRow, Verification},
     auth::keys::{self, Caller, Scope},
     body::Json,
-    error::{ApiError, ApiResult},
+    error::{ApiCode, ApiError, ApiResult},
     state::AppState,
     store::{Filing, KeyRecord, RequestRow},
 };

@@ -171,7 +171,7 @@ pub async fn file_request(
     // The policy is checked as a preview checks it; the wallet must exist; the key must be new.
     let (preview, exists) = blocking(&state, Some("policy"), move |c| {
         let wallet = WalletRef::at(c, &wallet)?;
-        let preview = c.preview_session(&wallet, &policy, &session_key)?;
+        let preview = c.preview_session(&wallet.address, &policy, &session_key)?;
         let session = parse_address(&preview.session)?;
         Ok((preview, c.account(&session)?.is_some()))
     })
@@ -214,9 +214,7 @@ pub async fn file_request(
     match inserted {
         Filing::Filed => {}
         Filing::TooMany => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "too_many_pending_requests",
+            return Err(ApiError::new(ApiCode::TooManyPendingRequests,
                 format!(
                     "this API key has {OPEN_REQUESTS_PER_KEY} session requests neither denied nor expired"
                 ),
@@ -224,9 +222,7 @@ pub async fn file_request(
             .hint("wait for the owner to answer, or for requests to expire"))
         }
         Filing::KeyHasOpenRequest(open) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "session_request_open",
+            return Err(ApiError::new(ApiCode::SessionRequestOpen,
                 format!("the session key {session_key} has an open request already: {open}"),
             )
             .field("session_key")

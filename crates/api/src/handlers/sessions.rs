@@ -9,47 +9,11 @@ pub async fn preview_session(
     let wallet = address("wallet", &request.wallet)?;
     let session_key = address("session_key", &request.session_key)?;
     let policy = policy(request.policy);
-    let answer = blocking(&state, Some("policy"), move |c| {
-        // The wallet need not exist yet: previewing comes before creating.
-        let (wallet, exists) = match WalletRef::at(c, &wallet) {
-            Ok(w) => (w, true),
-            Err(e) if e.code == leash_client::ErrorCode::NoWallet => (
-                WalletRef {
-                    name: wallet.to_string(),
-                    owner: Pubkey::default(),
-                    address: wallet,
-                    vault: leash_sdk::state::vault_address(&wallet, c.program_id()).0,
-                },
-                false,
-            ),
-            Err(e) => return Err(e),
-        };
-        let mut preview = c.preview_session(&wallet, &policy, &session_key)?;
-        if !exists {
-            preview.warnings.push(format!(
-                "the wallet {} does not exist yet: create it before preparing the session",
-                wallet.address
-            ));
-        }
-        let len = Session::encoded_len_for(&preview.normalized);
-        let rent = c
-            .rpc()
-            .get_minimum_balance_for_rent_exemption(len)
-            .map_err(|_| {
-                leash_client::ClientError::new(
-                    leash_client::ErrorCode::Unreachable,
-                    "cannot reach the cluster for the rent",
-                )
-            })?;
-        Ok(PreviewAnswer {
-            preview,
-            wallet_exists: exists,
-            rent: format_amount(rent, 9),
-            rent_lamports: rent,
-        })
+    let preview = blocking(&state, Some("policy"), move |c| {
+        c.preview_session(&wallet, &policy, &session_key)
     })
     .await?;
-    ok(&answer)
+    ok(&preview)
 }
 
 pub async fn prepare_session(

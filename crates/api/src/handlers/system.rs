@@ -25,8 +25,7 @@ pub async fn dev_airdrop(
 ) -> ApiResult<Response> {
     if !state.client.cluster().is_localnet() {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "airdrop_unavailable",
+            ApiCode::AirdropUnavailable,
             format!(
                 "airdrops come from the local node's faucet; this server talks to {}",
                 state.client.cluster().name

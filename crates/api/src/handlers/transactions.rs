@@ -57,8 +57,7 @@ pub async fn submit(
     if request.sign_with_local_signer {
         if !crate::keys::allows(&caller.0.scopes, Scope::Admin) {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "scope_missing",
+                ApiCode::ScopeMissing,
                 "signing with the local signer needs the `admin` scope",
             )
             .field("sign_with_local_signer"));
@@ -73,8 +72,7 @@ pub async fn submit(
         let blockhash = tx.message.recent_blockhash;
         tx.try_partial_sign(&[signer], blockhash).map_err(|_| {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "signer_mismatch",
+                ApiCode::SignerMismatch,
                 format!(
                     "the local signer {} is not a signer of this transaction",
                     signer.pubkey()

@@ -106,7 +106,7 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let session_key = Keypair::new();
             if preview {
                 let preview = client.preview_session(
-                    &wallet.of(client.program_id(), &owner.pubkey()),
+                    &wallet.of(client.program_id(), &owner.pubkey()).address,
                     &policy,
                     &session_key.pubkey(),
                 )?;

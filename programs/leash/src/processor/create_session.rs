@@ -53,7 +53,7 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
         check_writable(self.session, "session must be writable")?;
         check_system_program(self.system_program)?;
         // 3. The policy is valid.
-        policy.validate(self.program_id)?;
+        policy.check(self.program_id)?;
         // 4. The session is the PDA of this wallet and key.
         let (expected, bump) = session_address(self.wallet.key(), session_key, self.program_id);
         if expected != *self.session.key() {

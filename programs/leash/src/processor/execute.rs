@@ -15,7 +15,7 @@ use crate::{
     event::LeashEvent,
     instruction::{Call, EXECUTE_DISCRIMINATOR, EXECUTE_VAULT_INDEX},
     leash_log,
-    log::{Key, Num},
+    log::Num,
     platform::{
         address_eq, processed_sibling_instruction, stack_height, Account, ProgramError,
         ProgramResult, Pubkey, TRANSACTION_LEVEL_STACK_HEIGHT,
@@ -168,14 +168,7 @@ pub(super) fn process(
         session.created_at,
     )
     .map_err(|v| {
-        leash_log!(
-            "{}: mint {} amount {} used {} limit {}",
-            v.error.name(),
-            Key(&v.mint),
-            Num(v.amount),
-            Num(v.used),
-            Num(v.limit)
-        );
+        v.log();
         ProgramError::from(v.error)
     })?;
     session.uses = session

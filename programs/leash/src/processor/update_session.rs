@@ -74,7 +74,7 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
             }
         }
         // 6. A valid policy.
-        policy.validate(self.program_id)?;
+        policy.check(self.program_id)?;
         Ok(session)
     }
 }
