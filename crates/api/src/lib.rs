@@ -11,6 +11,7 @@
 //! - The store ([`store::Store`], SQLite under `LEASH_HOME`) holds API keys, idempotency records
 //!   and the hash-chained, signed audit log ([`audit`]).
 
+pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -25,8 +26,9 @@ pub mod routes;
 pub mod state;
 pub mod store;
 
+pub use admin::append_audit;
 pub use auth::keys;
-pub use state::{append_audit, AppState, BODY_LIMIT, SIGN_IN_RATE};
+pub use state::{AppState, BODY_LIMIT, SIGN_IN_RATE};
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 

@@ -9,7 +9,6 @@ use solana_program::pubkey::Pubkey;
 use solana_signer::Signer;
 
 use crate::{
-    audit,
     auth::keys::{Limiter, RateLimit},
     error::{ApiError, ApiResult},
     request_id,
@@ -75,6 +74,29 @@ impl AppState {
             .map_err(|_| store::StoreError("a store call stopped unexpectedly".into()))?
     }
 
+    /// Runs an administrative operation ([`crate::admin`]) as `actor` on a blocking thread.
+    pub async fn admin<T: Send + 'static>(
+        &self,
+        actor: &str,
+        f: impl FnOnce(&crate::admin::Admin) -> crate::admin::AdminResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let (store, key, actor) = (
+            self.store.clone(),
+            self.audit_key.clone(),
+            actor.to_string(),
+        );
+        let result = tokio::task::spawn_blocking(move || {
+            f(&crate::admin::Admin {
+                store: &store,
+                audit_key: &key,
+                actor: &actor,
+            })
+        })
+        .await
+        .map_err(|_| ApiError::internal("an operation stopped unexpectedly"))?;
+        Ok(result?)
+    }
+
     /// Appends an audit entry by `actor` (an API key id); a store failure is the answer.
     pub async fn audit(
         &self,
@@ -90,7 +112,7 @@ impl AppState {
             resource.to_string(),
         );
         self.store(move |store| {
-            append_audit(store, &key, &actor, &event_type, &resource, &payload)
+            crate::admin::append_audit(store, &key, &actor, &event_type, &resource, &payload)
         })
         .await
         .map_err(|e| {
@@ -99,27 +121,4 @@ impl AppState {
         })?;
         Ok(())
     }
-}
-
-/// Appends one signed entry to the chain.
-pub fn append_audit(
-    store: &Store,
-    key: &Keypair,
-    actor: &str,
-    event_type: &str,
-    resource: &str,
-    payload: &serde_json::Value,
-) -> store::StoreResult<store::AuditRow> {
-    store.append_audit(|seq, prev| {
-        audit::make_entry(
-            key,
-            seq,
-            prev,
-            store::now(),
-            actor,
-            event_type,
-            resource,
-            payload,
-        )
-    })
 }

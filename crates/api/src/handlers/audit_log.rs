@@ -20,26 +20,20 @@ pub async fn audit_log(
     }
     let after = query.after.unwrap_or(0);
     let entries = state
-        .store(move |s| {
-            if newest {
-                s.audit_newest(limit)
-            } else {
-                s.audit(after, limit)
-            }
+        .admin("", move |admin| {
+            admin::audit_page(admin.store, after, limit, newest)
         })
-        .await
-        .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
-    ok(&AuditExport {
+        .await?;
+    ok(&Export {
         audit_key: state.audit_key_pubkey().to_string(),
         entries,
     })
 }
 
 pub async fn audit_verify(State(state): St) -> ApiResult<Response> {
-    let rows = state
-        .store(|s| s.audit_all())
-        .await
-        .map_err(|_| ApiError::internal("the audit log cannot be read"))?;
-    let verification: Verification = audit::verify(&rows, &state.audit_key_pubkey());
+    let key = state.audit_key_pubkey();
+    let verification = state
+        .admin("", move |admin| admin::verify_audit(admin.store, &key))
+        .await?;
     ok(&verification)
 }

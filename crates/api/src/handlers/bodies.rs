@@ -233,9 +233,3 @@ pub struct KeyRevoked {
     pub id: String,
     pub revoked: bool,
 }
-
-#[derive(Serialize)]
-pub struct AuditExport {
-    pub audit_key: String,
-    pub entries: Vec<AuditRow>,
-}

@@ -34,7 +34,8 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 
 use crate::{
-    audit::{self, AuditRow, Verification},
+    admin,
+    audit::Export,
     auth::keys::{self, Caller, Scope},
     body::Json,
     error::{ApiCode, ApiError, ApiResult},

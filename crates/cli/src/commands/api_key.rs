@@ -5,7 +5,8 @@ use std::{fmt, path::PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 use leash_api::{
-    keys::{self, Scope},
+    admin::{self, Admin, AdminError},
+    keys::Scope,
     store::{KeyRecord, Store},
 };
 use serde::Serialize;
@@ -145,24 +146,16 @@ fn open(args: StoreArgs) -> CliResult<(Store, solana_keypair::Keypair)> {
     super::serve::open_store(args.dir, args.database_url.as_deref())
 }
 
-fn audit(
-    store: &Store,
-    key: &solana_keypair::Keypair,
-    event: &str,
-    id: &str,
-    payload: serde_json::Value,
-) -> CliResult<()> {
-    leash_api::append_audit(
-        store,
-        key,
-        "leash api-key",
-        event,
-        &format!("api_key/{id}"),
-        &payload,
-    )
-    .map(|_| ())
-    .map_err(|e| CliError::Api(e.0))
+/// As the CLI says it: `--name`/`--scope` are this command's flags.
+fn failed(e: AdminError) -> CliError {
+    CliError::Api(match e {
+        AdminError::InvalidName => format!("--{e}"),
+        e => e.to_string(),
+    })
 }
+
+/// Every change by this command is audited as done by `leash api-key`.
+const ACTOR: &str = "leash api-key";
 
 pub fn exec(globals: &Globals, command: ApiKeyCommand) -> CliResult<()> {
     let render = globals.render();
@@ -172,21 +165,14 @@ pub fn exec(globals: &Globals, command: ApiKeyCommand) -> CliResult<()> {
             scopes,
             store,
         } => {
-            if !keys::valid_name(&name) {
-                return Err(CliError::Api(
-                    "--name must be 1–64 printable characters".into(),
-                ));
-            }
-            let (store, key) = open(store)?;
+            let (store, audit_key) = open(store)?;
             let scopes: Vec<Scope> = scopes.into_iter().map(Scope::from).collect();
-            let new = keys::create_key(&store, &name, &scopes).map_err(|e| CliError::Api(e.0))?;
-            audit(
-                &store,
-                &key,
-                "api_key.create",
-                &new.record.id,
-                serde_json::json!({ "name": new.record.name, "scopes": new.record.scopes }),
-            )?;
+            let admin = Admin {
+                store: &store,
+                audit_key: &audit_key,
+                actor: ACTOR,
+            };
+            let new = admin.create_key(&name, &scopes).map_err(failed)?;
             render.report(&Created {
                 key: new.key,
                 record: new.record,
@@ -194,15 +180,17 @@ pub fn exec(globals: &Globals, command: ApiKeyCommand) -> CliResult<()> {
         }
         ApiKeyCommand::List { store } => {
             let (store, _) = open(store)?;
-            let keys = store.keys().map_err(|e| CliError::Api(e.0))?;
+            let keys = admin::list_keys(&store).map_err(failed)?;
             render.report(&Listed { keys })
         }
         ApiKeyCommand::Revoke { id, store } => {
-            let (store, key) = open(store)?;
-            if !store.revoke_key(&id).map_err(|e| CliError::Api(e.0))? {
-                return Err(CliError::Api(format!("no live API key {id:?}")));
-            }
-            audit(&store, &key, "api_key.revoke", &id, serde_json::json!({}))?;
+            let (store, audit_key) = open(store)?;
+            let admin = Admin {
+                store: &store,
+                audit_key: &audit_key,
+                actor: ACTOR,
+            };
+            admin.revoke_key(&id).map_err(failed)?;
             render.report(&Revoked { id, revoked: true })
         }
     }

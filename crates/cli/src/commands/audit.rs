@@ -6,7 +6,6 @@ use std::{fmt, path::PathBuf};
 use clap::Subcommand;
 use leash_api::audit::{self, Export, Verification};
 use solana_program::pubkey::Pubkey;
-use solana_signer::Signer;
 
 use super::api_key::StoreArgs;
 use crate::{
@@ -67,10 +66,7 @@ fn store_export(args: StoreArgs) -> CliResult<Export> {
         }
     }
     let (store, key) = super::serve::open_store(args.dir, args.database_url.as_deref())?;
-    Ok(Export {
-        audit_key: key.pubkey().to_string(),
-        entries: store.audit_all().map_err(|e| CliError::Api(e.0))?,
-    })
+    leash_api::admin::export_audit(&store, &key).map_err(|e| CliError::Api(e.to_string()))
 }
 
 pub fn exec(globals: &Globals, command: AuditCommand) -> CliResult<()> {
