@@ -39,49 +39,68 @@ const LONG_VALIDITY_SECS: i64 = 7 * 24 * 3600;
 /// More programs than this is flagged.
 const WIDE_PROGRAM_LIST: usize = 4;
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+/// A policy file (docs/cli.md, "Policy files"): `policy.toml`, or the same fields as JSON.
+/// Its JSON Schema (`schemars`) is what the OpenAPI document and the MCP tools publish.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Policy")]
 pub struct PolicyFile {
+    /// A name for the session, carried in its token.
     #[serde(default)]
     pub label: Option<String>,
+    /// Validity from now, e.g. "2h", "1d" (default 24h); or give valid_until.
     #[serde(default)]
     pub expires_in: Option<String>,
+    /// Usable from this time (RFC 3339 or unix seconds); default a minute ago.
     #[serde(default)]
     pub valid_after: Option<TimeSpec>,
+    /// Unusable from this time (RFC 3339 or unix seconds).
     #[serde(default)]
     pub valid_until: Option<TimeSpec>,
+    /// Unusable from this slot; 0 or absent: no slot bound.
     #[serde(default)]
     pub expiry_slot: Option<u64>,
+    /// How many Execute transactions in all; absent: unlimited.
     #[serde(default)]
     pub max_uses: Option<u64>,
+    /// Inner calls per Execute, at least 1 (default 4).
     #[serde(default)]
     pub max_calls_per_tx: Option<u8>,
+    /// Programs the session may call: known names (system, spl-token, memo, …) or addresses.
     #[serde(default)]
     pub allowed_programs: Vec<String>,
+    /// Spending limits, one per token; a token without one cannot leave the vault.
     #[serde(default)]
     pub limits: Vec<LimitEntry>,
 }
 
 /// An absolute time: RFC 3339 text or unix seconds.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum TimeSpec {
     Unix(i64),
     Text(String),
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+/// One token's spending limit; amounts are decimal text ("4.5") or "unlimited".
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitEntry {
+    /// SOL, a known symbol (USDC) or a mint address.
     pub token: String,
+    /// The most one transaction may spend.
     #[serde(default)]
     pub per_tx: Option<String>,
+    /// The most the session may spend in all.
     #[serde(default)]
     pub total: Option<String>,
+    /// The most per day (a 1d period); or give period with per_period.
     #[serde(default)]
     pub daily: Option<String>,
+    /// The period's length, e.g. "1h", "7d"; goes with per_period.
     #[serde(default)]
     pub period: Option<String>,
+    /// The most per period.
     #[serde(default)]
     pub per_period: Option<String>,
 }
