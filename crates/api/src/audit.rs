@@ -15,7 +15,7 @@ use solana_signature::Signature;
 use solana_signer::Signer;
 
 /// A stored audit entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuditRow {
     pub seq: i64,
     pub ts: i64,
@@ -140,7 +140,7 @@ pub fn make_entry(
 }
 
 /// What verifying a chain found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Verification {
     pub valid: bool,
     pub entries: usize,
@@ -217,7 +217,7 @@ pub fn verify(rows: &[AuditRow], audit_key: &Pubkey) -> Verification {
 }
 
 /// An export of the log: what `leash audit verify` checks offline.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Export {
     pub audit_key: String,

@@ -25,7 +25,7 @@ pub struct ApiError {
 
 /// The figures behind an error: the field at fault, the program's code, a spending limit's
 /// numbers.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Details {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -36,14 +36,22 @@ pub struct Details {
 }
 
 /// The envelope as serialized.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
 pub struct Envelope<'a> {
     pub error: Body<'a>,
+    /// Also in the `X-Request-Id` header; the server's log names it.
     pub request_id: &'a str,
 }
 
-#[derive(Serialize)]
+/// The envelope's schema in the OpenAPI document.
+pub type ErrorAnswer = Envelope<'static>;
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ErrorBody")]
 pub struct Body<'a> {
+    /// snake_case and stable, one per program error (`spending_limit_exceeded`, …); docs/api.md
+    /// lists them all with their status.
     pub code: &'a str,
     pub message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -386,8 +394,17 @@ mod tests {
             assert!(names.insert(code.name()), "{} twice", code.name());
             assert!(!code.meaning().is_empty());
         }
+        // A program refusal is named after the program's error; the one name the API's own
+        // codes share is `invalid_policy` (a policy refused before sending, 400, or by the
+        // program, 422): the same fault either way.
+        let mut programs = std::collections::BTreeSet::new();
         for error in LeashError::ALL {
-            assert!(names.insert(ApiCode::Program(error).name().into_owned().leak()));
+            let name = ApiCode::Program(error).name().into_owned();
+            assert!(
+                !names.contains(name.as_str()) || name == "invalid_policy",
+                "{name} is also one of the API's own codes"
+            );
+            assert!(programs.insert(name));
         }
     }
 }

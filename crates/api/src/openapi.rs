@@ -1,448 +1,125 @@
-//! The OpenAPI 3.1 document at `/openapi.json`, built from the route table ([`crate::routes::ROUTES`]) (paths, methods, scopes,
-//! idempotency, request and answer schemas) and the component schemas below — the one place
-//! the request types' shapes are written down for clients. A test checks every request schema
-//! against its Rust type (the fields match and unknown fields are refused).
+//! The OpenAPI 3.1 document at `/openapi.json`, built from the route table
+//! ([`crate::routes::ROUTES`]): paths, methods, scopes, parameters, and the schemas of every body
+//! and answer, which are derived from the Rust types themselves (`schemars`), so the document
+//! cannot drift from what the handlers read and write.
 
+use schemars::{generate::SchemaSettings, JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use crate::route::Route;
+use crate::{
+    error::ErrorAnswer,
+    route::{schema, Route, SchemaFn},
+};
 
-fn string(description: &str) -> Value {
-    json!({ "type": "string", "description": description })
+/// Where the document keeps its schemas.
+const COMPONENTS: &str = "/components/schemas";
+
+/// The schemas a document names: request bodies and queries as they deserialize, answers as
+/// they serialize (the two contracts can differ, e.g. a defaulted field is optional in a
+/// request and always present in an answer).
+pub struct Schemas {
+    requests: SchemaGenerator,
+    answers: SchemaGenerator,
 }
 
-fn object(required: &[&str], properties: Value) -> Value {
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "required": required,
-        "properties": properties,
-    })
+impl Default for Schemas {
+    fn default() -> Self {
+        let settings = || {
+            let mut settings = SchemaSettings::draft2020_12();
+            settings.definitions_path = COMPONENTS.into();
+            settings.meta_schema = None;
+            settings
+        };
+        Schemas {
+            requests: settings().for_deserialize().into_generator(),
+            answers: settings().for_serialize().into_generator(),
+        }
+    }
 }
 
-/// A report: its documented fields; more may be added, so other fields are allowed.
-fn report(description: &str, properties: Value) -> Value {
-    json!({ "type": "object", "description": description, "properties": properties })
+impl Schemas {
+    /// A request body's schema (a `$ref`) and whether a body is required: whether the type
+    /// has a required field.
+    fn request(&mut self, body: SchemaFn) -> (Value, bool) {
+        let reference = body(&mut self.requests).to_value();
+        let required = self
+            .resolve(&reference, true)
+            .and_then(|s| s.get("required"))
+            .and_then(Value::as_array)
+            .is_some_and(|r| !r.is_empty());
+        (reference, required)
+    }
+
+    fn answer(&mut self, answer: SchemaFn) -> Value {
+        answer(&mut self.answers).to_value()
+    }
+
+    /// A query struct's fields as query parameters.
+    fn query_parameters(&mut self, query: SchemaFn) -> Vec<Value> {
+        let reference = query(&mut self.requests).to_value();
+        let Some(schema) = self.resolve(&reference, true).cloned() else {
+            return Vec::new();
+        };
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        properties
+            .iter()
+            .map(|(name, property)| {
+                let mut parameter = json!({
+                    "name": name,
+                    "in": "query",
+                    "required": required.contains(&name.as_str()),
+                    "schema": property,
+                });
+                if let Some(description) = property.get("description") {
+                    parameter["description"] = description.clone();
+                }
+                parameter
+            })
+            .collect()
+    }
+
+    /// The schema a `$ref` of this document points to.
+    fn resolve(&self, reference: &Value, request: bool) -> Option<&Value> {
+        let name = reference
+            .get("$ref")?
+            .as_str()?
+            .strip_prefix(&format!("#{COMPONENTS}/"))?;
+        let generator = if request { &self.requests } else { &self.answers };
+        generator.definitions().get(name)
+    }
+
+    /// Every schema named so far. A name both sides use must mean the same schema.
+    pub fn components(mut self) -> Result<Map<String, Value>, String> {
+        let mut all = self.requests.take_definitions(true);
+        for (name, schema) in self.answers.take_definitions(true) {
+            match all.get(&name) {
+                Some(existing) if *existing != schema => {
+                    return Err(format!(
+                        "the schema {name} differs between requests and answers: rename one"
+                    ))
+                }
+                _ => {
+                    all.insert(name, schema);
+                }
+            }
+        }
+        Ok(all)
+    }
 }
 
-/// Request schemas: exactly the fields the Rust request types accept.
-pub fn request_schemas() -> Map<String, Value> {
-    let policy = json!({ "$ref": "#/components/schemas/Policy" });
-    let mut m = Map::new();
-    m.insert(
-        "PrepareWalletRequest".into(),
-        object(
-            &["owner"],
-            json!({
-                "owner": string("the owner's address (base58); signs and pays"),
-                "name": string("the wallet's name, default \"default\"; the address derives from owner and name"),
-            }),
-        ),
-    );
-    m.insert(
-        "PreviewSessionRequest".into(),
-        object(
-            &["wallet", "session_key", "policy"],
-            json!({
-                "wallet": string("the wallet's address"),
-                "session_key": string("the session's public key; its secret stays with the holder"),
-                "policy": policy,
-            }),
-        ),
-    );
-    m.insert(
-        "PrepareSessionRequest".into(),
-        object(
-            &["wallet", "session_key", "policy"],
-            json!({
-                "wallet": string("the wallet's address"),
-                "session_key": string("the session's public key"),
-                "policy": policy,
-                "top_up": string("SOL sent to the session key for fees, default \"0.01\""),
-            }),
-        ),
-    );
-    m.insert(
-        "UpdateSessionRequest".into(),
-        object(
-            &["policy"],
-            json!({
-                "policy": policy,
-                "expected_uses": { "type": "integer", "minimum": 0, "description": "the use count the owner saw; refused on chain if it moved (default: read now)" },
-            }),
-        ),
-    );
-    m.insert("EmptyRequest".into(), object(&[], json!({})));
-    m.insert(
-        "DepositRequest".into(),
-        object(
-            &["amount", "token"],
-            json!({
-                "amount": string("decimal amount, e.g. \"4.5\""),
-                "token": string("SOL, a known symbol (USDC) or a mint address"),
-            }),
-        ),
-    );
-    m.insert(
-        "WithdrawRequest".into(),
-        object(
-            &["amount", "token"],
-            json!({
-                "amount": string("decimal amount"),
-                "token": string("SOL, a symbol or a mint"),
-                "to": string("recipient (default the owner)"),
-            }),
-        ),
-    );
-    m.insert(
-        "SweepRequest".into(),
-        object(
-            &[],
-            json!({ "to": string("recipient (default the owner)") }),
-        ),
-    );
-    let instruction = json!({
-        "type": "object",
-        "description": "{program, accounts: [{pubkey (or \"vault\"), signer, writable}], data (base64)}",
-    });
-    m.insert(
-        "ActionRequest".into(),
-        json!({
-            "oneOf": [
-                object(&["transfer"], json!({ "transfer": object(&["to", "amount", "token"], json!({
-                    "to": string("a wallet address or a token account of the mint"),
-                    "amount": string("decimal amount"),
-                    "token": string("SOL, a symbol or a mint"),
-                })) })),
-                object(&["execute"], json!({ "execute": instruction })),
-                object(&["multicall"], json!({ "multicall": { "type": "array", "minItems": 1, "items": instruction } })),
-            ]
-        }),
-    );
-    m.insert(
-        "SubmitRequest".into(),
-        object(
-            &["transaction"],
-            json!({
-                "transaction": string("base64 of the signed wire transaction"),
-                "sign_with_local_signer": { "type": "boolean", "description": "sign with the server's local signer first (leash serve --signer; admin scope)" },
-            }),
-        ),
-    );
-    m.insert(
-        "CreateKeyRequest".into(),
-        object(
-            &["name", "scopes"],
-            json!({
-                "name": string("1–64 printable characters"),
-                "scopes": { "type": "array", "minItems": 1, "items": { "type": "string", "enum": ["read", "write", "admin", "request"] } },
-            }),
-        ),
-    );
-    m.insert(
-        "FileSessionRequest".into(),
-        object(
-            &["wallet", "session_key", "policy", "reason"],
-            json!({
-                "wallet": string("the wallet's address"),
-                "session_key": string("the agent's session public key; its secret never leaves the agent"),
-                "policy": policy,
-                "reason": { "type": "string", "minLength": 1, "maxLength": 500, "description": "what the session is for, for the owner" },
-                "expires_in_seconds": { "type": "integer", "minimum": 1, "maximum": 604800, "description": "how long the owner has to decide (default 86400)" },
-            }),
-        ),
-    );
-    m.insert(
-        "AirdropRequest".into(),
-        object(
-            &["to", "amount"],
-            json!({
-                "to": string("who receives the SOL (base58)"),
-                "amount": string("decimal SOL, more than 0 and at most 100"),
-            }),
-        ),
-    );
-    m.insert(
-        "ApproveSessionRequest".into(),
-        object(
-            &[],
-            json!({
-                "policy": { "$ref": "#/components/schemas/Policy", "description": "the owner's edit: replaces the policy asked for" },
-                "top_up": string("SOL sent to the agent's key for fees, default \"0.01\""),
-            }),
-        ),
-    );
-    m.insert(
-        "DenySessionRequest".into(),
-        object(
-            &[],
-            json!({ "note": { "type": "string", "maxLength": 500, "description": "why, for the agent" } }),
-        ),
-    );
-    m.insert(
-        "SignInRequest".into(),
-        object(
-            &["api_key"],
-            json!({ "api_key": string("an API key (lk_…) with the read scope or more; only its hash is looked up") }),
-        ),
-    );
-    m.insert(
-        "Policy".into(),
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "description": "A policy file as JSON (docs/cli.md): the same fields as policy.toml",
-            "properties": {
-                "label": { "type": "string" },
-                "expires_in": { "type": "string", "description": "\"2h\", \"1d\"" },
-                "valid_after": { "type": ["string", "integer"] },
-                "valid_until": { "type": ["string", "integer"] },
-                "expiry_slot": { "type": "integer", "minimum": 0 },
-                "max_uses": { "type": "integer", "minimum": 0 },
-                "max_calls_per_tx": { "type": "integer", "minimum": 0, "maximum": 255 },
-                "allowed_programs": { "type": "array", "items": { "type": "string" } },
-                "limits": { "type": "array", "items": { "type": "object", "properties": {
-                    "token": { "type": "string" },
-                    "per_tx": { "type": "string" },
-                    "total": { "type": "string" },
-                    "period": { "type": "string" },
-                    "per_period": { "type": "string" },
-                } } },
-            },
-        }),
-    );
-    m
+/// The schema of `T` alone, with its own definitions (for tests and the MCP tools).
+pub fn schema_of<T: JsonSchema>() -> Value {
+    schemars::schema_for!(T).to_value()
 }
 
-/// Answer schemas.
-fn response_schemas() -> Map<String, Value> {
-    let mut m = Map::new();
-    let unsigned = json!({
-        "type": "object",
-        "properties": {
-            "transaction": string("base64 wire transaction, signatures zeroed"),
-            "blockhash": { "type": "string" },
-            "signers": { "type": "array", "items": { "type": "string" } },
-            "summary": { "type": "string", "description": "what it does, and its fee" },
-            "fee": {
-                "type": "object",
-                "description": "its compute budget (a limit from a simulation, the priority fee) and what the signer pays",
-                "properties": {
-                    "compute_units": { "type": "integer", "description": "used in simulation" },
-                    "compute_unit_limit": { "type": "integer" },
-                    "priority_fee": { "type": "integer", "description": "micro-lamports per compute unit" },
-                    "fee_lamports": { "type": "integer" },
-                },
-            },
-        },
-    });
-    m.insert(
-        "Prepared".into(),
-        report(
-            "Unsigned transactions to sign in order and submit, what they do, and the report they give once sent",
-            json!({
-                "summary": { "type": "string" },
-                "fee_payer": { "type": "string" },
-                "transactions": { "type": "array", "items": unsigned.clone() },
-                "report": { "type": "object" },
-            }),
-        ),
-    );
-    m.insert(
-        "Health".into(),
-        report(
-            "",
-            json!({ "status": { "type": "string" }, "cluster": { "type": "string" }, "cluster_reachable": { "type": "boolean" } }),
-        ),
-    );
-    m.insert("OpenApi".into(), json!({ "type": "object" }));
-    m.insert(
-        "Info".into(),
-        report(
-            "",
-            json!({ "program_id": { "type": "string" }, "program_id_source": { "type": "string", "enum": ["flag", "environment", "profile", "default"], "description": "where leash serve found the program id (docs/deploy.md)" }, "cluster": { "type": "string" }, "url": { "type": "string" }, "version": { "type": "string" } }),
-        ),
-    );
-    m.insert(
-        "WalletReport".into(),
-        report(
-            "",
-            json!({ "wallet": { "type": "string" }, "vault": { "type": "string" }, "owner": { "type": "string" }, "epoch": { "type": "integer" }, "balances": { "type": "array" }, "sessions": { "type": "integer" }, "active_sessions": { "type": "integer" } }),
-        ),
-    );
-    m.insert(
-        "OwnerWallets".into(),
-        report(
-            "",
-            json!({ "owner": { "type": "string" }, "wallets": { "type": "array" } }),
-        ),
-    );
-    m.insert(
-        "SessionPreview".into(),
-        report(
-            "",
-            json!({ "wallet": { "type": "string" }, "session": { "type": "string" }, "session_key": { "type": "string" }, "policy": { "type": "object" }, "warnings": { "type": "array", "items": { "type": "string" } }, "wallet_exists": { "type": "boolean" }, "rent": { "type": "string" }, "rent_lamports": { "type": "integer" } }),
-        ),
-    );
-    let view = report(
-        "A session: status, uses, and policy.limits with used / limit per mint",
-        json!({ "session": { "type": "string" }, "session_key": { "type": "string" }, "wallet": { "type": "string" }, "status": { "type": "string" }, "uses": { "type": "integer" }, "max_uses": { "type": ["integer", "null"] }, "nonce": { "type": "integer" }, "policy": { "type": "object" } }),
-    );
-    m.insert(
-        "SessionList".into(),
-        report(
-            "",
-            json!({ "wallet": { "type": "string" }, "sessions": { "type": "array", "items": view.clone() } }),
-        ),
-    );
-    m.insert("SessionView".into(), view);
-    m.insert(
-        "Simulation".into(),
-        report(
-            "would_succeed, and if not: code, message, hint, over_by and figures",
-            json!({ "would_succeed": { "type": "boolean" } }),
-        ),
-    );
-    m.insert(
-        "BuiltExecute".into(),
-        report(
-            "",
-            json!({ "session": { "type": "string" }, "session_key": { "type": "string" }, "wallet": { "type": "string" }, "what": { "type": "string" }, "transaction": unsigned }),
-        ),
-    );
-    let request = report(
-        "A session request; status derived: approved when the session for session_key exists on chain (granted_policy is what was registered), denied (note), expired, else pending. Never a secret.",
-        json!({
-            "id": { "type": "string" },
-            "status": { "type": "string", "enum": ["pending", "approved", "denied", "expired"] },
-            "wallet": { "type": "string" },
-            "session_key": { "type": "string" },
-            "session": { "type": "string" },
-            "policy": { "type": "object", "description": "the policy asked for, normalized when filed" },
-            "policy_file": { "type": "object", "description": "the policy file as filed" },
-            "reason": { "type": "string" },
-            "created_at": { "type": "string" },
-            "expires_at": { "type": "string" },
-            "filed_by": { "type": "string" },
-            "cluster": { "type": "string" },
-            "program_id": { "type": "string", "description": "the Leash program the session lives under" },
-            "granted_policy": { "type": "object" },
-            "session_status": { "type": "string" },
-            "denied_at": { "type": "string" },
-            "note": { "type": "string" },
-        }),
-    );
-    m.insert(
-        "SessionRequestList".into(),
-        report(
-            "",
-            json!({ "requests": { "type": "array", "items": request.clone() } }),
-        ),
-    );
-    m.insert("SessionRequest".into(), request);
-    m.insert(
-        "Submitted".into(),
-        report(
-            "",
-            json!({ "signature": { "type": "string" }, "status": { "type": "string" } }),
-        ),
-    );
-    let key = json!({ "id": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "scopes": { "type": "array", "items": { "type": "string" } }, "created_at": { "type": "integer" }, "revoked_at": { "type": "integer" } });
-    m.insert(
-        "KeyList".into(),
-        report(
-            "",
-            json!({ "keys": { "type": "array", "items": report("", key.clone()) } }),
-        ),
-    );
-    let mut created = key.as_object().cloned().unwrap_or_default();
-    created.insert("key".into(), string("the API key, shown once"));
-    m.insert("KeyCreated".into(), report("", Value::Object(created)));
-    m.insert(
-        "KeyRevoked".into(),
-        report(
-            "",
-            json!({ "id": { "type": "string" }, "revoked": { "type": "boolean" } }),
-        ),
-    );
-    m.insert(
-        "AuditExport".into(),
-        report(
-            "",
-            json!({ "audit_key": { "type": "string" }, "entries": { "type": "array" } }),
-        ),
-    );
-    m.insert(
-        "Verification".into(),
-        report(
-            "",
-            json!({ "valid": { "type": "boolean" }, "entries": { "type": "integer" }, "head": { "type": "string" }, "first_invalid_seq": { "type": "integer" }, "reason": { "type": "string" } }),
-        ),
-    );
-    m.insert(
-        "SessionActivity".into(),
-        report(
-            "",
-            json!({ "session": { "type": "string" }, "events": { "type": "array", "items": report("kind: session_created, session_used (uses, nonce, outflows), session_updated, session_revoked (by), session_closed", json!({
-                "kind": { "type": "string" }, "signature": { "type": "string" }, "slot": { "type": "integer" }, "block_time": { "type": ["integer", "null"] },
-                "uses": { "type": "integer" }, "nonce": { "type": "integer" }, "by": { "type": "string" },
-                "outflows": { "type": "array", "items": report("", json!({ "token": { "type": "string" }, "mint": { "type": "string" }, "amount": { "type": "string" } })) },
-            })) } }),
-        ),
-    );
-    m.insert(
-        "Airdropped".into(),
-        report(
-            "",
-            json!({ "signature": { "type": "string" }, "to": { "type": "string" }, "amount": { "type": "string" }, "token": { "type": "string" } }),
-        ),
-    );
-    m.insert(
-        "DashboardSession".into(),
-        report(
-            "The signed-in key (never the key itself), the CSRF token for cookie-authenticated changes, and what this server offers",
-            json!({
-                "key": report("", json!({ "id": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "scopes": { "type": "array", "items": { "type": "string" } } })),
-                "csrf_token": { "type": ["string", "null"] },
-                "expires_at": { "type": ["integer", "null"] },
-                "program_id": { "type": "string" },
-                "cluster": { "type": "string" },
-                "cluster_url": { "type": "string" },
-                "token_cluster": { "type": "string" },
-                "signer": { "type": ["string", "null"] },
-                "airdrop": { "type": "boolean" },
-                "version": { "type": "string" },
-            }),
-        ),
-    );
-    m.insert(
-        "SignedOut".into(),
-        report("", json!({ "signed_out": { "type": "boolean" } })),
-    );
-    m.insert(
-        "Error".into(),
-        json!({
-            "type": "object",
-            "required": ["error", "request_id"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": {
-                        "code": { "type": "string", "description": "snake_case; one per program error (spending_limit_exceeded, …)" },
-                        "message": { "type": "string" },
-                        "hint": { "type": "string" },
-                        "details": { "type": "object", "description": "field, program_code, and a limit's figures: bound, token, mint, needed, used, limit, over_by" },
-                    },
-                },
-                "request_id": { "type": "string" },
-            },
-        }),
-    );
-    m
-}
-
-fn operation(route: &Route) -> Value {
+fn operation(route: &Route, schemas: &mut Schemas) -> Value {
     let mut parameters: Vec<Value> = route
         .path
         .split('/')
@@ -457,21 +134,16 @@ fn operation(route: &Route) -> Value {
             "schema": { "type": "string", "minLength": 8, "maxLength": 200 },
         }));
     }
-    if route.path == "/v1/audit/log" {
-        parameters.push(json!({ "name": "after", "in": "query", "required": false, "schema": { "type": "integer" } }));
-        parameters.push(json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }));
-        parameters.push(json!({ "name": "newest", "in": "query", "required": false, "description": "true: the newest `limit` entries, oldest first (not with `after`)", "schema": { "type": "boolean" } }));
+    if let Some(query) = route.query {
+        parameters.extend(schemas.query_parameters(query));
     }
-    if route.path == "/v1/session-requests" && route.method == "GET" {
-        parameters.push(json!({ "name": "status", "in": "query", "required": false, "schema": { "type": "string", "enum": ["pending", "approved", "denied", "expired"] } }));
-    }
-    let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let error = json!({ "content": { "application/json": { "schema": schemas.answer(schema::<ErrorAnswer>) } } });
     let mut responses = Map::new();
     responses.insert(
         route.success.to_string(),
         json!({
             "description": route.summary,
-            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", route.response) } } },
+            "content": { "application/json": { "schema": schemas.answer(route.response) } },
         }),
     );
     let mut errors: Vec<(&str, &str)> = vec![("400", "invalid input, the field named")];
@@ -561,11 +233,13 @@ fn operation(route: &Route) -> Value {
             o.insert("security".into(), json!([]));
         }
         if let Some(request) = route.request {
+            let (schema, required) = schemas.request(request);
             o.insert(
                 "requestBody".into(),
                 json!({
-                    "required": request != "EmptyRequest",
-                    "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{request}") } } },
+                    // An empty body reads as `{}`: optional when no field is required.
+                    "required": required,
+                    "content": { "application/json": { "schema": schema } },
                 }),
             );
         }
@@ -575,19 +249,25 @@ fn operation(route: &Route) -> Value {
 
 /// The document of `routes` (the route table, [`crate::routes::ROUTES`]).
 pub fn document(routes: &[Route]) -> Value {
+    let mut schemas = Schemas::default();
     let mut paths = Map::new();
     for route in routes.iter().filter(|r| r.openapi) {
+        let operation = operation(route, &mut schemas);
         let entry = paths
             .entry(route.path.to_string())
             .or_insert_with(|| json!({}));
         if let Some(o) = entry.as_object_mut() {
-            o.insert(route.method.to_ascii_lowercase(), operation(route));
+            o.insert(route.method.to_ascii_lowercase(), operation);
         }
     }
-    let mut schemas = request_schemas();
-    schemas.extend(response_schemas());
+    // A conflict is a programming error the tests catch; the document still serves.
+    let schemas = schemas.components().unwrap_or_else(|e| {
+        eprintln!("leash serve: {e}");
+        Map::new()
+    });
     json!({
         "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
             "title": "Leash API",
             "version": env!("CARGO_PKG_VERSION"),
@@ -608,41 +288,88 @@ pub fn document(routes: &[Route]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::ROUTES;
 
-    /// Every route is in the document with its scope, and every schema it names exists.
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    /// Every route is in the document with its scope; every `$ref` resolves; the requests' and
+    /// the answers' schemas agree wherever they share a name.
     #[test]
-    fn the_document_names_every_route_and_schema() {
-        use crate::routes::ROUTES;
+    fn the_document_names_every_route_and_every_schema_it_refers_to() {
+        let mut schemas = Schemas::default();
+        for route in ROUTES {
+            operation(route, &mut schemas);
+        }
+        schemas.components().expect("no schema means two things");
         let doc = document(ROUTES);
-        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let components = doc["components"]["schemas"].as_object().unwrap();
         for route in ROUTES.iter().filter(|r| r.openapi) {
             let op = &doc["paths"][route.path][route.method.to_ascii_lowercase()];
             assert_eq!(op["operationId"], route.operation_id);
             assert_eq!(op["x-scope"], json!(route.scope.map(|s| s.as_str())));
-            assert!(schemas.contains_key(route.response), "{}", route.response);
-            if let Some(request) = route.request {
-                assert!(schemas.contains_key(request), "{request}");
-            }
+        }
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.len() > 50, "{}", all.len());
+        for r in all {
+            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{r}"));
+            assert!(components.contains_key(name), "{r} is not in the document");
         }
     }
 
-    /// The request schemas say exactly what the Rust types accept: each documented property is
-    /// accepted, each required one is required, and anything else is refused.
+    /// The policy file's schema is the type's: every field, `daily` included.
+    #[test]
+    fn the_policy_schema_lists_every_field_the_file_accepts() {
+        let doc = document(ROUTES);
+        let policy = &doc["components"]["schemas"]["PolicyFile"];
+        let limit = &doc["components"]["schemas"]["LimitEntry"];
+        for field in ["expires_in", "valid_until", "max_uses", "allowed_programs", "limits"] {
+            assert!(policy["properties"].get(field).is_some(), "{field}: {policy}");
+        }
+        for field in ["token", "per_tx", "total", "daily", "period", "per_period"] {
+            assert!(limit["properties"].get(field).is_some(), "{field}: {limit}");
+        }
+        assert_eq!(policy["additionalProperties"], json!(false));
+        let params = &doc["paths"]["/v1/audit/log"]["get"]["parameters"];
+        let names: Vec<&str> = params
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["after", "limit", "newest"]);
+    }
+
+    /// The request schemas say what the Rust types accept: each property of an example is
+    /// documented, each required one is required by both, and anything else is refused by both.
     #[test]
     fn request_schemas_match_the_request_types() {
         use crate::handlers::{dashboard::SignInRequest, *};
-        fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(name: &str, example: Value) {
-            let schemas = request_schemas();
-            let schema = &schemas[name];
+        fn check<T: serde::de::DeserializeOwned + JsonSchema + std::fmt::Debug>(example: Value) {
+            let schema = schema_of::<T>();
+            let name = schema["title"].clone();
             assert!(
                 crate::body::parse::<T>(example.to_string().as_bytes()).is_ok(),
                 "{name}: {example}"
             );
-            let props = schema["properties"].as_object().unwrap();
+            let none = Map::new();
+            let props = schema["properties"].as_object().unwrap_or(&none);
             for key in example.as_object().unwrap().keys() {
                 assert!(props.contains_key(key), "{name}: {key} undocumented");
             }
-            for required in schema["required"].as_array().unwrap() {
+            for required in schema["required"].as_array().into_iter().flatten() {
                 let mut without = example.clone();
                 without
                     .as_object_mut()
@@ -653,6 +380,7 @@ mod tests {
                     "{name}: {required} should be required"
                 );
             }
+            assert_eq!(schema["additionalProperties"], json!(false), "{name}");
             let mut extra = example.clone();
             extra
                 .as_object_mut()
@@ -661,44 +389,26 @@ mod tests {
             assert!(crate::body::parse::<T>(extra.to_string().as_bytes()).is_err());
         }
         let key = "11111111111111111111111111111111";
-        check::<PrepareWalletRequest>("PrepareWalletRequest", json!({"owner": key, "name": "x"}));
+        check::<PrepareWalletRequest>(json!({"owner": key, "name": "x"}));
         check::<PreviewSessionRequest>(
-            "PreviewSessionRequest",
             json!({"wallet": key, "session_key": key, "policy": {"max_uses": 1}}),
         );
         check::<PrepareSessionRequest>(
-            "PrepareSessionRequest",
             json!({"wallet": key, "session_key": key, "policy": {}, "top_up": "0.1"}),
         );
-        check::<UpdateSessionRequest>(
-            "UpdateSessionRequest",
-            json!({"policy": {}, "expected_uses": 3}),
-        );
-        check::<EmptyRequest>("EmptyRequest", json!({}));
-        check::<DepositRequest>("DepositRequest", json!({"amount": "1", "token": "SOL"}));
-        check::<WithdrawRequest>(
-            "WithdrawRequest",
-            json!({"amount": "1", "token": "SOL", "to": key}),
-        );
-        check::<SweepRequest>("SweepRequest", json!({"to": key}));
-        check::<SubmitRequest>(
-            "SubmitRequest",
-            json!({"transaction": "AA==", "sign_with_local_signer": false}),
-        );
+        check::<UpdateSessionRequest>(json!({"policy": {}, "expected_uses": 3}));
+        check::<EmptyRequest>(json!({}));
+        check::<DepositRequest>(json!({"amount": "1", "token": "SOL"}));
+        check::<WithdrawRequest>(json!({"amount": "1", "token": "SOL", "to": key}));
+        check::<SweepRequest>(json!({"to": key}));
+        check::<SubmitRequest>(json!({"transaction": "AA==", "sign_with_local_signer": false}));
         check::<FileSessionRequest>(
-            "FileSessionRequest",
             json!({"wallet": key, "session_key": key, "policy": {}, "reason": "r", "expires_in_seconds": 60}),
         );
-        check::<ApproveSessionRequest>(
-            "ApproveSessionRequest",
-            json!({"policy": {"max_uses": 1}, "top_up": "0.01"}),
-        );
-        check::<DenySessionRequest>("DenySessionRequest", json!({"note": "no"}));
-        check::<AirdropRequest>("AirdropRequest", json!({"to": key, "amount": "1"}));
-        check::<SignInRequest>("SignInRequest", json!({"api_key": "lk_x"}));
-        check::<CreateKeyRequest>(
-            "CreateKeyRequest",
-            json!({"name": "ci", "scopes": ["read"]}),
-        );
+        check::<ApproveSessionRequest>(json!({"policy": {"max_uses": 1}, "top_up": "0.01"}));
+        check::<DenySessionRequest>(json!({"note": "no"}));
+        check::<AirdropRequest>(json!({"to": key, "amount": "1"}));
+        check::<SignInRequest>(json!({"api_key": "lk_x"}));
+        check::<CreateKeyRequest>(json!({"name": "ci", "scopes": ["read"]}));
     }
 }

@@ -4,8 +4,17 @@
 use std::sync::Arc;
 
 use axum::routing::MethodRouter;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::{auth::keys::Scope, state::AppState};
+
+/// How a row names a schema: the type's, generated where the document is built.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+/// `T`'s schema, as a `$ref` into the document's components.
+pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
 
 /// One route: what the auth layer enforces and the OpenAPI document says.
 #[derive(Debug)]
@@ -17,10 +26,12 @@ pub struct Route {
     pub scope: Option<Scope>,
     pub operation_id: &'static str,
     pub summary: &'static str,
-    /// Component schema of the body, if any.
-    pub request: Option<&'static str>,
-    /// Component schema of the 2xx answer.
-    pub response: &'static str,
+    /// The body's type, if any.
+    pub request: Option<SchemaFn>,
+    /// The query string's type, if any.
+    pub query: Option<SchemaFn>,
+    /// The 2xx answer's type.
+    pub response: SchemaFn,
     pub success: u16,
     pub idempotency_required: bool,
     /// A key with this scope passes too, and the handler shows it only what it filed itself
@@ -43,8 +54,8 @@ pub const fn route(
     scope: Option<Scope>,
     operation_id: &'static str,
     summary: &'static str,
-    request: Option<&'static str>,
-    response: &'static str,
+    request: Option<SchemaFn>,
+    response: SchemaFn,
 ) -> Route {
     Route {
         method,
@@ -53,6 +64,7 @@ pub const fn route(
         operation_id,
         summary,
         request,
+        query: None,
         response,
         success: 200,
         idempotency_required: false,
@@ -64,6 +76,14 @@ pub const fn route(
 }
 
 impl Route {
+    /// This row, reading its query string as `query`.
+    pub const fn queried_by(self, query: SchemaFn) -> Route {
+        Route {
+            query: Some(query),
+            ..self
+        }
+    }
+
     /// This row, served by `handler`.
     pub const fn serves(self, handler: fn() -> MethodRouter<Arc<AppState>>) -> Route {
         Route {

@@ -16,7 +16,7 @@ use crate::{
     assets,
     auth::keys::Scope,
     handlers,
-    route::{route, Route},
+    route::{route, schema, Route},
     state::AppState,
 };
 
@@ -34,7 +34,7 @@ pub static ROUTES: &[Route] = &[
         "health",
         "Liveness and whether the cluster answers",
         None,
-        "Health",
+        schema::<handlers::Health>,
     )
     .serves(|| get(handlers::system::health)),
     route(
@@ -44,7 +44,7 @@ pub static ROUTES: &[Route] = &[
         "openapi",
         "This document",
         None,
-        "OpenApi",
+        schema::<serde_json::Map<String, serde_json::Value>>,
     )
     .serves(|| get(openapi_document)),
     route(
@@ -54,7 +54,7 @@ pub static ROUTES: &[Route] = &[
         "info",
         "Program id, cluster and version",
         None,
-        "Info",
+        schema::<leash_client::owner::Info>,
     )
     .serves(|| get(handlers::system::info)),
     route(
@@ -63,8 +63,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_wallet",
         "Create an owner's wallet (unsigned transaction + summary)",
-        Some("PrepareWalletRequest"),
-        "Prepared",
+        Some(schema::<handlers::PrepareWalletRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::wallets::prepare_wallet)),
     route(
@@ -74,7 +74,7 @@ pub static ROUTES: &[Route] = &[
         "show_wallet",
         "A wallet: vault, balances, sessions",
         None,
-        "WalletReport",
+        schema::<leash_client::owner::WalletReport>,
     )
     .serves(|| get(handlers::wallets::show_wallet)),
     route(
@@ -84,7 +84,7 @@ pub static ROUTES: &[Route] = &[
         "owner_wallets",
         "The wallets an owner holds",
         None,
-        "OwnerWallets",
+        schema::<handlers::OwnerWallets>,
     )
     .serves(|| get(handlers::wallets::owner_wallets)),
     route(
@@ -93,8 +93,8 @@ pub static ROUTES: &[Route] = &[
         R,
         "preview_session",
         "Normalized policy, session address, warnings and rent; nothing is sent",
-        Some("PreviewSessionRequest"),
-        "SessionPreview",
+        Some(schema::<handlers::PreviewSessionRequest>),
+        schema::<leash_client::owner::SessionPreview>,
     )
     .serves(|| post(handlers::sessions::preview_session)),
     route(
@@ -103,8 +103,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_session",
         "Register a session for a key the caller holds (unsigned transaction + summary)",
-        Some("PrepareSessionRequest"),
-        "Prepared",
+        Some(schema::<handlers::PrepareSessionRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::sessions::prepare_session)),
     route(
@@ -114,7 +114,7 @@ pub static ROUTES: &[Route] = &[
         "list_sessions",
         "A wallet's sessions with status and used / limit per mint",
         None,
-        "SessionList",
+        schema::<handlers::SessionListAnswer>,
     )
     .serves(|| get(handlers::sessions::list_sessions)),
     route(
@@ -124,7 +124,7 @@ pub static ROUTES: &[Route] = &[
         "show_session",
         "One session: status, uses, used / limit per mint",
         None,
-        "SessionView",
+        schema::<leash_client::SessionView>,
     )
     .serves(|| get(handlers::sessions::show_session)),
     route(
@@ -133,8 +133,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_revoke",
         "Revoke a session",
-        Some("EmptyRequest"),
-        "Prepared",
+        Some(schema::<handlers::EmptyRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::sessions::prepare_revoke)),
     route(
@@ -143,8 +143,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_update",
         "Replace a session's policy; refused on chain if the session was used since expected_uses",
-        Some("UpdateSessionRequest"),
-        "Prepared",
+        Some(schema::<handlers::UpdateSessionRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::sessions::prepare_update)),
     route(
@@ -153,8 +153,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_close",
         "Close a session; its rent returns to who paid it",
-        Some("EmptyRequest"),
-        "Prepared",
+        Some(schema::<handlers::EmptyRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::sessions::prepare_close)),
     route(
@@ -163,8 +163,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_revoke_all",
         "Revoke every session of the wallet",
-        Some("EmptyRequest"),
-        "Prepared",
+        Some(schema::<handlers::EmptyRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::sessions::prepare_revoke_all)),
     route(
@@ -173,8 +173,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_deposit",
         "Move SOL or a token from the owner into the vault",
-        Some("DepositRequest"),
-        "Prepared",
+        Some(schema::<handlers::DepositRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::wallets::prepare_deposit)),
     route(
@@ -183,8 +183,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_withdraw",
         "Move SOL or a token out of the vault (owner authority)",
-        Some("WithdrawRequest"),
-        "Prepared",
+        Some(schema::<handlers::WithdrawRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::wallets::prepare_withdraw)),
     route(
@@ -193,8 +193,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_sweep",
         "Recover SOL sent by mistake to the wallet or session accounts",
-        Some("SweepRequest"),
-        "Prepared",
+        Some(schema::<handlers::SweepRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::wallets::prepare_sweep)),
     route(
@@ -203,8 +203,8 @@ pub static ROUTES: &[Route] = &[
         R,
         "simulate",
         "Would the session's action pass, and if not which bound stops it",
-        Some("ActionRequest"),
-        "Simulation",
+        Some(schema::<handlers::ActionRequest>),
+        schema::<leash_client::holder::Simulation>,
     )
     .serves(|| post(handlers::transactions::simulate)),
     route(
@@ -213,8 +213,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "build_execute",
         "An unsigned Execute for the session key to sign elsewhere",
-        Some("ActionRequest"),
-        "BuiltExecute",
+        Some(schema::<handlers::ActionRequest>),
+        schema::<leash_client::BuiltExecute>,
     )
     .serves(|| post(handlers::transactions::build_execute)),
     Route {
@@ -226,8 +226,8 @@ pub static ROUTES: &[Route] = &[
             W,
             "submit",
             "Send a signed transaction; confirmed, program refusals mapped",
-            Some("SubmitRequest"),
-            "Submitted",
+            Some(schema::<handlers::SubmitRequest>),
+            schema::<handlers::Submitted>,
         )
     .serves(|| post(handlers::transactions::submit))
     },
@@ -239,8 +239,8 @@ pub static ROUTES: &[Route] = &[
             Q,
             "file_session_request",
             "An agent asks the owner for a session for its own key (docs/agents.md)",
-            Some("FileSessionRequest"),
-            "SessionRequest",
+            Some(schema::<handlers::FileSessionRequest>),
+            schema::<leash_client::SessionRequestView>,
         )
     .serves(|| post(handlers::requests::file_request))
     },
@@ -251,8 +251,9 @@ pub static ROUTES: &[Route] = &[
         "list_session_requests",
         "Session requests, newest first, with their derived status; `status` filters",
         None,
-        "SessionRequestList",
+        schema::<leash_client::SessionRequestList>,
     )
+    .queried_by(schema::<handlers::RequestQuery>)
     .serves(|| get(handlers::requests::list_requests)),
     Route {
         also: Q,
@@ -263,7 +264,7 @@ pub static ROUTES: &[Route] = &[
             "show_session_request",
             "One session request: pending, approved (with the policy granted), denied (with the note) or expired; a `request` key sees only its own",
             None,
-            "SessionRequest",
+            schema::<leash_client::SessionRequestView>,
         )
     .serves(|| get(handlers::requests::show_request))
     },
@@ -273,8 +274,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "prepare_approve_session_request",
         "Approve a session request: the CreateSession for the agent's key, with the policy as asked or replaced (unsigned transaction + summary)",
-        Some("ApproveSessionRequest"),
-        "Prepared",
+        Some(schema::<handlers::ApproveSessionRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
     )
     .serves(|| post(handlers::requests::prepare_approve_request)),
     route(
@@ -283,8 +284,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "deny_session_request",
         "Deny a session request, with a note for the agent",
-        Some("DenySessionRequest"),
-        "SessionRequest",
+        Some(schema::<handlers::DenySessionRequest>),
+        schema::<leash_client::SessionRequestView>,
     )
     .serves(|| post(handlers::requests::deny_request)),
     route(
@@ -294,7 +295,7 @@ pub static ROUTES: &[Route] = &[
         "session_events",
         "A session's on-chain events (created, each use with what it spent, updated, revoked, closed), newest first",
         None,
-        "SessionActivity",
+        schema::<leash_client::SessionActivity>,
     )
     .serves(|| get(handlers::sessions::session_events)),
     route(
@@ -303,8 +304,8 @@ pub static ROUTES: &[Route] = &[
         W,
         "dev_airdrop",
         "SOL from the local node's faucet (refused on any other cluster)",
-        Some("AirdropRequest"),
-        "Airdropped",
+        Some(schema::<handlers::AirdropRequest>),
+        schema::<leash_client::owner::Airdropped>,
     )
     .serves(|| post(handlers::system::dev_airdrop)),
     route(
@@ -313,8 +314,8 @@ pub static ROUTES: &[Route] = &[
         None,
         "dashboard_sign_in",
         "Trade an API key for the dashboard's HttpOnly sign-in cookie and its CSRF token",
-        Some("SignInRequest"),
-        "DashboardSession",
+        Some(schema::<handlers::dashboard::SignInRequest>),
+        schema::<handlers::dashboard::DashboardSession>,
     )
     .serves(|| post(handlers::dashboard::sign_in)),
     route(
@@ -324,7 +325,7 @@ pub static ROUTES: &[Route] = &[
         "dashboard_session",
         "Who is signed in, the CSRF token again, and what this server offers",
         None,
-        "DashboardSession",
+        schema::<handlers::dashboard::DashboardSession>,
     )
     .serves(|| get(handlers::dashboard::session)),
     route(
@@ -333,8 +334,8 @@ pub static ROUTES: &[Route] = &[
         R,
         "dashboard_sign_out",
         "End the dashboard's sign-in and clear its cookie",
-        Some("EmptyRequest"),
-        "SignedOut",
+        Some(schema::<handlers::EmptyRequest>),
+        schema::<handlers::dashboard::SignedOut>,
     )
     .serves(|| post(handlers::dashboard::sign_out)),
     route(
@@ -344,7 +345,7 @@ pub static ROUTES: &[Route] = &[
         "list_keys",
         "API keys (never the keys themselves)",
         None,
-        "KeyList",
+        schema::<handlers::KeyList>,
     )
     .serves(|| get(handlers::api_keys::list_keys)),
     Route {
@@ -356,8 +357,8 @@ pub static ROUTES: &[Route] = &[
             A,
             "create_key",
             "A new API key, shown once",
-            Some("CreateKeyRequest"),
-            "KeyCreated",
+            Some(schema::<handlers::CreateKeyRequest>),
+            schema::<handlers::KeyCreated>,
         )
     .serves(|| post(handlers::api_keys::create_key))
     },
@@ -368,7 +369,7 @@ pub static ROUTES: &[Route] = &[
         "revoke_key",
         "Revoke an API key",
         None,
-        "KeyRevoked",
+        schema::<handlers::KeyRevoked>,
     )
     .serves(|| delete(handlers::api_keys::revoke_key)),
     route(
@@ -378,8 +379,9 @@ pub static ROUTES: &[Route] = &[
         "audit_log",
         "Audit entries after `after` (at most `limit`), with the audit key",
         None,
-        "AuditExport",
+        schema::<crate::audit::Export>,
     )
+    .queried_by(schema::<handlers::AuditQuery>)
     .serves(|| get(handlers::audit_log::audit_log)),
     route(
         "GET",
@@ -388,7 +390,7 @@ pub static ROUTES: &[Route] = &[
         "audit_verify",
         "Verify the audit chain: links, hashes and signatures",
         None,
-        "Verification",
+        schema::<crate::audit::Verification>,
     )
     .serves(|| get(handlers::audit_log::audit_verify)),
     // The holder's tools for agents (docs/agents.md): any `read` key may
@@ -403,7 +405,7 @@ pub static ROUTES: &[Route] = &[
             "mcp",
             "MCP over streamable HTTP (stateless): the session holder's tools, with the server's session token",
             None,
-            "JsonRpc",
+            schema::<serde_json::Value>,
         )
     },
 ];

@@ -115,7 +115,7 @@ impl From<postgres::Error> for StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// An API key as stored (never the key itself).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyRecord {
     pub id: String,
     pub name: String,

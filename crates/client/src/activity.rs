@@ -20,7 +20,7 @@ use crate::{client::Client, error::Result, ClientError};
 pub const MAX_ACTIVITY: usize = 100;
 
 /// What one use of a session moved out of the vault, in one mint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Outflow {
     /// `SOL`, a known symbol, or the mint address.
     pub token: String,
@@ -31,7 +31,7 @@ pub struct Outflow {
 }
 
 /// One event of a session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SessionEvent {
     /// `session_created`, `session_used`, `session_updated`, `session_revoked`, `session_closed`.
     pub kind: String,
@@ -53,7 +53,7 @@ pub struct SessionEvent {
 }
 
 /// A session's events, newest first.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionActivity {
     pub session: String,
     pub events: Vec<SessionEvent>,

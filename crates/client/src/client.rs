@@ -690,7 +690,7 @@ pub trait Signed {
 }
 
 /// One unsigned transaction for a signer elsewhere.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct UnsignedTransaction {
     /// base64 of the wire transaction, its signatures zeroed.
     pub transaction: String,

@@ -137,8 +137,23 @@ impl Serialize for ErrorCode {
     }
 }
 
+/// A string: the code's name (a program error's, as docs/program.md spells it, or one of the
+/// client's own codes).
+impl schemars::JsonSchema for ErrorCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ErrorCode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A program error's name (SpendingLimitExceeded, …) or the client's own code (InvalidInput, NoWallet, Expired, …)",
+        })
+    }
+}
+
 /// Which bound of a spending limit stopped a transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Bound {
     PerTransaction,
@@ -147,7 +162,7 @@ pub enum Bound {
 }
 
 /// The numbers behind a spending-limit refusal, as exact decimals of the token.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Figures {
     pub bound: Bound,
     /// A symbol, or the mint address.
@@ -164,7 +179,7 @@ pub struct Figures {
 }
 
 /// An operation's failure.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ClientError {
     pub code: ErrorCode,
     pub message: String,

@@ -73,7 +73,7 @@ impl fmt::Debug for Holder<'_> {
 // ---------------------------------------------------------------------------------------------
 // Reports.
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Whoami {
     pub session_key: String,
     pub session: String,
@@ -117,7 +117,7 @@ impl fmt::Display for Whoami {
 
 /// `session status`: the session's state, or that it is not registered (never created, or
 /// closed).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum SessionStatusReport {
     Registered(Box<SessionView>),
@@ -141,7 +141,7 @@ impl fmt::Display for SessionStatusReport {
 }
 
 /// One balance of the vault.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Balance {
     pub token: String,
     /// `"SOL"` or the mint address.
@@ -151,7 +151,7 @@ pub struct Balance {
     pub decimals: u8,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Balances {
     pub vault: String,
     pub balances: Vec<Balance>,
@@ -168,7 +168,7 @@ impl fmt::Display for Balances {
 }
 
 /// What a transfer, execute or multicall did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Acted {
     pub signature: String,
     /// The session's uses after this one.
@@ -187,7 +187,7 @@ impl fmt::Display for Acted {
 }
 
 /// How far over a bound an action is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OverBy {
     pub amount: String,
     pub token: String,
@@ -195,7 +195,7 @@ pub struct OverBy {
 
 /// A dry run's verdict: what the real operation would do, and if it would be refused, why, by
 /// which bound and by how much.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Simulation {
     Passes {
@@ -702,7 +702,7 @@ impl Client {
 }
 
 /// An unsigned `Execute` for the session key to sign elsewhere.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct BuiltExecute {
     pub session: String,
     pub session_key: String,

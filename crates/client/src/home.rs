@@ -193,7 +193,7 @@ pub fn session_token() -> Result<SessionToken> {
 }
 
 /// What `session import` stored.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Imported {
     pub imported: bool,
     pub path: String,
@@ -256,7 +256,7 @@ pub fn store_created_token(session: &Pubkey, token: &str) -> Result<()> {
 
 /// A stored session token, printed on purpose (`session export`): the one report that carries
 /// a secret.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct Exported {
     pub session: String,
     pub token: String,

@@ -25,6 +25,7 @@ pub mod program;
 mod reports;
 pub mod requests;
 pub mod transaction;
+pub mod wire;
 
 pub use activity::{SessionActivity, SessionEvent};
 pub use client::{short, Client, ClusterIdentity, Prepared, Signed, UnsignedTransaction};

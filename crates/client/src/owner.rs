@@ -116,7 +116,7 @@ fn signature_line(signature: &Option<String>) -> String {
 // Reports.
 
 /// `info`: which program, cluster and version.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Info {
     pub program_id: String,
     /// Where the program id came from: `flag`, `environment`, `profile` or `default`.
@@ -145,7 +145,7 @@ impl fmt::Display for Info {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Airdropped {
     pub signature: String,
     pub to: String,
@@ -163,7 +163,7 @@ impl fmt::Display for Airdropped {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct WalletCreated {
     pub wallet: String,
     pub vault: String,
@@ -190,7 +190,7 @@ impl fmt::Display for WalletCreated {
 }
 
 /// One balance of a wallet's vault.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct WalletBalance {
     pub token: String,
     /// `"SOL"` or the mint address.
@@ -199,7 +199,7 @@ pub struct WalletBalance {
     pub base_units: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct WalletReport {
     pub name: String,
     pub wallet: String,
@@ -225,7 +225,7 @@ impl fmt::Display for WalletReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Deposited {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
@@ -247,7 +247,7 @@ impl fmt::Display for Deposited {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Withdrew {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
@@ -270,7 +270,7 @@ impl fmt::Display for Withdrew {
 }
 
 /// Which account a sweep took lamports from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SweptKind {
     Wallet,
@@ -278,7 +278,7 @@ pub enum SweptKind {
 }
 
 /// One account `wallet sweep` took lamports from.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SweptAccount {
     pub address: String,
     pub kind: SweptKind,
@@ -288,7 +288,7 @@ pub struct SweptAccount {
 }
 
 /// What `wallet sweep` did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SweepReport {
     pub wallet: String,
     pub recipient: String,
@@ -343,7 +343,7 @@ impl fmt::Display for SweepReport {
 }
 
 /// A policy checked and normalized, nothing sent: what `session create --preview` shows.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionPreview {
     pub preview: bool,
     pub wallet: String,
@@ -382,7 +382,7 @@ impl fmt::Display for SessionPreview {
 }
 
 /// A registered session. `token` is there when the session key was made here.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SessionCreated {
     /// The `lsk1_` token: a secret, shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -414,7 +414,7 @@ impl fmt::Display for SessionCreated {
 }
 
 /// One row of `session list`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionRow {
     pub session: String,
     pub session_key: String,
@@ -426,7 +426,7 @@ pub struct SessionRow {
 }
 
 /// The wallet's sessions, oldest first.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct SessionList(pub Vec<SessionRow>);
 
@@ -452,7 +452,7 @@ impl fmt::Display for SessionList {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionUpdated {
     pub session: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -469,7 +469,7 @@ impl fmt::Display for SessionUpdated {
 }
 
 /// A revoked session (by its owner, or by itself).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionRevoked {
     pub session: String,
     pub revoked: bool,
@@ -494,7 +494,7 @@ impl fmt::Display for SessionRevoked {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct AllSessionsRevoked {
     pub wallet: String,
     /// The wallet's new epoch.
@@ -515,7 +515,7 @@ impl fmt::Display for AllSessionsRevoked {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionClosed {
     pub session: String,
     pub closed: bool,

@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Where a client's program id came from (docs/deploy.md), in the order they are looked up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProgramIdSource {
     /// `--program-id`.
@@ -71,7 +71,7 @@ impl ProgramChoice {
 pub const PROGRAM_ID_ENV: &str = "LEASH_PROGRAM_ID";
 
 /// What is kept for one cluster.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClusterProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_id: Option<String>,
@@ -81,14 +81,14 @@ pub struct ClusterProfile {
 }
 
 /// A token symbol configured for one cluster.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProfileToken {
     pub mint: String,
     pub decimals: u8,
 }
 
 /// Every cluster's profile, by RPC URL.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Profiles {
     #[serde(default)]
     pub clusters: BTreeMap<String, ClusterProfile>,

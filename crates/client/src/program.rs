@@ -129,7 +129,7 @@ fn trimmed(bytes: &[u8]) -> &[u8] {
 // Reports.
 
 /// Whether the on-chain bytes are the committed ELF.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     /// The committed ELF, followed by zero padding.
@@ -139,7 +139,7 @@ pub enum Verification {
 }
 
 /// `program show` and `program verify`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ProgramShown {
     pub program_id: String,
     pub program_data: String,
@@ -182,7 +182,7 @@ impl fmt::Display for ProgramShown {
 }
 
 /// What a deploy will cost, shown before it starts on a real cluster.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DeployPlan {
     pub program_id: String,
     pub elf_len: usize,
@@ -228,7 +228,7 @@ impl fmt::Display for DeployPlan {
 }
 
 /// `program deploy` and `program upgrade`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Deployed {
     pub program_id: String,
     /// The deploy (or upgrade) transaction.
@@ -271,7 +271,7 @@ impl fmt::Display for Deployed {
 }
 
 /// `program set-authority`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct AuthoritySet {
     pub program_id: String,
     pub signature: String,

@@ -26,7 +26,7 @@ impl Holding {
 
 /// A registered session: state, status and policy with `used / limit` (the owner's
 /// `session show` and the holder's `session status`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionView {
     pub session: String,
     pub session_key: String,

@@ -29,6 +29,10 @@ use crate::{
     input::{Amount, PolicyInput},
     owner::SessionCreated,
     UnsignedTransaction,
+    wire::{
+        ApproveSessionRequest, DenySessionRequest, FileSessionRequest, PreparedAnswer,
+        SubmitRequest, Submitted,
+    },
 };
 
 /// Where `leash serve` listens unless `LEASH_API_URL` says otherwise.
@@ -184,13 +188,15 @@ impl ApiEndpoint {
     fn post<T: DeserializeOwned>(
         &self,
         path: &str,
-        body: &serde_json::Value,
+        body: &impl Serialize,
         idempotency_key: &str,
     ) -> Result<T> {
+        let body = serde_json::to_value(body)
+            .map_err(|e| ClientError::internal(format!("cannot encode the request: {e}")))?;
         self.call(
             reqwest::Method::POST,
             path,
-            Some(body),
+            Some(&body),
             Some(idempotency_key),
         )
     }
@@ -265,7 +271,7 @@ fn api_error(url: &str, status: u16, body: &[u8], had_key: bool) -> ClientError 
 /// Where a request stands. Derived, not only stored: `approved` as soon as the session for the
 /// request's key exists on chain (however the owner made it), `denied` when the owner denied
 /// it, `expired` past its deadline unapproved, else `pending`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     Pending,
@@ -311,7 +317,7 @@ impl fmt::Display for RequestStatus {
 }
 
 /// A session request as the API shows it. Never holds a secret: only the session's public key.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SessionRequestView {
     /// `sreq_` + hex.
     pub id: String,
@@ -381,7 +387,7 @@ impl fmt::Display for SessionRequestView {
 }
 
 /// `GET /v1/session-requests`: newest first.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SessionRequestList {
     pub requests: Vec<SessionRequestView>,
 }
@@ -415,24 +421,13 @@ impl fmt::Display for SessionRequestList {
 }
 
 /// A prepared approval: the `CreateSession` (and fee top-up) for the agent's key, unsigned.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PreparedApproval {
-    pub summary: String,
-    pub fee_payer: String,
-    pub transactions: Vec<UnsignedTransaction>,
-    pub report: SessionCreated,
-}
-
-#[derive(Deserialize)]
-struct Submitted {
-    signature: String,
-}
+pub type PreparedApproval = PreparedAnswer<SessionCreated>;
 
 // ---------------------------------------------------------------------------------------------
 // The agent's side.
 
 /// What [`request_session`] filed: no secret, only where to look next.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionRequestFiled {
     pub id: String,
     pub status: RequestStatus,
@@ -457,7 +452,7 @@ impl fmt::Display for SessionRequestFiled {
 }
 
 /// What [`request_status`] found, and what it did about it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionRequestStatus {
     pub id: String,
     pub status: RequestStatus,
@@ -502,7 +497,7 @@ impl fmt::Display for SessionRequestStatus {
 }
 
 /// The session key of a request, kept here until the request is settled.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct PendingKey {
     /// Empty until the API gave the id.
     id: String,
@@ -638,15 +633,13 @@ pub fn request_session_for(
         secret: bs58::encode(key.to_bytes()).into_string(),
     };
     write_pending(&staging, &pending)?;
-    let mut body = serde_json::json!({
-        "wallet": wallet.to_string(),
-        "session_key": session_key.to_string(),
-        "policy": policy.file,
-        "reason": reason,
-    });
-    if let Some(seconds) = expires_in_seconds {
-        body["expires_in_seconds"] = serde_json::json!(seconds);
-    }
+    let body = FileSessionRequest {
+        wallet: wallet.to_string(),
+        session_key: session_key.to_string(),
+        policy: policy.file.clone(),
+        reason: reason.to_string(),
+        expires_in_seconds,
+    };
     // The key is new, so it names this request uniquely: a retry of the same call replays.
     let filed: Result<SessionRequestView> = api.post(
         "/v1/session-requests",
@@ -821,14 +814,10 @@ pub fn prepare_approval(
     top_up: Option<&Amount>,
 ) -> Result<PreparedApproval> {
     let id = parse_request_id(id)?;
-    let mut body = serde_json::json!({});
-    if let Some(policy) = policy {
-        body["policy"] = serde_json::to_value(&policy.file)
-            .map_err(|e| ClientError::internal(format!("cannot encode the policy: {e}")))?;
-    }
-    if let Some(top_up) = top_up {
-        body["top_up"] = serde_json::Value::String(top_up.as_str().to_string());
-    }
+    let body = ApproveSessionRequest {
+        policy: policy.map(|p| p.file.clone()),
+        top_up: top_up.map(|a| a.as_str().to_string()),
+    };
     // Unique per call: a prepare only reads, and a fresh blockhash each time is what we want.
     let nonce = Keypair::new().pubkey();
     api.post(
@@ -840,7 +829,7 @@ pub fn prepare_approval(
 
 /// What [`approve_request`] did: the session registered for the agent's key. No token: only
 /// the agent holds the key, and makes its token when it asks for the status.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct RequestApproved {
     pub id: String,
     pub approved: bool,
@@ -904,7 +893,10 @@ pub fn approve_request(
         let signed = sign_unsigned(unsigned, owner)?;
         let submitted: Submitted = api.post(
             "/v1/transactions/submit",
-            &serde_json::json!({ "transaction": signed }),
+            &SubmitRequest {
+                transaction: signed,
+                sign_with_local_signer: false,
+            },
             &format!("submit-{}", signature_of(unsigned, owner)?),
         )?;
         signatures.push(submitted.signature);
@@ -970,9 +962,8 @@ pub fn deny_request(api: &ApiEndpoint, id: &str, note: Option<&str>) -> Result<S
             )));
         }
     }
-    let body = match note {
-        Some(note) => serde_json::json!({ "note": note }),
-        None => serde_json::json!({}),
+    let body = DenySessionRequest {
+        note: note.map(str::to_string),
     };
     let nonce = Keypair::new().pubkey();
     api.post(

@@ -46,31 +46,31 @@ const WIDE_PROGRAM_LIST: usize = 4;
 #[schemars(title = "Policy")]
 pub struct PolicyFile {
     /// A name for the session, carried in its token.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Validity from now, e.g. "2h", "1d" (default 24h); or give valid_until.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<String>,
     /// Usable from this time (RFC 3339 or unix seconds); default a minute ago.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_after: Option<TimeSpec>,
     /// Unusable from this time (RFC 3339 or unix seconds).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<TimeSpec>,
     /// Unusable from this slot; 0 or absent: no slot bound.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_slot: Option<u64>,
     /// How many Execute transactions in all; absent: unlimited.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<u64>,
     /// Inner calls per Execute, at least 1 (default 4).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_calls_per_tx: Option<u8>,
     /// Programs the session may call: known names (system, spl-token, memo, …) or addresses.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_programs: Vec<String>,
     /// Spending limits, one per token; a token without one cannot leave the vault.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits: Vec<LimitEntry>,
 }
 
@@ -89,19 +89,19 @@ pub struct LimitEntry {
     /// SOL, a known symbol (USDC) or a mint address.
     pub token: String,
     /// The most one transaction may spend.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_tx: Option<String>,
     /// The most the session may spend in all.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<String>,
     /// The most per day (a 1d period); or give period with per_period.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily: Option<String>,
     /// The period's length, e.g. "1h", "7d"; goes with per_period.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     /// The most per period.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_period: Option<String>,
 }
 
@@ -375,7 +375,7 @@ pub fn format_period(secs: u32) -> String {
 
 /// The human-readable snapshot of a policy (and, given its `spent` counters, of its use): what
 /// a token carries, `policy show --json` prints, and [`fmt::Display`] shows people.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicySummary {
     /// RFC 3339, UTC.
     pub valid_after: String,
@@ -424,14 +424,14 @@ impl PolicySummary {
 }
 
 /// An allowed program, with its well-known name if it has one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProgramSummary {
     pub address: String,
     pub name: Option<String>,
 }
 
 /// One spending limit; amounts are exact decimals in the token's units, or `"unlimited"`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LimitSummary {
     /// A symbol, or the mint address when the token is unknown.
     pub token: String,

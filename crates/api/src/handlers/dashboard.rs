@@ -14,7 +14,7 @@ use crate::{
     store::now,
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     /// The API key (`lk_…`); only its hash is looked up, it is not kept.
@@ -22,7 +22,7 @@ pub struct SignInRequest {
 }
 
 /// A key as the dashboard shows it.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct KeyInfo {
     pub id: String,
     pub name: String,
@@ -42,7 +42,7 @@ impl From<&KeyRecord> for KeyInfo {
 }
 
 /// What the page needs to know about this server and its sign-in.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct DashboardSession {
     pub key: KeyInfo,
     /// For `X-CSRF-Token`; `null` when the request came with a key header, not the cookie.
@@ -151,7 +151,7 @@ pub async fn session(
     Ok(axum::Json(session_answer(&state, &caller.0, cookie.as_deref())).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct SignedOut {
     pub signed_out: bool,
 }

@@ -25,7 +25,7 @@ use axum::{
 use leash_client::{
     input::parse_address, Action, Amount, BuiltExecute, Client, PolicyInput, Prepared,
     RawInstruction, RequestStatus, SessionRequestList, SessionRequestView, SessionView, TokenRef,
-    UnsignedTransaction, WalletRef,
+    WalletRef,
 };
 use leash_sdk::policy::{format_time, PolicyFile, PolicySummary};
 use serde::{Deserialize, Serialize};

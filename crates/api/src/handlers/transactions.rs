@@ -129,6 +129,6 @@ pub async fn submit(
     let signature = outcome?;
     ok(&Submitted {
         signature: signature.to_string(),
-        status: "confirmed",
+        status: "confirmed".into(),
     })
 }

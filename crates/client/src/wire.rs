@@ -1,0 +1,204 @@
+//! The HTTP API's request bodies and the answers both sides read (docs/api.md): one Rust type
+//! per body, which the API deserializes, this crate's API client serializes, and whose JSON
+//! Schema (`schemars`) the OpenAPI document and the MCP tools publish — so the three cannot
+//! drift. Addresses and amounts are text here; the API parses them once, at the edge.
+
+use leash_sdk::policy::PolicyFile;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::client::UnsignedTransaction;
+
+fn default_wallet_name() -> String {
+    "default".to_string()
+}
+
+/// `POST /v1/wallets/prepare`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareWalletRequest {
+    /// The owner's address (base58); the owner signs and pays.
+    pub owner: String,
+    /// The wallet's name, default "default" (the address derives from owner and name).
+    #[serde(default = "default_wallet_name")]
+    pub name: String,
+}
+
+/// `POST /v1/sessions/preview`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewSessionRequest {
+    /// The wallet's address.
+    pub wallet: String,
+    /// The session's public key; its secret stays with the holder.
+    pub session_key: String,
+    pub policy: PolicyFile,
+}
+
+/// `POST /v1/sessions/prepare`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareSessionRequest {
+    /// The wallet's address.
+    pub wallet: String,
+    /// The session's public key; its secret stays with the holder.
+    pub session_key: String,
+    pub policy: PolicyFile,
+    /// SOL sent to the session key for its fees (decimal text, default "0.01").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_up: Option<String>,
+}
+
+/// `POST /v1/sessions/{session}/update/prepare`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSessionRequest {
+    pub policy: PolicyFile,
+    /// The session's use count the owner saw; the program refuses the update if it moved
+    /// (default: read now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_uses: Option<u64>,
+}
+
+/// A body with nothing in it (`{}`): the path says it all.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyRequest {}
+
+/// `POST /v1/wallets/{wallet}/deposit/prepare`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    /// Decimal amount, e.g. "4.5".
+    pub amount: String,
+    /// SOL, a known symbol (USDC) or a mint address.
+    pub token: String,
+}
+
+/// `POST /v1/wallets/{wallet}/withdraw/prepare`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    /// Decimal amount.
+    pub amount: String,
+    /// SOL, a symbol or a mint.
+    pub token: String,
+    /// The recipient (default the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// `POST /v1/wallets/{wallet}/sweep/prepare`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepRequest {
+    /// The recipient (default the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// A transfer out of the vault.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// A wallet address, or a token account of the mint.
+    pub to: String,
+    /// Decimal amount.
+    pub amount: String,
+    /// SOL, a symbol or a mint.
+    pub token: String,
+}
+
+/// What the session is asked to do: exactly one of `transfer`, `execute`, `multicall`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionRequest {
+    Transfer(TransferRequest),
+    /// One instruction: `{program, accounts: [{pubkey (or "vault"), signer, writable}], data
+    /// (base64)}`.
+    Execute(serde_json::Value),
+    /// Several instructions, run in order in one `Execute`.
+    Multicall(Vec<serde_json::Value>),
+}
+
+/// `POST /v1/transactions/submit`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// base64 of a signed wire transaction.
+    pub transaction: String,
+    /// Sign with the server's local signer (`leash serve --signer`) before sending; needs the
+    /// `admin` scope.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sign_with_local_signer: bool,
+}
+
+/// `POST /v1/session-requests` (docs/agents.md).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileSessionRequest {
+    /// The wallet's address.
+    pub wallet: String,
+    /// The agent's session public key; its secret never leaves the agent.
+    pub session_key: String,
+    pub policy: PolicyFile,
+    /// What the session is for, for the owner (1–500 characters).
+    #[schemars(length(min = 1, max = 500))]
+    pub reason: String,
+    /// How long the owner has to decide, in seconds (at most 7 days; default 1 day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 604_800))]
+    pub expires_in_seconds: Option<u64>,
+}
+
+/// `POST /v1/session-requests/{id}/approve/prepare`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveSessionRequest {
+    /// The owner's edit: a full replacement of the policy asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyFile>,
+    /// SOL sent to the agent's key for its fees (decimal text, default "0.01").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_up: Option<String>,
+}
+
+/// `POST /v1/session-requests/{id}/deny`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DenySessionRequest {
+    /// Why, for the agent (at most 500 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 500))]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/dev/airdrop` (a local node only).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AirdropRequest {
+    /// Who receives the SOL (base58).
+    pub to: String,
+    /// Decimal SOL, more than 0 and at most 100.
+    pub amount: String,
+}
+
+/// A prepared owner operation: unsigned transactions (sign each with the owner's key, in
+/// order, then submit), what they do, and the report they give once sent.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[schemars(rename = "Prepared")]
+pub struct PreparedAnswer<R> {
+    pub summary: String,
+    pub fee_payer: String,
+    pub transactions: Vec<UnsignedTransaction>,
+    /// What the operation reports once its transactions are sent.
+    pub report: R,
+}
+
+/// `POST /v1/transactions/submit`'s answer.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Submitted {
+    pub signature: String,
+    /// `confirmed` (at the API's commitment).
+    pub status: String,
+}
