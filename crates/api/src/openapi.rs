@@ -91,7 +91,11 @@ impl Schemas {
             .get("$ref")?
             .as_str()?
             .strip_prefix(&format!("#{COMPONENTS}/"))?;
-        let generator = if request { &self.requests } else { &self.answers };
+        let generator = if request {
+            &self.requests
+        } else {
+            &self.answers
+        };
         generator.definitions().get(name)
     }
 
@@ -323,7 +327,9 @@ mod tests {
         refs(&doc, &mut all);
         assert!(all.len() > 50, "{}", all.len());
         for r in all {
-            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{r}"));
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{r}"));
             assert!(components.contains_key(name), "{r} is not in the document");
         }
     }
@@ -334,8 +340,17 @@ mod tests {
         let doc = document(ROUTES);
         let policy = &doc["components"]["schemas"]["PolicyFile"];
         let limit = &doc["components"]["schemas"]["LimitEntry"];
-        for field in ["expires_in", "valid_until", "max_uses", "allowed_programs", "limits"] {
-            assert!(policy["properties"].get(field).is_some(), "{field}: {policy}");
+        for field in [
+            "expires_in",
+            "valid_until",
+            "max_uses",
+            "allowed_programs",
+            "limits",
+        ] {
+            assert!(
+                policy["properties"].get(field).is_some(),
+                "{field}: {policy}"
+            );
         }
         for field in ["token", "per_tx", "total", "daily", "period", "per_period"] {
             assert!(limit["properties"].get(field).is_some(), "{field}: {limit}");

@@ -189,19 +189,26 @@ pub struct RawInstruction {
     pub data: Vec<u8>,
 }
 
-#[derive(Deserialize)]
+/// One Solana instruction, the vault signing: the JSON form every face takes (`execute --ix`,
+/// the API's `execute`, the MCP tools' `instruction`); its JSON Schema is what they publish.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct JsonInstruction {
+#[schemars(title = "Instruction")]
+pub struct JsonInstruction {
+    /// The program's address or a well-known name (system, spl-token, token-2022, memo).
     program: String,
     #[serde(default)]
     accounts: Vec<JsonAccount>,
+    /// The instruction data, base64.
     #[serde(default)]
     data: String,
 }
 
-#[derive(Deserialize)]
+/// An account of a [`JsonInstruction`].
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct JsonAccount {
+pub struct JsonAccount {
+    /// An address, or "vault" for the wallet's vault.
     pubkey: String,
     #[serde(default, alias = "signer")]
     is_signer: bool,

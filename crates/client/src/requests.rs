@@ -28,11 +28,11 @@ use crate::{
     home,
     input::{Amount, PolicyInput},
     owner::SessionCreated,
-    UnsignedTransaction,
     wire::{
         ApproveSessionRequest, DenySessionRequest, FileSessionRequest, PreparedAnswer,
         SubmitRequest, Submitted,
     },
+    UnsignedTransaction,
 };
 
 /// Where `leash serve` listens unless `LEASH_API_URL` says otherwise.

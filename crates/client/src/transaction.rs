@@ -129,7 +129,9 @@ pub fn parse_commitment(text: &str) -> std::result::Result<CommitmentLevel, Stri
 }
 
 /// What a transaction asks for and will pay.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct FeeEstimate {
     /// Units the simulation used.
     pub compute_units: u64,

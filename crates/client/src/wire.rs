@@ -114,11 +114,14 @@ pub struct TransferRequest {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionRequest {
     Transfer(TransferRequest),
-    /// One instruction: `{program, accounts: [{pubkey (or "vault"), signer, writable}], data
-    /// (base64)}`.
-    Execute(serde_json::Value),
+    /// One instruction: `{program, accounts: [{pubkey (or "vault"), is_signer, is_writable}],
+    /// data (base64)}`.
+    Execute(#[schemars(with = "crate::input::JsonInstruction")] serde_json::Value),
     /// Several instructions, run in order in one `Execute`.
-    Multicall(Vec<serde_json::Value>),
+    Multicall(
+        #[schemars(with = "Vec<crate::input::JsonInstruction>", length(min = 1))]
+        Vec<serde_json::Value>,
+    ),
 }
 
 /// `POST /v1/transactions/submit`.

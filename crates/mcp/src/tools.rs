@@ -5,11 +5,14 @@
 use std::sync::Arc;
 
 use leash_client::{
-    input::parse_address, Action, Amount, ClientError, PolicyInput, RawInstruction, TokenRef,
+    input::{parse_address, JsonInstruction},
+    Action, Amount, ClientError, PolicyInput, RawInstruction, TokenRef,
 };
+use leash_sdk::policy::PolicyFile;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::{generate::SchemaSettings, JsonSchema};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use solana_program::pubkey::Pubkey;
 
 /// The safe loop every acting tool's description repeats: agents read descriptions, not docs.
@@ -101,21 +104,31 @@ fn no_arguments<T: for<'de> Deserialize<'de>>(args: Value) -> Result<T, ClientEr
         .map_err(|e| ClientError::input(format!("this tool takes no arguments: {e}")))
 }
 
-#[derive(Deserialize)]
+/// No arguments.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NoArgs {}
 
-#[derive(Deserialize)]
+/// The exact decimal amount in the token's units, e.g. "4.5" (a string: no floating point).
+const AMOUNT_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?$";
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BalanceArgs {
+    /// SOL, a token symbol such as USDC, or a mint address; default: every token.
     token: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TransferArgs {
+    /// The recipient: a base-58 wallet address (its token account is created if needed) or a
+    /// token account of the mint.
     to: String,
+    /// The exact decimal amount in the token's units, e.g. "4.5" (a string: no floating point).
+    #[schemars(pattern(AMOUNT_PATTERN))]
     amount: String,
+    /// SOL (default), a token symbol such as USDC, or a mint address.
     token: Option<String>,
 }
 
@@ -133,9 +146,10 @@ fn transfer(to: &str, amount: &str, token: Option<&str>) -> Result<Action, Clien
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ExecuteArgs {
+    #[schemars(with = "JsonInstruction")]
     instruction: Value,
 }
 
@@ -145,9 +159,11 @@ impl ExecuteArgs {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MulticallArgs {
+    /// Run in order, atomically: all or none.
+    #[schemars(with = "Vec<JsonInstruction>", length(min = 1))]
     instructions: Vec<Value>,
 }
 
@@ -173,12 +189,21 @@ fn instructions(values: &[Value]) -> Result<Action, ClientError> {
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestSessionArgs {
+    /// The wallet (base-58) to act on; default: the current session's wallet.
     wallet: Option<String>,
+    /// The policy asked for, as a Leash policy file in JSON (expires_in "2h", max_uses,
+    /// allowed_programs ["spl-token", "system"], limits [{token, per_tx, total, daily}] with
+    /// decimal strings, label).
+    #[schemars(with = "PolicyFile")]
     policy: Value,
+    /// What the session is for, for the owner.
+    #[schemars(length(min = 1, max = 500))]
     reason: String,
+    /// How long the owner has to decide, in seconds (default one day).
+    #[schemars(range(min = 1, max = 604_800))]
     expires_in_seconds: Option<u64>,
 }
 
@@ -207,13 +232,15 @@ impl RequestSessionArgs {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestStatusArgs {
+    /// The request id (sreq_…) request_session returned.
     id: String,
 }
 
-#[derive(Deserialize)]
+/// Which action to dry-run; give that action's arguments beside it.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 enum SimulatedKind {
     Transfer,
@@ -221,14 +248,22 @@ enum SimulatedKind {
     Multicall,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SimulateArgs {
     action: SimulatedKind,
+    /// transfer: the recipient (a wallet address or a token account of the mint).
     to: Option<String>,
+    /// transfer: the exact decimal amount, e.g. "4.5".
+    #[schemars(pattern(AMOUNT_PATTERN))]
     amount: Option<String>,
+    /// transfer: SOL (default), a symbol or a mint.
     token: Option<String>,
+    /// execute: one instruction.
+    #[schemars(with = "Option<JsonInstruction>")]
     instruction: Option<Value>,
+    /// multicall: the instructions, in order.
+    #[schemars(with = "Option<Vec<JsonInstruction>>", length(min = 1))]
     instructions: Option<Vec<Value>>,
 }
 
@@ -295,85 +330,31 @@ fn stray(fields: &[(&str, bool)], action: &str) -> Result<(), ClientError> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What tools/list says.
+// What tools/list says. Every schema is derived from the Rust type that reads the arguments or
+// writes the answer (`schemars`), so a tool's schema cannot drift from what it does.
 
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
+/// The input schema of a tool whose arguments `T` reads.
+fn input<T: JsonSchema>() -> Value {
+    schema::<T>(SchemaSettings::draft2020_12().for_deserialize())
 }
 
-/// A report's schema: the fields a client may rely on; others may be added.
-fn report(properties: Value, required: &[&str]) -> Value {
-    json!({ "type": "object", "properties": properties, "required": required })
+/// The output schema of a tool answering `T` (its structured content). MCP wants an object at
+/// the root: a report that is one of several shapes (`anyOf`) is an object in each of them.
+fn output<T: JsonSchema>() -> Value {
+    let mut schema = schema::<T>(SchemaSettings::draft2020_12().for_serialize());
+    if let Some(root) = schema.as_object_mut() {
+        root.entry("type").or_insert_with(|| "object".into());
+    }
+    schema
 }
 
-fn input_schemas() -> (Value, Value, Value, Value) {
-    let token = json!({"type": "string", "description": "SOL (default), a token symbol such as USDC, or a mint address"});
-    let amount = json!({"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$", "description": "exact decimal amount in the token's units, e.g. \"4.5\" (a string: no floating point)"});
-    let address = json!({"type": "string", "description": "recipient: a base-58 wallet address (its token account is created if needed) or a token account of the mint"});
-    let instruction = json!({
-        "type": "object",
-        "description": "one Solana instruction, the vault signing",
-        "properties": {
-            "program": {"type": "string", "description": "program address or well-known name (system, spl-token, token-2022, memo)"},
-            "accounts": {"type": "array", "items": {
-                "type": "object",
-                "properties": {
-                    "pubkey": {"type": "string", "description": "an address, or \"vault\" for the wallet's vault"},
-                    "is_signer": {"type": "boolean"},
-                    "is_writable": {"type": "boolean"}
-                },
-                "required": ["pubkey"],
-                "additionalProperties": false
-            }},
-            "data": {"type": "string", "description": "instruction data, base64"}
-        },
-        "required": ["program"],
-        "additionalProperties": false
-    });
-    (token, amount, address, instruction)
-}
-
-fn string() -> Value {
-    json!({"type": "string"})
-}
-
-fn limits_schema() -> Value {
-    json!({"type": "array", "description": "spending limits: exact decimals of the token, or \"unlimited\"", "items": report(json!({
-        "token": string(), "mint": string(), "decimals": {"type": "integer"},
-        "per_tx": string(), "total": string(),
-        "period": {"type": ["string", "null"]}, "per_period": {"type": ["string", "null"]},
-        "used": string(), "used_in_period": string(), "period_index": {"type": "integer"}
-    }), &["token", "mint", "per_tx", "total"])})
-}
-
-fn policy_schema() -> Value {
-    report(
-        json!({
-            "valid_after": string(), "valid_until": string(),
-            "expiry_slot": {"type": ["integer", "null"]},
-            "max_uses": {"type": ["integer", "null"]},
-            "max_calls_per_tx": {"type": "integer"},
-            "allowed_programs": {"type": "array", "items": report(json!({"address": string(), "name": {"type": ["string", "null"]}}), &["address"])},
-            "limits": limits_schema()
-        }),
-        &["valid_until", "allowed_programs", "limits"],
-    )
-}
-
-fn acted_schema() -> Value {
-    report(
-        json!({
-            "signature": {"type": "string", "description": "the confirmed transaction's signature"},
-            "uses": {"type": "integer", "description": "the session's uses after this one"},
-            "limits": limits_schema()
-        }),
-        &["signature", "uses", "limits"],
-    )
+fn schema<T: JsonSchema>(mut settings: SchemaSettings) -> Value {
+    // MCP's schemas are JSON Schema 2020-12 by default: no `$schema` needed.
+    settings.meta_schema = None;
+    settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
 }
 
 /// A tool that changes state but destroys nothing (filing a request, storing its token).
@@ -421,148 +402,82 @@ fn tool(
 pub const REQUEST_TOOLS: [&str; 2] = ["request_session", "request_status"];
 
 pub fn catalog() -> Vec<Tool> {
-    let (token, amount, address, instruction) = input_schemas();
-    let none = object(json!({}), &[]);
-    let simulation = report(
-        json!({
-            "would_succeed": {"type": "boolean"},
-            "units_consumed": {"type": ["integer", "null"]},
-            "code": {"type": "string", "description": "why it would fail (as the real call's error code)"},
-            "program_code": {"type": ["integer", "null"]},
-            "message": string(),
-            "hint": {"type": ["string", "null"]},
-            "over_by": {"type": ["object", "null"], "properties": {"amount": string(), "token": string()}},
-            "figures": {"type": "object"},
-            "logs": {"type": "array", "items": string()}
-        }),
-        &["would_succeed"],
-    );
     vec![
         tool(
             "session_status",
             format!("Is this agent's session registered and active; valid until, slot bound, uses / max uses, nonce, and its policy with used / limit per token. Read-only. Call it first. {SAFE_LOOP}"),
-            none.clone(),
-            report(json!({
-                "session": string(), "registered": {"type": "boolean"},
-                "status": {"type": "string", "description": "active, revoked, not yet active, expired, used up, or not registered"},
-                "session_key": string(), "wallet": string(),
-                "valid_after": string(), "valid_until": string(),
-                "expiry_slot": {"type": ["integer", "null"]},
-                "uses": {"type": "integer"}, "max_uses": {"type": ["integer", "null"]},
-                "nonce": {"type": "integer"}, "policy": policy_schema()
-            }), &["session", "registered", "status"]),
+            input::<NoArgs>(),
+            output::<leash_client::holder::SessionStatusReport>(),
             annotations("Session status", true, true),
         ),
         tool(
             "whoami",
             "Who this agent is on chain: the session key (public), session, wallet, vault, the Leash program it lives under, cluster, label, status, and the session key's SOL for fees. Read-only.".into(),
-            none.clone(),
-            report(json!({
-                "session_key": string(), "session": string(), "wallet": string(), "vault": string(),
-                "program_id": string(), "cluster": string(), "url": string(), "label": string(), "status": string(),
-                "fee_balance": {"type": "string", "description": "SOL held by the session key, which pays fees"}
-            }), &["session_key", "session", "wallet", "vault", "status"]),
+            input::<NoArgs>(),
+            output::<leash_client::holder::Whoami>(),
             annotations("Who am I", true, true),
         ),
         tool(
             "policy_show",
             "The session's bounds: spending limits per token as used / limit (total, per transaction, per period), period windows, allowed programs, validity and max uses. Read-only.".into(),
-            none.clone(),
-            policy_schema(),
+            input::<NoArgs>(),
+            output::<leash_sdk::policy::PolicySummary>(),
             annotations("Session policy", true, true),
         ),
         tool(
             "balance",
             "Balances of the wallet's vault (what the session spends from): SOL and tokens, or one token. Read-only.".into(),
-            object(json!({"token": token.clone()}), &[]),
-            report(json!({
-                "vault": string(),
-                "balances": {"type": "array", "items": report(json!({
-                    "token": string(), "mint": string(), "balance": string(),
-                    "base_units": string(), "decimals": {"type": "integer"}
-                }), &["token", "mint", "balance"])}
-            }), &["vault", "balances"]),
+            input::<BalanceArgs>(),
+            output::<leash_client::holder::Balances>(),
             annotations("Vault balance", true, true),
         ),
         tool(
             "simulate",
             format!("Dry-run an action exactly as transfer/execute/multicall would send it, without sending: would it pass, and if not which bound stops it (code, message, hint, over_by, figures). A refusal is a normal result (would_succeed false), not an error. Read-only. {SAFE_LOOP}"),
-            object(json!({
-                "action": {"type": "string", "enum": ["transfer", "execute", "multicall"], "description": "which action to dry-run; give that action's arguments beside it"},
-                "to": address.clone(), "amount": amount.clone(), "token": token.clone(),
-                "instruction": instruction.clone(),
-                "instructions": {"type": "array", "items": instruction.clone(), "minItems": 1}
-            }), &["action"]),
-            simulation,
+            input::<SimulateArgs>(),
+            output::<leash_client::holder::Simulation>(),
             annotations("Simulate an action", true, true),
         ),
         tool(
             "transfer",
             format!("Send SOL or a token from the wallet's vault to an address, within the session's limits; waits for confirmation and returns the signature and the limits' used / limit after it. Moves funds: simulate first. {SAFE_LOOP}"),
-            object(json!({"to": address, "amount": amount, "token": token}), &["to", "amount"]),
-            acted_schema(),
+            input::<TransferArgs>(),
+            output::<leash_client::holder::Acted>(),
             annotations("Transfer from the vault", false, false),
         ),
         tool(
             "execute",
             format!("Run one raw Solana instruction through the session, the vault signing; only programs the policy allows, within its limits. Waits for confirmation. Can move funds: simulate first. {SAFE_LOOP}"),
-            object(json!({"instruction": instruction.clone()}), &["instruction"]),
-            acted_schema(),
+            input::<ExecuteArgs>(),
+            output::<leash_client::holder::Acted>(),
             annotations("Execute an instruction", false, false),
         ),
         tool(
             "multicall",
             format!("Run several raw instructions atomically (all or none) through the session, the vault signing. Waits for confirmation. Can move funds: simulate first. {SAFE_LOOP}"),
-            object(json!({"instructions": {"type": "array", "items": instruction, "minItems": 1}}), &["instructions"]),
-            acted_schema(),
+            input::<MulticallArgs>(),
+            output::<leash_client::holder::Acted>(),
             annotations("Execute several instructions", false, false),
         ),
         tool(
             "revoke",
             "Revoke this session for good, when the task is done: it can never act again (the owner must create a new one). Irreversible.".into(),
-            none,
-            report(json!({"session": string(), "revoked": {"type": "boolean"}, "signature": string()}), &["session", "revoked"]),
+            input::<NoArgs>(),
+            output::<leash_client::owner::SessionRevoked>(),
             annotations("Revoke this session", false, true),
         ),
         tool(
             "request_session",
             "No session, or it ran out? Ask the wallet's owner for one: a session key is made on this machine (its secret never leaves it) and a request is filed with the owner's Leash API (LEASH_API_URL, LEASH_API_KEY with the `request` scope) with the policy you need and why. Returns a request id; the owner approves (possibly narrower), or denies. Then call request_status. Ask only for what the task needs.".into(),
-            object(json!({
-                "wallet": {"type": "string", "description": "the wallet (base-58) to act on; default: the current session's wallet"},
-                "policy": {
-                    "type": "object",
-                    "description": "the policy asked for, as a Leash policy file in JSON: expires_in (\"2h\"), max_uses, max_calls_per_tx, allowed_programs ([\"spl-token\", \"system\"]), limits ([{token, per_tx, total, period, per_period}] with decimal strings), label",
-                    "properties": {
-                        "label": string(), "expires_in": string(), "valid_after": string(), "valid_until": string(),
-                        "expiry_slot": {"type": "integer"}, "max_uses": {"type": "integer"}, "max_calls_per_tx": {"type": "integer"},
-                        "allowed_programs": {"type": "array", "items": string()},
-                        "limits": {"type": "array", "items": {"type": "object", "properties": {
-                            "token": string(), "per_tx": string(), "total": string(), "period": string(), "per_period": string()
-                        }, "required": ["token"]}}
-                    }
-                },
-                "reason": {"type": "string", "minLength": 1, "maxLength": 500, "description": "what the session is for, for the owner"},
-                "expires_in_seconds": {"type": "integer", "minimum": 1, "maximum": 604800, "description": "how long the owner has to decide (default one day)"}
-            }), &["policy", "reason"]),
-            report(json!({
-                "id": string(), "status": string(), "wallet": string(), "session_key": string(),
-                "session": string(), "expires_at": string(), "policy": policy_schema(),
-                "key_file": {"type": "string", "description": "where the key waits (0600); never sent"}
-            }), &["id", "status", "session_key"]),
+            input::<RequestSessionArgs>(),
+            output::<leash_client::SessionRequestFiled>(),
             additive("Ask the owner for a session", false),
         ),
         tool(
             "request_status",
             "How a session request stands: pending (ask again later), approved (the token is made here from the kept key and stored; every tool uses the new session from the next call, within granted_policy, which may be narrower than asked), denied (with the owner's note) or expired. Then follow the safe loop: session_status first.".into(),
-            object(json!({"id": {"type": "string", "description": "the request id (sreq_…) request_session returned"}}), &["id"]),
-            report(json!({
-                "id": string(),
-                "status": {"type": "string", "enum": ["pending", "approved", "denied", "expired"]},
-                "wallet": string(), "session": string(), "session_key": string(), "expires_at": string(),
-                "requested_policy": policy_schema(), "granted_policy": policy_schema(),
-                "note": string(), "token_file": string(),
-                "next": {"type": "string", "description": "what to do next"}
-            }), &["id", "status", "next"]),
+            input::<RequestStatusArgs>(),
+            output::<leash_client::SessionRequestStatus>(),
             additive("Session request status", true),
         ),
     ]
@@ -571,6 +486,7 @@ pub fn catalog() -> Vec<Tool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn args(v: Value) -> JsonObject {
         match v {
@@ -613,6 +529,32 @@ mod tests {
             assert_eq!(call.unwrap().acts(), !read_only, "{}", tool.name);
         }
         assert_eq!(parse("nope", None).unwrap(), None);
+    }
+
+    /// The schemas are the types': a policy file's every field (`daily` too), an argument
+    /// the parser refuses is refused by the schema, answers are objects.
+    #[test]
+    fn the_tools_schemas_are_derived_from_their_types() {
+        let tools = catalog();
+        let tool = |name: &str| tools.iter().find(|t| t.name == name).unwrap();
+        let request = serde_json::to_value(&*tool("request_session").input_schema).unwrap();
+        assert_eq!(request["additionalProperties"], json!(false));
+        assert_eq!(request["required"], json!(["policy", "reason"]));
+        let limit = &request["$defs"]["LimitEntry"]["properties"];
+        for field in ["token", "per_tx", "total", "daily", "period", "per_period"] {
+            assert!(limit.get(field).is_some(), "{field}: {request}");
+        }
+        let transfer = serde_json::to_value(&*tool("transfer").input_schema).unwrap();
+        assert_eq!(
+            transfer["properties"]["amount"]["pattern"],
+            json!(AMOUNT_PATTERN)
+        );
+        let execute = serde_json::to_value(&*tool("execute").input_schema).unwrap();
+        assert!(execute["$defs"]["JsonAccount"]["properties"]["is_writable"].is_object());
+        for tool in &tools {
+            let output = serde_json::to_value(tool.output_schema.as_deref().unwrap()).unwrap();
+            assert_eq!(output["type"], "object", "{}: {output}", tool.name);
+        }
     }
 
     #[test]
