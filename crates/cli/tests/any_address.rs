@@ -146,7 +146,11 @@ fn the_quickstart_api_and_mcp_run_at_an_address_chosen_at_deploy_time() {
     let session = created["session"].as_str().unwrap().to_string();
     assert_eq!(owner_of(&node.url, &session), id);
     let decoded = leash_sdk::session_token::SessionToken::decode(&token).unwrap();
-    assert_eq!(decoded.program, id, "the token carries the program id");
+    assert_eq!(
+        decoded.program.to_string(),
+        id,
+        "the token carries the program id"
+    );
 
     // The holder has no profile: the token says where the session lives.
     let holder = User::new(&dir.path().join("holder"), &node.url);

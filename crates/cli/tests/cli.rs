@@ -51,7 +51,7 @@ fn setup() -> Setup {
         owner,
         holder,
         token,
-        secret: decoded.secret,
+        secret: decoded.secret_text(),
     }
 }
 
@@ -461,7 +461,8 @@ fn token_files_are_private_and_the_secret_is_never_printed() {
     // Only export prints it, on purpose.
     let session = leash_sdk::session_token::SessionToken::decode(&s.token)
         .unwrap()
-        .session;
+        .session
+        .to_string();
     let exported = s.owner.ok(&["session", "export", &session]);
     assert_eq!(exported.stdout.trim(), s.token);
 }

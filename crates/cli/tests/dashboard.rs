@@ -136,7 +136,7 @@ fn the_dashboard_end_to_end_in_chromium() {
     );
     assert_eq!(decoded.label, "e2e-bot");
     assert_eq!(decoded.cluster, node.url);
-    assert_eq!(decoded.program, leash_program::DEFAULT_ID.to_string());
+    assert_eq!(decoded.program, leash_program::DEFAULT_ID);
     // A screenshot of each page.
     for name in [
         "01-sign-in.png",

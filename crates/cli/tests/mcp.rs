@@ -75,7 +75,7 @@ fn session(owner: &User) -> (String, String) {
     let token = created["token"].as_str().unwrap().to_string();
     let secret = leash_sdk::session_token::SessionToken::decode(&token)
         .unwrap()
-        .secret;
+        .secret_text();
     (token, secret)
 }
 
@@ -261,7 +261,8 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     std::fs::write(&narrower, NARROWER).unwrap();
     let wallet = leash_sdk::session_token::SessionToken::decode(&stdio_token)
         .unwrap()
-        .wallet;
+        .wallet
+        .to_string();
     let agent_env = serde_json::json!({
         "HOME": agent.home,
         "LEASH_HOME": agent.leash_home(),
@@ -308,7 +309,7 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
         .to_string();
     let granted_secret = leash_sdk::session_token::SessionToken::decode(&granted)
         .unwrap()
-        .secret;
+        .secret_text();
 
     // Every message, transcript and server output, searched for the secrets.
     let mut searched = 0;

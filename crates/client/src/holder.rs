@@ -10,13 +10,12 @@ use leash_sdk::{
     amount::format_amount,
     instruction as ix,
     policy::{self, LimitSummary, PolicySummary},
-    session_token::{SessionToken, TokenError},
+    session_token::SessionToken,
     spl,
     state::{self, Session, Wallet, NATIVE_SOL_MINT},
     LeashError,
 };
 use serde::Serialize;
-use solana_keypair::Keypair;
 use solana_program::{
     instruction::{AccountMeta, Instruction},
     pubkey::Pubkey,
@@ -50,22 +49,18 @@ pub enum Action {
 /// A session holder on a cluster: the token, its key and the addresses it names.
 pub struct Holder<'a> {
     client: &'a Client,
+    /// Parsed once: its key signs, its program is authoritative (docs/deploy.md).
     token: SessionToken,
-    /// The token's program: authoritative for a holder (docs/deploy.md).
-    program_id: Pubkey,
-    key: Keypair,
-    wallet: Pubkey,
     vault: Pubkey,
-    session: Pubkey,
 }
 
 impl fmt::Debug for Holder<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The key is a secret: only its public half.
         f.debug_struct("Holder")
-            .field("session_key", &self.key.pubkey())
-            .field("session", &self.session)
-            .field("wallet", &self.wallet)
+            .field("session_key", &self.token.session_key())
+            .field("session", &self.token.session)
+            .field("wallet", &self.token.wallet)
             .finish()
     }
 }
@@ -267,11 +262,7 @@ impl<'a> Holder<'a> {
     /// the token's is refused before anything is sent: one of the two is a mistake, and acting
     /// under the wrong one would only fail later, less clearly.
     pub fn new(client: &'a Client, token: SessionToken) -> Result<Holder<'a>> {
-        let invalid = |e: TokenError| ClientError::new(ErrorCode::InvalidToken, e.to_string());
-        let key = token.keypair().map_err(invalid)?;
-        let wallet = token.wallet().map_err(invalid)?;
-        let session = token.session().map_err(invalid)?;
-        let program_id = token.program_id().map_err(invalid)?;
+        let program_id = token.program;
         let chosen = client.program();
         if chosen.is_explicit() && chosen.id != program_id {
             return Err(ClientError::new(
@@ -288,28 +279,24 @@ impl<'a> Holder<'a> {
                 chosen.id
             )));
         }
-        let (vault, _) = state::vault_address(&wallet, &program_id);
+        let (vault, _) = state::vault_address(&token.wallet, &program_id);
         Ok(Holder {
             client,
             token,
-            program_id,
-            key,
-            wallet,
             vault,
-            session,
         })
     }
 
     pub fn session(&self) -> Pubkey {
-        self.session
+        self.token.session
     }
 
     pub fn session_key(&self) -> Pubkey {
-        self.key.pubkey()
+        self.token.session_key()
     }
 
     pub fn wallet(&self) -> Pubkey {
-        self.wallet
+        self.token.wallet
     }
 
     pub fn vault(&self) -> Pubkey {
@@ -318,7 +305,7 @@ impl<'a> Holder<'a> {
 
     /// The Leash program the session lives under.
     pub fn program_id(&self) -> Pubkey {
-        self.program_id
+        self.token.program
     }
 
     /// The session and wallet accounts; `SessionNotRegistered` (as the program would refuse)
@@ -327,24 +314,24 @@ impl<'a> Holder<'a> {
         let session = self
             .client
             .rpc()
-            .get_account(&self.session)
+            .get_account(&self.token.session)
             .ok()
-            .filter(|a| a.owner == self.program_id)
+            .filter(|a| a.owner == self.token.program)
             .and_then(|a| Session::decode(&a.data))
             .ok_or_else(|| program_error(LeashError::SessionNotRegistered, &[], &|_| None))?;
         let wallet = self
             .client
             .rpc()
-            .get_account(&self.wallet)
+            .get_account(&self.token.wallet)
             .ok()
-            .filter(|a| a.owner == self.program_id)
+            .filter(|a| a.owner == self.token.program)
             .and_then(|a| Wallet::decode(&a.data))
             .ok_or_else(|| {
                 ClientError::new(
                     ErrorCode::NoWallet,
                     format!(
                         "the token's wallet {} does not exist on {}",
-                        self.wallet,
+                        self.token.wallet,
                         self.client.cluster_label()
                     ),
                 )
@@ -363,15 +350,15 @@ impl<'a> Holder<'a> {
         let fee_balance = self
             .client
             .rpc()
-            .get_balance(&self.key.pubkey())
+            .get_balance(&self.token.session_key())
             .map_err(|e| self.client.rpc_error(e))?;
         let cluster = self.client.cluster();
         Ok(Whoami {
-            session_key: self.key.pubkey().to_string(),
-            session: self.session.to_string(),
-            wallet: self.wallet.to_string(),
+            session_key: self.token.session_key().to_string(),
+            session: self.token.session.to_string(),
+            wallet: self.token.wallet.to_string(),
             vault: self.vault.to_string(),
-            program_id: self.program_id.to_string(),
+            program_id: self.token.program.to_string(),
             cluster: cluster.name.clone(),
             url: cluster.url.clone(),
             label: self.token.label.clone(),
@@ -389,11 +376,12 @@ impl<'a> Holder<'a> {
     pub fn status(&self) -> Result<SessionStatusReport> {
         match self.state() {
             Ok((session, wallet)) => Ok(SessionStatusReport::Registered(Box::new(
-                self.client.session_view(&self.session, &session, &wallet)?,
+                self.client
+                    .session_view(&self.token.session, &session, &wallet)?,
             ))),
             Err(e) if e.program_error() == Some(LeashError::SessionNotRegistered) => {
                 Ok(SessionStatusReport::NotRegistered {
-                    session: self.session.to_string(),
+                    session: self.token.session.to_string(),
                     registered: false,
                     status: "not registered".into(),
                 })
@@ -451,9 +439,9 @@ impl<'a> Holder<'a> {
     fn acting(&self) -> Acting<'_> {
         Acting {
             client: self.client,
-            program_id: self.program_id,
-            session_key: self.key.pubkey(),
-            wallet: self.wallet,
+            program_id: self.token.program,
+            session_key: self.token.session_key(),
+            wallet: self.token.wallet,
             vault: self.vault,
         }
     }
@@ -464,7 +452,7 @@ impl<'a> Holder<'a> {
         let (instructions, what) = self.instructions(action)?;
         let signature = self
             .client
-            .send(&instructions, &[&self.key as &dyn Signer])?;
+            .send(&instructions, &[self.token.keypair() as &dyn Signer])?;
         let (session, _) = self.state()?;
         let summary = policy::summarize(
             &session.policy,
@@ -486,21 +474,23 @@ impl<'a> Holder<'a> {
         let (instructions, _) = self.instructions(action)?;
         let outcome = self
             .client
-            .simulate(&instructions, &[&self.key as &dyn Signer])?;
+            .simulate(&instructions, &[self.token.keypair() as &dyn Signer])?;
         Ok(self.client.simulation(outcome))
     }
 
     /// The session revokes itself (when the job is done).
     pub fn revoke(&self) -> Result<SessionRevoked> {
         let revoke = ix::revoke_session(
-            &self.program_id,
-            &self.key.pubkey(),
-            &self.wallet,
-            &self.session,
+            &self.token.program,
+            &self.token.session_key(),
+            &self.token.wallet,
+            &self.token.session,
         );
-        let signature = self.client.send(&[revoke], &[&self.key as &dyn Signer])?;
+        let signature = self
+            .client
+            .send(&[revoke], &[self.token.keypair() as &dyn Signer])?;
         Ok(SessionRevoked {
-            session: self.session.to_string(),
+            session: self.token.session.to_string(),
             revoked: true,
             signature: Some(signature.to_string()),
             by_holder: true,

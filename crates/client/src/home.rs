@@ -11,7 +11,6 @@ use leash_sdk::session_token::SessionToken;
 use serde::Serialize;
 use solana_keypair::Keypair;
 use solana_program::pubkey::Pubkey;
-use solana_signer::Signer;
 
 use crate::error::{ClientError, ErrorCode, Result};
 
@@ -232,17 +231,14 @@ pub fn import_session_token(text: &str) -> Result<Imported> {
             format!("not a valid session token: {e}"),
         )
     })?;
-    let key = token
-        .keypair()
-        .map_err(|e| ClientError::new(ErrorCode::InvalidToken, e.to_string()))?;
     let path = token_file()?;
     write_private(&path, token.encode().as_bytes())?;
     Ok(Imported {
         imported: true,
         path: path.display().to_string(),
-        session: token.session.clone(),
-        session_key: key.pubkey().to_string(),
-        wallet: token.wallet.clone(),
+        session: token.session.to_string(),
+        session_key: token.session_key().to_string(),
+        wallet: token.wallet.to_string(),
         cluster: token.cluster.clone(),
         label: token.label.clone(),
         overridden: std::env::var("LEASH_TOKEN").is_ok_and(|t| !t.trim().is_empty()),

@@ -735,7 +735,7 @@ fn store_approved(id: &str, view: &SessionRequestView) -> Result<String> {
         let stored = std::fs::read_to_string(&path)
             .ok()
             .and_then(|t| SessionToken::decode(&t).ok())
-            .is_some_and(|t| t.session == view.session);
+            .is_some_and(|t| t.session.to_string() == view.session);
         if stored {
             return Ok(path.display().to_string());
         }
@@ -773,7 +773,7 @@ fn store_approved(id: &str, view: &SessionRequestView) -> Result<String> {
         })?,
     };
     let token = SessionToken::new(&program_id, &key, &wallet, &view.cluster, &label, snapshot);
-    if token.session != view.session {
+    if token.session.to_string() != view.session {
         return Err(ClientError::new(
             ErrorCode::Api,
             "the API's session address is not the PDA of its wallet and key",

@@ -241,7 +241,7 @@ fn a_session_lives_from_preview_to_close() {
     let encoded = created.token.clone().unwrap();
     assert!(encoded.starts_with("lsk1_"));
     let decoded = SessionToken::decode(&encoded).unwrap();
-    assert_eq!(decoded.session, created.session);
+    assert_eq!(decoded.session.to_string(), created.session);
     // The report's JSON carries the token only because the key's holder put it there.
     let json = serde_json::to_value(&created).unwrap();
     assert_eq!(json["policy"]["limits"][0]["token"], "USDC");

@@ -203,7 +203,7 @@ impl LeashMcp {
             Ok(token) => token,
             Err(error) => return (render::Answer::failed(no_session(error), None), None),
         };
-        let session = Some(token.session.clone());
+        let session = Some(token.session.to_string());
         let cluster = match &self.cluster {
             Some(cluster) => Ok(cluster.clone()),
             None => Cluster::parse(&token.cluster),
@@ -268,7 +268,7 @@ fn current_wallet() -> leash_client::Result<solana_program::pubkey::Pubkey> {
         .with_hint("pass \"wallet\": the owner's wallet address (ask the owner for it)")
     };
     let token = home::session_token().map_err(|_| missing())?;
-    token.wallet().map_err(|_| missing())
+    Ok(token.wallet)
 }
 
 /// A missing or unreadable token, said for an agent: what to do to get one.

@@ -18,7 +18,7 @@ pub struct Secrets(Vec<String>);
 
 impl Secrets {
     pub fn of(token: &SessionToken) -> Secrets {
-        Secrets(vec![token.encode(), token.secret.clone()])
+        Secrets(vec![token.encode(), token.secret_text()])
     }
 
     pub fn add(&mut self, secret: &str) {
@@ -230,7 +230,7 @@ mod tests {
         let token = SessionToken::new(&program, &key, &wallet, "localnet", "t", json!({}));
         let secrets = Secrets::of(&token);
         let leaky = Answer {
-            structured: json!({"x": token.secret}),
+            structured: json!({"x": token.secret_text()}),
             text: "fine".into(),
             is_error: false,
         };
@@ -240,7 +240,7 @@ mod tests {
             .structured_content
             .unwrap()
             .to_string()
-            .contains(&token.secret));
+            .contains(&token.secret_text()));
         let fine = Answer {
             structured: json!({"x": 1}),
             text: "fine".into(),

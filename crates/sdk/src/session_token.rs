@@ -2,7 +2,7 @@
 //! (docs/cli.md, "Session token"). The prefix makes it recognisable to secret scanners. It carries the session
 //! key's secret, so it never appears in `Debug` output or in any error.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use base64::{prelude::BASE64_URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
@@ -13,31 +13,61 @@ use solana_signer::Signer;
 /// Every token starts with this.
 pub const TOKEN_PREFIX: &str = "lsk1_";
 
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
+/// A session token, parsed: keys and addresses typed, checked once by [`SessionToken::decode`]
+/// (the session address is the PDA of its wallet and key under its program). Holders read it;
+/// it never carries anything a holder must parse again.
+#[derive(Clone)]
 pub struct SessionToken {
-    pub v: u32,
-    /// base58 of the 64-byte session keypair.
-    pub secret: String,
-    pub wallet: String,
-    pub session: String,
-    /// The program id the session lives under: authoritative for the holder (docs/deploy.md).
-    /// Tokens made before it was read may lack it; empty means [`crate::DEFAULT_PROGRAM_ID`].
-    #[serde(default)]
-    pub program: String,
+    /// The session key (shared: a token is cloned across tasks; the secret is copied nowhere).
+    key: Arc<Keypair>,
+    pub wallet: Pubkey,
+    pub session: Pubkey,
+    /// The program the session lives under: authoritative for the holder (docs/deploy.md).
+    pub program: Pubkey,
     /// RPC URL or `localnet` / `devnet` / `mainnet`.
     pub cluster: String,
-    #[serde(default)]
     pub label: String,
     /// A human-readable snapshot of the policy when the token was made (the chain is
     /// authoritative).
-    #[serde(default)]
     pub policy: serde_json::Value,
+}
+
+/// The token's JSON, as written (docs/cli.md, "Session token"): field order and names are the
+/// format. The dashboard's `keys.js` writes the same bytes; `testdata/session_token_v1.json`
+/// holds the vector both are tested against.
+#[derive(Serialize, Deserialize)]
+struct TokenJson {
+    v: u32,
+    /// base58 of the 64-byte session keypair.
+    secret: String,
+    wallet: String,
+    session: String,
+    /// Tokens made before it was read may lack it: empty means [`crate::DEFAULT_PROGRAM_ID`].
+    #[serde(default)]
+    program: String,
+    cluster: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    policy: serde_json::Value,
+}
+
+impl PartialEq for SessionToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.key.to_bytes() == other.key.to_bytes()
+            && self.wallet == other.wallet
+            && self.session == other.session
+            && self.program == other.program
+            && self.cluster == other.cluster
+            && self.label == other.label
+            && self.policy == other.policy
+    }
 }
 
 impl fmt::Debug for SessionToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionToken")
-            .field("v", &self.v)
+            .field("session_key", &self.key.pubkey())
             .field("secret", &"<redacted>")
             .field("wallet", &self.wallet)
             .field("session", &self.session)
@@ -87,11 +117,10 @@ impl SessionToken {
     ) -> SessionToken {
         let (session, _) = leash_program::state::session_address(wallet, &key.pubkey(), program_id);
         SessionToken {
-            v: 1,
-            secret: bs58::encode(key.to_bytes()).into_string(),
-            wallet: wallet.to_string(),
-            session: session.to_string(),
-            program: program_id.to_string(),
+            key: Arc::new(key.insecure_clone()),
+            wallet: *wallet,
+            session,
+            program: *program_id,
             cluster: cluster.to_string(),
             label: label.to_string(),
             policy,
@@ -100,12 +129,22 @@ impl SessionToken {
 
     /// The `lsk1_…` text.
     pub fn encode(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        format!("{TOKEN_PREFIX}{}", BASE64_URL_SAFE_NO_PAD.encode(json))
+        let json = TokenJson {
+            v: 1,
+            secret: self.secret_text(),
+            wallet: self.wallet.to_string(),
+            session: self.session.to_string(),
+            program: self.program.to_string(),
+            cluster: self.cluster.clone(),
+            label: self.label.clone(),
+            policy: self.policy.clone(),
+        };
+        let bytes = serde_json::to_vec(&json).unwrap_or_default();
+        format!("{TOKEN_PREFIX}{}", BASE64_URL_SAFE_NO_PAD.encode(bytes))
     }
 
     /// Parses and checks a token: prefix, encoding, version, key, addresses, and that the session
-    /// address is the PDA of its wallet and key.
+    /// address is the PDA of its wallet and key under its program.
     pub fn decode(text: &str) -> Result<SessionToken, TokenError> {
         let body = text
             .trim()
@@ -115,7 +154,7 @@ impl SessionToken {
             .decode(body)
             .map_err(|_| TokenError::NotBase64)?;
         // serde's message could quote input; keep only its category.
-        let token: SessionToken = serde_json::from_slice(&json).map_err(|e| {
+        let raw: TokenJson = serde_json::from_slice(&json).map_err(|e| {
             TokenError::NotJson(match e.classify() {
                 serde_json::error::Category::Data => {
                     "a field is missing or has the wrong type".into()
@@ -123,50 +162,48 @@ impl SessionToken {
                 _ => "not JSON".into(),
             })
         })?;
-        if token.v != 1 {
-            return Err(TokenError::UnsupportedVersion(token.v));
+        if raw.v != 1 {
+            return Err(TokenError::UnsupportedVersion(raw.v));
         }
-        let key = token.keypair()?;
-        let wallet = token.wallet()?;
-        let session: Pubkey = token
-            .session
-            .parse()
-            .map_err(|_| TokenError::BadAddress("session"))?;
-        let program = token.program_id()?;
+        let bytes = bs58::decode(&raw.secret)
+            .into_vec()
+            .map_err(|_| TokenError::BadSecret)?;
+        let key = Keypair::try_from(bytes.as_slice()).map_err(|_| TokenError::BadSecret)?;
+        let address = |text: &str, field| text.parse().map_err(|_| TokenError::BadAddress(field));
+        let wallet: Pubkey = address(&raw.wallet, "wallet")?;
+        let session: Pubkey = address(&raw.session, "session")?;
+        let program = if raw.program.is_empty() {
+            crate::DEFAULT_PROGRAM_ID
+        } else {
+            address(&raw.program, "program")?
+        };
         if leash_program::state::session_address(&wallet, &key.pubkey(), &program).0 != session {
             return Err(TokenError::SessionMismatch);
         }
-        Ok(token)
+        Ok(SessionToken {
+            key: Arc::new(key),
+            wallet,
+            session,
+            program,
+            cluster: raw.cluster,
+            label: raw.label,
+            policy: raw.policy,
+        })
     }
 
-    pub fn keypair(&self) -> Result<Keypair, TokenError> {
-        let bytes = bs58::decode(&self.secret)
-            .into_vec()
-            .map_err(|_| TokenError::BadSecret)?;
-        Keypair::try_from(bytes.as_slice()).map_err(|_| TokenError::BadSecret)
+    /// The session key, to sign with.
+    pub fn keypair(&self) -> &Keypair {
+        &self.key
     }
 
-    pub fn wallet(&self) -> Result<Pubkey, TokenError> {
-        self.wallet
-            .parse()
-            .map_err(|_| TokenError::BadAddress("wallet"))
+    /// The session key's public half.
+    pub fn session_key(&self) -> Pubkey {
+        self.key.pubkey()
     }
 
-    pub fn session(&self) -> Result<Pubkey, TokenError> {
-        self.session
-            .parse()
-            .map_err(|_| TokenError::BadAddress("session"))
-    }
-
-    /// The program the session lives under: the token's `program`, or the default id for a
-    /// token made before the field was read (empty).
-    pub fn program_id(&self) -> Result<Pubkey, TokenError> {
-        if self.program.is_empty() {
-            return Ok(crate::DEFAULT_PROGRAM_ID);
-        }
-        self.program
-            .parse()
-            .map_err(|_| TokenError::BadAddress("program"))
+    /// The secret as the token writes it (base58): for checking that no output contains it.
+    pub fn secret_text(&self) -> String {
+        bs58::encode(self.key.to_bytes()).into_string()
     }
 }
 
@@ -188,6 +225,20 @@ mod tests {
         (key, token)
     }
 
+    /// The token's JSON with `edit` applied, encoded again.
+    fn edited(token: &SessionToken, edit: &dyn Fn(&mut serde_json::Value)) -> String {
+        let body = token.encode();
+        let bytes = BASE64_URL_SAFE_NO_PAD
+            .decode(body.strip_prefix(TOKEN_PREFIX).unwrap())
+            .unwrap();
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        edit(&mut json);
+        format!(
+            "{TOKEN_PREFIX}{}",
+            BASE64_URL_SAFE_NO_PAD.encode(serde_json::to_vec(&json).unwrap())
+        )
+    }
+
     #[test]
     fn round_trips_and_checks() {
         let (key, token) = token();
@@ -196,8 +247,31 @@ mod tests {
         assert!(!text.contains('=') && !text.contains('+') && !text.contains('/'));
         let decoded = SessionToken::decode(&text).unwrap();
         assert_eq!(decoded, token);
-        assert_eq!(decoded.keypair().unwrap().pubkey(), key.pubkey());
+        assert_eq!(decoded.session_key(), key.pubkey());
+        assert_eq!(decoded.keypair().pubkey(), key.pubkey());
         assert_eq!(SessionToken::decode(&format!("  {text}\n")).unwrap(), token);
+    }
+
+    /// The fixed vector the dashboard's `keys.js` is tested against too
+    /// (crates/cli/tests/dashboard/keys.test.mjs): the same inputs make the same bytes.
+    #[test]
+    fn the_shared_test_vector_encodes_and_decodes() {
+        let vector: serde_json::Value =
+            serde_json::from_str(include_str!("../testdata/session_token_v1.json")).unwrap();
+        let text = |field: &str| vector[field].as_str().unwrap().to_string();
+        let secret = bs58::decode(text("secret")).into_vec().unwrap();
+        let key = Keypair::try_from(secret.as_slice()).unwrap();
+        let token = SessionToken::new(
+            &text("program").parse().unwrap(),
+            &key,
+            &text("wallet").parse().unwrap(),
+            &text("cluster"),
+            &text("label"),
+            vector["policy"].clone(),
+        );
+        assert_eq!(token.session.to_string(), text("session"));
+        assert_eq!(token.encode(), text("token"));
+        assert_eq!(SessionToken::decode(&text("token")).unwrap(), token);
     }
 
     #[test]
@@ -211,31 +285,32 @@ mod tests {
         assert_eq!(SessionToken::decode("lsk1_***"), Err(TokenError::NotBase64));
         // A token cut in half is refused, not misread.
         assert!(SessionToken::decode(&text[..text.len() / 2]).is_err());
-        let wrong = |edit: &dyn Fn(&mut SessionToken)| {
-            let mut t = token.clone();
-            edit(&mut t);
-            SessionToken::decode(&t.encode())
-        };
-        assert_eq!(wrong(&|t| t.v = 2), Err(TokenError::UnsupportedVersion(2)));
+        let wrong =
+            |edit: &dyn Fn(&mut serde_json::Value)| SessionToken::decode(&edited(&token, edit));
         assert_eq!(
-            wrong(&|t| t.secret = "abc".into()),
+            wrong(&|t| t["v"] = 2.into()),
+            Err(TokenError::UnsupportedVersion(2))
+        );
+        assert_eq!(
+            wrong(&|t| t["secret"] = "abc".into()),
             Err(TokenError::BadSecret)
         );
         assert_eq!(
-            wrong(&|t| t.wallet = "nope".into()),
+            wrong(&|t| t["wallet"] = "nope".into()),
             Err(TokenError::BadAddress("wallet"))
         );
         assert_eq!(
-            wrong(&|t| t.session = Pubkey::new_unique().to_string()),
+            wrong(&|t| t["session"] = Pubkey::new_unique().to_string().into()),
             Err(TokenError::SessionMismatch)
         );
         let json_only = format!("lsk1_{}", BASE64_URL_SAFE_NO_PAD.encode(b"{\"v\":1}"));
         let err = SessionToken::decode(&json_only).unwrap_err();
         assert!(matches!(err, TokenError::NotJson(_)));
         // Neither Debug nor any error shows the secret.
-        assert!(!format!("{token:?}").contains(&token.secret));
+        let secret = token.secret_text();
+        assert!(!format!("{token:?}").contains(&secret));
         for e in [TokenError::BadSecret, TokenError::NotBase64, err] {
-            assert!(!e.to_string().contains(&token.secret));
+            assert!(!e.to_string().contains(&secret));
         }
     }
 
@@ -243,39 +318,34 @@ mod tests {
     fn the_program_field_is_authoritative_and_older_tokens_mean_the_default() {
         let (_, token) = token();
         let decoded = SessionToken::decode(&token.encode()).unwrap();
-        assert_eq!(decoded.program_id().unwrap().to_string(), token.program);
+        assert_eq!(decoded.program, token.program);
         // The session address is checked under the token's own program: the same token naming
         // another program is refused, not silently re-derived.
-        let mut moved = token.clone();
-        moved.program = Pubkey::new_unique().to_string();
         assert_eq!(
-            SessionToken::decode(&moved.encode()),
+            SessionToken::decode(&edited(&token, &|t| {
+                t["program"] = Pubkey::new_unique().to_string().into()
+            })),
             Err(TokenError::SessionMismatch)
         );
-        let mut bad = token.clone();
-        bad.program = "nope".into();
         assert_eq!(
-            SessionToken::decode(&bad.encode()),
+            SessionToken::decode(&edited(&token, &|t| t["program"] = "nope".into())),
             Err(TokenError::BadAddress("program"))
         );
         // A token made before the field was read: no `program` at all means the default id.
-        let key = Keypair::new();
-        let wallet = Pubkey::new_unique();
         let old = SessionToken::new(
             &crate::DEFAULT_PROGRAM_ID,
-            &key,
-            &wallet,
+            &Keypair::new(),
+            &Pubkey::new_unique(),
             "localnet",
             "",
             serde_json::Value::Null,
         );
-        let mut json: serde_json::Value = serde_json::to_value(&old).unwrap();
-        json.as_object_mut().unwrap().remove("program");
-        let text = format!(
-            "lsk1_{}",
-            BASE64_URL_SAFE_NO_PAD.encode(serde_json::to_vec(&json).unwrap())
+        let text = edited(&old, &|t| {
+            t.as_object_mut().unwrap().remove("program");
+        });
+        assert_eq!(
+            SessionToken::decode(&text).unwrap().program,
+            crate::DEFAULT_PROGRAM_ID
         );
-        let decoded = SessionToken::decode(&text).unwrap();
-        assert_eq!(decoded.program_id().unwrap(), crate::DEFAULT_PROGRAM_ID);
     }
 }
