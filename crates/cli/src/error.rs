@@ -13,8 +13,6 @@ pub enum CliError {
     Client(ClientError),
     /// `leash node` could not start or stopped with an error.
     Node(String),
-    /// `leash bench` failed.
-    Bench(String),
     /// `leash serve`, `api-key` or `audit` failed (the store, the listener, a broken chain).
     Api(String),
 }
@@ -41,7 +39,6 @@ impl CliError {
                 |_| json!({"code": ErrorCode::Internal, "message": error.message, "hint": error.hint}),
             ),
             CliError::Node(message) => json!({"code": "Node", "message": message, "hint": null}),
-            CliError::Bench(message) => json!({"code": "Bench", "message": message, "hint": null}),
             CliError::Api(message) => json!({"code": "Api", "message": message, "hint": null}),
         }
     }
@@ -57,7 +54,7 @@ impl fmt::Display for CliError {
                 }
                 Ok(())
             }
-            CliError::Node(message) | CliError::Bench(message) | CliError::Api(message) => {
+            CliError::Node(message) | CliError::Api(message) => {
                 write!(f, "Error: {message}")
             }
         }

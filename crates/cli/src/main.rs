@@ -8,8 +8,6 @@
 //! them into the library's types, calls one `leash-client` operation and renders the report.
 //! No operation logic lives here.
 
-mod bench;
-mod bench_api;
 mod commands;
 mod error;
 mod globals;
@@ -69,11 +67,6 @@ enum Command {
     Up(commands::up::UpArgs),
     /// Run the local chain: a durable Solana JSON-RPC node with the Leash program
     Node(node::NodeArgs),
-    /// Measure leash node: transactions per second and latency, plain vs session transfers
-    Bench(commands::bench::BenchArgs),
-    /// Measure leash serve: requests per second and latency of a read, a preview and a prepare
-    #[command(name = "bench-api")]
-    BenchApi(commands::bench::BenchApiArgs),
     /// Program id (and where it came from), cluster and version
     Info,
     /// The Leash program on a cluster: deploy, show, verify, upgrade, set-authority
@@ -156,8 +149,6 @@ fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Up(args) => commands::up::exec(&globals, args),
         Command::Node(args) => node::exec(args),
-        Command::Bench(args) => commands::bench::exec(&globals, args),
-        Command::BenchApi(args) => commands::bench::exec_api(&globals, args),
         Command::Info => info::exec(&globals),
         Command::Config(command) => commands::config::exec(&globals, command),
         Command::Program(command) => commands::program::exec(&globals, command),

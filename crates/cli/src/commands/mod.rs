@@ -5,7 +5,6 @@ pub mod airdrop;
 pub mod api_key;
 pub mod audit;
 pub mod balance;
-pub mod bench;
 pub mod config;
 pub mod execute;
 pub mod info;

@@ -1,4 +1,4 @@
-//! `leash bench` end to end, with a handful of transactions: every confirmation mode (the
+//! `leash-bench node` end to end, with a handful of transactions: every confirmation mode (the
 //! `sendTransaction` answer, `signatureSubscribe` on the node's PubSub, a pipelined client) runs
 //! and reports every transaction. Not a timed test: figures are not checked.
 
@@ -6,17 +6,17 @@ use std::process::Command;
 
 #[test]
 fn every_mode_confirms_every_transaction() {
-    let output = Command::new(env!("CARGO_BIN_EXE_leash"))
-        .args(["--json", "bench", "--transactions", "16", "--mode", "all"])
+    let output = Command::new(env!("CARGO_BIN_EXE_leash-bench"))
+        .args(["--json", "node", "--transactions", "16", "--mode", "all"])
         .output()
-        .expect("leash bench runs");
+        .expect("leash-bench runs");
     assert!(
         output.status.success(),
-        "leash bench failed: {}",
+        "leash-bench failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("leash bench --json prints JSON");
+        serde_json::from_slice(&output.stdout).expect("leash-bench --json prints JSON");
     let runs = report["runs"].as_array().expect("runs");
     let seen: Vec<(&str, &str, u64)> = runs
         .iter()

@@ -1,4 +1,4 @@
-//! `leash bench-api`: requests per second and p50/p99 latency of `leash serve` for a read
+//! `leash-bench api`: requests per second and p50/p99 latency of `leash serve` for a read
 //! (`GET /v1/sessions/{session}`), a preview and a prepare, from concurrent HTTP clients.
 //!
 //! A node and the API run in this process on fresh temporary directories (the API's store in

@@ -1,9 +1,9 @@
-//! `leash bench`: throughput and latency of `leash node` through JSON-RPC, for plain SOL transfers
+//! `leash-bench node`: throughput and latency of the Leash node through JSON-RPC, for plain SOL transfers
 //! and session-enforced `Execute` transfers, from 1 and from 8 concurrent clients; the node's
 //! resident memory afterwards and its ledger bytes per transaction.
 //!
-//! The node runs as a child process (`leash node` on a fresh temporary ledger) so its memory is
-//! measured alone. Every transaction is sent with `sendTransaction`, which the node answers at
+//! The node runs as a child process (this binary's hidden `run-node`, the same node `leash node`
+//! runs, on a fresh temporary ledger) so its memory is measured alone. Every transaction is sent with `sendTransaction`, which the node answers at
 //! acceptance (executed, not yet durable); each mode then waits for the transaction to be
 //! confirmed (durably committed), so latency here is "confirmed" latency.
 //!
@@ -117,15 +117,16 @@ impl Drop for NodeProcess {
 }
 
 fn spawn_node(ledger: &Path) -> Result<NodeProcess, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the leash binary: {e}"))?;
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the leash-bench binary: {e}"))?;
     let mut child = Command::new(exe)
-        .args(["node", "--rpc-port", "0", "--ledger"])
+        .args(["run-node", "--ledger"])
         .arg(ledger)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("cannot start leash node: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout from leash node")?;
+        .map_err(|e| format!("cannot start the node: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout from the node")?;
     let mut lines = BufReader::new(stdout).lines();
     let (mut url, mut ws_url) = (None, None);
     while url.is_none() || ws_url.is_none() {
@@ -137,7 +138,7 @@ fn spawn_node(ledger: &Path) -> Result<NodeProcess, String> {
                     ws_url = Some(rest.trim().to_string());
                 }
             }
-            _ => return Err("leash node exited before it was ready".into()),
+            _ => return Err("the node exited before it was ready".into()),
         }
     }
     std::thread::spawn(move || for _ in lines {});
