@@ -34,33 +34,90 @@ pub struct CallAccount {
     pub signer: bool,
 }
 
-/// Leash instructions; the variant index is the discriminator.
+/// Leash instructions; the variant index is the discriminator. Each lists its accounts in
+/// order, as SPL Token does (`[writable]`, `[signer]`); the processors check them in this order
+/// (docs/program.md, "Instructions").
 #[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
 pub enum LeashInstruction {
-    /// payer(s,w), owner(s), wallet(w), system_program
+    /// 0. Creates a wallet for `owner`.
+    ///
+    /// Accounts:
+    ///   0. `[writable, signer]` payer
+    ///   1. `[signer]` owner
+    ///   2. `[writable]` wallet, PDA `["wallet", sha256(owner), salt]`
+    ///   3. `[]` system program
     CreateWallet { owner: Authority, salt: [u8; 32] },
-    /// payer(s,w), owner(s), wallet, session(w), system_program
+    /// 1. Registers a session for `session_key` under `policy`.
+    ///
+    /// Accounts:
+    ///   0. `[writable, signer]` payer
+    ///   1. `[signer]` owner
+    ///   2. `[]` wallet
+    ///   3. `[writable]` session, PDA `["session", wallet, session_key]`
+    ///   4. `[]` system program
     CreateSession { session_key: Pubkey, policy: Policy },
-    /// session_key(s), wallet, session(w), vault(w), then the calls' accounts
+    /// 2. Runs `calls` with the vault signing, within the session's policy.
+    ///
+    /// Accounts:
+    ///   0. `[signer]` session key
+    ///   1. `[]` wallet
+    ///   2. `[writable]` session
+    ///   3. `[writable]` vault, PDA `["vault", wallet]`
+    ///   4.. the calls' programs and accounts (`Call` indexes point here)
     Execute {
         expected_nonce: Option<u64>,
         calls: Vec<Call>,
     },
-    /// authority(s), wallet, session(w)
+    /// 3. Ends a session for good.
+    ///
+    /// Accounts:
+    ///   0. `[signer]` authority: the wallet's owner, or the session key itself
+    ///   1. `[]` wallet
+    ///   2. `[writable]` session
     RevokeSession,
-    /// owner(s), wallet(w)
+    /// 4. Ends every session of the wallet at once (bumps the wallet's epoch).
+    ///
+    /// Accounts:
+    ///   0. `[signer]` owner
+    ///   1. `[writable]` wallet
     RevokeAllSessions,
-    /// owner(s), wallet, session(w), payer(s,w), system_program
+    /// 5. Replaces a session's policy; spent counters carry over by mint.
+    ///
+    /// Accounts:
+    ///   0. `[signer]` owner
+    ///   1. `[]` wallet
+    ///   2. `[writable]` session
+    ///   3. `[writable, signer]` payer (of a larger account's rent)
+    ///   4. `[]` system program
     UpdateSession {
         policy: Policy,
         expected_uses: Option<u64>,
     },
-    /// authority(s), wallet, session(w), rent_payer(w)
+    /// 6. Closes a session, returning its rent to whoever paid it: the owner any time, anyone
+    /// once the session has ended (revoked or expired).
+    ///
+    /// Accounts:
+    ///   0. `[signer]` authority: the wallet's owner, or anyone for an ended session
+    ///   1. `[]` wallet
+    ///   2. `[writable]` session
+    ///   3. `[writable]` rent payer recorded in the session
     CloseSession,
-    /// owner(s), wallet, vault(w), then the calls' accounts
+    /// 7. Runs `calls` with the vault signing, as the owner (no policy).
+    ///
+    /// Accounts:
+    ///   0. `[signer]` owner
+    ///   1. `[]` wallet
+    ///   2. `[writable]` vault
+    ///   3.. the calls' programs and accounts
     OwnerExecute { calls: Vec<Call> },
-    /// owner(s), wallet(w), recipient(w), then any of the wallet's session accounts (w): moves
-    /// every lamport above the rent-exempt minimum out of the wallet and the listed sessions.
+    /// 8. Moves every lamport above the rent-exempt minimum out of the wallet and the listed
+    /// sessions.
+    ///
+    /// Accounts:
+    ///   0. `[signer]` owner
+    ///   1. `[writable]` wallet
+    ///   2. `[writable]` recipient
+    ///   3.. `[writable]` any of the wallet's session accounts
     SweepLamports,
 }
 
