@@ -33,6 +33,46 @@ static ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../dashboard/app.js"),
     ),
     (
+        "ui.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/ui.js"),
+    ),
+    (
+        "policy-editor.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/policy-editor.js"),
+    ),
+    (
+        "page-sign-in.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/page-sign-in.js"),
+    ),
+    (
+        "page-wallets.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/page-wallets.js"),
+    ),
+    (
+        "page-new-session.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/page-new-session.js"),
+    ),
+    (
+        "page-requests.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/page-requests.js"),
+    ),
+    (
+        "page-session.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/page-session.js"),
+    ),
+    (
+        "page-audit.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/page-audit.js"),
+    ),
+    (
         "api.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../dashboard/api.js"),
@@ -115,6 +155,14 @@ mod tests {
             "wallet.js",
             "keys.js",
             "api.js",
+            "ui.js",
+            "policy-editor.js",
+            "page-sign-in.js",
+            "page-wallets.js",
+            "page-new-session.js",
+            "page-requests.js",
+            "page-session.js",
+            "page-audit.js",
         ] {
             let r = asset(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(

@@ -1,0 +1,290 @@
+// The wallets page and a wallet's sessions: the owner's signer, wallets, balances, sessions.
+
+import { api } from "./api.js";
+import { connect, onWalletsChanged, solanaWallets } from "./wallet.js";
+import { actionButton, addressText, errorBox, every, h, onLeave, page, short, state, statusBadge, timeLeft } from "./ui.js";
+
+/** The owner panel: choose a wallet (or the local signer), airdrop on a local node. */
+function ownerPanel(onChange) {
+  const box = h("section", { class: "card", "aria-labelledby": "owner-title" });
+  const render = () => {
+    const s = state.signer;
+    const children = [h("h2", { id: "owner-title" }, "Owner")];
+    if (s) {
+      children.push(
+        h(
+          "p",
+          { id: "owner-address" },
+          s.kind === "local" ? "Signing with the server's local signer " : `Signing with ${s.name} `,
+          addressText(s.address),
+        ),
+        h("button", { type: "button", class: "link", onclick: () => { state.signer = null; sessionStorage.removeItem("leash.wallet"); render(); onChange(); } }, "Switch signer"),
+      );
+      if (state.me.airdrop && state.me.key.scopes.some((x) => x === "write" || x === "admin")) {
+        const out = h("div", { class: "action-out" });
+        const button = h("button", { type: "button", id: "airdrop" }, "Airdrop 10 SOL to the owner");
+        button.addEventListener("click", async () => {
+          out.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Asking the local faucet…");
+          button.disabled = true;
+          try {
+            const r = await api("POST", "/v1/dev/airdrop", { to: s.address, amount: "10" });
+            out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} (local node)`));
+          } catch (e) {
+            out.replaceChildren(errorBox(e));
+          } finally {
+            button.disabled = false;
+          }
+        });
+        children.push(h("div", { class: "action" }, button, out));
+      }
+    } else {
+      const wallets = solanaWallets();
+      children.push(h("p", {}, "Who signs as the owner? The key never reaches the server."));
+      const list = h("div", { class: "row wrap", id: "wallet-choices" });
+      for (const wallet of wallets) {
+        list.append(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "wallet-choice",
+              onclick: async () => {
+                try {
+                  state.signer = await connect(wallet, state.me.cluster);
+                  sessionStorage.setItem("leash.wallet", wallet.name);
+                  render();
+                  onChange();
+                } catch (e) {
+                  box.append(errorBox({ code: "wallet_refused", message: `${wallet.name} did not connect: ${e.message || e}` }));
+                }
+              },
+            },
+            wallet.icon ? h("img", { src: wallet.icon, alt: "", width: 20, height: 20 }) : null,
+            `Connect ${wallet.name}`,
+          ),
+        );
+      }
+      if (state.me.signer) {
+        list.append(
+          h(
+            "button",
+            {
+              type: "button",
+              id: "use-local-signer",
+              onclick: () => {
+                state.signer = { kind: "local", name: "local signer", address: state.me.signer };
+                sessionStorage.setItem("leash.wallet", "local");
+                render();
+                onChange();
+              },
+            },
+            `Use the server's signer ${short(state.me.signer)}`,
+          ),
+        );
+      }
+      if (list.childElementCount === 0) {
+        children.push(
+          h("p", { class: "muted" }, "No Solana wallet found in this browser. Install one that supports the Wallet Standard, or start the server with `leash serve --signer KEYPAIR` (admin keys only)."),
+        );
+      } else {
+        children.push(list);
+      }
+    }
+    box.replaceChildren(...children);
+  };
+  render();
+  onLeave(onWalletsChanged(() => { if (!state.signer) render(); }));
+  return box;
+}
+export async function walletsPage() {
+  const list = h("div", { id: "wallet-list", "aria-live": "polite" });
+  const refresh = async () => {
+    const s = state.signer;
+    if (!s) {
+      list.replaceChildren(h("p", { class: "muted" }, "Choose the owner above to see their wallets."));
+      return;
+    }
+    try {
+      const owned = await api("GET", `/v1/owners/${s.address}/wallets`);
+      const reports = await Promise.all(owned.wallets.map((w) => api("GET", `/v1/wallets/${w.wallet}`)));
+      list.replaceChildren(
+        ...reports.map((r) => walletCard(r, refresh)),
+        createWalletForm(refresh, reports.length === 0),
+      );
+    } catch (e) {
+      list.replaceChildren(errorBox(e));
+    }
+  };
+  page("Wallets", ownerPanel(refresh), h("section", { "aria-labelledby": "wallets-title" }, h("h2", { id: "wallets-title" }, "Wallets"), list));
+  await refresh();
+}
+function createWalletForm(refresh, first) {
+  const name = h("input", { id: "new-wallet-name", value: first ? "default" : "", required: true, maxlength: 64 });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "create-wallet-title" },
+    h("h3", { id: "create-wallet-title" }, first ? "Create your first wallet" : "Create another wallet"),
+    h("p", { class: "muted" }, "A Leash wallet is a vault your sessions spend from, within their policies."),
+    h("label", { for: "new-wallet-name" }, "Name"),
+    name,
+    actionButton("Create wallet", {
+      id: "create-wallet",
+      primary: true,
+      prepare: () => api("POST", "/v1/wallets/prepare", { owner: state.signer.address, name: name.value.trim() }),
+      done: refresh,
+    }),
+  );
+}
+function tokenField(id) {
+  return h(
+    "select",
+    { id },
+    h("option", { value: "SOL" }, "SOL"),
+    h("option", { value: "USDC" }, "USDC"),
+    h("option", { value: "USDT" }, "USDT"),
+  );
+}
+function walletCard(report, refresh) {
+  const amountIn = h("input", { id: `deposit-amount-${report.wallet}`, inputmode: "decimal", placeholder: "1.5", class: "deposit-amount" });
+  const tokenIn = tokenField(`deposit-token-${report.wallet}`);
+  const amountOut = h("input", { id: `withdraw-amount-${report.wallet}`, inputmode: "decimal", placeholder: "0.5", class: "withdraw-amount" });
+  const tokenOut = tokenField(`withdraw-token-${report.wallet}`);
+  return h(
+    "section",
+    { class: "card wallet", "data-wallet": report.wallet, "aria-label": `Wallet ${report.name}` },
+    // The chain keeps a wallet's name only as a hash: looked up by address, its name is the
+    // address itself.
+    h("h3", {}, report.name === report.wallet ? `Wallet ${short(report.wallet)}` : `Wallet “${report.name}”`),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Address"), h("dd", {}, addressText(report.wallet)),
+      h("dt", {}, "Vault"), h("dd", {}, addressText(report.vault)),
+      h("dt", {}, "Sessions"), h("dd", {}, `${report.active_sessions} active of ${report.sessions}`),
+    ),
+    h("h4", {}, "Vault balances"),
+    report.balances.length
+      ? h("ul", { class: "balances" }, report.balances.map((b) => h("li", {}, h("strong", {}, b.amount), ` ${b.token}`)))
+      : h("p", { class: "muted" }, "Empty: deposit below."),
+    h(
+      "div",
+      { class: "row wrap" },
+      h("a", { class: "button", href: `#/wallets/${report.wallet}/sessions` }, "Sessions"),
+      h("a", { class: "button primary", href: `#/wallets/${report.wallet}/new` }, "New session"),
+    ),
+    h(
+      "details",
+      { class: "move" },
+      h("summary", {}, "Deposit"),
+      h("div", { class: "form-row" },
+        h("label", { for: amountIn.id }, "Amount"), amountIn,
+        h("label", { for: tokenIn.id }, "Token"), tokenIn),
+      actionButton("Deposit", {
+        name: "deposit",
+        prepare: () => api("POST", `/v1/wallets/${report.wallet}/deposit/prepare`, { amount: amountIn.value.trim(), token: tokenIn.value }),
+        done: refresh,
+      }),
+    ),
+    h(
+      "details",
+      { class: "move" },
+      h("summary", {}, "Withdraw"),
+      h("div", { class: "form-row" },
+        h("label", { for: amountOut.id }, "Amount"), amountOut,
+        h("label", { for: tokenOut.id }, "Token"), tokenOut),
+      actionButton("Withdraw", {
+        name: "withdraw",
+        prepare: () => api("POST", `/v1/wallets/${report.wallet}/withdraw/prepare`, { amount: amountOut.value.trim(), token: tokenOut.value }),
+        done: refresh,
+      }),
+    ),
+  );
+}
+function limitsCell(limits) {
+  if (!limits.length) return h("span", { class: "muted" }, "no spending");
+  return h(
+    "ul",
+    { class: "limits" },
+    limits.map((l) => {
+      const bound = l.total !== "unlimited" ? l.total : l.per_period ? `${l.per_period}/${l.period}` : "∞";
+      const used = l.period && l.total === "unlimited" ? l.used_in_period ?? "0" : l.used ?? "0";
+      return h("li", {}, h("strong", {}, `${used} / ${bound}`), ` ${l.token}`);
+    }),
+  );
+}
+export async function sessionsPage(wallet) {
+  const table = h("div", { class: "table-wrap", id: "session-table", "aria-live": "polite" });
+  const stamp = h("span", { class: "muted", id: "sessions-updated" });
+  const out = h("div", {});
+  let count = 0;
+  const refresh = async () => {
+    try {
+      const list = await api("GET", `/v1/wallets/${wallet}/sessions`);
+      count = list.sessions.filter((s) => s.status === "active").length;
+      table.replaceChildren(
+        list.sessions.length === 0
+          ? h("p", { class: "muted" }, "No sessions yet.")
+          : h(
+              "table",
+              {},
+              h("thead", {}, h("tr", {}, ["Session", "Status", "Uses", "Used / limit", "Time left"].map((t) => h("th", { scope: "col" }, t)))),
+              h(
+                "tbody",
+                {},
+                list.sessions.map((s) =>
+                  h(
+                    "tr",
+                    { "data-session": s.session },
+                    h("td", {}, h("a", { href: `#/sessions/${s.session}` }, short(s.session))),
+                    h("td", {}, statusBadge(s.status)),
+                    h("td", { class: "uses" }, `${s.uses} / ${s.max_uses ?? "∞"}`),
+                    h("td", {}, limitsCell(s.policy.limits)),
+                    h("td", { class: "time-left", "data-until": s.valid_until }, s.status === "active" ? timeLeft(s.valid_until) : "—"),
+                  ),
+                ),
+              ),
+            ),
+      );
+      stamp.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    } catch (e) {
+      table.replaceChildren(errorBox(e));
+    }
+  };
+  page(
+    "Sessions",
+    h("p", {}, "Wallet ", addressText(wallet)),
+    h(
+      "div",
+      { class: "row wrap" },
+      h("a", { class: "button primary", href: `#/wallets/${wallet}/new` }, "New session"),
+      h("button", { type: "button", onclick: refresh, id: "refresh-sessions" }, "Refresh"),
+      stamp,
+    ),
+    table,
+    h(
+      "section",
+      { class: "card danger-zone", "aria-labelledby": "revoke-all-title" },
+      h("h2", { id: "revoke-all-title" }, "Revoke all"),
+      h("p", {}, "Ends every session of this wallet at once (the wallet's epoch moves on). Tokens already given out stop working."),
+      actionButton("Revoke all sessions", {
+        id: "revoke-all",
+        danger: true,
+        confirmText: "Revoke every session of this wallet? Every holder loses access at once; this cannot be undone.",
+        prepare: () => api("POST", `/v1/wallets/${wallet}/revoke-all/prepare`, {}),
+        done: refresh,
+      }),
+    ),
+    out,
+  );
+  await refresh();
+  every(5000, refresh);
+  every(1000, () => {
+    for (const cell of table.querySelectorAll("td.time-left[data-until]")) {
+      if (cell.textContent !== "—") cell.textContent = timeLeft(cell.dataset.until);
+    }
+  });
+  void count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policy editor (create and update), previewed as you type.
