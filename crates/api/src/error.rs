@@ -221,6 +221,22 @@ impl ApiError {
         )
     }
 
+    /// 429 `rate_limited` with `Retry-After` (whole seconds, at least 1).
+    pub fn rate_limited(message: &str, hint: &str, wait: std::time::Duration) -> ApiError {
+        let mut e = ApiError::new(ApiCode::RateLimited, message).hint(hint);
+        e.retry_after = Some(wait.as_secs().max(1));
+        e
+    }
+
+    /// 429 for too many sign-ins.
+    pub fn sign_in_limited(wait: std::time::Duration) -> ApiError {
+        ApiError::rate_limited(
+            "too many sign-in attempts",
+            "wait for Retry-After seconds, then sign in with the whole key",
+            wait,
+        )
+    }
+
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(ApiCode::NotFound, message)
     }
@@ -405,6 +421,23 @@ mod tests {
                 "{name} is also one of the API's own codes"
             );
             assert!(programs.insert(name));
+        }
+    }
+
+    /// docs/api.md lists every code with its status.
+    #[test]
+    fn the_docs_list_every_code() {
+        let docs = include_str!("../../../docs/api.md");
+        for code in OtherCode::ALL {
+            assert!(
+                docs.contains(&format!("`{}`", code.name())),
+                "docs/api.md does not list {}",
+                code.name()
+            );
+        }
+        for error in LeashError::ALL {
+            let name = ApiCode::Program(error).name();
+            assert!(docs.contains(&format!("`{name}`")), "docs/api.md lacks {name}");
         }
     }
 }

@@ -68,7 +68,7 @@ pub async fn auth(
                 .map(|info| info.0.peer().ip().to_string());
             if let Some(peer) = peer {
                 if let Err(wait) = state.sign_in_limiter.take(&format!("peer:{peer}")) {
-                    return sign_in_limited(wait).into_response();
+                    return ApiError::sign_in_limited(wait).into_response();
                 }
             }
         }
@@ -131,7 +131,7 @@ pub async fn auth(
         .into_response();
     }
     if let Err(wait) = state.limiter.take(&record.id) {
-        return rate_limited(
+        return ApiError::rate_limited(
             "too many requests for this API key",
             "wait for Retry-After seconds",
             wait,
@@ -141,20 +141,4 @@ pub async fn auth(
     request.extensions_mut().insert(Caller(record));
     request.extensions_mut().insert(route);
     next.run(request).await
-}
-
-/// 429 `rate_limited` with `Retry-After` (whole seconds, at least 1).
-pub fn rate_limited(message: &str, hint: &str, wait: std::time::Duration) -> ApiError {
-    let mut e = ApiError::new(ApiCode::RateLimited, message).hint(hint);
-    e.retry_after = Some(wait.as_secs().max(1));
-    e
-}
-
-/// 429 for too many sign-ins.
-pub fn sign_in_limited(wait: std::time::Duration) -> ApiError {
-    rate_limited(
-        "too many sign-in attempts",
-        "wait for Retry-After seconds, then sign in with the whole key",
-        wait,
-    )
 }

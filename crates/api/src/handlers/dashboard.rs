@@ -89,7 +89,7 @@ pub async fn sign_in(
     state
         .sign_in_limiter
         .take(&format!("key:{hash}"))
-        .map_err(crate::auth::sign_in_limited)?;
+        .map_err(ApiError::sign_in_limited)?;
     let record = state
         .store(move |s| s.key_by_hash(&hash))
         .await
