@@ -437,7 +437,10 @@ mod tests {
         }
         for error in LeashError::ALL {
             let name = ApiCode::Program(error).name();
-            assert!(docs.contains(&format!("`{name}`")), "docs/api.md lacks {name}");
+            assert!(
+                docs.contains(&format!("`{name}`")),
+                "docs/api.md lacks {name}"
+            );
         }
     }
 }

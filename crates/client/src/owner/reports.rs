@@ -459,4 +459,3 @@ impl fmt::Display for SessionClosed {
         )
     }
 }
-
