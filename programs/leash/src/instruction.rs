@@ -39,7 +39,7 @@ pub struct CallAccount {
 /// (docs/program.md, "Instructions").
 #[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
 pub enum LeashInstruction {
-    /// 0. Creates a wallet for `owner`.
+    /// Instruction 0: Creates a wallet for `owner`.
     ///
     /// Accounts:
     ///   0. `[writable, signer]` payer
@@ -47,7 +47,7 @@ pub enum LeashInstruction {
     ///   2. `[writable]` wallet, PDA `["wallet", sha256(owner), salt]`
     ///   3. `[]` system program
     CreateWallet { owner: Authority, salt: [u8; 32] },
-    /// 1. Registers a session for `session_key` under `policy`.
+    /// Instruction 1: Registers a session for `session_key` under `policy`.
     ///
     /// Accounts:
     ///   0. `[writable, signer]` payer
@@ -56,32 +56,32 @@ pub enum LeashInstruction {
     ///   3. `[writable]` session, PDA `["session", wallet, session_key]`
     ///   4. `[]` system program
     CreateSession { session_key: Pubkey, policy: Policy },
-    /// 2. Runs `calls` with the vault signing, within the session's policy.
+    /// Instruction 2: Runs `calls` with the vault signing, within the session's policy.
     ///
     /// Accounts:
     ///   0. `[signer]` session key
     ///   1. `[]` wallet
     ///   2. `[writable]` session
     ///   3. `[writable]` vault, PDA `["vault", wallet]`
-    ///   4.. the calls' programs and accounts (`Call` indexes point here)
+    ///   4. and on: the calls' programs and accounts (`Call` indexes point here)
     Execute {
         expected_nonce: Option<u64>,
         calls: Vec<Call>,
     },
-    /// 3. Ends a session for good.
+    /// Instruction 3: Ends a session for good.
     ///
     /// Accounts:
     ///   0. `[signer]` authority: the wallet's owner, or the session key itself
     ///   1. `[]` wallet
     ///   2. `[writable]` session
     RevokeSession,
-    /// 4. Ends every session of the wallet at once (bumps the wallet's epoch).
+    /// Instruction 4: Ends every session of the wallet at once (bumps the wallet's epoch).
     ///
     /// Accounts:
     ///   0. `[signer]` owner
     ///   1. `[writable]` wallet
     RevokeAllSessions,
-    /// 5. Replaces a session's policy; spent counters carry over by mint.
+    /// Instruction 5: Replaces a session's policy; spent counters carry over by mint.
     ///
     /// Accounts:
     ///   0. `[signer]` owner
@@ -93,8 +93,8 @@ pub enum LeashInstruction {
         policy: Policy,
         expected_uses: Option<u64>,
     },
-    /// 6. Closes a session, returning its rent to whoever paid it: the owner any time, anyone
-    /// once the session has ended (revoked or expired).
+    /// Instruction 6: Closes a session, returning its rent to whoever paid it: the owner any
+    /// time, anyone once the session has ended (revoked or expired).
     ///
     /// Accounts:
     ///   0. `[signer]` authority: the wallet's owner, or anyone for an ended session
@@ -102,22 +102,22 @@ pub enum LeashInstruction {
     ///   2. `[writable]` session
     ///   3. `[writable]` rent payer recorded in the session
     CloseSession,
-    /// 7. Runs `calls` with the vault signing, as the owner (no policy).
+    /// Instruction 7: Runs `calls` with the vault signing, as the owner (no policy).
     ///
     /// Accounts:
     ///   0. `[signer]` owner
     ///   1. `[]` wallet
     ///   2. `[writable]` vault
-    ///   3.. the calls' programs and accounts
+    ///   3. and on: the calls' programs and accounts
     OwnerExecute { calls: Vec<Call> },
-    /// 8. Moves every lamport above the rent-exempt minimum out of the wallet and the listed
-    /// sessions.
+    /// Instruction 8: Moves every lamport above the rent-exempt minimum out of the wallet and
+    /// the listed sessions.
     ///
     /// Accounts:
     ///   0. `[signer]` owner
     ///   1. `[writable]` wallet
     ///   2. `[writable]` recipient
-    ///   3.. `[writable]` any of the wallet's session accounts
+    ///   3. and on: `[writable]` any of the wallet's session accounts
     SweepLamports,
 }
 
