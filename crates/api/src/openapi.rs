@@ -3,7 +3,7 @@
 //! and answer, which are derived from the Rust types themselves (`schemars`), so the document
 //! cannot drift from what the handlers read and write.
 
-use schemars::{generate::SchemaSettings, JsonSchema, SchemaGenerator};
+use schemars::{generate::SchemaSettings, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 use crate::{
@@ -116,11 +116,6 @@ impl Schemas {
         }
         Ok(all)
     }
-}
-
-/// The schema of `T` alone, with its own definitions (for tests and the MCP tools).
-pub fn schema_of<T: JsonSchema>() -> Value {
-    schemars::schema_for!(T).to_value()
 }
 
 fn operation(route: &Route, schemas: &mut Schemas) -> Value {
@@ -294,6 +289,11 @@ mod tests {
     use super::*;
     use crate::routes::ROUTES;
 
+    /// The schema of `T` alone, with its own definitions.
+    fn schema_of<T: schemars::JsonSchema>() -> Value {
+        schemars::schema_for!(T).to_value()
+    }
+
     fn refs(value: &Value, out: &mut Vec<String>) {
         match value {
             Value::Object(map) => {
@@ -372,7 +372,9 @@ mod tests {
     #[test]
     fn request_schemas_match_the_request_types() {
         use crate::handlers::{dashboard::SignInRequest, *};
-        fn check<T: serde::de::DeserializeOwned + JsonSchema + std::fmt::Debug>(example: Value) {
+        fn check<T: serde::de::DeserializeOwned + schemars::JsonSchema + std::fmt::Debug>(
+            example: Value,
+        ) {
             let schema = schema_of::<T>();
             let name = schema["title"].clone();
             assert!(

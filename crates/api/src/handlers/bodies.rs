@@ -1,18 +1,24 @@
-//! Request bodies and answers of the handlers (docs/api.md).
+//! Request bodies and answers of the handlers (docs/api.md). The bodies the library's API client
+//! sends too are `leash_client::wire`'s, re-exported here; the API's own follow. Each derives
+//! its JSON Schema, which `/openapi.json` publishes.
 
 use schemars::JsonSchema;
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------------
-// Requests.
-
 pub use leash_client::wire::*;
 
+// ---------------------------------------------------------------------------------------------
+// Requests only the API reads.
+
+/// `POST /v1/api-keys`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
+    /// 1–64 printable characters, to recognise the key by.
     pub name: String,
+    /// At least one of read, write (also reads), admin (everything), request.
+    #[schemars(length(min = 1))]
     pub scopes: Vec<Scope>,
 }
 
