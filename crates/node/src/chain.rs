@@ -557,8 +557,9 @@ impl Chain {
     // -----------------------------------------------------------------------------------------
     // Transactions.
 
-    /// Checks what a validator checks before executing: not a duplicate, a known blockhash, no
-    /// address lookup tables (this node does not persist their loaded accounts).
+    /// Checks what a validator checks before executing: not a duplicate, a known blockhash (or a
+    /// durable nonce, [`Chain::is_durable_nonce`]), no address lookup tables (this node does not
+    /// persist their loaded accounts).
     fn admit(&self, tx: &VersionedTransaction) -> Result<(), SendError> {
         let Some(signature) = tx.signatures.first() else {
             return Err(SendError::Rejected(TransactionError::SanitizeFailure));
@@ -573,10 +574,46 @@ impl Chain {
                 ));
             }
         }
-        if !self.is_blockhash_valid(tx.message.recent_blockhash()) {
+        if !self.is_blockhash_valid(tx.message.recent_blockhash()) && !self.is_durable_nonce(tx) {
             return Err(SendError::BlockhashNotFound);
         }
         Ok(())
+    }
+
+    /// Whether `tx` is a durable-nonce transaction whose nonce is current, as a validator
+    /// accepts it in place of a recent blockhash: its first instruction is the System program's
+    /// `AdvanceNonceAccount`, and the nonce account it names is initialized with the
+    /// transaction's `recent_blockhash` as its durable nonce.
+    pub fn is_durable_nonce(&self, tx: &VersionedTransaction) -> bool {
+        let message = &tx.message;
+        let keys = message.static_account_keys();
+        let Some(first) = message.instructions().first() else {
+            return false;
+        };
+        let is_advance = keys.get(usize::from(first.program_id_index))
+            == Some(&solana_system_interface::program::ID)
+            && matches!(
+                bincode::deserialize::<solana_system_interface::instruction::SystemInstruction>(
+                    &first.data
+                ),
+                Ok(solana_system_interface::instruction::SystemInstruction::AdvanceNonceAccount)
+            );
+        let nonce_account = first
+            .accounts
+            .first()
+            .and_then(|index| keys.get(usize::from(*index)));
+        let (true, Some(nonce_account)) = (is_advance, nonce_account) else {
+            return false;
+        };
+        let state = self
+            .svm
+            .get_account(nonce_account)
+            .and_then(|account| crate::encoding::nonce_state(&account));
+        matches!(
+            state,
+            Some(solana_nonce::state::State::Initialized(data))
+                if data.blockhash() == *message.recent_blockhash()
+        )
     }
 
     /// Executed but not yet durable (pending, or in the commit being written).

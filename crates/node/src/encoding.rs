@@ -93,6 +93,41 @@ fn parse_token(
     })
 }
 
+/// A nonce account's state (a System account of [`solana_nonce::state::State::size`] bytes):
+/// `None` for any other account.
+pub fn nonce_state(account: &Account) -> Option<solana_nonce::state::State> {
+    if account.owner != solana_system_interface::program::ID
+        || account.data.len() != solana_nonce::state::State::size()
+    {
+        return None;
+    }
+    let versions: solana_nonce::versions::Versions = bincode::deserialize(&account.data).ok()?;
+    Some(versions.state().clone())
+}
+
+/// jsonParsed of a nonce account, as Agave parses it: `{program: "nonce", parsed: {type,
+/// info: {authority, blockhash, feeCalculator: {lamportsPerSignature}}}}`.
+fn parse_nonce(account: &Account) -> Option<ParsedAccount> {
+    let parsed = match nonce_state(account)? {
+        solana_nonce::state::State::Uninitialized => json!({"type": "uninitialized"}),
+        solana_nonce::state::State::Initialized(data) => json!({
+            "type": "initialized",
+            "info": {
+                "authority": data.authority.to_string(),
+                "blockhash": data.blockhash().to_string(),
+                "feeCalculator": {
+                    "lamportsPerSignature": data.fee_calculator.lamports_per_signature.to_string(),
+                },
+            },
+        }),
+    };
+    Some(ParsedAccount {
+        program: "nonce".into(),
+        parsed,
+        space: account.data.len() as u64,
+    })
+}
+
 /// Encodes `account` as the RPC's `UiAccount`. jsonParsed falls back to base64 for accounts it
 /// does not parse, as validators do.
 pub fn ui_account(
@@ -130,13 +165,15 @@ pub fn ui_account(
             BASE64_STANDARD.encode(sliced(&account.data)),
             UiAccountEncoding::Base64,
         ),
-        UiAccountEncoding::JsonParsed => match parse_token(account, mint_decimals) {
-            Some(parsed) => UiAccountData::Json(parsed),
-            None => UiAccountData::Binary(
-                BASE64_STANDARD.encode(sliced(&account.data)),
-                UiAccountEncoding::Base64,
-            ),
-        },
+        UiAccountEncoding::JsonParsed => {
+            match parse_token(account, mint_decimals).or_else(|| parse_nonce(account)) {
+                Some(parsed) => UiAccountData::Json(parsed),
+                None => UiAccountData::Binary(
+                    BASE64_STANDARD.encode(sliced(&account.data)),
+                    UiAccountEncoding::Base64,
+                ),
+            }
+        }
         UiAccountEncoding::Base64Zstd => {
             let compressed = zstd::encode_all(sliced(&account.data).as_slice(), 0)
                 .map_err(|e| RpcError::internal(format!("zstd: {e}")))?;

@@ -89,7 +89,24 @@ pub fn get_token_supply(chain: &Chain, params: &Value) -> RpcResult {
     context(chain.slot(), token_amount(mint.supply, decimals))
 }
 
+/// Whose token accounts `getTokenAccountsBy…` lists.
+#[derive(Clone, Copy)]
+pub enum Holder {
+    Owner,
+    Delegate,
+}
+
 pub fn get_token_accounts_by_owner(chain: &Chain, params: &Value) -> RpcResult {
+    token_accounts_by(chain, params, Holder::Owner)
+}
+
+pub fn get_token_accounts_by_delegate(chain: &Chain, params: &Value) -> RpcResult {
+    token_accounts_by(chain, params, Holder::Delegate)
+}
+
+/// The token accounts whose owner (or delegate) is the first parameter, of a mint or a token
+/// program, in address order.
+fn token_accounts_by(chain: &Chain, params: &Value, holder: Holder) -> RpcResult {
     let owner = pubkey(params, 0)?;
     let filter: RpcTokenAccountsFilter =
         required(params, 1, "{\"mint\": …} or {\"programId\": …}")?;
@@ -116,8 +133,13 @@ pub fn get_token_accounts_by_owner(chain: &Chain, params: &Value) -> RpcResult {
         .iter()
         .flat_map(|p| chain.program_accounts(p))
         .filter(|(_, account)| {
-            token_account::parse(&account.owner, &account.data)
-                .is_some_and(|view| view.owner == owner && mint.is_none_or(|m| view.mint == m))
+            token_account::parse(&account.owner, &account.data).is_some_and(|view| {
+                let held = match holder {
+                    Holder::Owner => view.owner == owner,
+                    Holder::Delegate => view.delegate == Some(owner),
+                };
+                held && mint.is_none_or(|m| view.mint == m)
+            })
         })
         .collect();
     accounts.sort_by_key(|(address, _)| *address);

@@ -43,6 +43,17 @@ pub fn inflation_governor() -> Value {
     })
 }
 
+/// `getInflationRate`: this node mints no inflation rewards (one node, no stake), so every
+/// rate is 0 for the current epoch.
+pub fn inflation_rate(chain: &Chain) -> Value {
+    json!({
+        "epoch": chain.slot() / SLOTS_PER_EPOCH,
+        "foundation": 0.0,
+        "total": 0.0,
+        "validator": 0.0,
+    })
+}
+
 /// All lamports are circulating: no account is marked non-circulating here.
 pub fn supply(chain: &Chain, params: &Value) -> RpcResult {
     let _config: RpcSupplyConfig = optional(params, 0)?;

@@ -111,6 +111,12 @@ fn call(
     addresses: Addresses,
 ) -> RpcResult {
     check_min_context_slot(chain.slot(), params)?;
+    if method.needs_confirmed() && crate::jsonrpc::asks_processed(params) {
+        // As Agave: these read what is at least confirmed; `processed` is refused, not ignored.
+        return Err(RpcError::invalid_params(
+            "Method does not support commitment below `confirmed`",
+        ));
+    }
     match method {
         Method::GetHealth => Ok(json!("ok")),
         Method::GetVersion => Ok(chain::version()),
@@ -134,6 +140,9 @@ fn call(
         Method::GetTokenAccountBalance => accounts::get_token_account_balance(chain, params),
         Method::GetTokenSupply => accounts::get_token_supply(chain, params),
         Method::GetTokenAccountsByOwner => accounts::get_token_accounts_by_owner(chain, params),
+        Method::GetTokenAccountsByDelegate => {
+            accounts::get_token_accounts_by_delegate(chain, params)
+        }
         Method::RequestAirdrop => send::request_airdrop(chain, params),
         Method::GetSignatureStatuses => status::get_signature_statuses(chain, params),
         Method::GetSignaturesForAddress => status::get_signatures_for_address(chain, params),
@@ -157,6 +166,9 @@ fn call(
         Method::GetSlotLeaders => cluster::slot_leaders(chain, params),
         Method::GetLeaderSchedule => cluster::leader_schedule(chain, params),
         Method::GetInflationGovernor => Ok(cluster::inflation_governor()),
+        Method::GetInflationRate => Ok(cluster::inflation_rate(chain)),
+        // This node takes no snapshots: Agave's answer when it has none.
+        Method::GetHighestSnapshotSlot => Err(RpcError::new(-32008, "No snapshot")),
         Method::LeashGetTokenList => Ok(json!(chain.tokens())),
         Method::LeashGetFaucet => Ok(json!(chain.faucet().to_string())),
         Method::LeashMintTokens => control::mint_tokens(chain, params),

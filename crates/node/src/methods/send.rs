@@ -173,12 +173,20 @@ fn simulate(
         let (hash, last_valid) = chain.latest_blockhash();
         tx.message.set_recent_blockhash(hash);
         replacement = json!({"blockhash": hash.to_string(), "lastValidBlockHeight": last_valid});
-    } else if !chain.is_blockhash_valid(tx.message.recent_blockhash())
-        || (finalized && !chain.is_blockhash_finalized(tx.message.recent_blockhash()))
+    } else if !chain.is_durable_nonce(&tx)
+        && (!chain.is_blockhash_valid(tx.message.recent_blockhash())
+            || (finalized && !chain.is_blockhash_finalized(tx.message.recent_blockhash())))
     {
         let mut value = simulation_result(Some(&TransactionError::BlockhashNotFound), None);
         value["replacementBlockhash"] = Value::Null;
         return context(chain.slot(), value);
+    }
+    if config.sig_verify && tx.verify_with_results().iter().any(|ok| !ok) {
+        // As Agave: a bad signature is the JSON-RPC error, not a simulated failure.
+        return Err(RpcError::new(
+            -32003,
+            "Transaction signature verification failure",
+        ));
     }
     let keys = tx.message.static_account_keys().to_vec();
     let (err, meta, post_accounts) = chain.simulate(tx, config.sig_verify);

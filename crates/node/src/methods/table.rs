@@ -68,6 +68,7 @@ methods! {
     GetTokenAccountBalance = "getTokenAccountBalance", Read;
     GetTokenSupply = "getTokenSupply", Read;
     GetTokenAccountsByOwner = "getTokenAccountsByOwner", Read;
+    GetTokenAccountsByDelegate = "getTokenAccountsByDelegate", Read;
     // Sending.
     SendTransaction = "sendTransaction", Write;
     SimulateTransaction = "simulateTransaction", Read;
@@ -98,6 +99,8 @@ methods! {
     GetSlotLeaders = "getSlotLeaders", Instant;
     GetLeaderSchedule = "getLeaderSchedule", Instant;
     GetInflationGovernor = "getInflationGovernor", Instant;
+    GetInflationRate = "getInflationRate", Instant;
+    GetHighestSnapshotSlot = "getHighestSnapshotSlot", Instant;
     // Namespaced control methods for local development and tests.
     LeashGetTokenList = "leash_getTokenList", Instant;
     LeashGetFaucet = "leash_getFaucet", Instant;
@@ -108,6 +111,18 @@ methods! {
 }
 
 impl Method {
+    /// The methods Agave answers only at `confirmed` or `finalized` (-32602 for `processed`).
+    pub fn needs_confirmed(self) -> bool {
+        matches!(
+            self,
+            Method::GetTransaction
+                | Method::GetBlock
+                | Method::GetBlocks
+                | Method::GetBlocksWithLimit
+                | Method::GetSignaturesForAddress
+        )
+    }
+
     /// The test controls, answered only with `--allow-time-travel`: moving the chain's slot or
     /// clock at will, and losing transactions on purpose.
     pub fn moves_time(self) -> bool {

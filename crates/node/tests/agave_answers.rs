@@ -1,0 +1,148 @@
+//! Answers that must be Agave's own (docs/node.md, "Differences from Agave"): methods a bot
+//! calls that the node once lacked, and refusals Agave gives as JSON-RPC errors rather than
+//! results — each as `solana-test-validator` 3.0.14 answers it.
+
+mod common;
+
+use base64::{prelude::BASE64_STANDARD, Engine};
+use common::{config, funded, rpc_call, rpc_result, send, start_with, SOL};
+use leash_sdk::spl;
+use serde_json::json;
+use solana_keypair::Keypair;
+use solana_message::Message;
+use solana_program::pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+#[test]
+fn token_accounts_by_delegate_inflation_rate_and_no_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(config(dir.path(), true, false));
+    let owner = funded(&client, 2 * SOL);
+    let delegate = Keypair::new().pubkey();
+    let tokens = rpc_result(&node.url, "leash_getTokenList", json!([]));
+    let usdc: Pubkey = tokens[0]["mint"].as_str().unwrap().parse().unwrap();
+    let minted = rpc_result(
+        &node.url,
+        "leash_mintTokens",
+        json!([owner.pubkey().to_string(), "USDC", 5_000_000u64]),
+    );
+    assert!(client
+        .confirm_transaction(&minted.as_str().unwrap().parse().unwrap())
+        .unwrap());
+    let account = spl::associated_token_address(&owner.pubkey(), &usdc, &spl::TOKEN_PROGRAM_ID);
+    send(
+        &client,
+        &[spl::approve(
+            &spl::TOKEN_PROGRAM_ID,
+            &account,
+            &delegate,
+            &owner.pubkey(),
+            1_000_000,
+        )],
+        &owner,
+        &[],
+    );
+
+    let by_delegate = rpc_result(
+        &node.url,
+        "getTokenAccountsByDelegate",
+        json!([delegate.to_string(), {"mint": usdc.to_string()}, {"encoding": "jsonParsed"}]),
+    );
+    let listed = by_delegate["value"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{by_delegate}");
+    assert_eq!(listed[0]["pubkey"], account.to_string());
+    let info = &listed[0]["account"]["data"]["parsed"]["info"];
+    assert_eq!(info["delegate"], delegate.to_string());
+    assert_eq!(info["delegatedAmount"]["amount"], "1000000");
+    // The owner is not a delegate of anything.
+    let none = rpc_result(
+        &node.url,
+        "getTokenAccountsByDelegate",
+        json!([owner.pubkey().to_string(), {"programId": spl::TOKEN_PROGRAM_ID.to_string()}]),
+    );
+    assert_eq!(none["value"], json!([]));
+
+    let rate = rpc_result(&node.url, "getInflationRate", json!([]));
+    for key in ["epoch", "foundation", "total", "validator"] {
+        assert!(rate.get(key).is_some(), "{key}: {rate}");
+    }
+    let snapshot = rpc_call(&node.url, "getHighestSnapshotSlot", json!([]));
+    assert_eq!(snapshot["error"]["code"], -32008, "{snapshot}");
+    assert_eq!(snapshot["error"]["message"], "No snapshot");
+}
+
+#[test]
+fn refusals_agave_gives_as_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(config(dir.path(), true, false));
+    let payer = funded(&client, 2 * SOL);
+    let signature = send(
+        &client,
+        &[solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &Pubkey::new_unique(),
+            SOL / 10,
+        )],
+        &payer,
+        &[],
+    );
+
+    // Reads of history below `confirmed` are refused, not answered.
+    for (method, params) in [
+        (
+            "getTransaction",
+            json!([signature.to_string(), {"commitment": "processed"}]),
+        ),
+        ("getBlock", json!([1, {"commitment": "processed"}])),
+        ("getBlocks", json!([0, null, {"commitment": "processed"}])),
+        (
+            "getSignaturesForAddress",
+            json!([payer.pubkey().to_string(), {"commitment": "processed"}]),
+        ),
+    ] {
+        let refused = rpc_call(&node.url, method, params);
+        assert_eq!(refused["error"]["code"], -32602, "{method}: {refused}");
+        assert_eq!(
+            refused["error"]["message"],
+            "Method does not support commitment below `confirmed`"
+        );
+    }
+    let confirmed = rpc_result(
+        &node.url,
+        "getTransaction",
+        json!([signature.to_string(), {"commitment": "confirmed"}]),
+    );
+    assert!(confirmed["slot"].is_u64(), "{confirmed}");
+
+    // simulateTransaction with sigVerify: a bad signature is -32003, as on Agave (web3.js
+    // throws it), not a simulated `SignatureFailure`.
+    let blockhash = client.get_latest_blockhash().unwrap();
+    let mut tx = Transaction::new(
+        &[&payer],
+        Message::new(
+            &[solana_system_interface::instruction::transfer(
+                &payer.pubkey(),
+                &Pubkey::new_unique(),
+                SOL / 10,
+            )],
+            Some(&payer.pubkey()),
+        ),
+        blockhash,
+    );
+    tx.signatures[0] = Keypair::new().sign_message(b"not this message");
+    let wire = BASE64_STANDARD.encode(bincode::serialize(&tx).unwrap());
+    let refused = rpc_call(
+        &node.url,
+        "simulateTransaction",
+        json!([wire, {"encoding": "base64", "sigVerify": true}]),
+    );
+    assert_eq!(refused["error"]["code"], -32003, "{refused}");
+    // Without sigVerify the same bytes simulate (the signature is not checked).
+    let simulated = rpc_result(
+        &node.url,
+        "simulateTransaction",
+        json!([wire, {"encoding": "base64"}]),
+    );
+    assert!(simulated["value"]["err"].is_null(), "{simulated}");
+}
