@@ -423,6 +423,38 @@ fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
     let response = send_base64(&node.url, &forged, false);
     assert_eq!(response["error"]["code"], -32003, "{response}");
 
+    // With skipPreflight nothing is checked before forwarding, as on a validator: a duplicate
+    // of what landed, an unknown blockhash and a bad signature are all answered with their
+    // signature (a rebroadcast loop does not throw), and none of them executes.
+    for (tx, what) in [
+        (&good, "duplicate"),
+        (&stale, "unknown blockhash"),
+        (&forged, "bad signature"),
+    ] {
+        let response = send_base64(&node.url, tx, true);
+        assert_eq!(
+            response["result"],
+            json!(tx.signatures[0].to_string()),
+            "{what}: {response}"
+        );
+    }
+    assert!(client
+        .get_signature_status(&stale.signatures[0])
+        .unwrap()
+        .is_none());
+    assert!(client
+        .get_signature_status(&forged.signatures[0])
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        client
+            .get_token_account_balance(&leash.recipient_usdc)
+            .unwrap()
+            .amount,
+        "1000000",
+        "the duplicate did not run twice"
+    );
+
     // Simulation reports without changing anything.
     let simulated = client.simulate_transaction(&over).unwrap().value;
     assert_eq!(

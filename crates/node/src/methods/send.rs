@@ -133,10 +133,20 @@ pub async fn send_transaction(executor: &Executor, params: Value) -> RpcResult {
                 let signature = tx.signatures.first().copied().unwrap_or_default();
                 return Ok(json!(signature.to_string()));
             }
-            let signature = chain
-                .send_transaction(tx, !config.skip_preflight)
-                .map_err(send_error)?;
-            Ok(json!(signature.to_string()))
+            let signature = tx.signatures.first().copied().unwrap_or_default();
+            match chain.send_transaction(tx, !config.skip_preflight) {
+                Ok(landed) => Ok(json!(landed.to_string())),
+                // Without preflight a validator's RPC checks nothing and forwards: a duplicate,
+                // an unknown blockhash or a bad signature is answered with the signature and
+                // never lands (the leader drops it), so a rebroadcast loop does not throw.
+                Err(
+                    SendError::AlreadyProcessed
+                    | SendError::BlockhashNotFound
+                    | SendError::SignatureFailure
+                    | SendError::Rejected(_),
+                ) if config.skip_preflight => Ok(json!(signature.to_string())),
+                Err(e) => Err(send_error(e)),
+            }
         })
         .await
 }
