@@ -146,3 +146,62 @@ fn refusals_agave_gives_as_errors() {
     );
     assert!(simulated["value"]["err"].is_null(), "{simulated}");
 }
+
+/// `ComputeBudget::SetComputeUnitLimit` and `SetComputeUnitPrice`.
+fn budget(
+    limit: Option<u32>,
+    micro_lamports: u64,
+) -> Vec<solana_program::instruction::Instruction> {
+    let program = leash_sdk::names::COMPUTE_BUDGET_PROGRAM_ID;
+    let mut ixs = Vec::new();
+    if let Some(limit) = limit {
+        let mut data = vec![2];
+        data.extend_from_slice(&limit.to_le_bytes());
+        ixs.push(solana_program::instruction::Instruction::new_with_bytes(
+            program,
+            &data,
+            vec![],
+        ));
+    }
+    let mut data = vec![3];
+    data.extend_from_slice(&micro_lamports.to_le_bytes());
+    ixs.push(solana_program::instruction::Instruction::new_with_bytes(
+        program,
+        &data,
+        vec![],
+    ));
+    ixs
+}
+
+#[test]
+fn the_fee_for_a_message_counts_its_priority_as_the_runtime_charges_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(config(dir.path(), true, false));
+    let payer = funded(&client, 2 * SOL);
+    let transfer = solana_system_interface::instruction::transfer(
+        &payer.pubkey(),
+        &Pubkey::new_unique(),
+        SOL / 10,
+    );
+    // 10 000 µlamports × 50 000 CU = 500 lamports over the 5 000 of the signature.
+    let blockhash = client.get_latest_blockhash().unwrap();
+    let mut ixs = budget(Some(50_000), 10_000);
+    ixs.push(transfer.clone());
+    let message = Message::new_with_blockhash(&ixs, Some(&payer.pubkey()), &blockhash);
+    assert_eq!(client.get_fee_for_message(&message).unwrap(), 5_500);
+
+    // Without a limit the runtime's default applies: what the node predicts is what it charges.
+    let mut ixs = budget(None, 1_000_000);
+    ixs.push(transfer);
+    let message = Message::new_with_blockhash(&ixs, Some(&payer.pubkey()), &blockhash);
+    let predicted = client.get_fee_for_message(&message).unwrap();
+    assert!(predicted > 5_000, "{predicted}");
+    let tx = Transaction::new(&[&payer], message, blockhash);
+    let signature = client.send_and_confirm_transaction(&tx).unwrap();
+    let landed = rpc_result(
+        &node.url,
+        "getTransaction",
+        json!([signature.to_string(), {"commitment": "confirmed", "encoding": "json"}]),
+    );
+    assert_eq!(landed["meta"]["fee"], json!(predicted), "{landed}");
+}

@@ -76,12 +76,39 @@ pub fn fee_for_message(chain: &Chain, params: &Value) -> RpcResult {
         .map_err(|e| RpcError::invalid_params(format!("invalid base64: {e}")))?;
     let message: VersionedMessage = bincode::deserialize(&bytes)
         .map_err(|e| RpcError::invalid_params(format!("failed to deserialize message: {e}")))?;
-    let fee = chain
-        .is_blockhash_valid(message.recent_blockhash())
-        .then(|| {
-            u64::from(message.header().num_required_signatures) * chain.lamports_per_signature()
-        });
+    let fee = if chain.is_blockhash_valid(message.recent_blockhash()) {
+        Some(
+            u64::from(message.header().num_required_signatures)
+                .saturating_mul(chain.lamports_per_signature())
+                .saturating_add(prioritization_fee(&message)?),
+        )
+    } else {
+        None
+    };
     context(chain.slot(), fee)
+}
+
+/// The prioritization fee of `message`: its compute-unit price times its compute-unit limit
+/// (asked for, or the runtime's default for its instructions), as the runtime charges it —
+/// computed by the runtime's own compute-budget code.
+fn prioritization_fee(message: &VersionedMessage) -> Result<u64, RpcError> {
+    let keys = message.static_account_keys();
+    let mut instructions = Vec::with_capacity(message.instructions().len());
+    for ix in message.instructions() {
+        let program = keys.get(usize::from(ix.program_id_index)).ok_or_else(|| {
+            RpcError::invalid_params("invalid message: a program index is out of range")
+        })?;
+        instructions.push((
+            program,
+            solana_svm_transaction::instruction::SVMInstruction::from(ix),
+        ));
+    }
+    let limits = solana_compute_budget_instruction::instructions_processor::process_compute_budget_instructions(
+        instructions.into_iter(),
+        &agave_feature_set::FeatureSet::all_enabled(),
+    )
+    .map_err(|e| RpcError::invalid_params(format!("invalid compute budget instructions: {e}")))?;
+    Ok(limits.get_prioritization_fee())
 }
 
 pub fn minimum_balance_for_rent_exemption(chain: &Chain, params: &Value) -> RpcResult {
