@@ -205,3 +205,57 @@ fn the_fee_for_a_message_counts_its_priority_as_the_runtime_charges_it() {
     );
     assert_eq!(landed["meta"]["fee"], json!(predicted), "{landed}");
 }
+
+#[test]
+fn recent_prioritization_fees_are_the_prices_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(config(dir.path(), true, false));
+    let payer = funded(&client, 2 * SOL);
+    let hot = Pubkey::new_unique();
+    let mut ixs = budget(Some(10_000), 7_777);
+    ixs.push(solana_system_interface::instruction::transfer(
+        &payer.pubkey(),
+        &hot,
+        SOL / 10,
+    ));
+    let signature = send(&client, &ixs, &payer, &[]);
+    let slot = client
+        .get_transaction(
+            &signature,
+            solana_transaction_status_client_types::UiTransactionEncoding::Json,
+        )
+        .unwrap()
+        .slot;
+    let fees = rpc_result(
+        &node.url,
+        "getRecentPrioritizationFees",
+        json!([[hot.to_string()]]),
+    );
+    let in_slot = fees
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["slot"] == json!(slot))
+        .unwrap_or_else(|| panic!("slot {slot} in {fees}"));
+    assert_eq!(in_slot["prioritizationFee"], 7_777, "{fees}");
+    // Unfiltered, a block answers the lowest price any of its transactions paid: at most 7 777
+    // (the faucet's airdrop pays none, and may share the block).
+    let all = rpc_result(&node.url, "getRecentPrioritizationFees", json!([]));
+    let block = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["slot"] == json!(slot))
+        .unwrap();
+    assert!(
+        block["prioritizationFee"].as_u64().unwrap() <= 7_777,
+        "{all}"
+    );
+    // An account no transaction wrote adds nothing to the block's figure.
+    let other = rpc_result(
+        &node.url,
+        "getRecentPrioritizationFees",
+        json!([[Pubkey::new_unique().to_string()]]),
+    );
+    assert_eq!(other, all);
+}

@@ -143,7 +143,11 @@ pub fn first_block(chain: &Chain) -> RpcResult {
 }
 
 /// No fee market on one node: every recent block's prioritization fee is 0.
+/// `getRecentPrioritizationFees`, as Agave's fee cache answers it: for each of the last 150
+/// blocks, the lowest compute-unit price (µlamports) a transaction in it paid, raised to the
+/// lowest price paid by the transactions writing each given account (0 where none did).
 pub fn recent_prioritization_fees(chain: &Chain, params: &Value) -> RpcResult {
+    let mut accounts = Vec::new();
     if let Some(addresses) = nth(params, 0) {
         let addresses: Vec<String> = serde_json::from_value(addresses.clone())
             .map_err(|e| RpcError::invalid_params(format!("invalid addresses: {e}")))?;
@@ -153,17 +157,52 @@ pub fn recent_prioritization_fees(chain: &Chain, params: &Value) -> RpcResult {
             ));
         }
         for address in &addresses {
-            crate::jsonrpc::parse_pubkey(address)?;
+            accounts.push(crate::jsonrpc::parse_pubkey(address)?);
         }
     }
     let start = chain
         .slot()
         .saturating_sub(BLOCKHASH_VALIDITY_SLOTS.saturating_sub(1));
     let slots = chain.store().block_slots(start, chain.slot(), usize::MAX)?;
-    Ok(json!(slots
-        .iter()
-        .map(|slot| json!({"slot": slot, "prioritizationFee": 0}))
-        .collect::<Vec<_>>()))
+    let mut fees = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let mut block_min: Option<u64> = None;
+        let mut account_min: Vec<Option<u64>> = vec![None; accounts.len()];
+        for signature in chain.store().slot_signatures(slot)? {
+            let Some(record) = chain.store().transaction(&signature)? else {
+                continue;
+            };
+            let Ok(tx) = bincode::deserialize::<solana_transaction::versioned::VersionedTransaction>(
+                &record.transaction,
+            ) else {
+                continue;
+            };
+            let Ok(budget) = super::chain::compute_budget(&tx.message) else {
+                continue;
+            };
+            let price = budget.compute_unit_price;
+            block_min = Some(block_min.map_or(price, |m| m.min(price)));
+            let keys = tx.message.static_account_keys();
+            for (i, account) in accounts.iter().enumerate() {
+                let writes = keys.iter().enumerate().any(|(k, key)| {
+                    key == account
+                        && tx.message.is_maybe_writable_with_reserved_addresses(
+                            k,
+                            None::<&std::collections::HashSet<solana_program::pubkey::Pubkey>>,
+                        )
+                });
+                if writes {
+                    account_min[i] = Some(account_min[i].map_or(price, |m| m.min(price)));
+                }
+            }
+        }
+        let fee = account_min
+            .iter()
+            .flatten()
+            .fold(block_min.unwrap_or(0), |fee, account| fee.max(*account));
+        fees.push(json!({"slot": slot, "prioritizationFee": fee}));
+    }
+    Ok(Value::Array(fees))
 }
 
 /// The node keeps no performance samples.

@@ -92,6 +92,13 @@ pub fn fee_for_message(chain: &Chain, params: &Value) -> RpcResult {
 /// (asked for, or the runtime's default for its instructions), as the runtime charges it —
 /// computed by the runtime's own compute-budget code.
 fn prioritization_fee(message: &VersionedMessage) -> Result<u64, RpcError> {
+    Ok(compute_budget(message)?.get_prioritization_fee())
+}
+
+/// `message`'s compute budget (limit, price) as the runtime reads it from its instructions.
+pub(crate) fn compute_budget(
+    message: &VersionedMessage,
+) -> Result<solana_compute_budget::compute_budget_limits::ComputeBudgetLimits, RpcError> {
     let keys = message.static_account_keys();
     let mut instructions = Vec::with_capacity(message.instructions().len());
     for ix in message.instructions() {
@@ -108,7 +115,7 @@ fn prioritization_fee(message: &VersionedMessage) -> Result<u64, RpcError> {
         &agave_feature_set::FeatureSet::all_enabled(),
     )
     .map_err(|e| RpcError::invalid_params(format!("invalid compute budget instructions: {e}")))?;
-    Ok(limits.get_prioritization_fee())
+    Ok(limits)
 }
 
 pub fn minimum_balance_for_rent_exemption(chain: &Chain, params: &Value) -> RpcResult {
