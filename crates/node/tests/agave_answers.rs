@@ -114,6 +114,23 @@ fn refusals_agave_gives_as_errors() {
         json!([signature.to_string(), {"commitment": "confirmed"}]),
     );
     assert!(confirmed["slot"].is_u64(), "{confirmed}");
+    // A legacy transaction read without maxSupportedTransactionVersion carries no `version`;
+    // top-level instructions are at stack height 1.
+    assert!(confirmed.get("version").is_none(), "{confirmed}");
+    assert_eq!(
+        confirmed["transaction"]["message"]["instructions"][0]["stackHeight"],
+        1
+    );
+    let parsed = rpc_result(
+        &node.url,
+        "getTransaction",
+        json!([signature.to_string(), {"commitment": "confirmed", "encoding": "jsonParsed", "maxSupportedTransactionVersion": 0}]),
+    );
+    assert_eq!(parsed["version"], "legacy", "{parsed}");
+    assert_eq!(
+        parsed["transaction"]["message"]["instructions"][0]["stackHeight"],
+        1
+    );
 
     // simulateTransaction with sigVerify: a bad signature is -32003, as on Agave (web3.js
     // throws it), not a simulated `SignatureFailure`.

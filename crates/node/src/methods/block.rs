@@ -92,8 +92,12 @@ pub fn get_block(chain: &Chain, params: &Value) -> RpcResult {
                             "preTokenBalances": meta["preTokenBalances"],
                             "postTokenBalances": meta["postTokenBalances"],
                         },
-                        "version": full["version"],
                     }));
+                    if let (Some(version), Some(last)) =
+                        (full.get("version"), transactions.last_mut())
+                    {
+                        last["version"] = version.clone();
+                    }
                 }
             }
             value["transactions"] = json!(transactions);

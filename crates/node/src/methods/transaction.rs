@@ -63,6 +63,9 @@ fn addresses(keys: &[Pubkey], indexes: &[u8]) -> Vec<Pubkey> {
         .collect()
 }
 
+/// The stack height of a transaction's own instructions (inner ones are 2 and up).
+const TOP_LEVEL_STACK_HEIGHT: u32 = 1;
+
 /// `innerInstructions`: parsed (jsonParsed, simulations) or with account indexes (json).
 pub fn ui_inner_instructions(inner: &[(u8, Vec<InnerIx>)], keys: &[Pubkey], parsed: bool) -> Value {
     let render = |ix: &InnerIx| {
@@ -111,9 +114,13 @@ fn message_json(tx: &VersionedTransaction, parsed: bool) -> Value {
             .instructions()
             .iter()
             .map(|ix| match keys.get(usize::from(ix.program_id_index)) {
-                Some(program) => {
-                    parse_instruction(program, &addresses(keys, &ix.accounts), &ix.data, None)
-                }
+                // Top-level instructions run at stack height 1, as Agave records them.
+                Some(program) => parse_instruction(
+                    program,
+                    &addresses(keys, &ix.accounts),
+                    &ix.data,
+                    Some(TOP_LEVEL_STACK_HEIGHT),
+                ),
                 None => Value::Null,
             })
             .collect();
@@ -132,7 +139,7 @@ fn message_json(tx: &VersionedTransaction, parsed: bool) -> Value {
                     "programIdIndex": ix.program_id_index,
                     "accounts": ix.accounts,
                     "data": bs58::encode(&ix.data).into_string(),
-                    "stackHeight": null,
+                    "stackHeight": TOP_LEVEL_STACK_HEIGHT,
                 })
             })
             .collect();
@@ -199,7 +206,12 @@ pub fn transaction_with_meta(
             "data": [BASE64_STANDARD.encode(data), "base64"],
         });
     }
-    Ok(json!({"transaction": transaction, "meta": meta, "version": version(&tx)}))
+    let mut answer = json!({"transaction": transaction, "meta": meta});
+    // As Agave: `version` only for a client that said which versions it takes.
+    if max_version.is_some() {
+        answer["version"] = version(&tx);
+    }
+    Ok(answer)
 }
 
 /// `getTransaction`.
