@@ -128,6 +128,47 @@ fn parse_nonce(account: &Account) -> Option<ParsedAccount> {
     })
 }
 
+/// jsonParsed of the sysvars a bot reads (clock, epoch schedule), as Agave parses them:
+/// `{program: "sysvar", parsed: {type, info}}`. Told apart by their size under the Sysvar
+/// owner, which is unique among the sysvars this node holds.
+fn parse_sysvar(account: &Account) -> Option<ParsedAccount> {
+    const SYSVAR_OWNER: Pubkey =
+        solana_program::pubkey!("Sysvar1111111111111111111111111111111111111");
+    if account.owner != SYSVAR_OWNER {
+        return None;
+    }
+    let data = &account.data;
+    let parsed = match data.len() {
+        40 => {
+            let clock: solana_program::clock::Clock = bincode::deserialize(data).ok()?;
+            json!({"type": "clock", "info": {
+                "slot": clock.slot,
+                "epoch": clock.epoch,
+                "epochStartTimestamp": clock.epoch_start_timestamp,
+                "leaderScheduleEpoch": clock.leader_schedule_epoch,
+                "unixTimestamp": clock.unix_timestamp,
+            }})
+        }
+        33 => {
+            let schedule: solana_program::epoch_schedule::EpochSchedule =
+                bincode::deserialize(data).ok()?;
+            json!({"type": "epochSchedule", "info": {
+                "slotsPerEpoch": schedule.slots_per_epoch,
+                "leaderScheduleSlotOffset": schedule.leader_schedule_slot_offset,
+                "warmup": schedule.warmup,
+                "firstNormalEpoch": schedule.first_normal_epoch,
+                "firstNormalSlot": schedule.first_normal_slot,
+            }})
+        }
+        _ => return None,
+    };
+    Some(ParsedAccount {
+        program: "sysvar".into(),
+        parsed,
+        space: data.len() as u64,
+    })
+}
+
 /// Encodes `account` as the RPC's `UiAccount`. jsonParsed falls back to base64 for accounts it
 /// does not parse, as validators do.
 pub fn ui_account(
@@ -166,7 +207,10 @@ pub fn ui_account(
             UiAccountEncoding::Base64,
         ),
         UiAccountEncoding::JsonParsed => {
-            match parse_token(account, mint_decimals).or_else(|| parse_nonce(account)) {
+            match parse_token(account, mint_decimals)
+                .or_else(|| parse_nonce(account))
+                .or_else(|| parse_sysvar(account))
+            {
                 Some(parsed) => UiAccountData::Json(parsed),
                 None => UiAccountData::Binary(
                     BASE64_STANDARD.encode(sliced(&account.data)),

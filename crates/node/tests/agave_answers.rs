@@ -276,3 +276,35 @@ fn recent_prioritization_fees_are_the_prices_paid() {
     );
     assert_eq!(other, all);
 }
+
+#[test]
+fn the_clock_and_the_epoch_schedule_read_as_json_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, _client) = start_with(config(dir.path(), true, false));
+    let clock = rpc_result(
+        &node.url,
+        "getAccountInfo",
+        json!(["SysvarC1ock11111111111111111111111111111111", {"encoding": "jsonParsed"}]),
+    );
+    let data = &clock["value"]["data"];
+    assert_eq!(data["program"], "sysvar", "{clock}");
+    assert_eq!(data["parsed"]["type"], "clock");
+    let info = &data["parsed"]["info"];
+    for key in [
+        "slot",
+        "epoch",
+        "epochStartTimestamp",
+        "leaderScheduleEpoch",
+        "unixTimestamp",
+    ] {
+        assert!(info[key].is_i64() || info[key].is_u64(), "{key}: {info}");
+    }
+    let schedule = rpc_result(
+        &node.url,
+        "getAccountInfo",
+        json!(["SysvarEpochSchedu1e111111111111111111111111", {"encoding": "jsonParsed"}]),
+    );
+    let data = &schedule["value"]["data"];
+    assert_eq!(data["parsed"]["type"], "epochSchedule", "{schedule}");
+    assert_eq!(data["parsed"]["info"]["slotsPerEpoch"], 432_000);
+}
