@@ -157,6 +157,10 @@ pub struct Chain {
     faucet: Keypair,
     progress: Progress,
     blockhashes: VecDeque<(Hash, u64)>,
+    /// The SlotHashes sysvar's entries, newest first (at most 512, as a validator's): what
+    /// address lookup tables check a table's creation slot against. Rebuilt from the
+    /// blockhashes after a restart.
+    slot_hashes: VecDeque<(u64, Hash)>,
     pending: Batch,
     ledger: PathBuf,
     /// Makes each faucet transaction unique (see [`Chain::send_from_faucet`]).
@@ -261,11 +265,12 @@ impl Chain {
         let progress_sequence = progress.sequence;
         let faucet = Keypair::try_from(genesis.faucet.as_slice())
             .map_err(|e| StoreError::Corrupt(format!("faucet key: {e}")))?;
-        let blockhashes = progress
+        let blockhashes: VecDeque<(Hash, u64)> = progress
             .blockhashes
             .iter()
             .filter_map(|(h, s)| h.parse::<Hash>().ok().map(|h| (h, *s)))
             .collect();
+        let slot_hashes = blockhashes.iter().rev().map(|(h, s)| (*s, *h)).collect();
         let mut chain = Chain {
             svm,
             store,
@@ -273,6 +278,7 @@ impl Chain {
             faucet,
             progress,
             blockhashes,
+            slot_hashes,
             pending: Batch::default(),
             ledger: dir.to_path_buf(),
             // Started from the transaction count, so a restarted node (whose slot, and so
@@ -392,6 +398,12 @@ impl Chain {
             },
         ));
         self.progress.slot = slot;
+        self.slot_hashes.push_front((slot, hash));
+        self.slot_hashes
+            .truncate(solana_program::slot_hashes::MAX_ENTRIES);
+        let entries: Vec<(u64, Hash)> = self.slot_hashes.iter().copied().collect();
+        self.svm
+            .set_sysvar(&solana_program::slot_hashes::SlotHashes::new(&entries));
         self.svm.warp_to_slot(slot);
         self.svm.set_latest_blockhash(hash);
         self.sync_clock();

@@ -308,3 +308,35 @@ fn the_clock_and_the_epoch_schedule_read_as_json_parsed() {
     assert_eq!(data["parsed"]["type"], "epochSchedule", "{schedule}");
     assert_eq!(data["parsed"]["info"]["slotsPerEpoch"], 432_000);
 }
+
+/// Address lookup tables can be created and extended: SlotHashes follows the node's slots, so
+/// a table's creation slot is a recent one. (Transactions that load accounts through a table
+/// are not supported yet: docs/node.md, "Differences from Agave".)
+#[test]
+fn lookup_tables_can_be_created_and_extended() {
+    use solana_address_lookup_table_interface::instruction as alt;
+    let dir = tempfile::tempdir().unwrap();
+    let (_node, client) = start_with(config(dir.path(), true, false));
+    let authority = funded(&client, 2 * SOL);
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let recent_slot = client.get_slot().unwrap().saturating_sub(1);
+    let (create, table) =
+        alt::create_lookup_table(authority.pubkey(), authority.pubkey(), recent_slot);
+    send(&client, &[create], &authority, &[]);
+    let members: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+    send(
+        &client,
+        &[alt::extend_lookup_table(
+            table,
+            authority.pubkey(),
+            Some(authority.pubkey()),
+            members.clone(),
+        )],
+        &authority,
+        &[],
+    );
+    let account = client.get_account(&table).unwrap();
+    // 56 bytes of metadata, then the addresses.
+    assert_eq!(account.data.len(), 56 + 32 * members.len());
+    assert_eq!(&account.data[56..88], members[0].as_ref());
+}
