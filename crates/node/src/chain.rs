@@ -570,21 +570,13 @@ impl Chain {
     // Transactions.
 
     /// Checks what a validator checks before executing: not a duplicate, a known blockhash (or a
-    /// durable nonce, [`Chain::is_durable_nonce`]), no address lookup tables (this node does not
-    /// persist their loaded accounts).
+    /// durable nonce, [`Chain::is_durable_nonce`]).
     fn admit(&self, tx: &VersionedTransaction) -> Result<(), SendError> {
         let Some(signature) = tx.signatures.first() else {
             return Err(SendError::Rejected(TransactionError::SanitizeFailure));
         };
         if self.is_pending(signature) || self.store.has_transaction(&signature_bytes(signature))? {
             return Err(SendError::AlreadyProcessed);
-        }
-        if let VersionedMessage::V0(message) = &tx.message {
-            if !message.address_table_lookups.is_empty() {
-                return Err(SendError::Unsupported(
-                    "address lookup tables are not supported by leash node".into(),
-                ));
-            }
         }
         if !self.is_blockhash_valid(tx.message.recent_blockhash()) && !self.is_durable_nonce(tx) {
             return Err(SendError::BlockhashNotFound);
@@ -669,13 +661,21 @@ impl Chain {
         self.store.recover();
         self.admit(&tx)?;
         let signature = tx.signatures[0];
-        let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
-        let writable: Vec<bool> = (0..keys.len())
+        // Every account the transaction names: its static keys, then what it loads through
+        // lookup tables (writable, then read-only), as the runtime orders them.
+        let loaded = self.loaded_addresses(&tx)?;
+        let static_keys = tx.message.static_account_keys();
+        let mut writable: Vec<bool> = (0..static_keys.len())
             .map(|i| {
                 tx.message
                     .is_maybe_writable_with_reserved_addresses(i, None::<&HashSet<Pubkey>>)
             })
             .collect();
+        let mut keys: Vec<Pubkey> = static_keys.to_vec();
+        keys.extend(loaded.writable.iter().map(|k| Pubkey::new_from_array(*k)));
+        keys.extend(loaded.readonly.iter().map(|k| Pubkey::new_from_array(*k)));
+        writable.extend(std::iter::repeat_n(true, loaded.writable.len()));
+        writable.extend(std::iter::repeat_n(false, loaded.readonly.len()));
         let before: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
         let raw = bincode::serialize(&tx).map_err(|e| SendError::Unsupported(e.to_string()))?;
         let pre_token_balances = token_balances(&before, &|mint| self.mint_decimals(mint));
@@ -738,6 +738,7 @@ impl Chain {
                 )
             }),
             details,
+            loaded_addresses: loaded,
         };
         self.progress.sequence = self.progress.sequence.saturating_add(1);
         // The accounts as read after execution are what gets stored; as they were before, what
@@ -764,6 +765,48 @@ impl Chain {
         self.pending.transactions.push((record, keys));
         self.stage_progress();
         Ok(signature)
+    }
+
+    /// The accounts a v0 transaction loads through its address lookup tables, read from the
+    /// tables as they are now (as the runtime will load them). A table that is missing or an
+    /// index past its end refuses the transaction, as a validator does.
+    pub fn loaded_addresses(
+        &self,
+        tx: &VersionedTransaction,
+    ) -> Result<crate::store::LoadedAddresses, SendError> {
+        use solana_address_lookup_table_interface::state::AddressLookupTable;
+        let mut loaded = crate::store::LoadedAddresses::default();
+        let VersionedMessage::V0(message) = &tx.message else {
+            return Ok(loaded);
+        };
+        for lookup in &message.address_table_lookups {
+            let account = self
+                .svm
+                .get_account(&lookup.account_key)
+                .filter(|a| a.owner == solana_address_lookup_table_interface::program::ID)
+                .ok_or(SendError::Rejected(
+                    TransactionError::AddressLookupTableNotFound,
+                ))?;
+            let table = AddressLookupTable::deserialize(&account.data).map_err(|_| {
+                SendError::Rejected(TransactionError::InvalidAddressLookupTableData)
+            })?;
+            let pick = |indexes: &[u8], into: &mut Vec<[u8; 32]>| -> Result<(), SendError> {
+                for index in indexes {
+                    let address =
+                        table
+                            .addresses
+                            .get(usize::from(*index))
+                            .ok_or(SendError::Rejected(
+                                TransactionError::InvalidAddressLookupTableIndex,
+                            ))?;
+                    into.push(address.to_bytes());
+                }
+                Ok(())
+            };
+            pick(&lookup.writable_indexes, &mut loaded.writable)?;
+            pick(&lookup.readonly_indexes, &mut loaded.readonly)?;
+        }
+        Ok(loaded)
     }
 
     /// Runs `tx` without changing anything.

@@ -217,6 +217,23 @@ pub struct TxRecord {
     pub return_data: Option<([u8; 32], Vec<u8>)>,
     /// Inner instructions and token balances (empty in records written before they were kept).
     pub details: TxDetails,
+    /// The accounts a v0 transaction loaded through address lookup tables, as they were when
+    /// it ran (a table can change later). Empty for legacy transactions and older records.
+    pub loaded_addresses: LoadedAddresses,
+}
+
+/// Accounts loaded through address lookup tables: they follow the message's static keys in
+/// the transaction's account list, writable ones first.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct LoadedAddresses {
+    pub writable: Vec<[u8; 32]>,
+    pub readonly: Vec<[u8; 32]>,
+}
+
+impl LoadedAddresses {
+    pub fn is_empty(&self) -> bool {
+        self.writable.is_empty() && self.readonly.is_empty()
+    }
 }
 
 /// The parts of a record added after the first ledger format.
@@ -246,6 +263,46 @@ pub struct TokenBalance {
     pub program: [u8; 32],
     pub amount: u64,
     pub decimals: u8,
+}
+
+/// The record layout before [`LoadedAddresses`]; ledgers written before hold it.
+#[derive(Serialize, Deserialize)]
+struct TxRecordV2 {
+    #[serde(with = "bytes64")]
+    signature: [u8; 64],
+    slot: u64,
+    block_time: i64,
+    sequence: u64,
+    transaction: Vec<u8>,
+    err: Option<TransactionError>,
+    fee: u64,
+    logs: Vec<String>,
+    pre_balances: Vec<u64>,
+    post_balances: Vec<u64>,
+    compute_units: u64,
+    return_data: Option<([u8; 32], Vec<u8>)>,
+    details: TxDetails,
+}
+
+impl From<TxRecordV2> for TxRecord {
+    fn from(r: TxRecordV2) -> Self {
+        TxRecord {
+            signature: r.signature,
+            slot: r.slot,
+            block_time: r.block_time,
+            sequence: r.sequence,
+            transaction: r.transaction,
+            err: r.err,
+            fee: r.fee,
+            logs: r.logs,
+            pre_balances: r.pre_balances,
+            post_balances: r.post_balances,
+            compute_units: r.compute_units,
+            return_data: r.return_data,
+            details: r.details,
+            loaded_addresses: LoadedAddresses::default(),
+        }
+    }
 }
 
 /// The record layout before [`TxDetails`]; old ledgers hold it.
@@ -282,6 +339,7 @@ impl From<TxRecordV1> for TxRecord {
             compute_units: r.compute_units,
             return_data: r.return_data,
             details: TxDetails::default(),
+            loaded_addresses: LoadedAddresses::default(),
         }
     }
 }
@@ -381,12 +439,13 @@ fn decode_record(bytes: &[u8]) -> Result<TxRecord, StoreError> {
     const MAX_RECORD: usize = 1 << 20;
     let bytes = zstd::bulk::decompress(bytes, MAX_RECORD)
         .map_err(|e| StoreError::Corrupt(format!("decompressing a record: {e}")))?;
-    // Records written before `details` existed end where the new layout continues: they fail
-    // to decode as the new layout (end of input) and decode as the old one.
+    // Records written before `loaded_addresses` (or `details`) existed end where the newer
+    // layout continues: they fail to decode as it (end of input) and decode as the older one.
     match bincode::deserialize::<TxRecord>(&bytes) {
         Ok(record) => Ok(record),
-        Err(new_error) => bincode::deserialize::<TxRecordV1>(&bytes)
+        Err(new_error) => bincode::deserialize::<TxRecordV2>(&bytes)
             .map(TxRecord::from)
+            .or_else(|_| bincode::deserialize::<TxRecordV1>(&bytes).map(TxRecord::from))
             .map_err(|_| new_error.into()),
     }
 }
@@ -726,6 +785,7 @@ mod tests {
             compute_units: 7,
             return_data: None,
             details: TxDetails::default(),
+            loaded_addresses: LoadedAddresses::default(),
         }
     }
 
@@ -760,6 +820,28 @@ mod tests {
         )];
         let bytes = encode_record(&detailed).unwrap();
         assert_eq!(decode_record(&bytes).unwrap(), detailed);
+        // The second layout (details, no loaded addresses) stays readable too.
+        let second = TxRecordV2 {
+            signature: detailed.signature,
+            slot: detailed.slot,
+            block_time: detailed.block_time,
+            sequence: detailed.sequence,
+            transaction: detailed.transaction.clone(),
+            err: detailed.err.clone(),
+            fee: detailed.fee,
+            logs: detailed.logs.clone(),
+            pre_balances: detailed.pre_balances.clone(),
+            post_balances: detailed.post_balances.clone(),
+            compute_units: detailed.compute_units,
+            return_data: detailed.return_data.clone(),
+            details: detailed.details.clone(),
+        };
+        let bytes = zstd::bulk::compress(&bincode::serialize(&second).unwrap(), 1).unwrap();
+        assert_eq!(decode_record(&bytes).unwrap(), detailed);
+        let mut loaded = detailed;
+        loaded.loaded_addresses.writable.push([9; 32]);
+        let bytes = encode_record(&loaded).unwrap();
+        assert_eq!(decode_record(&bytes).unwrap(), loaded);
     }
 
     #[test]

@@ -906,3 +906,184 @@ fn concurrent_clients_racing_on_one_session_never_exceed_its_limit() {
     );
     assert_eq!(session.uses, 7);
 }
+
+/// Creates a lookup table holding `addresses`, and waits a slot (a table's new addresses are
+/// usable from the next slot, as on a validator).
+fn lookup_table(client: &RpcClient, authority: &Keypair, addresses: Vec<Pubkey>) -> Pubkey {
+    use solana_address_lookup_table_interface::instruction as alt;
+    let recent_slot = client.get_slot().unwrap().saturating_sub(1);
+    let (create, table) =
+        alt::create_lookup_table(authority.pubkey(), authority.pubkey(), recent_slot);
+    let extend = alt::extend_lookup_table(
+        table,
+        authority.pubkey(),
+        Some(authority.pubkey()),
+        addresses,
+    );
+    send(client, &[create, extend], authority, &[]);
+    let slot = client.get_slot().unwrap();
+    while client.get_slot().unwrap() <= slot {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    table
+}
+
+/// A v0 transaction compiled against `table` (whose addresses are `addresses`).
+fn v0_tx(
+    signer: &Keypair,
+    ixs: &[Instruction],
+    table: Pubkey,
+    addresses: &[Pubkey],
+    blockhash: solana_hash::Hash,
+) -> solana_transaction::versioned::VersionedTransaction {
+    let message = solana_message::v0::Message::try_compile(
+        &signer.pubkey(),
+        ixs,
+        &[solana_message::AddressLookupTableAccount {
+            key: table,
+            addresses: addresses.to_vec(),
+        }],
+        blockhash,
+    )
+    .expect("compiles");
+    solana_transaction::versioned::VersionedTransaction::try_new(
+        solana_message::VersionedMessage::V0(message),
+        &[signer],
+    )
+    .expect("signs")
+}
+
+/// Address lookup tables end to end: a v0 transaction loading a recipient through a table lands,
+/// its history shows what it loaded (meta `loadedAddresses`, `addressTableLookups`, parsed keys
+/// with `source: "lookupTable"`), simulation reports it, and a session's `Execute` whose token
+/// accounts come from a table is enforced as the same `Execute` with static keys.
+#[test]
+fn v0_transactions_load_accounts_through_lookup_tables() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start(dir.path(), true);
+    let payer = funded(&client, 10 * SOL);
+    let to = Pubkey::new_unique();
+    let table = lookup_table(&client, &payer, vec![to]);
+
+    let transfer = solana_system_interface::instruction::transfer(&payer.pubkey(), &to, SOL);
+    let tx = v0_tx(
+        &payer,
+        &[transfer],
+        table,
+        &[to],
+        client.get_latest_blockhash().unwrap(),
+    );
+    let wire = base64::prelude::BASE64_STANDARD.encode(bincode::serialize(&tx).unwrap());
+    let simulated = rpc_result(
+        &node.url,
+        "simulateTransaction",
+        json!([wire, {"encoding": "base64", "commitment": "confirmed"}]),
+    );
+    assert!(simulated["value"]["err"].is_null(), "{simulated}");
+    assert_eq!(
+        simulated["value"]["loadedAddresses"],
+        json!({"writable": [to.to_string()], "readonly": []})
+    );
+    let signature = client.send_and_confirm_transaction(&tx).expect("lands");
+    assert_eq!(client.get_balance(&to).unwrap(), SOL);
+
+    let landed = rpc_result(
+        &node.url,
+        "getTransaction",
+        json!([signature.to_string(), {"commitment": "confirmed", "encoding": "json", "maxSupportedTransactionVersion": 0}]),
+    );
+    assert_eq!(landed["version"], 0, "{landed}");
+    assert_eq!(
+        landed["meta"]["loadedAddresses"],
+        json!({"writable": [to.to_string()], "readonly": []})
+    );
+    assert_eq!(
+        landed["transaction"]["message"]["addressTableLookups"][0]["accountKey"],
+        table.to_string()
+    );
+    // Balances cover the loaded account too (after the static keys).
+    let post = landed["meta"]["postBalances"].as_array().unwrap();
+    assert_eq!(post.last().unwrap(), &json!(SOL), "{landed}");
+    let parsed = rpc_result(
+        &node.url,
+        "getTransaction",
+        json!([signature.to_string(), {"commitment": "confirmed", "encoding": "jsonParsed", "maxSupportedTransactionVersion": 0}]),
+    );
+    let keys = parsed["transaction"]["message"]["accountKeys"]
+        .as_array()
+        .unwrap();
+    let loaded = keys.last().unwrap();
+    assert_eq!(loaded["pubkey"], to.to_string());
+    assert_eq!(loaded["source"], "lookupTable");
+    assert_eq!(loaded["writable"], true);
+    let instruction = &parsed["transaction"]["message"]["instructions"][0];
+    assert_eq!(instruction["parsed"]["info"]["destination"], to.to_string());
+    // The history of the loaded address lists the transaction.
+    let history = client.get_signatures_for_address(&to).unwrap();
+    assert_eq!(history[0].signature, signature.to_string());
+
+    // A session's Execute with its token accounts and the token program from a table.
+    let leash = leash_wallet(&client, &node.url);
+    let key = create_session(&client, &leash, 8_000_000);
+    let members = [
+        leash.vault_usdc,
+        leash.recipient_usdc,
+        spl::TOKEN_PROGRAM_ID,
+    ];
+    let table = lookup_table(&client, &leash.owner, members.to_vec());
+    let execute = |amount: u64| {
+        ix::execute(
+            &leash_program::DEFAULT_ID,
+            &key.pubkey(),
+            &leash.wallet,
+            None,
+            &[spl::transfer(
+                &spl::TOKEN_PROGRAM_ID,
+                &leash.vault_usdc,
+                &leash.recipient_usdc,
+                &leash.vault,
+                amount,
+            )],
+        )
+    };
+    let within = v0_tx(
+        &key,
+        &[execute(4_500_000)],
+        table,
+        &members,
+        client.get_latest_blockhash().unwrap(),
+    );
+    assert!(within
+        .message
+        .address_table_lookups()
+        .is_some_and(|l| !l.is_empty()));
+    client
+        .send_and_confirm_transaction(&within)
+        .expect("within the limit");
+    assert_eq!(
+        client
+            .get_token_account_balance(&leash.recipient_usdc)
+            .unwrap()
+            .amount,
+        "4500000"
+    );
+    // Over the total (4.5 + 4 > 8): refused by the program exactly as with static keys.
+    let over = v0_tx(
+        &key,
+        &[execute(4_000_000)],
+        table,
+        &members,
+        client.get_latest_blockhash().unwrap(),
+    );
+    let refused = rpc_call(
+        &node.url,
+        "sendTransaction",
+        json!([base64::prelude::BASE64_STANDARD.encode(bincode::serialize(&over).unwrap()), {"encoding": "base64"}]),
+    );
+    assert_eq!(
+        refused["error"]["data"]["err"],
+        json!({"InstructionError": [0, {"Custom": 6008}]}),
+        "{refused}"
+    );
+}

@@ -194,7 +194,10 @@ pub fn recent_prioritization_fees(chain: &Chain, params: &Value) -> RpcResult {
                             k,
                             None::<&std::collections::HashSet<solana_program::pubkey::Pubkey>>,
                         )
-                });
+                }) || record
+                    .loaded_addresses
+                    .writable
+                    .contains(&account.to_bytes());
                 if writes {
                     account_min[i] = Some(account_min[i].map_or(price, |m| m.min(price)));
                 }

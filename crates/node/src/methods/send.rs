@@ -198,10 +198,13 @@ fn simulate(
             "Transaction signature verification failure",
         ));
     }
-    let keys = tx.message.static_account_keys().to_vec();
+    // A table that cannot be read fails the simulation itself, with the runtime's error.
+    let loaded = chain.loaded_addresses(&tx).unwrap_or_default();
+    let keys = super::transaction::all_account_keys(&tx, &loaded);
     let (err, meta, post_accounts) = chain.simulate(tx, config.sig_verify);
     let mut value = simulation_result(err.as_ref(), Some(&meta));
     value["replacementBlockhash"] = replacement;
+    value["loadedAddresses"] = super::transaction::ui_loaded_addresses(&loaded);
     if config.inner_instructions {
         let inner = crate::chain::inner_instructions(&meta.inner_instructions);
         value["innerInstructions"] = super::transaction::ui_inner_instructions(&inner, &keys, true);

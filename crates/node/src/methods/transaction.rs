@@ -15,7 +15,7 @@ use crate::{
     encoding::token_amount,
     jsonrpc::{nth, optional, parse_signature, required, RpcError, RpcResult},
     parsed::parse_instruction,
-    store::{InnerIx, TokenBalance, TxRecord},
+    store::{InnerIx, LoadedAddresses, TokenBalance, TxRecord},
 };
 
 /// Which transaction versions the caller accepts (`maxSupportedTransactionVersion`).
@@ -91,11 +91,30 @@ pub fn ui_inner_instructions(inner: &[(u8, Vec<InnerIx>)], keys: &[Pubkey], pars
         .collect::<Vec<_>>())
 }
 
-fn message_json(tx: &VersionedTransaction, parsed: bool) -> Value {
+/// Every account the transaction names: its static keys, then those it loaded through lookup
+/// tables (writable, then read-only) — what account indexes of its meta point into.
+pub fn all_account_keys(tx: &VersionedTransaction, loaded: &LoadedAddresses) -> Vec<Pubkey> {
+    let mut keys = tx.message.static_account_keys().to_vec();
+    keys.extend(loaded.writable.iter().map(|k| Pubkey::new_from_array(*k)));
+    keys.extend(loaded.readonly.iter().map(|k| Pubkey::new_from_array(*k)));
+    keys
+}
+
+/// `loadedAddresses` as the RPC writes it.
+pub fn ui_loaded_addresses(loaded: &LoadedAddresses) -> Value {
+    let text = |keys: &[[u8; 32]]| -> Vec<String> {
+        keys.iter()
+            .map(|k| Pubkey::new_from_array(*k).to_string())
+            .collect()
+    };
+    json!({"writable": text(&loaded.writable), "readonly": text(&loaded.readonly)})
+}
+
+fn message_json(tx: &VersionedTransaction, parsed: bool, loaded: &LoadedAddresses) -> Value {
     let message = &tx.message;
     let keys = message.static_account_keys();
     let mut out = if parsed {
-        let account_keys: Vec<Value> = keys
+        let mut account_keys: Vec<Value> = keys
             .iter()
             .enumerate()
             .map(|(i, key)| {
@@ -110,14 +129,25 @@ fn message_json(tx: &VersionedTransaction, parsed: bool) -> Value {
                 })
             })
             .collect();
+        let table_key = |key: &[u8; 32], writable: bool| {
+            json!({
+                "pubkey": Pubkey::new_from_array(*key).to_string(),
+                "writable": writable,
+                "signer": false,
+                "source": "lookupTable",
+            })
+        };
+        account_keys.extend(loaded.writable.iter().map(|k| table_key(k, true)));
+        account_keys.extend(loaded.readonly.iter().map(|k| table_key(k, false)));
+        let all_keys = all_account_keys(tx, loaded);
         let instructions: Vec<Value> = message
             .instructions()
             .iter()
-            .map(|ix| match keys.get(usize::from(ix.program_id_index)) {
+            .map(|ix| match all_keys.get(usize::from(ix.program_id_index)) {
                 // Top-level instructions run at stack height 1, as Agave records them.
                 Some(program) => parse_instruction(
                     program,
-                    &addresses(keys, &ix.accounts),
+                    &addresses(&all_keys, &ix.accounts),
                     &ix.data,
                     Some(TOP_LEVEL_STACK_HEIGHT),
                 ),
@@ -154,8 +184,16 @@ fn message_json(tx: &VersionedTransaction, parsed: bool) -> Value {
             "instructions": instructions,
         })
     };
-    if matches!(message, VersionedMessage::V0(_)) {
-        out["addressTableLookups"] = json!([]);
+    if let VersionedMessage::V0(v0) = message {
+        out["addressTableLookups"] = json!(v0
+            .address_table_lookups
+            .iter()
+            .map(|lookup| json!({
+                "accountKey": lookup.account_key.to_string(),
+                "writableIndexes": lookup.writable_indexes,
+                "readonlyIndexes": lookup.readonly_indexes,
+            }))
+            .collect::<Vec<_>>());
     }
     out
 }
@@ -180,10 +218,10 @@ pub fn transaction_with_meta(
         UiTransactionEncoding::Binary => json!(bs58::encode(&record.transaction).into_string()),
         UiTransactionEncoding::Json | UiTransactionEncoding::JsonParsed => json!({
             "signatures": tx.signatures.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            "message": message_json(&tx, parsed),
+            "message": message_json(&tx, parsed, &record.loaded_addresses),
         }),
     };
-    let keys = tx.message.static_account_keys();
+    let keys = &all_account_keys(&tx, &record.loaded_addresses);
     let mut meta = json!({
         "err": record.err,
         "status": status(&record.err),
@@ -198,7 +236,7 @@ pub fn transaction_with_meta(
         "computeUnitsConsumed": record.compute_units,
     });
     if !parsed {
-        meta["loadedAddresses"] = json!({"writable": [], "readonly": []});
+        meta["loadedAddresses"] = ui_loaded_addresses(&record.loaded_addresses);
     }
     if let Some((program, data)) = &record.return_data {
         meta["returnData"] = json!({
