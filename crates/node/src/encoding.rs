@@ -128,6 +128,40 @@ fn parse_nonce(account: &Account) -> Option<ParsedAccount> {
     })
 }
 
+/// jsonParsed of an address lookup table, as Agave parses it: `{program:
+/// "address-lookup-table", parsed: {type: "lookupTable", info: {deactivationSlot,
+/// lastExtendedSlot, lastExtendedSlotStartIndex, authority, addresses}}}` (kit's
+/// `fetchAddressesForLookupTables` reads exactly this).
+fn parse_lookup_table(account: &Account) -> Option<ParsedAccount> {
+    use solana_address_lookup_table_interface::state::AddressLookupTable;
+    if account.owner != solana_address_lookup_table_interface::program::ID {
+        return None;
+    }
+    let parsed = match AddressLookupTable::deserialize(&account.data) {
+        Ok(table) => {
+            let mut info = json!({
+                "deactivationSlot": table.meta.deactivation_slot.to_string(),
+                "lastExtendedSlot": table.meta.last_extended_slot.to_string(),
+                "lastExtendedSlotStartIndex": table.meta.last_extended_slot_start_index,
+                "addresses": table.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            });
+            if let Some(authority) = table.meta.authority {
+                info["authority"] = json!(authority.to_string());
+            }
+            json!({"type": "lookupTable", "info": info})
+        }
+        Err(solana_program::instruction::InstructionError::UninitializedAccount) => {
+            json!({"type": "uninitialized"})
+        }
+        Err(_) => return None,
+    };
+    Some(ParsedAccount {
+        program: "address-lookup-table".into(),
+        parsed,
+        space: account.data.len() as u64,
+    })
+}
+
 /// jsonParsed of the sysvars a bot reads (clock, epoch schedule), as Agave parses them:
 /// `{program: "sysvar", parsed: {type, info}}`. Told apart by their size under the Sysvar
 /// owner, which is unique among the sysvars this node holds.
@@ -210,6 +244,7 @@ pub fn ui_account(
             match parse_token(account, mint_decimals)
                 .or_else(|| parse_nonce(account))
                 .or_else(|| parse_sysvar(account))
+                .or_else(|| parse_lookup_table(account))
             {
                 Some(parsed) => UiAccountData::Json(parsed),
                 None => UiAccountData::Binary(

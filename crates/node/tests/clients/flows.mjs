@@ -9,12 +9,16 @@
 // The exit status is 0 only when every flow passed.
 
 import {
+    AddressLookupTableProgram,
     Connection,
     Keypair,
     LAMPORTS_PER_SOL,
+    NONCE_ACCOUNT_LENGTH,
     PublicKey,
     SystemProgram,
     Transaction,
+    TransactionMessage,
+    VersionedTransaction,
     sendAndConfirmTransaction,
 } from '@solana/web3.js';
 import {
@@ -29,6 +33,10 @@ import {
     address,
     airdropFactory,
     appendTransactionMessageInstruction,
+    compressTransactionMessageUsingAddressLookupTables,
+    fetchAddressesForLookupTables,
+    sendAndConfirmDurableNonceTransactionFactory,
+    setTransactionMessageLifetimeUsingDurableNonce,
     createSolanaRpc,
     createSolanaRpcSubscriptions,
     createTransactionMessage,
@@ -41,7 +49,14 @@ import {
     setTransactionMessageLifetimeUsingBlockhash,
     signTransactionMessageWithSigners,
 } from '@solana/kit';
-import { getTransferSolInstruction } from '@solana-program/system';
+import {
+    fetchNonce,
+    getCreateAccountInstruction,
+    getInitializeNonceAccountInstruction,
+    getNonceSize,
+    getTransferSolInstruction,
+    SYSTEM_PROGRAM_ADDRESS,
+} from '@solana-program/system';
 
 const RPC_URL = process.env.LEASH_RPC_URL;
 const WS_URL = process.env.LEASH_WS_URL;
@@ -105,6 +120,32 @@ function firstNotification(subscribe, unsubscribe, accept = () => true) {
  * and offers no promise for it), so a transaction sent next cannot beat its own subscription.
  * Reads web3.js's internal `_subscriptionsByHash`; without it, waits 200 ms.
  */
+/** Waits until the node's confirmed slot is past the current one (a lookup table's new
+ * addresses, and a nonce's next advance, need a new slot, as on a validator). */
+async function nextSlot(connection) {
+    const slot = await connection.getSlot('confirmed');
+    while ((await connection.getSlot('confirmed')) <= slot) await new Promise(r => setTimeout(r, 20));
+}
+
+/** A lookup table holding `addresses`, made with web3.js' AddressLookupTableProgram. */
+async function createTable(connection, payer, addresses) {
+    const recentSlot = (await connection.getSlot('confirmed')) - 1;
+    const [create, table] = AddressLookupTableProgram.createLookupTable({
+        authority: payer.publicKey,
+        payer: payer.publicKey,
+        recentSlot,
+    });
+    const extend = AddressLookupTableProgram.extendLookupTable({
+        lookupTable: table,
+        authority: payer.publicKey,
+        payer: payer.publicKey,
+        addresses,
+    });
+    await sendAndConfirmTransaction(connection, new Transaction().add(create, extend), [payer]);
+    await nextSlot(connection);
+    return table;
+}
+
 async function subscribed(connection) {
     const byHash = connection._subscriptionsByHash;
     if (!byHash) return new Promise(r => setTimeout(r, 200));
@@ -152,6 +193,70 @@ async function web3js() {
         ]);
         if (value[0]?.confirmationStatus !== 'finalized') throw new Error(JSON.stringify(value));
         plain._rpcWebSocket?.close?.();
+    });
+
+    await flow(C, 'AddressLookupTableProgram + v0 transfer (compileToV0Message)', async () => {
+        const tableRecipient = Keypair.generate().publicKey;
+        const table = await createTable(connection, payer, [tableRecipient]);
+        const { value: lookup } = await connection.getAddressLookupTable(table);
+        if (!lookup || lookup.state.addresses.length !== 1) throw new Error(`table ${JSON.stringify(lookup)}`);
+        const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash();
+        const message = new TransactionMessage({
+            payerKey: payer.publicKey,
+            recentBlockhash: blockhash,
+            instructions: [SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: tableRecipient, lamports: LAMPORTS_PER_SOL / 10 })],
+        }).compileToV0Message([lookup]);
+        if (message.addressTableLookups.length !== 1) throw new Error('the recipient was not taken from the table');
+        const tx = new VersionedTransaction(message);
+        tx.sign([payer]);
+        const signature = await connection.sendTransaction(tx);
+        const { value } = await connection.confirmTransaction({ signature, blockhash, lastValidBlockHeight });
+        if (value.err) throw new Error(JSON.stringify(value.err));
+        const landed = await connection.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 });
+        const loaded = landed?.meta?.loadedAddresses?.writable?.map(k => k.toBase58());
+        if (loaded?.[0] !== tableRecipient.toBase58()) throw new Error(`loadedAddresses ${JSON.stringify(landed?.meta?.loadedAddresses)}`);
+        const balance = await connection.getBalance(tableRecipient);
+        if (balance !== LAMPORTS_PER_SOL / 10) throw new Error(`recipient balance ${balance}`);
+        return { detail: signature };
+    });
+
+    await flow(C, 'durable nonce: createNonceAccount, nonceAdvance, confirmTransaction (nonce strategy)', async () => {
+        const nonceAccount = Keypair.generate();
+        const rent = await connection.getMinimumBalanceForRentExemption(NONCE_ACCOUNT_LENGTH);
+        await sendAndConfirmTransaction(
+            connection,
+            new Transaction().add(SystemProgram.createNonceAccount({
+                fromPubkey: payer.publicKey,
+                noncePubkey: nonceAccount.publicKey,
+                authorizedPubkey: payer.publicKey,
+                lamports: rent,
+            })),
+            [payer, nonceAccount],
+        );
+        await nextSlot(connection);
+        const minContextSlot = await connection.getSlot('confirmed');
+        const nonce = await connection.getNonce(nonceAccount.publicKey, 'confirmed');
+        const tx = new Transaction({
+            feePayer: payer.publicKey,
+            nonceInfo: {
+                nonce: nonce.nonce,
+                nonceInstruction: SystemProgram.nonceAdvance({ noncePubkey: nonceAccount.publicKey, authorizedPubkey: payer.publicKey }),
+            },
+        }).add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: Keypair.generate().publicKey, lamports: LAMPORTS_PER_SOL / 100 }));
+        tx.sign(payer);
+        const signature = await connection.sendRawTransaction(tx.serialize());
+        const { value } = await connection.confirmTransaction({
+            signature,
+            nonceAccountPubkey: nonceAccount.publicKey,
+            nonceValue: nonce.nonce,
+            minContextSlot,
+        }, 'confirmed');
+        if (value.err) throw new Error(JSON.stringify(value.err));
+        const advanced = await connection.getNonce(nonceAccount.publicKey, 'confirmed');
+        if (advanced.nonce === nonce.nonce) throw new Error('the nonce did not advance');
+        const parsed = await connection.getParsedAccountInfo(nonceAccount.publicKey, 'confirmed');
+        if (parsed.value?.data?.program !== 'nonce') throw new Error(`jsonParsed ${JSON.stringify(parsed.value?.data)}`);
+        return { detail: signature };
     });
 
     await flow(C, 'onAccountChange', async () => {
@@ -384,6 +489,80 @@ async function kit() {
         await sendAndConfirm(signed, { commitment: 'confirmed' });
         const { value } = await rpc.getBalance(recipient, { commitment: 'confirmed' }).send();
         if (value !== 1_000_000n) throw new Error(`recipient balance ${value}`);
+        return { detail: getSignatureFromTransaction(signed) };
+    });
+
+    await flow(C, 'compressTransactionMessageUsingAddressLookupTables (v0 transfer through a table)', async () => {
+        if (!funded) throw new Error('payer not funded (airdropFactory failed)');
+        // The table is made with web3.js (kit has no lookup-table program client in this
+        // lockfile); kit reads it and compresses its own message with it.
+        const connection = new Connection(RPC_URL, 'confirmed');
+        const owner = Keypair.generate();
+        await connection.confirmTransaction(await connection.requestAirdrop(owner.publicKey, LAMPORTS_PER_SOL), 'confirmed');
+        const tableRecipient = Keypair.generate().publicKey;
+        const table = await createTable(connection, owner, [tableRecipient]);
+        const addressesByLookupTableAddress = await fetchAddressesForLookupTables([address(table.toBase58())], rpc);
+        const { value: latestBlockhash } = await rpc.getLatestBlockhash().send();
+        const message = pipe(
+            createTransactionMessage({ version: 0 }),
+            m => setTransactionMessageFeePayerSigner(payer, m),
+            m => setTransactionMessageLifetimeUsingBlockhash(latestBlockhash, m),
+            m => appendTransactionMessageInstruction(
+                getTransferSolInstruction({ source: payer, destination: address(tableRecipient.toBase58()), amount: lamports(2_000_000n) }),
+                m,
+            ),
+            m => compressTransactionMessageUsingAddressLookupTables(m, addressesByLookupTableAddress),
+        );
+        const signed = await signTransactionMessageWithSigners(message);
+        await sendAndConfirm(signed, { commitment: 'confirmed' });
+        const { value } = await rpc.getBalance(address(tableRecipient.toBase58()), { commitment: 'confirmed' }).send();
+        if (value !== 2_000_000n) throw new Error(`recipient balance ${value}`);
+        connection._rpcWebSocket?.close?.();
+        return { detail: getSignatureFromTransaction(signed) };
+    });
+
+    await flow(C, 'sendAndConfirmDurableNonceTransactionFactory', async () => {
+        if (!funded) throw new Error('payer not funded (airdropFactory failed)');
+        const nonceAccount = await generateKeyPairSigner();
+        const space = BigInt(getNonceSize());
+        const rent = await rpc.getMinimumBalanceForRentExemption(space).send();
+        const { value: latestBlockhash } = await rpc.getLatestBlockhash().send();
+        const create = pipe(
+            createTransactionMessage({ version: 0 }),
+            m => setTransactionMessageFeePayerSigner(payer, m),
+            m => setTransactionMessageLifetimeUsingBlockhash(latestBlockhash, m),
+            m => appendTransactionMessageInstruction(
+                getCreateAccountInstruction({ payer, newAccount: nonceAccount, lamports: rent, space, programAddress: SYSTEM_PROGRAM_ADDRESS }),
+                m,
+            ),
+            m => appendTransactionMessageInstruction(
+                getInitializeNonceAccountInstruction({ nonceAccount: nonceAccount.address, nonceAuthority: payer.address }),
+                m,
+            ),
+        );
+        await sendAndConfirm(await signTransactionMessageWithSigners(create), { commitment: 'confirmed' });
+        const connection = new Connection(RPC_URL, 'confirmed');
+        await nextSlot(connection);
+        connection._rpcWebSocket?.close?.();
+        const { data } = await fetchNonce(rpc, nonceAccount.address, { commitment: 'confirmed' });
+        const message = pipe(
+            createTransactionMessage({ version: 0 }),
+            m => setTransactionMessageFeePayerSigner(payer, m),
+            m => setTransactionMessageLifetimeUsingDurableNonce({
+                nonce: data.blockhash,
+                nonceAccountAddress: nonceAccount.address,
+                nonceAuthorityAddress: payer.address,
+            }, m),
+            m => appendTransactionMessageInstruction(
+                getTransferSolInstruction({ source: payer, destination: recipient, amount: lamports(9_000n) }),
+                m,
+            ),
+        );
+        const signed = await signTransactionMessageWithSigners(message);
+        const sendAndConfirmNonce = sendAndConfirmDurableNonceTransactionFactory({ rpc, rpcSubscriptions });
+        await sendAndConfirmNonce(signed, { commitment: 'confirmed' });
+        const { data: advanced } = await fetchNonce(rpc, nonceAccount.address, { commitment: 'confirmed' });
+        if (advanced.blockhash === data.blockhash) throw new Error('the nonce did not advance');
         return { detail: getSignatureFromTransaction(signed) };
     });
 
