@@ -1,8 +1,7 @@
-//! Account encodings of the JSON-RPC API: base58, base64 and jsonParsed (SPL Token and
-//! Token-2022 accounts and mints, as validators parse them).
+//! Account encodings of the JSON-RPC API: base58, base64, base64+zstd and jsonParsed (Agave's own
+//! account parsers).
 
 use base64::{prelude::BASE64_STANDARD, Engine};
-use serde_json::{json, Value};
 use solana_account::Account;
 use solana_account_decoder_client_types::{
     token::UiTokenAmount, ParsedAccount, UiAccount, UiAccountData, UiAccountEncoding,
@@ -11,86 +10,17 @@ use solana_account_decoder_client_types::{
 use solana_program::pubkey::Pubkey;
 
 use crate::jsonrpc::RpcError;
-use leash_sdk::{spl, token_account};
+use leash_sdk::token_account;
 
+/// A token amount as the RPC shows it, by Agave's own formatter (so `uiAmount` and
+/// `uiAmountString` round and trim exactly as a validator's do).
 pub fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {
-    let ui_amount_string = leash_sdk::amount::format_amount(amount, decimals);
-    UiTokenAmount {
-        // The standard response carries a float for display; the string is the exact value.
-        ui_amount: ui_amount_string.parse::<f64>().ok(),
-        decimals,
-        amount: amount.to_string(),
-        ui_amount_string,
-    }
-}
-
-fn program_name(owner: &Pubkey) -> &'static str {
-    if *owner == spl::TOKEN_2022_PROGRAM_ID {
-        "spl-token-2022"
-    } else {
-        "spl-token"
-    }
-}
-
-/// jsonParsed of a token account or mint, or `None` when the account is neither.
-fn parse_token(
-    account: &Account,
-    mint_decimals: &dyn Fn(&Pubkey) -> Option<u8>,
-) -> Option<ParsedAccount> {
-    if !token_account::is_token_program(&account.owner) {
-        return None;
-    }
-    let program = program_name(&account.owner).to_string();
-    let space = account.data.len() as u64;
-    if let Some(view) = token_account::parse(&account.owner, &account.data) {
-        let decimals = mint_decimals(&view.mint)?;
-        let frozen = account.data.get(108) == Some(&2);
-        let is_native = account.data.get(109..113) == Some(&1u32.to_le_bytes()[..]);
-        let mut info = json!({
-            "isNative": is_native,
-            "mint": view.mint.to_string(),
-            "owner": view.owner.to_string(),
-            "state": if frozen { "frozen" } else { "initialized" },
-            "tokenAmount": token_amount(view.amount, decimals),
-        });
-        if let Some(delegate) = view.delegate {
-            info["delegate"] = json!(delegate.to_string());
-            info["delegatedAmount"] = json!(token_amount(view.delegated_amount, decimals));
-        }
-        if let Some(close) = view.close_authority {
-            info["closeAuthority"] = json!(close.to_string());
-        }
-        return Some(ParsedAccount {
-            program,
-            parsed: json!({"info": info, "type": "account"}),
-            space,
-        });
-    }
-    let decimals = spl::mint_decimals(&account.data)?;
-    let data = &account.data;
-    let authority = |offset: usize| -> Value {
-        match data.get(offset..offset + 4) {
-            Some(tag) if tag == 1u32.to_le_bytes() => data
-                .get(offset + 4..offset + 36)
-                .and_then(|k| <[u8; 32]>::try_from(k).ok())
-                .map(|k| json!(Pubkey::new_from_array(k).to_string()))
-                .unwrap_or(Value::Null),
-            _ => Value::Null,
-        }
-    };
-    let supply = u64::from_le_bytes(data.get(36..44)?.try_into().ok()?);
-    let info = json!({
-        "decimals": decimals,
-        "freezeAuthority": authority(46),
-        "isInitialized": true,
-        "mintAuthority": authority(0),
-        "supply": supply.to_string(),
-    });
-    Some(ParsedAccount {
-        program,
-        parsed: json!({"info": info, "type": "mint"}),
-        space,
-    })
+    solana_account_decoder::parse_token::token_amount_to_ui_amount_v3(
+        amount,
+        &solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2::with_decimals(
+            decimals,
+        ),
+    )
 }
 
 /// A nonce account's state (a System account of [`solana_nonce::state::State::size`] bytes):
@@ -105,107 +35,32 @@ pub fn nonce_state(account: &Account) -> Option<solana_nonce::state::State> {
     Some(versions.state().clone())
 }
 
-/// jsonParsed of a nonce account, as Agave parses it: `{program: "nonce", parsed: {type,
-/// info: {authority, blockhash, feeCalculator: {lamportsPerSignature}}}}`.
-fn parse_nonce(account: &Account) -> Option<ParsedAccount> {
-    let parsed = match nonce_state(account)? {
-        solana_nonce::state::State::Uninitialized => json!({"type": "uninitialized"}),
-        solana_nonce::state::State::Initialized(data) => json!({
-            "type": "initialized",
-            "info": {
-                "authority": data.authority.to_string(),
-                "blockhash": data.blockhash().to_string(),
-                "feeCalculator": {
-                    "lamportsPerSignature": data.fee_calculator.lamports_per_signature.to_string(),
-                },
-            },
-        }),
+/// jsonParsed of an account, by Agave's own parsers (`solana-account-decoder`, the version of
+/// the runtime this node runs): SPL Token and Token-2022 accounts and mints (with their
+/// extensions), nonce accounts, sysvars, lookup tables, the upgradeable loader's accounts,
+/// stake, vote and config accounts — exactly the shapes a validator answers. A token account is
+/// parsed with its mint's decimals, as a validator's RPC reads them; `None` (base64, as a
+/// validator falls back) for anything the parsers do not take.
+fn parse(
+    address: &Pubkey,
+    account: &Account,
+    mint_decimals: &dyn Fn(&Pubkey) -> Option<u8>,
+) -> Option<ParsedAccount> {
+    use solana_account_decoder::parse_account_data::{
+        parse_account_data_v3, AccountAdditionalDataV3, SplTokenAdditionalDataV2,
     };
-    Some(ParsedAccount {
-        program: "nonce".into(),
-        parsed,
-        space: account.data.len() as u64,
-    })
-}
-
-/// jsonParsed of an address lookup table, as Agave parses it: `{program:
-/// "address-lookup-table", parsed: {type: "lookupTable", info: {deactivationSlot,
-/// lastExtendedSlot, lastExtendedSlotStartIndex, authority, addresses}}}` (kit's
-/// `fetchAddressesForLookupTables` reads exactly this).
-fn parse_lookup_table(account: &Account) -> Option<ParsedAccount> {
-    use solana_address_lookup_table_interface::state::AddressLookupTable;
-    if account.owner != solana_address_lookup_table_interface::program::ID {
-        return None;
-    }
-    let parsed = match AddressLookupTable::deserialize(&account.data) {
-        Ok(table) => {
-            let mut info = json!({
-                "deactivationSlot": table.meta.deactivation_slot.to_string(),
-                "lastExtendedSlot": table.meta.last_extended_slot.to_string(),
-                "lastExtendedSlotStartIndex": table.meta.last_extended_slot_start_index,
-                "addresses": table.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-            });
-            if let Some(authority) = table.meta.authority {
-                info["authority"] = json!(authority.to_string());
-            }
-            json!({"type": "lookupTable", "info": info})
-        }
-        Err(solana_program::instruction::InstructionError::UninitializedAccount) => {
-            json!({"type": "uninitialized"})
-        }
-        Err(_) => return None,
-    };
-    Some(ParsedAccount {
-        program: "address-lookup-table".into(),
-        parsed,
-        space: account.data.len() as u64,
-    })
-}
-
-/// jsonParsed of the sysvars a bot reads (clock, epoch schedule), as Agave parses them:
-/// `{program: "sysvar", parsed: {type, info}}`. Told apart by their size under the Sysvar
-/// owner, which is unique among the sysvars this node holds.
-fn parse_sysvar(account: &Account) -> Option<ParsedAccount> {
-    const SYSVAR_OWNER: Pubkey =
-        solana_program::pubkey!("Sysvar1111111111111111111111111111111111111");
-    if account.owner != SYSVAR_OWNER {
-        return None;
-    }
-    let data = &account.data;
-    let parsed = match data.len() {
-        40 => {
-            let clock: solana_program::clock::Clock = bincode::deserialize(data).ok()?;
-            json!({"type": "clock", "info": {
-                "slot": clock.slot,
-                "epoch": clock.epoch,
-                "epochStartTimestamp": clock.epoch_start_timestamp,
-                "leaderScheduleEpoch": clock.leader_schedule_epoch,
-                "unixTimestamp": clock.unix_timestamp,
-            }})
-        }
-        33 => {
-            let schedule: solana_program::epoch_schedule::EpochSchedule =
-                bincode::deserialize(data).ok()?;
-            json!({"type": "epochSchedule", "info": {
-                "slotsPerEpoch": schedule.slots_per_epoch,
-                "leaderScheduleSlotOffset": schedule.leader_schedule_slot_offset,
-                "warmup": schedule.warmup,
-                "firstNormalEpoch": schedule.first_normal_epoch,
-                "firstNormalSlot": schedule.first_normal_slot,
-            }})
-        }
-        _ => return None,
-    };
-    Some(ParsedAccount {
-        program: "sysvar".into(),
-        parsed,
-        space: data.len() as u64,
-    })
+    let additional = token_account::parse(&account.owner, &account.data)
+        .and_then(|view| mint_decimals(&view.mint))
+        .map(|decimals| AccountAdditionalDataV3 {
+            spl_token_additional_data: Some(SplTokenAdditionalDataV2::with_decimals(decimals)),
+        });
+    parse_account_data_v3(address, &account.owner, &account.data, additional).ok()
 }
 
 /// Encodes `account` as the RPC's `UiAccount`. jsonParsed falls back to base64 for accounts it
 /// does not parse, as validators do.
 pub fn ui_account(
+    address: &Pubkey,
     account: &Account,
     encoding: UiAccountEncoding,
     slice: Option<UiDataSliceConfig>,
@@ -240,19 +95,13 @@ pub fn ui_account(
             BASE64_STANDARD.encode(sliced(&account.data)),
             UiAccountEncoding::Base64,
         ),
-        UiAccountEncoding::JsonParsed => {
-            match parse_token(account, mint_decimals)
-                .or_else(|| parse_nonce(account))
-                .or_else(|| parse_sysvar(account))
-                .or_else(|| parse_lookup_table(account))
-            {
-                Some(parsed) => UiAccountData::Json(parsed),
-                None => UiAccountData::Binary(
-                    BASE64_STANDARD.encode(sliced(&account.data)),
-                    UiAccountEncoding::Base64,
-                ),
-            }
-        }
+        UiAccountEncoding::JsonParsed => match parse(address, account, mint_decimals) {
+            Some(parsed) => UiAccountData::Json(parsed),
+            None => UiAccountData::Binary(
+                BASE64_STANDARD.encode(sliced(&account.data)),
+                UiAccountEncoding::Base64,
+            ),
+        },
         UiAccountEncoding::Base64Zstd => {
             let compressed = zstd::encode_all(sliced(&account.data).as_slice(), 0)
                 .map_err(|e| RpcError::internal(format!("zstd: {e}")))?;
@@ -276,6 +125,72 @@ pub fn ui_account(
 mod tests {
     use super::*;
 
+    fn parsed(owner: Pubkey, data: Vec<u8>, decimals: Option<u8>) -> ParsedAccount {
+        let account = Account {
+            lamports: 1,
+            data,
+            owner,
+            executable: false,
+            rent_epoch: 0,
+        };
+        let ui = ui_account(
+            &Pubkey::new_unique(),
+            &account,
+            UiAccountEncoding::JsonParsed,
+            None,
+            &|_| decimals,
+        )
+        .unwrap();
+        match ui.data {
+            UiAccountData::Json(parsed) => parsed,
+            other => panic!("not parsed: {other:?}"),
+        }
+    }
+
+    /// Token-2022 accounts and mints show their extensions, as a validator's jsonParsed does
+    /// (the layout: the base state, padding to 165 bytes, the account-type byte, then
+    /// type-length-value entries).
+    #[test]
+    fn token_2022_extensions_are_parsed() {
+        let close_authority = Pubkey::new_unique();
+        let mut mint = vec![0u8; 82];
+        mint[44] = 9; // decimals
+        mint[45] = 1; // initialized
+        mint.resize(165, 0);
+        mint.push(1); // AccountType::Mint
+        mint.extend_from_slice(&3u16.to_le_bytes()); // ExtensionType::MintCloseAuthority
+        mint.extend_from_slice(&32u16.to_le_bytes());
+        mint.extend_from_slice(close_authority.as_ref());
+        let parsed_mint = parsed(leash_sdk::spl::TOKEN_2022_PROGRAM_ID, mint, None);
+        assert_eq!(parsed_mint.program, "spl-token-2022");
+        assert_eq!(parsed_mint.parsed["type"], "mint");
+        let extensions = &parsed_mint.parsed["info"]["extensions"];
+        assert_eq!(
+            extensions[0]["extension"], "mintCloseAuthority",
+            "{extensions}"
+        );
+        assert_eq!(
+            extensions[0]["state"]["closeAuthority"],
+            close_authority.to_string()
+        );
+
+        let mut account = vec![0u8; 165];
+        account[0..32].copy_from_slice(Pubkey::new_unique().as_ref());
+        account[32..64].copy_from_slice(Pubkey::new_unique().as_ref());
+        account[64..72].copy_from_slice(&1_500_000_000u64.to_le_bytes());
+        account[108] = 1; // initialized
+        account.push(2); // AccountType::Account
+        account.extend_from_slice(&7u16.to_le_bytes()); // ExtensionType::ImmutableOwner
+        account.extend_from_slice(&0u16.to_le_bytes());
+        let parsed_account = parsed(leash_sdk::spl::TOKEN_2022_PROGRAM_ID, account, Some(9));
+        let info = &parsed_account.parsed["info"];
+        assert_eq!(
+            info["extensions"][0]["extension"], "immutableOwner",
+            "{info}"
+        );
+        assert_eq!(info["tokenAmount"]["uiAmountString"], "1.5");
+    }
+
     #[test]
     fn parses_token_accounts_and_mints() {
         let mint = Pubkey::new_unique();
@@ -288,11 +203,18 @@ mod tests {
         let account = Account {
             lamports: 1,
             data,
-            owner: spl::TOKEN_PROGRAM_ID,
+            owner: leash_sdk::spl::TOKEN_PROGRAM_ID,
             executable: false,
             rent_epoch: 0,
         };
-        let ui = ui_account(&account, UiAccountEncoding::JsonParsed, None, &|_| Some(6)).unwrap();
+        let ui = ui_account(
+            &Pubkey::new_unique(),
+            &account,
+            UiAccountEncoding::JsonParsed,
+            None,
+            &|_| Some(6),
+        )
+        .unwrap();
         let UiAccountData::Json(parsed) = ui.data else {
             panic!("not parsed")
         };
@@ -311,12 +233,20 @@ mod tests {
             executable: false,
             rent_epoch: 0,
         };
-        let ui = ui_account(&other, UiAccountEncoding::JsonParsed, None, &|_| None).unwrap();
+        let ui = ui_account(
+            &Pubkey::new_unique(),
+            &other,
+            UiAccountEncoding::JsonParsed,
+            None,
+            &|_| None,
+        )
+        .unwrap();
         assert_eq!(
             ui.data,
             UiAccountData::Binary("AQID".into(), UiAccountEncoding::Base64)
         );
         let ui = ui_account(
+            &Pubkey::new_unique(),
             &other,
             UiAccountEncoding::Base64,
             Some(UiDataSliceConfig {

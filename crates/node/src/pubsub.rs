@@ -559,8 +559,16 @@ fn encode(changed: &ChangedAccount, config: &RpcAccountInfoConfig) -> Value {
             .map(|(_, d)| d)
     };
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    let ui = ui_account(&changed.account, encoding, config.data_slice, &decimals).or_else(|_| {
+    let ui = ui_account(
+        &changed.pubkey,
+        &changed.account,
+        encoding,
+        config.data_slice,
+        &decimals,
+    )
+    .or_else(|_| {
         ui_account(
+            &changed.pubkey,
             &changed.account,
             UiAccountEncoding::Base64,
             config.data_slice,

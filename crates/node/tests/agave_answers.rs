@@ -278,7 +278,7 @@ fn recent_prioritization_fees_are_the_prices_paid() {
 }
 
 #[test]
-fn the_clock_and_the_epoch_schedule_read_as_json_parsed() {
+fn sysvars_read_as_json_parsed() {
     let dir = tempfile::tempdir().unwrap();
     let (node, _client) = start_with(config(dir.path(), true, false));
     let clock = rpc_result(
@@ -307,11 +307,19 @@ fn the_clock_and_the_epoch_schedule_read_as_json_parsed() {
     let data = &schedule["value"]["data"];
     assert_eq!(data["parsed"]["type"], "epochSchedule", "{schedule}");
     assert_eq!(data["parsed"]["info"]["slotsPerEpoch"], 432_000);
+    let rent = rpc_result(
+        &node.url,
+        "getAccountInfo",
+        json!(["SysvarRent111111111111111111111111111111111", {"encoding": "jsonParsed"}]),
+    );
+    let data = &rent["value"]["data"];
+    assert_eq!(data["parsed"]["type"], "rent", "{rent}");
+    // The layout of the runtime this node runs (apiVersion 4.2): one price per byte.
+    assert_eq!(data["parsed"]["info"]["lamportsPerByte"], "6960", "{rent}");
 }
 
 /// Address lookup tables can be created and extended: SlotHashes follows the node's slots, so
-/// a table's creation slot is a recent one. (Transactions that load accounts through a table
-/// are not supported yet: docs/node.md, "Differences from Agave".)
+/// a table's creation slot is a recent one.
 #[test]
 fn lookup_tables_can_be_created_and_extended() {
     use solana_address_lookup_table_interface::instruction as alt;

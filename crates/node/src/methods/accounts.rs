@@ -36,7 +36,7 @@ pub fn get_account_info(chain: &Chain, params: &Value) -> RpcResult {
     let config: RpcAccountInfoConfig = optional(params, 1)?;
     let account = chain
         .account(&address)
-        .map(|a| encode(chain, &a, &config))
+        .map(|a| encode(chain, &address, &a, &config))
         .transpose()?;
     context(chain.slot(), account)
 }
@@ -51,14 +51,23 @@ pub fn get_multiple_accounts(chain: &Chain, params: &Value) -> RpcResult {
     let config: RpcAccountInfoConfig = optional(params, 1)?;
     let found = addresses
         .iter()
-        .map(|a| Ok(chain.account(&parse_pubkey(a)?)))
+        .map(|a| {
+            let address = parse_pubkey(a)?;
+            Ok((address, chain.account(&address)))
+        })
         .collect::<Result<Vec<_>, RpcError>>()?;
-    limits::check_estimate(found.iter().flatten().map(|a| a.data.len()), &config)?;
+    limits::check_estimate(
+        found
+            .iter()
+            .filter_map(|(_, a)| a.as_ref())
+            .map(|a| a.data.len()),
+        &config,
+    )?;
     let accounts = found
         .iter()
-        .map(|acc| {
+        .map(|(address, acc)| {
             acc.as_ref()
-                .map(|acc| encode(chain, acc, &config))
+                .map(|acc| encode(chain, address, acc, &config))
                 .transpose()
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -148,9 +157,14 @@ fn token_accounts_by(chain: &Chain, params: &Value, holder: Holder) -> RpcResult
 }
 
 /// An account as `config` asks, jsonParsed token accounts with their mint's decimals.
-pub(crate) fn encode(chain: &Chain, account: &Account, config: &RpcAccountInfoConfig) -> RpcResult {
+pub(crate) fn encode(
+    chain: &Chain,
+    address: &Pubkey,
+    account: &Account,
+    config: &RpcAccountInfoConfig,
+) -> RpcResult {
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    let ui = ui_account(account, encoding, config.data_slice, &|mint| {
+    let ui = ui_account(address, account, encoding, config.data_slice, &|mint| {
         chain.mint_decimals(mint)
     })?;
     serde_json::to_value(ui).map_err(|e| RpcError::internal(e.to_string()))
@@ -165,7 +179,7 @@ fn keyed(
     accounts
         .into_iter()
         .map(|(address, account)| {
-            Ok(json!({"pubkey": address.to_string(), "account": encode(chain, &account, config)?}))
+            Ok(json!({"pubkey": address.to_string(), "account": encode(chain, &address, &account, config)?}))
         })
         .collect()
 }
@@ -282,7 +296,7 @@ pub async fn get_program_accounts(executor: &Executor, params: Value) -> RpcResu
             .accounts
             .iter()
             .map(|(address, account)| {
-                let ui = ui_account(account, encoding, slice, &decimals)?;
+                let ui = ui_account(address, account, encoding, slice, &decimals)?;
                 Ok(json!({"pubkey": address.to_string(), "account": ui}))
             })
             .collect::<Result<Vec<_>, RpcError>>()?;

@@ -225,7 +225,7 @@ fn simulate(
                     .map(|(_, acc)| acc.clone())
                     .or_else(|| chain.account(&address));
                 account
-                    .map(|acc| encode(chain, &acc, &account_config))
+                    .map(|acc| encode(chain, &address, &acc, &account_config))
                     .transpose()
             })
             .collect::<Result<Vec<_>, RpcError>>()?;
