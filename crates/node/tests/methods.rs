@@ -233,6 +233,12 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
         balance(post, &recipient_usdc).ui_token_amount.amount,
         "4500000"
     );
+    // A zero balance reads back as a validator's ledger gives it: no float, the string "0".
+    let empty = balance(pre, &recipient_usdc).ui_token_amount;
+    assert_eq!(
+        (empty.ui_amount, empty.ui_amount_string.as_str()),
+        (None, "0")
+    );
     assert_eq!(balance(pre, &recipient_usdc).ui_token_amount.amount, "0");
 
     // A simulation with innerInstructions shows them parsed.

@@ -42,16 +42,25 @@ fn version(tx: &VersionedTransaction) -> Value {
     }
 }
 
+/// `preTokenBalances` / `postTokenBalances` as a validator reads them back from its ledger: a
+/// zero balance's `uiAmount` is `null` there (the stored form keeps no float for zero), while
+/// `uiAmountString` is `"0"`.
 fn token_balances(balances: &[TokenBalance]) -> Value {
     json!(balances
         .iter()
-        .map(|b| json!({
-            "accountIndex": b.account_index,
-            "mint": Pubkey::new_from_array(b.mint).to_string(),
-            "uiTokenAmount": token_amount(b.amount, b.decimals),
-            "owner": Pubkey::new_from_array(b.owner).to_string(),
-            "programId": Pubkey::new_from_array(b.program).to_string(),
-        }))
+        .map(|b| {
+            let mut ui_token_amount = token_amount(b.amount, b.decimals);
+            if b.amount == 0 {
+                ui_token_amount.ui_amount = None;
+            }
+            json!({
+                "accountIndex": b.account_index,
+                "mint": Pubkey::new_from_array(b.mint).to_string(),
+                "uiTokenAmount": ui_token_amount,
+                "owner": Pubkey::new_from_array(b.owner).to_string(),
+                "programId": Pubkey::new_from_array(b.program).to_string(),
+            })
+        })
         .collect::<Vec<_>>())
 }
 
