@@ -810,21 +810,20 @@ impl Chain {
     }
 
     /// Runs `tx` without changing anything.
-    pub fn simulate(
-        &mut self,
-        tx: VersionedTransaction,
-        sig_verify: bool,
-    ) -> (
-        Option<TransactionError>,
-        TransactionMetadata,
-        Vec<(Pubkey, Account)>,
-    ) {
+    pub fn simulate(&mut self, tx: VersionedTransaction, sig_verify: bool) -> Simulation {
+        // Every account the transaction names, as it stands before (tables read now, as the
+        // runtime will); a table that cannot be read is the runtime's error below.
+        let loaded = self.loaded_addresses(&tx).unwrap_or_default();
+        let keys = account_keys(&tx, &loaded);
+        let before: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
+        let loaded_accounts_data_size =
+            loaded_accounts_data_size(&tx, &keys, &before, &|k| self.svm.get_account(k));
         self.svm.set_sigverify(sig_verify);
         let hidden = self.hide_programs_deployed_this_slot(&tx);
         let result = self.svm.simulate_transaction(tx);
         self.restore_hidden(hidden);
         self.svm.set_sigverify(true);
-        match result {
+        let (err, meta, post_accounts) = match result {
             Ok(info) => {
                 let accounts = info
                     .post_accounts
@@ -843,6 +842,45 @@ impl Chain {
                 (None, info.meta, accounts)
             }
             Err(failed) => (Some(failed.err), failed.meta, vec![]),
+        };
+        // After: what the simulation wrote (its writable accounts), else as before. A failed
+        // transaction that ran is charged its fee and nothing else, as it would be if sent.
+        let mut after: Vec<Option<Account>> = keys
+            .iter()
+            .zip(&before)
+            .map(|(key, was)| {
+                post_accounts
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, a)| a.clone())
+                    .or_else(|| was.clone())
+            })
+            .collect();
+        if matches!(err, Some(TransactionError::InstructionError(..))) {
+            if let Some(Some(payer)) = after.first_mut() {
+                payer.lamports = payer.lamports.saturating_sub(meta.fee);
+            }
+        }
+        let lamports = |accounts: &[Option<Account>]| -> Vec<u64> {
+            accounts
+                .iter()
+                .map(|a| a.as_ref().map_or(0, |a| a.lamports))
+                .collect()
+        };
+        let balances = SimulatedBalances {
+            pre: lamports(&before),
+            post: lamports(&after),
+            pre_token: token_balances(&before, &|mint| self.mint_decimals(mint)),
+            post_token: token_balances(&after, &|mint| self.mint_decimals(mint)),
+        };
+        Simulation {
+            err,
+            meta,
+            post_accounts,
+            loaded,
+            keys,
+            balances,
+            loaded_accounts_data_size,
         }
     }
 
@@ -1276,6 +1314,90 @@ pub fn inner_instructions(
             (index as u8, inner)
         })
         .collect()
+}
+
+/// Every account a transaction names, as the runtime orders them: its static keys, then what
+/// it loads through lookup tables (writable, then read-only).
+pub fn account_keys(
+    tx: &VersionedTransaction,
+    loaded: &crate::store::LoadedAddresses,
+) -> Vec<Pubkey> {
+    let mut keys = tx.message.static_account_keys().to_vec();
+    keys.extend(loaded.writable.iter().map(|k| Pubkey::new_from_array(*k)));
+    keys.extend(loaded.readonly.iter().map(|k| Pubkey::new_from_array(*k)));
+    keys
+}
+
+/// What a simulation found: the outcome, the accounts it wrote, and the figures a validator's
+/// `simulateTransaction` reports beside them.
+pub struct Simulation {
+    pub err: Option<TransactionError>,
+    pub meta: TransactionMetadata,
+    /// The writable accounts as the transaction left them.
+    pub post_accounts: Vec<(Pubkey, Account)>,
+    /// What the transaction loads through lookup tables.
+    pub loaded: crate::store::LoadedAddresses,
+    /// Every account the transaction names (static keys, then loaded ones).
+    pub keys: Vec<Pubkey>,
+    pub balances: SimulatedBalances,
+    pub loaded_accounts_data_size: u32,
+}
+
+/// Lamport and token balances of a simulated transaction's accounts, before and after.
+pub struct SimulatedBalances {
+    pub pre: Vec<u64>,
+    pub post: Vec<u64>,
+    pub pre_token: Vec<TokenBalance>,
+    pub post_token: Vec<TokenBalance>,
+}
+
+/// The loaded-accounts data size the runtime meters (SIMD-0186, active on every cluster): 8,248
+/// bytes per lookup table, 64 bytes plus the data of every account the transaction names (the
+/// instructions sysvar and missing accounts count nothing), and, once, the program-data account
+/// of each upgradeable program named whose program data is not itself named.
+fn loaded_accounts_data_size(
+    tx: &VersionedTransaction,
+    keys: &[Pubkey],
+    accounts: &[Option<Account>],
+    account: &dyn Fn(&Pubkey) -> Option<Account>,
+) -> u32 {
+    const ACCOUNT_BASE_SIZE: usize = 64;
+    const LOOKUP_TABLE_BASE_SIZE: usize = 8_248;
+    let tables = match &tx.message {
+        VersionedMessage::V0(message) => message.address_table_lookups.len(),
+        _ => 0,
+    };
+    let mut size = tables.saturating_mul(LOOKUP_TABLE_BASE_SIZE);
+    let mut counted_program_data = HashSet::new();
+    for (key, loaded) in keys.iter().zip(accounts) {
+        let Some(loaded) = loaded else { continue };
+        if *key == solana_program::sysvar::instructions::ID {
+            continue;
+        }
+        size = size.saturating_add(ACCOUNT_BASE_SIZE + loaded.data.len());
+        // An upgradeable program account: the `Program` state, tag 2 then its program data's
+        // address.
+        if loaded.owner != UPGRADEABLE_LOADER || loaded.data.get(0..4) != Some(&2u32.to_le_bytes())
+        {
+            continue;
+        }
+        let Some(programdata_address) = loaded
+            .data
+            .get(4..36)
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .map(Pubkey::new_from_array)
+        else {
+            continue;
+        };
+        if keys.contains(&programdata_address) || !counted_program_data.insert(programdata_address)
+        {
+            continue;
+        }
+        if let Some(program_data) = account(&programdata_address) {
+            size = size.saturating_add(ACCOUNT_BASE_SIZE + program_data.data.len());
+        }
+    }
+    u32::try_from(size).unwrap_or(u32::MAX)
 }
 
 /// The token accounts among `accounts` (a message's accounts, in order) with their balances.

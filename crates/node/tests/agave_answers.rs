@@ -348,3 +348,123 @@ fn lookup_tables_can_be_created_and_extended() {
     assert_eq!(account.data.len(), 56 + 32 * members.len());
     assert_eq!(&account.data[56..88], members[0].as_ref());
 }
+
+/// `simulateTransaction` reports what Agave's does beside the outcome: lamport and token
+/// balances before and after (in account-key order), and the loaded-accounts data size the
+/// runtime meters (64 bytes plus the data of each account named, plus an upgradeable
+/// program's program data). A transaction that fails is charged its fee and nothing else.
+#[test]
+fn simulations_report_balances_and_the_loaded_data_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(config(dir.path(), true, false));
+    let owner = funded(&client, 2 * SOL);
+    let tokens = rpc_result(&node.url, "leash_getTokenList", json!([]));
+    let usdc: Pubkey = tokens[0]["mint"].as_str().unwrap().parse().unwrap();
+    let token = spl::TOKEN_PROGRAM_ID;
+    let minted = rpc_result(
+        &node.url,
+        "leash_mintTokens",
+        json!([owner.pubkey().to_string(), "USDC", 10_000_000u64]),
+    );
+    let minted: solana_signature::Signature = minted.as_str().unwrap().parse().unwrap();
+    assert!(client.confirm_transaction(&minted).unwrap());
+    let recipient = Pubkey::new_unique();
+    let (from, to) = (
+        spl::associated_token_address(&owner.pubkey(), &usdc, &token),
+        spl::associated_token_address(&recipient, &usdc, &token),
+    );
+    let simulate = |amount: u64| {
+        let ixs = [
+            spl::create_associated_token_account_idempotent(
+                &owner.pubkey(),
+                &recipient,
+                &usdc,
+                &token,
+            ),
+            spl::transfer(&token, &from, &to, &owner.pubkey(), amount),
+        ];
+        let blockhash = client.get_latest_blockhash().unwrap();
+        let tx = Transaction::new(
+            &[&owner],
+            Message::new(&ixs, Some(&owner.pubkey())),
+            blockhash,
+        );
+        let wire = BASE64_STANDARD.encode(bincode::serialize(&tx).unwrap());
+        let keys = tx.message.account_keys.clone();
+        let result = rpc_result(
+            &node.url,
+            "simulateTransaction",
+            json!([wire, {"encoding": "base64"}]),
+        );
+        (keys, result["value"].clone())
+    };
+    let (keys, value) = simulate(1_500_000);
+    assert!(value["err"].is_null(), "{value}");
+    let index = |address: &Pubkey| keys.iter().position(|k| k == address).unwrap();
+    let (pre, post) = (&value["preBalances"], &value["postBalances"]);
+    assert_eq!(pre.as_array().unwrap().len(), keys.len(), "{value}");
+    let rent = client.get_minimum_balance_for_rent_exemption(165).unwrap();
+    let fee = value["fee"].as_u64().unwrap();
+    assert_eq!(
+        pre[0].as_u64().unwrap() - post[0].as_u64().unwrap(),
+        fee + rent
+    );
+    assert_eq!(
+        (pre[index(&to)].as_u64(), post[index(&to)].as_u64()),
+        (Some(0), Some(rent))
+    );
+    let balance = |list: &serde_json::Value, address: &Pubkey| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["accountIndex"] == json!(index(address)))
+            .map(|b| {
+                b["uiTokenAmount"]["uiAmountString"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+    };
+    assert_eq!(
+        balance(&value["preTokenBalances"], &from).as_deref(),
+        Some("10")
+    );
+    assert_eq!(
+        balance(&value["postTokenBalances"], &from).as_deref(),
+        Some("8.5")
+    );
+    assert_eq!(balance(&value["preTokenBalances"], &to), None);
+    assert_eq!(
+        balance(&value["postTokenBalances"], &to).as_deref(),
+        Some("1.5")
+    );
+
+    // The size from the accounts as they stand, by the runtime's rule.
+    let upgradeable: Pubkey = "BPFLoaderUpgradeab1e11111111111111111111111"
+        .parse()
+        .unwrap();
+    let mut expected = 0;
+    for key in &keys {
+        let Ok(account) = client.get_account(key) else {
+            continue;
+        };
+        expected += 64 + account.data.len();
+        if account.owner == upgradeable && account.data.len() == 36 && account.data[0] == 2 {
+            let program_data = Pubkey::try_from(&account.data[4..36]).unwrap();
+            if !keys.contains(&program_data) {
+                expected += 64 + client.get_account(&program_data).unwrap().data.len();
+            }
+        }
+    }
+    assert_eq!(value["loadedAccountsDataSize"], json!(expected), "{value}");
+
+    // Too much: the transfer fails, the payer is charged the fee, no token moves.
+    let (_, value) = simulate(50_000_000);
+    assert!(!value["err"].is_null(), "{value}");
+    let (pre, post) = (&value["preBalances"], &value["postBalances"]);
+    assert_eq!(pre[0].as_u64().unwrap() - post[0].as_u64().unwrap(), fee);
+    assert_eq!(
+        value["preTokenBalances"], value["postTokenBalances"],
+        "{value}"
+    );
+}

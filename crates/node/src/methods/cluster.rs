@@ -127,9 +127,9 @@ pub fn stake_minimum_delegation(chain: &mut Chain) -> RpcResult {
     let mut message = Message::new(&[instruction], Some(&chain.faucet()));
     message.recent_blockhash = chain.latest_blockhash().0;
     let tx = VersionedTransaction::from(Transaction::new_unsigned(message));
-    let (err, meta, _) = chain.simulate(tx, false);
-    let data = &meta.return_data.data;
-    match (err, <[u8; 8]>::try_from(data.as_slice())) {
+    let simulation = chain.simulate(tx, false);
+    let data = &simulation.meta.return_data.data;
+    match (simulation.err, <[u8; 8]>::try_from(data.as_slice())) {
         (None, Ok(bytes)) => context(chain.slot(), u64::from_le_bytes(bytes)),
         (err, _) => Err(RpcError::internal(format!(
             "the stake program did not answer GetMinimumDelegation: {err:?}"

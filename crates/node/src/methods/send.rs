@@ -75,6 +75,12 @@ fn simulation_result(
         "innerInstructions": null,
         "replacementBlockhash": null,
         "fee": meta.map(|m| m.fee),
+        "loadedAccountsDataSize": null,
+        "preBalances": null,
+        "postBalances": null,
+        "preTokenBalances": null,
+        "postTokenBalances": null,
+        "loadedAddresses": null,
     })
 }
 
@@ -199,15 +205,21 @@ fn simulate(
         ));
     }
     // A table that cannot be read fails the simulation itself, with the runtime's error.
-    let loaded = chain.loaded_addresses(&tx).unwrap_or_default();
-    let keys = super::transaction::all_account_keys(&tx, &loaded);
-    let (err, meta, post_accounts) = chain.simulate(tx, config.sig_verify);
-    let mut value = simulation_result(err.as_ref(), Some(&meta));
+    let simulation = chain.simulate(tx, config.sig_verify);
+    let (meta, post_accounts) = (&simulation.meta, &simulation.post_accounts);
+    let mut value = simulation_result(simulation.err.as_ref(), Some(meta));
     value["replacementBlockhash"] = replacement;
-    value["loadedAddresses"] = super::transaction::ui_loaded_addresses(&loaded);
+    value["loadedAddresses"] = super::transaction::ui_loaded_addresses(&simulation.loaded);
+    value["loadedAccountsDataSize"] = json!(simulation.loaded_accounts_data_size);
+    let balances = &simulation.balances;
+    value["preBalances"] = json!(balances.pre);
+    value["postBalances"] = json!(balances.post);
+    value["preTokenBalances"] = super::transaction::ui_token_balances(&balances.pre_token, false);
+    value["postTokenBalances"] = super::transaction::ui_token_balances(&balances.post_token, false);
     if config.inner_instructions {
         let inner = crate::chain::inner_instructions(&meta.inner_instructions);
-        value["innerInstructions"] = super::transaction::ui_inner_instructions(&inner, &keys, true);
+        value["innerInstructions"] =
+            super::transaction::ui_inner_instructions(&inner, &simulation.keys, true);
     }
     if let Some(requested) = &config.accounts {
         let account_config = RpcAccountInfoConfig {

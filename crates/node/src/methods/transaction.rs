@@ -42,15 +42,15 @@ fn version(tx: &VersionedTransaction) -> Value {
     }
 }
 
-/// `preTokenBalances` / `postTokenBalances` as a validator reads them back from its ledger: a
-/// zero balance's `uiAmount` is `null` there (the stored form keeps no float for zero), while
-/// `uiAmountString` is `"0"`.
-fn token_balances(balances: &[TokenBalance]) -> Value {
+/// `preTokenBalances` / `postTokenBalances`. Read back from a validator's ledger
+/// (`from_ledger`), a zero balance's `uiAmount` is `null` (the stored form keeps no float for
+/// zero) while `uiAmountString` is `"0"`; a simulation reports it as `0.0`.
+pub fn ui_token_balances(balances: &[TokenBalance], from_ledger: bool) -> Value {
     json!(balances
         .iter()
         .map(|b| {
             let mut ui_token_amount = token_amount(b.amount, b.decimals);
-            if b.amount == 0 {
+            if from_ledger && b.amount == 0 {
                 ui_token_amount.ui_amount = None;
             }
             json!({
@@ -100,15 +100,6 @@ pub fn ui_inner_instructions(inner: &[(u8, Vec<InnerIx>)], keys: &[Pubkey], pars
         .collect::<Vec<_>>())
 }
 
-/// Every account the transaction names: its static keys, then those it loaded through lookup
-/// tables (writable, then read-only) — what account indexes of its meta point into.
-pub fn all_account_keys(tx: &VersionedTransaction, loaded: &LoadedAddresses) -> Vec<Pubkey> {
-    let mut keys = tx.message.static_account_keys().to_vec();
-    keys.extend(loaded.writable.iter().map(|k| Pubkey::new_from_array(*k)));
-    keys.extend(loaded.readonly.iter().map(|k| Pubkey::new_from_array(*k)));
-    keys
-}
-
 /// `loadedAddresses` as the RPC writes it.
 pub fn ui_loaded_addresses(loaded: &LoadedAddresses) -> Value {
     let text = |keys: &[[u8; 32]]| -> Vec<String> {
@@ -148,7 +139,7 @@ fn message_json(tx: &VersionedTransaction, parsed: bool, loaded: &LoadedAddresse
         };
         account_keys.extend(loaded.writable.iter().map(|k| table_key(k, true)));
         account_keys.extend(loaded.readonly.iter().map(|k| table_key(k, false)));
-        let all_keys = all_account_keys(tx, loaded);
+        let all_keys = crate::chain::account_keys(tx, loaded);
         let instructions: Vec<Value> = message
             .instructions()
             .iter()
@@ -230,7 +221,7 @@ pub fn transaction_with_meta(
             "message": message_json(&tx, parsed, &record.loaded_addresses),
         }),
     };
-    let keys = &all_account_keys(&tx, &record.loaded_addresses);
+    let keys = &crate::chain::account_keys(&tx, &record.loaded_addresses);
     let mut meta = json!({
         "err": record.err,
         "status": status(&record.err),
@@ -239,8 +230,8 @@ pub fn transaction_with_meta(
         "postBalances": record.post_balances,
         "innerInstructions": ui_inner_instructions(&record.details.inner_instructions, keys, parsed),
         "logMessages": record.logs,
-        "preTokenBalances": token_balances(&record.details.pre_token_balances),
-        "postTokenBalances": token_balances(&record.details.post_token_balances),
+        "preTokenBalances": ui_token_balances(&record.details.pre_token_balances, true),
+        "postTokenBalances": ui_token_balances(&record.details.post_token_balances, true),
         "rewards": [],
         "computeUnitsConsumed": record.compute_units,
     });
