@@ -8,7 +8,7 @@
 //! signatures, times, the lookup table's address) is compared by type only. A difference is
 //! either deliberate (documented in docs/node.md, with its reason) or open.
 //!
-//!     cargo run -p leash-node --example conformance -- <agave RPC URL> [--markdown]
+//!     cargo run -p leash-node --example conformance -- <agave RPC URL> [--markdown] [--dump DIR]
 //!
 //! `scripts/conformance` starts the validator and runs this. Exit status: 0 when every
 //! difference is a deliberate one, 1 otherwise.
@@ -249,6 +249,8 @@ fn scenario(rpc: &Rpc) -> Outcome<Answers> {
     let airdrop = airdrop.as_str().unwrap_or_default().to_string();
     out.volatile(&airdrop, "airdrop signature");
     rpc.confirm(&airdrop)?;
+    // The transfer lands in a later block than the airdrop on either node (block fees below).
+    rpc.wait_for_slot_after(rpc.slot()?)?;
     out.record(
         "getBalance after an airdrop",
         rpc.result(
@@ -321,7 +323,7 @@ fn scenario(rpc: &Rpc) -> Outcome<Answers> {
         "sendTransaction again with preflight: error",
         rpc.call(
             "sendTransaction",
-            json!([transfer_wire, {"encoding": "base64"}]),
+            json!([transfer_wire, {"encoding": "base64", "preflightCommitment": "confirmed"}]),
         )?["error"]
             .clone(),
     );
@@ -601,6 +603,71 @@ fn scenario(rpc: &Rpc) -> Outcome<Answers> {
         rpc.transaction(&v0_signature, "jsonParsed")?,
     );
 
+    // The accounts every cluster has: builtins (their data is their name), programs, sysvars.
+    let builtins = [
+        "11111111111111111111111111111111",
+        "ComputeBudget111111111111111111111111111111",
+        "Vote111111111111111111111111111111111111111",
+        "BPFLoader1111111111111111111111111111111111",
+        "BPFLoader2111111111111111111111111111111111",
+        "BPFLoaderUpgradeab1e11111111111111111111111",
+        "LoaderV411111111111111111111111111111111111",
+        "Ed25519SigVerify111111111111111111111111111",
+        "KeccakSecp256k11111111111111111111111111111",
+        "Secp256r1SigVerify1111111111111111111111111",
+        "ZkE1Gama1Proof11111111111111111111111111111",
+        "NativeLoader1111111111111111111111111111111",
+    ];
+    out.record(
+        "builtin program accounts",
+        rpc.result(
+            "getMultipleAccounts",
+            json!([builtins, {"encoding": "base64"}]),
+        )?,
+    );
+    let programs = [
+        "Stake11111111111111111111111111111111111111",
+        "Config1111111111111111111111111111111111111",
+        "AddressLookupTab1e1111111111111111111111111",
+        "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",
+        "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",
+        "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo",
+        "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr",
+    ];
+    out.record(
+        "other program accounts (data not compared)",
+        rpc.result(
+            "getMultipleAccounts",
+            json!([programs, {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
+        )?,
+    );
+    out.record(
+        "the token program's account (data not compared)",
+        rpc.result(
+            "getAccountInfo",
+            json!([token.to_string(), {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
+        )?,
+    );
+    let sysvars = [
+        "SysvarC1ock11111111111111111111111111111111",
+        "SysvarRent111111111111111111111111111111111",
+        "SysvarEpochSchedu1e111111111111111111111111",
+        "SysvarRecentB1ockHashes11111111111111111111",
+        "SysvarS1otHashes111111111111111111111111111",
+        "SysvarStakeHistory1111111111111111111111111",
+        "SysvarS1otHistory11111111111111111111111111",
+        "SysvarEpochRewards1111111111111111111111111",
+        "SysvarLastRestartS1ot1111111111111111111111",
+        "SysvarFees111111111111111111111111111111111",
+    ];
+    out.record(
+        "sysvar accounts (data not compared)",
+        rpc.result(
+            "getMultipleAccounts",
+            json!([sysvars, {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
+        )?,
+    );
+
     // Sysvars.
     for (aspect, address) in [
         (
@@ -666,37 +733,20 @@ const TIMING: &[&str] = &[
     "shredVersion",
 ];
 
-/// Differences taken on purpose (docs/node.md, "Differences from Agave"): a path fragment, and why.
-const DELIBERATE: &[(&str, &str)] = &[
-    (
-        "logMessages",
-        "p-token at Tokenkeg… (as mainnet) logs less than classic SPL Token",
-    ),
-    (
-        "computeUnitsConsumed",
-        "p-token spends far fewer compute units than classic SPL Token",
-    ),
-    ("costUnits", "follows the compute units (p-token)"),
-    (
-        "confirmationStatus",
-        "the node finalizes at once (docs/node.md, commitment)",
-    ),
-    (
-        "confirmations",
-        "the node finalizes at once (docs/node.md, commitment)",
-    ),
-    (
-        "lamportsPerByte",
-        "the runtime's Rent layout of the version the node runs (4.2)",
-    ),
-    (
-        "exemptionThreshold",
-        "the runtime's Rent layout of the version the node runs (4.2)",
-    ),
-    (
-        "burnPercent",
-        "the runtime's Rent layout of the version the node runs (4.2)",
-    ),
+/// Differences taken on purpose (docs/node.md, "Differences from Agave"): the aspect (a
+/// fragment of its name; empty for any), a fragment of the path, and why.
+const DELIBERATE: &[(&str, &str, &str)] = &[
+    ("", "logMessages", "p-token at Tokenkeg… (as on mainnet) logs less than classic SPL Token"),
+    ("", "computeUnitsConsumed", "p-token spends far fewer compute units than classic SPL Token"),
+    ("SPL Token", "costUnits", "follows the compute units (p-token)"),
+    ("SPL Token: transferChecked", "Balances[3]", "the token program's account (p-token, below)"),
+    ("token program", "", "p-token is an upgradeable program (as on mainnet since its migration); the test validator's classic SPL Token a loader-v2 one"),
+    ("other program accounts", "", "the node's program builds: LiteSVM's Core BPF Stake, no Config program, Memo v1 under loader v1 (as on mainnet), LiteSVM's ATA build"),
+    ("", "confirmationStatus", "the node finalizes at once (docs/node.md, commitment)"),
+    ("", "confirmations", "the node finalizes at once (docs/node.md, commitment)"),
+    ("Rent sysvar", "info.", "the Rent layout of the runtime version the node runs (4.2)"),
+    ("getVersion", ".leash", "the node names its own version beside the runtime's"),
+    ("getClusterNodes", "", "one node without gossip, TPU or TVU: only its RPC and PubSub addresses"),
 ];
 
 /// Where `leash` differs from `agave`, as `path: what` lines (empty when they agree).
@@ -757,21 +807,28 @@ fn short(value: &Value) -> String {
     }
 }
 
-fn deliberate(line: &str) -> Option<&'static str> {
-    let path = line.split(':').next().unwrap_or(line);
+fn deliberate(aspect: &str, line: &str) -> Option<&'static str> {
+    let path = line.split(": ").next().unwrap_or(line);
     DELIBERATE
         .iter()
-        .find(|(fragment, _)| path.contains(fragment))
-        .map(|(_, why)| *why)
+        .find(|(in_aspect, fragment, _)| aspect.contains(in_aspect) && path.contains(fragment))
+        .map(|(_, _, why)| *why)
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(agave_url) = args.next() else {
-        eprintln!("usage: conformance <Agave RPC URL> [--markdown]");
+        eprintln!("usage: conformance <Agave RPC URL> [--markdown] [--dump DIR]");
         std::process::exit(2);
     };
-    let markdown = args.any(|a| a == "--markdown");
+    let (mut markdown, mut dump) = (false, None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--markdown" => markdown = true,
+            "--dump" => dump = args.next(),
+            other => fail(&format!("unknown argument {other}")),
+        }
+    }
     let ledger = tempfile::tempdir().unwrap_or_else(|e| fail(&format!("a ledger directory: {e}")));
     let node = BackgroundNode::start(NodeConfig {
         ledger: ledger.path().to_path_buf(),
@@ -793,6 +850,17 @@ fn main() {
     drop(node);
 
     let (agave, leash) = (agave.normalized(), leash.normalized());
+    if let Some(dir) = dump {
+        // Both nodes' answers, for reading a difference in full.
+        for (name, answers) in [("agave", &agave), ("leash", &leash)] {
+            let path = std::path::Path::new(&dir).join(format!("{name}.json"));
+            let text = serde_json::to_string_pretty(answers).unwrap_or_default();
+            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text))
+            {
+                fail(&format!("writing {}: {e}", path.display()));
+            }
+        }
+    }
     let (mut agree, mut on_purpose, mut open) = (0, 0, 0);
     if markdown {
         println!("| aspect | answer | differences |\n|---|---|---|");
@@ -802,7 +870,7 @@ fn main() {
         let mut lines = Vec::new();
         differences("", agave_answer, &leash_answer, &mut lines);
         let (deliberate_lines, open_lines): (Vec<_>, Vec<_>) =
-            lines.iter().partition(|l| deliberate(l).is_some());
+            lines.iter().partition(|l| deliberate(aspect, l).is_some());
         let verdict = if lines.is_empty() {
             agree += 1;
             "agrees"
@@ -818,7 +886,7 @@ fn main() {
             detail.extend(
                 deliberate_lines
                     .iter()
-                    .map(|l| format!("`{}` — {}", l, deliberate(l).unwrap_or_default())),
+                    .map(|l| format!("`{}` — {}", l, deliberate(aspect, l).unwrap_or_default())),
             );
             println!("| {aspect} | {verdict} | {} |", detail.join("<br>"));
         } else {
@@ -830,7 +898,7 @@ fn main() {
                 println!(
                     "{:>18}  {line} ({})",
                     "",
-                    deliberate(line).unwrap_or_default()
+                    deliberate(aspect, line).unwrap_or_default()
                 );
             }
         }

@@ -212,7 +212,9 @@ fn fresh_svm() -> LiteSVM {
     // The node checks blockhash age against its own queue (150 slots, like a validator) and
     // detects duplicates in its own ledger, which outlives LiteSVM's in-memory history.
     svm.set_blockhash_check(false);
-    svm.with_transaction_history(0)
+    let mut svm = svm.with_transaction_history(0);
+    crate::genesis::align_with_agave(&mut svm);
+    svm
 }
 
 /// An initialized SPL mint account with `authority` as mint authority.
@@ -406,7 +408,11 @@ impl Chain {
             .set_sysvar(&solana_program::slot_hashes::SlotHashes::new(&entries));
         self.svm.warp_to_slot(slot);
         self.svm.set_latest_blockhash(hash);
+        let lamports_per_signature = self.lamports_per_signature();
+        let newest_first = self.blockhashes.iter().rev().map(|(hash, _)| hash);
+        crate::genesis::set_recent_blockhashes(&mut self.svm, newest_first, lamports_per_signature);
         self.sync_clock();
+        crate::genesis::fund_sysvars(&mut self.svm, crate::genesis::PER_SLOT);
         self.stage_progress();
     }
 
@@ -430,6 +436,7 @@ impl Chain {
         clock.leader_schedule_epoch = clock.epoch.saturating_add(1);
         clock.unix_timestamp = self.unix_timestamp();
         self.svm.set_sysvar(&clock);
+        crate::genesis::fund_sysvars(&mut self.svm, &[solana_program::sysvar::clock::ID]);
     }
 
     pub fn latest_blockhash(&self) -> (Hash, u64) {
@@ -678,6 +685,10 @@ impl Chain {
         writable.extend(std::iter::repeat_n(false, loaded.readonly.len()));
         let before: Vec<Option<Account>> = keys.iter().map(|k| self.svm.get_account(k)).collect();
         let raw = bincode::serialize(&tx).map_err(|e| SendError::Unsupported(e.to_string()))?;
+        let static_cost =
+            crate::cost::static_cost(&tx.message, writable.iter().filter(|w| **w).count());
+        let loaded_size =
+            loaded_accounts_data_size(&tx, &keys, &before, &|k| self.svm.get_account(k));
         let pre_token_balances = token_balances(&before, &|mint| self.mint_decimals(mint));
 
         let hidden = self.hide_programs_deployed_this_slot(&tx);
@@ -739,6 +750,11 @@ impl Chain {
             }),
             details,
             loaded_addresses: loaded,
+            cost_units: Some(crate::cost::executed_cost(
+                static_cost,
+                meta.compute_units_consumed,
+                loaded_size,
+            )),
         };
         self.progress.sequence = self.progress.sequence.saturating_add(1);
         // The accounts as read after execution are what gets stored; as they were before, what

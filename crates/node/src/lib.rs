@@ -2,16 +2,19 @@
 //! Token, Token-2022 and ATA, a faucet, a local USDC, and a durable ledger (docs/node.md).
 //!
 //! Layers, bottom up (no module names one above it; `scripts/check-modules` checks): `store`
-//! (the ledger) · `jsonrpc` (errors, envelope, parameters) · `parsed`, `encoding`, `limits` ·
+//! (the ledger) · `jsonrpc` (errors, envelope, parameters) · `parsed`, `encoding`, `limits`,
+//! `genesis`, `cost` ·
 //! `chain` (the bank: executes, stages, commits) · `events` (what a commit made durable) ·
 //! `executor` (the thread that owns the chain, commits and publishes) · `methods` (HTTP
 //! JSON-RPC) and `pubsub` (WebSocket) · this file (listeners).
 
 pub mod chain;
+pub mod cost;
 pub mod encoding;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub mod genesis;
 pub mod jsonrpc;
 pub mod limits;
 pub mod methods;

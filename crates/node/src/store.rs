@@ -220,6 +220,9 @@ pub struct TxRecord {
     /// The accounts a v0 transaction loaded through address lookup tables, as they were when
     /// it ran (a table can change later). Empty for legacy transactions and older records.
     pub loaded_addresses: LoadedAddresses,
+    /// The cost model's units (`meta.costUnits`); `None` in records written before they were
+    /// kept.
+    pub cost_units: Option<u64>,
 }
 
 /// Accounts loaded through address lookup tables: they follow the message's static keys in
@@ -265,6 +268,48 @@ pub struct TokenBalance {
     pub decimals: u8,
 }
 
+/// The record layout before `cost_units`; ledgers written before hold it.
+#[derive(Serialize, Deserialize)]
+struct TxRecordV3 {
+    #[serde(with = "bytes64")]
+    signature: [u8; 64],
+    slot: u64,
+    block_time: i64,
+    sequence: u64,
+    transaction: Vec<u8>,
+    err: Option<TransactionError>,
+    fee: u64,
+    logs: Vec<String>,
+    pre_balances: Vec<u64>,
+    post_balances: Vec<u64>,
+    compute_units: u64,
+    return_data: Option<([u8; 32], Vec<u8>)>,
+    details: TxDetails,
+    loaded_addresses: LoadedAddresses,
+}
+
+impl From<TxRecordV3> for TxRecord {
+    fn from(r: TxRecordV3) -> Self {
+        TxRecord {
+            signature: r.signature,
+            slot: r.slot,
+            block_time: r.block_time,
+            sequence: r.sequence,
+            transaction: r.transaction,
+            err: r.err,
+            fee: r.fee,
+            logs: r.logs,
+            pre_balances: r.pre_balances,
+            post_balances: r.post_balances,
+            compute_units: r.compute_units,
+            return_data: r.return_data,
+            details: r.details,
+            loaded_addresses: r.loaded_addresses,
+            cost_units: None,
+        }
+    }
+}
+
 /// The record layout before [`LoadedAddresses`]; ledgers written before hold it.
 #[derive(Serialize, Deserialize)]
 struct TxRecordV2 {
@@ -301,6 +346,7 @@ impl From<TxRecordV2> for TxRecord {
             return_data: r.return_data,
             details: r.details,
             loaded_addresses: LoadedAddresses::default(),
+            cost_units: None,
         }
     }
 }
@@ -340,6 +386,7 @@ impl From<TxRecordV1> for TxRecord {
             return_data: r.return_data,
             details: TxDetails::default(),
             loaded_addresses: LoadedAddresses::default(),
+            cost_units: None,
         }
     }
 }
@@ -439,12 +486,13 @@ fn decode_record(bytes: &[u8]) -> Result<TxRecord, StoreError> {
     const MAX_RECORD: usize = 1 << 20;
     let bytes = zstd::bulk::decompress(bytes, MAX_RECORD)
         .map_err(|e| StoreError::Corrupt(format!("decompressing a record: {e}")))?;
-    // Records written before `loaded_addresses` (or `details`) existed end where the newer
+    // Records written before `cost_units` (or `loaded_addresses`, or `details`) existed end where the newer
     // layout continues: they fail to decode as it (end of input) and decode as the older one.
     match bincode::deserialize::<TxRecord>(&bytes) {
         Ok(record) => Ok(record),
-        Err(new_error) => bincode::deserialize::<TxRecordV2>(&bytes)
+        Err(new_error) => bincode::deserialize::<TxRecordV3>(&bytes)
             .map(TxRecord::from)
+            .or_else(|_| bincode::deserialize::<TxRecordV2>(&bytes).map(TxRecord::from))
             .or_else(|_| bincode::deserialize::<TxRecordV1>(&bytes).map(TxRecord::from))
             .map_err(|_| new_error.into()),
     }
@@ -786,6 +834,7 @@ mod tests {
             return_data: None,
             details: TxDetails::default(),
             loaded_addresses: LoadedAddresses::default(),
+            cost_units: None,
         }
     }
 
@@ -842,6 +891,29 @@ mod tests {
         loaded.loaded_addresses.writable.push([9; 32]);
         let bytes = encode_record(&loaded).unwrap();
         assert_eq!(decode_record(&bytes).unwrap(), loaded);
+        // The third layout (loaded addresses, no cost units) too; the newest keeps them.
+        let third = TxRecordV3 {
+            signature: loaded.signature,
+            slot: loaded.slot,
+            block_time: loaded.block_time,
+            sequence: loaded.sequence,
+            transaction: loaded.transaction.clone(),
+            err: loaded.err.clone(),
+            fee: loaded.fee,
+            logs: loaded.logs.clone(),
+            pre_balances: loaded.pre_balances.clone(),
+            post_balances: loaded.post_balances.clone(),
+            compute_units: loaded.compute_units,
+            return_data: loaded.return_data.clone(),
+            details: loaded.details.clone(),
+            loaded_addresses: loaded.loaded_addresses.clone(),
+        };
+        let bytes = zstd::bulk::compress(&bincode::serialize(&third).unwrap(), 1).unwrap();
+        assert_eq!(decode_record(&bytes).unwrap(), loaded);
+        let mut costed = loaded;
+        costed.cost_units = Some(1_784);
+        let bytes = encode_record(&costed).unwrap();
+        assert_eq!(decode_record(&bytes).unwrap(), costed);
     }
 
     #[test]

@@ -11,8 +11,16 @@ use crate::{
     jsonrpc::{context, required, RpcError, RpcResult, SOLANA_CORE_VERSION},
 };
 
+/// The identifier of the runtime's feature set, as a validator reports it: the first four bytes
+/// of the hash over its features (every one active here).
+pub fn feature_set() -> u32 {
+    let id = agave_feature_set::ID.to_bytes();
+    u32::from_le_bytes([id[0], id[1], id[2], id[3]])
+}
+
+/// `getVersion`; `leash` names this node's own version beside the runtime's.
 pub fn version() -> Value {
-    json!({"solana-core": SOLANA_CORE_VERSION, "feature-set": 0, "leash": env!("CARGO_PKG_VERSION")})
+    json!({"solana-core": SOLANA_CORE_VERSION, "feature-set": feature_set(), "leash": env!("CARGO_PKG_VERSION")})
 }
 
 pub fn get_block_time(chain: &Chain, params: &Value) -> RpcResult {

@@ -43,14 +43,31 @@ pub fn inflation_governor() -> Value {
     })
 }
 
-/// `getInflationRate`: this node mints no inflation rewards (one node, no stake), so every
-/// rate is 0 for the current epoch.
+/// `getInflationRate`: the rates of the schedule [`inflation_governor`] describes for the
+/// current epoch, as a validator computes them (the total tapers yearly to the terminal rate;
+/// the foundation's share lasts its term; validators take the rest). This node pays no
+/// rewards (one node, no stake), but it answers what a cluster with this schedule would.
 pub fn inflation_rate(chain: &Chain) -> Value {
+    const INITIAL: f64 = 0.08;
+    const TERMINAL: f64 = 0.015;
+    const TAPER: f64 = 0.15;
+    const FOUNDATION: f64 = 0.05;
+    const FOUNDATION_TERM: f64 = 7.0;
+    // 2.5 slots a second (160 ticks a second, 64 a slot) over a year of 365.242199 days.
+    const SLOTS_PER_YEAR: f64 = 365.242_199 * 24.0 * 3600.0 * 160.0 / 64.0;
+    let epoch = chain.slot() / SLOTS_PER_EPOCH;
+    let year = (epoch * SLOTS_PER_EPOCH) as f64 / SLOTS_PER_YEAR;
+    let total = (INITIAL * (1.0 - TAPER).powf(year)).max(TERMINAL);
+    let foundation = if year < FOUNDATION_TERM {
+        total * FOUNDATION
+    } else {
+        0.0
+    };
     json!({
-        "epoch": chain.slot() / SLOTS_PER_EPOCH,
-        "foundation": 0.0,
-        "total": 0.0,
-        "validator": 0.0,
+        "epoch": epoch,
+        "foundation": foundation,
+        "total": total,
+        "validator": total - foundation,
     })
 }
 
@@ -158,7 +175,7 @@ pub fn cluster_nodes(chain: &Chain, addresses: Addresses) -> Value {
         "rpc": addresses.rpc.map(|a| a.to_string()),
         "pubsub": addresses.pubsub.map(|a| a.to_string()),
         "version": SOLANA_CORE_VERSION,
-        "featureSet": null,
+        "featureSet": super::chain::feature_set(),
         "shredVersion": 0,
     }])
 }

@@ -75,7 +75,8 @@ fn simulation_result(
         "innerInstructions": null,
         "replacementBlockhash": null,
         "fee": meta.map(|m| m.fee),
-        "loadedAccountsDataSize": null,
+        // A validator reports 0 for a transaction that did not load (its other figures null).
+        "loadedAccountsDataSize": 0,
         "preBalances": null,
         "postBalances": null,
         "preTokenBalances": null,

@@ -235,6 +235,9 @@ pub fn transaction_with_meta(
         "rewards": [],
         "computeUnitsConsumed": record.compute_units,
     });
+    if let Some(cost_units) = record.cost_units {
+        meta["costUnits"] = json!(cost_units);
+    }
     if !parsed {
         meta["loadedAddresses"] = ui_loaded_addresses(&record.loaded_addresses);
     }
