@@ -8,7 +8,9 @@
 //! signatures, times, the lookup table's address) is compared by type only. A difference is
 //! either deliberate (documented in docs/node.md, with its reason) or open.
 //!
-//!     cargo run -p leash-node --example conformance -- <agave RPC URL> [--markdown] [--dump DIR]
+//!     cargo run -p leash-node --example conformance -- <agave RPC URL> [--leash URL] [--markdown] [--dump DIR]
+//!
+//! `--leash` compares a node already running (an older build, say) instead of this build's.
 //!
 //! `scripts/conformance` starts the validator and runs this. Exit status: 0 when every
 //! difference is a deliberate one, 1 otherwise.
@@ -194,6 +196,15 @@ impl Answers {
         self.aspects.push((aspect, answer));
     }
 
+    /// Whether a part of the scenario ran through (an old node may fail one midway).
+    fn completed(&mut self, aspect: &'static str, result: Outcome<()>) {
+        let answer = match result {
+            Ok(()) => json!("ran through"),
+            Err(e) => json!({"failed": e}),
+        };
+        self.record(aspect, answer);
+    }
+
     fn volatile(&mut self, value: &str, name: &str) {
         self.volatile.push((value.to_string(), format!("<{name}>")));
     }
@@ -265,432 +276,499 @@ fn scenario(rpc: &Rpc) -> Outcome<Answers> {
             json!([payer.pubkey().to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]),
         )?,
     );
-    let mut ixs = budget(50_000, 10_000);
-    ixs.push(system::transfer(&payer.pubkey(), &recipient, SOL / 10));
-    let blockhash = rpc.blockhash()?;
-    let message = Message::new_with_blockhash(&ixs, Some(&payer.pubkey()), &blockhash);
-    let wire_message = BASE64_STANDARD.encode(message.serialize());
-    out.record(
-        "getFeeForMessage with a priority fee",
-        rpc.result(
-            "getFeeForMessage",
-            json!([wire_message, {"commitment": "confirmed"}]),
-        )?["value"]
-            .clone(),
-    );
-    let transfer = Transaction::new(&[&payer], message, blockhash);
-    let transfer_wire =
-        BASE64_STANDARD.encode(bincode::serialize(&transfer).map_err(|e| e.to_string())?);
-    out.record(
-        "simulateTransaction of a transfer",
-        rpc.result(
-            "simulateTransaction",
-            json!([transfer_wire, {"encoding": "base64", "commitment": "confirmed"}]),
-        )?,
-    );
-    let transfer_signature = rpc.land(&transfer)?;
-    out.volatile(&transfer_signature, "transfer signature");
-    out.record(
-        "getTransaction (json)",
-        rpc.transaction(&transfer_signature, "json")?,
-    );
-    out.record(
-        "getTransaction (jsonParsed)",
-        rpc.transaction(&transfer_signature, "jsonParsed")?,
-    );
-    out.record(
-        "getSignatureStatuses",
-        rpc.result(
+    // A transfer paying a priority fee, and what is read about it.
+    let result = (|| -> Outcome<()> {
+        let mut ixs = budget(50_000, 10_000);
+        ixs.push(system::transfer(&payer.pubkey(), &recipient, SOL / 10));
+        let blockhash = rpc.blockhash()?;
+        let message = Message::new_with_blockhash(&ixs, Some(&payer.pubkey()), &blockhash);
+        let wire_message = BASE64_STANDARD.encode(message.serialize());
+        out.record(
+            "getFeeForMessage with a priority fee",
+            rpc.result(
+                "getFeeForMessage",
+                json!([wire_message, {"commitment": "confirmed"}]),
+            )?["value"]
+                .clone(),
+        );
+        let transfer = Transaction::new(&[&payer], message, blockhash);
+        let transfer_wire =
+            BASE64_STANDARD.encode(bincode::serialize(&transfer).map_err(|e| e.to_string())?);
+        out.record(
+            "simulateTransaction of a transfer",
+            rpc.result(
+                "simulateTransaction",
+                json!([transfer_wire, {"encoding": "base64", "commitment": "confirmed"}]),
+            )?,
+        );
+        let transfer_signature = rpc.land(&transfer)?;
+        out.volatile(&transfer_signature, "transfer signature");
+        out.record(
+            "getTransaction (json)",
+            rpc.transaction(&transfer_signature, "json")?,
+        );
+        out.record(
+            "getTransaction (jsonParsed)",
+            rpc.transaction(&transfer_signature, "jsonParsed")?,
+        );
+        out.record(
             "getSignatureStatuses",
-            json!([[transfer_signature], {"searchTransactionHistory": true}]),
-        )?,
-    );
-    out.record(
-        "getSignaturesForAddress",
-        rpc.result(
+            rpc.result(
+                "getSignatureStatuses",
+                json!([[transfer_signature], {"searchTransactionHistory": true}]),
+            )?,
+        );
+        out.record(
             "getSignaturesForAddress",
-            json!([recipient.to_string(), {"commitment": "confirmed"}]),
-        )?,
-    );
-    out.record(
-        "sendTransaction again with skipPreflight",
-        rpc.call(
-            "sendTransaction",
-            json!([transfer_wire, {"encoding": "base64", "skipPreflight": true}]),
-        )?,
-    );
-    out.record(
-        "sendTransaction again with preflight: error",
-        rpc.call(
-            "sendTransaction",
-            json!([transfer_wire, {"encoding": "base64", "preflightCommitment": "confirmed"}]),
-        )?["error"]
-            .clone(),
-    );
-    out.record(
-        "getTransaction at processed: error",
-        rpc.call(
-            "getTransaction",
-            json!([transfer_signature, {"commitment": "processed"}]),
-        )?["error"]
-            .clone(),
-    );
-    let mut forged = transfer.clone();
-    forged.signatures[0] = solana_signature::Signature::from([7u8; 64]);
-    let forged_wire =
-        BASE64_STANDARD.encode(bincode::serialize(&forged).map_err(|e| e.to_string())?);
-    out.record(
-        "simulateTransaction with sigVerify and a bad signature",
-        rpc.call(
-            "simulateTransaction",
-            json!([forged_wire, {"encoding": "base64", "sigVerify": true}]),
-        )?,
-    );
-    let block_slot = rpc.transaction(&transfer_signature, "json")?["slot"].clone();
-    let mut fees: Vec<Value> = rpc
-        .result(
-            "getRecentPrioritizationFees",
-            json!([[payer.pubkey().to_string()]]),
-        )?
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    fees.retain(|f| f["slot"] == block_slot);
-    out.record(
-        "getRecentPrioritizationFees of the payer, its block",
-        json!(fees),
-    );
-    out.record(
-        "getBlock (no transaction details)",
-        rpc.result(
-            "getBlock",
-            json!([block_slot, {"commitment": "confirmed", "transactionDetails": "none", "rewards": false, "maxSupportedTransactionVersion": 0}]),
-        )?,
-    );
+            rpc.result(
+                "getSignaturesForAddress",
+                json!([recipient.to_string(), {"commitment": "confirmed"}]),
+            )?,
+        );
+        out.record(
+            "sendTransaction again with skipPreflight",
+            rpc.call(
+                "sendTransaction",
+                json!([transfer_wire, {"encoding": "base64", "skipPreflight": true}]),
+            )?,
+        );
+        out.record(
+            "sendTransaction again with preflight: error",
+            rpc.call(
+                "sendTransaction",
+                json!([transfer_wire, {"encoding": "base64", "preflightCommitment": "confirmed"}]),
+            )?["error"]
+                .clone(),
+        );
+        out.record(
+            "getTransaction at processed: error",
+            rpc.call(
+                "getTransaction",
+                json!([transfer_signature, {"commitment": "processed"}]),
+            )?["error"]
+                .clone(),
+        );
+        let mut forged = transfer.clone();
+        forged.signatures[0] = solana_signature::Signature::from([7u8; 64]);
+        let forged_wire =
+            BASE64_STANDARD.encode(bincode::serialize(&forged).map_err(|e| e.to_string())?);
+        out.record(
+            "simulateTransaction with sigVerify and a bad signature",
+            rpc.call(
+                "simulateTransaction",
+                json!([forged_wire, {"encoding": "base64", "sigVerify": true}]),
+            )?,
+        );
+        let block_slot = rpc.transaction(&transfer_signature, "json")?["slot"].clone();
+        let mut fees: Vec<Value> = rpc
+            .result(
+                "getRecentPrioritizationFees",
+                json!([[payer.pubkey().to_string()]]),
+            )?
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        fees.retain(|f| f["slot"] == block_slot);
+        out.record(
+            "getRecentPrioritizationFees of the payer, its block",
+            json!(fees),
+        );
+        out.record(
+            "getBlock (no transaction details)",
+            rpc.result(
+                "getBlock",
+                json!([block_slot, {"commitment": "confirmed", "transactionDetails": "none", "rewards": false, "maxSupportedTransactionVersion": 0}]),
+            )?,
+        );
+
+        Ok(())
+    })();
+    out.completed("transfers: the scenario runs", result);
 
     // Methods a bot calls about the cluster.
-    for (aspect, method, params) in [
-        (
-            "getHighestSnapshotSlot",
-            "getHighestSnapshotSlot",
-            json!([]),
-        ),
-        ("getInflationRate", "getInflationRate", json!([])),
-        ("getEpochSchedule", "getEpochSchedule", json!([])),
-        ("getEpochInfo", "getEpochInfo", json!([])),
-        (
-            "getMinimumBalanceForRentExemption(165)",
-            "getMinimumBalanceForRentExemption",
-            json!([165]),
-        ),
-        ("getClusterNodes", "getClusterNodes", json!([])),
-        (
-            "getTokenAccountsByDelegate of nobody",
-            "getTokenAccountsByDelegate",
-            json!([Pubkey::default().to_string(), {"programId": token.to_string()}]),
-        ),
-    ] {
-        out.record(aspect, rpc.call(method, params)?);
-    }
+    let result = (|| -> Outcome<()> {
+        for (aspect, method, params) in [
+            (
+                "getHighestSnapshotSlot",
+                "getHighestSnapshotSlot",
+                json!([]),
+            ),
+            ("getInflationRate", "getInflationRate", json!([])),
+            ("getEpochSchedule", "getEpochSchedule", json!([])),
+            ("getEpochInfo", "getEpochInfo", json!([])),
+            (
+                "getMinimumBalanceForRentExemption(165)",
+                "getMinimumBalanceForRentExemption",
+                json!([165]),
+            ),
+            ("getClusterNodes", "getClusterNodes", json!([])),
+            (
+                "getTokenAccountsByDelegate of nobody",
+                "getTokenAccountsByDelegate",
+                json!([Pubkey::default().to_string(), {"programId": token.to_string()}]),
+            ),
+        ] {
+            out.record(aspect, rpc.call(method, params)?);
+        }
+
+        Ok(())
+    })();
+    out.completed("cluster methods: the scenario runs", result);
 
     // SPL Token: a mint, two associated accounts, a checked transfer, a delegate.
-    let mint = key(3);
-    let delegate = key(6).pubkey();
-    let rent_mint = rpc.result("getMinimumBalanceForRentExemption", json!([spl::MINT_LEN]))?;
-    let rent_mint = rent_mint.as_u64().unwrap_or_default();
-    let (from, to) = (
-        spl::associated_token_address(&payer.pubkey(), &mint.pubkey(), &token),
-        spl::associated_token_address(&recipient, &mint.pubkey(), &token),
-    );
-    rpc.send(
-        &payer,
-        &[&mint],
-        &[
-            system::create_account(
-                &payer.pubkey(),
-                &mint.pubkey(),
-                rent_mint,
-                spl::MINT_LEN as u64,
-                &token,
-            ),
-            spl::initialize_mint2(&token, &mint.pubkey(), &payer.pubkey(), None, 6),
-            spl::create_associated_token_account_idempotent(
-                &payer.pubkey(),
-                &payer.pubkey(),
-                &mint.pubkey(),
-                &token,
-            ),
-            spl::create_associated_token_account_idempotent(
-                &payer.pubkey(),
-                &recipient,
-                &mint.pubkey(),
-                &token,
-            ),
-            spl::mint_to(&token, &mint.pubkey(), &from, &payer.pubkey(), 100_000_000),
-        ],
-    )?;
-    let checked = rpc.send(
-        &payer,
-        &[],
-        &[
-            spl::transfer_checked(
-                &token,
-                &from,
-                &mint.pubkey(),
-                &to,
-                &payer.pubkey(),
-                1_500_000,
-                6,
-            ),
-            spl::approve(&token, &from, &delegate, &payer.pubkey(), 2_000_000),
-        ],
-    )?;
-    out.volatile(&checked, "token transfer signature");
-    out.record(
-        "SPL Token: transferChecked + approve (jsonParsed)",
-        rpc.transaction(&checked, "jsonParsed")?,
-    );
-    out.record(
-        "SPL Token: a mint (jsonParsed)",
-        rpc.result("getAccountInfo", json!([mint.pubkey().to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]))?,
-    );
-    out.record(
-        "SPL Token: an account with a delegate (jsonParsed)",
-        rpc.result(
-            "getAccountInfo",
-            json!([from.to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]),
-        )?,
-    );
-    out.record(
-        "getTokenAccountBalance",
-        rpc.result(
+    let result = (|| -> Outcome<()> {
+        let mint = key(3);
+        let delegate = key(6).pubkey();
+        let rent_mint = rpc.result("getMinimumBalanceForRentExemption", json!([spl::MINT_LEN]))?;
+        let rent_mint = rent_mint.as_u64().unwrap_or_default();
+        let (from, to) = (
+            spl::associated_token_address(&payer.pubkey(), &mint.pubkey(), &token),
+            spl::associated_token_address(&recipient, &mint.pubkey(), &token),
+        );
+        rpc.send(
+            &payer,
+            &[&mint],
+            &[
+                system::create_account(
+                    &payer.pubkey(),
+                    &mint.pubkey(),
+                    rent_mint,
+                    spl::MINT_LEN as u64,
+                    &token,
+                ),
+                spl::initialize_mint2(&token, &mint.pubkey(), &payer.pubkey(), None, 6),
+                spl::create_associated_token_account_idempotent(
+                    &payer.pubkey(),
+                    &payer.pubkey(),
+                    &mint.pubkey(),
+                    &token,
+                ),
+                spl::create_associated_token_account_idempotent(
+                    &payer.pubkey(),
+                    &recipient,
+                    &mint.pubkey(),
+                    &token,
+                ),
+                spl::mint_to(&token, &mint.pubkey(), &from, &payer.pubkey(), 100_000_000),
+            ],
+        )?;
+        let checked = rpc.send(
+            &payer,
+            &[],
+            &[
+                spl::transfer_checked(
+                    &token,
+                    &from,
+                    &mint.pubkey(),
+                    &to,
+                    &payer.pubkey(),
+                    1_500_000,
+                    6,
+                ),
+                spl::approve(&token, &from, &delegate, &payer.pubkey(), 2_000_000),
+            ],
+        )?;
+        out.volatile(&checked, "token transfer signature");
+        out.record(
+            "SPL Token: transferChecked + approve (jsonParsed)",
+            rpc.transaction(&checked, "jsonParsed")?,
+        );
+        out.record(
+            "SPL Token: a mint (jsonParsed)",
+            rpc.result("getAccountInfo", json!([mint.pubkey().to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]))?,
+        );
+        out.record(
+            "SPL Token: an account with a delegate (jsonParsed)",
+            rpc.result(
+                "getAccountInfo",
+                json!([from.to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]),
+            )?,
+        );
+        out.record(
             "getTokenAccountBalance",
-            json!([to.to_string(), {"commitment": "confirmed"}]),
-        )?,
-    );
-    out.record(
-        "getTokenSupply",
-        rpc.result(
+            rpc.result(
+                "getTokenAccountBalance",
+                json!([to.to_string(), {"commitment": "confirmed"}]),
+            )?,
+        );
+        out.record(
             "getTokenSupply",
-            json!([mint.pubkey().to_string(), {"commitment": "confirmed"}]),
-        )?,
-    );
-    out.record(
-        "getTokenAccountsByOwner (jsonParsed)",
-        rpc.result(
-            "getTokenAccountsByOwner",
-            json!([recipient.to_string(), {"mint": mint.pubkey().to_string()}, {"encoding": "jsonParsed", "commitment": "confirmed"}]),
-        )?,
-    );
-    out.record(
-        "getTokenAccountsByDelegate (jsonParsed)",
-        rpc.result(
-            "getTokenAccountsByDelegate",
-            json!([delegate.to_string(), {"programId": token.to_string()}, {"encoding": "jsonParsed", "commitment": "confirmed"}]),
-        )?,
-    );
+            rpc.result(
+                "getTokenSupply",
+                json!([mint.pubkey().to_string(), {"commitment": "confirmed"}]),
+            )?,
+        );
+        out.record(
+            "getTokenAccountsByOwner (jsonParsed)",
+            rpc.result(
+                "getTokenAccountsByOwner",
+                json!([recipient.to_string(), {"mint": mint.pubkey().to_string()}, {"encoding": "jsonParsed", "commitment": "confirmed"}]),
+            )?,
+        );
+        out.record(
+            "getTokenAccountsByDelegate (jsonParsed)",
+            rpc.result(
+                "getTokenAccountsByDelegate",
+                json!([delegate.to_string(), {"programId": token.to_string()}, {"encoding": "jsonParsed", "commitment": "confirmed"}]),
+            )?,
+        );
+
+        Ok(())
+    })();
+    out.completed("SPL Token: the scenario runs", result);
 
     // Token-2022: a mint with a close authority (an extension).
-    let token_2022 = spl::TOKEN_2022_PROGRAM_ID;
-    let mint_2022 = key(4);
-    let space = 82 + 83 + 1 + 4 + 32; // base, padding, account type, one TLV entry
-    let rent_2022 = rpc.result("getMinimumBalanceForRentExemption", json!([space]))?;
-    let mut close_authority = vec![25u8, 1];
-    close_authority.extend_from_slice(payer.pubkey().as_ref());
-    rpc.send(
-        &payer,
-        &[&mint_2022],
-        &[
-            system::create_account(
-                &payer.pubkey(),
-                &mint_2022.pubkey(),
-                rent_2022.as_u64().unwrap_or_default(),
-                space as u64,
-                &token_2022,
-            ),
-            Instruction::new_with_bytes(
+    let result = (|| -> Outcome<()> {
+        let token_2022 = spl::TOKEN_2022_PROGRAM_ID;
+        let mint_2022 = key(4);
+        let space = 82 + 83 + 1 + 4 + 32; // base, padding, account type, one TLV entry
+        let rent_2022 = rpc.result("getMinimumBalanceForRentExemption", json!([space]))?;
+        let mut close_authority = vec![25u8, 1];
+        close_authority.extend_from_slice(payer.pubkey().as_ref());
+        let created_2022 = rpc.send(
+            &payer,
+            &[&mint_2022],
+            &[
+                system::create_account(
+                    &payer.pubkey(),
+                    &mint_2022.pubkey(),
+                    rent_2022.as_u64().unwrap_or_default(),
+                    space as u64,
+                    &token_2022,
+                ),
+                Instruction::new_with_bytes(
+                    token_2022,
+                    &close_authority,
+                    vec![solana_program::instruction::AccountMeta::new(
+                        mint_2022.pubkey(),
+                        false,
+                    )],
+                ),
+                spl::initialize_mint2(&token_2022, &mint_2022.pubkey(), &payer.pubkey(), None, 9),
+            ],
+        )?;
+        out.volatile(&created_2022, "Token-2022 mint signature");
+        out.record(
+            "Token-2022: initializeMintCloseAuthority (jsonParsed)",
+            rpc.transaction(&created_2022, "jsonParsed")?,
+        );
+        // AmountToUiAmount: the program answers the amount as text, in return data.
+        let mut to_ui = vec![23u8];
+        to_ui.extend_from_slice(&1_500_000_000u64.to_le_bytes());
+        let asked = rpc.send(
+            &payer,
+            &[],
+            &[Instruction::new_with_bytes(
                 token_2022,
-                &close_authority,
-                vec![solana_program::instruction::AccountMeta::new(
+                &to_ui,
+                vec![solana_program::instruction::AccountMeta::new_readonly(
                     mint_2022.pubkey(),
                     false,
                 )],
-            ),
-            spl::initialize_mint2(&token_2022, &mint_2022.pubkey(), &payer.pubkey(), None, 9),
-        ],
-    )?;
-    out.record(
-        "Token-2022: a mint with an extension (jsonParsed)",
-        rpc.result("getAccountInfo", json!([mint_2022.pubkey().to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]))?,
-    );
+            )],
+        )?;
+        out.volatile(&asked, "amountToUiAmount signature");
+        out.record(
+            "Token-2022: amountToUiAmount (jsonParsed)",
+            rpc.transaction(&asked, "jsonParsed")?,
+        );
+        out.record(
+            "Token-2022: a mint with an extension (jsonParsed)",
+            rpc.result("getAccountInfo", json!([mint_2022.pubkey().to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]))?,
+        );
+
+        Ok(())
+    })();
+    out.completed("Token-2022: the scenario runs", result);
 
     // A durable nonce: create, read, send under it.
-    let nonce = key(5);
-    let nonce_rent = rpc.result("getMinimumBalanceForRentExemption", json!([80]))?;
-    rpc.send(
-        &payer,
-        &[&nonce],
-        &system::create_nonce_account(
-            &payer.pubkey(),
-            &nonce.pubkey(),
-            &payer.pubkey(),
-            nonce_rent.as_u64().unwrap_or_default(),
-        ),
-    )?;
-    let nonce_account = rpc.result(
-        "getAccountInfo",
-        json!([nonce.pubkey().to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]),
-    )?;
-    out.record("a nonce account (jsonParsed)", nonce_account.clone());
-    let durable: solana_hash::Hash = nonce_account["value"]["data"]["parsed"]["info"]["blockhash"]
-        .as_str()
-        .and_then(|h| h.parse().ok())
-        .ok_or_else(|| format!("no nonce in {nonce_account}"))?;
-    let under_nonce = Transaction::new(
-        &[&payer],
-        Message::new(
-            &[
-                system::advance_nonce_account(&nonce.pubkey(), &payer.pubkey()),
-                system::transfer(&payer.pubkey(), &recipient, SOL / 100),
-            ],
-            Some(&payer.pubkey()),
-        ),
-        durable,
-    );
-    let nonced = rpc.land(&under_nonce)?;
-    out.volatile(&nonced, "nonce transfer signature");
-    out.record(
-        "a transfer under a durable nonce (json)",
-        rpc.transaction(&nonced, "json")?,
-    );
+    let result = (|| -> Outcome<()> {
+        let nonce = key(5);
+        let nonce_rent = rpc.result("getMinimumBalanceForRentExemption", json!([80]))?;
+        rpc.send(
+            &payer,
+            &[&nonce],
+            &system::create_nonce_account(
+                &payer.pubkey(),
+                &nonce.pubkey(),
+                &payer.pubkey(),
+                nonce_rent.as_u64().unwrap_or_default(),
+            ),
+        )?;
+        let nonce_account = rpc.result(
+            "getAccountInfo",
+            json!([nonce.pubkey().to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]),
+        )?;
+        out.record("a nonce account (jsonParsed)", nonce_account.clone());
+        let durable: solana_hash::Hash = nonce_account["value"]["data"]["parsed"]["info"]
+            ["blockhash"]
+            .as_str()
+            .and_then(|h| h.parse().ok())
+            .ok_or_else(|| format!("no nonce in {nonce_account}"))?;
+        let under_nonce = Transaction::new(
+            &[&payer],
+            Message::new(
+                &[
+                    system::advance_nonce_account(&nonce.pubkey(), &payer.pubkey()),
+                    system::transfer(&payer.pubkey(), &recipient, SOL / 100),
+                ],
+                Some(&payer.pubkey()),
+            ),
+            durable,
+        );
+        let nonced = rpc.land(&under_nonce)?;
+        out.volatile(&nonced, "nonce transfer signature");
+        out.record(
+            "a transfer under a durable nonce (json)",
+            rpc.transaction(&nonced, "json")?,
+        );
+
+        Ok(())
+    })();
+    out.completed("durable nonce: the scenario runs", result);
 
     // An address lookup table, and a v0 transfer through it.
-    use solana_address_lookup_table_interface::instruction as alt;
-    let recent_slot = rpc.slot()?.saturating_sub(1);
-    let (create, table) = alt::create_lookup_table(payer.pubkey(), payer.pubkey(), recent_slot);
-    out.volatile(&table.to_string(), "lookup table");
-    let extend =
-        alt::extend_lookup_table(table, payer.pubkey(), Some(payer.pubkey()), vec![recipient]);
-    rpc.send(&payer, &[], &[create, extend])?;
-    rpc.wait_for_slot_after(rpc.slot()?)?;
-    out.record(
-        "a lookup table (jsonParsed)",
-        rpc.result(
-            "getAccountInfo",
-            json!([table.to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]),
-        )?,
-    );
-    let message = v0::Message::try_compile(
-        &payer.pubkey(),
-        &[system::transfer(&payer.pubkey(), &recipient, SOL / 100)],
-        &[AddressLookupTableAccount {
-            key: table,
-            addresses: vec![recipient],
-        }],
-        rpc.blockhash()?,
-    )
-    .map_err(|e| e.to_string())?;
-    let v0_tx = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&payer])
-        .map_err(|e| e.to_string())?;
-    let v0_signature = rpc.land(&v0_tx)?;
-    out.volatile(&v0_signature, "v0 signature");
-    out.record(
-        "a v0 transfer through a table (json)",
-        rpc.transaction(&v0_signature, "json")?,
-    );
-    out.record(
-        "a v0 transfer through a table (jsonParsed)",
-        rpc.transaction(&v0_signature, "jsonParsed")?,
-    );
-
-    // The accounts every cluster has: builtins (their data is their name), programs, sysvars.
-    let builtins = [
-        "11111111111111111111111111111111",
-        "ComputeBudget111111111111111111111111111111",
-        "Vote111111111111111111111111111111111111111",
-        "BPFLoader1111111111111111111111111111111111",
-        "BPFLoader2111111111111111111111111111111111",
-        "BPFLoaderUpgradeab1e11111111111111111111111",
-        "LoaderV411111111111111111111111111111111111",
-        "Ed25519SigVerify111111111111111111111111111",
-        "KeccakSecp256k11111111111111111111111111111",
-        "Secp256r1SigVerify1111111111111111111111111",
-        "ZkE1Gama1Proof11111111111111111111111111111",
-        "NativeLoader1111111111111111111111111111111",
-    ];
-    out.record(
-        "builtin program accounts",
-        rpc.result(
-            "getMultipleAccounts",
-            json!([builtins, {"encoding": "base64"}]),
-        )?,
-    );
-    let programs = [
-        "Stake11111111111111111111111111111111111111",
-        "Config1111111111111111111111111111111111111",
-        "AddressLookupTab1e1111111111111111111111111",
-        "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",
-        "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",
-        "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo",
-        "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr",
-    ];
-    out.record(
-        "other program accounts (data not compared)",
-        rpc.result(
-            "getMultipleAccounts",
-            json!([programs, {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
-        )?,
-    );
-    out.record(
-        "the token program's account (data not compared)",
-        rpc.result(
-            "getAccountInfo",
-            json!([token.to_string(), {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
-        )?,
-    );
-    let sysvars = [
-        "SysvarC1ock11111111111111111111111111111111",
-        "SysvarRent111111111111111111111111111111111",
-        "SysvarEpochSchedu1e111111111111111111111111",
-        "SysvarRecentB1ockHashes11111111111111111111",
-        "SysvarS1otHashes111111111111111111111111111",
-        "SysvarStakeHistory1111111111111111111111111",
-        "SysvarS1otHistory11111111111111111111111111",
-        "SysvarEpochRewards1111111111111111111111111",
-        "SysvarLastRestartS1ot1111111111111111111111",
-        "SysvarFees111111111111111111111111111111111",
-    ];
-    out.record(
-        "sysvar accounts (data not compared)",
-        rpc.result(
-            "getMultipleAccounts",
-            json!([sysvars, {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
-        )?,
-    );
-
-    // Sysvars.
-    for (aspect, address) in [
-        (
-            "the Clock sysvar (jsonParsed)",
-            "SysvarC1ock11111111111111111111111111111111",
-        ),
-        (
-            "the Rent sysvar (jsonParsed)",
-            "SysvarRent111111111111111111111111111111111",
-        ),
-        (
-            "the EpochSchedule sysvar (jsonParsed)",
-            "SysvarEpochSchedu1e111111111111111111111111",
-        ),
-    ] {
+    let result = (|| -> Outcome<()> {
+        use solana_address_lookup_table_interface::instruction as alt;
+        let recent_slot = rpc.slot()?.saturating_sub(1);
+        let (create, table) = alt::create_lookup_table(payer.pubkey(), payer.pubkey(), recent_slot);
+        out.volatile(&table.to_string(), "lookup table");
+        let extend =
+            alt::extend_lookup_table(table, payer.pubkey(), Some(payer.pubkey()), vec![recipient]);
+        rpc.send(&payer, &[], &[create, extend])?;
+        rpc.wait_for_slot_after(rpc.slot()?)?;
         out.record(
-            aspect,
+            "a lookup table (jsonParsed)",
             rpc.result(
                 "getAccountInfo",
-                json!([address, {"encoding": "jsonParsed"}]),
+                json!([table.to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]),
             )?,
         );
-    }
+        let message = v0::Message::try_compile(
+            &payer.pubkey(),
+            &[system::transfer(&payer.pubkey(), &recipient, SOL / 100)],
+            &[AddressLookupTableAccount {
+                key: table,
+                addresses: vec![recipient],
+            }],
+            rpc.blockhash()?,
+        )
+        .map_err(|e| e.to_string())?;
+        let v0_tx = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&payer])
+            .map_err(|e| e.to_string())?;
+        let v0_signature = rpc.land(&v0_tx)?;
+        out.volatile(&v0_signature, "v0 signature");
+        out.record(
+            "a v0 transfer through a table (json)",
+            rpc.transaction(&v0_signature, "json")?,
+        );
+        out.record(
+            "a v0 transfer through a table (jsonParsed)",
+            rpc.transaction(&v0_signature, "jsonParsed")?,
+        );
+
+        Ok(())
+    })();
+    out.completed("lookup table: the scenario runs", result);
+
+    // The accounts every cluster has: builtins (their data is their name), programs, sysvars.
+    let result = (|| -> Outcome<()> {
+        let builtins = [
+            "11111111111111111111111111111111",
+            "ComputeBudget111111111111111111111111111111",
+            "Vote111111111111111111111111111111111111111",
+            "BPFLoader1111111111111111111111111111111111",
+            "BPFLoader2111111111111111111111111111111111",
+            "BPFLoaderUpgradeab1e11111111111111111111111",
+            "LoaderV411111111111111111111111111111111111",
+            "Ed25519SigVerify111111111111111111111111111",
+            "KeccakSecp256k11111111111111111111111111111",
+            "Secp256r1SigVerify1111111111111111111111111",
+            "ZkE1Gama1Proof11111111111111111111111111111",
+            "NativeLoader1111111111111111111111111111111",
+        ];
+        out.record(
+            "builtin program accounts",
+            rpc.result(
+                "getMultipleAccounts",
+                json!([builtins, {"encoding": "base64"}]),
+            )?,
+        );
+        let programs = [
+            "Stake11111111111111111111111111111111111111",
+            "Config1111111111111111111111111111111111111",
+            "AddressLookupTab1e1111111111111111111111111",
+            "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",
+            "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",
+            "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo",
+            "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr",
+        ];
+        out.record(
+            "other program accounts (data not compared)",
+            rpc.result(
+                "getMultipleAccounts",
+                json!([programs, {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
+            )?,
+        );
+        out.record(
+            "the token program's account (data not compared)",
+            rpc.result(
+                "getAccountInfo",
+                json!([token.to_string(), {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
+            )?,
+        );
+        let sysvars = [
+            "SysvarC1ock11111111111111111111111111111111",
+            "SysvarRent111111111111111111111111111111111",
+            "SysvarEpochSchedu1e111111111111111111111111",
+            "SysvarRecentB1ockHashes11111111111111111111",
+            "SysvarS1otHashes111111111111111111111111111",
+            "SysvarStakeHistory1111111111111111111111111",
+            "SysvarS1otHistory11111111111111111111111111",
+            "SysvarEpochRewards1111111111111111111111111",
+            "SysvarLastRestartS1ot1111111111111111111111",
+            "SysvarFees111111111111111111111111111111111",
+        ];
+        out.record(
+            "sysvar accounts (data not compared)",
+            rpc.result(
+                "getMultipleAccounts",
+                json!([sysvars, {"encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}]),
+            )?,
+        );
+
+        Ok(())
+    })();
+    out.completed("genesis accounts: the scenario runs", result);
+
+    // Sysvars.
+    let result = (|| -> Outcome<()> {
+        for (aspect, address) in [
+            (
+                "the Clock sysvar (jsonParsed)",
+                "SysvarC1ock11111111111111111111111111111111",
+            ),
+            (
+                "the Rent sysvar (jsonParsed)",
+                "SysvarRent111111111111111111111111111111111",
+            ),
+            (
+                "the EpochSchedule sysvar (jsonParsed)",
+                "SysvarEpochSchedu1e111111111111111111111111",
+            ),
+        ] {
+            out.record(
+                aspect,
+                rpc.result(
+                    "getAccountInfo",
+                    json!([address, {"encoding": "jsonParsed"}]),
+                )?,
+            );
+        }
+        Ok(())
+    })();
+    out.completed("sysvars: the scenario runs", result);
+
     Ok(out)
 }
 
@@ -731,14 +809,17 @@ const TIMING: &[&str] = &[
     "version",
     "featureSet",
     "shredVersion",
+    // Every signer signs over the blockhash.
+    "signatures",
 ];
 
 /// Differences taken on purpose (docs/node.md, "Differences from Agave"): the aspect (a
 /// fragment of its name; empty for any), a fragment of the path, and why.
 const DELIBERATE: &[(&str, &str, &str)] = &[
     ("", "logMessages", "p-token at Tokenkeg… (as on mainnet) logs less than classic SPL Token"),
-    ("", "computeUnitsConsumed", "p-token spends far fewer compute units than classic SPL Token"),
-    ("SPL Token", "costUnits", "follows the compute units (p-token)"),
+    ("", "computeUnitsConsumed", "the node's token programs: p-token at Tokenkeg… (as on mainnet) and LiteSVM's Token-2022 build spend other compute units than the test validator's builds"),
+    ("SPL Token", "costUnits", "follows the compute units and the size of the program (the token programs' builds)"),
+    ("Token-2022", "costUnits", "follows the compute units and the size of the program (the token programs' builds)"),
     ("SPL Token: transferChecked", "Balances[3]", "the token program's account (p-token, below)"),
     ("token program", "", "p-token is an upgradeable program (as on mainnet since its migration); the test validator's classic SPL Token a loader-v2 one"),
     ("other program accounts", "", "the node's program builds: LiteSVM's Core BPF Stake, no Config program, Memo v1 under loader v1 (as on mainnet), LiteSVM's ATA build"),
@@ -751,7 +832,9 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
 
 /// Where `leash` differs from `agave`, as `path: what` lines (empty when they agree).
 fn differences(path: &str, agave: &Value, leash: &Value, out: &mut Vec<String>) {
+    // The key this value sits under (an array's items under the array's key).
     let last = path.rsplit('.').next().unwrap_or(path);
+    let last = last.split('[').next().unwrap_or(last);
     let kind = |v: &Value| match v {
         Value::Null => "null",
         Value::Bool(_) => "bool",
@@ -818,35 +901,42 @@ fn deliberate(aspect: &str, line: &str) -> Option<&'static str> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(agave_url) = args.next() else {
-        eprintln!("usage: conformance <Agave RPC URL> [--markdown] [--dump DIR]");
+        eprintln!("usage: conformance <Agave RPC URL> [--leash URL] [--markdown] [--dump DIR]");
         std::process::exit(2);
     };
-    let (mut markdown, mut dump) = (false, None);
+    let (mut markdown, mut dump, mut leash_url) = (false, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--markdown" => markdown = true,
             "--dump" => dump = args.next(),
+            "--leash" => leash_url = args.next(),
             other => fail(&format!("unknown argument {other}")),
         }
     }
+    // This build's node, in this process, unless another (an older build, say) is named.
     let ledger = tempfile::tempdir().unwrap_or_else(|e| fail(&format!("a ledger directory: {e}")));
-    let node = BackgroundNode::start(NodeConfig {
-        ledger: ledger.path().to_path_buf(),
-        reset: true,
-        bind: std::net::Ipv4Addr::LOCALHOST.into(),
-        rpc_port: 0,
-        slot_time: Some(Duration::from_millis(400)),
-        allow_time_travel: false,
-        finality_lag: 0,
-    })
-    .unwrap_or_else(|e| fail(&format!("starting the Leash node: {e}")));
+    let node = match leash_url {
+        Some(_) => None,
+        None => Some(
+            BackgroundNode::start(NodeConfig {
+                ledger: ledger.path().to_path_buf(),
+                reset: true,
+                bind: std::net::Ipv4Addr::LOCALHOST.into(),
+                rpc_port: 0,
+                slot_time: Some(Duration::from_millis(400)),
+                allow_time_travel: false,
+                finality_lag: 0,
+            })
+            .unwrap_or_else(|e| fail(&format!("starting the Leash node: {e}"))),
+        ),
+    };
+    let leash_url = leash_url
+        .or_else(|| node.as_ref().map(|n| n.url.clone()))
+        .unwrap_or_default();
     eprintln!("== the scenario against Agave at {agave_url}");
     let agave = scenario(&Rpc { url: agave_url }).unwrap_or_else(|e| fail(&format!("Agave: {e}")));
-    eprintln!("== the scenario against the Leash node at {}", node.url);
-    let leash = scenario(&Rpc {
-        url: node.url.clone(),
-    })
-    .unwrap_or_else(|e| fail(&format!("Leash: {e}")));
+    eprintln!("== the scenario against the Leash node at {leash_url}");
+    let leash = scenario(&Rpc { url: leash_url }).unwrap_or_else(|e| fail(&format!("Leash: {e}")));
     drop(node);
 
     let (agave, leash) = (agave.normalized(), leash.normalized());
@@ -882,12 +972,17 @@ fn main() {
             "DIFFERS"
         };
         if markdown {
-            let mut detail: Vec<String> = open_lines.iter().map(|l| format!("`{l}`")).collect();
-            detail.extend(
-                deliberate_lines
-                    .iter()
-                    .map(|l| format!("`{}` — {}", l, deliberate(aspect, l).unwrap_or_default())),
-            );
+            // Each open difference, then each reason once.
+            let mut detail: Vec<String> = open_lines
+                .iter()
+                .map(|l| format!("`{}`", l.replace('|', "\\|")))
+                .collect();
+            for line in &deliberate_lines {
+                let why = deliberate(aspect, line).unwrap_or_default().to_string();
+                if !detail.contains(&why) {
+                    detail.push(why);
+                }
+            }
             println!("| {aspect} | {verdict} | {} |", detail.join("<br>"));
         } else {
             println!("{verdict:>18}  {aspect}");

@@ -426,6 +426,64 @@ fn parse_token(accounts: &[Pubkey], data: &[u8]) -> Option<Value> {
             obj(json!({"account": a(0)?})),
             None,
         ),
+        19 => {
+            let m = r.u8()?;
+            let signers: Vec<String> = accounts.iter().skip(1).map(|k| k.to_string()).collect();
+            (
+                "initializeMultisig2",
+                obj(json!({"multisig": a(0)?, "signers": signers, "m": m})),
+                None,
+            )
+        }
+        23 => (
+            "amountToUiAmount",
+            obj(json!({"mint": a(0)?, "amount": r.u64()?.to_string()})),
+            None,
+        ),
+        24 => {
+            let ui_amount = std::str::from_utf8(r.0).ok()?;
+            (
+                "uiAmountToAmount",
+                obj(json!({"mint": a(0)?, "uiAmount": ui_amount})),
+                None,
+            )
+        }
+        25 => (
+            "initializeMintCloseAuthority",
+            obj(json!({"mint": a(0)?, "newAuthority": r.option_pubkey()?})),
+            None,
+        ),
+        // Extensions whose instruction is one more byte: enable (0) or disable (1).
+        30 | 34 => {
+            let kind = match (tag, r.u8()?) {
+                (30, 0) => "enableRequiredMemoTransfers",
+                (30, 1) => "disableRequiredMemoTransfers",
+                (_, 0) => "enableCpiGuard",
+                (_, 1) => "disableCpiGuard",
+                _ => return None,
+            };
+            (kind, obj(json!({"account": a(0)?})), Some((1, "owner")))
+        }
+        31 => (
+            "createNativeMint",
+            obj(json!({"payer": a(0)?, "nativeMint": a(1)?, "systemProgram": a(2)?})),
+            None,
+        ),
+        32 => (
+            "initializeNonTransferableMint",
+            obj(json!({"mint": a(0)?})),
+            None,
+        ),
+        35 => (
+            "initializePermanentDelegate",
+            obj(json!({"mint": a(0)?, "delegate": r.pubkey()?})),
+            None,
+        ),
+        38 => (
+            "withdrawExcessLamports",
+            obj(json!({"source": a(0)?, "destination": a(1)?})),
+            Some((2, "authority")),
+        ),
         _ => return None,
     };
     if let Some((index, name)) = signer {
@@ -541,5 +599,64 @@ mod tests {
         );
         let v = parse_instruction(&spl::TOKEN_PROGRAM_ID, &[from], &[99], None);
         assert!(v.get("parsed").is_none());
+    }
+
+    /// Token-2022's single-purpose instructions, in the shapes Agave gives them.
+    #[test]
+    fn parses_token_2022_instructions() {
+        let (mint, account, owner) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let token = spl::TOKEN_2022_PROGRAM_ID;
+        let parsed = |accounts: &[Pubkey], data: &[u8]| {
+            parse_instruction(&token, accounts, data, None)["parsed"].clone()
+        };
+        let mut data = vec![23];
+        data.extend_from_slice(&1_500u64.to_le_bytes());
+        assert_eq!(
+            parsed(&[mint], &data),
+            json!({"type": "amountToUiAmount", "info": {"mint": mint.to_string(), "amount": "1500"}})
+        );
+        assert_eq!(
+            parsed(&[mint], b"\x181.5"),
+            json!({"type": "uiAmountToAmount", "info": {"mint": mint.to_string(), "uiAmount": "1.5"}})
+        );
+        let mut data = vec![25, 1];
+        data.extend_from_slice(owner.as_ref());
+        assert_eq!(
+            parsed(&[mint], &data),
+            json!({"type": "initializeMintCloseAuthority",
+                   "info": {"mint": mint.to_string(), "newAuthority": owner.to_string()}})
+        );
+        assert_eq!(
+            parsed(&[mint], &[25, 0])["info"]["newAuthority"],
+            Value::Null
+        );
+        assert_eq!(
+            parsed(&[account, owner], &[30, 0]),
+            json!({"type": "enableRequiredMemoTransfers",
+                   "info": {"account": account.to_string(), "owner": owner.to_string()}})
+        );
+        assert_eq!(
+            parsed(&[account, owner], &[34, 1])["type"],
+            "disableCpiGuard"
+        );
+        assert_eq!(parsed(&[account, owner], &[34, 2]), Value::Null);
+        let mut data = vec![35];
+        data.extend_from_slice(owner.as_ref());
+        assert_eq!(
+            parsed(&[mint], &data)["info"]["delegate"],
+            owner.to_string()
+        );
+        assert_eq!(
+            parsed(&[mint], &[32])["type"],
+            "initializeNonTransferableMint"
+        );
+        let signer = Pubkey::new_unique();
+        let withdraw = parsed(&[account, owner, mint, signer], &[38]);
+        assert_eq!(withdraw["info"]["multisigAuthority"], mint.to_string());
+        assert_eq!(withdraw["info"]["signers"], json!([signer.to_string()]));
     }
 }

@@ -477,3 +477,70 @@ fn simulations_report_balances_and_the_loaded_data_size() {
         "{value}"
     );
 }
+
+/// The Ed25519 signature-verification instruction with one signature over `message`, its data
+/// in the instruction itself (offsets as the precompile reads them).
+fn ed25519_verify(signer: &Keypair, message: &[u8]) -> solana_program::instruction::Instruction {
+    const HEADER: u16 = 2 + 14;
+    let this_instruction = u16::MAX;
+    let (pubkey_at, signature_at, message_at) = (HEADER, HEADER + 32, HEADER + 32 + 64);
+    let mut data = vec![1u8, 0];
+    for field in [
+        signature_at,
+        this_instruction,
+        pubkey_at,
+        this_instruction,
+        message_at,
+        message.len() as u16,
+        this_instruction,
+    ] {
+        data.extend_from_slice(&field.to_le_bytes());
+    }
+    data.extend_from_slice(signer.pubkey().as_ref());
+    data.extend_from_slice(signer.sign_message(message).as_ref());
+    data.extend_from_slice(message);
+    solana_program::instruction::Instruction::new_with_bytes(
+        "Ed25519SigVerify111111111111111111111111111"
+            .parse()
+            .unwrap(),
+        &data,
+        vec![],
+    )
+}
+
+/// The node runs the signature-verification precompiles, as every cluster does: an Ed25519
+/// instruction over a good signature passes, one over a forged message fails the transaction.
+#[test]
+fn precompiles_verify_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(config(dir.path(), true, false));
+    let payer = funded(&client, SOL);
+    let signer = Keypair::new();
+    send(&client, &[ed25519_verify(&signer, b"leash")], &payer, &[]);
+    let mut forged = ed25519_verify(&signer, b"leash");
+    let last = forged.data.len() - 1;
+    forged.data[last] ^= 1;
+    let blockhash = client.get_latest_blockhash().unwrap();
+    let tx = Transaction::new(
+        &[&payer],
+        Message::new(&[forged], Some(&payer.pubkey())),
+        blockhash,
+    );
+    let wire = BASE64_STANDARD.encode(bincode::serialize(&tx).unwrap());
+    let simulated = rpc_result(
+        &node.url,
+        "simulateTransaction",
+        json!([wire, {"encoding": "base64"}]),
+    );
+    assert!(!simulated["value"]["err"].is_null(), "{simulated}");
+    // The precompile's account exists, as on a validator.
+    let account = rpc_result(
+        &node.url,
+        "getAccountInfo",
+        json!(["Ed25519SigVerify111111111111111111111111111", {"encoding": "base64"}]),
+    );
+    assert_eq!(
+        account["value"]["owner"],
+        "NativeLoader1111111111111111111111111111111"
+    );
+}
