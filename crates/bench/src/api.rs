@@ -62,6 +62,7 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
         slot_time: Some(Duration::from_millis(100)),
         allow_time_travel: false,
         finality_lag: 0,
+        spl_token: None,
     })
     .map_err(|e| e.to_string())?;
     let cluster = Cluster::parse(&node.url).map_err(|e| e.message)?;

@@ -114,6 +114,7 @@ fn run_node(ledger: PathBuf) -> Result<(), String> {
         slot_time: Some(std::time::Duration::from_millis(400)),
         allow_time_travel: false,
         finality_lag: 0,
+        spl_token: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,9 +8,10 @@
 //! signatures, times, the lookup table's address) is compared by type only. A difference is
 //! either deliberate (documented in docs/node.md, with its reason) or open.
 //!
-//!     cargo run -p leash-node --example conformance -- <agave RPC URL> [--leash URL] [--markdown] [--dump DIR]
+//!     cargo run -p leash-node --example conformance -- <agave RPC URL> [--leash URL] [--spl-token classic] [--markdown] [--dump DIR]
 //!
-//! `--leash` compares a node already running (an older build, say) instead of this build's.
+//! `--leash` compares a node already running (an older build, say) instead of this build's;
+//! `--spl-token classic` runs this build's node with classic SPL Token, as the validator does.
 //!
 //! `scripts/conformance` starts the validator and runs this. Exit status: 0 when every
 //! difference is a deliberate one, 1 otherwise.
@@ -252,7 +253,7 @@ fn scenario(rpc: &Rpc) -> Outcome<Answers> {
         json!(rpc.result("getGenesisHash", json!([]))?.is_string()),
     );
 
-    // Airdrop and a transfer paying a priority fee.
+    // An airdrop funds the payer (the same key on both nodes).
     let airdrop = rpc.result(
         "requestAirdrop",
         json!([payer.pubkey().to_string(), 10 * SOL]),
@@ -816,13 +817,13 @@ const TIMING: &[&str] = &[
 /// Differences taken on purpose (docs/node.md, "Differences from Agave"): the aspect (a
 /// fragment of its name; empty for any), a fragment of the path, and why.
 const DELIBERATE: &[(&str, &str, &str)] = &[
-    ("", "logMessages", "p-token at Tokenkeg… (as on mainnet) logs less than classic SPL Token"),
-    ("", "computeUnitsConsumed", "the node's token programs: p-token at Tokenkeg… (as on mainnet) and LiteSVM's Token-2022 build spend other compute units than the test validator's builds"),
-    ("SPL Token", "costUnits", "follows the compute units and the size of the program (the token programs' builds)"),
-    ("Token-2022", "costUnits", "follows the compute units and the size of the program (the token programs' builds)"),
-    ("SPL Token: transferChecked", "Balances[3]", "the token program's account (p-token, below)"),
-    ("token program", "", "p-token is an upgradeable program (as on mainnet since its migration); the test validator's classic SPL Token a loader-v2 one"),
-    ("other program accounts", "", "the node's program builds: LiteSVM's Core BPF Stake, no Config program, Memo v1 under loader v1 (as on mainnet), LiteSVM's ATA build"),
+    ("", "logMessages", "the token programs' builds: p-token (the default) logs no `Instruction:` lines; each build reports its own compute units"),
+    ("", "computeUnitsConsumed", "the token programs' builds: p-token (the default, as on mainnet), LiteSVM's SPL Token 3.5 (`--spl-token classic`) and Token-2022 11.0 spend other compute units than the test validator's"),
+    ("SPL Token", "costUnits", "follows the compute units and the program's size (the token programs' builds)"),
+    ("Token-2022", "costUnits", "follows the compute units and the program's size (the token programs' builds)"),
+    ("SPL Token: transferChecked", "Balances[3]", "the token program's account (its build, below)"),
+    ("token program", "", "another build at Tokenkeg…: p-token (the default) is an upgradeable program, as on mainnet since its migration; LiteSVM's classic SPL Token 3.5 is 728 bytes larger than the test validator's"),
+    ("other program accounts", "", "the node's program builds: LiteSVM's Core BPF Stake, no Config program, Memo v1 under loader v1 (as on mainnet), LiteSVM's Memo v2"),
     ("", "confirmationStatus", "the node finalizes at once (docs/node.md, commitment)"),
     ("", "confirmations", "the node finalizes at once (docs/node.md, commitment)"),
     ("Rent sysvar", "info.", "the Rent layout of the runtime version the node runs (4.2)"),
@@ -901,15 +902,22 @@ fn deliberate(aspect: &str, line: &str) -> Option<&'static str> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(agave_url) = args.next() else {
-        eprintln!("usage: conformance <Agave RPC URL> [--leash URL] [--markdown] [--dump DIR]");
+        eprintln!("usage: conformance <Agave RPC URL> [--leash URL] [--spl-token classic] [--markdown] [--dump DIR]");
         std::process::exit(2);
     };
-    let (mut markdown, mut dump, mut leash_url) = (false, None, None);
+    let (mut markdown, mut dump, mut leash_url, mut spl_token) = (false, None, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--markdown" => markdown = true,
             "--dump" => dump = args.next(),
             "--leash" => leash_url = args.next(),
+            "--spl-token" => {
+                let name = args.next().unwrap_or_default();
+                spl_token = Some(
+                    name.parse::<leash_node::SplToken>()
+                        .unwrap_or_else(|e| fail(&e)),
+                );
+            }
             other => fail(&format!("unknown argument {other}")),
         }
     }
@@ -926,6 +934,7 @@ fn main() {
                 slot_time: Some(Duration::from_millis(400)),
                 allow_time_travel: false,
                 finality_lag: 0,
+                spl_token,
             })
             .unwrap_or_else(|e| fail(&format!("starting the Leash node: {e}"))),
         ),

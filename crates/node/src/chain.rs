@@ -23,6 +23,7 @@ use solana_transaction_error::TransactionError;
 use crate::store::{
     self, Batch, BlockInfo, InnerIx, Store, StoreError, TokenBalance, TxDetails, TxRecord,
 };
+use leash_runtime::SplToken;
 use leash_sdk::spl;
 
 /// The upgradeable BPF loader (v3), which owns deployed programs.
@@ -77,6 +78,10 @@ struct Genesis {
     faucet: Vec<u8>,
     tokens: Vec<TokenInfo>,
     created_at: i64,
+    /// The program at SPL Token's address (`p-token` or `classic`); ledgers created before the
+    /// choice existed run p-token.
+    #[serde(default)]
+    spl_token: Option<String>,
 }
 
 /// Slot, clock offset, blockhashes and the transaction sequence: written with every commit.
@@ -205,10 +210,10 @@ fn wall_clock() -> i64 {
         .unwrap_or(0)
 }
 
-fn fresh_svm() -> LiteSVM {
+fn fresh_svm(spl_token: SplToken) -> LiteSVM {
     // The embedded default: Leash at its default id from genesis. Deployments at other
     // addresses arrive as upgradeable-loader transactions, as on any cluster (docs/deploy.md).
-    let mut svm = leash_runtime::leash_svm(&leash_sdk::DEFAULT_PROGRAM_ID);
+    let mut svm = leash_runtime::leash_svm_running(&leash_sdk::DEFAULT_PROGRAM_ID, spl_token);
     // The node checks blockhash age against its own queue (150 slots, like a validator) and
     // detects duplicates in its own ledger, which outlives LiteSVM's in-memory history.
     svm.set_blockhash_check(false);
@@ -231,7 +236,7 @@ fn mint_account(svm: &LiteSVM, authority: &Pubkey, decimals: u8) -> Account {
 
 impl Chain {
     /// Opens the ledger in `dir`, creating genesis if it is new (or `reset`).
-    pub fn open(dir: &Path, reset: bool) -> Result<Chain, StoreError> {
+    pub fn open(dir: &Path, reset: bool, spl_token: Option<SplToken>) -> Result<Chain, StoreError> {
         if reset {
             let file = dir.join("ledger.redb");
             if file.exists() {
@@ -242,9 +247,26 @@ impl Chain {
             }
         }
         let store = Store::open(dir)?;
-        let mut svm = fresh_svm();
         let stored = store.meta::<Genesis>("genesis")?;
         let is_new = stored.is_none();
+        // A ledger keeps the token program it was created with.
+        let created_with = match stored.as_ref().and_then(|g| g.spl_token.as_deref()) {
+            Some(text) => text
+                .parse::<SplToken>()
+                .map_err(|e| StoreError::Corrupt(format!("the ledger's SPL Token program: {e}")))?,
+            None => SplToken::PToken,
+        };
+        let chosen = match (&stored, spl_token) {
+            (None, choice) => choice.unwrap_or_default(),
+            (Some(_), Some(choice)) if choice != created_with => {
+                return Err(StoreError::Other(format!(
+                    "this ledger runs {created_with} at SPL Token's address; start it with \
+                     `--spl-token {created_with}`, or with `--reset` for a new ledger running {choice}"
+                )))
+            }
+            (Some(_), _) => created_with,
+        };
+        let mut svm = fresh_svm(chosen);
         let (genesis, progress) = match stored {
             Some(genesis) => {
                 let progress: Progress = store.meta("progress")?.ok_or_else(|| {
@@ -262,7 +284,7 @@ impl Chain {
                 }
                 (genesis, progress)
             }
-            None => Self::genesis(&mut svm)?,
+            None => Self::genesis(&mut svm, chosen)?,
         };
         let progress_sequence = progress.sequence;
         let faucet = Keypair::try_from(genesis.faucet.as_slice())
@@ -320,7 +342,7 @@ impl Chain {
         Ok(chain)
     }
 
-    fn genesis(svm: &mut LiteSVM) -> Result<(Genesis, Progress), StoreError> {
+    fn genesis(svm: &mut LiteSVM, spl_token: SplToken) -> Result<(Genesis, Progress), StoreError> {
         let faucet = Keypair::new();
         let usdc = Keypair::new().pubkey();
         let genesis_error = |e: litesvm::error::LiteSVMError| {
@@ -350,6 +372,7 @@ impl Chain {
                 program: spl::TOKEN_PROGRAM_ID.to_string(),
             }],
             created_at: wall_clock(),
+            spl_token: Some(spl_token.to_string()),
         };
         let progress = Progress {
             slot: 0,
@@ -1480,7 +1503,7 @@ mod tests {
     #[test]
     fn identical_airdrops_at_the_last_slot_all_land() {
         let dir = tempfile::tempdir().unwrap();
-        let mut chain = Chain::open(dir.path(), false).unwrap();
+        let mut chain = Chain::open(dir.path(), false, None).unwrap();
         chain.advance_slot(u64::MAX - 2);
         for _ in 0..5 {
             chain.tick();
@@ -1515,7 +1538,7 @@ mod tests {
 
         // A restart at the last slot keeps working: the slot cannot move, the faucet still can.
         drop(chain);
-        let mut chain = Chain::open(dir.path(), false).unwrap();
+        let mut chain = Chain::open(dir.path(), false, None).unwrap();
         assert_eq!(chain.slot(), u64::MAX);
         for _ in 0..3 {
             assert!(signatures.insert(chain.airdrop(&to, SOL).unwrap()));
@@ -1529,7 +1552,7 @@ mod tests {
     #[test]
     fn a_failed_overlapped_commit_rolls_back_what_ran_on_top_of_it() {
         let dir = tempfile::tempdir().unwrap();
-        let mut chain = Chain::open(dir.path(), false).unwrap();
+        let mut chain = Chain::open(dir.path(), false, None).unwrap();
         let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
         let durable = chain.airdrop(&a, SOL).unwrap();
         chain.commit(true).unwrap();
@@ -1598,7 +1621,7 @@ mod tests {
             .unwrap());
         assert_eq!(chain.durable_sequence(), count + 1);
         drop(chain);
-        let chain = Chain::open(dir.path(), false).unwrap();
+        let chain = Chain::open(dir.path(), false, None).unwrap();
         assert_eq!(chain.account(&b).unwrap().lamports, 2 * SOL);
         assert_eq!(chain.account(&a).unwrap().lamports, SOL);
         assert_eq!(chain.transaction_count(), count + 1);

@@ -121,6 +121,7 @@ impl Executor {
         reset: bool,
         slot_time: Option<Duration>,
         finality_lag: u64,
+        spl_token: Option<leash_runtime::SplToken>,
     ) -> Result<(Executor, ChainInfo, thread::JoinHandle<()>), StoreError> {
         let (sender, receiver) = mpsc::channel();
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -144,7 +145,7 @@ impl Executor {
         let handle = thread::Builder::new()
             .name("leash-executor".into())
             .spawn(move || {
-                let mut chain = match Chain::open(&ledger, reset) {
+                let mut chain = match Chain::open(&ledger, reset, spl_token) {
                     Ok(chain) => chain,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));

@@ -42,6 +42,7 @@ use serde_json::Value;
 pub use chain::TokenInfo;
 pub use error::NodeError;
 pub use executor::{ChainInfo, Executor};
+pub use leash_runtime::SplToken;
 pub use limits::Limits;
 
 /// How to run a node.
@@ -63,6 +64,9 @@ pub struct NodeConfig {
     /// `finalized` (which then knows no blockhash newer than the finalized slot). 0: this node
     /// finalizes at once.
     pub finality_lag: u64,
+    /// The program at SPL Token's address (`--spl-token`) for a new ledger; `None` = p-token.
+    /// A ledger keeps the one it was created with: naming another is refused.
+    pub spl_token: Option<SplToken>,
 }
 
 /// A node that is listening.
@@ -90,6 +94,7 @@ impl Node {
             config.reset,
             config.slot_time,
             config.finality_lag,
+            config.spl_token,
         )?;
         let (listener, ws_listener) = match bind_ports(config.bind, config.rpc_port).await {
             Ok(listeners) => listeners,

@@ -85,6 +85,7 @@ fn start(ledger: &Path) -> BackgroundNode {
         slot_time: Some(Duration::from_millis(200)),
         allow_time_travel: false,
         finality_lag: 0,
+        spl_token: None,
     })
     .expect("node starts")
 }

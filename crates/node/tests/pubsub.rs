@@ -543,6 +543,7 @@ fn a_subscriber_that_does_not_read_is_closed_rather_than_buffered() {
         slot_time: None,
         allow_time_travel: true,
         finality_lag: 0,
+        spl_token: None,
     })
     .unwrap();
     run(async {

@@ -664,6 +664,7 @@ fn time_travel_answers_only_with_the_flag() {
         slot_time: Some(Duration::from_millis(50)),
         allow_time_travel: false,
         finality_lag: 0,
+        spl_token: None,
     };
     {
         let (node, client) = start_with(config.clone());
@@ -705,6 +706,7 @@ fn time_travel_answers_only_with_the_flag() {
     let (node, client) = start_with(NodeConfig {
         allow_time_travel: true,
         finality_lag: 0,
+        spl_token: None,
         ..config
     });
     let target = client.get_slot().unwrap() + 1_000;
@@ -734,6 +736,7 @@ fn a_warp_moves_at_most_a_billion_slots() {
         slot_time: None,
         allow_time_travel: true,
         finality_lag: 0,
+        spl_token: None,
     });
     let slot = client.get_slot().unwrap();
     for target in [u64::MAX, slot + 1_000_000_001] {
@@ -785,6 +788,7 @@ fn identical_airdrops_in_a_tight_loop_all_land() {
         slot_time: None,
         allow_time_travel: false,
         finality_lag: 0,
+        spl_token: None,
     });
     let slot = client.get_slot().unwrap();
     let to = Pubkey::new_unique();

@@ -85,13 +85,90 @@ pub fn add_leash_program(svm: &mut LiteSVM, build: ProgramBuild, program_id: &Ad
 /// # Panics
 /// If `LEASH_PROGRAM` names no build (a developer setting; the message says what to use).
 pub fn leash_svm(program_id: &Address) -> LiteSVM {
+    leash_svm_running(program_id, SplToken::default())
+}
+
+/// [`leash_svm`] with `spl_token` at SPL Token's address.
+///
+/// # Panics
+/// As [`leash_svm`].
+pub fn leash_svm_running(program_id: &Address, spl_token: SplToken) -> LiteSVM {
     let build = ProgramBuild::from_env().unwrap_or_else(|e| panic!("{e}"));
-    leash_svm_with(build, program_id)
+    leash_svm_with_token(build, program_id, spl_token)
 }
 
 /// A fresh chain running `build` of the Leash program at `program_id`.
 pub fn leash_svm_with(build: ProgramBuild, program_id: &Address) -> LiteSVM {
-    let mut svm = LiteSVM::new();
+    leash_svm_with_token(build, program_id, SplToken::default())
+}
+
+/// Which program runs at SPL Token's address (`Tokenkeg…`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SplToken {
+    /// p-token, as mainnet runs it since the migration: an upgradeable program, a fraction of
+    /// the compute units, no `Program log: Instruction: …` lines.
+    #[default]
+    PToken,
+    /// Classic SPL Token 3.5 under loader v2, as clusters without the migration (and
+    /// `solana-test-validator` 3.0) run it.
+    Classic,
+}
+
+impl SplToken {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplToken::PToken => "p-token",
+            SplToken::Classic => "classic",
+        }
+    }
+}
+
+impl std::fmt::Display for SplToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SplToken {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<SplToken, String> {
+        match text {
+            "p-token" => Ok(SplToken::PToken),
+            "classic" => Ok(SplToken::Classic),
+            other => Err(format!(
+                "{other:?} is not an SPL Token program; use `p-token` (the default, as mainnet) or `classic`"
+            )),
+        }
+    }
+}
+
+/// A fresh chain running `build` of the Leash program at `program_id`, and `spl_token` at
+/// SPL Token's address. LiteSVM loads p-token when mainnet's feature set has the migration
+/// active, classic SPL Token otherwise; so the classic chain is LiteSVM's basic chain (the
+/// same steps as `LiteSVM::new`) with that one feature off.
+pub fn leash_svm_with_token(
+    build: ProgramBuild,
+    program_id: &Address,
+    spl_token: SplToken,
+) -> LiteSVM {
+    let mut svm = match spl_token {
+        SplToken::PToken => LiteSVM::new(),
+        SplToken::Classic => {
+            let mut features = LiteSVM::mainnet_feature_set();
+            features.deactivate(&agave_feature_set::replace_spl_token_with_p_token::id());
+            LiteSVM::default()
+                .with_feature_set(features)
+                .with_builtins()
+                .with_lamports(1_000_000u64.wrapping_mul(1_000_000_000))
+                .with_sysvars()
+                .with_feature_accounts()
+                .with_default_programs()
+                .with_sigverify(true)
+                .with_blockhash_check(true)
+                .with_precompiles()
+        }
+    };
     add_leash_program(&mut svm, build, program_id);
     svm
 }

@@ -32,6 +32,7 @@ pub fn node() -> &'static BackgroundNode {
                 slot_time: Some(Duration::from_millis(50)),
                 allow_time_travel: true,
                 finality_lag: 0,
+                spl_token: None,
             })
             .expect("node starts");
             (node, dir)

@@ -25,6 +25,11 @@ pub struct ChainArgs {
     /// Slots `finalized` lags `confirmed`, as on a real cluster (~32); 0: finalized at once
     #[arg(long, default_value_t = 0)]
     finality_lag: u64,
+    /// The program at SPL Token's address for a new ledger: `p-token` (the default, as mainnet)
+    /// or `classic` (SPL Token 3.5, as clusters without the migration and
+    /// solana-test-validator 3.0); a ledger keeps the one it was created with
+    #[arg(long, value_name = "PROGRAM")]
+    spl_token: Option<leash_node::SplToken>,
 }
 
 impl ChainArgs {
@@ -46,6 +51,7 @@ impl ChainArgs {
             slot_time: (self.slot_ms > 0).then(|| Duration::from_millis(self.slot_ms)),
             allow_time_travel,
             finality_lag: self.finality_lag,
+            spl_token: self.spl_token,
         };
         Ok((config, ledger))
     }

@@ -45,6 +45,7 @@ pub fn env() -> Env {
         slot_time: Some(Duration::from_millis(50)),
         allow_time_travel: true,
         finality_lag: 0,
+        spl_token: None,
     })
     .expect("node starts");
     let client = Client::new(Cluster::parse(&node.url).expect("cluster"));

@@ -32,6 +32,7 @@ pub fn config(ledger: &Path, reset: bool, allow_time_travel: bool) -> NodeConfig
         slot_time: Some(Duration::from_millis(50)),
         allow_time_travel,
         finality_lag: 0,
+        spl_token: None,
     }
 }
 
