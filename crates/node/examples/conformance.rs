@@ -167,6 +167,66 @@ impl Rpc {
     }
 }
 
+/// The first notification of one PubSub subscription made before `trigger` runs (both nodes
+/// listen on the RPC port + 1), with whether the subscription was answered with an id.
+fn first_notification(
+    rpc: &Rpc,
+    subscribe: Value,
+    trigger: impl FnOnce() -> Outcome<()>,
+) -> Outcome<Value> {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message as Frame;
+    let (host, port) = rpc
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .rsplit_once(':')
+        .and_then(|(host, port)| Some((host.to_string(), port.parse::<u16>().ok()?)))
+        .ok_or_else(|| format!("no port in {}", rpc.url))?;
+    let ws = format!("ws://{host}:{}", port.saturating_add(1));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let (mut socket, _) = tokio_tungstenite::connect_async(ws.as_str())
+            .await
+            .map_err(|e| format!("PubSub at {ws}: {e}"))?;
+        socket
+            .send(Frame::Text(subscribe.to_string().into()))
+            .await
+            .map_err(|e| format!("subscribing: {e}"))?;
+        let subscribed = next_message(&mut socket).await?;
+        trigger()?;
+        let notification = next_message(&mut socket).await?;
+        Ok(json!({"subscribed": subscribed["result"].is_u64(), "notification": notification}))
+    })
+}
+
+/// The next text message of a PubSub connection, as JSON (pings skipped; 30 s at most).
+async fn next_message<S>(socket: &mut S) -> Outcome<Value>
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message as Frame;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+            Ok(Some(Ok(Frame::Text(text)))) => {
+                return serde_json::from_str::<Value>(text.as_str())
+                    .map_err(|e| format!("PubSub: {e}: {text}"));
+            }
+            Ok(Some(Ok(_))) => continue,
+            other => return Err(format!("PubSub: no message ({other:?})")),
+        }
+    }
+}
+
 /// The same key on both nodes.
 fn key(n: u8) -> Keypair {
     Keypair::new_from_array([n; 32])
@@ -742,6 +802,63 @@ fn scenario(rpc: &Rpc) -> Outcome<Answers> {
     })();
     out.completed("genesis accounts: the scenario runs", result);
 
+    // PubSub: an account, a signature and the logs that mention an account.
+    let result = (|| -> Outcome<()> {
+        let watched = key(7).pubkey();
+        let notified = first_notification(
+            rpc,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "accountSubscribe",
+                   "params": [watched.to_string(), {"encoding": "jsonParsed", "commitment": "confirmed"}]}),
+            || {
+                rpc.send(
+                    &payer,
+                    &[],
+                    &[system::transfer(&payer.pubkey(), &watched, SOL / 20)],
+                )
+                .map(drop)
+            },
+        )?;
+        out.record("accountSubscribe: a transfer in", notified);
+        let transfer = Transaction::new(
+            &[&payer],
+            Message::new(
+                &[system::transfer(&payer.pubkey(), &watched, SOL / 50)],
+                Some(&payer.pubkey()),
+            ),
+            rpc.blockhash()?,
+        );
+        let signature = transfer.signatures[0].to_string();
+        out.volatile(&signature, "subscribed signature");
+        let notified = first_notification(
+            rpc,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "signatureSubscribe",
+                   "params": [signature, {"commitment": "confirmed"}]}),
+            || rpc.land(&transfer).map(drop),
+        )?;
+        out.record("signatureSubscribe: a transfer", notified);
+        let mentioned = key(8).pubkey();
+        let mut logged = None;
+        let notified = first_notification(
+            rpc,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "logsSubscribe",
+                   "params": [{"mentions": [mentioned.to_string()]}, {"commitment": "confirmed"}]}),
+            || {
+                logged = Some(rpc.send(
+                    &payer,
+                    &[],
+                    &[system::transfer(&payer.pubkey(), &mentioned, SOL / 20)],
+                )?);
+                Ok(())
+            },
+        )?;
+        if let Some(signature) = logged {
+            out.volatile(&signature, "logged signature");
+        }
+        out.record("logsSubscribe: a transfer mentioning an account", notified);
+        Ok(())
+    })();
+    out.completed("PubSub: the scenario runs", result);
+
     // Sysvars.
     let result = (|| -> Outcome<()> {
         for (aspect, address) in [
@@ -812,6 +929,8 @@ const TIMING: &[&str] = &[
     "shredVersion",
     // Every signer signs over the blockhash.
     "signatures",
+    // PubSub subscription ids are each node's own count.
+    "subscription",
 ];
 
 /// Differences taken on purpose (docs/node.md, "Differences from Agave"): the aspect (a
