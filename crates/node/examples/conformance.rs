@@ -948,6 +948,7 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
     ("Rent sysvar", "info.", "the Rent layout of the runtime version the node runs (4.2)"),
     ("getVersion", ".leash", "the node names its own version beside the runtime's"),
     ("getClusterNodes", "", "one node without gossip, TPU or TVU: only its RPC and PubSub addresses"),
+    ("builtin program accounts", ".value[6]", "loader v4: the builtin list of the runtime the node runs (solana-builtins 4.2) has none; 3.0's registers it behind enable_loader_v4"),
 ];
 
 /// Where `leash` differs from `agave`, as `path: what` lines (empty when they agree).

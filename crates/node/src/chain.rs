@@ -109,6 +109,8 @@ pub enum SendError {
     Preflight {
         err: TransactionError,
         meta: Box<TransactionMetadata>,
+        /// What the transaction loaded (a validator reports it with the failure).
+        loaded_accounts_data_size: u32,
     },
     /// Unsupported by this node.
     Unsupported(String),
@@ -749,6 +751,7 @@ impl Chain {
                 return Err(SendError::Preflight {
                     err: err.clone(),
                     meta: Box::new(meta),
+                    loaded_accounts_data_size: loaded_size,
                 });
             }
         }

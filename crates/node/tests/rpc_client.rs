@@ -356,6 +356,17 @@ fn failed_preflight_reports_solana_error_shapes_and_duplicates_run_once() {
             .any(|l| l.as_str().unwrap().contains("SpendingLimitExceeded")),
         "{logs:?}"
     );
+    // As a validator's preflight failure: what it loaded (the Leash program's data included,
+    // over 270 KB), its balances null.
+    let data = &response["error"]["data"];
+    assert!(
+        data["loadedAccountsDataSize"].as_u64().unwrap() > 270_000,
+        "{data}"
+    );
+    assert!(
+        data["preBalances"].is_null() && data["postTokenBalances"].is_null(),
+        "{data}"
+    );
     assert_eq!(
         client.get_balance(&key.pubkey()).unwrap(),
         before,

@@ -105,7 +105,18 @@ pub(crate) fn send_error(e: SendError) -> RpcError {
             RpcError::new(-32003, "Transaction signature verification failure")
         }
         SendError::Rejected(err) => preflight_error(&err, None),
-        SendError::Preflight { err, meta } => preflight_error(&err, Some(&meta)),
+        SendError::Preflight {
+            err,
+            meta,
+            loaded_accounts_data_size,
+        } => {
+            let mut error = preflight_error(&err, Some(&meta));
+            // As a validator: the loaded size with the failure, its balances null.
+            if let Some(data) = error.data.as_mut() {
+                data["loadedAccountsDataSize"] = json!(loaded_accounts_data_size);
+            }
+            error
+        }
         SendError::Unsupported(why) => RpcError::invalid_params(why),
         SendError::Faucet(why) => RpcError::internal(why),
         SendError::Store(e) => RpcError::from(e),
