@@ -574,6 +574,17 @@ impl Chain {
             .flatten()
     }
 
+    /// What `mint` says about showing amounts (decimals, an interest rate or a UI multiplier)
+    /// at the clock's time, as a validator's RPC reads it for balances.
+    pub fn mint_display(&self, mint: &Pubkey) -> Option<crate::encoding::MintDisplay> {
+        let account = self.svm.get_account(mint)?;
+        if !leash_sdk::token_account::is_token_program(&account.owner) {
+            return None;
+        }
+        let clock: Clock = self.svm.get_sysvar();
+        crate::encoding::mint_display(&account.data, clock.unix_timestamp)
+    }
+
     /// Every account the chain holds (programs and sysvars included).
     pub fn all_accounts(&self) -> impl Iterator<Item = (Pubkey, u64)> + '_ {
         self.svm

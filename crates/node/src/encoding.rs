@@ -3,6 +3,7 @@
 
 use base64::{prelude::BASE64_STANDARD, Engine};
 use solana_account::Account;
+pub use solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2 as MintDisplay;
 use solana_account_decoder_client_types::{
     token::UiTokenAmount, ParsedAccount, UiAccount, UiAccountData, UiAccountEncoding,
     UiDataSliceConfig,
@@ -15,12 +16,38 @@ use leash_sdk::token_account;
 /// A token amount as the RPC shows it, by Agave's own formatter (so `uiAmount` and
 /// `uiAmountString` round and trim exactly as a validator's do).
 pub fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {
-    solana_account_decoder::parse_token::token_amount_to_ui_amount_v3(
-        amount,
-        &solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2::with_decimals(
-            decimals,
-        ),
-    )
+    ui_token_amount(amount, &MintDisplay::with_decimals(decimals))
+}
+
+/// A token amount as the RPC shows a balance: scaled by the mint's interest-bearing rate or UI
+/// multiplier, when it has one, as a validator does.
+pub fn ui_token_amount(amount: u64, mint: &MintDisplay) -> UiTokenAmount {
+    solana_account_decoder::parse_token::token_amount_to_ui_amount_v3(amount, mint)
+}
+
+/// What a validator reads from a mint to show amounts (`MintDisplay`, Agave's own type): its
+/// decimals, and the Token-2022 interest-bearing and scaled-UI-amount configurations with the
+/// clock's `unix_timestamp`. `None` for data that is no mint.
+pub fn mint_display(data: &[u8], unix_timestamp: i64) -> Option<MintDisplay> {
+    use spl_token_2022_interface::{
+        extension::{
+            interest_bearing_mint::InterestBearingConfig, scaled_ui_amount::ScaledUiAmountConfig,
+            BaseStateWithExtensions, StateWithExtensions,
+        },
+        state::Mint,
+    };
+    let mint = StateWithExtensions::<Mint>::unpack(data).ok()?;
+    Some(MintDisplay {
+        decimals: mint.base.decimals,
+        interest_bearing_config: mint
+            .get_extension::<InterestBearingConfig>()
+            .ok()
+            .map(|config| (*config, unix_timestamp)),
+        scaled_ui_amount_config: mint
+            .get_extension::<ScaledUiAmountConfig>()
+            .ok()
+            .map(|config| (*config, unix_timestamp)),
+    })
 }
 
 /// A nonce account's state (a System account of [`solana_nonce::state::State::size`] bytes):
@@ -39,20 +66,21 @@ pub fn nonce_state(account: &Account) -> Option<solana_nonce::state::State> {
 /// the runtime this node runs): SPL Token and Token-2022 accounts and mints (with their
 /// extensions), nonce accounts, sysvars, lookup tables, the upgradeable loader's accounts,
 /// stake, vote and config accounts — exactly the shapes a validator answers. A token account is
-/// parsed with its mint's decimals, as a validator's RPC reads them; `None` (base64, as a
-/// validator falls back) for anything the parsers do not take.
+/// parsed with what its mint says about display (decimals, rate or multiplier), as a
+/// validator's RPC reads it; `None` (base64, as a validator falls back) for anything the
+/// parsers do not take.
 fn parse(
     address: &Pubkey,
     account: &Account,
-    mint_decimals: &dyn Fn(&Pubkey) -> Option<u8>,
+    mint: &dyn Fn(&Pubkey) -> Option<MintDisplay>,
 ) -> Option<ParsedAccount> {
     use solana_account_decoder::parse_account_data::{
-        parse_account_data_v3, AccountAdditionalDataV3, SplTokenAdditionalDataV2,
+        parse_account_data_v3, AccountAdditionalDataV3,
     };
     let additional = token_account::parse(&account.owner, &account.data)
-        .and_then(|view| mint_decimals(&view.mint))
-        .map(|decimals| AccountAdditionalDataV3 {
-            spl_token_additional_data: Some(SplTokenAdditionalDataV2::with_decimals(decimals)),
+        .and_then(|view| mint(&view.mint))
+        .map(|display| AccountAdditionalDataV3 {
+            spl_token_additional_data: Some(display),
         });
     parse_account_data_v3(address, &account.owner, &account.data, additional).ok()
 }
@@ -64,7 +92,7 @@ pub fn ui_account(
     account: &Account,
     encoding: UiAccountEncoding,
     slice: Option<UiDataSliceConfig>,
-    mint_decimals: &dyn Fn(&Pubkey) -> Option<u8>,
+    mint: &dyn Fn(&Pubkey) -> Option<MintDisplay>,
 ) -> Result<UiAccount, RpcError> {
     let sliced = |data: &[u8]| -> Vec<u8> {
         match slice {
@@ -95,7 +123,7 @@ pub fn ui_account(
             BASE64_STANDARD.encode(sliced(&account.data)),
             UiAccountEncoding::Base64,
         ),
-        UiAccountEncoding::JsonParsed => match parse(address, account, mint_decimals) {
+        UiAccountEncoding::JsonParsed => match parse(address, account, mint) {
             Some(parsed) => UiAccountData::Json(parsed),
             None => UiAccountData::Binary(
                 BASE64_STANDARD.encode(sliced(&account.data)),
@@ -138,7 +166,7 @@ mod tests {
             &account,
             UiAccountEncoding::JsonParsed,
             None,
-            &|_| decimals,
+            &|_| decimals.map(MintDisplay::with_decimals),
         )
         .unwrap();
         match ui.data {
@@ -212,7 +240,7 @@ mod tests {
             &account,
             UiAccountEncoding::JsonParsed,
             None,
-            &|_| Some(6),
+            &|_| Some(MintDisplay::with_decimals(6)),
         )
         .unwrap();
         let UiAccountData::Json(parsed) = ui.data else {

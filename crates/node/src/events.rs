@@ -29,12 +29,28 @@ pub struct CommittedTransaction {
 }
 
 /// An account as a commit left it (a deleted account is empty, owned by the system program).
-#[derive(Debug)]
 pub struct ChangedAccount {
     pub pubkey: Pubkey,
     pub account: Account,
-    /// For a token account, its mint's decimals (for `jsonParsed`).
-    pub mint_decimals: Option<(Pubkey, u8)>,
+    /// For a token account, its mint and how the mint shows amounts (for `jsonParsed`).
+    pub mint: Option<(Pubkey, crate::encoding::MintDisplay)>,
+}
+
+// By hand: Agave's `MintDisplay` has no `Debug`; its decimals say enough.
+impl std::fmt::Debug for ChangedAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangedAccount")
+            .field("pubkey", &self.pubkey)
+            .field("account", &self.account)
+            .field(
+                "mint",
+                &self
+                    .mint
+                    .as_ref()
+                    .map(|(mint, display)| (mint, display.decimals)),
+            )
+            .finish()
+    }
 }
 
 /// What the executor publishes after a commit.
@@ -107,12 +123,12 @@ impl Publisher {
             .filter(|(pubkey, _)| seen.insert(*pubkey))
             .map(|(pubkey, account)| {
                 let account = account.clone().unwrap_or_default();
-                let mint_decimals = token_account::parse(&account.owner, &account.data)
-                    .and_then(|view| Some((view.mint, chain.mint_decimals(&view.mint)?)));
+                let mint = token_account::parse(&account.owner, &account.data)
+                    .and_then(|view| Some((view.mint, chain.mint_display(&view.mint)?)));
                 ChangedAccount {
                     pubkey: *pubkey,
                     account,
-                    mint_decimals,
+                    mint,
                 }
             })
             .collect();

@@ -552,11 +552,11 @@ impl Connection {
 /// The account as `config` asks; base58 of data over 128 bytes (refused by `getAccountInfo`)
 /// falls back to base64 rather than dropping the notification.
 fn encode(changed: &ChangedAccount, config: &RpcAccountInfoConfig) -> Value {
-    let decimals = |mint: &Pubkey| {
+    let mint_display = |mint: &Pubkey| {
         changed
-            .mint_decimals
+            .mint
             .filter(|(m, _)| m == mint)
-            .map(|(_, d)| d)
+            .map(|(_, display)| display)
     };
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
     let ui = ui_account(
@@ -564,7 +564,7 @@ fn encode(changed: &ChangedAccount, config: &RpcAccountInfoConfig) -> Value {
         &changed.account,
         encoding,
         config.data_slice,
-        &decimals,
+        &mint_display,
     )
     .or_else(|_| {
         ui_account(
@@ -572,7 +572,7 @@ fn encode(changed: &ChangedAccount, config: &RpcAccountInfoConfig) -> Value {
             &changed.account,
             UiAccountEncoding::Base64,
             config.data_slice,
-            &decimals,
+            &mint_display,
         )
     });
     ui.ok()

@@ -544,3 +544,80 @@ fn precompiles_verify_signatures() {
         "NativeLoader1111111111111111111111111111111"
     );
 }
+
+/// Balances of a Token-2022 mint with a UI multiplier are shown scaled, as a validator shows
+/// them (`getTokenAccountBalance`, `getTokenSupply`, jsonParsed accounts): 1.5 tokens under a
+/// multiplier of 2 read as 3.
+#[test]
+fn balances_follow_the_mints_ui_multiplier() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_with(config(dir.path(), true, false));
+    let payer = funded(&client, 2 * SOL);
+    let token = spl::TOKEN_2022_PROGRAM_ID;
+    let mint = Keypair::new();
+    // Base mint, padding to 165, the account type, one TLV entry: ScaledUiAmountConfig (type
+    // 25, 56 bytes: authority, multiplier, the next multiplier's time and value).
+    let space = 82 + 83 + 1 + 4 + 56;
+    let rent = client
+        .get_minimum_balance_for_rent_exemption(space)
+        .unwrap();
+    let mut initialize_scaled = vec![43u8, 0];
+    initialize_scaled.extend_from_slice(payer.pubkey().as_ref());
+    initialize_scaled.extend_from_slice(&2.0f64.to_le_bytes());
+    let holder = spl::associated_token_address(&payer.pubkey(), &mint.pubkey(), &token);
+    send(
+        &client,
+        &[
+            solana_system_interface::instruction::create_account(
+                &payer.pubkey(),
+                &mint.pubkey(),
+                rent,
+                space as u64,
+                &token,
+            ),
+            solana_program::instruction::Instruction::new_with_bytes(
+                token,
+                &initialize_scaled,
+                vec![solana_program::instruction::AccountMeta::new(
+                    mint.pubkey(),
+                    false,
+                )],
+            ),
+            spl::initialize_mint2(&token, &mint.pubkey(), &payer.pubkey(), None, 6),
+            spl::create_associated_token_account_idempotent(
+                &payer.pubkey(),
+                &payer.pubkey(),
+                &mint.pubkey(),
+                &token,
+            ),
+            spl::mint_to(&token, &mint.pubkey(), &holder, &payer.pubkey(), 1_500_000),
+        ],
+        &payer,
+        &[&mint],
+    );
+    let shown = |value: &serde_json::Value| {
+        value["uiAmountString"]
+            .as_str()
+            .and_then(|s| s.parse::<f64>().ok())
+    };
+    let balance = rpc_result(
+        &node.url,
+        "getTokenAccountBalance",
+        json!([holder.to_string()]),
+    );
+    assert_eq!(shown(&balance["value"]), Some(3.0), "{balance}");
+    assert_eq!(balance["value"]["amount"], "1500000");
+    let supply = rpc_result(
+        &node.url,
+        "getTokenSupply",
+        json!([mint.pubkey().to_string()]),
+    );
+    assert_eq!(shown(&supply["value"]), Some(3.0), "{supply}");
+    let parsed = rpc_result(
+        &node.url,
+        "getAccountInfo",
+        json!([holder.to_string(), {"encoding": "jsonParsed"}]),
+    );
+    let amount = &parsed["value"]["data"]["parsed"]["info"]["tokenAmount"];
+    assert_eq!(shown(amount), Some(3.0), "{parsed}");
+}

@@ -13,7 +13,7 @@ use solana_rpc_client_types::{
 use super::table::Method;
 use crate::{
     chain::Chain,
-    encoding::{token_amount, ui_account},
+    encoding::{ui_account, ui_token_amount},
     executor::{Access, Executor},
     jsonrpc::{
         check_min_context_slot, context, optional, parse_pubkey, pubkey, required, RpcError,
@@ -21,7 +21,7 @@ use crate::{
     },
     limits,
 };
-use leash_sdk::{spl, token_account};
+use leash_sdk::token_account;
 
 pub fn get_balance(chain: &Chain, params: &Value) -> RpcResult {
     let address = pubkey(params, 0)?;
@@ -81,10 +81,10 @@ pub fn get_token_account_balance(chain: &Chain, params: &Value) -> RpcResult {
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
     let view = token_account::parse(&account.owner, &account.data)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token account"))?;
-    let decimals = chain
-        .mint_decimals(&view.mint)
+    let mint = chain
+        .mint_display(&view.mint)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
-    context(chain.slot(), token_amount(view.amount, decimals))
+    context(chain.slot(), ui_token_amount(view.amount, &mint))
 }
 
 pub fn get_token_supply(chain: &Chain, params: &Value) -> RpcResult {
@@ -93,9 +93,9 @@ pub fn get_token_supply(chain: &Chain, params: &Value) -> RpcResult {
         .account(&mint)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
     let not_a_mint = || RpcError::invalid_params("Invalid param: not a Token mint");
-    let mint = token_account::parse_mint(&account.owner, &account.data).ok_or_else(not_a_mint)?;
-    let decimals = spl::mint_decimals(&account.data).ok_or_else(not_a_mint)?;
-    context(chain.slot(), token_amount(mint.supply, decimals))
+    let view = token_account::parse_mint(&account.owner, &account.data).ok_or_else(not_a_mint)?;
+    let display = chain.mint_display(&mint).ok_or_else(not_a_mint)?;
+    context(chain.slot(), ui_token_amount(view.supply, &display))
 }
 
 /// Whose token accounts `getTokenAccountsBy…` lists.
@@ -156,7 +156,7 @@ fn token_accounts_by(chain: &Chain, params: &Value, holder: Holder) -> RpcResult
     context(chain.slot(), values)
 }
 
-/// An account as `config` asks, jsonParsed token accounts with their mint's decimals.
+/// An account as `config` asks, jsonParsed token accounts shown as their mint says.
 pub(crate) fn encode(
     chain: &Chain,
     address: &Pubkey,
@@ -165,7 +165,7 @@ pub(crate) fn encode(
 ) -> RpcResult {
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
     let ui = ui_account(address, account, encoding, config.data_slice, &|mint| {
-        chain.mint_decimals(mint)
+        chain.mint_display(mint)
     })?;
     serde_json::to_value(ui).map_err(|e| RpcError::internal(e.to_string()))
 }
@@ -230,7 +230,7 @@ async fn off_executor<T: Send + 'static>(
 struct FoundAccounts {
     slot: u64,
     accounts: Vec<(Pubkey, Account)>,
-    decimals: std::collections::HashMap<Pubkey, Option<u8>>,
+    mints: std::collections::HashMap<Pubkey, Option<crate::encoding::MintDisplay>>,
 }
 
 /// Scans on the executor (stopping once the answer would exceed the request's response budget),
@@ -273,30 +273,30 @@ pub async fn get_program_accounts(executor: &Executor, params: Value) -> RpcResu
             return Err(limits::too_large(limit, true));
         }
         accounts.sort_by_key(|(address, _)| *address);
-        let mut decimals = std::collections::HashMap::new();
+        let mut mints = std::collections::HashMap::new();
         if encoding == UiAccountEncoding::JsonParsed {
             for (_, account) in &accounts {
                 if let Some(view) = token_account::parse(&account.owner, &account.data) {
-                    decimals
+                    mints
                         .entry(view.mint)
-                        .or_insert_with(|| chain.mint_decimals(&view.mint));
+                        .or_insert_with(|| chain.mint_display(&view.mint));
                 }
             }
         }
         Ok(FoundAccounts {
             slot: chain.slot(),
             accounts,
-            decimals,
+            mints,
         })
     })
     .await?;
     off_executor(move || {
-        let decimals = |mint: &Pubkey| found.decimals.get(mint).copied().flatten();
+        let mint_display = |mint: &Pubkey| found.mints.get(mint).copied().flatten();
         let values = found
             .accounts
             .iter()
             .map(|(address, account)| {
-                let ui = ui_account(address, account, encoding, slice, &decimals)?;
+                let ui = ui_account(address, account, encoding, slice, &mint_display)?;
                 Ok(json!({"pubkey": address.to_string(), "account": ui}))
             })
             .collect::<Result<Vec<_>, RpcError>>()?;

@@ -11,7 +11,7 @@ use solana_transaction::{versioned::VersionedTransaction, Transaction};
 
 use crate::{
     chain::{Chain, SLOTS_PER_EPOCH},
-    encoding::token_amount,
+    encoding::ui_token_amount,
     jsonrpc::{context, nth, optional, pubkey, required, RpcError, RpcResult, SOLANA_CORE_VERSION},
 };
 use leash_sdk::token_account;
@@ -112,8 +112,8 @@ pub fn token_largest_accounts(chain: &Chain, params: &Value) -> RpcResult {
     let account = chain
         .account(&mint)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
-    let decimals = chain
-        .mint_decimals(&mint)
+    let display = chain
+        .mint_display(&mint)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
     let mut holders: Vec<(Pubkey, u64)> = chain
         .program_accounts(&account.owner)
@@ -130,7 +130,7 @@ pub fn token_largest_accounts(chain: &Chain, params: &Value) -> RpcResult {
         holders
             .iter()
             .map(|(address, amount)| {
-                let mut value = json!(token_amount(*amount, decimals));
+                let mut value = json!(ui_token_amount(*amount, &display));
                 value["address"] = json!(address.to_string());
                 value
             })
