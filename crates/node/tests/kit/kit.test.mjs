@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -45,17 +44,6 @@ if (!LEASH_BIN) {
 }
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-
-/** A port that was free a moment ago: bind port 0 on loopback, read it, close. */
-async function freePort() {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address();
-    server.close();
-    await once(server, 'close');
-    return port;
-}
 
 /** Polls `fn` until it returns a non-undefined value, or throws after `timeoutMs`. */
 async function poll(what, fn, timeoutMs = STEP_TIMEOUT_MS, intervalMs = 100) {
@@ -96,10 +84,11 @@ describe('leash node through @solana/kit', () => {
 
     before(async () => {
         ledger = await mkdtemp(path.join(tmpdir(), 'leash-kit-'));
-        const port = await freePort();
+        // `--rpc-port 0`: the node picks its own free ports (a port probed here and handed over
+        // could be taken by another test, or its PubSub neighbour could) and prints its RPC URL.
         child = spawn(
             LEASH_BIN,
-            ['node', '--rpc-port', String(port), '--ledger', ledger, '--slot-ms', '100'],
+            ['node', '--rpc-port', '0', '--ledger', ledger, '--slot-ms', '100'],
             { stdio: ['ignore', 'pipe', 'pipe'] },
         );
         child.stdout.on('data', d => (output += d));
@@ -107,10 +96,18 @@ describe('leash node through @solana/kit', () => {
         child.on('error', e => (exited = `failed to spawn ${LEASH_BIN}: ${e.message}`));
         child.on('exit', (code, signal) => (exited ??= `exited early (code ${code}, signal ${signal})`));
 
-        rpc = createSolanaRpc(`http://127.0.0.1:${port}`);
         const deadline = Date.now() + STARTUP_TIMEOUT_MS;
         for (;;) {
             if (exited) throw new Error(`leash node ${exited}; output:\n${output}`);
+            const url = /^RPC URL:[ \t]*(\S+)[ \t]*\r?\n/m.exec(output)?.[1];
+            if (url && !rpc) rpc = createSolanaRpc(url);
+            if (!rpc) {
+                if (Date.now() > deadline) {
+                    throw new Error(`leash node printed no RPC URL within ${STARTUP_TIMEOUT_MS} ms; output:\n${output}`);
+                }
+                await sleep(100);
+                continue;
+            }
             try {
                 const health = await rpc.getHealth().send();
                 if (health === 'ok') break;
