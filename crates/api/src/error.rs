@@ -6,7 +6,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use leash_client::{ClientError, ErrorCode, Figures};
+use leash_client::{ClientError, ErrorCode, Figures, InstructionRefusal, RecipientRefusal};
 use leash_sdk::LeashError;
 use serde::Serialize;
 
@@ -33,6 +33,12 @@ pub struct Details {
     pub program_code: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub figures: Option<Figures>,
+    /// A `recipient_not_allowed`'s account and the listed recipients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientRefusal>,
+    /// An `instruction_not_allowed`'s program, instruction and the allowed ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<InstructionRefusal>,
 }
 
 /// The envelope as serialized.
@@ -289,6 +295,8 @@ impl ApiError {
         let mut details = Details {
             program_code: error.program_code,
             figures: error.figures.map(|f| *f),
+            recipient: error.recipient.map(|r| *r),
+            instruction: error.instruction.map(|i| *i),
             ..Details::default()
         };
         if matches!(
@@ -371,6 +379,8 @@ mod tests {
                 hint: None,
                 program_code: Some(error.code()),
                 figures: None,
+                recipient: None,
+                instruction: None,
             };
             let api = ApiError::from_client(client, None);
             assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY, "{error:?}");

@@ -6,8 +6,8 @@ use std::fmt;
 
 use leash_sdk::{
     amount::format_amount,
-    hints::{hint, limit_figures},
-    LeashError,
+    hints::{hint, instruction_figures, limit_figures, recipient_figures},
+    names, LeashError,
 };
 use serde::{Serialize, Serializer};
 use solana_program::{instruction::InstructionError, pubkey::Pubkey};
@@ -178,6 +178,36 @@ pub struct Figures {
     pub over_by: String,
 }
 
+/// Value that arrived where the policy does not let it go (`RecipientNotAllowed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct RecipientRefusal {
+    /// A symbol, or the mint address.
+    pub token: String,
+    /// `"SOL"` for native SOL, else the mint address.
+    pub mint: String,
+    /// The account that would have gained.
+    pub account: String,
+    /// Who had to be listed: the token account's owner, or for SOL the account itself.
+    pub recipient: String,
+    /// What it would have gained, an exact decimal of the token.
+    pub amount: String,
+    /// The recipients the token's limit lists.
+    pub listed: Vec<String>,
+}
+
+/// An instruction its program's rule does not allow (`InstructionNotAllowed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct InstructionRefusal {
+    /// The program's address.
+    pub program: String,
+    /// Its well-known name, if it has one.
+    pub program_name: Option<String>,
+    /// The refused instruction: its name where known, else the hex of its first bytes.
+    pub instruction: String,
+    /// What the rule allows: names where known, else hex prefixes.
+    pub allowed: Vec<String>,
+}
+
 /// An operation's failure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ClientError {
@@ -190,6 +220,12 @@ pub struct ClientError {
     /// Boxed: errors travel through every `Result`, figures come with few of them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub figures: Option<Box<Figures>>,
+    /// The account and listed recipients behind a `RecipientNotAllowed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Box<RecipientRefusal>>,
+    /// The instruction and allowed ones behind an `InstructionNotAllowed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<Box<InstructionRefusal>>,
 }
 
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
@@ -202,6 +238,8 @@ impl ClientError {
             hint: None,
             program_code: None,
             figures: None,
+            recipient: None,
+            instruction: None,
         }
     }
 
@@ -292,12 +330,77 @@ pub(crate) fn program_error(
             }));
         }
     }
+    let mut recipient = None;
+    if let (LeashError::RecipientNotAllowed, Some((logged, listed))) =
+        (error, recipient_figures(logs))
+    {
+        let (symbol, decimals) = describe(&logged.mint).unwrap_or((logged.mint.to_string(), 0));
+        let amount = format_amount(logged.amount, decimals);
+        let listed: Vec<String> = listed.iter().map(Pubkey::to_string).collect();
+        let whose = if logged.recipient == logged.account {
+            String::new()
+        } else {
+            format!(", owned by {}", logged.recipient)
+        };
+        message = format!(
+            "{message} ({amount} {symbol} to account {}{whose}; listed: {})",
+            logged.account,
+            listed.join(", ")
+        );
+        recipient = Some(Box::new(RecipientRefusal {
+            token: symbol,
+            mint: if logged.mint == leash_sdk::state::NATIVE_SOL_MINT {
+                "SOL".to_string()
+            } else {
+                logged.mint.to_string()
+            },
+            account: logged.account.to_string(),
+            recipient: logged.recipient.to_string(),
+            amount,
+            listed,
+        }));
+    }
+    let mut instruction = None;
+    if let (LeashError::InstructionNotAllowed, Some((logged, allowed))) =
+        (error, instruction_figures(logs))
+    {
+        let program_name = names::program_name(&logged.program).map(str::to_string);
+        let label = |prefix: &[u8]| {
+            // A refused call's first bytes name it when one of the program's names is their
+            // prefix (a name's bytes are never longer than the 8 logged).
+            names::instruction_names(&logged.program)
+                .iter()
+                .find(|(_, p)| prefix.starts_with(p))
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_else(|| names::instruction_label(&logged.program, prefix))
+        };
+        let refused = label(&logged.data);
+        let allowed: Vec<String> = allowed
+            .iter()
+            .map(|p| names::instruction_label(&logged.program, p))
+            .collect();
+        message = format!(
+            "{message} ({refused} on {}; allowed: {})",
+            program_name
+                .clone()
+                .unwrap_or_else(|| logged.program.to_string()),
+            allowed.join(", ")
+        );
+        instruction = Some(Box::new(InstructionRefusal {
+            program: logged.program.to_string(),
+            program_name,
+            instruction: refused,
+            allowed,
+        }));
+    }
     ClientError {
         code: ErrorCode::Program(error),
         message,
         hint: Some(hint(error).to_string()),
         program_code: Some(error.code()),
         figures,
+        recipient,
+        instruction,
     }
 }
 

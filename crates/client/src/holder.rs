@@ -210,6 +210,12 @@ pub enum Simulation {
         over_by: Option<OverBy>,
         #[serde(skip_serializing_if = "Option::is_none")]
         figures: Option<Box<Figures>>,
+        /// A refused recipient, with the listed ones.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        recipient: Option<Box<crate::error::RecipientRefusal>>,
+        /// A refused instruction, with the allowed ones.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        instruction: Option<Box<crate::error::InstructionRefusal>>,
         logs: Vec<String>,
     },
 }
@@ -650,6 +656,8 @@ impl Client {
             hint: error.hint,
             over_by,
             figures: error.figures,
+            recipient: error.recipient,
+            instruction: error.instruction,
             logs: outcome.logs,
         }
     }

@@ -29,7 +29,9 @@ pub mod wire;
 
 pub use activity::{SessionActivity, SessionEvent};
 pub use client::{short, Client, ClusterIdentity, Prepared, Signed, UnsignedTransaction};
-pub use error::{Bound, ClientError, ErrorCode, Figures, Result};
+pub use error::{
+    Bound, ClientError, ErrorCode, Figures, InstructionRefusal, RecipientRefusal, Result,
+};
 pub use holder::{Action, BuiltExecute, Holder};
 pub use input::{Amount, Cluster, PolicyInput, RawInstruction, TokenRef};
 pub use owner::WalletRef;

@@ -262,6 +262,8 @@ fn api_error(url: &str, status: u16, body: &[u8], had_key: bool) -> ClientError 
         hint,
         program_code: program,
         figures: None,
+        recipient: None,
+        instruction: None,
     }
 }
 

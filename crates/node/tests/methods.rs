@@ -89,6 +89,7 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
     );
     let key = funded(&client, SOL);
     let policy = Policy {
+        program_rules: vec![],
         valid_after: 0,
         valid_until: i64::MAX,
         expiry_slot: 0,
@@ -96,6 +97,7 @@ fn parsed_transactions_inner_instructions_token_balances_and_memos() {
         max_calls_per_tx: 2,
         allowed_programs: vec![token],
         limits: vec![SpendLimit {
+            recipients: vec![],
             mint: usdc,
             per_tx: 10_000_000,
             total: 50_000_000,

@@ -101,6 +101,7 @@ fn leash_wallet(client: &RpcClient, rpc: &str) -> Leash {
 
 fn policy(usdc: Pubkey, total: u64) -> Policy {
     Policy {
+        program_rules: vec![],
         valid_after: 0,
         valid_until: i64::MAX,
         expiry_slot: 0,
@@ -108,6 +109,7 @@ fn policy(usdc: Pubkey, total: u64) -> Policy {
         max_calls_per_tx: 2,
         allowed_programs: vec![spl::TOKEN_PROGRAM_ID],
         limits: vec![SpendLimit {
+            recipients: vec![],
             mint: usdc,
             per_tx: 10_000_000,
             total,

@@ -1,7 +1,11 @@
 //! Program errors as people read them: the documented message (docs/program.md, "Errors"), the figures the program
 //! logged, and a recovery hint.
 
-use leash_program::accounting::LimitViolation;
+use leash_program::{
+    accounting::{LimitViolation, RecipientViolation},
+    calls::InstructionViolation,
+};
+use solana_program::pubkey::Pubkey;
 
 use crate::LeashError;
 
@@ -9,6 +13,22 @@ use crate::LeashError;
 /// program's own reader ([`LimitViolation::from_log`]).
 pub fn limit_figures(logs: &[String]) -> Option<LimitViolation> {
     logs.iter().find_map(|line| LimitViolation::from_log(line))
+}
+
+/// A refused recipient and the recipients its limit lists, read back from a failed
+/// transaction's logs ([`RecipientViolation::from_log`]).
+pub fn recipient_figures(logs: &[String]) -> Option<(RecipientViolation, Vec<Pubkey>)> {
+    let violation = logs.iter().find_map(|l| RecipientViolation::from_log(l))?;
+    Some((violation, RecipientViolation::listed_in_log(logs)))
+}
+
+/// A refused instruction and the prefixes its program's rule allows, read back from a failed
+/// transaction's logs ([`InstructionViolation::from_log`]).
+pub fn instruction_figures(logs: &[String]) -> Option<(InstructionViolation, Vec<Vec<u8>>)> {
+    let violation = logs
+        .iter()
+        .find_map(|l| InstructionViolation::from_log(l))?;
+    Some((violation, InstructionViolation::allowed_in_log(logs)))
 }
 
 /// The recovery hint for a program error.
@@ -34,6 +54,8 @@ pub fn hint(error: LeashError) -> &'static str {
         LeashError::SessionKeyMismatch => "the signing key is not this session's key; check LEASH_TOKEN or the imported token",
         LeashError::SessionStillActive => "revoke the session first, or close it as the owner",
         LeashError::ArithmeticOverflow => "an amount is too large; use smaller amounts",
+        LeashError::RecipientNotAllowed => "send only to a listed recipient (see leash policy show), or ask the owner to list this one (leash session update)",
+        LeashError::InstructionNotAllowed => "the policy allows only some instructions of this program (see leash policy show); ask the owner to add this one",
     }
 }
 

@@ -124,9 +124,182 @@ pub fn program_name(address: &Pubkey) -> Option<&'static str> {
     PROGRAMS.iter().find(|(_, k)| k == address).map(|(n, _)| *n)
 }
 
+/// Instructions of the System program, by name: its `u32` little-endian discriminator.
+const SYSTEM_INSTRUCTIONS: &[(&str, &[u8])] = &[
+    ("create_account", &[0, 0, 0, 0]),
+    ("assign", &[1, 0, 0, 0]),
+    ("transfer", &[2, 0, 0, 0]),
+    ("create_account_with_seed", &[3, 0, 0, 0]),
+    ("advance_nonce_account", &[4, 0, 0, 0]),
+    ("withdraw_nonce_account", &[5, 0, 0, 0]),
+    ("initialize_nonce_account", &[6, 0, 0, 0]),
+    ("authorize_nonce_account", &[7, 0, 0, 0]),
+    ("allocate", &[8, 0, 0, 0]),
+    ("allocate_with_seed", &[9, 0, 0, 0]),
+    ("assign_with_seed", &[10, 0, 0, 0]),
+    ("transfer_with_seed", &[11, 0, 0, 0]),
+    ("upgrade_nonce_account", &[12, 0, 0, 0]),
+];
+
+/// Instructions SPL Token (p-token) and Token-2022 share, by name: their one-byte
+/// discriminator.
+const TOKEN_INSTRUCTIONS: &[(&str, &[u8])] = &[
+    ("initialize_mint", &[0]),
+    ("initialize_account", &[1]),
+    ("initialize_multisig", &[2]),
+    ("transfer", &[3]),
+    ("approve", &[4]),
+    ("revoke", &[5]),
+    ("set_authority", &[6]),
+    ("mint_to", &[7]),
+    ("burn", &[8]),
+    ("close_account", &[9]),
+    ("freeze_account", &[10]),
+    ("thaw_account", &[11]),
+    ("transfer_checked", &[12]),
+    ("approve_checked", &[13]),
+    ("mint_to_checked", &[14]),
+    ("burn_checked", &[15]),
+    ("initialize_account2", &[16]),
+    ("sync_native", &[17]),
+    ("initialize_account3", &[18]),
+    ("initialize_multisig2", &[19]),
+    ("initialize_mint2", &[20]),
+    ("get_account_data_size", &[21]),
+    ("initialize_immutable_owner", &[22]),
+    ("amount_to_ui_amount", &[23]),
+    ("ui_amount_to_amount", &[24]),
+    ("withdraw_excess_lamports", &[38]),
+];
+
+/// Token-2022's own instructions with a name (the rest by hex prefix).
+const TOKEN_2022_INSTRUCTIONS: &[(&str, &[u8])] = &[
+    ("transfer_checked_with_fee", &[26, 1]),
+    ("reallocate", &[29]),
+    ("create_native_mint", &[31]),
+];
+
+/// Instructions of the associated token account program, by name (its borsh discriminator;
+/// legacy `create` with empty data has no prefix: send `create` with its byte).
+const ATA_INSTRUCTIONS: &[(&str, &[u8])] = &[
+    ("create", &[0]),
+    ("create_idempotent", &[1]),
+    ("recover_nested", &[2]),
+];
+
+/// What an instruction name in a policy's program rule stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InstructionSpec {
+    /// Calls whose data starts with these bytes.
+    Prefix(Vec<u8>),
+    /// Every call: SPL Memo's one instruction (`memo`), whose data is the memo's text.
+    Any,
+}
+
+/// The named instructions of a well-known program (empty for others).
+pub fn instruction_names(program: &Pubkey) -> Vec<(&'static str, &'static [u8])> {
+    let mut names: Vec<(&str, &[u8])> = Vec::new();
+    if *program == solana_system_interface::program::ID {
+        names.extend_from_slice(SYSTEM_INSTRUCTIONS);
+    } else if *program == spl::TOKEN_PROGRAM_ID {
+        names.extend_from_slice(TOKEN_INSTRUCTIONS);
+    } else if *program == spl::TOKEN_2022_PROGRAM_ID {
+        names.extend_from_slice(TOKEN_INSTRUCTIONS);
+        names.extend_from_slice(TOKEN_2022_INSTRUCTIONS);
+    } else if *program == spl::ASSOCIATED_TOKEN_PROGRAM_ID {
+        names.extend_from_slice(ATA_INSTRUCTIONS);
+    }
+    names
+}
+
+/// An instruction of `program` named `name` (case-insensitive; `-` and `_` alike), or a hex
+/// prefix of 1–8 bytes (`"0c"`, `"0x0c"`) for any program. `Err` says what is known.
+pub fn instruction_by_name(program: &Pubkey, name: &str) -> Result<InstructionSpec, String> {
+    let wanted = name.trim().to_ascii_lowercase().replace('-', "_");
+    if MEMO_PROGRAM_IDS.contains(program) && wanted == "memo" {
+        return Ok(InstructionSpec::Any);
+    }
+    let names = instruction_names(program);
+    if let Some((_, prefix)) = names.iter().find(|(n, _)| *n == wanted) {
+        return Ok(InstructionSpec::Prefix(prefix.to_vec()));
+    }
+    if let Some(prefix) = parse_hex_prefix(&wanted) {
+        return Ok(InstructionSpec::Prefix(prefix));
+    }
+    let known = if MEMO_PROGRAM_IDS.contains(program) {
+        "memo".to_string()
+    } else if names.is_empty() {
+        "none for this program".to_string()
+    } else {
+        names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    };
+    Err(format!(
+        "{name:?} is neither an instruction name (known: {known}) nor a hex prefix of 1 to 8 bytes (e.g. \"e517cb97\")"
+    ))
+}
+
+/// The name of the instruction `prefix` stands for on `program`, else its hex.
+pub fn instruction_label(program: &Pubkey, prefix: &[u8]) -> String {
+    instruction_names(program)
+        .iter()
+        .find(|(_, p)| *p == prefix)
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| prefix.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `"e517cb97"` or `"0xe517cb97"`: 1–8 bytes.
+fn parse_hex_prefix(text: &str) -> Option<Vec<u8>> {
+    let hex = text.strip_prefix("0x").unwrap_or(text);
+    if hex.is_empty() || hex.len() % 2 != 0 || hex.len() > 16 {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instructions_resolve_both_ways() {
+        let token = spl::TOKEN_PROGRAM_ID;
+        assert_eq!(
+            instruction_by_name(&token, "transfer_checked"),
+            Ok(InstructionSpec::Prefix(vec![12]))
+        );
+        assert_eq!(
+            instruction_by_name(&token, "Transfer-Checked"),
+            Ok(InstructionSpec::Prefix(vec![12]))
+        );
+        assert_eq!(instruction_label(&token, &[12]), "transfer_checked");
+        let system = solana_system_interface::program::ID;
+        assert_eq!(
+            instruction_by_name(&system, "transfer"),
+            Ok(InstructionSpec::Prefix(vec![2, 0, 0, 0]))
+        );
+        assert_eq!(
+            instruction_by_name(&spl::TOKEN_2022_PROGRAM_ID, "transfer_checked_with_fee"),
+            Ok(InstructionSpec::Prefix(vec![26, 1]))
+        );
+        assert!(instruction_by_name(&token, "transfer_checked_with_fee").is_err());
+        assert_eq!(
+            instruction_by_name(&MEMO_PROGRAM_IDS[0], "memo"),
+            Ok(InstructionSpec::Any)
+        );
+        let other = Pubkey::new_unique();
+        assert_eq!(
+            instruction_by_name(&other, "0xE517CB97"),
+            Ok(InstructionSpec::Prefix(vec![0xe5, 0x17, 0xcb, 0x97]))
+        );
+        assert_eq!(instruction_label(&other, &[0xe5, 0x17]), "e517");
+        let refused = instruction_by_name(&token, "send").unwrap_err();
+        assert!(refused.contains("transfer_checked"), "{refused}");
+        assert!(instruction_by_name(&other, "00112233445566778899").is_err());
+        assert!(instruction_by_name(&other, "abc").is_err());
+    }
 
     #[test]
     fn names_resolve_both_ways() {

@@ -12,6 +12,11 @@
 //! per_tx = "5"                          # exact decimal amounts, in the token's units
 //! total = "100"
 //! daily = "20"                          # or: period = "1h", per_period = "5"
+//! recipients = ["<owner address>"]      # where it may land (default: anywhere)
+//!
+//! [[program_rules]]
+//! program = "spl-token"                 # must be in allowed_programs too
+//! instructions = ["transfer_checked"]   # names of well-known programs, or hex prefixes
 //! ```
 //!
 //! Amounts are exact decimal strings converted with the mint's decimals; no floating point.
@@ -26,8 +31,9 @@ use crate::{
     names,
 };
 use leash_program::state::{
-    Policy, PolicyViolation, SpendLimit, MAX_ALLOWED_PROGRAMS, MAX_SPEND_LIMITS, NATIVE_SOL_MINT,
-    UNLIMITED,
+    Policy, PolicyViolation, ProgramRule, SpendLimit, MAX_ALLOWED_PROGRAMS,
+    MAX_PREFIXES_PER_PROGRAM, MAX_RECIPIENTS, MAX_RECIPIENTS_PER_LIMIT, MAX_SPEND_LIMITS,
+    NATIVE_SOL_MINT, UNLIMITED,
 };
 
 /// Validity when a policy file names none.
@@ -72,6 +78,21 @@ pub struct PolicyFile {
     /// Spending limits, one per token; a token without one cannot leave the vault.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits: Vec<LimitEntry>,
+    /// Which instructions the session may call on an allowed program (absent: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub program_rules: Vec<ProgramRuleEntry>,
+}
+
+/// The instructions a session may call on one allowed program.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramRuleEntry {
+    /// A known program name (spl-token, system, …) or an address; it must be in
+    /// allowed_programs too.
+    pub program: String,
+    /// Instruction names of well-known programs (transfer_checked, transfer, create_idempotent,
+    /// …) or hex prefixes of 1 to 8 bytes of the call data ("e517cb97"); at most 8.
+    pub instructions: Vec<String>,
 }
 
 /// An absolute time: RFC 3339 text or unix seconds.
@@ -103,6 +124,10 @@ pub struct LimitEntry {
     /// The most per period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_period: Option<String>,
+    /// Where this token may land: owner addresses of the receiving token accounts (for SOL,
+    /// the receiving accounts). Absent or empty: anywhere. At most 8 (16 over all limits).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
 }
 
 /// A token as the policy needs it.
@@ -218,7 +243,7 @@ pub fn normalize(
         // The default deployment too, wherever this policy is for (the program's own rule,
         // below, knows only its own address).
         if program == leash_program::DEFAULT_ID {
-            return Err(word(PolicyViolation::AllowsLeash, file, &[]));
+            return Err(word(PolicyViolation::AllowsLeash, file, &[], &[]));
         }
         allowed_programs.push(program);
     }
@@ -273,6 +298,16 @@ pub fn normalize(
                 token.symbol
             ));
         }
+        let mut recipients = Vec::new();
+        for text in &entry.recipients {
+            let key = text.trim().parse::<Pubkey>().map_err(|_| {
+                PolicyError(format!(
+                    "limits ({}): recipients: {text:?} is not an address",
+                    token.symbol
+                ))
+            })?;
+            recipients.push(key);
+        }
         symbols.push(token.symbol.clone());
         limits.push(SpendLimit {
             mint: token.mint,
@@ -280,7 +315,47 @@ pub fn normalize(
             total,
             period_secs,
             per_period,
+            recipients,
         });
+    }
+    let mut program_rules = Vec::new();
+    let mut rule_names = Vec::new();
+    for entry in &file.program_rules {
+        let program = names::program_by_name(&entry.program)
+            .or_else(|| entry.program.trim().parse().ok())
+            .ok_or_else(|| {
+                PolicyError(format!(
+                    "program_rules: {:?} is neither a known program name ({}) nor an address",
+                    entry.program,
+                    known_program_names()
+                ))
+            })?;
+        if entry.instructions.is_empty() {
+            return err(format!(
+                "program_rules ({}): list at least one instruction, or drop the rule to allow every instruction",
+                entry.program
+            ));
+        }
+        let mut prefixes = Vec::new();
+        let mut any = false;
+        for name in &entry.instructions {
+            match names::instruction_by_name(&program, name) {
+                Ok(names::InstructionSpec::Prefix(prefix)) => {
+                    if !prefixes.contains(&prefix) {
+                        prefixes.push(prefix);
+                    }
+                }
+                Ok(names::InstructionSpec::Any) => any = true,
+                Err(e) => {
+                    return err(format!("program_rules ({}): {e}", entry.program));
+                }
+            }
+        }
+        // Memo's one instruction is every memo: no rule narrows it.
+        if !any {
+            rule_names.push(entry.program.clone());
+            program_rules.push(ProgramRule { program, prefixes });
+        }
     }
     if limits.is_empty() {
         warnings.push("no spending limits: this session cannot move SOL or tokens out of the vault (any outflow fails with \"Token not in spending policy\")".into());
@@ -300,6 +375,7 @@ pub fn normalize(
             allowed_programs.len()
         ));
     }
+    warnings.extend(recipient_warnings(&limits, &symbols, &allowed_programs));
     let policy = Policy {
         valid_after,
         valid_until,
@@ -308,11 +384,12 @@ pub fn normalize(
         max_calls_per_tx,
         allowed_programs,
         limits,
+        program_rules,
     };
     // The program's rules, checked by the program's own code (one home), worded for people.
     policy
         .validate(program_id)
-        .map_err(|violation| word(violation, file, &symbols))?;
+        .map_err(|violation| word(violation, file, &symbols, &rule_names))?;
     Ok(NormalizedPolicy {
         policy,
         label: file.label.clone(),
@@ -320,9 +397,63 @@ pub fn normalize(
     })
 }
 
+/// What the owner should know about where value may land (docs/policy.md, "Recipients"): a
+/// token that may go to anyone, and for a listed one, what else must be listed.
+fn recipient_warnings(
+    limits: &[SpendLimit],
+    symbols: &[String],
+    programs: &[Pubkey],
+) -> Vec<String> {
+    let simple = |p: &Pubkey| {
+        names::program_name(p).is_some_and(|n| n != "leash")
+            && *p != crate::spl::ASSOCIATED_TOKEN_PROGRAM_ID
+    };
+    let other_programs = programs.iter().any(|p| !simple(p));
+    let mut warnings = Vec::new();
+    let anywhere: Vec<&str> = limits
+        .iter()
+        .zip(symbols)
+        .filter(|(l, _)| l.recipients.is_empty())
+        .map(|(_, s)| s.as_str())
+        .collect();
+    if !anywhere.is_empty() {
+        warnings.push(format!(
+            "{} may go to anyone: add recipients to bound where {} land",
+            anywhere.join(", "),
+            if anywhere.len() == 1 {
+                "it may"
+            } else {
+                "they may"
+            }
+        ));
+    }
+    for (limit, symbol) in limits.iter().zip(symbols) {
+        let is_sol = limit.mint == NATIVE_SOL_MINT;
+        if limit.recipients.is_empty() {
+            continue;
+        }
+        if other_programs {
+            warnings.push(format!(
+                "{symbol} may only land at listed recipients: a swap's pool or a program's fee account that receives {symbol} must be listed too"
+            ));
+        }
+        if is_sol {
+            warnings.push("SOL may only land at listed accounts: rent the vault pays for a new account (a recipient's token account) is SOL sent to it".into());
+        }
+    }
+    warnings
+}
+
 /// A broken rule of [`Policy::validate`], said in the policy file's terms: which field, which
 /// entry, and what to do.
-fn word(violation: PolicyViolation, file: &PolicyFile, symbols: &[String]) -> PolicyError {
+fn word(
+    violation: PolicyViolation,
+    file: &PolicyFile,
+    symbols: &[String],
+    rules: &[String],
+) -> PolicyError {
+    let token = |index: usize| symbols.get(index).map(String::as_str).unwrap_or("a token");
+    let rule = |index: usize| rules.get(index).map(String::as_str).unwrap_or("a rule");
     PolicyError(match violation {
         PolicyViolation::EndsBeforeItStarts => {
             "the session would expire before it starts: valid_until must be after valid_after".into()
@@ -337,9 +468,29 @@ fn word(violation: PolicyViolation, file: &PolicyFile, symbols: &[String]) -> Po
             file.allowed_programs.get(index).map(String::as_str).unwrap_or("an entry")
         ),
         PolicyViolation::TooManyLimits => format!("limits: at most {MAX_SPEND_LIMITS} tokens"),
-        PolicyViolation::DuplicateMint { index } => format!(
-            "limits: {} appears twice",
-            symbols.get(index).map(String::as_str).unwrap_or("a token")
+        PolicyViolation::DuplicateMint { index } => format!("limits: {} appears twice", token(index)),
+        PolicyViolation::TooManyRecipients { limit } if limit < symbols.len() => format!(
+            "limits ({}): at most {MAX_RECIPIENTS_PER_LIMIT} recipients per token",
+            token(limit)
+        ),
+        PolicyViolation::TooManyRecipients { .. } => {
+            format!("limits: at most {MAX_RECIPIENTS} recipients over all tokens")
+        }
+        PolicyViolation::DuplicateRecipient { limit } => format!(
+            "limits ({}): a recipient is listed twice; list each once",
+            token(limit)
+        ),
+        PolicyViolation::DuplicateProgramRule { index } => format!(
+            "program_rules: {} has two rules; merge their instructions into one",
+            rule(index)
+        ),
+        PolicyViolation::RuleForUnlistedProgram { index } => format!(
+            "program_rules ({}): the program is not in allowed_programs; add it there too",
+            rule(index)
+        ),
+        PolicyViolation::BadPrefixes { index } => format!(
+            "program_rules ({}): at most {MAX_PREFIXES_PER_PROGRAM} instructions, each 1 to 8 bytes",
+            rule(index)
         ),
     })
 }
@@ -407,6 +558,15 @@ impl PolicySummary {
                 .iter()
                 .map(|p| p.address.clone())
                 .collect(),
+            program_rules: self
+                .allowed_programs
+                .iter()
+                .filter(|p| !p.instructions.is_empty())
+                .map(|p| ProgramRuleEntry {
+                    program: p.address.clone(),
+                    instructions: p.instructions.clone(),
+                })
+                .collect(),
             limits: self
                 .limits
                 .iter()
@@ -417,6 +577,7 @@ impl PolicySummary {
                     daily: None,
                     period: l.period.clone(),
                     per_period: l.per_period.clone(),
+                    recipients: l.recipients.clone(),
                 })
                 .collect(),
         }
@@ -428,6 +589,10 @@ impl PolicySummary {
 pub struct ProgramSummary {
     pub address: String,
     pub name: Option<String>,
+    /// The only instructions the session may call on it, by name where known, else as hex
+    /// prefixes; empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instructions: Vec<String>,
 }
 
 /// One spending limit; amounts are exact decimals in the token's units, or `"unlimited"`.
@@ -443,6 +608,9 @@ pub struct LimitSummary {
     /// `"1d"`, `"2h"`; `None` without a periodic allowance.
     pub period: Option<String>,
     pub per_period: Option<String>,
+    /// Where this token may land (token-account owners; for SOL, accounts); empty: anywhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
     /// What the session has spent in total (only when the session's counters were given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<String>,
@@ -516,6 +684,7 @@ pub fn summarize(
                 total: bound(limit.total, decimals),
                 period: periodic.then(|| format_period(limit.period_secs)),
                 per_period: periodic.then(|| bound(limit.per_period, decimals)),
+                recipients: limit.recipients.iter().map(Pubkey::to_string).collect(),
                 used: spent.map(|s| format_amount(s.total, decimals)),
                 used_in_period: window
                     .filter(|_| periodic)
@@ -536,6 +705,15 @@ pub fn summarize(
             .map(|p| ProgramSummary {
                 address: p.to_string(),
                 name: names::program_name(p).map(str::to_string),
+                instructions: policy
+                    .rule_for(p)
+                    .map(|rule| {
+                        rule.prefixes
+                            .iter()
+                            .map(|prefix| names::instruction_label(p, prefix))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
             .collect(),
         limits,
@@ -574,6 +752,10 @@ impl fmt::Display for LimitsAndPrograms<'_> {
                     .unwrap_or_default();
                 write!(f, ", {used}{per_period} per {period}")?;
             }
+            match limit.recipients.as_slice() {
+                [] => write!(f, ", to anyone")?,
+                listed => write!(f, ", only to {}", listed.join(", "))?,
+            }
         }
         write!(f, "\nAllowed programs:")?;
         if policy.allowed_programs.is_empty() {
@@ -583,6 +765,9 @@ impl fmt::Display for LimitsAndPrograms<'_> {
             match &program.name {
                 Some(name) => write!(f, "\n  - {} ({name})", program.address)?,
                 None => write!(f, "\n  - {}", program.address)?,
+            }
+            if !program.instructions.is_empty() {
+                write!(f, ": only {}", program.instructions.join(", "))?;
             }
         }
         Ok(())
@@ -714,6 +899,7 @@ mod tests {
         assert_eq!(
             p.limits[0],
             SpendLimit {
+                recipients: vec![],
                 mint: USDC,
                 per_tx: 5_000_000,
                 total: 100_000_000,
@@ -724,6 +910,7 @@ mod tests {
         assert_eq!(
             p.limits[1],
             SpendLimit {
+                recipients: vec![],
                 mint: NATIVE_SOL_MINT,
                 per_tx: UNLIMITED,
                 total: 250_000_000,
@@ -731,7 +918,10 @@ mod tests {
                 per_period: 0
             }
         );
-        assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+        assert_eq!(
+            n.warnings,
+            ["USDC, SOL may go to anyone: add recipients to bound where they may land"]
+        );
         let summary = summarize(p, None, &Table);
         let json = serde_json::to_value(&summary).unwrap();
         assert_eq!(json["limits"][0]["per_period"], "20.5");

@@ -522,6 +522,128 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         .collect()
 }
 
+/// The start of the lines naming a refused mint's listed recipients.
+const LISTED_RECIPIENT: &str = "listed recipient ";
+
+/// Value of a limit's mint that arrived at an account the limit's recipients do not cover
+/// (`RecipientNotAllowed`, 6020), with the figures the program logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecipientViolation {
+    /// The mint ([`NATIVE_SOL_MINT`] for SOL).
+    pub mint: Pubkey,
+    /// The account that gained.
+    pub account: Pubkey,
+    /// The key that had to be listed: the token account's owner, or for SOL the account.
+    pub recipient: Pubkey,
+    /// What it gained, in base units (lamports for SOL).
+    pub amount: u64,
+}
+
+impl RecipientViolation {
+    /// Logs the refusal as one line, `RecipientNotAllowed: mint <m> account <a> recipient <r>
+    /// amount <n>`, then one `listed recipient <k>` line per recipient the limit lists (only
+    /// on refusal, so clients can name them); [`RecipientViolation::from_log`] and
+    /// [`RecipientViolation::listed_in_log`] read them back.
+    pub fn log(&self, listed: &[Pubkey]) {
+        crate::leash_log!("{self}");
+        for key in listed {
+            crate::leash_log!("{LISTED_RECIPIENT}{}", crate::log::Key(key));
+        }
+    }
+
+    /// The recipients a refusal's `listed recipient` lines name.
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn listed_in_log(logs: &[String]) -> Vec<Pubkey> {
+        logs.iter()
+            .filter_map(|line| {
+                let line = line.strip_prefix("Program log: ").unwrap_or(line);
+                line.strip_prefix(LISTED_RECIPIENT)?.trim().parse().ok()
+            })
+            .collect()
+    }
+
+    /// The violation a log line (with or without `Program log: `) states, if it is one.
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn from_log(line: &str) -> Option<RecipientViolation> {
+        let line = line.strip_prefix("Program log: ").unwrap_or(line);
+        let rest = line.strip_prefix("RecipientNotAllowed: ")?;
+        let mut words = rest.split_whitespace();
+        let mut field = |label: &str| -> Option<&str> {
+            (words.next()? == label).then_some(())?;
+            words.next()
+        };
+        let mint = field("mint")?.parse().ok()?;
+        let account = field("account")?.parse().ok()?;
+        let recipient = field("recipient")?.parse().ok()?;
+        let amount = field("amount")?.parse().ok()?;
+        words.next().is_none().then_some(RecipientViolation {
+            mint,
+            account,
+            recipient,
+            amount,
+        })
+    }
+}
+
+impl core::fmt::Display for RecipientViolation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "RecipientNotAllowed: mint {} account {} recipient {} amount {}",
+            crate::log::Key(&self.mint),
+            crate::log::Key(&self.account),
+            crate::log::Key(&self.recipient),
+            crate::log::Num(self.amount)
+        )
+    }
+}
+
+/// Refuses value that arrived where the policy does not let it go (docs/program.md,
+/// "Recipients"): for every limit that lists recipients, every passed account other than those
+/// holding the vault's own value that gained its mint — `amount` of a token account of that mint,
+/// counted 0 on a side where it is not one; lamports for SOL — must be a token account whose
+/// owner is listed, or for SOL a listed account. Judged from the snapshots alone, so it holds
+/// through whatever the calls invoke; checked after the authorities, before anything is charged.
+pub fn check_recipients(
+    policy: &Policy,
+    vault: &Pubkey,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> Result<(), RecipientViolation> {
+    let amount_of = |state: &AccountState, mint: &Pubkey| {
+        state
+            .token_account()
+            .filter(|t| address_eq(&t.mint, mint))
+            .map_or(0, |t| t.amount)
+    };
+    for limit in policy.limits.iter().filter(|l| !l.recipients.is_empty()) {
+        let is_sol = address_eq(&limit.mint, &NATIVE_SOL_MINT);
+        for (was, now) in before.accounts.iter().zip(&after.accounts) {
+            if holds_vaults_own_value(vault, was) || holds_vaults_own_value(vault, now) {
+                continue;
+            }
+            let (gained, recipient) = if is_sol {
+                (now.lamports.saturating_sub(was.lamports), now.key)
+            } else {
+                let gained =
+                    amount_of(now, &limit.mint).saturating_sub(amount_of(was, &limit.mint));
+                // An account that gained the mint is a token account of it afterwards.
+                let owner = now.token_account().map_or(now.key, |t| t.owner);
+                (gained, owner)
+            };
+            if gained > 0 && !limit.allows_recipient(&recipient) {
+                return Err(RecipientViolation {
+                    mint: limit.mint,
+                    account: now.key,
+                    recipient,
+                    amount: gained,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Which bound an outflow broke, with the figures the CLI shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LimitViolation {

@@ -10,10 +10,11 @@ use crate::{
     error::LeashError,
     instruction::Call,
     leash_log,
-    log::Key,
+    log::{Hex, Key},
     platform::{
         address_eq, invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
     },
+    state::{Policy, ProgramRule, MAX_PREFIX_LEN},
     token_account,
 };
 
@@ -59,6 +60,102 @@ pub fn token_instruction_count(data: &[u8]) -> usize {
     count.max(1)
 }
 
+/// The first instruction in `data`, a first-hop call to a program with `rule`, that the rule does
+/// not allow; `None` when every one is allowed. A token program's `Batch` is judged by the
+/// instructions inside it (nested batches through), never by its own discriminator, as
+/// `max_calls_per_tx` counts them; a truncated entry is judged as the bytes that are there.
+pub fn disallowed_instruction<'d>(
+    rule: &ProgramRule,
+    is_token: bool,
+    data: &'d [u8],
+) -> Option<&'d [u8]> {
+    if !is_token {
+        return (!rule.allows(data)).then_some(data);
+    }
+    let Some((&TOKEN_BATCH_DISCRIMINATOR, mut rest)) = data.split_first() else {
+        return (!rule.allows(data)).then_some(data);
+    };
+    while let &[_accounts, len, ..] = rest {
+        let end = 2usize.saturating_add(usize::from(len));
+        let inner = rest.get(2..end).unwrap_or(rest.get(2..).unwrap_or(&[]));
+        if let Some(refused) = disallowed_instruction(rule, true, inner) {
+            return Some(refused);
+        }
+        rest = rest.get(end..).unwrap_or(&[]);
+    }
+    (!rest.is_empty() || data.len() == 1).then_some(rest)
+}
+
+/// A first-hop call the policy's instruction rules refuse (`InstructionNotAllowed`, 6021),
+/// with what the program logs and clients read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstructionViolation {
+    pub program: Pubkey,
+    /// The refused instruction's first bytes (at most [`MAX_PREFIX_LEN`]).
+    pub data: Vec<u8>,
+}
+
+impl InstructionViolation {
+    /// Logs the refusal as one line, `InstructionNotAllowed: program <p> data <hex>`, then one
+    /// `allowed prefix <hex>` line per prefix the rule lists; [`InstructionViolation::from_log`]
+    /// and [`InstructionViolation::allowed_in_log`] read them back.
+    pub fn log(&self, rule: &ProgramRule) {
+        leash_log!("{self}");
+        for prefix in &rule.prefixes {
+            leash_log!("{ALLOWED_PREFIX}{}", Hex(prefix));
+        }
+    }
+
+    /// The prefixes a refusal's `allowed prefix` lines name.
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn allowed_in_log(logs: &[String]) -> Vec<Vec<u8>> {
+        logs.iter()
+            .filter_map(|line| {
+                let line = line.strip_prefix("Program log: ").unwrap_or(line);
+                parse_hex(line.strip_prefix(ALLOWED_PREFIX)?.trim())
+            })
+            .collect()
+    }
+
+    /// The violation a log line (with or without `Program log: `) states, if it is one.
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn from_log(line: &str) -> Option<InstructionViolation> {
+        let line = line.strip_prefix("Program log: ").unwrap_or(line);
+        let rest = line.strip_prefix("InstructionNotAllowed: program ")?;
+        let (program, hex) = rest.split_once(" data ")?;
+        Some(InstructionViolation {
+            program: program.parse().ok()?,
+            data: parse_hex(hex.trim())?,
+        })
+    }
+}
+
+/// The start of the lines naming a refused program's allowed prefixes.
+const ALLOWED_PREFIX: &str = "allowed prefix ";
+
+/// Lower-case or upper-case hex of at most [`MAX_PREFIX_LEN`] bytes.
+#[cfg(not(target_arch = "bpf"))]
+fn parse_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || hex.len() > 2 * MAX_PREFIX_LEN {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+impl core::fmt::Display for InstructionViolation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "InstructionNotAllowed: program {} data {}",
+            Key(&self.program),
+            Hex(&self.data)
+        )
+    }
+}
+
 /// One call, its program and accounts resolved.
 pub struct ValidatedCall<'a, 'info> {
     program: &'a Account<'info>,
@@ -73,27 +170,46 @@ pub struct ValidatedCalls<'a, 'info> {
 
 impl<'a, 'info> ValidatedCalls<'a, 'info> {
     /// Resolves `calls` against `accounts`. Checks, in order: every call's program exists
-    /// (`InvalidAccount`), is not Leash and, when `allowed` is given, is in it
-    /// (`ProgramNotAllowed`); then every call account exists, is writable only if the outer
-    /// account is, and is a signer only if it is the vault (`InvalidAccount`).
+    /// (`InvalidAccount`), is not Leash and, when a session's `policy` is given, is in its
+    /// `allowed_programs` (`ProgramNotAllowed`) and, if it has an instruction rule, calls an
+    /// instruction the rule lists (`InstructionNotAllowed`); then every call account exists, is
+    /// writable only if the outer account is, and is a signer only if it is the vault
+    /// (`InvalidAccount`).
     #[inline(always)] // more than five arguments (see `processor::Invocation`)
     pub fn new(
         program_id: &Pubkey,
         accounts: &'a [Account<'info>],
         calls: &'a [Call],
         vault_index: u8,
-        allowed: Option<&[Pubkey]>,
+        policy: Option<&Policy>,
     ) -> Result<Self, ProgramError> {
         let mut programs = Vec::with_capacity(calls.len());
         for call in calls {
             let program = accounts
                 .get(usize::from(call.program))
                 .ok_or_else(|| invalid("call program index out of range"))?;
-            let permitted =
-                allowed.is_none_or(|allowed| allowed.iter().any(|a| address_eq(a, program.key())));
+            let permitted = policy.is_none_or(|policy| {
+                policy
+                    .allowed_programs
+                    .iter()
+                    .any(|a| address_eq(a, program.key()))
+            });
             if address_eq(program.key(), program_id) || !permitted {
                 leash_log!("program {} is not allowed", Key(program.key()));
                 return Err(LeashError::ProgramNotAllowed.into());
+            }
+            if let Some(rule) = policy.and_then(|p| p.rule_for(program.key())) {
+                let is_token = token_account::is_token_program(program.key());
+                if let Some(refused) = disallowed_instruction(rule, is_token, &call.data) {
+                    let mut data = Vec::new();
+                    data.extend_from_slice(refused.get(..MAX_PREFIX_LEN).unwrap_or(refused));
+                    InstructionViolation {
+                        program: *program.key(),
+                        data,
+                    }
+                    .log(rule);
+                    return Err(LeashError::InstructionNotAllowed.into());
+                }
             }
             programs.push(program);
         }
@@ -172,5 +288,68 @@ mod tests {
         // A length past the end still counts.
         assert_eq!(token_instruction_count(&[255, 2, 200, 3]), 1);
         assert_eq!(token_instruction_count(&[255]), 1);
+    }
+
+    #[test]
+    fn rules_judge_each_batched_instruction() {
+        let rule = ProgramRule {
+            program: Pubkey::new_from_array([1; 32]),
+            prefixes: vec![vec![12]],
+        };
+        let checked = [12u8, 10, 0, 0, 0, 0, 0, 0, 0, 6];
+        let plain = [3u8, 10, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(disallowed_instruction(&rule, true, &checked), None);
+        assert_eq!(
+            disallowed_instruction(&rule, true, &plain),
+            Some(&plain[..])
+        );
+        assert_eq!(
+            disallowed_instruction(&rule, true, &batch(&[&checked, &checked])),
+            None
+        );
+        let mixed = batch(&[&checked, &plain]);
+        assert_eq!(
+            disallowed_instruction(&rule, true, &mixed),
+            Some(&plain[..])
+        );
+        // Nested batches are judged through; a truncated tail and an empty batch are refused.
+        let nested = batch(&[&batch(&[&plain])]);
+        assert_eq!(
+            disallowed_instruction(&rule, true, &nested),
+            Some(&plain[..])
+        );
+        let mut truncated = batch(&[&checked]);
+        truncated.push(12);
+        assert!(disallowed_instruction(&rule, true, &truncated).is_some());
+        assert!(disallowed_instruction(&rule, true, &[255]).is_some());
+        // Not a token program: 255 is just the first byte.
+        assert_eq!(
+            disallowed_instruction(&rule, false, &mixed),
+            Some(&mixed[..])
+        );
+    }
+
+    #[test]
+    fn instruction_violation_log_round_trips() {
+        let v = InstructionViolation {
+            program: Pubkey::new_from_array([7; 32]),
+            data: vec![0xe5, 0x17, 0xcb, 0x97],
+        };
+        let line = format!("Program log: {v}");
+        assert!(line.ends_with("data e517cb97"), "{line}");
+        assert_eq!(InstructionViolation::from_log(&line), Some(v));
+        let logs = vec![
+            line.clone(),
+            "Program log: allowed prefix 0c".to_string(),
+            "Program log: allowed prefix 02000000".to_string(),
+        ];
+        assert_eq!(
+            InstructionViolation::allowed_in_log(&logs),
+            vec![vec![12], vec![2, 0, 0, 0]]
+        );
+        assert_eq!(
+            InstructionViolation::from_log("InstructionNotAllowed: program x data 0"),
+            None
+        );
     }
 }

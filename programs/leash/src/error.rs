@@ -1,4 +1,4 @@
-//! Custom program errors, codes 6000–6019 (docs/program.md, "Errors").
+//! Custom program errors, codes 6000–6021 (docs/program.md, "Errors").
 
 use crate::platform::ProgramError;
 
@@ -28,11 +28,13 @@ pub enum LeashError {
     SessionKeyMismatch = 6017,
     SessionStillActive = 6018,
     ArithmeticOverflow = 6019,
+    RecipientNotAllowed = 6020,
+    InstructionNotAllowed = 6021,
 }
 
 impl LeashError {
     /// All errors, in code order.
-    pub const ALL: [LeashError; 20] = [
+    pub const ALL: [LeashError; 22] = [
         LeashError::Unauthorized,
         LeashError::SessionNotRegistered,
         LeashError::SessionRevoked,
@@ -53,6 +55,8 @@ impl LeashError {
         LeashError::SessionKeyMismatch,
         LeashError::SessionStillActive,
         LeashError::ArithmeticOverflow,
+        LeashError::RecipientNotAllowed,
+        LeashError::InstructionNotAllowed,
     ];
 
     /// The custom error code.
@@ -94,6 +98,8 @@ impl LeashError {
             LeashError::SessionKeyMismatch => "SessionKeyMismatch",
             LeashError::SessionStillActive => "SessionStillActive",
             LeashError::ArithmeticOverflow => "ArithmeticOverflow",
+            LeashError::RecipientNotAllowed => "RecipientNotAllowed",
+            LeashError::InstructionNotAllowed => "InstructionNotAllowed",
         }
     }
 
@@ -122,6 +128,8 @@ impl LeashError {
             LeashError::SessionKeyMismatch => "Signer is not this session's key",
             LeashError::SessionStillActive => "Only the owner can close an active session",
             LeashError::ArithmeticOverflow => "Arithmetic overflow",
+            LeashError::RecipientNotAllowed => "Value went to a recipient the policy does not list",
+            LeashError::InstructionNotAllowed => "Instruction not allowed for this program",
         }
     }
 }
@@ -149,7 +157,7 @@ mod tests {
             assert_eq!(LeashError::from_code(e.code()), Some(*e));
         }
         assert_eq!(LeashError::from_code(5999), None);
-        assert_eq!(LeashError::from_code(6020), None);
+        assert_eq!(LeashError::from_code(6022), None);
     }
 
     #[test]

@@ -114,6 +114,23 @@ impl fmt::Display for Int {
     }
 }
 
+/// Bytes, printed as lower-case hex.
+pub struct Hex<'a>(pub &'a [u8]);
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for &byte in self.0 {
+            let pair = [
+                DIGITS[usize::from(byte >> 4)],
+                DIGITS[usize::from(byte & 0x0f)],
+            ];
+            f.write_str(core::str::from_utf8(&pair).unwrap_or_default())?;
+        }
+        Ok(())
+    }
+}
+
 /// An address, printed in base58.
 pub struct Key<'a>(pub &'a Pubkey);
 

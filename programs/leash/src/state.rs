@@ -14,8 +14,12 @@ use crate::error::LeashError;
 pub const WALLET_ACCOUNT_TYPE: u8 = 1;
 /// Account type byte of a [`Session`].
 pub const SESSION_ACCOUNT_TYPE: u8 = 2;
-/// Layout version of both account types.
+/// Layout version of wallets, and of sessions before policy v3.
 pub const LAYOUT_VERSION: u8 = 1;
+/// Layout version of sessions written today: version 1 with each limit's `recipients` and the
+/// policy's `program_rules` (policy v3). Version-1 sessions stay readable and executable;
+/// `UpdateSession` rewrites a session in this layout.
+pub const SESSION_LAYOUT_VERSION: u8 = 2;
 
 /// PDA seed prefix of wallets.
 pub const WALLET_SEED: &[u8] = b"wallet";
@@ -28,6 +32,14 @@ pub const SESSION_SEED: &[u8] = b"session";
 pub const MAX_ALLOWED_PROGRAMS: usize = 16;
 /// Most spending limits one policy may carry.
 pub const MAX_SPEND_LIMITS: usize = 8;
+/// Most recipients one limit may list.
+pub const MAX_RECIPIENTS_PER_LIMIT: usize = 8;
+/// Most recipients all limits of one policy may list together.
+pub const MAX_RECIPIENTS: usize = 16;
+/// Most instruction prefixes one program rule may list.
+pub const MAX_PREFIXES_PER_PROGRAM: usize = 8;
+/// Longest instruction prefix, in bytes.
+pub const MAX_PREFIX_LEN: usize = 8;
 /// `u64::MAX` in a limit or in `max_uses` means "no bound".
 pub const UNLIMITED: u64 = u64::MAX;
 /// The mint that stands for native SOL (the vault's lamports) in spending limits.
@@ -79,7 +91,7 @@ impl Wallet {
 /// One per-mint spending limit. `u64::MAX` means "no bound" for `per_tx`, `total` and
 /// `per_period`; `period_secs == 0` means there is no periodic allowance (`per_period` is then
 /// ignored).
-#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct SpendLimit {
     /// [`NATIVE_SOL_MINT`] for the vault's lamports.
     pub mint: Pubkey,
@@ -87,6 +99,27 @@ pub struct SpendLimit {
     pub total: u64,
     pub period_secs: u32,
     pub per_period: u64,
+    /// Where this mint may arrive (docs/program.md, "Recipients"): token-account owners, or for
+    /// SOL the accounts themselves. Empty = anywhere; at most [`MAX_RECIPIENTS_PER_LIMIT`].
+    pub recipients: Vec<Pubkey>,
+}
+
+/// The instructions a session may call on one allowed program (docs/program.md, "Instruction
+/// rules"): a first-hop call must start with one of `prefixes` (1–[`MAX_PREFIX_LEN`] bytes each,
+/// at most [`MAX_PREFIXES_PER_PROGRAM`]). The program must be in `allowed_programs` too.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ProgramRule {
+    pub program: Pubkey,
+    pub prefixes: Vec<Vec<u8>>,
+}
+
+impl ProgramRule {
+    /// Whether instruction data `data` starts with one of the rule's prefixes.
+    pub fn allows(&self, data: &[u8]) -> bool {
+        self.prefixes
+            .iter()
+            .any(|prefix| !prefix.is_empty() && data.starts_with(prefix))
+    }
 }
 
 impl SpendLimit {
@@ -98,7 +131,18 @@ impl SpendLimit {
             total: UNLIMITED,
             period_secs: 0,
             per_period: 0,
+            recipients: Vec::new(),
         }
+    }
+
+    /// Whether value of this limit's mint may arrive at an account whose recipient key (a token
+    /// account's owner; for SOL the account) is `key`.
+    pub fn allows_recipient(&self, key: &Pubkey) -> bool {
+        self.recipients.is_empty()
+            || self
+                .recipients
+                .iter()
+                .any(|r| crate::platform::address_eq(r, key))
     }
 }
 
@@ -119,6 +163,8 @@ pub struct Policy {
     pub allowed_programs: Vec<Pubkey>,
     /// At most [`MAX_SPEND_LIMITS`], distinct mints.
     pub limits: Vec<SpendLimit>,
+    /// Instruction rules of allowed programs, one per program at most (policy v3).
+    pub program_rules: Vec<ProgramRule>,
 }
 
 impl Policy {
@@ -133,6 +179,7 @@ impl Policy {
             max_calls_per_tx: 1,
             allowed_programs,
             limits,
+            program_rules: Vec::new(),
         }
     }
 
@@ -162,7 +209,47 @@ impl Policy {
         if let Some(index) = first_duplicate(self.limits.iter().map(|l| &l.mint)) {
             return Err(PolicyViolation::DuplicateMint { index });
         }
+        let mut recipients = 0usize;
+        for (index, limit) in self.limits.iter().enumerate() {
+            if limit.recipients.len() > MAX_RECIPIENTS_PER_LIMIT {
+                return Err(PolicyViolation::TooManyRecipients { limit: index });
+            }
+            if first_duplicate(limit.recipients.iter()).is_some() {
+                return Err(PolicyViolation::DuplicateRecipient { limit: index });
+            }
+            recipients = recipients.saturating_add(limit.recipients.len());
+        }
+        if recipients > MAX_RECIPIENTS {
+            return Err(PolicyViolation::TooManyRecipients {
+                limit: self.limits.len(),
+            });
+        }
+        if let Some(index) = first_duplicate(self.program_rules.iter().map(|r| &r.program)) {
+            return Err(PolicyViolation::DuplicateProgramRule { index });
+        }
+        for (index, rule) in self.program_rules.iter().enumerate() {
+            if !self.allowed_programs.contains(&rule.program) {
+                return Err(PolicyViolation::RuleForUnlistedProgram { index });
+            }
+            let sizes_fit = rule
+                .prefixes
+                .iter()
+                .all(|p| (1..=MAX_PREFIX_LEN).contains(&p.len()));
+            if rule.prefixes.is_empty()
+                || rule.prefixes.len() > MAX_PREFIXES_PER_PROGRAM
+                || !sizes_fit
+            {
+                return Err(PolicyViolation::BadPrefixes { index });
+            }
+        }
         Ok(())
+    }
+
+    /// The instruction rule of `program`, if it has one.
+    pub fn rule_for(&self, program: &Pubkey) -> Option<&ProgramRule> {
+        self.program_rules
+            .iter()
+            .find(|r| crate::platform::address_eq(&r.program, program))
     }
 
     /// [`Policy::validate`] as the program answers it: the broken rule logged, then
@@ -182,12 +269,38 @@ impl Policy {
             .find(|(_, l)| crate::platform::address_eq(&l.mint, mint))
     }
 
-    /// Borsh size.
+    /// Borsh size in the current layout (an instruction's, a version-2 session's).
     pub fn encoded_len(&self) -> usize {
+        self.encoded_len_in(SESSION_LAYOUT_VERSION)
+    }
+
+    /// Size in session layout `version`: version 1 has no recipients and no program rules.
+    pub fn encoded_len_in(&self, version: u8) -> usize {
+        use crate::list::saturating_mul;
         const FIXED: usize = 8 + 8 + 8 + 8 + 1 + 4 + 4;
-        FIXED
-            .saturating_add(crate::list::saturating_mul(32, self.allowed_programs.len()))
-            .saturating_add(crate::list::saturating_mul(60, self.limits.len()))
+        let v1 = FIXED
+            .saturating_add(saturating_mul(32, self.allowed_programs.len()))
+            .saturating_add(saturating_mul(60, self.limits.len()));
+        if version == LAYOUT_VERSION {
+            return v1;
+        }
+        let recipients = self.limits.iter().fold(0usize, |sum, l| {
+            sum.saturating_add(4)
+                .saturating_add(saturating_mul(32, l.recipients.len()))
+        });
+        let rules = self.program_rules.iter().fold(4usize, |sum, r| {
+            let prefixes = r
+                .prefixes
+                .iter()
+                .fold(4usize, |s, p| s.saturating_add(4).saturating_add(p.len()));
+            sum.saturating_add(32).saturating_add(prefixes)
+        });
+        v1.saturating_add(recipients).saturating_add(rules)
+    }
+
+    /// Whether this policy needs session layout 2 (it lists recipients or program rules).
+    pub fn uses_v3_rules(&self) -> bool {
+        !self.program_rules.is_empty() || self.limits.iter().any(|l| !l.recipients.is_empty())
     }
 }
 
@@ -208,6 +321,18 @@ pub enum PolicyViolation {
     TooManyLimits,
     /// `limits[index]` names a mint an earlier limit has.
     DuplicateMint { index: usize },
+    /// `limits[limit]` lists more than [`MAX_RECIPIENTS_PER_LIMIT`] recipients, or (with `limit`
+    /// = the number of limits) all limits together more than [`MAX_RECIPIENTS`].
+    TooManyRecipients { limit: usize },
+    /// `limits[limit]` lists a recipient twice.
+    DuplicateRecipient { limit: usize },
+    /// `program_rules[index]` names a program an earlier rule has.
+    DuplicateProgramRule { index: usize },
+    /// `program_rules[index]` names a program that is not in `allowed_programs`.
+    RuleForUnlistedProgram { index: usize },
+    /// `program_rules[index]` lists no prefix, more than [`MAX_PREFIXES_PER_PROGRAM`], or one
+    /// that is empty or longer than [`MAX_PREFIX_LEN`] bytes.
+    BadPrefixes { index: usize },
 }
 
 impl PolicyViolation {
@@ -221,6 +346,17 @@ impl PolicyViolation {
             PolicyViolation::DuplicateProgram { .. } => "duplicate allowed program",
             PolicyViolation::TooManyLimits => "too many spending limits",
             PolicyViolation::DuplicateMint { .. } => "duplicate mint in spending limits",
+            PolicyViolation::TooManyRecipients { .. } => {
+                "too many recipients (8 per limit, 16 in all)"
+            }
+            PolicyViolation::DuplicateRecipient { .. } => "duplicate recipient in a limit",
+            PolicyViolation::DuplicateProgramRule { .. } => "duplicate program in program rules",
+            PolicyViolation::RuleForUnlistedProgram { .. } => {
+                "a program rule names a program that is not allowed"
+            }
+            PolicyViolation::BadPrefixes { .. } => {
+                "a program rule needs 1 to 8 instruction prefixes of 1 to 8 bytes"
+            }
         }
     }
 }
@@ -274,6 +410,8 @@ pub struct Session {
 pub const SESSION_WALLET_OFFSET: usize = 3;
 /// Offset of `Session::session_key` in the account data.
 pub const SESSION_KEY_OFFSET: usize = 35;
+/// Offset of `Session::revoked` (the same in both layout versions).
+pub const SESSION_REVOKED_OFFSET: usize = 119;
 /// Offset of `Session::uses`; `nonce` follows it. With `spent`, the last field, these are what
 /// an `Execute` changes.
 pub const SESSION_USES_OFFSET: usize = 120;
@@ -285,17 +423,22 @@ const SPENT_LEN: usize = 24;
 pub const WALLET_OWNER_KEY_OFFSET: usize = 5;
 
 impl Session {
-    /// Borsh size of a session with `policy`.
+    /// Borsh size of a session with `policy`, in the current layout.
     pub fn encoded_len_for(policy: &Policy) -> usize {
+        Self::encoded_len_in(policy, SESSION_LAYOUT_VERSION)
+    }
+
+    /// Size of a session with `policy` in session layout `version`.
+    pub fn encoded_len_in(policy: &Policy, version: u8) -> usize {
         const FIXED: usize = 1 + 1 + 1 + 32 + 32 + 32 + 8 + 8 + 4 + 1 + 8 + 8 + 4;
         FIXED
-            .saturating_add(policy.encoded_len())
+            .saturating_add(policy.encoded_len_in(version))
             .saturating_add(crate::list::saturating_mul(24, policy.limits.len()))
     }
 
-    /// Borsh size of this session.
+    /// Size of this session's account in its own layout version.
     pub fn encoded_len(&self) -> usize {
-        Self::encoded_len_for(&self.policy)
+        Self::encoded_len_in(&self.policy, self.version)
     }
 
     /// Writes what an `Execute` changes — `uses`, `nonce` and the `spent` entries — into `dst`,
@@ -323,6 +466,16 @@ impl Session {
             put(offset.saturating_add(16), spent.in_period);
             offset = offset.saturating_add(SPENT_LEN);
         }
+        Ok(())
+    }
+
+    /// Marks the session account `dst` revoked, in place (the rest of it, in either layout
+    /// version, unchanged).
+    pub fn write_revoked(dst: &mut [u8]) -> Result<(), ProgramError> {
+        let flag = dst
+            .get_mut(SESSION_REVOKED_OFFSET)
+            .ok_or(ProgramError::AccountDataTooSmall)?;
+        *flag = 1;
         Ok(())
     }
 
@@ -392,9 +545,9 @@ impl SessionStatus {
     }
 }
 
-/// Decodes an account whose first two bytes must be `account_type` and [`LAYOUT_VERSION`].
-fn decode_typed<T: BorshDeserialize>(data: &[u8], account_type: u8) -> Option<T> {
-    if data.len() < 2 || data[0] != account_type || data[1] != LAYOUT_VERSION {
+/// Decodes an account whose first two bytes must be `account_type` and `version`.
+fn decode_typed<T: BorshDeserialize>(data: &[u8], account_type: u8, version: u8) -> Option<T> {
+    if data.len() < 2 || data[0] != account_type || data[1] != version {
         return None;
     }
     T::try_from_slice(data).ok()
@@ -403,7 +556,7 @@ fn decode_typed<T: BorshDeserialize>(data: &[u8], account_type: u8) -> Option<T>
 impl Wallet {
     /// Decodes a wallet account's data; `None` if it is not one.
     pub fn decode(data: &[u8]) -> Option<Wallet> {
-        decode_typed(data, WALLET_ACCOUNT_TYPE)
+        decode_typed(data, WALLET_ACCOUNT_TYPE, LAYOUT_VERSION)
     }
 }
 
@@ -413,9 +566,12 @@ impl Session {
     /// CU through the reader on SBF); it accepts exactly the bytes borsh would (the tests compare
     /// the two on random and damaged input).
     pub fn decode(data: &[u8]) -> Option<Session> {
-        if data.len() < 2 || data[0] != SESSION_ACCOUNT_TYPE || data[1] != LAYOUT_VERSION {
-            return None;
-        }
+        let version = *data.get(1)?;
+        let v2 = match (data.first(), version) {
+            (Some(&SESSION_ACCOUNT_TYPE), LAYOUT_VERSION) => false,
+            (Some(&SESSION_ACCOUNT_TYPE), SESSION_LAYOUT_VERSION) => true,
+            _ => return None,
+        };
         let mut r = Fields { data, at: 0 };
         let session = Session {
             account_type: r.u8()?,
@@ -444,8 +600,19 @@ impl Session {
                         total: r.u64()?,
                         period_secs: r.u32()?,
                         per_period: r.u64()?,
+                        recipients: if v2 { r.list(Fields::key)? } else { Vec::new() },
                     })
                 })?,
+                program_rules: if v2 {
+                    r.list(|r| {
+                        Some(ProgramRule {
+                            program: r.key()?,
+                            prefixes: r.list(Fields::bytes)?,
+                        })
+                    })?
+                } else {
+                    Vec::new()
+                },
             },
             spent: r.list(|r| {
                 Some(Spent {
@@ -457,6 +624,40 @@ impl Session {
         };
         // Like `try_from_slice`: every byte belongs to the session.
         r.is_done().then_some(session)
+    }
+
+    /// The session in layout version 1 (no recipients, no program rules), as sessions created
+    /// before policy v3 are stored; `None` if its policy uses either. Tests and tools write
+    /// such accounts to prove they stay readable and executable.
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn encode_v1(&self) -> Option<Vec<u8>> {
+        if self.policy.uses_v3_rules() {
+            return None;
+        }
+        let mut bytes = borsh::to_vec(&Session {
+            version: LAYOUT_VERSION,
+            ..self.clone()
+        })
+        .ok()?;
+        // A version-2 encoding with empty lists differs from version 1 by one empty
+        // `recipients` count after each limit and an empty `program_rules` count after the
+        // limits: remove them, back to front.
+        let limits_start = SESSION_NONCE_OFFSET
+            + 8
+            + 8
+            + 8
+            + 8
+            + 8
+            + 1
+            + 4
+            + 32 * self.policy.allowed_programs.len();
+        let limits_end = limits_start + 4 + 64 * self.policy.limits.len();
+        bytes.drain(limits_end..limits_end + 4);
+        for i in (0..self.policy.limits.len()).rev() {
+            let count = limits_start + 4 + 64 * i + 60;
+            bytes.drain(count..count + 4);
+        }
+        Some(bytes)
     }
 }
 
@@ -575,7 +776,7 @@ mod tests {
     fn session_with(p: Policy) -> Session {
         Session {
             account_type: SESSION_ACCOUNT_TYPE,
-            version: LAYOUT_VERSION,
+            version: SESSION_LAYOUT_VERSION,
             bump: 1,
             wallet: key(4),
             session_key: key(5),
@@ -603,7 +804,19 @@ mod tests {
                 SpendLimit::unlimited(key(3)),
                 SpendLimit::unlimited(NATIVE_SOL_MINT),
             ],
+            program_rules: vec![],
         }
+    }
+
+    /// [`policy`] with recipients on its first limit and a rule for its first program.
+    fn policy_v3() -> Policy {
+        let mut p = policy();
+        p.limits[0].recipients = vec![key(40), key(41)];
+        p.program_rules = vec![ProgramRule {
+            program: key(1),
+            prefixes: vec![vec![12], vec![2, 0, 0, 0]],
+        }];
+        p
     }
 
     #[test]
@@ -643,6 +856,45 @@ mod tests {
         // A session is not a wallet and vice versa.
         assert_eq!(Wallet::decode(&bytes), None);
 
+        // Recipients and program rules: the size formula and the decoder follow them.
+        let v3 = session_with(policy_v3());
+        let v3_bytes = borsh::to_vec(&v3).unwrap();
+        assert_eq!(v3_bytes.len(), v3.encoded_len());
+        assert_eq!(Session::decode(&v3_bytes), Some(v3.clone()));
+        assert_eq!(v3.encode_v1(), None, "version 1 cannot hold them");
+
+        // Version 1 (sessions created before policy v3): readable, its own size, and what an
+        // Execute writes in place stays in that layout.
+        let v1 = session.encode_v1().unwrap();
+        assert_eq!(
+            v1.len(),
+            Session::encoded_len_in(&session.policy, LAYOUT_VERSION)
+        );
+        assert_eq!(v1.len() + 4 * session.policy.limits.len() + 4, bytes.len());
+        let read = Session::decode(&v1).unwrap();
+        assert_eq!(read.version, LAYOUT_VERSION);
+        assert_eq!(
+            Session {
+                version: SESSION_LAYOUT_VERSION,
+                ..read.clone()
+            },
+            session
+        );
+        let mut v1_used = read.clone();
+        v1_used.uses = 3;
+        v1_used.spent[1].total = 77;
+        let mut in_place_v1 = v1.clone();
+        v1_used.write_usage(&mut in_place_v1).unwrap();
+        assert_eq!(Session::decode(&in_place_v1), Some(v1_used.clone()));
+        assert_eq!(Some(in_place_v1), v1_used.encode_v1());
+        // Revoking writes one byte, in either layout.
+        let mut revoked_v1 = v1.clone();
+        Session::write_revoked(&mut revoked_v1).unwrap();
+        assert!(Session::decode(&revoked_v1).unwrap().revoked);
+        let mut revoked_v2 = v3_bytes.clone();
+        Session::write_revoked(&mut revoked_v2).unwrap();
+        assert!(Session::decode(&revoked_v2).unwrap().revoked);
+
         // What an Execute writes in place is exactly the re-encoded session.
         let mut used = session.clone();
         used.uses = 7;
@@ -679,9 +931,18 @@ mod tests {
             let mut p = policy();
             p.allowed_programs = (0..programs).map(|i| key(10 + i as u8)).collect();
             p.limits = (0..limits).map(|i| SpendLimit::unlimited(key(30 + i as u8))).collect();
+            if let Some(first) = p.limits.first_mut() {
+                first.recipients = (0..uses % 3).map(|i| key(60 + i as u8)).collect();
+            }
+            if let Some(&program) = p.allowed_programs.first() {
+                p.program_rules = vec![ProgramRule {
+                    program,
+                    prefixes: (0..1 + uses % 2).map(|i| vec![i as u8; 1 + i as usize]).collect(),
+                }];
+            }
             let session = Session {
                 account_type: SESSION_ACCOUNT_TYPE,
-                version: LAYOUT_VERSION,
+                version: SESSION_LAYOUT_VERSION,
                 bump: 254,
                 wallet: key(4),
                 session_key: key(5),
@@ -697,7 +958,7 @@ mod tests {
             };
             let bytes = borsh::to_vec(&session).unwrap();
             let borsh_decode = |data: &[u8]| -> Option<Session> {
-                decode_typed(data, SESSION_ACCOUNT_TYPE)
+                decode_typed(data, SESSION_ACCOUNT_TYPE, SESSION_LAYOUT_VERSION)
             };
             proptest::prop_assert_eq!(Session::decode(&bytes), Some(session));
             let mut changed = bytes.clone();
@@ -757,12 +1018,56 @@ mod tests {
                 PolicyViolation::TooManyLimits,
             ),
             (
-                Box::new(|p| p.limits.push(p.limits[0])),
+                Box::new(|p| p.limits.push(p.limits[0].clone())),
                 PolicyViolation::DuplicateMint { index: 2 },
             ),
+            (
+                Box::new(|p| p.limits[1].recipients = (0..9).map(|i| key(60 + i)).collect()),
+                PolicyViolation::TooManyRecipients { limit: 1 },
+            ),
+            (
+                Box::new(|p| {
+                    p.limits[0].recipients = (0..8).map(|i| key(60 + i)).collect();
+                    p.limits[1].recipients = (0..9).map(|i| key(80 + i)).skip(1).collect();
+                    p.limits.push(SpendLimit {
+                        recipients: vec![key(99)],
+                        ..SpendLimit::unlimited(key(98))
+                    });
+                }),
+                PolicyViolation::TooManyRecipients { limit: 3 },
+            ),
+            (
+                Box::new(|p| p.limits[1].recipients = vec![key(60), key(61), key(60)]),
+                PolicyViolation::DuplicateRecipient { limit: 1 },
+            ),
+            (
+                Box::new(|p| p.program_rules.push(p.program_rules[0].clone())),
+                PolicyViolation::DuplicateProgramRule { index: 1 },
+            ),
+            (
+                Box::new(|p| p.program_rules[0].program = key(77)),
+                PolicyViolation::RuleForUnlistedProgram { index: 0 },
+            ),
+            (
+                Box::new(|p| p.program_rules[0].prefixes.clear()),
+                PolicyViolation::BadPrefixes { index: 0 },
+            ),
+            (
+                Box::new(|p| p.program_rules[0].prefixes.push(vec![])),
+                PolicyViolation::BadPrefixes { index: 0 },
+            ),
+            (
+                Box::new(|p| p.program_rules[0].prefixes.push(vec![1; 9])),
+                PolicyViolation::BadPrefixes { index: 0 },
+            ),
+            (
+                Box::new(|p| p.program_rules[0].prefixes = (0..9).map(|i| vec![i]).collect()),
+                PolicyViolation::BadPrefixes { index: 0 },
+            ),
         ];
+        assert_eq!(policy_v3().validate(&crate::DEFAULT_ID), Ok(()));
         for (i, (mutate, violation)) in cases.iter().enumerate() {
-            let mut p = policy();
+            let mut p = policy_v3();
             mutate(&mut p);
             assert_eq!(p.validate(&crate::DEFAULT_ID), Err(*violation), "case {i}");
             assert_eq!(
@@ -777,6 +1082,21 @@ mod tests {
         p.limits = (0..8).map(|i| SpendLimit::unlimited(key(50 + i))).collect();
         p.valid_until = p.valid_after + 1;
         assert_eq!(p.validate(&crate::DEFAULT_ID), Ok(()));
+        let mut p = policy_v3();
+        p.limits[0].recipients = (0..8).map(|i| key(60 + i)).collect();
+        p.limits[1].recipients = (0..8).map(|i| key(80 + i)).collect();
+        p.program_rules[0].prefixes = (0..8).map(|i| vec![i; 8]).collect();
+        assert_eq!(p.validate(&crate::DEFAULT_ID), Ok(()));
+    }
+
+    #[test]
+    fn program_rules_match_prefixes() {
+        let rule = &policy_v3().program_rules[0];
+        assert!(rule.allows(&[12, 0, 1]));
+        assert!(rule.allows(&[2, 0, 0, 0, 5]));
+        assert!(!rule.allows(&[2, 0, 0]), "shorter than the prefix");
+        assert!(!rule.allows(&[3]));
+        assert!(!rule.allows(&[]));
     }
 
     #[test]

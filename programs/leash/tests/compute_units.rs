@@ -136,7 +136,7 @@ fn instructions_stay_within_their_compute_budgets() {
         ("Execute one transfer", execute_cu, 13_500),
         ("Execute SOL + transfer", both_cu, 18_000),
         ("Execute 4 calls", four_cu, 23_000),
-        ("UpdateSession", update_cu, 5_500),
+        ("UpdateSession", update_cu, 6_500),
         ("RevokeSession", revoke_cu, 4_000),
     ] {
         assert!(

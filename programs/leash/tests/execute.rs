@@ -242,6 +242,7 @@ fn token_2022_accounts_are_counted() {
     let mut p = policy(&env);
     p.allowed_programs.push(token22);
     p.limits.push(leash_program::state::SpendLimit {
+        recipients: vec![],
         mint,
         per_tx: 3 * USDC,
         total: 5 * USDC,
@@ -279,6 +280,7 @@ fn period_allowance_resets_exactly_at_the_window_edge() {
     let mut env = Env::new();
     let mut p = policy(&env);
     p.limits[0] = leash_program::state::SpendLimit {
+        recipients: vec![],
         mint: env.usdc,
         per_tx: u64::MAX,
         total: u64::MAX,

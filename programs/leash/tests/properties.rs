@@ -73,13 +73,13 @@ proptest! {
         let mut p = policy(&env);
         p.valid_until = START_TIME + 100_000;
         p.limits = vec![
-            SpendLimit { mint: usdc, per_tx, total, period_secs: period, per_period },
-            SpendLimit { mint: NATIVE_SOL_MINT, per_tx: UNLIMITED, total: sol_total, period_secs: 0, per_period: 0 },
+            SpendLimit { mint: usdc, per_tx, total, period_secs: period, per_period, recipients: vec![] },
+            SpendLimit { mint: NATIVE_SOL_MINT, per_tx: UNLIMITED, total: sol_total, period_secs: 0, per_period: 0, recipients: vec![] },
         ];
         let key = env.create_session(p.clone());
         let session = env.session_address(&key.pubkey());
         let created_at = env.session(&key.pubkey()).created_at;
-        let mut model = Model { usdc: p.limits[0], period_secs: period, windows: Default::default(), usdc_out: 0, sol_out: 0 };
+        let mut model = Model { usdc: p.limits[0].clone(), period_secs: period, windows: Default::default(), usdc_out: 0, sol_out: 0 };
         let recipient_usdc = env.recipient_usdc;
         let out_of = |from: &Pubkey, amount: u64| spl::transfer(&token, from, &recipient_usdc, &vault, amount);
         let vault_usdc = env.vault_usdc;
@@ -93,11 +93,11 @@ proptest! {
                 }
                 Op::Update { per_tx, total, per_period } => {
                     let mut next = env.session(&key.pubkey()).policy;
-                    next.limits[0] = SpendLimit { per_tx, total, per_period, ..next.limits[0] };
+                    next.limits[0] = SpendLimit { per_tx, total, per_period, ..next.limits[0].clone() };
                     let owner = env.owner.pubkey();
                     let update = ix::update_session(&env.program_id, &owner, &env.wallet, &session, &owner, next.clone(), None);
                     prop_assert!(env.owner_send(&[update]).is_ok());
-                    model.usdc = next.limits[0];
+                    model.usdc = next.limits[0].clone();
                     continue;
                 }
                 Op::Usdc { second: true, amount } => vec![out_of(&second, amount)],

@@ -352,6 +352,7 @@ fn each_instruction_of_a_token_batch_counts_as_a_call() {
 fn a_clock_set_back_does_not_reopen_an_earlier_window() {
     let mut env = Env::new();
     let periodic = SpendLimit {
+        recipients: vec![],
         mint: env.usdc,
         per_tx: 10 * USDC,
         total: UNLIMITED,

@@ -767,7 +767,24 @@ struct LimitSpec {
     total: u64,
     period_secs: u32,
     per_period: u64,
+    recipients: RecipientsSpec,
 }
+
+/// Where a limit's mint may land (policy v3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RecipientsSpec {
+    Anyone,
+    /// The outsider (owner of its token accounts; for SOL the account).
+    Outsider,
+    /// The vault's seeded System address.
+    Seeded,
+    Both,
+    /// Nobody who takes part: every gain outside the vault's own accounts is refused.
+    Stranger,
+}
+
+/// A key no case ever pays: the listed recipient of [`RecipientsSpec::Stranger`].
+const STRANGER: Pubkey = Pubkey::new_from_array([0x5a; 32]);
 
 #[derive(Clone, Debug)]
 struct Case {
@@ -852,13 +869,23 @@ fn limit() -> impl Strategy<Value = LimitSpec> {
         bound(12_000),
         prop_oneof![Just(0u32), Just(60u32), Just(3_600u32)],
         bound(6_000),
+        prop_oneof![
+            4 => Just(RecipientsSpec::Anyone),
+            1 => Just(RecipientsSpec::Outsider),
+            1 => Just(RecipientsSpec::Seeded),
+            1 => Just(RecipientsSpec::Both),
+            1 => Just(RecipientsSpec::Stranger),
+        ],
     )
-        .prop_map(|(per_tx, total, period_secs, per_period)| LimitSpec {
-            per_tx,
-            total,
-            period_secs,
-            per_period,
-        })
+        .prop_map(
+            |(per_tx, total, period_secs, per_period, recipients)| LimitSpec {
+                per_tx,
+                total,
+                period_secs,
+                per_period,
+                recipients,
+            },
+        )
 }
 
 fn clock_step() -> impl Strategy<Value = i64> {
@@ -1152,6 +1179,13 @@ fn policy_for(world: &World, case: &Case) -> Policy {
                 }
             };
             Some(SpendLimit {
+                recipients: match l.recipients {
+                    RecipientsSpec::Anyone => vec![],
+                    RecipientsSpec::Outsider => vec![world.outsider],
+                    RecipientsSpec::Seeded => vec![world.seeded],
+                    RecipientsSpec::Both => vec![world.outsider, world.seeded],
+                    RecipientsSpec::Stranger => vec![STRANGER],
+                },
                 mint: *mint,
                 per_tx: scale(l.per_tx),
                 total: scale(l.total),
@@ -1161,6 +1195,7 @@ fn policy_for(world: &World, case: &Case) -> Policy {
         })
         .collect();
     Policy {
+        program_rules: vec![],
         valid_after: START_TIME - 1_000_000,
         valid_until: START_TIME + 10_000_000,
         expiry_slot: 0,
@@ -1185,6 +1220,10 @@ struct Tally {
     ok: Cell<u64>,
     charged: Cell<u64>,
     failed: Cell<u64>,
+    /// Transactions refused with `RecipientNotAllowed`, and successes in which value of a
+    /// limit with listed recipients arrived somewhere (so both sides of the rule are drawn).
+    recipient_refused: Cell<u64>,
+    listed_gains: Cell<u64>,
     /// Calls in transactions that succeeded with a charge, by kind.
     charged_calls: std::cell::RefCell<BTreeMap<&'static str, u64>>,
 }
@@ -1241,6 +1280,50 @@ fn run_case(template: &Template, case: &Case, tally: &Tally) -> Result<(), TestC
                     let mut kinds = tally.charged_calls.borrow_mut();
                     for c in &tx.calls {
                         *kinds.entry(c.kind()).or_default() += 1;
+                    }
+                }
+                // (e) policy v3: value of a limit that lists recipients arrived only at them —
+                // judged from raw bytes: every watched account that is not the vault or one of
+                // its own netted token accounts (on either side) and gained the mint (token
+                // `amount`; lamports for SOL) is a token account whose owner is listed, or for
+                // SOL a listed account.
+                for l in policy.limits.iter().filter(|l| !l.recipients.is_empty()) {
+                    for key in &watched {
+                        let own = *key == vault
+                            || vault_owned(&before, key, &vault)
+                            || vault_owned(&after, key, &vault);
+                        if own {
+                            continue;
+                        }
+                        let amount = |side: &Snapshot| match view_of(side, key) {
+                            View::Token(t) if t.mint == l.mint => u128::from(t.amount),
+                            _ => 0,
+                        };
+                        let (gained, recipient) = if l.mint == NATIVE_SOL_MINT {
+                            let gained =
+                                lamports_of(&after, key).saturating_sub(lamports_of(&before, key));
+                            (gained, *key)
+                        } else {
+                            let owner = match view_of(&after, key) {
+                                View::Token(t) => t.owner,
+                                _ => *key,
+                            };
+                            (amount(&after).saturating_sub(amount(&before)), owner)
+                        };
+                        if gained > 0 {
+                            bump(&tally.listed_gains);
+                            if !l.recipients.contains(&recipient) {
+                                return Err(fail(
+                                    format!(
+                                        "{gained} of {} landed at {key} (recipient {recipient}), \
+                                         not listed in {:?}",
+                                        l.mint, l.recipients
+                                    ),
+                                    &tx.calls,
+                                    logs,
+                                ));
+                            }
+                        }
                     }
                 }
                 // (b) calls, batched instructions included.
@@ -1322,6 +1405,11 @@ fn run_case(template: &Template, case: &Case, tally: &Tally) -> Result<(), TestC
             }
             Err(failed) => {
                 bump(&tally.failed);
+                if custom_code(&result)
+                    == Some(leash_program::error::LeashError::RecipientNotAllowed as u32)
+                {
+                    bump(&tally.recipient_refused);
+                }
                 // (c) nothing changed but the fee.
                 for key in &watched {
                     let (b, a) = (&before[key], &after[key]);
@@ -1458,13 +1546,16 @@ fn run(default_cases: u32) {
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "value model: {} cases run (shrinking included) in {secs:.1} s, {:.1} cases/s; \
-         transactions: {} succeeded ({} charged something), {} failed; {} violations surveyed",
+         transactions: {} succeeded ({} charged something), {} failed; {} violations surveyed; \
+         recipients: {} refused, {} gains at listed ones",
         ran.get(),
         f64::from(ran.get()) / secs,
         tally.ok.get(),
         tally.charged.get(),
         tally.failed.get(),
-        violations.get()
+        violations.get(),
+        tally.recipient_refused.get(),
+        tally.listed_gains.get()
     );
     eprintln!(
         "calls in transactions charged: {:?}",
@@ -2332,6 +2423,7 @@ mod attacker {
             .filter_map(|(mint, l)| {
                 let (per_tx, total) = l?;
                 Some(SpendLimit {
+                    recipients: vec![],
                     mint: *mint,
                     per_tx,
                     total,
@@ -2341,6 +2433,7 @@ mod attacker {
             })
             .collect();
         Policy {
+            program_rules: vec![],
             valid_after: START_TIME - 1_000,
             valid_until: START_TIME + 1_000_000,
             expiry_slot: 0,

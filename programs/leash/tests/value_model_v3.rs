@@ -306,6 +306,7 @@ fn changing_a_limits_period_recomputes_its_window_in_the_new_unit() {
     let mut env = Env::new();
     let usdc = env.usdc;
     let per_minute = SpendLimit {
+        recipients: vec![],
         mint: usdc,
         per_tx: UNLIMITED,
         total: UNLIMITED,

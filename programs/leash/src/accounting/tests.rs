@@ -841,6 +841,7 @@ fn policy(limits: Vec<SpendLimit>) -> Policy {
 
 fn limit(m: u8, per_tx: u64, total: u64, period_secs: u32, per_period: u64) -> SpendLimit {
     SpendLimit {
+        recipients: vec![],
         mint: key(m),
         per_tx,
         total,
@@ -982,5 +983,138 @@ fn a_limit_refusal_reads_back_from_its_log_line() {
             "Nope: mint 11111111111111111111111111111111 amount 1 used 1 limit 1"
         ),
         None
+    );
+}
+
+/// A policy whose first limit (mint `key(1)`) lists `token_recipients` and whose SOL limit lists
+/// `sol_recipients`.
+fn recipients_policy(token_recipients: Vec<Pubkey>, sol_recipients: Vec<Pubkey>) -> Policy {
+    Policy::unbounded(
+        vec![],
+        vec![
+            SpendLimit {
+                recipients: token_recipients,
+                ..SpendLimit::unlimited(key(1))
+            },
+            SpendLimit {
+                recipients: sol_recipients,
+                ..SpendLimit::unlimited(NATIVE_SOL_MINT)
+            },
+        ],
+    )
+}
+
+#[test]
+fn recipients_judge_where_value_arrived() {
+    let listed = key(40);
+    let stranger = key(41);
+    let policy = recipients_policy(vec![listed], vec![key(50)]);
+    let before = snap(vec![
+        system(VAULT, 10_000_000),
+        token_state(10, token(key(1), VAULT, 100)),
+        token_state(11, token(key(1), listed, 0)),
+        token_state(12, token(key(1), stranger, 0)),
+        system(key(50), 0),
+        system(key(51), 0),
+    ]);
+    let moved = |to: u8, amount: u64| {
+        let mut after = before.clone();
+        after.accounts[1] = token_state(10, token(key(1), VAULT, 100 - amount));
+        let owner = if to == 11 { listed } else { stranger };
+        after.accounts[usize::from(to - 9)] = token_state(to, token(key(1), owner, amount));
+        after
+    };
+    assert_eq!(
+        check_recipients(&policy, &VAULT, &before, &moved(11, 30)),
+        Ok(())
+    );
+    assert_eq!(
+        check_recipients(&policy, &VAULT, &before, &moved(12, 30)),
+        Err(RecipientViolation {
+            mint: key(1),
+            account: key(12),
+            recipient: stranger,
+            amount: 30,
+        })
+    );
+    // A limit without recipients lets the mint go anywhere.
+    let open = recipients_policy(vec![], vec![]);
+    assert_eq!(
+        check_recipients(&open, &VAULT, &before, &moved(12, 30)),
+        Ok(())
+    );
+
+    // SOL: the account itself must be listed.
+    let paid = |to: usize| {
+        let mut after = before.clone();
+        after.accounts[0].lamports -= 5;
+        after.accounts[to].lamports += 5;
+        after
+    };
+    assert_eq!(check_recipients(&policy, &VAULT, &before, &paid(4)), Ok(()));
+    let refused = check_recipients(&policy, &VAULT, &before, &paid(5)).unwrap_err();
+    assert_eq!(
+        (refused.mint, refused.account, refused.amount),
+        (NATIVE_SOL_MINT, key(51), 5)
+    );
+    // Lamports into a token account count for SOL too: the token account is not listed.
+    let refused = check_recipients(&policy, &VAULT, &before, &paid(2)).unwrap_err();
+    assert_eq!(refused.account, key(11));
+
+    // A new account of the mint owned by a stranger (created in the call) is judged after.
+    let mut created = before.clone();
+    created.accounts[5] = system(key(52), 0);
+    let mut after = created.clone();
+    after.accounts[1] = token_state(10, token(key(1), VAULT, 90));
+    after.accounts[5] = token_state(52, token(key(1), stranger, 10));
+    after.accounts[5].lamports = 0;
+    let refused = check_recipients(&policy, &VAULT, &created, &after).unwrap_err();
+    assert_eq!((refused.account, refused.recipient), (key(52), stranger));
+    // The vault's own netted accounts never need listing: a move between them is nothing.
+    let mut internal = before.clone();
+    internal
+        .accounts
+        .push(token_state(13, token(key(1), VAULT, 0)));
+    let mut after = internal.clone();
+    after.accounts[1] = token_state(10, token(key(1), VAULT, 60));
+    after.accounts[6] = token_state(13, token(key(1), VAULT, 40));
+    assert_eq!(check_recipients(&policy, &VAULT, &internal, &after), Ok(()));
+    // But a vault-owned account someone else can close or spend from is not the vault's own:
+    // value landing there needs listing (the prepared-ground attack).
+    let mut trap = token(key(1), VAULT, 0);
+    trap.close_authority = Some(stranger);
+    let mut prepared = before.clone();
+    prepared.accounts.push(token_state(14, trap));
+    let mut after = prepared.clone();
+    after.accounts[1] = token_state(10, token(key(1), VAULT, 60));
+    let mut filled = trap;
+    filled.amount = 40;
+    after.accounts[6] = token_state(14, filled);
+    let refused = check_recipients(&policy, &VAULT, &prepared, &after).unwrap_err();
+    assert_eq!((refused.account, refused.recipient), (key(14), VAULT));
+}
+
+#[test]
+fn recipient_violation_log_round_trips() {
+    let v = RecipientViolation {
+        mint: key(1),
+        account: key(2),
+        recipient: key(3),
+        amount: 12_345,
+    };
+    let line = format!("Program log: {v}");
+    assert_eq!(RecipientViolation::from_log(&line), Some(v));
+    assert_eq!(
+        RecipientViolation::from_log("RecipientNotAllowed: mint x"),
+        None
+    );
+    let logs = vec![
+        line,
+        format!("Program log: listed recipient {}", key(4)),
+        format!("Program log: listed recipient {}", key(5)),
+    ];
+    assert_eq!(
+        RecipientViolation::listed_in_log(&logs),
+        vec![key(4), key(5)]
     );
 }

@@ -8,8 +8,8 @@ use crate::{
     event::LeashEvent,
     platform::{Account, ProgramError, ProgramResult, Pubkey},
     state::{
-        session_address, Policy, Session, Spent, Wallet, LAYOUT_VERSION, SESSION_ACCOUNT_TYPE,
-        SESSION_SEED,
+        session_address, Policy, Session, Spent, Wallet, SESSION_ACCOUNT_TYPE,
+        SESSION_LAYOUT_VERSION, SESSION_SEED,
     },
 };
 
@@ -76,7 +76,7 @@ pub(super) fn process(
     let clock = crate::sysvars::clock()?;
     let session = Session {
         account_type: SESSION_ACCOUNT_TYPE,
-        version: LAYOUT_VERSION,
+        version: SESSION_LAYOUT_VERSION,
         bump,
         wallet: *accounts.wallet.key(),
         session_key,

@@ -114,13 +114,13 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
             return Err(LeashError::TooManyCalls.into());
         }
         check_single_execute(self.program_id, self.session.key())?;
-        // 11. Programs allowed, and the calls' accounts resolved.
+        // 11. Programs allowed, their instruction rules kept, and the calls' accounts resolved.
         let calls = ValidatedCalls::new(
             self.program_id,
             self.all,
             calls,
             EXECUTE_VAULT_INDEX,
-            Some(&session.policy.allowed_programs),
+            Some(&session.policy),
         )?;
         Ok(Validated {
             wallet,
@@ -159,6 +159,14 @@ pub(super) fn process(
     // Judged before the calls: multisigs listing the vault count as the vault.
     let keys = VaultKeys::new(vault, &before);
     accounting::check_authorities(&keys, &before, &after)?;
+    accounting::check_recipients(&session.policy, vault, &before, &after).map_err(|v| {
+        let listed = session
+            .policy
+            .limit_for(&v.mint)
+            .map(|(_, l)| &l.recipients[..]);
+        v.log(listed.unwrap_or_default());
+        ProgramError::from(LeashError::RecipientNotAllowed)
+    })?;
     let outflows = accounting::outflows(&keys, &before, &after);
     accounting::charge(
         &session.policy,

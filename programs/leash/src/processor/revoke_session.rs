@@ -1,7 +1,7 @@
 //! `RevokeSession` (instruction 3): the owner revokes any session; a session key revokes only its
 //! own.
 
-use super::{check_session_wallet, check_writable, load_session, load_wallet, write_session};
+use super::{check_session_wallet, check_writable, load_session, load_wallet};
 use crate::{
     error::LeashError,
     event::LeashEvent,
@@ -51,12 +51,12 @@ impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
 
 pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
     let accounts = RevokeSessionAccounts::parse(program_id, accounts)?;
-    let mut session = accounts.validate()?;
+    let session = accounts.validate()?;
     if session.revoked {
         leash_log!("session was already revoked");
     }
-    session.revoked = true;
-    write_session(accounts.session, &session)?;
+    // In place: the one byte, whichever layout version the session is stored in.
+    crate::state::Session::write_revoked(&mut accounts.session.data_mut()?)?;
     LeashEvent::SessionRevoked {
         session: *accounts.session.key(),
         by: *accounts.authority.key(),

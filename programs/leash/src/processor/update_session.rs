@@ -109,6 +109,8 @@ pub(super) fn process(
         })
         .collect();
     session.policy = policy;
+    // Rewritten whole in the current layout: a version-1 session moves to version 2 here.
+    session.version = crate::state::SESSION_LAYOUT_VERSION;
 
     let new_len = session.encoded_len();
     let required = crate::sysvars::minimum_balance(new_len)?;

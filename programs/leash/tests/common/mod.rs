@@ -348,6 +348,7 @@ impl Env {
 /// limit of 10 per transaction and 50 in total, and a SOL limit of 1 SOL per tx, 2 SOL total.
 pub fn policy(env: &Env) -> Policy {
     Policy {
+        program_rules: vec![],
         valid_after: START_TIME - 60,
         valid_until: START_TIME + 3_600,
         expiry_slot: 0,
@@ -356,6 +357,7 @@ pub fn policy(env: &Env) -> Policy {
         allowed_programs: vec![spl::TOKEN_PROGRAM_ID, solana_system_interface::program::ID],
         limits: vec![
             SpendLimit {
+                recipients: vec![],
                 mint: env.usdc,
                 per_tx: 10 * USDC,
                 total: 50 * USDC,
@@ -363,6 +365,7 @@ pub fn policy(env: &Env) -> Policy {
                 per_period: 0,
             },
             SpendLimit {
+                recipients: vec![],
                 mint: NATIVE_SOL_MINT,
                 per_tx: SOL,
                 total: 2 * SOL,
@@ -431,6 +434,7 @@ pub fn policy_with(
     max_calls_per_tx: u8,
 ) -> Policy {
     Policy {
+        program_rules: vec![],
         valid_after: START_TIME - 60,
         valid_until: START_TIME + 3_600,
         expiry_slot: 0,
@@ -444,6 +448,7 @@ pub fn policy_with(
 /// A limit with a per-transaction and a total bound and no periodic allowance.
 pub fn limit(mint: Pubkey, per_tx: u64, total: u64) -> SpendLimit {
     SpendLimit {
+        recipients: vec![],
         mint,
         per_tx,
         total,
