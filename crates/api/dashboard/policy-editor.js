@@ -10,6 +10,17 @@ export const PROGRAMS = [
   ["associated-token", "Associated token accounts"],
   ["memo", "Memo"],
 ];
+/**
+ * Instructions an owner may pick for the well-known programs (the names the SDK resolves; docs
+ * /policy.md, "Instruction rules"). None picked: every instruction of the program.
+ */
+export const INSTRUCTIONS = {
+  system: ["transfer", "create_account", "transfer_with_seed", "advance_nonce_account"],
+  "spl-token": ["transfer_checked", "transfer", "approve_checked", "revoke", "close_account", "burn_checked", "sync_native"],
+  "token-2022": ["transfer_checked", "transfer_checked_with_fee", "transfer", "approve_checked", "revoke", "close_account", "burn_checked"],
+  "associated-token": ["create_idempotent", "create"],
+};
+const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 export function policyEditor(initial, onInput, { withLabel = true } = {}) {
   const field = (id, label, input, help) =>
     h("div", { class: "field" }, h("label", { for: id }, label), input, help ? h("p", { class: "help", id: `${id}-help` }, help) : null);
@@ -25,9 +36,25 @@ export function policyEditor(initial, onInput, { withLabel = true } = {}) {
     "fieldset",
     { id: "policy-programs" },
     h("legend", {}, "Allowed programs"),
-    PROGRAMS.map(([name, text]) =>
-      h("label", { class: "check" }, h("input", { type: "checkbox", value: name, checked: (initial.programs ?? ["system", "spl-token"]).includes(name) }), ` ${text} `, h("code", {}, name)),
-    ),
+    PROGRAMS.map(([name, text]) => {
+      const picked = initial.instructions?.[name] ?? [];
+      const picks = INSTRUCTIONS[name]
+        ? h(
+            "details",
+            { class: "instruction-picks", "data-program": name, open: picked.length > 0 },
+            h("summary", {}, `Only some ${text} instructions`, h("span", { class: "muted" }, " (none picked: any)")),
+            INSTRUCTIONS[name].map((ix) =>
+              h("label", { class: "check" }, h("input", { type: "checkbox", class: "instruction", value: ix, checked: picked.includes(ix) }), " ", h("code", {}, ix)),
+            ),
+          )
+        : null;
+      return h(
+        "div",
+        { class: "program" },
+        h("label", { class: "check" }, h("input", { type: "checkbox", class: "program-pick", value: name, checked: (initial.programs ?? ["system", "spl-token"]).includes(name) }), ` ${text} `, h("code", {}, name)),
+        picks,
+      );
+    }),
     h("label", { for: "policy-other-programs" }, "Other program addresses (comma-separated)"),
     h("input", { id: "policy-other-programs", value: (initial.other_programs ?? []).join(", ") }),
   );
@@ -47,6 +74,7 @@ export function policyEditor(initial, onInput, { withLabel = true } = {}) {
       ),
     );
     const perPeriod = h("input", { id: id("per-period"), value: l.per_period ?? "", placeholder: "amount per period", inputmode: "decimal", class: "limit-per-period" });
+    const recipients = h("input", { id: id("recipients"), value: (l.recipients ?? []).join(", "), placeholder: "anyone", class: "limit-recipients", autocomplete: "off", spellcheck: "false" });
     const row = h(
       "fieldset",
       { class: "limit" },
@@ -56,6 +84,7 @@ export function policyEditor(initial, onInput, { withLabel = true } = {}) {
       field(id("total"), "Total", total),
       field(id("period"), "Period", period),
       field(id("per-period"), "Per period", perPeriod),
+      field(id("recipients"), "Only to (owner addresses, comma-separated)", recipients, "Blank: anyone. For SOL, the receiving accounts. A swap's pool counts as a recipient."),
       h("button", { type: "button", class: "link remove-limit", onclick: () => { row.remove(); renumber(); onInput(); } }, "Remove"),
     );
     limitsBox.append(row);
@@ -91,7 +120,7 @@ export function policyEditor(initial, onInput, { withLabel = true } = {}) {
     if (label.value.trim()) policy.label = label.value.trim();
     policy.expires_in = `${duration.value.trim() || "0"}${unit.value}`;
     if (maxUses.value.trim() !== "") policy.max_uses = Number(maxUses.value);
-    const names = [...programs.querySelectorAll("input[type=checkbox]:checked")].map((c) => c.value);
+    const names = [...programs.querySelectorAll("input.program-pick:checked")].map((c) => c.value);
     const others = document.getElementById("policy-other-programs").value.split(",").map((s) => s.trim()).filter(Boolean);
     policy.allowed_programs = [...names, ...others];
     policy.limits = [...limitsBox.querySelectorAll("fieldset.limit")].map((row) => {
@@ -103,8 +132,15 @@ export function policyEditor(initial, onInput, { withLabel = true } = {}) {
         limit.period = get("limit-period");
         limit.per_period = get("limit-per-period") || "0";
       }
+      const recipients = list(get("limit-recipients"));
+      if (recipients.length) limit.recipients = recipients;
       return limit;
     });
+    const rules = [...programs.querySelectorAll("details.instruction-picks")]
+      .filter((d) => names.includes(d.dataset.program))
+      .map((d) => ({ program: d.dataset.program, instructions: [...d.querySelectorAll("input.instruction:checked")].map((c) => c.value) }))
+      .filter((r) => r.instructions.length);
+    if (rules.length) policy.program_rules = rules;
     return policy;
   };
   return editor;
@@ -114,10 +150,13 @@ export function initialFrom(view) {
   const known = new Map(PROGRAMS.map(([n]) => [n, true]));
   const programs = [];
   const others = [];
+  const instructions = {};
   for (const p of view.policy.allowed_programs) {
     const name = p.name === "token" ? "spl-token" : p.name;
-    if (name && known.has(name)) programs.push(name);
-    else others.push(p.address);
+    if (name && known.has(name)) {
+      programs.push(name);
+      if (p.instructions?.length) instructions[name] = p.instructions;
+    } else others.push(p.address);
   }
   const seconds = Math.max(60, Math.floor((Date.parse(view.valid_until) - Date.now()) / 1000));
   const [duration, unit] = seconds % 86400 === 0 ? [seconds / 86400, "d"] : seconds >= 3600 ? [Math.ceil(seconds / 3600), "h"] : [Math.ceil(seconds / 60), "m"];
@@ -127,8 +166,10 @@ export function initialFrom(view) {
     unit,
     max_uses: view.max_uses ?? "",
     programs,
+    instructions,
     other_programs: others,
     limits: view.policy.limits.map((l) => ({
+      recipients: l.recipients ?? [],
       token: l.token,
       per_tx: amount(l.per_tx),
       total: amount(l.total),
@@ -150,12 +191,12 @@ function renderPreview(panel, preview) {
       h("dt", {}, "Session"), h("dd", { id: "preview-session" }, addressText(preview.session)),
       h("dt", {}, "Valid"), h("dd", {}, `${p.valid_after} → ${p.valid_until}`),
       h("dt", {}, "Max uses"), h("dd", {}, p.max_uses ?? "unlimited"),
-      h("dt", {}, "Programs"), h("dd", {}, p.allowed_programs.length ? p.allowed_programs.map((x) => x.name ?? short(x.address)).join(", ") : "none"),
+      h("dt", {}, "Programs"), h("dd", { id: "preview-programs" }, p.allowed_programs.length ? p.allowed_programs.map((x) => `${x.name ?? short(x.address)}${x.instructions?.length ? ` (only ${x.instructions.join(", ")})` : ""}`).join("; ") : "none"),
       h("dt", {}, "Rent"), h("dd", { id: "preview-rent" }, `${preview.rent} SOL (returned on close)`),
     ),
     h("h3", {}, "Limits"),
     p.limits.length
-      ? h("ul", { class: "limits", id: "preview-limits" }, p.limits.map((l) => h("li", {}, `${l.token}: per tx ${l.per_tx}, total ${l.total}${l.period ? `, ${l.per_period} per ${l.period}` : ""}`)))
+      ? h("ul", { class: "limits", id: "preview-limits" }, p.limits.map((l) => h("li", {}, `${l.token}: per tx ${l.per_tx}, total ${l.total}${l.period ? `, ${l.per_period} per ${l.period}` : ""}${l.recipients?.length ? `, only to ${l.recipients.map(short).join(", ")}` : ", to anyone"}`)))
       : h("p", { class: "muted" }, "none"),
     preview.warnings.length
       ? h("ul", { class: "warnings", id: "preview-warnings" }, preview.warnings.map((w) => h("li", {}, "⚠ ", w)))

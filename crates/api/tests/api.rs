@@ -181,6 +181,85 @@ fn owner_and_holder_flows_over_http() {
     let view = api.get(&write, &format!("/v1/sessions/{session}"));
     assert_eq!(usdc_limit(&view.json)["total"], "20");
 
+    // Policy v3: USDC only to the first recipient, and SPL Token only for `approve`. The
+    // preview warns that SOL may go anywhere; each refusal names what the policy lists.
+    let narrowed = json!({
+        "expires_in": "2h",
+        "allowed_programs": ["spl-token", "system"],
+        "limits": [{"token": "USDC", "per_tx": "5", "total": "20", "recipients": [recipient]}],
+        "program_rules": [{"program": "spl-token", "instructions": ["transfer_checked"]}],
+    });
+    let update = api.post(
+        &write,
+        &format!("/v1/sessions/{session}/update/prepare"),
+        &json!({"policy": narrowed}),
+    );
+    assert_eq!(update.status, 200, "{}", update.text);
+    assert_eq!(api.sign_and_submit(&write, &update, &owner).status, 200);
+    let view = api.get(&write, &format!("/v1/sessions/{session}"));
+    assert_eq!(
+        usdc_limit(&view.json)["recipients"],
+        json!([recipient]),
+        "{}",
+        view.text
+    );
+    let stranger = Keypair::new().pubkey().to_string();
+    let elsewhere = json!({"transfer": {"to": stranger, "amount": "1", "token": "USDC"}});
+    let simulated = api.post(
+        &write,
+        &format!("/v1/sessions/{session}/simulate"),
+        &elsewhere,
+    );
+    assert_eq!(
+        simulated.json["code"], "RecipientNotAllowed",
+        "{}",
+        simulated.text
+    );
+    assert_eq!(simulated.json["recipient"]["listed"], json!([recipient]));
+    let built = api.post(
+        &write,
+        &format!("/v1/sessions/{session}/execute/build"),
+        &elsewhere,
+    );
+    let signed = sign(
+        built.json["transaction"]["transaction"].as_str().unwrap(),
+        &session_key,
+    );
+    let refused = api.submit(&write, &signed);
+    let error = refused.error(422, "recipient_not_allowed");
+    assert_eq!(error["details"]["program_code"], 6020);
+    assert_eq!(
+        error["details"]["recipient"]["recipient"],
+        stranger.as_str()
+    );
+    assert_eq!(error["details"]["recipient"]["listed"], json!([recipient]));
+    // A plain `transfer` (not `transfer_checked`) through `execute`: refused before it runs.
+    // (The rule is judged before any call runs: the accounts need not hold anything.)
+    let raw_transfer = json!({"execute": {
+        "program": "spl-token",
+        "accounts": [
+            {"pubkey": Keypair::new().pubkey().to_string(), "is_writable": true},
+            {"pubkey": Keypair::new().pubkey().to_string(), "is_writable": true},
+            {"pubkey": "vault", "is_signer": true},
+        ],
+        "data": "AwEAAAAAAAAA",
+    }});
+    let simulated = api.post(
+        &write,
+        &format!("/v1/sessions/{session}/simulate"),
+        &raw_transfer,
+    );
+    assert_eq!(
+        simulated.json["code"], "InstructionNotAllowed",
+        "{}",
+        simulated.text
+    );
+    assert_eq!(simulated.json["instruction"]["instruction"], "transfer");
+    assert_eq!(
+        simulated.json["instruction"]["allowed"],
+        json!(["transfer_checked"])
+    );
+
     // Revoke, then close.
     let revoke = api.post(
         &write,

@@ -29,6 +29,7 @@ allowed_programs = ["spl-token", "system"]
 token = "USDC"
 per_tx = "5"
 total = "8"
+recipients = ["RECIPIENT"]
 
 [[limits]]
 token = "SOL"
@@ -107,11 +108,16 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
     let dir = tempfile::tempdir().unwrap();
     let node = spawn_node(&dir.path().join("ledger"), 100);
     let owner = User::new(&dir.path().join("owner"), &node.url);
-    std::fs::write(owner.home.join("policy.toml"), POLICY).unwrap();
+    // USDC may land only at `to` (policy v3): the client also tries another address.
+    let to = solana_program::pubkey::Pubkey::new_unique().to_string();
+    std::fs::write(
+        owner.home.join("policy.toml"),
+        POLICY.replace("RECIPIENT", &to),
+    )
+    .unwrap();
     owner.fund_quickstart_wallet();
     let (stdio_token, stdio_secret) = session(&owner);
     let (http_token, http_secret) = session(&owner);
-    let to = solana_program::pubkey::Pubkey::new_unique().to_string();
 
     // The transcripts and traffic are the test's artefacts: kept in the target directory.
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-transcripts");

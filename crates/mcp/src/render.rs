@@ -1,6 +1,6 @@
 //! A tool's answer: a report as structured content plus its readable text, or a failure as a
 //! tool error (`isError: true`) whose structured content is
-//! `{code, message, hint, program_code?, figures?, summary?}` — `code` snake_case like the HTTP
+//! `{code, message, hint, program_code?, figures?, summary?, recipient?, instruction?}` — `code` snake_case like the HTTP
 //! API's, `figures` the numbers behind a spending-limit refusal and `summary` them in words
 //! ("4.5 of 8 USDC used; …").
 
@@ -69,6 +69,12 @@ impl Answer {
             }
             if let Some(summary) = &summary {
                 o.insert("summary".into(), summary.clone().into());
+            }
+            if let Some(recipient) = &error.recipient {
+                o.insert("recipient".into(), json!(recipient));
+            }
+            if let Some(instruction) = &error.instruction {
+                o.insert("instruction".into(), json!(instruction));
             }
         }
         let mut text = format!("Error ({}): {}", snake(error.code), error.message);

@@ -250,13 +250,10 @@ pub fn instruction_label(program: &Pubkey, prefix: &[u8]) -> String {
 /// `"e517cb97"` or `"0xe517cb97"`: 1–8 bytes.
 fn parse_hex_prefix(text: &str) -> Option<Vec<u8>> {
     let hex = text.strip_prefix("0x").unwrap_or(text);
-    if hex.is_empty() || hex.len() % 2 != 0 || hex.len() > 16 {
+    if hex.is_empty() {
         return None;
     }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
+    leash_program::calls::parse_hex(hex)
 }
 
 #[cfg(test)]

@@ -610,19 +610,24 @@ pub fn check_recipients(
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), RecipientViolation> {
+    if policy.limits.iter().all(|l| l.recipients.is_empty()) {
+        return Ok(());
+    }
     let amount_of = |state: &AccountState, mint: &Pubkey| {
         state
             .token_account()
             .filter(|t| address_eq(&t.mint, mint))
             .map_or(0, |t| t.amount)
     };
-    for limit in policy.limits.iter().filter(|l| !l.recipients.is_empty()) {
-        let is_sol = address_eq(&limit.mint, &NATIVE_SOL_MINT);
-        for (was, now) in before.accounts.iter().zip(&after.accounts) {
-            if holds_vaults_own_value(vault, was) || holds_vaults_own_value(vault, now) {
-                continue;
-            }
-            let (gained, recipient) = if is_sol {
+    for (was, now) in before.accounts.iter().zip(&after.accounts) {
+        // An account whose lamports and read bytes did not change gained nothing (most passed
+        // accounts: programs, mints, the session); skipping it first saves parsing it.
+        if was.lamports == now.lamports && was.data == now.data {
+            continue;
+        }
+        let mut own = None;
+        for limit in policy.limits.iter().filter(|l| !l.recipients.is_empty()) {
+            let (gained, recipient) = if address_eq(&limit.mint, &NATIVE_SOL_MINT) {
                 (now.lamports.saturating_sub(was.lamports), now.key)
             } else {
                 let gained =
@@ -631,7 +636,13 @@ pub fn check_recipients(
                 let owner = now.token_account().map_or(now.key, |t| t.owner);
                 (gained, owner)
             };
-            if gained > 0 && !limit.allows_recipient(&recipient) {
+            if gained == 0 || limit.allows_recipient(&recipient) {
+                continue;
+            }
+            let is_own = *own.get_or_insert_with(|| {
+                holds_vaults_own_value(vault, was) || holds_vaults_own_value(vault, now)
+            });
+            if !is_own {
                 return Err(RecipientViolation {
                     mint: limit.mint,
                     account: now.key,

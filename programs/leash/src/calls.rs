@@ -133,15 +133,16 @@ impl InstructionViolation {
 /// The start of the lines naming a refused program's allowed prefixes.
 const ALLOWED_PREFIX: &str = "allowed prefix ";
 
-/// Lower-case or upper-case hex of at most [`MAX_PREFIX_LEN`] bytes.
+/// Lower-case or upper-case hex of at most [`MAX_PREFIX_LEN`] bytes (an instruction prefix as
+/// logs and policy files write it).
 #[cfg(not(target_arch = "bpf"))]
-fn parse_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 || hex.len() > 2 * MAX_PREFIX_LEN {
+pub fn parse_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) || hex.len() > MAX_PREFIX_LEN.saturating_mul(2) {
         return None;
     }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(core::str::from_utf8(pair).ok()?, 16).ok())
         .collect()
 }
 

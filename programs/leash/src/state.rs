@@ -630,6 +630,8 @@ impl Session {
     /// before policy v3 are stored; `None` if its policy uses either. Tests and tools write
     /// such accounts to prove they stay readable and executable.
     #[cfg(not(target_arch = "bpf"))]
+    // Host-only, over a policy `validate` bounds (≤ 16 programs, ≤ 8 limits): no overflow.
+    #[allow(clippy::arithmetic_side_effects)]
     pub fn encode_v1(&self) -> Option<Vec<u8>> {
         if self.policy.uses_v3_rules() {
             return None;

@@ -83,6 +83,31 @@ fn instructions_stay_within_their_compute_budgets() {
 
     let one = env.usdc_out(USDC);
     let execute_cu = cu("Execute: one SPL transfer", &env.execute(&key, &[one]));
+
+    // Policy v3: the same transfer under a session whose USDC limit lists its recipient and
+    // whose SPL Token rule allows `transfer` only.
+    let mut ruled_policy = policy(&env);
+    ruled_policy.limits[0].recipients = vec![env.recipient];
+    ruled_policy.program_rules = vec![leash_program::state::ProgramRule {
+        program: spl::TOKEN_PROGRAM_ID,
+        prefixes: vec![vec![3]],
+    }];
+    let ruled = env.create_session(ruled_policy);
+    let ruled_cu = cu(
+        "Execute: one SPL transfer, 1 recipient listed, 1 instruction rule",
+        &env.execute(&ruled, &[env.usdc_out(USDC)]),
+    );
+    let size = |key: &solana_keypair::Keypair| {
+        env.account(&env.session_address(&key.pubkey()))
+            .map_or(0, |a| a.data.len())
+    };
+    let plain_session = env.session(&key.pubkey());
+    println!(
+        "\nSession sizes (2 programs, 2 limits): {} bytes (layout 1: {}), with 1 recipient and 1 rule: {} bytes",
+        size(&key),
+        plain_session.encode_v1().map_or(0, |v| v.len()),
+        size(&ruled)
+    );
     let sol_and_token = [env.sol_out(SOL / 100), env.usdc_out(USDC)];
     let both_cu = cu(
         "Execute: SOL + SPL transfer",
@@ -134,6 +159,7 @@ fn instructions_stay_within_their_compute_budgets() {
         ("CreateWallet", create_wallet_cu, wallet_budget),
         ("CreateSession", create_session_cu, session_budget),
         ("Execute one transfer", execute_cu, 13_500),
+        ("Execute one transfer, v3 rules", ruled_cu, 14_500),
         ("Execute SOL + transfer", both_cu, 18_000),
         ("Execute 4 calls", four_cu, 23_000),
         ("UpdateSession", update_cu, 6_500),

@@ -339,7 +339,7 @@ fn instruction_rules_refuse_unlisted_instructions_before_any_call() {
         USDC,
         6,
     );
-    assert_ok(&env.execute(&key, &[checked.clone()]));
+    assert_ok(&env.execute(&key, std::slice::from_ref(&checked)));
 
     // `transfer` (3) is not listed: refused with the program and the data's first bytes.
     let watched = snapshot(&env, &[env.vault_usdc, env.recipient_usdc]);

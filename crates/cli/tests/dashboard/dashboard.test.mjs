@@ -255,7 +255,15 @@ test("the dashboard, end to end", async (t) => {
     assert.match(await page.locator("#preview .error").innerText(), /abc/);
     await page.locator("#limit-1-per-tx").fill("0.2");
     await page.locator("#limit-1-total").fill("0.5");
-    await previewShows(page, "SOL: per tx 0.2, total 0.5");
+    await previewShows(page, "SOL: per tx 0.2, total 0.5, to anyone");
+    await previewShows(page, "SOL may go to anyone");
+    // Policy v3: where SOL may land, and only System transfers.
+    state.to = newOwner().address;
+    await page.locator("#limit-1-recipients").fill(state.to);
+    await previewShows(page, `only to ${state.to.slice(0, 4)}`);
+    await page.locator('details.instruction-picks[data-program="system"] summary').click();
+    await page.locator('details.instruction-picks[data-program="system"] input[value="transfer"]').check();
+    await previewShows(page, "System (only transfer)".replace("System", "system"));
     assert.equal(await page.locator("#preview-warnings").count(), 0, await page.locator("#preview").innerText());
     await previewShows(page, "Rent");
     await shot(page, "04-new-session-preview.png");
@@ -295,9 +303,17 @@ test("the dashboard, end to end", async (t) => {
   await step("the CLI uses the copied token: import, then a transfer within bounds", async () => {
     const imported = leash(["session", "import", state.token, "--json"]);
     assert.equal(JSON.parse(imported.stdout).session, state.session);
-    const to = newOwner().address;
+    const to = state.to;
     const sent = JSON.parse(leash(["transfer", "--to", to, "--amount", "0.1", "--json"]).stdout);
     assert.ok(sent.signature);
+    // To anyone else: refused by the program, with the account and the listed recipient.
+    const stranger = newOwner().address;
+    const elsewhere = leash(["transfer", "--to", stranger, "--amount", "0.1", "--json"], { ok: false });
+    assert.equal(elsewhere.code, 1);
+    const answer = JSON.parse(elsewhere.stdout || elsewhere.stderr);
+    assert.equal(answer.error?.code ?? answer.code, "RecipientNotAllowed", elsewhere.stdout + elsewhere.stderr);
+    assert.match(elsewhere.stdout + elsewhere.stderr, new RegExp(stranger));
+    assert.match(elsewhere.stdout + elsewhere.stderr, new RegExp(to));
     // Over the per-transaction bound: refused with the figures.
     const refused = leash(["transfer", "--to", to, "--amount", "0.3", "--json"], { ok: false });
     assert.equal(refused.code, 1);
@@ -325,7 +341,7 @@ test("the dashboard, end to end", async (t) => {
     assert.match(text, /0\.1 \/ 0\.5 SOL/);
     assert.match(text, /1h \d+m left/);
     // Live: the CLI spends again; the list follows without a reload.
-    leash(["transfer", "--to", newOwner().address, "--amount", "0.1", "--json"]);
+    leash(["transfer", "--to", state.to, "--amount", "0.1", "--json"]);
     await page.locator(`tr[data-session="${state.session}"] .uses`, { hasText: "2 / 10" }).waitFor({ timeout: 30000 });
     await shot(page, "07-sessions.png");
   });

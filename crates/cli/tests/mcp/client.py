@@ -228,6 +228,15 @@ async def safe_loop(session: ClientSession, recorder: Recorder, to: str) -> None
     expect((per_tx.get("figures") or {}).get("bound") == "per_transaction", "per-transaction bound", per_tx)
     check_error(await call(session, recorder, "transfer", {"to": to, "amount": "-1"}), "invalid_input")
 
+    recorder.say("\n## Policy v3: USDC may land only at the listed recipient")
+    stranger = "Vote111111111111111111111111111111111111111"
+    sim = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": stranger, "amount": "1", "token": "USDC"}))
+    expect(sim["would_succeed"] is False and sim["code"] == "recipient_not_allowed", "simulate refuses a stranger", sim)
+    elsewhere = check_error(await call(session, recorder, "transfer", {"to": stranger, "amount": "1", "token": "USDC"}), "recipient_not_allowed")
+    named = elsewhere.get("recipient") or {}
+    expect((named.get("recipient"), named.get("listed"), named.get("token")) == (stranger, [to], "USDC"), "the refused owner and the listed one", elsewhere)
+    expect(elsewhere.get("program_code") == 6020 and stranger in elsewhere["message"], "code 6020, the owner in the message", elsewhere)
+
     recorder.say("\n## Raw instructions: execute and multicall (System transfers out of the vault), a program the policy does not allow")
     def system_transfer(lamports: int) -> dict:
         data = base64.b64encode(struct.pack("<IQ", 2, lamports)).decode()
