@@ -14,6 +14,11 @@ function initialFromFile(file) {
     if (known.has(name)) programs.push(name);
     else others.push(p);
   }
+  const instructions = {};
+  for (const r of file.program_rules ?? []) {
+    const name = r.program === "token" ? "spl-token" : r.program;
+    instructions[name] = r.instructions;
+  }
   const m = /^(\d+)\s*([mhd])$/.exec(file.expires_in ?? "");
   return {
     label: file.label ?? "",
@@ -21,8 +26,10 @@ function initialFromFile(file) {
     unit: m ? m[2] : "h",
     max_uses: file.max_uses ?? "",
     programs,
+    instructions,
     other_programs: others,
     limits: (file.limits ?? []).map((l) => ({
+      recipients: l.recipients ?? [],
       token: l.token,
       per_tx: l.per_tx ?? "",
       total: l.total ?? "",
@@ -39,8 +46,8 @@ function askedPolicy(policy) {
     { class: "limits" },
     h("li", {}, `Valid until ${policy.valid_until}`),
     h("li", {}, `Max uses ${policy.max_uses ?? "unlimited"}`),
-    h("li", {}, `Programs: ${(policy.allowed_programs ?? []).map((p) => p.name ?? short(p.address)).join(", ") || "none"}`),
-    (policy.limits ?? []).map((l) => h("li", {}, `${l.token}: per tx ${l.per_tx}, total ${l.total}${l.period ? `, ${l.per_period} per ${l.period}` : ""}`)),
+    h("li", {}, `Programs: ${(policy.allowed_programs ?? []).map((p) => `${p.name ?? short(p.address)}${p.instructions?.length ? ` (only ${p.instructions.join(", ")})` : ""}`).join("; ") || "none"}`),
+    (policy.limits ?? []).map((l) => h("li", {}, `${l.token}: per tx ${l.per_tx}, total ${l.total}${l.period ? `, ${l.per_period} per ${l.period}` : ""}${l.recipients?.length ? `, only to ${l.recipients.map(short).join(", ")}` : ""}`)),
   );
 }
 /** Session requests agents filed (docs/agents.md): approve (with edits) or deny. */

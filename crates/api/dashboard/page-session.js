@@ -133,7 +133,7 @@ function sessionDetails(view) {
       h("dt", {}, "Valid"), h("dd", {}, `${view.valid_after} → ${view.valid_until}`),
       h("dt", {}, "Time left"), h("dd", {}, view.status === "active" ? timeLeft(view.valid_until) : "—"),
       h("dt", {}, "Uses"), h("dd", { id: "session-uses" }, `${view.uses} / ${view.max_uses ?? "unlimited"}`),
-      h("dt", {}, "Programs"), h("dd", {}, p.allowed_programs.map((x) => x.name ?? x.address).join(", ") || "none"),
+      h("dt", {}, "Programs"), h("dd", { id: "session-programs" }, p.allowed_programs.map((x) => `${x.name ?? x.address}${x.instructions?.length ? ` (only ${x.instructions.join(", ")})` : ""}`).join("; ") || "none"),
     ),
     h("h3", {}, "Spending"),
     p.limits.length
@@ -143,7 +143,7 @@ function sessionDetails(view) {
           h(
             "table",
             { id: "session-limits" },
-            h("thead", {}, h("tr", {}, ["Token", "Used / total", "Per tx", "Period"].map((t) => h("th", { scope: "col" }, t)))),
+            h("thead", {}, h("tr", {}, ["Token", "Used / total", "Per tx", "Period", "Only to"].map((t) => h("th", { scope: "col" }, t)))),
             h(
               "tbody",
               {},
@@ -155,6 +155,7 @@ function sessionDetails(view) {
                   h("td", {}, `${l.used ?? "0"} / ${l.total}`),
                   h("td", {}, l.per_tx),
                   h("td", {}, l.period ? `${l.used_in_period ?? "0"} / ${l.per_period} per ${l.period}` : "—"),
+                  h("td", { class: "recipients" }, l.recipients?.length ? l.recipients.flatMap((r, i) => (i ? [", ", addressText(r)] : [addressText(r)])) : "anyone"),
                 ),
               ),
             ),

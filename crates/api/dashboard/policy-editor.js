@@ -22,8 +22,8 @@ export const INSTRUCTIONS = {
 };
 const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 export function policyEditor(initial, onInput, { withLabel = true } = {}) {
-  const field = (id, label, input, help) =>
-    h("div", { class: "field" }, h("label", { for: id }, label), input, help ? h("p", { class: "help", id: `${id}-help` }, help) : null);
+  const field = (id, label, input, help, cls = "field") =>
+    h("div", { class: cls }, h("label", { for: id }, label), input, help ? h("p", { class: "help", id: `${id}-help` }, help) : null);
   const label = h("input", { id: "policy-label", value: initial.label ?? "", maxlength: 64 });
   const duration = h("input", { id: "policy-duration", type: "number", min: "1", value: initial.duration ?? "2", inputmode: "numeric" });
   const unit = h(
@@ -42,7 +42,7 @@ export function policyEditor(initial, onInput, { withLabel = true } = {}) {
         ? h(
             "details",
             { class: "instruction-picks", "data-program": name, open: picked.length > 0 },
-            h("summary", {}, `Only some ${text} instructions`, h("span", { class: "muted" }, " (none picked: any)")),
+            h("summary", {}, `Only some instructions`, h("span", { class: "muted" }, " (none picked: any)")),
             INSTRUCTIONS[name].map((ix) =>
               h("label", { class: "check" }, h("input", { type: "checkbox", class: "instruction", value: ix, checked: picked.includes(ix) }), " ", h("code", {}, ix)),
             ),
@@ -84,7 +84,7 @@ export function policyEditor(initial, onInput, { withLabel = true } = {}) {
       field(id("total"), "Total", total),
       field(id("period"), "Period", period),
       field(id("per-period"), "Per period", perPeriod),
-      field(id("recipients"), "Only to (owner addresses, comma-separated)", recipients, "Blank: anyone. For SOL, the receiving accounts. A swap's pool counts as a recipient."),
+      field(id("recipients"), "Only to (owner addresses, comma-separated)", recipients, "Blank: anyone. For SOL, the receiving accounts. A swap's pool counts as a recipient.", "field wide"),
       h("button", { type: "button", class: "link remove-limit", onclick: () => { row.remove(); renumber(); onInput(); } }, "Remove"),
     );
     limitsBox.append(row);

@@ -866,6 +866,151 @@ mod tests {
     }
 
     #[test]
+    fn recipients_and_instruction_rules_resolve_summarize_and_round_trip() {
+        let owner = Pubkey::new_unique();
+        let text = format!(
+            r#"
+            expires_in = "2h"
+            allowed_programs = ["spl-token", "system", "memo", "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"]
+            [[limits]]
+            token = "USDC"
+            per_tx = "5"
+            recipients = ["{owner}"]
+            [[limits]]
+            token = "SOL"
+            total = "1"
+            recipients = ["{owner}"]
+            [[program_rules]]
+            program = "spl-token"
+            instructions = ["transfer_checked", "0x03", "transfer-checked"]
+            [[program_rules]]
+            program = "memo"
+            instructions = ["memo"]
+            [[program_rules]]
+            program = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
+            instructions = ["e517cb97"]
+            "#
+        );
+        let n = normalize_toml(&text).unwrap();
+        let p = &n.policy;
+        assert_eq!(p.limits[0].recipients, vec![owner]);
+        // Names and hex resolve to prefixes (a repeat dropped); Memo's `memo` is every memo.
+        assert_eq!(p.program_rules.len(), 2, "{:?}", p.program_rules);
+        assert_eq!(p.program_rules[0].program, crate::spl::TOKEN_PROGRAM_ID);
+        assert_eq!(p.program_rules[0].prefixes, vec![vec![12], vec![3]]);
+        assert_eq!(
+            p.program_rules[1].prefixes,
+            vec![vec![0xe5, 0x17, 0xcb, 0x97]]
+        );
+        // The warnings: a program that is not well known may take USDC or SOL somewhere
+        // unlisted; rent is SOL.
+        assert!(
+            n.warnings
+                .iter()
+                .any(|w| w.contains("USDC may only land at listed recipients")),
+            "{:?}",
+            n.warnings
+        );
+        assert!(
+            n.warnings.iter().any(|w| w.contains("rent the vault pays")),
+            "{:?}",
+            n.warnings
+        );
+        assert!(
+            !n.warnings.iter().any(|w| w.contains("may go to anyone")),
+            "{:?}",
+            n.warnings
+        );
+        let summary = summarize(p, None, &Table);
+        assert_eq!(summary.limits[0].recipients, vec![owner.to_string()]);
+        assert_eq!(
+            summary.allowed_programs[0].instructions,
+            vec!["transfer_checked", "transfer"]
+        );
+        assert_eq!(summary.allowed_programs[3].instructions, vec!["e517cb97"]);
+        let shown = summary.to_string();
+        assert!(shown.contains(&format!("only to {owner}")), "{shown}");
+        assert!(
+            shown.contains("(spl-token): only transfer_checked, transfer"),
+            "{shown}"
+        );
+        let again = normalize(
+            &summary.to_file(None),
+            &Table,
+            NOW + 60,
+            &leash_program::DEFAULT_ID,
+        )
+        .unwrap();
+        assert_eq!(again.policy, n.policy);
+        // A summary without them reads as it did (old tokens carry such summaries).
+        let json =
+            serde_json::to_value(summarize(&normalize_toml("").unwrap().policy, None, &Table))
+                .unwrap();
+        assert!(json["allowed_programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p.get("instructions").is_none()));
+    }
+
+    #[test]
+    fn policy_v3_mistakes_say_what_to_fix() {
+        let owner = Pubkey::new_unique();
+        let cases = [
+            (
+                r#"allowed_programs = ["system"]
+                [[program_rules]]
+                program = "spl-token"
+                instructions = ["transfer"]"#.to_string(),
+                "program_rules (spl-token): the program is not in allowed_programs; add it there too",
+            ),
+            (
+                r#"allowed_programs = ["spl-token"]
+                [[program_rules]]
+                program = "spl-token"
+                instructions = ["send"]"#.to_string(),
+                "neither an instruction name (known: initialize_mint",
+            ),
+            (
+                r#"allowed_programs = ["spl-token"]
+                [[program_rules]]
+                program = "spl-token"
+                instructions = []"#.to_string(),
+                "list at least one instruction",
+            ),
+            (
+                r#"allowed_programs = ["spl-token"]
+                [[program_rules]]
+                program = "spl-token"
+                instructions = ["transfer"]
+                [[program_rules]]
+                program = "token"
+                instructions = ["approve"]"#.to_string(),
+                "program_rules: token has two rules",
+            ),
+            (
+                format!("[[limits]]\ntoken = \"USDC\"\nrecipients = [\"{owner}\", \"{owner}\"]"),
+                "limits (USDC): a recipient is listed twice",
+            ),
+            (
+                "[[limits]]\ntoken = \"SOL\"\nrecipients = [\"nobody\"]".to_string(),
+                "limits (SOL): recipients: \"nobody\" is not an address",
+            ),
+            (
+                format!(
+                    "[[limits]]\ntoken = \"SOL\"\nrecipients = [{}]",
+                    (0..9).map(|_| format!("\"{}\"", Pubkey::new_unique())).collect::<Vec<_>>().join(", ")
+                ),
+                "limits (SOL): at most 8 recipients per token",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = normalize_toml(&text).unwrap_err();
+            assert!(e.0.contains(expected), "{text}: {e}");
+        }
+    }
+
+    #[test]
     fn parses_the_documented_example() {
         let n = normalize_toml(
             r#"
