@@ -237,8 +237,13 @@ fn an_mcp_client_runs_the_safe_loop_over_stdio_and_http_and_never_sees_a_secret(
             .filter(|(event, _, p)| event == "mcp.transfer" && p["outcome"]["ok"] == ok)
             .count()
     };
-    // 4.5 and 0.5 USDC sent; 4.5 over the total, 6 over per-transaction, 1 after the revoke.
-    assert_eq!((sent(true), sent(false)), (2, 3), "{mcp:?}");
+    // 4.5 and 0.5 USDC sent; 4.5 over the total, 6 over per-transaction, 1 to an unlisted
+    // owner, 1 after the revoke.
+    assert_eq!((sent(true), sent(false)), (2, 4), "{mcp:?}");
+    assert!(mcp
+        .iter()
+        .any(|(event, _, p)| event == "mcp.transfer"
+            && p["outcome"]["code"] == "recipient_not_allowed"));
     assert!(mcp.iter().any(|(event, _, p)| event == "mcp.transfer"
         && p["outcome"]["code"] == "spending_limit_exceeded"
         && p["arguments"]["amount"] == "4.5"));

@@ -1734,6 +1734,9 @@ mod attacker {
     pub struct AttackCase {
         /// SOL, the SPL Token victim mint, the Token-2022 one: `None` = not in the policy.
         pub limits: [Option<(u64, u64)>; 3],
+        /// Policy v3: the asset's limit lists one recipient the attacker does not control, so
+        /// the attacker may gain none of it at all.
+        pub fenced: [bool; 3],
         pub steps: Vec<Step>,
     }
 
@@ -1847,9 +1850,11 @@ mod attacker {
             token_limit(),
             token_limit(),
             proptest::collection::vec(step(), 1..=4),
+            proptest::array::uniform3(proptest::bool::weighted(0.3)),
         )
-            .prop_map(|(sol, a, b, steps)| AttackCase {
+            .prop_map(|(sol, a, b, steps, fenced)| AttackCase {
                 limits: [sol, a, b],
+                fenced,
                 steps,
             })
     }
@@ -2420,10 +2425,11 @@ mod attacker {
         let limits = mints
             .iter()
             .zip(case.limits)
-            .filter_map(|(mint, l)| {
+            .zip(case.fenced)
+            .filter_map(|((mint, l), fenced)| {
                 let (per_tx, total) = l?;
                 Some(SpendLimit {
-                    recipients: vec![],
+                    recipients: if fenced { vec![STRANGER] } else { vec![] },
                     mint: *mint,
                     per_tx,
                     total,
@@ -2566,6 +2572,14 @@ mod attacker {
                 gained += i128::from(fees);
             }
             let charged = i128::from(spent_end[i].saturating_sub(spent_start[i]));
+            // Policy v3: a fenced asset may land only at the stranger, never with the attacker.
+            if case.fenced[i] && case.limits[i].is_some() && gained > 0 {
+                return Err(TestCaseError::fail(format!(
+                    "the attacker gained {gained} of {}, whose limit lists only {STRANGER}\n{}",
+                    names[i],
+                    transcript.join("\n")
+                )));
+            }
             if gained > charged {
                 return Err(TestCaseError::fail(format!(
                     "the attacker gained {gained} of {} but the session was charged {charged}\n{}",
