@@ -860,3 +860,25 @@ fn node_time_travel_needs_the_flag() {
     let node = spawn_node_with(&dir.path().join("env"), 100, &[], &on);
     accepts(&node.url);
 }
+
+/// An airdrop from a cluster that is not there says so (the RPC client's own `request_airdrop`
+/// reports every failure as a rate limit).
+#[test]
+fn an_airdrop_from_a_cluster_that_is_down_says_it_cannot_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, read, closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let user = common::User::new(dir.path(), &format!("http://127.0.0.1:{port}"));
+    let down = user.run(&["--json", "airdrop", "--amount", "1"]);
+    assert_eq!(down.code, 1, "{}", down.all());
+    let error = down.error_json();
+    assert_eq!(error["code"], "Unreachable", "{error}");
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot reach the cluster"));
+}

@@ -437,6 +437,12 @@ pub(crate) fn transaction_error(
             Some("the fee payer has no SOL: the owner tops up the session key (leash wallet deposit / airdrop on localnet)")
         }
         TransactionError::BlockhashNotFound => Some("the transaction took too long to send; retry"),
+        // The Leash program refuses data it cannot decode with this: most often a program
+        // deployed before the client's wire format (policy v3 changed `CreateSession` and
+        // `UpdateSession`).
+        TransactionError::InstructionError(_, InstructionError::InvalidInstructionData) => {
+            Some("if the failing program is Leash, the program on this cluster may be an older build than this client: compare them with `leash program verify` and upgrade with `leash program upgrade`")
+        }
         _ => None,
     };
     let mut error = ClientError::new(
@@ -506,6 +512,16 @@ mod tests {
             assert_eq!(e.program_error(), Some(error));
             assert!(e.figures.is_none(), "no logs, no figures");
         }
+        let stale = transaction_error(
+            &TransactionError::InstructionError(1, InstructionError::InvalidInstructionData),
+            &[],
+            &|_| None,
+        );
+        assert!(stale
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("leash program verify"));
         let other = transaction_error(&TransactionError::AccountInUse, &[], &|_| None);
         assert_eq!(other.code, ErrorCode::TransactionFailed);
         assert_eq!(other.program_error(), None);

@@ -103,9 +103,18 @@ impl Client {
         let token = self.token(token)?;
         let base = amount.base_units(token.decimals)?;
         let signature = if token.mint == NATIVE_SOL_MINT {
-            self.rpc()
-                .request_airdrop(to, base)
-                .map_err(|e| self.rpc_error(e))?
+            // `requestAirdrop` sent as is: the RPC client's `request_airdrop` turns every
+            // failure, an unreachable node included, into "the rate limit is reached".
+            let text: String = self
+                .rpc()
+                .send(
+                    solana_rpc_client_types::request::RpcRequest::RequestAirdrop,
+                    serde_json::json!([to.to_string(), base]),
+                )
+                .map_err(|e| self.rpc_error(e))?;
+            text.parse().map_err(|_| {
+                ClientError::new(ErrorCode::Rpc, "the cluster answered an invalid signature")
+            })?
         } else {
             if !self.cluster().is_localnet() {
                 return Err(ClientError::input(format!(
