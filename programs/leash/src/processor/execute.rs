@@ -188,13 +188,12 @@ pub(super) fn process(
         .checked_add(1)
         .ok_or(LeashError::ArithmeticOverflow)?;
     session.write_usage(&mut accounts.session.data_mut()?)?;
-    LeashEvent::SessionUsed {
-        session: *accounts.session.key(),
-        uses: session.uses,
-        nonce: session.nonce,
-        outflows,
-    }
-    .emit();
+    LeashEvent::emit_session_used(
+        accounts.session.key(),
+        session.uses,
+        session.nonce,
+        &outflows,
+    );
     Ok(())
 }
 
