@@ -135,6 +135,16 @@ async def modern(transport, recorder: Recorder, to: str, tools: dict) -> None:
         expect(next(l for l in sent["limits"] if l["token"] == "USDC")["used"] == "5", "5 of 8 used", sent)
 
 
+def random_address() -> str:
+    """A fresh address nobody listed: base58 of 32 random bytes."""
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    n, text = int.from_bytes(os.urandom(32), "big"), ""
+    while n:
+        n, r = divmod(n, 58)
+        text = alphabet[r] + text
+    return text
+
+
 def expect(condition: bool, what: str, detail=None) -> None:
     if not condition:
         raise AssertionError(f"{what}: {json.dumps(detail, default=str) if detail is not None else ''}")
@@ -229,7 +239,7 @@ async def safe_loop(session: ClientSession, recorder: Recorder, to: str) -> None
     check_error(await call(session, recorder, "transfer", {"to": to, "amount": "-1"}), "invalid_input")
 
     recorder.say("\n## Policy v3: USDC may land only at the listed recipient")
-    stranger = "Vote111111111111111111111111111111111111111"
+    stranger = random_address()
     sim = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": stranger, "amount": "1", "token": "USDC"}))
     expect(sim["would_succeed"] is False and sim["code"] == "recipient_not_allowed", "simulate refuses a stranger", sim)
     elsewhere = check_error(await call(session, recorder, "transfer", {"to": stranger, "amount": "1", "token": "USDC"}), "recipient_not_allowed")
