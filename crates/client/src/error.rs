@@ -393,10 +393,23 @@ pub(crate) fn program_error(
             allowed,
         }));
     }
+    let mut hint_text = hint(error).to_string();
+    if error == LeashError::InvalidAccount {
+        // The program says which account rule broke (`wrong or unexpected account: …`).
+        if let Some(what) = logs.iter().find_map(|l| {
+            l.trim_start_matches("Program log: ")
+                .strip_prefix("wrong or unexpected account: ")
+        }) {
+            message = format!("{message} ({what})");
+            if what.contains("read-only account writable") {
+                hint_text = "an address the instruction writes to is read-only in this transaction: a program id or sysvar cannot receive a transfer; check the recipient".to_string();
+            }
+        }
+    }
     ClientError {
         code: ErrorCode::Program(error),
         message,
-        hint: Some(hint(error).to_string()),
+        hint: Some(hint_text),
         program_code: Some(error.code()),
         figures,
         recipient,
@@ -512,6 +525,23 @@ mod tests {
             assert_eq!(e.program_error(), Some(error));
             assert!(e.figures.is_none(), "no logs, no figures");
         }
+        let demoted = program_error(
+            LeashError::InvalidAccount,
+            &[
+                "Program log: wrong or unexpected account: call marks a read-only account writable"
+                    .to_string(),
+            ],
+            &|_| None,
+        );
+        assert_eq!(
+            demoted.message,
+            "Wrong or unexpected account (call marks a read-only account writable)"
+        );
+        assert!(demoted
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("program id or sysvar"));
         let stale = transaction_error(
             &TransactionError::InstructionError(1, InstructionError::InvalidInstructionData),
             &[],
