@@ -39,6 +39,9 @@ pub enum LeashEvent {
     },
 }
 
+/// The stack buffer [`LeashEvent::emit`] encodes into: the largest fixed-size event
+/// (`SessionCreated`, 97 bytes) with room to spare.
+const STACK_EVENT_LEN: usize = 128;
 /// The variant index of [`LeashEvent::SessionUsed`] (its first byte).
 const SESSION_USED_KIND: u8 = 2;
 /// `SessionUsed`'s fixed part: kind, session, uses, nonce, the outflows' count.
@@ -71,8 +74,18 @@ impl LeashEvent {
         crate::log::sol_log_data(&[bytes.get(..len).unwrap_or_default()]);
     }
 
-    /// Logs the event.
+    /// Logs the event: borsh into a stack buffer (every event but a `SessionUsed` with many
+    /// outflows fits), else into a heap list.
     pub fn emit(&self) {
+        let mut buffer = [0u8; STACK_EVENT_LEN];
+        let left = {
+            let mut writer: &mut [u8] = &mut buffer;
+            self.serialize(&mut writer).ok().map(|()| writer.len())
+        };
+        if let Some(len) = left.and_then(|left| STACK_EVENT_LEN.checked_sub(left)) {
+            crate::log::sol_log_data(&[buffer.get(..len).unwrap_or_default()]);
+            return;
+        }
         let mut bytes = crate::list::Vec::new();
         if self.serialize(&mut bytes).is_ok() {
             crate::log::sol_log_data(&[&bytes]);
