@@ -11,8 +11,8 @@ export const PROGRAMS = [
   ["memo", "Memo"],
 ];
 /**
- * Instructions an owner may pick for the well-known programs (the names the SDK resolves; docs
- * /policy.md, "Instruction rules"). None picked: every instruction of the program.
+ * Instructions an owner may pick for the well-known programs (the names the SDK resolves:
+ * docs/program.md, "Instruction rules"). None picked: every instruction of the program.
  */
 export const INSTRUCTIONS = {
   system: ["transfer", "create_account", "transfer_with_seed", "advance_nonce_account"],

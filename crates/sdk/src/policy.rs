@@ -397,18 +397,17 @@ pub fn normalize(
     })
 }
 
-/// What the owner should know about where value may land (docs/policy.md, "Recipients"): a
+/// What the owner should know about where value may land (docs/program.md, "Recipients"): a
 /// token that may go to anyone, and for a listed one, what else must be listed.
 fn recipient_warnings(
     limits: &[SpendLimit],
     symbols: &[String],
     programs: &[Pubkey],
 ) -> Vec<String> {
-    let simple = |p: &Pubkey| {
-        names::program_name(p).is_some_and(|n| n != "leash")
-            && *p != crate::spl::ASSOCIATED_TOKEN_PROGRAM_ID
-    };
-    let other_programs = programs.iter().any(|p| !simple(p));
+    // The well-known programs move value only where their instruction says; any other (a swap,
+    // a lending market) may pay part of it to accounts of its own.
+    let well_known = |p: &Pubkey| names::program_name(p).is_some_and(|n| n != "leash");
+    let other_programs = programs.iter().any(|p| !well_known(p));
     let mut warnings = Vec::new();
     let anywhere: Vec<&str> = limits
         .iter()
