@@ -228,24 +228,7 @@ mod tests {
         data[32..64].copy_from_slice(owner.as_ref());
         data[64..72].copy_from_slice(&4_500_000u64.to_le_bytes());
         data[108] = 1;
-        let account = Account {
-            lamports: 1,
-            data,
-            owner: leash_sdk::spl::TOKEN_PROGRAM_ID,
-            executable: false,
-            rent_epoch: 0,
-        };
-        let ui = ui_account(
-            &Pubkey::new_unique(),
-            &account,
-            UiAccountEncoding::JsonParsed,
-            None,
-            &|_| Some(MintDisplay::with_decimals(6)),
-        )
-        .unwrap();
-        let UiAccountData::Json(parsed) = ui.data else {
-            panic!("not parsed")
-        };
+        let parsed = parsed(leash_sdk::spl::TOKEN_PROGRAM_ID, data, Some(6));
         assert_eq!(parsed.program, "spl-token");
         assert_eq!(parsed.parsed["type"], "account");
         assert_eq!(

@@ -45,6 +45,14 @@ impl AccountState {
         token_account::parse_mint(&self.owner, &self.data)
     }
 
+    /// Its `amount` if it is a token account of `mint`, else 0 (the value model's rule for a
+    /// side where an account is not one).
+    fn amount_of(&self, mint: &Pubkey) -> u64 {
+        self.token_account()
+            .filter(|t| address_eq(&t.mint, mint))
+            .map_or(0, |t| t.amount)
+    }
+
     fn kind(&self) -> Option<TokenAccountKind> {
         token_account::kind(&self.owner, &self.data)
     }
@@ -454,12 +462,6 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
             order.push(key);
         }
     };
-    let amount_of = |state: &AccountState, mint: &Pubkey| {
-        state
-            .token_account()
-            .filter(|t| address_eq(&t.mint, mint))
-            .map_or(0, |t| t.amount)
-    };
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         if holds_vaults_own_value(vault, was) || holds_vaults_own_value(vault, now) {
             netted_before.add(NATIVE_SOL_MINT, u128::from(was.lamports));
@@ -471,8 +473,8 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
                 .filter(|m| Some(*m) != old_mint);
             for mint in old_mint.into_iter().chain(new_mint) {
                 note(mint);
-                netted_before.add(mint, u128::from(amount_of(was, &mint)));
-                netted_after.add(mint, u128::from(amount_of(now, &mint)));
+                netted_before.add(mint, u128::from(was.amount_of(&mint)));
+                netted_after.add(mint, u128::from(now.amount_of(&mint)));
             }
         } else if was.is_system() {
             // Signed for through `create_with_seed`, or as a nonce authority: a debit, or the
@@ -491,7 +493,7 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
                 note(t.mint);
                 charged.add(
                     t.mint,
-                    u128::from(t.amount.saturating_sub(amount_of(now, &t.mint))),
+                    u128::from(t.amount.saturating_sub(now.amount_of(&t.mint))),
                 );
             }
         }
@@ -613,12 +615,6 @@ pub fn check_recipients(
     if policy.limits.iter().all(|l| l.recipients.is_empty()) {
         return Ok(());
     }
-    let amount_of = |state: &AccountState, mint: &Pubkey| {
-        state
-            .token_account()
-            .filter(|t| address_eq(&t.mint, mint))
-            .map_or(0, |t| t.amount)
-    };
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         // An account whose lamports and read bytes did not change gained nothing (most passed
         // accounts: programs, mints, the session); skipping it first saves parsing it.
@@ -630,8 +626,9 @@ pub fn check_recipients(
             let (gained, recipient) = if address_eq(&limit.mint, &NATIVE_SOL_MINT) {
                 (now.lamports.saturating_sub(was.lamports), now.key)
             } else {
-                let gained =
-                    amount_of(now, &limit.mint).saturating_sub(amount_of(was, &limit.mint));
+                let gained = now
+                    .amount_of(&limit.mint)
+                    .saturating_sub(was.amount_of(&limit.mint));
                 // An account that gained the mint is a token account of it afterwards.
                 let owner = now.token_account().map_or(now.key, |t| t.owner);
                 (gained, owner)
