@@ -15,138 +15,309 @@ use crate::{
     error::LeashError,
     leash_log,
     platform::{address_eq, Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
-    state::{Policy, SpendLimit, Spent, NATIVE_SOL_MINT},
+    state::{LimitTerms, SpendLimit, Spent, NATIVE_SOL_MINT},
     token_account::{
-        self, MintView, TokenAccountKind, TokenAccountView, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
+        self, MintRef, TokenAccountKind, TokenAccountRef, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
         EXTENSION_TRANSFER_FEE_AMOUNT, EXTENSION_TRANSFER_FEE_CONFIG, FEE_CONFIG_WITHHELD_RANGE,
         SUPPLY_RANGE,
     },
 };
 
-/// One passed account at one moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountState {
-    pub key: Pubkey,
-    pub owner: Pubkey,
-    pub lamports: u64,
-    pub data_len: usize,
+/// One passed account at one moment, read once: what its kept bytes are is decided when the
+/// state is made, and every field the value model compares is read in place from them (moving
+/// or re-parsing account views was most of `Execute`'s compute units; docs/program.md,
+/// "Compute units").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountState<'a> {
+    key: &'a Pubkey,
+    owner: &'a Pubkey,
+    lamports: u64,
+    data_len: usize,
     /// The data of accounts owned by a token program, and the head of nonce accounts, stake
     /// accounts and lookup tables ([`authority_account`]); empty for every other account
     /// (nothing else is read).
-    pub data: Vec<u8>,
+    data: &'a [u8],
+    read: Read<'a>,
+    /// Whether the calls could change it (a writable account of the instruction).
+    writable: bool,
 }
 
-impl AccountState {
-    fn token_account(&self) -> Option<TokenAccountView> {
-        token_account::parse(&self.owner, &self.data)
+/// What an account's kept bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read<'a> {
+    /// Not a token-program account, nor the head of a nonce account, stake account or lookup
+    /// table.
+    Nothing,
+    /// A token account's layout: the account if initialized.
+    TokenAccount(Option<TokenAccountRef<'a>>),
+    /// A mint's layout: the mint if initialized.
+    Mint(Option<MintRef<'a>>),
+    Multisig,
+    /// The head of a nonce account, stake account or lookup table ([`authority_account`]).
+    Head,
+}
+
+impl<'a> AccountState<'a> {
+    /// The state of account `key` with `owner`, `lamports` and `data_len` bytes of data, of
+    /// which `data` is what the value model keeps (see [`Snapshot::capture`]).
+    pub fn new(
+        key: &'a Pubkey,
+        owner: &'a Pubkey,
+        lamports: u64,
+        data_len: usize,
+        data: &'a [u8],
+    ) -> Self {
+        let read = match token_account::kind(owner, data) {
+            Some(TokenAccountKind::Account) => {
+                Read::TokenAccount(TokenAccountRef::new(owner, data))
+            }
+            Some(TokenAccountKind::Mint) => Read::Mint(MintRef::new(owner, data)),
+            Some(TokenAccountKind::Multisig) => Read::Multisig,
+            None if data.is_empty() => Read::Nothing,
+            None => Read::Head,
+        };
+        AccountState {
+            key,
+            owner,
+            lamports,
+            data_len,
+            data,
+            read,
+            writable: true,
+        }
     }
 
-    fn mint(&self) -> Option<MintView> {
-        token_account::parse_mint(&self.owner, &self.data)
+    pub fn key(&self) -> &'a Pubkey {
+        self.key
+    }
+
+    pub fn lamports(&self) -> u64 {
+        self.lamports
+    }
+
+    fn token_account(&self) -> Option<TokenAccountRef<'a>> {
+        match self.read {
+            Read::TokenAccount(view) => view,
+            _ => None,
+        }
+    }
+
+    fn mint(&self) -> Option<MintRef<'a>> {
+        match self.read {
+            Read::Mint(view) => view,
+            _ => None,
+        }
     }
 
     /// Its `amount` if it is a token account of `mint`, else 0 (the value model's rule for a
     /// side where an account is not one).
     fn amount_of(&self, mint: &Pubkey) -> u64 {
         self.token_account()
-            .filter(|t| address_eq(&t.mint, mint))
-            .map_or(0, |t| t.amount)
+            .filter(|t| address_eq(t.mint(), mint))
+            .map_or(0, |t| t.amount())
     }
 
     fn kind(&self) -> Option<TokenAccountKind> {
-        token_account::kind(&self.owner, &self.data)
+        match self.read {
+            Read::TokenAccount(_) => Some(TokenAccountKind::Account),
+            Read::Mint(_) => Some(TokenAccountKind::Mint),
+            Read::Multisig => Some(TokenAccountKind::Multisig),
+            Read::Nothing | Read::Head => None,
+        }
     }
 
     fn is_system(&self) -> bool {
-        address_eq(&self.owner, &SYSTEM_PROGRAM_ID)
+        address_eq(self.owner, &SYSTEM_PROGRAM_ID)
     }
 
     /// The authorities of a nonce account, stake account or lookup table.
     fn authorities(&self) -> Option<authority_account::Authorities> {
-        authority_account::authorities(&self.owner, &self.data)
+        match self.read {
+            Read::Head => authority_account::authorities(self.owner, self.data),
+            _ => None,
+        }
     }
 }
 
-/// The distinct passed accounts of an `Execute`, in order of first appearance.
+/// The distinct passed accounts of an `Execute` the value model reads, in order of first
+/// appearance: every writable one, and the read-only accounts of the token programs (mints and
+/// multisigs it looks up). Other read-only accounts (programs, sysvars, the wallet) cannot
+/// change — the runtime refuses any write to them, lamports included — and hold nothing the
+/// value model looks up, so they are left out of both sides.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Snapshot {
-    pub accounts: Vec<AccountState>,
+pub struct Snapshot<'a> {
+    pub accounts: Vec<AccountState<'a>>,
+    /// Where each state's account is in the instruction's list.
+    positions: Vec<usize>,
 }
 
-impl Snapshot {
-    /// Captures `accounts`, skipping repeated keys.
-    pub fn capture(accounts: &[Account]) -> Result<Snapshot, ProgramError> {
-        let mut states: Vec<AccountState> = Vec::with_capacity(accounts.len());
-        for account in accounts {
-            if states.iter().any(|s| address_eq(&s.key, account.key())) {
+/// One account as [`Snapshot`] first measures it, before its bytes are copied.
+struct Taken {
+    position: usize,
+    lamports: u64,
+    data_len: usize,
+    kept: usize,
+}
+
+impl<'a> Snapshot<'a> {
+    /// The accounts before the calls. Their owners and the bytes the value model reads are
+    /// copied into `copies` (sized once), which the states then borrow.
+    pub fn before(
+        accounts: &'a [Account],
+        copies: &'a mut Vec<u8>,
+    ) -> Result<Snapshot<'a>, ProgramError> {
+        let mut taken: Vec<Taken> = Vec::with_capacity(accounts.len());
+        let mut total = 0usize;
+        for (position, account) in accounts.iter().enumerate() {
+            let token = token_account::is_token_program(account.owner());
+            if !token && !account.is_writable() {
                 continue;
             }
-            let data = account.data()?;
-            // Three arms rather than one copy of a chosen slice: the shared form measured 150
-            // CU more per `Execute` on SBF (every passed account goes through here twice).
-            let copied = if token_account::is_token_program(account.owner()) {
-                let mut copy = Vec::with_capacity(data.len());
-                copy.extend_from_slice(&data);
-                copy
-            } else if authority_account::is_read(account.owner(), data.len()) {
-                // Only the head: a lookup table can hold 256 addresses after it.
-                let head = data.get(..authority_account::HEAD_LEN).unwrap_or(&data);
-                let mut copy = Vec::with_capacity(head.len());
-                copy.extend_from_slice(head);
-                copy
-            } else {
-                Vec::new()
-            };
-            states.push(AccountState {
-                key: *account.key(),
-                owner: *account.owner(),
-                lamports: account.lamports(),
-                data_len: data.len(),
-                data: copied,
-            });
+            let earlier = accounts.get(..position).unwrap_or_default();
+            if earlier.iter().any(|a| a.is_same(account)) {
+                continue;
+            }
+            let t = Taken::measure(account, position, token);
+            total = total.saturating_add(32).saturating_add(t.kept);
+            taken.push(t);
         }
-        Ok(Snapshot { accounts: states })
+        *copies = Vec::with_capacity(total);
+        for t in taken.iter() {
+            let account = t.account(accounts)?;
+            copies.extend_from_slice(account.owner().as_ref());
+            if t.kept > 0 {
+                let data = account.data()?;
+                copies.extend_from_slice(data.get(..t.kept).unwrap_or_default());
+            }
+        }
+        let mut rest: &'a [u8] = copies;
+        let mut states = Vec::with_capacity(taken.len());
+        let mut positions = Vec::with_capacity(taken.len());
+        for t in taken.iter() {
+            let account = t.account(accounts)?;
+            let (owner, tail) = rest
+                .split_at_checked(32)
+                .ok_or(ProgramError::AccountDataTooSmall)?;
+            let (data, tail) = tail
+                .split_at_checked(t.kept)
+                .ok_or(ProgramError::AccountDataTooSmall)?;
+            rest = tail;
+            let owner = crate::platform::layout::<Pubkey>(owner)
+                .ok_or(ProgramError::AccountDataTooSmall)?;
+            let mut state = AccountState::new(account.key(), owner, t.lamports, t.data_len, data);
+            state.writable = account.is_writable();
+            states.push(state);
+            positions.push(t.position);
+        }
+        Ok(Snapshot {
+            accounts: states,
+            positions,
+        })
     }
 
-    fn get(&self, key: &Pubkey) -> Option<&AccountState> {
-        self.accounts.iter().find(|s| address_eq(&s.key, key))
+    /// The same accounts after the calls, read in place: the writable ones as they are now,
+    /// the read-only ones as they were (they cannot have changed). Nothing may write to the
+    /// accounts while the result is alive.
+    pub fn after(
+        accounts: &'a [Account],
+        before: &Snapshot<'a>,
+    ) -> Result<Snapshot<'a>, ProgramError> {
+        let mut states = Vec::with_capacity(before.accounts.len());
+        for (state, &position) in before.accounts.iter().zip(before.positions.iter()) {
+            if !state.writable {
+                states.push(*state);
+                continue;
+            }
+            let account = accounts
+                .get(position)
+                .ok_or(ProgramError::NotEnoughAccountKeys)?;
+            let token = token_account::is_token_program(account.owner());
+            let t = Taken::measure(account, position, token);
+            let data = account.data_after_calls().get(..t.kept).unwrap_or_default();
+            states.push(AccountState::new(
+                account.key(),
+                account.owner(),
+                t.lamports,
+                t.data_len,
+                data,
+            ));
+        }
+        Ok(Snapshot {
+            accounts: states,
+            positions: Vec::new(),
+        })
     }
 
-    fn mint(&self, key: &Pubkey) -> Option<MintView> {
+    fn get(&self, key: &Pubkey) -> Option<&AccountState<'a>> {
+        self.accounts.iter().find(|s| address_eq(s.key, key))
+    }
+
+    fn mint(&self, key: &Pubkey) -> Option<MintRef<'a>> {
         self.get(key).and_then(AccountState::mint)
+    }
+}
+
+impl Taken {
+    /// What of `account` the value model reads: a token-program account's data, the head of a
+    /// nonce account, stake account or lookup table (a lookup table can hold 256 addresses
+    /// after it), nothing of any other.
+    fn measure(account: &Account, position: usize, token: bool) -> Taken {
+        let data_len = account.data_len();
+        let kept = if token {
+            data_len
+        } else if authority_account::is_read(account.owner(), data_len) {
+            data_len.min(authority_account::HEAD_LEN)
+        } else {
+            0
+        };
+        Taken {
+            position,
+            lamports: account.lamports(),
+            data_len,
+            kept,
+        }
+    }
+
+    fn account<'a, 'info>(
+        &self,
+        accounts: &'a [Account<'info>],
+    ) -> Result<&'a Account<'info>, ProgramError> {
+        accounts
+            .get(self.position)
+            .ok_or(ProgramError::NotEnoughAccountKeys)
     }
 }
 
 /// The keys whose authority is the vault's: the vault, and every passed multisig (judged before
 /// the calls) that lists the vault among its signers — the vault alone can sign for a 1-of-n.
 #[derive(Clone, Debug)]
-pub struct VaultKeys(Vec<Pubkey>);
+pub struct VaultKeys<'a>(Vec<&'a Pubkey>);
 
-impl VaultKeys {
-    pub fn new(vault: &Pubkey, before: &Snapshot) -> VaultKeys {
-        let mut keys = crate::list![*vault];
-        keys.extend(
-            before
-                .accounts
-                .iter()
-                .filter(|s| token_account::multisig_has_signer(&s.owner, &s.data, vault))
-                .map(|s| s.key),
-        );
+impl<'a> VaultKeys<'a> {
+    pub fn new(vault: &'a Pubkey, before: &Snapshot<'a>) -> VaultKeys<'a> {
+        let mut keys = crate::list![vault];
+        for s in before.accounts.iter() {
+            if s.read == Read::Multisig
+                && token_account::multisig_has_signer(s.owner, s.data, vault)
+            {
+                keys.push(s.key);
+            }
+        }
         VaultKeys(keys)
     }
 
     /// The vault itself.
-    pub fn vault(&self) -> &Pubkey {
+    pub fn vault(&self) -> &'a Pubkey {
         // `new` always puts the vault first.
-        &self.0[0]
+        self.0[0]
     }
 
     pub fn contains(&self, key: &Pubkey) -> bool {
         self.0.iter().any(|k| address_eq(k, key))
     }
 
-    fn holds(&self, key: &Option<Pubkey>) -> bool {
-        key.as_ref().is_some_and(|k| self.contains(k))
+    fn holds(&self, key: Option<&Pubkey>) -> bool {
+        key.is_some_and(|k| self.contains(k))
     }
 
     fn appears_at(&self, bytes: &[u8]) -> bool {
@@ -162,11 +333,11 @@ impl VaultKeys {
 /// owner-set delegate can spend what lands in its account. Every other account the vault can
 /// debit is charged account by account (docs/program.md, "Who else can move it").
 fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
-    address_eq(&state.key, vault)
+    address_eq(state.key, vault)
         || state.token_account().is_some_and(|t| {
-            address_eq(&t.owner, vault)
-                && t.delegate.is_none()
-                && t.close_authority
+            address_eq(t.owner(), vault)
+                && t.delegate().is_none()
+                && t.close_authority()
                     .as_ref()
                     .is_none_or(|c| address_eq(c, vault))
         })
@@ -182,42 +353,78 @@ fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
 fn debitable(keys: &VaultKeys, side: &Snapshot, state: &AccountState) -> bool {
     match state.kind() {
         Some(TokenAccountKind::Account) => state.token_account().is_some_and(|t| {
-            keys.contains(&t.owner)
-                || keys.holds(&t.delegate)
-                || keys.holds(&t.close_authority)
+            keys.contains(t.owner())
+                || keys.holds(t.delegate())
+                || keys.holds(t.close_authority())
                 || side
-                    .mint(&t.mint)
-                    .is_some_and(|m| keys.holds(&m.permanent_delegate))
+                    .mint(t.mint())
+                    .is_some_and(|m| keys.holds(m.permanent_delegate()))
         }),
         Some(TokenAccountKind::Mint) => state
             .mint()
             .is_some_and(|m| holds_mint_authority(keys, state, &m)),
-        Some(TokenAccountKind::Multisig) => keys.contains(&state.key),
+        Some(TokenAccountKind::Multisig) => keys.contains(state.key),
         // A stake account the vault withdraws from, a lookup table it may close (nonce
         // accounts are System accounts, charged as such).
         None => state
             .authorities()
-            .is_some_and(|a| keys.holds(&a.over_lamports)),
+            .is_some_and(|a| keys.holds(a.over_lamports.as_ref())),
     }
 }
 
-/// Per-key sums in order of first appearance.
-#[derive(Default)]
-struct Ledger(Vec<(Pubkey, u128)>);
+/// One mint's sums (for SOL, lamports) over an `Execute`.
+struct Flow<'a> {
+    mint: &'a Pubkey,
+    /// The vault's own value and the withheld-fee pools only the vault may withdraw, netted.
+    netted_before: u128,
+    netted_after: u128,
+    /// Decreases of debitable accounts and supply increases, charged as they happen.
+    charged: u128,
+}
 
-impl Ledger {
-    fn add(&mut self, key: Pubkey, amount: u128) {
-        match self.0.iter_mut().find(|(k, _)| address_eq(k, &key)) {
-            Some((_, sum)) => *sum = sum.saturating_add(amount),
-            None => self.0.push((key, amount)),
-        }
+/// Per-mint sums in order of first appearance, SOL first.
+struct Flows<'a>(Vec<Flow<'a>>);
+
+impl<'a> Flows<'a> {
+    fn new() -> Self {
+        Flows(crate::list![Flow {
+            mint: &NATIVE_SOL_MINT,
+            netted_before: 0,
+            netted_after: 0,
+            charged: 0,
+        }])
     }
 
-    fn get(&self, key: &Pubkey) -> u128 {
-        self.0
-            .iter()
-            .find(|(k, _)| address_eq(k, key))
-            .map_or(0, |(_, v)| *v)
+    fn of(&mut self, mint: &'a Pubkey) -> &mut Flow<'a> {
+        let index = match self.0.iter().position(|f| address_eq(f.mint, mint)) {
+            Some(index) => index,
+            None => {
+                self.0.push(Flow {
+                    mint,
+                    netted_before: 0,
+                    netted_after: 0,
+                    charged: 0,
+                });
+                self.0.len().saturating_sub(1)
+            }
+        };
+        &mut self.0[index]
+    }
+
+    fn sol(&mut self) -> &mut Flow<'a> {
+        // `new` puts SOL first.
+        &mut self.0[0]
+    }
+}
+
+impl Flow<'_> {
+    fn net(&mut self, before: u64, after: u64) {
+        self.netted_before = self.netted_before.saturating_add(u128::from(before));
+        self.netted_after = self.netted_after.saturating_add(u128::from(after));
+    }
+
+    fn charge(&mut self, amount: u64) {
+        self.charged = self.charged.saturating_add(u128::from(amount));
     }
 }
 
@@ -234,7 +441,7 @@ pub fn check_authorities(
     }
     let vault = keys.vault();
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
-        if address_eq(&was.key, vault) && !(now.is_system() && now.data_len == 0) {
+        if address_eq(was.key, vault) && !(now.is_system() && now.data_len == 0) {
             return refuse(format_args!(
                 "the vault {vault} must stay a System account without data"
             ));
@@ -247,12 +454,12 @@ pub fn check_authorities(
             // own (a ransom, not a transfer). Withdrawn whole (deinitialized) it holds
             // nothing, and its lamports are charged.
             let changed = now.authorities().is_some_and(|after| {
-                (keys.holds(&held.over_lamports) && after != held)
+                (keys.holds(held.over_lamports.as_ref()) && after != held)
                     || held
                         .slots
                         .iter()
                         .zip(after.slots.iter())
-                        .any(|(was, now)| keys.holds(was) && was != now)
+                        .any(|(was, now)| keys.holds(was.as_ref()) && was != now)
             });
             if changed {
                 return refuse(format_args!(
@@ -274,8 +481,8 @@ pub fn check_authorities(
         let new = now.token_account();
         if let Some(n) = new {
             let became_vaults =
-                keys.contains(&n.owner) && old.is_none_or(|o| !keys.contains(&o.owner));
-            if became_vaults && (n.delegate.is_some() || n.close_authority.is_some()) {
+                keys.contains(n.owner()) && old.is_none_or(|o| !keys.contains(o.owner()));
+            if became_vaults && (n.delegate().is_some() || n.close_authority().is_some()) {
                 return refuse(format_args!(
                     "new vault token account {} may not have a delegate or close authority",
                     now.key
@@ -285,7 +492,7 @@ pub fn check_authorities(
         let Some(old) = old else {
             continue;
         };
-        if keys.contains(&old.owner) {
+        if keys.contains(old.owner()) {
             if new.is_none() {
                 return refuse(format_args!(
                     "vault token account {} would be closed",
@@ -299,16 +506,17 @@ pub fn check_authorities(
                     was.key
                 ));
             }
-            if new.is_some_and(|n| n.delegated_amount > old.delegated_amount) {
+            if new.is_some_and(|n| n.delegated_amount() > old.delegated_amount()) {
                 return refuse(format_args!(
                     "delegated amount of vault token account {} would grow",
                     was.key
                 ));
             }
         }
-        if keys.holds(&old.delegate) {
+        if keys.holds(old.delegate()) {
             let kept = new.is_some_and(|n| {
-                n.delegate == old.delegate || (n.delegate.is_none() && n.delegated_amount == 0)
+                n.delegate() == old.delegate()
+                    || (n.delegate().is_none() && n.delegated_amount() == 0)
             });
             if !kept {
                 return refuse(format_args!(
@@ -317,8 +525,8 @@ pub fn check_authorities(
                 ));
             }
         }
-        if keys.holds(&old.close_authority)
-            && new.is_none_or(|n| n.close_authority != old.close_authority)
+        if keys.holds(old.close_authority())
+            && new.is_none_or(|n| n.close_authority() != old.close_authority())
         {
             return refuse(format_args!(
                 "account {} would lose the vault as its close authority",
@@ -326,12 +534,13 @@ pub fn check_authorities(
             ));
         }
         let frozen_by_vault = before
-            .mint(&old.mint)
-            .is_some_and(|m| keys.holds(&m.freeze_authority));
-        if frozen_by_vault && new.is_some_and(|n| n.state != old.state) {
+            .mint(old.mint())
+            .is_some_and(|m| keys.holds(m.freeze_authority()));
+        if frozen_by_vault && new.is_some_and(|n| n.state() != old.state()) {
             return refuse(format_args!(
                 "token account {} of mint {} would be frozen or thawed",
-                was.key, old.mint
+                was.key,
+                old.mint()
             ));
         }
     }
@@ -341,10 +550,10 @@ pub fn check_authorities(
 /// Whether a key of K holds any authority over the mint: mint, freeze, or any 32-byte field of a
 /// Token-2022 extension (permanent delegate, fee, close, pointer, metadata, pause authorities…,
 /// found by value so extensions this program does not know are covered too).
-fn holds_mint_authority(keys: &VaultKeys, was: &AccountState, mint: &MintView) -> bool {
-    keys.holds(&mint.mint_authority)
-        || keys.holds(&mint.freeze_authority)
-        || token_account::extensions(&was.data)
+fn holds_mint_authority(keys: &VaultKeys, was: &AccountState, mint: &MintRef) -> bool {
+    keys.holds(mint.mint_authority())
+        || keys.holds(mint.freeze_authority())
+        || token_account::extensions(was.data)
             .any(|(_, value)| value.windows(32).any(|w| keys.appears_at(w)))
 }
 
@@ -352,7 +561,7 @@ fn holds_mint_authority(keys: &VaultKeys, was: &AccountState, mint: &MintView) -
 /// withheld in it (harvesting is permissionless). So no authority leaves and none of the mint's
 /// powers is used on others: no pausing, no new fees or rates, no metadata edits, no closing.
 fn mint_unchanged_but_supply(was: &AccountState, now: &AccountState) -> bool {
-    if !address_eq(&was.owner, &now.owner)
+    if !address_eq(was.owner, now.owner)
         || was.data.len() != now.data.len()
         || now.mint().is_none()
     {
@@ -382,8 +591,8 @@ fn extensions_equal_except(
     now: &AccountState,
     allowed: impl Fn(u16, &[u8], &[u8]) -> bool,
 ) -> bool {
-    let mut old = token_account::extensions(&was.data);
-    let mut new = token_account::extensions(&now.data);
+    let mut old = token_account::extensions(was.data);
+    let mut new = token_account::extensions(now.data);
     loop {
         match (old.next(), new.next()) {
             (None, None) => return true,
@@ -400,7 +609,7 @@ fn extensions_equal_except(
 /// A vault token account after the calls: the same bytes but for the amount, the delegated
 /// amount and the withheld transfer fees, which move with ordinary transfers.
 fn vault_account_unchanged(was: &AccountState, now: &AccountState) -> bool {
-    if !address_eq(&was.owner, &now.owner) || was.data.len() != now.data.len() {
+    if !address_eq(was.owner, now.owner) || was.data.len() != now.data.len() {
         return false;
     }
     let base_equal =
@@ -431,95 +640,81 @@ fn vault_account_unchanged(was: &AccountState, now: &AccountState) -> bool {
 /// yet created, closed, assigned away) counts 0.
 pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
     let vault = keys.vault();
-    // Netted sums: the vault's own value, and the withheld-fee pools of mints whose fees only
-    // the vault may withdraw.
-    let mut netted_before = Ledger::default();
-    let mut netted_after = Ledger::default();
-    // Charged as they happen: decreases of debitable accounts, supply increases.
-    let mut charged = Ledger::default();
-    let fee_pools: Vec<Pubkey> = before
+    let mut flows = Flows::new();
+    // Mints whose withheld fees only the vault may withdraw: their fees are netted like the
+    // vault's own value.
+    let fee_pools: Vec<&Pubkey> = before
         .accounts
         .iter()
         .filter(|s| s.mint().is_some())
-        .filter(|s| keys.holds(&token_account::withdraw_withheld_authority(&s.data)))
+        .filter(|s| keys.holds(token_account::withdraw_withheld_authority(s.data).as_ref()))
         .map(|s| s.key)
         .collect();
-    let pool_of = |state: &AccountState| -> Option<Pubkey> {
-        let mint = match state.kind()? {
-            TokenAccountKind::Mint => state.key,
-            TokenAccountKind::Account => state.token_account()?.mint,
-            TokenAccountKind::Multisig => return None,
+    let pool_of = |state: &AccountState<'_>| {
+        let mint = match state.read {
+            Read::Mint(Some(_)) => state.key,
+            Read::TokenAccount(Some(t)) => t.mint(),
+            _ => return None,
         };
-        fee_pools
-            .iter()
-            .any(|p| address_eq(p, &mint))
-            .then_some(mint)
-    };
-    // Registers a key on every ledger so the order is that of first appearance.
-    let mut order: Vec<Pubkey> = crate::list![NATIVE_SOL_MINT];
-    let mut note = |key: Pubkey| {
-        if !order.iter().any(|k| address_eq(k, &key)) {
-            order.push(key);
-        }
+        fee_pools.iter().find(|p| address_eq(p, mint)).copied()
     };
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         if holds_vaults_own_value(vault, was) || holds_vaults_own_value(vault, now) {
-            netted_before.add(NATIVE_SOL_MINT, u128::from(was.lamports));
-            netted_after.add(NATIVE_SOL_MINT, u128::from(now.lamports));
-            let old_mint = was.token_account().map(|t| t.mint);
+            flows.sol().net(was.lamports, now.lamports);
+            let old_mint = was.token_account().map(|t| t.mint());
             let new_mint = now
                 .token_account()
-                .map(|t| t.mint)
-                .filter(|m| Some(*m) != old_mint);
+                .map(|t| t.mint())
+                .filter(|m| old_mint.is_none_or(|old| !address_eq(old, m)));
             for mint in old_mint.into_iter().chain(new_mint) {
-                note(mint);
-                netted_before.add(mint, u128::from(was.amount_of(&mint)));
-                netted_after.add(mint, u128::from(now.amount_of(&mint)));
+                flows.of(mint).net(was.amount_of(mint), now.amount_of(mint));
             }
         } else if was.is_system() {
             // Signed for through `create_with_seed`, or as a nonce authority: a debit, or the
             // account leaving the System program (for anyone but the vault), is charged.
             let kept = if now.is_system() { now.lamports } else { 0 };
-            charged.add(
-                NATIVE_SOL_MINT,
-                u128::from(was.lamports.saturating_sub(kept)),
-            );
+            flows.sol().charge(was.lamports.saturating_sub(kept));
         } else if debitable(keys, before, was) || debitable(keys, after, now) {
-            charged.add(
-                NATIVE_SOL_MINT,
-                u128::from(was.lamports.saturating_sub(now.lamports)),
-            );
+            flows
+                .sol()
+                .charge(was.lamports.saturating_sub(now.lamports));
             if let Some(t) = was.token_account() {
-                note(t.mint);
-                charged.add(
-                    t.mint,
-                    u128::from(t.amount.saturating_sub(now.amount_of(&t.mint))),
-                );
+                let mint = t.mint();
+                flows
+                    .of(mint)
+                    .charge(t.amount().saturating_sub(now.amount_of(mint)));
             }
         }
         if let (Some(old), Some(new)) = (was.mint(), now.mint()) {
-            if keys.holds(&old.mint_authority) {
-                note(was.key);
-                charged.add(was.key, u128::from(new.supply.saturating_sub(old.supply)));
+            if keys.holds(old.mint_authority()) {
+                flows
+                    .of(was.key)
+                    .charge(new.supply().saturating_sub(old.supply()));
             }
         }
+        if fee_pools.is_empty() {
+            continue;
+        }
         if let Some(mint) = pool_of(was) {
-            note(mint);
-            netted_before.add(mint, u128::from(token_account::withheld_fees(&was.data)));
+            flows
+                .of(mint)
+                .net(token_account::withheld_fees(was.data), 0);
         }
         if let Some(mint) = pool_of(now) {
-            note(mint);
-            netted_after.add(mint, u128::from(token_account::withheld_fees(&now.data)));
+            flows
+                .of(mint)
+                .net(0, token_account::withheld_fees(now.data));
         }
     }
-    order
+    flows
+        .0
         .iter()
-        .filter_map(|&mint| {
-            let spent = netted_before
-                .get(&mint)
-                .saturating_sub(netted_after.get(&mint))
-                .saturating_add(charged.get(&mint));
-            (spent > 0).then(|| (mint, u64::try_from(spent).unwrap_or(u64::MAX)))
+        .filter_map(|flow| {
+            let spent = flow
+                .netted_before
+                .saturating_sub(flow.netted_after)
+                .saturating_add(flow.charged);
+            (spent > 0).then(|| (*flow.mint, u64::try_from(spent).unwrap_or(u64::MAX)))
         })
         .collect()
 }
@@ -606,13 +801,13 @@ impl core::fmt::Display for RecipientViolation {
 /// counted 0 on a side where it is not one; lamports for SOL — must be a token account whose
 /// owner is listed, or for SOL a listed account. Judged from the snapshots alone, so it holds
 /// through whatever the calls invoke; checked after the authorities, before anything is charged.
-pub fn check_recipients(
-    policy: &Policy,
+pub fn check_recipients<L: LimitTerms>(
+    limits: &[L],
     vault: &Pubkey,
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), RecipientViolation> {
-    if policy.limits.iter().all(|l| l.recipients.is_empty()) {
+    if limits.iter().all(|l| l.recipients().is_empty()) {
         return Ok(());
     }
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
@@ -622,18 +817,17 @@ pub fn check_recipients(
             continue;
         }
         let mut own = None;
-        for limit in policy.limits.iter().filter(|l| !l.recipients.is_empty()) {
-            let (gained, recipient) = if address_eq(&limit.mint, &NATIVE_SOL_MINT) {
+        for limit in limits.iter().filter(|l| !l.recipients().is_empty()) {
+            let mint = limit.mint();
+            let (gained, recipient) = if address_eq(mint, &NATIVE_SOL_MINT) {
                 (now.lamports.saturating_sub(was.lamports), now.key)
             } else {
-                let gained = now
-                    .amount_of(&limit.mint)
-                    .saturating_sub(was.amount_of(&limit.mint));
+                let gained = now.amount_of(mint).saturating_sub(was.amount_of(mint));
                 // An account that gained the mint is a token account of it afterwards.
-                let owner = now.token_account().map_or(now.key, |t| t.owner);
+                let owner = now.token_account().map_or(now.key, |t| t.owner());
                 (gained, owner)
             };
-            if gained == 0 || limit.allows_recipient(&recipient) {
+            if gained == 0 || limit.allows_recipient(recipient) {
                 continue;
             }
             let is_own = *own.get_or_insert_with(|| {
@@ -641,9 +835,9 @@ pub fn check_recipients(
             });
             if !is_own {
                 return Err(RecipientViolation {
-                    mint: limit.mint,
-                    account: now.key,
-                    recipient,
+                    mint: *mint,
+                    account: *now.key,
+                    recipient: *recipient,
                     amount: gained,
                 });
             }
@@ -766,8 +960,8 @@ pub fn carry_over(
 /// remaining `per_period` of the current window. Counters saturate, so an unlimited bound
 /// (`u64::MAX`) never fails and a saturated counter exceeds every finite bound. A window never
 /// moves backwards: a clock set back counts as the window already recorded (docs/program.md, "The value model").
-pub fn charge(
-    policy: &Policy,
+pub fn charge<L: LimitTerms>(
+    limits: &[L],
     spent: &mut [Spent],
     outflows: &[(Pubkey, u64)],
     now: i64,
@@ -784,33 +978,37 @@ pub fn charge(
             used,
             limit,
         };
-        let Some((i, limit)) = policy.limit_for(&mint) else {
+        let Some((i, limit)) = limits
+            .iter()
+            .enumerate()
+            .find(|(_, l)| address_eq(l.mint(), &mint))
+        else {
             return Err(violation(LeashError::TokenNotInPolicy, 0, 0));
         };
         let entry = updated
             .get_mut(i)
             .ok_or(violation(LeashError::ArithmeticOverflow, 0, 0))?;
-        if amount > limit.per_tx {
-            return Err(violation(LeashError::PerTxLimitExceeded, 0, limit.per_tx));
+        if amount > limit.per_tx() {
+            return Err(violation(LeashError::PerTxLimitExceeded, 0, limit.per_tx()));
         }
         let total = entry.total.saturating_add(amount);
-        if total > limit.total {
+        if total > limit.total() {
             return Err(violation(
                 LeashError::SpendingLimitExceeded,
                 entry.total,
-                limit.total,
+                limit.total(),
             ));
         }
         entry.total = total;
-        if limit.period_secs > 0 {
+        if limit.period_secs() > 0 {
             (entry.period_index, entry.in_period) =
-                in_window(entry, limit.period_secs, now, created_at);
+                in_window(entry, limit.period_secs(), now, created_at);
             let in_period = entry.in_period.saturating_add(amount);
-            if in_period > limit.per_period {
+            if in_period > limit.per_period() {
                 return Err(violation(
                     LeashError::PeriodLimitExceeded,
                     entry.in_period,
-                    limit.per_period,
+                    limit.per_period(),
                 ));
             }
             entry.in_period = in_period;

@@ -14,7 +14,7 @@ use crate::{
     platform::{
         address_eq, invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
     },
-    state::{Policy, ProgramRule, MAX_PREFIX_LEN},
+    state::{InstructionRule, SessionView, MAX_PREFIX_LEN},
     token_account,
 };
 
@@ -65,7 +65,7 @@ pub fn token_instruction_count(data: &[u8]) -> usize {
 /// instructions inside it (nested batches through), never by its own discriminator, as
 /// `max_calls_per_tx` counts them; a truncated entry is judged as the bytes that are there.
 pub fn disallowed_instruction<'d>(
-    rule: &ProgramRule,
+    rule: &impl InstructionRule,
     is_token: bool,
     data: &'d [u8],
 ) -> Option<&'d [u8]> {
@@ -99,9 +99,9 @@ impl InstructionViolation {
     /// Logs the refusal as one line, `InstructionNotAllowed: program <p> data <hex>`, then one
     /// `allowed prefix <hex>` line per prefix the rule lists; [`InstructionViolation::from_log`]
     /// and [`InstructionViolation::allowed_in_log`] read them back.
-    pub fn log(&self, rule: &ProgramRule) {
+    pub fn log(&self, rule: &impl InstructionRule) {
         leash_log!("{self}");
-        for prefix in &rule.prefixes {
+        for prefix in rule.prefixes() {
             leash_log!("{ALLOWED_PREFIX}{}", Hex(prefix));
         }
     }
@@ -182,7 +182,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
         accounts: &'a [Account<'info>],
         calls: &'a [Call],
         vault_index: u8,
-        policy: Option<&Policy>,
+        policy: Option<&SessionView>,
     ) -> Result<Self, ProgramError> {
         let mut programs = Vec::with_capacity(calls.len());
         for call in calls {
@@ -191,7 +191,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
                 .ok_or_else(|| invalid("call program index out of range"))?;
             let permitted = policy.is_none_or(|policy| {
                 policy
-                    .allowed_programs
+                    .allowed_programs()
                     .iter()
                     .any(|a| address_eq(a, program.key()))
             });
@@ -201,14 +201,14 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
             }
             if let Some(rule) = policy.and_then(|p| p.rule_for(program.key())) {
                 let is_token = token_account::is_token_program(program.key());
-                if let Some(refused) = disallowed_instruction(rule, is_token, &call.data) {
+                if let Some(refused) = disallowed_instruction(&rule, is_token, &call.data) {
                     let mut data = Vec::new();
                     data.extend_from_slice(refused.get(..MAX_PREFIX_LEN).unwrap_or(refused));
                     InstructionViolation {
                         program: *program.key(),
                         data,
                     }
-                    .log(rule);
+                    .log(&rule);
                     return Err(LeashError::InstructionNotAllowed.into());
                 }
             }
@@ -259,6 +259,7 @@ fn invalid(what: &str) -> ProgramError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::ProgramRule;
 
     fn batch(entries: &[&[u8]]) -> Vec<u8> {
         let mut data = vec![TOKEN_BATCH_DISCRIMINATOR];

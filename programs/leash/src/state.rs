@@ -11,6 +11,9 @@ use crate::platform::{sha256, ProgramError, Pubkey};
 use crate::error::LeashError;
 
 /// Account type byte of a [`Wallet`].
+mod view;
+pub use view::*;
+
 pub const WALLET_ACCOUNT_TYPE: u8 = 1;
 /// Account type byte of a [`Session`].
 pub const SESSION_ACCOUNT_TYPE: u8 = 2;
@@ -113,15 +116,6 @@ pub struct ProgramRule {
     pub prefixes: Vec<Vec<u8>>,
 }
 
-impl ProgramRule {
-    /// Whether instruction data `data` starts with one of the rule's prefixes.
-    pub fn allows(&self, data: &[u8]) -> bool {
-        self.prefixes
-            .iter()
-            .any(|prefix| !prefix.is_empty() && data.starts_with(prefix))
-    }
-}
-
 impl SpendLimit {
     /// A limit that only meters (no bound of any kind).
     pub fn unlimited(mint: Pubkey) -> Self {
@@ -133,16 +127,6 @@ impl SpendLimit {
             per_period: 0,
             recipients: Vec::new(),
         }
-    }
-
-    /// Whether value of this limit's mint may arrive at an account whose recipient key (a token
-    /// account's owner; for SOL the account) is `key`.
-    pub fn allows_recipient(&self, key: &Pubkey) -> bool {
-        self.recipients.is_empty()
-            || self
-                .recipients
-                .iter()
-                .any(|r| crate::platform::address_eq(r, key))
     }
 }
 
@@ -479,31 +463,32 @@ impl Session {
         Ok(())
     }
 
+    /// The fields its status is judged by.
+    pub fn standing(&self) -> Standing {
+        Standing {
+            revoked: self.revoked,
+            epoch: self.epoch,
+            valid_after: self.policy.valid_after,
+            valid_until: self.policy.valid_until,
+            expiry_slot: self.policy.expiry_slot,
+            uses: self.uses,
+            max_uses: self.policy.max_uses,
+        }
+    }
+
     /// Revoked by itself or by a `RevokeAllSessions` since it was created.
     pub fn is_revoked(&self, wallet: &Wallet) -> bool {
-        self.revoked || self.epoch != wallet.epoch
+        self.standing().is_revoked(wallet.epoch)
     }
 
     /// Past `valid_until` or `expiry_slot`.
     pub fn is_expired(&self, now: i64, slot: u64) -> bool {
-        now >= self.policy.valid_until
-            || (self.policy.expiry_slot != 0 && slot >= self.policy.expiry_slot)
+        self.standing().is_expired(now, slot)
     }
 
-    /// Where the session stands at unix time `now` and `slot`, judged by `Execute`'s checks 5–8
-    /// in their order, so a client showing the status and the program refusing a use agree.
+    /// Where the session stands at unix time `now` and `slot` ([`Standing::status`]).
     pub fn status(&self, wallet: &Wallet, now: i64, slot: u64) -> SessionStatus {
-        if self.is_revoked(wallet) {
-            SessionStatus::Revoked
-        } else if now < self.policy.valid_after {
-            SessionStatus::NotYetActive
-        } else if self.is_expired(now, slot) {
-            SessionStatus::Expired
-        } else if self.uses >= self.policy.max_uses {
-            SessionStatus::UsedUp
-        } else {
-            SessionStatus::Active
-        }
+        self.standing().status(wallet.epoch, now, slot)
     }
 }
 
@@ -545,7 +530,9 @@ impl SessionStatus {
     }
 }
 
-/// Decodes an account whose first two bytes must be `account_type` and `version`.
+/// Decodes an account whose first two bytes must be `account_type` and `version`, through
+/// borsh (the reference the in-place decoders are tested against).
+#[cfg(test)]
 fn decode_typed<T: BorshDeserialize>(data: &[u8], account_type: u8, version: u8) -> Option<T> {
     if data.len() < 2 || data[0] != account_type || data[1] != version {
         return None;
@@ -553,10 +540,42 @@ fn decode_typed<T: BorshDeserialize>(data: &[u8], account_type: u8, version: u8)
     T::try_from_slice(data).ok()
 }
 
+crate::byte_layout! {
+    /// A wallet account's bytes (the borsh encoding of [`Wallet`], read in place).
+    pub struct WalletLayout {
+        pub account_type: u8,
+        pub version: u8,
+        pub bump: u8,
+        pub vault_bump: u8,
+        /// The `Authority` variant: 0 = Ed25519.
+        pub owner_kind: u8,
+        pub owner: Pubkey,
+        pub salt: [u8; 32],
+        pub epoch: [u8; 4],
+        pub created_slot: [u8; 8],
+    }
+}
+
 impl Wallet {
-    /// Decodes a wallet account's data; `None` if it is not one.
+    /// Decodes a wallet account's data; `None` if it is not one. Read in place rather than
+    /// through borsh's reader (every owner instruction and `Execute` load the wallet); it
+    /// accepts exactly the bytes borsh would (tested).
     pub fn decode(data: &[u8]) -> Option<Wallet> {
-        decode_typed(data, WALLET_ACCOUNT_TYPE, LAYOUT_VERSION)
+        let layout: &WalletLayout = crate::platform::layout(data)?;
+        let valid = data.len() == Wallet::LEN
+            && layout.account_type == WALLET_ACCOUNT_TYPE
+            && layout.version == LAYOUT_VERSION
+            && layout.owner_kind == 0;
+        valid.then(|| Wallet {
+            account_type: layout.account_type,
+            version: layout.version,
+            bump: layout.bump,
+            vault_bump: layout.vault_bump,
+            owner: Authority::Ed25519(layout.owner),
+            salt: layout.salt,
+            epoch: u32::from_le_bytes(layout.epoch),
+            created_slot: u64::from_le_bytes(layout.created_slot),
+        })
     }
 }
 
@@ -971,6 +990,21 @@ mod tests {
             let mut long = bytes.clone();
             long.push(byte);
             proptest::prop_assert_eq!(Session::decode(&long), None);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn wallet_decode_agrees_with_borsh(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 79..84),
+            kind in 0u8..3,
+        ) {
+            let mut bytes = bytes;
+            bytes[0] = WALLET_ACCOUNT_TYPE;
+            bytes[1] = LAYOUT_VERSION;
+            bytes[4] = kind;
+            let borsh_decode = decode_typed::<Wallet>(&bytes, WALLET_ACCOUNT_TYPE, LAYOUT_VERSION);
+            proptest::prop_assert_eq!(Wallet::decode(&bytes), borsh_decode);
         }
     }
 

@@ -108,45 +108,193 @@ pub fn kind(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountKind> {
     }
 }
 
+crate::byte_layout! {
+    /// A `COption<Pubkey>`: a little-endian u32 tag (0 = none, 1 = some), then the key.
+    pub struct COptionKey {
+        tag: [u8; 4],
+        key: Pubkey,
+    }
+}
+
+impl COptionKey {
+    /// The key, if the tag says there is one; `Err` for a tag other than 0 or 1.
+    fn get(&self) -> Result<Option<&Pubkey>, ()> {
+        match u32::from_le_bytes(self.tag) {
+            0 => Ok(None),
+            1 => Ok(Some(&self.key)),
+            _ => Err(()),
+        }
+    }
+
+    /// The key, for a tag [`COptionKey::get`] has accepted.
+    fn key(&self) -> Option<&Pubkey> {
+        (self.tag[0] == 1).then_some(&self.key)
+    }
+}
+
+crate::byte_layout! {
+    /// SPL Token's account layout (165 bytes), the base of Token-2022's.
+    pub struct TokenAccountLayout {
+        pub mint: Pubkey,
+        pub owner: Pubkey,
+        pub amount: [u8; 8],
+        pub delegate: COptionKey,
+        /// 0 uninitialized, 1 initialized, 2 frozen.
+        pub state: u8,
+        /// `COption<u64>`: wrapped SOL's rent reserve.
+        pub is_native: [u8; 12],
+        pub delegated_amount: [u8; 8],
+        pub close_authority: COptionKey,
+    }
+}
+
+crate::byte_layout! {
+    /// SPL Token's mint layout (82 bytes), the base of Token-2022's.
+    pub struct MintLayout {
+        pub mint_authority: COptionKey,
+        pub supply: [u8; 8],
+        pub decimals: u8,
+        pub is_initialized: u8,
+        pub freeze_authority: COptionKey,
+    }
+}
+
+crate::byte_layout! {
+    /// A token multisig (355 bytes): m of n signers.
+    pub struct MultisigLayout {
+        pub m: u8,
+        pub n: u8,
+        pub is_initialized: u8,
+        pub signers: [Pubkey; MULTISIG_MAX_SIGNERS],
+    }
+}
+
+/// An initialized token account, read in place (the value model's view; [`parse`] copies the
+/// same fields out for clients).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenAccountRef<'a> {
+    base: &'a TokenAccountLayout,
+}
+
+impl<'a> TokenAccountRef<'a> {
+    /// `data` as an initialized token account if the account is owned by a token program and
+    /// has a token account's layout. Mints, multisigs, uninitialized accounts and corrupt
+    /// `COption` tags give `None`.
+    pub fn new(account_owner: &Pubkey, data: &'a [u8]) -> Option<Self> {
+        if kind(account_owner, data)? != TokenAccountKind::Account {
+            return None;
+        }
+        let base: &TokenAccountLayout = crate::platform::layout(data)?;
+        let valid = matches!(base.state, STATE_INITIALIZED | STATE_FROZEN)
+            && base.delegate.get().is_ok()
+            && base.close_authority.get().is_ok();
+        valid.then_some(TokenAccountRef { base })
+    }
+
+    pub fn mint(&self) -> &'a Pubkey {
+        &self.base.mint
+    }
+
+    pub fn owner(&self) -> &'a Pubkey {
+        &self.base.owner
+    }
+
+    pub fn amount(&self) -> u64 {
+        u64::from_le_bytes(self.base.amount)
+    }
+
+    pub fn delegate(&self) -> Option<&'a Pubkey> {
+        self.base.delegate.key()
+    }
+
+    /// Initialized (1) or frozen (2).
+    pub fn state(&self) -> u8 {
+        self.base.state
+    }
+
+    pub fn delegated_amount(&self) -> u64 {
+        u64::from_le_bytes(self.base.delegated_amount)
+    }
+
+    pub fn close_authority(&self) -> Option<&'a Pubkey> {
+        self.base.close_authority.key()
+    }
+
+    /// The fields copied out.
+    pub fn to_view(&self) -> TokenAccountView {
+        TokenAccountView {
+            mint: *self.mint(),
+            owner: *self.owner(),
+            amount: self.amount(),
+            delegate: self.delegate().copied(),
+            state: self.state(),
+            delegated_amount: self.delegated_amount(),
+            close_authority: self.close_authority().copied(),
+        }
+    }
+}
+
+/// An initialized mint, read in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintRef<'a> {
+    base: &'a MintLayout,
+    data: &'a [u8],
+}
+
+impl<'a> MintRef<'a> {
+    /// `data` as an initialized mint owned by a token program.
+    pub fn new(account_owner: &Pubkey, data: &'a [u8]) -> Option<Self> {
+        if kind(account_owner, data)? != TokenAccountKind::Mint {
+            return None;
+        }
+        let base: &MintLayout = crate::platform::layout(data)?;
+        let valid = base.is_initialized == 1
+            && base.mint_authority.get().is_ok()
+            && base.freeze_authority.get().is_ok();
+        valid.then_some(MintRef { base, data })
+    }
+
+    pub fn mint_authority(&self) -> Option<&'a Pubkey> {
+        self.base.mint_authority.key()
+    }
+
+    pub fn supply(&self) -> u64 {
+        u64::from_le_bytes(self.base.supply)
+    }
+
+    pub fn freeze_authority(&self) -> Option<&'a Pubkey> {
+        self.base.freeze_authority.key()
+    }
+
+    /// Token-2022 `PermanentDelegate`, if the mint has one (an all-zero key is none).
+    pub fn permanent_delegate(&self) -> Option<&'a Pubkey> {
+        extensions(self.data)
+            .find(|(kind, _)| *kind == EXTENSION_PERMANENT_DELEGATE)
+            .filter(|(_, value)| value.len() == 32)
+            .and_then(|(_, value)| crate::platform::layout::<Pubkey>(value))
+            .filter(|key| !crate::platform::address_eq(key, &Pubkey::default()))
+    }
+
+    /// The fields copied out.
+    pub fn to_view(&self) -> MintView {
+        MintView {
+            mint_authority: self.mint_authority().copied(),
+            supply: self.supply(),
+            freeze_authority: self.freeze_authority().copied(),
+            permanent_delegate: self.permanent_delegate().copied(),
+        }
+    }
+}
+
 /// Parses `data` as an initialized token account if the account is owned by a token program and
 /// has a token account's layout. Mints, multisigs and uninitialized accounts give `None`.
 pub fn parse(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountView> {
-    if kind(account_owner, data)? != TokenAccountKind::Account {
-        return None;
-    }
-    let state = *data.get(108)?;
-    if state != STATE_INITIALIZED && state != STATE_FROZEN {
-        return None;
-    }
-    Some(TokenAccountView {
-        mint: pubkey_at(data, 0)?,
-        owner: pubkey_at(data, 32)?,
-        amount: u64_at(data, 64)?,
-        delegate: coption_pubkey_at(data, 72)?,
-        state,
-        delegated_amount: u64_at(data, 121)?,
-        close_authority: coption_pubkey_at(data, 129)?,
-    })
+    TokenAccountRef::new(account_owner, data).map(|t| t.to_view())
 }
 
 /// Parses `data` as an initialized mint owned by a token program.
 pub fn parse_mint(account_owner: &Pubkey, data: &[u8]) -> Option<MintView> {
-    if kind(account_owner, data)? != TokenAccountKind::Mint
-        || data.get(MINT_IS_INITIALIZED_OFFSET) != Some(&1)
-    {
-        return None;
-    }
-    let permanent_delegate = extensions(data)
-        .find(|(kind, _)| *kind == EXTENSION_PERMANENT_DELEGATE)
-        .and_then(|(_, value)| value.try_into().ok())
-        .map(Pubkey::new_from_array)
-        .filter(|key| *key != Pubkey::default());
-    Some(MintView {
-        mint_authority: coption_pubkey_at(data, 0)?,
-        supply: u64_at(data, 36)?,
-        freeze_authority: coption_pubkey_at(data, 46)?,
-        permanent_delegate,
-    })
+    MintRef::new(account_owner, data).map(|m| m.to_view())
 }
 
 /// The decimals of an initialized mint's data (either token program, with or without
@@ -161,14 +309,20 @@ pub fn mint_decimals(data: &[u8]) -> Option<u8> {
 /// Whether `data` is an initialized multisig owned by a token program listing `signer` among its
 /// signers.
 pub fn multisig_has_signer(account_owner: &Pubkey, data: &[u8], signer: &Pubkey) -> bool {
-    if kind(account_owner, data) != Some(TokenAccountKind::Multisig) || data.get(2) != Some(&1) {
+    if kind(account_owner, data) != Some(TokenAccountKind::Multisig) {
         return false;
     }
-    let n = usize::from(data.get(1).copied().unwrap_or(0)).min(MULTISIG_MAX_SIGNERS);
-    (0..n).any(|i| {
-        let offset = 3usize.saturating_add(crate::list::saturating_mul(i, 32));
-        pubkey_at(data, offset).as_ref() == Some(signer)
-    })
+    let Some(multisig) = crate::platform::layout::<MultisigLayout>(data) else {
+        return false;
+    };
+    let n = usize::from(multisig.n).min(MULTISIG_MAX_SIGNERS);
+    multisig.is_initialized == 1
+        && multisig
+            .signers
+            .get(..n)
+            .unwrap_or_default()
+            .iter()
+            .any(|s| address_eq(s, signer))
 }
 
 /// The Token-2022 extensions of an account or mint: `(extension type, value)` in stored order.
@@ -217,16 +371,6 @@ pub(crate) fn pubkey_at(data: &[u8], offset: usize) -> Option<Pubkey> {
 pub(crate) fn u64_at(data: &[u8], offset: usize) -> Option<u64> {
     let bytes: [u8; 8] = data.get(offset..offset.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(bytes))
-}
-
-/// A `COption<Pubkey>`: a u32 tag (0 = none, 1 = some) and 32 bytes.
-fn coption_pubkey_at(data: &[u8], offset: usize) -> Option<Option<Pubkey>> {
-    let tag: [u8; 4] = data.get(offset..offset.checked_add(4)?)?.try_into().ok()?;
-    match u32::from_le_bytes(tag) {
-        0 => Some(None),
-        1 => Some(Some(pubkey_at(data, offset.checked_add(4)?)?)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -2,10 +2,56 @@
 
 use super::*;
 use crate::{
-    state::{SpendLimit, UNLIMITED},
-    token_account::{BASE_ACCOUNT_LEN, BASE_MINT_LEN, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID},
+    state::{Policy, SpendLimit, UNLIMITED},
+    token_account::{
+        MintView, TokenAccountView, BASE_ACCOUNT_LEN, BASE_MINT_LEN, TOKEN_2022_PROGRAM_ID,
+        TOKEN_PROGRAM_ID,
+    },
 };
 use proptest::prelude::*;
+
+/// An account state the tests own and change; the value model's [`super::AccountState`]
+/// borrows one ([`Snapshot::view`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct AccountState {
+    key: Pubkey,
+    owner: Pubkey,
+    lamports: u64,
+    data_len: usize,
+    data: Vec<u8>,
+}
+
+impl AccountState {
+    fn new(key: Pubkey, owner: Pubkey, lamports: u64, data_len: usize, data: Vec<u8>) -> Self {
+        AccountState {
+            key,
+            owner,
+            lamports,
+            data_len,
+            data,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Snapshot {
+    accounts: Vec<AccountState>,
+}
+
+impl Snapshot {
+    fn view(&self) -> super::Snapshot<'_> {
+        super::Snapshot {
+            accounts: self
+                .accounts
+                .iter()
+                .map(|s| {
+                    super::AccountState::new(&s.key, &s.owner, s.lamports, s.data_len, &s.data)
+                })
+                .collect(),
+            positions: Vec::new(),
+        }
+    }
+}
 
 /// The pure functions with the vault keys taken from `before`, as `Execute` does.
 fn check_authorities(
@@ -13,11 +59,22 @@ fn check_authorities(
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), LeashError> {
-    super::check_authorities(&VaultKeys::new(vault, before), before, after)
+    let (before, after) = (before.view(), after.view());
+    super::check_authorities(&VaultKeys::new(vault, &before), &before, &after)
 }
 
 fn outflows(vault: &Pubkey, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
-    super::outflows(&VaultKeys::new(vault, before), before, after)
+    let (before, after) = (before.view(), after.view());
+    super::outflows(&VaultKeys::new(vault, &before), &before, &after)
+}
+
+fn check_recipients(
+    policy: &Policy,
+    vault: &Pubkey,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> Result<(), RecipientViolation> {
+    super::check_recipients(&policy.limits, vault, &before.view(), &after.view())
 }
 
 const VAULT: Pubkey = Pubkey::new_from_array([200; 32]);
@@ -63,13 +120,7 @@ fn token(mint: Pubkey, owner: Pubkey, amount: u64) -> TokenAccountView {
 
 fn token_state(address: u8, view: TokenAccountView) -> AccountState {
     let data = token_bytes(&view);
-    AccountState {
-        key: key(address),
-        owner: TOKEN_PROGRAM_ID,
-        lamports: 2_039_280,
-        data_len: data.len(),
-        data,
-    }
+    AccountState::new(key(address), TOKEN_PROGRAM_ID, 2_039_280, data.len(), data)
 }
 
 /// A mint's bytes; with a permanent delegate it is a Token-2022 mint with that extension.
@@ -105,13 +156,7 @@ fn mint_with_extensions(
             data.extend_from_slice(&value);
         }
     }
-    AccountState {
-        key: key(address),
-        owner,
-        lamports: 1_461_600,
-        data_len: data.len(),
-        data,
-    }
+    AccountState::new(key(address), owner, 1_461_600, data.len(), data)
 }
 
 fn mint_view(authority: Option<Pubkey>, supply: u64) -> MintView {
@@ -124,13 +169,7 @@ fn mint_view(authority: Option<Pubkey>, supply: u64) -> MintView {
 }
 
 fn system(key: Pubkey, lamports: u64) -> AccountState {
-    AccountState {
-        key,
-        owner: SYSTEM_PROGRAM_ID,
-        lamports,
-        data_len: 0,
-        data: Vec::new(),
-    }
+    AccountState::new(key, SYSTEM_PROGRAM_ID, lamports, 0, Vec::new())
 }
 
 fn snap(accounts: Vec<AccountState>) -> Snapshot {
@@ -156,13 +195,13 @@ fn lookup_table(authority: Option<Pubkey>, lamports: u64, closed: bool) -> Accou
     if closed {
         data.clear();
     }
-    AccountState {
-        key: key(40),
-        owner: authority_account::ADDRESS_LOOKUP_TABLE_PROGRAM_ID,
+    AccountState::new(
+        key(40),
+        authority_account::ADDRESS_LOOKUP_TABLE_PROGRAM_ID,
         lamports,
-        data_len: data.len(),
+        data.len(),
         data,
-    }
+    )
 }
 
 #[test]
@@ -421,13 +460,13 @@ fn multisig_state(address: u8, signers: &[Pubkey]) -> AccountState {
     for (i, s) in signers.iter().enumerate() {
         data[3 + 32 * i..35 + 32 * i].copy_from_slice(s.as_ref());
     }
-    AccountState {
-        key: key(address),
-        owner: TOKEN_2022_PROGRAM_ID,
-        lamports: 3_361_680,
-        data_len: data.len(),
+    AccountState::new(
+        key(address),
+        TOKEN_2022_PROGRAM_ID,
+        3_361_680,
+        data.len(),
         data,
-    }
+    )
 }
 
 #[test]
@@ -458,8 +497,9 @@ fn a_multisig_is_never_read_as_a_token_account() {
     fake.data[64..72].copy_from_slice(&u64::MAX.to_le_bytes());
     fake.data[108] = 1;
     fake.data[165] = 2;
-    assert_eq!(fake.token_account(), None);
-    assert_eq!(fake.mint(), None);
+    let read = super::AccountState::new(&fake.key, &fake.owner, 0, fake.data_len, &fake.data);
+    assert_eq!(read.token_account(), None);
+    assert_eq!(read.mint(), None);
     let mut emptied = fake.clone();
     emptied.data[64..72].fill(0);
     assert_eq!(
@@ -854,20 +894,20 @@ fn limit(m: u8, per_tx: u64, total: u64, period_secs: u32, per_period: u64) -> S
 fn limit_edges() {
     let p = policy(vec![limit(1, 10, 25, 0, 0)]);
     let mut spent = vec![Spent::default()];
-    assert!(charge(&p, &mut spent, &[(key(1), 10)], 0, 0).is_ok());
-    let e = charge(&p, &mut spent, &[(key(1), 11)], 0, 0).unwrap_err();
+    assert!(charge(&p.limits, &mut spent, &[(key(1), 10)], 0, 0).is_ok());
+    let e = charge(&p.limits, &mut spent, &[(key(1), 11)], 0, 0).unwrap_err();
     assert_eq!((e.error, e.limit), (LeashError::PerTxLimitExceeded, 10));
-    assert!(charge(&p, &mut spent, &[(key(1), 10)], 0, 0).is_ok());
+    assert!(charge(&p.limits, &mut spent, &[(key(1), 10)], 0, 0).is_ok());
     // 20 spent: exactly the remaining 5 fits, 6 does not.
-    let e = charge(&p, &mut spent, &[(key(1), 6)], 0, 0).unwrap_err();
+    let e = charge(&p.limits, &mut spent, &[(key(1), 6)], 0, 0).unwrap_err();
     assert_eq!(
         (e.error, e.used, e.limit),
         (LeashError::SpendingLimitExceeded, 20, 25)
     );
     assert_eq!(spent[0].total, 20, "a refused charge changes nothing");
-    assert!(charge(&p, &mut spent, &[(key(1), 5)], 0, 0).is_ok());
+    assert!(charge(&p.limits, &mut spent, &[(key(1), 5)], 0, 0).is_ok());
     assert_eq!(spent[0].total, 25);
-    let e = charge(&p, &mut spent, &[(key(2), 1)], 0, 0).unwrap_err();
+    let e = charge(&p.limits, &mut spent, &[(key(2), 1)], 0, 0).unwrap_err();
     assert_eq!(e.error, LeashError::TokenNotInPolicy);
 }
 
@@ -876,14 +916,28 @@ fn period_windows_reset_at_the_edge_and_never_move_back() {
     let p = policy(vec![limit(1, UNLIMITED, UNLIMITED, 100, 30)]);
     let mut spent = vec![Spent::default()];
     let created = 1_000;
-    assert!(charge(&p, &mut spent, &[(key(1), 30)], created + 99, created).is_ok());
-    let e = charge(&p, &mut spent, &[(key(1), 1)], created + 99, created).unwrap_err();
+    assert!(charge(
+        &p.limits,
+        &mut spent,
+        &[(key(1), 30)],
+        created + 99,
+        created
+    )
+    .is_ok());
+    let e = charge(&p.limits, &mut spent, &[(key(1), 1)], created + 99, created).unwrap_err();
     assert_eq!(
         (e.error, e.used, e.limit),
         (LeashError::PeriodLimitExceeded, 30, 30)
     );
     // The next window starts exactly at created_at + period_secs.
-    assert!(charge(&p, &mut spent, &[(key(1), 30)], created + 100, created).is_ok());
+    assert!(charge(
+        &p.limits,
+        &mut spent,
+        &[(key(1), 30)],
+        created + 100,
+        created
+    )
+    .is_ok());
     assert_eq!(
         spent[0],
         Spent {
@@ -893,7 +947,7 @@ fn period_windows_reset_at_the_edge_and_never_move_back() {
         }
     );
     // A clock set back into window 0 still counts as window 1, which is full.
-    let e = charge(&p, &mut spent, &[(key(1), 1)], created + 5, created).unwrap_err();
+    let e = charge(&p.limits, &mut spent, &[(key(1), 1)], created + 5, created).unwrap_err();
     assert_eq!(e.error, LeashError::PeriodLimitExceeded);
     // A clock before created_at is window 0.
     assert_eq!(period_index(created - 5, created, 100), 0);
@@ -903,8 +957,8 @@ fn period_windows_reset_at_the_edge_and_never_move_back() {
 fn unlimited_bounds_saturate_instead_of_overflowing() {
     let p = policy(vec![limit(1, UNLIMITED, UNLIMITED, 10, UNLIMITED)]);
     let mut spent = vec![Spent::default()];
-    assert!(charge(&p, &mut spent, &[(key(1), u64::MAX)], 0, 0).is_ok());
-    assert!(charge(&p, &mut spent, &[(key(1), 1)], 0, 0).is_ok());
+    assert!(charge(&p.limits, &mut spent, &[(key(1), u64::MAX)], 0, 0).is_ok());
+    assert!(charge(&p.limits, &mut spent, &[(key(1), 1)], 0, 0).is_ok());
     assert_eq!(spent[0].total, u64::MAX);
     assert_eq!(spent[0].in_period, u64::MAX);
     // A finite bound is exceeded by a saturated counter.
@@ -913,7 +967,7 @@ fn unlimited_bounds_saturate_instead_of_overflowing() {
         total: 5,
         ..Spent::default()
     }];
-    let e = charge(&p, &mut spent, &[(key(1), u64::MAX)], 0, 0).unwrap_err();
+    let e = charge(&p.limits, &mut spent, &[(key(1), u64::MAX)], 0, 0).unwrap_err();
     assert_eq!(e.error, LeashError::SpendingLimitExceeded);
 }
 
@@ -938,7 +992,7 @@ proptest! {
         for (amount, dt) in steps {
             now += dt;
             let before = spent.clone();
-            match charge(&p, &mut spent, &[(key(1), amount)], now, 0) {
+            match charge(&p.limits, &mut spent, &[(key(1), amount)], now, 0) {
                 Ok(()) => {
                     accepted += amount;
                     window = window.max(period_index(now, 0, period_secs));

@@ -17,6 +17,9 @@ pub use solana_address::address_eq;
 pub use solana_address::Address as Pubkey;
 pub use solana_program_error::{ProgramError, ProgramResult};
 
+mod bytes;
+pub use bytes::{layout, layout_mut, layouts, layouts_mut, le_u64, Bytes};
+
 #[cfg(not(target_arch = "bpf"))]
 mod native;
 #[cfg(not(target_arch = "bpf"))]

@@ -31,6 +31,11 @@ impl<'info> Account<'info> {
         self.0.key
     }
 
+    /// Whether `other` is the same account (a repeated entry of the instruction's list).
+    pub fn is_same(&self, other: &Account) -> bool {
+        super::address_eq(self.0.key, other.0.key)
+    }
+
     pub fn owner(&self) -> &Pubkey {
         self.0.owner
     }
@@ -62,6 +67,18 @@ impl<'info> Account<'info> {
 
     pub fn data(&self) -> Result<Ref<'_, [u8]>, ProgramError> {
         Ok(Ref::map(self.0.try_borrow_data()?, |data| &**data))
+    }
+
+    /// The data, borrowed for as long as the account list: the value model reads the accounts
+    /// after the calls in place (see `accounting::Snapshot::after`).
+    pub fn data_after_calls(&self) -> &'info [u8] {
+        // SAFETY: the `RefCell` holds a `&'info mut [u8]`, so the slice lives for `'info`; the
+        // caller reads it only after the calls have returned and writes no account while
+        // the result is alive, so no `RefMut` of it is alive meanwhile.
+        #[allow(unsafe_code)]
+        unsafe {
+            &**self.0.data.as_ptr()
+        }
     }
 
     pub fn data_mut(&self) -> Result<RefMut<'_, [u8]>, ProgramError> {

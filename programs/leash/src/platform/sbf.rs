@@ -33,6 +33,12 @@ impl<'info> Account<'info> {
         self.0.address()
     }
 
+    /// Whether `other` is the same account (a repeated entry of the instruction's list): the
+    /// entrypoint points repeated entries at one account record, so one pointer compare.
+    pub fn is_same(&self, other: &Account) -> bool {
+        core::ptr::eq(self.0.account_ptr(), other.0.account_ptr())
+    }
+
     pub fn owner(&self) -> &Pubkey {
         self.0.owner()
     }
@@ -68,6 +74,14 @@ impl<'info> Account<'info> {
     pub fn data(&self) -> Result<&[u8], ProgramError> {
         // SAFETY: see above; the slice is the account's data region of `data_len` bytes.
         Ok(unsafe { self.0.borrow_unchecked() })
+    }
+
+    /// The data, borrowed for as long as the account list: the value model reads the accounts
+    /// after the calls in place (see `accounting::Snapshot::after`).
+    pub fn data_after_calls(&self) -> &'info [u8] {
+        // SAFETY: the account's data region of `data_len` bytes in the input buffer, which
+        // lives for the whole instruction; the caller writes no account while it reads.
+        unsafe { core::slice::from_raw_parts(self.0.data_ptr(), self.0.data_len()) }
     }
 
     pub fn data_mut(&self) -> Result<&mut [u8], ProgramError> {
@@ -303,8 +317,9 @@ mod mem {
         0
     }
 
-    /// Copies of 64 bytes and more by the syscall; shorter ones eight bytes at a time with
-    /// volatile stores, which LLVM's loop-idiom pass cannot turn back into a `memcpy` call.
+    /// Copies of 64 bytes and more by the syscall; shorter ones in straight-line word moves
+    /// (32, 16, 8, 4, 2, 1 bytes as the length's bits say): no loop, so LLVM's loop-idiom pass
+    /// cannot turn the copy back into a `memcpy` call, and no stack temporary per word.
     #[no_mangle]
     unsafe extern "C" fn memcpy(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
         let (d, s) = (dst.cast::<u8>(), src.cast::<u8>());
@@ -313,23 +328,51 @@ mod mem {
             unsafe { pinocchio::syscalls::sol_memcpy_(d, s, n as u64) };
             return dst;
         }
-        let mut i = 0usize;
-        while i.wrapping_add(8) <= n {
-            // SAFETY: `i + 8 <= n`, inside both regions.
+        // SAFETY (every block below): each move stays below `n` bytes from both starts (`at`
+        // only grows by the sizes the bits of `n < 64` allow), inside both regions.
+        let mut at = 0usize;
+        if n & 32 != 0 {
             unsafe {
-                core::ptr::write_volatile(
-                    d.add(i).cast::<[u8; 8]>(),
-                    read_unaligned(s.add(i).cast::<[u8; 8]>()),
-                )
-            };
-            i = i.wrapping_add(8);
+                move_word::<u64>(d, s, 0);
+                move_word::<u64>(d, s, 8);
+                move_word::<u64>(d, s, 16);
+                move_word::<u64>(d, s, 24);
+            }
+            at = 32;
         }
-        while i < n {
-            // SAFETY: `i < n`.
-            unsafe { core::ptr::write_volatile(d.add(i), *s.add(i)) };
-            i = i.wrapping_add(1);
+        if n & 16 != 0 {
+            unsafe {
+                move_word::<u64>(d, s, at);
+                move_word::<u64>(d, s, at.wrapping_add(8));
+            }
+            at = at.wrapping_add(16);
+        }
+        if n & 8 != 0 {
+            unsafe { move_word::<u64>(d, s, at) };
+            at = at.wrapping_add(8);
+        }
+        if n & 4 != 0 {
+            unsafe { move_word::<u32>(d, s, at) };
+            at = at.wrapping_add(4);
+        }
+        if n & 2 != 0 {
+            unsafe { move_word::<u16>(d, s, at) };
+            at = at.wrapping_add(2);
+        }
+        if n & 1 != 0 {
+            unsafe { move_word::<u8>(d, s, at) };
         }
         dst
+    }
+
+    /// Moves one `T` from `s + at` to `d + at`, unaligned (SBF allows misaligned access, so
+    /// this is one load and one store).
+    #[inline(always)]
+    unsafe fn move_word<T: Copy>(d: *mut u8, s: *const u8, at: usize) {
+        // SAFETY: the caller keeps `at + size_of::<T>()` inside both regions.
+        unsafe {
+            core::ptr::write_unaligned(d.add(at).cast::<T>(), read_unaligned(s.add(at).cast::<T>()))
+        }
     }
 
     #[no_mangle]

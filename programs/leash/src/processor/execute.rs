@@ -5,9 +5,7 @@
 //! authorities the vault held must stay, and what left everything the vault controls is charged
 //! against the policy's limits.
 
-use super::{
-    check_session_wallet, check_vault, check_writable, load_session, load_wallet, vault_seeds,
-};
+use super::{check_session_address, check_vault, check_writable, load_wallet, vault_seeds};
 use crate::{
     accounting::{self, Snapshot, VaultKeys},
     calls::{self, ValidatedCalls},
@@ -20,7 +18,7 @@ use crate::{
         address_eq, processed_sibling_instruction, stack_height, Account, ProgramError,
         ProgramResult, Pubkey, TRANSACTION_LEVEL_STACK_HEIGHT,
     },
-    state::{Session, Wallet},
+    state::{LimitTerms, SessionView, Spent, MAX_SPEND_LIMITS},
 };
 
 /// Index of the session account in `Execute`'s account list.
@@ -39,8 +37,7 @@ struct ExecuteAccounts<'a, 'info> {
 
 /// What the checks established.
 struct Validated<'a, 'info> {
-    wallet: Wallet,
-    session: Session,
+    vault_bump: u8,
     clock: crate::sysvars::Clock,
     calls: ValidatedCalls<'a, 'info>,
 }
@@ -69,14 +66,24 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         // 1. The wallet, and the vault is its vault.
         let wallet = load_wallet(self.program_id, self.wallet)?;
         check_vault(self.program_id, self.wallet.key(), &wallet, self.vault)?;
-        // 2. A registered session.
-        let session = load_session(self.program_id, self.session)?;
+        // 2. A registered session, read in place.
+        let data = session_data(self.program_id, self.session)?;
+        let session = SessionView::parse(&data).ok_or(LeashError::SessionNotRegistered)?;
+        check_session_address(
+            self.program_id,
+            self.session,
+            session.wallet(),
+            session.session_key(),
+            session.head().bump,
+        )?;
         check_writable(self.session, "session must be writable")?;
         // 3. Of this wallet.
-        check_session_wallet(&session, self.wallet.key())?;
+        if !address_eq(session.wallet(), self.wallet.key()) {
+            return Err(LeashError::WalletMismatch.into());
+        }
         // 4. Signed by its key.
         if !self.session_key.is_signer()
-            || !address_eq(self.session_key.key(), &session.session_key)
+            || !address_eq(self.session_key.key(), session.session_key())
         {
             return Err(LeashError::SessionKeyMismatch.into());
         }
@@ -84,18 +91,19 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         // left: one `SessionStatus`, the same one clients show, so they cannot disagree.
         let clock = crate::sysvars::clock()?;
         if let Some(refusal) = session
-            .status(&wallet, clock.unix_timestamp, clock.slot)
+            .standing()
+            .status(wallet.epoch, clock.unix_timestamp, clock.slot)
             .refusal()
         {
             return Err(refusal.into());
         }
         // 9. Replay and ordering.
         if let Some(expected) = expected_nonce {
-            if expected != session.nonce {
+            if expected != session.nonce() {
                 leash_log!(
                     "expected nonce {}, session nonce is {}",
                     Num(expected),
-                    Num(session.nonce)
+                    Num(session.nonce())
                 );
                 return Err(LeashError::NonceMismatch.into());
             }
@@ -104,12 +112,13 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         // per session per transaction, top-level only, so per-transaction bounds cannot be
         // multiplied.
         let count = calls::instruction_count(self.all, calls);
-        if calls.is_empty() || count > usize::from(session.policy.max_calls_per_tx) {
+        let most = session.max_calls_per_tx();
+        if calls.is_empty() || count > usize::from(most) {
             leash_log!(
                 "{} instructions in {} calls; the policy allows {}",
                 Num(count as u64),
                 Num(calls.len() as u64),
-                Num(u64::from(session.policy.max_calls_per_tx))
+                Num(u64::from(most))
             );
             return Err(LeashError::TooManyCalls.into());
         }
@@ -120,11 +129,10 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
             self.all,
             calls,
             EXECUTE_VAULT_INDEX,
-            Some(&session.policy),
+            Some(&session),
         )?;
         Ok(Validated {
-            wallet,
-            session,
+            vault_bump: wallet.vault_bump,
             clock,
             calls,
         })
@@ -144,57 +152,82 @@ pub(super) fn process(
 ) -> ProgramResult {
     let accounts = ExecuteAccounts::parse(program_id, accounts)?;
     let Validated {
-        wallet,
-        mut session,
+        vault_bump,
         clock,
         calls,
     } = accounts.validate(args)?;
 
     let vault = accounts.vault.key();
-    let before = Snapshot::capture(accounts.all)?;
-    let bump = [wallet.vault_bump];
+    let mut copies = crate::list::Vec::new();
+    let before = Snapshot::before(accounts.all, &mut copies)?;
+    let bump = [vault_bump];
     calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))?;
-    let after = Snapshot::capture(accounts.all)?;
+    let after = Snapshot::after(accounts.all, &before)?;
 
-    // Judged before the calls: multisigs listing the vault count as the vault.
-    let keys = VaultKeys::new(vault, &before);
-    accounting::check_authorities(&keys, &before, &after)?;
-    accounting::check_recipients(&session.policy, vault, &before, &after).map_err(|v| {
-        let listed = session
-            .policy
-            .limit_for(&v.mint)
-            .map(|(_, l)| &l.recipients[..]);
-        v.log(listed.unwrap_or_default());
-        ProgramError::from(LeashError::RecipientNotAllowed)
-    })?;
-    let outflows = accounting::outflows(&keys, &before, &after);
-    accounting::charge(
-        &session.policy,
-        &mut session.spent,
-        &outflows,
-        clock.unix_timestamp,
-        session.created_at,
+    // The session again, in place: its bytes cannot have changed (only this program writes
+    // it, and no call may invoke this program).
+    let (usage, spent_at, spent, outflows) = {
+        let data = accounts.session.data()?;
+        let session = SessionView::parse(&data).ok_or(LeashError::SessionNotRegistered)?;
+        let limits = session.limits();
+        // Judged before the calls: multisigs listing the vault count as the vault.
+        let keys = VaultKeys::new(vault, &before);
+        accounting::check_authorities(&keys, &before, &after)?;
+        accounting::check_recipients(limits, vault, &before, &after).map_err(|v| {
+            let listed = limits.iter().find(|l| address_eq(l.mint(), &v.mint));
+            v.log(listed.map(|l| l.recipients()).unwrap_or_default());
+            ProgramError::from(LeashError::RecipientNotAllowed)
+        })?;
+        let outflows = accounting::outflows(&keys, &before, &after);
+        let stored = session.spent();
+        let mut spent = [Spent::default(); MAX_SPEND_LIMITS];
+        for (slot, value) in spent.iter_mut().zip(stored) {
+            *slot = value.get();
+        }
+        let counted = stored.len().min(MAX_SPEND_LIMITS);
+        accounting::charge(
+            limits,
+            spent.get_mut(..counted).unwrap_or_default(),
+            &outflows,
+            clock.unix_timestamp,
+            session.created_at(),
+        )
+        .map_err(|v| {
+            v.log();
+            ProgramError::from(v.error)
+        })?;
+        let uses = session
+            .uses()
+            .checked_add(1)
+            .ok_or(LeashError::ArithmeticOverflow)?;
+        let nonce = session
+            .nonce()
+            .checked_add(1)
+            .ok_or(LeashError::ArithmeticOverflow)?;
+        let spent = (spent, counted);
+        ((uses, nonce), session.spent_at(), spent, outflows)
+    };
+    let (spent, counted) = spent;
+    SessionView::write_usage(
+        &mut accounts.session.data_mut()?,
+        spent_at,
+        usage,
+        spent.get(..counted).unwrap_or_default(),
     )
-    .map_err(|v| {
-        v.log();
-        ProgramError::from(v.error)
-    })?;
-    session.uses = session
-        .uses
-        .checked_add(1)
-        .ok_or(LeashError::ArithmeticOverflow)?;
-    session.nonce = session
-        .nonce
-        .checked_add(1)
-        .ok_or(LeashError::ArithmeticOverflow)?;
-    session.write_usage(&mut accounts.session.data_mut()?)?;
-    LeashEvent::emit_session_used(
-        accounts.session.key(),
-        session.uses,
-        session.nonce,
-        &outflows,
-    );
+    .ok_or(ProgramError::AccountDataTooSmall)?;
+    LeashEvent::emit_session_used(accounts.session.key(), usage.0, usage.1, &outflows);
     Ok(())
+}
+
+/// The session account's data, if the account is owned by this program.
+fn session_data<'a>(
+    program_id: &Pubkey,
+    session: &'a Account,
+) -> Result<impl core::ops::Deref<Target = [u8]> + 'a, ProgramError> {
+    if !address_eq(session.owner(), program_id) {
+        return Err(LeashError::SessionNotRegistered.into());
+    }
+    session.data()
 }
 
 /// Refuses an `Execute` that is not a top-level instruction, or that follows another `Execute`

@@ -23,7 +23,7 @@ use crate::{
         address_eq, derive_address, invoke_signed, Account, CpiAccount, ProgramError,
         ProgramResult, Pubkey, SYSTEM_PROGRAM_ID,
     },
-    state::{authority_hash, encode_into, Session, Wallet, SESSION_SEED, VAULT_SEED, WALLET_SEED},
+    state::{encode_into, Session, Wallet, SESSION_SEED, VAULT_SEED},
 };
 
 /// The native builtin's handler (crates/runtime), over solana-program's `AccountInfo`s.
@@ -64,9 +64,11 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
         accounts,
         data,
     } = *invocation;
+    crate::platform::log_compute_units();
     // No check against a compiled-in id: the runtime only runs this code for the account it is
     // deployed at, and every check below is made against that address (docs/deploy.md).
     let instruction = LeashInstruction::unpack(data).ok_or(ProgramError::InvalidInstructionData)?;
+    crate::platform::log_compute_units();
     match instruction {
         LeashInstruction::CreateWallet { owner, salt } => {
             create_wallet::process(program_id, accounts, owner, salt)
@@ -108,24 +110,19 @@ fn invalid_account(what: &str) -> ProgramError {
     LeashError::InvalidAccount.into()
 }
 
-/// A wallet account: owned by this program, of type Wallet, at its PDA. The address is checked
-/// with the stored bump by [`derive_address`] (no curve check: the program created the account
-/// at the address `find_program_address` chose, so it is the PDA).
+/// A wallet account: owned by this program and of type Wallet. Its address is not derived
+/// again here (two `sol_sha256`s): the wallet's key is a seed of its vault, so every use of the
+/// wallet's funds checks it through [`check_vault`], and an instruction that does not move funds
+/// can only change the copy it is given. Only this program writes an account it owns, and it
+/// writes a wallet's type byte only into the account it has just created at the wallet's PDA;
+/// an account someone else assigns to the program starts zeroed, which is no type
+/// (docs/program.md, "Account checks").
 fn load_wallet(program_id: &Pubkey, wallet: &Account) -> Result<Wallet, ProgramError> {
     if !address_eq(wallet.owner(), program_id) {
         return Err(invalid_account("wallet is not owned by the Leash program"));
     }
-    let state = Wallet::decode(&wallet.data()?)
-        .ok_or_else(|| invalid_account("wallet account is not a Leash wallet"))?;
-    let expected = derive_address(
-        &[WALLET_SEED, &authority_hash(&state.owner), &state.salt],
-        state.bump,
-        program_id,
-    );
-    if !expected.is_some_and(|e| address_eq(&e, wallet.key())) {
-        return Err(invalid_account("wallet is not at its address"));
-    }
-    Ok(state)
+    Wallet::decode(&wallet.data()?)
+        .ok_or_else(|| invalid_account("wallet account is not a Leash wallet"))
 }
 
 /// The vault of `wallet`: its PDA, writable.
@@ -151,26 +148,43 @@ fn vault_seeds<'a>(wallet_key: &'a Pubkey, bump: &'a [u8; 1]) -> [&'a [u8]; 3] {
     [VAULT_SEED, wallet_key.as_ref(), bump]
 }
 
-/// A session account: owned by this program, of type Session, at its PDA.
+/// A session account: owned by this program, of type Session, at its PDA. The address is
+/// checked with the stored bump by [`derive_address`] (no curve check: the program created the
+/// account at the address `find_program_address` chose, so it is the PDA).
 fn load_session(program_id: &Pubkey, session: &Account) -> Result<Session, ProgramError> {
     if !address_eq(session.owner(), program_id) {
         return Err(LeashError::SessionNotRegistered.into());
     }
     let state = Session::decode(&session.data()?).ok_or(LeashError::SessionNotRegistered)?;
-    let expected = derive_address(
-        &[
-            SESSION_SEED,
-            state.wallet.as_ref(),
-            state.session_key.as_ref(),
-        ],
+    check_session_address(
+        program_id,
+        session,
+        &state.wallet,
+        &state.session_key,
         state.bump,
+    )?;
+    Ok(state)
+}
+
+/// The session account is at the PDA of its wallet and key.
+#[inline(always)] // more than five arguments (see `Invocation`)
+fn check_session_address(
+    program_id: &Pubkey,
+    session: &Account,
+    wallet: &Pubkey,
+    session_key: &Pubkey,
+    bump: u8,
+) -> ProgramResult {
+    let expected = derive_address(
+        &[SESSION_SEED, wallet.as_ref(), session_key.as_ref()],
+        bump,
         program_id,
     );
     if !expected.is_some_and(|e| address_eq(&e, session.key())) {
         leash_log!("session account is not at its address");
         return Err(LeashError::SessionNotRegistered.into());
     }
-    Ok(state)
+    Ok(())
 }
 
 /// The session belongs to `wallet`.
