@@ -561,9 +561,7 @@ fn holds_mint_authority(keys: &VaultKeys, was: &AccountState, mint: &MintRef) ->
 /// withheld in it (harvesting is permissionless). So no authority leaves and none of the mint's
 /// powers is used on others: no pausing, no new fees or rates, no metadata edits, no closing.
 fn mint_unchanged_but_supply(was: &AccountState, now: &AccountState) -> bool {
-    if !address_eq(was.owner, now.owner)
-        || was.data.len() != now.data.len()
-        || now.mint().is_none()
+    if !address_eq(was.owner, now.owner) || was.data.len() != now.data.len() || now.mint().is_none()
     {
         return false;
     }
@@ -802,12 +800,12 @@ impl core::fmt::Display for RecipientViolation {
 /// owner is listed, or for SOL a listed account. Judged from the snapshots alone, so it holds
 /// through whatever the calls invoke; checked after the authorities, before anything is charged.
 pub fn check_recipients<L: LimitTerms>(
-    limits: &[L],
+    limits: impl IntoIterator<Item = L> + Copy,
     vault: &Pubkey,
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), RecipientViolation> {
-    if limits.iter().all(|l| l.recipients().is_empty()) {
+    if limits.into_iter().all(|l| l.recipients().is_empty()) {
         return Ok(());
     }
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
@@ -817,7 +815,7 @@ pub fn check_recipients<L: LimitTerms>(
             continue;
         }
         let mut own = None;
-        for limit in limits.iter().filter(|l| !l.recipients().is_empty()) {
+        for limit in limits.into_iter().filter(|l| !l.recipients().is_empty()) {
             let mint = limit.mint();
             let (gained, recipient) = if address_eq(mint, &NATIVE_SOL_MINT) {
                 (now.lamports.saturating_sub(was.lamports), now.key)
@@ -961,7 +959,7 @@ pub fn carry_over(
 /// (`u64::MAX`) never fails and a saturated counter exceeds every finite bound. A window never
 /// moves backwards: a clock set back counts as the window already recorded (docs/program.md, "The value model").
 pub fn charge<L: LimitTerms>(
-    limits: &[L],
+    limits: impl IntoIterator<Item = L> + Copy,
     spent: &mut [Spent],
     outflows: &[(Pubkey, u64)],
     now: i64,
@@ -979,7 +977,7 @@ pub fn charge<L: LimitTerms>(
             limit,
         };
         let Some((i, limit)) = limits
-            .iter()
+            .into_iter()
             .enumerate()
             .find(|(_, l)| address_eq(l.mint(), &mint))
         else {

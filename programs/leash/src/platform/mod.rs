@@ -36,8 +36,8 @@ pub const SYSTEM_PROGRAM_ID: Pubkey = Pubkey::new_from_array([0; 32]);
 /// `get_stack_height()` of a top-level instruction.
 pub const TRANSACTION_LEVEL_STACK_HEIGHT: u64 = 1;
 
-/// Seeds per address, as the runtime allows (`MAX_SEEDS`).
-const MAX_SEEDS: usize = 16;
+/// Seeds per address the program derives with (the runtime allows 16).
+const MAX_PROGRAM_SEEDS: usize = 3;
 
 /// The marker the runtime hashes into every program-derived address.
 const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
@@ -89,21 +89,18 @@ pub struct SiblingInstruction {
 /// stored in the account), so the result is the PDA; it costs one `sol_sha256` (~200 CU on SBF)
 /// where `create_program_address` costs ~1,500 (docs/sbf.md).
 pub fn derive_address(seeds: &[&[u8]], bump: u8, program_id: &Pubkey) -> Option<Pubkey> {
-    if seeds.len() >= MAX_SEEDS {
-        return None;
-    }
     let bump = [bump];
-    let mut parts: [&[u8]; MAX_SEEDS + 2] = [&[]; MAX_SEEDS + 2];
-    for (part, seed) in parts.iter_mut().zip(seeds) {
-        *part = seed;
-    }
-    let n = seeds.len();
-    parts[n] = &bump;
-    parts[n.saturating_add(1)] = program_id.as_ref();
-    parts[n.saturating_add(2)] = PDA_MARKER;
-    Some(Pubkey::new_from_array(sha256(
-        &parts[..n.saturating_add(3)],
-    )))
+    // The program derives with at most three seeds: a table of six hash parts, not the
+    // runtime's sixteen (filling an 18-slice table cost more than the hash).
+    let parts: [&[u8]; MAX_PROGRAM_SEEDS + 3] = match *seeds {
+        [a] => [a, &bump, program_id.as_ref(), PDA_MARKER, &[], &[]],
+        [a, b] => [a, b, &bump, program_id.as_ref(), PDA_MARKER, &[]],
+        [a, b, c] => [a, b, c, &bump, program_id.as_ref(), PDA_MARKER],
+        _ => return None,
+    };
+    // Only the parts used: the syscall charges for every part, empty ones too.
+    let used = parts.get(..seeds.len().saturating_add(3))?;
+    Some(Pubkey::new_from_array(sha256(used)))
 }
 
 /// Rent-exempt minimum of an account holding `data_len` bytes, from the Rent sysvar's fields,

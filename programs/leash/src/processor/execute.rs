@@ -174,8 +174,8 @@ pub(super) fn process(
         let keys = VaultKeys::new(vault, &before);
         accounting::check_authorities(&keys, &before, &after)?;
         accounting::check_recipients(limits, vault, &before, &after).map_err(|v| {
-            let listed = limits.iter().find(|l| address_eq(l.mint(), &v.mint));
-            v.log(listed.map(|l| l.recipients()).unwrap_or_default());
+            let listed = limits.into_iter().find(|l| address_eq(l.mint(), &v.mint));
+            v.log(listed.as_ref().map(|l| l.recipients()).unwrap_or_default());
             ProgramError::from(LeashError::RecipientNotAllowed)
         })?;
         let outflows = accounting::outflows(&keys, &before, &after);

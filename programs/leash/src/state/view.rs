@@ -99,6 +99,27 @@ pub trait LimitTerms {
     }
 }
 
+impl<T: LimitTerms> LimitTerms for &T {
+    fn mint(&self) -> &Pubkey {
+        (**self).mint()
+    }
+    fn per_tx(&self) -> u64 {
+        (**self).per_tx()
+    }
+    fn total(&self) -> u64 {
+        (**self).total()
+    }
+    fn period_secs(&self) -> u32 {
+        (**self).period_secs()
+    }
+    fn per_period(&self) -> u64 {
+        (**self).per_period()
+    }
+    fn recipients(&self) -> &[Pubkey] {
+        (**self).recipients()
+    }
+}
+
 impl LimitTerms for SpendLimit {
     fn mint(&self) -> &Pubkey {
         &self.mint
@@ -127,15 +148,6 @@ pub struct LimitView<'a> {
     recipients: &'a [Pubkey],
 }
 
-/// What fills the unused slots of [`SessionView`]'s limit table.
-static NO_LIMIT: LimitLayout = LimitLayout {
-    mint: Pubkey::new_from_array([0; 32]),
-    per_tx: [0; 8],
-    total: [0; 8],
-    period_secs: [0; 4],
-    per_period: [0; 8],
-};
-
 impl LimitTerms for LimitView<'_> {
     fn mint(&self) -> &Pubkey {
         &self.terms.mint
@@ -155,6 +167,73 @@ impl LimitTerms for LimitView<'_> {
     fn recipients(&self) -> &[Pubkey] {
         self.recipients
     }
+}
+
+/// The limits of a session read in place: `count` entries of a [`LimitLayout`], each followed
+/// in layout 2 by its recipients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitsView<'a> {
+    count: usize,
+    with_recipients: bool,
+    bytes: &'a [u8],
+}
+
+impl<'a> IntoIterator for LimitsView<'a> {
+    type Item = LimitView<'a>;
+    type IntoIter = LimitsIter<'a>;
+
+    fn into_iter(self) -> LimitsIter<'a> {
+        LimitsIter {
+            left: self.count,
+            with_recipients: self.with_recipients,
+            rest: self.bytes,
+        }
+    }
+}
+
+impl LimitsView<'_> {
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Walks a [`LimitsView`] (validated by [`SessionView::parse`]).
+pub struct LimitsIter<'a> {
+    left: usize,
+    with_recipients: bool,
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for LimitsIter<'a> {
+    type Item = LimitView<'a>;
+
+    fn next(&mut self) -> Option<LimitView<'a>> {
+        self.left = self.left.checked_sub(1)?;
+        let (limit, rest) = limit_field(self.rest, self.with_recipients)?;
+        self.rest = rest;
+        Some(limit)
+    }
+}
+
+/// One limit's terms and (layout 2) recipients, and the bytes after them.
+fn limit_field(data: &[u8], with_recipients: bool) -> Option<(LimitView<'_>, &[u8])> {
+    let (terms, rest) = layouts::<LimitLayout>(data, 1)?;
+    let (recipients, rest) = if with_recipients {
+        list_field::<Pubkey>(rest)?
+    } else {
+        (&[][..], rest)
+    };
+    Some((
+        LimitView {
+            terms: terms.first()?,
+            recipients,
+        },
+        rest,
+    ))
 }
 
 /// An instruction rule as `Execute` judges calls by it, owned ([`ProgramRule`]) or read in place
@@ -285,8 +364,7 @@ impl Standing {
 pub struct SessionView<'a> {
     head: &'a SessionHead,
     programs: &'a [Pubkey],
-    limits: [LimitView<'a>; MAX_SPEND_LIMITS],
-    limit_count: usize,
+    limits: LimitsView<'a>,
     rule_count: u32,
     rules: &'a [u8],
     spent: &'a [SpentLayout],
@@ -309,28 +387,20 @@ impl<'a> SessionView<'a> {
         }
         let rest = data.get(core::mem::size_of::<SessionHead>()..)?;
         let (programs, rest) = list_field::<Pubkey>(rest)?;
-        let (limit_count, mut rest) = u32_field(rest)?;
+        let (limit_count, limits_start) = u32_field(rest)?;
         let limit_count = usize::try_from(limit_count).ok()?;
         if limit_count > MAX_SPEND_LIMITS {
             return None;
         }
-        let mut limits = [LimitView {
-            terms: &NO_LIMIT,
-            recipients: &[],
-        }; MAX_SPEND_LIMITS];
-        for slot in limits.iter_mut().take(limit_count) {
-            let (terms, tail) = layouts::<LimitLayout>(rest, 1)?;
-            let (recipients, tail) = if v2 {
-                list_field::<Pubkey>(tail)?
-            } else {
-                (&[][..], tail)
-            };
-            *slot = LimitView {
-                terms: terms.first()?,
-                recipients,
-            };
-            rest = tail;
+        let mut rest = limits_start;
+        for _ in 0..limit_count {
+            rest = limit_field(rest, v2)?.1;
         }
+        let limits = LimitsView {
+            count: limit_count,
+            with_recipients: v2,
+            bytes: limits_start.get(..limits_start.len().checked_sub(rest.len())?)?,
+        };
         let (rule_count, rules, rest) = if v2 {
             rules_field(rest)?
         } else {
@@ -342,7 +412,6 @@ impl<'a> SessionView<'a> {
             head,
             programs,
             limits,
-            limit_count,
             rule_count,
             rules,
             spent,
@@ -396,8 +465,8 @@ impl<'a> SessionView<'a> {
         self.programs
     }
 
-    pub fn limits(&self) -> &[LimitView<'a>] {
-        self.limits.get(..self.limit_count).unwrap_or_default()
+    pub fn limits(&self) -> LimitsView<'a> {
+        self.limits
     }
 
     /// The spent counters, parallel to the limits (as stored: a session whose counts differ is
@@ -461,7 +530,7 @@ impl<'a> SessionView<'a> {
                 allowed_programs: self.programs.to_vec(),
                 limits: self
                     .limits()
-                    .iter()
+                    .into_iter()
                     .map(|l| SpendLimit {
                         mint: *l.mint(),
                         per_tx: l.per_tx(),
@@ -475,10 +544,7 @@ impl<'a> SessionView<'a> {
                     .rules()
                     .map(|r| ProgramRule {
                         program: *r.program,
-                        prefixes: r
-                            .prefixes()
-                            .map(|p| p.to_vec())
-                            .collect(),
+                        prefixes: r.prefixes().map(|p| p.to_vec()).collect(),
                     })
                     .collect(),
             },
