@@ -8,11 +8,11 @@ use crate::list::Vec;
 
 use crate::{
     error::LeashError,
-    instruction::Call,
+    instruction::CallsView,
     leash_log,
     log::{Hex, Key},
     platform::{
-        address_eq, invoke_signed, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
+        address_eq, invoke_signed_iter, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
     },
     state::{InstructionRule, SessionView, MAX_PREFIX_LEN},
     token_account,
@@ -24,7 +24,7 @@ pub const TOKEN_BATCH_DISCRIMINATOR: u8 = 255;
 /// How many instructions `calls` carry, as `max_calls_per_tx` counts them (docs/program.md, "The value model"
 /// rule 5): one per call, except that a token-program `Batch` counts the instructions inside it.
 /// A program index out of range counts one here and is refused by [`ValidatedCalls::new`].
-pub fn instruction_count(accounts: &[Account], calls: &[Call]) -> usize {
+pub fn instruction_count(accounts: &[Account], calls: CallsView) -> usize {
     calls
         .iter()
         .map(|call| {
@@ -32,7 +32,7 @@ pub fn instruction_count(accounts: &[Account], calls: &[Call]) -> usize {
                 .get(usize::from(call.program))
                 .is_some_and(|p| token_account::is_token_program(p.key()));
             if is_token {
-                token_instruction_count(&call.data)
+                token_instruction_count(call.data)
             } else {
                 1
             }
@@ -157,35 +157,29 @@ impl core::fmt::Display for InstructionViolation {
     }
 }
 
-/// One call, its program and accounts resolved.
-pub struct ValidatedCall<'a, 'info> {
-    program: &'a Account<'info>,
-    accounts: Vec<CpiAccount<'a, 'info>>,
-    data: &'a [u8],
-}
-
 /// Calls whose programs and accounts have been checked against the outer instruction.
 pub struct ValidatedCalls<'a, 'info> {
-    calls: Vec<ValidatedCall<'a, 'info>>,
+    accounts: &'a [Account<'info>],
+    calls: CallsView<'a>,
 }
 
 impl<'a, 'info> ValidatedCalls<'a, 'info> {
-    /// Resolves `calls` against `accounts`. Checks, in order: every call's program exists
+    /// Checks `calls` against `accounts`, in order: every call's program exists
     /// (`InvalidAccount`), is not Leash and, when a session's `policy` is given, is in its
     /// `allowed_programs` (`ProgramNotAllowed`) and, if it has an instruction rule, calls an
     /// instruction the rule lists (`InstructionNotAllowed`); then every call account exists, is
     /// writable only if the outer account is, and is a signer only if it is the vault
-    /// (`InvalidAccount`).
+    /// (`InvalidAccount`). Nothing is copied: [`ValidatedCalls::invoke`] resolves the indices
+    /// again, which these checks made safe.
     #[inline(always)] // more than five arguments (see `processor::Invocation`)
     pub fn new(
         program_id: &Pubkey,
         accounts: &'a [Account<'info>],
-        calls: &'a [Call],
+        calls: CallsView<'a>,
         vault_index: u8,
         policy: Option<&SessionView>,
     ) -> Result<Self, ProgramError> {
-        let mut programs = Vec::with_capacity(calls.len());
-        for call in calls {
+        for call in calls.iter() {
             let program = accounts
                 .get(usize::from(call.program))
                 .ok_or_else(|| invalid("call program index out of range"))?;
@@ -201,7 +195,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
             }
             if let Some(rule) = policy.and_then(|p| p.rule_for(program.key())) {
                 let is_token = token_account::is_token_program(program.key());
-                if let Some(refused) = disallowed_instruction(&rule, is_token, &call.data) {
+                if let Some(refused) = disallowed_instruction(&rule, is_token, call.data) {
                     let mut data = Vec::new();
                     data.extend_from_slice(refused.get(..MAX_PREFIX_LEN).unwrap_or(refused));
                     InstructionViolation {
@@ -212,44 +206,70 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
                     return Err(LeashError::InstructionNotAllowed.into());
                 }
             }
-            programs.push(program);
         }
-        let mut validated = Vec::with_capacity(calls.len());
-        for (call, &program) in calls.iter().zip(programs.iter()) {
-            let mut resolved = Vec::with_capacity(call.accounts.len());
-            for account in &call.accounts {
+        for call in calls.iter() {
+            for account in call.accounts {
                 let outer = accounts
                     .get(usize::from(account.index))
                     .ok_or_else(|| invalid("call account index out of range"))?;
-                if account.writable && !outer.is_writable() {
+                if account.writable() && !outer.is_writable() {
                     return Err(invalid("call marks a read-only account writable"));
                 }
-                if account.signer && account.index != vault_index {
+                if account.signer() && account.index != vault_index {
                     return Err(invalid("only the vault may sign inner calls"));
                 }
-                resolved.push(CpiAccount {
-                    account: outer,
-                    is_writable: account.writable,
-                    is_signer: account.signer,
-                });
             }
-            validated.push(ValidatedCall {
-                program,
-                accounts: resolved,
-                data: &call.data,
-            });
         }
-        Ok(ValidatedCalls { calls: validated })
+        Ok(ValidatedCalls { accounts, calls })
     }
 
     /// Invokes every call in order with the vault as PDA signer.
     pub fn invoke(&self, vault_seeds: &[&[u8]]) -> ProgramResult {
-        for call in &self.calls {
-            invoke_signed(call.program, &call.accounts, call.data, &[vault_seeds])?;
+        let accounts = self.accounts;
+        for call in self.calls.iter() {
+            let program = accounts
+                .get(usize::from(call.program))
+                .ok_or_else(|| invalid("call program index out of range"))?;
+            let resolved = call.accounts.iter().map_while(|a| {
+                Some(CpiAccount {
+                    account: accounts.get(usize::from(a.index))?,
+                    is_writable: a.writable(),
+                    is_signer: a.signer(),
+                })
+            });
+            // Every index was checked by `new`, so the map above yields one account per entry.
+            let exact = ExactLen {
+                len: call.accounts.len(),
+                inner: resolved,
+            };
+            invoke_signed_iter(program, exact, call.data, &[vault_seeds])?;
         }
         Ok(())
     }
 }
+
+/// An iterator whose length its producer knows (every index checked), for the CPI tables.
+#[derive(Clone)]
+struct ExactLen<I> {
+    len: usize,
+    inner: I,
+}
+
+impl<I: Iterator> Iterator for ExactLen<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.inner.next()?;
+        self.len = self.len.saturating_sub(1);
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len, Some(self.len))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for ExactLen<I> {}
 
 fn invalid(what: &str) -> ProgramError {
     leash_log!("wrong or unexpected account: {what}");

@@ -167,6 +167,157 @@ impl LeashInstruction {
     }
 }
 
+/// The discriminator of `OwnerExecute`.
+pub const OWNER_EXECUTE_DISCRIMINATOR: u8 = 7;
+
+crate::byte_layout! {
+    /// One [`CallAccount`] as the wire carries it (borsh: `index`, then two `bool`s).
+    pub struct CallAccountLayout {
+        pub index: u8,
+        pub writable: u8,
+        pub signer: u8,
+    }
+}
+
+impl CallAccountLayout {
+    pub fn writable(&self) -> bool {
+        self.writable == 1
+    }
+
+    pub fn signer(&self) -> bool {
+        self.signer == 1
+    }
+}
+
+/// One call of an `Execute` or `OwnerExecute`, read in place from the instruction data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallView<'a> {
+    pub program: u8,
+    pub accounts: &'a [CallAccountLayout],
+    pub data: &'a [u8],
+}
+
+/// The calls of an `Execute` or `OwnerExecute` read in place: the program decodes its inner
+/// calls without copying them into lists (docs/program.md, "Compute units"). Built only by
+/// [`CallsView::parse`], which accepts exactly the bytes borsh's `Vec<Call>` does (tested), so
+/// iterating never fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallsView<'a> {
+    count: usize,
+    bytes: &'a [u8],
+}
+
+impl<'a> CallsView<'a> {
+    /// A borsh `Vec<Call>` at the start of `data`, and the bytes after it.
+    pub fn parse(data: &'a [u8]) -> Option<(CallsView<'a>, &'a [u8])> {
+        let (count, calls) = data.split_first_chunk::<4>()?;
+        let count = usize::try_from(u32::from_le_bytes(*count)).ok()?;
+        let mut rest = calls;
+        for _ in 0..count {
+            let (call, tail) = call_field(rest)?;
+            let valid = call
+                .accounts
+                .iter()
+                .all(|a| a.writable <= 1 && a.signer <= 1);
+            if !valid {
+                return None;
+            }
+            rest = tail;
+        }
+        let used = calls.len().checked_sub(rest.len())?;
+        Some((
+            CallsView {
+                count,
+                bytes: calls.get(..used)?,
+            },
+            rest,
+        ))
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = CallView<'a>> + Clone {
+        let mut rest = self.bytes;
+        (0..self.count).map_while(move |_| {
+            let (call, tail) = call_field(rest)?;
+            rest = tail;
+            Some(call)
+        })
+    }
+
+    /// The calls as owned values (clients, tests).
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn to_calls(&self) -> Vec<Call> {
+        self.iter()
+            .map(|c| Call {
+                program: c.program,
+                accounts: c
+                    .accounts
+                    .iter()
+                    .map(|a| CallAccount {
+                        index: a.index,
+                        writable: a.writable(),
+                        signer: a.signer(),
+                    })
+                    .collect(),
+                data: c.data.to_vec(),
+            })
+            .collect()
+    }
+}
+
+/// One call: `program`, a `u32` count of 3-byte accounts, a `u32` length of data.
+fn call_field(data: &[u8]) -> Option<(CallView<'_>, &[u8])> {
+    let (&program, rest) = data.split_first()?;
+    let (count, rest) = rest.split_first_chunk::<4>()?;
+    let count = usize::try_from(u32::from_le_bytes(*count)).ok()?;
+    let (accounts, rest) = crate::platform::layouts::<CallAccountLayout>(rest, count)?;
+    let (len, rest) = rest.split_first_chunk::<4>()?;
+    let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+    let (data, rest) = rest.split_at_checked(len)?;
+    Some((
+        CallView {
+            program,
+            accounts,
+            data,
+        },
+        rest,
+    ))
+}
+
+/// `Execute`'s data read in place: the expected nonce and the calls. `None` unless `data` is
+/// exactly an `Execute` ([`LeashInstruction::unpack`] accepts the same bytes).
+pub fn execute_view(data: &[u8]) -> Option<(Option<u64>, CallsView<'_>)> {
+    let (&EXECUTE_DISCRIMINATOR, rest) = data.split_first()? else {
+        return None;
+    };
+    let (expected_nonce, rest) = match rest.split_first()? {
+        (0, rest) => (None, rest),
+        (1, rest) => {
+            let (nonce, rest) = rest.split_first_chunk::<8>()?;
+            (Some(u64::from_le_bytes(*nonce)), rest)
+        }
+        _ => return None,
+    };
+    let (calls, rest) = CallsView::parse(rest)?;
+    rest.is_empty().then_some((expected_nonce, calls))
+}
+
+/// `OwnerExecute`'s calls read in place; `None` unless `data` is exactly an `OwnerExecute`.
+pub fn owner_execute_view(data: &[u8]) -> Option<CallsView<'_>> {
+    let (&OWNER_EXECUTE_DISCRIMINATOR, rest) = data.split_first()? else {
+        return None;
+    };
+    let (calls, rest) = CallsView::parse(rest)?;
+    rest.is_empty().then_some(calls)
+}
+
 /// Index of the vault in `Execute`'s account list (the only account calls may mark `signer`).
 pub const EXECUTE_VAULT_INDEX: u8 = 3;
 /// Number of fixed accounts before the calls' accounts in `Execute`.
@@ -215,6 +366,26 @@ mod tests {
             let mut long = bytes.clone();
             long.push(byte);
             proptest::prop_assert_eq!(LeashInstruction::unpack(&long), None);
+            // The in-place views read the same instruction, and refuse the same bytes.
+            let as_view = |d: &[u8]| {
+                execute_view(d).map(|(nonce, calls)| LeashInstruction::Execute {
+                    expected_nonce: nonce,
+                    calls: calls.to_calls(),
+                })
+            };
+            proptest::prop_assert_eq!(as_view(&bytes), borsh_unpack(&bytes));
+            proptest::prop_assert_eq!(as_view(&changed), borsh_unpack(&changed));
+            proptest::prop_assert_eq!(as_view(short), borsh_unpack(short));
+            proptest::prop_assert_eq!(as_view(&long), None);
+            let mut owner = changed.clone();
+            owner[0] = OWNER_EXECUTE_DISCRIMINATOR;
+            owner.remove(1);
+            let owner_view = |d: &[u8]| {
+                owner_execute_view(d).map(|calls| LeashInstruction::OwnerExecute {
+                    calls: calls.to_calls(),
+                })
+            };
+            proptest::prop_assert_eq!(owner_view(&owner), borsh_unpack(&owner));
         }
     }
 

@@ -50,6 +50,7 @@ pub struct Clock {
 }
 
 /// One account of a cross-program call, in the callee's account order.
+#[derive(Clone, Copy)]
 pub struct CpiAccount<'a, 'info> {
     pub account: &'a Account<'info>,
     pub is_writable: bool,

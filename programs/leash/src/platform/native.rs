@@ -103,10 +103,20 @@ pub fn invoke_signed<'info>(
     data: &[u8],
     signer_seeds: &[&[&[u8]]],
 ) -> ProgramResult {
+    invoke_signed_iter(program, accounts.iter().copied(), data, signer_seeds)
+}
+
+/// [`invoke_signed`] over the accounts an iterator gives.
+pub fn invoke_signed_iter<'a, 'info: 'a>(
+    program: &Account<'info>,
+    accounts: impl ExactSizeIterator<Item = CpiAccount<'a, 'info>> + Clone,
+    data: &[u8],
+    signer_seeds: &[&[&[u8]]],
+) -> ProgramResult {
     let instruction = Instruction {
         program_id: *program.key(),
         accounts: accounts
-            .iter()
+            .clone()
             .map(|a| AccountMeta {
                 pubkey: *a.account.key(),
                 is_signer: a.is_signer,
@@ -115,7 +125,7 @@ pub fn invoke_signed<'info>(
             .collect(),
         data: data.to_vec(),
     };
-    let mut infos: Vec<AccountInfo> = accounts.iter().map(|a| a.account.0.clone()).collect();
+    let mut infos: Vec<AccountInfo> = accounts.map(|a| a.account.0.clone()).collect();
     infos.push(program.0.clone());
     solana_program::program::invoke_signed(&instruction, &infos, signer_seeds)
 }

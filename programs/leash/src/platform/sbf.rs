@@ -6,8 +6,10 @@
 use crate::list::Vec;
 use core::marker::PhantomData;
 
+use core::mem::MaybeUninit;
+
 use pinocchio::{
-    cpi::{invoke_signed_with_slice, Seed, Signer},
+    cpi::{self, invoke_signed_with_slice, Seed, Signer},
     instruction::{InstructionAccount, InstructionView},
     AccountView, Resize,
 };
@@ -103,6 +105,12 @@ impl<'info> Account<'info> {
     }
 }
 
+/// Accounts one call can pass through the stack tables of [`invoke_signed_iter`]; a call with
+/// more goes through the heap.
+const STACK_CPI_ACCOUNTS: usize = 16;
+/// Seeds of the one signer the stack path signs for (the vault's are three).
+const STACK_SIGNER_SEEDS: usize = 4;
+
 /// Calls `program` with `accounts` and `data`, the program signing for each of `signer_seeds`.
 /// Inlined: more than the five arguments an SBPF v0 call can carry.
 #[inline(always)]
@@ -112,11 +120,82 @@ pub fn invoke_signed<'info>(
     data: &[u8],
     signer_seeds: &[&[&[u8]]],
 ) -> ProgramResult {
+    invoke_signed_iter(program, accounts.iter().copied(), data, signer_seeds)
+}
+
+/// [`invoke_signed`] over the accounts an iterator gives: up to 16 accounts and one signer of
+/// up to four seeds, the instruction and account tables are built on the stack, and the call
+/// goes to the runtime without pinocchio's per-account borrow checks (the program holds no
+/// borrow of any account's data across a call: see `Account::data`).
+#[inline(always)]
+pub fn invoke_signed_iter<'a, 'info: 'a>(
+    program: &Account<'info>,
+    accounts: impl ExactSizeIterator<Item = CpiAccount<'a, 'info>> + Clone,
+    data: &[u8],
+    signer_seeds: &[&[&[u8]]],
+) -> ProgramResult {
+    let n = accounts.len();
+    let one_signer = match signer_seeds {
+        [] => Some(&[][..]),
+        [seeds] if seeds.len() <= STACK_SIGNER_SEEDS => Some(*seeds),
+        _ => None,
+    };
+    let (Some(seeds), true) = (one_signer, n <= STACK_CPI_ACCOUNTS) else {
+        return invoke_signed_heap(program, accounts, data, signer_seeds);
+    };
+    let mut metas = [const { MaybeUninit::<InstructionAccount>::uninit() }; STACK_CPI_ACCOUNTS];
+    let mut views = [const { MaybeUninit::<cpi::CpiAccount>::uninit() }; STACK_CPI_ACCOUNTS];
+    for ((meta, view), a) in metas.iter_mut().zip(views.iter_mut()).zip(accounts) {
+        meta.write(InstructionAccount::new(
+            a.account.key(),
+            a.is_writable,
+            a.is_signer,
+        ));
+        view.write(cpi::CpiAccount::from(&a.account.0));
+    }
+    let mut fixed = [const { MaybeUninit::<Seed>::uninit() }; STACK_SIGNER_SEEDS];
+    for (slot, seed) in fixed.iter_mut().zip(seeds) {
+        slot.write(Seed::from(*seed));
+    }
+    // SAFETY: the loops above initialised the first `n` metas and views (`n` is the iterator's
+    // exact length, at most the tables' size) and the first `seeds.len()` seeds; `MaybeUninit<T>`
+    // has `T`'s layout.
+    let (metas, views, seeds) = unsafe {
+        (
+            core::slice::from_raw_parts(metas.as_ptr().cast::<InstructionAccount>(), n),
+            core::slice::from_raw_parts(views.as_ptr().cast::<cpi::CpiAccount>(), n),
+            core::slice::from_raw_parts(fixed.as_ptr().cast::<Seed>(), seeds.len()),
+        )
+    };
+    let signer = [Signer::from(seeds)];
+    let signers = if signer_seeds.is_empty() {
+        &signer[..0]
+    } else {
+        &signer[..]
+    };
+    let instruction = InstructionView {
+        program_id: program.key(),
+        data,
+        accounts: metas,
+    };
+    // SAFETY: `views` are the accounts `metas` name, in order; no `&mut` borrow of any of
+    // their data or lamports is alive (the program takes none across a call).
+    unsafe { cpi::invoke_signed_unchecked(&instruction, views, signers) };
+    Ok(())
+}
+
+/// The general path: any number of accounts and signers, tables on the heap.
+fn invoke_signed_heap<'a, 'info: 'a>(
+    program: &Account<'info>,
+    accounts: impl Iterator<Item = CpiAccount<'a, 'info>> + Clone,
+    data: &[u8],
+    signer_seeds: &[&[&[u8]]],
+) -> ProgramResult {
     let metas: Vec<InstructionAccount> = accounts
-        .iter()
+        .clone()
         .map(|a| InstructionAccount::new(a.account.key(), a.is_writable, a.is_signer))
         .collect();
-    let views: Vec<&AccountView> = accounts.iter().map(|a| &a.account.0).collect();
+    let views: Vec<&AccountView> = accounts.map(|a| &a.account.0).collect();
     let instruction = InstructionView {
         program_id: program.key(),
         data,

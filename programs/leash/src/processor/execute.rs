@@ -11,7 +11,7 @@ use crate::{
     calls::{self, ValidatedCalls},
     error::LeashError,
     event::LeashEvent,
-    instruction::{Call, EXECUTE_DISCRIMINATOR, EXECUTE_VAULT_INDEX},
+    instruction::{CallsView, EXECUTE_DISCRIMINATOR, EXECUTE_VAULT_INDEX},
     leash_log,
     log::Num,
     platform::{
@@ -142,7 +142,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
 /// `Execute`'s instruction data (in a struct: see `processor::Invocation`).
 pub(super) struct ExecuteArgs<'a> {
     pub expected_nonce: Option<u64>,
-    pub calls: &'a [Call],
+    pub calls: CallsView<'a>,
 }
 
 pub(super) fn process(

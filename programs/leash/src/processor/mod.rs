@@ -16,7 +16,7 @@ mod update_session;
 
 use crate::{
     error::LeashError,
-    instruction::LeashInstruction,
+    instruction::{self, LeashInstruction},
     leash_log,
     log::Key,
     platform::{
@@ -67,6 +67,21 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
     crate::platform::log_compute_units();
     // No check against a compiled-in id: the runtime only runs this code for the account it is
     // deployed at, and every check below is made against that address (docs/deploy.md).
+    // The calls of `Execute` and `OwnerExecute` are read in place; the other instructions are
+    // decoded whole.
+    if let Some((expected_nonce, calls)) = instruction::execute_view(data) {
+        return execute::process(
+            program_id,
+            accounts,
+            &execute::ExecuteArgs {
+                expected_nonce,
+                calls,
+            },
+        );
+    }
+    if let Some(calls) = instruction::owner_execute_view(data) {
+        return owner_execute::process(program_id, accounts, calls);
+    }
     let instruction = LeashInstruction::unpack(data).ok_or(ProgramError::InvalidInstructionData)?;
     crate::platform::log_compute_units();
     match instruction {
@@ -77,17 +92,10 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
             session_key,
             policy,
         } => create_session::process(program_id, accounts, session_key, policy),
-        LeashInstruction::Execute {
-            expected_nonce,
-            calls,
-        } => execute::process(
-            program_id,
-            accounts,
-            &execute::ExecuteArgs {
-                expected_nonce,
-                calls: &calls,
-            },
-        ),
+        // Read in place above; reaching here means the bytes were not one.
+        LeashInstruction::Execute { .. } | LeashInstruction::OwnerExecute { .. } => {
+            Err(ProgramError::InvalidInstructionData)
+        }
         LeashInstruction::RevokeSession => revoke_session::process(program_id, accounts),
         LeashInstruction::RevokeAllSessions => revoke_all_sessions::process(program_id, accounts),
         LeashInstruction::UpdateSession {
@@ -95,9 +103,6 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
             expected_uses,
         } => update_session::process(program_id, accounts, policy, expected_uses),
         LeashInstruction::CloseSession => close_session::process(program_id, accounts),
-        LeashInstruction::OwnerExecute { calls } => {
-            owner_execute::process(program_id, accounts, &calls)
-        }
         LeashInstruction::SweepLamports => sweep_lamports::process(program_id, accounts),
     }
 }

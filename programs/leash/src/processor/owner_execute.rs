@@ -3,7 +3,7 @@
 use super::{check_owner, check_vault, load_wallet, vault_seeds};
 use crate::{
     calls::ValidatedCalls,
-    instruction::{Call, OWNER_EXECUTE_VAULT_INDEX},
+    instruction::{CallsView, OWNER_EXECUTE_VAULT_INDEX},
     platform::{Account, ProgramError, ProgramResult, Pubkey},
     state::Wallet,
 };
@@ -35,7 +35,7 @@ impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
     /// Checks, in order; returns the wallet and the resolved calls.
     fn validate(
         &self,
-        calls: &'a [Call],
+        calls: CallsView<'a>,
     ) -> Result<(Wallet, ValidatedCalls<'a, 'info>), ProgramError> {
         // 1. The wallet and its vault.
         let wallet = load_wallet(self.program_id, self.wallet)?;
@@ -54,7 +54,11 @@ impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(program_id: &Pubkey, accounts: &[Account], calls: &[Call]) -> ProgramResult {
+pub(super) fn process(
+    program_id: &Pubkey,
+    accounts: &[Account],
+    calls: CallsView,
+) -> ProgramResult {
     let accounts = OwnerExecuteAccounts::parse(program_id, accounts)?;
     let (wallet, calls) = accounts.validate(calls)?;
     let bump = [wallet.vault_bump];
