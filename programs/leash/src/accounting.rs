@@ -15,7 +15,7 @@ use crate::{
     error::LeashError,
     leash_log,
     platform::{address_eq, Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
-    state::{LimitTerms, SpendLimit, Spent, NATIVE_SOL_MINT},
+    state::{LimitTerms, Spent, NATIVE_SOL_MINT},
     token_account::{
         self, MintRef, TokenAccountKind, TokenAccountRef, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
         EXTENSION_TRANSFER_FEE_AMOUNT, EXTENSION_TRANSFER_FEE_CONFIG, FEE_CONFIG_WITHHELD_RANGE,
@@ -935,20 +935,20 @@ pub fn in_window(spent: &Spent, period_secs: u32, now: i64, created_at: i64) -> 
 /// the past" for years), and what the current old window spent counts in the current new one,
 /// so a change of unit never hands out a fresh allowance by itself.
 pub fn carry_over(
-    old: &SpendLimit,
-    new: &SpendLimit,
+    old: &impl LimitTerms,
+    new: &impl LimitTerms,
     spent: Spent,
     now: i64,
     created_at: i64,
 ) -> Spent {
-    if old.period_secs == new.period_secs {
+    if old.period_secs() == new.period_secs() {
         return spent;
     }
-    let old_window = period_index(now, created_at, old.period_secs).max(spent.period_index);
-    let still_current = old.period_secs != 0 && old_window == spent.period_index;
+    let old_window = period_index(now, created_at, old.period_secs()).max(spent.period_index);
+    let still_current = old.period_secs() != 0 && old_window == spent.period_index;
     Spent {
         total: spent.total,
-        period_index: period_index(now, created_at, new.period_secs),
+        period_index: period_index(now, created_at, new.period_secs()),
         in_period: if still_current { spent.in_period } else { 0 },
     }
 }

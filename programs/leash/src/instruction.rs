@@ -53,9 +53,16 @@ pub enum LeashInstruction {
     ///   0. `[writable, signer]` payer
     ///   1. `[signer]` owner
     ///   2. `[]` wallet
-    ///   3. `[writable]` session, PDA `["session", wallet, session_key]`
+    ///   3. `[writable]` session, PDA `["session", wallet, session_key]` with `bump`
     ///   4. `[]` system program
-    CreateSession { session_key: Pubkey, policy: Policy },
+    ///
+    /// `bump` is the one `find_program_address` gives for the session's seeds: the client
+    /// searches for it, the program checks the address with one hash.
+    CreateSession {
+        session_key: Pubkey,
+        policy: Policy,
+        bump: u8,
+    },
     /// Instruction 2: Runs `calls` with the vault signing, within the session's policy.
     ///
     /// Accounts:

@@ -45,7 +45,7 @@ pub fn create_session(
     session_key: &Pubkey,
     policy: Policy,
 ) -> Instruction {
-    let (session, _) = session_address(wallet, session_key, program_id);
+    let (session, bump) = session_address(wallet, session_key, program_id);
     Instruction {
         program_id: *program_id,
         accounts: vec![
@@ -58,6 +58,7 @@ pub fn create_session(
         data: LeashInstruction::CreateSession {
             session_key: *session_key,
             policy,
+            bump,
         }
         .pack(),
     }

@@ -2,13 +2,13 @@
 
 use super::{
     check_owner, check_signer, check_system_program, check_writable, create_pda_account,
-    invalid_account, load_wallet, write_session,
+    invalid_account, load_wallet,
 };
 use crate::{
     event::LeashEvent,
-    platform::{Account, ProgramError, ProgramResult, Pubkey},
+    platform::{address_eq, derive_address, Account, ProgramError, ProgramResult, Pubkey},
     state::{
-        session_address, Policy, Session, Spent, Wallet, SESSION_ACCOUNT_TYPE,
+        Policy, SessionFixed, SessionView, Spent, Wallet, MAX_SPEND_LIMITS, SESSION_ACCOUNT_TYPE,
         SESSION_LAYOUT_VERSION, SESSION_SEED,
     },
 };
@@ -38,12 +38,14 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
         })
     }
 
-    /// Checks, in order; returns the wallet and the session's bump.
-    fn validate(
-        &self,
-        session_key: &Pubkey,
-        policy: &Policy,
-    ) -> Result<(Wallet, u8), ProgramError> {
+    /// Checks, in order; returns the wallet.
+    fn validate(&self, args: &CreateSessionArgs) -> Result<Wallet, ProgramError> {
+        let CreateSessionArgs {
+            session_key,
+            policy,
+            bump,
+            ..
+        } = args;
         // 1. A Leash wallet, and its owner signed.
         let wallet = load_wallet(self.program_id, self.wallet)?;
         check_owner(&wallet, self.owner)?;
@@ -54,48 +56,75 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
         check_system_program(self.system_program)?;
         // 3. The policy is valid.
         policy.check(self.program_id)?;
-        // 4. The session is the PDA of this wallet and key.
-        let (expected, bump) = session_address(self.wallet.key(), session_key, self.program_id);
-        if expected != *self.session.key() {
+        // 4. The session is the PDA of this wallet and key with the given bump: one hash, no
+        // search (creating the account signs with these seeds, so the runtime refuses an
+        // address that is not a PDA).
+        let expected = derive_address(
+            &[
+                SESSION_SEED,
+                self.wallet.key().as_ref(),
+                session_key.as_ref(),
+            ],
+            *bump,
+            self.program_id,
+        );
+        if !expected.is_some_and(|e| address_eq(&e, self.session.key())) {
             return Err(invalid_account(
-                "session is not the PDA of this wallet and session key",
+                "session is not the PDA of this wallet and session key with this bump",
             ));
         }
-        Ok((wallet, bump))
+        Ok(wallet)
     }
+}
+
+/// `CreateSession`'s instruction data (in a struct: see `processor::Invocation`).
+pub(super) struct CreateSessionArgs<'d> {
+    pub session_key: Pubkey,
+    pub policy: Policy,
+    /// `policy` as the instruction encodes it, which the session stores.
+    pub policy_bytes: &'d [u8],
+    pub bump: u8,
 }
 
 pub(super) fn process(
     program_id: &Pubkey,
     accounts: &[Account],
-    session_key: Pubkey,
-    policy: Policy,
+    args: CreateSessionArgs<'_>,
 ) -> ProgramResult {
     let accounts = CreateSessionAccounts::parse(program_id, accounts)?;
-    let (wallet, bump) = accounts.validate(&session_key, &policy)?;
+    let wallet = accounts.validate(&args)?;
+    let CreateSessionArgs {
+        session_key,
+        policy,
+        policy_bytes,
+        bump,
+    } = args;
     let clock = crate::sysvars::clock()?;
-    let session = Session {
+    let fixed = SessionFixed {
         account_type: SESSION_ACCOUNT_TYPE,
         version: SESSION_LAYOUT_VERSION,
         bump,
         wallet: *accounts.wallet.key(),
         session_key,
         rent_payer: *accounts.payer.key(),
-        created_slot: clock.slot,
-        created_at: clock.unix_timestamp,
-        epoch: wallet.epoch,
-        revoked: false,
-        uses: 0,
-        nonce: 0,
-        spent: crate::list![Spent::default(); policy.limits.len()],
-        policy,
+        created_slot: clock.slot.to_le_bytes(),
+        created_at: clock.unix_timestamp.to_le_bytes(),
+        epoch: wallet.epoch.to_le_bytes(),
+        revoked: 0,
+        uses: [0; 8],
+        nonce: [0; 8],
     };
+    let spent = [Spent::default(); MAX_SPEND_LIMITS];
+    let spent = spent
+        .get(..policy.limits.len())
+        .ok_or(ProgramError::InvalidInstructionData)?;
+    let len = SessionView::len_for(policy_bytes.len(), spent.len());
     create_pda_account(
         program_id,
         accounts.payer,
         accounts.session,
         accounts.system_program,
-        session.encoded_len(),
+        len,
         &[
             SESSION_SEED,
             accounts.wallet.key().as_ref(),
@@ -103,7 +132,14 @@ pub(super) fn process(
             &[bump],
         ],
     )?;
-    write_session(accounts.session, &session)?;
+    // Written from the instruction's own policy bytes: no session re-encoded.
+    SessionView::write_new(
+        &mut accounts.session.data_mut()?,
+        &fixed,
+        policy_bytes,
+        spent,
+    )
+    .ok_or(ProgramError::AccountDataTooSmall)?;
     LeashEvent::SessionCreated {
         wallet: *accounts.wallet.key(),
         session: *accounts.session.key(),

@@ -5,7 +5,7 @@
 //! authorities the vault held must stay, and what left everything the vault controls is charged
 //! against the policy's limits.
 
-use super::{check_session_address, check_vault, check_writable, load_wallet, vault_seeds};
+use super::{check_vault, check_writable, load_wallet, session_data, session_view, vault_seeds};
 use crate::{
     accounting::{self, Snapshot, VaultKeys},
     calls::{self, ValidatedCalls},
@@ -68,14 +68,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         check_vault(self.program_id, self.wallet.key(), &wallet, self.vault)?;
         // 2. A registered session, read in place.
         let data = session_data(self.program_id, self.session)?;
-        let session = SessionView::parse(&data).ok_or(LeashError::SessionNotRegistered)?;
-        check_session_address(
-            self.program_id,
-            self.session,
-            session.wallet(),
-            session.session_key(),
-            session.head().bump,
-        )?;
+        let session = session_view(self.program_id, self.session, &data)?;
         check_writable(self.session, "session must be writable")?;
         // 3. Of this wallet.
         if !address_eq(session.wallet(), self.wallet.key()) {
@@ -217,17 +210,6 @@ pub(super) fn process(
     .ok_or(ProgramError::AccountDataTooSmall)?;
     LeashEvent::emit_session_used(accounts.session.key(), usage.0, usage.1, &outflows);
     Ok(())
-}
-
-/// The session account's data, if the account is owned by this program.
-fn session_data<'a>(
-    program_id: &Pubkey,
-    session: &'a Account,
-) -> Result<impl core::ops::Deref<Target = [u8]> + 'a, ProgramError> {
-    if !address_eq(session.owner(), program_id) {
-        return Err(LeashError::SessionNotRegistered.into());
-    }
-    session.data()
 }
 
 /// Refuses an `Execute` that is not a top-level instruction, or that follows another `Execute`

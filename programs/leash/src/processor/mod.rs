@@ -23,7 +23,7 @@ use crate::{
         address_eq, derive_address, invoke_signed, Account, CpiAccount, ProgramError,
         ProgramResult, Pubkey, SYSTEM_PROGRAM_ID,
     },
-    state::{encode_into, Session, Wallet, SESSION_SEED, VAULT_SEED},
+    state::{encode_into, Policy, Session, SessionView, Wallet, SESSION_SEED, VAULT_SEED},
 };
 
 /// The native builtin's handler (crates/runtime), over solana-program's `AccountInfo`s.
@@ -91,7 +91,22 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
         LeashInstruction::CreateSession {
             session_key,
             policy,
-        } => create_session::process(program_id, accounts, session_key, policy),
+            bump,
+        } => {
+            // The policy's bytes as the instruction carries them (after the discriminator and
+            // the key): the session stores them as they are.
+            let policy_bytes = policy_bytes(data, 33, &policy)?;
+            create_session::process(
+                program_id,
+                accounts,
+                create_session::CreateSessionArgs {
+                    session_key,
+                    policy,
+                    policy_bytes,
+                    bump,
+                },
+            )
+        }
         // Read in place above; reaching here means the bytes were not one.
         LeashInstruction::Execute { .. } | LeashInstruction::OwnerExecute { .. } => {
             Err(ProgramError::InvalidInstructionData)
@@ -101,10 +116,32 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
         LeashInstruction::UpdateSession {
             policy,
             expected_uses,
-        } => update_session::process(program_id, accounts, policy, expected_uses),
+        } => {
+            let policy_bytes = policy_bytes(data, 1, &policy)?;
+            update_session::process(
+                program_id,
+                accounts,
+                update_session::UpdateSessionArgs {
+                    policy,
+                    policy_bytes,
+                    expected_uses,
+                },
+            )
+        }
         LeashInstruction::CloseSession => close_session::process(program_id, accounts),
         LeashInstruction::SweepLamports => sweep_lamports::process(program_id, accounts),
     }
+}
+
+/// The borsh encoding of `policy` inside instruction `data`, from `start`: borsh's encoding is
+/// canonical, so the bytes decoded are the bytes its encoding gives, `encoded_len` of them.
+fn policy_bytes<'d>(
+    data: &'d [u8],
+    start: usize,
+    policy: &Policy,
+) -> Result<&'d [u8], ProgramError> {
+    data.get(start..start.saturating_add(policy.encoded_len()))
+        .ok_or(ProgramError::InvalidInstructionData)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,6 +208,36 @@ fn load_session(program_id: &Pubkey, session: &Account) -> Result<Session, Progr
     Ok(state)
 }
 
+/// The session account's data, if the account is owned by this program (else
+/// `SessionNotRegistered`), for [`session_view`].
+fn session_data<'a>(
+    program_id: &Pubkey,
+    session: &'a Account,
+) -> Result<impl core::ops::Deref<Target = [u8]> + 'a, ProgramError> {
+    if !address_eq(session.owner(), program_id) {
+        return Err(LeashError::SessionNotRegistered.into());
+    }
+    session.data()
+}
+
+/// `data`, the data of `session` ([`session_data`]), read in place as a session at its PDA
+/// ([`load_session`] without decoding it whole).
+fn session_view<'d>(
+    program_id: &Pubkey,
+    session: &Account,
+    data: &'d [u8],
+) -> Result<SessionView<'d>, ProgramError> {
+    let view = SessionView::parse(data).ok_or(LeashError::SessionNotRegistered)?;
+    check_session_address(
+        program_id,
+        session,
+        view.wallet(),
+        view.session_key(),
+        view.head().fixed.bump,
+    )?;
+    Ok(view)
+}
+
 /// The session account is at the PDA of its wallet and key.
 #[inline(always)] // more than five arguments (see `Invocation`)
 fn check_session_address(
@@ -231,10 +298,6 @@ fn check_system_program(account: &Account) -> ProgramResult {
         return Err(invalid_account("expected the System program"));
     }
     Ok(())
-}
-
-fn write_session(account: &Account, session: &Session) -> ProgramResult {
-    encode_into(session, &mut account.data_mut()?)
 }
 
 fn write_wallet(account: &Account, wallet: &Wallet) -> ProgramResult {

@@ -1,13 +1,12 @@
 //! `RevokeSession` (instruction 3): the owner revokes any session; a session key revokes only its
 //! own.
 
-use super::{check_session_wallet, check_writable, load_session, load_wallet};
+use super::{check_writable, load_wallet, session_data, session_view};
 use crate::{
     error::LeashError,
     event::LeashEvent,
     leash_log,
-    platform::{Account, ProgramError, ProgramResult, Pubkey},
-    state::Session,
+    platform::{address_eq, Account, ProgramError, ProgramResult, Pubkey},
 };
 
 struct RevokeSessionAccounts<'a, 'info> {
@@ -31,28 +30,32 @@ impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
         })
     }
 
-    /// Checks, in order; returns the session.
-    fn validate(&self) -> Result<Session, ProgramError> {
+    /// Checks, in order; returns whether the session was already revoked. The session is
+    /// read in place (only its head and address matter here).
+    fn validate(&self) -> Result<bool, ProgramError> {
         // 1. A Leash wallet and a session of it.
         let wallet = load_wallet(self.program_id, self.wallet)?;
-        let session = load_session(self.program_id, self.session)?;
+        let data = session_data(self.program_id, self.session)?;
+        let session = session_view(self.program_id, self.session, &data)?;
         check_writable(self.session, "session must be writable")?;
-        check_session_wallet(&session, self.wallet.key())?;
+        if !address_eq(session.wallet(), self.wallet.key()) {
+            return Err(LeashError::WalletMismatch.into());
+        }
         // 2. Signed by the owner or by the session's own key.
-        let is_owner = self.authority.key() == wallet.owner.signer_key();
-        let is_own_key = *self.authority.key() == session.session_key;
+        let is_owner = address_eq(self.authority.key(), wallet.owner.signer_key());
+        let is_own_key = address_eq(self.authority.key(), session.session_key());
         if !self.authority.is_signer() || !(is_owner || is_own_key) {
             leash_log!("only the owner or the session's own key may revoke it");
             return Err(LeashError::Unauthorized.into());
         }
-        Ok(session)
+        Ok(session.standing().revoked)
     }
 }
 
 pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
     let accounts = RevokeSessionAccounts::parse(program_id, accounts)?;
-    let session = accounts.validate()?;
-    if session.revoked {
+    let already = accounts.validate()?;
+    if already {
         leash_log!("session was already revoked");
     }
     // In place: the one byte, whichever layout version the session is stored in.

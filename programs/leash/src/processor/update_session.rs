@@ -2,8 +2,8 @@
 //! over for mints that stay, a changed period's window recomputed in the new unit.
 
 use super::{
-    check_owner, check_session_wallet, check_signer, check_system_program, check_writable,
-    load_session, load_wallet, top_up_rent, write_session,
+    check_owner, check_signer, check_system_program, check_writable, load_wallet, session_data,
+    session_view, top_up_rent,
 };
 use crate::{
     accounting,
@@ -11,8 +11,11 @@ use crate::{
     event::LeashEvent,
     leash_log,
     log::Num,
-    platform::{Account, ProgramError, ProgramResult, Pubkey},
-    state::{Policy, Session},
+    platform::{address_eq, Account, ProgramError, ProgramResult, Pubkey},
+    state::{
+        LimitTerms, Policy, SessionFixed, SessionView, Spent, MAX_SPEND_LIMITS,
+        SESSION_LAYOUT_VERSION,
+    },
 };
 
 struct UpdateSessionAccounts<'a, 'info> {
@@ -40,79 +43,93 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
         })
     }
 
-    /// Checks, in order; returns the session.
-    fn validate(
-        &self,
-        policy: &Policy,
-        expected_uses: Option<u64>,
-    ) -> Result<Session, ProgramError> {
+    /// Checks, in order; returns what the rewrite keeps of the session (its own fields, with
+    /// the layout version moved to the current one) and its carried-over counters.
+    fn validate(&self, args: &UpdateSessionArgs) -> Result<Kept, ProgramError> {
+        let UpdateSessionArgs {
+            policy,
+            expected_uses,
+            ..
+        } = args;
         // 1. A Leash wallet, and its owner signed.
         let wallet = load_wallet(self.program_id, self.wallet)?;
         check_owner(&wallet, self.owner)?;
-        // 2. A session of this wallet.
-        let session = load_session(self.program_id, self.session)?;
+        // 2. A session of this wallet, read in place.
+        let data = session_data(self.program_id, self.session)?;
+        let session = session_view(self.program_id, self.session, &data)?;
         check_writable(self.session, "session must be writable")?;
-        check_session_wallet(&session, self.wallet.key())?;
+        if !address_eq(session.wallet(), self.wallet.key()) {
+            return Err(LeashError::WalletMismatch.into());
+        }
         // 3. The payer signs and pays for a larger account.
         check_signer(self.payer)?;
         check_writable(self.payer, "payer must be writable")?;
         check_system_program(self.system_program)?;
         // 4. Still alive: a revoked session stays revoked.
-        if session.is_revoked(&wallet) {
+        if session.standing().is_revoked(wallet.epoch) {
             leash_log!("a revoked session cannot be updated; create a new one");
             return Err(LeashError::SessionRevoked.into());
         }
         // 5. Not used since the owner looked.
-        if let Some(expected) = expected_uses {
-            if expected != session.uses {
+        if let Some(expected) = *expected_uses {
+            if expected != session.uses() {
                 leash_log!(
                     "expected {} uses, session has {}",
                     Num(expected),
-                    Num(session.uses)
+                    Num(session.uses())
                 );
                 return Err(LeashError::NonceMismatch.into());
             }
         }
         // 6. A valid policy.
         policy.check(self.program_id)?;
-        Ok(session)
+        // The counters of the limits that stay carry over (docs/program.md, "Time").
+        let now = crate::sysvars::clock()?.unix_timestamp;
+        let mut spent = [Spent::default(); MAX_SPEND_LIMITS];
+        let stored = session.spent();
+        for (slot, limit) in spent.iter_mut().zip(&policy.limits) {
+            let kept = session
+                .limits()
+                .into_iter()
+                .zip(stored)
+                .find(|(old, _)| address_eq(old.mint(), &limit.mint));
+            if let Some((old, counter)) = kept {
+                *slot =
+                    accounting::carry_over(&old, limit, counter.get(), now, session.created_at());
+            }
+        }
+        let mut fixed = session.head().fixed;
+        // Rewritten whole in the current layout: a version-1 session moves to version 2 here.
+        fixed.version = SESSION_LAYOUT_VERSION;
+        Ok(Kept { fixed, spent })
     }
+}
+
+/// What an update keeps of the session it rewrites.
+struct Kept {
+    fixed: SessionFixed,
+    spent: [Spent; MAX_SPEND_LIMITS],
+}
+
+/// `UpdateSession`'s instruction data (in a struct: see `processor::Invocation`).
+pub(super) struct UpdateSessionArgs<'d> {
+    pub policy: Policy,
+    /// `policy` as the instruction encodes it, which the session stores.
+    pub policy_bytes: &'d [u8],
+    pub expected_uses: Option<u64>,
 }
 
 pub(super) fn process(
     program_id: &Pubkey,
     accounts: &[Account],
-    policy: Policy,
-    expected_uses: Option<u64>,
+    args: UpdateSessionArgs<'_>,
 ) -> ProgramResult {
     let accounts = UpdateSessionAccounts::parse(program_id, accounts)?;
-    let mut session = accounts.validate(&policy, expected_uses)?;
-    let now = crate::sysvars::clock()?.unix_timestamp;
-    session.spent = policy
-        .limits
-        .iter()
-        .map(|limit| {
-            session
-                .policy
-                .limit_for(&limit.mint)
-                .and_then(|(i, old)| {
-                    let spent = *session.spent.get(i)?;
-                    Some(accounting::carry_over(
-                        old,
-                        limit,
-                        spent,
-                        now,
-                        session.created_at,
-                    ))
-                })
-                .unwrap_or_default()
-        })
-        .collect();
-    session.policy = policy;
-    // Rewritten whole in the current layout: a version-1 session moves to version 2 here.
-    session.version = crate::state::SESSION_LAYOUT_VERSION;
-
-    let new_len = session.encoded_len();
+    let Kept { fixed, spent } = accounts.validate(&args)?;
+    let spent = spent
+        .get(..args.policy.limits.len())
+        .ok_or(ProgramError::InvalidInstructionData)?;
+    let new_len = SessionView::len_for(args.policy_bytes.len(), spent.len());
     let required = crate::sysvars::minimum_balance(new_len)?;
     top_up_rent(
         accounts.payer,
@@ -123,7 +140,14 @@ pub(super) fn process(
     // A shrinking session keeps its surplus lamports; they return to rent_payer on close (or
     // to the owner through SweepLamports).
     accounts.session.resize(new_len)?;
-    write_session(accounts.session, &session)?;
+    // Written from the instruction's own policy bytes: no session re-encoded.
+    SessionView::write_new(
+        &mut accounts.session.data_mut()?,
+        &fixed,
+        args.policy_bytes,
+        spent,
+    )
+    .ok_or(ProgramError::AccountDataTooSmall)?;
     LeashEvent::SessionUpdated {
         session: *accounts.session.key(),
     }

@@ -20,9 +20,9 @@ use crate::{
 };
 
 crate::byte_layout! {
-    /// The fixed head of a session account, the same in both layout versions: the session's
-    /// fields up to `nonce`, then the policy's fixed terms.
-    pub struct SessionHead {
+    /// A session's own fields, the first bytes of its account in both layout versions (the
+    /// policy's borsh encoding follows them).
+    pub struct SessionFixed {
         pub account_type: u8,
         pub version: u8,
         pub bump: u8,
@@ -36,6 +36,12 @@ crate::byte_layout! {
         pub revoked: u8,
         pub uses: [u8; 8],
         pub nonce: [u8; 8],
+    }
+}
+
+crate::byte_layout! {
+    /// A policy's fixed terms, the first bytes of its borsh encoding.
+    pub struct PolicyTermsLayout {
         pub valid_after: [u8; 8],
         pub valid_until: [u8; 8],
         pub expiry_slot: [u8; 8],
@@ -43,6 +49,17 @@ crate::byte_layout! {
         pub max_calls_per_tx: u8,
     }
 }
+
+crate::byte_layout! {
+    /// The fixed head of a session account: its own fields, then the policy's fixed terms.
+    pub struct SessionHead {
+        pub fixed: SessionFixed,
+        pub terms: PolicyTermsLayout,
+    }
+}
+
+/// Where a session account's policy encoding starts.
+pub const SESSION_POLICY_OFFSET: usize = core::mem::size_of::<SessionFixed>();
 
 crate::byte_layout! {
     /// A spending limit's fixed terms (its recipients follow in layout 2).
@@ -377,12 +394,12 @@ impl<'a> SessionView<'a> {
     /// [`MAX_SPEND_LIMITS`] limits, or has bytes after its last field.
     pub fn parse(data: &'a [u8]) -> Option<SessionView<'a>> {
         let head: &SessionHead = layout(data)?;
-        let v2 = match (head.account_type, head.version) {
+        let v2 = match (head.fixed.account_type, head.fixed.version) {
             (SESSION_ACCOUNT_TYPE, LAYOUT_VERSION) => false,
             (SESSION_ACCOUNT_TYPE, SESSION_LAYOUT_VERSION) => true,
             _ => return None,
         };
-        if head.revoked > 1 {
+        if head.fixed.revoked > 1 {
             return None;
         }
         let rest = data.get(core::mem::size_of::<SessionHead>()..)?;
@@ -424,40 +441,40 @@ impl<'a> SessionView<'a> {
     }
 
     pub fn wallet(&self) -> &'a Pubkey {
-        &self.head.wallet
+        &self.head.fixed.wallet
     }
 
     pub fn session_key(&self) -> &'a Pubkey {
-        &self.head.session_key
+        &self.head.fixed.session_key
     }
 
     pub fn created_at(&self) -> i64 {
-        i64::from_le_bytes(self.head.created_at)
+        i64::from_le_bytes(self.head.fixed.created_at)
     }
 
     pub fn uses(&self) -> u64 {
-        u64::from_le_bytes(self.head.uses)
+        u64::from_le_bytes(self.head.fixed.uses)
     }
 
     pub fn nonce(&self) -> u64 {
-        u64::from_le_bytes(self.head.nonce)
+        u64::from_le_bytes(self.head.fixed.nonce)
     }
 
     pub fn max_calls_per_tx(&self) -> u8 {
-        self.head.max_calls_per_tx
+        self.head.terms.max_calls_per_tx
     }
 
     /// The fields the status is judged by.
     pub fn standing(&self) -> Standing {
         let head = self.head;
         Standing {
-            revoked: head.revoked == 1,
-            epoch: u32::from_le_bytes(head.epoch),
-            valid_after: i64::from_le_bytes(head.valid_after),
-            valid_until: i64::from_le_bytes(head.valid_until),
-            expiry_slot: u64::from_le_bytes(head.expiry_slot),
-            uses: u64::from_le_bytes(head.uses),
-            max_uses: u64::from_le_bytes(head.max_uses),
+            revoked: head.fixed.revoked == 1,
+            epoch: u32::from_le_bytes(head.fixed.epoch),
+            valid_after: i64::from_le_bytes(head.terms.valid_after),
+            valid_until: i64::from_le_bytes(head.terms.valid_until),
+            expiry_slot: u64::from_le_bytes(head.terms.expiry_slot),
+            uses: u64::from_le_bytes(head.fixed.uses),
+            max_uses: u64::from_le_bytes(head.terms.max_uses),
         }
     }
 
@@ -509,13 +526,13 @@ impl<'a> SessionView<'a> {
         let head = self.head;
         let standing = self.standing();
         Session {
-            account_type: head.account_type,
-            version: head.version,
-            bump: head.bump,
-            wallet: head.wallet,
-            session_key: head.session_key,
-            rent_payer: head.rent_payer,
-            created_slot: u64::from_le_bytes(head.created_slot),
+            account_type: head.fixed.account_type,
+            version: head.fixed.version,
+            bump: head.fixed.bump,
+            wallet: head.fixed.wallet,
+            session_key: head.fixed.session_key,
+            rent_payer: head.fixed.rent_payer,
+            created_slot: u64::from_le_bytes(head.fixed.created_slot),
             created_at: self.created_at(),
             epoch: standing.epoch,
             revoked: standing.revoked,
@@ -526,7 +543,7 @@ impl<'a> SessionView<'a> {
                 valid_until: standing.valid_until,
                 expiry_slot: standing.expiry_slot,
                 max_uses: standing.max_uses,
-                max_calls_per_tx: head.max_calls_per_tx,
+                max_calls_per_tx: head.terms.max_calls_per_tx,
                 allowed_programs: self.programs.to_vec(),
                 limits: self
                     .limits()
@@ -562,13 +579,55 @@ impl<'a> SessionView<'a> {
         spent: &[Spent],
     ) -> Option<()> {
         let head: &mut SessionHead = layout_mut(data)?;
-        head.uses = uses.to_le_bytes();
-        head.nonce = nonce.to_le_bytes();
+        head.fixed.uses = uses.to_le_bytes();
+        head.fixed.nonce = nonce.to_le_bytes();
         let stored: &mut [SpentLayout] = layouts_mut(data.get_mut(spent_at..)?, spent.len())?;
         for (slot, value) in stored.iter_mut().zip(spent) {
             slot.set(value);
         }
         Some(())
+    }
+
+    /// Writes a whole session into `dst`, its account's data, sized exactly: its own fields,
+    /// the policy's borsh encoding `policy` (as `CreateSession` and `UpdateSession` carry it),
+    /// and one `Spent` per limit. No re-encoding: the policy bytes are the instruction's.
+    pub fn write_new(
+        dst: &mut [u8],
+        fixed: &SessionFixed,
+        policy: &[u8],
+        spent: &[Spent],
+    ) -> Option<()> {
+        if dst.len() != Self::len_for(policy.len(), spent.len()) {
+            return None;
+        }
+        let (head, rest) = dst.split_at_mut_checked(SESSION_POLICY_OFFSET)?;
+        *layout_mut::<SessionFixed>(head)? = *fixed;
+        let (stored_policy, rest) = rest.split_at_mut_checked(policy.len())?;
+        stored_policy.copy_from_slice(policy);
+        let (count, rest) = rest.split_at_mut_checked(4)?;
+        count.copy_from_slice(&u32::try_from(spent.len()).ok()?.to_le_bytes());
+        let spent_len =
+            crate::list::saturating_mul(core::mem::size_of::<SpentLayout>(), spent.len());
+        if rest.len() != spent_len {
+            return None;
+        }
+        let stored: &mut [SpentLayout] = layouts_mut(rest, spent.len())?;
+        for (slot, value) in stored.iter_mut().zip(spent) {
+            slot.set(value);
+        }
+        Some(())
+    }
+
+    /// Bytes of a session account with a policy encoding of `policy_len` bytes and `limits`
+    /// limits.
+    pub fn len_for(policy_len: usize, limits: usize) -> usize {
+        SESSION_POLICY_OFFSET
+            .saturating_add(policy_len)
+            .saturating_add(4)
+            .saturating_add(crate::list::saturating_mul(
+                core::mem::size_of::<SpentLayout>(),
+                limits,
+            ))
     }
 
     /// Where the `Spent` entries start (for [`SessionView::write_usage`]).
@@ -702,6 +761,24 @@ mod tests {
         expected.nonce = 13;
         expected.spent = spent.to_vec();
         assert_eq!(Session::decode(&bytes), Some(expected));
+    }
+
+    #[test]
+    fn new_sessions_are_written_as_borsh_writes_them() {
+        let s = session(2, 1, 1);
+        let policy = borsh::to_vec(&s.policy).unwrap();
+        let mut bytes = vec![0u8; SessionView::len_for(policy.len(), 2)];
+        let expected = borsh::to_vec(&s).unwrap();
+        let fixed = *layout::<SessionFixed>(&expected).unwrap();
+        SessionView::write_new(&mut bytes, &fixed, &policy, &s.spent).unwrap();
+        assert_eq!(bytes, expected);
+        assert_eq!(
+            SESSION_POLICY_OFFSET,
+            crate::state::SESSION_NONCE_OFFSET + 8
+        );
+        // A wrong size is refused, not half-written past the end.
+        let mut short = vec![0u8; bytes.len() - 1];
+        assert!(SessionView::write_new(&mut short, &fixed, &policy, &s.spent).is_none());
     }
 
     #[test]
