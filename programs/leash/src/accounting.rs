@@ -67,14 +67,19 @@ impl<'a> AccountState<'a> {
         data_len: usize,
         data: &'a [u8],
     ) -> Self {
-        let read = match token_account::kind(owner, data) {
-            Some(TokenAccountKind::Account) => {
-                Read::TokenAccount(TokenAccountRef::new(owner, data))
+        // Most passed accounts keep no bytes (System accounts, programs, the session): decided
+        // without looking at their owner again.
+        let read = if data.is_empty() {
+            Read::Nothing
+        } else {
+            match token_account::kind(owner, data) {
+                Some(TokenAccountKind::Account) => {
+                    Read::TokenAccount(TokenAccountRef::of_kind(data))
+                }
+                Some(TokenAccountKind::Mint) => Read::Mint(MintRef::of_kind(data)),
+                Some(TokenAccountKind::Multisig) => Read::Multisig,
+                None => Read::Head,
             }
-            Some(TokenAccountKind::Mint) => Read::Mint(MintRef::new(owner, data)),
-            Some(TokenAccountKind::Multisig) => Read::Multisig,
-            None if data.is_empty() => Read::Nothing,
-            None => Read::Head,
         };
         AccountState {
             key,
@@ -255,6 +260,21 @@ impl<'a> Snapshot<'a> {
     fn mint(&self, key: &Pubkey) -> Option<MintRef<'a>> {
         self.get(key).and_then(AccountState::mint)
     }
+
+    /// The passed mints whose permanent delegate is a key of `keys` (its token accounts are
+    /// debitable by the vault): one pass, rather than a lookup per token account.
+    fn mints_delegated_to(&self, keys: &VaultKeys) -> Vec<&'a Pubkey> {
+        let mut mints = Vec::new();
+        for state in self.accounts.iter() {
+            if state
+                .mint()
+                .is_some_and(|m| keys.holds(m.permanent_delegate()))
+            {
+                mints.push(state.key);
+            }
+        }
+        mints
+    }
 }
 
 impl Taken {
@@ -350,15 +370,13 @@ fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
 /// is the vault; a lookup table whose authority is the vault. Decreases of these are charged
 /// account by account and never netted against increases: an increase may sit where someone
 /// else can take it (an attacker's own account delegated to the vault, say).
-fn debitable(keys: &VaultKeys, side: &Snapshot, state: &AccountState) -> bool {
+fn debitable(keys: &VaultKeys, delegating: &[&Pubkey], state: &AccountState) -> bool {
     match state.kind() {
         Some(TokenAccountKind::Account) => state.token_account().is_some_and(|t| {
             keys.contains(t.owner())
                 || keys.holds(t.delegate())
                 || keys.holds(t.close_authority())
-                || side
-                    .mint(t.mint())
-                    .is_some_and(|m| keys.holds(m.permanent_delegate()))
+                || delegating.iter().any(|m| address_eq(m, t.mint()))
         }),
         Some(TokenAccountKind::Mint) => state
             .mint()
@@ -648,6 +666,8 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         .filter(|s| keys.holds(token_account::withdraw_withheld_authority(s.data).as_ref()))
         .map(|s| s.key)
         .collect();
+    let delegating_before = before.mints_delegated_to(keys);
+    let delegating_after = after.mints_delegated_to(keys);
     let pool_of = |state: &AccountState<'_>| {
         let mint = match state.read {
             Read::Mint(Some(_)) => state.key,
@@ -672,7 +692,9 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
             // account leaving the System program (for anyone but the vault), is charged.
             let kept = if now.is_system() { now.lamports } else { 0 };
             flows.sol().charge(was.lamports.saturating_sub(kept));
-        } else if debitable(keys, before, was) || debitable(keys, after, now) {
+        } else if debitable(keys, &delegating_before, was)
+            || debitable(keys, &delegating_after, now)
+        {
             flows
                 .sol()
                 .charge(was.lamports.saturating_sub(now.lamports));

@@ -6,7 +6,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::{
     platform::Pubkey,
-    state::{Authority, Fields, Policy},
+    state::{Authority, Fields, Policy, PolicyView},
 };
 
 /// `Execute`'s variant index (its first data byte).
@@ -316,6 +316,39 @@ pub fn execute_view(data: &[u8]) -> Option<(Option<u64>, CallsView<'_>)> {
     rest.is_empty().then_some((expected_nonce, calls))
 }
 
+/// The discriminators of `CreateSession` and `UpdateSession`.
+pub const CREATE_SESSION_DISCRIMINATOR: u8 = 1;
+pub const UPDATE_SESSION_DISCRIMINATOR: u8 = 5;
+
+/// `CreateSession`'s data read in place: the session key, the policy (whose bytes the session
+/// stores as they are) and the bump. `None` unless `data` is exactly a `CreateSession`.
+pub fn create_session_view(data: &[u8]) -> Option<(&Pubkey, PolicyView<'_>, u8)> {
+    let (&CREATE_SESSION_DISCRIMINATOR, rest) = data.split_first()? else {
+        return None;
+    };
+    let (key, rest) = crate::platform::layouts::<Pubkey>(rest, 1)?;
+    let (policy, rest) = PolicyView::parse(rest, true)?;
+    match rest {
+        [bump] => Some((key.first()?, policy, *bump)),
+        _ => None,
+    }
+}
+
+/// `UpdateSession`'s data read in place: the policy and the expected uses. `None` unless `data`
+/// is exactly an `UpdateSession`.
+pub fn update_session_view(data: &[u8]) -> Option<(PolicyView<'_>, Option<u64>)> {
+    let (&UPDATE_SESSION_DISCRIMINATOR, rest) = data.split_first()? else {
+        return None;
+    };
+    let (policy, rest) = PolicyView::parse(rest, true)?;
+    let expected_uses = match rest.split_first()? {
+        (0, []) => None,
+        (1, nonce) => Some(u64::from_le_bytes(*<&[u8; 8]>::try_from(nonce).ok()?)),
+        _ => return None,
+    };
+    Some((policy, expected_uses))
+}
+
 /// `OwnerExecute`'s calls read in place; `None` unless `data` is exactly an `OwnerExecute`.
 pub fn owner_execute_view(data: &[u8]) -> Option<CallsView<'_>> {
     let (&OWNER_EXECUTE_DISCRIMINATOR, rest) = data.split_first()? else {
@@ -393,6 +426,88 @@ mod tests {
                 })
             };
             proptest::prop_assert_eq!(owner_view(&owner), borsh_unpack(&owner));
+        }
+    }
+
+    fn policy_of(shape: &[(usize, usize)], rules: usize) -> Policy {
+        let key = |b: usize| Pubkey::new_from_array([b as u8; 32]);
+        Policy {
+            valid_after: 1,
+            valid_until: 9,
+            expiry_slot: 0,
+            max_uses: 3,
+            max_calls_per_tx: 2,
+            allowed_programs: (0..3).map(|i| key(100 + i)).collect(),
+            limits: shape
+                .iter()
+                .enumerate()
+                .map(|(i, &(recipients, period))| crate::state::SpendLimit {
+                    mint: key(i),
+                    per_tx: 5,
+                    total: 6,
+                    period_secs: period as u32,
+                    per_period: 7,
+                    recipients: (0..recipients).map(|r| key(50 + r)).collect(),
+                })
+                .collect(),
+            program_rules: (0..rules)
+                .map(|i| crate::state::ProgramRule {
+                    program: key(100 + i),
+                    prefixes: (0..=i).map(|p| vec![p as u8; p + 1]).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    proptest::proptest! {
+        /// The in-place reads of `CreateSession` and `UpdateSession` accept exactly the bytes
+        /// borsh does and read the same policy, on valid, damaged, cut and extended bytes.
+        #[test]
+        fn session_instruction_views_agree_with_borsh(
+            shape in proptest::collection::vec((0usize..3, 0usize..2), 0..4),
+            rules in 0usize..3,
+            uses in proptest::option::of(proptest::prelude::any::<u64>()),
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            byte in proptest::prelude::any::<u8>(),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let policy = policy_of(&shape, rules);
+            let create = LeashInstruction::CreateSession {
+                session_key: Pubkey::new_from_array([7; 32]),
+                policy: policy.clone(),
+                bump: 250,
+            };
+            let update = LeashInstruction::UpdateSession { policy, expected_uses: uses };
+            let borsh_unpack = |d: &[u8]| LeashInstruction::try_from_slice(d).ok();
+            let as_create = |d: &[u8]| {
+                create_session_view(d).map(|(key, policy, bump)| LeashInstruction::CreateSession {
+                    session_key: *key,
+                    policy: Policy::try_from_slice(policy.bytes()).unwrap(),
+                    bump,
+                })
+            };
+            let as_update = |d: &[u8]| {
+                update_session_view(d).map(|(policy, expected_uses)| {
+                    LeashInstruction::UpdateSession {
+                        policy: Policy::try_from_slice(policy.bytes()).unwrap(),
+                        expected_uses,
+                    }
+                })
+            };
+            for (bytes, view) in [
+                (create.pack(), &as_create as &dyn Fn(&[u8]) -> Option<LeashInstruction>),
+                (update.pack(), &as_update),
+            ] {
+                proptest::prop_assert_eq!(view(&bytes), borsh_unpack(&bytes));
+                let mut changed = bytes.clone();
+                changed[at.index(bytes.len())] = byte;
+                proptest::prop_assert_eq!(view(&changed), borsh_unpack(&changed));
+                let short = &bytes[..cut.index(bytes.len())];
+                proptest::prop_assert_eq!(view(short), borsh_unpack(short));
+                let mut long = bytes.clone();
+                long.push(byte);
+                proptest::prop_assert_eq!(view(&long), None);
+            }
         }
     }
 

@@ -168,65 +168,28 @@ impl Policy {
     }
 
     /// The rules every policy keeps (docs/program.md, "Instructions": `CreateSession`), in
-    /// order; the first broken one. The program refuses such a policy with `InvalidPolicy`
-    /// ([`Policy::check`]); clients check the same rules here before sending and word them
-    /// for people, so each rule has one home.
+    /// order; the first broken one. The program refuses such a policy with `InvalidPolicy`;
+    /// clients check the same rules here before sending and word them for people. The rules
+    /// are stated once, in [`PolicyView::validate`], which this runs over the policy's own
+    /// encoding.
     pub fn validate(&self, program_id: &Pubkey) -> Result<(), PolicyViolation> {
-        if self.valid_until <= self.valid_after {
-            return Err(PolicyViolation::EndsBeforeItStarts);
-        }
-        if self.max_calls_per_tx == 0 {
-            return Err(PolicyViolation::NoCallsPerTransaction);
-        }
-        if self.allowed_programs.len() > MAX_ALLOWED_PROGRAMS {
-            return Err(PolicyViolation::TooManyPrograms);
-        }
-        if self.allowed_programs.contains(program_id) {
-            return Err(PolicyViolation::AllowsLeash);
-        }
-        if let Some(index) = first_duplicate(self.allowed_programs.iter()) {
-            return Err(PolicyViolation::DuplicateProgram { index });
-        }
-        if self.limits.len() > MAX_SPEND_LIMITS {
+        let mut bytes = Vec::with_capacity(self.encoded_len());
+        // Encoding into a list cannot fail, and a policy's own encoding always reads back
+        // (tested); only counts beyond a u32 could make it fail, which no limit allows.
+        if self.serialize(&mut bytes).is_err() {
             return Err(PolicyViolation::TooManyLimits);
         }
-        if let Some(index) = first_duplicate(self.limits.iter().map(|l| &l.mint)) {
-            return Err(PolicyViolation::DuplicateMint { index });
+        match PolicyView::parse(&bytes, true) {
+            Some((view, _)) => view.validate(program_id),
+            None => Err(PolicyViolation::TooManyLimits),
         }
-        let mut recipients = 0usize;
-        for (index, limit) in self.limits.iter().enumerate() {
-            if limit.recipients.len() > MAX_RECIPIENTS_PER_LIMIT {
-                return Err(PolicyViolation::TooManyRecipients { limit: index });
-            }
-            if first_duplicate(limit.recipients.iter()).is_some() {
-                return Err(PolicyViolation::DuplicateRecipient { limit: index });
-            }
-            recipients = recipients.saturating_add(limit.recipients.len());
-        }
-        if recipients > MAX_RECIPIENTS {
-            return Err(PolicyViolation::TooManyRecipients {
-                limit: self.limits.len(),
-            });
-        }
-        if let Some(index) = first_duplicate(self.program_rules.iter().map(|r| &r.program)) {
-            return Err(PolicyViolation::DuplicateProgramRule { index });
-        }
-        for (index, rule) in self.program_rules.iter().enumerate() {
-            if !self.allowed_programs.contains(&rule.program) {
-                return Err(PolicyViolation::RuleForUnlistedProgram { index });
-            }
-            let sizes_fit = rule
-                .prefixes
-                .iter()
-                .all(|p| (1..=MAX_PREFIX_LEN).contains(&p.len()));
-            if rule.prefixes.is_empty()
-                || rule.prefixes.len() > MAX_PREFIXES_PER_PROGRAM
-                || !sizes_fit
-            {
-                return Err(PolicyViolation::BadPrefixes { index });
-            }
-        }
-        Ok(())
+    }
+
+    /// Whether `program` is in `allowed_programs`.
+    pub fn allows_program(&self, program: &Pubkey) -> bool {
+        self.allowed_programs
+            .iter()
+            .any(|p| crate::platform::address_eq(p, program))
     }
 
     /// The instruction rule of `program`, if it has one.
@@ -234,15 +197,6 @@ impl Policy {
         self.program_rules
             .iter()
             .find(|r| crate::platform::address_eq(&r.program, program))
-    }
-
-    /// [`Policy::validate`] as the program answers it: the broken rule logged, then
-    /// `InvalidPolicy`.
-    pub fn check(&self, program_id: &Pubkey) -> Result<(), LeashError> {
-        self.validate(program_id).map_err(|violation| {
-            crate::leash_log!("invalid policy: {}", violation.message());
-            LeashError::InvalidPolicy
-        })
     }
 
     /// The limit for `mint`, with its index.
@@ -343,18 +297,6 @@ impl PolicyViolation {
             }
         }
     }
-}
-
-/// The index of the first key that repeats an earlier one.
-fn first_duplicate<'a>(keys: impl Iterator<Item = &'a Pubkey>) -> Option<usize> {
-    let mut seen: Vec<&Pubkey> = Vec::new();
-    for (index, key) in keys.enumerate() {
-        if seen.contains(&key) {
-            return Some(index);
-        }
-        seen.push(key);
-    }
-    None
 }
 
 /// What a session has spent of one limit.
@@ -1106,8 +1048,11 @@ mod tests {
             let mut p = policy_v3();
             mutate(&mut p);
             assert_eq!(p.validate(&crate::DEFAULT_ID), Err(*violation), "case {i}");
+            let bytes = borsh::to_vec(&p).unwrap();
+            let (view, rest) = PolicyView::parse(&bytes, true).unwrap();
+            assert!(rest.is_empty());
             assert_eq!(
-                p.check(&crate::DEFAULT_ID),
+                view.check(&crate::DEFAULT_ID),
                 Err(LeashError::InvalidPolicy),
                 "case {i}"
             );

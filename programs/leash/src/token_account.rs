@@ -184,6 +184,11 @@ impl<'a> TokenAccountRef<'a> {
         if kind(account_owner, data)? != TokenAccountKind::Account {
             return None;
         }
+        Self::of_kind(data)
+    }
+
+    /// [`TokenAccountRef::new`] for data whose [`kind`] the caller found to be an account.
+    pub(crate) fn of_kind(data: &'a [u8]) -> Option<Self> {
         let base: &TokenAccountLayout = crate::platform::layout(data)?;
         let valid = matches!(base.state, STATE_INITIALIZED | STATE_FROZEN)
             && base.delegate.get().is_ok()
@@ -247,6 +252,11 @@ impl<'a> MintRef<'a> {
         if kind(account_owner, data)? != TokenAccountKind::Mint {
             return None;
         }
+        Self::of_kind(data)
+    }
+
+    /// [`MintRef::new`] for data whose [`kind`] the caller found to be a mint.
+    pub(crate) fn of_kind(data: &'a [u8]) -> Option<Self> {
         let base: &MintLayout = crate::platform::layout(data)?;
         let valid = base.is_initialized == 1
             && base.mint_authority.get().is_ok()

@@ -8,8 +8,8 @@ use crate::{
     event::LeashEvent,
     platform::{address_eq, derive_address, Account, ProgramError, ProgramResult, Pubkey},
     state::{
-        Policy, SessionFixed, SessionView, Spent, Wallet, MAX_SPEND_LIMITS, SESSION_ACCOUNT_TYPE,
-        SESSION_LAYOUT_VERSION, SESSION_SEED,
+        PolicyView, SessionFixed, SessionView, Spent, Wallet, MAX_SPEND_LIMITS,
+        SESSION_ACCOUNT_TYPE, SESSION_LAYOUT_VERSION, SESSION_SEED,
     },
 };
 
@@ -80,9 +80,8 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
 /// `CreateSession`'s instruction data (in a struct: see `processor::Invocation`).
 pub(super) struct CreateSessionArgs<'d> {
     pub session_key: Pubkey,
-    pub policy: Policy,
-    /// `policy` as the instruction encodes it, which the session stores.
-    pub policy_bytes: &'d [u8],
+    /// The policy in the instruction's bytes, which the session stores as they are.
+    pub policy: PolicyView<'d>,
     pub bump: u8,
 }
 
@@ -96,9 +95,9 @@ pub(super) fn process(
     let CreateSessionArgs {
         session_key,
         policy,
-        policy_bytes,
         bump,
     } = args;
+    let policy_bytes = policy.bytes();
     let clock = crate::sysvars::clock()?;
     let fixed = SessionFixed {
         account_type: SESSION_ACCOUNT_TYPE,
@@ -116,7 +115,7 @@ pub(super) fn process(
     };
     let spent = [Spent::default(); MAX_SPEND_LIMITS];
     let spent = spent
-        .get(..policy.limits.len())
+        .get(..policy.limits().len())
         .ok_or(ProgramError::InvalidInstructionData)?;
     let len = SessionView::len_for(policy_bytes.len(), spent.len());
     create_pda_account(

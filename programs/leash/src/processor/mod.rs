@@ -23,7 +23,7 @@ use crate::{
         address_eq, derive_address, invoke_signed, Account, CpiAccount, ProgramError,
         ProgramResult, Pubkey, SYSTEM_PROGRAM_ID,
     },
-    state::{encode_into, Policy, Session, SessionView, Wallet, SESSION_SEED, VAULT_SEED},
+    state::{encode_into, Session, SessionView, Wallet, SESSION_SEED, VAULT_SEED},
 };
 
 /// The native builtin's handler (crates/runtime), over solana-program's `AccountInfo`s.
@@ -64,7 +64,6 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
         accounts,
         data,
     } = *invocation;
-    crate::platform::log_compute_units();
     // No check against a compiled-in id: the runtime only runs this code for the account it is
     // deployed at, and every check below is made against that address (docs/deploy.md).
     // The calls of `Execute` and `OwnerExecute` are read in place; the other instructions are
@@ -82,66 +81,42 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
     if let Some(calls) = instruction::owner_execute_view(data) {
         return owner_execute::process(program_id, accounts, calls);
     }
+    if let Some((session_key, policy, bump)) = instruction::create_session_view(data) {
+        return create_session::process(
+            program_id,
+            accounts,
+            create_session::CreateSessionArgs {
+                session_key: *session_key,
+                policy,
+                bump,
+            },
+        );
+    }
+    if let Some((policy, expected_uses)) = instruction::update_session_view(data) {
+        return update_session::process(
+            program_id,
+            accounts,
+            update_session::UpdateSessionArgs {
+                policy,
+                expected_uses,
+            },
+        );
+    }
     let instruction = LeashInstruction::unpack(data).ok_or(ProgramError::InvalidInstructionData)?;
-    crate::platform::log_compute_units();
     match instruction {
         LeashInstruction::CreateWallet { owner, salt } => {
             create_wallet::process(program_id, accounts, owner, salt)
         }
-        LeashInstruction::CreateSession {
-            session_key,
-            policy,
-            bump,
-        } => {
-            // The policy's bytes as the instruction carries them (after the discriminator and
-            // the key): the session stores them as they are.
-            let policy_bytes = policy_bytes(data, 33, &policy)?;
-            create_session::process(
-                program_id,
-                accounts,
-                create_session::CreateSessionArgs {
-                    session_key,
-                    policy,
-                    policy_bytes,
-                    bump,
-                },
-            )
-        }
-        // Read in place above; reaching here means the bytes were not one.
-        LeashInstruction::Execute { .. } | LeashInstruction::OwnerExecute { .. } => {
-            Err(ProgramError::InvalidInstructionData)
-        }
         LeashInstruction::RevokeSession => revoke_session::process(program_id, accounts),
         LeashInstruction::RevokeAllSessions => revoke_all_sessions::process(program_id, accounts),
-        LeashInstruction::UpdateSession {
-            policy,
-            expected_uses,
-        } => {
-            let policy_bytes = policy_bytes(data, 1, &policy)?;
-            update_session::process(
-                program_id,
-                accounts,
-                update_session::UpdateSessionArgs {
-                    policy,
-                    policy_bytes,
-                    expected_uses,
-                },
-            )
-        }
         LeashInstruction::CloseSession => close_session::process(program_id, accounts),
         LeashInstruction::SweepLamports => sweep_lamports::process(program_id, accounts),
+        // Read in place above; reaching here means the bytes were not one.
+        LeashInstruction::Execute { .. }
+        | LeashInstruction::OwnerExecute { .. }
+        | LeashInstruction::CreateSession { .. }
+        | LeashInstruction::UpdateSession { .. } => Err(ProgramError::InvalidInstructionData),
     }
-}
-
-/// The borsh encoding of `policy` inside instruction `data`, from `start`: borsh's encoding is
-/// canonical, so the bytes decoded are the bytes its encoding gives, `encoded_len` of them.
-fn policy_bytes<'d>(
-    data: &'d [u8],
-    start: usize,
-    policy: &Policy,
-) -> Result<&'d [u8], ProgramError> {
-    data.get(start..start.saturating_add(policy.encoded_len()))
-        .ok_or(ProgramError::InvalidInstructionData)
 }
 
 // ---------------------------------------------------------------------------------------------

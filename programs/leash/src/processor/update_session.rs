@@ -13,7 +13,7 @@ use crate::{
     log::Num,
     platform::{address_eq, Account, ProgramError, ProgramResult, Pubkey},
     state::{
-        LimitTerms, Policy, SessionFixed, SessionView, Spent, MAX_SPEND_LIMITS,
+        LimitTerms, PolicyView, SessionFixed, SessionView, Spent, MAX_SPEND_LIMITS,
         SESSION_LAYOUT_VERSION,
     },
 };
@@ -87,15 +87,15 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
         let now = crate::sysvars::clock()?.unix_timestamp;
         let mut spent = [Spent::default(); MAX_SPEND_LIMITS];
         let stored = session.spent();
-        for (slot, limit) in spent.iter_mut().zip(&policy.limits) {
+        for (slot, limit) in spent.iter_mut().zip(policy.limits()) {
             let kept = session
                 .limits()
                 .into_iter()
                 .zip(stored)
-                .find(|(old, _)| address_eq(old.mint(), &limit.mint));
+                .find(|(old, _)| address_eq(old.mint(), limit.mint()));
             if let Some((old, counter)) = kept {
                 *slot =
-                    accounting::carry_over(&old, limit, counter.get(), now, session.created_at());
+                    accounting::carry_over(&old, &limit, counter.get(), now, session.created_at());
             }
         }
         let mut fixed = session.head().fixed;
@@ -113,9 +113,8 @@ struct Kept {
 
 /// `UpdateSession`'s instruction data (in a struct: see `processor::Invocation`).
 pub(super) struct UpdateSessionArgs<'d> {
-    pub policy: Policy,
-    /// `policy` as the instruction encodes it, which the session stores.
-    pub policy_bytes: &'d [u8],
+    /// The policy in the instruction's bytes, which the session stores as they are.
+    pub policy: PolicyView<'d>,
     pub expected_uses: Option<u64>,
 }
 
@@ -127,9 +126,9 @@ pub(super) fn process(
     let accounts = UpdateSessionAccounts::parse(program_id, accounts)?;
     let Kept { fixed, spent } = accounts.validate(&args)?;
     let spent = spent
-        .get(..args.policy.limits.len())
+        .get(..args.policy.limits().len())
         .ok_or(ProgramError::InvalidInstructionData)?;
-    let new_len = SessionView::len_for(args.policy_bytes.len(), spent.len());
+    let new_len = SessionView::len_for(args.policy.bytes().len(), spent.len());
     let required = crate::sysvars::minimum_balance(new_len)?;
     top_up_rent(
         accounts.payer,
@@ -144,7 +143,7 @@ pub(super) fn process(
     SessionView::write_new(
         &mut accounts.session.data_mut()?,
         &fixed,
-        args.policy_bytes,
+        args.policy.bytes(),
         spent,
     )
     .ok_or(ProgramError::AccountDataTooSmall)?;

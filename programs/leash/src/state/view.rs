@@ -12,10 +12,12 @@
 #[cfg(not(target_arch = "bpf"))]
 use crate::state::{Policy, Session};
 use crate::{
+    error::LeashError,
     platform::{address_eq, layout, layout_mut, layouts, layouts_mut, Pubkey},
     state::{
-        ProgramRule, SessionStatus, SpendLimit, Spent, LAYOUT_VERSION, MAX_SPEND_LIMITS,
-        SESSION_ACCOUNT_TYPE, SESSION_LAYOUT_VERSION,
+        PolicyViolation, ProgramRule, SessionStatus, SpendLimit, Spent, LAYOUT_VERSION,
+        MAX_ALLOWED_PROGRAMS, MAX_PREFIXES_PER_PROGRAM, MAX_PREFIX_LEN, MAX_RECIPIENTS,
+        MAX_RECIPIENTS_PER_LIMIT, MAX_SPEND_LIMITS, SESSION_ACCOUNT_TYPE, SESSION_LAYOUT_VERSION,
     },
 };
 
@@ -218,7 +220,8 @@ impl LimitsView<'_> {
     }
 }
 
-/// Walks a [`LimitsView`] (validated by [`SessionView::parse`]).
+/// Walks a [`LimitsView`] (validated by [`PolicyView::parse`]).
+#[derive(Clone)]
 pub struct LimitsIter<'a> {
     left: usize,
     with_recipients: bool,
@@ -376,14 +379,191 @@ impl Standing {
     }
 }
 
-/// A session account's data read in place (both layout versions).
+/// A policy's borsh encoding read in place: in a session account (layout 1 has no recipients
+/// and no instruction rules) or in a `CreateSession` / `UpdateSession` (layout 2).
 #[derive(Clone, Copy, Debug)]
-pub struct SessionView<'a> {
-    head: &'a SessionHead,
+pub struct PolicyView<'a> {
+    terms: &'a PolicyTermsLayout,
     programs: &'a [Pubkey],
     limits: LimitsView<'a>,
     rule_count: u32,
     rules: &'a [u8],
+    /// The whole encoding.
+    bytes: &'a [u8],
+}
+
+impl<'a> PolicyView<'a> {
+    /// The policy at the start of `data` in session layout 2 (`with_v3` false: layout 1), and
+    /// the bytes after it. Any counts the bytes hold are read ([`PolicyView::validate`] bounds
+    /// them).
+    pub fn parse(data: &'a [u8], with_v3: bool) -> Option<(PolicyView<'a>, &'a [u8])> {
+        let (terms, rest) = layouts::<PolicyTermsLayout>(data, 1)?;
+        let (programs, rest) = list_field::<Pubkey>(rest)?;
+        let (limit_count, limits_start) = u32_field(rest)?;
+        let limit_count = usize::try_from(limit_count).ok()?;
+        let mut rest = limits_start;
+        for _ in 0..limit_count {
+            rest = limit_field(rest, with_v3)?.1;
+        }
+        let limits = LimitsView {
+            count: limit_count,
+            with_recipients: with_v3,
+            bytes: limits_start.get(..limits_start.len().checked_sub(rest.len())?)?,
+        };
+        let (rule_count, rules, rest) = if with_v3 {
+            rules_field(rest)?
+        } else {
+            (0, &[][..], rest)
+        };
+        let used = data.len().checked_sub(rest.len())?;
+        Some((
+            PolicyView {
+                terms: terms.first()?,
+                programs,
+                limits,
+                rule_count,
+                rules,
+                bytes: data.get(..used)?,
+            },
+            rest,
+        ))
+    }
+
+    pub fn terms(&self) -> &'a PolicyTermsLayout {
+        self.terms
+    }
+
+    pub fn allowed_programs(&self) -> &'a [Pubkey] {
+        self.programs
+    }
+
+    pub fn limits(&self) -> LimitsView<'a> {
+        self.limits
+    }
+
+    /// The encoding's bytes (what a session stores).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The instruction rules, in stored order.
+    pub fn rules(&self) -> impl Iterator<Item = RuleView<'a>> + Clone {
+        let mut rest = self.rules;
+        (0..self.rule_count).map_while(move |_| {
+            let (program, tail) = layouts::<Pubkey>(rest, 1)?;
+            let (count, tail) = u32_field(tail)?;
+            let mut after = tail;
+            for _ in 0..count {
+                after = bytes_field(after)?.1;
+            }
+            let used = tail.len().checked_sub(after.len())?;
+            rest = after;
+            Some(RuleView {
+                program: program.first()?,
+                count,
+                prefixes: tail.get(..used)?,
+            })
+        })
+    }
+
+    /// The instruction rule of `program`, if it has one.
+    pub fn rule_for(&self, program: &Pubkey) -> Option<RuleView<'a>> {
+        if self.rule_count == 0 {
+            return None;
+        }
+        self.rules().find(|r| address_eq(r.program, program))
+    }
+
+    fn allows_program(&self, program: &Pubkey) -> bool {
+        self.programs.iter().any(|p| address_eq(p, program))
+    }
+
+    /// The rules every policy keeps (docs/program.md, "Instructions": `CreateSession`), in
+    /// order; the first broken one. Stated once, here: [`Policy::validate`] reads an owned
+    /// policy through this view, and the program answers with [`PolicyView::check`].
+    pub fn validate(&self, program_id: &Pubkey) -> Result<(), PolicyViolation> {
+        let terms = self.terms;
+        if i64::from_le_bytes(terms.valid_until) <= i64::from_le_bytes(terms.valid_after) {
+            return Err(PolicyViolation::EndsBeforeItStarts);
+        }
+        if terms.max_calls_per_tx == 0 {
+            return Err(PolicyViolation::NoCallsPerTransaction);
+        }
+        if self.programs.len() > MAX_ALLOWED_PROGRAMS {
+            return Err(PolicyViolation::TooManyPrograms);
+        }
+        if self.allows_program(program_id) {
+            return Err(PolicyViolation::AllowsLeash);
+        }
+        if let Some(index) = first_duplicate(self.programs.iter()) {
+            return Err(PolicyViolation::DuplicateProgram { index });
+        }
+        if self.limits.len() > MAX_SPEND_LIMITS {
+            return Err(PolicyViolation::TooManyLimits);
+        }
+        let limits = self.limits.into_iter();
+        if let Some(index) = first_duplicate(limits.clone().map(|l| &l.terms.mint)) {
+            return Err(PolicyViolation::DuplicateMint { index });
+        }
+        let mut recipients = 0usize;
+        for (index, limit) in limits.enumerate() {
+            if limit.recipients.len() > MAX_RECIPIENTS_PER_LIMIT {
+                return Err(PolicyViolation::TooManyRecipients { limit: index });
+            }
+            if first_duplicate(limit.recipients.iter()).is_some() {
+                return Err(PolicyViolation::DuplicateRecipient { limit: index });
+            }
+            recipients = recipients.saturating_add(limit.recipients.len());
+        }
+        if recipients > MAX_RECIPIENTS {
+            return Err(PolicyViolation::TooManyRecipients {
+                limit: self.limits.len(),
+            });
+        }
+        if let Some(index) = first_duplicate(self.rules().map(|r| r.program)) {
+            return Err(PolicyViolation::DuplicateProgramRule { index });
+        }
+        for (index, rule) in self.rules().enumerate() {
+            if !self.allows_program(rule.program) {
+                return Err(PolicyViolation::RuleForUnlistedProgram { index });
+            }
+            let count = usize::try_from(rule.count).unwrap_or(usize::MAX);
+            let sizes_fit = rule
+                .prefixes()
+                .all(|p| (1..=MAX_PREFIX_LEN).contains(&p.len()));
+            if count == 0 || count > MAX_PREFIXES_PER_PROGRAM || !sizes_fit {
+                return Err(PolicyViolation::BadPrefixes { index });
+            }
+        }
+        Ok(())
+    }
+
+    /// [`PolicyView::validate`] as the program answers it: the broken rule logged, then
+    /// `InvalidPolicy`.
+    pub fn check(&self, program_id: &Pubkey) -> Result<(), LeashError> {
+        self.validate(program_id).map_err(|violation| {
+            crate::leash_log!("invalid policy: {}", violation.message());
+            LeashError::InvalidPolicy
+        })
+    }
+}
+
+/// The first key of `keys` equal to an earlier one; pairwise over at most 16 keys, without a
+/// list of those seen (no heap on SBF).
+fn first_duplicate<'a>(keys: impl Iterator<Item = &'a Pubkey> + Clone) -> Option<usize> {
+    keys.clone().enumerate().find_map(|(index, key)| {
+        keys.clone()
+            .take(index)
+            .any(|earlier| address_eq(earlier, key))
+            .then_some(index)
+    })
+}
+
+/// A session account's data read in place (both layout versions).
+#[derive(Clone, Copy, Debug)]
+pub struct SessionView<'a> {
+    head: &'a SessionHead,
+    policy: PolicyView<'a>,
     spent: &'a [SpentLayout],
     /// Where the `Spent` entries start in the account data.
     spent_at: usize,
@@ -402,38 +582,23 @@ impl<'a> SessionView<'a> {
         if head.fixed.revoked > 1 {
             return None;
         }
-        let rest = data.get(core::mem::size_of::<SessionHead>()..)?;
-        let (programs, rest) = list_field::<Pubkey>(rest)?;
-        let (limit_count, limits_start) = u32_field(rest)?;
-        let limit_count = usize::try_from(limit_count).ok()?;
-        if limit_count > MAX_SPEND_LIMITS {
+        let (policy, rest) = PolicyView::parse(data.get(SESSION_POLICY_OFFSET..)?, v2)?;
+        if policy.limits.len() > MAX_SPEND_LIMITS {
             return None;
         }
-        let mut rest = limits_start;
-        for _ in 0..limit_count {
-            rest = limit_field(rest, v2)?.1;
-        }
-        let limits = LimitsView {
-            count: limit_count,
-            with_recipients: v2,
-            bytes: limits_start.get(..limits_start.len().checked_sub(rest.len())?)?,
-        };
-        let (rule_count, rules, rest) = if v2 {
-            rules_field(rest)?
-        } else {
-            (0, &[][..], rest)
-        };
         let spent_at = data.len().checked_sub(rest.len())?.checked_add(4)?;
         let (spent, rest) = list_field::<SpentLayout>(rest)?;
         rest.is_empty().then_some(SessionView {
             head,
-            programs,
-            limits,
-            rule_count,
-            rules,
+            policy,
             spent,
             spent_at,
         })
+    }
+
+    /// The session's policy.
+    pub fn policy(&self) -> &PolicyView<'a> {
+        &self.policy
     }
 
     pub fn head(&self) -> &'a SessionHead {
@@ -479,11 +644,11 @@ impl<'a> SessionView<'a> {
     }
 
     pub fn allowed_programs(&self) -> &'a [Pubkey] {
-        self.programs
+        self.policy.programs
     }
 
     pub fn limits(&self) -> LimitsView<'a> {
-        self.limits
+        self.policy.limits
     }
 
     /// The spent counters, parallel to the limits (as stored: a session whose counts differ is
@@ -493,31 +658,13 @@ impl<'a> SessionView<'a> {
     }
 
     /// The instruction rules, in stored order.
-    pub fn rules(&self) -> impl Iterator<Item = RuleView<'a>> {
-        let mut rest = self.rules;
-        (0..self.rule_count).map_while(move |_| {
-            let (program, tail) = layouts::<Pubkey>(rest, 1)?;
-            let (count, tail) = u32_field(tail)?;
-            let mut after = tail;
-            for _ in 0..count {
-                after = bytes_field(after)?.1;
-            }
-            let used = tail.len().checked_sub(after.len())?;
-            rest = after;
-            Some(RuleView {
-                program: program.first()?,
-                count,
-                prefixes: tail.get(..used)?,
-            })
-        })
+    pub fn rules(&self) -> impl Iterator<Item = RuleView<'a>> + Clone {
+        self.policy.rules()
     }
 
     /// The instruction rule of `program`, if it has one.
     pub fn rule_for(&self, program: &Pubkey) -> Option<RuleView<'a>> {
-        if self.rule_count == 0 {
-            return None;
-        }
-        self.rules().find(|r| address_eq(r.program, program))
+        self.policy.rule_for(program)
     }
 
     /// The session as [`Session::decode`] gives it (clients, tests).
@@ -544,7 +691,7 @@ impl<'a> SessionView<'a> {
                 expiry_slot: standing.expiry_slot,
                 max_uses: standing.max_uses,
                 max_calls_per_tx: head.terms.max_calls_per_tx,
-                allowed_programs: self.programs.to_vec(),
+                allowed_programs: self.policy.programs.to_vec(),
                 limits: self
                     .limits()
                     .into_iter()
@@ -641,7 +788,6 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::state::MAX_PREFIXES_PER_PROGRAM;
 
     fn key(b: u8) -> Pubkey {
         Pubkey::new_from_array([b; 32])
