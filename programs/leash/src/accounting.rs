@@ -171,8 +171,14 @@ impl<'a> Snapshot<'a> {
         accounts: &'a [Account],
         copies: &'a mut Vec<u8>,
     ) -> Result<Snapshot<'a>, ProgramError> {
+        // One pass measures and copies: the owners and the kept bytes go into `copies`, sized
+        // for every account's owner and two base token accounts (it grows past that, by
+        // doubling, only for more token bytes); a second builds the states over the copies.
         let mut taken: Vec<Taken> = Vec::with_capacity(accounts.len());
-        let mut total = 0usize;
+        *copies = Vec::with_capacity(
+            crate::list::saturating_mul(accounts.len(), 32)
+                .saturating_add(2 * token_account::BASE_ACCOUNT_LEN),
+        );
         for (position, account) in accounts.iter().enumerate() {
             let token = token_account::is_token_program(account.owner());
             if !token && !account.is_writable() {
@@ -183,17 +189,12 @@ impl<'a> Snapshot<'a> {
                 continue;
             }
             let t = Taken::measure(account, position, token);
-            total = total.saturating_add(32).saturating_add(t.kept);
-            taken.push(t);
-        }
-        *copies = Vec::with_capacity(total);
-        for t in taken.iter() {
-            let account = t.account(accounts)?;
             copies.extend_from_slice(account.owner().as_ref());
             if t.kept > 0 {
                 let data = account.data()?;
                 copies.extend_from_slice(data.get(..t.kept).unwrap_or_default());
             }
+            taken.push(t);
         }
         let mut rest: &'a [u8] = copies;
         let mut states = Vec::with_capacity(taken.len());
@@ -251,14 +252,6 @@ impl<'a> Snapshot<'a> {
             accounts: states,
             positions: Vec::new(),
         })
-    }
-
-    fn get(&self, key: &Pubkey) -> Option<&AccountState<'a>> {
-        self.accounts.iter().find(|s| address_eq(s.key, key))
-    }
-
-    fn mint(&self, key: &Pubkey) -> Option<MintRef<'a>> {
-        self.get(key).and_then(AccountState::mint)
     }
 
     /// The passed mints whose permanent delegate is a key of `keys` (its token accounts are
@@ -458,6 +451,16 @@ pub fn check_authorities(
         Err(LeashError::ForbiddenAuthorityChange)
     }
     let vault = keys.vault();
+    // Mints whose freeze authority the vault holds, found once.
+    let mut frozen_by_vault: Vec<&Pubkey> = Vec::new();
+    for state in before.accounts.iter() {
+        if state
+            .mint()
+            .is_some_and(|m| keys.holds(m.freeze_authority()))
+        {
+            frozen_by_vault.push(state.key);
+        }
+    }
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         if address_eq(was.key, vault) && !(now.is_system() && now.data_len == 0) {
             return refuse(format_args!(
@@ -551,10 +554,8 @@ pub fn check_authorities(
                 was.key
             ));
         }
-        let frozen_by_vault = before
-            .mint(old.mint())
-            .is_some_and(|m| keys.holds(m.freeze_authority()));
-        if frozen_by_vault && new.is_some_and(|n| n.state() != old.state()) {
+        let frozen = frozen_by_vault.iter().any(|m| address_eq(m, old.mint()));
+        if frozen && new.is_some_and(|n| n.state() != old.state()) {
             return refuse(format_args!(
                 "token account {} of mint {} would be frozen or thawed",
                 was.key,

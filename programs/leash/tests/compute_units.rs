@@ -84,8 +84,16 @@ fn instructions_stay_within_their_compute_budgets() {
     let one = env.usdc_out(USDC);
     let execute_cu = cu("Execute: one SPL transfer", &env.execute(&key, &[one]));
 
-    // Policy v3: the same transfer under a session whose USDC limit lists its recipient and
-    // whose SPL Token rule allows `transfer` only.
+    // Policy v3: the same transfer under a session whose USDC limit lists its recipient (the
+    // issue's bound: at most 600 CU over the same transfer without), then also under an SPL
+    // Token rule allowing `transfer` only.
+    let mut listed_policy = policy(&env);
+    listed_policy.limits[0].recipients = vec![env.recipient];
+    let listed = env.create_session(listed_policy);
+    let listed_cu = cu(
+        "Execute: one SPL transfer, 1 recipient listed",
+        &env.execute(&listed, &[env.usdc_out(USDC)]),
+    );
     let mut ruled_policy = policy(&env);
     ruled_policy.limits[0].recipients = vec![env.recipient];
     ruled_policy.program_rules = vec![leash_program::state::ProgramRule {
@@ -151,19 +159,29 @@ fn instructions_stay_within_their_compute_budgets() {
     let (new_wallet, wallet_bump) =
         leash_program::state::wallet_address(&owner_authority, &[7; 32], &env.program_id);
     let (_, vault_bump) = leash_program::state::vault_address(&new_wallet, &env.program_id);
-    let (_, session_bump) =
-        leash_program::state::session_address(&env.wallet, &key.pubkey(), &env.program_id);
+    // CreateWallet still finds its bumps (CreateSession takes the session's from the client).
     let wallet_budget = 7_000 + 1_500 * extra_tries(&[wallet_bump, vault_bump]);
-    let session_budget = 8_500 + 1_500 * extra_tries(&[session_bump]);
+    let elf = leash_runtime::LEASH_PROGRAM_ELF.len() as u64;
+    println!("\nELF: {elf} bytes");
+    // Budgets a little above what the committed ELF measures, so a regression fails here; the
+    // issue's targets (docs/program.md, "Compute units") are met where the budget is at or
+    // below them: CreateSession 5,000, UpdateSession 3,000, RevokeSession 1,500, recipients
+    // +600. Not yet: Execute 3,800 / 5,000 / 8,000, ELF 128 KB.
     for (what, used, budget) in [
         ("CreateWallet", create_wallet_cu, wallet_budget),
-        ("CreateSession", create_session_cu, session_budget),
-        ("Execute one transfer", execute_cu, 13_500),
-        ("Execute one transfer, v3 rules", ruled_cu, 14_500),
-        ("Execute SOL + transfer", both_cu, 18_000),
-        ("Execute 4 calls", four_cu, 23_000),
-        ("UpdateSession", update_cu, 6_500),
-        ("RevokeSession", revoke_cu, 4_000),
+        ("CreateSession", create_session_cu, 3_200),
+        ("Execute one transfer", execute_cu, 8_500),
+        (
+            "Execute one transfer, 1 recipient: over the same without",
+            listed_cu.saturating_sub(execute_cu),
+            600,
+        ),
+        ("Execute one transfer, v3 rules", ruled_cu, 9_200),
+        ("Execute SOL + transfer", both_cu, 11_000),
+        ("Execute 4 calls", four_cu, 14_000),
+        ("UpdateSession", update_cu, 2_300),
+        ("RevokeSession", revoke_cu, 1_300),
+        ("ELF bytes", elf, 280_000),
     ] {
         assert!(
             used <= budget,
