@@ -383,14 +383,17 @@ fn debitable(keys: &VaultKeys, delegating: &[&Pubkey], state: &AccountState) -> 
     }
 }
 
-/// One mint's sums (for SOL, lamports) over an `Execute`.
+/// One mint's sums (for SOL, lamports) over an `Execute`. Exact, without saturating: each
+/// account adds at most 2^64 to either, and an instruction passes at most 256 accounts, so
+/// neither comes near the 2^127 an `i128` holds (saturating 128-bit sums cost ~20 SBF
+/// instructions each).
 struct Flow<'a> {
     mint: &'a Pubkey,
-    /// The vault's own value and the withheld-fee pools only the vault may withdraw, netted.
-    netted_before: u128,
-    netted_after: u128,
+    /// Σ before − Σ after over the vault's own value and the withheld-fee pools only the vault
+    /// may withdraw.
+    netted: i128,
     /// Decreases of debitable accounts and supply increases, charged as they happen.
-    charged: u128,
+    charged: i128,
 }
 
 /// Per-mint sums in order of first appearance, SOL first.
@@ -400,8 +403,7 @@ impl<'a> Flows<'a> {
     fn new() -> Self {
         Flows(crate::list![Flow {
             mint: &NATIVE_SOL_MINT,
-            netted_before: 0,
-            netted_after: 0,
+            netted: 0,
             charged: 0,
         }])
     }
@@ -412,8 +414,7 @@ impl<'a> Flows<'a> {
             None => {
                 self.0.push(Flow {
                     mint,
-                    netted_before: 0,
-                    netted_after: 0,
+                    netted: 0,
                     charged: 0,
                 });
                 self.0.len().saturating_sub(1)
@@ -430,12 +431,18 @@ impl<'a> Flows<'a> {
 
 impl Flow<'_> {
     fn net(&mut self, before: u64, after: u64) {
-        self.netted_before = self.netted_before.saturating_add(u128::from(before));
-        self.netted_after = self.netted_after.saturating_add(u128::from(after));
+        let change = i128::from(before).wrapping_sub(i128::from(after));
+        self.netted = self.netted.wrapping_add(change);
     }
 
     fn charge(&mut self, amount: u64) {
-        self.charged = self.charged.saturating_add(u128::from(amount));
+        self.charged = self.charged.wrapping_add(i128::from(amount));
+    }
+
+    /// What left: the net decrease of the netted sums, if any, plus what was charged.
+    fn spent(&self) -> u64 {
+        let spent = self.netted.max(0).wrapping_add(self.charged);
+        u64::try_from(spent).unwrap_or(u64::MAX)
     }
 }
 
@@ -731,11 +738,8 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         .0
         .iter()
         .filter_map(|flow| {
-            let spent = flow
-                .netted_before
-                .saturating_sub(flow.netted_after)
-                .saturating_add(flow.charged);
-            (spent > 0).then(|| (*flow.mint, u64::try_from(spent).unwrap_or(u64::MAX)))
+            let spent = flow.spent();
+            (spent > 0).then_some((*flow.mint, spent))
         })
         .collect()
 }
