@@ -349,6 +349,49 @@ pub fn update_session_view(data: &[u8]) -> Option<(PolicyView<'_>, Option<u64>)>
     Some((policy, expected_uses))
 }
 
+/// The instructions without a policy or calls, read in place (the program decodes no
+/// instruction through borsh: its derive for `LeashInstruction` would link every decoder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlainInstruction<'a> {
+    CreateWallet {
+        owner: &'a Pubkey,
+        salt: &'a [u8; 32],
+    },
+    RevokeSession,
+    RevokeAllSessions,
+    CloseSession,
+    SweepLamports,
+}
+
+crate::byte_layout! {
+    /// `CreateWallet`'s data after the discriminator: the `Authority` variant (0 = Ed25519), the
+    /// key, the salt.
+    pub struct CreateWalletLayout {
+        pub owner_kind: u8,
+        pub owner: Pubkey,
+        pub salt: [u8; 32],
+    }
+}
+
+/// `data` as one of the [`PlainInstruction`]s; `None` unless it is exactly one.
+pub fn plain_view(data: &[u8]) -> Option<PlainInstruction<'_>> {
+    let (&discriminator, rest) = data.split_first()?;
+    match (discriminator, rest.len()) {
+        (0, len) if len == core::mem::size_of::<CreateWalletLayout>() => {
+            let args: &CreateWalletLayout = crate::platform::layout(rest)?;
+            (args.owner_kind == 0).then_some(PlainInstruction::CreateWallet {
+                owner: &args.owner,
+                salt: &args.salt,
+            })
+        }
+        (3, 0) => Some(PlainInstruction::RevokeSession),
+        (4, 0) => Some(PlainInstruction::RevokeAllSessions),
+        (6, 0) => Some(PlainInstruction::CloseSession),
+        (8, 0) => Some(PlainInstruction::SweepLamports),
+        _ => None,
+    }
+}
+
 /// `OwnerExecute`'s calls read in place; `None` unless `data` is exactly an `OwnerExecute`.
 pub fn owner_execute_view(data: &[u8]) -> Option<CallsView<'_>> {
     let (&OWNER_EXECUTE_DISCRIMINATOR, rest) = data.split_first()? else {
@@ -509,6 +552,58 @@ mod tests {
                 proptest::prop_assert_eq!(view(&long), None);
             }
         }
+    }
+
+    proptest::proptest! {
+        /// The plain instructions read in place accept exactly the bytes borsh does.
+        #[test]
+        fn plain_view_agrees_with_borsh(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..70),
+            discriminator in 0u8..10,
+            kind in 0u8..2,
+        ) {
+            let mut bytes = bytes;
+            if let Some(first) = bytes.first_mut() {
+                *first = discriminator;
+            }
+            if let Some(second) = bytes.get_mut(1) {
+                *second = kind;
+            }
+            let borsh = LeashInstruction::try_from_slice(&bytes).ok().filter(|i| {
+                matches!(
+                    i,
+                    LeashInstruction::CreateWallet { .. }
+                        | LeashInstruction::RevokeSession
+                        | LeashInstruction::RevokeAllSessions
+                        | LeashInstruction::CloseSession
+                        | LeashInstruction::SweepLamports
+                )
+            });
+            let view = plain_view(&bytes).map(|p| match p {
+                PlainInstruction::CreateWallet { owner, salt } => LeashInstruction::CreateWallet {
+                    owner: Authority::Ed25519(*owner),
+                    salt: *salt,
+                },
+                PlainInstruction::RevokeSession => LeashInstruction::RevokeSession,
+                PlainInstruction::RevokeAllSessions => LeashInstruction::RevokeAllSessions,
+                PlainInstruction::CloseSession => LeashInstruction::CloseSession,
+                PlainInstruction::SweepLamports => LeashInstruction::SweepLamports,
+            });
+            proptest::prop_assert_eq!(view, borsh);
+        }
+    }
+
+    #[test]
+    fn plain_view_reads_a_create_wallet() {
+        let ix = LeashInstruction::CreateWallet {
+            owner: Authority::Ed25519(Pubkey::new_from_array([4; 32])),
+            salt: [9; 32],
+        };
+        assert!(matches!(
+            plain_view(&ix.pack()),
+            Some(PlainInstruction::CreateWallet { owner, salt })
+                if *owner == Pubkey::new_from_array([4; 32]) && *salt == [9; 32]
+        ));
     }
 
     #[test]

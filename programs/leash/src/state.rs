@@ -499,6 +499,22 @@ crate::byte_layout! {
 }
 
 impl Wallet {
+    /// The wallet's bytes ([`Wallet::decode`] reads them back; both are borsh's encoding).
+    pub fn to_layout(&self) -> WalletLayout {
+        let Authority::Ed25519(owner) = self.owner;
+        WalletLayout {
+            account_type: self.account_type,
+            version: self.version,
+            bump: self.bump,
+            vault_bump: self.vault_bump,
+            owner_kind: 0,
+            owner,
+            salt: self.salt,
+            epoch: self.epoch.to_le_bytes(),
+            created_slot: self.created_slot.to_le_bytes(),
+        }
+    }
+
     /// Decodes a wallet account's data; `None` if it is not one. Read in place rather than
     /// through borsh's reader (every owner instruction and `Execute` load the wallet); it
     /// accepts exactly the bytes borsh would (tested).
@@ -935,6 +951,11 @@ mod tests {
         }
     }
 
+    /// The bytes `Wallet::to_layout` gives, to compare with borsh's encoding.
+    fn wallet_bytes(layout: &WalletLayout) -> &[u8; Wallet::LEN] {
+        crate::platform::bytes_of(layout).try_into().unwrap()
+    }
+
     proptest::proptest! {
         #[test]
         fn wallet_decode_agrees_with_borsh(
@@ -946,7 +967,12 @@ mod tests {
             bytes[1] = LAYOUT_VERSION;
             bytes[4] = kind;
             let borsh_decode = decode_typed::<Wallet>(&bytes, WALLET_ACCOUNT_TYPE, LAYOUT_VERSION);
-            proptest::prop_assert_eq!(Wallet::decode(&bytes), borsh_decode);
+            proptest::prop_assert_eq!(Wallet::decode(&bytes), borsh_decode.clone());
+            if let Some(wallet) = borsh_decode {
+                let layout = wallet.to_layout();
+                let written = wallet_bytes(&layout);
+                proptest::prop_assert_eq!(&written[..], &bytes[..]);
+            }
         }
     }
 

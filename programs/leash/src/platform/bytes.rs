@@ -38,6 +38,12 @@ pub fn layout<T: Bytes>(data: &[u8]) -> Option<&T> {
     Some(unsafe { &*data.as_ptr().cast::<T>() })
 }
 
+/// The bytes of a layout (for tests and logs).
+pub fn bytes_of<T: Bytes>(value: &T) -> &[u8] {
+    // SAFETY: `T: Bytes` has no padding, so all `size_of::<T>()` bytes are initialised.
+    unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
+}
+
 /// [`layout`], writable.
 pub fn layout_mut<T: Bytes>(data: &mut [u8]) -> Option<&mut T> {
     if data.len() < size_of::<T>() {

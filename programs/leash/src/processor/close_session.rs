@@ -1,11 +1,13 @@
 //! `CloseSession` (instruction 6): the owner any time, anyone once the session has ended; rent
 //! returns to the account that paid it.
 
-use super::{check_session_wallet, check_writable, invalid_account, load_session, load_wallet};
+use super::{
+    check_session_wallet, check_writable, invalid_account, load_wallet, session_data, session_view,
+};
 use crate::{
     error::LeashError,
     event::LeashEvent,
-    platform::{Account, ProgramError, ProgramResult, Pubkey, SYSTEM_PROGRAM_ID},
+    platform::{address_eq, Account, ProgramError, ProgramResult, Pubkey, SYSTEM_PROGRAM_ID},
 };
 
 struct CloseSessionAccounts<'a, 'info> {
@@ -35,11 +37,12 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
     fn validate(&self) -> ProgramResult {
         // 1. A Leash wallet and a session of it.
         let wallet = load_wallet(self.program_id, self.wallet)?;
-        let session = load_session(self.program_id, self.session)?;
+        let data = session_data(self.program_id, self.session)?;
+        let session = session_view(self.program_id, self.session, &data)?;
         check_writable(self.session, "session must be writable")?;
         check_session_wallet(&session, self.wallet.key())?;
         // 2. The rent goes back to whoever paid it.
-        if *self.rent_payer.key() != session.rent_payer {
+        if !address_eq(self.rent_payer.key(), &session.head().fixed.rent_payer) {
             return Err(invalid_account(
                 "rent_payer is not the account that paid the session's rent",
             ));
@@ -49,10 +52,11 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
         if !self.authority.is_signer() {
             return Err(LeashError::Unauthorized.into());
         }
-        if self.authority.key() != wallet.owner.signer_key() {
+        if !address_eq(self.authority.key(), wallet.owner.signer_key()) {
             let clock = crate::sysvars::clock()?;
-            let ended =
-                session.is_revoked(&wallet) || session.is_expired(clock.unix_timestamp, clock.slot);
+            let standing = session.standing();
+            let ended = standing.is_revoked(wallet.epoch)
+                || standing.is_expired(clock.unix_timestamp, clock.slot);
             if !ended {
                 return Err(LeashError::SessionStillActive.into());
             }

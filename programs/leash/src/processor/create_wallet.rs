@@ -96,7 +96,7 @@ pub(super) fn process(
         epoch: 0,
         created_slot: clock.slot,
     };
-    write_wallet(accounts.wallet, &wallet)?;
+    write_wallet(accounts.wallet, &wallet.to_layout())?;
     LeashEvent::WalletCreated {
         wallet: *accounts.wallet.key(),
         owner,

@@ -16,14 +16,14 @@ mod update_session;
 
 use crate::{
     error::LeashError,
-    instruction::{self, LeashInstruction},
+    instruction::{self, PlainInstruction},
     leash_log,
     log::Key,
     platform::{
-        address_eq, derive_address, invoke_signed, Account, CpiAccount, ProgramError,
+        address_eq, derive_address, invoke_signed, layout_mut, Account, CpiAccount, ProgramError,
         ProgramResult, Pubkey, SYSTEM_PROGRAM_ID,
     },
-    state::{encode_into, Session, SessionView, Wallet, SESSION_SEED, VAULT_SEED},
+    state::{Authority, SessionView, Wallet, WalletLayout, SESSION_SEED, VAULT_SEED},
 };
 
 /// The native builtin's handler (crates/runtime), over solana-program's `AccountInfo`s.
@@ -66,8 +66,7 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
     } = *invocation;
     // No check against a compiled-in id: the runtime only runs this code for the account it is
     // deployed at, and every check below is made against that address (docs/deploy.md).
-    // The calls of `Execute` and `OwnerExecute` are read in place; the other instructions are
-    // decoded whole.
+    // Every instruction's data is read in place; none is decoded through borsh.
     if let Some((expected_nonce, calls)) = instruction::execute_view(data) {
         return execute::process(
             program_id,
@@ -102,20 +101,14 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
             },
         );
     }
-    let instruction = LeashInstruction::unpack(data).ok_or(ProgramError::InvalidInstructionData)?;
-    match instruction {
-        LeashInstruction::CreateWallet { owner, salt } => {
-            create_wallet::process(program_id, accounts, owner, salt)
+    match instruction::plain_view(data).ok_or(ProgramError::InvalidInstructionData)? {
+        PlainInstruction::CreateWallet { owner, salt } => {
+            create_wallet::process(program_id, accounts, Authority::Ed25519(*owner), *salt)
         }
-        LeashInstruction::RevokeSession => revoke_session::process(program_id, accounts),
-        LeashInstruction::RevokeAllSessions => revoke_all_sessions::process(program_id, accounts),
-        LeashInstruction::CloseSession => close_session::process(program_id, accounts),
-        LeashInstruction::SweepLamports => sweep_lamports::process(program_id, accounts),
-        // Read in place above; reaching here means the bytes were not one.
-        LeashInstruction::Execute { .. }
-        | LeashInstruction::OwnerExecute { .. }
-        | LeashInstruction::CreateSession { .. }
-        | LeashInstruction::UpdateSession { .. } => Err(ProgramError::InvalidInstructionData),
+        PlainInstruction::RevokeSession => revoke_session::process(program_id, accounts),
+        PlainInstruction::RevokeAllSessions => revoke_all_sessions::process(program_id, accounts),
+        PlainInstruction::CloseSession => close_session::process(program_id, accounts),
+        PlainInstruction::SweepLamports => sweep_lamports::process(program_id, accounts),
     }
 }
 
@@ -163,24 +156,6 @@ fn check_vault(
 /// The seeds the program signs for the vault with.
 fn vault_seeds<'a>(wallet_key: &'a Pubkey, bump: &'a [u8; 1]) -> [&'a [u8]; 3] {
     [VAULT_SEED, wallet_key.as_ref(), bump]
-}
-
-/// A session account: owned by this program, of type Session, at its PDA. The address is
-/// checked with the stored bump by [`derive_address`] (no curve check: the program created the
-/// account at the address `find_program_address` chose, so it is the PDA).
-fn load_session(program_id: &Pubkey, session: &Account) -> Result<Session, ProgramError> {
-    if !address_eq(session.owner(), program_id) {
-        return Err(LeashError::SessionNotRegistered.into());
-    }
-    let state = Session::decode(&session.data()?).ok_or(LeashError::SessionNotRegistered)?;
-    check_session_address(
-        program_id,
-        session,
-        &state.wallet,
-        &state.session_key,
-        state.bump,
-    )?;
-    Ok(state)
 }
 
 /// The session account's data, if the account is owned by this program (else
@@ -235,8 +210,8 @@ fn check_session_address(
 }
 
 /// The session belongs to `wallet`.
-fn check_session_wallet(session: &Session, wallet: &Pubkey) -> ProgramResult {
-    if !address_eq(&session.wallet, wallet) {
+fn check_session_wallet(session: &SessionView, wallet: &Pubkey) -> ProgramResult {
+    if !address_eq(session.wallet(), wallet) {
         return Err(LeashError::WalletMismatch.into());
     }
     Ok(())
@@ -275,8 +250,16 @@ fn check_system_program(account: &Account) -> ProgramResult {
     Ok(())
 }
 
-fn write_wallet(account: &Account, wallet: &Wallet) -> ProgramResult {
-    encode_into(wallet, &mut account.data_mut()?)
+/// Writes `wallet` into its account's data, in place (the account is exactly a wallet's size).
+fn write_wallet(account: &Account, wallet: &WalletLayout) -> ProgramResult {
+    let mut data = account.data_mut()?;
+    if data.len() != Wallet::LEN {
+        return Err(ProgramError::AccountDataTooSmall);
+    }
+    let stored: &mut WalletLayout =
+        layout_mut(&mut data).ok_or(ProgramError::AccountDataTooSmall)?;
+    *stored = *wallet;
+    Ok(())
 }
 
 /// Creates `target` as a rent-exempt account of `space` bytes owned by `program_id`, signing

@@ -46,7 +46,7 @@ pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResul
         .epoch
         .checked_add(1)
         .ok_or(LeashError::ArithmeticOverflow)?;
-    write_wallet(accounts.wallet, &wallet)?;
+    write_wallet(accounts.wallet, &wallet.to_layout())?;
     LeashEvent::AllSessionsRevoked {
         wallet: *accounts.wallet.key(),
         epoch: wallet.epoch,

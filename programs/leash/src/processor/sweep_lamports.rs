@@ -3,7 +3,8 @@
 //! above the rent-exempt minimum goes to a recipient.
 
 use super::{
-    check_owner, check_session_wallet, check_writable, invalid_account, load_session, load_wallet,
+    check_owner, check_session_wallet, check_writable, invalid_account, load_wallet, session_data,
+    session_view,
 };
 use crate::{
     error::LeashError,
@@ -53,7 +54,8 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
         }
         // 3. Each listed account is a session of this wallet, listed once.
         for (i, account) in self.sessions.iter().enumerate() {
-            let session = load_session(self.program_id, account)?;
+            let data = session_data(self.program_id, account)?;
+            let session = session_view(self.program_id, account, &data)?;
             check_session_wallet(&session, self.wallet.key())?;
             check_writable(account, "session must be writable")?;
             if self.sessions[..i].iter().any(|s| s.key() == account.key()) {
