@@ -26,6 +26,10 @@ mod native;
 pub use native::*;
 
 #[cfg(target_arch = "bpf")]
+mod list;
+#[cfg(target_arch = "bpf")]
+pub use list::List;
+#[cfg(target_arch = "bpf")]
 mod sbf;
 #[cfg(target_arch = "bpf")]
 pub use sbf::*;
