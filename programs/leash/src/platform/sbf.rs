@@ -407,10 +407,11 @@ mod mem {
             unsafe { pinocchio::syscalls::sol_memcpy_(d, s, n as u64) };
             return dst;
         }
-        // SAFETY (every block below): each move stays below `n` bytes from both starts (`at`
-        // only grows by the sizes the bits of `n < 64` allow), inside both regions.
+        // `at` only grows by the sizes the bits of `n < 64` allow, so each move below stays
+        // within the first `n` bytes of both regions.
         let mut at = 0usize;
         if n & 32 != 0 {
+            // SAFETY: bytes 0..32 of both regions (`n >= 32`).
             unsafe {
                 move_word::<u64>(d, s, 0);
                 move_word::<u64>(d, s, 8);
@@ -420,6 +421,7 @@ mod mem {
             at = 32;
         }
         if n & 16 != 0 {
+            // SAFETY: `at + 16 <= n`, as below.
             unsafe {
                 move_word::<u64>(d, s, at);
                 move_word::<u64>(d, s, at.wrapping_add(8));
@@ -427,18 +429,22 @@ mod mem {
             at = at.wrapping_add(16);
         }
         if n & 8 != 0 {
+            // SAFETY: `at + 8 <= n` (the bits of `n` above this one are counted in `at`).
             unsafe { move_word::<u64>(d, s, at) };
             at = at.wrapping_add(8);
         }
         if n & 4 != 0 {
+            // SAFETY: `at + 4 <= n` (the bits of `n` above this one are counted in `at`).
             unsafe { move_word::<u32>(d, s, at) };
             at = at.wrapping_add(4);
         }
         if n & 2 != 0 {
+            // SAFETY: `at + 2 <= n` (the bits of `n` above this one are counted in `at`).
             unsafe { move_word::<u16>(d, s, at) };
             at = at.wrapping_add(2);
         }
         if n & 1 != 0 {
+            // SAFETY: `at + 1 <= n` (the bits of `n` above this one are counted in `at`).
             unsafe { move_word::<u8>(d, s, at) };
         }
         dst
@@ -446,6 +452,9 @@ mod mem {
 
     /// Moves one `T` from `s + at` to `d + at`, unaligned (SBF allows misaligned access, so
     /// this is one load and one store).
+    ///
+    /// # Safety
+    /// `at + size_of::<T>()` bytes must be valid to read from `s` and to write at `d`.
     #[inline(always)]
     unsafe fn move_word<T: Copy>(d: *mut u8, s: *const u8, at: usize) {
         // SAFETY: the caller keeps `at + size_of::<T>()` inside both regions.
