@@ -14,6 +14,7 @@ use crate::{
     authority_account,
     error::LeashError,
     leash_log,
+    log::{Key, Line, Num, Piece},
     platform::{address_eq, Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
     state::{LimitTerms, Spent, NATIVE_SOL_MINT},
     token_account::{
@@ -453,9 +454,12 @@ pub fn check_authorities(
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), LeashError> {
-    fn refuse(what: core::fmt::Arguments) -> Result<(), LeashError> {
-        leash_log!("{what}");
-        Err(LeashError::ForbiddenAuthorityChange)
+    /// Logs the rule and the account, and refuses.
+    macro_rules! refuse {
+        ($($piece:expr),+ $(,)?) => {{
+            leash_log!($($piece),+);
+            return Err(LeashError::ForbiddenAuthorityChange);
+        }};
     }
     let vault = keys.vault();
     // Mints whose freeze authority the vault holds, found once.
@@ -470,9 +474,11 @@ pub fn check_authorities(
     }
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         if address_eq(was.key, vault) && !(now.is_system() && now.data_len == 0) {
-            return refuse(format_args!(
-                "the vault {vault} must stay a System account without data"
-            ));
+            refuse!(
+                "the vault ",
+                Key(vault),
+                " must stay a System account without data"
+            )
         }
         if let Some(held) = was.authorities() {
             // A nonce account, stake account or lookup table keeps every authority the vault
@@ -490,19 +496,20 @@ pub fn check_authorities(
                         .any(|(was, now)| keys.holds(was.as_ref()) && was != now)
             });
             if changed {
-                return refuse(format_args!(
-                    "account {} (nonce, stake or lookup table) would change an authority the \
-                     vault holds",
-                    was.key
-                ));
+                refuse!(
+                    "account ",
+                    Key(was.key),
+                    " (nonce, stake or lookup table) would change an authority the vault holds"
+                )
             }
         }
         if let Some(mint) = was.mint() {
             if holds_mint_authority(keys, was, &mint) && !mint_unchanged_but_supply(was, now) {
-                return refuse(format_args!(
-                    "authority of mint {} would change, or the mint would be reconfigured",
-                    was.key
-                ));
+                refuse!(
+                    "authority of mint ",
+                    Key(was.key),
+                    " would change, or the mint would be reconfigured"
+                )
             }
         }
         let old = was.token_account();
@@ -511,10 +518,11 @@ pub fn check_authorities(
             let became_vaults =
                 keys.contains(n.owner()) && old.is_none_or(|o| !keys.contains(o.owner()));
             if became_vaults && (n.delegate().is_some() || n.close_authority().is_some()) {
-                return refuse(format_args!(
-                    "new vault token account {} may not have a delegate or close authority",
-                    now.key
-                ));
+                refuse!(
+                    "new vault token account ",
+                    Key(now.key),
+                    " may not have a delegate or close authority"
+                )
             }
         }
         let Some(old) = old else {
@@ -522,23 +530,21 @@ pub fn check_authorities(
         };
         if keys.contains(old.owner()) {
             if new.is_none() {
-                return refuse(format_args!(
-                    "vault token account {} would be closed",
-                    was.key
-                ));
+                refuse!("vault token account ", Key(was.key), " would be closed")
             }
             if !vault_account_unchanged(was, now) {
-                return refuse(format_args!(
-                    "vault token account {} would change its owner, delegate, close authority, \
-                     state or extensions",
-                    was.key
-                ));
+                refuse!(
+                    "vault token account ",
+                    Key(was.key),
+                    " would change its owner, delegate, close authority, state or extensions"
+                )
             }
             if new.is_some_and(|n| n.delegated_amount() > old.delegated_amount()) {
-                return refuse(format_args!(
-                    "delegated amount of vault token account {} would grow",
-                    was.key
-                ));
+                refuse!(
+                    "delegated amount of vault token account ",
+                    Key(was.key),
+                    " would grow"
+                )
             }
         }
         if keys.holds(old.delegate()) {
@@ -547,27 +553,31 @@ pub fn check_authorities(
                     || (n.delegate().is_none() && n.delegated_amount() == 0)
             });
             if !kept {
-                return refuse(format_args!(
-                    "delegated account {} would lose the vault as its delegate",
-                    was.key
-                ));
+                refuse!(
+                    "delegated account ",
+                    Key(was.key),
+                    " would lose the vault as its delegate"
+                )
             }
         }
         if keys.holds(old.close_authority())
             && new.is_none_or(|n| n.close_authority() != old.close_authority())
         {
-            return refuse(format_args!(
-                "account {} would lose the vault as its close authority",
-                was.key
-            ));
+            refuse!(
+                "account ",
+                Key(was.key),
+                " would lose the vault as its close authority"
+            )
         }
         let frozen = frozen_by_vault.iter().any(|m| address_eq(m, old.mint()));
         if frozen && new.is_some_and(|n| n.state() != old.state()) {
-            return refuse(format_args!(
-                "token account {} of mint {} would be frozen or thawed",
-                was.key,
-                old.mint()
-            ));
+            refuse!(
+                "token account ",
+                Key(was.key),
+                " of mint ",
+                Key(old.mint()),
+                " would be frozen or thawed"
+            )
         }
     }
     Ok(())
@@ -767,9 +777,9 @@ impl RecipientViolation {
     /// on refusal, so clients can name them); [`RecipientViolation::from_log`] and
     /// [`RecipientViolation::listed_in_log`] read them back.
     pub fn log(&self, listed: &[Pubkey]) {
-        crate::leash_log!("{self}");
+        crate::leash_log!(self);
         for key in listed {
-            crate::leash_log!("{LISTED_RECIPIENT}{}", crate::log::Key(key));
+            crate::leash_log!(LISTED_RECIPIENT, Key(key));
         }
     }
 
@@ -807,16 +817,23 @@ impl RecipientViolation {
     }
 }
 
+impl Piece for RecipientViolation {
+    fn put(&self, line: &mut Line) {
+        line.push_str("RecipientNotAllowed: mint ");
+        Key(&self.mint).put(line);
+        line.push_str(" account ");
+        Key(&self.account).put(line);
+        line.push_str(" recipient ");
+        Key(&self.recipient).put(line);
+        line.push_str(" amount ");
+        Num(self.amount).put(line);
+    }
+}
+
+#[cfg(not(target_arch = "bpf"))]
 impl core::fmt::Display for RecipientViolation {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "RecipientNotAllowed: mint {} account {} recipient {} amount {}",
-            crate::log::Key(&self.mint),
-            crate::log::Key(&self.account),
-            crate::log::Key(&self.recipient),
-            crate::log::Num(self.amount)
-        )
+        crate::log::piece_fmt(self, f)
     }
 }
 
@@ -889,7 +906,7 @@ impl LimitViolation {
     /// <l>` (docs/program.md, "Errors"); [`LimitViolation::from_log`] reads it back, so the
     /// line's format is stated here once.
     pub fn log(&self) {
-        crate::leash_log!("{self}");
+        crate::leash_log!(self);
     }
 
     /// The violation a log line (with or without the runtime's `Program log: ` prefix) states,
@@ -918,17 +935,24 @@ impl LimitViolation {
     }
 }
 
+impl Piece for LimitViolation {
+    fn put(&self, line: &mut Line) {
+        line.push_str(self.error.name());
+        line.push_str(": mint ");
+        Key(&self.mint).put(line);
+        line.push_str(" amount ");
+        Num(self.amount).put(line);
+        line.push_str(" used ");
+        Num(self.used).put(line);
+        line.push_str(" limit ");
+        Num(self.limit).put(line);
+    }
+}
+
+#[cfg(not(target_arch = "bpf"))]
 impl core::fmt::Display for LimitViolation {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "{}: mint {} amount {} used {} limit {}",
-            self.error.name(),
-            crate::log::Key(&self.mint),
-            crate::log::Num(self.amount),
-            crate::log::Num(self.used),
-            crate::log::Num(self.limit)
-        )
+        crate::log::piece_fmt(self, f)
     }
 }
 

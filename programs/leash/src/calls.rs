@@ -10,7 +10,7 @@ use crate::{
     error::LeashError,
     instruction::CallsView,
     leash_log,
-    log::{Hex, Key},
+    log::{Hex, Key, Line, Piece},
     platform::{
         address_eq, invoke_signed_iter, Account, CpiAccount, ProgramError, ProgramResult, Pubkey,
     },
@@ -100,9 +100,9 @@ impl InstructionViolation {
     /// `allowed prefix <hex>` line per prefix the rule lists; [`InstructionViolation::from_log`]
     /// and [`InstructionViolation::allowed_in_log`] read them back.
     pub fn log(&self, rule: &impl InstructionRule) {
-        leash_log!("{self}");
+        leash_log!(self);
         for prefix in rule.prefixes() {
-            leash_log!("{ALLOWED_PREFIX}{}", Hex(prefix));
+            leash_log!(ALLOWED_PREFIX, Hex(prefix));
         }
     }
 
@@ -146,14 +146,19 @@ pub fn parse_hex(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+impl Piece for InstructionViolation {
+    fn put(&self, line: &mut Line) {
+        line.push_str("InstructionNotAllowed: program ");
+        Key(&self.program).put(line);
+        line.push_str(" data ");
+        Hex(&self.data).put(line);
+    }
+}
+
+#[cfg(not(target_arch = "bpf"))]
 impl core::fmt::Display for InstructionViolation {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "InstructionNotAllowed: program {} data {}",
-            Key(&self.program),
-            Hex(&self.data)
-        )
+        crate::log::piece_fmt(self, f)
     }
 }
 
@@ -190,7 +195,7 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
                     .any(|a| address_eq(a, program.key()))
             });
             if address_eq(program.key(), program_id) || !permitted {
-                leash_log!("program {} is not allowed", Key(program.key()));
+                leash_log!("program ", Key(program.key()), " is not allowed");
                 return Err(LeashError::ProgramNotAllowed.into());
             }
             if let Some(rule) = policy.and_then(|p| p.rule_for(program.key())) {
@@ -272,7 +277,7 @@ impl<I: Iterator> Iterator for ExactLen<I> {
 impl<I: Iterator> ExactSizeIterator for ExactLen<I> {}
 
 fn invalid(what: &str) -> ProgramError {
-    leash_log!("wrong or unexpected account: {what}");
+    leash_log!("wrong or unexpected account: ", what);
     LeashError::InvalidAccount.into()
 }
 

@@ -4,12 +4,14 @@
 //! platform's log syscall instead, which the native runtime adapter routes into the
 //! transaction's logs.
 //!
-//! Lines are formatted into a fixed buffer, and numbers and addresses only through [`Num`] and
-//! [`Key`]: on SBF, `core::fmt`'s own integer formatting cannot be compiled (LLVM 22's BPF
-//! backend refuses `Formatter::pad_integral`, a call with six arguments), and a growing `String`
-//! cannot either (see [`crate::list`]). Both print exactly what `{}` prints natively.
+//! Lines are written into a fixed buffer piece by piece ([`Piece`]: text, [`Num`], [`Int`],
+//! [`Hex`], [`Key`]), without `core::fmt`: its machinery and the `Display` impls it pulls in
+//! were about 54 KB of the SBF program, and its integer formatting cannot be compiled there at
+//! all (LLVM 22's BPF backend refuses `Formatter::pad_integral`, a call with six arguments).
+//! Each piece prints exactly what `{}` prints natively (tested), and natively the pieces are
+//! also `Display`.
 
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use crate::platform::Pubkey;
 
@@ -26,41 +28,72 @@ pub fn sol_log_data(fields: &[&[u8]]) {
     crate::platform::log_data(fields);
 }
 
-/// Formats `args` into a fixed buffer and logs it. Formatting is costly on SBF: only refusal
-/// paths log, never an `Execute` that succeeds.
-pub fn sol_log_fmt(args: fmt::Arguments) {
-    let mut line = Line {
-        buf: [0; MAX_LINE],
-        len: 0,
+/// `leash_log!("text", Num(n), " more ", Key(k))`: the pieces, in order, as one `Program log:`
+/// line (cut at 240 bytes). Logging is costly on SBF: only refusal paths log, never an
+/// `Execute` that succeeds.
+#[macro_export]
+macro_rules! leash_log {
+    ($($piece:expr),+ $(,)?) => {
+        $crate::log::sol_log_pieces(&[$(&$piece as &dyn $crate::log::Piece),+])
     };
-    // A full buffer cuts the line; nothing else fails.
-    let _ = line.write_fmt(args);
+}
+
+/// Writes `pieces` into one line and logs it. One shared, out-of-line body: each call site is
+/// a table of pieces, not a copy of the formatting code.
+#[inline(never)]
+pub fn sol_log_pieces(pieces: &[&dyn Piece]) {
+    let mut line = Line::new();
+    for piece in pieces {
+        piece.put(&mut line);
+    }
     sol_log(line.as_str());
 }
 
-/// `format!`-style logging; numbers as [`Num`], addresses as [`Key`].
-#[macro_export]
-macro_rules! leash_log {
-    ($($arg:tt)*) => {
-        $crate::log::sol_log_fmt(::core::format_args!($($arg)*))
-    };
+/// Something a log line can hold.
+pub trait Piece {
+    fn put(&self, line: &mut Line);
 }
 
-struct Line {
+impl Piece for str {
+    fn put(&self, line: &mut Line) {
+        line.push_str(self);
+    }
+}
+
+impl<T: Piece + ?Sized> Piece for &T {
+    fn put(&self, line: &mut Line) {
+        (**self).put(line);
+    }
+}
+
+/// One log line being written.
+pub struct Line {
     buf: [u8; MAX_LINE],
     len: usize,
 }
 
+impl Default for Line {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Line {
-    fn as_str(&self) -> &str {
+    pub fn new() -> Line {
+        Line {
+            buf: [0; MAX_LINE],
+            len: 0,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
         let bytes = self.buf.get(..self.len).unwrap_or_default();
         // Only whole `str`s are copied in (a cut falls back to a char boundary).
         core::str::from_utf8(bytes).unwrap_or_default()
     }
-}
 
-impl fmt::Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+    /// Appends `s`, cut at a char boundary when the line is full; whether all of it fit.
+    pub fn push_str(&mut self, s: &str) -> bool {
         let room = MAX_LINE.saturating_sub(self.len);
         let mut take = s.len().min(room);
         while !s.is_char_boundary(take) {
@@ -71,19 +104,42 @@ impl fmt::Write for Line {
             dst.copy_from_slice(src.as_bytes());
             self.len = end;
         }
-        if take < s.len() {
-            Err(fmt::Error)
-        } else {
-            Ok(())
-        }
+        take == s.len()
+    }
+
+    /// Appends ASCII `bytes` (digits and the like).
+    fn push_ascii(&mut self, bytes: &[u8]) {
+        self.push_str(core::str::from_utf8(bytes).unwrap_or_default());
     }
 }
+
+/// A piece's text, as `Display` natively (clients and tests format the same lines).
+#[cfg(not(target_arch = "bpf"))]
+pub fn piece_fmt(piece: &impl Piece, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let mut line = Line::new();
+    piece.put(&mut line);
+    f.write_str(line.as_str())
+}
+
+/// `Display` for a [`Piece`] natively.
+macro_rules! display_natively {
+    ($($ty:ty),+) => {$(
+        #[cfg(not(target_arch = "bpf"))]
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                piece_fmt(self, f)
+            }
+        }
+    )+};
+}
+
+display_natively!(Num, Int, Hex<'_>, Key<'_>);
 
 /// An unsigned number, printed in decimal.
 pub struct Num(pub u64);
 
-impl fmt::Display for Num {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for Num {
+    fn put(&self, line: &mut Line) {
         let mut digits = [0u8; 20];
         let mut at = digits.len();
         let mut n = self.0;
@@ -97,45 +153,43 @@ impl fmt::Display for Num {
                 break;
             }
         }
-        let text = digits.get(at..).unwrap_or_default();
-        f.write_str(core::str::from_utf8(text).unwrap_or_default())
+        line.push_ascii(digits.get(at..).unwrap_or_default());
     }
 }
 
 /// A signed number, printed in decimal.
 pub struct Int(pub i64);
 
-impl fmt::Display for Int {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for Int {
+    fn put(&self, line: &mut Line) {
         if self.0 < 0 {
-            f.write_str("-")?;
+            line.push_str("-");
         }
-        Num(self.0.unsigned_abs()).fmt(f)
+        Num(self.0.unsigned_abs()).put(line);
     }
 }
 
 /// Bytes, printed as lower-case hex.
 pub struct Hex<'a>(pub &'a [u8]);
 
-impl fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for Hex<'_> {
+    fn put(&self, line: &mut Line) {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         for &byte in self.0 {
             let pair = [
                 DIGITS[usize::from(byte >> 4)],
                 DIGITS[usize::from(byte & 0x0f)],
             ];
-            f.write_str(core::str::from_utf8(&pair).unwrap_or_default())?;
+            line.push_ascii(&pair);
         }
-        Ok(())
     }
 }
 
 /// An address, printed in base58.
 pub struct Key<'a>(pub &'a Pubkey);
 
-impl fmt::Display for Key<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for Key<'_> {
+    fn put(&self, line: &mut Line) {
         const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
         let bytes: &[u8] = self.0.as_ref();
         // Base-58 digits, least significant first; 32 bytes need at most 44.
@@ -171,8 +225,7 @@ impl fmt::Display for Key<'_> {
                 len = len.saturating_add(1);
             }
         }
-        let text = text.get(..len).unwrap_or_default();
-        f.write_str(core::str::from_utf8(text).unwrap_or_default())
+        line.push_ascii(text.get(..len).unwrap_or_default());
     }
 }
 
@@ -203,12 +256,9 @@ mod tests {
 
     #[test]
     fn long_lines_are_cut_at_a_char_boundary() {
-        let mut line = Line {
-            buf: [0; MAX_LINE],
-            len: 0,
-        };
+        let mut line = Line::new();
         let long = "é".repeat(MAX_LINE);
-        assert!(line.write_str(&long).is_err());
+        assert!(!line.push_str(&long));
         assert!(line.as_str().len() <= MAX_LINE);
         assert!(line.as_str().chars().all(|c| c == 'é'));
     }

@@ -180,8 +180,8 @@ fn instructions_stay_within_their_compute_budgets() {
         ("Execute SOL + transfer", both_cu, 11_000),
         ("Execute 4 calls", four_cu, 14_000),
         ("UpdateSession", update_cu, 2_300),
-        ("RevokeSession", revoke_cu, 1_000),
-        ("ELF bytes", elf, 190_000),
+        ("RevokeSession", revoke_cu, 950),
+        ("ELF bytes", elf, 165_000),
     ] {
         assert!(
             used <= budget,

@@ -94,8 +94,9 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         if let Some(expected) = expected_nonce {
             if expected != session.nonce() {
                 leash_log!(
-                    "expected nonce {}, session nonce is {}",
+                    "expected nonce ",
                     Num(expected),
+                    ", session nonce is ",
                     Num(session.nonce())
                 );
                 return Err(LeashError::NonceMismatch.into());
@@ -108,9 +109,10 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         let most = session.max_calls_per_tx();
         if calls.is_empty() || count > usize::from(most) {
             leash_log!(
-                "{} instructions in {} calls; the policy allows {}",
                 Num(count as u64),
+                " instructions in ",
                 Num(calls.len() as u64),
+                " calls; the policy allows ",
                 Num(u64::from(most))
             );
             return Err(LeashError::TooManyCalls.into());

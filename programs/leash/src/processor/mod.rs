@@ -116,7 +116,7 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
 // Account checks shared by the instructions.
 
 fn invalid_account(what: &str) -> ProgramError {
-    leash_log!("wrong or unexpected account: {what}");
+    leash_log!("wrong or unexpected account: ", what);
     LeashError::InvalidAccount.into()
 }
 
@@ -221,8 +221,8 @@ fn check_session_wallet(session: &SessionView, wallet: &Pubkey) -> ProgramResult
 fn check_owner(wallet: &Wallet, owner: &Account) -> ProgramResult {
     if !owner.is_signer() || owner.key() != wallet.owner.signer_key() {
         leash_log!(
-            "{} is not the wallet owner, or did not sign",
-            Key(owner.key())
+            Key(owner.key()),
+            " is not the wallet owner, or did not sign"
         );
         return Err(LeashError::Unauthorized.into());
     }

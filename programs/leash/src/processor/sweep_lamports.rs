@@ -89,8 +89,9 @@ fn sweep(account: &Account, recipient: &Account) -> ProgramResult {
     account.set_lamports(minimum)?;
     recipient.set_lamports(credited)?;
     leash_log!(
-        "swept {} lamports from {}",
+        "swept ",
         Num(surplus),
+        " lamports from ",
         Key(account.key())
     );
     Ok(())

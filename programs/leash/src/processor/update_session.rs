@@ -74,8 +74,9 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
         if let Some(expected) = *expected_uses {
             if expected != session.uses() {
                 leash_log!(
-                    "expected {} uses, session has {}",
+                    "expected ",
                     Num(expected),
+                    " uses, session has ",
                     Num(session.uses())
                 );
                 return Err(LeashError::NonceMismatch.into());

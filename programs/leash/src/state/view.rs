@@ -542,7 +542,7 @@ impl<'a> PolicyView<'a> {
     /// `InvalidPolicy`.
     pub fn check(&self, program_id: &Pubkey) -> Result<(), LeashError> {
         self.validate(program_id).map_err(|violation| {
-            crate::leash_log!("invalid policy: {}", violation.message());
+            crate::leash_log!("invalid policy: ", violation.message());
             LeashError::InvalidPolicy
         })
     }
