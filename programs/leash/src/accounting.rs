@@ -31,7 +31,12 @@ use crate::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountState<'a> {
     key: &'a Pubkey,
-    owner: &'a Pubkey,
+    /// Who owns it, as far as the value model tells owners apart: the System, token, stake and
+    /// lookup-table programs, or another. Before the calls this is all that is kept of the
+    /// owner (a copy of each owner's 32 bytes cost ~40 CU an account), which is enough: the
+    /// model compares two owners only for accounts of a token program, whose class names the
+    /// program.
+    owner: OwnerClass,
     lamports: u64,
     data_len: usize,
     /// The data of accounts owned by a token program, and the head of nonce accounts, stake
@@ -63,7 +68,18 @@ impl<'a> AccountState<'a> {
     /// which `data` is what the value model keeps (see [`Snapshot::capture`]).
     pub fn new(
         key: &'a Pubkey,
-        owner: &'a Pubkey,
+        owner: &Pubkey,
+        lamports: u64,
+        data_len: usize,
+        data: &'a [u8],
+    ) -> Self {
+        Self::of_class(key, OwnerClass::of(owner), lamports, data_len, data)
+    }
+
+    /// [`AccountState::new`] with the owner's class already found.
+    fn of_class(
+        key: &'a Pubkey,
+        owner: OwnerClass,
         lamports: u64,
         data_len: usize,
         data: &'a [u8],
@@ -73,7 +89,7 @@ impl<'a> AccountState<'a> {
         let read = if data.is_empty() {
             Read::Nothing
         } else {
-            match token_account::kind(owner, data) {
+            match owner.id().and_then(|id| token_account::kind(id, data)) {
                 Some(TokenAccountKind::Account) => {
                     Read::TokenAccount(TokenAccountRef::of_kind(data))
                 }
@@ -133,15 +149,64 @@ impl<'a> AccountState<'a> {
     }
 
     fn is_system(&self) -> bool {
-        address_eq(self.owner, &SYSTEM_PROGRAM_ID)
+        self.owner == OwnerClass::System
     }
 
     /// The authorities of a nonce account, stake account or lookup table.
     fn authorities(&self) -> Option<authority_account::Authorities> {
         match self.read {
-            Read::Head => authority_account::authorities(self.owner, self.data),
+            Read::Head => self
+                .owner
+                .id()
+                .and_then(|id| authority_account::authorities(id, self.data)),
             _ => None,
         }
+    }
+}
+
+/// An account's owner as the value model tells owners apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerClass {
+    System,
+    Token,
+    Token2022,
+    Stake,
+    LookupTable,
+    /// Any other program.
+    Other,
+}
+
+impl OwnerClass {
+    pub fn of(owner: &Pubkey) -> OwnerClass {
+        if address_eq(owner, &SYSTEM_PROGRAM_ID) {
+            OwnerClass::System
+        } else if address_eq(owner, &token_account::TOKEN_PROGRAM_ID) {
+            OwnerClass::Token
+        } else if address_eq(owner, &token_account::TOKEN_2022_PROGRAM_ID) {
+            OwnerClass::Token2022
+        } else if address_eq(owner, &authority_account::STAKE_PROGRAM_ID) {
+            OwnerClass::Stake
+        } else if address_eq(owner, &authority_account::ADDRESS_LOOKUP_TABLE_PROGRAM_ID) {
+            OwnerClass::LookupTable
+        } else {
+            OwnerClass::Other
+        }
+    }
+
+    /// The program's id, for the readers that take an owner; `None` for any other program.
+    fn id(self) -> Option<&'static Pubkey> {
+        match self {
+            OwnerClass::System => Some(&SYSTEM_PROGRAM_ID),
+            OwnerClass::Token => Some(&token_account::TOKEN_PROGRAM_ID),
+            OwnerClass::Token2022 => Some(&token_account::TOKEN_2022_PROGRAM_ID),
+            OwnerClass::Stake => Some(&authority_account::STAKE_PROGRAM_ID),
+            OwnerClass::LookupTable => Some(&authority_account::ADDRESS_LOOKUP_TABLE_PROGRAM_ID),
+            OwnerClass::Other => None,
+        }
+    }
+
+    fn is_token(self) -> bool {
+        matches!(self, OwnerClass::Token | OwnerClass::Token2022)
     }
 }
 
@@ -160,6 +225,7 @@ pub struct Snapshot<'a> {
 /// One account as [`Snapshot`] first measures it, before its bytes are copied.
 struct Taken {
     position: usize,
+    owner: OwnerClass,
     lamports: u64,
     data_len: usize,
     kept: usize,
@@ -181,16 +247,15 @@ impl<'a> Snapshot<'a> {
                 .saturating_add(2 * token_account::BASE_ACCOUNT_LEN),
         );
         for (position, account) in accounts.iter().enumerate() {
-            let token = token_account::is_token_program(account.owner());
-            if !token && !account.is_writable() {
+            let owner = OwnerClass::of(account.owner());
+            if !owner.is_token() && !account.is_writable() {
                 continue;
             }
             let earlier = accounts.get(..position).unwrap_or_default();
             if earlier.iter().any(|a| a.is_same(account)) {
                 continue;
             }
-            let t = Taken::measure(account, position, token);
-            copies.extend_from_slice(account.owner().as_ref());
+            let t = Taken::measure(account, position, owner);
             if t.kept > 0 {
                 let data = account.data()?;
                 copies.extend_from_slice(data.get(..t.kept).unwrap_or_default());
@@ -202,16 +267,12 @@ impl<'a> Snapshot<'a> {
         let mut positions = Vec::with_capacity(taken.len());
         for t in taken.iter() {
             let account = t.account(accounts)?;
-            let (owner, tail) = rest
-                .split_at_checked(32)
-                .ok_or(ProgramError::AccountDataTooSmall)?;
-            let (data, tail) = tail
+            let (data, tail) = rest
                 .split_at_checked(t.kept)
                 .ok_or(ProgramError::AccountDataTooSmall)?;
             rest = tail;
-            let owner = crate::platform::layout::<Pubkey>(owner)
-                .ok_or(ProgramError::AccountDataTooSmall)?;
-            let mut state = AccountState::new(account.key(), owner, t.lamports, t.data_len, data);
+            let mut state =
+                AccountState::of_class(account.key(), t.owner, t.lamports, t.data_len, data);
             state.writable = account.is_writable();
             states.push(state);
             positions.push(t.position);
@@ -238,12 +299,11 @@ impl<'a> Snapshot<'a> {
             let account = accounts
                 .get(position)
                 .ok_or(ProgramError::NotEnoughAccountKeys)?;
-            let token = token_account::is_token_program(account.owner());
-            let t = Taken::measure(account, position, token);
+            let t = Taken::measure(account, position, OwnerClass::of(account.owner()));
             let data = account.data_after_calls().get(..t.kept).unwrap_or_default();
-            states.push(AccountState::new(
+            states.push(AccountState::of_class(
                 account.key(),
-                account.owner(),
+                t.owner,
                 t.lamports,
                 t.data_len,
                 data,
@@ -275,17 +335,22 @@ impl Taken {
     /// What of `account` the value model reads: a token-program account's data, the head of a
     /// nonce account, stake account or lookup table (a lookup table can hold 256 addresses
     /// after it), nothing of any other.
-    fn measure(account: &Account, position: usize, token: bool) -> Taken {
+    fn measure(account: &Account, position: usize, owner: OwnerClass) -> Taken {
         let data_len = account.data_len();
-        let kept = if token {
-            data_len
-        } else if authority_account::is_read(account.owner(), data_len) {
-            data_len.min(authority_account::HEAD_LEN)
-        } else {
-            0
+        // `authority_account::is_read`, by class.
+        let kept = match owner {
+            OwnerClass::Token | OwnerClass::Token2022 => data_len,
+            OwnerClass::System if data_len == authority_account::NONCE_ACCOUNT_LEN => {
+                data_len.min(authority_account::HEAD_LEN)
+            }
+            OwnerClass::Stake | OwnerClass::LookupTable => {
+                data_len.min(authority_account::HEAD_LEN)
+            }
+            OwnerClass::System | OwnerClass::Other => 0,
         };
         Taken {
             position,
+            owner,
             lamports: account.lamports(),
             data_len,
             kept,
@@ -312,7 +377,9 @@ impl<'a> VaultKeys<'a> {
         let mut keys = crate::list![vault];
         for s in before.accounts.iter() {
             if s.read == Read::Multisig
-                && token_account::multisig_has_signer(s.owner, s.data, vault)
+                && s.owner
+                    .id()
+                    .is_some_and(|id| token_account::multisig_has_signer(id, s.data, vault))
             {
                 keys.push(s.key);
             }
@@ -597,8 +664,7 @@ fn holds_mint_authority(keys: &VaultKeys, was: &AccountState, mint: &MintRef) ->
 /// withheld in it (harvesting is permissionless). So no authority leaves and none of the mint's
 /// powers is used on others: no pausing, no new fees or rates, no metadata edits, no closing.
 fn mint_unchanged_but_supply(was: &AccountState, now: &AccountState) -> bool {
-    if !address_eq(was.owner, now.owner) || was.data.len() != now.data.len() || now.mint().is_none()
-    {
+    if was.owner != now.owner || was.data.len() != now.data.len() || now.mint().is_none() {
         return false;
     }
     let base_equal =
@@ -643,7 +709,7 @@ fn extensions_equal_except(
 /// A vault token account after the calls: the same bytes but for the amount, the delegated
 /// amount and the withheld transfer fees, which move with ordinary transfers.
 fn vault_account_unchanged(was: &AccountState, now: &AccountState) -> bool {
-    if !address_eq(was.owner, now.owner) || was.data.len() != now.data.len() {
+    if was.owner != now.owner || was.data.len() != now.data.len() {
         return false;
     }
     let base_equal =
