@@ -89,7 +89,10 @@ impl<'a> AccountState<'a> {
         let read = if data.is_empty() {
             Read::Nothing
         } else {
-            match owner.id().and_then(|id| token_account::kind(id, data)) {
+            match owner
+                .token_program()
+                .and_then(|is_2022| token_account::kind_in(is_2022, data))
+            {
                 Some(TokenAccountKind::Account) => {
                     Read::TokenAccount(TokenAccountRef::of_kind(data))
                 }
@@ -206,7 +209,16 @@ impl OwnerClass {
     }
 
     fn is_token(self) -> bool {
-        matches!(self, OwnerClass::Token | OwnerClass::Token2022)
+        self.token_program().is_some()
+    }
+
+    /// For a token program, whether it is Token-2022.
+    fn token_program(self) -> Option<bool> {
+        match self {
+            OwnerClass::Token => Some(false),
+            OwnerClass::Token2022 => Some(true),
+            _ => None,
+        }
     }
 }
 
@@ -337,7 +349,8 @@ impl Taken {
     /// after it), nothing of any other.
     fn measure(account: &Account, position: usize, owner: OwnerClass) -> Taken {
         let data_len = account.data_len();
-        // `authority_account::is_read`, by class.
+        // What the value model reads: a token-program account's data; the head of a nonce
+        // account (a System account of its length), stake account or lookup table.
         let kept = match owner {
             OwnerClass::Token | OwnerClass::Token2022 => data_len,
             OwnerClass::System if data_len == authority_account::NONCE_ACCOUNT_LEN => {

@@ -40,13 +40,6 @@ pub struct Authorities {
     pub over_lamports: Option<Pubkey>,
 }
 
-/// Whether the snapshot keeps (the head of) this account's data.
-pub fn is_read(owner: &Pubkey, data_len: usize) -> bool {
-    (address_eq(owner, &SYSTEM_PROGRAM_ID) && data_len == NONCE_ACCOUNT_LEN)
-        || address_eq(owner, &STAKE_PROGRAM_ID)
-        || address_eq(owner, &ADDRESS_LOOKUP_TABLE_PROGRAM_ID)
-}
-
 fn i64_at(data: &[u8], at: usize) -> Option<i64> {
     u64_at(data, at).map(|v| v as i64)
 }

@@ -343,8 +343,6 @@ pub const SESSION_REVOKED_OFFSET: usize = 119;
 pub const SESSION_USES_OFFSET: usize = 120;
 /// Offset of `Session::nonce`.
 pub const SESSION_NONCE_OFFSET: usize = 128;
-/// Bytes of one `Spent` entry.
-const SPENT_LEN: usize = 24;
 /// Offset of the owner key inside a wallet account (after the `Authority` variant byte).
 pub const WALLET_OWNER_KEY_OFFSET: usize = 5;
 
@@ -359,7 +357,10 @@ impl Session {
         const FIXED: usize = 1 + 1 + 1 + 32 + 32 + 32 + 8 + 8 + 4 + 1 + 8 + 8 + 4;
         FIXED
             .saturating_add(policy.encoded_len_in(version))
-            .saturating_add(crate::list::saturating_mul(24, policy.limits.len()))
+            .saturating_add(crate::list::saturating_mul(
+                core::mem::size_of::<SpentLayout>(),
+                policy.limits.len(),
+            ))
     }
 
     /// Size of this session's account in its own layout version.
@@ -368,31 +369,17 @@ impl Session {
     }
 
     /// Writes what an `Execute` changes — `uses`, `nonce` and the `spent` entries — into `dst`,
-    /// this session's account data, in place: the rest of the bytes (the policy) are already
-    /// there, and encoding the whole session again costs ~1,200 CU on SBF. `dst` must be exactly
-    /// this session's length.
+    /// this session's account data, in place, as the program does ([`SessionView::write_usage`]).
+    /// `dst` must be exactly this session's length.
+    #[cfg(not(target_arch = "bpf"))]
     pub fn write_usage(&self, dst: &mut [u8]) -> Result<(), ProgramError> {
-        let spent_len = crate::list::saturating_mul(SPENT_LEN, self.spent.len());
-        let spent_start = dst.len().checked_sub(spent_len);
-        let fits = dst.len() == self.encoded_len() && spent_start.is_some();
-        let (Some(spent_start), true) = (spent_start, fits) else {
-            return Err(ProgramError::AccountDataTooSmall);
-        };
-        let mut put = |offset: usize, value: u64| {
-            if let Some(field) = dst.get_mut(offset..offset.saturating_add(8)) {
-                field.copy_from_slice(&value.to_le_bytes());
-            }
-        };
-        put(SESSION_USES_OFFSET, self.uses);
-        put(SESSION_NONCE_OFFSET, self.nonce);
-        let mut offset = spent_start;
-        for spent in self.spent.iter() {
-            put(offset, spent.total);
-            put(offset.saturating_add(8), spent.period_index);
-            put(offset.saturating_add(16), spent.in_period);
-            offset = offset.saturating_add(SPENT_LEN);
-        }
-        Ok(())
+        let spent_at = (dst.len() == self.encoded_len())
+            .then(|| SessionView::parse(dst))
+            .flatten()
+            .map(|view| view.spent_at())
+            .ok_or(ProgramError::AccountDataTooSmall)?;
+        SessionView::write_usage(dst, spent_at, (self.uses, self.nonce), &self.spent)
+            .ok_or(ProgramError::AccountDataTooSmall)
     }
 
     /// Marks the session account `dst` revoked, in place (the rest of it, in either layout

@@ -93,17 +93,20 @@ pub fn kind(account_owner: &Pubkey, data: &[u8]) -> Option<TokenAccountKind> {
     if !is_token_program(account_owner) {
         return None;
     }
+    kind_in(address_eq(account_owner, &TOKEN_2022_PROGRAM_ID), data)
+}
+
+/// [`kind`] for data owned by SPL Token (`is_2022` false) or Token-2022, the owner known.
+pub fn kind_in(is_2022: bool, data: &[u8]) -> Option<TokenAccountKind> {
     match data.len() {
         MULTISIG_LEN => Some(TokenAccountKind::Multisig),
         BASE_ACCOUNT_LEN => Some(TokenAccountKind::Account),
         BASE_MINT_LEN => Some(TokenAccountKind::Mint),
-        len if len > BASE_ACCOUNT_LEN && address_eq(account_owner, &TOKEN_2022_PROGRAM_ID) => {
-            match data.get(BASE_ACCOUNT_LEN) {
-                Some(&TOKEN_2022_ACCOUNT_TYPE) => Some(TokenAccountKind::Account),
-                Some(&TOKEN_2022_MINT_TYPE) => Some(TokenAccountKind::Mint),
-                _ => None,
-            }
-        }
+        len if len > BASE_ACCOUNT_LEN && is_2022 => match data.get(BASE_ACCOUNT_LEN) {
+            Some(&TOKEN_2022_ACCOUNT_TYPE) => Some(TokenAccountKind::Account),
+            Some(&TOKEN_2022_MINT_TYPE) => Some(TokenAccountKind::Mint),
+            _ => None,
+        },
         _ => None,
     }
 }

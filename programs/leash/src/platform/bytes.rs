@@ -38,7 +38,8 @@ pub fn layout<T: Bytes>(data: &[u8]) -> Option<&T> {
     Some(unsafe { &*data.as_ptr().cast::<T>() })
 }
 
-/// The bytes of a layout (for tests and logs).
+/// The bytes of a layout (tests compare them with borsh's encoding).
+#[cfg(test)]
 pub fn bytes_of<T: Bytes>(value: &T) -> &[u8] {
     // SAFETY: `T: Bytes` has no padding, so all `size_of::<T>()` bytes are initialised.
     unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
@@ -98,11 +99,6 @@ macro_rules! byte_layout {
     };
 }
 
-/// A little-endian `u64` field.
-pub fn le_u64(bytes: &[u8; 8]) -> u64 {
-    u64::from_le_bytes(*bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +121,7 @@ mod tests {
         assert_eq!(size_of::<Pair>(), 41);
         assert_eq!(pair.tag, 7);
         assert_eq!(pair.key, Pubkey::new_from_array([9; 32]));
-        assert_eq!(le_u64(&pair.amount), 5);
+        assert_eq!(u64::from_le_bytes(pair.amount), 5);
         assert!(layout::<Pair>(&data[..40]).is_none());
         // Unaligned: alignment 1 reads from any offset.
         assert_eq!(layout::<Pair>(&data[1..]).map(|p| p.tag), Some(9));
@@ -137,6 +133,6 @@ mod tests {
         assert!(layouts::<Pubkey>(&data, 2).is_none());
         assert!(layouts::<Pubkey>(&data, usize::MAX).is_none());
         layouts_mut::<[u8; 8]>(&mut data[33..], 1).unwrap()[0] = 6u64.to_le_bytes();
-        assert_eq!(le_u64(&layout::<Pair>(&data).unwrap().amount), 6);
+        assert_eq!(u64::from_le_bytes(layout::<Pair>(&data).unwrap().amount), 6);
     }
 }

@@ -18,7 +18,9 @@ pub use solana_address::Address as Pubkey;
 pub use solana_program_error::{ProgramError, ProgramResult};
 
 mod bytes;
-pub use bytes::{bytes_of, layout, layout_mut, layouts, layouts_mut, le_u64, Bytes};
+#[cfg(test)]
+pub use bytes::bytes_of;
+pub use bytes::{layout, layout_mut, layouts, layouts_mut, Bytes};
 
 #[cfg(not(target_arch = "bpf"))]
 mod native;

@@ -199,8 +199,12 @@ pub(super) fn process(
             .nonce()
             .checked_add(1)
             .ok_or(LeashError::ArithmeticOverflow)?;
-        let spent = (spent, counted);
-        ((uses, nonce), session.spent_at(), spent, outflows)
+        (
+            (uses, nonce),
+            session.spent_at(),
+            (spent, counted),
+            outflows,
+        )
     };
     let (spent, counted) = spent;
     SessionView::write_usage(

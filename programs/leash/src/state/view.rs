@@ -725,10 +725,12 @@ impl<'a> SessionView<'a> {
         (uses, nonce): (u64, u64),
         spent: &[Spent],
     ) -> Option<()> {
-        let head: &mut SessionHead = layout_mut(data)?;
+        // Both places found before anything is written: a refusal leaves the bytes as they were.
+        let (head, rest) = data.split_at_mut_checked(spent_at)?;
+        let stored: &mut [SpentLayout] = layouts_mut(rest, spent.len())?;
+        let head: &mut SessionHead = layout_mut(head)?;
         head.fixed.uses = uses.to_le_bytes();
         head.fixed.nonce = nonce.to_le_bytes();
-        let stored: &mut [SpentLayout] = layouts_mut(data.get_mut(spent_at..)?, spent.len())?;
         for (slot, value) in stored.iter_mut().zip(spent) {
             slot.set(value);
         }
