@@ -25,8 +25,19 @@ import {
     getBase58Decoder,
 } from '@solana/kit';
 
-import { customErrorCode, type DescribeMint, errorDetails, explainRefusal, failureLine, LeashTransactionError } from './errors.js';
-import { DEFAULT_PROGRAM_ADDRESS } from './pda.js';
+import {
+    customErrorCode,
+    type DescribeMint,
+    errorDetails,
+    explainRefusal,
+    failureLine,
+    LeashTransactionError,
+    type MintInfo,
+    parseLimitLine,
+    parseRecipientLines,
+} from './errors.js';
+import { DEFAULT_PROGRAM_ADDRESS, NATIVE_SOL_MINT } from './pda.js';
+import { fetchMint } from './spl.js';
 
 /** Where the SDK talks to: any cluster, the program at any address. */
 export type LeashContext = {
@@ -55,10 +66,27 @@ async function message(ctx: LeashContext, feePayer: TransactionSigner, instructi
     );
 }
 
+/**
+ * How to show the mint a refusal names: the caller's names first, else its decimals read from
+ * the cluster (shown with its address), else base units.
+ */
+async function describeFor(ctx: LeashContext, logs: readonly string[]): Promise<DescribeMint> {
+    const known = new Map<string, MintInfo>();
+    const mint = logs.map(parseLimitLine).find(l => l)?.mint ?? parseRecipientLines(logs)?.mint;
+    if (mint && mint !== NATIVE_SOL_MINT && !ctx.describeMint?.(mint)) {
+        try {
+            known.set(mint, { decimals: (await fetchMint(ctx.rpc, mint)).decimals, symbol: mint });
+        } catch {
+            // Not readable: its amounts are shown in base units.
+        }
+    }
+    return m => ctx.describeMint?.(m) ?? known.get(m);
+}
+
 /** The error a failed transaction becomes: the Leash refusal explained, or what failed. */
-function failure(ctx: LeashContext, err: unknown, logs: readonly string[], cause?: unknown): LeashTransactionError {
+async function failure(ctx: LeashContext, err: unknown, logs: readonly string[], cause?: unknown): Promise<LeashTransactionError> {
     const custom = customErrorCode(err);
-    const refusal = custom ? explainRefusal(custom.code, logs, ctx.describeMint) : undefined;
+    const refusal = custom ? explainRefusal(custom.code, logs, await describeFor(ctx, logs)) : undefined;
     if (refusal) return new LeashTransactionError(`${refusal.summary}. Hint: ${refusal.hint}`, refusal, logs, { cause });
     const line = failureLine(logs);
     return new LeashTransactionError(
@@ -103,7 +131,7 @@ export async function send(ctx: LeashContext, feePayer: TransactionSigner, instr
     } catch (e) {
         const details = errorDetails(e);
         if (details.code !== undefined || details.logs.length) {
-            throw failure(ctx, details.code !== undefined ? { InstructionError: [details.index ?? 0, { Custom: details.code }] } : undefined, details.logs, e);
+            throw await failure(ctx, details.code !== undefined ? { InstructionError: [details.index ?? 0, { Custom: details.code }] } : undefined, details.logs, e);
         }
         throw e;
     }
@@ -113,7 +141,7 @@ export async function send(ctx: LeashContext, feePayer: TransactionSigner, instr
         const status = value[0];
         if (status && (status.confirmationStatus === 'confirmed' || status.confirmationStatus === 'finalized')) {
             const logs = await logsOf(ctx, signature);
-            if (status.err) throw failure(ctx, status.err, logs);
+            if (status.err) throw await failure(ctx, status.err, logs);
             return { signature, logs };
         }
         if (Date.now() > deadline) {
@@ -141,6 +169,6 @@ export async function simulate(ctx: LeashContext, feePayer: TransactionSigner, i
         .simulateTransaction(wire, { encoding: 'base64', sigVerify: false, replaceRecentBlockhash: true, commitment: 'confirmed' })
         .send();
     const logs = value.logs ?? [];
-    if (value.err) return { ok: false, error: failure(ctx, value.err, logs), unitsConsumed: value.unitsConsumed, logs };
+    if (value.err) return { ok: false, error: await failure(ctx, value.err, logs), unitsConsumed: value.unitsConsumed, logs };
     return { ok: true, unitsConsumed: value.unitsConsumed, logs };
 }
