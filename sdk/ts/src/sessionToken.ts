@@ -80,7 +80,7 @@ export class SessionToken {
     static async fromSecret(secret: Uint8Array, fields: SessionTokenFields): Promise<SessionToken> {
         let signer: KeyPairSigner;
         try {
-            signer = await createKeyPairSignerFromBytes(secret, true);
+            signer = await createKeyPairSignerFromBytes(secret);
         } catch {
             throw new SessionTokenError('bad_secret', "the session token's key is not a valid 64-byte ed25519 keypair");
         }
