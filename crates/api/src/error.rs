@@ -129,6 +129,8 @@ codes! {
     ProgramNotFound = "program_not_found", NOT_FOUND, "no Leash program at the configured address";
     ApiKeyNotFound = "api_key_not_found", NOT_FOUND, "no API key with that id";
     SessionRequestNotFound = "session_request_not_found", NOT_FOUND, "no session request with that id";
+    WebhookNotFound = "webhook_not_found", NOT_FOUND, "no webhook with that id";
+    DeliveryNotFound = "delivery_not_found", NOT_FOUND, "no delivery with that id for the webhook";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "the path does not take the method";
     ProgramDiffers = "program_differs", CONFLICT, "the deployed program is not the expected build";
     IdempotencyInProgress = "idempotency_in_progress", CONFLICT, "the same `Idempotency-Key` is still running";

@@ -19,6 +19,7 @@ pub mod body;
 pub mod error;
 pub mod handlers;
 pub mod idempotency;
+pub mod live;
 pub mod openapi;
 pub mod request_id;
 pub mod route;
@@ -138,6 +139,8 @@ pub struct Config {
     pub signer: Option<Keypair>,
     pub listen: SocketAddr,
     pub rate: RateLimit,
+    /// Webhook delivery: private addresses allowed or not, retries (docs/api.md, "Webhooks").
+    pub webhooks: live::WebhookSettings,
 }
 
 /// An API ready to serve: its state, and the admin key made on first start (print it once).
@@ -178,7 +181,8 @@ pub fn prepare(config: Config) -> Result<Prepared, String> {
             key,
             config.rate,
         )
-        .with_signer(config.signer),
+        .with_signer(config.signer)
+        .with_webhooks(config.webhooks),
     );
     Ok(Prepared {
         state,
@@ -227,7 +231,12 @@ pub async fn serve_with(
     connections: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let starting = state.clone();
+    let _ = tokio::task::spawn_blocking(move || live::start_cursor(&starting)).await;
+    let stopping = Arc::downgrade(&state);
     let purge = tokio::spawn(purge_expired(Arc::downgrade(&state)));
+    let watcher = tokio::spawn(live::watch(Arc::downgrade(&state)));
+    let deliverer = tokio::spawn(live::deliver(Arc::downgrade(&state)));
     let listener = leash_net::GuardedListener::new(listener, connections, "leash serve");
     let app = app(state)
         .layer(axum::middleware::from_fn(leash_net::mark_in_flight))
@@ -236,5 +245,24 @@ pub async fn serve_with(
         .with_graceful_shutdown(shutdown)
         .await;
     purge.abort();
+    // The watcher and the deliverer end their round (a delivery under way is not cut off),
+    // then stop; aborted only if that takes longer than a delivery may.
+    if let Some(state) = stopping.upgrade() {
+        state
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        state.events_changed.notify_waiters();
+        let _ = tokio::task::spawn_blocking(move || drop(state)).await;
+    }
+    let (watcher_abort, deliverer_abort) = (watcher.abort_handle(), deliverer.abort_handle());
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let _ = watcher.await;
+        let _ = deliverer.await;
+    })
+    .await;
+    if finished.is_err() {
+        watcher_abort.abort();
+        deliverer_abort.abort();
+    }
     served
 }

@@ -393,6 +393,104 @@ pub static ROUTES: &[Route] = &[
         schema::<crate::audit::Verification>,
     )
     .serves(|| get(handlers::audit_log::audit_verify)),
+    route(
+        "GET",
+        "/v1/events",
+        R,
+        "events",
+        "Live events as Server-Sent Events (`text/event-stream`): each `id:` is the event's number, `event:` its type, `data:` this schema; reconnect with `Last-Event-ID` to get what was missed",
+        None,
+        schema::<crate::live::EventEnvelope>,
+    )
+    .queried_by(schema::<handlers::live::EventsQuery>)
+    .serves(|| get(handlers::live::events)),
+    Route {
+        success: 201,
+        secret_answer: true,
+        ..route(
+            "POST",
+            "/v1/webhooks",
+            A,
+            "create_webhook",
+            "A webhook for `events` (all if omitted), of one wallet or all; its `whsec_` secret is shown once",
+            Some(schema::<leash_client::wire::CreateWebhookRequest>),
+            schema::<leash_client::wire::WebhookCreated>,
+        )
+        .serves(|| post(handlers::live::create_webhook))
+    },
+    route(
+        "GET",
+        "/v1/webhooks",
+        A,
+        "list_webhooks",
+        "Webhooks (never their secrets)",
+        None,
+        schema::<leash_client::wire::WebhookList>,
+    )
+    .serves(|| get(handlers::live::list_webhooks)),
+    route(
+        "DELETE",
+        "/v1/webhooks/{id}",
+        A,
+        "remove_webhook",
+        "Remove a webhook and its delivery log",
+        None,
+        schema::<leash_client::wire::WebhookRemoved>,
+    )
+    .serves(|| delete(handlers::live::remove_webhook)),
+    route(
+        "POST",
+        "/v1/webhooks/{id}/disable",
+        A,
+        "disable_webhook",
+        "Stop delivering to a webhook (events meanwhile are not queued for it)",
+        None,
+        schema::<leash_client::wire::WebhookChanged>,
+    )
+    .serves(|| post(handlers::live::disable_webhook)),
+    route(
+        "POST",
+        "/v1/webhooks/{id}/enable",
+        A,
+        "enable_webhook",
+        "Deliver to a webhook again",
+        None,
+        schema::<leash_client::wire::WebhookChanged>,
+    )
+    .serves(|| post(handlers::live::enable_webhook)),
+    route(
+        "POST",
+        "/v1/webhooks/{id}/test",
+        A,
+        "test_webhook",
+        "Send a signed `webhook.test` message now; the receiver's answer",
+        None,
+        schema::<leash_client::wire::WebhookTested>,
+    )
+    .serves(|| post(handlers::live::test_webhook)),
+    route(
+        "GET",
+        "/v1/webhooks/{id}/deliveries",
+        A,
+        "webhook_deliveries",
+        "The newest deliveries (pending, delivered, dead), each with its attempts",
+        None,
+        schema::<leash_client::wire::DeliveryList>,
+    )
+    .serves(|| get(handlers::live::deliveries)),
+    Route {
+        success: 202,
+        ..route(
+            "POST",
+            "/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+            A,
+            "redeliver",
+            "Queue a delivery again (a dead letter included)",
+            None,
+            schema::<leash_client::wire::DeliveryWithAttempts>,
+        )
+        .serves(|| post(handlers::live::redeliver))
+    },
     // The holder's tools for agents (docs/agents.md): any `read` key may
     // connect and read; transfer, execute, multicall and revoke need `write` (checked per tool
     // call by leash-mcp, from the grant [`mcp_grant`] gives it).

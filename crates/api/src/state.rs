@@ -34,6 +34,15 @@ pub struct AppState {
     pub sign_in_limiter: Limiter,
     /// `leash serve --signer`: signs owner transactions when an admin asks.
     signer: Option<Keypair>,
+    /// Woken when this instance stores events (streams and the delivery worker wait on it;
+    /// events another instance stored are found by their periodic look).
+    pub events_changed: Arc<tokio::sync::Notify>,
+    /// How webhooks are delivered (docs/api.md, "Webhooks").
+    pub webhooks: crate::live::WebhookSettings,
+    /// Set when the server stops: the watcher and the delivery worker finish their round and
+    /// end (never aborted while they hold the state: its last reference must not be dropped on
+    /// the runtime, where a PostgreSQL client cannot be).
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -45,7 +54,26 @@ impl AppState {
             limiter: Limiter::new(rate),
             sign_in_limiter: Limiter::new(SIGN_IN_RATE),
             signer: None,
+            events_changed: Arc::new(tokio::sync::Notify::new()),
+            webhooks: crate::live::WebhookSettings::default(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// With these webhook settings.
+    pub fn with_webhooks(mut self, webhooks: crate::live::WebhookSettings) -> Self {
+        self.webhooks = webhooks;
+        self
+    }
+
+    /// The root every webhook's signing secret is derived from: an HMAC of the audit key's
+    /// secret, so instances sharing the audit key sign alike and the store holds no secret.
+    pub fn webhook_root(&self) -> [u8; 32] {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.audit_key.to_bytes()[..32])
+            .expect("HMAC takes any key length");
+        mac.update(b"leash webhook root v1");
+        mac.finalize().into_bytes().into()
     }
 
     /// With a local signer (`leash serve --signer`).

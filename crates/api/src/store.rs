@@ -8,6 +8,12 @@
 //! The store is blocking; async callers use it from a blocking thread.
 
 pub use crate::audit::AuditRow;
+
+mod live;
+pub use leash_client::wire::{
+    Delivery as DeliveryRow, DeliveryAttempt as AttemptRow, Webhook as WebhookRow,
+};
+pub use live::{new_id, EventFilter, EventRow, NewEvent};
 use std::{
     path::Path,
     sync::{Mutex, MutexGuard},
@@ -81,6 +87,61 @@ const MIGRATIONS: &[(i64, &str)] = &[
         api_key_id TEXT NOT NULL,
         created_at BIGINT NOT NULL,
         expires_at BIGINT NOT NULL
+    );",
+    ),
+    (
+        4,
+        // Live events (docs/api.md, "Events"): numbered in order, one row per event however many
+        // instances saw it (`dedupe`); the feed's cursor; webhooks, whose signing secrets are
+        // derived from the audit key and never stored; deliveries and each attempt.
+        "CREATE TABLE events (
+        id BIGINT PRIMARY KEY,
+        dedupe TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        wallet TEXT NOT NULL,
+        session TEXT,
+        signature TEXT,
+        created_at BIGINT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX events_by_wallet ON events (wallet, id);
+    CREATE INDEX events_by_session ON events (session, id);
+    CREATE TABLE feed_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        wallet TEXT,
+        enabled BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        webhook_id TEXT NOT NULL,
+        event_id BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        attempts BIGINT NOT NULL,
+        next_at BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL,
+        last_status BIGINT,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        delivered_at BIGINT,
+        UNIQUE (webhook_id, event_id)
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, next_at);
+    CREATE TABLE delivery_attempts (
+        delivery_id TEXT NOT NULL,
+        attempt BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        status BIGINT,
+        error TEXT,
+        duration_ms BIGINT NOT NULL,
+        PRIMARY KEY (delivery_id, attempt)
     );",
     ),
 ];
@@ -771,6 +832,26 @@ impl Store {
     }
 
     /// Marks request `id` denied with `note`; `false` if it is already denied (or unknown).
+    /// The newest request, not denied, for `session` (its approval is the session's creation).
+    pub fn request_for_session(&self, session: &str) -> StoreResult<Option<RequestRow>> {
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c)
+                .query_row(
+                    &format!("SELECT {REQUEST_COLUMNS} FROM session_requests WHERE session = ?1 AND denied_at IS NULL ORDER BY created_at DESC LIMIT 1"),
+                    [session],
+                    request_from_sqlite,
+                )
+                .optional()?,
+            Backend::Postgres(c) => lock(c)
+                .query_opt(
+                    &format!("SELECT {REQUEST_COLUMNS} FROM session_requests WHERE session = $1 AND denied_at IS NULL ORDER BY created_at DESC LIMIT 1"),
+                    &[&session],
+                )?
+                .map(|r| request_from_pg(&r))
+                .transpose()?,
+        })
+    }
+
     pub fn deny_request(&self, id: &str, note: Option<&str>) -> StoreResult<bool> {
         let n = match &self.backend {
             Backend::Sqlite(c) => lock(c).execute(

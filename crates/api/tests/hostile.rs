@@ -35,6 +35,7 @@ fn child_api() {
         signer: None,
         listen: "127.0.0.1:0".parse().unwrap(),
         rate: leash_api::keys::RateLimit::default(),
+        webhooks: Default::default(),
     };
     let prepared = leash_api::prepare(config).expect("store opens");
     let limits = leash_api::ConnectionLimits {

@@ -113,6 +113,7 @@ pub fn bench_api(args: BenchApiArgs) -> Result<(), String> {
             per_second: 1e9,
             burst: 1e9,
         },
+        webhooks: Default::default(),
     };
     let prepared = leash_api::prepare(config)?;
     let state = prepared.state.clone();

@@ -116,6 +116,9 @@ enum Command {
     /// The HTTP API's audit log: export, verify (offline)
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Webhooks of the HTTP API: add (secret shown once), list, remove, test, deliveries, redeliver
+    #[command(subcommand)]
+    Webhook(commands::webhook::WebhookCommand),
 }
 
 fn main() -> ExitCode {
@@ -169,5 +172,6 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Sign(args) => sign::exec(&globals, args),
         Command::ApiKey(command) => api_key::exec(&globals, command),
         Command::Audit(command) => audit::exec(&globals, command),
+        Command::Webhook(command) => commands::webhook::exec(&globals, command),
     }
 }

@@ -5,7 +5,6 @@
 
 use std::fmt;
 
-use base64::Engine;
 use leash_sdk::{amount::format_amount, LeashEvent};
 use serde::Serialize;
 use solana_program::pubkey::Pubkey;
@@ -118,19 +117,10 @@ impl Client {
                 .meta
                 .clone()
                 .and_then(|meta| Option::<Vec<String>>::from(meta.log_messages));
-            for line in logs.unwrap_or_default() {
-                let Some(data) = line.strip_prefix("Program data: ") else {
-                    continue;
-                };
-                // One field per sol_log_data call; Leash logs each event as one field.
-                let Some(bytes) = data
-                    .split(' ')
-                    .next()
-                    .and_then(|f| base64::prelude::BASE64_STANDARD.decode(f).ok())
-                else {
-                    continue;
-                };
-                if let Some(event) = self.session_event(session, &bytes, &entry.signature, &tx) {
+            // Only what the program itself logged: a called program can log any bytes.
+            let logs = logs.unwrap_or_default();
+            for event in crate::live::program_events(&logs, self.program_id()) {
+                if let Some(event) = self.session_event(session, event, &entry.signature, &tx) {
                     events.push(event);
                 }
             }
@@ -141,15 +131,14 @@ impl Client {
         })
     }
 
-    /// The event logged as `bytes` if it concerns `session`.
+    /// `event` if it concerns `session`.
     fn session_event(
         &self,
         session: &Pubkey,
-        bytes: &[u8],
+        event: LeashEvent,
         signature: &str,
         tx: &solana_transaction_status_client_types::EncodedConfirmedTransactionWithStatusMeta,
     ) -> Option<SessionEvent> {
-        let event = LeashEvent::decode(bytes)?;
         let mine = |s: &leash_program::platform::Pubkey| s.to_bytes() == session.to_bytes();
         let mut out = SessionEvent {
             kind: String::new(),

@@ -19,12 +19,14 @@ pub mod holder;
 pub mod home;
 pub mod input;
 mod landing;
+pub mod live;
 pub mod owner;
 pub mod profile;
 pub mod program;
 mod reports;
 pub mod requests;
 pub mod transaction;
+pub mod webhooks;
 pub mod wire;
 
 pub use activity::{SessionActivity, SessionEvent};

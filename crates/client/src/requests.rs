@@ -127,7 +127,7 @@ impl ApiEndpoint {
 
     /// Calls `method path` with `body` (JSON) and, for POSTs, an `Idempotency-Key`; the answer
     /// parsed, or the API's error envelope as a [`ClientError`].
-    fn call<T: DeserializeOwned>(
+    pub(crate) fn call<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -181,11 +181,11 @@ impl ApiEndpoint {
         ))
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+    pub(crate) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.call(reqwest::Method::GET, path, None, None)
     }
 
-    fn post<T: DeserializeOwned>(
+    pub(crate) fn post<T: DeserializeOwned>(
         &self,
         path: &str,
         body: &impl Serialize,

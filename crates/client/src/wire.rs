@@ -205,3 +205,116 @@ pub struct Submitted {
     /// `confirmed` (at the API's commitment).
     pub status: String,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks (docs/api.md, "Webhooks").
+
+/// `POST /v1/webhooks`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookRequest {
+    /// Where deliveries go: an http(s) URL on a public address (private ones only with
+    /// `leash serve --allow-private-webhooks`, on by default on a local node).
+    pub url: String,
+    /// Event types to deliver; omitted or empty means all.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Only this wallet's events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
+}
+
+/// A webhook (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    /// Event types it receives; empty = all.
+    pub events: Vec<String>,
+    /// Only this wallet's events, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
+    pub enabled: bool,
+    pub created_at: i64,
+}
+
+/// `POST /v1/webhooks`' answer: the webhook and its secret, shown this once.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct WebhookCreated {
+    #[serde(flatten)]
+    pub webhook: Webhook,
+    /// `whsec_…`: verify deliveries with it (any Standard Webhooks library).
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct WebhookList {
+    pub webhooks: Vec<Webhook>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct WebhookChanged {
+    pub id: String,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct WebhookRemoved {
+    pub id: String,
+    pub removed: bool,
+}
+
+/// `POST /v1/webhooks/{id}/test`: how the receiver answered a signed `webhook.test`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct WebhookTested {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One delivery of one event to one webhook.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub struct Delivery {
+    pub id: String,
+    pub webhook_id: String,
+    pub event_id: i64,
+    /// `pending` (retrying), `delivered`, or `dead` (gave up; redeliver to try again).
+    pub state: String,
+    pub attempts: i64,
+    /// When the next attempt is due (pending).
+    pub next_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<i64>,
+}
+
+/// One attempt of a delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub struct DeliveryAttempt {
+    pub attempt: i64,
+    pub at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct DeliveryWithAttempts {
+    #[serde(flatten)]
+    pub delivery: Delivery,
+    /// Every attempt, in order.
+    pub attempt_log: Vec<DeliveryAttempt>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct DeliveryList {
+    pub deliveries: Vec<DeliveryWithAttempts>,
+}

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit_log;
 pub mod bodies;
 pub mod dashboard;
+pub mod live;
 pub mod requests;
 pub mod sessions;
 pub mod system;

@@ -1,6 +1,7 @@
 //! Session requests (docs/agents.md): an agent files, the owner approves or denies.
 
 use super::*;
+use leash_client::live::EventType;
 
 // ---------------------------------------------------------------------------------------------
 // Session requests (docs/agents.md). The store keeps what was asked and the owner's denial; the
@@ -243,6 +244,7 @@ pub async fn file_request(
             }),
         )
         .await?;
+    note_request_event(&state, EventType::RequestFiled, &row).await;
     let view = request_view(&row, None, now, &state.client)?;
     Ok(json(StatusCode::CREATED, &view))
 }
@@ -365,6 +367,29 @@ pub async fn deny_request(
             serde_json::json!({ "note": request.note }),
         )
         .await?;
-    let (_, view) = load_request(&state, &id).await?;
+    let (row, view) = load_request(&state, &id).await?;
+    note_request_event(&state, EventType::RequestDenied, &row).await;
     ok(&view)
+}
+
+/// Stores a `request.*` event for `row` and wakes the streams; a failure is logged, not the
+/// caller's (the request itself was recorded).
+async fn note_request_event(state: &Arc<AppState>, event_type: EventType, row: &RequestRow) {
+    let row = row.clone();
+    let stored = state
+        .store(move |s| {
+            crate::live::record_request(
+                s,
+                event_type,
+                &row.id,
+                &row.wallet,
+                &row.session,
+                serde_json::json!({ "session_key": row.session_key, "reason": row.reason, "note": row.note }),
+            )
+        })
+        .await;
+    match stored {
+        Ok(_) => state.events_changed.notify_waiters(),
+        Err(e) => eprintln!("leash serve: recording a {event_type} event: {e}"),
+    }
 }

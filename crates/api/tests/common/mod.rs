@@ -133,6 +133,36 @@ impl Api {
         admin: Option<&str>,
         signer: Option<Keypair>,
     ) -> Api {
+        Self::start_configured(url, rate, dir, database_url, admin, signer, None)
+    }
+
+    /// The API on the shared node delivering webhooks with `webhooks`.
+    pub fn start_with_webhooks(webhooks: leash_api::live::WebhookSettings) -> Api {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_configured(
+            &node().url,
+            RateLimit {
+                per_second: 1000.0,
+                burst: 1000.0,
+            },
+            dir,
+            None,
+            None,
+            None,
+            Some(webhooks),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_configured(
+        url: &str,
+        rate: RateLimit,
+        dir: tempfile::TempDir,
+        database_url: Option<&str>,
+        admin: Option<&str>,
+        signer: Option<Keypair>,
+        webhooks: Option<leash_api::live::WebhookSettings>,
+    ) -> Api {
         let listen: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
         let config = leash_api::Config {
             cluster: Cluster::parse(url).expect("cluster"),
@@ -143,6 +173,7 @@ impl Api {
             signer,
             listen,
             rate,
+            webhooks: webhooks.unwrap_or_else(test_webhooks),
         };
         let prepared = leash_api::prepare(config).expect("store opens");
         let admin = match admin {
@@ -221,6 +252,16 @@ impl Api {
 
     pub fn post(&self, key: &str, path: &str, body: &Value) -> Answer {
         self.post_with(key, path, body, None)
+    }
+
+    pub fn delete(&self, key: &str, path: &str) -> Answer {
+        Answer::from(
+            self.http
+                .delete(format!("{}{path}", self.base))
+                .bearer_auth(key)
+                .send()
+                .expect("DELETE"),
+        )
     }
 
     pub fn post_with(
@@ -330,6 +371,17 @@ impl Answer {
             Some(id)
         );
         &self.json["error"]
+    }
+}
+
+/// Webhook delivery in the tests: receivers listen on 127.0.0.1; retries come within seconds
+/// and give up after 6 s, so a dead letter is seen in a test.
+pub fn test_webhooks() -> leash_api::live::WebhookSettings {
+    leash_api::live::WebhookSettings {
+        allow_private: true,
+        retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
+        give_up_after: Duration::from_secs(6),
+        timeout: Duration::from_secs(3),
     }
 }
 

@@ -22,4 +22,5 @@ pub mod tools;
 pub mod transfer;
 pub mod up;
 pub mod wallet;
+pub mod webhook;
 pub mod whoami;

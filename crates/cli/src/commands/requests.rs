@@ -24,7 +24,7 @@ pub struct ApiArgs {
 }
 
 impl ApiArgs {
-    fn endpoint(&self) -> CliResult<ApiEndpoint> {
+    pub fn endpoint(&self) -> CliResult<ApiEndpoint> {
         Ok(ApiEndpoint::new(
             self.api_url.as_deref().unwrap_or(requests::DEFAULT_API_URL),
             self.api_key.as_deref(),

@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// Requests per second each API key may make (sustained)
     #[arg(long, default_value_t = 20.0)]
     rate_limit: f64,
+    /// Deliver webhooks to loopback, link-local and private addresses too (on by default when
+    /// the cluster is a local node)
+    #[arg(long)]
+    pub allow_private_webhooks: bool,
     /// Requests each API key may make in a burst
     #[arg(long, default_value_t = 40.0)]
     burst: f64,
@@ -71,6 +75,7 @@ pub fn config(
             "--rate-limit must be above 0 and --burst at least 1".into(),
         ));
     }
+    let local = cluster.is_localnet();
     let signer_path = match args.signer {
         Some(path) => Some(path),
         // A local node is one's own machine: the owner keypair signs there unless told not to.
@@ -95,6 +100,11 @@ pub fn config(
         rate: RateLimit {
             per_second: args.rate_limit,
             burst: args.burst,
+        },
+        webhooks: leash_api::live::WebhookSettings {
+            // A local node is one's own machine: its receivers are local too.
+            allow_private: args.allow_private_webhooks || local,
+            ..Default::default()
         },
     })
 }
