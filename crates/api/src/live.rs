@@ -23,6 +23,7 @@ use serde::Serialize;
 use sha2::Sha256;
 use solana_program::pubkey::Pubkey;
 
+pub use crate::state::WebhookSettings;
 use crate::{
     state::AppState,
     store::{now, AttemptRow, DeliveryRow, EventRow, NewEvent, Store, StoreResult},
@@ -251,42 +252,6 @@ pub fn poll_once(state: &AppState, expiry: bool) -> Result<usize, String> {
 
 // ---------------------------------------------------------------------------------------------
 // Webhooks.
-
-/// How webhooks are delivered.
-#[derive(Clone, Debug)]
-pub struct WebhookSettings {
-    /// Deliver to loopback, link-local and private addresses too (`leash serve
-    /// --allow-private-webhooks`; on by default when the cluster is a local node).
-    pub allow_private: bool,
-    /// Waits after each failed attempt (the last repeats); the first retry comes within 30 s.
-    pub retry_delays: Vec<Duration>,
-    /// A delivery still failing this long after its event is a dead letter.
-    pub give_up_after: Duration,
-    /// Each attempt's time limit.
-    pub timeout: Duration,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        let minutes = |m: u64| Duration::from_secs(60 * m);
-        WebhookSettings {
-            allow_private: false,
-            retry_delays: vec![
-                Duration::from_secs(5),
-                Duration::from_secs(25),
-                minutes(2),
-                minutes(10),
-                minutes(30),
-                minutes(60),
-                minutes(120),
-                minutes(240),
-                minutes(480),
-            ],
-            give_up_after: Duration::from_secs(24 * 3600),
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 /// The most bytes of a receiver's answer kept in the delivery log.
 const ANSWER_CAP: usize = 1024;

@@ -138,11 +138,17 @@ fn operation(route: &Route, schemas: &mut Schemas) -> Value {
     }
     let error = json!({ "content": { "application/json": { "schema": schemas.answer(schema::<ErrorAnswer>) } } });
     let mut responses = Map::new();
+    // The event stream answers Server-Sent Events, each event's `data:` of the route's schema.
+    let media = if route.operation_id == "events" {
+        "text/event-stream"
+    } else {
+        "application/json"
+    };
     responses.insert(
         route.success.to_string(),
         json!({
             "description": route.summary,
-            "content": { "application/json": { "schema": schemas.answer(route.response) } },
+            "content": { media: { "schema": schemas.answer(route.response) } },
         }),
     );
     let mut errors: Vec<(&str, &str)> = vec![("400", "invalid input, the field named")];

@@ -1,7 +1,7 @@
 //! What the server shares between requests ([`AppState`]): the client, the store, the audit key,
 //! the rate limiters and the optional local signer.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use leash_client::Client;
 use solana_keypair::Keypair;
@@ -38,7 +38,7 @@ pub struct AppState {
     /// events another instance stored are found by their periodic look).
     pub events_changed: Arc<tokio::sync::Notify>,
     /// How webhooks are delivered (docs/api.md, "Webhooks").
-    pub webhooks: crate::live::WebhookSettings,
+    pub webhooks: WebhookSettings,
     /// Set when the server stops: the watcher and the delivery worker finish their round and
     /// end (never aborted while they hold the state: its last reference must not be dropped on
     /// the runtime, where a PostgreSQL client cannot be).
@@ -55,13 +55,13 @@ impl AppState {
             sign_in_limiter: Limiter::new(SIGN_IN_RATE),
             signer: None,
             events_changed: Arc::new(tokio::sync::Notify::new()),
-            webhooks: crate::live::WebhookSettings::default(),
+            webhooks: WebhookSettings::default(),
             stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     /// With these webhook settings.
-    pub fn with_webhooks(mut self, webhooks: crate::live::WebhookSettings) -> Self {
+    pub fn with_webhooks(mut self, webhooks: WebhookSettings) -> Self {
         self.webhooks = webhooks;
         self
     }
@@ -148,5 +148,41 @@ impl AppState {
             ApiError::internal("the audit log cannot be written")
         })?;
         Ok(())
+    }
+}
+
+/// How webhooks are delivered.
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// Deliver to loopback, link-local and private addresses too (`leash serve
+    /// --allow-private-webhooks`; on by default when the cluster is a local node).
+    pub allow_private: bool,
+    /// Waits after each failed attempt (the last repeats); the first retry comes within 30 s.
+    pub retry_delays: Vec<Duration>,
+    /// A delivery still failing this long after its event is a dead letter.
+    pub give_up_after: Duration,
+    /// Each attempt's time limit.
+    pub timeout: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        WebhookSettings {
+            allow_private: false,
+            retry_delays: vec![
+                Duration::from_secs(5),
+                Duration::from_secs(25),
+                minutes(2),
+                minutes(10),
+                minutes(30),
+                minutes(60),
+                minutes(120),
+                minutes(240),
+                minutes(480),
+            ],
+            give_up_after: Duration::from_secs(24 * 3600),
+            timeout: Duration::from_secs(10),
+        }
     }
 }

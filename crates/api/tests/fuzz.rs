@@ -61,6 +61,9 @@ fn the_api_survives_schemathesis() {
             "--seed",
             "20261201",
             "--no-color",
+            // The event stream never ends (an SSE client test covers it: tests/live.rs).
+            "--exclude-operation-id",
+            "events",
         ])
         .output()
         .expect("schemathesis runs");
@@ -84,7 +87,7 @@ fn the_api_survives_schemathesis() {
         .filter(|r| r.openapi)
         .count();
     assert!(
-        tested + 1 >= documented,
+        tested + 2 >= documented,
         "{tested} operations tested:\n{stdout}"
     );
 }

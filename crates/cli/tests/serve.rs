@@ -183,3 +183,97 @@ fn serve_prints_one_admin_key_and_cli_keys_and_audit_work() {
         assert_eq!(mode & 0o777, 0o600, "{file}");
     }
 }
+
+/// `leash webhook …` against a live `leash serve` on a local node (private receivers allowed
+/// there by default): add (the secret once), list (never the secret), test, disable, enable,
+/// deliveries, remove; bad input refused with what to fix. Delivery itself is
+/// crates/api/tests/live.rs.
+#[test]
+fn webhooks_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = spawn_node(&dir.path().join("ledger"), 50);
+    let mut user = User::new(dir.path(), &node.url);
+    let served = serve(&user);
+    let admin = served.admin_key.clone().expect("admin key");
+    user.env.push(("LEASH_API_URL".into(), served.base.clone()));
+    user.env.push(("LEASH_API_KEY".into(), admin));
+
+    // A receiver that answers 204 to anything.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+        }
+    });
+
+    let added = user
+        .ok(&[
+            "--json",
+            "webhook",
+            "add",
+            "--url",
+            &url,
+            "--events",
+            "session.used,session.limit_near",
+        ])
+        .json();
+    let id = added["id"].as_str().expect("id").to_string();
+    let secret = added["secret"].as_str().expect("secret").to_string();
+    assert!(secret.starts_with("whsec_"), "{added}");
+    assert_eq!(
+        added["events"],
+        serde_json::json!(["session.used", "session.limit_near"])
+    );
+    let listed = user.ok(&["webhook", "list"]).stdout;
+    assert!(listed.contains(&id) && listed.contains(&url), "{listed}");
+    assert!(
+        !listed.contains(&secret[6..]),
+        "the secret is shown once: {listed}"
+    );
+    let tested = user.ok(&["webhook", "test", &id]).stdout;
+    assert!(
+        tested.contains("accepted the test message (HTTP 204)"),
+        "{tested}"
+    );
+    assert!(user
+        .ok(&["webhook", "disable", &id])
+        .stdout
+        .contains("disabled"));
+    assert_eq!(
+        user.ok(&["--json", "webhook", "list"]).json()["webhooks"][0]["enabled"],
+        false
+    );
+    user.ok(&["webhook", "enable", &id]);
+    assert!(user
+        .ok(&["webhook", "deliveries", &id])
+        .stdout
+        .contains("No deliveries yet"));
+
+    let bad = user.run(&["webhook", "add", "--url", &url, "--events", "session.spent"]);
+    assert_eq!(bad.code, 1, "{}", bad.all());
+    assert!(
+        bad.stderr.contains("unknown event type `session.spent`")
+            && bad.stderr.contains("session.used"),
+        "{}",
+        bad.all()
+    );
+    let ftp = user.run(&["webhook", "add", "--url", "ftp://example.com/x"]);
+    assert_eq!(ftp.code, 1, "{}", ftp.all());
+    assert!(ftp.stderr.contains("http or https"), "{}", ftp.all());
+    let missing = user.run(&["webhook", "remove", "wh_nothere"]);
+    assert!(
+        missing.stderr.contains("no webhook wh_nothere"),
+        "{}",
+        missing.all()
+    );
+    assert!(user
+        .ok(&["webhook", "remove", &id])
+        .stdout
+        .contains("Removed webhook"));
+    assert!(user.ok(&["webhook", "list"]).stdout.contains("No webhooks"));
+}

@@ -346,7 +346,15 @@ impl From<Response> for Answer {
     fn from(r: Response) -> Answer {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
-        let text = r.text().expect("body");
+        // An event stream never ends: its status and headers are the answer.
+        let streaming = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+        let text = if streaming {
+            String::new()
+        } else {
+            r.text().expect("body")
+        };
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Answer {
             status,
