@@ -342,6 +342,19 @@ impl ApiError {
             body,
         )
             .into_response();
+        if self.status() == StatusCode::UNAUTHORIZED {
+            // Every 401 says how to authenticate (RFC 9110), as the MCP authorization
+            // specification expects of `/mcp`: clients tell "no key" from a bad one.
+            let challenge = if code == "missing_api_key" {
+                r#"Bearer realm="leash""#
+            } else {
+                r#"Bearer realm="leash", error="invalid_token""#
+            };
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

@@ -233,7 +233,9 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let starting = state.clone();
     let _ = tokio::task::spawn_blocking(move || live::start_cursor(&starting)).await;
-    let stopping = Arc::downgrade(&state);
+    // Held until everything below has stopped, then dropped on a blocking thread: the state's
+    // last reference must not go on the runtime, where a PostgreSQL client cannot be dropped.
+    let keep = state.clone();
     let purge = tokio::spawn(purge_expired(Arc::downgrade(&state)));
     let watcher = tokio::spawn(live::watch(Arc::downgrade(&state)));
     let deliverer = tokio::spawn(live::deliver(Arc::downgrade(&state)));
@@ -247,13 +249,9 @@ pub async fn serve_with(
     purge.abort();
     // The watcher and the deliverer end their round (a delivery under way is not cut off),
     // then stop; aborted only if that takes longer than a delivery may.
-    if let Some(state) = stopping.upgrade() {
-        state
-            .stopping
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        state.events_changed.notify_waiters();
-        let _ = tokio::task::spawn_blocking(move || drop(state)).await;
-    }
+    keep.stopping
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    keep.events_changed.notify_waiters();
     let (watcher_abort, deliverer_abort) = (watcher.abort_handle(), deliverer.abort_handle());
     let finished = tokio::time::timeout(std::time::Duration::from_secs(20), async {
         let _ = watcher.await;
@@ -264,5 +262,6 @@ pub async fn serve_with(
         watcher_abort.abort();
         deliverer_abort.abort();
     }
+    let _ = tokio::task::spawn_blocking(move || drop(keep)).await;
     served
 }

@@ -394,6 +394,27 @@ pub(crate) fn program_error(
         }));
     }
     let mut hint_text = hint(error).to_string();
+    if error == LeashError::ProgramNotAllowed {
+        // The program names the program it refused (`program <p> is not allowed`).
+        if let Some(program) = logs.iter().find_map(|l| {
+            l.trim_start_matches("Program log: ")
+                .strip_prefix("program ")?
+                .strip_suffix(" is not allowed")
+        }) {
+            let named = program
+                .parse::<Pubkey>()
+                .ok()
+                .and_then(|p| names::program_name(&p));
+            message = match named {
+                Some(name) => format!("{message} ({name}, {program})"),
+                None => format!("{message} ({program})"),
+            };
+            hint_text = format!(
+                "the policy does not allow {}; ask the owner to add it (leash session update)",
+                named.unwrap_or(program)
+            );
+        }
+    }
     if error == LeashError::InvalidAccount {
         // The program says which account rule broke (`wrong or unexpected account: …`).
         if let Some(what) = logs.iter().find_map(|l| {

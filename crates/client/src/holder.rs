@@ -199,6 +199,8 @@ pub enum Simulation {
         /// What sending it costs: compute limit, priority fee, fee in lamports.
         #[serde(skip_serializing_if = "Option::is_none")]
         fee: Option<crate::transaction::FeeEstimate>,
+        /// The program's log lines (left out when there are none, and by MCP unless asked).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         logs: Vec<String>,
     },
     Refused {
@@ -216,6 +218,8 @@ pub enum Simulation {
         /// A refused instruction, with the allowed ones.
         #[serde(skip_serializing_if = "Option::is_none")]
         instruction: Option<Box<crate::error::InstructionRefusal>>,
+        /// The program's log lines (left out when there are none, and by MCP unless asked).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         logs: Vec<String>,
     },
 }

@@ -250,12 +250,29 @@ fn request(call: &Call) -> render::Answer {
                 *expires_in_seconds,
             )?)
         }
-        Call::RequestStatus { id } => render::Answer::report(&requests::request_status(&api, id)?),
+        Call::RequestStatus { id } => {
+            let mut status = requests::request_status(&api, id)?;
+            status.next = next_step(status.status, &status.expires_at);
+            render::Answer::report(&status)
+        }
         _ => Err(ClientError::internal("not a request call")),
     });
     match outcome {
         Ok(answer) => answer.guarded(&secrets),
         Err(error) => render::Answer::failed(error, Some(&secrets)),
+    }
+}
+
+/// What an agent does next about a request, in this server's tools.
+fn next_step(status: leash_client::RequestStatus, expires_at: &str) -> String {
+    use leash_client::RequestStatus::*;
+    match status {
+        Pending => format!(
+            "Pending: the owner has not answered (the request lapses at {expires_at}). Call request_status again in a minute; do not file another request meanwhile."
+        ),
+        Approved => "Approved: the session token is stored here and every tool uses it from the next call. Call session_status to see the granted policy (it may be narrower than asked), then simulate before transfer, execute or multicall.".to_string(),
+        Denied => "Denied: read the owner's note. Call request_session again only if the note invites a different request (for example a smaller policy).".to_string(),
+        Expired => "Expired: the owner did not answer in time. Call request_session again if the task still needs a session.".to_string(),
     }
 }
 
@@ -298,11 +315,10 @@ fn operate(
         Call::SessionStatus => render::Answer::report(&holder.status()?),
         Call::PolicyShow => render::Answer::report(&holder.policy()?),
         Call::Balance(token) => render::Answer::report(&holder.balance(token.as_ref())?),
-        Call::Simulate(action) => {
-            let simulation = holder.simulate(action)?;
-            // A refusal's code named as the real call's error would name it.
-            Ok(render::Answer::report(&simulation)?.with_refusal(simulation.refusal()))
-        }
+        Call::Simulate {
+            action,
+            include_logs,
+        } => render::Answer::simulation(&holder.simulate(action)?, *include_logs),
         Call::Act(action) => render::Answer::report(&holder.act(action)?),
         Call::Revoke => render::Answer::report(&holder.revoke()?),
         // Answered by `request` before a token is read.
@@ -328,9 +344,17 @@ impl ServerHandler for LeashMcp {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+        // A key that only reads is offered only what it may call.
+        let writes = matches!(self.grant(&context), Some(Grant::Write));
+        let offered = self
+            .tools
+            .iter()
+            .filter(|t| writes || !tools::ACTING_TOOLS.contains(&t.name.as_ref()))
+            .cloned()
+            .collect();
+        Ok(ListToolsResult::with_all_items(offered))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

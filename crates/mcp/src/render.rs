@@ -6,7 +6,7 @@
 
 use std::fmt::Display;
 
-use leash_client::{Bound, ClientError, ErrorCode, Figures};
+use leash_client::{holder::Simulation, Bound, ClientError, ErrorCode, Figures};
 use leash_sdk::session_token::SessionToken;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
@@ -54,6 +54,12 @@ impl Answer {
 
     /// A failure, as the agent reads it; withheld if it would carry a secret.
     pub fn failed(error: ClientError, secrets: Option<&Secrets>) -> Answer {
+        // Every input error says how to fix it.
+        let error = if error.code == ErrorCode::InvalidInput && error.hint.is_none() {
+            error.with_hint("check the arguments against the tool's inputSchema (tools/list)")
+        } else {
+            error
+        };
         let summary = error.figures.as_deref().map(summary);
         let mut structured = json!({
             "code": snake(error.code),
@@ -109,6 +115,27 @@ impl Answer {
             self.text = format!("Error ({code}): {rest}");
         }
         self
+    }
+
+    /// A dry run's report: a refusal's code named as the real call's error names it, with the
+    /// same `summary` the real call's error carries; the raw program logs only when asked.
+    pub fn simulation(simulation: &Simulation, include_logs: bool) -> leash_client::Result<Answer> {
+        let mut answer = Answer::report(simulation)?.with_refusal(simulation.refusal());
+        if let Some(o) = answer.structured.as_object_mut() {
+            if !include_logs {
+                o.remove("logs");
+            }
+            if let Simulation::Refused {
+                figures: Some(figures),
+                ..
+            } = simulation
+            {
+                let summary = summary(figures);
+                answer.text.push_str(&format!("\n{summary}"));
+                o.insert("summary".into(), summary.into());
+            }
+        }
+        Ok(answer)
     }
 
     /// A simulation's refusal code (`SpendingLimitExceeded` in the library's report) in the

@@ -27,7 +27,11 @@ pub enum Call {
     Balance(Option<TokenRef>),
     PolicyShow,
     SessionStatus,
-    Simulate(Action),
+    /// A dry run; the raw program logs only when asked (`include_logs`).
+    Simulate {
+        action: Action,
+        include_logs: bool,
+    },
     /// `transfer`, `execute` or `multicall`.
     Act(Action),
     Revoke,
@@ -43,6 +47,17 @@ pub enum Call {
         id: String,
     },
 }
+
+/// The tools that change something — on chain, with the owner, or the stored token — and so
+/// need the `write` scope over HTTP; a key that only reads is not offered them.
+pub const ACTING_TOOLS: [&str; 6] = [
+    "transfer",
+    "execute",
+    "multicall",
+    "revoke",
+    "request_session",
+    "request_status",
+];
 
 impl Call {
     /// Does this call change anything — on chain, with the owner, or the stored token — and
@@ -82,7 +97,13 @@ pub fn parse(name: &str, arguments: Option<&JsonObject>) -> Result<Option<Call>,
         "transfer" => Call::Act(arguments_of::<TransferArgs>(name, args)?.action()?),
         "execute" => Call::Act(arguments_of::<ExecuteArgs>(name, args)?.action()?),
         "multicall" => Call::Act(arguments_of::<MulticallArgs>(name, args)?.action()?),
-        "simulate" => Call::Simulate(arguments_of::<SimulateArgs>(name, args)?.action()?),
+        "simulate" => {
+            let a = arguments_of::<SimulateArgs>(name, args)?;
+            Call::Simulate {
+                action: a.action()?,
+                include_logs: a.include_logs.unwrap_or(false),
+            }
+        }
         "request_session" => arguments_of::<RequestSessionArgs>(name, args)?.call()?,
         "request_status" => Call::RequestStatus {
             id: arguments_of::<RequestStatusArgs>(name, args)?.id,
@@ -100,8 +121,10 @@ fn arguments_of<T: for<'de> Deserialize<'de>>(tool: &str, args: Value) -> Result
 }
 
 fn no_arguments<T: for<'de> Deserialize<'de>>(args: Value) -> Result<T, ClientError> {
-    serde_json::from_value(args)
-        .map_err(|e| ClientError::input(format!("this tool takes no arguments: {e}")))
+    serde_json::from_value(args).map_err(|e| {
+        ClientError::input(format!("this tool takes no arguments: {e}"))
+            .with_hint("call it with an empty arguments object: {}")
+    })
 }
 
 /// No arguments.
@@ -140,7 +163,10 @@ impl TransferArgs {
 
 fn transfer(to: &str, amount: &str, token: Option<&str>) -> Result<Action, ClientError> {
     Ok(Action::Transfer {
-        to: parse_address(to).map_err(|e| ClientError::input(format!("to: {}", e.message)))?,
+        to: parse_address(to).map_err(|e| {
+            ClientError::input(format!("to: {}", e.message))
+                .with_hint("give the recipient as a base-58 address (32 bytes)")
+        })?,
         amount: Amount::parse(amount, "amount")?,
         token: TokenRef::new(token.unwrap_or("SOL")),
     })
@@ -180,9 +206,10 @@ fn instruction(value: &Value) -> Result<RawInstruction, ClientError> {
 
 fn instructions(values: &[Value]) -> Result<Action, ClientError> {
     if values.is_empty() {
-        return Err(ClientError::input(
-            "instructions is empty: give at least one",
-        ));
+        return Err(
+            ClientError::input("instructions is empty: give at least one")
+                .with_hint("a multicall runs one or more instructions; for one, execute does too"),
+        );
     }
     Ok(Action::Multicall(
         values.iter().map(instruction).collect::<Result<_, _>>()?,
@@ -213,13 +240,17 @@ impl RequestSessionArgs {
             .wallet
             .as_deref()
             .map(|w| {
-                parse_address(w).map_err(|e| ClientError::input(format!("wallet: {}", e.message)))
+                parse_address(w).map_err(|e| {
+                    ClientError::input(format!("wallet: {}", e.message))
+                        .with_hint("give the owner's wallet as a base-58 address, or leave it out to use the current session's")
+                })
             })
             .transpose()?;
         if !self.policy.is_object() {
             return Err(ClientError::input(
                 "policy must be an object: the policy file as JSON (expires_in, limits, …)",
-            ));
+            )
+            .with_hint(r#"for example {"expires_in": "2h", "allowed_programs": ["spl-token"], "limits": [{"token": "USDC", "total": "10"}]}"#));
         }
         // The one policy parser every face uses; the file format is JSON here.
         let policy = PolicyInput::parse("policy", &self.policy.to_string(), true)?;
@@ -265,6 +296,9 @@ struct SimulateArgs {
     /// multicall: the instructions, in order.
     #[schemars(with = "Option<Vec<JsonInstruction>>", length(min = 1))]
     instructions: Option<Vec<Value>>,
+    /// Also return the program's raw log lines (default false: the code, figures and summary
+    /// say what an agent needs).
+    include_logs: Option<bool>,
 }
 
 impl SimulateArgs {
@@ -316,7 +350,9 @@ impl SimulateArgs {
 }
 
 fn missing(field: &str, action: &str) -> ClientError {
-    ClientError::input(format!("simulate: action \"{action}\" needs \"{field}\""))
+    ClientError::input(format!("simulate: action \"{action}\" needs \"{field}\"")).with_hint(
+        format!("give \"{field}\" as the {action} tool takes it (its inputSchema in tools/list)"),
+    )
 }
 
 /// An argument given for another action than the one simulated: refused, not ignored.
@@ -324,6 +360,9 @@ fn stray(fields: &[(&str, bool)], action: &str) -> Result<(), ClientError> {
     match fields.iter().find(|(_, present)| *present) {
         Some((field, _)) => Err(ClientError::input(format!(
             "simulate: \"{field}\" does not apply to action \"{action}\""
+        ))
+        .with_hint(format!(
+            "leave \"{field}\" out, or simulate the action it belongs to"
         ))),
         None => Ok(()),
     }
@@ -402,6 +441,61 @@ fn tool(
 pub const REQUEST_TOOLS: [&str; 2] = ["request_session", "request_status"];
 
 pub fn catalog() -> Vec<Tool> {
+    let mut tools = every_tool();
+    // The policy's schema is stated once, in policy_show's output; elsewhere it is a reference
+    // to it, so tools/list does not repeat it in every tool that shows a policy.
+    for tool in tools.iter_mut().filter(|t| t.name != "policy_show") {
+        if let Some(schema) = tool.output_schema.as_mut() {
+            let mut value = Value::Object((**schema).clone());
+            share_policy_schema(&mut value);
+            if let Value::Object(map) = value {
+                *schema = Arc::new(map);
+            }
+        }
+    }
+    tools
+}
+
+/// The name schemars gives the policy summary in `$defs`.
+const POLICY_DEF: &str = "PolicySummary";
+
+/// Replaces the policy summary's definition by a pointer to policy_show's, and drops the
+/// definitions only it used.
+fn share_policy_schema(schema: &mut Value) {
+    let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if !defs.contains_key(POLICY_DEF) {
+        return;
+    }
+    defs.insert(
+        POLICY_DEF.to_string(),
+        serde_json::json!({
+            "type": "object",
+            "description": "The session's policy: the same object policy_show returns (see its output schema): spending limits per token as used / limit, validity, allowed programs, max uses.",
+        }),
+    );
+    // Drop definitions nothing references any more (until none is left to drop).
+    loop {
+        let text = schema.to_string();
+        let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let unused: Vec<String> = defs
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/$defs/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            defs.remove(&name);
+        }
+    }
+}
+
+fn every_tool() -> Vec<Tool> {
     vec![
         tool(
             "session_status",
@@ -603,5 +697,52 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("amount"), "{}", e.message);
+    }
+}
+
+#[cfg(test)]
+mod shared_schema_tests {
+    use super::*;
+
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_policy_schema_is_stated_once_and_every_reference_resolves() {
+        let full = serde_json::to_string(&every_tool()).unwrap().len();
+        let shared = serde_json::to_string(&catalog()).unwrap().len();
+        eprintln!("tools/list: {full} bytes with the policy repeated, {shared} shared");
+        assert!(shared < full, "{shared} < {full}");
+        for tool in catalog() {
+            let schema = Value::Object((*tool.output_schema.clone().unwrap()).clone());
+            let mut found = Vec::new();
+            refs(&schema, &mut found);
+            for r in found {
+                let name = r.trim_start_matches("#/$defs/");
+                assert!(
+                    schema["$defs"].get(name).is_some(),
+                    "{}: {r} unresolved",
+                    tool.name
+                );
+            }
+            let text = schema.to_string();
+            if tool.name != "policy_show" && text.contains(POLICY_DEF) {
+                assert!(
+                    text.contains("the same object policy_show returns"),
+                    "{}",
+                    tool.name
+                );
+            }
+        }
     }
 }

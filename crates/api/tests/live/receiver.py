@@ -51,7 +51,11 @@ class Handler(BaseHTTPRequestHandler):
             "answered": answered,
             "at": time.time(),
         }
-        print(json.dumps(record), flush=True)
+        # One write per record, under the lock: deliveries arrive concurrently, and two
+        # threads' prints would interleave into lines nobody can read.
+        with lock:
+            sys.stdout.write(json.dumps(record) + "\n")
+            sys.stdout.flush()
         if answered is None:
             # No answer: the sender's time limit runs out.
             time.sleep(10)

@@ -167,6 +167,8 @@ def check_error(result, code: str) -> dict:
     expect(error.get("code") == code, f"error code {code}", error)
     expect(bool(error.get("message")), "the error has a message", error)
     expect("hint" in error, "the error has a hint field", error)
+    if code == "invalid_input":
+        expect(bool(error.get("hint")), "every invalid_input says how to fix it", error)
     return error
 
 
@@ -229,7 +231,11 @@ async def safe_loop(session: ClientSession, recorder: Recorder, to: str) -> None
     sim = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": to, "amount": "4.5", "token": "USDC"}))
     expect(sim["would_succeed"] is False and sim["code"] == "spending_limit_exceeded", "simulate refuses", sim)
     expect(sim["over_by"] == {"amount": "1", "token": "USDC"}, "over by 1 USDC", sim)
+    expect("logs" not in sim, "simulate leaves the raw logs out unless asked", sim)
+    with_logs = structured(await call(session, recorder, "simulate", {"action": "transfer", "to": to, "amount": "4.5", "token": "USDC", "include_logs": True}))
+    expect(any("SpendingLimitExceeded" in line for line in with_logs.get("logs", [])), "include_logs gives the program's lines", with_logs)
     refused = check_error(await call(session, recorder, "transfer", {"to": to, "amount": "4.5", "token": "USDC"}), "spending_limit_exceeded")
+    expect(sim.get("summary") and sim["summary"] == refused.get("summary"), "a simulated refusal has the real one's summary", [sim, refused])
     figures = refused.get("figures") or {}
     expect((figures.get("used"), figures.get("limit"), figures.get("needed"), figures.get("over_by"), figures.get("bound")) == ("4.5", "8", "4.5", "1", "total"), "the figures", refused)
     expect("4.5 of 8 USDC used" in refused.get("summary", ""), "the summary in words", refused)
@@ -260,7 +266,8 @@ async def safe_loop(session: ClientSession, recorder: Recorder, to: str) -> None
     done = structured(await call(session, recorder, "multicall", {"instructions": [system_transfer(1_000_000), system_transfer(2_000_000)]}))
     expect(next(l for l in done["limits"] if l["token"] == "SOL")["used"] == "0.004", "0.004 SOL used", done)
     memo = {"program": "memo", "data": base64.b64encode(b"hi").decode()}
-    check_error(await call(session, recorder, "execute", {"instruction": memo}), "program_not_allowed")
+    not_allowed = check_error(await call(session, recorder, "execute", {"instruction": memo}), "program_not_allowed")
+    expect("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr" in not_allowed["message"], "program_not_allowed names the program", not_allowed)
     check_error(await call(session, recorder, "execute", {"instruction": {"program": "system", "data": "%%"}}), "invalid_input")
     shape = check_error(await call(session, recorder, "multicall", {"instructions": [{"program": "system", "accounts": "vault"}]}), "invalid_input")
     expect(shape["message"].startswith("instruction must be"), "the argument is named as the tool names it", shape)
@@ -303,11 +310,13 @@ async def requested(session: ClientSession, recorder: Recorder, args) -> None:
     expect(filed["status"] == "pending" and filed["id"].startswith("sreq_"), "filed, pending", filed)
     pending = structured(await call(session, recorder, "request_status", {"id": filed["id"]}))
     expect(pending["status"] == "pending", "still pending", pending)
+    expect("call request_status again" in pending["next"].lower(), "the next step in MCP terms", pending)
 
     owner_cli(args, recorder, "session", "requests", "approve", filed["id"], "--policy", args.narrow_policy, "--top-up", "0.05")
 
     approved = structured(await call(session, recorder, "request_status", {"id": filed["id"]}))
     expect(approved["status"] == "approved" and approved.get("token_file"), "approved, token stored", approved)
+    expect("call session_status" in approved["next"].lower() and "simulate" in approved["next"], "what to call next", approved)
     granted = next(l for l in approved["granted_policy"]["limits"] if l["token"] == "USDC")
     expect((granted["per_tx"], granted["total"]) == ("2", "3"), "the narrowed policy is what was granted", granted)
     token_file = Path(approved["token_file"])
@@ -330,6 +339,7 @@ async def requested(session: ClientSession, recorder: Recorder, args) -> None:
     owner_cli(args, recorder, "session", "requests", "deny", second["id"], "--note", "one session at a time")
     denied = structured(await call(session, recorder, "request_status", {"id": second["id"]}))
     expect(denied["status"] == "denied" and denied.get("note") == "one session at a time", "denied with the note", denied)
+    expect("request_session" in denied["next"], "what a denial leaves open, in MCP terms", denied)
     status = structured(await call(session, recorder, "session_status"))
     expect(status["session"] == approved["session"], "a denial leaves the granted session in place", status)
 
@@ -389,6 +399,10 @@ async def run_http(args, recorder: Recorder) -> None:
             body = r.json()
             recorder.say(f"> POST /mcp initialize with {'no key' if key is None else 'a wrong key'}\n< HTTP {r.status_code} {body['error']['code']}")
             expect(r.status_code == 401 and body["error"]["code"] == code, f"refused: {code}", body)
+            challenge = r.headers.get("www-authenticate", "")
+            recorder.say(f"< WWW-Authenticate: {challenge}")
+            expect(challenge.startswith('Bearer realm="leash"'), "a 401 says how to authenticate", dict(r.headers))
+            expect(('error="invalid_token"' in challenge) == (key is not None), "a bad key is told from a missing one", challenge)
             recorder.raw("server->client (HTTP body)", r.text)
         # Stateless: no SSE stream to open, no MCP session to delete.
         for method in ("GET", "DELETE"):
@@ -402,6 +416,9 @@ async def run_http(args, recorder: Recorder) -> None:
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 recorder.say("\n## A `read` key: reads work, acting is refused")
+                offered = {t.name for t in (await session.list_tools()).tools}
+                recorder.say(f"> tools/list with a read key\n< {sorted(offered)}")
+                expect(offered == {n for n, kind in HTTP_TOOLS.items() if kind == "read"}, "a read key is offered only what it may call", sorted(offered))
                 status = structured(await call(session, recorder, "session_status"))
                 expect(status["status"] == "active", "read key reads", status)
                 check_error(await call(session, recorder, "transfer", {"to": args.to, "amount": "1", "token": "USDC"}), "scope_missing")
