@@ -2,7 +2,7 @@
 
 import { api } from "./api.js";
 import { initialFrom, livePreview, policyEditor, previewPanel } from "./policy-editor.js";
-import { actionButton, addressText, debounce, errorBox, every, h, page, short, statusBadge, timeLeft } from "./ui.js";
+import { actionButton, addressText, debounce, errorBox, every, h, onLeave, page, short, statusBadge, timeLeft } from "./ui.js";
 
 /** Where a revealed token was: it is gone, by design. */
 export function tokenGonePage(wallet, session) {
@@ -32,21 +32,36 @@ export async function sessionPage(session) {
   const events = h("div", { class: "table-wrap", id: "session-events" });
   let view = null;
   let closed = false;
+  const chart = h("div", { id: "spend-chart" });
+  const showView = (fresh) => {
+    view = fresh;
+    details.replaceChildren(sessionDetails(view));
+    // A revoked session can no longer act or be changed: only closing it is left.
+    const ended = view.status === "revoked";
+    for (const id of ["open-update", "revoke-session"]) {
+      const button = document.getElementById(id);
+      const shown = button?.closest(".action") ?? button;
+      if (shown) shown.hidden = ended;
+    }
+    endedNote.hidden = !ended;
+    if (ended) updateBox.replaceChildren();
+  };
   const refresh = async () => {
     try {
       if (closed) return;
-      view = await api("GET", `/v1/sessions/${session}`);
-      details.replaceChildren(sessionDetails(view));
+      showView(await api("GET", `/v1/sessions/${session}`));
     } catch (e) {
       details.replaceChildren(errorBox(e));
     }
     try {
       const activity = await api("GET", `/v1/sessions/${session}/events`);
       events.replaceChildren(eventsTable(activity.events));
+      chart.replaceChildren(spendChart(activity.events, view));
     } catch (e) {
       events.replaceChildren(errorBox(e));
     }
   };
+  const endedNote = h("p", { class: "help", id: "ended-note", hidden: true }, "Revoked: this session can never act again. Close it to return its rent.");
   const updateBox = h("div", { id: "update-box" });
   const openUpdate = async () => {
     // The first figures may still be on their way.
@@ -92,6 +107,7 @@ export async function sessionPage(session) {
           prepare: () => api("POST", `/v1/sessions/${session}/revoke/prepare`, {}),
           done: refresh,
         }),
+        endedNote,
         actionButton("Close", {
           id: "close-session",
           danger: true,
@@ -105,19 +121,112 @@ export async function sessionPage(session) {
       ),
       updateBox,
     ),
-    h("section", { "aria-labelledby": "events-title" }, h("h2", { id: "events-title" }, "Activity"), events),
+    h("section", { "aria-labelledby": "chart-title" }, h("h2", { id: "chart-title" }, "Spend over time"), chart),
+    h("section", { "aria-labelledby": "events-title" }, h("h2", { id: "events-title" }, "Activity ", h("span", { class: "live", id: "live-state", title: "Updates as the chain reports them" }, "")), events),
   );
   await refresh();
+  // Live: the API's event stream says when the session changed on chain; the page then reads
+  // it again (activity and figures). The browser reconnects by itself, with Last-Event-ID.
+  if (typeof EventSource !== "undefined") {
+    const stream = new EventSource(`/v1/events?session=${encodeURIComponent(session)}`);
+    const live = document.getElementById("live-state");
+    stream.onopen = () => { if (live) live.textContent = "● live"; };
+    stream.onerror = () => { if (live) live.textContent = "reconnecting…"; };
+    for (const type of ["session.used", "session.limit_near", "session.revoked", "session.expired", "session.closed", "session.created"]) {
+      stream.addEventListener(type, () => { if (!closed) refresh(); });
+    }
+    onLeave(() => stream.close());
+  }
   every(5000, async () => {
     // Keep the editor's inputs alone while the owner types; refresh the figures only.
     if (closed) return;
     try {
-      view = await api("GET", `/v1/sessions/${session}`);
-      details.replaceChildren(sessionDetails(view));
+      showView(await api("GET", `/v1/sessions/${session}`));
     } catch {
       // The next refresh or action shows the error.
     }
   });
+}
+
+/** A decimal string as a number, for drawing only (the figures shown stay exact text). */
+function amount(text) {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** used / limit as a bar (no bar for an unbounded limit); amber from 80 %. */
+function bar(used, limit, what) {
+  const u = amount(used ?? "0");
+  const l = amount(limit);
+  if (u === null || l === null || l <= 0) return null;
+  const percent = Math.min(100, Math.round((u / l) * 100));
+  // Set through the CSSOM: the page's CSP allows no inline style attributes.
+  const fill = h("span", {});
+  fill.style.width = `${percent}%`;
+  return h(
+    "div",
+    { class: `bar${percent >= 80 ? " near" : ""}`, role: "meter", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(percent), "aria-label": `${what}: ${used ?? "0"} of ${limit} (${percent} %)` },
+    fill,
+  );
+}
+
+/**
+ * Cumulative spend per token over this session's uses, as an inline SVG line chart, with the
+ * total limit as a dashed line where there is one.
+ */
+function spendChart(events, view) {
+  const uses = events.filter((e) => e.kind === "session_used" && e.outflows?.length).reverse();
+  if (!uses.length) return h("p", { class: "muted", id: "spend-chart-empty" }, "Nothing spent yet.");
+  const tokens = [...new Set(uses.flatMap((e) => e.outflows.map((o) => o.token)))];
+  const W = 560, H = 160, pad = 28;
+  const svgNS = "http://www.w3.org/2000/svg";
+  const el = (tag, attrs) => {
+    const node = document.createElementNS(svgNS, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    return node;
+  };
+  const figure = h("div", { class: "charts" });
+  tokens.forEach((token, i) => {
+    // Summed exactly (decimal strings as scaled integers): 0.1 + 0.05 is 0.15, not 0.15000000000000002.
+    const amounts = uses.flatMap((e) => e.outflows.filter((o) => o.token === token).map((o) => o.amount));
+    const places = Math.max(0, ...amounts.map((a) => (a.split(".")[1] ?? "").length));
+    const scaled = (a) => BigInt(a.replace(".", "") + "0".repeat(places - (a.split(".")[1] ?? "").length));
+    const text = (units) => {
+      const digits = units.toString().padStart(places + 1, "0");
+      const whole = digits.slice(0, digits.length - places);
+      const fraction = digits.slice(digits.length - places).replace(/0+$/, "");
+      return fraction ? `${whole}.${fraction}` : whole;
+    };
+    let units = 0n;
+    const points = [{ x: 0, y: 0 }];
+    uses.forEach((e, j) => {
+      for (const o of e.outflows) if (o.token === token) units += scaled(o.amount);
+      points.push({ x: j + 1, y: Number(text(units)) });
+    });
+    const sum = text(units);
+    const limit = amount(view?.policy?.limits?.find((l) => l.token === token)?.total);
+    const top = Math.max(Number(sum), limit ?? 0) || 1;
+    const sx = (x) => pad + (x / Math.max(1, uses.length)) * (W - 2 * pad);
+    const sy = (y) => H - pad - (y / top) * (H - 2 * pad);
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img", class: "spend", "data-token": token });
+    const title = el("title", {});
+    title.textContent = `${token} spent over ${uses.length} use(s): ${sum}${limit !== null ? ` of ${limit}` : ""}`;
+    svg.append(title);
+    svg.append(el("line", { x1: pad, y1: H - pad, x2: W - pad, y2: H - pad, class: "axis" }));
+    if (limit !== null) {
+      svg.append(el("line", { x1: pad, y1: sy(limit), x2: W - pad, y2: sy(limit), class: "limit" }));
+      const label = el("text", { x: W - pad, y: sy(limit) - 4, "text-anchor": "end", class: "label" });
+      label.textContent = `limit ${limit} ${token}`;
+      svg.append(label);
+    }
+    svg.append(el("polyline", { points: points.map((p) => `${sx(p.x)},${sy(p.y)}`).join(" "), class: `line c${i % 4}` }));
+    for (const p of points.slice(1)) svg.append(el("circle", { cx: sx(p.x), cy: sy(p.y), r: 3, class: `dot c${i % 4}` }));
+    const total = el("text", { x: pad, y: pad - 10, class: "label" });
+    total.textContent = `${token}: ${sum} spent`;
+    svg.append(total);
+    figure.append(svg);
+  });
+  return figure;
 }
 function sessionDetails(view) {
   const p = view.policy;
@@ -152,9 +261,9 @@ function sessionDetails(view) {
                   "tr",
                   {},
                   h("td", {}, l.token),
-                  h("td", {}, `${l.used ?? "0"} / ${l.total}`),
+                  h("td", {}, `${l.used ?? "0"} / ${l.total}`, bar(l.used, l.total, `${l.token} used of total`)),
                   h("td", {}, l.per_tx),
-                  h("td", {}, l.period ? `${l.used_in_period ?? "0"} / ${l.per_period} per ${l.period}` : "—"),
+                  h("td", {}, l.period ? [`${l.used_in_period ?? "0"} / ${l.per_period} per ${l.period}`, bar(l.used_in_period, l.per_period, `${l.token} used this ${l.period}`)] : "—"),
                   h("td", { class: "recipients" }, l.recipients?.length ? l.recipients.flatMap((r, i) => (i ? [", ", addressText(r)] : [addressText(r)])) : "anyone"),
                 ),
               ),

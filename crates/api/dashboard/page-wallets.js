@@ -21,25 +21,44 @@ function ownerPanel(onChange) {
         h("button", { type: "button", class: "link", onclick: () => { state.signer = null; sessionStorage.removeItem("leash.wallet"); render(); onChange(); } }, "Switch signer"),
       );
       if (state.me.airdrop && state.me.key.scopes.some((x) => x === "write" || x === "admin")) {
+        // The local node's faucet: SOL for fees and deposits, and test USDC to deposit.
         const out = h("div", { class: "action-out" });
-        const button = h("button", { type: "button", id: "airdrop" }, "Airdrop 10 SOL to the owner");
-        button.addEventListener("click", async () => {
-          out.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Asking the local faucet…");
-          button.disabled = true;
-          try {
-            const r = await api("POST", "/v1/dev/airdrop", { to: s.address, amount: "10" });
-            out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} (local node)`));
-          } catch (e) {
-            out.replaceChildren(errorBox(e));
-          } finally {
-            button.disabled = false;
-          }
-        });
-        children.push(h("div", { class: "action" }, button, out));
+        const drop = (id, label, body) => {
+          const button = h("button", { type: "button", id }, label);
+          button.addEventListener("click", async () => {
+            out.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Asking the local faucet…");
+            button.disabled = true;
+            try {
+              const r = await api("POST", "/v1/dev/airdrop", { to: s.address, ...body });
+              out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} to the owner (local node)`));
+            } catch (e) {
+              out.replaceChildren(errorBox(e));
+            } finally {
+              button.disabled = false;
+            }
+          });
+          return button;
+        };
+        children.push(
+          h(
+            "div",
+            { class: "action" },
+            h("div", { class: "row wrap" }, drop("airdrop", "Airdrop 10 SOL to the owner", { amount: "10" }), drop("airdrop-usdc", "Airdrop 1,000 test USDC", { amount: "1000", token: "USDC" })),
+            out,
+          ),
+        );
       }
     } else {
       const wallets = solanaWallets();
-      children.push(h("p", {}, "Who signs as the owner? The key never reaches the server."));
+      children.push(
+        h("p", {}, "Who signs as the owner?"),
+        h(
+          "ul",
+          { class: "help" },
+          h("li", {}, "A browser wallet signs here, in the browser: its key never reaches the server."),
+          state.me.signer ? h("li", {}, "The server's signer is a key the server itself holds (on a local node, the owner keypair `leash up` made): the server signs with it when you ask.") : null,
+        ),
+      );
       const list = h("div", { class: "row wrap", id: "wallet-choices" });
       for (const wallet of wallets) {
         list.append(

@@ -41,6 +41,8 @@ export function addressText(address) {
   return h("code", { class: "address", title: address }, address);
 }
 export function errorBox(error) {
+  // An error is the latest news: the page-wide line of an earlier success goes.
+  clearNotice();
   const box = h(
     "div",
     { class: "error", role: "alert", "data-code": error.code || "error" },
@@ -187,6 +189,14 @@ export function notice(text) {
   line.textContent = text;
   line.hidden = false;
   document.body.dataset.confirmed = String(Number(document.body.dataset.confirmed || 0) + 1);
+}
+/** Hides the page-wide status line (an error now says something newer). */
+export function clearNotice() {
+  const line = document.getElementById("notice");
+  if (line) {
+    line.textContent = "";
+    line.hidden = true;
+  }
 }
 /** A modal confirmation; resolves true if confirmed. */
 export function confirmDialog(text, confirmLabel) {

@@ -410,7 +410,7 @@ pub(crate) fn program_error(
                 None => format!("{message} ({program})"),
             };
             hint_text = format!(
-                "the policy does not allow {}; ask the owner to add it (leash session update)",
+                "the policy does not allow this program ({}); ask the owner to add it (leash session update)",
                 named.unwrap_or(program)
             );
         }
@@ -466,6 +466,26 @@ pub(crate) fn transaction_error(
         .find(|l| l.contains("failed") || l.contains("insufficient") || l.contains("Error"))
         .map(|l| format!(" ({})", l.trim_start_matches("Program log: ")))
         .unwrap_or_default();
+    // A token program refusing for want of tokens (SPL Token / Token-2022 error 1): said so, with
+    // where test tokens come from.
+    let short_of_tokens = matches!(
+        err,
+        TransactionError::InstructionError(_, InstructionError::Custom(1))
+    ) && logs.iter().any(|l| {
+        let token_program = l.starts_with("Program TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA ")
+            || l.starts_with("Program TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb ");
+        token_program && l.ends_with("failed: custom program error: 0x1")
+    });
+    if short_of_tokens {
+        let mut error = ClientError::new(
+            ErrorCode::TransactionFailed,
+            "not enough tokens: the account the tokens come from holds less than this amount",
+        );
+        error.hint = Some(
+            "check the balance first; on a local node, `leash airdrop --token USDC` (or the dashboard's test-token airdrop) gives test USDC".to_string(),
+        );
+        return error;
+    }
     let hint = match err {
         TransactionError::InsufficientFundsForFee | TransactionError::AccountNotFound => {
             Some("the fee payer has no SOL: the owner tops up the session key (leash wallet deposit / airdrop on localnet)")
@@ -534,6 +554,35 @@ mod tests {
         assert_eq!(json["figures"]["bound"], "total");
         assert_eq!(json["figures"]["over_by"], "1.5");
         assert_eq!(json["figures"]["needed"], "5");
+    }
+
+    #[test]
+    fn a_token_program_short_of_tokens_is_said_so_with_where_test_tokens_come_from() {
+        let err = TransactionError::InstructionError(1, InstructionError::Custom(1));
+        let logs = vec![
+            "Program TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA invoke [1]".to_string(),
+            "Program TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA failed: custom program error: 0x1"
+                .to_string(),
+        ];
+        let error = transaction_error(&err, &logs, &|_| None);
+        assert!(
+            error.message.starts_with("not enough tokens"),
+            "{}",
+            error.message
+        );
+        assert!(error
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("airdrop --token USDC"));
+        // Another program's error 1 is not read as the token program's.
+        let other = vec![
+            "Program Other111111111111111111111111111111111 failed: custom program error: 0x1"
+                .to_string(),
+        ];
+        assert!(transaction_error(&err, &other, &|_| None)
+            .message
+            .starts_with("transaction failed"));
     }
 
     #[test]

@@ -180,10 +180,14 @@ pub struct DenySessionRequest {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AirdropRequest {
-    /// Who receives the SOL (base58).
+    /// Who receives it (base58).
     pub to: String,
-    /// Decimal SOL, more than 0 and at most 100.
+    /// Decimal amount, more than 0: at most 100 SOL, or 10,000 of a test token.
     pub amount: String,
+    /// `SOL` (default) or a token of the local node's faucet (`USDC`), to its associated
+    /// token account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// A prepared owner operation: unsigned transactions (sign each with the owner's key, in

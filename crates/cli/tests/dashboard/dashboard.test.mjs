@@ -198,8 +198,11 @@ test("the dashboard, end to end", async (t) => {
   });
 
   await step("airdrop, create a wallet, deposit and withdraw (signed in the wallet)", async () => {
+    await page.locator("#airdrop-usdc").click();
+    await page.getByText("Airdropped 1000 USDC").waitFor({ timeout: 30000 });
     await page.locator("#airdrop").click();
     await page.getByText("Airdropped 10 SOL").waitFor({ timeout: 30000 });
+    await shot(page, "02b-airdrops.png");
     await page.locator("#new-wallet-name").fill("default");
     await act(page, "#create-wallet");
     const card = page.locator("section.wallet");
@@ -330,6 +333,19 @@ test("the dashboard, end to end", async (t) => {
     await used.waitFor();
     assert.match(await used.innerText(), /use 1: −0\.1 SOL/);
     await page.locator('#session-events tr[data-kind="session_created"]').waitFor();
+    // Pictures, not only text: a bar per bound (0.1 of 0.5 SOL: 20 %), the spend over time.
+    const bar = page.locator('#session-limits .bar[role="meter"]').first();
+    assert.equal(await bar.getAttribute("aria-valuenow"), "20");
+    assert.match(await bar.getAttribute("aria-label"), /SOL used of total: 0\.1 of 0\.5/);
+    assert.ok((await bar.locator("span").evaluate((s) => s.getBoundingClientRect().width)) > 0, "the bar is drawn");
+    await page.locator('#spend-chart svg.spend[data-token="SOL"] polyline').waitFor();
+    assert.match(await page.locator("#spend-chart svg.spend title").textContent(), /SOL spent over 1 use\(s\): 0\.1 of 0\.5/);
+    // Live: the holder spends while the page is open; the activity follows without a reload.
+    await page.locator("#live-state", { hasText: "live" }).waitFor({ timeout: 15000 });
+    // (Amounts differ from the next step's: two equal transfers on one blockhash are one transaction.)
+    leash(["transfer", "--to", state.to, "--amount", "0.04", "--json"]);
+    await page.locator('#session-events tr[data-kind="session_used"]', { hasText: "use 2" }).waitFor({ timeout: 15000 });
+    await page.locator("#session-limits", { hasText: "0.14 / 0.5" }).waitFor({ timeout: 15000 });
     await shot(page, "06-session.png");
   });
 
@@ -339,12 +355,12 @@ test("the dashboard, end to end", async (t) => {
     await row.waitFor();
     const text = await row.innerText();
     assert.match(text, /active/);
-    assert.match(text, /1 \/ 10/);
-    assert.match(text, /0\.1 \/ 0\.5 SOL/);
+    assert.match(text, /2 \/ 10/);
+    assert.match(text, /0\.14 \/ 0\.5 SOL/);
     assert.match(text, /1h \d+m left/);
     // Live: the CLI spends again; the list follows without a reload.
-    leash(["transfer", "--to", state.to, "--amount", "0.1", "--json"]);
-    await page.locator(`tr[data-session="${state.session}"] .uses`, { hasText: "2 / 10" }).waitFor({ timeout: 30000 });
+    leash(["transfer", "--to", state.to, "--amount", "0.06", "--json"]);
+    await page.locator(`tr[data-session="${state.session}"] .uses`, { hasText: "3 / 10" }).waitFor({ timeout: 30000 });
     await shot(page, "07-sessions.png");
   });
 
@@ -354,8 +370,8 @@ test("the dashboard, end to end", async (t) => {
     await previewShows(page, "this session exists already");
     await page.locator("#limit-0-total").fill("0.15");
     await previewShows(page, "over limit: SOL total 0.15 is not above the 0.2 already spent");
-    await page.locator("#policy-max-uses").fill("2");
-    await previewShows(page, "max_uses 2 is not above the 2 uses so far");
+    await page.locator("#policy-max-uses").fill("3");
+    await previewShows(page, "max_uses 3 is not above the 3 uses so far");
     await shot(page, "08-update-over-limit.png");
     await page.locator("#policy-max-uses").fill("20");
     await page.locator("#limit-0-total").fill("1");
@@ -364,7 +380,7 @@ test("the dashboard, end to end", async (t) => {
     await act(page, "#update-session");
     await page.locator("#update-done").waitFor();
     await page.locator("#session-limits", { hasText: "0.2 / 1" }).waitFor({ timeout: 30000 });
-    await page.locator("#session-uses", { hasText: "2 / 20" }).waitFor();
+    await page.locator("#session-uses", { hasText: "3 / 20" }).waitFor();
     await page.locator('#session-events tr[data-kind="session_updated"]').waitFor({ timeout: 30000 });
   });
 
@@ -408,6 +424,12 @@ test("the dashboard, end to end", async (t) => {
     const refused = leash(["transfer", "--to", newOwner().address, "--amount", "0.1", "--json"], { ok: false });
     assert.match(refused.stderr, /revoked/i);
     await page.locator('#session-events tr[data-kind="session_revoked"]').waitFor({ timeout: 30000 });
+    // A revoked session offers only what it can still do: close.
+    await page.locator("#ended-note").waitFor();
+    assert.equal(await page.locator("#revoke-session").isVisible(), false);
+    assert.equal(await page.locator("#open-update").isVisible(), false);
+    assert.equal(await page.locator("#close-session").isVisible(), true);
+    await shot(page, "09b-revoked.png");
   });
 
   await step("close returns the rent", async () => {
