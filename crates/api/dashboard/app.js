@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { connect, onWalletsChanged, solanaWallets } from "./wallet.js";
 import { auditPage } from "./page-audit.js";
+import { webhooksPage } from "./page-webhooks.js";
 import { newSessionPage } from "./page-new-session.js";
 import { requestsPage } from "./page-requests.js";
 import { sessionPage, tokenGonePage } from "./page-session.js";
@@ -46,6 +47,8 @@ async function route() {
       await requestsPage();
     } else if (parts[0] === "audit") {
       await auditPage();
+    } else if (parts[0] === "webhooks") {
+      await webhooksPage();
     } else {
       page("Not found", h("p", {}, "No such page. ", h("a", { href: "#/wallets" }, "Wallets")));
     }

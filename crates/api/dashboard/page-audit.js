@@ -28,6 +28,14 @@ export async function auditPage() {
     // Only the end of the log, newest first; the full chain is in `leash audit export`.
     const log = await api("GET", "/v1/audit/log?newest=true&limit=100");
     const entries = log.entries.slice().reverse();
+    // Key ids as the names people gave them (revoked keys keep their names).
+    const names = new Map();
+    try {
+      for (const k of (await api("GET", "/v1/api-keys")).keys) names.set(k.id, k.name);
+    } catch {
+      // Without the list the ids stay.
+    }
+    const actor = (id) => (names.has(id) ? h("span", { title: id }, names.get(id), h("span", { class: "muted" }, ` (${id.slice(0, 10)}…)`)) : id);
     list.replaceChildren(
       h(
         "table",
@@ -39,7 +47,7 @@ export async function auditPage() {
           entries.map((e) =>
             h(
               "tr",
-              { "data-event": e.event_type },
+              { "data-event": e.event_type, class: e.event_type.endsWith("_failed") ? "failed" : null },
               h("td", {}, e.seq),
               h("td", { class: "nowrap" }, new Date(e.ts * 1000).toISOString().replace("T", " ").slice(0, 19)),
               h(
@@ -48,7 +56,7 @@ export async function auditPage() {
                 h("div", {}, e.event_type),
                 h("code", { class: "muted", title: e.resource }, e.resource.length > 24 ? `${e.resource.slice(0, 24)}…` : e.resource),
               ),
-              h("td", {}, e.actor),
+              h("td", { class: "actor" }, actor(e.actor)),
               h("td", { class: "payload" }, payloadText(e.payload)),
             ),
           ),

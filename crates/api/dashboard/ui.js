@@ -236,6 +236,7 @@ export function renderHeader() {
     h("a", { href: "#/wallets" }, "Wallets"),
     h("a", { href: "#/requests" }, "Requests"),
     h("a", { href: "#/audit" }, "Audit log"),
+    me.key.scopes.includes("admin") ? h("a", { href: "#/webhooks" }, "Webhooks") : null,
     h("span", { class: "who" }, h("span", { class: "badge" }, me.cluster), ` ${me.key.name} (${me.key.scopes.join(", ")})`),
     h("button", { type: "button", id: "sign-out", class: "link", onclick: signOut }, "Sign out"),
   );

@@ -73,6 +73,11 @@ static ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../dashboard/page-audit.js"),
     ),
     (
+        "page-webhooks.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/page-webhooks.js"),
+    ),
+    (
         "api.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../dashboard/api.js"),
@@ -163,6 +168,7 @@ mod tests {
             "page-requests.js",
             "page-session.js",
             "page-audit.js",
+            "page-webhooks.js",
         ] {
             let r = asset(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(

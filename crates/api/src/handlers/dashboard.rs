@@ -80,6 +80,19 @@ fn session_answer(state: &AppState, record: &KeyRecord, cookie: Option<&str>) ->
     }
 }
 
+/// Audits a refused sign-in (rate-limited per address and key before it gets here, so the
+/// log cannot be flooded faster than the limits allow).
+async fn failed_sign_in(state: &Arc<AppState>, actor: &str, reason: &str) {
+    let _ = state
+        .audit(
+            actor,
+            "dashboard.sign_in_failed",
+            "dashboard",
+            serde_json::json!({ "reason": reason }),
+        )
+        .await;
+}
+
 /// `POST /v1/dashboard/sign-in`.
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
@@ -90,18 +103,21 @@ pub async fn sign_in(
         .sign_in_limiter
         .take(&format!("key:{hash}"))
         .map_err(ApiError::sign_in_limited)?;
-    let record = state
+    let found = state
         .store(move |s| s.key_by_hash(&hash))
         .await
-        .map_err(|_| ApiError::internal("the key store cannot be read"))?
-        .ok_or_else(|| {
-            ApiError::new(ApiCode::InvalidApiKey,
-                "the API key is unknown or revoked",
-            )
-            .field("api_key")
-            .hint("paste the whole key (lk_…) that `leash serve` printed on its first start, or one from `leash api-key create`")
-        })?;
+        .map_err(|_| ApiError::internal("the key store cannot be read"))?;
+    let Some(record) = found else {
+        // A failed sign-in is on record (never what was typed: it may be most of a real key).
+        failed_sign_in(&state, "anonymous", "unknown or revoked key").await;
+        return Err(ApiError::new(ApiCode::InvalidApiKey,
+            "the API key is unknown or revoked",
+        )
+        .field("api_key")
+        .hint("paste the whole key (lk_…) that `leash serve` printed on its first start, or one from `leash api-key create`"));
+    };
     if !allows(&record.scopes, Scope::Read) {
+        failed_sign_in(&state, &record.id, "the key has no read scope").await;
         return Err(ApiError::new(
             ApiCode::ScopeMissing,
             format!(

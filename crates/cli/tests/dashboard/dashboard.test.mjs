@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { installTestWallet } from "./test-wallet.js";
@@ -437,6 +438,41 @@ test("the dashboard, end to end", async (t) => {
     await page.locator("#closed").waitFor();
   });
 
+  // A receiver for the Webhooks page: records what it is sent, answers 204.
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      received.push({ id: req.headers["webhook-id"], signature: req.headers["webhook-signature"], body: JSON.parse(body || "{}") });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((ok) => receiver.listen(0, "127.0.0.1", ok));
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+
+  await step("the Webhooks page adds a webhook (its secret once) and tests it", async () => {
+    await page.goto("/#/webhooks");
+    await page.locator("#webhook-url").fill(hookUrl);
+    await page.locator('input[name="webhook-event"][value="session.created"]').check();
+    await page.locator('input[name="webhook-event"][value="session.revoked"]').check();
+    await page.locator("#add-webhook-submit").click();
+    const secret = await page.locator("#webhook-secret code.secret").innerText();
+    assert.match(secret, /^whsec_/);
+    const row = page.locator("#webhooks tbody tr").first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /session\.created, session\.revoked/);
+    await row.getByRole("button", { name: "Test" }).click();
+    await row.getByText("accepted the test message (HTTP 204)").waitFor({ timeout: 15000 });
+    assert.equal(received.at(-1).body.type, "webhook.test");
+    assert.match(received.at(-1).signature, /^v1,/);
+    await shot(page, "10a-webhooks.png");
+    // A bad URL is refused with what to fix.
+    await page.locator("#webhook-url").fill("ftp://example.com/x");
+    await page.locator("#add-webhook-submit").click();
+    await page.locator("#add-webhook .error", { hasText: "http or https" }).waitFor();
+  });
+
   await step("revoke all behind a confirmation", async () => {
     // Two fresh sessions.
     for (const label of ["bot-a", "bot-b"]) {
@@ -457,6 +493,31 @@ test("the dashboard, end to end", async (t) => {
     await page.waitForFunction(() => document.querySelectorAll("#session-table .status-active").length === 0, null, { timeout: 30000 });
     assert.equal(await page.locator("#session-table .status-revoked").count(), 2);
     await shot(page, "10-revoke-all.png");
+  });
+
+  await step("the webhook received the sessions' creation and revocation; its deliveries and a redelivery", async () => {
+    const deadline = Date.now() + 20000;
+    const typed = (t) => received.filter((r) => r.body.type === t);
+    while ((typed("session.created").length < 2 || typed("session.revoked").length < 1) && Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    assert.ok(typed("session.created").length >= 2, JSON.stringify(received.map((r) => r.body.type)));
+    assert.ok(typed("session.revoked").some((r) => r.body.data.all === true && r.body.data.wallet === state.wallet));
+    await page.goto("/#/webhooks");
+    const row = page.locator("#webhooks tbody tr").first();
+    await row.getByRole("button", { name: "Deliveries" }).click();
+    const delivered = row.locator('.delivery-log tr[data-state="delivered"]');
+    await delivered.first().waitFor();
+    const before = received.length;
+    await delivered.first().getByRole("button", { name: "Redeliver" }).click();
+    await row.getByText("queued").waitFor();
+    const until = Date.now() + 15000;
+    while (received.length === before && Date.now() < until) await new Promise((ok) => setTimeout(ok, 200));
+    assert.ok(received.length > before, "the redelivery arrived");
+    await shot(page, "10b-webhook-deliveries.png");
+    await row.getByRole("button", { name: "Disable" }).click();
+    await page.locator("#webhooks td.state", { hasText: "disabled" }).waitFor();
+    receiver.close();
   });
 
   await step("an agent's session request: approved narrower in the browser, another denied", async () => {
@@ -506,6 +567,12 @@ test("the dashboard, end to end", async (t) => {
   await step("the audit log lists the dashboard's actions and verifies", async () => {
     await page.goto("/#/audit");
     await page.locator('#audit-log tr[data-event="dashboard.sign_in"]').first().waitFor();
+    // Key names, not ids; the refused sign-in is there too (nothing of the key it tried).
+    assert.match(await page.locator('#audit-log tr[data-event="dashboard.sign_in"] td.actor').first().innerText(), /admin \(first start\)/);
+    const failed = page.locator('#audit-log tr[data-event="dashboard.sign_in_failed"]');
+    assert.ok((await failed.count()) > 0, "failed sign-ins are audited");
+    assert.match(await failed.first().innerText(), /unknown or revoked key/);
+    assert.doesNotMatch(await page.locator("#audit-log").innerText(), /not-a-real-key/);
     for (const event of ["wallet.prepare", "session.prepare", "transaction.submit", "session.update.prepare", "session.revoke.prepare", "wallet.revoke_all.prepare", "dev.airdrop"]) {
       assert.ok((await page.locator(`#audit-log tr[data-event="${event}"]`).count()) > 0, event);
     }
