@@ -102,22 +102,18 @@ pub fn record_request(
     session: &str,
     data: serde_json::Value,
 ) -> StoreResult<Option<i64>> {
+    let mut fields = serde_json::Map::new();
+    fields.insert("request".into(), request_id.into());
+    if let serde_json::Value::Object(more) = data {
+        fields.extend(more);
+    }
     store.insert_event(&NewEvent {
         dedupe: &format!("{}:{request_id}", event_type.name()),
         event_type: event_type.name(),
         wallet,
         session: Some(session),
         signature: None,
-        data: &serde_json::json!({ "request": request_id })
-            .as_object()
-            .map_or(data.clone(), |r| {
-                let mut merged = r.clone();
-                if let Some(fields) = data.as_object() {
-                    merged.extend(fields.clone());
-                }
-                serde_json::Value::Object(merged)
-            })
-            .to_string(),
+        data: &serde_json::Value::Object(fields).to_string(),
     })
 }
 

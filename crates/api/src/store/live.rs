@@ -468,21 +468,21 @@ impl Store {
         })
     }
 
-    /// Queues one delivery of event `event_id` to `webhook_id` now (a test event, or a
-    /// redelivery of a delivered or dead one: the row starts over as pending).
+    /// Queues one delivery of event `event_id` to `webhook_id` now: a redelivery of a delivered
+    /// or dead one starts over as pending, with a fresh retry window.
     pub fn queue_delivery(&self, webhook_id: &str, event_id: i64) -> StoreResult<String> {
         let at = now();
         let id = new_id("dlv");
         match &self.backend {
             Backend::Sqlite(c) => {
                 lock(c).execute(
-                    &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES (?1, ?2, ?3, 'pending', 0, ?4, NULL, NULL, ?4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = ?4, locked_until = 0"),
+                    &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES (?1, ?2, ?3, 'pending', 0, ?4, NULL, NULL, ?4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = ?4, locked_until = 0, created_at = ?4"),
                     params![id, webhook_id, event_id, at],
                 )?;
             }
             Backend::Postgres(c) => {
                 lock(c).execute(
-                    &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES ($1, $2, $3, 'pending', 0, $4, NULL, NULL, $4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = $4, locked_until = 0"),
+                    &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES ($1, $2, $3, 'pending', 0, $4, NULL, NULL, $4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = $4, locked_until = 0, created_at = $4"),
                     &[&id, &webhook_id, &event_id, &at],
                 )?;
             }
