@@ -33,8 +33,14 @@ export async function sessionPage(session) {
   let view = null;
   let closed = false;
   const chart = h("div", { id: "spend-chart" });
+  let titleEl = null;
   const showView = (fresh) => {
+    // An answer that comes after the owner left this page changes nothing.
+    if (titleEl && !titleEl.isConnected) return;
     view = fresh;
+    // The label its owner gave it (kept by the API; the chain keeps none). This page's own
+    // title only: an answer may arrive after the owner moved on to another page.
+    if (titleEl && view.label) titleEl.textContent = `Session “${view.label}”`;
     details.replaceChildren(sessionDetails(view));
     // A revoked session can no longer act or be changed: only closing it is left.
     const ended = view.status === "revoked";
@@ -124,6 +130,7 @@ export async function sessionPage(session) {
     h("section", { "aria-labelledby": "chart-title" }, h("h2", { id: "chart-title" }, "Spend over time"), chart),
     h("section", { "aria-labelledby": "events-title" }, h("h2", { id: "events-title" }, "Activity ", h("span", { class: "live", id: "live-state", title: "Updates as the chain reports them" }, "")), events),
   );
+  titleEl = document.getElementById("page-title");
   await refresh();
   // Live: the API's event stream says when the session changed on chain; the page then reads
   // it again (activity and figures). The browser reconnects by itself, with Last-Event-ID.

@@ -254,7 +254,7 @@ export async function sessionsPage(wallet) {
                   h(
                     "tr",
                     { "data-session": s.session },
-                    h("td", {}, h("a", { href: `#/sessions/${s.session}` }, short(s.session))),
+                    h("td", {}, h("a", { href: `#/sessions/${s.session}` }, s.label ? [h("span", { class: "label" }, s.label), " ", h("span", { class: "muted" }, short(s.session))] : short(s.session))),
                     h("td", {}, statusBadge(s.status)),
                     h("td", { class: "uses" }, `${s.uses} / ${s.max_uses ?? "∞"}`),
                     h("td", {}, limitsCell(s.policy.limits)),
@@ -269,9 +269,10 @@ export async function sessionsPage(wallet) {
       table.replaceChildren(errorBox(e));
     }
   };
+  const walletLine = h("p", { id: "sessions-wallet" }, "Wallet ", addressText(wallet));
   page(
     "Sessions",
-    h("p", {}, "Wallet ", addressText(wallet)),
+    walletLine,
     h(
       "div",
       { class: "row wrap" },
@@ -296,6 +297,12 @@ export async function sessionsPage(wallet) {
     out,
   );
   await refresh();
+  // Its name, as the API knows it (checked against the address).
+  api("GET", `/v1/wallets/${wallet}`)
+    .then((r) => {
+      if (r.name && r.name !== r.wallet) walletLine.replaceChildren(`Wallet “${r.name}” `, addressText(wallet));
+    })
+    .catch(() => {});
   every(5000, refresh);
   every(1000, () => {
     for (const cell of table.querySelectorAll("td.time-left[data-until]")) {

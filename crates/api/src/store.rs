@@ -144,6 +144,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
         PRIMARY KEY (delivery_id, attempt)
     );",
     ),
+    (
+        5,
+        // Names the chain does not keep: a wallet's (checked against its address, which derives
+        // from sha256(name)), a session's label (docs/dashboard.md, "Names").
+        "CREATE TABLE names (
+        address TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL
+    );",
+    ),
 ];
 
 /// How long idempotency records are kept.

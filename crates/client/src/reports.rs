@@ -29,6 +29,9 @@ impl Holding {
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionView {
     pub session: String,
+    /// The label its owner gave it when it was created through this API (not on chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     pub session_key: String,
     pub wallet: String,
     pub registered: bool,

@@ -159,9 +159,45 @@ fn optional_address(field: &'static str, text: Option<&str>) -> ApiResult<Option
     text.map(|t| address(field, t)).transpose()
 }
 
+/// The wallet at `text`, named by the name this API kept for it when that name is the one its
+/// address derives from (else as [`WalletRef::at`] names it).
 pub async fn wallet_ref(state: &Arc<AppState>, text: &str) -> ApiResult<WalletRef> {
     let wallet = address("wallet", text)?;
-    blocking(state, None, move |c| WalletRef::at(c, &wallet)).await
+    let kept = kept_name(state, &wallet.to_string()).await;
+    blocking(state, None, move |c| {
+        let found = WalletRef::at(c, &wallet)?;
+        Ok(match kept {
+            Some(name) => found.named(c.program_id(), &name),
+            None => found,
+        })
+    })
+    .await
+}
+
+/// The name this API keeps for `address`; a store failure only loses the name (logged).
+pub async fn kept_name(state: &Arc<AppState>, address: &str) -> Option<String> {
+    let address = address.to_string();
+    match state.store(move |s| s.name_of(&address)).await {
+        Ok(name) => name,
+        Err(e) => {
+            eprintln!("leash serve: reading a kept name: {e}");
+            None
+        }
+    }
+}
+
+/// Keeps `name` for `address`; a failure is logged, not the caller's (the name is a courtesy).
+pub async fn keep_name(state: &Arc<AppState>, address: &str, kind: &'static str, name: &str) {
+    if name.trim().is_empty() {
+        return;
+    }
+    let (address, name) = (address.to_string(), name.trim().to_string());
+    if let Err(e) = state
+        .store(move |s| s.set_name(&address, kind, &name))
+        .await
+    {
+        eprintln!("leash serve: keeping a {kind} name: {e}");
+    }
 }
 
 pub async fn session_of(state: &Arc<AppState>, text: &str) -> ApiResult<(Pubkey, WalletRef)> {

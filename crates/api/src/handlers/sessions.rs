@@ -27,12 +27,16 @@ pub async fn prepare_session(
     top_up
         .base_units(9)
         .map_err(|e| ApiError::from_client(e, Some("top_up")))?;
+    let label = request.policy.label.clone();
     let policy = policy(request.policy);
     let p = blocking(&state, Some("policy"), move |c| {
         let wallet = WalletRef::at(c, &wallet)?;
         c.prepare_create_session(&wallet, &policy, &session_key, &top_up)
     })
     .await?;
+    if let Some(label) = &label {
+        keep_name(&state, &p.report.session, "session", label).await;
+    }
     let resource = format!("session/{}", p.report.session);
     prepared(&state, &caller, "session.prepare", resource, p).await
 }
@@ -40,7 +44,10 @@ pub async fn prepare_session(
 pub async fn list_sessions(State(state): St, Path(wallet): Path<String>) -> ApiResult<Response> {
     let wallet = wallet_ref(&state, &wallet).await?;
     let address = wallet.address.to_string();
-    let sessions = blocking(&state, None, move |c| c.session_views_at(&wallet)).await?;
+    let mut sessions = blocking(&state, None, move |c| c.session_views_at(&wallet)).await?;
+    for view in sessions.iter_mut() {
+        view.label = kept_name(&state, &view.session).await;
+    }
     ok(&SessionListAnswer {
         wallet: address,
         sessions,
@@ -49,7 +56,9 @@ pub async fn list_sessions(State(state): St, Path(wallet): Path<String>) -> ApiR
 
 pub async fn show_session(State(state): St, Path(session): Path<String>) -> ApiResult<Response> {
     let (session, wallet) = session_of(&state, &session).await?;
-    ok(&blocking(&state, None, move |c| c.show_session(&wallet, &session)).await?)
+    let mut view = blocking(&state, None, move |c| c.show_session(&wallet, &session)).await?;
+    view.label = kept_name(&state, &view.session).await;
+    ok(&view)
 }
 
 pub async fn prepare_revoke(

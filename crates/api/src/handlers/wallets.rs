@@ -16,6 +16,7 @@ pub async fn prepare_wallet(
         c.prepare_create_wallet(&owner, &name)
     })
     .await?;
+    keep_name(&state, &p.report.wallet, "wallet", &request.name).await;
     let resource = format!("wallet/{}", p.report.wallet);
     prepared(&state, &caller, "wallet.prepare", resource, p).await
 }

@@ -377,6 +377,45 @@ impl Store {
     }
 
     // -----------------------------------------------------------------------------------------
+    // Names (migration 5).
+
+    /// Keeps `name` for `address` (`wallet` or `session`), replacing an earlier one.
+    pub fn set_name(&self, address: &str, kind: &str, name: &str) -> StoreResult<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                lock(c).execute(
+                    "INSERT INTO names (address, kind, name) VALUES (?1, ?2, ?3) ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+                    params![address, kind, name],
+                )?;
+            }
+            Backend::Postgres(c) => {
+                lock(c).execute(
+                    "INSERT INTO names (address, kind, name) VALUES ($1, $2, $3) ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+                    &[&address, &kind, &name],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The name kept for `address`, if any.
+    pub fn name_of(&self, address: &str) -> StoreResult<Option<String>> {
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c)
+                .query_row(
+                    "SELECT name FROM names WHERE address = ?1",
+                    [address],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            Backend::Postgres(c) => lock(c)
+                .query_opt("SELECT name FROM names WHERE address = $1", &[&address])?
+                .map(|r| r.try_get(0))
+                .transpose()?,
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
     // Webhooks.
 
     pub fn insert_webhook(&self, hook: &WebhookRow, created_by: &str) -> StoreResult<()> {

@@ -210,6 +210,9 @@ test("the dashboard, end to end", async (t) => {
     await card.waitFor();
     state.wallet = await card.getAttribute("data-wallet");
     assert.ok(state.wallet);
+    // Its name, not its address (the chain keeps only sha256 of it; the API checks the name
+    // against the address).
+    assert.match(await card.locator("h3").innerText(), /Wallet “default”/);
 
     await card.locator("summary", { hasText: "Deposit" }).click();
     await card.locator(".deposit-amount").fill("2");
@@ -329,6 +332,7 @@ test("the dashboard, end to end", async (t) => {
   await step("the session page shows status, used / limit and the SessionUsed activity", async () => {
     await page.goto(`/#/sessions/${state.session}`);
     await page.locator("#session-uses", { hasText: "1 / 10" }).waitFor({ timeout: 30000 });
+    await page.locator("h1", { hasText: "Session “e2e-bot”" }).waitFor();
     await page.locator("#session-limits", { hasText: "0.1 / 0.5" }).waitFor();
     const used = page.locator('#session-events tr[data-kind="session_used"]');
     await used.waitFor();
@@ -355,6 +359,8 @@ test("the dashboard, end to end", async (t) => {
     const row = page.locator(`tr[data-session="${state.session}"]`);
     await row.waitFor();
     const text = await row.innerText();
+    assert.match(text, /e2e-bot/, "the session's label, kept by the API");
+    await page.locator("#sessions-wallet", { hasText: "Wallet “default”" }).waitFor();
     assert.match(text, /active/);
     assert.match(text, /2 \/ 10/);
     assert.match(text, /0\.14 \/ 0\.5 SOL/);

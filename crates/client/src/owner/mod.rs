@@ -26,6 +26,9 @@ use crate::{
     reports::{Holding, SessionView},
 };
 
+/// The name the CLI, the API and the dashboard give a wallet when none is given.
+pub const DEFAULT_WALLET_NAME: &str = "default";
+
 /// An owner's wallet by name: its address and vault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalletRef {
@@ -51,7 +54,8 @@ impl WalletRef {
     }
 
     /// The wallet at `address`, read from the cluster: its owner and vault. Its name is not
-    /// stored on chain (only the salt), so `name` is the address.
+    /// stored on chain (only the salt, sha256 of the name): `default` is recognised from it,
+    /// any other name is the address (see [`WalletRef::named`]).
     pub fn at(client: &Client, address: &Pubkey) -> Result<WalletRef> {
         let missing = || {
             ClientError::new(
@@ -66,12 +70,26 @@ impl WalletRef {
         let wallet = Wallet::decode(&account.data).ok_or_else(missing)?;
         let Authority::Ed25519(owner) = wallet.owner;
         let (vault, _) = state::vault_address(address, client.program_id());
+        let name = if wallet.salt == Self::salt(DEFAULT_WALLET_NAME) {
+            DEFAULT_WALLET_NAME.to_string()
+        } else {
+            address.to_string()
+        };
         Ok(WalletRef {
-            name: address.to_string(),
+            name,
             owner,
             address: *address,
             vault,
         })
+    }
+
+    /// This wallet under `name`, if `name` is its name: the address derives from the owner
+    /// and sha256(name), so a name kept elsewhere is checked against the chain, never trusted.
+    pub fn named(mut self, program_id: &Pubkey, name: &str) -> WalletRef {
+        if WalletRef::of(program_id, &self.owner, name).address == self.address {
+            self.name = name.to_string();
+        }
+        self
     }
 
     pub fn salt(name: &str) -> [u8; 32] {
@@ -776,6 +794,7 @@ impl Client {
             self,
         );
         Ok(SessionView {
+            label: None,
             session: address.to_string(),
             session_key: session.session_key.to_string(),
             wallet: session.wallet.to_string(),
@@ -1011,5 +1030,28 @@ fn token_holding(
             let view = leash_sdk::token_account::parse(program, &other.decode()?)?;
             Some((view.mint, view.amount))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_name_is_shown_only_if_the_address_derives_from_it() {
+        let program = leash_sdk::DEFAULT_PROGRAM_ID;
+        let owner = Pubkey::new_unique();
+        let real = WalletRef::of(&program, &owner, "ops");
+        let unnamed = WalletRef {
+            name: real.address.to_string(),
+            ..real.clone()
+        };
+        assert_eq!(unnamed.clone().named(&program, "ops").name, "ops");
+        // A wrong or planted name is not shown.
+        let planted = unnamed.clone().named(&program, "treasury");
+        assert_eq!(planted.name, real.address.to_string());
+        // Nor under another program.
+        let elsewhere = unnamed.named(&Pubkey::new_unique(), "ops");
+        assert_eq!(elsewhere.name, real.address.to_string());
     }
 }
