@@ -7,6 +7,16 @@ import { actionButton, addressText, errorBox, every, h, onLeave, page, short, st
 /** The owner panel: choose a wallet (or the local signer), airdrop on a local node. */
 function ownerPanel(onChange) {
   const box = h("section", { class: "card", "aria-labelledby": "owner-title" });
+  // The owner's own SOL and tokens (what deposits come from), read again after each airdrop.
+  const ownerBalances = h("p", { id: "owner-balances", class: "balances", "aria-live": "polite" });
+  const showOwnerBalances = async (address) => {
+    try {
+      const r = await api("GET", `/v1/accounts/${address}/balances`);
+      ownerBalances.replaceChildren("Owner holds: ", r.balances.map((b) => `${b.balance} ${b.token}`).join(", ") || "nothing");
+    } catch (e) {
+      ownerBalances.replaceChildren(errorBox(e));
+    }
+  };
   const render = () => {
     const s = state.signer;
     const children = [h("h2", { id: "owner-title" }, "Owner")];
@@ -19,7 +29,9 @@ function ownerPanel(onChange) {
           addressText(s.address),
         ),
         h("button", { type: "button", class: "link", onclick: () => { state.signer = null; sessionStorage.removeItem("leash.wallet"); render(); onChange(); } }, "Switch signer"),
+        ownerBalances,
       );
+      showOwnerBalances(s.address);
       if (state.me.airdrop && state.me.key.scopes.some((x) => x === "write" || x === "admin")) {
         // The local node's faucet: SOL for fees and deposits, and test USDC to deposit.
         const out = h("div", { class: "action-out" });
@@ -31,6 +43,7 @@ function ownerPanel(onChange) {
             try {
               const r = await api("POST", "/v1/dev/airdrop", { to: s.address, ...body });
               out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} to the owner (local node)`));
+              showOwnerBalances(s.address);
             } catch (e) {
               out.replaceChildren(errorBox(e));
             } finally {
@@ -113,10 +126,13 @@ function ownerPanel(onChange) {
   };
   render();
   onLeave(onWalletsChanged(() => { if (!state.signer) render(); }));
+  // Read again by the page after anything it sends (deposits, withdrawals, new wallets).
+  box.refreshBalances = () => { if (state.signer) showOwnerBalances(state.signer.address); };
   return box;
 }
 export async function walletsPage() {
   const list = h("div", { id: "wallet-list", "aria-live": "polite" });
+  let owner = null;
   const refresh = async () => {
     const s = state.signer;
     if (!s) {
@@ -124,6 +140,7 @@ export async function walletsPage() {
       return;
     }
     try {
+      owner?.refreshBalances?.();
       const owned = await api("GET", `/v1/owners/${s.address}/wallets`);
       const reports = await Promise.all(owned.wallets.map((w) => api("GET", `/v1/wallets/${w.wallet}`)));
       list.replaceChildren(
@@ -134,7 +151,8 @@ export async function walletsPage() {
       list.replaceChildren(errorBox(e));
     }
   };
-  page("Wallets", ownerPanel(refresh), h("section", { "aria-labelledby": "wallets-title" }, h("h2", { id: "wallets-title" }, "Wallets"), list));
+  owner = ownerPanel(refresh);
+  page("Wallets", owner, h("section", { "aria-labelledby": "wallets-title" }, h("h2", { id: "wallets-title" }, "Wallets"), list));
   await refresh();
 }
 function createWalletForm(refresh, first) {

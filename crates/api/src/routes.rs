@@ -79,6 +79,16 @@ pub static ROUTES: &[Route] = &[
     .serves(|| get(handlers::wallets::show_wallet)),
     route(
         "GET",
+        "/v1/accounts/{address}/balances",
+        R,
+        "account_balances",
+        "What an address holds: SOL and its associated token accounts (an owner's own balances)",
+        None,
+        schema::<leash_client::owner::AccountBalances>,
+    )
+    .serves(|| get(handlers::wallets::account_balances)),
+    route(
+        "GET",
         "/v1/owners/{owner}/wallets",
         R,
         "owner_wallets",

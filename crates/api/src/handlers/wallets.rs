@@ -26,6 +26,14 @@ pub async fn show_wallet(State(state): St, Path(wallet): Path<String>) -> ApiRes
     ok(&blocking(&state, None, move |c| c.show_wallet(&wallet)).await?)
 }
 
+pub async fn account_balances(
+    State(state): St,
+    Path(account): Path<String>,
+) -> ApiResult<Response> {
+    let key = address("address", &account)?;
+    ok(&blocking(&state, None, move |c| c.account_balances(&key)).await?)
+}
+
 pub async fn owner_wallets(State(state): St, Path(owner): Path<String>) -> ApiResult<Response> {
     let key = address("owner", &owner)?;
     let wallets = blocking(&state, None, move |c| c.wallets_of(&key)).await?;

@@ -203,6 +203,9 @@ test("the dashboard, end to end", async (t) => {
     await page.getByText("Airdropped 1000 USDC").waitFor({ timeout: 30000 });
     await page.locator("#airdrop").click();
     await page.getByText("Airdropped 10 SOL").waitFor({ timeout: 30000 });
+    // The owner's own balances follow.
+    await page.locator("#owner-balances", { hasText: "1000 USDC" }).waitFor({ timeout: 15000 });
+    await page.locator("#owner-balances", { hasText: /\b10 SOL/ }).waitFor({ timeout: 15000 });
     await shot(page, "02b-airdrops.png");
     await page.locator("#new-wallet-name").fill("default");
     await act(page, "#create-wallet");
@@ -218,6 +221,12 @@ test("the dashboard, end to end", async (t) => {
     await card.locator(".deposit-amount").fill("2");
     await act(page, "section.wallet button.deposit");
     await page.locator("section.wallet .balances", { hasText: "2 SOL" }).waitFor();
+    // The owner's own balance follows the deposit (10 SOL less 2, less fees and rent).
+    await page.waitForFunction(() => {
+      const text = document.getElementById("owner-balances")?.textContent ?? "";
+      const sol = Number(/([\d.]+) SOL/.exec(text)?.[1]);
+      return sol > 7 && sol < 8;
+    }, null, { timeout: 15000 });
 
     const w = page.locator("section.wallet");
     await w.locator("summary", { hasText: "Withdraw" }).click();

@@ -26,6 +26,23 @@ use crate::{
     reports::{Holding, SessionView},
 };
 
+/// An address's balances (`GET /v1/accounts/{address}/balances`).
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct AccountBalances {
+    pub address: String,
+    pub balances: Vec<crate::holder::Balance>,
+}
+
+impl std::fmt::Display for AccountBalances {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.address)?;
+        for b in &self.balances {
+            write!(f, "\n{} {}", b.balance, b.token)?;
+        }
+        Ok(())
+    }
+}
+
 /// The name the CLI, the API and the dashboard give a wallet when none is given.
 pub const DEFAULT_WALLET_NAME: &str = "default";
 
@@ -232,6 +249,25 @@ impl Client {
     }
 
     /// SOL and every token account of `holder` (a vault), SOL first.
+    /// What `address` holds: SOL and the tokens of its associated token accounts (the owner's
+    /// own balances, beside its wallets').
+    pub fn account_balances(&self, address: &Pubkey) -> Result<AccountBalances> {
+        Ok(AccountBalances {
+            address: address.to_string(),
+            balances: self
+                .holdings(address)?
+                .iter()
+                .map(|h| crate::holder::Balance {
+                    token: h.symbol.clone(),
+                    mint: h.mint_text(),
+                    balance: leash_sdk::amount::format_amount(h.amount, h.decimals),
+                    base_units: h.amount.to_string(),
+                    decimals: h.decimals,
+                })
+                .collect(),
+        })
+    }
+
     pub(crate) fn holdings(&self, holder: &Pubkey) -> Result<Vec<Holding>> {
         let mut out = vec![Holding {
             symbol: "SOL".to_string(),
