@@ -181,7 +181,7 @@ function bar(used, limit, what) {
  * Cumulative spend per token over this session's uses, as an inline SVG line chart, with the
  * total limit as a dashed line where there is one.
  */
-function spendChart(events, view) {
+export function spendChart(events, view) {
   const uses = events.filter((e) => e.kind === "session_used" && e.outflows?.length).reverse();
   if (!uses.length) return h("p", { class: "muted", id: "spend-chart-empty" }, "Nothing spent yet.");
   const tokens = [...new Set(uses.flatMap((e) => e.outflows.map((o) => o.token)))];

@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { connect, onWalletsChanged, solanaWallets } from "./wallet.js";
+import { spendChart } from "./page-session.js";
 import { actionButton, addressText, errorBox, every, h, onLeave, page, short, state, statusBadge, timeLeft } from "./ui.js";
 
 /** The owner panel: choose a wallet (or the local signer), airdrop on a local node. */
@@ -258,6 +259,11 @@ export async function sessionsPage(wallet) {
     try {
       const list = await api("GET", `/v1/wallets/${wallet}/sessions`);
       count = list.sessions.filter((s) => s.status === "active").length;
+      const uses = list.sessions.reduce((sum, s) => sum + s.uses, 0);
+      if (uses !== drawnUses) {
+        drawnUses = uses;
+        drawChart(list.sessions);
+      }
       table.replaceChildren(
         list.sessions.length === 0
           ? h("p", { class: "muted" }, "No sessions yet.")
@@ -288,6 +294,22 @@ export async function sessionsPage(wallet) {
     }
   };
   const walletLine = h("p", { id: "sessions-wallet" }, "Wallet ", addressText(wallet));
+  // Spend over time across the wallet's sessions (the newest ten), drawn again when their uses
+  // change: one activity read per session.
+  const chart = h("div", { id: "wallet-spend-chart" });
+  const drawChart = async (sessions) => {
+    try {
+      const reads = await Promise.all(sessions.slice(0, 10).map((s) => api("GET", `/v1/sessions/${s.session}/events`).catch(() => ({ events: [] }))));
+      const uses = reads
+        .flatMap((r) => r.events)
+        .filter((e) => e.kind === "session_used")
+        .sort((a, b) => (b.block_time ?? b.slot) - (a.block_time ?? a.slot));
+      chart.replaceChildren(spendChart(uses, null));
+    } catch (e) {
+      chart.replaceChildren(errorBox(e));
+    }
+  };
+  let drawnUses = null;
   page(
     "Sessions",
     walletLine,
@@ -299,6 +321,7 @@ export async function sessionsPage(wallet) {
       stamp,
     ),
     table,
+    h("section", { "aria-labelledby": "wallet-chart-title" }, h("h2", { id: "wallet-chart-title" }, "Spend over time, all sessions"), chart),
     h(
       "section",
       { class: "card danger-zone", "aria-labelledby": "revoke-all-title" },

@@ -351,7 +351,7 @@ test("the dashboard, end to end", async (t) => {
     const bar = page.locator('#session-limits .bar[role="meter"]').first();
     assert.equal(await bar.getAttribute("aria-valuenow"), "20");
     assert.match(await bar.getAttribute("aria-label"), /SOL used of total: 0\.1 of 0\.5/);
-    assert.ok((await bar.locator("span").evaluate((s) => s.getBoundingClientRect().width)) > 0, "the bar is drawn");
+    assert.equal(await bar.locator("span").evaluate((s) => s.style.width), "20%", "the bar is drawn at 20 %");
     await page.locator('#spend-chart svg.spend[data-token="SOL"] polyline').waitFor();
     assert.match(await page.locator("#spend-chart svg.spend title").textContent(), /SOL spent over 1 use\(s\): 0\.1 of 0\.5/);
     // Live: the holder spends while the page is open; the activity follows without a reload.
@@ -370,6 +370,9 @@ test("the dashboard, end to end", async (t) => {
     const text = await row.innerText();
     assert.match(text, /e2e-bot/, "the session's label, kept by the API");
     await page.locator("#sessions-wallet", { hasText: "Wallet “default”" }).waitFor();
+    // The wallet's spend over time, across its sessions.
+    await page.locator('#wallet-spend-chart svg.spend[data-token="SOL"] polyline').waitFor();
+    assert.match(await page.locator("#wallet-spend-chart svg.spend title").textContent(), /SOL spent over 2 use\(s\): 0\.14/);
     assert.match(text, /active/);
     assert.match(text, /2 \/ 10/);
     assert.match(text, /0\.14 \/ 0\.5 SOL/);
@@ -377,6 +380,7 @@ test("the dashboard, end to end", async (t) => {
     // Live: the CLI spends again; the list follows without a reload.
     leash(["transfer", "--to", state.to, "--amount", "0.06", "--json"]);
     await page.locator(`tr[data-session="${state.session}"] .uses`, { hasText: "3 / 10" }).waitFor({ timeout: 30000 });
+    await page.locator("#wallet-spend-chart svg.spend title", { hasText: "over 3 use(s): 0.2" }).waitFor({ state: "attached", timeout: 15000 });
     await shot(page, "07-sessions.png");
   });
 
