@@ -29,8 +29,11 @@ use crate::{
     store::{now, AttemptRow, DeliveryRow, EventRow, NewEvent, Store, StoreResult},
 };
 
-/// How often the cluster is polled for new transactions.
+/// How often the cluster is polled for new transactions when its PubSub cannot wake the watcher.
 const POLL_EVERY: Duration = Duration::from_millis(300);
+/// How often it is polled while PubSub wakes the watcher on each program transaction (a safety
+/// net: a notification lost on the way is still read).
+const POLL_WITH_PUBSUB: Duration = Duration::from_secs(2);
 /// How often open sessions are checked for expiry.
 const EXPIRY_EVERY: Duration = Duration::from_secs(5);
 /// How often due deliveries are looked for (a new event wakes the worker sooner).
@@ -130,12 +133,114 @@ pub fn start_cursor(state: &AppState) {
     }
 }
 
+/// The PubSub URL of an RPC URL, as Solana's tools derive it: `ws`/`wss` for `http`/`https`,
+/// and the next port when one is given (a local node's PubSub is its RPC port + 1).
+pub fn pubsub_url(rpc: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse(rpc).ok()?;
+    let scheme = match url.scheme() {
+        "http" => "ws",
+        "https" => "wss",
+        _ => return None,
+    };
+    if let Some(port) = url.port() {
+        url.set_port(Some(port.checked_add(1)?)).ok()?;
+    }
+    url.set_scheme(scheme).ok()?;
+    Some(url.to_string())
+}
+
+/// Subscribes to the cluster's logs that mention the program (`logsSubscribe`) and wakes the
+/// watcher on each: the events are read the same way (the transaction's own logs), only sooner.
+/// `connected` says whether the subscription stands (the watcher then polls less often).
+/// Where the cluster has no PubSub, or it fails, this retries every 10 s and the watcher polls.
+pub async fn wake_on_logs(
+    rpc_url: String,
+    program: String,
+    wake: Arc<tokio::sync::Notify>,
+    connected: Arc<std::sync::atomic::AtomicBool>,
+    stopping: Weak<AppState>,
+) {
+    use futures_util::{SinkExt, StreamExt};
+    use std::sync::atomic::Ordering;
+    use tokio_tungstenite::tungstenite::Message;
+    let Some(url) = pubsub_url(&rpc_url) else {
+        return;
+    };
+    loop {
+        let running = stopping
+            .upgrade()
+            .is_some_and(|s| !s.stopping.load(Ordering::Relaxed));
+        if !running {
+            return;
+        }
+        if let Ok(Ok((mut socket, _))) = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async(&url),
+        )
+        .await
+        {
+            let subscribe = serde_json::json!({
+                "jsonrpc": "2.0", "id": 1, "method": "logsSubscribe",
+                "params": [{ "mentions": [program] }, { "commitment": "confirmed" }],
+            });
+            if socket
+                .send(Message::text(subscribe.to_string()))
+                .await
+                .is_ok()
+            {
+                loop {
+                    let next = tokio::time::timeout(Duration::from_secs(5), socket.next()).await;
+                    let still = stopping
+                        .upgrade()
+                        .is_some_and(|s| !s.stopping.load(Ordering::Relaxed));
+                    if !still {
+                        return;
+                    }
+                    match next {
+                        Err(_) => continue,
+                        Ok(Some(Ok(Message::Text(text)))) => {
+                            if text.contains("\"logsNotification\"") {
+                                wake.notify_one();
+                            } else if text.contains("\"result\"") {
+                                connected.store(true, Ordering::Relaxed);
+                            }
+                        }
+                        Ok(Some(Ok(_))) => {}
+                        Ok(Some(Err(_))) | Ok(None) => break,
+                    }
+                }
+            }
+        }
+        connected.store(false, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+}
+
 /// Follows the cluster while the server runs (see the module's documentation).
 pub async fn watch(state: Weak<AppState>) {
     let mut last_expiry = Instant::now();
     let mut quiet_errors = 0u32;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let pubsub = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Some(strong) = state.upgrade() {
+        let rpc = strong.client.cluster().url.clone();
+        let program = strong.client.program_id().to_string();
+        tokio::spawn(wake_on_logs(
+            rpc,
+            program,
+            wake.clone(),
+            pubsub.clone(),
+            state.clone(),
+        ));
+        let _ = tokio::task::spawn_blocking(move || drop(strong)).await;
+    }
     loop {
-        tokio::time::sleep(POLL_EVERY).await;
+        let every = if pubsub.load(std::sync::atomic::Ordering::Relaxed) {
+            POLL_WITH_PUBSUB
+        } else {
+            POLL_EVERY
+        };
+        let _ = tokio::time::timeout(every, wake.notified()).await;
         let Some(state) = state.upgrade() else {
             return;
         };
@@ -574,6 +679,19 @@ async fn post_signed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pubsub_url_is_derived_as_solana_tools_do() {
+        assert_eq!(
+            pubsub_url("http://127.0.0.1:8899").as_deref(),
+            Some("ws://127.0.0.1:8900/")
+        );
+        assert_eq!(
+            pubsub_url("https://api.devnet.solana.com").as_deref(),
+            Some("wss://api.devnet.solana.com/")
+        );
+        assert_eq!(pubsub_url("ftp://x"), None);
+    }
 
     #[test]
     fn private_addresses_are_refused() {

@@ -136,15 +136,7 @@ impl fmt::Display for SessionStatusReport {
 }
 
 /// One balance of the vault.
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-pub struct Balance {
-    pub token: String,
-    /// `"SOL"` or the mint address.
-    pub mint: String,
-    pub balance: String,
-    pub base_units: String,
-    pub decimals: u8,
-}
+pub use crate::reports::Balance;
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Balances {

@@ -74,3 +74,14 @@ impl fmt::Display for SessionView {
         )
     }
 }
+
+/// One token's balance, as holders and owners see it.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct Balance {
+    pub token: String,
+    /// `"SOL"` or the mint address.
+    pub mint: String,
+    pub balance: String,
+    pub base_units: String,
+    pub decimals: u8,
+}

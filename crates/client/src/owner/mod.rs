@@ -30,7 +30,7 @@ use crate::{
 #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct AccountBalances {
     pub address: String,
-    pub balances: Vec<crate::holder::Balance>,
+    pub balances: Vec<crate::reports::Balance>,
 }
 
 impl std::fmt::Display for AccountBalances {
@@ -257,7 +257,7 @@ impl Client {
             balances: self
                 .holdings(address)?
                 .iter()
-                .map(|h| crate::holder::Balance {
+                .map(|h| crate::reports::Balance {
                     token: h.symbol.clone(),
                     mint: h.mint_text(),
                     balance: leash_sdk::amount::format_amount(h.amount, h.decimals),
