@@ -34,6 +34,8 @@ export async function sessionPage(session) {
   let closed = false;
   const chart = h("div", { id: "spend-chart" });
   let titleEl = null;
+  // The largest single use per token so far, for the per-transaction bar.
+  let largest = {};
   const showView = (fresh) => {
     // An answer that comes after the owner left this page changes nothing.
     if (titleEl && !titleEl.isConnected) return;
@@ -41,7 +43,7 @@ export async function sessionPage(session) {
     // The label its owner gave it (kept by the API; the chain keeps none). This page's own
     // title only: an answer may arrive after the owner moved on to another page.
     if (titleEl && view.label) titleEl.textContent = `Session “${view.label}”`;
-    details.replaceChildren(sessionDetails(view));
+    details.replaceChildren(sessionDetails(view, largest));
     // A revoked session can no longer act or be changed: only closing it is left.
     const ended = view.status === "revoked";
     for (const id of ["open-update", "revoke-session"]) {
@@ -61,6 +63,14 @@ export async function sessionPage(session) {
     }
     try {
       const activity = await api("GET", `/v1/sessions/${session}/events`);
+      largest = {};
+      for (const e of activity.events) {
+        for (const o of e.outflows ?? []) {
+          const a = amount(o.amount) ?? 0;
+          if (a > (amount(largest[o.token] ?? "0") ?? 0)) largest[o.token] = o.amount;
+        }
+      }
+      if (view && titleEl?.isConnected) details.replaceChildren(sessionDetails(view, largest));
       events.replaceChildren(eventsTable(activity.events));
       chart.replaceChildren(spendChart(activity.events, view));
     } catch (e) {
@@ -235,7 +245,7 @@ export function spendChart(events, view) {
   });
   return figure;
 }
-function sessionDetails(view) {
+function sessionDetails(view, largest = {}) {
   const p = view.policy;
   return h(
     "section",
@@ -269,7 +279,7 @@ function sessionDetails(view) {
                   {},
                   h("td", {}, l.token),
                   h("td", {}, `${l.used ?? "0"} / ${l.total}`, bar(l.used, l.total, `${l.token} used of total`)),
-                  h("td", {}, l.per_tx),
+                  h("td", {}, l.per_tx, bar(largest[l.token], l.per_tx, `${l.token} largest transaction of the per-transaction limit`)),
                   h("td", {}, l.period ? [`${l.used_in_period ?? "0"} / ${l.per_period} per ${l.period}`, bar(l.used_in_period, l.per_period, `${l.token} used this ${l.period}`)] : "—"),
                   h("td", { class: "recipients" }, l.recipients?.length ? l.recipients.flatMap((r, i) => (i ? [", ", addressText(r)] : [addressText(r)])) : "anyone"),
                 ),

@@ -193,6 +193,9 @@ test("the dashboard, end to end", async (t) => {
   });
 
   await step("the test wallet registers through the Wallet Standard and connects", async () => {
+    // Who signs, said for what each choice is.
+    await page.getByText("A browser wallet signs here, in the browser").waitFor();
+    await shot(page, "02a-who-signs.png");
     await page.getByRole("button", { name: "Connect Leash Test Wallet" }).click();
     await page.locator("#owner-address", { hasText: owner.address }).waitFor();
     assert.equal(await page.evaluate(() => window.__testWallet.connects), 1);
@@ -218,6 +221,17 @@ test("the dashboard, end to end", async (t) => {
     assert.match(await card.locator("h3").innerText(), /Wallet “default”/);
 
     await card.locator("summary", { hasText: "Deposit" }).click();
+    // More USDC than the owner holds: said so, with where test tokens come from, and no
+    // earlier success line left above it.
+    await card.locator(".deposit-amount").fill("5000");
+    await card.locator(`#deposit-token-${state.wallet}`).selectOption("USDC");
+    await page.locator("section.wallet button.deposit").click();
+    const short = card.locator(".error", { hasText: "not enough tokens" });
+    await short.waitFor({ timeout: 30000 });
+    assert.match(await short.innerText(), /Hint: .*airdrop --token USDC/);
+    assert.equal(await page.locator("#notice").isVisible(), false, "no stale success line");
+    await shot(page, "03a-not-enough-tokens.png");
+    await card.locator(`#deposit-token-${state.wallet}`).selectOption("SOL");
     await card.locator(".deposit-amount").fill("2");
     await act(page, "section.wallet button.deposit");
     await page.locator("section.wallet .balances", { hasText: "2 SOL" }).waitFor();
@@ -350,6 +364,8 @@ test("the dashboard, end to end", async (t) => {
     // Pictures, not only text: a bar per bound (0.1 of 0.5 SOL: 20 %), the spend over time.
     const bar = page.locator('#session-limits .bar[role="meter"]').first();
     assert.equal(await bar.getAttribute("aria-valuenow"), "20");
+    // Per transaction: the largest use so far (0.1) of the 0.2 allowed, 50 %.
+    await page.locator('#session-limits .bar[aria-label^="SOL largest transaction"][aria-valuenow="50"]').waitFor();
     assert.match(await bar.getAttribute("aria-label"), /SOL used of total: 0\.1 of 0\.5/);
     assert.equal(await bar.locator("span").evaluate((s) => s.style.width), "20%", "the bar is drawn at 20 %");
     await page.locator('#spend-chart svg.spend[data-token="SOL"] polyline').waitFor();
