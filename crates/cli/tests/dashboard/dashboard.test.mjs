@@ -608,6 +608,8 @@ test("the dashboard, end to end", async (t) => {
     assert.ok((await failed.count()) > 0, "failed sign-ins are audited");
     assert.match(await failed.first().innerText(), /unknown or revoked key/);
     assert.doesNotMatch(await page.locator("#audit-log").innerText(), /not-a-real-key/);
+    await failed.first().scrollIntoViewIfNeeded();
+    await shot(page, "11b-audit-failed-sign-in.png", { fullPage: false });
     for (const event of ["wallet.prepare", "session.prepare", "transaction.submit", "session.update.prepare", "session.revoke.prepare", "wallet.revoke_all.prepare", "dev.airdrop"]) {
       assert.ok((await page.locator(`#audit-log tr[data-event="${event}"]`).count()) > 0, event);
     }
