@@ -5,6 +5,7 @@ import {
     AccountRole,
     type Address,
     address,
+    getAddressDecoder,
     getAddressEncoder,
     getProgramDerivedAddress,
     getU64Encoder,
@@ -117,6 +118,5 @@ export async function tokenAccountMint(rpc: Rpc<GetAccountInfoApi>, account: Add
     if (!value || (value.owner !== TOKEN_PROGRAM_ADDRESS && value.owner !== TOKEN_2022_PROGRAM_ADDRESS)) return undefined;
     const data = Uint8Array.from(atob(value.data[0]), c => c.charCodeAt(0));
     if (data.length < 165 || (data.length > 165 && data[165] !== 2)) return undefined;
-    const { getAddressDecoder } = await import('@solana/kit');
     return getAddressDecoder().decode(data.subarray(0, 32));
 }
