@@ -11,7 +11,9 @@ use solana_program::pubkey::Pubkey;
 use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_signature::Signature;
-use solana_transaction_status_client_types::UiTransactionEncoding;
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, UiTransactionEncoding,
+};
 
 use crate::{client::Client, error::Result, ClientError};
 
@@ -79,6 +81,43 @@ impl fmt::Display for SessionActivity {
 }
 
 impl Client {
+    /// A confirmed transaction with its logs (any version).
+    pub(crate) fn transaction_with_logs(
+        &self,
+        signature: &Signature,
+    ) -> Result<EncodedConfirmedTransactionWithStatusMeta> {
+        self.rpc()
+            .get_transaction_with_config(
+                signature,
+                RpcTransactionConfig {
+                    encoding: Some(UiTransactionEncoding::Base64),
+                    commitment: None,
+                    max_supported_transaction_version: Some(0),
+                },
+            )
+            .map_err(|e| self.rpc_error(e))
+    }
+
+    /// What one use moved in one mint, named and in the mint's units where known.
+    pub(crate) fn outflow(&self, mint: &Pubkey, amount: u64) -> Outflow {
+        match self.describe_mint(mint) {
+            Some((symbol, decimals)) => Outflow {
+                mint: if symbol == "SOL" {
+                    "SOL".into()
+                } else {
+                    mint.to_string()
+                },
+                token: symbol,
+                amount: format_amount(amount, decimals),
+            },
+            None => Outflow {
+                token: mint.to_string(),
+                mint: mint.to_string(),
+                amount: amount.to_string(),
+            },
+        }
+    }
+
     /// The events of `session` in its last `limit` transactions (at most [`MAX_ACTIVITY`]),
     /// newest first.
     pub fn session_activity(&self, session: &Pubkey, limit: usize) -> Result<SessionActivity> {
@@ -101,17 +140,7 @@ impl Client {
                     "the cluster answered an invalid signature",
                 )
             })?;
-            let tx = self
-                .rpc()
-                .get_transaction_with_config(
-                    &signature,
-                    RpcTransactionConfig {
-                        encoding: Some(UiTransactionEncoding::Base64),
-                        commitment: None,
-                        max_supported_transaction_version: Some(0),
-                    },
-                )
-                .map_err(|e| self.rpc_error(e))?;
+            let tx = self.transaction_with_logs(&signature)?;
             let logs: Option<Vec<String>> = tx
                 .transaction
                 .meta
@@ -166,23 +195,7 @@ impl Client {
                 out.outflows = outflows
                     .iter()
                     .map(|(mint, amount)| {
-                        let mint = Pubkey::new_from_array(mint.to_bytes());
-                        match self.describe_mint(&mint) {
-                            Some((symbol, decimals)) => Outflow {
-                                mint: if symbol == "SOL" {
-                                    "SOL".into()
-                                } else {
-                                    mint.to_string()
-                                },
-                                token: symbol,
-                                amount: format_amount(*amount, decimals),
-                            },
-                            None => Outflow {
-                                token: mint.to_string(),
-                                mint: mint.to_string(),
-                                amount: amount.to_string(),
-                            },
-                        }
+                        self.outflow(&Pubkey::new_from_array(mint.to_bytes()), *amount)
                     })
                     .collect();
             }

@@ -14,17 +14,14 @@ use std::fmt;
 use base64::Engine;
 use leash_sdk::{
     amount::format_amount,
-    state::{Session, NATIVE_SOL_MINT, UNLIMITED},
+    state::{Session, UNLIMITED},
     LeashEvent,
 };
 use serde::{Deserialize, Serialize};
 use solana_program::pubkey::Pubkey;
 use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
-use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_signature::Signature;
-use solana_transaction_status_client_types::{
-    EncodedConfirmedTransactionWithStatusMeta, UiTransactionEncoding,
-};
+use solana_transaction_status_client_types::EncodedConfirmedTransactionWithStatusMeta;
 
 use crate::{client::Client, error::Result, ClientError, ErrorCode};
 
@@ -222,17 +219,7 @@ impl Client {
             let signature: Signature = entry.signature.parse().map_err(|_| {
                 ClientError::new(ErrorCode::Rpc, "the cluster answered an invalid signature")
             })?;
-            let tx = self
-                .rpc()
-                .get_transaction_with_config(
-                    &signature,
-                    RpcTransactionConfig {
-                        encoding: Some(UiTransactionEncoding::Base64),
-                        commitment: None,
-                        max_supported_transaction_version: Some(0),
-                    },
-                )
-                .map_err(|e| self.rpc_error(e))?;
+            let tx = self.transaction_with_logs(&signature)?;
             transactions.push((entry.signature, tx));
         }
         Ok(NewTransactions {
@@ -339,45 +326,23 @@ impl Client {
         out
     }
 
-    /// An outflow as events show it: the token's symbol and an exact decimal when known.
+    /// An outflow as events show it: the activity's outflow, with its base units.
     fn outflow_json(&self, mint: &Pubkey, amount: u64) -> serde_json::Value {
-        match self.describe_mint(mint) {
-            Some((symbol, decimals)) => serde_json::json!({
-                "mint": if *mint == NATIVE_SOL_MINT { "SOL".to_string() } else { mint.to_string() },
-                "token": symbol,
-                "amount": format_amount(amount, decimals),
-                "base_units": amount.to_string(),
-            }),
-            None => serde_json::json!({
-                "mint": mint.to_string(),
-                "token": mint.to_string(),
-                "amount": amount.to_string(),
-                "base_units": amount.to_string(),
-            }),
-        }
+        let mut value = serde_json::to_value(self.outflow(mint, amount)).unwrap_or_default();
+        value["base_units"] = amount.to_string().into();
+        value
     }
 
     /// The wallet of a session that still exists, read from its account.
     pub fn session_wallet(&self, session: &Pubkey) -> Option<Pubkey> {
-        self.rpc()
-            .get_account(session)
-            .ok()
-            .filter(|a| a.owner == *self.program_id())
-            .and_then(|a| Session::decode(&a.data))
-            .map(|s| s.wallet)
+        self.leash_session(session).ok().flatten().map(|s| s.wallet)
     }
 
     /// `session.limit_near` events for `session` as it stands now: one per bound at or above
     /// [`NEAR_PERCENT`] of its limit — a limit's total, its period (keyed by window, so each
     /// window warns once) and the session's uses.
     pub fn limit_near_events(&self, session: &Pubkey) -> Vec<ChainEvent> {
-        let Some(stored) = self
-            .rpc()
-            .get_account(session)
-            .ok()
-            .filter(|a| a.owner == *self.program_id())
-            .and_then(|a| Session::decode(&a.data))
-        else {
+        let Some(stored) = self.leash_session(session).ok().flatten() else {
             return Vec::new();
         };
         let now = self.now();

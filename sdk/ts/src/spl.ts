@@ -99,24 +99,30 @@ export function transferChecked(args: {
 
 export type MintAccount = { mint: Address; tokenProgram: Address; decimals: number };
 
+/** An account's owner and data, or undefined where there is none. */
+async function accountData(rpc: Rpc<GetAccountInfoApi>, address: Address): Promise<{ owner: Address; data: Uint8Array } | undefined> {
+    const { value } = await rpc.getAccountInfo(address, { encoding: 'base64' }).send();
+    if (!value) return undefined;
+    return { owner: value.owner, data: Uint8Array.from(atob(value.data[0]), c => c.charCodeAt(0)) };
+}
+
+const isTokenProgram = (owner: Address) => owner === TOKEN_PROGRAM_ADDRESS || owner === TOKEN_2022_PROGRAM_ADDRESS;
+
 /** A mint's token program and decimals, read from the cluster. */
 export async function fetchMint(rpc: Rpc<GetAccountInfoApi>, mint: Address): Promise<MintAccount> {
-    const { value } = await rpc.getAccountInfo(mint, { encoding: 'base64' }).send();
-    if (!value) throw new Error(`mint ${mint} does not exist on this cluster`);
-    const owner = value.owner;
-    if (owner !== TOKEN_PROGRAM_ADDRESS && owner !== TOKEN_2022_PROGRAM_ADDRESS) {
-        throw new Error(`${mint} is not a token mint (owned by ${owner})`);
-    }
-    const data = Uint8Array.from(atob(value.data[0]), c => c.charCodeAt(0));
+    const account = await accountData(rpc, mint);
+    if (!account) throw new Error(`mint ${mint} does not exist on this cluster`);
+    const { owner, data } = account;
+    if (!isTokenProgram(owner)) throw new Error(`${mint} is not a token mint (owned by ${owner})`);
     if (data.length < 82 || data[45] !== 1) throw new Error(`${mint} is not an initialized mint`);
     return { mint, tokenProgram: owner, decimals: data[44]! };
 }
 
 /** The mint of a token account, or undefined when `account` is not one (a wallet address, say). */
 export async function tokenAccountMint(rpc: Rpc<GetAccountInfoApi>, account: Address): Promise<Address | undefined> {
-    const { value } = await rpc.getAccountInfo(account, { encoding: 'base64' }).send();
-    if (!value || (value.owner !== TOKEN_PROGRAM_ADDRESS && value.owner !== TOKEN_2022_PROGRAM_ADDRESS)) return undefined;
-    const data = Uint8Array.from(atob(value.data[0]), c => c.charCodeAt(0));
+    const found = await accountData(rpc, account);
+    if (!found || !isTokenProgram(found.owner)) return undefined;
+    const { data } = found;
     if (data.length < 165 || (data.length > 165 && data[165] !== 2)) return undefined;
     return getAddressDecoder().decode(data.subarray(0, 32));
 }

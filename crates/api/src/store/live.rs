@@ -456,7 +456,16 @@ impl Store {
     }
 
     pub fn webhook(&self, id: &str) -> StoreResult<Option<WebhookRow>> {
-        Ok(self.webhooks()?.into_iter().find(|w| w.id == id))
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = ");
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c)
+                .query_row(&format!("{sql}?1"), [id], webhook_from_sqlite)
+                .optional()?,
+            Backend::Postgres(c) => lock(c)
+                .query_opt(&format!("{sql}$1"), &[&id])?
+                .map(|r| webhook_from_pg(&r))
+                .transpose()?,
+        })
     }
 
     /// Removes a webhook and its deliveries; whether it existed.
@@ -511,27 +520,21 @@ impl Store {
     /// or dead one starts over as pending, with a fresh retry window.
     pub fn queue_delivery(&self, webhook_id: &str, event_id: i64) -> StoreResult<String> {
         let at = now();
-        let id = new_id("dlv");
-        match &self.backend {
-            Backend::Sqlite(c) => {
-                lock(c).execute(
-                    &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES (?1, ?2, ?3, 'pending', 0, ?4, NULL, NULL, ?4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = ?4, locked_until = 0, created_at = ?4"),
-                    params![id, webhook_id, event_id, at],
-                )?;
-            }
-            Backend::Postgres(c) => {
-                lock(c).execute(
-                    &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES ($1, $2, $3, 'pending', 0, $4, NULL, NULL, $4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = $4, locked_until = 0, created_at = $4"),
-                    &[&id, &webhook_id, &event_id, &at],
-                )?;
-            }
-        }
-        Ok(self
-            .deliveries(webhook_id, i64::MAX)?
-            .into_iter()
-            .find(|d| d.event_id == event_id)
-            .map(|d| d.id)
-            .unwrap_or(id))
+        let new = new_id("dlv");
+        // The id of the row queued: the new one, or the one a redelivery starts over.
+        Ok(match &self.backend {
+            Backend::Sqlite(c) => lock(c).query_row(
+                &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES (?1, ?2, ?3, 'pending', 0, ?4, NULL, NULL, ?4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = ?4, locked_until = 0, created_at = ?4 RETURNING id"),
+                params![new, webhook_id, event_id, at],
+                |r| r.get(0),
+            )?,
+            Backend::Postgres(c) => lock(c)
+                .query_one(
+                    &format!("INSERT INTO deliveries ({DELIVERY_COLUMNS}, locked_until) VALUES ($1, $2, $3, 'pending', 0, $4, NULL, NULL, $4, NULL, 0) ON CONFLICT (webhook_id, event_id) DO UPDATE SET state = 'pending', next_at = $4, locked_until = 0, created_at = $4 RETURNING id"),
+                    &[&new, &webhook_id, &event_id, &at],
+                )?
+                .try_get(0)?,
+        })
     }
 
     /// Claims up to `limit` due deliveries for `lease_secs` (an instance that dies mid-way

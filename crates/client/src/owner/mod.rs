@@ -1025,13 +1025,17 @@ impl Client {
             )
             .with_hint("list a wallet's sessions to find its address")
         };
-        let account = self.account(address)?.ok_or_else(not_found)?;
-        if account.owner != *self.program_id() {
-            return Err(not_found());
-        }
-        let session = Session::decode(&account.data).ok_or_else(not_found)?;
+        let session = self.leash_session(address)?.ok_or_else(not_found)?;
         let wallet = WalletRef::at(self, &session.wallet)?;
         Ok((wallet, session))
+    }
+
+    /// The session at `address` if a session of this program is there.
+    pub fn leash_session(&self, address: &Pubkey) -> Result<Option<Session>> {
+        Ok(self
+            .account(address)?
+            .filter(|a| a.owner == *self.program_id())
+            .and_then(|a| Session::decode(&a.data)))
     }
 
     /// Every session of the wallet as [`SessionView`]s (status, `used / limit` per mint),
