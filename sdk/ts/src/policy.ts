@@ -21,9 +21,9 @@ export type LimitInput = {
 };
 
 export type PolicyInput = {
-    /** Unix seconds or a Date; default: now. */
+    /** Unix seconds or a Date; default: a minute ago (clock skew). */
     validAfter?: bigint | number | Date;
-    /** Unix seconds or a Date; or give `validForSecs`. */
+    /** Unix seconds or a Date; or give `validForSecs` (counted from now). */
     validUntil?: bigint | number | Date;
     validForSecs?: number;
     /** Unusable from this slot on; default none. */
@@ -38,18 +38,23 @@ export type PolicyInput = {
     programRules?: { program: Address; prefixes: Uint8Array[] }[];
 };
 
+/** How far back `validAfter` is set when none is given (clock skew), as the Rust SDK does. */
+export const VALID_AFTER_SLACK_SECS = 60n;
+
 const seconds = (t: bigint | number | Date): bigint =>
     t instanceof Date ? BigInt(Math.floor(t.getTime() / 1000)) : BigInt(t);
 
 /** Builds and checks a policy; throws a RangeError naming the broken rule and how to fix it. */
 export function policy(input: PolicyInput, { programAddress }: { programAddress?: Address } = {}): PolicyArgs {
     const now = BigInt(Math.floor(Date.now() / 1000));
-    const validAfter = input.validAfter === undefined ? now : seconds(input.validAfter);
+    // As the Rust SDK's policy files: a minute back, so a cluster clock a little behind this
+    // machine's does not refuse the first use as "not yet active".
+    const validAfter = input.validAfter === undefined ? now - VALID_AFTER_SLACK_SECS : seconds(input.validAfter);
     const validUntil =
         input.validUntil !== undefined
             ? seconds(input.validUntil)
             : input.validForSecs !== undefined
-              ? validAfter + BigInt(input.validForSecs)
+              ? now + BigInt(input.validForSecs)
               : undefined;
     if (validUntil === undefined) throw new RangeError('a policy needs an end: give validUntil or validForSecs');
     if (validUntil <= validAfter) throw new RangeError('the policy ends before it starts: validUntil must be after validAfter');
