@@ -21,7 +21,57 @@ pub struct Globals {
     /// `--commitment`, `--priority-fee`, `--max-priority-fee`.
     pub settings: SendSettings,
     pub keypair: Option<PathBuf>,
+    /// `--passkey`: the owner is this passkey key file; the keypair pays.
+    pub passkey: Option<PathBuf>,
     pub json: bool,
+}
+
+/// Who acts as the wallet's owner: the owner's keypair, or a passkey (`--passkey`) with the
+/// keypair paying (docs/cli.md, "Passkey owners").
+pub enum OwnerAuth {
+    Key(Keypair),
+    Passkey {
+        owner: leash_client::owner::SoftwareOwner,
+        payer: Keypair,
+    },
+}
+
+impl OwnerAuth {
+    /// The owner's wallet `name`.
+    pub fn wallet(&self, program_id: &Pubkey, name: &str) -> leash_client::WalletRef {
+        use solana_signer::Signer;
+        match self {
+            OwnerAuth::Key(key) => leash_client::WalletRef::of(program_id, &key.pubkey(), name),
+            OwnerAuth::Passkey { owner, .. } => {
+                use leash_client::owner::PasskeySigner;
+                leash_client::WalletRef::of_passkey(program_id, &owner.passkey(), name)
+            }
+        }
+    }
+
+    /// Who pays fees and rent (and, for a passkey, deposits and receives by default).
+    pub fn payer(&self) -> &Keypair {
+        match self {
+            OwnerAuth::Key(key) => key,
+            OwnerAuth::Passkey { payer, .. } => payer,
+        }
+    }
+
+    /// Signs and sends `prepared` for `wallet`: the keypair signs, or the passkey authorizes
+    /// each owner instruction and the keypair pays.
+    pub fn send<R: leash_client::Signed>(
+        &self,
+        client: &Client,
+        prepared: leash_client::Prepared<R>,
+        wallet: &leash_client::WalletRef,
+    ) -> Result<R, ClientError> {
+        match self {
+            OwnerAuth::Key(key) => client.sign_and_send(prepared, key),
+            OwnerAuth::Passkey { owner, payer } => {
+                client.send_as_passkey(prepared, wallet, owner, payer)
+            }
+        }
+    }
 }
 
 impl Globals {
@@ -60,6 +110,26 @@ impl Globals {
             );
         }
         Ok(owner.keypair)
+    }
+
+    /// The owner: `--passkey`'s passkey with the keypair paying, else the keypair.
+    pub fn owner_auth(&self, client: &Client) -> CliResult<OwnerAuth> {
+        let key = self.owner(client)?;
+        let Some(path) = &self.passkey else {
+            return Ok(OwnerAuth::Key(key));
+        };
+        let file = leash_sdk::passkey_file::PasskeyFile::read(path)
+            .map_err(|e| ClientError::new(leash_client::ErrorCode::InvalidInput, e))?;
+        let passkey = file
+            .key()
+            .map_err(|e| ClientError::new(leash_client::ErrorCode::InvalidInput, e))?;
+        Ok(OwnerAuth::Passkey {
+            owner: leash_client::owner::SoftwareOwner {
+                key: passkey,
+                user_verification: file.user_verification,
+            },
+            payer: key,
+        })
     }
 
     /// The holder's token (`LEASH_TOKEN`, else the imported one) and a client on `--url`, else

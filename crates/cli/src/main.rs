@@ -53,6 +53,10 @@ struct Cli {
     /// The owner's keypair (solana-keygen JSON) [default: ~/.config/solana/id.json]
     #[arg(short = 'k', long, global = true)]
     keypair: Option<PathBuf>,
+    /// Act for the wallet of this passkey key file (`leash passkey new`); --keypair then only
+    /// pays the fees and rent
+    #[arg(long, global = true)]
+    passkey: Option<PathBuf>,
     /// Machine-readable output on stdout, errors as JSON on stderr
     #[arg(long, global = true)]
     json: bool,
@@ -83,6 +87,9 @@ enum Command {
     /// Sessions: owners create, list, update, revoke, close; holders import and check
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// Passkey key files: a software passkey that owns a wallet (for servers and tests)
+    #[command(subcommand)]
+    Passkey(commands::passkey::PasskeyCommand),
     /// The session holder: who am I
     Whoami,
     /// The session's policy
@@ -147,6 +154,7 @@ fn run(cli: Cli) -> CliResult<()> {
             max_priority_fee: cli.max_priority_fee,
         },
         keypair: cli.keypair,
+        passkey: cli.passkey,
         json: cli.json,
     };
     match cli.command {
@@ -158,6 +166,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Airdrop(args) => airdrop::exec(&globals, args),
         Command::Wallet(command) => wallet::exec(&globals, command),
         Command::Session(command) => session::exec(&globals, command),
+        Command::Passkey(command) => commands::passkey::exec(&globals, command),
         Command::Whoami => whoami::exec(&globals),
         Command::Policy(command) => policy::exec(&globals, command),
         Command::Balance(args) => balance::exec(&globals, args),

@@ -82,6 +82,7 @@ fn vault_checks_cost_what_docs_sbf_says() {
         salt: [7; 32],
         epoch: 3,
         created_slot: 42,
+        owner_nonce: 0,
     })
     .expect("borsh");
     assert_eq!(data.len(), Wallet::LEN);

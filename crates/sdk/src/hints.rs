@@ -56,6 +56,8 @@ pub fn hint(error: LeashError) -> &'static str {
         LeashError::ArithmeticOverflow => "an amount is too large; use smaller amounts",
         LeashError::RecipientNotAllowed => "send only to a listed recipient (see leash policy show), or ask the owner to list this one (leash session update)",
         LeashError::InstructionNotAllowed => "the policy allows only some instructions of this program (see leash policy show); ask the owner to add this one",
+        LeashError::PasskeyAssertionInvalid => "sign again with the wallet's passkey: the assertion must be made for this very instruction, just before it, on the site the passkey belongs to",
+        LeashError::PasskeyAssertionExpired => "the passkey's signature is older than its last valid slot (about two minutes); sign again",
     }
 }
 

@@ -6,12 +6,19 @@
 pub mod amount;
 pub mod hints;
 pub mod names;
+pub mod passkey_file;
 pub mod policy;
 pub mod session_token;
 pub mod spl;
 pub mod sweep;
 
 pub use leash_program::{
-    accounting, error::LeashError, event::LeashEvent, instruction, state, token_account,
+    accounting, error::LeashError, event::LeashEvent, instruction, passkey, state, token_account,
     DEFAULT_ID as DEFAULT_PROGRAM_ID,
 };
+
+/// How clients name a passkey owner: `passkey:` and its compressed public key in hex.
+pub fn passkey_label(passkey: &state::Passkey) -> String {
+    let hex: String = passkey.key.iter().map(|b| format!("{b:02x}")).collect();
+    format!("passkey:{hex}")
+}

@@ -269,9 +269,30 @@ fn defined_types() -> Vec<Value> {
                     "kind": "enumTupleVariantTypeNode",
                     "name": "ed25519",
                     "tuple": { "kind": "tupleTypeNode", "items": [key()] },
+                }, {
+                    "kind": "enumTupleVariantTypeNode",
+                    "name": "secp256r1",
+                    "tuple": { "kind": "tupleTypeNode", "items": [link("passkey")] },
                 }],
             }),
-            "Who owns a wallet.",
+            "Who owns a wallet: an Ed25519 key, or a passkey.",
+        ),
+        defined(
+            "passkey",
+            structure(vec![
+                field("key", fixed_bytes(33), "Compressed P-256 public key."),
+                field(
+                    "rpIdHash",
+                    fixed_bytes(32),
+                    "sha256 of the relying party id.",
+                ),
+                field(
+                    "userVerification",
+                    boolean(),
+                    "Every assertion must show user verification.",
+                ),
+            ]),
+            "A passkey (WebAuthn credential) that owns a wallet.",
         ),
         defined(
             "spendLimit",
@@ -368,6 +389,15 @@ fn account_discriminator(account_type: u8, version: u8) -> Value {
     }])
 }
 
+/// A wallet's type and version bytes, and its size: the owner's kind decides the size.
+fn wallet_discriminators(size: usize) -> Value {
+    let mut nodes = account_discriminator(WALLET_ACCOUNT_TYPE, LAYOUT_VERSION);
+    if let Some(list) = nodes.as_array_mut() {
+        list.push(json!({ "kind": "sizeDiscriminatorNode", "size": size }));
+    }
+    nodes
+}
+
 fn accounts() -> Vec<Value> {
     let wallet_fields = vec![
         field("accountType", number("u8"), "1"),
@@ -383,6 +413,12 @@ fn accounts() -> Vec<Value> {
         ),
         field("createdSlot", number("u64"), ""),
     ];
+    let mut passkey_wallet_fields = wallet_fields.clone();
+    passkey_wallet_fields.push(field(
+        "ownerNonce",
+        number("u64"),
+        "Owner instructions a passkey has authorized; each assertion names the next.",
+    ));
     vec![
         json!({
             "kind": "accountNode",
@@ -391,7 +427,16 @@ fn accounts() -> Vec<Value> {
             "docs": ["A smart wallet: the owner's authority and the revocation epoch of its sessions."],
             "data": structure(wallet_fields),
             "pda": { "kind": "pdaLinkNode", "name": "wallet" },
-            "discriminators": account_discriminator(WALLET_ACCOUNT_TYPE, LAYOUT_VERSION),
+            "discriminators": wallet_discriminators(Wallet::LEN),
+        }),
+        json!({
+            "kind": "accountNode",
+            "name": "passkeyWallet",
+            "size": Wallet::PASSKEY_LEN,
+            "docs": ["A smart wallet owned by a passkey: the wallet's fields, then the owner nonce."],
+            "data": structure(passkey_wallet_fields),
+            "pda": { "kind": "pdaLinkNode", "name": "wallet" },
+            "discriminators": wallet_discriminators(Wallet::PASSKEY_LEN),
         }),
         json!({
             "kind": "accountNode",
@@ -745,6 +790,11 @@ fn bytes_value(b: &[u8]) -> Value {
 fn authority_value(a: &Authority) -> Value {
     match a {
         Authority::Ed25519(k) => json!({ "__kind": "Ed25519", "fields": [k.to_string()] }),
+        Authority::Secp256r1(p) => json!({ "__kind": "Secp256r1", "fields": [{
+            "key": bytes_value(&p.key),
+            "rpIdHash": bytes_value(&p.rp_id_hash),
+            "userVerification": p.user_verification,
+        }] }),
     }
 }
 
@@ -1072,6 +1122,7 @@ fn vectors() -> Value {
             salt: s.bytes(32).try_into().expect("32 bytes"),
             epoch: s.next() as u32,
             created_slot: s.next(),
+            owner_nonce: 0,
         };
         accounts.push(json!({
             "account": "wallet",

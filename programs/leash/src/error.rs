@@ -1,4 +1,4 @@
-//! Custom program errors, codes 6000–6021 (docs/program.md, "Errors").
+//! Custom program errors, codes 6000–6023 (docs/program.md, "Errors").
 
 use crate::platform::ProgramError;
 
@@ -30,11 +30,13 @@ pub enum LeashError {
     ArithmeticOverflow = 6019,
     RecipientNotAllowed = 6020,
     InstructionNotAllowed = 6021,
+    PasskeyAssertionInvalid = 6022,
+    PasskeyAssertionExpired = 6023,
 }
 
 impl LeashError {
     /// All errors, in code order.
-    pub const ALL: [LeashError; 22] = [
+    pub const ALL: [LeashError; 24] = [
         LeashError::Unauthorized,
         LeashError::SessionNotRegistered,
         LeashError::SessionRevoked,
@@ -57,6 +59,8 @@ impl LeashError {
         LeashError::ArithmeticOverflow,
         LeashError::RecipientNotAllowed,
         LeashError::InstructionNotAllowed,
+        LeashError::PasskeyAssertionInvalid,
+        LeashError::PasskeyAssertionExpired,
     ];
 
     /// The custom error code.
@@ -100,6 +104,8 @@ impl LeashError {
             LeashError::ArithmeticOverflow => "ArithmeticOverflow",
             LeashError::RecipientNotAllowed => "RecipientNotAllowed",
             LeashError::InstructionNotAllowed => "InstructionNotAllowed",
+            LeashError::PasskeyAssertionInvalid => "PasskeyAssertionInvalid",
+            LeashError::PasskeyAssertionExpired => "PasskeyAssertionExpired",
         }
     }
 
@@ -130,6 +136,10 @@ impl LeashError {
             LeashError::ArithmeticOverflow => "Arithmetic overflow",
             LeashError::RecipientNotAllowed => "Value went to a recipient the policy does not list",
             LeashError::InstructionNotAllowed => "Instruction not allowed for this program",
+            LeashError::PasskeyAssertionInvalid => {
+                "Passkey assertion missing or not for this instruction"
+            }
+            LeashError::PasskeyAssertionExpired => "Passkey assertion past its last valid slot",
         }
     }
 }
@@ -157,7 +167,7 @@ mod tests {
             assert_eq!(LeashError::from_code(e.code()), Some(*e));
         }
         assert_eq!(LeashError::from_code(5999), None);
-        assert_eq!(LeashError::from_code(6022), None);
+        assert_eq!(LeashError::from_code(6024), None);
     }
 
     #[test]

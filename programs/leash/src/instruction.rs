@@ -354,7 +354,7 @@ pub fn update_session_view(data: &[u8]) -> Option<(PolicyView<'_>, Option<u64>)>
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlainInstruction<'a> {
     CreateWallet {
-        owner: &'a Pubkey,
+        owner: Authority,
         salt: &'a [u8; 32],
     },
     RevokeSession,
@@ -373,6 +373,19 @@ crate::byte_layout! {
     }
 }
 
+crate::byte_layout! {
+    /// `CreateWallet`'s data after the discriminator for a passkey owner: the `Authority`
+    /// variant (1 = Secp256r1), the passkey's fields, the salt.
+    pub struct CreatePasskeyWalletLayout {
+        pub owner_kind: u8,
+        pub key: [u8; 33],
+        pub rp_id_hash: [u8; 32],
+        /// 0 or 1 (borsh's `bool`).
+        pub user_verification: u8,
+        pub salt: [u8; 32],
+    }
+}
+
 /// `data` as one of the [`PlainInstruction`]s; `None` unless it is exactly one.
 pub fn plain_view(data: &[u8]) -> Option<PlainInstruction<'_>> {
     let (&discriminator, rest) = data.split_first()?;
@@ -380,7 +393,19 @@ pub fn plain_view(data: &[u8]) -> Option<PlainInstruction<'_>> {
         (0, len) if len == core::mem::size_of::<CreateWalletLayout>() => {
             let args: &CreateWalletLayout = crate::platform::layout(rest)?;
             (args.owner_kind == 0).then_some(PlainInstruction::CreateWallet {
-                owner: &args.owner,
+                owner: Authority::Ed25519(args.owner),
+                salt: &args.salt,
+            })
+        }
+        (0, len) if len == core::mem::size_of::<CreatePasskeyWalletLayout>() => {
+            let args: &CreatePasskeyWalletLayout = crate::platform::layout(rest)?;
+            let valid = args.owner_kind == 1 && args.user_verification <= 1;
+            valid.then_some(PlainInstruction::CreateWallet {
+                owner: Authority::Secp256r1(crate::state::Passkey {
+                    key: args.key,
+                    rp_id_hash: args.rp_id_hash,
+                    user_verification: args.user_verification == 1,
+                }),
                 salt: &args.salt,
             })
         }
@@ -558,7 +583,7 @@ mod tests {
         /// The plain instructions read in place accept exactly the bytes borsh does.
         #[test]
         fn plain_view_agrees_with_borsh(
-            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..70),
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..104),
             discriminator in 0u8..10,
             kind in 0u8..2,
         ) {
@@ -581,7 +606,7 @@ mod tests {
             });
             let view = plain_view(&bytes).map(|p| match p {
                 PlainInstruction::CreateWallet { owner, salt } => LeashInstruction::CreateWallet {
-                    owner: Authority::Ed25519(*owner),
+                    owner,
                     salt: *salt,
                 },
                 PlainInstruction::RevokeSession => LeashInstruction::RevokeSession,
@@ -602,7 +627,20 @@ mod tests {
         assert!(matches!(
             plain_view(&ix.pack()),
             Some(PlainInstruction::CreateWallet { owner, salt })
-                if *owner == Pubkey::new_from_array([4; 32]) && *salt == [9; 32]
+                if owner == Authority::Ed25519(Pubkey::new_from_array([4; 32])) && *salt == [9; 32]
+        ));
+        let passkey = Authority::Secp256r1(crate::state::Passkey {
+            key: [2; 33],
+            rp_id_hash: [3; 32],
+            user_verification: true,
+        });
+        let ix = LeashInstruction::CreateWallet {
+            owner: passkey,
+            salt: [9; 32],
+        };
+        assert!(matches!(
+            plain_view(&ix.pack()),
+            Some(PlainInstruction::CreateWallet { owner, .. }) if owner == passkey
         ));
     }
 

@@ -10,7 +10,7 @@
 //! The crate follows the SPL layout: [`instruction`] (wire format and builders), [`state`]
 //! (account layouts and PDAs), [`processor`] (one module per instruction, each with its accounts
 //! parsed and its checks in order), [`calls`] (inner calls resolved once), [`accounting`]
-//! (snapshots, authorities, outflows, limits), [`error`] (codes 6000–6021), [`event`] (logged
+//! (snapshots, authorities, outflows, limits), [`error`] (codes 6000–6023), [`event`] (logged
 //! with `sol_log_data`), [`token_account`] (SPL Token / Token-2022 layouts), and
 //! [`platform`], the one place where the SBF build (`no_std`, pinocchio) and the native build
 //! (solana-program, the LiteSVM builtin) differ. With the `no-entrypoint` feature it is a plain
@@ -31,6 +31,7 @@ pub mod event;
 pub mod instruction;
 pub mod list;
 pub mod log;
+pub mod passkey;
 pub mod platform;
 pub mod processor;
 pub mod state;

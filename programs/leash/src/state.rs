@@ -48,10 +48,26 @@ pub const UNLIMITED: u64 = u64::MAX;
 /// The mint that stands for native SOL (the vault's lamports) in spending limits.
 pub const NATIVE_SOL_MINT: Pubkey = Pubkey::new_from_array([0; 32]);
 
-/// Who owns a wallet. Only ed25519 keys today; passkeys and EVM keys come later as new variants.
+/// Who owns a wallet: an Ed25519 key that signs its transactions, or a passkey whose WebAuthn
+/// assertions the secp256r1 precompile verifies (docs/program.md, "Passkey owners").
 #[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Authority {
     Ed25519(Pubkey),
+    Secp256r1(Passkey),
+}
+
+/// A passkey (a WebAuthn credential) that owns a wallet. All three fields are part of the
+/// wallet's address (its seeds hash the authority), so a wallet created by anyone for this
+/// passkey is exactly the one its owner would create.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Passkey {
+    /// The credential's public key, compressed SEC1 (`0x02`/`0x03` and x).
+    pub key: [u8; 33],
+    /// sha256 of the relying party id (the site's domain) the credential was created for:
+    /// an assertion's authenticator data must start with it.
+    pub rp_id_hash: [u8; 32],
+    /// Every assertion must show user verification (a PIN or a biometric), not only presence.
+    pub user_verification: bool,
 }
 
 impl Authority {
@@ -64,10 +80,12 @@ impl Authority {
         bytes
     }
 
-    /// The ed25519 key that must sign for this authority.
-    pub fn signer_key(&self) -> &Pubkey {
+    /// The ed25519 key that must sign for this authority; `None` for a passkey, which signs
+    /// no transaction (its assertion authorizes the owner instruction instead).
+    pub fn signer_key(&self) -> Option<&Pubkey> {
         match self {
-            Authority::Ed25519(key) => key,
+            Authority::Ed25519(key) => Some(key),
+            Authority::Secp256r1(_) => None,
         }
     }
 }
@@ -84,11 +102,41 @@ pub struct Wallet {
     /// Sessions whose epoch differs from this are revoked (`RevokeAllSessions` bumps it).
     pub epoch: u32,
     pub created_slot: u64,
+    /// How many owner instructions a passkey has authorized: each assertion's challenge names
+    /// the next one, so none is accepted twice. Stored after the borsh fields, and only in
+    /// passkey wallets (an Ed25519 owner's signatures are bound to a recent blockhash instead).
+    #[borsh(skip)]
+    pub owner_nonce: u64,
 }
 
 impl Wallet {
-    /// Borsh size of a wallet account.
+    /// Size of a wallet account owned by an Ed25519 key.
     pub const LEN: usize = 1 + 1 + 1 + 1 + 33 + 32 + 4 + 8;
+    /// Size of a wallet account owned by a passkey: the passkey's fields and the owner nonce.
+    pub const PASSKEY_LEN: usize = 1 + 1 + 1 + 1 + 67 + 32 + 4 + 8 + 8;
+
+    /// Size of the account for a wallet owned by `owner`.
+    pub fn len_for(owner: &Authority) -> usize {
+        match owner {
+            Authority::Ed25519(_) => Self::LEN,
+            Authority::Secp256r1(_) => Self::PASSKEY_LEN,
+        }
+    }
+
+    /// The account's bytes: borsh's encoding, then the owner nonce for a passkey wallet.
+    #[cfg(not(target_arch = "bpf"))]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(Self::PASSKEY_LEN);
+        match self.to_layout() {
+            AnyWalletLayout::Ed25519(layout) => {
+                bytes.extend_from_slice(crate::platform::bytes_of(&layout))
+            }
+            AnyWalletLayout::Passkey(layout) => {
+                bytes.extend_from_slice(crate::platform::bytes_of(&layout))
+            }
+        }
+        bytes
+    }
 }
 
 /// One per-mint spending limit. `u64::MAX` means "no bound" for `per_tx`, `total` and
@@ -485,20 +533,63 @@ crate::byte_layout! {
     }
 }
 
+crate::byte_layout! {
+    /// A passkey wallet account's bytes (the borsh encoding of [`Wallet`] with an
+    /// `Authority::Secp256r1`, then the owner nonce), read in place.
+    pub struct PasskeyWalletLayout {
+        pub account_type: u8,
+        pub version: u8,
+        pub bump: u8,
+        pub vault_bump: u8,
+        /// The `Authority` variant: 1 = Secp256r1.
+        pub owner_kind: u8,
+        pub key: [u8; 33],
+        pub rp_id_hash: [u8; 32],
+        /// 0 or 1 (borsh's `bool`).
+        pub user_verification: u8,
+        pub salt: [u8; 32],
+        pub epoch: [u8; 4],
+        pub created_slot: [u8; 8],
+        pub owner_nonce: [u8; 8],
+    }
+}
+
+/// A wallet's bytes in the layout of its owner's kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnyWalletLayout {
+    Ed25519(WalletLayout),
+    Passkey(PasskeyWalletLayout),
+}
+
 impl Wallet {
-    /// The wallet's bytes ([`Wallet::decode`] reads them back; both are borsh's encoding).
-    pub fn to_layout(&self) -> WalletLayout {
-        let Authority::Ed25519(owner) = self.owner;
-        WalletLayout {
-            account_type: self.account_type,
-            version: self.version,
-            bump: self.bump,
-            vault_bump: self.vault_bump,
-            owner_kind: 0,
-            owner,
-            salt: self.salt,
-            epoch: self.epoch.to_le_bytes(),
-            created_slot: self.created_slot.to_le_bytes(),
+    /// The wallet's bytes ([`Wallet::decode`] reads them back).
+    pub fn to_layout(&self) -> AnyWalletLayout {
+        match self.owner {
+            Authority::Ed25519(owner) => AnyWalletLayout::Ed25519(WalletLayout {
+                account_type: self.account_type,
+                version: self.version,
+                bump: self.bump,
+                vault_bump: self.vault_bump,
+                owner_kind: 0,
+                owner,
+                salt: self.salt,
+                epoch: self.epoch.to_le_bytes(),
+                created_slot: self.created_slot.to_le_bytes(),
+            }),
+            Authority::Secp256r1(passkey) => AnyWalletLayout::Passkey(PasskeyWalletLayout {
+                account_type: self.account_type,
+                version: self.version,
+                bump: self.bump,
+                vault_bump: self.vault_bump,
+                owner_kind: 1,
+                key: passkey.key,
+                rp_id_hash: passkey.rp_id_hash,
+                user_verification: u8::from(passkey.user_verification),
+                salt: self.salt,
+                epoch: self.epoch.to_le_bytes(),
+                created_slot: self.created_slot.to_le_bytes(),
+                owner_nonce: self.owner_nonce.to_le_bytes(),
+            }),
         }
     }
 
@@ -506,21 +597,48 @@ impl Wallet {
     /// through borsh's reader (every owner instruction and `Execute` load the wallet); it
     /// accepts exactly the bytes borsh would (tested).
     pub fn decode(data: &[u8]) -> Option<Wallet> {
-        let layout: &WalletLayout = crate::platform::layout(data)?;
-        let valid = data.len() == Wallet::LEN
-            && layout.account_type == WALLET_ACCOUNT_TYPE
-            && layout.version == LAYOUT_VERSION
-            && layout.owner_kind == 0;
-        valid.then(|| Wallet {
-            account_type: layout.account_type,
-            version: layout.version,
-            bump: layout.bump,
-            vault_bump: layout.vault_bump,
-            owner: Authority::Ed25519(layout.owner),
-            salt: layout.salt,
-            epoch: u32::from_le_bytes(layout.epoch),
-            created_slot: u64::from_le_bytes(layout.created_slot),
-        })
+        match data.len() {
+            Wallet::LEN => {
+                let layout: &WalletLayout = crate::platform::layout(data)?;
+                let valid = layout.account_type == WALLET_ACCOUNT_TYPE
+                    && layout.version == LAYOUT_VERSION
+                    && layout.owner_kind == 0;
+                valid.then(|| Wallet {
+                    account_type: layout.account_type,
+                    version: layout.version,
+                    bump: layout.bump,
+                    vault_bump: layout.vault_bump,
+                    owner: Authority::Ed25519(layout.owner),
+                    salt: layout.salt,
+                    epoch: u32::from_le_bytes(layout.epoch),
+                    created_slot: u64::from_le_bytes(layout.created_slot),
+                    owner_nonce: 0,
+                })
+            }
+            Wallet::PASSKEY_LEN => {
+                let layout: &PasskeyWalletLayout = crate::platform::layout(data)?;
+                let valid = layout.account_type == WALLET_ACCOUNT_TYPE
+                    && layout.version == LAYOUT_VERSION
+                    && layout.owner_kind == 1
+                    && layout.user_verification <= 1;
+                valid.then(|| Wallet {
+                    account_type: layout.account_type,
+                    version: layout.version,
+                    bump: layout.bump,
+                    vault_bump: layout.vault_bump,
+                    owner: Authority::Secp256r1(Passkey {
+                        key: layout.key,
+                        rp_id_hash: layout.rp_id_hash,
+                        user_verification: layout.user_verification == 1,
+                    }),
+                    salt: layout.salt,
+                    epoch: u32::from_le_bytes(layout.epoch),
+                    created_slot: u64::from_le_bytes(layout.created_slot),
+                    owner_nonce: u64::from_le_bytes(layout.owner_nonce),
+                })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -796,6 +914,7 @@ mod tests {
             salt: [7; 32],
             epoch: 3,
             created_slot: 99,
+            owner_nonce: 0,
         };
         assert_eq!(borsh::to_vec(&wallet).unwrap().len(), Wallet::LEN);
         let bytes = borsh::to_vec(&wallet).unwrap();
@@ -803,7 +922,27 @@ mod tests {
             &bytes[WALLET_OWNER_KEY_OFFSET..WALLET_OWNER_KEY_OFFSET + 32],
             &[9; 32]
         );
-        assert_eq!(Wallet::decode(&bytes), Some(wallet));
+        assert_eq!(Wallet::decode(&bytes), Some(wallet.clone()));
+        let passkey_wallet = Wallet {
+            owner: Authority::Secp256r1(Passkey {
+                key: [2; 33],
+                rp_id_hash: [3; 32],
+                user_verification: true,
+            }),
+            owner_nonce: 5,
+            ..wallet
+        };
+        let bytes = passkey_wallet.encode();
+        assert_eq!(bytes.len(), Wallet::PASSKEY_LEN);
+        assert_eq!(
+            bytes.len(),
+            borsh::to_vec(&passkey_wallet).unwrap().len() + 8
+        );
+        assert_eq!(
+            &bytes[WALLET_OWNER_KEY_OFFSET..WALLET_OWNER_KEY_OFFSET + 33],
+            &[2; 33]
+        );
+        assert_eq!(Wallet::decode(&bytes), Some(passkey_wallet));
 
         let p = policy();
         assert_eq!(borsh::to_vec(&p).unwrap().len(), p.encoded_len());
@@ -938,27 +1077,46 @@ mod tests {
         }
     }
 
-    /// The bytes `Wallet::to_layout` gives, to compare with borsh's encoding.
-    fn wallet_bytes(layout: &WalletLayout) -> &[u8; Wallet::LEN] {
-        crate::platform::bytes_of(layout).try_into().unwrap()
+    /// A wallet through borsh's reader, the reference [`Wallet::decode`] is held to: the
+    /// borsh fields, then for a passkey owner the 8-byte owner nonce, then nothing.
+    fn borsh_wallet(bytes: &[u8]) -> Option<Wallet> {
+        if bytes.len() < 2 || bytes[0] != WALLET_ACCOUNT_TYPE || bytes[1] != LAYOUT_VERSION {
+            return None;
+        }
+        let mut rest = bytes;
+        let wallet = Wallet::deserialize(&mut rest).ok()?;
+        match wallet.owner {
+            Authority::Ed25519(_) => rest.is_empty().then_some(wallet),
+            Authority::Secp256r1(_) => {
+                let nonce: [u8; 8] = rest.try_into().ok()?;
+                Some(Wallet {
+                    owner_nonce: u64::from_le_bytes(nonce),
+                    ..wallet
+                })
+            }
+        }
     }
 
     proptest::proptest! {
         #[test]
         fn wallet_decode_agrees_with_borsh(
-            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 79..84),
+            short in proptest::collection::vec(proptest::prelude::any::<u8>(), 79..84),
+            long in proptest::collection::vec(proptest::prelude::any::<u8>(), 121..126),
+            passkey in proptest::prelude::any::<bool>(),
             kind in 0u8..3,
+            uv in 0u8..3,
         ) {
-            let mut bytes = bytes;
+            let mut bytes = if passkey { long } else { short };
             bytes[0] = WALLET_ACCOUNT_TYPE;
             bytes[1] = LAYOUT_VERSION;
             bytes[4] = kind;
-            let borsh_decode = decode_typed::<Wallet>(&bytes, WALLET_ACCOUNT_TYPE, LAYOUT_VERSION);
-            proptest::prop_assert_eq!(Wallet::decode(&bytes), borsh_decode.clone());
-            if let Some(wallet) = borsh_decode {
-                let layout = wallet.to_layout();
-                let written = wallet_bytes(&layout);
-                proptest::prop_assert_eq!(&written[..], &bytes[..]);
+            if passkey {
+                bytes[4 + 1 + 33 + 32 + 1] = uv;
+            }
+            let reference = borsh_wallet(&bytes);
+            proptest::prop_assert_eq!(Wallet::decode(&bytes), reference.clone());
+            if let Some(wallet) = reference {
+                proptest::prop_assert_eq!(wallet.encode(), bytes);
             }
         }
     }
@@ -1104,6 +1262,7 @@ mod tests {
             salt: [0; 32],
             epoch: 0,
             created_slot: 0,
+            owner_nonce: 0,
         };
         let mut p = policy(); // valid 10..20
         p.expiry_slot = 100;

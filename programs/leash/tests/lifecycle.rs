@@ -98,7 +98,7 @@ fn wallet_creation_survives_a_prefunded_address() {
     env.svm.airdrop(&wallet, 1_000_000).unwrap();
     env.create_wallet_for(&owner, [3; 32]);
     let state = leash_program::state::Wallet::decode(&env.account(&wallet).unwrap().data).unwrap();
-    assert_eq!(state.owner.signer_key(), &owner.pubkey());
+    assert_eq!(state.owner.signer_key(), Some(&owner.pubkey()));
     // A second creation of the same wallet fails.
     let again = ix::create_wallet(&env.program_id, &owner.pubkey(), &owner.pubkey(), [3; 32]);
     assert!(env.send(&[again], &owner, &[]).is_err());

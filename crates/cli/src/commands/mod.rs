@@ -10,6 +10,7 @@ pub mod execute;
 pub mod info;
 pub mod mcp;
 pub mod node;
+pub mod passkey;
 pub mod policy;
 pub mod program;
 pub mod requests;

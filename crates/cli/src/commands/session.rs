@@ -12,7 +12,7 @@ use solana_signer::Signer;
 use crate::{
     commands::{requests, wallet::WalletName},
     error::CliResult,
-    globals::{holder, session_arg, Globals},
+    globals::{holder, session_arg, Globals, OwnerAuth},
 };
 
 #[derive(Subcommand)]
@@ -87,9 +87,9 @@ pub enum SessionCommand {
 pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
     let render = globals.render();
     // The owner's commands: a client on --url and the owner's key.
-    let owner = || -> CliResult<(Client, Keypair)> {
+    let owner = || -> CliResult<(Client, OwnerAuth)> {
         let client = globals.client()?;
-        let owner = globals.owner(&client)?;
+        let owner = globals.owner_auth(&client)?;
         Ok((client, owner))
     };
     match command {
@@ -106,14 +106,14 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let session_key = Keypair::new();
             if preview {
                 let preview = client.preview_session(
-                    &wallet.of(client.program_id(), &owner.pubkey()).address,
+                    &owner.wallet(client.program_id(), &wallet.name).address,
                     &policy,
                     &session_key.pubkey(),
                 )?;
                 return render.report(&preview);
             }
             let prepared = client.prepare_create_session(
-                &wallet.of(client.program_id(), &owner.pubkey()),
+                &owner.wallet(client.program_id(), &wallet.name),
                 &policy,
                 &session_key.pubkey(),
                 &top_up,
@@ -121,7 +121,13 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             for warning in &prepared.report.warnings {
                 render.warn(warning);
             }
-            let mut created = render.sending(|| client.sign_and_send(prepared, &owner))?;
+            let mut created = render.sending(|| {
+                owner.send(
+                    &client,
+                    prepared,
+                    &owner.wallet(client.program_id(), &wallet.name),
+                )
+            })?;
             if let Some(label) = label {
                 created.label = label;
             }
@@ -133,13 +139,13 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
         }
         SessionCommand::List(wallet) => {
             let (client, owner) = owner()?;
-            render.report(&client.list_sessions(&wallet.of(client.program_id(), &owner.pubkey()))?)
+            render.report(&client.list_sessions(&owner.wallet(client.program_id(), &wallet.name))?)
         }
         SessionCommand::Show { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
             render.report(
-                &client.show_session(&wallet.of(client.program_id(), &owner.pubkey()), &session)?,
+                &client.show_session(&owner.wallet(client.program_id(), &wallet.name), &session)?,
             )
         }
         SessionCommand::Update {
@@ -151,7 +157,7 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             let session = session_arg(&session)?;
             let policy = PolicyInput::read(&policy)?;
             let prepared = client.prepare_update_session(
-                &wallet.of(client.program_id(), &owner.pubkey()),
+                &owner.wallet(client.program_id(), &wallet.name),
                 &session,
                 &policy,
                 None,
@@ -159,31 +165,55 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             for warning in &prepared.report.warnings {
                 render.warn(warning);
             }
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+            render.report(&render.sending(|| {
+                owner.send(
+                    &client,
+                    prepared,
+                    &owner.wallet(client.program_id(), &wallet.name),
+                )
+            })?)
         }
         SessionCommand::Revoke { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
             let prepared = client.prepare_revoke_session(
-                &wallet.of(client.program_id(), &owner.pubkey()),
+                &owner.wallet(client.program_id(), &wallet.name),
                 &session,
             )?;
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+            render.report(&render.sending(|| {
+                owner.send(
+                    &client,
+                    prepared,
+                    &owner.wallet(client.program_id(), &wallet.name),
+                )
+            })?)
         }
         SessionCommand::RevokeAll(wallet) => {
             let (client, owner) = owner()?;
             let prepared = client
-                .prepare_revoke_all_sessions(&wallet.of(client.program_id(), &owner.pubkey()))?;
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+                .prepare_revoke_all_sessions(&owner.wallet(client.program_id(), &wallet.name))?;
+            render.report(&render.sending(|| {
+                owner.send(
+                    &client,
+                    prepared,
+                    &owner.wallet(client.program_id(), &wallet.name),
+                )
+            })?)
         }
         SessionCommand::Close { session, wallet } => {
             let (client, owner) = owner()?;
             let session = session_arg(&session)?;
             let prepared = client.prepare_close_session(
-                &wallet.of(client.program_id(), &owner.pubkey()),
+                &owner.wallet(client.program_id(), &wallet.name),
                 &session,
             )?;
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+            render.report(&render.sending(|| {
+                owner.send(
+                    &client,
+                    prepared,
+                    &owner.wallet(client.program_id(), &wallet.name),
+                )
+            })?)
         }
         SessionCommand::Export { session, wallet } => {
             let (client, owner) = owner()?;
@@ -191,7 +221,7 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             // A session key names its session; an address no longer on chain (closed) still
             // names its stored token.
             let address = client
-                .find_session(&wallet.of(client.program_id(), &owner.pubkey()), &given)
+                .find_session(&owner.wallet(client.program_id(), &wallet.name), &given)
                 .map(|(address, _)| address)
                 .unwrap_or(given);
             // Printing the secret is the point of this command.

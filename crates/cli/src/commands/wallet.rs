@@ -1,13 +1,13 @@
 //! `leash wallet create|show|deposit|withdraw|sweep`: the owner's wallets.
 
 use clap::{Args, Subcommand};
-use leash_client::{Amount, TokenRef, WalletRef};
+use leash_client::{Amount, TokenRef};
 use solana_program::pubkey::Pubkey;
 use solana_signer::Signer;
 
 use crate::{
     error::CliResult,
-    globals::{parse_address, Globals},
+    globals::{parse_address, Globals, OwnerAuth},
 };
 
 #[derive(Args)]
@@ -15,13 +15,6 @@ pub struct WalletName {
     /// Which of the owner's wallets
     #[arg(long, visible_alias = "wallet", default_value = "default")]
     pub name: String,
-}
-
-impl WalletName {
-    /// The wallet `owner` calls by this name, under the Leash program `program_id`.
-    pub fn of(&self, program_id: &Pubkey, owner: &Pubkey) -> WalletRef {
-        WalletRef::of(program_id, owner, &self.name)
-    }
 }
 
 #[derive(Subcommand)]
@@ -65,28 +58,39 @@ pub enum WalletCommand {
 pub fn exec(globals: &Globals, command: WalletCommand) -> CliResult<()> {
     let client = globals.client()?;
     let render = globals.render();
-    let owner = globals.owner(&client)?;
-    let key = owner.pubkey();
+    let owner = globals.owner_auth(&client)?;
+    let payer = owner.payer().pubkey();
+    let program_id = *client.program_id();
     match command {
         WalletCommand::Create(wallet) => {
-            let prepared = client.prepare_create_wallet(&key, &wallet.name)?;
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+            let prepared = match &owner {
+                OwnerAuth::Key(key) => client.prepare_create_wallet(&key.pubkey(), &wallet.name)?,
+                OwnerAuth::Passkey { owner: passkey, .. } => {
+                    use leash_client::owner::PasskeySigner;
+                    client.prepare_create_passkey_wallet(
+                        &payer,
+                        &passkey.passkey(),
+                        &wallet.name,
+                    )?
+                }
+            };
+            // Creating needs no owner authorization beyond the key's own signature.
+            render.report(&render.sending(|| client.sign_and_send(prepared, owner.payer()))?)
         }
         WalletCommand::Show(wallet) => {
-            render.report(&client.show_wallet(&wallet.of(client.program_id(), &key))?)
+            render.report(&client.show_wallet(&owner.wallet(&program_id, &wallet.name))?)
         }
         WalletCommand::Deposit {
             amount,
             token: which,
             wallet,
         } => {
+            // From the payer: a passkey holds no funds.
             let amount = Amount::parse(&amount, "--amount")?;
-            let prepared = client.prepare_deposit(
-                &wallet.of(client.program_id(), &key),
-                &amount,
-                &TokenRef::new(&which),
-            )?;
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+            let mut target = owner.wallet(&program_id, &wallet.name);
+            target.owner = payer;
+            let prepared = client.prepare_deposit(&target, &amount, &TokenRef::new(&which))?;
+            render.report(&render.sending(|| client.sign_and_send(prepared, owner.payer()))?)
         }
         WalletCommand::Withdraw {
             amount,
@@ -95,17 +99,16 @@ pub fn exec(globals: &Globals, command: WalletCommand) -> CliResult<()> {
             wallet,
         } => {
             let amount = Amount::parse(&amount, "--amount")?;
-            let prepared = client.prepare_withdraw(
-                &wallet.of(client.program_id(), &key),
-                &amount,
-                &TokenRef::new(&which),
-                to,
-            )?;
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+            let target = owner.wallet(&program_id, &wallet.name);
+            let to = to.or_else(|| target.is_passkey().then_some(payer));
+            let prepared = client.prepare_withdraw(&target, &amount, &TokenRef::new(&which), to)?;
+            render.report(&render.sending(|| owner.send(&client, prepared, &target))?)
         }
         WalletCommand::Sweep { to, wallet } => {
-            let prepared = client.prepare_sweep(&wallet.of(client.program_id(), &key), to)?;
-            render.report(&render.sending(|| client.sign_and_send(prepared, &owner))?)
+            let target = owner.wallet(&program_id, &wallet.name);
+            let to = to.or_else(|| target.is_passkey().then_some(payer));
+            let prepared = client.prepare_sweep(&target, to)?;
+            render.report(&render.sending(|| owner.send(&client, prepared, &target))?)
         }
     }
 }

@@ -85,7 +85,11 @@ impl WalletRef {
             return Err(missing());
         }
         let wallet = Wallet::decode(&account.data).ok_or_else(missing)?;
-        let Authority::Ed25519(owner) = wallet.owner;
+        // A passkey wallet's owner account is the secp256r1 program (docs/program.md).
+        let owner = match wallet.owner {
+            Authority::Ed25519(key) => key,
+            Authority::Secp256r1(_) => leash_sdk::passkey::SECP256R1_PROGRAM_ID,
+        };
         let (vault, _) = state::vault_address(address, client.program_id());
         let name = if wallet.salt == Self::salt(DEFAULT_WALLET_NAME) {
             DEFAULT_WALLET_NAME.to_string()
@@ -114,8 +118,10 @@ impl WalletRef {
     }
 }
 
+mod passkey;
 mod reports;
 
+pub use passkey::{PasskeySigner, SoftwareOwner};
 pub use reports::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -998,7 +1004,7 @@ impl Client {
             .into_iter()
             .filter_map(|(address, account)| {
                 let wallet = Wallet::decode(&account.data.decode()?)?;
-                let Authority::Ed25519(key) = wallet.owner;
+                let key = *wallet.owner.signer_key()?;
                 (key == *owner).then(|| {
                     (
                         wallet.created_slot,

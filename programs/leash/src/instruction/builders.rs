@@ -37,6 +37,32 @@ pub fn create_wallet(
     }
 }
 
+/// `CreateWallet` for a passkey owner: nobody signs as the owner (the wallet's address hashes
+/// the whole passkey); the owner account is the secp256r1 program.
+pub fn create_passkey_wallet(
+    program_id: &Pubkey,
+    payer: &Pubkey,
+    passkey: &crate::state::Passkey,
+    salt: [u8; 32],
+) -> Instruction {
+    let authority = Authority::Secp256r1(*passkey);
+    let (wallet, _) = crate::state::wallet_address(&authority, &salt, program_id);
+    Instruction {
+        program_id: *program_id,
+        accounts: vec![
+            AccountMeta::new(*payer, true),
+            AccountMeta::new_readonly(crate::passkey::SECP256R1_PROGRAM_ID, false),
+            AccountMeta::new(wallet, false),
+            AccountMeta::new_readonly(system_program(), false),
+        ],
+        data: LeashInstruction::CreateWallet {
+            owner: authority,
+            salt,
+        }
+        .pack(),
+    }
+}
+
 pub fn create_session(
     program_id: &Pubkey,
     payer: &Pubkey,

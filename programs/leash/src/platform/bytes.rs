@@ -38,8 +38,8 @@ pub fn layout<T: Bytes>(data: &[u8]) -> Option<&T> {
     Some(unsafe { &*data.as_ptr().cast::<T>() })
 }
 
-/// The bytes of a layout (tests compare them with borsh's encoding).
-#[cfg(test)]
+/// The bytes of a layout (clients encode accounts with it; tests compare it with borsh).
+#[cfg(not(target_arch = "bpf"))]
 pub fn bytes_of<T: Bytes>(value: &T) -> &[u8] {
     // SAFETY: `T: Bytes` has no padding, so all `size_of::<T>()` bytes are initialised.
     unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }

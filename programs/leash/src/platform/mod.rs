@@ -18,7 +18,7 @@ pub use solana_address::Address as Pubkey;
 pub use solana_program_error::{ProgramError, ProgramResult};
 
 mod bytes;
-#[cfg(test)]
+#[cfg(not(target_arch = "bpf"))]
 pub use bytes::bytes_of;
 pub use bytes::{layout, layout_mut, layouts, layouts_mut, Bytes};
 

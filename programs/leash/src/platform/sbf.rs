@@ -314,7 +314,7 @@ pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction>
     if found == 0 {
         return None;
     }
-    let mut data = crate::list![0u8; usize::try_from(lengths.data_len).ok()?];
+    let mut data = super::List::zeroed(usize::try_from(lengths.data_len).ok()?);
     let blank = RawAccountMeta {
         pubkey: [0; 32],
         is_signer: 0,

@@ -2,7 +2,8 @@
 //! returns to the account that paid it.
 
 use super::{
-    check_session_wallet, check_writable, invalid_account, load_wallet, session_data, session_view,
+    authorize_owner, check_session_wallet, check_writable, invalid_account, is_passkey_slot,
+    load_wallet, session_data, session_view, Invocation,
 };
 use crate::{
     error::LeashError,
@@ -11,6 +12,8 @@ use crate::{
 };
 
 struct CloseSessionAccounts<'a, 'info> {
+    /// The instruction as the runtime handed it over (a passkey's challenge names it whole).
+    invocation: &'a Invocation<'a, 'info>,
     /// The id the runtime invoked the program at: every owner and PDA check uses it.
     program_id: &'a Pubkey,
     authority: &'a Account<'info>,
@@ -20,12 +23,13 @@ struct CloseSessionAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
-    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
-        let [authority, wallet, session, rent_payer, ..] = accounts else {
+    fn parse(invocation: &'a Invocation<'a, 'info>) -> Result<Self, ProgramError> {
+        let [authority, wallet, session, rent_payer, ..] = invocation.accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
-            program_id,
+            invocation,
+            program_id: invocation.program_id,
             authority,
             wallet,
             session,
@@ -36,7 +40,7 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
     /// Checks, in order.
     fn validate(&self) -> ProgramResult {
         // 1. A Leash wallet and a session of it.
-        let wallet = load_wallet(self.program_id, self.wallet)?;
+        let mut wallet = load_wallet(self.program_id, self.wallet)?;
         let data = session_data(self.program_id, self.session)?;
         let session = session_view(self.program_id, self.session, &data)?;
         check_writable(self.session, "session must be writable")?;
@@ -48,11 +52,15 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
             ));
         }
         check_writable(self.rent_payer, "rent_payer must be writable")?;
-        // 3. Signed; by the owner, or the session has ended.
+        // 3. Authorized by the owner (a passkey's assertion, or the owner's key signed), or
+        // signed by anyone once the session has ended.
+        if is_passkey_slot(self.authority) {
+            return authorize_owner(self.invocation, self.wallet, &mut wallet, self.authority);
+        }
         if !self.authority.is_signer() {
             return Err(LeashError::Unauthorized.into());
         }
-        if !address_eq(self.authority.key(), wallet.owner.signer_key()) {
+        if wallet.owner.signer_key() != Some(self.authority.key()) {
             let clock = crate::sysvars::clock()?;
             let standing = session.standing();
             let ended = standing.is_revoked(wallet.epoch)
@@ -65,8 +73,8 @@ impl<'a, 'info> CloseSessionAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
-    let accounts = CloseSessionAccounts::parse(program_id, accounts)?;
+pub(super) fn process(invocation: &Invocation) -> ProgramResult {
+    let accounts = CloseSessionAccounts::parse(invocation)?;
     accounts.validate()?;
     let session = accounts.session;
     let refunded = accounts

@@ -1,8 +1,8 @@
 //! `CreateSession` (instruction 1): registers a session key and its policy under a wallet.
 
 use super::{
-    check_owner, check_signer, check_system_program, check_writable, create_pda_account,
-    invalid_account, load_wallet,
+    authorize_owner, check_signer, check_system_program, check_writable, create_pda_account,
+    invalid_account, load_wallet, Invocation,
 };
 use crate::{
     event::LeashEvent,
@@ -14,6 +14,8 @@ use crate::{
 };
 
 struct CreateSessionAccounts<'a, 'info> {
+    /// The instruction as the runtime handed it over (a passkey's challenge names it whole).
+    invocation: &'a Invocation<'a, 'info>,
     /// The id the runtime invoked the program at: every owner and PDA check uses it.
     program_id: &'a Pubkey,
     payer: &'a Account<'info>,
@@ -24,12 +26,13 @@ struct CreateSessionAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
-    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
-        let [payer, owner, wallet, session, system_program, ..] = accounts else {
+    fn parse(invocation: &'a Invocation<'a, 'info>) -> Result<Self, ProgramError> {
+        let [payer, owner, wallet, session, system_program, ..] = invocation.accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
-            program_id,
+            invocation,
+            program_id: invocation.program_id,
             payer,
             owner,
             wallet,
@@ -46,9 +49,9 @@ impl<'a, 'info> CreateSessionAccounts<'a, 'info> {
             bump,
             ..
         } = args;
-        // 1. A Leash wallet, and its owner signed.
-        let wallet = load_wallet(self.program_id, self.wallet)?;
-        check_owner(&wallet, self.owner)?;
+        // 1. A Leash wallet, and its owner authorized this.
+        let mut wallet = load_wallet(self.program_id, self.wallet)?;
+        authorize_owner(self.invocation, self.wallet, &mut wallet, self.owner)?;
         // 2. The payer signs and pays; the System program creates the account.
         check_signer(self.payer)?;
         check_writable(self.payer, "payer must be writable")?;
@@ -85,12 +88,9 @@ pub(super) struct CreateSessionArgs<'d> {
     pub bump: u8,
 }
 
-pub(super) fn process(
-    program_id: &Pubkey,
-    accounts: &[Account],
-    args: CreateSessionArgs<'_>,
-) -> ProgramResult {
-    let accounts = CreateSessionAccounts::parse(program_id, accounts)?;
+pub(super) fn process(invocation: &Invocation, args: CreateSessionArgs<'_>) -> ProgramResult {
+    let program_id = invocation.program_id;
+    let accounts = CreateSessionAccounts::parse(invocation)?;
     let wallet = accounts.validate(&args)?;
     let CreateSessionArgs {
         session_key,

@@ -8,7 +8,8 @@ use crate::{
     error::LeashError,
     event::LeashEvent,
     leash_log,
-    platform::{Account, ProgramError, ProgramResult, Pubkey},
+    passkey::SECP256R1_PROGRAM_ID,
+    platform::{address_eq, Account, ProgramError, ProgramResult, Pubkey},
     state::{
         authority_hash, vault_address, Authority, Wallet, LAYOUT_VERSION, WALLET_ACCOUNT_TYPE,
         WALLET_SEED,
@@ -48,10 +49,24 @@ impl<'a, 'info> CreateWalletAccounts<'a, 'info> {
         // 1. The payer signs and pays.
         check_signer(self.payer)?;
         check_writable(self.payer, "payer must be writable")?;
-        // 2. The owner signs its wallet's creation.
-        if !self.owner.is_signer() || self.owner.key() != owner.signer_key() {
-            leash_log!("the wallet's owner must sign its creation");
-            return Err(LeashError::Unauthorized.into());
+        // 2. An Ed25519 owner signs its wallet's creation. A passkey signs nothing here: the
+        // wallet's address hashes the whole passkey (key, relying party, verification), so
+        // whoever creates it creates exactly the wallet its owner would, and pays its rent;
+        // the owner account is the secp256r1 program, as in every passkey owner instruction.
+        match owner.signer_key() {
+            Some(key) => {
+                if !self.owner.is_signer() || !address_eq(self.owner.key(), key) {
+                    leash_log!("the wallet's owner must sign its creation");
+                    return Err(LeashError::Unauthorized.into());
+                }
+            }
+            None => {
+                if !address_eq(self.owner.key(), &SECP256R1_PROGRAM_ID) {
+                    return Err(invalid_account(
+                        "a passkey wallet's owner account is the secp256r1 program",
+                    ));
+                }
+            }
         }
         // 3. The wallet is the PDA of this owner and salt.
         check_writable(self.wallet, "wallet must be writable")?;
@@ -83,7 +98,7 @@ pub(super) fn process(
         accounts.payer,
         accounts.wallet,
         accounts.system_program,
-        Wallet::LEN,
+        Wallet::len_for(&owner),
         &[WALLET_SEED, &owner_hash, &salt, &[bump]],
     )?;
     let wallet = Wallet {
@@ -95,8 +110,9 @@ pub(super) fn process(
         salt,
         epoch: 0,
         created_slot: clock.slot,
+        owner_nonce: 0,
     };
-    write_wallet(accounts.wallet, &wallet.to_layout())?;
+    write_wallet(accounts.wallet, &wallet)?;
     LeashEvent::WalletCreated {
         wallet: *accounts.wallet.key(),
         owner,

@@ -18,12 +18,17 @@ use crate::{
     error::LeashError,
     instruction::{self, PlainInstruction},
     leash_log,
-    log::Key,
+    log::{Key, Num},
+    passkey,
     platform::{
-        address_eq, derive_address, invoke_signed, layout_mut, Account, CpiAccount, ProgramError,
-        ProgramResult, Pubkey, SYSTEM_PROGRAM_ID,
+        address_eq, derive_address, invoke_signed, layout_mut, processed_sibling_instruction,
+        stack_height, Account, CpiAccount, ProgramError, ProgramResult, Pubkey, SYSTEM_PROGRAM_ID,
+        TRANSACTION_LEVEL_STACK_HEIGHT,
     },
-    state::{Authority, SessionView, Wallet, WalletLayout, SESSION_SEED, VAULT_SEED},
+    state::{
+        AnyWalletLayout, Authority, PasskeyWalletLayout, SessionView, Wallet, WalletLayout,
+        SESSION_SEED, VAULT_SEED,
+    },
 };
 
 /// The native builtin's handler (crates/runtime), over solana-program's `AccountInfo`s.
@@ -78,12 +83,11 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
         );
     }
     if let Some(calls) = instruction::owner_execute_view(data) {
-        return owner_execute::process(program_id, accounts, calls);
+        return owner_execute::process(invocation, calls);
     }
     if let Some((session_key, policy, bump)) = instruction::create_session_view(data) {
         return create_session::process(
-            program_id,
-            accounts,
+            invocation,
             create_session::CreateSessionArgs {
                 session_key: *session_key,
                 policy,
@@ -93,8 +97,7 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
     }
     if let Some((policy, expected_uses)) = instruction::update_session_view(data) {
         return update_session::process(
-            program_id,
-            accounts,
+            invocation,
             update_session::UpdateSessionArgs {
                 policy,
                 expected_uses,
@@ -103,12 +106,12 @@ fn dispatch(invocation: &Invocation) -> ProgramResult {
     }
     match instruction::plain_view(data).ok_or(ProgramError::InvalidInstructionData)? {
         PlainInstruction::CreateWallet { owner, salt } => {
-            create_wallet::process(program_id, accounts, Authority::Ed25519(*owner), *salt)
+            create_wallet::process(program_id, accounts, owner, *salt)
         }
-        PlainInstruction::RevokeSession => revoke_session::process(program_id, accounts),
-        PlainInstruction::RevokeAllSessions => revoke_all_sessions::process(program_id, accounts),
-        PlainInstruction::CloseSession => close_session::process(program_id, accounts),
-        PlainInstruction::SweepLamports => sweep_lamports::process(program_id, accounts),
+        PlainInstruction::RevokeSession => revoke_session::process(invocation),
+        PlainInstruction::RevokeAllSessions => revoke_all_sessions::process(invocation),
+        PlainInstruction::CloseSession => close_session::process(invocation),
+        PlainInstruction::SweepLamports => sweep_lamports::process(invocation),
     }
 }
 
@@ -127,6 +130,7 @@ fn invalid_account(what: &str) -> ProgramError {
 /// writes a wallet's type byte only into the account it has just created at the wallet's PDA;
 /// an account someone else assigns to the program starts zeroed, which is no type
 /// (docs/program.md, "Account checks").
+#[inline(never)] // one copy for every instruction
 fn load_wallet(program_id: &Pubkey, wallet: &Account) -> Result<Wallet, ProgramError> {
     if !address_eq(wallet.owner(), program_id) {
         return Err(invalid_account("wallet is not owned by the Leash program"));
@@ -217,16 +221,97 @@ fn check_session_wallet(session: &SessionView, wallet: &Pubkey) -> ProgramResult
     Ok(())
 }
 
-/// `owner` signed and is the wallet's owner.
-fn check_owner(wallet: &Wallet, owner: &Account) -> ProgramResult {
-    if !owner.is_signer() || owner.key() != wallet.owner.signer_key() {
+/// The wallet's owner authorized this instruction: its Ed25519 key signed it as `owner`, or,
+/// for a passkey wallet, `owner` is the secp256r1 program and the instruction just before is
+/// that precompile's check of an assertion over this instruction's challenge
+/// (docs/program.md, "Passkey owners"). A passkey's owner nonce moves on, in `wallet` and in
+/// its account, so the assertion cannot authorize anything again.
+#[inline(never)] // one copy for every owner instruction
+fn authorize_owner(
+    invocation: &Invocation,
+    wallet_account: &Account,
+    wallet: &mut Wallet,
+    owner: &Account,
+) -> ProgramResult {
+    let passkey = match &wallet.owner {
+        Authority::Ed25519(key) => {
+            if !owner.is_signer() || !address_eq(owner.key(), key) {
+                leash_log!(
+                    Key(owner.key()),
+                    " is not the wallet owner, or did not sign"
+                );
+                return Err(LeashError::Unauthorized.into());
+            }
+            return Ok(());
+        }
+        Authority::Secp256r1(passkey) => *passkey,
+    };
+    // 1. The owner account says "a passkey's assertion": the precompile's id.
+    if !address_eq(owner.key(), &passkey::SECP256R1_PROGRAM_ID) {
         leash_log!(
-            Key(owner.key()),
-            " is not the wallet owner, or did not sign"
+            "this wallet is owned by a passkey: its owner account is the secp256r1 program, ",
+            "after that program's check of the assertion"
         );
         return Err(LeashError::Unauthorized.into());
     }
-    Ok(())
+    // 2. A top-level instruction: the instruction before it is then the transaction's, and
+    // nothing calls Leash with an assertion made for another caller's instruction.
+    if stack_height() != TRANSACTION_LEVEL_STACK_HEIGHT {
+        leash_log!("a passkey authorizes top-level instructions only");
+        return Err(LeashError::Unauthorized.into());
+    }
+    // 3. The wallet is writable: its owner nonce moves on.
+    check_writable(
+        wallet_account,
+        "a passkey wallet must be writable (its owner nonce)",
+    )?;
+    // 4. The instruction just before is the precompile's, in the layout read here.
+    let previous = processed_sibling_instruction(0)
+        .filter(|ix| address_eq(&ix.program_id, &passkey::SECP256R1_PROGRAM_ID));
+    let Some(previous) = previous else {
+        leash_log!("passkey assertion: no secp256r1 instruction just before this one");
+        return Err(LeashError::PasskeyAssertionInvalid.into());
+    };
+    let Some(assertion) = passkey::parse_precompile(&previous.data) else {
+        leash_log!("passkey assertion: the secp256r1 instruction is not in Leash's layout");
+        return Err(LeashError::PasskeyAssertionInvalid.into());
+    };
+    // 5. Not past its last valid slot.
+    let slot = crate::sysvars::clock()?.slot;
+    if slot > assertion.last_valid_slot {
+        leash_log!(
+            "passkey assertion: valid to slot ",
+            Num(assertion.last_valid_slot),
+            ", now ",
+            Num(slot),
+            "; sign again"
+        );
+        return Err(LeashError::PasskeyAssertionExpired.into());
+    }
+    // 6. Over this instruction, this wallet's next nonce and that slot; by this passkey.
+    let challenge = passkey::challenge(
+        invocation.program_id,
+        wallet.owner_nonce,
+        assertion.last_valid_slot,
+        invocation.accounts.iter().map(|a| a.key()),
+        invocation.data,
+    )
+    .ok_or_else(|| invalid_account("too many accounts for a passkey-authorized instruction"))?;
+    if let Err(refusal) = passkey::check(&assertion, &passkey, &challenge) {
+        leash_log!(refusal.describe());
+        return Err(LeashError::PasskeyAssertionInvalid.into());
+    }
+    wallet.owner_nonce = wallet
+        .owner_nonce
+        .checked_add(1)
+        .ok_or(LeashError::ArithmeticOverflow)?;
+    write_wallet(wallet_account, wallet)
+}
+
+/// Whether `account` stands for a passkey owner (the secp256r1 program's id in an owner or
+/// authority slot): revoke and close then take the owner's path.
+fn is_passkey_slot(account: &Account) -> bool {
+    address_eq(account.key(), &passkey::SECP256R1_PROGRAM_ID)
 }
 
 fn check_signer(account: &Account) -> ProgramResult {
@@ -250,15 +335,25 @@ fn check_system_program(account: &Account) -> ProgramResult {
     Ok(())
 }
 
-/// Writes `wallet` into its account's data, in place (the account is exactly a wallet's size).
-fn write_wallet(account: &Account, wallet: &WalletLayout) -> ProgramResult {
+/// Writes `wallet` into its account's data, in place (the account is exactly the size of a
+/// wallet of its owner's kind).
+fn write_wallet(account: &Account, wallet: &Wallet) -> ProgramResult {
     let mut data = account.data_mut()?;
-    if data.len() != Wallet::LEN {
+    if data.len() != Wallet::len_for(&wallet.owner) {
         return Err(ProgramError::AccountDataTooSmall);
     }
-    let stored: &mut WalletLayout =
-        layout_mut(&mut data).ok_or(ProgramError::AccountDataTooSmall)?;
-    *stored = *wallet;
+    match wallet.to_layout() {
+        AnyWalletLayout::Ed25519(layout) => {
+            let stored: &mut WalletLayout =
+                layout_mut(&mut data).ok_or(ProgramError::AccountDataTooSmall)?;
+            *stored = layout;
+        }
+        AnyWalletLayout::Passkey(layout) => {
+            let stored: &mut PasskeyWalletLayout =
+                layout_mut(&mut data).ok_or(ProgramError::AccountDataTooSmall)?;
+            *stored = layout;
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `OwnerExecute` (instruction 7): the owner's full authority over the vault, with no limits.
 
-use super::{check_owner, check_vault, load_wallet, vault_seeds};
+use super::{authorize_owner, check_vault, load_wallet, vault_seeds, Invocation};
 use crate::{
     calls::ValidatedCalls,
     instruction::{CallsView, OWNER_EXECUTE_VAULT_INDEX},
@@ -9,6 +9,8 @@ use crate::{
 };
 
 struct OwnerExecuteAccounts<'a, 'info> {
+    /// The instruction as the runtime handed it over (a passkey's challenge names it whole).
+    invocation: &'a Invocation<'a, 'info>,
     /// The id the runtime invoked the program at: every owner and PDA check uses it.
     program_id: &'a Pubkey,
     owner: &'a Account<'info>,
@@ -19,16 +21,17 @@ struct OwnerExecuteAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
-    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
-        let [owner, wallet, vault, ..] = accounts else {
+    fn parse(invocation: &'a Invocation<'a, 'info>) -> Result<Self, ProgramError> {
+        let [owner, wallet, vault, ..] = invocation.accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
-            program_id,
+            invocation,
+            program_id: invocation.program_id,
             owner,
             wallet,
             vault,
-            all: accounts,
+            all: invocation.accounts,
         })
     }
 
@@ -38,10 +41,10 @@ impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
         calls: CallsView<'a>,
     ) -> Result<(Wallet, ValidatedCalls<'a, 'info>), ProgramError> {
         // 1. The wallet and its vault.
-        let wallet = load_wallet(self.program_id, self.wallet)?;
+        let mut wallet = load_wallet(self.program_id, self.wallet)?;
         check_vault(self.program_id, self.wallet.key(), &wallet, self.vault)?;
-        // 2. Signed by the owner.
-        check_owner(&wallet, self.owner)?;
+        // 2. Authorized by the owner.
+        authorize_owner(self.invocation, self.wallet, &mut wallet, self.owner)?;
         // 3. Calls: any program but Leash itself, accounts resolved.
         let calls = ValidatedCalls::new(
             self.program_id,
@@ -54,12 +57,8 @@ impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(
-    program_id: &Pubkey,
-    accounts: &[Account],
-    calls: CallsView,
-) -> ProgramResult {
-    let accounts = OwnerExecuteAccounts::parse(program_id, accounts)?;
+pub(super) fn process(invocation: &Invocation, calls: CallsView) -> ProgramResult {
+    let accounts = OwnerExecuteAccounts::parse(invocation)?;
     let (wallet, calls) = accounts.validate(calls)?;
     let bump = [wallet.vault_bump];
     calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))

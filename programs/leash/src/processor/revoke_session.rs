@@ -1,7 +1,10 @@
 //! `RevokeSession` (instruction 3): the owner revokes any session; a session key revokes only its
 //! own.
 
-use super::{check_writable, load_wallet, session_data, session_view};
+use super::{
+    authorize_owner, check_writable, is_passkey_slot, load_wallet, session_data, session_view,
+    Invocation,
+};
 use crate::{
     error::LeashError,
     event::LeashEvent,
@@ -10,6 +13,8 @@ use crate::{
 };
 
 struct RevokeSessionAccounts<'a, 'info> {
+    /// The instruction as the runtime handed it over (a passkey's challenge names it whole).
+    invocation: &'a Invocation<'a, 'info>,
     /// The id the runtime invoked the program at: every owner and PDA check uses it.
     program_id: &'a Pubkey,
     authority: &'a Account<'info>,
@@ -18,12 +23,13 @@ struct RevokeSessionAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
-    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
-        let [authority, wallet, session, ..] = accounts else {
+    fn parse(invocation: &'a Invocation<'a, 'info>) -> Result<Self, ProgramError> {
+        let [authority, wallet, session, ..] = invocation.accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
-            program_id,
+            invocation,
+            program_id: invocation.program_id,
             authority,
             wallet,
             session,
@@ -34,26 +40,29 @@ impl<'a, 'info> RevokeSessionAccounts<'a, 'info> {
     /// read in place (only its head and address matter here).
     fn validate(&self) -> Result<bool, ProgramError> {
         // 1. A Leash wallet and a session of it.
-        let wallet = load_wallet(self.program_id, self.wallet)?;
+        let mut wallet = load_wallet(self.program_id, self.wallet)?;
         let data = session_data(self.program_id, self.session)?;
         let session = session_view(self.program_id, self.session, &data)?;
         check_writable(self.session, "session must be writable")?;
         if !address_eq(session.wallet(), self.wallet.key()) {
             return Err(LeashError::WalletMismatch.into());
         }
-        // 2. Signed by the owner or by the session's own key.
-        let is_owner = address_eq(self.authority.key(), wallet.owner.signer_key());
-        let is_own_key = address_eq(self.authority.key(), session.session_key());
-        if !self.authority.is_signer() || !(is_owner || is_own_key) {
-            leash_log!("only the owner or the session's own key may revoke it");
-            return Err(LeashError::Unauthorized.into());
+        // 2. Signed by the session's own key, or authorized by the owner.
+        let is_own_key =
+            self.authority.is_signer() && address_eq(self.authority.key(), session.session_key());
+        if !is_own_key {
+            if !is_passkey_slot(self.authority) && !self.authority.is_signer() {
+                leash_log!("only the owner or the session's own key may revoke it");
+                return Err(LeashError::Unauthorized.into());
+            }
+            authorize_owner(self.invocation, self.wallet, &mut wallet, self.authority)?;
         }
         Ok(session.standing().revoked)
     }
 }
 
-pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
-    let accounts = RevokeSessionAccounts::parse(program_id, accounts)?;
+pub(super) fn process(invocation: &Invocation) -> ProgramResult {
+    let accounts = RevokeSessionAccounts::parse(invocation)?;
     let already = accounts.validate()?;
     if already {
         leash_log!("session was already revoked");

@@ -3,8 +3,8 @@
 //! above the rent-exempt minimum goes to a recipient.
 
 use super::{
-    check_owner, check_session_wallet, check_writable, invalid_account, load_wallet, session_data,
-    session_view,
+    authorize_owner, check_session_wallet, check_writable, invalid_account, load_wallet,
+    session_data, session_view, Invocation,
 };
 use crate::{
     error::LeashError,
@@ -14,6 +14,8 @@ use crate::{
 };
 
 struct SweepLamportsAccounts<'a, 'info> {
+    /// The instruction as the runtime handed it over (a passkey's challenge names it whole).
+    invocation: &'a Invocation<'a, 'info>,
     /// The id the runtime invoked the program at: every owner and PDA check uses it.
     program_id: &'a Pubkey,
     owner: &'a Account<'info>,
@@ -23,12 +25,13 @@ struct SweepLamportsAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
-    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
-        let [owner, wallet, recipient, sessions @ ..] = accounts else {
+    fn parse(invocation: &'a Invocation<'a, 'info>) -> Result<Self, ProgramError> {
+        let [owner, wallet, recipient, sessions @ ..] = invocation.accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
-            program_id,
+            invocation,
+            program_id: invocation.program_id,
             owner,
             wallet,
             recipient,
@@ -39,8 +42,8 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
     /// Checks, in order.
     fn validate(&self) -> ProgramResult {
         // 1. A Leash wallet, and its owner signed.
-        let wallet = load_wallet(self.program_id, self.wallet)?;
-        check_owner(&wallet, self.owner)?;
+        let mut wallet = load_wallet(self.program_id, self.wallet)?;
+        authorize_owner(self.invocation, self.wallet, &mut wallet, self.owner)?;
         check_writable(self.wallet, "wallet must be writable")?;
         // 2. A writable recipient that is not one of the swept accounts.
         check_writable(self.recipient, "recipient must be writable")?;
@@ -66,8 +69,8 @@ impl<'a, 'info> SweepLamportsAccounts<'a, 'info> {
     }
 }
 
-pub(super) fn process(program_id: &Pubkey, accounts: &[Account]) -> ProgramResult {
-    let accounts = SweepLamportsAccounts::parse(program_id, accounts)?;
+pub(super) fn process(invocation: &Invocation) -> ProgramResult {
+    let accounts = SweepLamportsAccounts::parse(invocation)?;
     accounts.validate()?;
     for account in core::iter::once(accounts.wallet).chain(accounts.sessions) {
         sweep(account, accounts.recipient)?;

@@ -2,8 +2,8 @@
 //! over for mints that stay, a changed period's window recomputed in the new unit.
 
 use super::{
-    check_owner, check_signer, check_system_program, check_writable, load_wallet, session_data,
-    session_view, top_up_rent,
+    authorize_owner, check_signer, check_system_program, check_writable, load_wallet, session_data,
+    session_view, top_up_rent, Invocation,
 };
 use crate::{
     accounting,
@@ -19,6 +19,8 @@ use crate::{
 };
 
 struct UpdateSessionAccounts<'a, 'info> {
+    /// The instruction as the runtime handed it over (a passkey's challenge names it whole).
+    invocation: &'a Invocation<'a, 'info>,
     /// The id the runtime invoked the program at: every owner and PDA check uses it.
     program_id: &'a Pubkey,
     owner: &'a Account<'info>,
@@ -29,12 +31,13 @@ struct UpdateSessionAccounts<'a, 'info> {
 }
 
 impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
-    fn parse(program_id: &'a Pubkey, accounts: &'a [Account<'info>]) -> Result<Self, ProgramError> {
-        let [owner, wallet, session, payer, system_program, ..] = accounts else {
+    fn parse(invocation: &'a Invocation<'a, 'info>) -> Result<Self, ProgramError> {
+        let [owner, wallet, session, payer, system_program, ..] = invocation.accounts else {
             return Err(ProgramError::NotEnoughAccountKeys);
         };
         Ok(Self {
-            program_id,
+            invocation,
+            program_id: invocation.program_id,
             owner,
             wallet,
             session,
@@ -52,8 +55,8 @@ impl<'a, 'info> UpdateSessionAccounts<'a, 'info> {
             ..
         } = args;
         // 1. A Leash wallet, and its owner signed.
-        let wallet = load_wallet(self.program_id, self.wallet)?;
-        check_owner(&wallet, self.owner)?;
+        let mut wallet = load_wallet(self.program_id, self.wallet)?;
+        authorize_owner(self.invocation, self.wallet, &mut wallet, self.owner)?;
         // 2. A session of this wallet, read in place.
         let data = session_data(self.program_id, self.session)?;
         let session = session_view(self.program_id, self.session, &data)?;
@@ -119,12 +122,8 @@ pub(super) struct UpdateSessionArgs<'d> {
     pub expected_uses: Option<u64>,
 }
 
-pub(super) fn process(
-    program_id: &Pubkey,
-    accounts: &[Account],
-    args: UpdateSessionArgs<'_>,
-) -> ProgramResult {
-    let accounts = UpdateSessionAccounts::parse(program_id, accounts)?;
+pub(super) fn process(invocation: &Invocation, args: UpdateSessionArgs<'_>) -> ProgramResult {
+    let accounts = UpdateSessionAccounts::parse(invocation)?;
     let Kept { fixed, spent } = accounts.validate(&args)?;
     let spent = spent
         .get(..args.policy.limits().len())

@@ -2,6 +2,8 @@
 //! funded vault and a USDC-style mint; helpers to run Leash instructions and read state.
 #![allow(dead_code)]
 
+pub mod passkey;
+
 use leash_program::{
     instruction as ix,
     state::{self, Policy, Session, SpendLimit, Wallet, NATIVE_SOL_MINT, UNLIMITED},

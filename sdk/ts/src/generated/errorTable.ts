@@ -136,5 +136,17 @@ export const LEASH_ERROR_TABLE: readonly LeashErrorInfo[] = [
     "name": "instructionNotAllowed",
     "message": "Instruction not allowed for this program",
     "hint": "the policy allows only some instructions of this program (see leash policy show); ask the owner to add this one"
+  },
+  {
+    "code": 6022,
+    "name": "passkeyAssertionInvalid",
+    "message": "Passkey assertion missing or not for this instruction",
+    "hint": "sign again with the wallet's passkey: the assertion must be made for this very instruction, just before it, on the site the passkey belongs to"
+  },
+  {
+    "code": 6023,
+    "name": "passkeyAssertionExpired",
+    "message": "Passkey assertion past its last valid slot",
+    "hint": "the passkey's signature is older than its last valid slot (about two minutes); sign again"
   }
 ];

@@ -6,6 +6,7 @@
  * @see https://github.com/codama-idl/codama
  */
 
+export * from "./passkeyWallet.js";
 export * from "./session.js";
 export * from "./sessionV1.js";
 export * from "./wallet.js";

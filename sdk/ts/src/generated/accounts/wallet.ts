@@ -27,12 +27,12 @@ import {
   getU8Encoder,
   type Account,
   type Address,
+  type Codec,
+  type Decoder,
   type EncodedAccount,
+  type Encoder,
   type FetchAccountConfig,
   type FetchAccountsConfig,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
   type MaybeAccount,
   type MaybeEncodedAccount,
   type ReadonlyUint8Array,
@@ -83,7 +83,7 @@ export type WalletArgs = {
 };
 
 /** Gets the encoder for {@link WalletArgs} account data. */
-export function getWalletEncoder(): FixedSizeEncoder<WalletArgs> {
+export function getWalletEncoder(): Encoder<WalletArgs> {
   return getStructEncoder([
     ["accountType", getU8Encoder()],
     ["version", getU8Encoder()],
@@ -97,7 +97,7 @@ export function getWalletEncoder(): FixedSizeEncoder<WalletArgs> {
 }
 
 /** Gets the decoder for {@link Wallet} account data. */
-export function getWalletDecoder(): FixedSizeDecoder<Wallet> {
+export function getWalletDecoder(): Decoder<Wallet> {
   return getStructDecoder([
     ["accountType", getU8Decoder()],
     ["version", getU8Decoder()],
@@ -111,7 +111,7 @@ export function getWalletDecoder(): FixedSizeDecoder<Wallet> {
 }
 
 /** Gets the codec for {@link Wallet} account data. */
-export function getWalletCodec(): FixedSizeCodec<WalletArgs, Wallet> {
+export function getWalletCodec(): Codec<WalletArgs, Wallet> {
   return combineCodec(getWalletEncoder(), getWalletDecoder());
 }
 

@@ -58,6 +58,10 @@ export const LEASH_ERROR__ARITHMETIC_OVERFLOW = 0x1783; // 6019
 export const LEASH_ERROR__RECIPIENT_NOT_ALLOWED = 0x1784; // 6020
 /** the policy allows only some instructions of this program (see leash policy show); ask the owner to add this one */
 export const LEASH_ERROR__INSTRUCTION_NOT_ALLOWED = 0x1785; // 6021
+/** sign again with the wallet's passkey: the assertion must be made for this very instruction, just before it, on the site the passkey belongs to */
+export const LEASH_ERROR__PASSKEY_ASSERTION_INVALID = 0x1786; // 6022
+/** the passkey's signature is older than its last valid slot (about two minutes); sign again */
+export const LEASH_ERROR__PASSKEY_ASSERTION_EXPIRED = 0x1787; // 6023
 
 export type LeashError =
   | typeof LEASH_ERROR__ARITHMETIC_OVERFLOW
@@ -67,6 +71,8 @@ export type LeashError =
   | typeof LEASH_ERROR__INVALID_POLICY
   | typeof LEASH_ERROR__MAX_USES_REACHED
   | typeof LEASH_ERROR__NONCE_MISMATCH
+  | typeof LEASH_ERROR__PASSKEY_ASSERTION_EXPIRED
+  | typeof LEASH_ERROR__PASSKEY_ASSERTION_INVALID
   | typeof LEASH_ERROR__PERIOD_LIMIT_EXCEEDED
   | typeof LEASH_ERROR__PER_TX_LIMIT_EXCEEDED
   | typeof LEASH_ERROR__PROGRAM_NOT_ALLOWED
@@ -93,6 +99,8 @@ if (process.env["NODE_ENV"] !== "production") {
     [LEASH_ERROR__INVALID_POLICY]: `Invalid policy`,
     [LEASH_ERROR__MAX_USES_REACHED]: `Session has no uses left`,
     [LEASH_ERROR__NONCE_MISMATCH]: `Nonce mismatch (replayed or out of order)`,
+    [LEASH_ERROR__PASSKEY_ASSERTION_EXPIRED]: `Passkey assertion past its last valid slot`,
+    [LEASH_ERROR__PASSKEY_ASSERTION_INVALID]: `Passkey assertion missing or not for this instruction`,
     [LEASH_ERROR__PERIOD_LIMIT_EXCEEDED]: `Periodic allowance exceeded`,
     [LEASH_ERROR__PER_TX_LIMIT_EXCEEDED]: `Per-transaction limit exceeded`,
     [LEASH_ERROR__PROGRAM_NOT_ALLOWED]: `Program not allowed by policy`,

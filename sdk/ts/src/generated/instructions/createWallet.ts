@@ -22,9 +22,9 @@ import {
   type AccountMeta,
   type AccountSignerMeta,
   type Address,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
+  type Codec,
+  type Decoder,
+  type Encoder,
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
@@ -96,7 +96,7 @@ export type CreateWalletInstructionDataArgs = {
   salt: ReadonlyUint8Array;
 };
 
-export function getCreateWalletInstructionDataEncoder(): FixedSizeEncoder<CreateWalletInstructionDataArgs> {
+export function getCreateWalletInstructionDataEncoder(): Encoder<CreateWalletInstructionDataArgs> {
   return transformEncoder(
     getStructEncoder([
       ["discriminator", getU8Encoder()],
@@ -107,7 +107,7 @@ export function getCreateWalletInstructionDataEncoder(): FixedSizeEncoder<Create
   );
 }
 
-export function getCreateWalletInstructionDataDecoder(): FixedSizeDecoder<CreateWalletInstructionData> {
+export function getCreateWalletInstructionDataDecoder(): Decoder<CreateWalletInstructionData> {
   return getStructDecoder([
     ["discriminator", getU8Decoder()],
     ["authority", getAuthorityDecoder()],
@@ -115,7 +115,7 @@ export function getCreateWalletInstructionDataDecoder(): FixedSizeDecoder<Create
   ]);
 }
 
-export function getCreateWalletInstructionDataCodec(): FixedSizeCodec<
+export function getCreateWalletInstructionDataCodec(): Codec<
   CreateWalletInstructionDataArgs,
   CreateWalletInstructionData
 > {

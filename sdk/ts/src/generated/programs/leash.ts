@@ -32,9 +32,12 @@ import {
   type SelfPlanAndSendFunctions,
 } from "@solana/kit/program-client-core";
 import {
+  getPasskeyWalletCodec,
   getSessionCodec,
   getSessionV1Codec,
   getWalletCodec,
+  type PasskeyWallet,
+  type PasskeyWalletArgs,
   type Session,
   type SessionArgs,
   type SessionV1,
@@ -87,6 +90,7 @@ export const LEASH_PROGRAM_ADDRESS =
 
 export enum LeashAccount {
   Wallet,
+  PasskeyWallet,
   Session,
   SessionV1,
 }
@@ -95,8 +99,11 @@ export function identifyLeashAccount(
   account: { data: ReadonlyUint8Array } | ReadonlyUint8Array,
 ): LeashAccount {
   const data = "data" in account ? account.data : account;
-  if (containsBytes(data, new Uint8Array([1, 1]), 0)) {
+  if (containsBytes(data, new Uint8Array([1, 1]), 0) && data.length === 81) {
     return LeashAccount.Wallet;
+  }
+  if (containsBytes(data, new Uint8Array([1, 1]), 0) && data.length === 123) {
+    return LeashAccount.PasskeyWallet;
   }
   if (containsBytes(data, new Uint8Array([2, 2]), 0)) {
     return LeashAccount.Session;
@@ -275,6 +282,8 @@ export type LeashPlugin = {
 export type LeashPluginAccounts = {
   wallet: ReturnType<typeof getWalletCodec> &
     SelfFetchFunctions<WalletArgs, Wallet>;
+  passkeyWallet: ReturnType<typeof getPasskeyWalletCodec> &
+    SelfFetchFunctions<PasskeyWalletArgs, PasskeyWallet>;
   session: ReturnType<typeof getSessionCodec> &
     SelfFetchFunctions<SessionArgs, Session>;
   sessionV1: ReturnType<typeof getSessionV1Codec> &
@@ -336,6 +345,7 @@ export function leashProgram() {
       leash: <LeashPlugin>{
         accounts: {
           wallet: addSelfFetchFunctions(client, getWalletCodec()),
+          passkeyWallet: addSelfFetchFunctions(client, getPasskeyWalletCodec()),
           session: addSelfFetchFunctions(client, getSessionCodec()),
           sessionV1: addSelfFetchFunctions(client, getSessionV1Codec()),
         },

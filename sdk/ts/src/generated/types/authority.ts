@@ -17,37 +17,55 @@ import {
   getTupleDecoder,
   getTupleEncoder,
   type Address,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
+  type Codec,
+  type Decoder,
+  type Encoder,
   type GetDiscriminatedUnionVariant,
   type GetDiscriminatedUnionVariantContent,
 } from "@solana/kit";
+import {
+  getPasskeyDecoder,
+  getPasskeyEncoder,
+  type Passkey,
+  type PasskeyArgs,
+} from "./index.js";
 
-/** Who owns a wallet. */
-export type Authority = { __kind: "Ed25519"; fields: readonly [Address] };
+/** Who owns a wallet: an Ed25519 key, or a passkey. */
+export type Authority =
+  | { __kind: "Ed25519"; fields: readonly [Address] }
+  | { __kind: "Secp256r1"; fields: readonly [Passkey] };
 
-export type AuthorityArgs = Authority;
+export type AuthorityArgs =
+  | { __kind: "Ed25519"; fields: readonly [Address] }
+  | { __kind: "Secp256r1"; fields: readonly [PasskeyArgs] };
 
-export function getAuthorityEncoder(): FixedSizeEncoder<AuthorityArgs> {
+export function getAuthorityEncoder(): Encoder<AuthorityArgs> {
   return getDiscriminatedUnionEncoder([
     [
       "Ed25519",
       getStructEncoder([["fields", getTupleEncoder([getAddressEncoder()])]]),
     ],
-  ]) as FixedSizeEncoder<AuthorityArgs>;
+    [
+      "Secp256r1",
+      getStructEncoder([["fields", getTupleEncoder([getPasskeyEncoder()])]]),
+    ],
+  ]);
 }
 
-export function getAuthorityDecoder(): FixedSizeDecoder<Authority> {
+export function getAuthorityDecoder(): Decoder<Authority> {
   return getDiscriminatedUnionDecoder([
     [
       "Ed25519",
       getStructDecoder([["fields", getTupleDecoder([getAddressDecoder()])]]),
     ],
-  ]) as FixedSizeDecoder<Authority>;
+    [
+      "Secp256r1",
+      getStructDecoder([["fields", getTupleDecoder([getPasskeyDecoder()])]]),
+    ],
+  ]);
 }
 
-export function getAuthorityCodec(): FixedSizeCodec<AuthorityArgs, Authority> {
+export function getAuthorityCodec(): Codec<AuthorityArgs, Authority> {
   return combineCodec(getAuthorityEncoder(), getAuthorityDecoder());
 }
 
@@ -60,6 +78,14 @@ export function authority(
     "Ed25519"
   >["fields"],
 ): GetDiscriminatedUnionVariant<AuthorityArgs, "__kind", "Ed25519">;
+export function authority(
+  kind: "Secp256r1",
+  data: GetDiscriminatedUnionVariantContent<
+    AuthorityArgs,
+    "__kind",
+    "Secp256r1"
+  >["fields"],
+): GetDiscriminatedUnionVariant<AuthorityArgs, "__kind", "Secp256r1">;
 export function authority<K extends AuthorityArgs["__kind"], Data>(
   kind: K,
   data?: Data,

@@ -10,6 +10,7 @@ export * from "./authority.js";
 export * from "./call.js";
 export * from "./callAccount.js";
 export * from "./leashEvent.js";
+export * from "./passkey.js";
 export * from "./policy.js";
 export * from "./policyV1.js";
 export * from "./programRule.js";

@@ -1,0 +1,202 @@
+//! Owner operations for a wallet owned by a passkey (docs/program.md, "Passkey owners"): the
+//! same prepared transactions as for an Ed25519 owner, made a passkey's — a fee payer in the
+//! owner's paying roles, each owner instruction preceded by the secp256r1 check of an assertion
+//! over its challenge — then signed by the payer and sent.
+
+use leash_sdk::{
+    instruction as ix,
+    passkey::{
+        assertion_instruction, for_passkey_owner, instruction_challenge, AssertionResponse,
+        SECP256R1_PROGRAM_ID, VALIDITY_SLOTS,
+    },
+    state::{self, Authority, Passkey},
+};
+use solana_program::{
+    instruction::{AccountMeta, Instruction},
+    pubkey::Pubkey,
+};
+use solana_signer::Signer;
+
+use crate::{
+    client::{Client, Prepared, Signed},
+    error::{ClientError, ErrorCode, Result},
+    owner::{WalletCreated, WalletRef},
+};
+
+impl WalletRef {
+    /// The wallet `passkey` calls `name` (salt sha256 of the name, as for a key). Its `owner`
+    /// is the secp256r1 program: the account a passkey's owner instructions name as owner.
+    pub fn of_passkey(program_id: &Pubkey, passkey: &Passkey, name: &str) -> WalletRef {
+        let salt = Self::salt(name);
+        let (address, _) =
+            state::wallet_address(&Authority::Secp256r1(*passkey), &salt, program_id);
+        let (vault, _) = state::vault_address(&address, program_id);
+        WalletRef {
+            name: name.to_string(),
+            owner: SECP256R1_PROGRAM_ID,
+            address,
+            vault,
+        }
+    }
+
+    /// Whether a passkey owns this wallet.
+    pub fn is_passkey(&self) -> bool {
+        self.owner == SECP256R1_PROGRAM_ID
+    }
+}
+
+/// Whatever answers a passkey's challenges: a software key here, an authenticator in a browser.
+pub trait PasskeySigner {
+    /// The passkey a wallet stores.
+    fn passkey(&self) -> Passkey;
+    /// An assertion over `challenge`.
+    fn assert(&self, challenge: &[u8; 32]) -> AssertionResponse;
+}
+
+/// A software passkey that asks for user verification as its wallet was created to.
+pub struct SoftwareOwner {
+    pub key: leash_sdk::passkey::SoftwarePasskey,
+    pub user_verification: bool,
+}
+
+impl PasskeySigner for SoftwareOwner {
+    fn passkey(&self) -> Passkey {
+        self.key.passkey(self.user_verification)
+    }
+
+    fn assert(&self, challenge: &[u8; 32]) -> AssertionResponse {
+        self.key.assert(challenge)
+    }
+}
+
+impl Client {
+    /// Creates `passkey`'s wallet `name`, paid by `payer`; nothing to send if it exists.
+    pub fn prepare_create_passkey_wallet(
+        &self,
+        payer: &Pubkey,
+        passkey: &Passkey,
+        name: &str,
+    ) -> Result<Prepared<WalletCreated>> {
+        let wallet = WalletRef::of_passkey(self.program_id(), passkey, name);
+        let exists = self.account(&wallet.address)?.is_some();
+        let transactions = if exists {
+            vec![]
+        } else {
+            vec![vec![ix::create_passkey_wallet(
+                self.program_id(),
+                payer,
+                passkey,
+                WalletRef::salt(name),
+            )]]
+        };
+        Ok(Prepared {
+            summary: if exists {
+                format!(
+                    "Wallet {name:?} exists already at {}; nothing to sign",
+                    wallet.address
+                )
+            } else {
+                format!(
+                    "Create the passkey wallet {name:?} at {} with its vault {}",
+                    wallet.address, wallet.vault
+                )
+            },
+            fee_payer: *payer,
+            transactions,
+            report: WalletCreated {
+                wallet: wallet.address.to_string(),
+                vault: wallet.vault.to_string(),
+                owner: leash_sdk::passkey_label(passkey),
+                name: name.to_string(),
+                created: !exists,
+                signature: None,
+            },
+        })
+    }
+
+    /// `prepared` (for a passkey wallet: its owner the secp256r1 program) made a passkey's and
+    /// sent: `payer` takes the owner's paying roles and signs; each owner instruction gets the
+    /// precompile check of `passkey`'s assertion over its challenge just before it.
+    pub fn send_as_passkey<R: Signed>(
+        &self,
+        prepared: Prepared<R>,
+        wallet: &WalletRef,
+        passkey: &dyn PasskeySigner,
+        payer: &dyn Signer,
+    ) -> Result<R> {
+        if !wallet.is_passkey() {
+            return Err(ClientError::new(
+                ErrorCode::Signer,
+                format!("wallet {} is not owned by a passkey", wallet.address),
+            ));
+        }
+        let mut report = prepared.report;
+        let mut signatures = Vec::new();
+        for instructions in &prepared.transactions {
+            let authorized =
+                self.authorize_passkey(instructions, wallet, passkey, &payer.pubkey())?;
+            signatures.push(self.send(&authorized, &[payer])?);
+        }
+        report.signed(&signatures);
+        Ok(report)
+    }
+
+    /// One transaction's instructions made a passkey's (see [`Client::send_as_passkey`]):
+    /// the owner nonce read from the wallet, each owner instruction's assertion made in order.
+    pub fn authorize_passkey(
+        &self,
+        instructions: &[Instruction],
+        wallet: &WalletRef,
+        passkey: &dyn PasskeySigner,
+        payer: &Pubkey,
+    ) -> Result<Vec<Instruction>> {
+        let mut nonce = self
+            .account(&wallet.address)?
+            .and_then(|a| state::Wallet::decode(&a.data))
+            .map(|w| w.owner_nonce)
+            .unwrap_or(0);
+        let last_valid_slot = self.slot()?.saturating_add(VALIDITY_SLOTS);
+        let key = passkey.passkey().key;
+        let mut out = Vec::with_capacity(instructions.len() * 2);
+        for instruction in instructions {
+            let instruction = with_payer(instruction.clone(), payer);
+            let is_owner_ix = instruction.program_id == *self.program_id()
+                && instruction
+                    .accounts
+                    .iter()
+                    .any(|m| m.pubkey == SECP256R1_PROGRAM_ID);
+            if !is_owner_ix {
+                out.push(instruction);
+                continue;
+            }
+            let instruction = for_passkey_owner(instruction, &wallet.address);
+            let challenge = instruction_challenge(&instruction, nonce, last_valid_slot)
+                .ok_or_else(|| {
+                    ClientError::new(
+                        ErrorCode::InvalidInput,
+                        "too many accounts for a passkey-authorized instruction (at most 64)",
+                    )
+                })?;
+            let response = passkey.assert(&challenge);
+            let verify =
+                assertion_instruction(&key, &response, last_valid_slot).ok_or_else(|| {
+                    ClientError::internal("the assertion does not fit an instruction")
+                })?;
+            out.push(verify);
+            out.push(instruction);
+            nonce = nonce.saturating_add(1);
+        }
+        Ok(out)
+    }
+}
+
+/// `instruction` with the payer in every paying role the prepared owner held: a passkey holds
+/// no SOL, so a writable use of the owner slot (rent, a fee top-up) is the payer's.
+fn with_payer(mut instruction: Instruction, payer: &Pubkey) -> Instruction {
+    for meta in &mut instruction.accounts {
+        if meta.pubkey == SECP256R1_PROGRAM_ID && meta.is_writable {
+            *meta = AccountMeta::new(*payer, true);
+        }
+    }
+    instruction
+}
