@@ -54,15 +54,21 @@ export async function sessionPage(session) {
     endedNote.hidden = !ended;
     if (ended) updateBox.replaceChildren();
   };
+  // A refresh started before a close may answer after it: once closed, answers are dropped
+  // (the account is gone, and the "closed" note must stay).
   const refresh = async () => {
     try {
       if (closed) return;
-      showView(await api("GET", `/v1/sessions/${session}`));
+      const fresh = await api("GET", `/v1/sessions/${session}`);
+      if (closed) return;
+      showView(fresh);
     } catch (e) {
+      if (closed) return;
       details.replaceChildren(errorBox(e));
     }
     try {
       const activity = await api("GET", `/v1/sessions/${session}/events`);
+      if (closed) return;
       largest = {};
       for (const e of activity.events) {
         for (const o of e.outflows ?? []) {
@@ -74,7 +80,7 @@ export async function sessionPage(session) {
       events.replaceChildren(eventsTable(activity.events));
       chart.replaceChildren(spendChart(activity.events, view));
     } catch (e) {
-      events.replaceChildren(errorBox(e));
+      if (!closed) events.replaceChildren(errorBox(e));
     }
   };
   const endedNote = h("p", { class: "help", id: "ended-note", hidden: true }, "Revoked: this session can never act again. Close it to return its rent.");
@@ -158,7 +164,8 @@ export async function sessionPage(session) {
     // Keep the editor's inputs alone while the owner types; refresh the figures only.
     if (closed) return;
     try {
-      showView(await api("GET", `/v1/sessions/${session}`));
+      const fresh = await api("GET", `/v1/sessions/${session}`);
+      if (!closed) showView(fresh);
     } catch {
       // The next refresh or action shows the error.
     }
