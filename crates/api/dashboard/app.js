@@ -3,6 +3,7 @@
 // session keys are made here and their token is shown once. This file routes; each page is its
 // own module.
 
+import { passkeySigner, rememberedPasskeys } from "./passkey.js";
 import { api } from "./api.js";
 import { connect, onWalletsChanged, solanaWallets } from "./wallet.js";
 import { auditPage } from "./page-audit.js";
@@ -70,8 +71,12 @@ async function start() {
   if (state.me && remembered === "local" && state.me.signer) {
     state.signer = { kind: "local", name: "local signer", address: state.me.signer };
   }
+  if (state.me && remembered?.startsWith("passkey:") && state.me.signer) {
+    const entry = rememberedPasskeys().find((p) => `passkey:${p.wallet}` === remembered);
+    if (entry) state.signer = passkeySigner(entry, state.me.signer);
+  }
   const tryReconnect = async () => {
-    if (!state.me || state.signer || !remembered || remembered === "local") return;
+    if (!state.me || state.signer || !remembered || remembered === "local" || remembered.startsWith("passkey:")) return;
     const wallet = solanaWallets().find((w) => w.name === remembered);
     if (!wallet) return;
     try {

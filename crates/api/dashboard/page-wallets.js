@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { connect, onWalletsChanged, solanaWallets } from "./wallet.js";
+import { createPasskeyWallet, passkeySigner, passkeysAvailable, rememberedPasskeys } from "./passkey.js";
 import { spendChart } from "./page-session.js";
 import { actionButton, addressText, errorBox, every, h, onLeave, page, short, state, statusBadge, timeLeft } from "./ui.js";
 
@@ -13,7 +14,7 @@ function ownerPanel(onChange) {
   const showOwnerBalances = async (address) => {
     try {
       const r = await api("GET", `/v1/accounts/${address}/balances`);
-      ownerBalances.replaceChildren("Owner holds: ", r.balances.map((b) => `${b.balance} ${b.token}`).join(", ") || "nothing");
+      ownerBalances.replaceChildren(state.signer?.kind === "passkey" ? "The server's signer holds: " : "Owner holds: ", r.balances.map((b) => `${b.balance} ${b.token}`).join(", ") || "nothing");
     } catch (e) {
       ownerBalances.replaceChildren(errorBox(e));
     }
@@ -26,7 +27,11 @@ function ownerPanel(onChange) {
         h(
           "p",
           { id: "owner-address" },
-          s.kind === "local" ? "Signing with the server's local signer " : `Signing with ${s.name} `,
+          s.kind === "local"
+            ? "Signing with the server's local signer "
+            : s.kind === "passkey"
+              ? `Signing with your passkey for wallet “${s.label}”; the server's signer pays fees and deposits: `
+              : `Signing with ${s.name} `,
           addressText(s.address),
         ),
         h("button", { type: "button", class: "link", onclick: () => { state.signer = null; sessionStorage.removeItem("leash.wallet"); render(); onChange(); } }, "Switch signer"),
@@ -122,6 +127,7 @@ function ownerPanel(onChange) {
       } else {
         children.push(list);
       }
+      if (state.me.signer && passkeysAvailable()) children.push(passkeyChoices(() => { render(); onChange(); }));
     }
     box.replaceChildren(...children);
   };
@@ -130,6 +136,57 @@ function ownerPanel(onChange) {
   // Read again by the page after anything it sends (deposits, withdrawals, new wallets).
   box.refreshBalances = () => { if (state.signer) showOwnerBalances(state.signer.address); };
   return box;
+}
+/** Passkey owners: make a wallet with a new passkey, or act for one made in this browser. */
+function passkeyChoices(chosen) {
+  const use = (entry) => {
+    state.signer = passkeySigner(entry, state.me.signer);
+    sessionStorage.setItem("leash.wallet", `passkey:${entry.wallet}`);
+    chosen();
+  };
+  const name = h("input", { id: "passkey-wallet-name", value: "default", required: true, maxlength: 64, "aria-describedby": "passkey-help" });
+  const out = h("div", { class: "action-out" });
+  const create = h("button", { type: "button", id: "create-passkey-wallet", class: "primary" }, "Create a wallet with a passkey");
+  create.addEventListener("click", async () => {
+    create.disabled = true;
+    out.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Touch your authenticator to make the passkey…");
+    try {
+      const entry = await createPasskeyWallet(name.value.trim());
+      out.replaceChildren(h("p", { class: "ok", role: "status", id: "passkey-wallet-created" }, `Wallet “${entry.name}” created, owned by your passkey`));
+      use(entry);
+    } catch (e) {
+      out.replaceChildren(errorBox(e));
+    } finally {
+      create.disabled = false;
+    }
+  });
+  // On a local node the server's signer, which pays a passkey wallet's fees, can be funded here.
+  const fund = h("button", { type: "button", id: "airdrop-signer" }, "Airdrop 10 SOL to the server's signer");
+  fund.addEventListener("click", async () => {
+    fund.disabled = true;
+    out.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Asking the local faucet…");
+    try {
+      const r = await api("POST", "/v1/dev/airdrop", { to: state.me.signer, amount: "10" });
+      out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} to the server's signer (local node)`));
+    } catch (e) {
+      out.replaceChildren(errorBox(e));
+    } finally {
+      fund.disabled = false;
+    }
+  });
+  const remembered = rememberedPasskeys().map((entry) =>
+    h("button", { type: "button", class: "passkey-choice", "data-wallet": entry.wallet, onclick: () => use(entry) }, `Use the passkey of wallet “${entry.name}” (${short(entry.wallet)})`),
+  );
+  return h(
+    "div",
+    { class: "passkey-owner" },
+    h("h3", {}, "Or own a wallet with a passkey"),
+    h("p", { class: "help", id: "passkey-help" }, "Touch ID, Windows Hello or a security key: no extension, no seed phrase. The passkey approves each owner action; the server's signer pays the fees. Keep it synced (iCloud Keychain, Google Password Manager) or keep a spare key: it is the wallet's only owner."),
+    remembered.length ? h("div", { class: "row wrap", id: "passkey-choices" }, ...remembered) : null,
+    h("label", { for: "passkey-wallet-name" }, "New wallet's name"),
+    h("div", { class: "row wrap" }, name, create, state.me.airdrop ? fund : null),
+    out,
+  );
 }
 export async function walletsPage() {
   const list = h("div", { id: "wallet-list", "aria-live": "polite" });
@@ -142,6 +199,11 @@ export async function walletsPage() {
     }
     try {
       owner?.refreshBalances?.();
+      if (s.kind === "passkey") {
+        // A passkey owns one wallet per registration: the one chosen.
+        list.replaceChildren(walletCard(await api("GET", `/v1/wallets/${s.wallet}`), refresh));
+        return;
+      }
       const owned = await api("GET", `/v1/owners/${s.address}/wallets`);
       const reports = await Promise.all(owned.wallets.map((w) => api("GET", `/v1/wallets/${w.wallet}`)));
       list.replaceChildren(

@@ -1,6 +1,7 @@
 // The dashboard's shared pieces: its state, DOM helpers (elements from text nodes only, nothing to
 // inject), the progress panel that signs and submits, dialogs, and the header.
 
+import { assertChallenge } from "./passkey.js";
 import { ApiError, api, setCsrfToken } from "./api.js";
 import { fromBase64 } from "./keys.js";
 
@@ -120,10 +121,28 @@ async function signAndSubmit(prepared, panel) {
     panel.hidden = false;
     panel.replaceChildren(...(busy ? [h("span", { class: "spinner", "aria-hidden": "true" })] : []), h("span", {}, text));
   };
+  // A passkey wallet: the API prepared challenges for its passkey (docs/dashboard.md).
+  if (prepared.passkey && signer.kind !== "passkey") {
+    throw new ApiError(0, {
+      code: "passkey_wallet",
+      message: "this wallet is owned by a passkey",
+      hint: "Wallets page → Owner → use its passkey",
+    });
+  }
   for (let i = 0; i < total; i++) {
     const tx = prepared.transactions[i];
     const step = total > 1 ? ` (${i + 1} of ${total})` : "";
     let body;
+    if (signer.kind === "passkey") {
+      const assertions = [];
+      for (const c of (prepared.passkey || []).filter((c) => c.transaction === i)) {
+        show(`Touch your passkey${step}: ${tx.summary}`);
+        assertions.push(await assertChallenge(c.challenge, signer.credential));
+      }
+      show(`Confirming on ${state.me.cluster}${step}…`);
+      results.push(await api("POST", "/v1/passkey/submit", { transaction: tx.transaction, assertions }, { idempotencyKey: crypto.randomUUID() }));
+      continue;
+    }
     if (signer.kind === "local") {
       body = { transaction: tx.transaction, sign_with_local_signer: true };
     } else {

@@ -93,6 +93,11 @@ static ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../dashboard/keys.js"),
     ),
     (
+        "passkey.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../dashboard/passkey.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../dashboard/favicon.svg"),
@@ -159,6 +164,7 @@ mod tests {
             "style.css",
             "wallet.js",
             "keys.js",
+            "passkey.js",
             "api.js",
             "ui.js",
             "policy-editor.js",

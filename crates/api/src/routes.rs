@@ -241,6 +241,29 @@ pub static ROUTES: &[Route] = &[
         )
     .serves(|| post(handlers::transactions::submit))
     },
+    route(
+        "POST",
+        "/v1/passkey/wallets",
+        A,
+        "create_passkey_wallet",
+        "Create the wallet of a passkey the browser registered; the server's signer pays (docs/api.md, \"Passkey owners\")",
+        Some(schema::<leash_client::wire::PasskeyWalletRequest>),
+        schema::<leash_client::owner::WalletCreated>,
+    )
+    .serves(|| post(handlers::passkey::create_wallet)),
+    Route {
+        idempotency_required: true,
+        ..route(
+            "POST",
+            "/v1/passkey/submit",
+            A,
+            "passkey_submit",
+            "Complete a prepared passkey transaction with its assertions; the server's signer pays, signs and sends",
+            Some(schema::<leash_client::wire::PasskeySubmitRequest>),
+            schema::<handlers::Submitted>,
+        )
+    .serves(|| post(handlers::passkey::submit))
+    },
     Route {
         success: 201,
         ..route(

@@ -45,8 +45,12 @@ fn screenshot_dir() -> PathBuf {
     target.join("dashboard-screenshots")
 }
 
-#[test]
-fn the_dashboard_end_to_end_in_chromium() {
+/// The two browser tests share the screenshot folder (the end-to-end one empties it first):
+/// one at a time.
+static ONE_BROWSER_TEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Chromium, Node.js and the script's npm packages, or a failure that says what to install.
+fn browser_tools() -> (String, PathBuf) {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         command_works(&chromium, "--version"),
@@ -69,7 +73,53 @@ fn the_dashboard_end_to_end_in_chromium() {
             script_dir.display()
         );
     }
+    (chromium, script_dir)
+}
 
+/// A passkey owner with Chromium's virtual authenticator (crates/cli/tests/dashboard/
+/// passkey.test.mjs): a passkey wallet, a session and its revocation, each checked on chain.
+#[test]
+fn a_passkey_owner_in_chromium() {
+    let _one = ONE_BROWSER_TEST.lock().unwrap_or_else(|e| e.into_inner());
+    let (chromium, script_dir) = browser_tools();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = spawn_node(&dir.path().join("ledger"), 100);
+    let signer_file = dir.path().join("signer.json");
+    let signer = solana_keypair::Keypair::new();
+    std::fs::write(
+        &signer_file,
+        serde_json::to_string(&signer.to_bytes().to_vec()).expect("json"),
+    )
+    .expect("signer file");
+    let (local, local_admin) = serve(
+        &dir.path().join("api-local"),
+        &node.url,
+        &["--signer", signer_file.to_str().expect("path")],
+    );
+    let shots = screenshot_dir();
+    let output = Command::new("node")
+        .args(["--test", "--test-timeout=600000", "passkey.test.mjs"])
+        .current_dir(&script_dir)
+        .env("LEASH_LOCAL_BASE", &local.base)
+        .env("LEASH_LOCAL_ADMIN_KEY", &local_admin)
+        .env("LEASH_NODE_URL", &node.url)
+        .env("SCREENSHOT_DIR", &shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("# fail 0") && stdout.contains("# pass 6"),
+        "the passkey dashboard test failed (screenshots in {}):\n{stdout}\n{stderr}",
+        shots.display()
+    );
+}
+
+#[test]
+fn the_dashboard_end_to_end_in_chromium() {
+    let _one = ONE_BROWSER_TEST.lock().unwrap_or_else(|e| e.into_inner());
+    let (chromium, script_dir) = browser_tools();
     let dir = tempfile::tempdir().expect("tempdir");
     let node = spawn_node(&dir.path().join("ledger"), 100);
     // The page's owner signs in the browser; this server has no signer.

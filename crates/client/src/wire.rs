@@ -200,6 +200,48 @@ pub struct PreparedAnswer<R> {
     pub transactions: Vec<UnsignedTransaction>,
     /// What the operation reports once its transactions are sent.
     pub report: R,
+    /// For a passkey wallet: the challenges its passkey must answer, in order (the
+    /// transactions then go to `POST /v1/passkey/submit` with the assertions; the server's
+    /// signer pays). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<Vec<crate::owner::PasskeyChallenge>>,
+}
+
+/// One WebAuthn assertion as a browser returns it (`navigator.credentials.get`), each part
+/// base64url.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyAssertion {
+    pub authenticator_data: String,
+    pub client_data_json: String,
+    /// The DER-encoded ECDSA signature.
+    pub signature: String,
+}
+
+/// `POST /v1/passkey/submit`: a prepared passkey transaction and its assertions.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeySubmitRequest {
+    /// base64 of the unsigned transaction as prepared.
+    pub transaction: String,
+    /// One per challenge of this transaction, in order.
+    pub assertions: Vec<PasskeyAssertion>,
+}
+
+/// `POST /v1/passkey/wallets`: a wallet for a passkey the browser just registered.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyWalletRequest {
+    /// 1–64 bytes; the wallet's salt is its sha256.
+    pub name: String,
+    /// base64url of the credential's public key, DER `SubjectPublicKeyInfo` (what
+    /// `AuthenticatorAttestationResponse.getPublicKey()` gives), P-256.
+    pub public_key: String,
+    /// The relying party id the credential was made for (the dashboard's host name).
+    pub rp_id: String,
+    /// Every assertion must show user verification.
+    #[serde(default)]
+    pub user_verification: bool,
 }
 
 /// `POST /v1/transactions/submit`'s answer.

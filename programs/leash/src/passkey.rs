@@ -386,6 +386,51 @@ mod client {
         key.to_encoded_point(true).as_bytes().try_into().ok()
     }
 
+    /// A compressed P-256 key from a DER `SubjectPublicKeyInfo` (what a browser's
+    /// `AuthenticatorAttestationResponse.getPublicKey()` returns).
+    pub fn compress_spki(der: &[u8]) -> Option<[u8; 33]> {
+        use p256::{elliptic_curve::sec1::ToEncodedPoint, pkcs8::DecodePublicKey};
+        let key = p256::PublicKey::from_public_key_der(der).ok()?;
+        key.to_encoded_point(true).as_bytes().try_into().ok()
+    }
+
+    /// sha256 of `bytes` (an RP ID's hash, as the wallet stores it).
+    pub fn sha256_of(bytes: &[u8]) -> [u8; 32] {
+        sha256(&[bytes])
+    }
+
+    /// The wallet an owner instruction acts on: in every owner instruction it is the account
+    /// right after the owner (or authority) slot (docs/program.md, "Instructions"), the
+    /// read-only use of the secp256r1 id (a writable one is a paying role a client fills).
+    pub fn owner_instruction_wallet(instruction: &Instruction) -> Option<Pubkey> {
+        let owner_at = instruction
+            .accounts
+            .iter()
+            .position(|m| m.pubkey == SECP256R1_PROGRAM_ID && !m.is_writable)?;
+        instruction
+            .accounts
+            .get(owner_at.checked_add(1)?)
+            .map(|m| m.pubkey)
+    }
+
+    /// `data` (a precompile instruction of [`precompile_data`]'s layout) with the assertion
+    /// `response` in place of what it carried, its last valid slot kept: how a transaction
+    /// prepared with placeholders is completed once the authenticator answered.
+    pub fn with_response(
+        data: &[u8],
+        key: &[u8; 33],
+        response: &AssertionResponse,
+    ) -> Option<crate::list::Vec<u8>> {
+        let placeholder = parse_precompile(data)?;
+        precompile_data(
+            key,
+            &response.signature,
+            &response.auth_data,
+            &response.client_data_json,
+            placeholder.last_valid_slot,
+        )
+    }
+
     /// A passkey held in software: a P-256 key that answers challenges as an authenticator
     /// would, for one relying party. For tests and for servers that own a wallet; a person's
     /// passkey lives in their authenticator.

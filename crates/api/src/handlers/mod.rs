@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod bodies;
 pub mod dashboard;
 pub mod live;
+pub mod passkey;
 pub mod requests;
 pub mod sessions;
 pub mod system;
@@ -134,9 +135,21 @@ pub async fn prepared_noting<R: Serialize + Send + Clone + 'static>(
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> ApiResult<Response> {
     let summary = prepared.summary.clone();
-    let fee_payer = prepared.fee_payer.to_string();
     let report = prepared.report.clone();
-    let transactions = blocking(state, None, move |c| c.unsigned_transactions(&prepared)).await?;
+    // A passkey wallet's operation: the server's signer pays, the passkey answers challenges
+    // (docs/api.md, "Passkey owners").
+    let is_passkey = prepared.fee_payer == leash_sdk::passkey::SECP256R1_PROGRAM_ID;
+    let (fee_payer, transactions, challenges) = if is_passkey {
+        let payer = passkey::local_payer(state)?.pubkey();
+        let (transactions, challenges) =
+            blocking(state, None, move |c| c.passkey_unsigned(&prepared, &payer)).await?;
+        (payer.to_string(), transactions, Some(challenges))
+    } else {
+        let fee_payer = prepared.fee_payer.to_string();
+        let transactions =
+            blocking(state, None, move |c| c.unsigned_transactions(&prepared)).await?;
+        (fee_payer, transactions, None)
+    };
     let mut payload = serde_json::json!({
         "summary": summary,
         "fee_payer": fee_payer,
@@ -151,6 +164,7 @@ pub async fn prepared_noting<R: Serialize + Send + Clone + 'static>(
         fee_payer,
         transactions,
         report,
+        passkey: challenges,
     })
 }
 

@@ -57,13 +57,21 @@ pub async fn prepare_deposit(
 ) -> ApiResult<Response> {
     let amount = amount("amount", &request.amount)?;
     let token = TokenRef::new(&request.token);
+    let payer = state.signer().map(|k| k.pubkey());
     prepare_on_wallet(
         &state,
         &caller,
         &wallet,
         "wallet.deposit.prepare",
         Some("amount"),
-        move |c, w| c.prepare_deposit(w, &amount, &token),
+        move |c, w| {
+            // A passkey holds no funds: the server's signer deposits (docs/api.md).
+            let mut from = w.clone();
+            if let (true, Some(payer)) = (w.is_passkey(), payer) {
+                from.owner = payer;
+            }
+            c.prepare_deposit(&from, &amount, &token)
+        },
     )
     .await
 }
@@ -77,13 +85,17 @@ pub async fn prepare_withdraw(
     let amount = amount("amount", &request.amount)?;
     let token = TokenRef::new(&request.token);
     let to = optional_address("to", request.to.as_deref())?;
+    let payer = state.signer().map(|k| k.pubkey());
     prepare_on_wallet(
         &state,
         &caller,
         &wallet,
         "wallet.withdraw.prepare",
         Some("amount"),
-        move |c, w| c.prepare_withdraw(w, &amount, &token, to),
+        move |c, w| {
+            let to = to.or(payer.filter(|_| w.is_passkey()));
+            c.prepare_withdraw(w, &amount, &token, to)
+        },
     )
     .await
 }
@@ -95,13 +107,14 @@ pub async fn prepare_sweep(
     Json(request): Json<SweepRequest>,
 ) -> ApiResult<Response> {
     let to = optional_address("to", request.to.as_deref())?;
+    let payer = state.signer().map(|k| k.pubkey());
     prepare_on_wallet(
         &state,
         &caller,
         &wallet,
         "wallet.sweep.prepare",
         Some("to"),
-        move |c, w| c.prepare_sweep(w, to),
+        move |c, w| c.prepare_sweep(w, to.or(payer.filter(|_| w.is_passkey()))),
     )
     .await
 }

@@ -50,9 +50,12 @@ pub const DEFAULT_WALLET_NAME: &str = "default";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalletRef {
     pub name: String,
+    /// The owner's key; for a passkey wallet the secp256r1 program (its owner account).
     pub owner: Pubkey,
     pub address: Pubkey,
     pub vault: Pubkey,
+    /// The passkey that owns it, for a passkey wallet.
+    pub passkey: Option<state::Passkey>,
 }
 
 impl WalletRef {
@@ -67,6 +70,7 @@ impl WalletRef {
             owner: *owner,
             address,
             vault,
+            passkey: None,
         }
     }
 
@@ -101,13 +105,21 @@ impl WalletRef {
             owner,
             address: *address,
             vault,
+            passkey: match wallet.owner {
+                Authority::Secp256r1(passkey) => Some(passkey),
+                Authority::Ed25519(_) => None,
+            },
         })
     }
 
     /// This wallet under `name`, if `name` is its name: the address derives from the owner
     /// and sha256(name), so a name kept elsewhere is checked against the chain, never trusted.
     pub fn named(mut self, program_id: &Pubkey, name: &str) -> WalletRef {
-        if WalletRef::of(program_id, &self.owner, name).address == self.address {
+        let derived = match &self.passkey {
+            Some(passkey) => WalletRef::of_passkey(program_id, passkey, name).address,
+            None => WalletRef::of(program_id, &self.owner, name).address,
+        };
+        if derived == self.address {
             self.name = name.to_string();
         }
         self
@@ -121,7 +133,7 @@ impl WalletRef {
 mod passkey;
 mod reports;
 
-pub use passkey::{PasskeySigner, SoftwareOwner};
+pub use passkey::{PasskeyChallenge, PasskeySigner, SoftwareOwner};
 pub use reports::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -675,6 +687,7 @@ impl Client {
                     owner: Pubkey::default(),
                     address: *wallet,
                     vault: state::vault_address(wallet, self.program_id()).0,
+                    passkey: None,
                 },
                 false,
             ),
@@ -1013,6 +1026,7 @@ impl Client {
                             owner: key,
                             address,
                             vault: state::vault_address(&address, self.program_id()).0,
+                            passkey: None,
                         },
                     )
                 })

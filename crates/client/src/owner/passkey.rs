@@ -36,6 +36,7 @@ impl WalletRef {
             owner: SECP256R1_PROGRAM_ID,
             address,
             vault,
+            passkey: Some(*passkey),
         }
     }
 
@@ -187,6 +188,182 @@ impl Client {
             nonce = nonce.saturating_add(1);
         }
         Ok(out)
+    }
+}
+
+/// One assertion a prepared passkey transaction waits for: which transaction, and the challenge
+/// (base64url, as `navigator.credentials.get` takes it) in the order the instructions need them.
+#[derive(
+    Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct PasskeyChallenge {
+    /// Index into the prepared answer's `transactions`.
+    pub transaction: usize,
+    /// The 32-byte challenge, base64url without padding.
+    pub challenge: String,
+}
+
+/// A passkey signer that answers nothing yet: it records each challenge and leaves a
+/// placeholder assertion, for transactions whose passkey is in a browser.
+struct ChallengeRecorder {
+    passkey: Passkey,
+    challenges: std::cell::RefCell<Vec<[u8; 32]>>,
+}
+
+impl PasskeySigner for ChallengeRecorder {
+    fn passkey(&self) -> Passkey {
+        self.passkey
+    }
+
+    fn assert(&self, challenge: &[u8; 32]) -> AssertionResponse {
+        self.challenges.borrow_mut().push(*challenge);
+        AssertionResponse {
+            auth_data: vec![0; leash_sdk::passkey::AUTH_DATA_MIN_LEN],
+            client_data_json: vec![],
+            signature: [0; 64],
+        }
+    }
+}
+
+impl Client {
+    /// The passkey that owns `wallet`, read from the chain.
+    pub fn wallet_passkey(&self, wallet: &Pubkey) -> Result<Passkey> {
+        let owner = self
+            .account(wallet)?
+            .and_then(|a| state::Wallet::decode(&a.data))
+            .map(|w| w.owner);
+        match owner {
+            Some(Authority::Secp256r1(passkey)) => Ok(passkey),
+            _ => Err(ClientError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{wallet} is not a passkey wallet on {}",
+                    self.cluster_label()
+                ),
+            )),
+        }
+    }
+
+    /// `prepared` (for a passkey wallet) as unsigned transactions paid by `payer`, each owner
+    /// instruction preceded by a placeholder precompile instruction, and the challenges the
+    /// passkey must answer, in order ([`Client::complete_passkey_transaction`] fills them in).
+    pub fn passkey_unsigned<R>(
+        &self,
+        prepared: &Prepared<R>,
+        payer: &Pubkey,
+    ) -> Result<(Vec<crate::UnsignedTransaction>, Vec<PasskeyChallenge>)> {
+        let mut transactions = Vec::new();
+        let mut challenges = Vec::new();
+        for (index, instructions) in prepared.transactions.iter().enumerate() {
+            let wallet = instructions
+                .iter()
+                .find(|ix| ix.program_id == *self.program_id())
+                .and_then(leash_sdk::passkey::owner_instruction_wallet);
+            let Some(wallet) = wallet else {
+                // Nothing the passkey authorizes (a deposit): paid and signed by the payer.
+                let moved: Vec<Instruction> = instructions
+                    .iter()
+                    .map(|ix| with_payer(ix.clone(), payer))
+                    .collect();
+                transactions.push(self.unsigned_transaction(&moved, payer, &prepared.summary)?);
+                continue;
+            };
+            let recorder = ChallengeRecorder {
+                passkey: self.wallet_passkey(&wallet)?,
+                challenges: Default::default(),
+            };
+            let wallet_ref = WalletRef {
+                name: String::new(),
+                owner: SECP256R1_PROGRAM_ID,
+                address: wallet,
+                vault: state::vault_address(&wallet, self.program_id()).0,
+                passkey: Some(recorder.passkey),
+            };
+            let authorized = self.authorize_passkey(instructions, &wallet_ref, &recorder, payer)?;
+            transactions.push(self.unsigned_transaction(&authorized, payer, &prepared.summary)?);
+            for challenge in recorder.challenges.into_inner() {
+                challenges.push(PasskeyChallenge {
+                    transaction: index,
+                    challenge: String::from_utf8_lossy(&leash_sdk::passkey::base64url(&challenge))
+                        .into_owned(),
+                });
+            }
+        }
+        Ok((transactions, challenges))
+    }
+
+    /// A transaction of [`Client::passkey_unsigned`] with `responses` in its placeholder
+    /// precompile instructions, in order, ready for the payer to sign. The key is the passkey
+    /// of the wallet its Leash instruction names, read from the chain.
+    pub fn complete_passkey_transaction(
+        &self,
+        transaction: &solana_transaction::Transaction,
+        responses: &[AssertionResponse],
+    ) -> Result<solana_transaction::Transaction> {
+        let mut message = transaction.message.clone();
+        let keys = message.account_keys.clone();
+        let not_prepared = || {
+            ClientError::new(
+                ErrorCode::InvalidInput,
+                "the transaction is not a passkey transaction this API prepared",
+            )
+            .with_hint("prepare the operation again and answer its challenges")
+        };
+        let placeholders = message
+            .instructions
+            .iter()
+            .filter(|ix| keys.get(usize::from(ix.program_id_index)) == Some(&SECP256R1_PROGRAM_ID))
+            .count();
+        if placeholders != responses.len() {
+            return Err(ClientError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the transaction waits for {placeholders} passkey assertion(s), {} given",
+                    responses.len()
+                ),
+            )
+            .with_hint("answer every challenge of the prepared transaction, in order"));
+        }
+        if placeholders == 0 {
+            return Ok(solana_transaction::Transaction::new_unsigned(message));
+        }
+        // The wallet: the account after the secp256r1 slot of its Leash instruction.
+        let wallet = message
+            .instructions
+            .iter()
+            .filter(|ix| keys.get(usize::from(ix.program_id_index)) == Some(self.program_id()))
+            .find_map(|ix| {
+                let at = ix
+                    .accounts
+                    .iter()
+                    .position(|&i| keys.get(usize::from(i)) == Some(&SECP256R1_PROGRAM_ID))?;
+                let wallet = ix.accounts.get(at.checked_add(1)?)?;
+                keys.get(usize::from(*wallet)).copied()
+            })
+            .ok_or_else(not_prepared)?;
+        let key = self.wallet_passkey(&wallet)?.key;
+        let mut answers = responses.iter();
+        for compiled in &mut message.instructions {
+            if keys.get(usize::from(compiled.program_id_index)) != Some(&SECP256R1_PROGRAM_ID) {
+                continue;
+            }
+            let response = answers.next().ok_or_else(|| {
+                ClientError::new(
+                    ErrorCode::InvalidInput,
+                    "fewer assertions than the transaction's passkey challenges",
+                )
+                .with_hint("answer every challenge of the prepared transaction, in order")
+            })?;
+            compiled.data = leash_sdk::passkey::with_response(&compiled.data, &key, response)
+                .ok_or_else(not_prepared)?;
+        }
+        if answers.next().is_some() {
+            return Err(ClientError::new(
+                ErrorCode::InvalidInput,
+                "more assertions than the transaction's passkey challenges",
+            ));
+        }
+        Ok(solana_transaction::Transaction::new_unsigned(message))
     }
 }
 

@@ -1,0 +1,151 @@
+//! Passkey owners (docs/api.md, "Passkey owners"): a wallet for a passkey the browser just
+//! registered, and prepared passkey transactions completed with the browser's assertions. The
+//! server's signer pays and signs as fee payer; the passkey authorizes.
+
+use base64::Engine;
+use leash_sdk::passkey::{compress_spki, signature_from_der, AssertionResponse};
+use leash_sdk::state::Passkey;
+use solana_keypair::Keypair;
+
+use super::*;
+use leash_client::wire::{PasskeySubmitRequest, PasskeyWalletRequest, Submitted};
+
+/// The server's signer, which pays for passkey wallets' transactions.
+pub fn local_payer(state: &Arc<AppState>) -> ApiResult<Keypair> {
+    state.signer().map(|k| k.insecure_clone()).ok_or_else(|| {
+        ApiError::invalid(
+            "wallet",
+            "a passkey wallet's transactions are paid by the server's signer, and this server has none",
+        )
+        .hint("start it with `leash serve --signer KEYPAIR` (`leash up` does)")
+    })
+}
+
+fn base64url(field: &'static str, text: &str) -> ApiResult<Vec<u8>> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim().trim_end_matches('='))
+        .map_err(|_| ApiError::invalid(field, format!("{field} must be base64url")))
+}
+
+pub async fn create_wallet(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<PasskeyWalletRequest>,
+) -> ApiResult<Response> {
+    if request.name.is_empty() || request.name.len() > 64 {
+        return Err(ApiError::invalid("name", "name must be 1–64 bytes"));
+    }
+    let rp_id = request.rp_id.trim().to_ascii_lowercase();
+    if rp_id.is_empty() || rp_id.len() > 253 || rp_id.contains(['/', ':', ' ']) {
+        return Err(ApiError::invalid(
+            "rp_id",
+            "rp_id must be a host name (the page's, as WebAuthn uses it)",
+        ));
+    }
+    let der = base64url("public_key", &request.public_key)?;
+    let key = compress_spki(&der).ok_or_else(|| {
+        ApiError::invalid(
+            "public_key",
+            "public_key is not a P-256 SubjectPublicKeyInfo (create the credential with alg -7, ES256)",
+        )
+    })?;
+    let passkey = Passkey {
+        key,
+        rp_id_hash: leash_sdk::passkey::sha256_of(rp_id.as_bytes()),
+        user_verification: request.user_verification,
+    };
+    let payer = local_payer(&state)?;
+    let payer_key = payer.pubkey();
+    let balance = blocking(&state, None, move |c| {
+        Ok(c.account(&payer_key)?.map(|a| a.lamports).unwrap_or(0))
+    })
+    .await?;
+    if balance == 0 {
+        return Err(ApiError::new(
+            ApiCode::Other(crate::error::OtherCode::TransactionFailed),
+            format!("the server's signer {payer_key} pays a passkey wallet's rent and fees, and holds no SOL"),
+        )
+        .hint("fund it (on a local node: the dashboard's airdrop, or `leash airdrop --to` it)"));
+    }
+    let name = request.name.clone();
+    let created = blocking(&state, None, move |c| {
+        let prepared = c.prepare_create_passkey_wallet(&payer.pubkey(), &passkey, &name)?;
+        c.sign_and_send(prepared, &payer)
+    })
+    .await?;
+    keep_name(&state, &created.wallet, "wallet", &request.name).await;
+    state
+        .audit(
+            &caller.0.id,
+            "passkey.wallet.create",
+            &format!("wallet/{}", created.wallet),
+            serde_json::json!({ "owner": created.owner, "rp_id": rp_id, "created": created.created }),
+        )
+        .await?;
+    ok(&created)
+}
+
+pub async fn submit(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<PasskeySubmitRequest>,
+) -> ApiResult<Response> {
+    let bytes = base64::prelude::BASE64_STANDARD
+        .decode(request.transaction.trim())
+        .map_err(|_| ApiError::invalid("transaction", "transaction must be base64"))?;
+    let tx: Transaction = bincode::deserialize(&bytes).map_err(|_| {
+        ApiError::invalid(
+            "transaction",
+            "transaction is not a wire-format Solana transaction",
+        )
+    })?;
+    let mut responses = Vec::with_capacity(request.assertions.len());
+    for assertion in &request.assertions {
+        let der = base64url("assertions", &assertion.signature)?;
+        responses.push(AssertionResponse {
+            auth_data: base64url("assertions", &assertion.authenticator_data)?,
+            client_data_json: base64url("assertions", &assertion.client_data_json)?,
+            signature: signature_from_der(&der).ok_or_else(|| {
+                ApiError::invalid(
+                    "assertions",
+                    "an assertion's signature is not DER ECDSA P-256",
+                )
+            })?,
+        });
+    }
+    let payer = local_payer(&state)?;
+    if tx.message.account_keys.first() != Some(&payer.pubkey()) {
+        return Err(ApiError::invalid(
+            "transaction",
+            "the transaction is not paid by this server's signer; prepare it here",
+        ));
+    }
+    let outcome = blocking(&state, Some("transaction"), move |c| {
+        let mut tx = c.complete_passkey_transaction(&tx, &responses)?;
+        let blockhash = tx.message.recent_blockhash;
+        tx.try_sign(&[&payer], blockhash).map_err(|e| {
+            leash_client::ClientError::internal(format!("the server's signer cannot sign: {e}"))
+        })?;
+        c.submit(&tx)
+    })
+    .await;
+    let payload = match &outcome {
+        Ok(signature) => {
+            serde_json::json!({ "signature": signature.to_string(), "status": "confirmed" })
+        }
+        Err(e) => serde_json::json!({ "status": "failed", "code": e.code }),
+    };
+    state
+        .audit(
+            &caller.0.id,
+            "passkey.submit",
+            "transaction/passkey",
+            payload,
+        )
+        .await?;
+    let signature = outcome?;
+    ok(&Submitted {
+        signature: signature.to_string(),
+        status: "confirmed".into(),
+    })
+}
