@@ -2,9 +2,15 @@
 // sees it), the CSRF token on every change, and errors in the §8 envelope (code, message, hint).
 
 let csrfToken = null;
+let feePayer = null;
 
 export function setCsrfToken(token) {
   csrfToken = token;
+}
+
+/** The browser's fee key, sent as `Leash-Fee-Payer` while a passkey wallet is the owner. */
+export function setFeePayer(address) {
+  feePayer = address;
 }
 
 /** An API refusal: what the envelope says. */
@@ -28,6 +34,7 @@ export async function api(method, path, body, options = {}) {
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrfToken && !options.withoutCsrf) headers["x-csrf-token"] = csrfToken;
   if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
+  if (feePayer) headers["leash-fee-payer"] = feePayer;
   let response;
   try {
     response = await fetch(path, {

@@ -71,9 +71,9 @@ async function start() {
   if (state.me && remembered === "local" && state.me.signer) {
     state.signer = { kind: "local", name: "local signer", address: state.me.signer };
   }
-  if (state.me && remembered?.startsWith("passkey:") && state.me.signer) {
+  if (state.me && remembered?.startsWith("passkey:")) {
     const entry = rememberedPasskeys().find((p) => `passkey:${p.wallet}` === remembered);
-    if (entry) state.signer = passkeySigner(entry, state.me.signer);
+    if (entry) state.signer = await passkeySigner(entry, state.me.signer);
   }
   const tryReconnect = async () => {
     if (!state.me || state.signer || !remembered || remembered === "local" || remembered.startsWith("passkey:")) return;

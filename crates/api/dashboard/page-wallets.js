@@ -1,8 +1,8 @@
 // The wallets page and a wallet's sessions: the owner's signer, wallets, balances, sessions.
 
-import { api } from "./api.js";
+import { api, setFeePayer } from "./api.js";
 import { connect, onWalletsChanged, solanaWallets } from "./wallet.js";
-import { createPasskeyWallet, passkeySigner, passkeysAvailable, rememberedPasskeys } from "./passkey.js";
+import { browserFeeKey, createPasskeyWallet, passkeySigner, passkeysAvailable, rememberedPasskeys } from "./passkey.js";
 import { spendChart } from "./page-session.js";
 import { actionButton, addressText, errorBox, every, h, onLeave, page, short, state, statusBadge, timeLeft } from "./ui.js";
 
@@ -14,7 +14,7 @@ function ownerPanel(onChange) {
   const showOwnerBalances = async (address) => {
     try {
       const r = await api("GET", `/v1/accounts/${address}/balances`);
-      ownerBalances.replaceChildren(state.signer?.kind === "passkey" ? "The server's signer holds: " : "Owner holds: ", r.balances.map((b) => `${b.balance} ${b.token}`).join(", ") || "nothing");
+      ownerBalances.replaceChildren(state.signer?.kind === "passkey" ? "The fee payer holds: " : "Owner holds: ", r.balances.map((b) => `${b.balance} ${b.token}`).join(", ") || "nothing");
     } catch (e) {
       ownerBalances.replaceChildren(errorBox(e));
     }
@@ -30,11 +30,11 @@ function ownerPanel(onChange) {
           s.kind === "local"
             ? "Signing with the server's local signer "
             : s.kind === "passkey"
-              ? `Signing with your passkey for wallet “${s.label}”; the server's signer pays fees and deposits: `
+              ? `Signing with your passkey for wallet “${s.label}”; ${s.feeKey ? "this browser's fee key" : "the server's signer"} pays fees and deposits: `
               : `Signing with ${s.name} `,
           addressText(s.address),
         ),
-        h("button", { type: "button", class: "link", onclick: () => { state.signer = null; sessionStorage.removeItem("leash.wallet"); render(); onChange(); } }, "Switch signer"),
+        h("button", { type: "button", class: "link", onclick: () => { state.signer = null; setFeePayer(null); sessionStorage.removeItem("leash.wallet"); render(); onChange(); } }, "Switch signer"),
         ownerBalances,
       );
       showOwnerBalances(s.address);
@@ -48,7 +48,7 @@ function ownerPanel(onChange) {
             button.disabled = true;
             try {
               const r = await api("POST", "/v1/dev/airdrop", { to: s.address, ...body });
-              out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} to the owner (local node)`));
+              out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} to the ${s.kind === "passkey" ? "fee payer" : "owner"} (local node)`));
               showOwnerBalances(s.address);
             } catch (e) {
               out.replaceChildren(errorBox(e));
@@ -62,7 +62,7 @@ function ownerPanel(onChange) {
           h(
             "div",
             { class: "action" },
-            h("div", { class: "row wrap" }, drop("airdrop", "Airdrop 10 SOL to the owner", { amount: "10" }), drop("airdrop-usdc", "Airdrop 1,000 test USDC", { amount: "1000", token: "USDC" })),
+            h("div", { class: "row wrap" }, drop("airdrop", s.kind === "passkey" ? "Airdrop 10 SOL to the fee payer" : "Airdrop 10 SOL to the owner", { amount: "10" }), drop("airdrop-usdc", "Airdrop 1,000 test USDC", { amount: "1000", token: "USDC" })),
             out,
           ),
         );
@@ -127,7 +127,7 @@ function ownerPanel(onChange) {
       } else {
         children.push(list);
       }
-      if (state.me.signer && passkeysAvailable()) children.push(passkeyChoices(() => { render(); onChange(); }));
+      if (passkeysAvailable()) children.push(passkeyChoices(() => { render(); onChange(); }));
     }
     box.replaceChildren(...children);
   };
@@ -139,8 +139,8 @@ function ownerPanel(onChange) {
 }
 /** Passkey owners: make a wallet with a new passkey, or act for one made in this browser. */
 function passkeyChoices(chosen) {
-  const use = (entry) => {
-    state.signer = passkeySigner(entry, state.me.signer);
+  const use = async (entry) => {
+    state.signer = await passkeySigner(entry, state.me.signer);
     sessionStorage.setItem("leash.wallet", `passkey:${entry.wallet}`);
     chosen();
   };
@@ -151,23 +151,26 @@ function passkeyChoices(chosen) {
     create.disabled = true;
     out.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Touch your authenticator to make the passkey…");
     try {
-      const entry = await createPasskeyWallet(name.value.trim());
+      const entry = await createPasskeyWallet(name.value.trim(), state.me.signer);
       out.replaceChildren(h("p", { class: "ok", role: "status", id: "passkey-wallet-created" }, `Wallet “${entry.name}” created, owned by your passkey`));
-      use(entry);
+      await use(entry);
     } catch (e) {
       out.replaceChildren(errorBox(e));
     } finally {
       create.disabled = false;
     }
   });
-  // On a local node the server's signer, which pays a passkey wallet's fees, can be funded here.
-  const fund = h("button", { type: "button", id: "airdrop-signer" }, "Airdrop 10 SOL to the server's signer");
+  // Who pays a passkey wallet's fees and rent: the server's signer, or without one this
+  // browser's own fee key. On a local node it can be funded here.
+  const payerName = state.me.signer ? "the server's signer" : "this browser's fee key";
+  const fund = h("button", { type: "button", id: "airdrop-signer" }, `Airdrop 10 SOL to ${payerName}`);
   fund.addEventListener("click", async () => {
     fund.disabled = true;
     out.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Asking the local faucet…");
     try {
-      const r = await api("POST", "/v1/dev/airdrop", { to: state.me.signer, amount: "10" });
-      out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} to the server's signer (local node)`));
+      const to = state.me.signer || (await browserFeeKey()).address;
+      const r = await api("POST", "/v1/dev/airdrop", { to, amount: "10" });
+      out.replaceChildren(h("p", { class: "ok", role: "status" }, `Airdropped ${r.amount} ${r.token} to ${payerName} (local node)`));
     } catch (e) {
       out.replaceChildren(errorBox(e));
     } finally {
@@ -181,7 +184,7 @@ function passkeyChoices(chosen) {
     "div",
     { class: "passkey-owner" },
     h("h3", {}, "Or own a wallet with a passkey"),
-    h("p", { class: "help", id: "passkey-help" }, "Touch ID, Windows Hello or a security key: no extension, no seed phrase. The passkey approves each owner action; the server's signer pays the fees. Keep it synced (iCloud Keychain, Google Password Manager) or keep a spare key: it is the wallet's only owner."),
+    h("p", { class: "help", id: "passkey-help" }, `Touch ID, Windows Hello or a security key: no extension, no seed phrase. The passkey approves each owner action; ${payerName} pays the fees. Keep the passkey synced (iCloud Keychain, Google Password Manager) or keep a spare key: it is the wallet's only owner.`),
     remembered.length ? h("div", { class: "row wrap", id: "passkey-choices" }, ...remembered) : null,
     h("label", { for: "passkey-wallet-name" }, "New wallet's name"),
     h("div", { class: "row wrap" }, name, create, state.me.airdrop ? fund : null),

@@ -140,7 +140,14 @@ async function signAndSubmit(prepared, panel) {
         assertions.push(await assertChallenge(c.challenge, signer.credential));
       }
       show(`Confirming on ${state.me.cluster}${step}…`);
-      results.push(await api("POST", "/v1/passkey/submit", { transaction: tx.transaction, assertions }, { idempotencyKey: crypto.randomUUID() }));
+      if (signer.feeKey) {
+        // This browser's fee key pays: the assertions put in place, then signed here.
+        const { transaction } = await api("POST", "/v1/passkey/complete", { transaction: tx.transaction, assertions });
+        const signed = await signer.feeKey.signTransaction(transaction);
+        results.push(await api("POST", "/v1/transactions/submit", { transaction: signed }, { idempotencyKey: crypto.randomUUID() }));
+      } else {
+        results.push(await api("POST", "/v1/passkey/submit", { transaction: tx.transaction, assertions }, { idempotencyKey: crypto.randomUUID() }));
+      }
       continue;
     }
     if (signer.kind === "local") {

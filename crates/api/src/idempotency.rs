@@ -35,7 +35,7 @@ pub async fn idempotency(
     }
     let route = request.extensions().get::<&'static Route>().copied();
     let caller = request.extensions().get::<Caller>().cloned();
-    let (Some(route), Some(Caller(caller))) = (route, caller) else {
+    let (Some(route), Some(Caller(caller, _))) = (route, caller) else {
         return next.run(request).await;
     };
     let key = match request.headers().get("idempotency-key") {

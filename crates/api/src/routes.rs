@@ -251,6 +251,26 @@ pub static ROUTES: &[Route] = &[
         schema::<leash_client::owner::WalletCreated>,
     )
     .serves(|| post(handlers::passkey::create_wallet)),
+    route(
+        "POST",
+        "/v1/passkey/wallets/prepare",
+        W,
+        "prepare_passkey_wallet",
+        "Prepare the wallet of a passkey the browser registered, paid by the Leash-Fee-Payer key",
+        Some(schema::<leash_client::wire::PasskeyWalletRequest>),
+        schema::<handlers::PreparedAnswer<serde_json::Value>>,
+    )
+    .serves(|| post(handlers::passkey::prepare_wallet)),
+    route(
+        "POST",
+        "/v1/passkey/complete",
+        W,
+        "passkey_complete",
+        "A prepared passkey transaction with its assertions in place, for its fee payer to sign",
+        Some(schema::<leash_client::wire::PasskeySubmitRequest>),
+        schema::<leash_client::wire::PasskeyCompleted>,
+    )
+    .serves(|| post(handlers::passkey::complete)),
     Route {
         idempotency_required: true,
         ..route(

@@ -1119,3 +1119,120 @@ fn an_answer_carrying_a_secret_is_never_stored_for_replay() {
         );
     }
 }
+
+/// A passkey wallet over HTTP with the browser's flow (docs/api.md, "Passkey owners"): a
+/// `Leash-Fee-Payer` key pays and signs, the passkey answers the challenges the prepare gives,
+/// `complete` puts the assertions in place; a server with no signer holds no key at all.
+#[test]
+fn passkey_owners_over_http() {
+    use base64::Engine;
+    use leash_sdk::passkey::{signature_to_der, SoftwarePasskey};
+    let b64url = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let api = Api::start();
+    let write = api.key(&[Scope::Write]);
+    let payer = funded_owner();
+    let paying = payer.pubkey().to_string();
+    let passkey = SoftwarePasskey::generate("localhost");
+    let body = json!({
+        "name": "touch",
+        "public_key": b64url(&passkey.public_key_spki().unwrap()),
+        "rp_id": "localhost",
+        "user_verification": true,
+    });
+    // Without a payer, a server with no signer has nobody to pay.
+    api.post(&write, "/v1/passkey/wallets/prepare", &body)
+        .error(400, "invalid_input");
+    api.post_paying(
+        &write,
+        "/v1/passkey/wallets/prepare",
+        &body,
+        "not-an-address",
+    )
+    .error(400, "invalid_input");
+    let prepared = api.post_paying(&write, "/v1/passkey/wallets/prepare", &body, &paying);
+    assert_eq!(prepared.status, 200, "{}", prepared.text);
+    let wallet = prepared.json["report"]["wallet"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(prepared.json["report"]["owner"]
+        .as_str()
+        .unwrap()
+        .starts_with("passkey:"));
+    assert_eq!(api.sign_and_submit(&write, &prepared, &payer).status, 200);
+    // The payer deposits (a passkey holds nothing).
+    let deposit = api.post_paying(
+        &write,
+        &format!("/v1/wallets/{wallet}/deposit/prepare"),
+        &json!({ "amount": "1", "token": "SOL" }),
+        &paying,
+    );
+    // Nothing for the passkey to sign: an ordinary prepared transaction of the payer's.
+    assert!(deposit.json.get("passkey").is_none(), "{}", deposit.text);
+    let complete = |unsigned: &Value, assertions: Value| {
+        api.post_paying(
+            &write,
+            "/v1/passkey/complete",
+            &json!({ "transaction": unsigned, "assertions": assertions }),
+            &paying,
+        )
+    };
+    assert_eq!(api.sign_and_submit(&write, &deposit, &payer).status, 200);
+
+    // A session: one challenge, answered by the passkey.
+    let session_body = json!({
+        "wallet": wallet,
+        "session_key": Keypair::new().pubkey().to_string(),
+        "policy": {"expires_in": "1h", "allowed_programs": ["system"], "limits": [{"token": "SOL", "total": "0.5"}]},
+        "top_up": "0",
+    });
+    let answer = |challenge: &[u8; 32]| {
+        let r = passkey.assert(challenge);
+        json!([{
+            "authenticator_data": b64url(&r.auth_data),
+            "client_data_json": b64url(&r.client_data_json),
+            "signature": b64url(&signature_to_der(&r.signature).unwrap()),
+        }])
+    };
+    let challenge_of = |prepared: &Answer| -> [u8; 32] {
+        let text = prepared.json["passkey"][0]["challenge"].as_str().unwrap();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let create = api.post_paying(&write, "/v1/sessions/prepare", &session_body, &paying);
+    assert_eq!(create.status, 200, "{}", create.text);
+    assert_eq!(create.json["fee_payer"], paying.as_str());
+    let unsigned = &create.json["transactions"][0]["transaction"];
+    // Too few assertions: refused before the chain.
+    complete(unsigned, json!([])).error(400, "invalid_input");
+    // An assertion over another challenge: the program refuses it, mapped.
+    let wrong = complete(unsigned, answer(&[7; 32]));
+    assert_eq!(wrong.status, 200, "{}", wrong.text);
+    let signed = sign(wrong.json["transaction"].as_str().unwrap(), &payer);
+    api.submit(&write, &signed)
+        .error(422, "passkey_assertion_invalid");
+    // The right one lands.
+    let right = complete(unsigned, answer(&challenge_of(&create)));
+    let signed = sign(right.json["transaction"].as_str().unwrap(), &payer);
+    let sent = api.submit(&write, &signed);
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    let sessions = api.get(&write, &format!("/v1/wallets/{wallet}/sessions"));
+    assert_eq!(
+        sessions.json["sessions"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        sessions.text
+    );
+    // The same assertion again (a replay): the owner nonce moved on.
+    let again = api.post_paying(&write, "/v1/sessions/prepare", &session_body, &paying);
+    let replay = complete(
+        &again.json["transactions"][0]["transaction"],
+        answer(&challenge_of(&create)),
+    );
+    let signed = sign(replay.json["transaction"].as_str().unwrap(), &payer);
+    api.submit(&write, &signed)
+        .error(422, "passkey_assertion_invalid");
+}

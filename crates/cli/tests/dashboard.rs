@@ -77,7 +77,9 @@ fn browser_tools() -> (String, PathBuf) {
 }
 
 /// A passkey owner with Chromium's virtual authenticator (crates/cli/tests/dashboard/
-/// passkey.test.mjs): a passkey wallet, a session and its revocation, each checked on chain.
+/// passkey.test.mjs): a passkey wallet, a session and its revocation, each checked on chain —
+/// first against a server with no signer (the browser's own fee key pays: no local signer),
+/// then against `leash serve --signer` (the server pays).
 #[test]
 fn a_passkey_owner_in_chromium() {
     let _one = ONE_BROWSER_TEST.lock().unwrap_or_else(|e| e.into_inner());
@@ -91,29 +93,36 @@ fn a_passkey_owner_in_chromium() {
         serde_json::to_string(&signer.to_bytes().to_vec()).expect("json"),
     )
     .expect("signer file");
+    let (bare, bare_admin) = serve(&dir.path().join("api-bare"), &node.url, &["--no-signer"]);
     let (local, local_admin) = serve(
         &dir.path().join("api-local"),
         &node.url,
         &["--signer", signer_file.to_str().expect("path")],
     );
     let shots = screenshot_dir();
-    let output = Command::new("node")
-        .args(["--test", "--test-timeout=600000", "passkey.test.mjs"])
-        .current_dir(&script_dir)
-        .env("LEASH_LOCAL_BASE", &local.base)
-        .env("LEASH_LOCAL_ADMIN_KEY", &local_admin)
-        .env("LEASH_NODE_URL", &node.url)
-        .env("SCREENSHOT_DIR", &shots)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("# fail 0") && stdout.contains("# pass 6"),
-        "the passkey dashboard test failed (screenshots in {}):\n{stdout}\n{stderr}",
-        shots.display()
-    );
+    for (payer, server, admin) in [
+        ("browser", &bare, &bare_admin),
+        ("server", &local, &local_admin),
+    ] {
+        let output = Command::new("node")
+            .args(["--test", "--test-timeout=600000", "passkey.test.mjs"])
+            .current_dir(&script_dir)
+            .env("PASSKEY_PAYER", payer)
+            .env("LEASH_LOCAL_BASE", &server.base)
+            .env("LEASH_LOCAL_ADMIN_KEY", admin)
+            .env("LEASH_NODE_URL", &node.url)
+            .env("SCREENSHOT_DIR", &shots)
+            .env("CHROMIUM", &chromium)
+            .output()
+            .expect("node runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && stdout.contains("# fail 0") && stdout.contains("# pass 6"),
+            "the passkey dashboard test ({payer} pays) failed (screenshots in {}):\n{stdout}\n{stderr}",
+            shots.display()
+        );
+    }
 }
 
 #[test]

@@ -228,6 +228,14 @@ pub struct PasskeySubmitRequest {
     pub assertions: Vec<PasskeyAssertion>,
 }
 
+/// `POST /v1/passkey/complete`'s answer: the transaction with the assertions in place, for its
+/// fee payer to sign (its signature slot zeroed), then `POST /v1/transactions/submit`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct PasskeyCompleted {
+    /// base64 of the wire transaction.
+    pub transaction: String,
+}
+
 /// `POST /v1/passkey/wallets`: a wallet for a passkey the browser just registered.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -379,6 +379,12 @@ mod client {
         signature.to_bytes().as_slice().try_into().ok()
     }
 
+    /// `signature` (64 bytes, `r ‖ s`) DER-encoded, as WebAuthn returns a signature.
+    pub fn signature_to_der(signature: &[u8; 64]) -> Option<crate::list::Vec<u8>> {
+        let signature = Signature::from_slice(signature).ok()?;
+        Some(signature.to_der().as_bytes().to_vec())
+    }
+
     /// A compressed P-256 key from SEC1 bytes (compressed or not) — WebAuthn's COSE key gives x
     /// and y, which clients put as `0x04 ‖ x ‖ y`.
     pub fn compress_key(sec1: &[u8]) -> Option<[u8; 33]> {
@@ -463,6 +469,15 @@ mod client {
 
         pub fn rp_id(&self) -> &str {
             &self.rp_id
+        }
+
+        /// The public key as a browser's `getPublicKey()` gives it: DER SubjectPublicKeyInfo.
+        pub fn public_key_spki(&self) -> Option<crate::list::Vec<u8>> {
+            use p256::pkcs8::EncodePublicKey;
+            let key = p256::PublicKey::from(self.signing_key.verifying_key());
+            key.to_public_key_der()
+                .ok()
+                .map(|der| der.as_bytes().to_vec())
         }
 
         /// The passkey a wallet stores for this key.

@@ -15,7 +15,12 @@ use crate::store::{now, KeyRecord, Store, StoreResult};
 
 /// The caller, once authenticated: the key's record (never the key).
 #[derive(Clone, Debug)]
-pub struct Caller(pub KeyRecord);
+pub struct Caller(pub KeyRecord, pub FeePayer);
+
+/// `Leash-Fee-Payer`: who pays a passkey wallet's transactions when the browser does, not the
+/// server's signer (docs/api.md, "Passkey owners").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeePayer(pub Option<solana_program::pubkey::Pubkey>);
 
 /// What a key may do. `admin` may do everything, `write` also reads; `request` only files
 /// session requests (docs/agents.md).

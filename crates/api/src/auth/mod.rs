@@ -138,7 +138,24 @@ pub async fn auth(
         )
         .into_response();
     }
-    request.extensions_mut().insert(Caller(record));
+    let fee_payer = match request.headers().get("leash-fee-payer") {
+        None => keys::FeePayer(None),
+        Some(value) => match value
+            .to_str()
+            .ok()
+            .and_then(|v| leash_client::input::parse_address(v.trim()).ok())
+        {
+            Some(payer) => keys::FeePayer(Some(payer)),
+            None => {
+                return ApiError::invalid(
+                    "Leash-Fee-Payer",
+                    "the Leash-Fee-Payer header must be a base58 address",
+                )
+                .into_response()
+            }
+        },
+    };
+    request.extensions_mut().insert(Caller(record, fee_payer));
     request.extensions_mut().insert(route);
     next.run(request).await
 }

@@ -140,7 +140,7 @@ pub async fn prepared_noting<R: Serialize + Send + Clone + 'static>(
     // (docs/api.md, "Passkey owners").
     let is_passkey = prepared.fee_payer == leash_sdk::passkey::SECP256R1_PROGRAM_ID;
     let (fee_payer, transactions, challenges) = if is_passkey {
-        let payer = passkey::local_payer(state)?.pubkey();
+        let payer = passkey::payer_for(state, caller)?;
         let (transactions, challenges) =
             blocking(state, None, move |c| c.passkey_unsigned(&prepared, &payer)).await?;
         (payer.to_string(), transactions, Some(challenges))

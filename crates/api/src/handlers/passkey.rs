@@ -21,17 +21,25 @@ pub fn local_payer(state: &Arc<AppState>) -> ApiResult<Keypair> {
     })
 }
 
+/// Who pays a passkey wallet's transactions: the browser's key named in `Leash-Fee-Payer`,
+/// else the server's signer.
+pub fn payer_for(state: &Arc<AppState>, caller: &Caller) -> ApiResult<Pubkey> {
+    match caller.1 .0 {
+        Some(payer) => Ok(payer),
+        None => local_payer(state)
+            .map(|k| k.pubkey())
+            .map_err(|e| e.hint("send `Leash-Fee-Payer: <address>` with a key that pays (the dashboard makes one in the browser), or start the server with `--signer`")),
+    }
+}
+
 fn base64url(field: &'static str, text: &str) -> ApiResult<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text.trim().trim_end_matches('='))
         .map_err(|_| ApiError::invalid(field, format!("{field} must be base64url")))
 }
 
-pub async fn create_wallet(
-    State(state): St,
-    Extension(caller): Extension<Caller>,
-    Json(request): Json<PasskeyWalletRequest>,
-) -> ApiResult<Response> {
+/// The passkey a wallet request names, its RP ID checked.
+fn requested_passkey(request: &PasskeyWalletRequest) -> ApiResult<(Passkey, String)> {
     if request.name.is_empty() || request.name.len() > 64 {
         return Err(ApiError::invalid("name", "name must be 1–64 bytes"));
     }
@@ -54,6 +62,41 @@ pub async fn create_wallet(
         rp_id_hash: leash_sdk::passkey::sha256_of(rp_id.as_bytes()),
         user_verification: request.user_verification,
     };
+    Ok((passkey, rp_id))
+}
+
+/// `POST /v1/passkey/wallets/prepare`: the wallet's creation, unsigned, paid by the
+/// `Leash-Fee-Payer` key (the browser signs it and submits it as any prepared transaction).
+pub async fn prepare_wallet(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<PasskeyWalletRequest>,
+) -> ApiResult<Response> {
+    let (passkey, _) = requested_passkey(&request)?;
+    let payer = caller.1 .0.ok_or_else(|| {
+        ApiError::invalid(
+            "Leash-Fee-Payer",
+            "preparing a passkey wallet needs the paying key in the Leash-Fee-Payer header",
+        )
+        .hint("or let the server's signer pay: POST /v1/passkey/wallets")
+    })?;
+    let name = request.name.clone();
+    let p = blocking(&state, None, move |c| {
+        c.prepare_create_passkey_wallet(&payer, &passkey, &name)
+    })
+    .await?;
+    keep_name(&state, &p.report.wallet, "wallet", &request.name).await;
+    let resource = format!("wallet/{}", p.report.wallet);
+    prepared(&state, &caller, "passkey.wallet.prepare", resource, p).await
+}
+
+/// `POST /v1/passkey/wallets`: created and sent, the server's signer paying.
+pub async fn create_wallet(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<PasskeyWalletRequest>,
+) -> ApiResult<Response> {
+    let (passkey, rp_id) = requested_passkey(&request)?;
     let payer = local_payer(&state)?;
     let payer_key = payer.pubkey();
     let balance = blocking(&state, None, move |c| {
@@ -85,11 +128,8 @@ pub async fn create_wallet(
     ok(&created)
 }
 
-pub async fn submit(
-    State(state): St,
-    Extension(caller): Extension<Caller>,
-    Json(request): Json<PasskeySubmitRequest>,
-) -> ApiResult<Response> {
+/// The request's transaction and assertions, decoded.
+fn decoded(request: &PasskeySubmitRequest) -> ApiResult<(Transaction, Vec<AssertionResponse>)> {
     let bytes = base64::prelude::BASE64_STANDARD
         .decode(request.transaction.trim())
         .map_err(|_| ApiError::invalid("transaction", "transaction must be base64"))?;
@@ -113,6 +153,34 @@ pub async fn submit(
             })?,
         });
     }
+    Ok((tx, responses))
+}
+
+/// `POST /v1/passkey/complete`: the transaction with the assertions in place, unsigned, for
+/// its fee payer (the browser's key) to sign and submit.
+pub async fn complete(
+    State(state): St,
+    Json(request): Json<PasskeySubmitRequest>,
+) -> ApiResult<Response> {
+    let (tx, responses) = decoded(&request)?;
+    let completed = blocking(&state, Some("transaction"), move |c| {
+        c.complete_passkey_transaction(&tx, &responses)
+    })
+    .await?;
+    let bytes = bincode::serialize(&completed)
+        .map_err(|_| ApiError::internal("cannot encode the completed transaction"))?;
+    ok(&leash_client::wire::PasskeyCompleted {
+        transaction: base64::prelude::BASE64_STANDARD.encode(bytes),
+    })
+}
+
+/// `POST /v1/passkey/submit`: completed, signed by the server's signer as fee payer, sent.
+pub async fn submit(
+    State(state): St,
+    Extension(caller): Extension<Caller>,
+    Json(request): Json<PasskeySubmitRequest>,
+) -> ApiResult<Response> {
+    let (tx, responses) = decoded(&request)?;
     let payer = local_payer(&state)?;
     if tx.message.account_keys.first() != Some(&payer.pubkey()) {
         return Err(ApiError::invalid(

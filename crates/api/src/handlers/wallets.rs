@@ -57,7 +57,7 @@ pub async fn prepare_deposit(
 ) -> ApiResult<Response> {
     let amount = amount("amount", &request.amount)?;
     let token = TokenRef::new(&request.token);
-    let payer = state.signer().map(|k| k.pubkey());
+    let payer = passkey::payer_for(&state, &caller).ok();
     prepare_on_wallet(
         &state,
         &caller,
@@ -85,7 +85,7 @@ pub async fn prepare_withdraw(
     let amount = amount("amount", &request.amount)?;
     let token = TokenRef::new(&request.token);
     let to = optional_address("to", request.to.as_deref())?;
-    let payer = state.signer().map(|k| k.pubkey());
+    let payer = passkey::payer_for(&state, &caller).ok();
     prepare_on_wallet(
         &state,
         &caller,
@@ -107,7 +107,7 @@ pub async fn prepare_sweep(
     Json(request): Json<SweepRequest>,
 ) -> ApiResult<Response> {
     let to = optional_address("to", request.to.as_deref())?;
-    let payer = state.signer().map(|k| k.pubkey());
+    let payer = passkey::payer_for(&state, &caller).ok();
     prepare_on_wallet(
         &state,
         &caller,

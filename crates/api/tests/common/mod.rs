@@ -283,6 +283,20 @@ impl Api {
         Answer::from(request.send().expect("POST"))
     }
 
+    /// `POST` with a `Leash-Fee-Payer` header (docs/api.md, "Passkey owners").
+    pub fn post_paying(&self, key: &str, path: &str, body: &Value, payer: &str) -> Answer {
+        Answer::from(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(key)
+                .header("content-type", "application/json")
+                .header("leash-fee-payer", payer)
+                .body(body.to_string())
+                .send()
+                .expect("POST"),
+        )
+    }
+
     /// Submits a signed transaction (base64), with a fresh idempotency key.
     pub fn submit(&self, key: &str, transaction: &str) -> Answer {
         let idem = format!("submit-{}", Keypair::new().pubkey());

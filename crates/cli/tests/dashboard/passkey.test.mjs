@@ -16,6 +16,9 @@ const env = (name) => {
   if (!value) throw new Error(`${name} is not set (crates/cli/tests/dashboard.rs sets it)`);
   return value;
 };
+// PASSKEY_PAYER: `browser` (the server has no signer: this browser's fee key pays) or
+// `server` (`leash serve --signer` pays).
+const PAYER = env("PASSKEY_PAYER");
 const BASE = env("LEASH_LOCAL_BASE").replace("127.0.0.1", "localhost");
 const ADMIN = env("LEASH_LOCAL_ADMIN_KEY");
 const NODE_URL = env("LEASH_NODE_URL");
@@ -63,7 +66,7 @@ async function act(page, selector, { confirm = false } = {}) {
   if (error) throw new Error(`action refused: ${error}`);
 }
 
-test("a passkey owner: wallet, session, revoke — in the browser only", async (t) => {
+test(`a passkey owner (${PAYER} pays): wallet, session, revoke — in the browser only`, async (t) => {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   t.after(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: BASE });
@@ -88,7 +91,7 @@ test("a passkey owner: wallet, session, revoke — in the browser only", async (
       try {
         await fn();
       } catch (e) {
-        await page.screenshot({ path: join(SHOTS, `FAILED-passkey-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}.png`), fullPage: true }).catch(() => {});
+        await page.screenshot({ path: join(SHOTS, `FAILED-passkey-${PAYER}-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}.png`), fullPage: true }).catch(() => {});
         throw e;
       }
     });
@@ -99,13 +102,15 @@ test("a passkey owner: wallet, session, revoke — in the browser only", async (
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.locator("h1", { hasText: "Wallets" }).waitFor();
     await page.locator("#create-passkey-wallet").waitFor();
-    await page.screenshot({ path: join(SHOTS, "20-passkey-offer.png"), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `20-passkey-offer-${PAYER}.png`), fullPage: true });
   });
 
   await step("create a wallet with a passkey: registered, created on chain, owned by it", async () => {
-    // The server's signer pays the wallet's rent: funded from the local faucet, on the page.
+    // The payer (the server's signer, or this browser's fee key) is funded from the local
+    // faucet, on the page.
+    assert.equal(await page.locator("#use-local-signer").count(), PAYER === "server" ? 1 : 0);
     await page.locator("#airdrop-signer").click();
-    await page.getByText("Airdropped 10 SOL to the server's signer").waitFor({ timeout: 30000 });
+    await page.getByText(/Airdropped 10 SOL to (the server's signer|this browser's fee key)/).waitFor({ timeout: 30000 });
     await page.locator("#passkey-wallet-name").fill("touch");
     await page.locator("#create-passkey-wallet").click();
     await page.locator("#owner-address", { hasText: "your passkey" }).waitFor({ timeout: 30000 });
@@ -131,7 +136,7 @@ test("a passkey owner: wallet, session, revoke — in the browser only", async (
     await card.locator(".deposit-amount").fill("2");
     await act(page, "section.wallet button.deposit");
     await page.locator("section.wallet .balances", { hasText: "2 SOL" }).waitFor();
-    await page.screenshot({ path: join(SHOTS, "21-passkey-wallet.png"), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `21-passkey-wallet-${PAYER}.png`), fullPage: true });
   });
 
   await step("create a session, approved with the passkey", async () => {
@@ -149,7 +154,7 @@ test("a passkey owner: wallet, session, revoke — in the browser only", async (
     assert.ok(after > before, "the passkey signed");
     const wallet = await accountData(state.wallet);
     assert.equal(wallet.readBigUInt64LE(115), 1n, "the owner nonce moved on once");
-    await page.screenshot({ path: join(SHOTS, "22-passkey-session.png"), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `22-passkey-session-${PAYER}.png`), fullPage: true });
   });
 
   await step("revoke it with the passkey: revoked on chain", async () => {
@@ -160,7 +165,7 @@ test("a passkey owner: wallet, session, revoke — in the browser only", async (
     assert.equal(data[119], 1, "revoked on chain");
     const wallet = await accountData(state.wallet);
     assert.equal(wallet.readBigUInt64LE(115), 2n, "the owner nonce moved on again");
-    await page.screenshot({ path: join(SHOTS, "23-passkey-revoked.png"), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `23-passkey-revoked-${PAYER}.png`), fullPage: true });
   });
 
   assert.deepEqual(problems, []);
