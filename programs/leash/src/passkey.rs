@@ -91,25 +91,23 @@ pub fn challenge<'k>(
 /// client data.
 pub fn base64url(bytes: &[u8; 32]) -> [u8; CHALLENGE_B64_LEN] {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let digit = |sextet: u32| ALPHABET[(sextet & 63) as usize];
     let mut out = [0u8; CHALLENGE_B64_LEN];
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    let mut at = 0usize;
-    for &byte in bytes {
-        acc = (acc << 8) | u32::from(byte);
-        bits = bits.saturating_add(8);
-        while bits >= 6 {
-            bits = bits.saturating_sub(6);
-            if let Some(slot) = out.get_mut(at) {
-                *slot = ALPHABET[((acc >> bits) & 63) as usize];
-            }
-            at = at.saturating_add(1);
+    // Ten groups of three bytes make forty characters; the last two bytes make three more.
+    for (group, chars) in bytes.chunks_exact(3).zip(out.chunks_exact_mut(4)) {
+        if let ([a, b, c], [w, x, y, z]) = (group, chars) {
+            let n = (u32::from(*a) << 16) | (u32::from(*b) << 8) | u32::from(*c);
+            *w = digit(n >> 18);
+            *x = digit(n >> 12);
+            *y = digit(n >> 6);
+            *z = digit(n);
         }
     }
-    if bits > 0 {
-        if let Some(slot) = out.get_mut(at) {
-            *slot = ALPHABET[((acc << (6u32.saturating_sub(bits))) & 63) as usize];
-        }
+    if let ([.., a, b], [.., w, x, y]) = (&bytes[..], &mut out[..]) {
+        let n = (u32::from(*a) << 16) | (u32::from(*b) << 8);
+        *w = digit(n >> 18);
+        *x = digit(n >> 12);
+        *y = digit(n >> 6);
     }
     out
 }
