@@ -1,6 +1,7 @@
 //! Passkey owners (docs/api.md, "Passkey owners"): a wallet for a passkey the browser just
 //! registered, and prepared passkey transactions completed with the browser's assertions. The
-//! server's signer pays and signs as fee payer; the passkey authorizes.
+//! passkey authorizes; the key a request names in `Leash-Fee-Payer` pays and signs (the
+//! server signs nothing), else the server's signer does.
 
 use base64::Engine;
 use leash_sdk::passkey::{compress_spki, signature_from_der, AssertionResponse};
