@@ -195,7 +195,6 @@ fn instructions_stay_within_their_compute_budgets() {
 #[test]
 fn passkey_owner_instructions_stay_within_their_compute_budgets() {
     use common::passkey::PasskeyEnv;
-    use leash_program::{passkey::SECP256R1_PROGRAM_ID, state};
 
     std::env::set_var(leash_runtime::PROGRAM_BUILD_ENV, "sbf");
     let mut p = PasskeyEnv::new(true);
@@ -203,49 +202,20 @@ fn passkey_owner_instructions_stay_within_their_compute_budgets() {
     let key = solana_keypair::Keypair::new();
     let create = p.create_session_ix(&key.pubkey());
     let create_cu = cu("CreateSession (2 programs, 2 limits)", &p.authorize(create));
-    let session = state::session_address(&p.wallet, &key.pubkey(), &p.env.program_id).0;
+    let session = p.session_of(&key.pubkey());
     let mut policy = policy(&p.env);
     policy.max_uses = 9;
-    let update = p.owner_ix(ix::update_session(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &session,
-        &p.relayer.pubkey(),
-        policy,
-        None,
-    ));
+    let update = p.update_ix(&session, policy);
     let update_cu = cu("UpdateSession", &p.authorize(update));
     let out = solana_system_interface::instruction::transfer(&p.vault, &p.env.recipient, SOL / 10);
-    let owner_exec = p.owner_ix(ix::owner_execute(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &[out],
-    ));
+    let owner_exec = p.owner_execute_ix(&[out]);
     let owner_exec_cu = cu("OwnerExecute (one SOL transfer)", &p.authorize(owner_exec));
     let revoke_cu = cu("RevokeSession", &p.authorize(p.revoke_ix(&key.pubkey())));
-    let close = p.owner_ix(ix::close_session(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &session,
-        &p.relayer.pubkey(),
-    ));
+    let close = p.close_ix(&session);
     let close_cu = cu("CloseSession", &p.authorize(close));
-    let all = p.owner_ix(ix::revoke_all_sessions(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-    ));
+    let all = p.revoke_all_ix();
     let all_cu = cu("RevokeAllSessions", &p.authorize(all));
-    let sweep = p.owner_ix(ix::sweep_lamports(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &p.env.recipient,
-        &[],
-    ));
+    let sweep = p.sweep_ix(&p.env.recipient);
     let sweep_cu = cu("SweepLamports", &p.authorize(sweep));
     // Budgets a little above what the committed ELF measures (docs/program.md, "Passkey owners").
     for (what, used, budget) in [

@@ -34,7 +34,7 @@ fn a_passkey_wallet_runs_every_owner_instruction() {
     // CreateSession: the relayer pays the rent and the fee; the passkey authorizes.
     let key = p.session_key();
     assert_eq!(p.wallet_state().owner_nonce, 1);
-    let session = state::session_address(&p.wallet, &key.pubkey(), &p.env.program_id).0;
+    let session = p.session_of(&key.pubkey());
     let state = Session::decode(&p.env.account(&session).unwrap().data).unwrap();
     assert_eq!(state.rent_payer, p.relayer.pubkey());
 
@@ -47,15 +47,7 @@ fn a_passkey_wallet_runs_every_owner_instruction() {
     // UpdateSession.
     let mut tighter = policy(&p.env);
     tighter.max_uses = 3;
-    let update = p.owner_ix(ix::update_session(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &session,
-        &p.relayer.pubkey(),
-        tighter,
-        None,
-    ));
+    let update = p.update_ix(&session, tighter);
     assert_ok(&p.authorize(update));
     assert_eq!(
         Session::decode(&p.env.account(&session).unwrap().data)
@@ -68,33 +60,18 @@ fn a_passkey_wallet_runs_every_owner_instruction() {
     // OwnerExecute: the owner moves SOL out of the vault with no limits.
     let before = p.env.lamports(&p.env.recipient);
     let owner_out = solana_system_interface::instruction::transfer(&p.vault, &p.env.recipient, SOL);
-    let owner_exec = p.owner_ix(ix::owner_execute(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &[owner_out],
-    ));
+    let owner_exec = p.owner_execute_ix(&[owner_out]);
     assert_ok(&p.authorize(owner_exec));
     assert_eq!(p.env.lamports(&p.env.recipient), before + SOL);
 
     // RevokeSession, then CloseSession (rent back to the relayer who paid it).
     assert_ok(&p.authorize(p.revoke_ix(&key.pubkey())));
-    let close = p.owner_ix(ix::close_session(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &session,
-        &p.relayer.pubkey(),
-    ));
+    let close = p.close_ix(&session);
     assert_ok(&p.authorize(close));
     assert!(p.env.account(&session).is_none_or(|a| a.lamports == 0));
 
     // RevokeAllSessions: the epoch and the nonce both move on.
-    let all = p.owner_ix(ix::revoke_all_sessions(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-    ));
+    let all = p.revoke_all_ix();
     assert_ok(&p.authorize(all));
     let wallet = p.wallet_state();
     assert_eq!(wallet.epoch, 1);
@@ -104,13 +81,7 @@ fn a_passkey_wallet_runs_every_owner_instruction() {
         solana_system_interface::instruction::transfer(&p.relayer.pubkey(), &p.wallet, 1_000_000);
     let relayer = p.relayer.insecure_clone();
     assert_ok(&p.env.send(&[stray], &relayer, &[]));
-    let sweep = p.owner_ix(ix::sweep_lamports(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-        &p.env.recipient,
-        &[],
-    ));
+    let sweep = p.sweep_ix(&p.env.recipient);
     assert_ok(&p.authorize(sweep));
     assert_eq!(p.wallet_state().owner_nonce, 7);
 }
@@ -144,19 +115,11 @@ fn an_assertion_for_another_instruction_is_refused() {
     let moved = p.send_with(&response, slot, p.revoke_ix(&second.pubkey()));
     assert_leash_err(&moved, LeashError::PasskeyAssertionInvalid);
     // Signed for a 0-use-cap update, sent with a different policy: other data, refused.
-    let session = state::session_address(&p.wallet, &first.pubkey(), &p.env.program_id).0;
+    let session = p.session_of(&first.pubkey());
     let update = |max_uses| {
         let mut policy = policy(&p.env);
         policy.max_uses = max_uses;
-        p.owner_ix(ix::update_session(
-            &p.env.program_id,
-            &SECP256R1_PROGRAM_ID,
-            &p.wallet,
-            &session,
-            &p.relayer.pubkey(),
-            policy,
-            None,
-        ))
+        p.update_ix(&session, policy)
     };
     let (challenge, slot) = p.challenge_of(&update(1));
     let response = p.passkey.assert(&challenge);
@@ -184,11 +147,7 @@ fn an_assertion_for_another_wallet_of_the_same_passkey_is_refused() {
     assert_ok(&p.env.send(&[create], &relayer, &[]));
     let authority = Authority::Secp256r1(p.passkey.passkey(false));
     let other = state::wallet_address(&authority, &[2; 32], &p.env.program_id).0;
-    let all_here = p.owner_ix(ix::revoke_all_sessions(
-        &p.env.program_id,
-        &SECP256R1_PROGRAM_ID,
-        &p.wallet,
-    ));
+    let all_here = p.revoke_all_ix();
     let all_there = for_passkey_owner(
         ix::revoke_all_sessions(&p.env.program_id, &SECP256R1_PROGRAM_ID, &other),
         &other,
@@ -370,7 +329,7 @@ fn owner_slot_and_wallet_flags_are_checked() {
     );
     // A session key still revokes its own session without the passkey.
     let key = p.session_key();
-    let session = state::session_address(&p.wallet, &key.pubkey(), &p.env.program_id).0;
+    let session = p.session_of(&key.pubkey());
     let own = ix::revoke_session(&p.env.program_id, &key.pubkey(), &p.wallet, &session);
     p.env.svm.airdrop(&key.pubkey(), SOL).unwrap();
     assert_ok(&p.env.send(&[own], &key, &[]));

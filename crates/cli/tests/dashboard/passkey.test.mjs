@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { act } from "./actions.js";
 
 const env = (name) => {
   const value = process.env[name];
@@ -41,30 +42,6 @@ async function accountData(address) {
   return r.value ? Buffer.from(r.value.data[0], "base64") : null;
 }
 
-/** Clicks an action and waits until its transaction(s) confirmed (or fails with its error). */
-async function act(page, selector, { confirm = false } = {}) {
-  const before = Number((await page.evaluate(() => document.body.dataset.confirmed)) || 0);
-  const button = page.locator(selector);
-  const handle = await button.elementHandle();
-  await button.click();
-  if (confirm) {
-    const dialog = page.locator("dialog.confirm");
-    await dialog.waitFor();
-    await dialog.getByRole("button", { name: /Revoke|Close/ }).click();
-  }
-  await page.waitForFunction(
-    ([n, b]) =>
-      Number(document.body.dataset.confirmed || 0) > n ||
-      (b.isConnected && b.closest(".action") && b.closest(".action").querySelector(".error")),
-    [before, handle],
-    { timeout: 60000 },
-  );
-  const error = await handle.evaluate((b) => {
-    const e = b.isConnected && b.closest(".action") ? b.closest(".action").querySelector(".error") : null;
-    return e ? e.innerText : null;
-  });
-  if (error) throw new Error(`action refused: ${error}`);
-}
 
 test(`a passkey owner (${PAYER} pays): wallet, session, revoke — in the browser only`, async (t) => {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });

@@ -230,18 +230,23 @@ impl Client {
         name: &str,
     ) -> Result<Prepared<WalletCreated>> {
         let wallet = WalletRef::of(self.program_id(), owner, name);
+        let create = ix::create_wallet(self.program_id(), owner, owner, WalletRef::salt(name));
+        Ok(self.wallet_creation(&wallet, "wallet", owner.to_string(), owner, create))
+    }
+
+    /// The creation of `wallet` by `create`, paid by `fee_payer`, as `what` ("wallet",
+    /// "passkey wallet"); nothing to send if it exists.
+    pub(crate) fn wallet_creation(
+        &self,
+        wallet: &WalletRef,
+        what: &str,
+        owner_label: String,
+        fee_payer: &Pubkey,
+        create: solana_program::instruction::Instruction,
+    ) -> Prepared<WalletCreated> {
+        let name = &wallet.name;
         let exists = self.rpc().get_account(&wallet.address).is_ok();
-        let transactions = if exists {
-            vec![]
-        } else {
-            vec![vec![ix::create_wallet(
-                self.program_id(),
-                owner,
-                owner,
-                WalletRef::salt(name),
-            )]]
-        };
-        Ok(Prepared {
+        Prepared {
             summary: if exists {
                 format!(
                     "Wallet {name:?} exists already at {}; nothing to sign",
@@ -249,21 +254,21 @@ impl Client {
                 )
             } else {
                 format!(
-                    "Create the wallet {name:?} at {} with its vault {}",
+                    "Create the {what} {name:?} at {} with its vault {}",
                     wallet.address, wallet.vault
                 )
             },
-            fee_payer: *owner,
-            transactions,
+            fee_payer: *fee_payer,
+            transactions: if exists { vec![] } else { vec![vec![create]] },
             report: WalletCreated {
                 wallet: wallet.address.to_string(),
                 vault: wallet.vault.to_string(),
-                owner: owner.to_string(),
-                name: name.to_string(),
+                owner: owner_label,
+                name: name.clone(),
                 created: !exists,
                 signature: None,
             },
-        })
+        }
     }
 
     /// SOL and every token account of `holder` (a vault), SOL first.

@@ -42,7 +42,7 @@ impl WalletRef {
 
     /// Whether a passkey owns this wallet.
     pub fn is_passkey(&self) -> bool {
-        self.owner == SECP256R1_PROGRAM_ID
+        self.passkey.is_some()
     }
 }
 
@@ -79,40 +79,10 @@ impl Client {
         name: &str,
     ) -> Result<Prepared<WalletCreated>> {
         let wallet = WalletRef::of_passkey(self.program_id(), passkey, name);
-        let exists = self.account(&wallet.address)?.is_some();
-        let transactions = if exists {
-            vec![]
-        } else {
-            vec![vec![ix::create_passkey_wallet(
-                self.program_id(),
-                payer,
-                passkey,
-                WalletRef::salt(name),
-            )]]
-        };
-        Ok(Prepared {
-            summary: if exists {
-                format!(
-                    "Wallet {name:?} exists already at {}; nothing to sign",
-                    wallet.address
-                )
-            } else {
-                format!(
-                    "Create the passkey wallet {name:?} at {} with its vault {}",
-                    wallet.address, wallet.vault
-                )
-            },
-            fee_payer: *payer,
-            transactions,
-            report: WalletCreated {
-                wallet: wallet.address.to_string(),
-                vault: wallet.vault.to_string(),
-                owner: leash_sdk::passkey_label(passkey),
-                name: name.to_string(),
-                created: !exists,
-                signature: None,
-            },
-        })
+        let create =
+            ix::create_passkey_wallet(self.program_id(), payer, passkey, WalletRef::salt(name));
+        let label = leash_sdk::passkey_label(passkey);
+        Ok(self.wallet_creation(&wallet, "passkey wallet", label, payer, create))
     }
 
     /// `prepared` (for a passkey wallet: its owner the secp256r1 program) made a passkey's and
@@ -134,8 +104,15 @@ impl Client {
         let mut report = prepared.report;
         let mut signatures = Vec::new();
         for instructions in &prepared.transactions {
-            let authorized =
-                self.authorize_passkey(instructions, wallet, passkey, &payer.pubkey())?;
+            // The nonce as the previous transaction left it.
+            let (_, nonce) = self.passkey_wallet_state(&wallet.address)?;
+            let authorized = self.authorize_passkey(
+                instructions,
+                &wallet.address,
+                nonce,
+                passkey,
+                &payer.pubkey(),
+            )?;
             signatures.push(self.send(&authorized, &[payer])?);
         }
         report.signed(&signatures);
@@ -143,19 +120,16 @@ impl Client {
     }
 
     /// One transaction's instructions made a passkey's (see [`Client::send_as_passkey`]):
-    /// the owner nonce read from the wallet, each owner instruction's assertion made in order.
+    /// each owner instruction's assertion made in order, from the wallet's `owner_nonce` on.
     pub fn authorize_passkey(
         &self,
         instructions: &[Instruction],
-        wallet: &WalletRef,
+        wallet: &Pubkey,
+        owner_nonce: u64,
         passkey: &dyn PasskeySigner,
         payer: &Pubkey,
     ) -> Result<Vec<Instruction>> {
-        let mut nonce = self
-            .account(&wallet.address)?
-            .and_then(|a| state::Wallet::decode(&a.data))
-            .map(|w| w.owner_nonce)
-            .unwrap_or(0);
+        let mut nonce = owner_nonce;
         let last_valid_slot = self.slot()?.saturating_add(VALIDITY_SLOTS);
         let key = passkey.passkey().key;
         let mut out = Vec::with_capacity(instructions.len() * 2);
@@ -170,7 +144,7 @@ impl Client {
                 out.push(instruction);
                 continue;
             }
-            let instruction = for_passkey_owner(instruction, &wallet.address);
+            let instruction = for_passkey_owner(instruction, wallet);
             let challenge = instruction_challenge(&instruction, nonce, last_valid_slot)
                 .ok_or_else(|| {
                     ClientError::new(
@@ -228,12 +202,20 @@ impl PasskeySigner for ChallengeRecorder {
 impl Client {
     /// The passkey that owns `wallet`, read from the chain.
     pub fn wallet_passkey(&self, wallet: &Pubkey) -> Result<Passkey> {
-        let owner = self
+        Ok(self.passkey_wallet_state(wallet)?.0)
+    }
+
+    /// The passkey that owns `wallet` and its owner nonce, in one read of the chain.
+    pub fn passkey_wallet_state(&self, wallet: &Pubkey) -> Result<(Passkey, u64)> {
+        let state = self
             .account(wallet)?
-            .and_then(|a| state::Wallet::decode(&a.data))
-            .map(|w| w.owner);
-        match owner {
-            Some(Authority::Secp256r1(passkey)) => Ok(passkey),
+            .and_then(|a| state::Wallet::decode(&a.data));
+        match state {
+            Some(state::Wallet {
+                owner: Authority::Secp256r1(passkey),
+                owner_nonce,
+                ..
+            }) => Ok((passkey, owner_nonce)),
             _ => Err(ClientError::new(
                 ErrorCode::InvalidInput,
                 format!(
@@ -268,18 +250,13 @@ impl Client {
                 transactions.push(self.unsigned_transaction(&moved, payer, &prepared.summary)?);
                 continue;
             };
+            let (passkey, nonce) = self.passkey_wallet_state(&wallet)?;
             let recorder = ChallengeRecorder {
-                passkey: self.wallet_passkey(&wallet)?,
+                passkey,
                 challenges: Default::default(),
             };
-            let wallet_ref = WalletRef {
-                name: String::new(),
-                owner: SECP256R1_PROGRAM_ID,
-                address: wallet,
-                vault: state::vault_address(&wallet, self.program_id()).0,
-                passkey: Some(recorder.passkey),
-            };
-            let authorized = self.authorize_passkey(instructions, &wallet_ref, &recorder, payer)?;
+            let authorized =
+                self.authorize_passkey(instructions, &wallet, nonce, &recorder, payer)?;
             transactions.push(self.unsigned_transaction(&authorized, payer, &prepared.summary)?);
             for challenge in recorder.challenges.into_inner() {
                 challenges.push(PasskeyChallenge {

@@ -103,12 +103,71 @@ impl PasskeyEnv {
     }
 
     pub fn revoke_ix(&self, key: &Pubkey) -> Instruction {
-        let session = state::session_address(&self.wallet, key, &self.env.program_id).0;
+        let session = self.session_of(key);
         self.owner_ix(ix::revoke_session(
             &self.env.program_id,
             &SECP256R1_PROGRAM_ID,
             &self.wallet,
             &session,
+        ))
+    }
+
+    /// The session of `key` under this wallet.
+    pub fn session_of(&self, key: &Pubkey) -> Pubkey {
+        state::session_address(&self.wallet, key, &self.env.program_id).0
+    }
+
+    /// `UpdateSession` of `session` to `policy`, the relayer paying.
+    pub fn update_ix(&self, session: &Pubkey, policy: leash_program::state::Policy) -> Instruction {
+        self.owner_ix(ix::update_session(
+            &self.env.program_id,
+            &SECP256R1_PROGRAM_ID,
+            &self.wallet,
+            session,
+            &self.relayer.pubkey(),
+            policy,
+            None,
+        ))
+    }
+
+    /// `OwnerExecute` of `calls`.
+    pub fn owner_execute_ix(&self, calls: &[Instruction]) -> Instruction {
+        self.owner_ix(ix::owner_execute(
+            &self.env.program_id,
+            &SECP256R1_PROGRAM_ID,
+            &self.wallet,
+            calls,
+        ))
+    }
+
+    /// `CloseSession` of `session`, its rent back to the relayer who paid it.
+    pub fn close_ix(&self, session: &Pubkey) -> Instruction {
+        self.owner_ix(ix::close_session(
+            &self.env.program_id,
+            &SECP256R1_PROGRAM_ID,
+            &self.wallet,
+            session,
+            &self.relayer.pubkey(),
+        ))
+    }
+
+    /// `RevokeAllSessions`.
+    pub fn revoke_all_ix(&self) -> Instruction {
+        self.owner_ix(ix::revoke_all_sessions(
+            &self.env.program_id,
+            &SECP256R1_PROGRAM_ID,
+            &self.wallet,
+        ))
+    }
+
+    /// `SweepLamports` to `to`, no sessions.
+    pub fn sweep_ix(&self, to: &Pubkey) -> Instruction {
+        self.owner_ix(ix::sweep_lamports(
+            &self.env.program_id,
+            &SECP256R1_PROGRAM_ID,
+            &self.wallet,
+            to,
+            &[],
         ))
     }
 
