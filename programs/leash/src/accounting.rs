@@ -15,8 +15,8 @@ use crate::{
     error::LeashError,
     leash_log,
     log::{Key, Line, Num, Piece},
-    platform::{address_eq, Account, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
-    state::{LimitTerms, Spent, NATIVE_SOL_MINT},
+    platform::{address_eq, Account, FirstAppearances, ProgramError, Pubkey, SYSTEM_PROGRAM_ID},
+    state::{LimitTerms, Spent, MAX_SPEND_LIMITS, NATIVE_SOL_MINT},
     token_account::{
         self, MintRef, TokenAccountKind, TokenAccountRef, AMOUNT_RANGE, DELEGATED_AMOUNT_RANGE,
         EXTENSION_TRANSFER_FEE_AMOUNT, EXTENSION_TRANSFER_FEE_CONFIG, FEE_CONFIG_WITHHELD_RANGE,
@@ -44,8 +44,11 @@ pub struct AccountState<'a> {
     /// (nothing else is read).
     data: &'a [u8],
     read: Read<'a>,
-    /// Whether the calls could change it (a writable account of the instruction).
-    writable: bool,
+    /// After the calls: whether it differs from before in anything the value model reads
+    /// (owner class, lamports, length, kept bytes). An account that does not contributes
+    /// nothing to any rule but the vault's own (docs/program.md, "Compute units"), so the
+    /// rules skip it. True until [`Snapshot::mark_changes`] says otherwise.
+    changed: bool,
 }
 
 /// What an account's kept bytes are.
@@ -108,12 +111,23 @@ impl<'a> AccountState<'a> {
             data_len,
             data,
             read,
-            writable: true,
+            changed: true,
         }
     }
 
     pub fn key(&self) -> &'a Pubkey {
         self.key
+    }
+
+    /// The same in everything the value model reads of an account: owner class, lamports,
+    /// length and kept bytes (the kept bytes' extent follows from the first three). The test
+    /// [`Capture::pair`] makes on the raw measures, for the unit tests' snapshots.
+    #[cfg(test)]
+    fn same_as(&self, other: &AccountState) -> bool {
+        self.owner == other.owner
+            && self.lamports == other.lamports
+            && self.data_len == other.data_len
+            && self.data == other.data
     }
 
     pub fn lamports(&self) -> u64 {
@@ -165,6 +179,11 @@ impl<'a> AccountState<'a> {
             _ => None,
         }
     }
+}
+
+/// A System account without data: what the vault must stay.
+fn is_plain_system(owner: OwnerClass, data_len: usize) -> bool {
+    owner == OwnerClass::System && data_len == 0
 }
 
 /// An account's owner as the value model tells owners apart.
@@ -222,19 +241,28 @@ impl OwnerClass {
     }
 }
 
-/// The distinct passed accounts of an `Execute` the value model reads, in order of first
-/// appearance: every writable one, and the read-only accounts of the token programs (mints and
-/// multisigs it looks up). Other read-only accounts (programs, sysvars, the wallet) cannot
-/// change — the runtime refuses any write to them, lamports included — and hold nothing the
-/// value model looks up, so they are left out of both sides.
+/// Passed accounts of an `Execute` at one moment, as the value model reads them. The rules take
+/// a pair, before and after the calls, the same accounts in the same order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot<'a> {
     pub accounts: Vec<AccountState<'a>>,
-    /// Where each state's account is in the instruction's list.
-    positions: Vec<usize>,
 }
 
-/// One account as [`Snapshot`] first measures it, before its bytes are copied.
+/// What the value model keeps of the passed accounts before the calls: every distinct writable
+/// one, and the read-only accounts of the token programs (mints and multisigs it looks up).
+/// Other read-only accounts (programs, sysvars, the wallet) cannot change — the runtime refuses
+/// any write to them, lamports included — and hold nothing the value model looks up, so they
+/// are left out of both sides. Only what is compared is kept: the owner's class, lamports,
+/// length and the bytes the value model reads, copied; states are built after the calls, for
+/// the accounts that matter ([`Capture::pair`]).
+pub struct Capture<'a> {
+    taken: Vec<Taken>,
+    /// The kept bytes of every taken account, in order.
+    copies: &'a [u8],
+}
+
+/// One account as [`Capture`] measures it before the calls.
+#[derive(Clone, Copy)]
 struct Taken {
     position: usize,
     owner: OwnerClass,
@@ -243,28 +271,22 @@ struct Taken {
     kept: usize,
 }
 
-impl<'a> Snapshot<'a> {
-    /// The accounts before the calls. Their owners and the bytes the value model reads are
-    /// copied into `copies` (sized once), which the states then borrow.
+impl<'a> Capture<'a> {
+    /// The accounts before the calls, their kept bytes copied into `copies`.
     pub fn before(
         accounts: &'a [Account],
         copies: &'a mut Vec<u8>,
-    ) -> Result<Snapshot<'a>, ProgramError> {
-        // One pass measures and copies: the owners and the kept bytes go into `copies`, sized
-        // for every account's owner and two base token accounts (it grows past that, by
-        // doubling, only for more token bytes); a second builds the states over the copies.
+    ) -> Result<Capture<'a>, ProgramError> {
+        // Sized for two base token accounts; it grows past that, by doubling, only for more
+        // token bytes.
+        *copies = Vec::with_capacity(2 * token_account::BASE_ACCOUNT_LEN);
         let mut taken: Vec<Taken> = Vec::with_capacity(accounts.len());
-        *copies = Vec::with_capacity(
-            crate::list::saturating_mul(accounts.len(), 32)
-                .saturating_add(2 * token_account::BASE_ACCOUNT_LEN),
-        );
+        let mut appearances = FirstAppearances::new();
         for (position, account) in accounts.iter().enumerate() {
+            // Asked of every position, in order (see `FirstAppearances`).
+            let first = appearances.is_first(accounts, position);
             let owner = OwnerClass::of(account.owner());
-            if !owner.is_token() && !account.is_writable() {
-                continue;
-            }
-            let earlier = accounts.get(..position).unwrap_or_default();
-            if earlier.iter().any(|a| a.is_same(account)) {
+            if !first || (!owner.is_token() && !account.is_writable()) {
                 continue;
             }
             let t = Taken::measure(account, position, owner);
@@ -274,57 +296,85 @@ impl<'a> Snapshot<'a> {
             }
             taken.push(t);
         }
-        let mut rest: &'a [u8] = copies;
-        let mut states = Vec::with_capacity(taken.len());
-        let mut positions = Vec::with_capacity(taken.len());
-        for t in taken.iter() {
-            let account = t.account(accounts)?;
-            let (data, tail) = rest
-                .split_at_checked(t.kept)
-                .ok_or(ProgramError::AccountDataTooSmall)?;
-            rest = tail;
-            let mut state =
-                AccountState::of_class(account.key(), t.owner, t.lamports, t.data_len, data);
-            state.writable = account.is_writable();
-            states.push(state);
-            positions.push(t.position);
-        }
-        Ok(Snapshot {
-            accounts: states,
-            positions,
+        Ok(Capture {
+            taken,
+            copies: copies.as_slice(),
         })
     }
 
-    /// The same accounts after the calls, read in place: the writable ones as they are now,
-    /// the read-only ones as they were (they cannot have changed). Nothing may write to the
-    /// accounts while the result is alive.
-    pub fn after(
+    /// The accounts the rules need, before and after the calls: every one that changed, the
+    /// mints and multisigs (the rules look them up), and the vault if it is not a System
+    /// account without data. An account that did not
+    /// change adds as much before as after to every sum and keeps every authority it had, so
+    /// it is left out of both sides (docs/program.md, "Compute units"). After the calls the
+    /// writable accounts are read in place, the read-only ones as they were (they cannot have
+    /// changed). Nothing may write to the accounts while the result is alive.
+    pub fn pair(
+        &self,
         accounts: &'a [Account],
-        before: &Snapshot<'a>,
-    ) -> Result<Snapshot<'a>, ProgramError> {
-        let mut states = Vec::with_capacity(before.accounts.len());
-        for (state, &position) in before.accounts.iter().zip(before.positions.iter()) {
-            if !state.writable {
-                states.push(*state);
-                continue;
-            }
+        vault: &Pubkey,
+    ) -> Result<(Snapshot<'a>, Snapshot<'a>), ProgramError> {
+        let mut before = Vec::with_capacity(self.taken.len());
+        let mut after = Vec::with_capacity(self.taken.len());
+        let mut rest = self.copies;
+        for t in self.taken.iter() {
+            let (kept, tail) = rest
+                .split_at_checked(t.kept)
+                .ok_or(ProgramError::AccountDataTooSmall)?;
+            rest = tail;
             let account = accounts
-                .get(position)
+                .get(t.position)
                 .ok_or(ProgramError::NotEnoughAccountKeys)?;
-            let t = Taken::measure(account, position, OwnerClass::of(account.owner()));
-            let data = account.data_after_calls().get(..t.kept).unwrap_or_default();
-            states.push(AccountState::of_class(
-                account.key(),
-                t.owner,
-                t.lamports,
-                t.data_len,
-                data,
-            ));
+            // Compared before any state is made: most taken accounts (the session key, the
+            // session, the vault) are unchanged and need none.
+            let (now, data) = if account.is_writable() {
+                let n = Taken::measure(account, t.position, OwnerClass::of(account.owner()));
+                let data = account.data_after_calls().get(..n.kept).unwrap_or_default();
+                (n, data)
+            } else {
+                (*t, kept)
+            };
+            let changed = now.owner != t.owner
+                || now.lamports != t.lamports
+                || now.data_len != t.data_len
+                || data != kept;
+            if !changed {
+                // Unchanged, it is needed only as a mint or multisig the rules look up, or as a
+                // vault that breaks the vault's rule (docs/program.md, "The value model" rule
+                // 4: a System account without data).
+                let looked_up = matches!(
+                    t.owner
+                        .token_program()
+                        .and_then(|is_2022| token_account::kind_in(is_2022, kept)),
+                    Some(TokenAccountKind::Mint | TokenAccountKind::Multisig)
+                );
+                let vault_to_judge =
+                    address_eq(account.key(), vault) && !is_plain_system(t.owner, t.data_len);
+                if !looked_up && !vault_to_judge {
+                    continue;
+                }
+            }
+            let was = AccountState::of_class(account.key(), t.owner, t.lamports, t.data_len, kept);
+            let mut now = if changed {
+                AccountState::of_class(account.key(), now.owner, now.lamports, now.data_len, data)
+            } else {
+                was
+            };
+            now.changed = changed;
+            before.push(was);
+            after.push(now);
         }
-        Ok(Snapshot {
-            accounts: states,
-            positions: Vec::new(),
-        })
+        Ok((Snapshot { accounts: before }, Snapshot { accounts: after }))
+    }
+}
+
+impl<'a> Snapshot<'a> {
+    /// Marks, on this snapshot taken after the calls, which accounts differ from `before`.
+    #[cfg(test)]
+    fn mark_changes(&mut self, before: &Snapshot<'a>) {
+        for (now, was) in self.accounts.iter_mut().zip(&before.accounts) {
+            now.changed = !now.same_as(was);
+        }
     }
 
     /// The passed mints whose permanent delegate is a key of `keys` (its token accounts are
@@ -349,8 +399,6 @@ impl Taken {
     /// after it), nothing of any other.
     fn measure(account: &Account, position: usize, owner: OwnerClass) -> Taken {
         let data_len = account.data_len();
-        // What the value model reads: a token-program account's data; the head of a nonce
-        // account (a System account of its length), stake account or lookup table.
         let kept = match owner {
             OwnerClass::Token | OwnerClass::Token2022 => data_len,
             OwnerClass::System if data_len == authority_account::NONCE_ACCOUNT_LEN => {
@@ -368,15 +416,6 @@ impl Taken {
             data_len,
             kept,
         }
-    }
-
-    fn account<'a, 'info>(
-        &self,
-        accounts: &'a [Account<'info>],
-    ) -> Result<&'a Account<'info>, ProgramError> {
-        accounts
-            .get(self.position)
-            .ok_or(ProgramError::NotEnoughAccountKeys)
     }
 }
 
@@ -553,12 +592,16 @@ pub fn check_authorities(
         }
     }
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
-        if address_eq(was.key, vault) && !(now.is_system() && now.data_len == 0) {
+        if address_eq(was.key, vault) && !is_plain_system(now.owner, now.data_len) {
             refuse!(
                 "the vault ",
                 Key(vault),
                 " must stay a System account without data"
             )
+        }
+        if !now.changed {
+            // Unchanged, it keeps every authority it had.
+            continue;
         }
         if let Some(held) = was.authorities() {
             // A nonce account, stake account or lookup table keeps every authority the vault
@@ -774,6 +817,10 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         fee_pools.iter().find(|p| address_eq(p, mint)).copied()
     };
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
+        if !now.changed {
+            // Every sum below adds as much before as after for it (the fee pools too).
+            continue;
+        }
         if holds_vaults_own_value(vault, was) || holds_vaults_own_value(vault, now) {
             flows.sol().net(was.lamports, now.lamports);
             let old_mint = was.token_account().map(|t| t.mint());
@@ -932,9 +979,9 @@ pub fn check_recipients<L: LimitTerms>(
         return Ok(());
     }
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
-        // An account whose lamports and read bytes did not change gained nothing (most passed
-        // accounts: programs, mints, the session); skipping it first saves parsing it.
-        if was.lamports == now.lamports && was.data == now.data {
+        // An account that did not change gained nothing (most passed accounts: the session,
+        // the session key, mints).
+        if !now.changed {
             continue;
         }
         let mut own = None;
@@ -1095,9 +1142,19 @@ pub fn charge<L: LimitTerms>(
     now: i64,
     created_at: i64,
 ) -> Result<(), LimitViolation> {
-    // Not `to_vec()`: that is `alloc`'s `Vec` on SBF too (see `crate::list`).
-    #[allow(clippy::iter_cloned_collect)]
-    let mut updated: Vec<Spent> = spent.iter().copied().collect();
+    // A working copy on the stack (a session has at most `MAX_SPEND_LIMITS` limits; its
+    // decoder refuses more), so a refusal leaves `spent` as it was.
+    let mut working = [Spent::default(); MAX_SPEND_LIMITS];
+    let Some(updated) = working.get_mut(..spent.len()) else {
+        return Err(LimitViolation {
+            error: LeashError::ArithmeticOverflow,
+            mint: NATIVE_SOL_MINT,
+            amount: 0,
+            used: 0,
+            limit: 0,
+        });
+    };
+    updated.copy_from_slice(spent);
     for &(mint, amount) in outflows {
         let violation = |error, used, limit| LimitViolation {
             error,
@@ -1142,7 +1199,7 @@ pub fn charge<L: LimitTerms>(
             entry.in_period = in_period;
         }
     }
-    spent.copy_from_slice(&updated);
+    spent.copy_from_slice(updated);
     Ok(())
 }
 

@@ -48,7 +48,6 @@ impl Snapshot {
                     super::AccountState::new(&s.key, &s.owner, s.lamports, s.data_len, &s.data)
                 })
                 .collect(),
-            positions: Vec::new(),
         }
     }
 }
@@ -59,13 +58,23 @@ fn check_authorities(
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), LeashError> {
-    let (before, after) = (before.view(), after.view());
+    let (before, after) = views(before, after);
     super::check_authorities(&VaultKeys::new(vault, &before), &before, &after)
 }
 
 fn outflows(vault: &Pubkey, before: &Snapshot, after: &Snapshot) -> Vec<(Pubkey, u64)> {
-    let (before, after) = (before.view(), after.view());
+    let (before, after) = views(before, after);
     super::outflows(&VaultKeys::new(vault, &before), &before, &after)
+}
+
+/// Both sides as `Execute` sees them: the accounts that did not change marked so.
+fn views<'a>(
+    before: &'a Snapshot,
+    after: &'a Snapshot,
+) -> (super::Snapshot<'a>, super::Snapshot<'a>) {
+    let (before, mut after) = (before.view(), after.view());
+    after.mark_changes(&before);
+    (before, after)
 }
 
 fn check_recipients(
@@ -74,7 +83,8 @@ fn check_recipients(
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), RecipientViolation> {
-    super::check_recipients(&policy.limits, vault, &before.view(), &after.view())
+    let (before, after) = views(before, after);
+    super::check_recipients(&policy.limits, vault, &before, &after)
 }
 
 const VAULT: Pubkey = Pubkey::new_from_array([200; 32]);

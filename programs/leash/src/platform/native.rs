@@ -12,6 +12,26 @@ use solana_program::{
 
 use super::{Clock, CpiAccount, ProgramError, ProgramResult, Pubkey, SiblingInstruction};
 
+/// Tells an account's first appearance in an instruction's list from a repeat (see the SBF
+/// build's, which is one compare; here each earlier entry is compared).
+#[derive(Default)]
+pub struct FirstAppearances;
+
+impl FirstAppearances {
+    pub fn new() -> Self {
+        FirstAppearances
+    }
+
+    /// Whether `accounts[position]` appears there for the first time.
+    pub fn is_first(&mut self, accounts: &[Account], position: usize) -> bool {
+        let (Some(earlier), Some(account)) = (accounts.get(..position), accounts.get(position))
+        else {
+            return false;
+        };
+        !earlier.iter().any(|a| a.is_same(account))
+    }
+}
+
 /// One account passed to the instruction.
 #[repr(transparent)]
 pub struct Account<'info>(AccountInfo<'info>);

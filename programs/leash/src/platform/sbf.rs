@@ -105,6 +105,34 @@ impl<'info> Account<'info> {
     }
 }
 
+/// Tells an account's first appearance in an instruction's list from a repeat, walking the list
+/// in order: one compare each. The runtime serializes each distinct account once, in list
+/// order, and pinocchio's entrypoint points a repeated entry at the earlier record, so a first
+/// appearance is exactly an entry whose record lies past every record seen before it.
+pub struct FirstAppearances {
+    highest: usize,
+}
+
+impl FirstAppearances {
+    pub fn new() -> Self {
+        FirstAppearances { highest: 0 }
+    }
+
+    /// Whether `accounts[position]` appears there for the first time; positions must be asked
+    /// in increasing order.
+    pub fn is_first(&mut self, accounts: &[Account], position: usize) -> bool {
+        let Some(account) = accounts.get(position) else {
+            return false;
+        };
+        let record = account.0.account_ptr() as usize;
+        if record > self.highest {
+            self.highest = record;
+            return true;
+        }
+        false
+    }
+}
+
 /// Accounts one call can pass through the stack tables of [`invoke_signed_iter`]; a call with
 /// more goes through the heap.
 const STACK_CPI_ACCOUNTS: usize = 16;

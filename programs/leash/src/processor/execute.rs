@@ -7,7 +7,7 @@
 
 use super::{check_vault, check_writable, load_wallet, session_data, session_view, vault_seeds};
 use crate::{
-    accounting::{self, Snapshot, VaultKeys},
+    accounting::{self, Capture, VaultKeys},
     calls::{self, ValidatedCalls},
     error::LeashError,
     event::LeashEvent,
@@ -154,10 +154,10 @@ pub(super) fn process(
 
     let vault = accounts.vault.key();
     let mut copies = crate::list::Vec::new();
-    let before = Snapshot::before(accounts.all, &mut copies)?;
+    let capture = Capture::before(accounts.all, &mut copies)?;
     let bump = [vault_bump];
     calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))?;
-    let after = Snapshot::after(accounts.all, &before)?;
+    let (before, after) = capture.pair(accounts.all, vault)?;
 
     // The session again, in place: its bytes cannot have changed (only this program writes
     // it, and no call may invoke this program).
