@@ -44,11 +44,45 @@ pub struct AccountState<'a> {
     /// (nothing else is read).
     data: &'a [u8],
     read: Read<'a>,
-    /// After the calls: whether it differs from before in anything the value model reads
-    /// (owner class, lamports, length, kept bytes). An account that does not contributes
-    /// nothing to any rule but the vault's own (docs/program.md, "Compute units"), so the
-    /// rules skip it. True until [`Snapshot::mark_changes`] says otherwise.
-    changed: bool,
+    /// After the calls: how it differs from before ([`Change`]). `Other` until
+    /// [`Capture::pair`] (or a test's `Snapshot::mark_changes`) says otherwise.
+    change: Change,
+}
+
+/// How an account differs after the calls from before, in what the value model reads. The
+/// rules skip what cannot concern them (docs/program.md, "Compute units"): an account that did
+/// not change contributes nothing to any rule but the vault's own, and one whose balances alone
+/// moved keeps every authority it had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    /// The same owner class, lamports, length and kept bytes.
+    None,
+    /// Only its lamports and, for an initialized token account, its `amount` moved.
+    Balances,
+    /// Anything else.
+    Other,
+}
+
+impl Change {
+    fn between(was: &AccountState, now: &AccountState) -> Change {
+        if was.owner != now.owner || was.data_len != now.data_len {
+            return Change::Other;
+        }
+        let bytes_same = was.data == now.data;
+        if bytes_same && was.lamports == now.lamports {
+            return Change::None;
+        }
+        let amount_only = || {
+            was.token_account().is_some()
+                && was.data.get(..AMOUNT_RANGE.start) == now.data.get(..AMOUNT_RANGE.start)
+                && was.data.get(AMOUNT_RANGE.end..) == now.data.get(AMOUNT_RANGE.end..)
+        };
+        if bytes_same || amount_only() {
+            Change::Balances
+        } else {
+            Change::Other
+        }
+    }
 }
 
 /// What an account's kept bytes are.
@@ -111,23 +145,12 @@ impl<'a> AccountState<'a> {
             data_len,
             data,
             read,
-            changed: true,
+            change: Change::Other,
         }
     }
 
     pub fn key(&self) -> &'a Pubkey {
         self.key
-    }
-
-    /// The same in everything the value model reads of an account: owner class, lamports,
-    /// length and kept bytes (the kept bytes' extent follows from the first three). The test
-    /// [`Capture::pair`] makes on the raw measures, for the unit tests' snapshots.
-    #[cfg(test)]
-    fn same_as(&self, other: &AccountState) -> bool {
-        self.owner == other.owner
-            && self.lamports == other.lamports
-            && self.data_len == other.data_len
-            && self.data == other.data
     }
 
     pub fn lamports(&self) -> u64 {
@@ -326,7 +349,8 @@ impl<'a> Capture<'a> {
                 .get(t.position)
                 .ok_or(ProgramError::NotEnoughAccountKeys)?;
             // Compared before any state is made: most taken accounts (the session key, the
-            // session, the vault) are unchanged and need none.
+            // session, the vault) are unchanged and need none (`Change::None`, on the raw
+            // measures).
             let (now, data) = if account.is_writable() {
                 let n = Taken::measure(account, t.position, OwnerClass::of(account.owner()));
                 let data = account.data_after_calls().get(..n.kept).unwrap_or_default();
@@ -360,7 +384,11 @@ impl<'a> Capture<'a> {
             } else {
                 was
             };
-            now.changed = changed;
+            now.change = if changed {
+                Change::between(&was, &now)
+            } else {
+                Change::None
+            };
             before.push(was);
             after.push(now);
         }
@@ -373,7 +401,7 @@ impl<'a> Snapshot<'a> {
     #[cfg(test)]
     fn mark_changes(&mut self, before: &Snapshot<'a>) {
         for (now, was) in self.accounts.iter_mut().zip(&before.accounts) {
-            now.changed = !now.same_as(was);
+            now.change = Change::between(was, now);
         }
     }
 
@@ -599,8 +627,8 @@ pub fn check_authorities(
                 " must stay a System account without data"
             )
         }
-        if !now.changed {
-            // Unchanged, it keeps every authority it had.
+        if now.change != Change::Other {
+            // Unchanged, or only its balances moved: it keeps every authority it had.
             continue;
         }
         if let Some(held) = was.authorities() {
@@ -817,7 +845,7 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         fee_pools.iter().find(|p| address_eq(p, mint)).copied()
     };
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
-        if !now.changed {
+        if now.change == Change::None {
             // Every sum below adds as much before as after for it (the fee pools too).
             continue;
         }
@@ -981,7 +1009,7 @@ pub fn check_recipients<L: LimitTerms>(
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         // An account that did not change gained nothing (most passed accounts: the session,
         // the session key, mints).
-        if !now.changed {
+        if now.change == Change::None {
             continue;
         }
         let mut own = None;

@@ -1182,3 +1182,65 @@ fn recipient_violation_log_round_trips() {
         vec![key(4), key(5)]
     );
 }
+
+/// What the rules skip: balances alone moving is told apart from any other change, and a
+/// mint's bytes at a token account's `amount` offset (inside its freeze authority) are not an
+/// amount.
+#[test]
+fn changes_are_told_apart_so_the_rules_skip_only_what_cannot_concern_them() {
+    let between = |was: &AccountState, now: &AccountState| {
+        let (before, after) = (snap(vec![was.clone()]), snap(vec![now.clone()]));
+        let (_, after) = views(&before, &after);
+        after.accounts[0].change
+    };
+    let was = token_state(10, token(key(1), VAULT, 100));
+    assert_eq!(between(&was, &was), Change::None);
+    let mut richer = was.clone();
+    richer.lamports += 1;
+    assert_eq!(between(&was, &richer), Change::Balances);
+    let spent = token_state(10, token(key(1), VAULT, 40));
+    assert_eq!(between(&was, &spent), Change::Balances);
+    for changed in [
+        TokenAccountView {
+            delegate: Some(OUTSIDER),
+            ..token(key(1), VAULT, 100)
+        },
+        TokenAccountView {
+            delegated_amount: 5,
+            ..token(key(1), VAULT, 100)
+        },
+        TokenAccountView {
+            state: 2,
+            ..token(key(1), VAULT, 100)
+        },
+        token(key(1), OUTSIDER, 100),
+        token(key(2), VAULT, 100),
+    ] {
+        assert_eq!(between(&was, &token_state(10, changed)), Change::Other);
+    }
+    let mut resized = was.clone();
+    resized.data_len += 1;
+    assert_eq!(between(&was, &resized), Change::Other);
+    let mut reowned = was.clone();
+    reowned.owner = TOKEN_2022_PROGRAM_ID;
+    assert_eq!(between(&was, &reowned), Change::Other);
+    // A mint whose freeze authority's bytes 64..72 change is not a balance.
+    let frozen_by = |k: Pubkey| {
+        mint_state(
+            20,
+            MintView {
+                freeze_authority: Some(k),
+                ..mint_view(Some(VAULT), 1)
+            },
+        )
+    };
+    let mut other = key(3).to_bytes();
+    other[20] ^= 1; // byte 70 of the mint: the key starts at 50
+    assert_eq!(
+        between(
+            &frozen_by(key(3)),
+            &frozen_by(Pubkey::new_from_array(other))
+        ),
+        Change::Other
+    );
+}
