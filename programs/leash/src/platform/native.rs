@@ -89,8 +89,18 @@ impl<'info> Account<'info> {
         Ok(Ref::map(self.0.try_borrow_data()?, |data| &**data))
     }
 
+    /// The data of an account the calls cannot change (this program's own: only it writes
+    /// them, and no call may invoke it), read across the calls: copied into `copy`, since a
+    /// call passed the account writes its bytes back through the `RefCell` (the SBF build
+    /// reads it in place).
+    pub fn data_across_calls<'b>(&self, copy: &'b mut Vec<u8>) -> Result<&'b [u8], ProgramError> {
+        copy.clear();
+        copy.extend_from_slice(&self.data()?);
+        Ok(copy.as_slice())
+    }
+
     /// The data, borrowed for as long as the account list: the value model reads the accounts
-    /// after the calls in place (see `accounting::Snapshot::after`).
+    /// after the calls in place (see `accounting::Capture::pair`).
     pub fn data_after_calls(&self) -> &'info [u8] {
         // SAFETY: the `RefCell` holds a `&'info mut [u8]`, so the slice lives for `'info`; the
         // caller reads it only after the calls have returned and writes no account while

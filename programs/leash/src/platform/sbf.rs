@@ -78,8 +78,18 @@ impl<'info> Account<'info> {
         Ok(unsafe { self.0.borrow_unchecked() })
     }
 
+    /// The data of an account the calls cannot change (this program's own: only it writes
+    /// them, and no call may invoke it), read across the calls: in place here; the native
+    /// build copies it into `copy` (its `RefCell`s may be written back by a call).
+    pub fn data_across_calls<'b>(
+        &'b self,
+        _copy: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], ProgramError> {
+        self.data()
+    }
+
     /// The data, borrowed for as long as the account list: the value model reads the accounts
-    /// after the calls in place (see `accounting::Snapshot::after`).
+    /// after the calls in place (see `accounting::Capture::pair`).
     pub fn data_after_calls(&self) -> &'info [u8] {
         // SAFETY: the account's data region of `data_len` bytes in the input buffer, which
         // lives for the whole instruction; the caller writes no account while it reads.

@@ -5,7 +5,9 @@
 //! authorities the vault held must stay, and what left everything the vault controls is charged
 //! against the policy's limits.
 
-use super::{check_vault, check_writable, load_wallet, session_data, session_view, vault_seeds};
+use super::{
+    check_session_owner, check_vault, check_writable, load_wallet, session_view, vault_seeds,
+};
 use crate::{
     accounting::{self, Capture, VaultKeys},
     calls::{self, ValidatedCalls},
@@ -39,6 +41,9 @@ struct ExecuteAccounts<'a, 'info> {
 struct Validated<'a, 'info> {
     vault_bump: u8,
     clock: crate::sysvars::Clock,
+    /// The session, read once and kept across the calls: its bytes cannot change meanwhile
+    /// (only this program writes it, and no call may invoke this program).
+    session: SessionView<'a>,
     calls: ValidatedCalls<'a, 'info>,
 }
 
@@ -58,7 +63,11 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
     }
 
     /// The checks of docs/program.md, "Instructions", in order, each with its own error.
-    fn validate(&self, args: &ExecuteArgs<'a>) -> Result<Validated<'a, 'info>, ProgramError> {
+    fn validate(
+        &self,
+        args: &ExecuteArgs<'a>,
+        session_copy: &'a mut crate::list::Vec<u8>,
+    ) -> Result<Validated<'a, 'info>, ProgramError> {
         let ExecuteArgs {
             expected_nonce,
             calls,
@@ -67,8 +76,9 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         let wallet = load_wallet(self.program_id, self.wallet)?;
         check_vault(self.program_id, self.wallet.key(), &wallet, self.vault)?;
         // 2. A registered session, read in place.
-        let data = session_data(self.program_id, self.session)?;
-        let session = session_view(self.program_id, self.session, &data)?;
+        check_session_owner(self.program_id, self.session)?;
+        let data = self.session.data_across_calls(session_copy)?;
+        let session = session_view(self.program_id, self.session, data)?;
         check_writable(self.session, "session must be writable")?;
         // 3. Of this wallet.
         if !address_eq(session.wallet(), self.wallet.key()) {
@@ -129,6 +139,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         Ok(Validated {
             vault_bump: wallet.vault_bump,
             clock,
+            session,
             calls,
         })
     }
@@ -146,11 +157,13 @@ pub(super) fn process(
     args: &ExecuteArgs,
 ) -> ProgramResult {
     let accounts = ExecuteAccounts::parse(program_id, accounts)?;
+    let mut session_copy = crate::list::Vec::new();
     let Validated {
         vault_bump,
         clock,
+        session,
         calls,
-    } = accounts.validate(args)?;
+    } = accounts.validate(args, &mut session_copy)?;
 
     let vault = accounts.vault.key();
     let mut copies = crate::list::Vec::new();
@@ -159,11 +172,7 @@ pub(super) fn process(
     calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))?;
     let (before, after) = capture.pair(accounts.all, vault)?;
 
-    // The session again, in place: its bytes cannot have changed (only this program writes
-    // it, and no call may invoke this program).
     let (usage, spent_at, spent, outflows) = {
-        let data = accounts.session.data()?;
-        let session = SessionView::parse(&data).ok_or(LeashError::SessionNotRegistered)?;
         let limits = session.limits();
         // Judged before the calls: multisigs listing the vault count as the vault.
         let keys = VaultKeys::new(vault, &before);

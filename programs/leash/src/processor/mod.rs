@@ -168,10 +168,16 @@ fn session_data<'a>(
     program_id: &Pubkey,
     session: &'a Account,
 ) -> Result<impl core::ops::Deref<Target = [u8]> + 'a, ProgramError> {
+    check_session_owner(program_id, session)?;
+    session.data()
+}
+
+/// The session account is owned by this program (else `SessionNotRegistered`).
+fn check_session_owner(program_id: &Pubkey, session: &Account) -> ProgramResult {
     if !address_eq(session.owner(), program_id) {
         return Err(LeashError::SessionNotRegistered.into());
     }
-    session.data()
+    Ok(())
 }
 
 /// `data`, the data of `session` ([`session_data`]), read in place as a session at its PDA
