@@ -597,23 +597,56 @@ impl Wallet {
     /// through borsh's reader (every owner instruction and `Execute` load the wallet); it
     /// accepts exactly the bytes borsh would (tested).
     pub fn decode(data: &[u8]) -> Option<Wallet> {
+        Some(match WalletView::parse(data)? {
+            WalletView::Ed25519(layout) => Wallet {
+                account_type: layout.account_type,
+                version: layout.version,
+                bump: layout.bump,
+                vault_bump: layout.vault_bump,
+                owner: Authority::Ed25519(layout.owner),
+                salt: layout.salt,
+                epoch: u32::from_le_bytes(layout.epoch),
+                created_slot: u64::from_le_bytes(layout.created_slot),
+                owner_nonce: 0,
+            },
+            WalletView::Passkey(layout) => Wallet {
+                account_type: layout.account_type,
+                version: layout.version,
+                bump: layout.bump,
+                vault_bump: layout.vault_bump,
+                owner: Authority::Secp256r1(Passkey {
+                    key: layout.key,
+                    rp_id_hash: layout.rp_id_hash,
+                    user_verification: layout.user_verification == 1,
+                }),
+                salt: layout.salt,
+                epoch: u32::from_le_bytes(layout.epoch),
+                created_slot: u64::from_le_bytes(layout.created_slot),
+                owner_nonce: u64::from_le_bytes(layout.owner_nonce),
+            },
+        })
+    }
+}
+
+/// A wallet account's bytes read in place, in the layout of its owner's kind: what
+/// [`Wallet::decode`] reads, for readers that need a field or two (`Execute`: the vault's bump
+/// and the epoch) without copying the wallet out.
+#[derive(Clone, Copy, Debug)]
+pub enum WalletView<'a> {
+    Ed25519(&'a WalletLayout),
+    Passkey(&'a PasskeyWalletLayout),
+}
+
+impl<'a> WalletView<'a> {
+    /// `data` as a wallet; `None` if it is not one (the bytes [`Wallet::decode`] refuses).
+    pub fn parse(data: &'a [u8]) -> Option<WalletView<'a>> {
         match data.len() {
             Wallet::LEN => {
                 let layout: &WalletLayout = crate::platform::layout(data)?;
                 let valid = layout.account_type == WALLET_ACCOUNT_TYPE
                     && layout.version == LAYOUT_VERSION
                     && layout.owner_kind == 0;
-                valid.then(|| Wallet {
-                    account_type: layout.account_type,
-                    version: layout.version,
-                    bump: layout.bump,
-                    vault_bump: layout.vault_bump,
-                    owner: Authority::Ed25519(layout.owner),
-                    salt: layout.salt,
-                    epoch: u32::from_le_bytes(layout.epoch),
-                    created_slot: u64::from_le_bytes(layout.created_slot),
-                    owner_nonce: 0,
-                })
+                valid.then_some(WalletView::Ed25519(layout))
             }
             Wallet::PASSKEY_LEN => {
                 let layout: &PasskeyWalletLayout = crate::platform::layout(data)?;
@@ -621,24 +654,24 @@ impl Wallet {
                     && layout.version == LAYOUT_VERSION
                     && layout.owner_kind == 1
                     && layout.user_verification <= 1;
-                valid.then(|| Wallet {
-                    account_type: layout.account_type,
-                    version: layout.version,
-                    bump: layout.bump,
-                    vault_bump: layout.vault_bump,
-                    owner: Authority::Secp256r1(Passkey {
-                        key: layout.key,
-                        rp_id_hash: layout.rp_id_hash,
-                        user_verification: layout.user_verification == 1,
-                    }),
-                    salt: layout.salt,
-                    epoch: u32::from_le_bytes(layout.epoch),
-                    created_slot: u64::from_le_bytes(layout.created_slot),
-                    owner_nonce: u64::from_le_bytes(layout.owner_nonce),
-                })
+                valid.then_some(WalletView::Passkey(layout))
             }
             _ => None,
         }
+    }
+
+    pub fn vault_bump(&self) -> u8 {
+        match self {
+            WalletView::Ed25519(layout) => layout.vault_bump,
+            WalletView::Passkey(layout) => layout.vault_bump,
+        }
+    }
+
+    pub fn epoch(&self) -> u32 {
+        u32::from_le_bytes(match self {
+            WalletView::Ed25519(layout) => layout.epoch,
+            WalletView::Passkey(layout) => layout.epoch,
+        })
     }
 }
 

@@ -6,7 +6,8 @@
 //! against the policy's limits.
 
 use super::{
-    check_session_owner, check_vault, check_writable, load_wallet, session_view, vault_seeds,
+    check_session_owner, check_vault, check_writable, session_view, vault_seeds,
+    wallet_vault_bump_and_epoch,
 };
 use crate::{
     accounting::{self, Capture, VaultKeys},
@@ -73,8 +74,8 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
             calls,
         } = *args;
         // 1. The wallet, and the vault is its vault.
-        let wallet = load_wallet(self.program_id, self.wallet)?;
-        check_vault(self.program_id, self.wallet.key(), &wallet, self.vault)?;
+        let (vault_bump, epoch) = wallet_vault_bump_and_epoch(self.program_id, self.wallet)?;
+        check_vault(self.program_id, self.wallet.key(), vault_bump, self.vault)?;
         // 2. A registered session, read in place.
         check_session_owner(self.program_id, self.session)?;
         let data = self.session.data_across_calls(session_copy)?;
@@ -95,7 +96,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         let clock = crate::sysvars::clock()?;
         if let Some(refusal) = session
             .standing()
-            .status(wallet.epoch, clock.unix_timestamp, clock.slot)
+            .status(epoch, clock.unix_timestamp, clock.slot)
             .refusal()
         {
             return Err(refusal.into());
@@ -137,7 +138,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
             Some(&session),
         )?;
         Ok(Validated {
-            vault_bump: wallet.vault_bump,
+            vault_bump,
             clock,
             session,
             calls,

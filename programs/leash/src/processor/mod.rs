@@ -27,7 +27,7 @@ use crate::{
     },
     state::{
         AnyWalletLayout, Authority, PasskeyWalletLayout, SessionView, Wallet, WalletLayout,
-        SESSION_SEED, VAULT_SEED,
+        WalletView, SESSION_SEED, VAULT_SEED,
     },
 };
 
@@ -132,25 +132,41 @@ fn invalid_account(what: &str) -> ProgramError {
 /// (docs/program.md, "Account checks").
 #[inline(never)] // one copy for every instruction
 fn load_wallet(program_id: &Pubkey, wallet: &Account) -> Result<Wallet, ProgramError> {
+    check_wallet_owner(program_id, wallet)?;
+    Wallet::decode(&wallet.data()?).ok_or_else(not_a_wallet)
+}
+
+/// [`load_wallet`]'s checks, and of the wallet only its vault's bump and its epoch, read in
+/// place (what `Execute` needs; copying the wallet out cost more).
+fn wallet_vault_bump_and_epoch(
+    program_id: &Pubkey,
+    wallet: &Account,
+) -> Result<(u8, u32), ProgramError> {
+    check_wallet_owner(program_id, wallet)?;
+    let data = wallet.data()?;
+    let view = WalletView::parse(&data).ok_or_else(not_a_wallet)?;
+    Ok((view.vault_bump(), view.epoch()))
+}
+
+fn check_wallet_owner(program_id: &Pubkey, wallet: &Account) -> ProgramResult {
     if !address_eq(wallet.owner(), program_id) {
         return Err(invalid_account("wallet is not owned by the Leash program"));
     }
-    Wallet::decode(&wallet.data()?)
-        .ok_or_else(|| invalid_account("wallet account is not a Leash wallet"))
+    Ok(())
 }
 
-/// The vault of `wallet`: its PDA, writable.
+fn not_a_wallet() -> ProgramError {
+    invalid_account("wallet account is not a Leash wallet")
+}
+
+/// The vault of the wallet at `wallet_key` whose vault bump is `vault_bump`: its PDA, writable.
 fn check_vault(
     program_id: &Pubkey,
     wallet_key: &Pubkey,
-    wallet: &Wallet,
+    vault_bump: u8,
     vault: &Account,
 ) -> ProgramResult {
-    let expected = derive_address(
-        &[VAULT_SEED, wallet_key.as_ref()],
-        wallet.vault_bump,
-        program_id,
-    );
+    let expected = derive_address(&[VAULT_SEED, wallet_key.as_ref()], vault_bump, program_id);
     if !expected.is_some_and(|e| address_eq(&e, vault.key())) {
         return Err(invalid_account("vault is not this wallet's vault"));
     }

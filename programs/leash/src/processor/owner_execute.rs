@@ -42,7 +42,12 @@ impl<'a, 'info> OwnerExecuteAccounts<'a, 'info> {
     ) -> Result<(Wallet, ValidatedCalls<'a, 'info>), ProgramError> {
         // 1. The wallet and its vault.
         let mut wallet = load_wallet(self.program_id, self.wallet)?;
-        check_vault(self.program_id, self.wallet.key(), &wallet, self.vault)?;
+        check_vault(
+            self.program_id,
+            self.wallet.key(),
+            wallet.vault_bump,
+            self.vault,
+        )?;
         // 2. Authorized by the owner.
         authorize_owner(self.invocation, self.wallet, &mut wallet, self.owner)?;
         // 3. Calls: any program but Leash itself, accounts resolved.
