@@ -12,6 +12,7 @@ use crate::list::Vec;
 
 use crate::{
     authority_account,
+    calls::CallTargets,
     error::LeashError,
     leash_log,
     log::{Key, Line, Num, Piece},
@@ -271,13 +272,15 @@ pub struct Snapshot<'a> {
     pub accounts: Vec<AccountState<'a>>,
 }
 
-/// What the value model keeps of the passed accounts before the calls: every distinct writable
-/// one, and the read-only accounts of the token programs (mints and multisigs it looks up).
-/// Other read-only accounts (programs, sysvars, the wallet) cannot change — the runtime refuses
-/// any write to them, lamports included — and hold nothing the value model looks up, so they
-/// are left out of both sides. Only what is compared is kept: the owner's class, lamports,
-/// length and the bytes the value model reads, copied; states are built after the calls, for
-/// the accounts that matter ([`Capture::pair`]).
+/// What the value model keeps of the passed accounts before the calls: every distinct account
+/// the calls may change — one some call passes writable, and the vault ([`CallTargets`]) — and
+/// the read-only accounts of the token programs (mints and multisigs it looks up). No other
+/// account can change during the calls: a callee reaches only the accounts its instruction
+/// lists, and the runtime refuses any write to one passed read-only, lamports included; nor do
+/// they hold anything the value model looks up, so they are left out of both sides. Only what
+/// is compared is kept: the owner's class, lamports, length and the bytes the value model
+/// reads, copied; states are built after the calls, for the accounts that matter
+/// ([`Capture::pair`]).
 pub struct Capture<'a> {
     taken: Vec<Taken>,
     /// The kept bytes of every taken account, in order.
@@ -292,6 +295,8 @@ struct Taken {
     lamports: u64,
     data_len: usize,
     kept: usize,
+    /// Whether the calls may change it (else it is only looked up).
+    may_change: bool,
 }
 
 impl<'a> Capture<'a> {
@@ -299,6 +304,7 @@ impl<'a> Capture<'a> {
     pub fn before(
         accounts: &'a [Account],
         copies: &'a mut Vec<u8>,
+        targets: &CallTargets,
     ) -> Result<Capture<'a>, ProgramError> {
         // Sized for two base token accounts; it grows past that, by doubling, only for more
         // token bytes.
@@ -308,11 +314,22 @@ impl<'a> Capture<'a> {
         for (position, account) in accounts.iter().enumerate() {
             // Asked of every position, in order (see `FirstAppearances`).
             let first = appearances.is_first(accounts, position);
-            let owner = OwnerClass::of(account.owner());
-            if !first || (!owner.is_token() && !account.is_writable()) {
+            let may_change = targets.contains(position);
+            if !first {
+                if may_change && !targets.is_every_writable() {
+                    // A call passes writable a repeated entry, whose first appearance may
+                    // have been left out: rare (clients list each account once), so every
+                    // writable account is taken instead.
+                    return Self::before(accounts, copies, &CallTargets::every_writable(accounts));
+                }
                 continue;
             }
-            let t = Taken::measure(account, position, owner);
+            let owner = OwnerClass::of(account.owner());
+            if !may_change && !owner.is_token() {
+                continue;
+            }
+            let mut t = Taken::measure(account, position, owner);
+            t.may_change = may_change;
             if t.kept > 0 {
                 let data = account.data()?;
                 copies.extend_from_slice(data.get(..t.kept).unwrap_or_default());
@@ -351,7 +368,7 @@ impl<'a> Capture<'a> {
             // Compared before any state is made: most taken accounts (the session key, the
             // session, the vault) are unchanged and need none (`Change::None`, on the raw
             // measures).
-            let (now, data) = if account.is_writable() {
+            let (now, data) = if t.may_change {
                 let n = Taken::measure(account, t.position, OwnerClass::of(account.owner()));
                 let data = account.data_after_calls().get(..n.kept).unwrap_or_default();
                 (n, data)
@@ -443,6 +460,7 @@ impl Taken {
             lamports: account.lamports(),
             data_len,
             kept,
+            may_change: true,
         }
     }
 }

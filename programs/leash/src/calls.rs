@@ -166,6 +166,51 @@ impl core::fmt::Display for InstructionViolation {
 pub struct ValidatedCalls<'a, 'info> {
     accounts: &'a [Account<'info>],
     calls: CallsView<'a>,
+    /// Found while the calls' accounts are checked (one pass over them, not two).
+    targets: CallTargets,
+}
+
+/// The positions of the outer account list that some call passes writable, and the vault's.
+/// Only those accounts can change during the calls: a callee reaches no account its
+/// instruction does not list, nor any nested call, and the runtime refuses a write to an
+/// account passed read-only (docs/program.md, "Compute units").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallTargets {
+    positions: [u64; 4],
+    /// Every writable account's position, whether a call names it or not.
+    every_writable: bool,
+}
+
+impl CallTargets {
+    /// Every writable position of `accounts` (a call can pass only those writable).
+    pub fn every_writable(accounts: &[Account]) -> CallTargets {
+        let mut targets = CallTargets {
+            every_writable: true,
+            ..CallTargets::default()
+        };
+        for (position, account) in accounts.iter().enumerate() {
+            if let (true, Ok(position)) = (account.is_writable(), u8::try_from(position)) {
+                targets.insert(position);
+            }
+        }
+        targets
+    }
+
+    pub fn is_every_writable(&self) -> bool {
+        self.every_writable
+    }
+
+    fn insert(&mut self, position: u8) {
+        self.positions[usize::from(position >> 6)] |= 1 << (position & 63);
+    }
+
+    pub fn contains(&self, position: usize) -> bool {
+        // Every position a call can name is a u8.
+        let Ok(position) = u8::try_from(position) else {
+            return false;
+        };
+        self.positions[usize::from(position >> 6)] & (1 << (position & 63)) != 0
+    }
 }
 
 impl<'a, 'info> ValidatedCalls<'a, 'info> {
@@ -212,20 +257,34 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
                 }
             }
         }
+        let mut targets = CallTargets::default();
+        targets.insert(vault_index);
         for call in calls.iter() {
             for account in call.accounts {
                 let outer = accounts
                     .get(usize::from(account.index))
                     .ok_or_else(|| invalid("call account index out of range"))?;
-                if account.writable() && !outer.is_writable() {
-                    return Err(invalid("call marks a read-only account writable"));
+                if account.writable() {
+                    if !outer.is_writable() {
+                        return Err(invalid("call marks a read-only account writable"));
+                    }
+                    targets.insert(account.index);
                 }
                 if account.signer() && account.index != vault_index {
                     return Err(invalid("only the vault may sign inner calls"));
                 }
             }
         }
-        Ok(ValidatedCalls { accounts, calls })
+        Ok(ValidatedCalls {
+            accounts,
+            calls,
+            targets,
+        })
+    }
+
+    /// The accounts the calls may change, and the vault.
+    pub fn targets(&self) -> &CallTargets {
+        &self.targets
     }
 
     /// Invokes every call in order with the vault as PDA signer.
@@ -285,6 +344,19 @@ fn invalid(what: &str) -> ProgramError {
 mod tests {
     use super::*;
     use crate::state::ProgramRule;
+
+    #[test]
+    fn call_targets_hold_exactly_the_positions_put_in() {
+        let mut targets = CallTargets::default();
+        for position in [0, 63, 64, 200, 255] {
+            targets.insert(position);
+        }
+        for position in 0..300 {
+            let expected = [0, 63, 64, 200, 255].contains(&position);
+            assert_eq!(targets.contains(position), expected, "position {position}");
+        }
+        assert!(!targets.is_every_writable());
+    }
 
     fn batch(entries: &[&[u8]]) -> Vec<u8> {
         let mut data = vec![TOKEN_BATCH_DISCRIMINATOR];

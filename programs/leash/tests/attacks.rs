@@ -657,3 +657,42 @@ fn execute_through_another_program_is_refused() {
     // The same instruction top-level works.
     assert_ok(&env.send(&[inner], &key, &[]));
 }
+
+/// The value model reads the accounts the calls may change — those a call passes writable —
+/// so a call naming a repeated entry of the list must not hide its account: the vault's USDC
+/// account listed where no call names it, then again at the end, where the transfer takes from
+/// it. The transfer is charged, and over the per-transaction limit it is refused.
+#[test]
+fn a_call_through_a_repeated_entry_is_charged() {
+    let mut env = Env::new();
+    let key = env.create_session(policy(&env));
+    let through_repeat = |env: &Env, amount: u64| {
+        let mut ix = ix::execute(
+            &env.program_id,
+            &key.pubkey(),
+            &env.wallet,
+            None,
+            &[env.usdc_out(amount)],
+        );
+        ix.accounts.push(AccountMeta::new(env.vault_usdc, false));
+        let repeat = u8::try_from(ix.accounts.len() - 1).unwrap();
+        let mut data = LeashInstruction::unpack(&ix.data).unwrap();
+        if let LeashInstruction::Execute { calls, .. } = &mut data {
+            let source = &mut calls[0].accounts[0];
+            assert_eq!(
+                ix.accounts[usize::from(source.index)].pubkey,
+                env.vault_usdc
+            );
+            source.index = repeat;
+        }
+        ix.data = data.pack();
+        ix
+    };
+    let before = env.token_balance(&env.vault_usdc);
+    let ix = through_repeat(&env, 3 * USDC);
+    assert_ok(&env.send(&[ix], &key, &[]));
+    assert_eq!(env.token_balance(&env.vault_usdc), before - 3 * USDC);
+    assert_eq!(env.session(&key.pubkey()).spent[0].total, 3 * USDC);
+    let ix = through_repeat(&env, 11 * USDC);
+    assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::PerTxLimitExceeded);
+}

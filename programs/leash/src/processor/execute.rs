@@ -168,7 +168,7 @@ pub(super) fn process(
 
     let vault = accounts.vault.key();
     let mut copies = crate::list::Vec::new();
-    let capture = Capture::before(accounts.all, &mut copies)?;
+    let capture = Capture::before(accounts.all, &mut copies, calls.targets())?;
     let bump = [vault_bump];
     calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))?;
     let (before, after) = capture.pair(accounts.all, vault)?;
