@@ -83,6 +83,28 @@ fn instructions_stay_within_their_compute_budgets() {
 
     let one = env.usdc_out(USDC);
     let execute_cu = cu("Execute: one SPL transfer", &env.execute(&key, &[one]));
+    // As clients send it: after the compute-budget program's unit limit and price (each a
+    // processed sibling the single-Execute check looks at).
+    let budget = solana_program::pubkey!("ComputeBudget111111111111111111111111111111");
+    let mut limit = vec![2];
+    limit.extend_from_slice(&200_000u32.to_le_bytes());
+    let mut price = vec![3];
+    price.extend_from_slice(&1_000u64.to_le_bytes());
+    let budgeted = [
+        solana_program::instruction::Instruction::new_with_bytes(budget, &limit, vec![]),
+        solana_program::instruction::Instruction::new_with_bytes(budget, &price, vec![]),
+        ix::execute(
+            &env.program_id,
+            &key.pubkey(),
+            &env.wallet,
+            None,
+            &[env.usdc_out(USDC)],
+        ),
+    ];
+    let budgeted_cu = cu(
+        "Execute: one SPL transfer after a unit limit and price",
+        &env.send(&budgeted, &key, &[]),
+    );
 
     // Policy v3: the same transfer under a session whose USDC limit lists its recipient (the
     // issue's bound: at most 600 CU over the same transfer without), then also under an SPL
@@ -177,6 +199,12 @@ fn instructions_stay_within_their_compute_budgets() {
             600,
         ),
         ("Execute one transfer, v3 rules", ruled_cu, 6_900),
+        // The compute-budget program's own 150 CU each, and one sibling syscall each here.
+        (
+            "Execute one transfer after two compute-budget instructions: over the same without",
+            budgeted_cu.saturating_sub(execute_cu),
+            600,
+        ),
         ("Execute SOL + transfer", both_cu, 9_000),
         ("Execute 4 calls", four_cu, 12_100),
         ("UpdateSession", update_cu, 2_300),

@@ -197,6 +197,11 @@ pub fn stack_height() -> u64 {
     solana_program::instruction::get_stack_height() as u64
 }
 
+/// The program of the processed sibling instruction at `index` (see the SBF build's).
+pub fn processed_sibling_program(index: usize) -> Option<Pubkey> {
+    processed_sibling_instruction(index).map(|ix| ix.program_id)
+}
+
 pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction> {
     solana_program::instruction::get_processed_sibling_instruction(index).map(|ix| {
         SiblingInstruction {

@@ -336,6 +336,25 @@ struct RawAccountMeta {
     is_writable: u8,
 }
 
+/// The program of the processed sibling instruction at `index` (0 = the one just before), if
+/// there is one: the syscall's first call alone, which reports the program id without copying
+/// the data or accounts (a transaction's compute-budget instructions cost one call each).
+pub fn processed_sibling_program(index: usize) -> Option<Pubkey> {
+    let mut lengths = SiblingLengths::default();
+    let mut program_id = [0u8; 32];
+    // SAFETY: zero lengths: the syscall writes only the lengths and program id.
+    let found = unsafe {
+        pinocchio::syscalls::sol_get_processed_sibling_instruction(
+            index as u64,
+            (&mut lengths as *mut SiblingLengths).cast::<u8>(),
+            program_id.as_mut_ptr(),
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+        )
+    };
+    (found != 0).then(|| Pubkey::new_from_array(program_id))
+}
+
 pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction> {
     let mut lengths = SiblingLengths::default();
     let mut program_id = [0u8; 32];
