@@ -696,3 +696,33 @@ fn a_call_through_a_repeated_entry_is_charged() {
     let ix = through_repeat(&env, 11 * USDC);
     assert_leash_err(&env.send(&[ix], &key, &[]), LeashError::PerTxLimitExceeded);
 }
+
+/// The single-Execute check reads past the compute-budget instructions clients put in
+/// (it skips, by their lengths alone, the siblings that cannot be an `Execute`).
+#[test]
+fn two_executes_between_compute_budget_instructions_are_refused() {
+    let mut env = Env::new();
+    let key = env.create_session(policy(&env));
+    let budget = solana_program::pubkey!("ComputeBudget111111111111111111111111111111");
+    let mut limit = vec![2];
+    limit.extend_from_slice(&400_000u32.to_le_bytes());
+    let limit = solana_program::instruction::Instruction::new_with_bytes(budget, &limit, vec![]);
+    let mut price = vec![3];
+    price.extend_from_slice(&1_000u64.to_le_bytes());
+    let price = solana_program::instruction::Instruction::new_with_bytes(budget, &price, vec![]);
+    let execute = |env: &Env| {
+        ix::execute(
+            &env.program_id,
+            &key.pubkey(),
+            &env.wallet,
+            None,
+            &[env.usdc_out(10 * USDC)],
+        )
+    };
+    let (a, b) = (execute(&env), execute(&env));
+    assert_leash_err(
+        &env.send(&[limit, a, price, b], &key, &[]),
+        LeashError::TooManyCalls,
+    );
+    assert_eq!(env.token_balance(&env.recipient_usdc), 0);
+}

@@ -48,6 +48,13 @@ const MAX_PROGRAM_SEEDS: usize = 3;
 /// The marker the runtime hashes into every program-derived address.
 const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
 
+/// How much data and how many accounts a processed sibling instruction has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiblingCounts {
+    pub data: u64,
+    pub accounts: u64,
+}
+
 /// The slot and time of the executing transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clock {

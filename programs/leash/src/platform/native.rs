@@ -10,7 +10,9 @@ use solana_program::{
     instruction::{AccountMeta, Instruction},
 };
 
-use super::{Clock, CpiAccount, ProgramError, ProgramResult, Pubkey, SiblingInstruction};
+use super::{
+    Clock, CpiAccount, ProgramError, ProgramResult, Pubkey, SiblingCounts, SiblingInstruction,
+};
 
 /// Tells an account's first appearance in an instruction's list from a repeat (see the SBF
 /// build's, which is one compare; here each earlier entry is compared).
@@ -197,9 +199,13 @@ pub fn stack_height() -> u64 {
     solana_program::instruction::get_stack_height() as u64
 }
 
-/// The program of the processed sibling instruction at `index` (see the SBF build's).
-pub fn processed_sibling_program(index: usize) -> Option<Pubkey> {
-    processed_sibling_instruction(index).map(|ix| ix.program_id)
+/// The data and account counts of the processed sibling instruction at `index` (see the SBF
+/// build's).
+pub fn processed_sibling_lengths(index: usize) -> Option<SiblingCounts> {
+    processed_sibling_instruction(index).map(|ix| SiblingCounts {
+        data: ix.data.len() as u64,
+        accounts: ix.accounts.len() as u64,
+    })
 }
 
 pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction> {

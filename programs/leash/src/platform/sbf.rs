@@ -14,7 +14,9 @@ use pinocchio::{
     AccountView, Resize,
 };
 
-use super::{Clock, CpiAccount, ProgramError, ProgramResult, Pubkey, SiblingInstruction};
+use super::{
+    Clock, CpiAccount, ProgramError, ProgramResult, Pubkey, SiblingCounts, SiblingInstruction,
+};
 
 /// Seeds one signer may use (`MAX_SEEDS`); the program signs with at most four.
 const MAX_SIGNER_SEEDS: usize = 16;
@@ -336,13 +338,13 @@ struct RawAccountMeta {
     is_writable: u8,
 }
 
-/// The program of the processed sibling instruction at `index` (0 = the one just before), if
-/// there is one: the syscall's first call alone, which reports the program id without copying
-/// the data or accounts (a transaction's compute-budget instructions cost one call each).
-pub fn processed_sibling_program(index: usize) -> Option<Pubkey> {
+/// The data and account counts of the processed sibling instruction at `index` (0 = the one
+/// just before), if there is one: the syscall's first call alone, which reports the lengths
+/// (the program id and the rest are written only by a call whose buffers fit them).
+pub fn processed_sibling_lengths(index: usize) -> Option<SiblingCounts> {
     let mut lengths = SiblingLengths::default();
     let mut program_id = [0u8; 32];
-    // SAFETY: zero lengths: the syscall writes only the lengths and program id.
+    // SAFETY: zero lengths: the syscall writes only the lengths.
     let found = unsafe {
         pinocchio::syscalls::sol_get_processed_sibling_instruction(
             index as u64,
@@ -352,13 +354,16 @@ pub fn processed_sibling_program(index: usize) -> Option<Pubkey> {
             core::ptr::null_mut(),
         )
     };
-    (found != 0).then(|| Pubkey::new_from_array(program_id))
+    (found != 0).then_some(SiblingCounts {
+        data: lengths.data_len,
+        accounts: lengths.accounts_len,
+    })
 }
 
 pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction> {
     let mut lengths = SiblingLengths::default();
     let mut program_id = [0u8; 32];
-    // SAFETY: first call with zero lengths: the syscall writes only the lengths and program id.
+    // SAFETY: first call with zero lengths: the syscall writes only the lengths.
     let found = unsafe {
         pinocchio::syscalls::sol_get_processed_sibling_instruction(
             index as u64,

@@ -18,7 +18,7 @@ use crate::{
     leash_log,
     log::Num,
     platform::{
-        address_eq, processed_sibling_instruction, processed_sibling_program, stack_height,
+        address_eq, processed_sibling_instruction, processed_sibling_lengths, stack_height,
         Account, ProgramError, ProgramResult, Pubkey, TRANSACTION_LEVEL_STACK_HEIGHT,
     },
     state::{LimitTerms, SessionView, Spent, MAX_SPEND_LIMITS},
@@ -236,17 +236,17 @@ fn check_single_execute(program_id: &Pubkey, session: &Pubkey) -> ProgramResult 
         return Err(LeashError::TooManyCalls.into());
     }
     let mut index = 0;
-    // Each sibling's program first (one syscall); only Leash's own are read whole.
-    while let Some(program) = processed_sibling_program(index) {
-        if address_eq(&program, program_id) {
-            let sibling = processed_sibling_instruction(index);
-            let is_execute = sibling
-                .as_ref()
-                .is_some_and(|s| s.data.first() == Some(&EXECUTE_DISCRIMINATOR));
-            let same_session = sibling
-                .as_ref()
-                .is_some_and(|s| s.accounts.get(SESSION_INDEX) == Some(session));
-            if is_execute && same_session {
+    // Each sibling's lengths first (one syscall): only one with the accounts and data of an
+    // `Execute` is read whole (a compute-budget instruction has no accounts).
+    while let Some(lengths) = processed_sibling_lengths(index) {
+        let may_be_execute = lengths.data > 0 && lengths.accounts > SESSION_INDEX as u64;
+        let sibling = may_be_execute
+            .then(|| processed_sibling_instruction(index))
+            .flatten();
+        if let Some(sibling) = sibling {
+            let is_execute = address_eq(&sibling.program_id, program_id)
+                && sibling.data.first() == Some(&EXECUTE_DISCRIMINATOR);
+            if is_execute && sibling.accounts.get(SESSION_INDEX) == Some(session) {
                 leash_log!("only one Execute per session per transaction");
                 return Err(LeashError::TooManyCalls.into());
             }
