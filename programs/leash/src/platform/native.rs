@@ -201,7 +201,7 @@ pub fn stack_height() -> u64 {
 
 /// The data and account counts of the processed sibling instruction at `index` (see the SBF
 /// build's).
-pub fn processed_sibling_lengths(index: usize) -> Option<SiblingCounts> {
+pub fn processed_sibling_counts(index: usize) -> Option<SiblingCounts> {
     processed_sibling_instruction(index).map(|ix| SiblingCounts {
         data: ix.data.len() as u64,
         accounts: ix.accounts.len() as u64,

@@ -341,7 +341,7 @@ struct RawAccountMeta {
 /// The data and account counts of the processed sibling instruction at `index` (0 = the one
 /// just before), if there is one: the syscall's first call alone, which reports the lengths
 /// (the program id and the rest are written only by a call whose buffers fit them).
-pub fn processed_sibling_lengths(index: usize) -> Option<SiblingCounts> {
+pub fn processed_sibling_counts(index: usize) -> Option<SiblingCounts> {
     let mut lengths = SiblingLengths::default();
     let mut program_id = [0u8; 32];
     // SAFETY: zero lengths: the syscall writes only the lengths.

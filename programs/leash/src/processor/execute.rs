@@ -18,8 +18,8 @@ use crate::{
     leash_log,
     log::Num,
     platform::{
-        address_eq, processed_sibling_instruction, processed_sibling_lengths, stack_height,
-        Account, ProgramError, ProgramResult, Pubkey, TRANSACTION_LEVEL_STACK_HEIGHT,
+        address_eq, processed_sibling_counts, processed_sibling_instruction, stack_height, Account,
+        ProgramError, ProgramResult, Pubkey, TRANSACTION_LEVEL_STACK_HEIGHT,
     },
     state::{LimitTerms, SessionView, Spent, MAX_SPEND_LIMITS},
 };
@@ -236,10 +236,10 @@ fn check_single_execute(program_id: &Pubkey, session: &Pubkey) -> ProgramResult 
         return Err(LeashError::TooManyCalls.into());
     }
     let mut index = 0;
-    // Each sibling's lengths first (one syscall): only one with the accounts and data of an
+    // Each sibling's counts first (one syscall): only one with the accounts and data of an
     // `Execute` is read whole (a compute-budget instruction has no accounts).
-    while let Some(lengths) = processed_sibling_lengths(index) {
-        let may_be_execute = lengths.data > 0 && lengths.accounts > SESSION_INDEX as u64;
+    while let Some(counts) = processed_sibling_counts(index) {
+        let may_be_execute = counts.data > 0 && counts.accounts > SESSION_INDEX as u64;
         let sibling = may_be_execute
             .then(|| processed_sibling_instruction(index))
             .flatten();
