@@ -130,18 +130,7 @@ fn the_quickstart_api_and_mcp_run_at_an_address_chosen_at_deploy_time() {
     );
     owner.ok(&["wallet", "deposit", "--amount", "2", "--token", "SOL"]);
     owner.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
-    let policy = owner.home.join("policy.toml");
-    let created = owner
-        .ok(&[
-            "--json",
-            "session",
-            "create",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--top-up",
-            "0.05",
-        ])
-        .json();
+    let created = owner.create_session(&[]);
     let token = created["token"].as_str().unwrap().to_string();
     let session = created["session"].as_str().unwrap().to_string();
     assert_eq!(owner_of(&node.url, &session), id);

@@ -29,18 +29,7 @@ fn setup() -> Setup {
     let owner = User::new(&dir.path().join("owner"), &node.url);
     std::fs::write(owner.home.join("policy.toml"), QUICKSTART_POLICY).unwrap();
     owner.fund_quickstart_wallet();
-    let policy = owner.home.join("policy.toml");
-    let created = owner
-        .ok(&[
-            "--json",
-            "session",
-            "create",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--top-up",
-            "0.05",
-        ])
-        .json();
+    let created = owner.create_session(&[]);
     let token = created["token"].as_str().unwrap().to_string();
     let decoded = leash_sdk::session_token::SessionToken::decode(&token).unwrap();
     let holder = User::new(&dir.path().join("holder"), &node.url);

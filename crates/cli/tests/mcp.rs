@@ -61,18 +61,7 @@ fn serve(user: &User, token: &str, log: &Path) -> ServeProcess {
 }
 
 fn session(owner: &User) -> (String, String) {
-    let policy = owner.home.join("policy.toml");
-    let created = owner
-        .ok(&[
-            "--json",
-            "session",
-            "create",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--top-up",
-            "0.05",
-        ])
-        .json();
+    let created = owner.create_session(&[]);
     let token = created["token"].as_str().unwrap().to_string();
     let secret = leash_sdk::session_token::SessionToken::decode(&token)
         .unwrap()

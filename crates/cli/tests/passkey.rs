@@ -47,20 +47,7 @@ fn a_passkey_owner_creates_a_wallet_and_a_session_and_revokes_it() {
     owner.ok(&["--passkey", file, "wallet", "deposit", "--amount", "2"]);
 
     // A session, authorized by the passkey.
-    let policy = owner.home.join("policy.toml");
-    let session = owner
-        .ok(&[
-            "--json",
-            "--passkey",
-            file,
-            "session",
-            "create",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--top-up",
-            "0.05",
-        ])
-        .json();
+    let session = owner.create_session(&["--passkey", file]);
     let token = session["token"].as_str().unwrap().to_string();
     let address = session["session"].as_str().unwrap().to_string();
 

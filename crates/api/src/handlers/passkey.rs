@@ -9,7 +9,7 @@ use leash_sdk::state::Passkey;
 use solana_keypair::Keypair;
 
 use super::*;
-use leash_client::wire::{PasskeySubmitRequest, PasskeyWalletRequest, Submitted};
+use leash_client::wire::{PasskeySubmitRequest, PasskeyWalletRequest};
 
 /// The server's signer, which pays for passkey wallets' transactions.
 pub fn local_payer(state: &Arc<AppState>) -> ApiResult<Keypair> {
@@ -198,23 +198,12 @@ pub async fn submit(
         c.submit(&tx)
     })
     .await;
-    let payload = match &outcome {
-        Ok(signature) => {
-            serde_json::json!({ "signature": signature.to_string(), "status": "confirmed" })
-        }
-        Err(e) => serde_json::json!({ "status": "failed", "code": e.code }),
-    };
-    state
-        .audit(
-            &caller.0.id,
-            "passkey.submit",
-            "transaction/passkey",
-            payload,
-        )
-        .await?;
-    let signature = outcome?;
-    ok(&Submitted {
-        signature: signature.to_string(),
-        status: "confirmed".into(),
-    })
+    super::transactions::audited_submission(
+        &state,
+        &caller,
+        ("passkey.submit", "transaction/passkey"),
+        outcome,
+        serde_json::Map::new(),
+    )
+    .await
 }

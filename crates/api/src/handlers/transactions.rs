@@ -109,22 +109,45 @@ pub async fn submit(
     }
     let first = tx.signatures[0].to_string();
     let outcome = blocking(&state, None, move |c| c.submit(&tx)).await;
+    let mut extra = serde_json::Map::new();
+    extra.insert("signature".into(), serde_json::Value::String(first.clone()));
+    if let Some(signer) = local_signer {
+        extra.insert("local_signer".into(), serde_json::Value::String(signer));
+    }
+    let resource = format!("transaction/{first}");
+    audited_submission(
+        &state,
+        &caller,
+        ("transaction.submit", &resource),
+        outcome,
+        extra,
+    )
+    .await
+}
+
+/// Audits a submission as `event` (type, resource) — its signature and status, or the
+/// failure's code, with the fields of `extra` it does not already have — then answers it.
+pub(super) async fn audited_submission(
+    state: &AppState,
+    caller: &Caller,
+    event: (&str, &str),
+    outcome: ApiResult<solana_signature::Signature>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<Response> {
     let mut payload = match &outcome {
         Ok(signature) => {
             serde_json::json!({ "signature": signature.to_string(), "status": "confirmed" })
         }
-        Err(e) => serde_json::json!({ "signature": first, "status": "failed", "code": e.code }),
+        Err(e) => serde_json::json!({ "status": "failed", "code": e.code }),
     };
-    if let (Some(signer), Some(o)) = (local_signer, payload.as_object_mut()) {
-        o.insert("local_signer".into(), serde_json::Value::String(signer));
+    if let Some(fields) = payload.as_object_mut() {
+        for (key, value) in extra {
+            fields.entry(key).or_insert(value);
+        }
     }
+    let (event_type, resource) = event;
     state
-        .audit(
-            &caller.0.id,
-            "transaction.submit",
-            &format!("transaction/{first}"),
-            payload,
-        )
+        .audit(&caller.0.id, event_type, resource, payload)
         .await?;
     let signature = outcome?;
     ok(&Submitted {

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use leash_client::{home, input::parse_address, make_session_token, Amount, Client, PolicyInput};
+use leash_client::{
+    home, input::parse_address, make_session_token, Amount, Client, PolicyInput, WalletRef,
+};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -86,11 +88,13 @@ pub enum SessionCommand {
 
 pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
     let render = globals.render();
-    // The owner's commands: a client on --url and the owner's key.
-    let owner = || -> CliResult<(Client, OwnerAuth)> {
+    // The owner's commands: a client on --url, the owner's key and the wallet named (its
+    // address derived once per command).
+    let owner = |name: &WalletName| -> CliResult<(Client, OwnerAuth, WalletRef)> {
         let client = globals.client()?;
         let owner = globals.owner_auth(&client)?;
-        Ok((client, owner))
+        let wallet = owner.wallet(client.program_id(), &name.name);
+        Ok((client, owner, wallet))
     };
     match command {
         SessionCommand::Create {
@@ -100,34 +104,21 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             label,
             wallet,
         } => {
-            let (client, owner) = owner()?;
+            let (client, owner, wallet) = owner(&wallet)?;
             let policy = PolicyInput::read(&policy)?;
             let top_up = Amount::parse(&top_up, "--top-up")?;
             let session_key = Keypair::new();
             if preview {
-                let preview = client.preview_session(
-                    &owner.wallet(client.program_id(), &wallet.name).address,
-                    &policy,
-                    &session_key.pubkey(),
-                )?;
+                let preview =
+                    client.preview_session(&wallet.address, &policy, &session_key.pubkey())?;
                 return render.report(&preview);
             }
-            let prepared = client.prepare_create_session(
-                &owner.wallet(client.program_id(), &wallet.name),
-                &policy,
-                &session_key.pubkey(),
-                &top_up,
-            )?;
+            let prepared =
+                client.prepare_create_session(&wallet, &policy, &session_key.pubkey(), &top_up)?;
             for warning in &prepared.report.warnings {
                 render.warn(warning);
             }
-            let mut created = render.sending(|| {
-                owner.send(
-                    &client,
-                    prepared,
-                    &owner.wallet(client.program_id(), &wallet.name),
-                )
-            })?;
+            let mut created = render.sending(|| owner.send(&client, prepared, &wallet))?;
             if let Some(label) = label {
                 created.label = label;
             }
@@ -138,90 +129,52 @@ pub fn exec(globals: &Globals, command: SessionCommand) -> CliResult<()> {
             render.report(&created)
         }
         SessionCommand::List(wallet) => {
-            let (client, owner) = owner()?;
-            render.report(&client.list_sessions(&owner.wallet(client.program_id(), &wallet.name))?)
+            let (client, _, wallet) = owner(&wallet)?;
+            render.report(&client.list_sessions(&wallet)?)
         }
         SessionCommand::Show { session, wallet } => {
-            let (client, owner) = owner()?;
+            let (client, _, wallet) = owner(&wallet)?;
             let session = session_arg(&session)?;
-            render.report(
-                &client.show_session(&owner.wallet(client.program_id(), &wallet.name), &session)?,
-            )
+            render.report(&client.show_session(&wallet, &session)?)
         }
         SessionCommand::Update {
             session,
             policy,
             wallet,
         } => {
-            let (client, owner) = owner()?;
+            let (client, owner, wallet) = owner(&wallet)?;
             let session = session_arg(&session)?;
             let policy = PolicyInput::read(&policy)?;
-            let prepared = client.prepare_update_session(
-                &owner.wallet(client.program_id(), &wallet.name),
-                &session,
-                &policy,
-                None,
-            )?;
+            let prepared = client.prepare_update_session(&wallet, &session, &policy, None)?;
             for warning in &prepared.report.warnings {
                 render.warn(warning);
             }
-            render.report(&render.sending(|| {
-                owner.send(
-                    &client,
-                    prepared,
-                    &owner.wallet(client.program_id(), &wallet.name),
-                )
-            })?)
+            render.report(&render.sending(|| owner.send(&client, prepared, &wallet))?)
         }
         SessionCommand::Revoke { session, wallet } => {
-            let (client, owner) = owner()?;
+            let (client, owner, wallet) = owner(&wallet)?;
             let session = session_arg(&session)?;
-            let prepared = client.prepare_revoke_session(
-                &owner.wallet(client.program_id(), &wallet.name),
-                &session,
-            )?;
-            render.report(&render.sending(|| {
-                owner.send(
-                    &client,
-                    prepared,
-                    &owner.wallet(client.program_id(), &wallet.name),
-                )
-            })?)
+            let prepared = client.prepare_revoke_session(&wallet, &session)?;
+            render.report(&render.sending(|| owner.send(&client, prepared, &wallet))?)
         }
         SessionCommand::RevokeAll(wallet) => {
-            let (client, owner) = owner()?;
-            let prepared = client
-                .prepare_revoke_all_sessions(&owner.wallet(client.program_id(), &wallet.name))?;
-            render.report(&render.sending(|| {
-                owner.send(
-                    &client,
-                    prepared,
-                    &owner.wallet(client.program_id(), &wallet.name),
-                )
-            })?)
+            let (client, owner, wallet) = owner(&wallet)?;
+            let prepared = client.prepare_revoke_all_sessions(&wallet)?;
+            render.report(&render.sending(|| owner.send(&client, prepared, &wallet))?)
         }
         SessionCommand::Close { session, wallet } => {
-            let (client, owner) = owner()?;
+            let (client, owner, wallet) = owner(&wallet)?;
             let session = session_arg(&session)?;
-            let prepared = client.prepare_close_session(
-                &owner.wallet(client.program_id(), &wallet.name),
-                &session,
-            )?;
-            render.report(&render.sending(|| {
-                owner.send(
-                    &client,
-                    prepared,
-                    &owner.wallet(client.program_id(), &wallet.name),
-                )
-            })?)
+            let prepared = client.prepare_close_session(&wallet, &session)?;
+            render.report(&render.sending(|| owner.send(&client, prepared, &wallet))?)
         }
         SessionCommand::Export { session, wallet } => {
-            let (client, owner) = owner()?;
+            let (client, _, wallet) = owner(&wallet)?;
             let given = session_arg(&session)?;
             // A session key names its session; an address no longer on chain (closed) still
             // names its stored token.
             let address = client
-                .find_session(&owner.wallet(client.program_id(), &wallet.name), &given)
+                .find_session(&wallet, &given)
                 .map(|(address, _)| address)
                 .unwrap_or(given);
             // Printing the secret is the point of this command.

@@ -190,6 +190,24 @@ impl User {
         self.ok(&["wallet", "deposit", "--amount", "100", "--token", "USDC"]);
     }
 
+    /// `leash --json <global…> session create` with the home's `policy.toml` and a 0.05 SOL
+    /// top-up, asserted to succeed: its JSON.
+    #[track_caller]
+    pub fn create_session(&self, global: &[&str]) -> serde_json::Value {
+        let policy = self.home.join("policy.toml");
+        let mut args = vec!["--json"];
+        args.extend_from_slice(global);
+        args.extend_from_slice(&[
+            "session",
+            "create",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--top-up",
+            "0.05",
+        ]);
+        self.ok(&args).json()
+    }
+
     /// Runs and asserts success.
     #[track_caller]
     pub fn ok(&self, args: &[&str]) -> Run {

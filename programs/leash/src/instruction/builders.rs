@@ -19,22 +19,14 @@ pub fn create_wallet(
     owner: &Pubkey,
     salt: [u8; 32],
 ) -> Instruction {
-    let authority = Authority::Ed25519(*owner);
-    let (wallet, _) = crate::state::wallet_address(&authority, &salt, program_id);
-    Instruction {
-        program_id: *program_id,
-        accounts: vec![
-            AccountMeta::new(*payer, true),
-            AccountMeta::new_readonly(*owner, true),
-            AccountMeta::new(wallet, false),
-            AccountMeta::new_readonly(system_program(), false),
-        ],
-        data: LeashInstruction::CreateWallet {
-            owner: authority,
-            salt,
-        }
-        .pack(),
-    }
+    let owner_slot = AccountMeta::new_readonly(*owner, true);
+    create_wallet_of(
+        program_id,
+        payer,
+        Authority::Ed25519(*owner),
+        owner_slot,
+        salt,
+    )
 }
 
 /// `CreateWallet` for a passkey owner: nobody signs as the owner (the wallet's address hashes
@@ -45,13 +37,30 @@ pub fn create_passkey_wallet(
     passkey: &crate::state::Passkey,
     salt: [u8; 32],
 ) -> Instruction {
-    let authority = Authority::Secp256r1(*passkey);
+    let owner_slot = AccountMeta::new_readonly(crate::passkey::SECP256R1_PROGRAM_ID, false);
+    create_wallet_of(
+        program_id,
+        payer,
+        Authority::Secp256r1(*passkey),
+        owner_slot,
+        salt,
+    )
+}
+
+/// `CreateWallet` of `authority`, with `owner_slot` as its owner account.
+fn create_wallet_of(
+    program_id: &Pubkey,
+    payer: &Pubkey,
+    authority: Authority,
+    owner_slot: AccountMeta,
+    salt: [u8; 32],
+) -> Instruction {
     let (wallet, _) = crate::state::wallet_address(&authority, &salt, program_id);
     Instruction {
         program_id: *program_id,
         accounts: vec![
             AccountMeta::new(*payer, true),
-            AccountMeta::new_readonly(crate::passkey::SECP256R1_PROGRAM_ID, false),
+            owner_slot,
             AccountMeta::new(wallet, false),
             AccountMeta::new_readonly(system_program(), false),
         ],

@@ -360,22 +360,15 @@ pub fn processed_sibling_counts(index: usize) -> Option<SiblingCounts> {
     })
 }
 
+/// The processed sibling instruction at `index`, whole: its counts first, then a second call
+/// with buffers that fit them.
 pub fn processed_sibling_instruction(index: usize) -> Option<SiblingInstruction> {
-    let mut lengths = SiblingLengths::default();
-    let mut program_id = [0u8; 32];
-    // SAFETY: first call with zero lengths: the syscall writes only the lengths.
-    let found = unsafe {
-        pinocchio::syscalls::sol_get_processed_sibling_instruction(
-            index as u64,
-            (&mut lengths as *mut SiblingLengths).cast::<u8>(),
-            program_id.as_mut_ptr(),
-            core::ptr::null_mut(),
-            core::ptr::null_mut(),
-        )
+    let counts = processed_sibling_counts(index)?;
+    let mut lengths = SiblingLengths {
+        data_len: counts.data,
+        accounts_len: counts.accounts,
     };
-    if found == 0 {
-        return None;
-    }
+    let mut program_id = [0u8; 32];
     let mut data = super::List::zeroed(usize::try_from(lengths.data_len).ok()?);
     let blank = RawAccountMeta {
         pubkey: [0; 32],
