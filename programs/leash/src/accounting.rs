@@ -413,6 +413,202 @@ impl<'a> Capture<'a> {
     }
 }
 
+impl<'a> Capture<'a> {
+    /// The outflows of an outcome in which only balances moved, without the general rules
+    /// (docs/program.md, "Compute units", the balance-only path): every taken account kept its
+    /// owner, its length and every kept byte but, for an initialized token account, its
+    /// `amount`; no multisig, no mint with extensions and no account of the stake or
+    /// lookup-table programs is among them; the vault is a System account without data; and
+    /// no value arrived where a limit's recipients would refuse it. Such an outcome keeps every
+    /// authority the vault held, the vault's keys are the vault alone and no mint lends it a
+    /// delegation or a fee pool, so the value model's sums reduce to [`net_balances`] per
+    /// account — exactly what [`outflows`] computes for it (unit-tested against it). `None`
+    /// when any account falls outside this: the general rules judge it (and name a refusal).
+    /// Nothing may write to the accounts while the result is alive.
+    pub fn balance_outflows<L: LimitTerms>(
+        &self,
+        accounts: &'a [Account],
+        vault: &Pubkey,
+        limits: impl IntoIterator<Item = L> + Copy,
+    ) -> Option<Vec<(Pubkey, u64)>> {
+        let recipients_listed = limits.into_iter().any(|l| !l.recipients().is_empty());
+        let mut flows = Flows::new();
+        let mut rest = self.copies;
+        for t in self.taken.iter() {
+            let (kept, tail) = rest.split_at_checked(t.kept)?;
+            rest = tail;
+            let account = accounts.get(t.position)?;
+            let was = Measured {
+                owner: t.owner,
+                lamports: t.lamports,
+                data_len: t.data_len,
+                data: kept,
+            };
+            let now = if t.may_change {
+                let n = Taken::measure(account, t.position, OwnerClass::of(account.owner()));
+                Measured {
+                    owner: n.owner,
+                    lamports: n.lamports,
+                    data_len: n.data_len,
+                    data: account.data_after_calls().get(..n.kept)?,
+                }
+            } else {
+                was
+            };
+            let arrived = net_balances(&mut flows, vault, account.key(), &was, &now)?;
+            if recipients_listed && !arrived.allowed_by(limits, account.key()) {
+                return None;
+            }
+        }
+        Some(flows.outflows())
+    }
+}
+
+/// An account as [`Capture::balance_outflows`] compares it: what [`Taken`] measures, with the
+/// kept bytes.
+#[derive(Clone, Copy)]
+struct Measured<'a> {
+    owner: OwnerClass,
+    lamports: u64,
+    data_len: usize,
+    data: &'a [u8],
+}
+
+/// What arrived at an account of a balance-only outcome that does not hold the vault's own
+/// value: what the recipient rules judge ([`check_recipients`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Arrived<'a> {
+    lamports: u64,
+    /// The mint, the token account's owner, and how much of the mint arrived.
+    tokens: Option<(&'a Pubkey, &'a Pubkey, u64)>,
+}
+
+impl Arrived<'_> {
+    /// Whether every limit with recipients allows what arrived at account `key`, judged as
+    /// [`check_recipients`] judges it.
+    fn allowed_by<L: LimitTerms>(&self, limits: impl IntoIterator<Item = L>, key: &Pubkey) -> bool {
+        limits
+            .into_iter()
+            .filter(|l| !l.recipients().is_empty())
+            .all(|l| {
+                if address_eq(l.mint(), &NATIVE_SOL_MINT) {
+                    self.lamports == 0 || l.allows_recipient(key)
+                } else {
+                    match self.tokens {
+                        Some((mint, owner, gained)) if gained > 0 && address_eq(mint, l.mint()) => {
+                            l.allows_recipient(owner)
+                        }
+                        _ => true,
+                    }
+                }
+            })
+    }
+}
+
+/// Adds one account of a balance-only outcome to `flows` as [`outflows`] would with the vault
+/// as the only key and no mint passed that delegates, pools fees or changed, and says what
+/// arrived at it for the recipient rules; `None` if the account is outside that outcome (see
+/// [`Capture::balance_outflows`]).
+fn net_balances<'a>(
+    flows: &mut Flows<'a>,
+    vault: &Pubkey,
+    key: &Pubkey,
+    was: &Measured<'a>,
+    now: &Measured<'a>,
+) -> Option<Arrived<'a>> {
+    if was.owner != now.owner || was.data_len != now.data_len {
+        return None;
+    }
+    let is_vault = address_eq(key, vault);
+    if is_vault && !is_plain_system(was.owner, was.data_len) {
+        // The general rules refuse it (rule 4).
+        return None;
+    }
+    let bytes_same = was.data == now.data;
+    if bytes_same && was.lamports == now.lamports {
+        // Unchanged: it adds as much before as after to every sum; it matters only as a
+        // lookup, and then only a multisig (a key of the vault's) or a mint with extensions
+        // (a permanent delegate, a fee pool) could.
+        let lookup = was
+            .owner
+            .token_program()
+            .and_then(|is_2022| token_account::kind_in(is_2022, was.data));
+        return match lookup {
+            Some(TokenAccountKind::Multisig) => None,
+            Some(TokenAccountKind::Mint) if was.data_len != token_account::BASE_MINT_LEN => None,
+            _ => Some(Arrived::default()),
+        };
+    }
+    let lamports_gained = now.lamports.saturating_sub(was.lamports);
+    match was.owner {
+        OwnerClass::System | OwnerClass::Other if bytes_same => {
+            if is_vault {
+                flows.sol().net(was.lamports, now.lamports);
+                return Some(Arrived::default());
+            }
+            if was.owner == OwnerClass::System {
+                // Signed for through `create_with_seed`, or a nonce account.
+                flows
+                    .sol()
+                    .charge(was.lamports.saturating_sub(now.lamports));
+            }
+            // Another program's account, not the vault: nothing of it is the vault's.
+            Some(Arrived {
+                lamports: lamports_gained,
+                tokens: None,
+            })
+        }
+        OwnerClass::Token | OwnerClass::Token2022 => {
+            let is_2022 = was.owner == OwnerClass::Token2022;
+            if token_account::kind_in(is_2022, was.data)? != TokenAccountKind::Account {
+                return None;
+            }
+            let account = TokenAccountRef::of_kind(was.data)?;
+            let amount_only = was.data.get(..AMOUNT_RANGE.start)
+                == now.data.get(..AMOUNT_RANGE.start)
+                && was.data.get(AMOUNT_RANGE.end..) == now.data.get(AMOUNT_RANGE.end..);
+            if !amount_only {
+                return None;
+            }
+            let now_amount = token_account::u64_at(now.data, AMOUNT_RANGE.start)?;
+            let mint = account.mint();
+            let is_vault_key = |k: Option<&Pubkey>| k.is_some_and(|k| address_eq(k, vault));
+            if address_eq(account.owner(), vault)
+                && account.delegate().is_none()
+                && account
+                    .close_authority()
+                    .is_none_or(|c| address_eq(c, vault))
+            {
+                // The vault's own value: netted.
+                flows.sol().net(was.lamports, now.lamports);
+                flows.of(mint).net(account.amount(), now_amount);
+                return Some(Arrived::default());
+            }
+            if address_eq(account.owner(), vault)
+                || is_vault_key(account.delegate())
+                || is_vault_key(account.close_authority())
+            {
+                // Debitable by the vault: charged as it decreases.
+                flows
+                    .sol()
+                    .charge(was.lamports.saturating_sub(now.lamports));
+                flows
+                    .of(mint)
+                    .charge(account.amount().saturating_sub(now_amount));
+            }
+            Some(Arrived {
+                lamports: lamports_gained,
+                tokens: Some((
+                    mint,
+                    account.owner(),
+                    now_amount.saturating_sub(account.amount()),
+                )),
+            })
+        }
+        _ => None,
+    }
+}
+
 impl<'a> Snapshot<'a> {
     /// Marks, on this snapshot taken after the calls, which accounts differ from `before`.
     #[cfg(test)]
@@ -592,6 +788,16 @@ impl<'a> Flows<'a> {
     fn sol(&mut self) -> &mut Flow<'a> {
         // `new` puts SOL first.
         &mut self.0[0]
+    }
+    /// The positive outflows, in order.
+    fn outflows(&self) -> Vec<(Pubkey, u64)> {
+        self.0
+            .iter()
+            .filter_map(|flow| {
+                let spent = flow.spent();
+                (spent > 0).then_some((*flow.mint, spent))
+            })
+            .collect()
     }
 }
 
@@ -916,14 +1122,7 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
                 .net(0, token_account::withheld_fees(now.data));
         }
     }
-    flows
-        .0
-        .iter()
-        .filter_map(|flow| {
-            let spent = flow.spent();
-            (spent > 0).then_some((*flow.mint, spent))
-        })
-        .collect()
+    flows.outflows()
 }
 
 /// The start of the lines naming a refused mint's listed recipients.

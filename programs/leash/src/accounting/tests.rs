@@ -1244,3 +1244,192 @@ fn changes_are_told_apart_so_the_rules_skip_only_what_cannot_concern_them() {
         Change::Other
     );
 }
+
+/// One account of a generated outcome for the balance-only path: before and after.
+fn balance_case_account(
+    index: u8,
+    kind: u8,
+    keys: [u8; 3],
+    balances: [u64; 4],
+    mutation: Option<(usize, u8)>,
+) -> (AccountState, AccountState) {
+    let pick = |k: u8| [VAULT, OUTSIDER, key(40), key(41)][usize::from(k % 4)];
+    let maybe = |k: u8| (k % 5 < 4).then(|| pick(k));
+    let [lamports_before, lamports_after, amount_before, amount_after] = balances;
+    let address = 10u8.saturating_add(index);
+    let (mut was, mut now) = match kind % 8 {
+        // Token accounts of two mints and wrapped SOL, any owner, delegate and close authority.
+        0..=3 => {
+            let view = TokenAccountView {
+                mint: [key(1), key(2), NATIVE_SOL_MINT][usize::from(keys[0] % 3)],
+                owner: pick(keys[1]),
+                amount: amount_before,
+                delegate: maybe(keys[2]),
+                state: [1, 1, 2, 0][usize::from(keys[0] % 4)],
+                delegated_amount: 0,
+                close_authority: maybe(keys[2] / 5),
+            };
+            let was = token_state(address, view);
+            let now = token_state(
+                address,
+                TokenAccountView {
+                    amount: amount_after,
+                    ..view
+                },
+            );
+            (was, now)
+        }
+        4 => (
+            system(key(address), lamports_before),
+            system(key(address), lamports_after),
+        ),
+        5 => {
+            let other = AccountState::new(key(address), key(99), lamports_before, 8, Vec::new());
+            (other.clone(), other)
+        }
+        // Lookups: a mint without extensions, one with a permanent delegate, a multisig.
+        6 => {
+            let delegate = keys[1].is_multiple_of(2).then(|| pick(keys[2]));
+            let m = mint_state(
+                address,
+                MintView {
+                    permanent_delegate: delegate,
+                    ..mint_view(Some(pick(keys[0])), amount_before)
+                },
+            );
+            (m.clone(), m)
+        }
+        _ => {
+            let m = multisig_state(address, &[pick(keys[0]), pick(keys[1])]);
+            (m.clone(), m)
+        }
+    };
+    if kind % 8 != 4 {
+        was.lamports = lamports_before;
+        now.lamports = lamports_after;
+    }
+    if let Some((offset, byte)) = mutation {
+        let at = offset % now.data.len().max(1);
+        if let Some(b) = now.data.get_mut(at) {
+            *b ^= byte.max(1);
+        }
+    }
+    (was, now)
+}
+
+/// An account state as the balance-only path measures it.
+fn measured<'a>(s: &super::AccountState<'a>) -> Measured<'a> {
+    Measured {
+        owner: s.owner,
+        lamports: s.lamports,
+        data_len: s.data_len,
+        data: s.data,
+    }
+}
+
+proptest! {
+    /// Whenever the balance-only path answers, the general rules agree: no authority rule
+    /// refuses, the recipients rule refuses exactly when the path does, and the outflows are
+    /// the same — over token accounts with any owner, delegate and close authority, System
+    /// and other accounts, lookups, and bytes changed beyond the balances.
+    #[test]
+    fn the_balance_only_path_agrees_with_the_rules(
+        vault_lamports in (0u64..3, 0u64..3),
+        vault_data in proptest::bool::weighted(0.1),
+        accounts in proptest::collection::vec(
+            (
+                any::<u8>(),
+                any::<[u8; 3]>(),
+                (0u64..4, 0u64..4, 0u64..4, 0u64..4),
+                proptest::option::weighted(0.2, (any::<usize>(), any::<u8>())),
+            ),
+            0..6,
+        ),
+        token_recipients in proptest::collection::vec(0u8..4, 0..2),
+        sol_recipients in proptest::collection::vec(0u8..4, 0..2),
+    ) {
+        let pick = |k: &u8| [VAULT, OUTSIDER, key(40), key(41)][usize::from(k % 4)];
+        let policy = recipients_policy(
+            token_recipients.iter().map(pick).collect(),
+            sol_recipients.iter().map(pick).collect(),
+        );
+        let mut vault = system(VAULT, vault_lamports.0);
+        if vault_data {
+            vault.data_len = 8;
+        }
+        let mut vault_after = vault.clone();
+        vault_after.lamports = vault_lamports.1;
+        let (mut before, mut after) = (snap(vec![vault]), snap(vec![vault_after]));
+        for (index, (kind, keys, (a, b, c, d), mutation)) in accounts.into_iter().enumerate() {
+            let (was, now) =
+                balance_case_account(index as u8, kind, keys, [a, b, c * 10, d * 10], mutation);
+            before.accounts.push(was);
+            after.accounts.push(now);
+        }
+        let (b, a) = views(&before, &after);
+        let mut flows = Flows::new();
+        let mut answered = true;
+        let mut refused = false;
+        for (was, now) in b.accounts.iter().zip(&a.accounts) {
+            match net_balances(&mut flows, &VAULT, was.key, &measured(was), &measured(now)) {
+                Some(arrived) => refused |= !arrived.allowed_by(&policy.limits, was.key),
+                None => {
+                    answered = false;
+                    break;
+                }
+            }
+        }
+        if answered {
+            prop_assert_eq!(check_authorities(&VAULT, &before, &after), Ok(()));
+            prop_assert_eq!(
+                check_recipients(&policy, &VAULT, &before, &after).is_err(),
+                refused
+            );
+            prop_assert_eq!(flows.outflows(), outflows(&VAULT, &before, &after));
+        }
+    }
+}
+
+#[test]
+fn the_balance_only_path_answers_a_transfer_and_declines_the_rest() {
+    let net = |was: &AccountState, now: &AccountState| {
+        let (before, after) = (snap(vec![was.clone()]), snap(vec![now.clone()]));
+        let (b, a) = views(&before, &after);
+        let mut flows = Flows::new();
+        let arrived = net_balances(
+            &mut flows,
+            &VAULT,
+            &was.key,
+            &measured(&b.accounts[0]),
+            &measured(&a.accounts[0]),
+        );
+        arrived.map(|_| flows.outflows())
+    };
+    let from = token_state(10, token(key(1), VAULT, 100));
+    let spent = token_state(10, token(key(1), VAULT, 60));
+    assert_eq!(net(&from, &spent), Some(vec![(key(1), 40)]));
+    // A delegate set, a resized account, a multisig, a mint with extensions: the rules judge.
+    let delegated = token_state(
+        10,
+        TokenAccountView {
+            delegate: Some(OUTSIDER),
+            ..token(key(1), VAULT, 100)
+        },
+    );
+    assert_eq!(net(&from, &delegated), None);
+    let mut resized = spent.clone();
+    resized.data_len += 1;
+    assert_eq!(net(&from, &resized), None);
+    let multisig = multisig_state(20, &[VAULT]);
+    assert_eq!(net(&multisig, &multisig), None);
+    let delegating = mint_state(
+        21,
+        MintView {
+            permanent_delegate: Some(VAULT),
+            ..mint_view(None, 1)
+        },
+    );
+    assert_eq!(net(&delegating, &delegating), None);
+    let plain_mint = mint_state(22, mint_view(Some(VAULT), 1));
+    assert_eq!(net(&plain_mint, &plain_mint), Some(vec![]));
+}

@@ -171,19 +171,15 @@ pub(super) fn process(
     let capture = Capture::before(accounts.all, &mut copies, calls.targets())?;
     let bump = [vault_bump];
     calls.invoke(&vault_seeds(accounts.wallet.key(), &bump))?;
-    let (before, after) = capture.pair(accounts.all, vault)?;
 
     let (usage, spent_at, spent, outflows) = {
         let limits = session.limits();
-        // Judged before the calls: multisigs listing the vault count as the vault.
-        let keys = VaultKeys::new(vault, &before);
-        accounting::check_authorities(&keys, &before, &after)?;
-        accounting::check_recipients(limits, vault, &before, &after).map_err(|v| {
-            let listed = limits.into_iter().find(|l| address_eq(l.mint(), &v.mint));
-            v.log(listed.as_ref().map(|l| l.recipients()).unwrap_or_default());
-            ProgramError::from(LeashError::RecipientNotAllowed)
-        })?;
-        let outflows = accounting::outflows(&keys, &before, &after);
+        // Where only balances moved, the outflows are netted directly (docs/program.md,
+        // "Compute units"); anything else goes through every rule.
+        let outflows = match capture.balance_outflows(accounts.all, vault, limits) {
+            Some(outflows) => outflows,
+            None => judge(&capture, accounts.all, vault, limits)?,
+        };
         let stored = session.spent();
         let mut spent = [Spent::default(); MAX_SPEND_LIMITS];
         for (slot, value) in spent.iter_mut().zip(stored) {
@@ -226,6 +222,26 @@ pub(super) fn process(
     .ok_or(ProgramError::AccountDataTooSmall)?;
     LeashEvent::emit_session_used(accounts.session.key(), usage.0, usage.1, &outflows);
     Ok(())
+}
+
+/// The value model's rules over the outcome of the calls: authorities kept, recipients allowed,
+/// and what left everything the vault controls.
+fn judge<'a, L: LimitTerms>(
+    capture: &Capture<'a>,
+    accounts: &'a [Account],
+    vault: &Pubkey,
+    limits: impl IntoIterator<Item = L> + Copy,
+) -> Result<crate::list::Vec<(Pubkey, u64)>, ProgramError> {
+    let (before, after) = capture.pair(accounts, vault)?;
+    // Judged before the calls: multisigs listing the vault count as the vault.
+    let keys = VaultKeys::new(vault, &before);
+    accounting::check_authorities(&keys, &before, &after)?;
+    accounting::check_recipients(limits, vault, &before, &after).map_err(|v| {
+        let listed = limits.into_iter().find(|l| address_eq(l.mint(), &v.mint));
+        v.log(listed.as_ref().map(|l| l.recipients()).unwrap_or_default());
+        ProgramError::from(LeashError::RecipientNotAllowed)
+    })?;
+    Ok(accounting::outflows(&keys, &before, &after))
 }
 
 /// Refuses an `Execute` that is not a top-level instruction, or that follows another `Execute`
