@@ -251,10 +251,6 @@ impl OwnerClass {
         }
     }
 
-    fn is_token(self) -> bool {
-        self.token_program().is_some()
-    }
-
     /// For a token program, whether it is Token-2022.
     fn token_program(self) -> Option<bool> {
         match self {
@@ -324,10 +320,12 @@ impl<'a> Capture<'a> {
                 }
                 continue;
             }
-            let owner = OwnerClass::of(account.owner());
-            if !may_change && !owner.is_token() {
+            // A read-only account is kept only if a token program owns it (two compares, not
+            // the five that find an owner's class).
+            if !may_change && !token_account::is_token_program(account.owner()) {
                 continue;
             }
+            let owner = OwnerClass::of(account.owner());
             let mut t = Taken::measure(account, position, owner);
             t.may_change = may_change;
             if t.kept > 0 {
@@ -425,13 +423,14 @@ impl<'a> Capture<'a> {
     /// account — exactly what [`outflows`] computes for it (unit-tested against it). `None`
     /// when any account falls outside this: the general rules judge it (and name a refusal).
     /// Nothing may write to the accounts while the result is alive.
+    ///
+    /// `recipients`: the session's limits if any of them lists recipients.
     pub fn balance_outflows<L: LimitTerms>(
         &self,
         accounts: &'a [Account],
         vault: &Pubkey,
-        limits: impl IntoIterator<Item = L> + Copy,
+        recipients: Option<impl IntoIterator<Item = L> + Copy>,
     ) -> Option<Vec<(Pubkey, u64)>> {
-        let recipients_listed = limits.into_iter().any(|l| !l.recipients().is_empty());
         let mut flows = Flows::new();
         let mut rest = self.copies;
         for t in self.taken.iter() {
@@ -456,8 +455,10 @@ impl<'a> Capture<'a> {
                 was
             };
             let arrived = net_balances(&mut flows, vault, account.key(), &was, &now)?;
-            if recipients_listed && !arrived.allowed_by(limits, account.key()) {
-                return None;
+            if let Some(limits) = recipients {
+                if !arrived.allowed_by(limits, account.key()) {
+                    return None;
+                }
             }
         }
         Some(flows.outflows())
@@ -524,24 +525,68 @@ fn net_balances<'a>(
         // The general rules refuse it (rule 4).
         return None;
     }
-    let bytes_same = was.data == now.data;
-    if bytes_same && was.lamports == now.lamports {
-        // Unchanged: it adds as much before as after to every sum; it matters only as a
-        // lookup, and then only a multisig (a key of the vault's) or a mint with extensions
-        // (a permanent delegate, a fee pool) could.
-        let lookup = was
-            .owner
-            .token_program()
-            .and_then(|is_2022| token_account::kind_in(is_2022, was.data));
-        return match lookup {
-            Some(TokenAccountKind::Multisig) => None,
-            Some(TokenAccountKind::Mint) if was.data_len != token_account::BASE_MINT_LEN => None,
-            _ => Some(Arrived::default()),
-        };
-    }
+    let unchanged = || was.lamports == now.lamports && was.data == now.data;
     let lamports_gained = now.lamports.saturating_sub(was.lamports);
     match was.owner {
-        OwnerClass::System | OwnerClass::Other if bytes_same => {
+        OwnerClass::Token | OwnerClass::Token2022 => {
+            let is_2022 = was.owner == OwnerClass::Token2022;
+            match token_account::kind_in(is_2022, was.data) {
+                Some(TokenAccountKind::Account) => {}
+                // Unchanged, an account adds as much before as after to every sum and matters
+                // only as a lookup: a mint without extensions lends the vault nothing (no
+                // permanent delegate, no fee pool); a multisig may make another key the
+                // vault's, and a mint with extensions may, so those go to the general rules.
+                Some(TokenAccountKind::Mint)
+                    if was.data_len == token_account::BASE_MINT_LEN && unchanged() =>
+                {
+                    return Some(Arrived::default())
+                }
+                None if unchanged() => return Some(Arrived::default()),
+                _ => return None,
+            }
+            // Every byte but the amount's the same (compared around it, not whole).
+            let amount_only = was.data.get(..AMOUNT_RANGE.start)
+                == now.data.get(..AMOUNT_RANGE.start)
+                && was.data.get(AMOUNT_RANGE.end..) == now.data.get(AMOUNT_RANGE.end..);
+            if !amount_only {
+                return None;
+            }
+            let was_amount = token_account::u64_at(was.data, AMOUNT_RANGE.start)?;
+            let now_amount = token_account::u64_at(now.data, AMOUNT_RANGE.start)?;
+            if was_amount == now_amount && was.lamports == now.lamports {
+                return Some(Arrived::default());
+            }
+            let account = TokenAccountRef::of_kind(was.data)?;
+            let mint = account.mint();
+            let is_vault_key = |k: Option<&Pubkey>| k.is_some_and(|k| address_eq(k, vault));
+            if address_eq(account.owner(), vault)
+                && account.delegate().is_none()
+                && account
+                    .close_authority()
+                    .is_none_or(|c| address_eq(c, vault))
+            {
+                // The vault's own value: netted.
+                flows.sol().net(was.lamports, now.lamports);
+                flows.of(mint).net(was_amount, now_amount);
+                return Some(Arrived::default());
+            }
+            if address_eq(account.owner(), vault)
+                || is_vault_key(account.delegate())
+                || is_vault_key(account.close_authority())
+            {
+                // Debitable by the vault: charged as it decreases.
+                flows
+                    .sol()
+                    .charge(was.lamports.saturating_sub(now.lamports));
+                flows.of(mint).charge(was_amount.saturating_sub(now_amount));
+            }
+            Some(Arrived {
+                lamports: lamports_gained,
+                tokens: Some((mint, account.owner(), now_amount.saturating_sub(was_amount))),
+            })
+        }
+        // Lamports alone moved (a nonce account's head, kept, did not).
+        OwnerClass::System | OwnerClass::Other if was.data == now.data => {
             if is_vault {
                 flows.sol().net(was.lamports, now.lamports);
                 return Some(Arrived::default());
@@ -558,53 +603,7 @@ fn net_balances<'a>(
                 tokens: None,
             })
         }
-        OwnerClass::Token | OwnerClass::Token2022 => {
-            let is_2022 = was.owner == OwnerClass::Token2022;
-            if token_account::kind_in(is_2022, was.data)? != TokenAccountKind::Account {
-                return None;
-            }
-            let account = TokenAccountRef::of_kind(was.data)?;
-            let amount_only = was.data.get(..AMOUNT_RANGE.start)
-                == now.data.get(..AMOUNT_RANGE.start)
-                && was.data.get(AMOUNT_RANGE.end..) == now.data.get(AMOUNT_RANGE.end..);
-            if !amount_only {
-                return None;
-            }
-            let now_amount = token_account::u64_at(now.data, AMOUNT_RANGE.start)?;
-            let mint = account.mint();
-            let is_vault_key = |k: Option<&Pubkey>| k.is_some_and(|k| address_eq(k, vault));
-            if address_eq(account.owner(), vault)
-                && account.delegate().is_none()
-                && account
-                    .close_authority()
-                    .is_none_or(|c| address_eq(c, vault))
-            {
-                // The vault's own value: netted.
-                flows.sol().net(was.lamports, now.lamports);
-                flows.of(mint).net(account.amount(), now_amount);
-                return Some(Arrived::default());
-            }
-            if address_eq(account.owner(), vault)
-                || is_vault_key(account.delegate())
-                || is_vault_key(account.close_authority())
-            {
-                // Debitable by the vault: charged as it decreases.
-                flows
-                    .sol()
-                    .charge(was.lamports.saturating_sub(now.lamports));
-                flows
-                    .of(mint)
-                    .charge(account.amount().saturating_sub(now_amount));
-            }
-            Some(Arrived {
-                lamports: lamports_gained,
-                tokens: Some((
-                    mint,
-                    account.owner(),
-                    now_amount.saturating_sub(account.amount()),
-                )),
-            })
-        }
+        _ if unchanged() => Some(Arrived::default()),
         _ => None,
     }
 }
@@ -763,11 +762,15 @@ struct Flows<'a>(Vec<Flow<'a>>);
 
 impl<'a> Flows<'a> {
     fn new() -> Self {
-        Flows(crate::list![Flow {
+        // Room for SOL and as many mints as a session may limit, so the common case never
+        // grows the list.
+        let mut flows = Vec::with_capacity(1 + MAX_SPEND_LIMITS);
+        flows.push(Flow {
             mint: &NATIVE_SOL_MINT,
             netted: 0,
             charged: 0,
-        }])
+        });
+        Flows(flows)
     }
 
     fn of(&mut self, mint: &'a Pubkey) -> &mut Flow<'a> {
@@ -791,13 +794,14 @@ impl<'a> Flows<'a> {
     }
     /// The positive outflows, in order.
     fn outflows(&self) -> Vec<(Pubkey, u64)> {
-        self.0
-            .iter()
-            .filter_map(|flow| {
-                let spent = flow.spent();
-                (spent > 0).then_some((*flow.mint, spent))
-            })
-            .collect()
+        let mut outflows = Vec::with_capacity(self.0.len());
+        for flow in self.0.iter() {
+            let spent = flow.spent();
+            if spent > 0 {
+                outflows.push((*flow.mint, spent));
+            }
+        }
+        outflows
     }
 }
 

@@ -176,7 +176,8 @@ pub(super) fn process(
         let limits = session.limits();
         // Where only balances moved, the outflows are netted directly (docs/program.md,
         // "Compute units"); anything else goes through every rule.
-        let outflows = match capture.balance_outflows(accounts.all, vault, limits) {
+        let recipients = limits.lists_recipients().then_some(limits);
+        let outflows = match capture.balance_outflows(accounts.all, vault, recipients) {
             Some(outflows) => outflows,
             None => judge(&capture, accounts.all, vault, limits)?,
         };

@@ -194,6 +194,8 @@ impl LimitTerms for LimitView<'_> {
 pub struct LimitsView<'a> {
     count: usize,
     with_recipients: bool,
+    /// Whether any limit lists recipients (found while the limits are validated).
+    lists_recipients: bool,
     bytes: &'a [u8],
 }
 
@@ -217,6 +219,11 @@ impl LimitsView<'_> {
 
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// Whether any limit lists recipients.
+    pub fn lists_recipients(&self) -> bool {
+        self.lists_recipients
     }
 }
 
@@ -402,12 +409,16 @@ impl<'a> PolicyView<'a> {
         let (limit_count, limits_start) = u32_field(rest)?;
         let limit_count = usize::try_from(limit_count).ok()?;
         let mut rest = limits_start;
+        let mut lists_recipients = false;
         for _ in 0..limit_count {
-            rest = limit_field(rest, with_v3)?.1;
+            let (limit, tail) = limit_field(rest, with_v3)?;
+            lists_recipients |= !limit.recipients.is_empty();
+            rest = tail;
         }
         let limits = LimitsView {
             count: limit_count,
             with_recipients: with_v3,
+            lists_recipients,
             bytes: limits_start.get(..limits_start.len().checked_sub(rest.len())?)?,
         };
         let (rule_count, rules, rest) = if with_v3 {
