@@ -277,7 +277,9 @@ pub struct Snapshot<'a> {
 /// is compared is kept: the owner's class, lamports, length and the bytes the value model
 /// reads, copied; states are built after the calls, for the accounts that matter
 /// ([`Capture::pair`]).
-pub struct Capture<'a> {
+pub struct Capture<'a, 'info> {
+    /// The instruction's accounts, measured again after the calls.
+    accounts: &'a [Account<'info>],
     taken: Vec<Taken>,
     /// The kept bytes of every taken account, in order.
     copies: &'a [u8],
@@ -295,13 +297,13 @@ struct Taken {
     may_change: bool,
 }
 
-impl<'a> Capture<'a> {
+impl<'a, 'info> Capture<'a, 'info> {
     /// The accounts before the calls, their kept bytes copied into `copies`.
     pub fn before(
-        accounts: &'a [Account],
+        accounts: &'a [Account<'info>],
         copies: &'a mut Vec<u8>,
         targets: &CallTargets,
-    ) -> Result<Capture<'a>, ProgramError> {
+    ) -> Result<Capture<'a, 'info>, ProgramError> {
         // Sized for two base token accounts; it grows past that, by doubling, only for more
         // token bytes.
         *copies = Vec::with_capacity(2 * token_account::BASE_ACCOUNT_LEN);
@@ -335,6 +337,7 @@ impl<'a> Capture<'a> {
             taken.push(t);
         }
         Ok(Capture {
+            accounts,
             taken,
             copies: copies.as_slice(),
         })
@@ -347,11 +350,8 @@ impl<'a> Capture<'a> {
     /// it is left out of both sides (docs/program.md, "Compute units"). After the calls the
     /// writable accounts are read in place, the read-only ones as they were (they cannot have
     /// changed). Nothing may write to the accounts while the result is alive.
-    pub fn pair(
-        &self,
-        accounts: &'a [Account],
-        vault: &Pubkey,
-    ) -> Result<(Snapshot<'a>, Snapshot<'a>), ProgramError> {
+    pub fn pair(&self, vault: &Pubkey) -> Result<(Snapshot<'a>, Snapshot<'a>), ProgramError> {
+        let accounts = self.accounts;
         let mut before = Vec::with_capacity(self.taken.len());
         let mut after = Vec::with_capacity(self.taken.len());
         let mut rest = self.copies;
@@ -411,7 +411,7 @@ impl<'a> Capture<'a> {
     }
 }
 
-impl<'a> Capture<'a> {
+impl<'a, 'info> Capture<'a, 'info> {
     /// The outflows of an outcome in which only balances moved, without the general rules
     /// (docs/program.md, "Compute units", the balance-only path): every taken account kept its
     /// owner, its length and every kept byte but, for an initialized token account, its
@@ -425,9 +425,9 @@ impl<'a> Capture<'a> {
     /// Nothing may write to the accounts while the result is alive.
     ///
     /// `recipients`: the session's limits if any of them lists recipients.
+    #[inline(never)] // its own registers: inlined into `Execute` it spills far more
     pub fn balance_outflows<L: LimitTerms>(
         &self,
-        accounts: &'a [Account],
         vault: &Pubkey,
         recipients: Option<impl IntoIterator<Item = L> + Copy>,
     ) -> Option<Vec<(Pubkey, u64)>> {
@@ -436,7 +436,7 @@ impl<'a> Capture<'a> {
         for t in self.taken.iter() {
             let (kept, tail) = rest.split_at_checked(t.kept)?;
             rest = tail;
-            let account = accounts.get(t.position)?;
+            let account = self.accounts.get(t.position)?;
             let was = Measured {
                 owner: t.owner,
                 lamports: t.lamports,
@@ -1404,6 +1404,21 @@ pub fn charge<L: LimitTerms>(
         });
     };
     updated.copy_from_slice(spent);
+    charge_discarded_on_refusal(limits, updated, outflows, now, created_at)?;
+    spent.copy_from_slice(updated);
+    Ok(())
+}
+
+/// [`charge`] on counters the caller throws away if it refuses (`Execute` charges its own copy,
+/// and a refusal fails the transaction): a refusal may leave `spent` part-charged, and no
+/// working copy is made.
+pub fn charge_discarded_on_refusal<L: LimitTerms>(
+    limits: impl IntoIterator<Item = L> + Copy,
+    spent: &mut [Spent],
+    outflows: &[(Pubkey, u64)],
+    now: i64,
+    created_at: i64,
+) -> Result<(), LimitViolation> {
     for &(mint, amount) in outflows {
         let violation = |error, used, limit| LimitViolation {
             error,
@@ -1419,7 +1434,7 @@ pub fn charge<L: LimitTerms>(
         else {
             return Err(violation(LeashError::TokenNotInPolicy, 0, 0));
         };
-        let entry = updated
+        let entry = spent
             .get_mut(i)
             .ok_or(violation(LeashError::ArithmeticOverflow, 0, 0))?;
         if amount > limit.per_tx() {
@@ -1448,7 +1463,6 @@ pub fn charge<L: LimitTerms>(
             entry.in_period = in_period;
         }
     }
-    spent.copy_from_slice(updated);
     Ok(())
 }
 

@@ -177,9 +177,9 @@ pub(super) fn process(
         // Where only balances moved, the outflows are netted directly (docs/program.md,
         // "Compute units"); anything else goes through every rule.
         let recipients = limits.lists_recipients().then_some(limits);
-        let outflows = match capture.balance_outflows(accounts.all, vault, recipients) {
+        let outflows = match capture.balance_outflows(vault, recipients) {
             Some(outflows) => outflows,
-            None => judge(&capture, accounts.all, vault, limits)?,
+            None => judge(&capture, vault, limits)?,
         };
         let stored = session.spent();
         let mut spent = [Spent::default(); MAX_SPEND_LIMITS];
@@ -187,7 +187,8 @@ pub(super) fn process(
             *slot = value.get();
         }
         let counted = stored.len().min(MAX_SPEND_LIMITS);
-        accounting::charge(
+        // `spent` is this instruction's copy: a refusal fails the transaction.
+        accounting::charge_discarded_on_refusal(
             limits,
             spent.get_mut(..counted).unwrap_or_default(),
             &outflows,
@@ -228,12 +229,11 @@ pub(super) fn process(
 /// The value model's rules over the outcome of the calls: authorities kept, recipients allowed,
 /// and what left everything the vault controls.
 fn judge<'a, L: LimitTerms>(
-    capture: &Capture<'a>,
-    accounts: &'a [Account],
+    capture: &Capture<'a, '_>,
     vault: &Pubkey,
     limits: impl IntoIterator<Item = L> + Copy,
 ) -> Result<crate::list::Vec<(Pubkey, u64)>, ProgramError> {
-    let (before, after) = capture.pair(accounts, vault)?;
+    let (before, after) = capture.pair(vault)?;
     // Judged before the calls: multisigs listing the vault count as the vault.
     let keys = VaultKeys::new(vault, &before);
     accounting::check_authorities(&keys, &before, &after)?;
