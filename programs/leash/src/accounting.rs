@@ -792,6 +792,7 @@ impl<'a> Flows<'a> {
         // `new` puts SOL first.
         &mut self.0[0]
     }
+
     /// The positive outflows, in order.
     fn outflows(&self) -> Vec<(Pubkey, u64)> {
         let mut outflows = Vec::with_capacity(self.0.len());

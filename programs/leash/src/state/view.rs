@@ -886,6 +886,12 @@ mod tests {
             let (view, decoded) = same(&bytes);
             prop_assert_eq!(view.as_ref(), Some(&Session::decode(&bytes).unwrap()));
             prop_assert_eq!(view, decoded);
+            // The flag the balance-only path reads is the limits' own answer.
+            let lists = SessionView::parse(&bytes).map(|v| v.limits().lists_recipients());
+            prop_assert_eq!(
+                lists,
+                Some(s.policy.limits.iter().any(|l| !l.recipients.is_empty()))
+            );
             let mut changed = bytes.clone();
             let i = at.index(bytes.len());
             changed[i] = byte;
