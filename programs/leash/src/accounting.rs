@@ -73,11 +73,7 @@ impl Change {
         if bytes_same && was.lamports == now.lamports {
             return Change::None;
         }
-        let amount_only = || {
-            was.token_account().is_some()
-                && was.data.get(..AMOUNT_RANGE.start) == now.data.get(..AMOUNT_RANGE.start)
-                && was.data.get(AMOUNT_RANGE.end..) == now.data.get(AMOUNT_RANGE.end..)
-        };
+        let amount_only = || was.token_account().is_some() && same_but_amount(was.data, now.data);
         if bytes_same || amount_only() {
             Change::Balances
         } else {
@@ -437,20 +433,10 @@ impl<'a, 'info> Capture<'a, 'info> {
             let (kept, tail) = rest.split_at_checked(t.kept)?;
             rest = tail;
             let account = self.accounts.get(t.position)?;
-            let was = Measured {
-                owner: t.owner,
-                lamports: t.lamports,
-                data_len: t.data_len,
-                data: kept,
-            };
+            let was = t.measured(kept);
             let now = if t.may_change {
                 let n = Taken::measure(account, t.position, OwnerClass::of(account.owner()));
-                Measured {
-                    owner: n.owner,
-                    lamports: n.lamports,
-                    data_len: n.data_len,
-                    data: account.data_after_calls().get(..n.kept)?,
-                }
+                n.measured(account.data_after_calls().get(..n.kept)?)
             } else {
                 was
             };
@@ -465,7 +451,7 @@ impl<'a, 'info> Capture<'a, 'info> {
     }
 }
 
-/// An account as [`Capture::balance_outflows`] compares it: what [`Taken`] measures, with the
+/// An account as [`Capture`] compares it across the calls: what [`Taken`] measures, with the
 /// kept bytes.
 #[derive(Clone, Copy)]
 struct Measured<'a> {
@@ -473,6 +459,39 @@ struct Measured<'a> {
     lamports: u64,
     data_len: usize,
     data: &'a [u8],
+}
+
+impl Measured<'_> {
+    /// The same owner class, lamports, length and kept bytes ([`Change::None`]).
+    fn same_as(&self, other: &Measured) -> bool {
+        self.owner == other.owner
+            && self.lamports == other.lamports
+            && self.data_len == other.data_len
+            && self.data == other.data
+    }
+
+    /// Its kind, for an account of a token program.
+    fn kind(&self) -> Option<TokenAccountKind> {
+        self.owner
+            .token_program()
+            .and_then(|is_2022| token_account::kind_in(is_2022, self.data))
+    }
+}
+
+/// Whether two token-account layouts differ at most in their `amount`.
+fn same_but_amount(was: &[u8], now: &[u8]) -> bool {
+    was.get(..AMOUNT_RANGE.start) == now.get(..AMOUNT_RANGE.start)
+        && was.get(AMOUNT_RANGE.end..) == now.get(AMOUNT_RANGE.end..)
+}
+
+/// A token account holding the vault's own value: the vault owns it, with no delegate and a
+/// close authority that is none or the vault ([`holds_vaults_own_value`]).
+fn is_vaults_own(vault: &Pubkey, account: &TokenAccountRef) -> bool {
+    address_eq(account.owner(), vault)
+        && account.delegate().is_none()
+        && account
+            .close_authority()
+            .is_none_or(|c| address_eq(c, vault))
 }
 
 /// What arrived at an account of a balance-only outcome that does not hold the vault's own
@@ -525,12 +544,11 @@ fn net_balances<'a>(
         // The general rules refuse it (rule 4).
         return None;
     }
-    let unchanged = || was.lamports == now.lamports && was.data == now.data;
+    let unchanged = || was.same_as(now);
     let lamports_gained = now.lamports.saturating_sub(was.lamports);
     match was.owner {
         OwnerClass::Token | OwnerClass::Token2022 => {
-            let is_2022 = was.owner == OwnerClass::Token2022;
-            match token_account::kind_in(is_2022, was.data) {
+            match was.kind() {
                 Some(TokenAccountKind::Account) => {}
                 // Unchanged, an account adds as much before as after to every sum and matters
                 // only as a lookup: a mint without extensions lends the vault nothing (no
@@ -545,10 +563,7 @@ fn net_balances<'a>(
                 _ => return None,
             }
             // Every byte but the amount's the same (compared around it, not whole).
-            let amount_only = was.data.get(..AMOUNT_RANGE.start)
-                == now.data.get(..AMOUNT_RANGE.start)
-                && was.data.get(AMOUNT_RANGE.end..) == now.data.get(AMOUNT_RANGE.end..);
-            if !amount_only {
+            if !same_but_amount(was.data, now.data) {
                 return None;
             }
             let was_amount = token_account::u64_at(was.data, AMOUNT_RANGE.start)?;
@@ -559,12 +574,7 @@ fn net_balances<'a>(
             let account = TokenAccountRef::of_kind(was.data)?;
             let mint = account.mint();
             let is_vault_key = |k: Option<&Pubkey>| k.is_some_and(|k| address_eq(k, vault));
-            if address_eq(account.owner(), vault)
-                && account.delegate().is_none()
-                && account
-                    .close_authority()
-                    .is_none_or(|c| address_eq(c, vault))
-            {
+            if is_vaults_own(vault, &account) {
                 // The vault's own value: netted.
                 flows.sol().net(was.lamports, now.lamports);
                 flows.of(mint).net(was_amount, now_amount);
@@ -634,6 +644,16 @@ impl<'a> Snapshot<'a> {
 }
 
 impl Taken {
+    /// What it measured, with its kept bytes `data`.
+    fn measured<'d>(&self, data: &'d [u8]) -> Measured<'d> {
+        Measured {
+            owner: self.owner,
+            lamports: self.lamports,
+            data_len: self.data_len,
+            data,
+        }
+    }
+
     /// What of `account` the value model reads: a token-program account's data, the head of a
     /// nonce account, stake account or lookup table (a lookup table can hold 256 addresses
     /// after it), nothing of any other.
@@ -708,13 +728,9 @@ impl<'a> VaultKeys<'a> {
 /// debit is charged account by account (docs/program.md, "Who else can move it").
 fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
     address_eq(state.key, vault)
-        || state.token_account().is_some_and(|t| {
-            address_eq(t.owner(), vault)
-                && t.delegate().is_none()
-                && t.close_authority()
-                    .as_ref()
-                    .is_none_or(|c| address_eq(c, vault))
-        })
+        || state
+            .token_account()
+            .is_some_and(|t| is_vaults_own(vault, &t))
 }
 
 /// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
