@@ -6,7 +6,7 @@
 //! against the policy's limits.
 
 use super::{
-    check_session_owner, check_vault, check_writable, session_view, vault_seeds,
+    check_session_owner, check_vault, check_writable, session_view_inlined, vault_seeds,
     wallet_vault_bump_and_epoch,
 };
 use crate::{
@@ -79,7 +79,7 @@ impl<'a, 'info> ExecuteAccounts<'a, 'info> {
         // 2. A registered session, read in place.
         check_session_owner(self.program_id, self.session)?;
         let data = self.session.data_across_calls(session_copy)?;
-        let session = session_view(self.program_id, self.session, data)?;
+        let session = session_view_inlined(self.program_id, self.session, data)?;
         check_writable(self.session, "session must be writable")?;
         // 3. Of this wallet.
         if !address_eq(session.wallet(), self.wallet.key()) {

@@ -403,6 +403,7 @@ impl<'a> PolicyView<'a> {
     /// The policy at the start of `data` in session layout 2 (`with_v3` false: layout 1), and
     /// the bytes after it. Any counts the bytes hold are read ([`PolicyView::validate`] bounds
     /// them).
+    #[inline(always)] // read on every `Execute`: inlined, the view stays in registers
     pub fn parse(data: &'a [u8], with_v3: bool) -> Option<(PolicyView<'a>, &'a [u8])> {
         let (terms, rest) = layouts::<PolicyTermsLayout>(data, 1)?;
         let (programs, rest) = list_field::<Pubkey>(rest)?;
@@ -583,6 +584,7 @@ pub struct SessionView<'a> {
 impl<'a> SessionView<'a> {
     /// `data` as a session account; `None` if it is not one, has more than
     /// [`MAX_SPEND_LIMITS`] limits, or has bytes after its last field.
+    #[inline(always)] // as `PolicyView::parse`
     pub fn parse(data: &'a [u8]) -> Option<SessionView<'a>> {
         let head: &SessionHead = layout(data)?;
         let v2 = match (head.fixed.account_type, head.fixed.version) {
