@@ -192,21 +192,21 @@ fn instructions_stay_within_their_compute_budgets() {
     for (what, used, budget) in [
         ("CreateWallet", create_wallet_cu, wallet_budget),
         ("CreateSession", create_session_cu, 3_200),
-        ("Execute one transfer", execute_cu, 5_100),
+        ("Execute one transfer", execute_cu, 4_950),
         (
             "Execute one transfer, 1 recipient: over the same without",
             listed_cu.saturating_sub(execute_cu),
             600,
         ),
-        ("Execute one transfer, v3 rules", ruled_cu, 5_450),
+        ("Execute one transfer, v3 rules", ruled_cu, 5_300),
         // The compute-budget program's own 150 CU each, and one sibling syscall each here.
         (
             "Execute one transfer after two compute-budget instructions: over the same without",
             budgeted_cu.saturating_sub(execute_cu),
             600,
         ),
-        ("Execute SOL + transfer", both_cu, 7_100),
-        ("Execute 4 calls", four_cu, 10_200),
+        ("Execute SOL + transfer", both_cu, 6_950),
+        ("Execute 4 calls", four_cu, 10_000),
         ("UpdateSession", update_cu, 2_300),
         ("RevokeSession", revoke_cu, 1_100),
         ("ELF bytes", elf, 178_000),
