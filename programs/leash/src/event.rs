@@ -96,7 +96,6 @@ impl LeashEvent {
     }
 }
 
-/// Writes `SessionUsed`'s borsh encoding into `dst`; its length, or `None` if it does not fit.
 /// [`LeashEvent::emit_session_used`] through a zeroed stack buffer of `N` bytes; the general
 /// way if the outflows do not fit.
 fn emit_session_used_in<const N: usize>(
@@ -121,6 +120,7 @@ fn emit_session_used_in<const N: usize>(
     crate::log::sol_log_data(&[bytes.get(..len).unwrap_or_default()]);
 }
 
+/// Writes `SessionUsed`'s borsh encoding into `dst`; its length, or `None` if it does not fit.
 fn encode_session_used(
     dst: &mut [u8],
     session: &Pubkey,
