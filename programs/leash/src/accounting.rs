@@ -1398,40 +1398,14 @@ pub fn carry_over(
     }
 }
 
-/// Charges `outflows` against `policy`, updating `spent` (parallel to `policy.limits`) only if
-/// every outflow fits. Checks per mint, in order: a limit exists, `per_tx`, remaining `total`,
-/// remaining `per_period` of the current window. Counters saturate, so an unlimited bound
-/// (`u64::MAX`) never fails and a saturated counter exceeds every finite bound. A window never
-/// moves backwards: a clock set back counts as the window already recorded (docs/program.md, "The value model").
+/// Charges `outflows` against `policy`, updating `spent` (parallel to `policy.limits`). Checks
+/// per mint, in order: a limit exists, `per_tx`, remaining `total`, remaining `per_period` of
+/// the current window. Counters saturate, so an unlimited bound (`u64::MAX`) never fails and a
+/// saturated counter exceeds every finite bound. A window never moves backwards: a clock set
+/// back counts as the window already recorded (docs/program.md, "The value model"). A refusal
+/// may leave `spent` part-charged: the caller charges a copy it throws away then (`Execute`'s
+/// own copy of the session's counters: a refusal fails the transaction).
 pub fn charge<L: LimitTerms>(
-    limits: impl IntoIterator<Item = L> + Copy,
-    spent: &mut [Spent],
-    outflows: &[(Pubkey, u64)],
-    now: i64,
-    created_at: i64,
-) -> Result<(), LimitViolation> {
-    // A working copy on the stack (a session has at most `MAX_SPEND_LIMITS` limits; its
-    // decoder refuses more), so a refusal leaves `spent` as it was.
-    let mut working = [Spent::default(); MAX_SPEND_LIMITS];
-    let Some(updated) = working.get_mut(..spent.len()) else {
-        return Err(LimitViolation {
-            error: LeashError::ArithmeticOverflow,
-            mint: NATIVE_SOL_MINT,
-            amount: 0,
-            used: 0,
-            limit: 0,
-        });
-    };
-    updated.copy_from_slice(spent);
-    charge_discarded_on_refusal(limits, updated, outflows, now, created_at)?;
-    spent.copy_from_slice(updated);
-    Ok(())
-}
-
-/// [`charge`] on counters the caller throws away if it refuses (`Execute` charges its own copy,
-/// and a refusal fails the transaction): a refusal may leave `spent` part-charged, and no
-/// working copy is made.
-pub fn charge_discarded_on_refusal<L: LimitTerms>(
     limits: impl IntoIterator<Item = L> + Copy,
     spent: &mut [Spent],
     outflows: &[(Pubkey, u64)],

@@ -10,6 +10,21 @@ use crate::{
 };
 use proptest::prelude::*;
 
+/// [`super::charge`] all or nothing: these tests charge the same counters again after a
+/// refusal, where `Execute` throws its copy away.
+fn charge<L: LimitTerms>(
+    limits: impl IntoIterator<Item = L> + Copy,
+    spent: &mut [Spent],
+    outflows: &[(Pubkey, u64)],
+    now: i64,
+    created_at: i64,
+) -> Result<(), LimitViolation> {
+    let mut working = spent.to_vec();
+    super::charge(limits, &mut working, outflows, now, created_at)?;
+    spent.copy_from_slice(&working);
+    Ok(())
+}
+
 /// An account state the tests own and change; the value model's [`super::AccountState`]
 /// borrows one ([`Snapshot::view`]).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -190,7 +190,7 @@ pub(super) fn process(
         }
         let counted = stored.len().min(MAX_SPEND_LIMITS);
         // `spent` is this instruction's copy: a refusal fails the transaction.
-        accounting::charge_discarded_on_refusal(
+        accounting::charge(
             limits,
             spent.get_mut(..counted).unwrap_or_default(),
             &outflows,
