@@ -32,16 +32,17 @@ use crate::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountState<'a> {
     key: &'a Pubkey,
-    /// Who owns it, as far as the value model tells owners apart: the System, token, stake and
-    /// lookup-table programs, or another. Before the calls this is all that is kept of the
+    /// Who owns it, as far as the value model tells owners apart: the System and token programs,
+    /// the programs whose accounts carry an authority over lamports ([`authority_account`]), or
+    /// another. Before the calls this is all that is kept of the
     /// owner (a copy of each owner's 32 bytes cost ~40 CU an account), which is enough: the
     /// model compares two owners only for accounts of a token program, whose class names the
     /// program.
     owner: OwnerClass,
     lamports: u64,
     data_len: usize,
-    /// The data of accounts owned by a token program, and the head of nonce accounts, stake
-    /// accounts and lookup tables ([`authority_account`]); empty for every other account
+    /// The data of accounts owned by a token program, and the head of nonce, stake, lookup-table,
+    /// vote and loader accounts ([`authority_account`]); empty for every other account
     /// (nothing else is read).
     data: &'a [u8],
     read: Read<'a>,
@@ -85,15 +86,15 @@ impl Change {
 /// What an account's kept bytes are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Read<'a> {
-    /// Not a token-program account, nor the head of a nonce account, stake account or lookup
-    /// table.
+    /// Not a token-program account, nor the head of an account [`authority_account`] reads.
     Nothing,
     /// A token account's layout: the account if initialized.
     TokenAccount(Option<TokenAccountRef<'a>>),
     /// A mint's layout: the mint if initialized.
     Mint(Option<MintRef<'a>>),
     Multisig,
-    /// The head of a nonce account, stake account or lookup table ([`authority_account`]).
+    /// The head of a nonce, stake, lookup-table, vote or loader account
+    /// ([`authority_account`]).
     Head,
 }
 
@@ -189,7 +190,7 @@ impl<'a> AccountState<'a> {
         self.owner == OwnerClass::System
     }
 
-    /// The authorities of a nonce account, stake account or lookup table.
+    /// The authorities of a nonce, stake, lookup-table, vote or loader account.
     fn authorities(&self) -> Option<authority_account::Authorities> {
         match self.read {
             Read::Head => self
@@ -214,6 +215,9 @@ pub enum OwnerClass {
     Token2022,
     Stake,
     LookupTable,
+    Vote,
+    UpgradeableLoader,
+    LoaderV4,
     /// Any other program.
     Other,
 }
@@ -227,10 +231,25 @@ impl OwnerClass {
             OwnerClass::Token
         } else if address_eq(owner, &token_account::TOKEN_2022_PROGRAM_ID) {
             OwnerClass::Token2022
-        } else if address_eq(owner, &authority_account::STAKE_PROGRAM_ID) {
+        } else {
+            OwnerClass::of_rest(owner)
+        }
+    }
+
+    /// [`OwnerClass::of`] past the System and token programs, out of line: rare on `Execute`'s
+    /// path, and inlined at each of its places it cost ELF bytes for nothing.
+    #[inline(never)]
+    fn of_rest(owner: &Pubkey) -> OwnerClass {
+        if address_eq(owner, &authority_account::STAKE_PROGRAM_ID) {
             OwnerClass::Stake
         } else if address_eq(owner, &authority_account::ADDRESS_LOOKUP_TABLE_PROGRAM_ID) {
             OwnerClass::LookupTable
+        } else if address_eq(owner, &authority_account::VOTE_PROGRAM_ID) {
+            OwnerClass::Vote
+        } else if address_eq(owner, &authority_account::UPGRADEABLE_LOADER_ID) {
+            OwnerClass::UpgradeableLoader
+        } else if address_eq(owner, &authority_account::LOADER_V4_ID) {
+            OwnerClass::LoaderV4
         } else {
             OwnerClass::Other
         }
@@ -244,6 +263,9 @@ impl OwnerClass {
             OwnerClass::Token2022 => Some(&token_account::TOKEN_2022_PROGRAM_ID),
             OwnerClass::Stake => Some(&authority_account::STAKE_PROGRAM_ID),
             OwnerClass::LookupTable => Some(&authority_account::ADDRESS_LOOKUP_TABLE_PROGRAM_ID),
+            OwnerClass::Vote => Some(&authority_account::VOTE_PROGRAM_ID),
+            OwnerClass::UpgradeableLoader => Some(&authority_account::UPGRADEABLE_LOADER_ID),
+            OwnerClass::LoaderV4 => Some(&authority_account::LOADER_V4_ID),
             OwnerClass::Other => None,
         }
     }
@@ -412,8 +434,8 @@ impl<'a, 'info> Capture<'a, 'info> {
     /// The outflows of an outcome in which only balances moved, without the general rules
     /// (docs/program.md, "Compute units", the balance-only path): every taken account kept its
     /// owner, its length and every kept byte but, for an initialized token account, its
-    /// `amount`; no multisig, no mint with extensions and no account of the stake or
-    /// lookup-table programs is among them; the vault is a System account without data; and
+    /// `amount`; no multisig, no mint with extensions and no account of the stake,
+    /// lookup-table, vote or loader programs is among them; the vault is a System account without data; and
     /// no value arrived where a limit's recipients would refuse it. Such an outcome keeps every
     /// authority the vault held, the vault's keys are the vault alone and no mint lends it a
     /// delegation or a fee pool, so the value model's sums reduce to [`net_balances`] per
@@ -657,7 +679,7 @@ impl Taken {
     }
 
     /// What of `account` the value model reads: a token-program account's data, the head of a
-    /// nonce account, stake account or lookup table (a lookup table can hold 256 addresses
+    /// nonce, stake, lookup-table, vote or loader account (a lookup table can hold 256 addresses
     /// after it), nothing of any other.
     fn measure(account: &Account, position: usize, owner: OwnerClass) -> Taken {
         let data_len = account.data_len();
@@ -666,9 +688,11 @@ impl Taken {
             OwnerClass::System if data_len == authority_account::NONCE_ACCOUNT_LEN => {
                 data_len.min(authority_account::HEAD_LEN)
             }
-            OwnerClass::Stake | OwnerClass::LookupTable => {
-                data_len.min(authority_account::HEAD_LEN)
-            }
+            OwnerClass::Stake
+            | OwnerClass::LookupTable
+            | OwnerClass::UpgradeableLoader
+            | OwnerClass::LoaderV4 => data_len.min(authority_account::HEAD_LEN),
+            OwnerClass::Vote => data_len.min(authority_account::VOTE_HEAD_LEN),
             OwnerClass::System | OwnerClass::Other => 0,
         };
         Taken {
@@ -738,8 +762,8 @@ fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
 /// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
 /// account owned by a multisig the vault signs for, delegated to the vault, closable by it, or
 /// movable by it as its mint's permanent delegate; a mint the vault holds an authority over
-/// (excess lamports, closing); a multisig the vault signs for; a stake account whose withdrawer
-/// is the vault; a lookup table whose authority is the vault. Decreases of these are charged
+/// (excess lamports, closing); a multisig the vault signs for; a stake or vote account whose
+/// withdrawer is the vault; a lookup table or loader account whose authority is the vault. Decreases of these are charged
 /// account by account and never netted against increases: an increase may sit where someone
 /// else can take it (an attacker's own account delegated to the vault, say).
 fn debitable(keys: &VaultKeys, delegating: &[&Pubkey], state: &AccountState) -> bool {
@@ -754,8 +778,8 @@ fn debitable(keys: &VaultKeys, delegating: &[&Pubkey], state: &AccountState) -> 
             .mint()
             .is_some_and(|m| holds_mint_authority(keys, state, &m)),
         Some(TokenAccountKind::Multisig) => keys.contains(state.key),
-        // A stake account the vault withdraws from, a lookup table it may close (nonce
-        // accounts are System accounts, charged as such).
+        // A stake or vote account the vault withdraws from, a lookup table or loader account it
+        // may close (nonce accounts are System accounts, charged as such).
         None => state
             .authorities()
             .is_some_and(|a| keys.holds(a.over_lamports.as_ref())),
@@ -879,7 +903,7 @@ pub fn check_authorities(
             continue;
         }
         if let Some(held) = was.authorities() {
-            // A nonce account, stake account or lookup table keeps every authority the vault
+            // A nonce, stake, lookup-table, vote or loader account keeps every authority the vault
             // held: handed over, it could be withdrawn or closed by someone else without a
             // lamport moving now. One whose lamports the vault controls keeps all its terms —
             // else a session could lock the owner's stake for ever under a custodian of its
@@ -897,7 +921,7 @@ pub fn check_authorities(
                 refuse!(
                     "account ",
                     Key(was.key),
-                    " (nonce, stake or lookup table) would change an authority the vault holds"
+                    " (nonce, stake, lookup table, vote or loader account) would change an authority the vault holds"
                 )
             }
         }

@@ -209,7 +209,8 @@ fn instructions_stay_within_their_compute_budgets() {
         ("Execute 4 calls", four_cu, 10_000),
         ("UpdateSession", update_cu, 2_300),
         ("RevokeSession", revoke_cu, 1_100),
-        ("ELF bytes", elf, 178_000),
+        // 177,616 before vote and loader accounts were metered (+2,376).
+        ("ELF bytes", elf, 180_500),
     ] {
         assert!(
             used <= budget,

@@ -1590,15 +1590,17 @@ fn value_model_long_run() {
 // the vault as authority, multisigs listing the vault and itself; then it cashes out by closing,
 // withdrawing nonces and stake and spending delegations. The template also holds an empty vault
 // account per victim mint on which the owner once approved the attacker as delegate, a nonce
-// account the owner made with the vault as its authority, and a stake account the owner funded
-// with the vault as staker and withdrawer (the session may call the Stake program).
+// account the owner made with the vault as its authority, a stake account the owner funded
+// with the vault as staker and withdrawer, a vote account whose voter and withdrawer are the
+// vault and a program buffer whose authority is the vault (the session may call the Stake and
+// Vote programs and the upgradeable loader).
 //
 // The invariant: per victim asset (SOL, an SPL Token mint, a Token-2022 mint), what the accounts
 // the attacker controls gained over the whole case (fees added back) never exceeds what the
 // session was charged. "Controls": its key; token accounts owned by it or by its multisigs
 // (lamports and amount); the lamports of token accounts it may close; the smaller of the
 // delegated amount and the balance of accounts delegated to it; nonce accounts it authorizes;
-// stake accounts it withdraws from.
+// stake and vote accounts it withdraws from; buffers it may close.
 
 mod attacker {
     use super::*;
@@ -1698,6 +1700,23 @@ mod attacker {
         StakeAuthorize {
             to: Who,
         },
+        /// From the owner's vote account (withdrawer: the vault).
+        VoteWithdraw {
+            to: Target,
+            amount: Amount,
+        },
+        /// The vote account's withdrawer handed to someone.
+        VoteAuthorize {
+            to: Who,
+        },
+        /// The owner's buffer (authority: the vault) closed, its lamports to `to`.
+        BufferClose {
+            to: Target,
+        },
+        /// The buffer's authority handed to someone.
+        BufferAuthorize {
+            to: Who,
+        },
     }
 
     /// The attacker's own instructions after the `Execute`.
@@ -1711,6 +1730,10 @@ mod attacker {
         },
         /// Withdraws the whole stake account, as its withdrawer.
         WithdrawStake,
+        /// Withdraws the whole vote account, as its withdrawer.
+        WithdrawVote,
+        /// Closes the buffer, as its authority.
+        CloseBuffer,
         TakeAsDelegate {
             prog: Prog,
             from: Target,
@@ -1785,6 +1808,10 @@ mod attacker {
             1 => target().prop_map(|account| SessionCall::SetCloseAuthority { account }),
             1 => (target(), amount()).prop_map(|(to, amount)| SessionCall::StakeWithdraw { to, amount }),
             1 => who().prop_map(|to| SessionCall::StakeAuthorize { to }),
+            1 => (target(), amount()).prop_map(|(to, amount)| SessionCall::VoteWithdraw { to, amount }),
+            1 => who().prop_map(|to| SessionCall::VoteAuthorize { to }),
+            1 => target().prop_map(|to| SessionCall::BufferClose { to }),
+            1 => who().prop_map(|to| SessionCall::BufferAuthorize { to }),
         ]
     }
 
@@ -1793,6 +1820,8 @@ mod attacker {
             3 => target().prop_map(|account| CashOut::Close { account }),
             2 => target().prop_map(|nonce| CashOut::WithdrawNonce { nonce }),
             1 => Just(CashOut::WithdrawStake),
+            1 => Just(CashOut::WithdrawVote),
+            1 => Just(CashOut::CloseBuffer),
             2 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsDelegate { prog, from }),
             1 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsMultisig { prog, from }),
         ]
@@ -1873,6 +1902,10 @@ mod attacker {
         vault_nonce: Pubkey,
         /// A stake account the owner funded, staker and withdrawer the vault.
         vault_stake: Pubkey,
+        /// A vote account the owner funded, voter and withdrawer the vault.
+        vault_vote: Pubkey,
+        /// A program buffer the owner funded, authority the vault.
+        vault_buffer: Pubkey,
     }
 
     pub fn victim() -> Victim {
@@ -1912,6 +1945,8 @@ mod attacker {
         let payer = env.owner.insecure_clone();
         assert_ok(&env.send(&create, &payer, &[&nonce]));
         let vault_stake = env.create_vault_stake(SOL);
+        let vault_vote = env.create_vault_vote(SOL);
+        let vault_buffer = env.create_vault_buffer(32, SOL);
         Victim {
             env,
             attacker,
@@ -1921,6 +1956,8 @@ mod attacker {
             delegated,
             vault_nonce: nonce.pubkey(),
             vault_stake,
+            vault_vote,
+            vault_buffer,
         }
     }
 
@@ -2292,6 +2329,26 @@ mod attacker {
                     let new = self.who(to).unwrap_or(self.attacker());
                     stake_authorize_withdrawer(&self.victim.vault_stake, &vault, &new)
                 }
+                SessionCall::VoteWithdraw { to, amount } => {
+                    let vote = self.victim.vault_vote;
+                    vote_withdraw(
+                        &vote,
+                        &vault,
+                        &self.address(to),
+                        self.sol_amount(amount, &vote),
+                    )
+                }
+                SessionCall::VoteAuthorize { to } => {
+                    let new = self.who(to).unwrap_or(self.attacker());
+                    vote_authorize_withdrawer(&self.victim.vault_vote, &vault, &new)
+                }
+                SessionCall::BufferClose { to } => {
+                    buffer_close(&self.victim.vault_buffer, &self.address(to), &vault)
+                }
+                SessionCall::BufferAuthorize { to } => {
+                    let new = self.who(to).unwrap_or(self.attacker());
+                    loader_set_authority(&self.victim.vault_buffer, &vault, &new)
+                }
                 SessionCall::SetCloseAuthority { account } => {
                     let account = self.token_account(Prog::Token, account);
                     let program = self.env.account(&account).map_or(TOKEN, |a| a.owner);
@@ -2328,6 +2385,13 @@ mod attacker {
                 CashOut::WithdrawStake => {
                     let stake = self.victim.vault_stake;
                     stake_withdraw(&stake, &attacker, &attacker, self.env.lamports(&stake))
+                }
+                CashOut::WithdrawVote => {
+                    let vote = self.victim.vault_vote;
+                    vote_withdraw(&vote, &attacker, &attacker, self.env.lamports(&vote))
+                }
+                CashOut::CloseBuffer => {
+                    buffer_close(&self.victim.vault_buffer, &attacker, &attacker)
                 }
                 CashOut::TakeAsDelegate { prog, from } => {
                     let from = self.token_account(prog, from);
@@ -2380,6 +2444,21 @@ mod attacker {
                     if matches!(tag, Some(1 | 2))
                         && withdrawer.is_some_and(|w| controllers.contains(&w))
                     {
+                        held[0] += lamports;
+                    }
+                    continue;
+                }
+                if account.owner == VOTE_PROGRAM || account.owner == UPGRADEABLE_LOADER {
+                    // A vote account's withdrawer (layout 2, bytes 36..68); a buffer's
+                    // authority (bytes 5..37 after the `Some` tag at 4).
+                    let authority = if account.owner == VOTE_PROGRAM {
+                        key_at(&account.data, 36)
+                    } else {
+                        (account.data.get(4) == Some(&1))
+                            .then(|| key_at(&account.data, 5))
+                            .flatten()
+                    };
+                    if authority.is_some_and(|a| controllers.contains(&a)) {
                         held[0] += lamports;
                     }
                     continue;
@@ -2445,7 +2524,14 @@ mod attacker {
             expiry_slot: 0,
             max_uses: UNLIMITED,
             max_calls_per_tx: 4,
-            allowed_programs: vec![TOKEN, TOKEN_2022, SYSTEM, STAKE_PROGRAM],
+            allowed_programs: vec![
+                TOKEN,
+                TOKEN_2022,
+                SYSTEM,
+                STAKE_PROGRAM,
+                VOTE_PROGRAM,
+                UPGRADEABLE_LOADER,
+            ],
             limits,
         }
     }
@@ -2486,6 +2572,8 @@ mod attacker {
         game.touched.extend(victim.vault_accounts);
         game.touched.push(victim.vault_nonce);
         game.touched.push(victim.vault_stake);
+        game.touched.push(victim.vault_vote);
+        game.touched.push(victim.vault_buffer);
         let start = game.holdings();
         let spent = |env: &Env| -> [u64; 3] {
             let session = env.session(&attacker.pubkey());

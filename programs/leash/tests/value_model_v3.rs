@@ -427,3 +427,96 @@ fn a_session_cannot_lock_the_owners_stake_under_its_own_custodian() {
     );
     assert_unchanged(&env, &watched);
 }
+
+// ---- The next hole: vote and loader accounts --------------------------------------------------
+/// Found after stake, by the same question ("which accounts does the vault's signature reach?"):
+/// a vote account whose withdrawer is the vault (a validator operator's vault) is owned by the
+/// Vote program, so the value model read it as another program's account and nothing of it as
+/// the vault's — a session allowed the Vote program withdrew its lamports to the holder, or
+/// handed the withdrawer over, and was charged nothing.
+#[test]
+fn a_vote_account_the_vault_withdraws_from_is_charged_and_keeps_its_withdrawer() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    let vote = env.create_vault_vote(2 * SOL);
+    let rent = env.svm.minimum_balance_for_rent_exemption(VOTE_STATE_LEN);
+    let key = env.create_session(policy_with(
+        vec![VOTE_PROGRAM, SYSTEM],
+        vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
+        4,
+    ));
+    let attacker = key.pubkey();
+    let watched = snapshot(&env, &[vault, vote]);
+
+    // Withdrawn to the holder: was charged 0.
+    assert_leash_err(
+        &env.execute(&key, &[vote_withdraw(&vote, &vault, &attacker, SOL)]),
+        LeashError::SpendingLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+    // Withdrawn whole (the account deinitialized): charged all of it.
+    assert_leash_err(
+        &env.execute(
+            &key,
+            &[vote_withdraw(&vote, &vault, &attacker, rent + 2 * SOL)],
+        ),
+        LeashError::SpendingLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+    // The withdrawer handed to the holder (no lamport moves), then withdrawn by it.
+    let result = attack(
+        &mut env,
+        &key,
+        vec![],
+        &[vote_authorize_withdrawer(&vote, &vault, &attacker)],
+        vec![vote_withdraw(&vote, &attacker, &attacker, 2 * SOL)],
+        &[],
+    );
+    assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
+    assert_unchanged(&env, &watched);
+    // Within the limit, a withdrawal is charged what left.
+    assert_ok(&env.execute(&key, &[vote_withdraw(&vote, &vault, &attacker, SOL / 4)]));
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
+    assert_eq!(env.lamports(&vote), rent + 2 * SOL - SOL / 4);
+}
+
+/// The same for the upgradeable loader: a buffer (or a program's data) whose authority is the
+/// vault can be closed by the vault's signature, its lamports to any recipient, and its
+/// authority handed over — a session allowed the loader took the lamports uncharged.
+#[test]
+fn a_buffer_the_vault_may_close_is_charged_and_keeps_its_authority() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    let buffer = env.create_vault_buffer(64, SOL);
+    let key = env.create_session(policy_with(
+        vec![UPGRADEABLE_LOADER, SYSTEM],
+        vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
+        4,
+    ));
+    let attacker = key.pubkey();
+    let watched = snapshot(&env, &[vault, buffer]);
+
+    // Closed to the holder: was charged 0.
+    assert_leash_err(
+        &env.execute(&key, &[buffer_close(&buffer, &attacker, &vault)]),
+        LeashError::SpendingLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+    // The authority handed to the holder (no lamport moves), then closed by it.
+    let result = attack(
+        &mut env,
+        &key,
+        vec![],
+        &[loader_set_authority(&buffer, &vault, &attacker)],
+        vec![buffer_close(&buffer, &attacker, &attacker)],
+        &[],
+    );
+    assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
+    assert_unchanged(&env, &watched);
+    // Closed to the vault itself: its lamports stay the vault's, but a loader account is
+    // charged as it decreases, as a stake account is (docs/program.md, "Who else can move it").
+    let small = env.create_vault_buffer(0, 0);
+    let lamports = env.lamports(&small);
+    assert_ok(&env.execute(&key, &[buffer_close(&small, &vault, &vault)]));
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, lamports);
+}

@@ -253,6 +253,57 @@ fn lookup_tables_the_vault_holds_keep_their_authority_and_closing_them_is_charge
     assert_eq!(outflows(&VAULT, &foreign, &emptied), vec![]);
 }
 
+/// A vote account (layout 4) at `key(41)` whose withdrawer is `withdrawer` and whose reward
+/// collectors are `collectors`, with `lamports`.
+fn vote_account(withdrawer: Pubkey, collectors: [Pubkey; 2], lamports: u64) -> AccountState {
+    let mut data = vec![0u8; 200];
+    data[0..4].copy_from_slice(&3u32.to_le_bytes());
+    data[36..68].copy_from_slice(withdrawer.as_ref());
+    data[68..100].copy_from_slice(collectors[0].as_ref());
+    data[100..132].copy_from_slice(collectors[1].as_ref());
+    AccountState::new(
+        key(41),
+        authority_account::VOTE_PROGRAM_ID,
+        lamports,
+        3762,
+        data,
+    )
+}
+
+#[test]
+fn vote_accounts_the_vault_withdraws_from_keep_their_terms_and_withdrawals_are_charged() {
+    let before = with_vault(1_000, vec![vote_account(VAULT, [VAULT, VAULT], 500)]);
+    // The withdrawer or a reward collector handed away: refused.
+    for (withdrawer, collectors) in [
+        (OUTSIDER, [VAULT, VAULT]),
+        (VAULT, [OUTSIDER, VAULT]),
+        (VAULT, [VAULT, OUTSIDER]),
+    ] {
+        let after = with_vault(1_000, vec![vote_account(withdrawer, collectors, 500)]);
+        assert_eq!(
+            check_authorities(&VAULT, &before, &after),
+            Err(LeashError::ForbiddenAuthorityChange)
+        );
+    }
+    // Withdrawn from, to someone: charged as SOL; withdrawn to the vault, charged too (a
+    // debitable account's decrease is never netted).
+    let after = with_vault(1_000, vec![vote_account(VAULT, [VAULT, VAULT], 200)]);
+    assert_eq!(check_authorities(&VAULT, &before, &after), Ok(()));
+    assert_eq!(
+        outflows(&VAULT, &before, &after),
+        vec![(NATIVE_SOL_MINT, 300)]
+    );
+    let to_vault = with_vault(1_300, vec![vote_account(VAULT, [VAULT, VAULT], 200)]);
+    assert_eq!(
+        outflows(&VAULT, &before, &to_vault),
+        vec![(NATIVE_SOL_MINT, 300)]
+    );
+    // Someone else's vote account: nothing of the vault's.
+    let foreign = with_vault(1_000, vec![vote_account(OUTSIDER, [OUTSIDER; 2], 500)]);
+    let emptied = with_vault(1_000, vec![vote_account(OUTSIDER, [OUTSIDER; 2], 0)]);
+    assert_eq!(outflows(&VAULT, &foreign, &emptied), vec![]);
+}
+
 #[test]
 fn sums_across_accounts_and_ignores_inflows_and_internal_moves() {
     let m = key(1);
@@ -1298,8 +1349,28 @@ fn balance_case_account(
             system(key(address), lamports_before),
             system(key(address), lamports_after),
         ),
+        // Another program's account, or a vote account or loader buffer with any authority
+        // (the path leaves a moved one to the rules).
         5 => {
-            let other = AccountState::new(key(address), key(99), lamports_before, 8, Vec::new());
+            let authority = pick(keys[1]);
+            let (owner, data) = match keys[0] % 3 {
+                0 => (key(99), Vec::new()),
+                1 => {
+                    let mut data = vec![0u8; 68];
+                    data[0] = 2;
+                    data[36..68].copy_from_slice(authority.as_ref());
+                    (authority_account::VOTE_PROGRAM_ID, data)
+                }
+                _ => {
+                    let mut data = vec![0u8; 37];
+                    data[0] = 1;
+                    data[4] = 1;
+                    data[5..37].copy_from_slice(authority.as_ref());
+                    (authority_account::UPGRADEABLE_LOADER_ID, data)
+                }
+            };
+            let len = data.len().max(8);
+            let other = AccountState::new(key(address), owner, lamports_before, len, data);
             (other.clone(), other)
         }
         // Lookups: a mint without extensions, one with a permanent delegate, a multisig.

@@ -794,3 +794,173 @@ impl Env {
         stake.pubkey()
     }
 }
+
+// ---- Vote accounts (the Vote program's instructions, encoded by hand) ------------------------
+
+pub const VOTE_PROGRAM: Pubkey =
+    solana_program::pubkey!("Vote111111111111111111111111111111111111111");
+/// Size of a vote account (`VoteStateV3`).
+pub const VOTE_STATE_LEN: usize = 3762;
+
+/// `VoteInstruction::InitializeAccount(VoteInit { node, voter, withdrawer, commission: 10 })`,
+/// signed by the node.
+pub fn vote_initialize(
+    vote: &Pubkey,
+    node: &Pubkey,
+    voter: &Pubkey,
+    withdrawer: &Pubkey,
+) -> Instruction {
+    let mut data = 0u32.to_le_bytes().to_vec();
+    data.extend_from_slice(node.as_ref());
+    data.extend_from_slice(voter.as_ref());
+    data.extend_from_slice(withdrawer.as_ref());
+    data.push(10);
+    Instruction {
+        program_id: VOTE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*vote, false),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::rent::ID,
+                false,
+            ),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::clock::ID,
+                false,
+            ),
+            solana_program::instruction::AccountMeta::new_readonly(*node, true),
+        ],
+        data,
+    }
+}
+
+/// `VoteInstruction::Authorize(new, VoteAuthorize::Withdrawer)` signed by the withdrawer.
+pub fn vote_authorize_withdrawer(vote: &Pubkey, withdrawer: &Pubkey, new: &Pubkey) -> Instruction {
+    let mut data = 1u32.to_le_bytes().to_vec();
+    data.extend_from_slice(new.as_ref());
+    data.extend_from_slice(&1u32.to_le_bytes());
+    Instruction {
+        program_id: VOTE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*vote, false),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::clock::ID,
+                false,
+            ),
+            solana_program::instruction::AccountMeta::new_readonly(*withdrawer, true),
+        ],
+        data,
+    }
+}
+
+/// `VoteInstruction::Withdraw(lamports)` by the withdrawer to `to`.
+pub fn vote_withdraw(
+    vote: &Pubkey,
+    withdrawer: &Pubkey,
+    to: &Pubkey,
+    lamports: u64,
+) -> Instruction {
+    let mut data = 3u32.to_le_bytes().to_vec();
+    data.extend_from_slice(&lamports.to_le_bytes());
+    Instruction {
+        program_id: VOTE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*vote, false),
+            solana_program::instruction::AccountMeta::new(*to, false),
+            solana_program::instruction::AccountMeta::new_readonly(*withdrawer, true),
+        ],
+        data,
+    }
+}
+
+// ---- Upgradeable loader buffers (the loader's instructions, encoded by hand) -----------------
+
+pub const UPGRADEABLE_LOADER: Pubkey =
+    solana_program::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111");
+/// A buffer's header: the state's tag and its `Option<Pubkey>` authority.
+pub const BUFFER_HEADER_LEN: usize = 37;
+
+/// `UpgradeableLoaderInstruction::InitializeBuffer` with `authority`.
+pub fn buffer_initialize(buffer: &Pubkey, authority: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: UPGRADEABLE_LOADER,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*buffer, false),
+            solana_program::instruction::AccountMeta::new_readonly(*authority, false),
+        ],
+        data: 0u32.to_le_bytes().to_vec(),
+    }
+}
+
+/// `UpgradeableLoaderInstruction::SetAuthority` of a buffer or program data, to `new`.
+pub fn loader_set_authority(account: &Pubkey, authority: &Pubkey, new: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: UPGRADEABLE_LOADER,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*account, false),
+            solana_program::instruction::AccountMeta::new_readonly(*authority, true),
+            solana_program::instruction::AccountMeta::new_readonly(*new, false),
+        ],
+        data: 4u32.to_le_bytes().to_vec(),
+    }
+}
+
+/// `UpgradeableLoaderInstruction::Close` of a buffer, its lamports to `recipient`.
+pub fn buffer_close(buffer: &Pubkey, recipient: &Pubkey, authority: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: UPGRADEABLE_LOADER,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*buffer, false),
+            solana_program::instruction::AccountMeta::new(*recipient, false),
+            solana_program::instruction::AccountMeta::new_readonly(*authority, true),
+        ],
+        data: 5u32.to_le_bytes().to_vec(),
+    }
+}
+
+impl Env {
+    /// A vote account the owner funds with `lamports` above rent, whose voter and withdrawer
+    /// are the vault (a validator operator's vault).
+    pub fn create_vault_vote(&mut self, lamports: u64) -> Pubkey {
+        let vote = Keypair::new();
+        let node = Keypair::new();
+        let owner = self.owner.pubkey();
+        let rent = self.svm.minimum_balance_for_rent_exemption(VOTE_STATE_LEN);
+        let create = [
+            solana_system_interface::instruction::create_account(
+                &owner,
+                &vote.pubkey(),
+                rent + lamports,
+                VOTE_STATE_LEN as u64,
+                &VOTE_PROGRAM,
+            ),
+            vote_initialize(&vote.pubkey(), &node.pubkey(), &self.vault, &self.vault),
+        ];
+        let payer = self.owner.insecure_clone();
+        self.send(&create, &payer, &[&vote, &node])
+            .expect("create vote account");
+        vote.pubkey()
+    }
+
+    /// A program buffer of `len` bytes the owner funds with `lamports` above rent, whose
+    /// authority is the vault (a deploy the vault signs for).
+    pub fn create_vault_buffer(&mut self, len: usize, lamports: u64) -> Pubkey {
+        let buffer = Keypair::new();
+        let owner = self.owner.pubkey();
+        let space = BUFFER_HEADER_LEN + len;
+        let rent = self.svm.minimum_balance_for_rent_exemption(space);
+        let create = [
+            solana_system_interface::instruction::create_account(
+                &owner,
+                &buffer.pubkey(),
+                rent + lamports,
+                space as u64,
+                &UPGRADEABLE_LOADER,
+            ),
+            buffer_initialize(&buffer.pubkey(), &self.vault),
+        ];
+        let payer = self.owner.insecure_clone();
+        self.send(&create, &payer, &[&buffer])
+            .expect("create buffer");
+        buffer.pubkey()
+    }
+}
