@@ -456,6 +456,15 @@ impl<'a, 'info> Capture<'a, 'info> {
             let (kept, tail) = rest.split_at_checked(t.kept)?;
             rest = tail;
             let account = self.accounts.get(t.position)?;
+            if is_plain_system(t.owner, t.data_len) && address_eq(account.key(), vault) {
+                // The vault, as `net_balances` nets it, in fewer steps (it is in every
+                // `Execute`): still a System account without data, its lamports netted.
+                if account.data_len() != 0 || !address_eq(account.owner(), &SYSTEM_PROGRAM_ID) {
+                    return None;
+                }
+                flows.sol().net(t.lamports, account.lamports());
+                continue;
+            }
             let was = t.measured(kept);
             let now = if t.may_change {
                 let n = Taken::measure(account, t.position, OwnerClass::of(account.owner()));
