@@ -520,3 +520,38 @@ fn a_buffer_the_vault_may_close_is_charged_and_keeps_its_authority() {
     assert_ok(&env.execute(&key, &[buffer_close(&small, &vault, &vault)]));
     assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, lamports);
 }
+
+/// And for a deployed program whose upgrade authority is the vault: a session allowed the loader
+/// may upgrade it (what allowing the loader is for), but not hand the authority over, and
+/// closing it — its rent to any recipient — is charged.
+#[test]
+fn a_program_the_vault_may_upgrade_keeps_its_authority_and_closing_it_is_charged() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    let (program, program_data) = env.create_vault_program();
+    let key = env.create_session(policy_with(
+        vec![UPGRADEABLE_LOADER, SYSTEM],
+        vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
+        4,
+    ));
+    let attacker = key.pubkey();
+    let watched = snapshot(&env, &[vault, program, program_data]);
+    assert!(env.lamports(&program_data) > SOL, "the ELF's rent");
+
+    assert_leash_err(
+        &env.execute(
+            &key,
+            &[loader_set_authority(&program_data, &vault, &attacker)],
+        ),
+        LeashError::ForbiddenAuthorityChange,
+    );
+    assert_unchanged(&env, &watched);
+    assert_leash_err(
+        &env.execute(
+            &key,
+            &[program_close(&program_data, &attacker, &vault, &program)],
+        ),
+        LeashError::SpendingLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+}

@@ -964,3 +964,67 @@ impl Env {
         buffer.pubkey()
     }
 }
+
+/// `UpgradeableLoaderInstruction::Close` of a program's data, its lamports to `recipient`
+/// (the program account goes with it, writable).
+pub fn program_close(
+    program_data: &Pubkey,
+    recipient: &Pubkey,
+    authority: &Pubkey,
+    program: &Pubkey,
+) -> Instruction {
+    let mut ix = buffer_close(program_data, recipient, authority);
+    ix.accounts
+        .push(solana_program::instruction::AccountMeta::new(
+            *program, false,
+        ));
+    ix
+}
+
+impl Env {
+    /// A program the owner deployed with the vault as its upgrade authority, as the loader
+    /// leaves a deploy (its data holds the committed Leash ELF), deployed at slot 0 with the
+    /// chain moved past it: (program, program data).
+    pub fn create_vault_program(&mut self) -> (Pubkey, Pubkey) {
+        let program = Pubkey::new_unique();
+        let (program_data, _) =
+            Pubkey::find_program_address(&[program.as_ref()], &UPGRADEABLE_LOADER);
+        let mut data = 3u32.to_le_bytes().to_vec();
+        data.extend_from_slice(&0u64.to_le_bytes());
+        data.push(1);
+        data.extend_from_slice(self.vault.as_ref());
+        data.extend_from_slice(leash_runtime::LEASH_PROGRAM_ELF);
+        let rent = self.svm.minimum_balance_for_rent_exemption(data.len());
+        self.svm
+            .set_account(
+                program_data,
+                Account {
+                    lamports: rent,
+                    data,
+                    owner: UPGRADEABLE_LOADER,
+                    executable: false,
+                    rent_epoch: 0,
+                },
+            )
+            .expect("program data");
+        let mut data = 2u32.to_le_bytes().to_vec();
+        data.extend_from_slice(program_data.as_ref());
+        let rent = self.svm.minimum_balance_for_rent_exemption(data.len());
+        self.svm
+            .set_account(
+                program,
+                Account {
+                    lamports: rent,
+                    data,
+                    owner: UPGRADEABLE_LOADER,
+                    executable: true,
+                    rent_epoch: 0,
+                },
+            )
+            .expect("program");
+        if self.slot() == 0 {
+            self.set_slot(10);
+        }
+        (program, program_data)
+    }
+}
