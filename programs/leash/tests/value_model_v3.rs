@@ -364,38 +364,61 @@ fn changing_a_limits_period_recomputes_its_window_in_the_new_unit() {
 #[test]
 fn a_stake_account_the_vault_withdraws_from_is_charged_and_keeps_its_authorities() {
     let mut env = Env::new();
-    let vault = env.vault;
     let stake = env.create_vault_stake(2 * SOL);
     let rent = env.svm.minimum_balance_for_rent_exemption(STAKE_STATE_LEN);
+    withdrawals_are_charged_and_the_withdrawer_kept(
+        &mut env,
+        STAKE_PROGRAM,
+        stake,
+        rent,
+        stake_withdraw,
+        stake_authorize_withdrawer,
+    );
+}
+
+/// An account the vault withdraws from, funded with 2 SOL above `rent`, under a session allowed
+/// `program` with 0.5 SOL in total: a withdrawal to the holder over the limit is refused, the
+/// withdrawer handed to the holder (then withdrawn by it in the same transaction) is refused,
+/// and a withdrawal within the limit is charged what left. Returns the session key.
+fn withdrawals_are_charged_and_the_withdrawer_kept(
+    env: &mut Env,
+    program: Pubkey,
+    account: Pubkey,
+    rent: u64,
+    withdraw: fn(&Pubkey, &Pubkey, &Pubkey, u64) -> Instruction,
+    authorize: fn(&Pubkey, &Pubkey, &Pubkey) -> Instruction,
+) -> Keypair {
+    let vault = env.vault;
     let key = env.create_session(policy_with(
-        vec![STAKE_PROGRAM, SYSTEM],
+        vec![program, SYSTEM],
         vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
         4,
     ));
     let attacker = key.pubkey();
-    let watched = snapshot(&env, &[vault, stake]);
+    let watched = snapshot(env, &[vault, account]);
 
     // Withdrawn to the holder: was charged 0.
     assert_leash_err(
-        &env.execute(&key, &[stake_withdraw(&stake, &vault, &attacker, SOL)]),
+        &env.execute(&key, &[withdraw(&account, &vault, &attacker, SOL)]),
         LeashError::SpendingLimitExceeded,
     );
-    assert_unchanged(&env, &watched);
+    assert_unchanged(env, &watched);
     // The withdrawer handed to the holder (no lamport moves), then withdrawn by it.
     let result = attack(
-        &mut env,
+        env,
         &key,
         vec![],
-        &[stake_authorize_withdrawer(&stake, &vault, &attacker)],
-        vec![stake_withdraw(&stake, &attacker, &attacker, 2 * SOL)],
+        &[authorize(&account, &vault, &attacker)],
+        vec![withdraw(&account, &attacker, &attacker, 2 * SOL)],
         &[],
     );
     assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
-    assert_unchanged(&env, &watched);
+    assert_unchanged(env, &watched);
     // Within the limit, a withdrawal is charged what left.
-    assert_ok(&env.execute(&key, &[stake_withdraw(&stake, &vault, &attacker, SOL / 4)]));
-    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
-    assert_eq!(env.lamports(&stake), rent + 2 * SOL - SOL / 4);
+    assert_ok(&env.execute(&key, &[withdraw(&account, &vault, &attacker, SOL / 4)]));
+    assert_eq!(spent_of(env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
+    assert_eq!(env.lamports(&account), rent + 2 * SOL - SOL / 4);
+    key
 }
 
 /// Found on the last look as an attacker: with the vault as withdrawer and no lockup in force,
@@ -437,47 +460,25 @@ fn a_session_cannot_lock_the_owners_stake_under_its_own_custodian() {
 #[test]
 fn a_vote_account_the_vault_withdraws_from_is_charged_and_keeps_its_withdrawer() {
     let mut env = Env::new();
-    let vault = env.vault;
     let vote = env.create_vault_vote(2 * SOL);
     let rent = env.svm.minimum_balance_for_rent_exemption(VOTE_STATE_LEN);
-    let key = env.create_session(policy_with(
-        vec![VOTE_PROGRAM, SYSTEM],
-        vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
-        4,
-    ));
-    let attacker = key.pubkey();
-    let watched = snapshot(&env, &[vault, vote]);
-
-    // Withdrawn to the holder: was charged 0.
-    assert_leash_err(
-        &env.execute(&key, &[vote_withdraw(&vote, &vault, &attacker, SOL)]),
-        LeashError::SpendingLimitExceeded,
-    );
-    assert_unchanged(&env, &watched);
-    // Withdrawn whole (the account deinitialized): charged all of it.
-    assert_leash_err(
-        &env.execute(
-            &key,
-            &[vote_withdraw(&vote, &vault, &attacker, rent + 2 * SOL)],
-        ),
-        LeashError::SpendingLimitExceeded,
-    );
-    assert_unchanged(&env, &watched);
-    // The withdrawer handed to the holder (no lamport moves), then withdrawn by it.
-    let result = attack(
+    let key = withdrawals_are_charged_and_the_withdrawer_kept(
         &mut env,
-        &key,
-        vec![],
-        &[vote_authorize_withdrawer(&vote, &vault, &attacker)],
-        vec![vote_withdraw(&vote, &attacker, &attacker, 2 * SOL)],
-        &[],
+        VOTE_PROGRAM,
+        vote,
+        rent,
+        vote_withdraw,
+        vote_authorize_withdrawer,
     );
-    assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
+    // Withdrawn whole (the account reset to the default state): charged all of it.
+    let vault = env.vault;
+    let watched = snapshot(&env, &[vault, vote]);
+    let whole = env.lamports(&vote);
+    assert_leash_err(
+        &env.execute(&key, &[vote_withdraw(&vote, &vault, &key.pubkey(), whole)]),
+        LeashError::SpendingLimitExceeded,
+    );
     assert_unchanged(&env, &watched);
-    // Within the limit, a withdrawal is charged what left.
-    assert_ok(&env.execute(&key, &[vote_withdraw(&vote, &vault, &attacker, SOL / 4)]));
-    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
-    assert_eq!(env.lamports(&vote), rent + 2 * SOL - SOL / 4);
 }
 
 /// The same for the upgradeable loader: a buffer (or a program's data) whose authority is the
