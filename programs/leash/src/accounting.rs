@@ -435,12 +435,13 @@ impl<'a, 'info> Capture<'a, 'info> {
     /// (docs/program.md, "Compute units", the balance-only path): every taken account kept its
     /// owner, its length and every kept byte but, for an initialized token account, its
     /// `amount`; no multisig, no mint with extensions and no account of the stake,
-    /// lookup-table, vote or loader programs is among them; the vault is a System account without data; and
-    /// no value arrived where a limit's recipients would refuse it. Such an outcome keeps every
-    /// authority the vault held, the vault's keys are the vault alone and no mint lends it a
-    /// delegation or a fee pool, so the value model's sums reduce to [`net_balances`] per
-    /// account — exactly what [`outflows`] computes for it (unit-tested against it). `None`
-    /// when any account falls outside this: the general rules judge it (and name a refusal).
+    /// lookup-table, vote or loader programs is among them; the vault is a System account
+    /// without data; and no value arrived where a limit's recipients would refuse it. Such an
+    /// outcome keeps every authority the vault held, the vault's keys are the vault alone and
+    /// no mint lends it a delegation or a fee pool, so the value model's sums reduce to
+    /// [`net_balances`] per account — exactly what [`outflows`] computes for it (unit-tested
+    /// against it). `None` when any account falls outside this: the general rules judge it
+    /// (and name a refusal).
     /// Nothing may write to the accounts while the result is alive.
     ///
     /// `recipients`: the session's limits if any of them lists recipients.
@@ -772,9 +773,10 @@ fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
 /// account owned by a multisig the vault signs for, delegated to the vault, closable by it, or
 /// movable by it as its mint's permanent delegate; a mint the vault holds an authority over
 /// (excess lamports, closing); a multisig the vault signs for; a stake or vote account whose
-/// withdrawer is the vault; a lookup table or loader account whose authority is the vault. Decreases of these are charged
-/// account by account and never netted against increases: an increase may sit where someone
-/// else can take it (an attacker's own account delegated to the vault, say).
+/// withdrawer is the vault; a lookup table or loader account whose authority is the vault.
+/// Decreases of these are charged account by account and never netted against increases: an
+/// increase may sit where someone else can take it (an attacker's own account delegated to
+/// the vault, say).
 fn debitable(keys: &VaultKeys, delegating: &[&Pubkey], state: &AccountState) -> bool {
     match state.kind() {
         Some(TokenAccountKind::Account) => state.token_account().is_some_and(|t| {
@@ -912,8 +914,8 @@ pub fn check_authorities(
             continue;
         }
         if let Some(held) = was.authorities() {
-            // A nonce, stake, lookup-table, vote or loader account keeps every authority the vault
-            // held: handed over, it could be withdrawn or closed by someone else without a
+            // A nonce, stake, lookup-table, vote or loader account keeps every authority the
+            // vault held: handed over, it could be withdrawn or closed by someone else without a
             // lamport moving now. One whose lamports the vault controls keeps all its terms —
             // else a session could lock the owner's stake for ever under a custodian of its
             // own (a ransom, not a transfer). Withdrawn whole (deinitialized) it holds
@@ -930,7 +932,8 @@ pub fn check_authorities(
                 refuse!(
                     "account ",
                     Key(was.key),
-                    " (nonce, stake, lookup table, vote or loader account) would change an authority the vault holds"
+                    " (nonce, stake, lookup table, vote or loader account) would change an \
+                     authority the vault holds"
                 )
             }
         }
