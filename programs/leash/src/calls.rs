@@ -25,6 +25,10 @@ pub const TOKEN_BATCH_DISCRIMINATOR: u8 = 255;
 /// rule 5): one per call, except that a token-program `Batch` counts the instructions inside it.
 /// A program index out of range counts one here and is refused by [`ValidatedCalls::new`].
 pub fn instruction_count(accounts: &[Account], calls: CallsView) -> usize {
+    if !calls.may_batch() {
+        // No call can be a `Batch`: each is one instruction.
+        return calls.len();
+    }
     calls
         .iter()
         .map(|call| {

@@ -212,6 +212,9 @@ pub struct CallView<'a> {
 pub struct CallsView<'a> {
     count: usize,
     bytes: &'a [u8],
+    /// Whether some call's data starts as a token `Batch` does (else every call is one
+    /// instruction, whatever its program: `calls::instruction_count` needs no walk).
+    may_batch: bool,
 }
 
 impl<'a> CallsView<'a> {
@@ -220,6 +223,7 @@ impl<'a> CallsView<'a> {
         let (count, calls) = data.split_first_chunk::<4>()?;
         let count = usize::try_from(u32::from_le_bytes(*count)).ok()?;
         let mut rest = calls;
+        let mut may_batch = false;
         for _ in 0..count {
             let (call, tail) = call_field(rest)?;
             let valid = call
@@ -229,6 +233,7 @@ impl<'a> CallsView<'a> {
             if !valid {
                 return None;
             }
+            may_batch |= call.data.first() == Some(&crate::calls::TOKEN_BATCH_DISCRIMINATOR);
             rest = tail;
         }
         let used = calls.len().checked_sub(rest.len())?;
@@ -236,6 +241,7 @@ impl<'a> CallsView<'a> {
             CallsView {
                 count,
                 bytes: calls.get(..used)?,
+                may_batch,
             },
             rest,
         ))
@@ -247,6 +253,11 @@ impl<'a> CallsView<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// Whether some call's data starts with the token `Batch` discriminator.
+    pub fn may_batch(&self) -> bool {
+        self.may_batch
     }
 
     pub fn iter(&self) -> impl Iterator<Item = CallView<'a>> + Clone {
@@ -459,7 +470,8 @@ mod tests {
                     accounts: (0..accounts)
                         .map(|i| CallAccount { index: i as u8, writable: i % 2 == 0, signer: i == 3 })
                         .collect(),
-                    data: (0..data).map(|i| i as u8).collect(),
+                    // A token `Batch`'s first byte for odd programs.
+                    data: (0..data).map(|i| if i == 0 && program % 2 == 1 { 255 } else { i as u8 }).collect(),
                 })
                 .collect();
             let ix = LeashInstruction::Execute { expected_nonce: nonce, calls };
@@ -483,6 +495,15 @@ mod tests {
             };
             proptest::prop_assert_eq!(as_view(&bytes), borsh_unpack(&bytes));
             proptest::prop_assert_eq!(as_view(&changed), borsh_unpack(&changed));
+            // The view's `Batch` flag is exactly "some call's data starts with 255".
+            for d in [&bytes[..], &changed[..], short] {
+                if let Some((_, calls)) = execute_view(d) {
+                    let batch = calls
+                        .iter()
+                        .any(|c| c.data.first() == Some(&crate::calls::TOKEN_BATCH_DISCRIMINATOR));
+                    proptest::prop_assert_eq!(calls.may_batch(), batch);
+                }
+            }
             proptest::prop_assert_eq!(as_view(short), borsh_unpack(short));
             proptest::prop_assert_eq!(as_view(&long), None);
             let mut owner = changed.clone();
