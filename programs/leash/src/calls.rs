@@ -18,9 +18,6 @@ use crate::{
     token_account,
 };
 
-/// The discriminator of SPL Token's (p-token's) and Token-2022's `Batch` instruction.
-pub const TOKEN_BATCH_DISCRIMINATOR: u8 = 255;
-
 /// How many instructions `calls` carry, as `max_calls_per_tx` counts them (docs/program.md, "The value model"
 /// rule 5): one per call, except that a token-program `Batch` counts the instructions inside it.
 /// A program index out of range counts one here and is refused by [`ValidatedCalls::new`].
@@ -48,7 +45,7 @@ pub fn instruction_count(accounts: &[Account], calls: CallsView) -> usize {
 /// `[account_count: u8, data_len: u8, data]` after the discriminator (nested batches counted
 /// through; a truncated entry counts one, as the token program would fail on it anyway).
 pub fn token_instruction_count(data: &[u8]) -> usize {
-    let Some((&TOKEN_BATCH_DISCRIMINATOR, mut rest)) = data.split_first() else {
+    let Some((&token_account::TOKEN_BATCH_DISCRIMINATOR, mut rest)) = data.split_first() else {
         return 1;
     };
     let mut count = 0usize;
@@ -76,7 +73,7 @@ pub fn disallowed_instruction<'d>(
     if !is_token {
         return (!rule.allows(data)).then_some(data);
     }
-    let Some((&TOKEN_BATCH_DISCRIMINATOR, mut rest)) = data.split_first() else {
+    let Some((&token_account::TOKEN_BATCH_DISCRIMINATOR, mut rest)) = data.split_first() else {
         return (!rule.allows(data)).then_some(data);
     };
     while let &[_accounts, len, ..] = rest {
@@ -363,7 +360,7 @@ mod tests {
     }
 
     fn batch(entries: &[&[u8]]) -> Vec<u8> {
-        let mut data = vec![TOKEN_BATCH_DISCRIMINATOR];
+        let mut data = vec![token_account::TOKEN_BATCH_DISCRIMINATOR];
         for entry in entries {
             data.push(3);
             data.push(entry.len() as u8);

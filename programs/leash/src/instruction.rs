@@ -233,7 +233,8 @@ impl<'a> CallsView<'a> {
             if !valid {
                 return None;
             }
-            may_batch |= call.data.first() == Some(&crate::calls::TOKEN_BATCH_DISCRIMINATOR);
+            may_batch |=
+                call.data.first() == Some(&crate::token_account::TOKEN_BATCH_DISCRIMINATOR);
             rest = tail;
         }
         let used = calls.len().checked_sub(rest.len())?;
@@ -500,7 +501,7 @@ mod tests {
                 if let Some((_, calls)) = execute_view(d) {
                     let batch = calls
                         .iter()
-                        .any(|c| c.data.first() == Some(&crate::calls::TOKEN_BATCH_DISCRIMINATOR));
+                        .any(|c| c.data.first() == Some(&crate::token_account::TOKEN_BATCH_DISCRIMINATOR));
                     proptest::prop_assert_eq!(calls.may_batch(), batch);
                 }
             }

@@ -9,6 +9,9 @@
 
 use crate::platform::{address_eq, Pubkey};
 
+/// The discriminator of SPL Token's (p-token's) and Token-2022's `Batch` instruction.
+pub const TOKEN_BATCH_DISCRIMINATOR: u8 = 255;
+
 /// The SPL Token program.
 pub const TOKEN_PROGRAM_ID: Pubkey =
     Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
