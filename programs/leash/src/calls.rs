@@ -215,13 +215,13 @@ impl CallTargets {
 }
 
 impl<'a, 'info> ValidatedCalls<'a, 'info> {
-    /// Checks `calls` against `accounts`, in order: every call's program exists
+    /// Checks `calls` against `accounts`, call by call, in order: its program exists
     /// (`InvalidAccount`), is not Leash and, when a session's `policy` is given, is in its
     /// `allowed_programs` (`ProgramNotAllowed`) and, if it has an instruction rule, calls an
-    /// instruction the rule lists (`InstructionNotAllowed`); then every call account exists, is
-    /// writable only if the outer account is, and is a signer only if it is the vault
-    /// (`InvalidAccount`). Nothing is copied: [`ValidatedCalls::invoke`] resolves the indices
-    /// again, which these checks made safe.
+    /// instruction the rule lists (`InstructionNotAllowed`); then each of its accounts exists,
+    /// is writable only if the outer account is, and is a signer only if it is the vault
+    /// (`InvalidAccount`). One pass: each call is decoded once here. Nothing is copied:
+    /// [`ValidatedCalls::invoke`] resolves the indices again, which these checks made safe.
     #[inline(always)] // more than five arguments (see `processor::Invocation`)
     pub fn new(
         program_id: &Pubkey,
@@ -230,6 +230,8 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
         vault_index: u8,
         policy: Option<&SessionView>,
     ) -> Result<Self, ProgramError> {
+        let mut targets = CallTargets::default();
+        targets.insert(vault_index);
         for call in calls.iter() {
             let program = accounts
                 .get(usize::from(call.program))
@@ -257,10 +259,6 @@ impl<'a, 'info> ValidatedCalls<'a, 'info> {
                     return Err(LeashError::InstructionNotAllowed.into());
                 }
             }
-        }
-        let mut targets = CallTargets::default();
-        targets.insert(vault_index);
-        for call in calls.iter() {
             for account in call.accounts {
                 let outer = accounts
                     .get(usize::from(account.index))
