@@ -122,8 +122,11 @@ test("the dashboard, end to end", async (t) => {
       try {
         await fn();
       } catch (e) {
-        for (const p of context.pages()) {
-          await p.screenshot({ path: join(SHOTS, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}.png`), fullPage: true }).catch(() => {});
+        // Every open page of every context (a step may open its own, as the phone's does).
+        const pages = browser.contexts().flatMap((c) => c.pages());
+        for (const [i, p] of pages.entries()) {
+          const file = `FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}-${i + 1}.png`;
+          await p.screenshot({ path: join(SHOTS, file), fullPage: true }).catch(() => {});
         }
         throw e;
       }
