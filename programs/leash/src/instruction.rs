@@ -472,7 +472,9 @@ mod tests {
                         .map(|i| CallAccount { index: i as u8, writable: i % 2 == 0, signer: i == 3 })
                         .collect(),
                     // A token `Batch`'s first byte for odd programs.
-                    data: (0..data).map(|i| if i == 0 && program % 2 == 1 { 255 } else { i as u8 }).collect(),
+                    data: (0..data)
+                        .map(|i| if i == 0 && program % 2 == 1 { 255 } else { i as u8 })
+                        .collect(),
                 })
                 .collect();
             let ix = LeashInstruction::Execute { expected_nonce: nonce, calls };
@@ -499,9 +501,8 @@ mod tests {
             // The view's `Batch` flag is exactly "some call's data starts with 255".
             for d in [&bytes[..], &changed[..], short] {
                 if let Some((_, calls)) = execute_view(d) {
-                    let batch = calls
-                        .iter()
-                        .any(|c| c.data.first() == Some(&crate::token_account::TOKEN_BATCH_DISCRIMINATOR));
+                    let batch_byte = crate::token_account::TOKEN_BATCH_DISCRIMINATOR;
+                    let batch = calls.iter().any(|c| c.data.first() == Some(&batch_byte));
                     proptest::prop_assert_eq!(calls.may_batch(), batch);
                 }
             }
