@@ -458,12 +458,10 @@ impl<'a, 'info> Capture<'a, 'info> {
             rest = tail;
             let account = self.accounts.get(t.position)?;
             if is_plain_system(t.owner, t.data_len) && address_eq(account.key(), vault) {
-                // The vault, as `net_balances` nets it, in fewer steps (it is in every
-                // `Execute`): still a System account without data, its lamports netted.
-                if account.data_len() != 0 || !address_eq(account.owner(), &SYSTEM_PROGRAM_ID) {
-                    return None;
-                }
-                flows.sol().net(t.lamports, account.lamports());
+                // The vault (in every `Execute`), without measuring it as a generic account.
+                let plain_now =
+                    account.data_len() == 0 && address_eq(account.owner(), &SYSTEM_PROGRAM_ID);
+                net_vault(&mut flows, plain_now, t.lamports, account.lamports())?;
                 continue;
             }
             let was = t.measured(kept);
@@ -559,6 +557,18 @@ impl Arrived<'_> {
     }
 }
 
+/// The vault in a balance-only outcome: its lamports netted as the vault's own if it was and is
+/// a System account without data (`plain`, the value model's rule 4), else `None` (the general
+/// rules refuse it).
+#[inline(always)]
+fn net_vault(flows: &mut Flows, plain: bool, was: u64, now: u64) -> Option<()> {
+    if !plain {
+        return None;
+    }
+    flows.sol().net(was, now);
+    Some(())
+}
+
 /// Adds one account of a balance-only outcome to `flows` as [`outflows`] would with the vault
 /// as the only key and no mint passed that delegates, pools fees or changed, and says what
 /// arrived at it for the recipient rules; `None` if the account is outside that outcome (see
@@ -573,10 +583,9 @@ fn net_balances<'a>(
     if was.owner != now.owner || was.data_len != now.data_len {
         return None;
     }
-    let is_vault = address_eq(key, vault);
-    if is_vault && !is_plain_system(was.owner, was.data_len) {
-        // The general rules refuse it (rule 4).
-        return None;
+    if address_eq(key, vault) {
+        let plain = is_plain_system(was.owner, was.data_len);
+        return net_vault(flows, plain, was.lamports, now.lamports).map(|()| Arrived::default());
     }
     let unchanged = || was.same_as(now);
     let lamports_gained = now.lamports.saturating_sub(was.lamports);
@@ -631,10 +640,6 @@ fn net_balances<'a>(
         }
         // Lamports alone moved (a nonce account's head, kept, did not).
         OwnerClass::System | OwnerClass::Other if was.data == now.data => {
-            if is_vault {
-                flows.sol().net(was.lamports, now.lamports);
-                return Some(Arrived::default());
-            }
             if was.owner == OwnerClass::System {
                 // Signed for through `create_with_seed`, or a nonce account.
                 flows

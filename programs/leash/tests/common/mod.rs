@@ -702,13 +702,24 @@ pub fn stake_initialize(stake: &Pubkey, staker: &Pubkey, withdrawer: &Pubkey) ->
 
 /// `StakeInstruction::Authorize(new, StakeAuthorize::Withdrawer)` signed by `authority`.
 pub fn stake_authorize_withdrawer(stake: &Pubkey, authority: &Pubkey, new: &Pubkey) -> Instruction {
+    authorize_withdrawer(STAKE_PROGRAM, stake, authority, new)
+}
+
+/// `Authorize(new, Withdrawer)` as the Stake and Vote programs both encode it (tag 1, the new
+/// key, kind 1) and take it: the account, the clock, the current withdrawer signing.
+fn authorize_withdrawer(
+    program_id: Pubkey,
+    account: &Pubkey,
+    authority: &Pubkey,
+    new: &Pubkey,
+) -> Instruction {
     let mut data = 1u32.to_le_bytes().to_vec();
     data.extend_from_slice(new.as_ref());
     data.extend_from_slice(&1u32.to_le_bytes());
     Instruction {
-        program_id: STAKE_PROGRAM,
+        program_id,
         accounts: vec![
-            solana_program::instruction::AccountMeta::new(*stake, false),
+            solana_program::instruction::AccountMeta::new(*account, false),
             solana_program::instruction::AccountMeta::new_readonly(
                 solana_program::sysvar::clock::ID,
                 false,
@@ -775,23 +786,42 @@ impl Env {
     /// A stake account the owner funds with `lamports` above rent, whose staker and withdrawer
     /// are the vault (the owner staked from the vault).
     pub fn create_vault_stake(&mut self, lamports: u64) -> Pubkey {
-        let stake = Keypair::new();
+        let vault = self.vault;
+        self.create_initialized(STAKE_STATE_LEN, lamports, &STAKE_PROGRAM, &[], |stake| {
+            stake_initialize(stake, &vault, &vault)
+        })
+    }
+
+    /// A new account of `space` bytes owned by `program`, funded by the owner with `lamports`
+    /// above rent and initialized in the same transaction by `init` (given its address, signed
+    /// by `signers` too).
+    pub fn create_initialized(
+        &mut self,
+        space: usize,
+        lamports: u64,
+        program: &Pubkey,
+        signers: &[&Keypair],
+        init: impl FnOnce(&Pubkey) -> Instruction,
+    ) -> Pubkey {
+        let account = Keypair::new();
         let owner = self.owner.pubkey();
-        let rent = self.svm.minimum_balance_for_rent_exemption(STAKE_STATE_LEN);
+        let rent = self.svm.minimum_balance_for_rent_exemption(space);
         let create = [
             solana_system_interface::instruction::create_account(
                 &owner,
-                &stake.pubkey(),
+                &account.pubkey(),
                 rent + lamports,
-                STAKE_STATE_LEN as u64,
-                &STAKE_PROGRAM,
+                space as u64,
+                program,
             ),
-            stake_initialize(&stake.pubkey(), &self.vault, &self.vault),
+            init(&account.pubkey()),
         ];
         let payer = self.owner.insecure_clone();
-        self.send(&create, &payer, &[&stake])
-            .expect("create stake account");
-        stake.pubkey()
+        let mut all = vec![&account];
+        all.extend_from_slice(signers);
+        self.send(&create, &payer, &all)
+            .unwrap_or_else(|e| panic!("create an account of {program}: {e:?}"));
+        account.pubkey()
     }
 }
 
@@ -835,21 +865,7 @@ pub fn vote_initialize(
 
 /// `VoteInstruction::Authorize(new, VoteAuthorize::Withdrawer)` signed by the withdrawer.
 pub fn vote_authorize_withdrawer(vote: &Pubkey, withdrawer: &Pubkey, new: &Pubkey) -> Instruction {
-    let mut data = 1u32.to_le_bytes().to_vec();
-    data.extend_from_slice(new.as_ref());
-    data.extend_from_slice(&1u32.to_le_bytes());
-    Instruction {
-        program_id: VOTE_PROGRAM,
-        accounts: vec![
-            solana_program::instruction::AccountMeta::new(*vote, false),
-            solana_program::instruction::AccountMeta::new_readonly(
-                solana_program::sysvar::clock::ID,
-                false,
-            ),
-            solana_program::instruction::AccountMeta::new_readonly(*withdrawer, true),
-        ],
-        data,
-    }
+    authorize_withdrawer(VOTE_PROGRAM, vote, withdrawer, new)
 }
 
 /// `VoteInstruction::Withdraw(lamports)` by the withdrawer to `to`.
@@ -921,47 +937,20 @@ impl Env {
     /// A vote account the owner funds with `lamports` above rent, whose voter and withdrawer
     /// are the vault (a validator operator's vault).
     pub fn create_vault_vote(&mut self, lamports: u64) -> Pubkey {
-        let vote = Keypair::new();
-        let node = Keypair::new();
-        let owner = self.owner.pubkey();
-        let rent = self.svm.minimum_balance_for_rent_exemption(VOTE_STATE_LEN);
-        let create = [
-            solana_system_interface::instruction::create_account(
-                &owner,
-                &vote.pubkey(),
-                rent + lamports,
-                VOTE_STATE_LEN as u64,
-                &VOTE_PROGRAM,
-            ),
-            vote_initialize(&vote.pubkey(), &node.pubkey(), &self.vault, &self.vault),
-        ];
-        let payer = self.owner.insecure_clone();
-        self.send(&create, &payer, &[&vote, &node])
-            .expect("create vote account");
-        vote.pubkey()
+        let (vault, node) = (self.vault, Keypair::new());
+        self.create_initialized(VOTE_STATE_LEN, lamports, &VOTE_PROGRAM, &[&node], |vote| {
+            vote_initialize(vote, &node.pubkey(), &vault, &vault)
+        })
     }
 
     /// A program buffer of `len` bytes the owner funds with `lamports` above rent, whose
     /// authority is the vault (a deploy the vault signs for).
     pub fn create_vault_buffer(&mut self, len: usize, lamports: u64) -> Pubkey {
-        let buffer = Keypair::new();
-        let owner = self.owner.pubkey();
+        let vault = self.vault;
         let space = BUFFER_HEADER_LEN + len;
-        let rent = self.svm.minimum_balance_for_rent_exemption(space);
-        let create = [
-            solana_system_interface::instruction::create_account(
-                &owner,
-                &buffer.pubkey(),
-                rent + lamports,
-                space as u64,
-                &UPGRADEABLE_LOADER,
-            ),
-            buffer_initialize(&buffer.pubkey(), &self.vault),
-        ];
-        let payer = self.owner.insecure_clone();
-        self.send(&create, &payer, &[&buffer])
-            .expect("create buffer");
-        buffer.pubkey()
+        self.create_initialized(space, lamports, &UPGRADEABLE_LOADER, &[], |buffer| {
+            buffer_initialize(buffer, &vault)
+        })
     }
 }
 
