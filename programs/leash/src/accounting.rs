@@ -1,12 +1,14 @@
-//! Outcome-based spend accounting, value model v2 (docs/program.md, "The value model").
+//! Outcome-based spend accounting, value model v3 (docs/program.md, "The value model").
 //!
 //! The vault's PDA signature, lent to the calls of an `Execute`, is the whole authority of the
 //! wallet. So spend is not read from the calls: the processor snapshots every passed account
 //! before and after the calls, and this module measures what left everything the vault
-//! controls — its lamports, the token accounts, mints and multisigs it has an authority over, and
-//! the System accounts it can sign for through `create_with_seed` — and refuses outcomes in which
-//! an authority the vault held would leave it. This module is pure logic over snapshots; the
-//! rules and the decisions left open are listed in docs/program.md ("The value model").
+//! controls — its lamports, the token accounts, mints and multisigs it has an authority over, the
+//! token accounts nested in its own, the stake, vote, lookup-table and loader accounts it is the
+//! authority of, and the System accounts it can sign for through `create_with_seed` or as a
+//! nonce authority — and refuses outcomes in which an authority the vault held would leave it.
+//! This module is pure logic over snapshots; the rules and the decisions left open are listed in
+//! docs/program.md ("The value model").
 
 use crate::list::Vec;
 
@@ -397,15 +399,18 @@ impl<'a, 'info> Capture<'a, 'info> {
                 || now.data_len != t.data_len
                 || data != kept;
             if !changed {
-                // Unchanged, it is needed only as a mint or multisig the rules look up, or as a
-                // vault that breaks the vault's rule (docs/program.md, "The value model" rule
-                // 4: a System account without data).
-                let looked_up = matches!(
-                    t.owner
-                        .token_program()
-                        .and_then(|is_2022| token_account::kind_in(is_2022, kept)),
-                    Some(TokenAccountKind::Mint | TokenAccountKind::Multisig)
-                );
+                // Unchanged, it is needed only as a mint, multisig or vault token account the
+                // rules look up, or as a vault that breaks the vault's rule (docs/program.md,
+                // "The value model" rule 4: a System account without data).
+                let looked_up = match t
+                    .owner
+                    .token_program()
+                    .and_then(|is_2022| token_account::kind_in(is_2022, kept))
+                {
+                    Some(TokenAccountKind::Mint | TokenAccountKind::Multisig) => true,
+                    Some(TokenAccountKind::Account) => is_vault_token_account(vault, kept),
+                    None => false,
+                };
                 let vault_to_judge =
                     address_eq(account.key(), vault) && !is_plain_system(t.owner, t.data_len);
                 if !looked_up && !vault_to_judge {
@@ -472,6 +477,9 @@ impl<'a, 'info> Capture<'a, 'info> {
                 was
             };
             let arrived = net_balances(&mut flows, vault, account.key(), &was, &now)?;
+            if arrived.reaches_nested(|owner| self.is_vault_token_account(vault, owner)) {
+                return None;
+            }
             if let Some(limits) = recipients {
                 if !arrived.allowed_by(limits, account.key()) {
                     return None;
@@ -479,6 +487,30 @@ impl<'a, 'info> Capture<'a, 'info> {
             }
         }
         Some(flows.outflows())
+    }
+}
+
+impl Capture<'_, '_> {
+    /// Whether the passed account `key` was, before the calls, a token account the vault owns.
+    /// Asked only when a token account the vault may not debit lost value (a swap's pool, say).
+    #[inline(never)]
+    fn is_vault_token_account(&self, vault: &Pubkey, key: &Pubkey) -> bool {
+        let mut rest = self.copies;
+        for t in self.taken.iter() {
+            let Some((kept, tail)) = rest.split_at_checked(t.kept) else {
+                return false;
+            };
+            rest = tail;
+            let is_key = self
+                .accounts
+                .get(t.position)
+                .is_some_and(|a| address_eq(a.key(), key));
+            if is_key {
+                return t.measured(kept).kind() == Some(TokenAccountKind::Account)
+                    && is_vault_token_account(vault, kept);
+            }
+        }
+        false
     }
 }
 
@@ -526,6 +558,14 @@ fn is_vaults_own(vault: &Pubkey, account: &TokenAccountRef) -> bool {
             .is_none_or(|c| address_eq(c, vault))
 }
 
+/// Whether the bytes of a token account (its kind known) say the vault owns it: such an account
+/// can own nested associated token accounts, whose tokens the associated token account
+/// program's `RecoverNested` moves with the vault's signature (docs/program.md, "Who else can
+/// move it").
+fn is_vault_token_account(vault: &Pubkey, data: &[u8]) -> bool {
+    TokenAccountRef::of_kind(data).is_some_and(|t| address_eq(t.owner(), vault))
+}
+
 /// What arrived at an account of a balance-only outcome that does not hold the vault's own
 /// value: what the recipient rules judge ([`check_recipients`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -533,9 +573,21 @@ struct Arrived<'a> {
     lamports: u64,
     /// The mint, the token account's owner, and how much of the mint arrived.
     tokens: Option<(&'a Pubkey, &'a Pubkey, u64)>,
+    /// The owner of a token account the vault neither owns nor may debit as delegate or close
+    /// authority that lost tokens or lamports: if that owner is a token account of the vault's,
+    /// the account is a nested one the vault's signature emptied, which the general rules
+    /// charge ([`Arrived::reaches_nested`]).
+    lost_by: Option<&'a Pubkey>,
 }
 
 impl Arrived<'_> {
+    /// Whether value left an account owned by a token account of the vault's: `vault_owns`
+    /// says whether a passed account is one (judged before the calls). The balance-only path
+    /// then declines, and the general rules charge it.
+    fn reaches_nested(&self, vault_owns: impl FnOnce(&Pubkey) -> bool) -> bool {
+        self.lost_by.is_some_and(vault_owns)
+    }
+
     /// Whether every limit with recipients allows what arrived at account `key`, judged as
     /// [`check_recipients`] judges it.
     fn allowed_by<L: LimitTerms>(&self, limits: impl IntoIterator<Item = L>, key: &Pubkey) -> bool {
@@ -623,6 +675,7 @@ fn net_balances<'a>(
                 flows.of(mint).net(was_amount, now_amount);
                 return Some(Arrived::default());
             }
+            let mut lost_by = None;
             if address_eq(account.owner(), vault)
                 || is_vault_key(account.delegate())
                 || is_vault_key(account.close_authority())
@@ -632,10 +685,13 @@ fn net_balances<'a>(
                     .sol()
                     .charge(was.lamports.saturating_sub(now.lamports));
                 flows.of(mint).charge(was_amount.saturating_sub(now_amount));
+            } else if now_amount < was_amount || now.lamports < was.lamports {
+                lost_by = Some(account.owner());
             }
             Some(Arrived {
                 lamports: lamports_gained,
                 tokens: Some((mint, account.owner(), now_amount.saturating_sub(was_amount))),
+                lost_by,
             })
         }
         // Lamports alone moved (a nonce account's head, kept, did not).
@@ -650,6 +706,7 @@ fn net_balances<'a>(
             Some(Arrived {
                 lamports: lamports_gained,
                 tokens: None,
+                lost_by: None,
             })
         }
         _ if unchanged() => Some(Arrived::default()),
@@ -664,6 +721,20 @@ impl<'a> Snapshot<'a> {
         for (now, was) in self.accounts.iter_mut().zip(&before.accounts) {
             now.change = Change::between(was, now);
         }
+    }
+
+    /// The passed token accounts the vault owns: the owners of nested associated token accounts
+    /// (judged before the calls).
+    fn vault_token_accounts(&self, vault: &Pubkey) -> Vec<&'a Pubkey> {
+        let mut owners = Vec::new();
+        for state in self.accounts.iter() {
+            if state.kind() == Some(TokenAccountKind::Account)
+                && is_vault_token_account(vault, state.data)
+            {
+                owners.push(state.key);
+            }
+        }
+        owners
     }
 
     /// The passed mints whose permanent delegate is a key of `keys` (its token accounts are
@@ -775,20 +846,22 @@ fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
 }
 
 /// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
-/// account owned by a multisig the vault signs for, delegated to the vault, closable by it, or
-/// movable by it as its mint's permanent delegate; a mint the vault holds an authority over
+/// account owned by a multisig the vault signs for, delegated to the vault, closable by it,
+/// movable by it as its mint's permanent delegate, or nested in a token account the vault owns
+/// (both found once per side: [`Reach`]); a mint the vault holds an authority over
 /// (excess lamports, closing); a multisig the vault signs for; a stake or vote account whose
 /// withdrawer is the vault; a lookup table or loader account whose authority is the vault.
 /// Decreases of these are charged account by account and never netted against increases: an
 /// increase may sit where someone else can take it (an attacker's own account delegated to
 /// the vault, say).
-fn debitable(keys: &VaultKeys, delegating: &[&Pubkey], state: &AccountState) -> bool {
+fn debitable(keys: &VaultKeys, reach: &Reach, state: &AccountState) -> bool {
     match state.kind() {
         Some(TokenAccountKind::Account) => state.token_account().is_some_and(|t| {
             keys.contains(t.owner())
                 || keys.holds(t.delegate())
                 || keys.holds(t.close_authority())
-                || delegating.iter().any(|m| address_eq(m, t.mint()))
+                || reach.delegating.iter().any(|m| address_eq(m, t.mint()))
+                || reach.nesting.iter().any(|o| address_eq(o, t.owner()))
         }),
         Some(TokenAccountKind::Mint) => state
             .mint()
@@ -800,6 +873,17 @@ fn debitable(keys: &VaultKeys, delegating: &[&Pubkey], state: &AccountState) -> 
             .authorities()
             .is_some_and(|a| keys.holds(a.over_lamports.as_ref())),
     }
+}
+
+/// The passed accounts through which the vault's signature reaches token accounts it does not
+/// own, as one side of the calls shows them ([`debitable`]).
+struct Reach<'s, 'a> {
+    /// Mints whose permanent delegate is a key of the vault's: every token account of theirs.
+    delegating: &'s [&'a Pubkey],
+    /// Token accounts the vault owns (judged before the calls: a vault token account keeps its
+    /// owner through them, rule 4): the accounts nested in them, whose tokens the associated
+    /// token account program's `RecoverNested` moves with the vault's signature.
+    nesting: &'s [&'a Pubkey],
 }
 
 /// One mint's sums (for SOL, lamports) over an `Execute`. Exact, without saturating: each
@@ -1122,8 +1206,19 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         .filter(|s| keys.holds(token_account::withdraw_withheld_authority(s.data).as_ref()))
         .map(|s| s.key)
         .collect();
-    let delegating_before = before.mints_delegated_to(keys);
-    let delegating_after = after.mints_delegated_to(keys);
+    let nesting = before.vault_token_accounts(vault);
+    let (delegating_before, delegating_after) = (
+        before.mints_delegated_to(keys),
+        after.mints_delegated_to(keys),
+    );
+    let reach_before = Reach {
+        delegating: &delegating_before,
+        nesting: &nesting,
+    };
+    let reach_after = Reach {
+        delegating: &delegating_after,
+        nesting: &nesting,
+    };
     let pool_of = |state: &AccountState<'_>| {
         let mint = match state.read {
             Read::Mint(Some(_)) => state.key,
@@ -1152,9 +1247,7 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
             // account leaving the System program (for anyone but the vault), is charged.
             let kept = if now.is_system() { now.lamports } else { 0 };
             flows.sol().charge(was.lamports.saturating_sub(kept));
-        } else if debitable(keys, &delegating_before, was)
-            || debitable(keys, &delegating_after, now)
-        {
+        } else if debitable(keys, &reach_before, was) || debitable(keys, &reach_after, now) {
             flows
                 .sol()
                 .charge(was.lamports.saturating_sub(now.lamports));

@@ -1717,6 +1717,11 @@ mod attacker {
         BufferAuthorize {
             to: Who,
         },
+        /// The owner's tokens nested in the vault's account of `prog`'s victim mint recovered
+        /// into that account (the ATA program's `RecoverNested`, signed by the vault).
+        RecoverNested {
+            prog: Prog,
+        },
     }
 
     /// The attacker's own instructions after the `Execute`.
@@ -1812,6 +1817,7 @@ mod attacker {
             1 => who().prop_map(|to| SessionCall::VoteAuthorize { to }),
             1 => target().prop_map(|to| SessionCall::BufferClose { to }),
             1 => who().prop_map(|to| SessionCall::BufferAuthorize { to }),
+            1 => prog().prop_map(|prog| SessionCall::RecoverNested { prog }),
         ]
     }
 
@@ -1906,6 +1912,9 @@ mod attacker {
         vault_vote: Pubkey,
         /// A program buffer the owner funded, authority the vault.
         vault_buffer: Pubkey,
+        /// Per token program: 200 units of the victim mint someone sent to the vault's
+        /// account's address as if it were a wallet (a nested associated account).
+        nested: [Pubkey; 2],
     }
 
     pub fn victim() -> Victim {
@@ -1919,10 +1928,13 @@ mod attacker {
         let mut vault_accounts = [Pubkey::default(); 2];
         let mut attacker_accounts = [Pubkey::default(); 2];
         let mut delegated = [Pubkey::default(); 2];
+        let mut nested = [Pubkey::default(); 2];
         for (i, program) in [TOKEN, TOKEN_2022].into_iter().enumerate() {
             let mint = env.create_mint(&program, 6);
             let va = env.create_ata(&vault, &mint, &program);
             env.mint_to(&program, &mint, &va, 1_000 * UNIT_TOKEN);
+            nested[i] = env.create_ata(&va, &mint, &program);
+            env.mint_to(&program, &mint, &nested[i], 200 * UNIT_TOKEN);
             attacker_accounts[i] = env.create_ata(&attacker.pubkey(), &mint, &program);
             let vd = env.create_token_account(&vault, &mint, &program);
             owner_execute(
@@ -1958,6 +1970,7 @@ mod attacker {
             vault_stake,
             vault_vote,
             vault_buffer,
+            nested,
         }
     }
 
@@ -2349,6 +2362,10 @@ mod attacker {
                     let new = self.who(to).unwrap_or(self.attacker());
                     loader_set_authority(&self.victim.vault_buffer, &vault, &new)
                 }
+                SessionCall::RecoverNested { prog } => {
+                    let mint = self.victim.mints[index(prog)];
+                    recover_nested(&vault, &mint, &mint, &program(prog))
+                }
                 SessionCall::SetCloseAuthority { account } => {
                     let account = self.token_account(Prog::Token, account);
                     let program = self.env.account(&account).map_or(TOKEN, |a| a.owner);
@@ -2531,6 +2548,7 @@ mod attacker {
                 STAKE_PROGRAM,
                 VOTE_PROGRAM,
                 UPGRADEABLE_LOADER,
+                spl::ASSOCIATED_TOKEN_PROGRAM_ID,
             ],
             limits,
         }
@@ -2574,6 +2592,7 @@ mod attacker {
         game.touched.push(victim.vault_stake);
         game.touched.push(victim.vault_vote);
         game.touched.push(victim.vault_buffer);
+        game.touched.extend(victim.nested);
         let start = game.holdings();
         let spent = |env: &Env| -> [u64; 3] {
             let session = env.session(&attacker.pubkey());

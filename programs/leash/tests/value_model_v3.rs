@@ -556,3 +556,93 @@ fn a_program_the_vault_may_upgrade_keeps_its_authority_and_closing_it_is_charged
     );
     assert_unchanged(&env, &watched);
 }
+
+/// Found on the sixth look as an attacker: tokens sent to the vault's associated token account
+/// *as if it were a wallet* land in a nested associated account (owned by the vault's account,
+/// not by the vault), which only the vault's signature can empty — the ATA program's
+/// `RecoverNested` moves them into the vault's account and closes the nested one. Recovered and
+/// sent on in one `Execute`, they netted against the vault's own account (in as much as out)
+/// and the session was charged nothing. A nested account is debitable by the vault: its
+/// decreases are charged, its tokens and its rent alike.
+#[test]
+fn tokens_recovered_from_a_nested_account_are_charged() {
+    // 100 USDC someone sent to the vault's USDC account's address as a wallet.
+    let (mut env, key, nested, holder_usdc) = nested_usdc(100 * USDC);
+    let vault = env.vault;
+    let watched = snapshot(&env, &[vault, env.vault_usdc, nested, holder_usdc]);
+    let recover = recover_nested(&vault, &env.usdc, &env.usdc, &TOKEN);
+    let take = spl::transfer(&TOKEN, &env.vault_usdc, &holder_usdc, &vault, 100 * USDC);
+
+    // Recovered and sent to the holder in one `Execute`: was charged 0.
+    assert_leash_err(
+        &env.execute(&key, &[recover.clone(), take]),
+        LeashError::PerTxLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+    // Recovered alone (the tokens stay the vault's): still charged as they leave the nested
+    // account, as a stake withdrawal into the vault is.
+    assert_leash_err(
+        &env.execute(&key, &[recover]),
+        LeashError::PerTxLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+    // Another token nested in the vault's USDC account, whose owner account the calls pass
+    // read-only and leave as it was: recovered into the vault's account of that token and sent
+    // on, it is charged too — to a mint without a limit.
+    let other = env.create_mint(&TOKEN, 6);
+    let vault_other = env.create_ata(&vault, &other, &TOKEN);
+    let vault_usdc = env.vault_usdc;
+    let nested_other = env.create_ata(&vault_usdc, &other, &TOKEN);
+    env.mint_to(&TOKEN, &other, &nested_other, 50 * USDC);
+    let holder_other = env.create_token_account(&key.pubkey(), &other, &TOKEN);
+    let watched = snapshot(&env, &[vault, vault_other, nested_other, holder_other]);
+    assert_leash_err(
+        &env.execute(
+            &key,
+            &[
+                recover_nested(&vault, &env.usdc, &other, &TOKEN),
+                spl::transfer(&TOKEN, &vault_other, &holder_other, &vault, 50 * USDC),
+            ],
+        ),
+        LeashError::TokenNotInPolicy,
+    );
+    assert_unchanged(&env, &watched);
+
+    // Within the limits: 3 USDC recovered and sent on are charged 3 USDC, and the nested
+    // account's rent (it lands in the vault) as SOL.
+    let (mut env, key, nested, holder_usdc) = nested_usdc(3 * USDC);
+    let (vault, vault_usdc) = (env.vault, env.vault_usdc);
+    let (rent, vault_lamports) = (env.lamports(&nested), env.lamports(&vault));
+    let calls = [
+        recover_nested(&vault, &env.usdc, &env.usdc, &TOKEN),
+        spl::transfer(&TOKEN, &vault_usdc, &holder_usdc, &vault, 3 * USDC),
+    ];
+    assert_ok(&env.execute(&key, &calls));
+    let holder = key.pubkey();
+    assert_eq!(env.token_balance(&holder_usdc), 3 * USDC);
+    assert_eq!(env.token_balance(&vault_usdc), 1_000 * USDC);
+    assert_eq!(env.lamports(&vault), vault_lamports + rent);
+    assert_eq!(spent_of(&env, &holder, &env.usdc).0, 3 * USDC);
+    assert_eq!(spent_of(&env, &holder, &NATIVE_SOL_MINT).0, rent);
+}
+
+/// The quickstart's limits with the ATA program allowed, and `amount` USDC in the nested
+/// associated account of the vault's USDC account: (env, session key, nested account, the
+/// holder's USDC account).
+fn nested_usdc(amount: u64) -> (Env, Keypair, Pubkey, Pubkey) {
+    let mut env = Env::new();
+    let usdc = env.usdc;
+    let key = env.create_session(policy_with(
+        vec![TOKEN, SYSTEM, spl::ASSOCIATED_TOKEN_PROGRAM_ID],
+        vec![
+            limit(usdc, 5 * USDC, 8 * USDC),
+            limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2),
+        ],
+        4,
+    ));
+    let vault_usdc = env.vault_usdc;
+    let nested = env.create_ata(&vault_usdc, &usdc, &TOKEN);
+    env.mint_to(&TOKEN, &usdc, &nested, amount);
+    let holder_usdc = env.create_token_account(&key.pubkey(), &usdc, &TOKEN);
+    (env, key, nested, holder_usdc)
+}

@@ -304,6 +304,50 @@ fn vote_accounts_the_vault_withdraws_from_keep_their_terms_and_withdrawals_are_c
     assert_eq!(outflows(&VAULT, &foreign, &emptied), vec![]);
 }
 
+/// A nested associated account (owned by a token account the vault owns) is emptied only with
+/// the vault's signature (`RecoverNested`): its decreases are charged, tokens and rent, even
+/// into the vault's own account; one nested in someone else's account is nothing of the vault's.
+#[test]
+fn accounts_nested_in_a_vault_token_account_are_charged_as_they_decrease() {
+    let m = key(1);
+    let nested = |owner: Pubkey, amount: u64| token_state(11, token(m, owner, amount));
+    let closed = system(key(11), 0);
+    let before = with_vault(
+        1_000,
+        vec![token_state(10, token(m, VAULT, 0)), nested(key(10), 100)],
+    );
+    // Recovered into the vault's account and sent on: the vault's own value nets to nothing,
+    // the nested account's 100 and its rent are charged.
+    let after = with_vault(
+        1_000 + 2_039_280,
+        vec![token_state(10, token(m, VAULT, 0)), closed],
+    );
+    assert_eq!(
+        outflows(&VAULT, &before, &after),
+        vec![(NATIVE_SOL_MINT, 2_039_280), (m, 100)]
+    );
+    // The vault's account passed read-only and unchanged is still the lookup that makes the
+    // nested account the vault's.
+    let recovered_elsewhere = with_vault(
+        1_000,
+        vec![token_state(10, token(m, VAULT, 0)), nested(key(10), 40)],
+    );
+    assert_eq!(
+        outflows(&VAULT, &before, &recovered_elsewhere),
+        vec![(m, 60)]
+    );
+    // Nested in an outsider's account: not the vault's.
+    let foreign = with_vault(
+        1_000,
+        vec![token_state(10, token(m, OUTSIDER, 0)), nested(key(10), 100)],
+    );
+    let emptied = with_vault(
+        1_000,
+        vec![token_state(10, token(m, OUTSIDER, 0)), nested(key(10), 0)],
+    );
+    assert_eq!(outflows(&VAULT, &foreign, &emptied), vec![]);
+}
+
 #[test]
 fn sums_across_accounts_and_ignores_inflows_and_internal_moves() {
     let m = key(1);
@@ -1319,8 +1363,10 @@ fn balance_case_account(
     balances: [u64; 4],
     mutation: Option<(usize, u8)>,
 ) -> (AccountState, AccountState) {
-    let pick = |k: u8| [VAULT, OUTSIDER, key(40), key(41)][usize::from(k % 4)];
-    let maybe = |k: u8| (k % 5 < 4).then(|| pick(k));
+    // key(10) is the first generated account: owned by it, an account is nested when that one
+    // is a token account of the vault's.
+    let pick = |k: u8| [VAULT, OUTSIDER, key(40), key(41), key(10)][usize::from(k % 5)];
+    let maybe = |k: u8| (k % 6 < 5).then(|| pick(k));
     let [lamports_before, lamports_after, amount_before, amount_after] = balances;
     let address = 10u8.saturating_add(index);
     let (mut was, mut now) = match kind % 8 {
@@ -1457,9 +1503,18 @@ proptest! {
         let mut answered = true;
         let mut refused = false;
         for (was, now) in b.accounts.iter().zip(&a.accounts) {
+            let vault_owns = |owner: &Pubkey| {
+                b.accounts.iter().any(|s| {
+                    address_eq(s.key, owner)
+                        && s.kind() == Some(TokenAccountKind::Account)
+                        && is_vault_token_account(&VAULT, s.data)
+                })
+            };
             match net_balances(&mut flows, &VAULT, was.key, &measured(was), &measured(now)) {
-                Some(arrived) => refused |= !arrived.allowed_by(&policy.limits, was.key),
-                None => {
+                Some(arrived) if !arrived.reaches_nested(vault_owns) => {
+                    refused |= !arrived.allowed_by(&policy.limits, was.key)
+                }
+                _ => {
                     answered = false;
                     break;
                 }

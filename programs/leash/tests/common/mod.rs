@@ -1017,3 +1017,33 @@ impl Env {
         (program, program_data)
     }
 }
+
+// ---- Nested associated token accounts (the ATA program's `RecoverNested`) --------------------
+
+/// `RecoverNested` (ATA program instruction 2): moves every token of the associated account of
+/// `nested_mint` owned by `wallet`'s associated account of `owner_mint` into `wallet`'s own
+/// associated account of `nested_mint`, and closes it, its lamports to `wallet` (who signs).
+pub fn recover_nested(
+    wallet: &Pubkey,
+    owner_mint: &Pubkey,
+    nested_mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    use solana_program::instruction::AccountMeta;
+    let owner_ata = spl::associated_token_address(wallet, owner_mint, token_program);
+    let nested = spl::associated_token_address(&owner_ata, nested_mint, token_program);
+    let destination = spl::associated_token_address(wallet, nested_mint, token_program);
+    Instruction {
+        program_id: spl::ASSOCIATED_TOKEN_PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new(nested, false),
+            AccountMeta::new_readonly(*nested_mint, false),
+            AccountMeta::new(destination, false),
+            AccountMeta::new_readonly(owner_ata, false),
+            AccountMeta::new_readonly(*owner_mint, false),
+            AccountMeta::new(*wallet, true),
+            AccountMeta::new_readonly(*token_program, false),
+        ],
+        data: vec![2],
+    }
+}
