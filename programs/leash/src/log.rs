@@ -7,10 +7,12 @@
 //! Lines are written into a fixed buffer piece by piece ([`Piece`]: text, [`Num`], [`Int`],
 //! [`Hex`], [`Key`]), without `core::fmt`: its machinery and the `Display` impls it pulls in
 //! were about 54 KB of the SBF program, and its integer formatting cannot be compiled there at
-//! all (LLVM 22's BPF backend refuses `Formatter::pad_integral`, a call with six arguments).
+//! all (LLVM 22's BPF backend refuses `Formatter::pad_integral`, a call with six arguments; the
+//! build keeps core's own panic messages from linking it, docs/sbf.md "Flags").
 //! Each piece prints exactly what `{}` prints natively (tested), and natively the pieces are
 //! also `Display`.
 
+#[cfg(not(target_arch = "bpf"))]
 use core::fmt;
 
 use crate::platform::Pubkey;
