@@ -723,8 +723,9 @@ impl<'a> Snapshot<'a> {
         }
     }
 
-    /// The passed token accounts the vault owns: the owners of nested associated token accounts
-    /// (judged before the calls).
+    /// The passed token accounts the vault owns on this side: the owners of nested associated
+    /// token accounts.
+    #[inline(never)] // asked of both sides
     fn vault_token_accounts(&self, vault: &Pubkey) -> Vec<&'a Pubkey> {
         let mut owners = Vec::new();
         for state in self.accounts.iter() {
@@ -880,9 +881,10 @@ fn debitable(keys: &VaultKeys, reach: &Reach, state: &AccountState) -> bool {
 struct Reach<'s, 'a> {
     /// Mints whose permanent delegate is a key of the vault's: every token account of theirs.
     delegating: &'s [&'a Pubkey],
-    /// Token accounts the vault owns (judged before the calls: a vault token account keeps its
-    /// owner through them, rule 4): the accounts nested in them, whose tokens the associated
-    /// token account program's `RecoverNested` moves with the vault's signature.
+    /// Token accounts the vault owns, before or after the calls (a vault token account keeps
+    /// its owner through them, rule 4, but one may become the vault's): the accounts nested in
+    /// them, whose tokens the associated token account program's `RecoverNested` moves with
+    /// the vault's signature.
     nesting: &'s [&'a Pubkey],
 }
 
@@ -1206,7 +1208,8 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         .filter(|s| keys.holds(token_account::withdraw_withheld_authority(s.data).as_ref()))
         .map(|s| s.key)
         .collect();
-    let nesting = before.vault_token_accounts(vault);
+    let mut nesting = before.vault_token_accounts(vault);
+    nesting.extend_from_slice(&after.vault_token_accounts(vault));
     let (delegating_before, delegating_after) = (
         before.mints_delegated_to(keys),
         after.mints_delegated_to(keys),

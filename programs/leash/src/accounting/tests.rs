@@ -336,6 +336,19 @@ fn accounts_nested_in_a_vault_token_account_are_charged_as_they_decrease() {
         outflows(&VAULT, &before, &recovered_elsewhere),
         vec![(m, 60)]
     );
+    // Nested in an account that becomes the vault's during the calls: charged as well.
+    let handed_over = with_vault(
+        1_000,
+        vec![token_state(10, token(m, OUTSIDER, 0)), nested(key(10), 100)],
+    );
+    let recovered = with_vault(
+        1_000,
+        vec![token_state(10, token(m, VAULT, 0)), system(key(11), 0)],
+    );
+    assert_eq!(
+        outflows(&VAULT, &handed_over, &recovered),
+        vec![(NATIVE_SOL_MINT, 2_039_280), (m, 100)]
+    );
     // Nested in an outsider's account: not the vault's.
     let foreign = with_vault(
         1_000,
