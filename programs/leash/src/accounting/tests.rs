@@ -310,55 +310,38 @@ fn vote_accounts_the_vault_withdraws_from_keep_their_terms_and_withdrawals_are_c
 #[test]
 fn accounts_nested_in_a_vault_token_account_are_charged_as_they_decrease() {
     let m = key(1);
-    let nested = |owner: Pubkey, amount: u64| token_state(11, token(m, owner, amount));
-    let closed = system(key(11), 0);
-    let before = with_vault(
-        1_000,
-        vec![token_state(10, token(m, VAULT, 0)), nested(key(10), 100)],
-    );
+    // The vault's lamports, the owner of the token account at key(10), and key(11): nested in
+    // it, or closed.
+    let side = |lamports: u64, owner: Pubkey, nested: Option<u64>| {
+        let eleven = nested.map_or(system(key(11), 0), |amount| {
+            token_state(11, token(m, key(10), amount))
+        });
+        with_vault(lamports, vec![token_state(10, token(m, owner, 0)), eleven])
+    };
+    let before = side(1_000, VAULT, Some(100));
     // Recovered into the vault's account and sent on: the vault's own value nets to nothing,
     // the nested account's 100 and its rent are charged.
-    let after = with_vault(
-        1_000 + 2_039_280,
-        vec![token_state(10, token(m, VAULT, 0)), closed],
-    );
     assert_eq!(
-        outflows(&VAULT, &before, &after),
+        outflows(&VAULT, &before, &side(1_000 + 2_039_280, VAULT, None)),
         vec![(NATIVE_SOL_MINT, 2_039_280), (m, 100)]
     );
     // The vault's account passed read-only and unchanged is still the lookup that makes the
     // nested account the vault's.
-    let recovered_elsewhere = with_vault(
-        1_000,
-        vec![token_state(10, token(m, VAULT, 0)), nested(key(10), 40)],
-    );
     assert_eq!(
-        outflows(&VAULT, &before, &recovered_elsewhere),
+        outflows(&VAULT, &before, &side(1_000, VAULT, Some(40))),
         vec![(m, 60)]
     );
     // Nested in an account that becomes the vault's during the calls: charged as well.
-    let handed_over = with_vault(
-        1_000,
-        vec![token_state(10, token(m, OUTSIDER, 0)), nested(key(10), 100)],
-    );
-    let recovered = with_vault(
-        1_000,
-        vec![token_state(10, token(m, VAULT, 0)), system(key(11), 0)],
-    );
+    let outsiders = side(1_000, OUTSIDER, Some(100));
     assert_eq!(
-        outflows(&VAULT, &handed_over, &recovered),
+        outflows(&VAULT, &outsiders, &side(1_000, VAULT, None)),
         vec![(NATIVE_SOL_MINT, 2_039_280), (m, 100)]
     );
     // Nested in an outsider's account: not the vault's.
-    let foreign = with_vault(
-        1_000,
-        vec![token_state(10, token(m, OUTSIDER, 0)), nested(key(10), 100)],
+    assert_eq!(
+        outflows(&VAULT, &outsiders, &side(1_000, OUTSIDER, Some(0))),
+        vec![]
     );
-    let emptied = with_vault(
-        1_000,
-        vec![token_state(10, token(m, OUTSIDER, 0)), nested(key(10), 0)],
-    );
-    assert_eq!(outflows(&VAULT, &foreign, &emptied), vec![]);
 }
 
 #[test]
