@@ -48,7 +48,7 @@ pub fn sol_log_pieces(pieces: &[&dyn Piece]) {
     for piece in pieces {
         piece.put(&mut line);
     }
-    sol_log(line.as_str());
+    crate::platform::log_bytes(line.as_bytes());
 }
 
 /// Something a log line can hold.
@@ -88,10 +88,16 @@ impl Line {
         }
     }
 
+    #[cfg(not(target_arch = "bpf"))]
     pub fn as_str(&self) -> &str {
-        let bytes = self.buf.get(..self.len).unwrap_or_default();
-        // Only whole `str`s are copied in (a cut falls back to a char boundary).
-        core::str::from_utf8(bytes).unwrap_or_default()
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The line's bytes: UTF-8, since only whole `str`s (a cut falls back to a char boundary)
+    /// and ASCII are copied in. The log syscall refuses anything else, so no validation runs
+    /// on chain (it cost ~1 KB of code).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
     }
 
     /// Appends `s`, cut at a char boundary when the line is full; whether all of it fit.
@@ -111,7 +117,13 @@ impl Line {
 
     /// Appends ASCII `bytes` (digits and the like).
     fn push_ascii(&mut self, bytes: &[u8]) {
-        self.push_str(core::str::from_utf8(bytes).unwrap_or_default());
+        debug_assert!(bytes.is_ascii());
+        let take = bytes.len().min(MAX_LINE.saturating_sub(self.len));
+        let end = self.len.saturating_add(take);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..end), bytes.get(..take)) {
+            dst.copy_from_slice(src);
+            self.len = end;
+        }
     }
 }
 

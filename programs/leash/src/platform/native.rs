@@ -167,6 +167,11 @@ pub fn log(message: &str) {
     solana_program::program_stubs::sol_log(message);
 }
 
+/// A log line given as bytes, which must be UTF-8 (as on chain; anything else logs nothing).
+pub fn log_bytes(message: &[u8]) {
+    log(core::str::from_utf8(message).unwrap_or_default());
+}
+
 /// `Program data: <base64 fields>`.
 pub fn log_data(fields: &[&[u8]]) {
     solana_program::log::sol_log_data(fields);

@@ -265,6 +265,12 @@ pub fn log(message: &str) {
     unsafe { pinocchio::syscalls::sol_log_(message.as_ptr(), message.len() as u64) }
 }
 
+/// A log line given as bytes, which must be UTF-8 (the syscall refuses anything else).
+pub fn log_bytes(message: &[u8]) {
+    // SAFETY: pointer and length of a live slice.
+    unsafe { pinocchio::syscalls::sol_log_(message.as_ptr(), message.len() as u64) }
+}
+
 /// `Program data: <base64 fields>`.
 pub fn log_data(fields: &[&[u8]]) {
     // SAFETY: a slice of slices is the (pointer, length) array the syscall reads.
