@@ -95,7 +95,7 @@ impl Line {
 
     /// The line's bytes: UTF-8, since only whole `str`s (a cut falls back to a char boundary)
     /// and ASCII are copied in. The log syscall refuses anything else, so no validation runs
-    /// on chain (it cost ~1 KB of code).
+    /// on chain (it cost ~430 bytes of code).
     pub fn as_bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or_default()
     }
