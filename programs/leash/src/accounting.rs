@@ -408,7 +408,7 @@ impl<'a, 'info> Capture<'a, 'info> {
                     .and_then(|is_2022| token_account::kind_in(is_2022, kept))
                 {
                     Some(TokenAccountKind::Mint | TokenAccountKind::Multisig) => true,
-                    Some(TokenAccountKind::Account) => is_vault_token_account(vault, kept),
+                    Some(TokenAccountKind::Account) => vault_owns_token_account(vault, kept),
                     None => false,
                 };
                 let vault_to_judge =
@@ -477,7 +477,7 @@ impl<'a, 'info> Capture<'a, 'info> {
                 was
             };
             let arrived = net_balances(&mut flows, vault, account.key(), &was, &now)?;
-            if arrived.reaches_nested(|owner| self.is_vault_token_account(vault, owner)) {
+            if arrived.reaches_nested(|owner| self.was_vault_token_account(vault, owner)) {
                 return None;
             }
             if let Some(limits) = recipients {
@@ -494,7 +494,7 @@ impl Capture<'_, '_> {
     /// Whether the passed account `key` was, before the calls, a token account the vault owns.
     /// Asked only when a token account the vault may not debit lost value (a swap's pool, say).
     #[inline(never)]
-    fn is_vault_token_account(&self, vault: &Pubkey, key: &Pubkey) -> bool {
+    fn was_vault_token_account(&self, vault: &Pubkey, key: &Pubkey) -> bool {
         let mut rest = self.copies;
         for t in self.taken.iter() {
             let Some((kept, tail)) = rest.split_at_checked(t.kept) else {
@@ -507,7 +507,7 @@ impl Capture<'_, '_> {
                 .is_some_and(|a| address_eq(a.key(), key));
             if is_key {
                 return t.measured(kept).kind() == Some(TokenAccountKind::Account)
-                    && is_vault_token_account(vault, kept);
+                    && vault_owns_token_account(vault, kept);
             }
         }
         false
@@ -562,7 +562,7 @@ fn is_vaults_own(vault: &Pubkey, account: &TokenAccountRef) -> bool {
 /// can own nested associated token accounts, whose tokens the associated token account
 /// program's `RecoverNested` moves with the vault's signature (docs/program.md, "Who else can
 /// move it").
-fn is_vault_token_account(vault: &Pubkey, data: &[u8]) -> bool {
+fn vault_owns_token_account(vault: &Pubkey, data: &[u8]) -> bool {
     TokenAccountRef::of_kind(data).is_some_and(|t| address_eq(t.owner(), vault))
 }
 
@@ -723,19 +723,18 @@ impl<'a> Snapshot<'a> {
         }
     }
 
-    /// The passed token accounts the vault owns on this side: the owners of nested associated
-    /// token accounts.
+    /// Adds to `owners` the passed token accounts the vault owns on this side: the owners of
+    /// nested associated token accounts.
     #[inline(never)] // asked of both sides
-    fn vault_token_accounts(&self, vault: &Pubkey) -> Vec<&'a Pubkey> {
-        let mut owners = Vec::new();
+    fn vault_token_accounts_into(&self, vault: &Pubkey, owners: &mut Vec<&'a Pubkey>) {
         for state in self.accounts.iter() {
-            if state.kind() == Some(TokenAccountKind::Account)
-                && is_vault_token_account(vault, state.data)
+            if state
+                .token_account()
+                .is_some_and(|t| address_eq(t.owner(), vault))
             {
                 owners.push(state.key);
             }
         }
-        owners
     }
 
     /// The passed mints whose permanent delegate is a key of `keys` (its token accounts are
@@ -846,7 +845,7 @@ fn holds_vaults_own_value(vault: &Pubkey, state: &AccountState) -> bool {
             .is_some_and(|t| is_vaults_own(vault, &t))
 }
 
-/// Whether the vault's signature can debit `state` as seen in `side` without owning it: a token
+/// Whether the vault's signature can debit `state` (as one side shows it) without owning it: a token
 /// account owned by a multisig the vault signs for, delegated to the vault, closable by it,
 /// movable by it as its mint's permanent delegate, or nested in a token account the vault owns
 /// (both found once per side: [`Reach`]); a mint the vault holds an authority over
@@ -1208,8 +1207,9 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
         .filter(|s| keys.holds(token_account::withdraw_withheld_authority(s.data).as_ref()))
         .map(|s| s.key)
         .collect();
-    let mut nesting = before.vault_token_accounts(vault);
-    nesting.extend_from_slice(&after.vault_token_accounts(vault));
+    let mut nesting = Vec::new();
+    before.vault_token_accounts_into(vault, &mut nesting);
+    after.vault_token_accounts_into(vault, &mut nesting);
     let (delegating_before, delegating_after) = (
         before.mints_delegated_to(keys),
         after.mints_delegated_to(keys),

@@ -107,23 +107,25 @@ impl Line {
         while !s.is_char_boundary(take) {
             take = take.saturating_sub(1);
         }
-        let end = self.len.saturating_add(take);
-        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..end), s.get(..take)) {
-            dst.copy_from_slice(src.as_bytes());
-            self.len = end;
-        }
+        self.append(s.as_bytes().get(..take).unwrap_or_default());
         take == s.len()
     }
 
-    /// Appends ASCII `bytes` (digits and the like).
-    fn push_ascii(&mut self, bytes: &[u8]) {
-        debug_assert!(bytes.is_ascii());
+    /// Copies in as much of `bytes` as fits; the callers cut them where the line stays UTF-8.
+    #[inline(never)] // one copy for every piece
+    fn append(&mut self, bytes: &[u8]) {
         let take = bytes.len().min(MAX_LINE.saturating_sub(self.len));
         let end = self.len.saturating_add(take);
         if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..end), bytes.get(..take)) {
             dst.copy_from_slice(src);
             self.len = end;
         }
+    }
+
+    /// Appends ASCII `bytes` (digits and the like).
+    fn push_ascii(&mut self, bytes: &[u8]) {
+        debug_assert!(bytes.is_ascii());
+        self.append(bytes);
     }
 }
 

@@ -1499,11 +1499,11 @@ proptest! {
         let mut answered = true;
         let mut refused = false;
         for (was, now) in b.accounts.iter().zip(&a.accounts) {
+            // As `Capture::was_vault_token_account` asks it, of the generated side before.
             let vault_owns = |owner: &Pubkey| {
                 b.accounts.iter().any(|s| {
                     address_eq(s.key, owner)
-                        && s.kind() == Some(TokenAccountKind::Account)
-                        && is_vault_token_account(&VAULT, s.data)
+                        && s.token_account().is_some_and(|t| address_eq(t.owner(), &VAULT))
                 })
             };
             match net_balances(&mut flows, &VAULT, was.key, &measured(was), &measured(now)) {
