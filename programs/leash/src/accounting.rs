@@ -831,6 +831,25 @@ impl<'a> VaultKeys<'a> {
     }
 }
 
+/// Whether a System account whose lamports the vault's signature reached before the calls is
+/// out of its reach after them: assigned to another program, or given data that is no nonce
+/// account of K's (anyone may make an allocated System account a nonce account of their own:
+/// `InitializeNonceAccount` needs no signature). Its lamports then left the vault whole, though
+/// none moved: charged, and judged as arriving there. "Reached": one without data (through
+/// `create_with_seed`, where the address is one of the vault's), or a nonce account whose
+/// authority is in K. For another System account (someone else's nonce account) only leaving
+/// the System program counts, as only that could free lamports it holds.
+#[inline(never)] // two callers, off the common path
+fn leaves_system_reach(keys: &VaultKeys, was: &AccountState, now: &AccountState) -> bool {
+    let reached = |state: &AccountState| {
+        state.data_len == 0
+            || state
+                .authorities()
+                .is_some_and(|a| keys.holds(a.over_lamports.as_ref()))
+    };
+    was.is_system() && (!now.is_system() || (reached(was) && !reached(now)))
+}
+
 /// Whether `state` holds the vault's own value (docs/program.md, "Who else can move it"): the
 /// vault, or a token account the vault owns with no delegate and a close authority that is none
 /// or the vault.
@@ -1246,9 +1265,13 @@ pub fn outflows(keys: &VaultKeys, before: &Snapshot, after: &Snapshot) -> Vec<(P
                 flows.of(mint).net(was.amount_of(mint), now.amount_of(mint));
             }
         } else if was.is_system() {
-            // Signed for through `create_with_seed`, or as a nonce authority: a debit, or the
-            // account leaving the System program (for anyone but the vault), is charged.
-            let kept = if now.is_system() { now.lamports } else { 0 };
+            // Signed for through `create_with_seed`, or as a nonce authority: a debit is
+            // charged, and all of it once the account leaves the vault's reach.
+            let kept = if leaves_system_reach(keys, was, now) {
+                0
+            } else {
+                now.lamports
+            };
             flows.sol().charge(was.lamports.saturating_sub(kept));
         } else if debitable(keys, &reach_before, was) || debitable(keys, &reach_after, now) {
             flows
@@ -1371,18 +1394,20 @@ impl core::fmt::Display for RecipientViolation {
 /// Refuses value that arrived where the policy does not let it go (docs/program.md,
 /// "Recipients"): for every limit that lists recipients, every passed account other than those
 /// holding the vault's own value that gained its mint — `amount` of a token account of that mint,
-/// counted 0 on a side where it is not one; lamports for SOL — must be a token account whose
-/// owner is listed, or for SOL a listed account. Judged from the snapshots alone, so it holds
+/// counted 0 on a side where it is not one; lamports for SOL, all of them for a System account
+/// that left the vault's reach ([`leaves_system_reach`]) — must be a token account whose owner
+/// is listed, or for SOL a listed account. Judged from the snapshots alone, so it holds
 /// through whatever the calls invoke; checked after the authorities, before anything is charged.
 pub fn check_recipients<L: LimitTerms>(
     limits: impl IntoIterator<Item = L> + Copy,
-    vault: &Pubkey,
+    keys: &VaultKeys,
     before: &Snapshot,
     after: &Snapshot,
 ) -> Result<(), RecipientViolation> {
     if limits.into_iter().all(|l| l.recipients().is_empty()) {
         return Ok(());
     }
+    let vault = keys.vault();
     for (was, now) in before.accounts.iter().zip(&after.accounts) {
         // An account that did not change gained nothing (most passed accounts: the session,
         // the session key, mints).
@@ -1393,7 +1418,13 @@ pub fn check_recipients<L: LimitTerms>(
         for limit in limits.into_iter().filter(|l| !l.recipients().is_empty()) {
             let mint = limit.mint();
             let (gained, recipient) = if address_eq(mint, &NATIVE_SOL_MINT) {
-                (now.lamports.saturating_sub(was.lamports), now.key)
+                // Out of the vault's reach, all it holds arrived there.
+                let stayed = if leaves_system_reach(keys, was, now) {
+                    0
+                } else {
+                    was.lamports
+                };
+                (now.lamports.saturating_sub(stayed), now.key)
             } else {
                 let gained = now.amount_of(mint).saturating_sub(was.amount_of(mint));
                 // An account that gained the mint is a token account of it afterwards.

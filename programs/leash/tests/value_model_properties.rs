@@ -1592,8 +1592,10 @@ fn value_model_long_run() {
 // account per victim mint on which the owner once approved the attacker as delegate, a nonce
 // account the owner made with the vault as its authority, a stake account the owner funded
 // with the vault as staker and withdrawer, a vote account whose voter and withdrawer are the
-// vault and a program buffer whose authority is the vault (the session may call the Stake and
-// Vote programs and the upgradeable loader).
+// vault, a program buffer whose authority is the vault (the session may call the Stake and
+// Vote programs and the upgradeable loader), and 1 SOL at each of two addresses of the vault's
+// (`create_with_seed`, one derived for the System program, one for SPL Token), which the
+// attacker may try to make a nonce account or token account of its own.
 //
 // The invariant: per victim asset (SOL, an SPL Token mint, a Token-2022 mint), what the accounts
 // the attacker controls gained over the whole case (fees added back) never exceeds what the
@@ -1609,6 +1611,7 @@ mod attacker {
     const UNIT_SOL: u64 = SOL / 20;
     const UNIT_TOKEN: u64 = 1_000_000;
     const NONCE_LEN: usize = 80;
+    const ATTACK_SEED: &str = "savings";
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum Who {
@@ -1722,6 +1725,18 @@ mod attacker {
         RecoverNested {
             prog: Prog,
         },
+        /// The owner's SOL at the vault's seeded address moved on (`TransferWithSeed`).
+        SeededTransfer {
+            to: Target,
+            amount: Amount,
+        },
+        /// A seeded address of the vault's given data (`AllocateWithSeed`): the System one a
+        /// nonce account's 80 bytes (anyone may then make it a nonce account of their own), or
+        /// the one derived for SPL Token a token account's 165, assigned to SPL Token (anyone
+        /// may then initialize it as a token account of their own).
+        SeededAllocate {
+            for_token: bool,
+        },
     }
 
     /// The attacker's own instructions after the `Execute`.
@@ -1739,6 +1754,11 @@ mod attacker {
         WithdrawVote,
         /// Closes the buffer, as its authority.
         CloseBuffer,
+        /// Makes a seeded address of the vault's, once it has data, a nonce account (or token
+        /// account) of its own.
+        ClaimSeeded {
+            for_token: bool,
+        },
         TakeAsDelegate {
             prog: Prog,
             from: Target,
@@ -1818,6 +1838,8 @@ mod attacker {
             1 => target().prop_map(|to| SessionCall::BufferClose { to }),
             1 => who().prop_map(|to| SessionCall::BufferAuthorize { to }),
             1 => prog().prop_map(|prog| SessionCall::RecoverNested { prog }),
+            1 => (target(), amount()).prop_map(|(to, amount)| SessionCall::SeededTransfer { to, amount }),
+            1 => any::<bool>().prop_map(|for_token| SessionCall::SeededAllocate { for_token }),
         ]
     }
 
@@ -1828,6 +1850,7 @@ mod attacker {
             1 => Just(CashOut::WithdrawStake),
             1 => Just(CashOut::WithdrawVote),
             1 => Just(CashOut::CloseBuffer),
+            1 => any::<bool>().prop_map(|for_token| CashOut::ClaimSeeded { for_token }),
             2 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsDelegate { prog, from }),
             1 => (prog(), target()).prop_map(|(prog, from)| CashOut::TakeAsMultisig { prog, from }),
         ]
@@ -1915,6 +1938,10 @@ mod attacker {
         /// Per token program: 200 units of the victim mint someone sent to the vault's
         /// account's address as if it were a wallet (a nested associated account).
         nested: [Pubkey; 2],
+        /// The owner's SOL at two addresses of the vault's (`create_with_seed`): one derived
+        /// for the System program, one for SPL Token.
+        seeded: Pubkey,
+        parked: Pubkey,
     }
 
     pub fn victim() -> Victim {
@@ -1959,6 +1986,10 @@ mod attacker {
         let vault_stake = env.create_vault_stake(SOL);
         let vault_vote = env.create_vault_vote(SOL);
         let vault_buffer = env.create_vault_buffer(32, SOL);
+        let seeded = Pubkey::create_with_seed(&vault, ATTACK_SEED, &SYSTEM).expect("seeded");
+        transfer_sol(&mut env, &seeded, SOL);
+        let parked = Pubkey::create_with_seed(&vault, ATTACK_SEED, &TOKEN).expect("seeded");
+        transfer_sol(&mut env, &parked, SOL);
         Victim {
             env,
             attacker,
@@ -1971,6 +2002,8 @@ mod attacker {
             vault_vote,
             vault_buffer,
             nested,
+            seeded,
+            parked,
         }
     }
 
@@ -2362,6 +2395,25 @@ mod attacker {
                     let new = self.who(to).unwrap_or(self.attacker());
                     loader_set_authority(&self.victim.vault_buffer, &vault, &new)
                 }
+                SessionCall::SeededTransfer { to, amount } => {
+                    let seeded = self.victim.seeded;
+                    system_ix::transfer_with_seed(
+                        &seeded,
+                        &vault,
+                        ATTACK_SEED.to_string(),
+                        &SYSTEM,
+                        &self.address(to),
+                        self.sol_amount(amount, &seeded),
+                    )
+                }
+                SessionCall::SeededAllocate { for_token } => {
+                    let (address, len, owner) = if for_token {
+                        (self.victim.parked, spl::ACCOUNT_LEN, TOKEN)
+                    } else {
+                        (self.victim.seeded, NONCE_LEN, SYSTEM)
+                    };
+                    system_ix::allocate_with_seed(&address, &vault, ATTACK_SEED, len as u64, &owner)
+                }
                 SessionCall::RecoverNested { prog } => {
                     let mint = self.victim.mints[index(prog)];
                     recover_nested(&vault, &mint, &mint, &program(prog))
@@ -2410,6 +2462,15 @@ mod attacker {
                 CashOut::CloseBuffer => {
                     buffer_close(&self.victim.vault_buffer, &attacker, &attacker)
                 }
+                CashOut::ClaimSeeded { for_token: false } => {
+                    initialize_nonce_account(&self.victim.seeded, &attacker)
+                }
+                CashOut::ClaimSeeded { for_token: true } => spl::initialize_account3(
+                    &TOKEN,
+                    &self.victim.parked,
+                    &self.victim.mints[0],
+                    &attacker,
+                ),
                 CashOut::TakeAsDelegate { prog, from } => {
                     let from = self.token_account(prog, from);
                     let to = self.victim.attacker_accounts[index(prog)];
@@ -2593,6 +2654,7 @@ mod attacker {
         game.touched.push(victim.vault_vote);
         game.touched.push(victim.vault_buffer);
         game.touched.extend(victim.nested);
+        game.touched.extend([victim.seeded, victim.parked]);
         let start = game.holdings();
         let spent = |env: &Env| -> [u64; 3] {
             let session = env.session(&attacker.pubkey());

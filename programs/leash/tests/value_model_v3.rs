@@ -302,6 +302,78 @@ fn a_nonce_account_the_vault_authorizes_cannot_be_handed_to_the_holder() {
 }
 
 #[test]
+fn a_seeded_address_of_the_vault_given_data_is_charged_whole() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    // The owner's SOL at an address the vault signs for through `create_with_seed`.
+    let seeded = Pubkey::create_with_seed(&vault, "savings", &SYSTEM).unwrap();
+    env.svm.airdrop(&seeded, 2 * SOL).unwrap();
+    let key = env.create_session(quickstart(&env));
+    let attacker = key.pubkey();
+    let watched = snapshot(&env, &[vault, seeded]);
+    let allocate = system_ix::allocate_with_seed(&seeded, &vault, "savings", 80, &SYSTEM);
+
+    // Given 80 bytes of data (no lamport moves: was charged 0), the address is no longer the
+    // vault's: after the `Execute` the holder makes it a nonce account of its own, to empty it
+    // once the blockhash it stored has expired.
+    let result = attack(
+        &mut env,
+        &key,
+        vec![],
+        std::slice::from_ref(&allocate),
+        vec![initialize_nonce_account(&seeded, &attacker)],
+        &[],
+    );
+    assert_leash_err(&result, LeashError::SpendingLimitExceeded);
+    assert_unchanged(&env, &watched);
+    assert_leash_err(
+        &env.execute(&key, std::slice::from_ref(&allocate)),
+        LeashError::SpendingLimitExceeded,
+    );
+    assert_unchanged(&env, &watched);
+
+    // Made a nonce account of the vault's in the same `Execute`, it stays the vault's: nothing
+    // charged. Given data alone, within the limits, all of it is charged.
+    let durable = env.create_session(policy_with(
+        vec![SYSTEM],
+        vec![limit(NATIVE_SOL_MINT, UNLIMITED, 3 * SOL)],
+        4,
+    ));
+    assert_ok(&env.execute(
+        &durable,
+        &[allocate, initialize_nonce_account(&seeded, &vault)],
+    ));
+    assert_eq!(spent_of(&env, &durable.pubkey(), &NATIVE_SOL_MINT).0, 0);
+    let other = Pubkey::create_with_seed(&vault, "parked", &SYSTEM).unwrap();
+    env.svm.airdrop(&other, SOL).unwrap();
+    let allocate = system_ix::allocate_with_seed(&other, &vault, "parked", 80, &SYSTEM);
+    // (An address assigned with a seed is derived with its new owner.)
+    let for_token = Pubkey::create_with_seed(&vault, "parked", &TOKEN).unwrap();
+    env.svm.airdrop(&for_token, SOL).unwrap();
+    let assign = system_ix::assign_with_seed(&for_token, &vault, "parked", &TOKEN);
+    // Where the SOL limit lists recipients, what leaves the vault's reach arrives at the
+    // address itself, which is not listed: refused, given data or assigned away alike.
+    let fenced = env.create_session(policy_with(
+        vec![SYSTEM],
+        vec![SpendLimit {
+            recipients: vec![env.recipient],
+            ..limit(NATIVE_SOL_MINT, UNLIMITED, 3 * SOL)
+        }],
+        4,
+    ));
+    let watched = snapshot(&env, &[vault, other, for_token]);
+    for call in [&allocate, &assign] {
+        assert_leash_err(
+            &env.execute(&fenced, std::slice::from_ref(call)),
+            LeashError::RecipientNotAllowed,
+        );
+        assert_unchanged(&env, &watched);
+    }
+    assert_ok(&env.execute(&durable, &[allocate]));
+    assert_eq!(spent_of(&env, &durable.pubkey(), &NATIVE_SOL_MINT).0, SOL);
+}
+
+#[test]
 fn changing_a_limits_period_recomputes_its_window_in_the_new_unit() {
     let mut env = Env::new();
     let usdc = env.usdc;

@@ -99,7 +99,12 @@ fn check_recipients(
     after: &Snapshot,
 ) -> Result<(), RecipientViolation> {
     let (before, after) = views(before, after);
-    super::check_recipients(&policy.limits, vault, &before, &after)
+    super::check_recipients(
+        &policy.limits,
+        &VaultKeys::new(vault, &before),
+        &before,
+        &after,
+    )
 }
 
 const VAULT: Pubkey = Pubkey::new_from_array([200; 32]);
@@ -428,6 +433,66 @@ fn seeded_and_nonce_system_accounts_are_charged_per_account() {
         outflows(&VAULT, &before, &after),
         vec![(NATIVE_SOL_MINT, 4_000)]
     );
+}
+
+/// A System account at `key(30)` with `lamports` and 80 bytes: a nonce account under
+/// `authority`, or uninitialized without one.
+fn nonce_state(authority: Option<Pubkey>, lamports: u64) -> AccountState {
+    let mut data = vec![0u8; 80];
+    if let Some(authority) = authority {
+        data[0..4].copy_from_slice(&1u32.to_le_bytes());
+        data[4..8].copy_from_slice(&1u32.to_le_bytes());
+        data[8..40].copy_from_slice(authority.as_ref());
+    }
+    AccountState::new(key(30), SYSTEM_PROGRAM_ID, lamports, 80, data)
+}
+
+#[test]
+fn a_seeded_address_given_data_leaves_the_vaults_reach_and_is_charged_whole() {
+    let before = with_vault(0, vec![system(key(30), 5_000)]);
+    let charged = |after: AccountState| outflows(&VAULT, &before, &with_vault(0, vec![after]));
+    // Allocated (anyone may then make it a nonce account of their own), or made a nonce
+    // account of someone else's in the same calls: all of it left.
+    assert_eq!(
+        charged(nonce_state(None, 5_000)),
+        vec![(NATIVE_SOL_MINT, 5_000)]
+    );
+    assert_eq!(
+        charged(nonce_state(Some(OUTSIDER), 5_000)),
+        vec![(NATIVE_SOL_MINT, 5_000)]
+    );
+    // A nonce account of the vault's is still the vault's: only a debit is charged.
+    assert_eq!(charged(nonce_state(Some(VAULT), 5_000)), vec![]);
+    assert_eq!(
+        charged(nonce_state(Some(VAULT), 4_000)),
+        vec![(NATIVE_SOL_MINT, 1_000)]
+    );
+    // Someone else's nonce account was never in reach: only its debits count, as before.
+    let before = with_vault(0, vec![nonce_state(Some(OUTSIDER), 5_000)]);
+    let after = with_vault(0, vec![nonce_state(Some(OUTSIDER), 6_000)]);
+    assert_eq!(outflows(&VAULT, &before, &after), vec![]);
+    // Withdrawn whole, a nonce account of the vault's is reset to uninitialized: all charged.
+    let before = with_vault(0, vec![nonce_state(Some(VAULT), 5_000)]);
+    let after = with_vault(0, vec![nonce_state(None, 0)]);
+    assert_eq!(
+        outflows(&VAULT, &before, &after),
+        vec![(NATIVE_SOL_MINT, 5_000)]
+    );
+
+    // Where a SOL limit lists recipients, what left the vault's reach arrived at the account
+    // itself, which is not listed; assigned away, likewise.
+    let policy = recipients_policy(vec![], vec![key(50)]);
+    let before = with_vault(0, vec![system(key(30), 5_000)]);
+    let judged = |after: AccountState| {
+        check_recipients(&policy, &VAULT, &before, &with_vault(0, vec![after]))
+            .map_err(|v| (v.mint, v.account, v.amount))
+    };
+    let refused = Err((NATIVE_SOL_MINT, key(30), 5_000));
+    assert_eq!(judged(nonce_state(None, 5_000)), refused);
+    let mut assigned = system(key(30), 5_000);
+    assigned.owner = key(99);
+    assert_eq!(judged(assigned), refused);
+    assert_eq!(judged(nonce_state(Some(VAULT), 5_000)), Ok(()));
 }
 
 #[test]

@@ -233,7 +233,7 @@ fn judge<'a, L: LimitTerms>(
     // Judged before the calls: multisigs listing the vault count as the vault.
     let keys = VaultKeys::new(vault, &before);
     accounting::check_authorities(&keys, &before, &after)?;
-    accounting::check_recipients(limits, vault, &before, &after).map_err(|v| {
+    accounting::check_recipients(limits, &keys, &before, &after).map_err(|v| {
         let listed = limits.into_iter().find(|l| address_eq(l.mint(), &v.mint));
         v.log(listed.as_ref().map(|l| l.recipients()).unwrap_or_default());
         ProgramError::from(LeashError::RecipientNotAllowed)

@@ -1018,6 +1018,26 @@ impl Env {
     }
 }
 
+// ---- Nonce accounts made by anyone ----------------------------------------------------------
+
+/// `InitializeNonceAccount` alone (the SDK pairs it with `CreateAccount`): it needs no
+/// signature, so anyone may make an 80-byte System account a nonce account under an authority of
+/// their choosing.
+pub fn initialize_nonce_account(nonce: &Pubkey, authority: &Pubkey) -> Instruction {
+    use solana_program::{instruction::AccountMeta, sysvar};
+    Instruction::new_with_bincode(
+        solana_system_interface::program::ID,
+        &solana_system_interface::instruction::SystemInstruction::InitializeNonceAccount(
+            *authority,
+        ),
+        vec![
+            AccountMeta::new(*nonce, false),
+            AccountMeta::new_readonly(sysvar::recent_blockhashes::ID, false),
+            AccountMeta::new_readonly(sysvar::rent::ID, false),
+        ],
+    )
+}
+
 // ---- Nested associated token accounts (the ATA program's `RecoverNested`) --------------------
 
 /// `RecoverNested` (ATA program instruction 2): moves every token of the associated account of
