@@ -1029,6 +1029,11 @@ pub fn check_authorities(
             // else a session could lock the owner's stake for ever under a custodian of its
             // own (a ransom, not a transfer). Withdrawn whole (deinitialized) it holds
             // nothing, and its lamports are charged.
+            // A stake or vote account's withdrawer may be an address derived from the vault,
+            // which the vault signs for as base (`AuthorizeWithSeed`) and nothing on chain tells
+            // apart from any other key: inside the calls only the vault signs (or a program for
+            // its own PDAs), so no withdrawer of theirs may pass to a key outside K.
+            let seeded_reach = matches!(was.owner, OwnerClass::Stake | OwnerClass::Vote);
             let changed = now.authorities().is_some_and(|after| {
                 (keys.holds(held.over_lamports.as_ref()) && after != held)
                     || held
@@ -1036,6 +1041,10 @@ pub fn check_authorities(
                         .iter()
                         .zip(after.slots.iter())
                         .any(|(was, now)| keys.holds(was.as_ref()) && was != now)
+                    || (seeded_reach
+                        && held.over_lamports.is_some()
+                        && after.over_lamports != held.over_lamports
+                        && !keys.holds(after.over_lamports.as_ref()))
             });
             if changed {
                 refuse!(

@@ -1595,7 +1595,9 @@ fn value_model_long_run() {
 // vault, a program buffer whose authority is the vault (the session may call the Stake and
 // Vote programs and the upgradeable loader), and 1 SOL at each of two addresses of the vault's
 // (`create_with_seed`, one derived for the System program, one for SPL Token), which the
-// attacker may try to make a nonce account or token account of its own.
+// attacker may try to make a nonce account or token account of its own, and a stake account
+// whose withdrawer is an address derived from the vault (the Stake program's
+// `AuthorizeWithSeed` lets the vault sign for it as base).
 //
 // The invariant: per victim asset (SOL, an SPL Token mint, a Token-2022 mint), what the accounts
 // the attacker controls gained over the whole case (fees added back) never exceeds what the
@@ -1737,6 +1739,11 @@ mod attacker {
         SeededAllocate {
             for_token: bool,
         },
+        /// The withdrawer of the owner's stake account whose withdrawer is derived from the
+        /// vault handed to someone (`AuthorizeWithSeed`, the vault signing as base).
+        DerivedStakeAuthorize {
+            to: Who,
+        },
     }
 
     /// The attacker's own instructions after the `Execute`.
@@ -1840,6 +1847,7 @@ mod attacker {
             1 => prog().prop_map(|prog| SessionCall::RecoverNested { prog }),
             1 => (target(), amount()).prop_map(|(to, amount)| SessionCall::SeededTransfer { to, amount }),
             1 => any::<bool>().prop_map(|for_token| SessionCall::SeededAllocate { for_token }),
+            1 => who().prop_map(|to| SessionCall::DerivedStakeAuthorize { to }),
         ]
     }
 
@@ -1942,6 +1950,9 @@ mod attacker {
         /// for the System program, one for SPL Token.
         seeded: Pubkey,
         parked: Pubkey,
+        /// A stake account the owner funded whose withdrawer is an address derived from the
+        /// vault (`create_with_seed`), its staker the vault.
+        derived_stake: Pubkey,
     }
 
     pub fn victim() -> Victim {
@@ -1990,6 +2001,11 @@ mod attacker {
         transfer_sol(&mut env, &seeded, SOL);
         let parked = Pubkey::create_with_seed(&vault, ATTACK_SEED, &TOKEN).expect("seeded");
         transfer_sol(&mut env, &parked, SOL);
+        let derived = Pubkey::create_with_seed(&vault, ATTACK_SEED, &STAKE_PROGRAM).expect("seed");
+        let derived_stake =
+            env.create_initialized(STAKE_STATE_LEN, SOL, &STAKE_PROGRAM, &[], |stake| {
+                stake_initialize(stake, &vault, &derived)
+            });
         Victim {
             env,
             attacker,
@@ -2004,6 +2020,7 @@ mod attacker {
             nested,
             seeded,
             parked,
+            derived_stake,
         }
     }
 
@@ -2414,6 +2431,16 @@ mod attacker {
                     };
                     system_ix::allocate_with_seed(&address, &vault, ATTACK_SEED, len as u64, &owner)
                 }
+                SessionCall::DerivedStakeAuthorize { to } => {
+                    let new = self.who(to).unwrap_or(self.attacker());
+                    stake_authorize_withdrawer_with_seed(
+                        &self.victim.derived_stake,
+                        &vault,
+                        ATTACK_SEED,
+                        &STAKE_PROGRAM,
+                        &new,
+                    )
+                }
                 SessionCall::RecoverNested { prog } => {
                     let mint = self.victim.mints[index(prog)];
                     recover_nested(&vault, &mint, &mint, &program(prog))
@@ -2654,7 +2681,8 @@ mod attacker {
         game.touched.push(victim.vault_vote);
         game.touched.push(victim.vault_buffer);
         game.touched.extend(victim.nested);
-        game.touched.extend([victim.seeded, victim.parked]);
+        game.touched
+            .extend([victim.seeded, victim.parked, victim.derived_stake]);
         let start = game.holdings();
         let spent = |env: &Env| -> [u64; 3] {
             let session = env.session(&attacker.pubkey());

@@ -448,6 +448,54 @@ fn a_stake_account_the_vault_withdraws_from_is_charged_and_keeps_its_authorities
     );
 }
 
+/// Found in the audit after the seeded addresses: the Stake and Vote programs let a base key sign
+/// for an authority derived from it (`AuthorizeWithSeed`). An owner's stake or vote account whose
+/// withdrawer is an address derived from the vault is the vault's to hand over, though its
+/// withdrawer is not the vault: a session allowed the program handed it to the holder, charged
+/// nothing, and the holder withdrew it in the same transaction.
+#[test]
+fn a_withdrawer_derived_from_the_vault_cannot_be_handed_over() {
+    let mut env = Env::new();
+    let vault = env.vault;
+    let seed = "staking";
+    let derived = Pubkey::create_with_seed(&vault, seed, &SYSTEM).unwrap();
+    let stake = env.create_initialized(STAKE_STATE_LEN, 2 * SOL, &STAKE_PROGRAM, &[], |s| {
+        stake_initialize(s, &vault, &derived)
+    });
+    let node = Keypair::new();
+    let vote = env.create_initialized(VOTE_STATE_LEN, 2 * SOL, &VOTE_PROGRAM, &[&node], |v| {
+        vote_initialize(v, &node.pubkey(), &vault, &derived)
+    });
+    let key = env.create_session(policy_with(
+        vec![STAKE_PROGRAM, VOTE_PROGRAM, SYSTEM],
+        vec![limit(NATIVE_SOL_MINT, UNLIMITED, SOL / 2)],
+        4,
+    ));
+    let attacker = key.pubkey();
+    let watched = snapshot(&env, &[vault, stake, vote]);
+    let hand_over = |new: &Pubkey| {
+        [
+            stake_authorize_withdrawer_with_seed(&stake, &vault, seed, &SYSTEM, new),
+            vote_authorize_withdrawer_with_seed(&vote, &vault, seed, &SYSTEM, new),
+        ]
+    };
+    let take = [
+        stake_withdraw(&stake, &attacker, &attacker, env.lamports(&stake)),
+        vote_withdraw(&vote, &attacker, &attacker, env.lamports(&vote)),
+    ];
+    for (call, take) in hand_over(&attacker).into_iter().zip(take) {
+        let result = attack(&mut env, &key, vec![], &[call], vec![take], &[]);
+        assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
+        assert_unchanged(&env, &watched);
+    }
+    // Handed to the vault itself, each becomes the vault's: nothing left, nothing charged; a
+    // withdrawal is then charged as for any account the vault withdraws from.
+    assert_ok(&env.execute(&key, &hand_over(&vault)));
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, 0);
+    assert_ok(&env.execute(&key, &[stake_withdraw(&stake, &vault, &attacker, SOL / 4)]));
+    assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
+}
+
 /// An account the vault withdraws from, funded with 2 SOL above `rent`, under a session allowed
 /// `program` with 0.5 SOL in total: a withdrawal to the holder over the limit is refused, the
 /// withdrawer handed to the holder (then withdrawn by it in the same transaction) is refused,

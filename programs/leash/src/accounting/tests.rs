@@ -307,6 +307,16 @@ fn vote_accounts_the_vault_withdraws_from_keep_their_terms_and_withdrawals_are_c
     let foreign = with_vault(1_000, vec![vote_account(OUTSIDER, [OUTSIDER; 2], 500)]);
     let emptied = with_vault(1_000, vec![vote_account(OUTSIDER, [OUTSIDER; 2], 0)]);
     assert_eq!(outflows(&VAULT, &foreign, &emptied), vec![]);
+    // But its withdrawer may be an address derived from the vault (`AuthorizeWithSeed`, the
+    // vault signing as base): it may pass to the vault, never to another key outside K.
+    let derived = key(42);
+    let before = with_vault(1_000, vec![vote_account(derived, [OUTSIDER; 2], 500)]);
+    let handed = |to: Pubkey| with_vault(1_000, vec![vote_account(to, [OUTSIDER; 2], 500)]);
+    assert_eq!(
+        check_authorities(&VAULT, &before, &handed(OUTSIDER)),
+        Err(LeashError::ForbiddenAuthorityChange)
+    );
+    assert_eq!(check_authorities(&VAULT, &before, &handed(VAULT)), Ok(()));
 }
 
 /// A nested associated account (owned by a token account the vault owns) is emptied only with

@@ -730,6 +730,35 @@ fn authorize_withdrawer(
     }
 }
 
+/// `StakeInstruction::AuthorizeWithSeed` (8) handing the withdrawer to `new`: the current
+/// withdrawer is `create_with_seed(base, seed, owner)`, and `base` signs for it.
+pub fn stake_authorize_withdrawer_with_seed(
+    stake: &Pubkey,
+    base: &Pubkey,
+    seed: &str,
+    owner: &Pubkey,
+    new: &Pubkey,
+) -> Instruction {
+    let mut data = 8u32.to_le_bytes().to_vec();
+    data.extend_from_slice(new.as_ref());
+    data.extend_from_slice(&1u32.to_le_bytes());
+    data.extend_from_slice(&(seed.len() as u64).to_le_bytes());
+    data.extend_from_slice(seed.as_bytes());
+    data.extend_from_slice(owner.as_ref());
+    Instruction {
+        program_id: STAKE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*stake, false),
+            solana_program::instruction::AccountMeta::new_readonly(*base, true),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::clock::ID,
+                false,
+            ),
+        ],
+        data,
+    }
+}
+
 /// `StakeInstruction::SetLockup { unix_timestamp: None, epoch, custodian }` signed by
 /// `authority` (the withdrawer while no lockup is in force).
 pub fn stake_set_lockup(
@@ -866,6 +895,35 @@ pub fn vote_initialize(
 /// `VoteInstruction::Authorize(new, VoteAuthorize::Withdrawer)` signed by the withdrawer.
 pub fn vote_authorize_withdrawer(vote: &Pubkey, withdrawer: &Pubkey, new: &Pubkey) -> Instruction {
     authorize_withdrawer(VOTE_PROGRAM, vote, withdrawer, new)
+}
+
+/// `VoteInstruction::AuthorizeWithSeed` (10) handing the withdrawer to `new`: the current
+/// withdrawer is `create_with_seed(base, seed, owner)`, and `base` signs for it.
+pub fn vote_authorize_withdrawer_with_seed(
+    vote: &Pubkey,
+    base: &Pubkey,
+    seed: &str,
+    owner: &Pubkey,
+    new: &Pubkey,
+) -> Instruction {
+    let mut data = 10u32.to_le_bytes().to_vec();
+    data.extend_from_slice(&1u32.to_le_bytes());
+    data.extend_from_slice(owner.as_ref());
+    data.extend_from_slice(&(seed.len() as u64).to_le_bytes());
+    data.extend_from_slice(seed.as_bytes());
+    data.extend_from_slice(new.as_ref());
+    Instruction {
+        program_id: VOTE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*vote, false),
+            solana_program::instruction::AccountMeta::new_readonly(
+                solana_program::sysvar::clock::ID,
+                false,
+            ),
+            solana_program::instruction::AccountMeta::new_readonly(*base, true),
+        ],
+        data,
+    }
 }
 
 /// `VoteInstruction::Withdraw(lamports)` by the withdrawer to `to`.
