@@ -301,6 +301,10 @@ fn a_nonce_account_the_vault_authorizes_cannot_be_handed_to_the_holder() {
     assert_eq!(spent_of(&env, &attacker, &NATIVE_SOL_MINT).0, SOL / 4);
 }
 
+/// Found in the audit after the nested accounts: a System account at a seeded address of the
+/// vault's is metered as it is debited, but giving it data (`AllocateWithSeed`, the vault signing
+/// as base) moved nothing and was charged nothing, though anyone may then make it a nonce account
+/// of their own.
 #[test]
 fn a_seeded_address_of_the_vault_given_data_is_charged_whole() {
     let mut env = Env::new();

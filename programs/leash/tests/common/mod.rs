@@ -716,6 +716,17 @@ fn authorize_withdrawer(
     let mut data = 1u32.to_le_bytes().to_vec();
     data.extend_from_slice(new.as_ref());
     data.extend_from_slice(&1u32.to_le_bytes());
+    account_clock_signer(program_id, account, authority, data)
+}
+
+/// An instruction taking the account (writable), the clock, then `signer`: the order of the
+/// Stake and Vote programs' `Authorize` and of the Vote program's `AuthorizeWithSeed`.
+fn account_clock_signer(
+    program_id: Pubkey,
+    account: &Pubkey,
+    signer: &Pubkey,
+    data: Vec<u8>,
+) -> Instruction {
     Instruction {
         program_id,
         accounts: vec![
@@ -724,7 +735,7 @@ fn authorize_withdrawer(
                 solana_program::sysvar::clock::ID,
                 false,
             ),
-            solana_program::instruction::AccountMeta::new_readonly(*authority, true),
+            solana_program::instruction::AccountMeta::new_readonly(*signer, true),
         ],
         data,
     }
@@ -912,18 +923,7 @@ pub fn vote_authorize_withdrawer_with_seed(
     data.extend_from_slice(&(seed.len() as u64).to_le_bytes());
     data.extend_from_slice(seed.as_bytes());
     data.extend_from_slice(new.as_ref());
-    Instruction {
-        program_id: VOTE_PROGRAM,
-        accounts: vec![
-            solana_program::instruction::AccountMeta::new(*vote, false),
-            solana_program::instruction::AccountMeta::new_readonly(
-                solana_program::sysvar::clock::ID,
-                false,
-            ),
-            solana_program::instruction::AccountMeta::new_readonly(*base, true),
-        ],
-        data,
-    }
+    account_clock_signer(VOTE_PROGRAM, vote, base, data)
 }
 
 /// `VoteInstruction::Withdraw(lamports)` by the withdrawer to `to`.
