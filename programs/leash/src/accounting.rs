@@ -841,13 +841,16 @@ impl<'a> VaultKeys<'a> {
 /// the System program counts, as only that could free lamports it holds.
 #[inline(never)] // two callers, off the common path
 fn leaves_system_reach(keys: &VaultKeys, was: &AccountState, now: &AccountState) -> bool {
-    let reached = |state: &AccountState| {
-        state.data_len == 0
-            || state
-                .authorities()
-                .is_some_and(|a| keys.holds(a.over_lamports.as_ref()))
-    };
+    let reached = |state: &AccountState| state.data_len == 0 || withdrawn_by(keys, state);
     was.is_system() && (!now.is_system() || (reached(was) && !reached(now)))
+}
+
+/// Whether a key of K holds the authority over the lamports of a nonce, stake, lookup-table,
+/// vote or loader account ([`authority_account`]): withdrawer, or the authority that closes it.
+fn withdrawn_by(keys: &VaultKeys, state: &AccountState) -> bool {
+    state
+        .authorities()
+        .is_some_and(|a| keys.holds(a.over_lamports.as_ref()))
 }
 
 /// Whether `state` holds the vault's own value (docs/program.md, "Who else can move it"): the
@@ -888,9 +891,7 @@ fn debitable(keys: &VaultKeys, reach: &Reach, state: &AccountState) -> bool {
         Some(TokenAccountKind::Multisig) => keys.contains(state.key),
         // A stake or vote account the vault withdraws from, a lookup table or loader account it
         // may close (nonce accounts are System accounts, charged as such).
-        None => state
-            .authorities()
-            .is_some_and(|a| keys.holds(a.over_lamports.as_ref())),
+        None => withdrawn_by(keys, state),
     }
 }
 

@@ -741,6 +741,13 @@ fn account_clock_signer(
     }
 }
 
+/// A string as bincode writes it (the with-seed instructions' seed): its length as a u64, then
+/// its bytes.
+fn push_bincode_str(data: &mut Vec<u8>, s: &str) {
+    data.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    data.extend_from_slice(s.as_bytes());
+}
+
 /// `StakeInstruction::AuthorizeWithSeed` (8) handing the withdrawer to `new`: the current
 /// withdrawer is `create_with_seed(base, seed, owner)`, and `base` signs for it.
 pub fn stake_authorize_withdrawer_with_seed(
@@ -753,8 +760,7 @@ pub fn stake_authorize_withdrawer_with_seed(
     let mut data = 8u32.to_le_bytes().to_vec();
     data.extend_from_slice(new.as_ref());
     data.extend_from_slice(&1u32.to_le_bytes());
-    data.extend_from_slice(&(seed.len() as u64).to_le_bytes());
-    data.extend_from_slice(seed.as_bytes());
+    push_bincode_str(&mut data, seed);
     data.extend_from_slice(owner.as_ref());
     Instruction {
         program_id: STAKE_PROGRAM,
@@ -920,8 +926,7 @@ pub fn vote_authorize_withdrawer_with_seed(
     let mut data = 10u32.to_le_bytes().to_vec();
     data.extend_from_slice(&1u32.to_le_bytes());
     data.extend_from_slice(owner.as_ref());
-    data.extend_from_slice(&(seed.len() as u64).to_le_bytes());
-    data.extend_from_slice(seed.as_bytes());
+    push_bincode_str(&mut data, seed);
     data.extend_from_slice(new.as_ref());
     account_clock_signer(VOTE_PROGRAM, vote, base, data)
 }
