@@ -1030,11 +1030,6 @@ pub fn check_authorities(
             // else a session could lock the owner's stake for ever under a custodian of its
             // own (a ransom, not a transfer). Withdrawn whole (deinitialized) it holds
             // nothing, and its lamports are charged.
-            // A stake or vote account's withdrawer may be an address derived from the vault,
-            // which the vault signs for as base (`AuthorizeWithSeed`) and nothing on chain tells
-            // apart from any other key: inside the calls only the vault signs (or a program for
-            // its own PDAs), so no withdrawer of theirs may pass to a key outside K.
-            let seeded_reach = matches!(was.owner, OwnerClass::Stake | OwnerClass::Vote);
             let changed = now.authorities().is_some_and(|after| {
                 (keys.holds(held.over_lamports.as_ref()) && after != held)
                     || held
@@ -1042,10 +1037,6 @@ pub fn check_authorities(
                         .iter()
                         .zip(after.slots.iter())
                         .any(|(was, now)| keys.holds(was.as_ref()) && was != now)
-                    || (seeded_reach
-                        && held.over_lamports.is_some()
-                        && after.over_lamports != held.over_lamports
-                        && !keys.holds(after.over_lamports.as_ref()))
             });
             if changed {
                 refuse!(
@@ -1055,6 +1046,14 @@ pub fn check_authorities(
                      authority the vault holds"
                 )
             }
+        }
+        if gains_withdrawer_outside(keys, was, now) {
+            refuse!(
+                "stake or vote account ",
+                Key(now.key),
+                " would end with a withdrawer the vault does not hold (it may be derived from \
+                 the vault: only the vault signs inside a session)"
+            )
         }
         if let Some(mint) = was.mint() {
             if holds_mint_authority(keys, was, &mint) && !mint_unchanged_but_supply(was, now) {
@@ -1134,6 +1133,26 @@ pub fn check_authorities(
         }
     }
     Ok(())
+}
+
+/// Whether a stake or vote account ends the calls with a withdrawer outside K that it did not
+/// have before them: handed over, or a new account (split off one of the vault's, say). Its
+/// withdrawer may be an address derived from the vault, which the vault signs for as base
+/// (`AuthorizeWithSeed` in both programs), and nothing on chain tells such a key apart without
+/// its seed; inside the calls only the vault signs (and programs for their own PDAs), so no
+/// withdrawal key the calls set may leave K (docs/program.md, "Who else can move it").
+fn gains_withdrawer_outside(keys: &VaultKeys, was: &AccountState, now: &AccountState) -> bool {
+    if !matches!(now.owner, OwnerClass::Stake | OwnerClass::Vote) {
+        return false;
+    }
+    let Some(withdrawer) = now.authorities().and_then(|a| a.over_lamports) else {
+        return false;
+    };
+    let had = (was.owner == now.owner)
+        .then(|| was.authorities())
+        .flatten()
+        .and_then(|a| a.over_lamports);
+    had != Some(withdrawer) && !keys.contains(&withdrawer)
 }
 
 /// Whether a key of K holds any authority over the mint: mint, freeze, or any 32-byte field of a

@@ -1597,7 +1597,8 @@ fn value_model_long_run() {
 // (`create_with_seed`, one derived for the System program, one for SPL Token), which the
 // attacker may try to make a nonce account or token account of its own, and a stake account
 // whose withdrawer is an address derived from the vault (the Stake program's
-// `AuthorizeWithSeed` lets the vault sign for it as base).
+// `AuthorizeWithSeed` lets the vault sign for it as base), which the attacker may hand over
+// whole or split into an empty stake account it prepared and hand that over.
 //
 // The invariant: per victim asset (SOL, an SPL Token mint, a Token-2022 mint), what the accounts
 // the attacker controls gained over the whole case (fees added back) never exceeds what the
@@ -1638,6 +1639,8 @@ mod attacker {
         },
         /// A nonce account funded by the attacker.
         Nonce { vault_authority: bool, units: u64 },
+        /// An uninitialized stake account (its rent paid by the attacker), to split into.
+        StakeShell,
         /// A mint of the attacker's (Token-2022: maybe with a permanent delegate).
         Mint {
             prog: Prog,
@@ -1743,6 +1746,12 @@ mod attacker {
         /// vault handed to someone (`AuthorizeWithSeed`, the vault signing as base).
         DerivedStakeAuthorize {
             to: Who,
+            /// A prepared stake account (split off the owner's, say) instead.
+            on: Target,
+        },
+        /// Part of that stake account split (the vault is its staker) into a prepared one.
+        DerivedStakeSplit {
+            into: Target,
         },
     }
 
@@ -1826,6 +1835,7 @@ mod attacker {
                 .prop_map(|(vault_authority, units)| Prep::Nonce { vault_authority, units }),
             1 => (prog(), who(), who(), who())
                 .prop_map(|(prog, authority, freeze, permanent)| Prep::Mint { prog, authority, freeze, permanent }),
+            1 => Just(Prep::StakeShell),
         ]
     }
 
@@ -1847,7 +1857,8 @@ mod attacker {
             1 => prog().prop_map(|prog| SessionCall::RecoverNested { prog }),
             1 => (target(), amount()).prop_map(|(to, amount)| SessionCall::SeededTransfer { to, amount }),
             1 => any::<bool>().prop_map(|for_token| SessionCall::SeededAllocate { for_token }),
-            1 => who().prop_map(|to| SessionCall::DerivedStakeAuthorize { to }),
+            1 => (who(), target()).prop_map(|(to, on)| SessionCall::DerivedStakeAuthorize { to, on }),
+            1 => target().prop_map(|into| SessionCall::DerivedStakeSplit { into }),
         ]
     }
 
@@ -2040,6 +2051,9 @@ mod attacker {
             prog: Prog,
             address: Pubkey,
         },
+        StakeShell {
+            address: Pubkey,
+        },
     }
 
     impl Slot {
@@ -2047,7 +2061,8 @@ mod attacker {
             match self {
                 Slot::Account { address, .. }
                 | Slot::Nonce { address }
-                | Slot::Mint { address, .. } => *address,
+                | Slot::Mint { address, .. }
+                | Slot::StakeShell { address } => *address,
             }
         }
     }
@@ -2142,6 +2157,19 @@ mod attacker {
                 _ => None,
             }
             .unwrap_or(self.victim.vault_nonce)
+        }
+
+        /// A prepared stake account for `target`, else the owner's whose withdrawer is derived
+        /// from the vault.
+        fn stake_shell(&self, target: Target) -> Pubkey {
+            match target {
+                Target::Slot(i) => self.nth(i, |slot| match slot {
+                    Slot::StakeShell { address } => Some(*address),
+                    _ => None,
+                }),
+                _ => None,
+            }
+            .unwrap_or(self.victim.derived_stake)
         }
 
         /// A prepared token account (any mint) with its multisig owner, if any.
@@ -2280,6 +2308,20 @@ mod attacker {
                         rent + units * UNIT_SOL,
                     ));
                     self.slots.push(Slot::Nonce { address });
+                }
+                Prep::StakeShell => {
+                    let rent = self
+                        .env
+                        .svm
+                        .minimum_balance_for_rent_exemption(STAKE_STATE_LEN);
+                    ixs.push(system_ix::create_account(
+                        &attacker,
+                        &address,
+                        rent,
+                        STAKE_STATE_LEN as u64,
+                        &STAKE_PROGRAM,
+                    ));
+                    self.slots.push(Slot::StakeShell { address });
                 }
                 Prep::Mint {
                     prog,
@@ -2431,15 +2473,22 @@ mod attacker {
                     };
                     system_ix::allocate_with_seed(&address, &vault, ATTACK_SEED, len as u64, &owner)
                 }
-                SessionCall::DerivedStakeAuthorize { to } => {
+                SessionCall::DerivedStakeAuthorize { to, on } => {
                     let new = self.who(to).unwrap_or(self.attacker());
                     stake_authorize_withdrawer_with_seed(
-                        &self.victim.derived_stake,
+                        &self.stake_shell(on),
                         &vault,
                         ATTACK_SEED,
                         &STAKE_PROGRAM,
                         &new,
                     )
+                }
+                SessionCall::DerivedStakeSplit { into } => {
+                    let shell = match into {
+                        Target::Slot(_) => self.stake_shell(into),
+                        _ => self.attacker(),
+                    };
+                    stake_split(&self.victim.derived_stake, &vault, 5 * UNIT_SOL, &shell)
                 }
                 SessionCall::RecoverNested { prog } => {
                     let mint = self.victim.mints[index(prog)];

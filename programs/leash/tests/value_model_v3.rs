@@ -492,6 +492,33 @@ fn a_withdrawer_derived_from_the_vault_cannot_be_handed_over() {
         assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
         assert_unchanged(&env, &watched);
     }
+    // Nor split off first (the vault is the staker) into a stake account the holder prepared,
+    // and the new account's withdrawer handed over: it had none before the calls.
+    let part = Keypair::new();
+    let rent = env.svm.minimum_balance_for_rent_exemption(STAKE_STATE_LEN);
+    let prepare = system_ix::create_account(
+        &attacker,
+        &part.pubkey(),
+        rent,
+        STAKE_STATE_LEN as u64,
+        &STAKE_PROGRAM,
+    );
+    let split_off = [
+        stake_split(&stake, &vault, SOL, &part.pubkey()),
+        stake_authorize_withdrawer_with_seed(&part.pubkey(), &vault, seed, &SYSTEM, &attacker),
+    ];
+    let take = stake_withdraw(&part.pubkey(), &attacker, &attacker, rent + SOL);
+    let result = attack(
+        &mut env,
+        &key,
+        vec![prepare],
+        &split_off,
+        vec![take],
+        &[&part],
+    );
+    assert_leash_err(&result, LeashError::ForbiddenAuthorityChange);
+    assert_unchanged(&env, &watched);
+
     // Handed to the vault itself, each becomes the vault's: nothing left, nothing charged; a
     // withdrawal is then charged as for any account the vault withdraws from.
     assert_ok(&env.execute(&key, &hand_over(&vault)));

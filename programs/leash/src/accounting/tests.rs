@@ -317,6 +317,13 @@ fn vote_accounts_the_vault_withdraws_from_keep_their_terms_and_withdrawals_are_c
         Err(LeashError::ForbiddenAuthorityChange)
     );
     assert_eq!(check_authorities(&VAULT, &before, &handed(VAULT)), Ok(()));
+    // Nor may a new one (split off such an account, then handed over) end with one.
+    let before = with_vault(1_000, vec![system(key(41), 0)]);
+    assert_eq!(
+        check_authorities(&VAULT, &before, &handed(OUTSIDER)),
+        Err(LeashError::ForbiddenAuthorityChange)
+    );
+    assert_eq!(check_authorities(&VAULT, &before, &handed(VAULT)), Ok(()));
 }
 
 /// A nested associated account (owned by a token account the vault owns) is emptied only with

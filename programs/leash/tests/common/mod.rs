@@ -800,6 +800,27 @@ pub fn stake_set_lockup(
     }
 }
 
+/// `StakeInstruction::Split(lamports)` into `destination` (an uninitialized stake account),
+/// signed by the staker; the new account gets the same staker and withdrawer.
+pub fn stake_split(
+    stake: &Pubkey,
+    staker: &Pubkey,
+    lamports: u64,
+    destination: &Pubkey,
+) -> Instruction {
+    let mut data = 3u32.to_le_bytes().to_vec();
+    data.extend_from_slice(&lamports.to_le_bytes());
+    Instruction {
+        program_id: STAKE_PROGRAM,
+        accounts: vec![
+            solana_program::instruction::AccountMeta::new(*stake, false),
+            solana_program::instruction::AccountMeta::new(*destination, false),
+            solana_program::instruction::AccountMeta::new_readonly(*staker, true),
+        ],
+        data,
+    }
+}
+
 /// `StakeInstruction::Withdraw(lamports)` by `withdrawer` to `to`.
 pub fn stake_withdraw(
     stake: &Pubkey,
